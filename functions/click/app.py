@@ -1,0 +1,27 @@
+"""GET /aff_c - the partner tracking link: start a session, 302 to the offer URL."""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+from goalpost import store
+from goalpost.params import BadRequest, query_params, source_ip, user_agent
+from goalpost.responses import http_response
+from goalpost.tracking import start_session
+
+logger = logging.getLogger()
+logger.setLevel(logging.INFO)
+store.client()  # create the DynamoDB client in the (faster, billed once) init phase
+
+
+def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    try:
+        click = start_session(
+            query_params(event), ip=source_ip(event), user_agent=user_agent(event), now=int(time.time())
+        )
+    except BadRequest as error:
+        logger.info("click refused: %s (%s)", error.reason, error.code)
+        return http_response(error.status, f"{error.reason}\n", headers={"x-goalpost-reason": error.code})
+    return http_response(302, "", headers={"location": click.location}, cookies=[click.cookie])

@@ -1,0 +1,56 @@
+"""GET /aff_lsr and /aff_goal - advertiser server postbacks (and goal pixels, a=l).
+
+API Gateway routes by path only, so /aff_goal lands here for both of its forms; the
+pixel form (a=l) is answered by the same layer function as /aff_l.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+from goalpost import store
+from goalpost.params import BadRequest, query_params, source_ip, user_agent
+from goalpost.pixels import pixel_response
+from goalpost.postbacks import parse_request, record_conversion
+from goalpost.responses import postback_response
+
+logger = logging.getLogger()
+logger.setLevel(logging.INFO)
+store.client()  # create the DynamoDB client in the init phase
+
+
+def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    fmt = "text"
+    try:
+        params = query_params(event)
+        fmt = params.get("format", "text")
+        default_goal = event.get("rawPath", "") == "/aff_lsr"
+        if not default_goal:
+            action = params.get("a", "lsr")
+            if action == "l":
+                return pixel_response(event, default_goal=False, params=params)
+            if action != "lsr":
+                raise BadRequest(f"a must be lsr (server postback) or l (pixel), got {action[:20]!r}")
+        request = parse_request(
+            params,
+            default_goal=default_goal,
+            via="server_postback",
+            ip=source_ip(event),
+            user_agent=user_agent(event),
+        )
+    except BadRequest as error:
+        logger.info("postback refused: %s", error.reason)
+        return postback_response(error.status, success=False, code=error.code, reason=error.reason, fmt=fmt)
+    outcome = record_conversion(request, time.time())
+    logger.info("postback %s: %s", outcome.code, outcome.conversion_id or outcome.reason)
+    return postback_response(
+        outcome.status,
+        success=outcome.success,
+        code=outcome.code,
+        reason=outcome.reason,
+        fmt=fmt,
+        conversion_id=outcome.conversion_id,
+        conversion_status=outcome.conversion_status,
+    )

@@ -1,0 +1,56 @@
+"""`python -m goalpost_local` (what `make run` calls): serve the stack and print what to try."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import signal
+import threading
+
+from goalpost_local import runtime
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Goalpost's local runtime (no Docker needed).")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "3000")))
+    parser.add_argument("--no-seed", action="store_true", help="start with empty tables")
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # the embedded DynamoDB's access log
+    logging.getLogger("botocore").setLevel(logging.WARNING)
+
+    stack = runtime.start(args.host, args.port)
+    base = stack.base_url
+    print(f"Goalpost local runtime on {base}")
+    print(f"  DynamoDB: {os.environ.get('AWS_ENDPOINT_URL_DYNAMODB', 'AWS (your credentials)')}")
+    print(f"  admin token: {stack.admin_token}")
+    if not args.no_seed:
+        from goalpost_local.seed import seed_demo
+
+        demo = seed_demo(base)
+        offer_id = demo["offer"]["offer_id"]
+        partner_id = demo["partner"]["partner_id"]
+        print("\nTry it (demo network seeded):")
+        print(f"  1. click:    curl -si '{base}/aff_c?offer_id={offer_id}&aff_id={partner_id}&aff_sub=demo'")
+        print("     (the Location header carries tid=<transaction_id>)")
+        print(f"  2. postback: curl -s '{base}/aff_lsr?transaction_id=<transaction_id>'")
+        print(f"     goal:     curl -s '{base}/aff_goal?a=lsr&goal_name=sale&amount=50&transaction_id=<transaction_id>'")
+        print(
+            f"  3. admin:    curl -s -H 'Authorization: Bearer {stack.admin_token}' "
+            f"'{base}/admin/offers/{offer_id}/conversions'"
+        )
+    print("\nCtrl-C stops.", flush=True)
+
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        stop.wait()
+    except KeyboardInterrupt:
+        pass
+    stack.stop()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,221 @@
+"""A small local API Gateway: HTTP requests in, HTTP API payload 2.0 events to the handlers.
+
+Routes come from template.yaml's HttpApi events; events carry what API Gateway sends
+(lower-cased headers, cookies array, query parameters joined by commas, requestContext
+with requestId, routeKey, stage, http.sourceIp, userAgent, time), and responses are
+turned back into HTTP the way API Gateway does (cookies become Set-Cookie headers).
+"""
+
+from __future__ import annotations
+
+import base64
+import hmac
+import importlib.util
+import json
+import logging
+import sys
+import time
+import uuid
+from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import ModuleType
+from typing import Any
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+from goalpost_local.template import ROOT, Route, routes
+
+logger = logging.getLogger("goalpost_local.gateway")
+
+Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
+
+
+class LambdaContext:
+    """The parts of the Lambda context object handlers and Powertools read."""
+
+    def __init__(self, function_name: str) -> None:
+        self.function_name = function_name
+        self.function_version = "$LATEST"
+        self.invoked_function_arn = f"arn:aws:lambda:local:000000000000:function:{function_name}"
+        self.memory_limit_in_mb = 512
+        self.aws_request_id = str(uuid.uuid4())
+        self.log_group_name = f"/aws/lambda/{function_name}"
+        self.log_stream_name = "local"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 10_000
+
+
+def load_handler(code_uri: str, handler: str, function: str) -> Handler:
+    """Import functions/<name>/app.py under a unique module name (every function has an app.py)."""
+    module_name, _, attribute = handler.rpartition(".")
+    path = ROOT / code_uri / f"{module_name}.py"
+    unique = f"goalpost_fn_{function}"
+    module: ModuleType | None = sys.modules.get(unique)
+    if module is None:
+        spec = importlib.util.spec_from_file_location(unique, path)
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[unique] = module
+        spec.loader.exec_module(module)
+    found: Handler = getattr(module, attribute)
+    return found
+
+
+def build_event(
+    *,
+    method: str,
+    raw_path: str,
+    raw_query: str,
+    headers: list[tuple[str, str]],
+    body: bytes,
+    source_ip: str,
+    route: Route,
+    path_parameters: dict[str, str],
+    host: str,
+) -> dict[str, Any]:
+    joined: dict[str, str] = {}
+    cookies: list[str] = []
+    for name, value in headers:
+        lname = name.lower()
+        if lname == "cookie":
+            cookies.extend(c.strip() for c in value.split(";") if c.strip())
+            continue
+        joined[lname] = f"{joined[lname]},{value}" if lname in joined else value
+    query: dict[str, str] = {}
+    for key, value in parse_qsl(raw_query, keep_blank_values=True, errors="replace"):
+        query[key] = f"{query[key]},{value}" if key in query else value
+    now = time.time()
+    route_key = f"{route.method} {route.path}"
+    event: dict[str, Any] = {
+        "version": "2.0",
+        "routeKey": route_key,
+        "rawPath": raw_path,
+        "rawQueryString": raw_query,
+        "headers": joined,
+        "requestContext": {
+            "accountId": "000000000000",
+            "apiId": "local",
+            "domainName": host,
+            "domainPrefix": host.split(".")[0],
+            "http": {
+                "method": method,
+                "path": raw_path,
+                "protocol": "HTTP/1.1",
+                "sourceIp": source_ip,
+                "userAgent": joined.get("user-agent", ""),
+            },
+            "requestId": str(uuid.uuid4()),
+            "routeKey": route_key,
+            "stage": "$default",
+            "time": time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(now)),
+            "timeEpoch": int(now * 1000),
+        },
+        "isBase64Encoded": False,
+    }
+    if cookies:
+        event["cookies"] = cookies
+    if query:
+        event["queryStringParameters"] = query
+    if path_parameters:
+        event["pathParameters"] = path_parameters
+    if body:
+        try:
+            event["body"] = body.decode("utf-8")
+        except UnicodeDecodeError:
+            event["body"] = base64.b64encode(body).decode()
+            event["isBase64Encoded"] = True
+    return event
+
+
+class LocalGateway(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, address: tuple[str, int], admin_token: str) -> None:
+        super().__init__(address, _RequestHandler)
+        self.admin_token = admin_token
+        self.routes = routes()
+        self.handlers: dict[str, Handler] = {
+            r.function: load_handler(r.code_uri, r.handler, r.function) for r in self.routes
+        }
+        self.extra_get: dict[str, Callable[[], tuple[str, bytes]]] = {}
+
+    @property
+    def base_url(self) -> str:
+        host, port = self.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+
+class _RequestHandler(BaseHTTPRequestHandler):
+    server: LocalGateway
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+        logger.info("%s %s", self.address_string(), format % args)
+
+    def _send(self, status: int, headers: list[tuple[str, str]], body: bytes) -> None:
+        self.send_response(status)
+        for name, value in headers:
+            self.send_header(name, value)
+        self.send_header("content-length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    def _json(self, status: int, payload: dict[str, Any]) -> None:
+        self._send(status, [("content-type", "application/json")], json.dumps(payload).encode())
+
+    def _handle(self) -> None:
+        split = urlsplit(self.path)
+        raw_path = unquote(split.path)
+        length = int(self.headers.get("content-length") or 0)
+        body = self.rfile.read(length) if length else b""
+        if self.command == "GET" and raw_path in self.server.extra_get:
+            content_type, payload = self.server.extra_get[raw_path]()
+            self._send(200, [("content-type", content_type)], payload)
+            return
+        for route in self.server.routes:
+            params = route.matches(self.command, raw_path)
+            if params is not None:
+                break
+        else:
+            self._json(404, {"message": "Not Found"})
+            return
+        if route.iam_auth and not self._authorized():
+            self._json(401, {"message": "Unauthorized: send Authorization: Bearer <token from make run>"})
+            return
+        event = build_event(
+            method=self.command,
+            raw_path=raw_path,
+            raw_query=split.query,
+            headers=list(self.headers.items()),
+            body=body,
+            source_ip=self.client_address[0],
+            route=route,
+            path_parameters=params,
+            host=self.headers.get("host", ""),
+        )
+        try:
+            result = self.server.handlers[route.function](event, LambdaContext(route.function))
+        except Exception:
+            logger.exception("function %s failed", route.function)
+            self._json(500, {"message": "Internal Server Error"})
+            return
+        self._send_lambda_result(result)
+
+    def _authorized(self) -> bool:
+        supplied = self.headers.get("authorization", "")
+        expected = f"Bearer {self.server.admin_token}"
+        return hmac.compare_digest(supplied.encode(), expected.encode())
+
+    def _send_lambda_result(self, result: dict[str, Any]) -> None:
+        headers: list[tuple[str, str]] = []
+        for name, value in (result.get("headers") or {}).items():
+            headers.append((name, str(value)))
+        for name, values in (result.get("multiValueHeaders") or {}).items():
+            headers.extend((name, str(v)) for v in values)
+        headers.extend(("set-cookie", c) for c in result.get("cookies") or [])
+        raw = result.get("body") or ""
+        body = base64.b64decode(raw) if result.get("isBase64Encoded") else str(raw).encode()
+        self._send(int(result.get("statusCode", 200)), headers, body)
+
+    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _handle

@@ -1,0 +1,65 @@
+"""Start the whole local stack: embedded DynamoDB, tables from template.yaml, the gateway."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+from goalpost_local.dynamodb import EmbeddedDynamoDB
+from goalpost_local.template import create_tables, function_environment
+
+
+@dataclass
+class LocalStack:
+    gateway: Any
+    dynamodb: EmbeddedDynamoDB | None
+    admin_token: str
+    thread: threading.Thread
+
+    @property
+    def base_url(self) -> str:
+        return str(self.gateway.base_url)
+
+    def stop(self) -> None:
+        self.gateway.shutdown()
+        self.gateway.server_close()
+        if self.dynamodb is not None:
+            self.dynamodb.stop()
+
+
+def configure_aws(endpoint: str | None) -> None:
+    """Point boto3 at the embedded DynamoDB unless the user chose another endpoint."""
+    os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
+    if endpoint:
+        os.environ["AWS_ENDPOINT_URL_DYNAMODB"] = endpoint
+        os.environ.setdefault("AWS_ACCESS_KEY_ID", "local")
+        os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "local")
+
+
+def start(host: str = "127.0.0.1", port: int = 3000, admin_token: str | None = None) -> LocalStack:
+    """Start everything in this process, in background threads; returns once serving."""
+    embedded: EmbeddedDynamoDB | None = None
+    if not os.environ.get("AWS_ENDPOINT_URL_DYNAMODB") and not os.environ.get("GOALPOST_USE_AWS"):
+        embedded = EmbeddedDynamoDB(host).start()
+        configure_aws(embedded.endpoint)
+    else:
+        configure_aws(None)
+
+    import boto3
+
+    table_names = create_tables(boto3.client("dynamodb"), prefix=os.environ.get("GOALPOST_TABLE_PREFIX", "goalpost-local"))
+    os.environ.update(function_environment(table_names))
+    os.environ.setdefault("CONFIG_CACHE_SECONDS", "2")
+
+    from goalpost import store
+    from goalpost_local.gateway import LocalGateway
+
+    store.reset_client()
+    token = admin_token or os.environ.get("GOALPOST_ADMIN_TOKEN") or secrets.token_urlsafe(24)
+    gateway = LocalGateway((host, port), token)
+    thread = threading.Thread(target=gateway.serve_forever, daemon=True)
+    thread.start()
+    return LocalStack(gateway=gateway, dynamodb=embedded, admin_token=token, thread=thread)

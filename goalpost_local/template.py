@@ -1,0 +1,164 @@
+"""Reading template.yaml: the one schema, used by the local runtime and by the tests."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+TEMPLATE = ROOT / "template.yaml"
+
+
+class _CfnLoader(yaml.SafeLoader):
+    """Reads CloudFormation short-form tags (!Ref, !GetAtt, !Sub ...) as their long forms."""
+
+
+def _tag(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> Any:
+    if isinstance(node, yaml.ScalarNode):
+        value: Any = loader.construct_scalar(node)
+    elif isinstance(node, yaml.SequenceNode):
+        value = loader.construct_sequence(node, deep=True)
+    else:
+        value = loader.construct_mapping(node, deep=True)  # type: ignore[arg-type]
+    if suffix == "Ref":
+        return {"Ref": value}
+    if suffix == "GetAtt" and isinstance(value, str):
+        value = value.split(".", 1)
+    return {f"Fn::{suffix}": value}
+
+
+_CfnLoader.add_multi_constructor("!", _tag)
+
+
+@cache
+def load_template(path: Path = TEMPLATE) -> dict[str, Any]:
+    with open(path, encoding="utf-8") as handle:
+        data: dict[str, Any] = yaml.load(handle, Loader=_CfnLoader)  # noqa: S506 - SafeLoader subclass
+    return data
+
+
+def resources(kind: str) -> dict[str, dict[str, Any]]:
+    return {
+        name: resource
+        for name, resource in load_template()["Resources"].items()
+        if resource["Type"] == kind
+    }
+
+
+_CREATE_TABLE_KEYS = (
+    "AttributeDefinitions",
+    "KeySchema",
+    "GlobalSecondaryIndexes",
+    "LocalSecondaryIndexes",
+    "BillingMode",
+    "StreamSpecification",
+    "SSESpecification",
+)
+
+
+def table_definitions() -> dict[str, dict[str, Any]]:
+    """CreateTable arguments for every AWS::DynamoDB::Table, by logical id (minus TableName)."""
+    tables: dict[str, dict[str, Any]] = {}
+    for name, resource in resources("AWS::DynamoDB::Table").items():
+        props = resource["Properties"]
+        kwargs = {k: props[k] for k in _CREATE_TABLE_KEYS if k in props}
+        if "StreamSpecification" in kwargs:
+            kwargs["StreamSpecification"] = {"StreamEnabled": True, **kwargs["StreamSpecification"]}
+        if "SSESpecification" in kwargs:
+            kwargs["SSESpecification"] = {"Enabled": kwargs.pop("SSESpecification")["SSEEnabled"]}
+        tables[name] = kwargs
+    return tables
+
+
+def create_tables(client: Any, prefix: str = "goalpost-local") -> dict[str, str]:
+    """Create the template's tables (and their TTL settings); returns logical id -> table name."""
+    names: dict[str, str] = {}
+    existing = set(client.list_tables().get("TableNames", []))
+    for logical_id, kwargs in table_definitions().items():
+        table_name = f"{prefix}-{logical_id}"
+        names[logical_id] = table_name
+        if table_name in existing:
+            continue
+        client.create_table(TableName=table_name, **kwargs)
+        ttl = load_template()["Resources"][logical_id]["Properties"].get("TimeToLiveSpecification")
+        if ttl:
+            client.update_time_to_live(
+                TableName=table_name,
+                TimeToLiveSpecification={"AttributeName": ttl["AttributeName"], "Enabled": ttl["Enabled"]},
+            )
+    return names
+
+
+def function_environment(table_names: dict[str, str]) -> dict[str, str]:
+    """Globals' environment variables with !Ref to tables resolved to the local table names."""
+    variables = load_template()["Globals"]["Function"]["Environment"]["Variables"]
+    params = {
+        name: str(spec.get("Default", ""))
+        for name, spec in load_template().get("Parameters", {}).items()
+    }
+    env: dict[str, str] = {}
+    for key, value in variables.items():
+        if isinstance(value, dict) and "Ref" in value:
+            ref = value["Ref"]
+            env[key] = table_names.get(ref) or params.get(ref, "")
+        else:
+            env[key] = str(value)
+    return env
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    path: str
+    function: str
+    code_uri: str
+    handler: str
+    iam_auth: bool
+    pattern: re.Pattern[str]
+
+    def matches(self, method: str, path: str) -> dict[str, str] | None:
+        if self.method not in ("ANY", method):
+            return None
+        found = self.pattern.fullmatch(path)
+        return found.groupdict() if found else None
+
+
+def _path_pattern(path: str) -> re.Pattern[str]:
+    regex = ""
+    for part in re.split(r"(\{[^}]+\})", path):
+        if part.startswith("{") and part.endswith("+}"):
+            regex += f"(?P<{part[1:-2]}>.+)"
+        elif part.startswith("{"):
+            regex += f"(?P<{part[1:-1]}>[^/]+)"
+        else:
+            regex += re.escape(part)
+    return re.compile(regex)
+
+
+def routes() -> list[Route]:
+    """Every HttpApi event of every function, as SAM would wire it."""
+    found: list[Route] = []
+    for name, resource in resources("AWS::Serverless::Function").items():
+        props = resource["Properties"]
+        for event in props.get("Events", {}).values():
+            if event["Type"] != "HttpApi":
+                continue
+            event_props = event["Properties"]
+            found.append(
+                Route(
+                    method=event_props["Method"].upper(),
+                    path=event_props["Path"],
+                    function=name,
+                    code_uri=props["CodeUri"],
+                    handler=props["Handler"],
+                    iam_auth=event_props.get("Auth", {}).get("Authorizer") == "AWS_IAM",
+                    pattern=_path_pattern(event_props["Path"]),
+                )
+            )
+    # Literal paths before greedy ones, as API Gateway prefers the most specific route.
+    return sorted(found, key=lambda r: ("{" in r.path, -len(r.path)))

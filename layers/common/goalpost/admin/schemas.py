@@ -1,0 +1,107 @@
+"""Request bodies of the admin API, validated by pydantic with field-level messages."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Annotated, Literal
+from urllib.parse import urlsplit
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+Money = Annotated[Decimal, Field(ge=0, le=Decimal("1000000000"), decimal_places=5, allow_inf_nan=False)]
+Percent = Annotated[Decimal, Field(ge=0, le=1000, decimal_places=5, allow_inf_nan=False)]
+Name = Annotated[str, Field(min_length=1, max_length=120)]
+Id = Annotated[str, Field(pattern=r"^[0-9]{1,12}$")]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class RateIn(Strict):
+    """Flat amount per conversion, percent of the sale amount, or both."""
+
+    flat: Money = Decimal(0)
+    percent: Percent = Decimal(0)
+
+
+class AdvertiserIn(Strict):
+    name: Name
+    status: Literal["active", "paused", "deleted"] = "active"
+    security_token: Annotated[str, Field(min_length=8, max_length=128)] | None = Field(
+        default=None,
+        description="Postback security token; once set, postbacks without it are rejected.",
+    )
+
+
+class PartnerIn(Strict):
+    name: Name
+    status: Literal["active", "pending", "blocked", "deleted"] = "active"
+    tier_id: Annotated[str, Field(max_length=40)] = ""
+
+
+class GoalSettingsIn(Strict):
+    """Settings shared by the default goal (on the offer) and additional goals."""
+
+    payout: RateIn = RateIn()
+    revenue: RateIn = RateIn()
+    allow_multiple: bool = False
+    approve: bool = False
+    encrypted: bool = False
+    protocol: Literal["server", "image", "iframe"] = "server"
+    ref_id: Annotated[str, Field(max_length=100)] = ""
+
+
+class DefaultGoalIn(GoalSettingsIn):
+    name: Name = "Conversion"
+
+
+def _check_url(value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError("must be an absolute http(s) URL")
+    return value
+
+
+class OfferIn(Strict):
+    name: Name
+    advertiser_id: Id
+    offer_url: Annotated[str, Field(min_length=8, max_length=2000)]
+    status: Literal["active", "paused", "pending", "expired", "deleted"] = "active"
+    session_hours: Annotated[int, Field(ge=1, le=8760)] = 24
+    currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] = "USD"
+    goals_enabled: bool = Field(default=False, description='"Multiple Conversion Goals"')
+    ref_id: Annotated[str, Field(max_length=100)] = ""
+    default_goal: DefaultGoalIn = DefaultGoalIn()
+
+    _url = field_validator("offer_url")(_check_url)
+
+
+class GoalIn(GoalSettingsIn):
+    name: Name
+    description: Annotated[str, Field(max_length=2000)] = ""
+    status: Literal["active", "paused", "deleted"] = "active"
+    advertiser_id: Id | None = None
+    end_point: bool = False
+    private: bool = False
+    tiers_enabled: bool = False
+    tier_payouts: dict[str, RateIn] = {}
+    tier_revenues: dict[str, RateIn] = {}
+    payout_structure_ids: list[Id] = []
+
+    @model_validator(mode="after")
+    def _private_goals_pay_nothing(self) -> GoalIn:
+        if self.private:
+            paid = [
+                name
+                for name, present in (
+                    ("payout", self.payout.flat != 0 or self.payout.percent != 0),
+                    ("tier_payouts", any(r.flat or r.percent for r in self.tier_payouts.values())),
+                )
+                if present
+            ]
+            if paid:
+                raise ValueError(
+                    f"a private goal pays partners nothing: remove {', '.join(paid)} first"
+                )
+        return self

@@ -1,0 +1,227 @@
+"""Admin use cases: validated input in, stored domain documents out."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+from decimal import Decimal
+from typing import Any
+
+from goalpost import store
+from goalpost.admin.errors import ApiError, not_found
+from goalpost.admin.schemas import AdvertiserIn, GoalIn, OfferIn, PartnerIn, RateIn
+from goalpost.domain import DEFAULT_GOAL_ID, Advertiser, Goal, Offer, Partner, Rate
+from goalpost.slugs import slug_of
+
+MAX_PAGE = 100
+
+
+def _rate(rate: RateIn) -> Rate:
+    return Rate(flat=rate.flat, percent=rate.percent)
+
+
+def encode_cursor(key: dict[str, Any] | None) -> str | None:
+    if not key:
+        return None
+    raw = json.dumps(key, default=str, sort_keys=True).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None) -> dict[str, Any] | None:
+    if not cursor:
+        return None
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        data = json.loads(base64.urlsafe_b64decode(padded.encode()), parse_float=Decimal)
+    except (ValueError, UnicodeDecodeError):
+        raise ApiError(400, "bad_cursor", "cursor is not one this API handed out") from None
+    if not isinstance(data, dict) or not all(isinstance(v, str | int | Decimal) for v in data.values()):
+        raise ApiError(400, "bad_cursor", "cursor is not one this API handed out")
+    return data
+
+
+def page(items: list[dict[str, Any]], last: dict[str, Any] | None) -> dict[str, Any]:
+    return {"items": items, "next_cursor": encode_cursor(last)}
+
+
+def _limit(limit: int) -> int:
+    if not 1 <= limit <= MAX_PAGE:
+        raise ApiError(400, "bad_limit", f"limit must be between 1 and {MAX_PAGE}")
+    return limit
+
+
+# ------------------------------------------------------------------ advertisers
+
+
+def _advertiser_view(doc: dict[str, Any]) -> dict[str, Any]:
+    view = {k: v for k, v in doc.items() if k != "security_token_sha256"}
+    view["security_token_applied"] = bool(doc.get("security_token_sha256"))
+    return view
+
+
+def create_advertiser(body: AdvertiserIn) -> dict[str, Any]:
+    advertiser_id = store.next_id("advertiser")
+    token_hash = hashlib.sha256(body.security_token.encode()).hexdigest() if body.security_token else ""
+    advertiser = Advertiser(
+        advertiser_id=advertiser_id, name=body.name, status=body.status, security_token_sha256=token_hash
+    )
+    store.put_entity("advertiser", advertiser_id, advertiser.to_dict())
+    return _advertiser_view({**advertiser.to_dict(), "version": 1})
+
+
+def get_advertiser(advertiser_id: str) -> dict[str, Any]:
+    doc = store.get_entity("advertiser", advertiser_id)
+    if doc is None:
+        raise not_found("advertiser", advertiser_id)
+    return _advertiser_view(doc)
+
+
+def list_advertisers(limit: int, cursor: str | None) -> dict[str, Any]:
+    docs, last = store.list_entities("advertiser", limit=_limit(limit), cursor=decode_cursor(cursor))
+    return page([_advertiser_view(d) for d in docs], last)
+
+
+# ------------------------------------------------------------------ partners
+
+
+def create_partner(body: PartnerIn) -> dict[str, Any]:
+    partner_id = store.next_id("partner")
+    partner = Partner(partner_id=partner_id, name=body.name, status=body.status, tier_id=body.tier_id)
+    store.put_entity("partner", partner_id, partner.to_dict())
+    return {**partner.to_dict(), "version": 1}
+
+
+def get_partner(partner_id: str) -> dict[str, Any]:
+    doc = store.get_entity("partner", partner_id)
+    if doc is None:
+        raise not_found("partner", partner_id)
+    return doc
+
+
+def list_partners(limit: int, cursor: str | None) -> dict[str, Any]:
+    docs, last = store.list_entities("partner", limit=_limit(limit), cursor=decode_cursor(cursor))
+    return page(docs, last)
+
+
+# ------------------------------------------------------------------ offers
+
+
+def create_offer(body: OfferIn) -> dict[str, Any]:
+    if store.get_entity("advertiser", body.advertiser_id) is None:
+        raise ApiError(422, "unknown_advertiser", f"advertiser {body.advertiser_id} does not exist")
+    offer_id = store.next_id("offer")
+    settings = body.default_goal
+    default_goal = Goal(
+        goal_id=DEFAULT_GOAL_ID,
+        offer_id=offer_id,
+        name=settings.name,
+        slug=slug_of(settings.name),
+        advertiser_id=body.advertiser_id,
+        protocol=settings.protocol,
+        ref_id=settings.ref_id,
+        payout=_rate(settings.payout),
+        revenue=_rate(settings.revenue),
+        allow_multiple=settings.allow_multiple,
+        approve=settings.approve,
+        encrypted=settings.encrypted,
+    )
+    offer = Offer(
+        offer_id=offer_id,
+        name=body.name,
+        advertiser_id=body.advertiser_id,
+        offer_url=body.offer_url,
+        default_goal=default_goal,
+        status=body.status,
+        session_hours=body.session_hours,
+        currency=body.currency,
+        goals_enabled=body.goals_enabled,
+        ref_id=body.ref_id,
+    )
+    store.put_entity("offer", offer_id, offer.to_dict())
+    return offer.to_dict()
+
+
+def get_offer(offer_id: str) -> dict[str, Any]:
+    doc = store.get_entity("offer", offer_id)
+    if doc is None:
+        raise not_found("offer", offer_id)
+    return doc
+
+
+def list_offers(limit: int, cursor: str | None) -> dict[str, Any]:
+    docs, last = store.list_entities("offer", limit=_limit(limit), cursor=decode_cursor(cursor))
+    return page(docs, last)
+
+
+def tracking_link(base_url: str, offer_id: str, partner_id: str) -> str:
+    return f"{base_url}/aff_c?offer_id={offer_id}&aff_id={partner_id}"
+
+
+# ------------------------------------------------------------------ goals
+
+
+def create_goal(offer_id: str, body: GoalIn) -> dict[str, Any]:
+    offer_doc = get_offer(offer_id)
+    if not store.get_network_settings().goals_enabled:
+        raise ApiError(409, "goals_disabled", "offer goals are disabled on this network")
+    if not offer_doc.get("goals_enabled"):
+        raise ApiError(
+            409,
+            "goals_disabled",
+            f"enable Multiple Conversion Goals on offer {offer_id} before adding goals",
+        )
+    slug = slug_of(body.name)
+    if not slug:
+        raise ApiError(422, "bad_name", "goal name has no characters usable in a URL-friendly name")
+    bundle = store.load_offer_bundle(offer_id)
+    assert bundle is not None
+    taken = {g.slug for g in bundle.goals.values()} | {bundle.offer.default_goal.slug}
+    if slug in taken:
+        raise ApiError(409, "slug_taken", f"offer {offer_id} already has a goal named {slug!r}")
+    goal_id = store.next_id("goal")
+    goal = Goal(
+        goal_id=goal_id,
+        offer_id=offer_id,
+        name=body.name,
+        slug=slug,
+        status=body.status,
+        description=body.description,
+        advertiser_id=body.advertiser_id or str(offer_doc["advertiser_id"]),
+        protocol=body.protocol,
+        ref_id=body.ref_id,
+        payout=_rate(body.payout),
+        revenue=_rate(body.revenue),
+        tiers_enabled=body.tiers_enabled,
+        tier_payouts={k: _rate(v) for k, v in body.tier_payouts.items()},
+        tier_revenues={k: _rate(v) for k, v in body.tier_revenues.items()},
+        payout_structure_ids=tuple(body.payout_structure_ids),
+        allow_multiple=body.allow_multiple,
+        end_point=body.end_point,
+        approve=body.approve,
+        encrypted=body.encrypted,
+        private=body.private,
+    )
+    store.put_entity("goal", goal_id, goal.to_dict(), parent_offer_id=offer_id)
+    store.put_goal_index(goal_id, offer_id)
+    return {**goal.to_dict(), "version": 1}
+
+
+def list_goals(offer_id: str) -> dict[str, Any]:
+    bundle = store.load_offer_bundle(offer_id)
+    if bundle is None:
+        raise not_found("offer", offer_id)
+    goals = [bundle.offer.default_goal.to_dict()] + [g.to_dict() for g in bundle.goals.values()]
+    return {"items": goals, "next_cursor": None}
+
+
+# ------------------------------------------------------------------ conversions
+
+
+def list_conversions(offer_id: str, limit: int, cursor: str | None) -> dict[str, Any]:
+    get_offer(offer_id)
+    items, last = store.offer_conversions(offer_id, limit=_limit(limit), cursor=decode_cursor(cursor))
+    for item in items:
+        for key in ("pk", "sk", "offer_key", "created_key", "kind"):
+            item.pop(key, None)
+    return page(items, last)

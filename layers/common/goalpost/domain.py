@@ -1,0 +1,391 @@
+"""The tracker's nouns as plain, immutable dataclasses.
+
+The hot paths (click, postback, pixel) build these from DynamoDB items without
+pydantic: importing pydantic and building models costs more cold-start time than the
+whole boto3 client (see README, Performance). The admin API validates input with its
+own pydantic schemas and stores items these classes read back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, Literal
+
+DEFAULT_GOAL_ID = "0"
+"""The offer's default goal, as TUNE reports it (goal_id 0)."""
+
+OfferStatus = Literal["active", "paused", "pending", "expired", "deleted"]
+GoalStatus = Literal["active", "paused", "deleted"]
+PartnerStatus = Literal["active", "pending", "blocked", "deleted"]
+AdvertiserStatus = Literal["active", "paused", "deleted"]
+Protocol = Literal["server", "image", "iframe"]
+ConversionStatus = Literal["approved", "pending", "rejected"]
+
+ZERO = Decimal(0)
+
+
+def _dec(value: Any) -> Decimal:
+    return value if isinstance(value, Decimal) else Decimal(str(value))
+
+
+@dataclass(frozen=True, slots=True)
+class Rate:
+    """A payout or revenue: flat per conversion, percent of the sale amount, or both."""
+
+    flat: Decimal = ZERO
+    percent: Decimal = ZERO
+
+    @property
+    def is_zero(self) -> bool:
+        return self.flat == 0 and self.percent == 0
+
+    def to_dict(self) -> dict[str, Decimal]:
+        return {"flat": self.flat, "percent": self.percent}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any] | None) -> Rate:
+        if not data:
+            return cls()
+        return cls(flat=_dec(data.get("flat", 0)), percent=_dec(data.get("percent", 0)))
+
+
+def _rates(data: Mapping[str, Any] | None) -> dict[str, Rate]:
+    return {str(k): Rate.from_dict(v) for k, v in (data or {}).items()}
+
+
+@dataclass(frozen=True, slots=True)
+class Goal:
+    """A conversion event type of an offer; the default goal has id ``DEFAULT_GOAL_ID``."""
+
+    goal_id: str
+    offer_id: str
+    name: str
+    slug: str
+    status: GoalStatus = "active"
+    description: str = ""
+    advertiser_id: str = ""
+    protocol: Protocol = "server"
+    ref_id: str = ""
+    payout: Rate = field(default_factory=Rate)
+    revenue: Rate = field(default_factory=Rate)
+    tiers_enabled: bool = False
+    tier_payouts: Mapping[str, Rate] = field(default_factory=dict)
+    tier_revenues: Mapping[str, Rate] = field(default_factory=dict)
+    payout_structure_ids: tuple[str, ...] = ()
+    allow_multiple: bool = False
+    end_point: bool = False
+    approve: bool = False
+    encrypted: bool = False
+    private: bool = False
+
+    @property
+    def is_default(self) -> bool:
+        return self.goal_id == DEFAULT_GOAL_ID
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "goal_id": self.goal_id,
+            "offer_id": self.offer_id,
+            "name": self.name,
+            "slug": self.slug,
+            "status": self.status,
+            "description": self.description,
+            "advertiser_id": self.advertiser_id,
+            "protocol": self.protocol,
+            "ref_id": self.ref_id,
+            "payout": self.payout.to_dict(),
+            "revenue": self.revenue.to_dict(),
+            "tiers_enabled": self.tiers_enabled,
+            "tier_payouts": {k: v.to_dict() for k, v in self.tier_payouts.items()},
+            "tier_revenues": {k: v.to_dict() for k, v in self.tier_revenues.items()},
+            "payout_structure_ids": list(self.payout_structure_ids),
+            "allow_multiple": self.allow_multiple,
+            "end_point": self.end_point,
+            "approve": self.approve,
+            "encrypted": self.encrypted,
+            "private": self.private,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Goal:
+        return cls(
+            goal_id=str(data["goal_id"]),
+            offer_id=str(data["offer_id"]),
+            name=data["name"],
+            slug=data["slug"],
+            status=data.get("status", "active"),
+            description=data.get("description", ""),
+            advertiser_id=str(data.get("advertiser_id", "")),
+            protocol=data.get("protocol", "server"),
+            ref_id=data.get("ref_id", ""),
+            payout=Rate.from_dict(data.get("payout")),
+            revenue=Rate.from_dict(data.get("revenue")),
+            tiers_enabled=bool(data.get("tiers_enabled", False)),
+            tier_payouts=_rates(data.get("tier_payouts")),
+            tier_revenues=_rates(data.get("tier_revenues")),
+            payout_structure_ids=tuple(str(s) for s in data.get("payout_structure_ids", ())),
+            allow_multiple=bool(data.get("allow_multiple", False)),
+            end_point=bool(data.get("end_point", False)),
+            approve=bool(data.get("approve", False)),
+            encrypted=bool(data.get("encrypted", False)),
+            private=bool(data.get("private", False)),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Offer:
+    """Something an advertiser sells; carries its default goal's settings."""
+
+    offer_id: str
+    name: str
+    advertiser_id: str
+    offer_url: str
+    default_goal: Goal
+    status: OfferStatus = "active"
+    session_hours: int = 24
+    currency: str = "USD"
+    goals_enabled: bool = False
+    ref_id: str = ""
+    version: int = 1
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "offer_id": self.offer_id,
+            "name": self.name,
+            "advertiser_id": self.advertiser_id,
+            "offer_url": self.offer_url,
+            "default_goal": self.default_goal.to_dict(),
+            "status": self.status,
+            "session_hours": self.session_hours,
+            "currency": self.currency,
+            "goals_enabled": self.goals_enabled,
+            "ref_id": self.ref_id,
+            "version": self.version,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Offer:
+        return cls(
+            offer_id=str(data["offer_id"]),
+            name=data["name"],
+            advertiser_id=str(data["advertiser_id"]),
+            offer_url=data["offer_url"],
+            default_goal=Goal.from_dict(data["default_goal"]),
+            status=data.get("status", "active"),
+            session_hours=int(data.get("session_hours", 24)),
+            currency=data.get("currency", "USD"),
+            goals_enabled=bool(data.get("goals_enabled", False)),
+            ref_id=data.get("ref_id", ""),
+            version=int(data.get("version", 1)),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Partner:
+    """An affiliate who sends traffic through tracking links."""
+
+    partner_id: str
+    name: str
+    status: PartnerStatus = "active"
+    tier_id: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "partner_id": self.partner_id,
+            "name": self.name,
+            "status": self.status,
+            "tier_id": self.tier_id,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Partner:
+        return cls(
+            partner_id=str(data["partner_id"]),
+            name=data["name"],
+            status=data.get("status", "active"),
+            tier_id=str(data.get("tier_id", "")),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Advertiser:
+    """Whoever reports conversions; may require a postback security token."""
+
+    advertiser_id: str
+    name: str
+    status: AdvertiserStatus = "active"
+    security_token_sha256: str = ""
+    """Hex SHA-256 of the applied token; empty when none is applied."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "advertiser_id": self.advertiser_id,
+            "name": self.name,
+            "status": self.status,
+            "security_token_sha256": self.security_token_sha256,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Advertiser:
+        return cls(
+            advertiser_id=str(data["advertiser_id"]),
+            name=data["name"],
+            status=data.get("status", "active"),
+            security_token_sha256=data.get("security_token_sha256", ""),
+        )
+
+
+RuleField = Literal[
+    "adv_sub", "adv_sub2", "adv_sub3", "adv_sub4", "adv_sub5",
+    "aff_sub", "aff_sub2", "aff_sub3", "aff_sub4", "aff_sub5",
+    "source", "amount",
+]  # fmt: skip
+RuleOperator = Literal["equals", "in", "like", "=", "<", "<=", ">", ">=", "between"]
+
+
+@dataclass(frozen=True, slots=True)
+class Condition:
+    """One test of a payout-structure rule over a conversion's field."""
+
+    field: RuleField
+    operator: RuleOperator
+    values: tuple[str, ...]
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Condition:
+        return cls(
+            field=data["field"],
+            operator=data["operator"],
+            values=tuple(str(v) for v in data["values"]),
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"field": self.field, "operator": self.operator, "values": list(self.values)}
+
+
+@dataclass(frozen=True, slots=True)
+class StructureRule:
+    """All conditions must hold; the first matching rule of a structure wins."""
+
+    conditions: tuple[Condition, ...]
+    payout: Rate
+    revenue: Rate
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> StructureRule:
+        return cls(
+            conditions=tuple(Condition.from_dict(c) for c in data.get("conditions", ())),
+            payout=Rate.from_dict(data.get("payout")),
+            revenue=Rate.from_dict(data.get("revenue")),
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "conditions": [c.to_dict() for c in self.conditions],
+            "payout": self.payout.to_dict(),
+            "revenue": self.revenue.to_dict(),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class PayoutStructure:
+    """A named, reusable, ordered list of rules."""
+
+    structure_id: str
+    name: str
+    rules: tuple[StructureRule, ...]
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> PayoutStructure:
+        return cls(
+            structure_id=str(data["structure_id"]),
+            name=data["name"],
+            rules=tuple(StructureRule.from_dict(r) for r in data.get("rules", ())),
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "structure_id": self.structure_id,
+            "name": self.name,
+            "rules": [r.to_dict() for r in self.rules],
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class OfferBundle:
+    """Everything the hot paths need about one offer, read in one query and cached."""
+
+    offer: Offer
+    goals: Mapping[str, Goal]
+    """Additional goals by id (the default goal lives on the offer)."""
+    custom_payouts: Mapping[tuple[str, str], Rate]
+    """(partner_id, goal_id) -> the partner's custom payout."""
+
+    def goal(self, goal_id: str) -> Goal | None:
+        if goal_id == DEFAULT_GOAL_ID:
+            return self.offer.default_goal
+        return self.goals.get(goal_id)
+
+
+@dataclass(frozen=True, slots=True)
+class NetworkSettings:
+    """Network-wide switches (the "Offer Goals" setting among them)."""
+
+    goals_enabled: bool = True
+    tracking_domain: str = ""
+    currency: str = "USD"
+    session_hours: int = 24
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any] | None) -> NetworkSettings:
+        if not data:
+            return cls()
+        return cls(
+            goals_enabled=bool(data.get("goals_enabled", True)),
+            tracking_domain=data.get("tracking_domain", ""),
+            currency=data.get("currency", "USD"),
+            session_hours=int(data.get("session_hours", 24)),
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "goals_enabled": self.goals_enabled,
+            "tracking_domain": self.tracking_domain,
+            "currency": self.currency,
+            "session_hours": self.session_hours,
+        }
+
+
+SUB_FIELDS = ("aff_sub", "aff_sub2", "aff_sub3", "aff_sub4", "aff_sub5")
+ADV_SUB_FIELDS = ("adv_sub", "adv_sub2", "adv_sub3", "adv_sub4", "adv_sub5")
+UNIQUE_FIELDS = (
+    "conversion_unique_id",
+    "adv_unique1", "adv_unique2", "adv_unique3", "adv_unique4", "adv_unique5",
+)  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class Session:
+    """An active click session: created by the tracking link, found by transaction id."""
+
+    transaction_id: str
+    offer_id: str
+    partner_id: str
+    created_at: int
+    expires_at: int
+    subs: Mapping[str, str] = field(default_factory=dict)
+    """aff_sub..aff_sub5, source, aff_click_id as sent on the click (only the ones present)."""
+    ip: str = ""
+    user_agent: str = ""
+    closed_at: int = 0
+    closed_by_goal: str = ""
+    converted_goals: frozenset[str] = frozenset()
+
+    def is_expired(self, now: int) -> bool:
+        return now >= self.expires_at
+
+    @property
+    def is_closed(self) -> bool:
+        return self.closed_at > 0

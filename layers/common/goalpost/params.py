@@ -1,0 +1,87 @@
+"""Query-string parsing for the tracking routes: strict, so bad input is a clear 4xx.
+
+API Gateway HTTP API joins repeated parameters with commas in
+``queryStringParameters``; we parse ``rawQueryString`` ourselves to refuse them instead.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import parse_qsl
+
+MAX_QUERY_BYTES = 8192
+MAX_VALUE_CHARS = 500
+"""TUNE allows adv_sub values of up to 500 characters; no tracking value needs more."""
+MAX_FIELDS = 64
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_NAME = re.compile(r"[a-z_0-9]{1,40}")
+_ID = re.compile(r"[0-9]{1,12}")
+
+
+class BadRequest(ValueError):
+    """The request is malformed; ``reason`` tells the sender what to fix."""
+
+    def __init__(self, reason: str, status: int = 400, code: str = "bad_request") -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.status = status
+        self.code = code
+
+
+def query_params(event: Mapping[str, Any]) -> dict[str, str]:
+    """Decode the query string: UTF-8 only, no control characters, no repeats, bounded sizes."""
+    raw = event.get("rawQueryString") or ""
+    if len(raw) > MAX_QUERY_BYTES:
+        raise BadRequest(f"query string longer than {MAX_QUERY_BYTES} bytes", status=414)
+    try:
+        pairs = parse_qsl(
+            raw, keep_blank_values=True, errors="strict", max_num_fields=MAX_FIELDS
+        )
+    except UnicodeDecodeError:
+        raise BadRequest("query string is not valid UTF-8") from None
+    except ValueError:
+        raise BadRequest(f"more than {MAX_FIELDS} query parameters") from None
+    params: dict[str, str] = {}
+    for name, value in pairs:
+        if not _NAME.fullmatch(name):
+            continue  # unknown junk names are ignored, as trackers do with extra parameters
+        if name in params:
+            raise BadRequest(f"parameter {name} is repeated")
+        if _CONTROL.search(value):
+            raise BadRequest(f"parameter {name} contains control characters")
+        if len(value) > MAX_VALUE_CHARS:
+            raise BadRequest(f"parameter {name} is longer than {MAX_VALUE_CHARS} characters")
+        params[name] = value
+    return params
+
+
+def require_id(params: Mapping[str, str], name: str) -> str:
+    """A required numeric id (offer_id, aff_id, goal_id)."""
+    value = params.get(name, "")
+    if not value:
+        raise BadRequest(f"{name} is required")
+    return check_id(name, value)
+
+
+def check_id(name: str, value: str) -> str:
+    if not _ID.fullmatch(value):
+        raise BadRequest(f"{name} must be a number, got {value[:40]!r}")
+    return str(int(value))
+
+
+def optional_id(params: Mapping[str, str], name: str) -> str | None:
+    value = params.get(name, "")
+    return check_id(name, value) if value else None
+
+
+def source_ip(event: Mapping[str, Any]) -> str:
+    http: Mapping[str, Any] = event.get("requestContext", {}).get("http", {})
+    return str(http.get("sourceIp", ""))
+
+
+def user_agent(event: Mapping[str, Any]) -> str:
+    http: Mapping[str, Any] = event.get("requestContext", {}).get("http", {})
+    return str(http.get("userAgent", ""))[:400]

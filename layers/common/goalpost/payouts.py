@@ -1,0 +1,139 @@
+"""Payout and revenue resolution: the one place that decides what a conversion is worth."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from goalpost.domain import ZERO, Condition, Goal, PayoutStructure, Rate, StructureRule
+from goalpost.money import round_money
+
+
+@dataclass(frozen=True, slots=True)
+class Worth:
+    """What one conversion earns (revenue) and pays (payout), already rounded."""
+
+    payout: Decimal
+    revenue: Decimal
+    payout_source: str
+    """custom | structure | tier | default | private"""
+    note: str = ""
+
+
+def _apply(rate: Rate, amount: Decimal | None, notes: list[str], what: str) -> Decimal:
+    if rate.percent == 0:
+        return rate.flat
+    if amount is None:
+        notes.append(f"{what} is {rate.percent}% of sale but no amount was sent: percent part is 0")
+        return rate.flat
+    return rate.flat + amount * rate.percent / Decimal(100)
+
+
+def _like(pattern: str, value: str) -> bool:
+    """SQL-style LIKE: ``%`` any run, ``_`` one character, case-insensitive."""
+    regex = "".join(
+        ".*" if ch == "%" else "." if ch == "_" else re.escape(ch) for ch in pattern
+    )
+    return re.fullmatch(regex, value, flags=re.IGNORECASE | re.DOTALL) is not None
+
+
+def _number(text: str) -> Decimal | None:
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        return None
+    return value if value.is_finite() else None
+
+
+def condition_holds(condition: Condition, fields: Mapping[str, str]) -> bool:
+    """Whether one rule condition matches the conversion's fields (missing field: no match)."""
+    raw = fields.get(condition.field)
+    if raw is None or raw == "":
+        return False
+    op, values = condition.operator, condition.values
+    if op == "equals":
+        return raw.lower() == values[0].lower()
+    if op == "in":
+        return raw.lower() in {v.lower() for v in values}
+    if op == "like":
+        return _like(values[0], raw)
+    number = _number(raw)
+    bounds = [_number(v) for v in values]
+    if number is None or any(b is None for b in bounds):
+        return False
+    first = bounds[0]
+    assert first is not None
+    if op == "=":
+        return number == first
+    if op == "<":
+        return number < first
+    if op == "<=":
+        return number <= first
+    if op == ">":
+        return number > first
+    if op == ">=":
+        return number >= first
+    if op == "between":
+        second = bounds[1]
+        assert second is not None
+        return first <= number <= second
+    return False
+
+
+def matching_rule(
+    structures: Sequence[PayoutStructure], fields: Mapping[str, str]
+) -> StructureRule | None:
+    """The first rule, over the goal's structures in order, whose conditions all hold."""
+    for structure in structures:
+        for rule in structure.rules:
+            if all(condition_holds(c, fields) for c in rule.conditions):
+                return rule
+    return None
+
+
+def resolve_payout(
+    goal: Goal,
+    *,
+    tier_id: str,
+    custom_payout: Rate | None,
+    structures: Sequence[PayoutStructure],
+    fields: Mapping[str, str],
+    amount: Decimal | None,
+) -> Worth:
+    """Resolve payout and revenue for one conversion.
+
+    Payout order: custom partner payout, payout structure rule, tier, goal default.
+    Revenue order: payout structure rule, tier, goal default. A private goal never pays.
+    Everything is computed in full precision and rounded once, here, at the end.
+    """
+    notes: list[str] = []
+    rule = matching_rule(structures, fields) if structures else None
+
+    if goal.tiers_enabled and tier_id and tier_id in goal.tier_revenues:
+        revenue_rate = goal.tier_revenues[tier_id]
+    else:
+        revenue_rate = goal.revenue
+    if rule is not None:
+        revenue_rate = rule.revenue
+
+    if goal.private:
+        payout_rate, source = Rate(), "private"
+    elif custom_payout is not None:
+        payout_rate, source = custom_payout, "custom"
+    elif rule is not None:
+        payout_rate, source = rule.payout, "structure"
+    elif goal.tiers_enabled and tier_id and tier_id in goal.tier_payouts:
+        payout_rate, source = goal.tier_payouts[tier_id], "tier"
+    else:
+        payout_rate, source = goal.payout, "default"
+
+    payout = _apply(payout_rate, amount, notes, "payout") if source != "private" else ZERO
+    revenue = _apply(revenue_rate, amount, notes, "revenue")
+    return Worth(
+        payout=round_money(payout),
+        revenue=round_money(revenue),
+        payout_source=source,
+        note="; ".join(notes),
+    )

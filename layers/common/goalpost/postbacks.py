@@ -1,0 +1,220 @@
+"""Recording a conversion reported by an advertiser (server postback or pixel).
+
+One strongly consistent read of the session, config from the in-memory cache, then one
+write request: a transaction for a new conversion, or an update of the conversion a
+duplicate repeats. The pure rules live in ``goalpost.engine`` and ``goalpost.payouts``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from goalpost import config_cache, store
+from goalpost.domain import ADV_SUB_FIELDS, UNIQUE_FIELDS, Goal, OfferBundle, Session
+from goalpost.engine import ConversionRequest, Refusal, Via, conversion_fields, conversion_record, judge
+from goalpost.money import InvalidAmount, parse_amount
+from goalpost.params import BadRequest, optional_id
+from goalpost.payouts import resolve_payout
+
+logger = logging.getLogger("goalpost.postbacks")
+
+_TRANSACTION_ID_CHARS = frozenset("0123456789abcdefABCDEF-_")
+RETRY_WINDOW_SECONDS = 600
+"""Identical postbacks (every parameter equal) within this window are one postback retried.
+
+Only used on goals that allow multiple conversions and where the advertiser sends no
+unique id; send ``conversion_unique_id`` to make repeats explicit instead."""
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """The answer to an advertiser: honest HTTP status, code, reason, conversion."""
+
+    status: int
+    success: bool
+    code: str
+    reason: str = ""
+    conversion_id: str = ""
+    conversion_status: str = ""
+
+
+def parse_request(
+    params: Mapping[str, str],
+    *,
+    default_goal: bool,
+    via: Via,
+    ip: str,
+    user_agent: str,
+    transaction_id: str | None = None,
+    encrypted: bool = False,
+) -> ConversionRequest:
+    """Validate a postback's parameters; raises BadRequest with the reason."""
+    txid = transaction_id if transaction_id is not None else params.get("transaction_id", "")
+    if not txid:
+        raise BadRequest("transaction_id is required", code="missing_transaction_id")
+    if len(txid) > 64 or not set(txid) <= _TRANSACTION_ID_CHARS:
+        raise BadRequest("transaction_id is malformed", code="malformed_transaction_id")
+    goal_id = optional_id(params, "goal_id")
+    goal_name = params.get("goal_name") or None
+    goal_ref = params.get("goal_ref") or None
+    if not default_goal and goal_id is None and goal_name is None and goal_ref is None:
+        raise BadRequest("a goal postback needs goal_id, goal_name or goal_ref", code="missing_goal")
+    amount = None
+    if params.get("amount", "") != "":
+        try:
+            amount = parse_amount(params["amount"])
+        except InvalidAmount as error:
+            raise BadRequest(str(error), code="invalid_amount") from None
+    adv_subs = {name: params[name] for name in ADV_SUB_FIELDS if params.get(name)}
+    unique_ids = tuple((name, params[name]) for name in UNIQUE_FIELDS if params.get(name))
+    canonical = "&".join(f"{k}={v}" for k, v in sorted(params.items()) if k != "format")
+    fingerprint = hashlib.sha256(f"{txid}|{default_goal}|{canonical}".encode()).hexdigest()
+    return ConversionRequest(
+        transaction_id=txid.lower(),
+        default_goal=default_goal,
+        goal_id=goal_id,
+        goal_name=goal_name,
+        goal_ref=goal_ref,
+        offer_id=optional_id(params, "offer_id"),
+        amount=amount,
+        adv_subs=adv_subs,
+        unique_ids=unique_ids,
+        security_token=params.get("security_token", ""),
+        ip=ip,
+        user_agent=user_agent,
+        via=via,
+        fingerprint=fingerprint,
+        encrypted=encrypted,
+    )
+
+
+def _iso(now: float) -> str:
+    return datetime.fromtimestamp(now, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _goal_offer(request: ConversionRequest, bundle: OfferBundle) -> str | None:
+    """Only on the rare path where a goal id is not on the session's offer."""
+    if request.goal_id is None or bundle.goal(request.goal_id) is not None:
+        return None
+    return config_cache.goal_offer(request.goal_id)
+
+
+def _refuse(refusal: Refusal, request: ConversionRequest, session: Session, bundle: OfferBundle, now: float) -> Outcome:
+    """Record why a real session's conversion was refused (bounded per session), then answer."""
+    goal = refusal.goal or bundle.offer.default_goal
+    suffix = secrets.token_hex(4)
+    record = conversion_record(
+        request,
+        session,
+        bundle,
+        goal,
+        conversion_id=f"{session.transaction_id}-R{suffix}",
+        status="rejected",
+        status_code=refusal.code,
+        worth=None,
+        created_at=_iso(now),
+        note=refusal.reason,
+    )
+    if refusal.goal is None:
+        record["goal_id"] = request.goal_id or request.goal_name or request.goal_ref or ""
+    stored = store.insert_rejection(record, transaction_id=session.transaction_id, suffix=suffix)
+    logger.info("conversion refused", extra={"code": refusal.code, "stored": stored})
+    return Outcome(refusal.status, False, refusal.code, refusal.reason)
+
+
+def _duplicate(key: Mapping[str, object], code: str, now: float) -> Outcome:
+    existing = store.note_duplicate(key, _iso(now))
+    reason = {
+        "duplicate": "duplicate conversion: this goal already converted in this session",
+        "duplicate_unique_id": "duplicate conversion: unique id already seen on this offer",
+        "duplicate_retry": "duplicate conversion: identical postback already recorded (retry)",
+    }[code]
+    return Outcome(
+        200,
+        False,
+        code,
+        reason,
+        conversion_id=str(existing.get("conversion_id", "")) if existing else "",
+        conversion_status=str(existing.get("status", "")) if existing else "",
+    )
+
+
+def record_conversion(request: ConversionRequest, now: float) -> Outcome:
+    """Decide and record one conversion exactly once, however often it is retried."""
+    session = store.get_session(request.transaction_id)
+    if session is None:
+        return Outcome(404, False, "unknown_transaction", "transaction_id matches no session")
+    bundle = config_cache.offer_bundle(session.offer_id)
+    if bundle is None:
+        raise LookupError(f"session {session.transaction_id} names missing offer {session.offer_id}")
+    network = config_cache.network()
+    advertiser = config_cache.advertiser(bundle.offer.advertiser_id)
+    whole_now = int(now)
+    verdict = judge(
+        request,
+        session,
+        bundle,
+        network=network,
+        advertiser=advertiser,
+        goal_offer_id=_goal_offer(request, bundle),
+        now=whole_now,
+    )
+    if isinstance(verdict, Refusal):
+        return _refuse(verdict, request, session, bundle, now)
+    goal: Goal = verdict
+    if not goal.allow_multiple and goal.goal_id in session.converted_goals:
+        return _duplicate(store.conversion_key(session.transaction_id, goal.goal_id), "duplicate", now)
+
+    partner = config_cache.partner(session.partner_id)
+    fields = {**conversion_fields(request), **session.subs}
+    worth = resolve_payout(
+        goal,
+        tier_id=partner.tier_id if partner else "",
+        custom_payout=None if goal.private else bundle.custom_payouts.get((session.partner_id, goal.goal_id)),
+        structures=config_cache.payout_structures(goal.payout_structure_ids),
+        fields=fields,
+        amount=request.amount,
+    )
+    suffix = secrets.token_hex(6) if goal.allow_multiple else ""
+    conversion_id = store.conversion_id_of(session.transaction_id, goal.goal_id, suffix)
+    if goal.approve:
+        status, status_code = "pending", "approval_pending"
+    else:
+        status, status_code = "approved", f"approved_{request.via}"
+    record = conversion_record(
+        request,
+        session,
+        bundle,
+        goal,
+        conversion_id=conversion_id,
+        status=status,
+        status_code=status_code,
+        worth=worth,
+        created_at=_iso(now),
+    )
+    result = store.insert_conversion(
+        record,
+        transaction_id=session.transaction_id,
+        goal_id=goal.goal_id,
+        suffix=suffix,
+        offer_id=bundle.offer.offer_id,
+        now=whole_now,
+        allow_multiple=goal.allow_multiple,
+        end_point=goal.end_point,
+        unique_ids=request.unique_ids,
+        fingerprint=request.fingerprint if goal.allow_multiple and not request.unique_ids else "",
+        retry_window_seconds=RETRY_WINDOW_SECONDS,
+    )
+    if isinstance(result, store.Duplicate):
+        return _duplicate(result.key, result.code, now)
+    if isinstance(result, store.SessionRefused):
+        refusal = Refusal(result.code, f"session is {result.code.removeprefix('session_')}", goal)
+        if result.code == "unknown_transaction":
+            return Outcome(404, False, result.code, "transaction_id matches no session")
+        return _refuse(refusal, request, session, bundle, now)
+    return Outcome(200, True, status_code, "", conversion_id=conversion_id, conversion_status=status)

@@ -1,0 +1,606 @@
+"""Data access: the only module that knows table names, keys and expressions.
+
+Tables (README, "Tables and keys", lists every access pattern):
+- sessions:    transaction_id                     one item per click, TTL on expires_at
+- conversions: pk=TX#<txid>, sk=CONV#<goal>[#<n>]  conversions of a session
+               pk=UNIQUE#<offer>#<field>#<value>  guard: a unique id seen on an offer
+               pk=RETRY#<fingerprint>             guard: a postback seen in the retry window
+               GSI by_offer_time: offer_key=OFFER#<id>, created_key=<iso time>#<conversion id>
+- config:      pk=NETWORK sk=SETTINGS, pk=ADV#<id> sk=PROFILE, pk=PARTNER#<id> sk=PROFILE,
+               pk=OFFER#<id> sk=OFFER | GOAL#<id> | PAYOUT#<partner>#<goal>,
+               pk=STRUCTURE#<id> sk=PROFILE, pk=COUNTER sk=<kind>
+               GSI by_kind: kind, pk (lists every entity of a kind)
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
+
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+from botocore.exceptions import ClientError
+
+from goalpost.domain import (
+    Advertiser,
+    Goal,
+    NetworkSettings,
+    Offer,
+    OfferBundle,
+    Partner,
+    PayoutStructure,
+    Rate,
+    Session,
+)
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.client import DynamoDBClient
+
+_serializer = TypeSerializer()
+_deserializer = TypeDeserializer()
+
+_CLIENT: DynamoDBClient | None = None
+
+
+def client() -> DynamoDBClient:
+    """The process-wide DynamoDB client (created once, in the init phase when possible)."""
+    global _CLIENT
+    if _CLIENT is None:
+        import boto3
+        from botocore.config import Config
+
+        _CLIENT = boto3.client(
+            "dynamodb",
+            config=Config(
+                connect_timeout=2,
+                read_timeout=5,
+                retries={"max_attempts": 3, "mode": "standard"},
+            ),
+        )
+    return _CLIENT
+
+
+def reset_client() -> None:
+    """Forget the client (tests switch endpoints and mocks between runs)."""
+    global _CLIENT
+    _CLIENT = None
+
+
+def sessions_table() -> str:
+    return os.environ["SESSIONS_TABLE"]
+
+
+def conversions_table() -> str:
+    return os.environ["CONVERSIONS_TABLE"]
+
+
+def config_table() -> str:
+    return os.environ["CONFIG_TABLE"]
+
+
+def to_item(data: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: _serializer.serialize(v) for k, v in data.items() if v is not None}
+
+
+def from_item(item: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: _deserializer.deserialize(v) for k, v in item.items()}
+
+
+def _values(data: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: _serializer.serialize(v) for k, v in data.items()}
+
+
+# ------------------------------------------------------------------ sessions
+
+
+def put_session(session: Session) -> None:
+    """One PutItem per click; the condition guards against a (practically impossible) id reuse."""
+    data: dict[str, Any] = {
+        "transaction_id": session.transaction_id,
+        "offer_id": session.offer_id,
+        "partner_id": session.partner_id,
+        "created_at": session.created_at,
+        "expires_at": session.expires_at,
+    }
+    if session.subs:
+        data["subs"] = dict(session.subs)
+    if session.ip:
+        data["ip"] = session.ip
+    if session.user_agent:
+        data["user_agent"] = session.user_agent
+    client().put_item(
+        TableName=sessions_table(),
+        Item=to_item(data),
+        ConditionExpression="attribute_not_exists(transaction_id)",
+    )
+
+
+def _session_from(data: Mapping[str, Any]) -> Session:
+    return Session(
+        transaction_id=data["transaction_id"],
+        offer_id=str(data["offer_id"]),
+        partner_id=str(data["partner_id"]),
+        created_at=int(data["created_at"]),
+        expires_at=int(data["expires_at"]),
+        subs={str(k): str(v) for k, v in data.get("subs", {}).items()},
+        ip=data.get("ip", ""),
+        user_agent=data.get("user_agent", ""),
+        closed_at=int(data.get("closed_at", 0)),
+        closed_by_goal=data.get("closed_by_goal", ""),
+        converted_goals=frozenset(data.get("converted_goals", ())),
+    )
+
+
+def get_session(transaction_id: str) -> Session | None:
+    """Strongly consistent, so a pixel fired right after the click finds its session."""
+    response = client().get_item(
+        TableName=sessions_table(),
+        Key={"transaction_id": {"S": transaction_id}},
+        ConsistentRead=True,
+    )
+    item = response.get("Item")
+    return _session_from(from_item(item)) if item else None
+
+
+# ------------------------------------------------------------------ conversions
+
+
+def conversion_key(transaction_id: str, goal_id: str, suffix: str = "") -> dict[str, Any]:
+    sk = f"CONV#{goal_id}#{suffix}" if suffix else f"CONV#{goal_id}"
+    return {"pk": {"S": f"TX#{transaction_id}"}, "sk": {"S": sk}}
+
+
+def conversion_id_of(transaction_id: str, goal_id: str, suffix: str = "") -> str:
+    return f"{transaction_id}-{goal_id}-{suffix}" if suffix else f"{transaction_id}-{goal_id}"
+
+
+def key_of_conversion_id(conversion_id: str) -> dict[str, Any] | None:
+    parts = conversion_id.split("-")
+    if len(parts) not in (2, 3) or not all(parts):
+        return None
+    return conversion_key(*parts)
+
+
+@dataclass(frozen=True, slots=True)
+class Inserted:
+    outcome: Literal["inserted"] = "inserted"
+
+
+@dataclass(frozen=True, slots=True)
+class Duplicate:
+    """The conversion this request repeats, and why it counts as a repeat."""
+
+    key: dict[str, Any]
+    code: Literal["duplicate", "duplicate_unique_id", "duplicate_retry"]
+    outcome: Literal["duplicate"] = "duplicate"
+
+
+@dataclass(frozen=True, slots=True)
+class SessionRefused:
+    """The session changed between our read and our write (closed, expired or gone)."""
+
+    code: Literal["unknown_transaction", "session_expired", "session_closed"]
+    outcome: Literal["refused"] = "refused"
+
+
+InsertResult = Inserted | Duplicate | SessionRefused
+
+_MAX_CONFLICT_RETRIES = 3
+
+
+def insert_conversion(
+    conversion: Mapping[str, Any],
+    *,
+    transaction_id: str,
+    goal_id: str,
+    suffix: str,
+    offer_id: str,
+    now: int,
+    allow_multiple: bool,
+    end_point: bool,
+    unique_ids: Sequence[tuple[str, str]],
+    fingerprint: str,
+    retry_window_seconds: int,
+) -> InsertResult:
+    """Record a conversion and update its session in one transaction.
+
+    The session update is conditional on the session being live (exists, not expired,
+    not closed) and, with multiple conversions off, on the goal not converted yet; an
+    end-point goal closes the session in the same transaction, so no conversion can land
+    after the close. Guard items make unique ids and retried postbacks idempotent.
+    """
+    key = conversion_key(transaction_id, goal_id, suffix)
+    session_update = ["SET conv_count = if_not_exists(conv_count, :zero) + :one"]
+    condition = [
+        "attribute_exists(transaction_id)",
+        "expires_at > :now",
+        "attribute_not_exists(closed_at)",
+    ]
+    values: dict[str, Any] = {":zero": 0, ":one": 1, ":now": now}
+    if end_point:
+        session_update.append("closed_at = :now, closed_by_goal = :goal")
+        values[":goal"] = goal_id
+    if not allow_multiple:
+        condition.append("NOT contains(converted_goals, :goal)")
+        values[":goal"] = goal_id
+        values[":goals"] = {goal_id}
+    update_expression = ", ".join(session_update)
+    if not allow_multiple:
+        update_expression += " ADD converted_goals :goals"
+
+    items: list[dict[str, Any]] = [
+        {
+            "Update": {
+                "TableName": sessions_table(),
+                "Key": {"transaction_id": {"S": transaction_id}},
+                "UpdateExpression": update_expression,
+                "ConditionExpression": " AND ".join(condition),
+                "ExpressionAttributeValues": _values(values),
+                "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+            }
+        },
+        {
+            "Put": {
+                "TableName": conversions_table(),
+                "Item": {**to_item(conversion), **key},
+                "ConditionExpression": "attribute_not_exists(pk)",
+            }
+        },
+    ]
+    guard_target = {"conversion_pk": key["pk"], "conversion_sk": key["sk"], "kind": {"S": "guard"}}
+    for field_name, value in unique_ids:
+        items.append(
+            {
+                "Put": {
+                    "TableName": conversions_table(),
+                    "Item": {
+                        "pk": {"S": f"UNIQUE#{offer_id}#{field_name}#{value}"},
+                        "sk": {"S": "UNIQUE"},
+                        **guard_target,
+                    },
+                    "ConditionExpression": "attribute_not_exists(pk)",
+                    "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+                }
+            }
+        )
+    if fingerprint:
+        items.append(
+            {
+                "Put": {
+                    "TableName": conversions_table(),
+                    "Item": {
+                        "pk": {"S": f"RETRY#{fingerprint}"},
+                        "sk": {"S": "RETRY"},
+                        "guard_expires_at": {"N": str(now + retry_window_seconds)},
+                        **guard_target,
+                    },
+                    "ConditionExpression": "attribute_not_exists(pk) OR guard_expires_at < :now",
+                    "ExpressionAttributeValues": {":now": {"N": str(now)}},
+                    "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+                }
+            }
+        )
+
+    for attempt in range(_MAX_CONFLICT_RETRIES + 1):
+        try:
+            client().transact_write_items(TransactItems=items)  # type: ignore[arg-type]
+            return Inserted()
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "TransactionCanceledException":
+                raise
+            reasons = error.response.get("CancellationReasons", [])  # type: ignore[typeddict-item]
+            result = _why_cancelled(reasons, items, key, goal_id, now)
+            if result is not None:
+                return result
+            if attempt == _MAX_CONFLICT_RETRIES:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _why_cancelled(
+    reasons: Sequence[Mapping[str, Any]],
+    items: Sequence[Mapping[str, Any]],
+    key: dict[str, Any],
+    goal_id: str,
+    now: int,
+) -> InsertResult | None:
+    """Map a cancelled transaction to its cause; None means a conflict worth retrying."""
+    codes = [r.get("Code", "None") for r in reasons]
+    if "ConditionalCheckFailed" not in codes:
+        return None  # TransactionConflict / throttling inside the transaction: retry
+    session_reason = reasons[0]
+    if session_reason.get("Code") == "ConditionalCheckFailed":
+        old = session_reason.get("Item")
+        if not old:
+            return SessionRefused("unknown_transaction")
+        session = _session_from(from_item(old))
+        if session.is_closed:
+            return SessionRefused("session_closed")
+        if session.is_expired(now):
+            return SessionRefused("session_expired")
+        if goal_id in session.converted_goals:
+            return Duplicate(key=key, code="duplicate")
+    if codes[1] == "ConditionalCheckFailed":
+        return Duplicate(key=key, code="duplicate")
+    for reason, item in zip(reasons[2:], items[2:], strict=True):
+        if reason.get("Code") != "ConditionalCheckFailed":
+            continue
+        old = reason.get("Item") or {}
+        target = {"pk": old.get("conversion_pk"), "sk": old.get("conversion_sk")}
+        code: Literal["duplicate_unique_id", "duplicate_retry"] = (
+            "duplicate_retry" if item["Put"]["Item"]["sk"]["S"] == "RETRY" else "duplicate_unique_id"
+        )
+        return Duplicate(key=target, code=code)
+    return None
+
+
+def note_duplicate(key: Mapping[str, Any], now_iso: str) -> dict[str, Any] | None:
+    """Count a repeat on the conversion it repeats (no new row, so retry storms stay flat)."""
+    try:
+        response = client().update_item(
+            TableName=conversions_table(),
+            Key=dict(key),
+            UpdateExpression="ADD duplicate_count :one SET last_duplicate_at = :now",
+            ConditionExpression="attribute_exists(pk)",
+            ExpressionAttributeValues=_values({":one": 1, ":now": now_iso}),
+            ReturnValues="ALL_NEW",
+        )
+    except ClientError as error:
+        if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
+            return None
+        raise
+    return from_item(response["Attributes"])
+
+
+REJECTIONS_PER_SESSION = 20
+
+
+def insert_rejection(conversion: Mapping[str, Any], *, transaction_id: str, suffix: str) -> bool:
+    """Store a rejected conversion for a real session, at most REJECTIONS_PER_SESSION of them."""
+    goal_id = str(conversion.get("goal_id", "x"))
+    key = {"pk": {"S": f"TX#{transaction_id}"}, "sk": {"S": f"REJECTED#{goal_id}#{suffix}"}}
+    try:
+        client().transact_write_items(
+            TransactItems=[
+                {
+                    "Update": {
+                        "TableName": sessions_table(),
+                        "Key": {"transaction_id": {"S": transaction_id}},
+                        "UpdateExpression": "SET rejected_count = if_not_exists(rejected_count, :zero) + :one",
+                        "ConditionExpression": "attribute_exists(transaction_id) AND "
+                        "(attribute_not_exists(rejected_count) OR rejected_count < :limit)",
+                        "ExpressionAttributeValues": _values(
+                            {":zero": 0, ":one": 1, ":limit": REJECTIONS_PER_SESSION}
+                        ),
+                    }
+                },
+                {
+                    "Put": {
+                        "TableName": conversions_table(),
+                        "Item": {**to_item(conversion), **key},
+                        "ConditionExpression": "attribute_not_exists(pk)",
+                    }
+                },
+            ]
+        )
+    except ClientError as error:
+        if error.response["Error"]["Code"] == "TransactionCanceledException":
+            return False
+        raise
+    return True
+
+
+def get_conversion(conversion_id: str) -> dict[str, Any] | None:
+    key = key_of_conversion_id(conversion_id)
+    if key is None:
+        return None
+    item = client().get_item(TableName=conversions_table(), Key=key, ConsistentRead=True).get("Item")
+    return from_item(item) if item else None
+
+
+def session_conversions(transaction_id: str) -> list[dict[str, Any]]:
+    """Every conversion and rejection recorded for one session."""
+    response = client().query(
+        TableName=conversions_table(),
+        KeyConditionExpression="pk = :pk",
+        ExpressionAttributeValues={":pk": {"S": f"TX#{transaction_id}"}},
+        ConsistentRead=True,
+    )
+    return [from_item(i) for i in response.get("Items", [])]
+
+
+def offer_conversions(
+    offer_id: str, *, limit: int, cursor: Mapping[str, Any] | None = None
+) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+    """An offer's conversions, newest first, through the by_offer_time index (no scan)."""
+    kwargs: dict[str, Any] = {
+        "TableName": conversions_table(),
+        "IndexName": "by_offer_time",
+        "KeyConditionExpression": "offer_key = :o",
+        "ExpressionAttributeValues": {":o": {"S": f"OFFER#{offer_id}"}},
+        "ScanIndexForward": False,
+        "Limit": limit,
+    }
+    if cursor:
+        kwargs["ExclusiveStartKey"] = to_item(cursor)
+    response = client().query(**kwargs)
+    last = response.get("LastEvaluatedKey")
+    return [from_item(i) for i in response.get("Items", [])], (from_item(last) if last else None)
+
+
+# ------------------------------------------------------------------ config (reads)
+
+
+def load_offer_bundle(offer_id: str) -> OfferBundle | None:
+    """The offer, its goals and custom partner payouts in one query (one partition)."""
+    kwargs: dict[str, Any] = {
+        "TableName": config_table(),
+        "KeyConditionExpression": "pk = :pk",
+        "ExpressionAttributeValues": {":pk": {"S": f"OFFER#{offer_id}"}},
+    }
+    offer: Offer | None = None
+    goals: dict[str, Goal] = {}
+    payouts: dict[tuple[str, str], Rate] = {}
+    while True:
+        response = client().query(**kwargs)
+        for raw in response.get("Items", []):
+            data = from_item(raw)
+            sk: str = data["sk"]
+            if sk == "OFFER":
+                offer = Offer.from_dict(data["doc"])
+            elif sk.startswith("GOAL#"):
+                goal = Goal.from_dict(data["doc"])
+                goals[goal.goal_id] = goal
+            elif sk.startswith("PAYOUT#"):
+                _, partner_id, goal_id = sk.split("#", 2)
+                payouts[(partner_id, goal_id)] = Rate.from_dict(data["doc"]["payout"])
+        if "LastEvaluatedKey" not in response:
+            break
+        kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+    if offer is None:
+        return None
+    return OfferBundle(offer=offer, goals=goals, custom_payouts=payouts)
+
+
+def _get_doc(pk: str, sk: str) -> dict[str, Any] | None:
+    item = client().get_item(
+        TableName=config_table(), Key={"pk": {"S": pk}, "sk": {"S": sk}}
+    ).get("Item")
+    if not item:
+        return None
+    doc: dict[str, Any] = from_item(item)["doc"]
+    return doc
+
+
+def get_partner(partner_id: str) -> Partner | None:
+    doc = _get_doc(f"PARTNER#{partner_id}", "PROFILE")
+    return Partner.from_dict(doc) if doc else None
+
+
+def get_advertiser(advertiser_id: str) -> Advertiser | None:
+    doc = _get_doc(f"ADV#{advertiser_id}", "PROFILE")
+    return Advertiser.from_dict(doc) if doc else None
+
+
+def get_goal_offer(goal_id: str) -> str | None:
+    """Which offer owns a goal id (goal ids are network-wide, as in TUNE)."""
+    doc = _get_doc(f"GOAL#{goal_id}", "OFFER")
+    return str(doc["offer_id"]) if doc else None
+
+
+def put_goal_index(goal_id: str, offer_id: str) -> None:
+    client().put_item(
+        TableName=config_table(),
+        Item=to_item({"pk": f"GOAL#{goal_id}", "sk": "OFFER", "kind": "goal_index", "doc": {"offer_id": offer_id}}),
+    )
+
+
+def get_network_settings() -> NetworkSettings:
+    return NetworkSettings.from_dict(_get_doc("NETWORK", "SETTINGS"))
+
+
+def get_payout_structures(structure_ids: Iterable[str]) -> list[PayoutStructure]:
+    found: list[PayoutStructure] = []
+    for structure_id in structure_ids:
+        doc = _get_doc(f"STRUCTURE#{structure_id}", "PROFILE")
+        if doc:
+            found.append(PayoutStructure.from_dict(doc))
+    return found
+
+
+# ------------------------------------------------------------------ config (admin writes)
+
+EntityKind = Literal["advertiser", "partner", "offer", "goal", "structure"]
+
+_PK_PREFIX: dict[str, str] = {
+    "advertiser": "ADV#",
+    "partner": "PARTNER#",
+    "offer": "OFFER#",
+    "structure": "STRUCTURE#",
+}
+
+
+def next_id(kind: str) -> str:
+    """Numeric ids, as networks coming from TUNE expect (offer_id=12, goal_id=7)."""
+    response = client().update_item(
+        TableName=config_table(),
+        Key={"pk": {"S": "COUNTER"}, "sk": {"S": kind}},
+        UpdateExpression="ADD n :one",
+        ExpressionAttributeValues={":one": {"N": "1"}},
+        ReturnValues="UPDATED_NEW",
+    )
+    return str(int(response["Attributes"]["n"]["N"]))
+
+
+def entity_key(kind: str, entity_id: str, parent_offer_id: str = "") -> tuple[str, str]:
+    if kind == "goal":
+        return f"OFFER#{parent_offer_id}", f"GOAL#{entity_id}"
+    if kind == "offer":
+        return f"OFFER#{entity_id}", "OFFER"
+    return f"{_PK_PREFIX[kind]}{entity_id}", "PROFILE"
+
+
+def put_entity(
+    kind: str,
+    entity_id: str,
+    doc: Mapping[str, Any],
+    *,
+    parent_offer_id: str = "",
+    expected_version: int | None = None,
+    extra: Mapping[str, Any] | None = None,
+) -> bool:
+    """Create (expected_version None) or replace at an expected version; False on a lost race."""
+    pk, sk = entity_key(kind, entity_id, parent_offer_id)
+    version = 1 if expected_version is None else expected_version + 1
+    data: dict[str, Any] = {
+        "pk": pk,
+        "sk": sk,
+        "kind": kind,
+        "version": version,
+        "doc": {**doc, "version": version},
+        **(extra or {}),
+    }
+    kwargs: dict[str, Any] = {"TableName": config_table(), "Item": to_item(data)}
+    if expected_version is None:
+        kwargs["ConditionExpression"] = "attribute_not_exists(pk)"
+    else:
+        kwargs["ConditionExpression"] = "version = :v"
+        kwargs["ExpressionAttributeValues"] = {":v": {"N": str(expected_version)}}
+    try:
+        client().put_item(**kwargs)
+    except ClientError as error:
+        if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
+            return False
+        raise
+    return True
+
+
+def get_entity(kind: str, entity_id: str, parent_offer_id: str = "") -> dict[str, Any] | None:
+    pk, sk = entity_key(kind, entity_id, parent_offer_id)
+    return _get_doc(pk, sk)
+
+
+def list_entities(
+    kind: str, *, limit: int, cursor: Mapping[str, Any] | None = None
+) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+    kwargs: dict[str, Any] = {
+        "TableName": config_table(),
+        "IndexName": "by_kind",
+        "KeyConditionExpression": "kind = :k",
+        "ExpressionAttributeValues": {":k": {"S": kind}},
+        "Limit": limit,
+    }
+    if cursor:
+        kwargs["ExclusiveStartKey"] = to_item(cursor)
+    response = client().query(**kwargs)
+    last = response.get("LastEvaluatedKey")
+    docs = [from_item(i)["doc"] for i in response.get("Items", [])]
+    return docs, (from_item(last) if last else None)
+
+
+def put_network_settings(settings: NetworkSettings) -> None:
+    client().put_item(
+        TableName=config_table(),
+        Item=to_item({"pk": "NETWORK", "sk": "SETTINGS", "kind": "network", "doc": settings.to_dict()}),
+    )

@@ -1,0 +1,87 @@
+"""The tracking link (click): start a session and send the user to the offer."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from goalpost import config_cache, store
+from goalpost.domain import SUB_FIELDS, Session
+from goalpost.macros import expand_macros
+from goalpost.params import BadRequest, require_id
+
+MAX_CLICK_SUB_CHARS = 255
+"""Per sub id on a click: keeps a session item within 1 KB (one write capacity unit)."""
+
+CLICK_CONTEXT_FIELDS = (*SUB_FIELDS, "source", "aff_click_id")
+
+
+def cookie_name(offer_id: str) -> str:
+    """One first-party cookie per offer: the last click on an offer wins, as in TUNE."""
+    return f"gp_o{offer_id}"
+
+
+def new_transaction_id() -> str:
+    """128 bits from the OS CSPRNG, hex-encoded (32 characters)."""
+    return secrets.token_hex(16)
+
+
+@dataclass(frozen=True, slots=True)
+class Click:
+    session: Session
+    location: str
+    cookie: str
+
+
+def start_session(params: Mapping[str, str], *, ip: str, user_agent: str, now: int) -> Click:
+    """Check offer and partner, store the session (the only write), build the redirect."""
+    offer_id = require_id(params, "offer_id")
+    partner_id = require_id(params, "aff_id")
+    subs: dict[str, str] = {}
+    for name in CLICK_CONTEXT_FIELDS:
+        value = params.get(name, "")
+        if len(value) > MAX_CLICK_SUB_CHARS:
+            raise BadRequest(f"{name} is longer than {MAX_CLICK_SUB_CHARS} characters")
+        if value:
+            subs[name] = value
+
+    bundle = config_cache.offer_bundle(offer_id)
+    if bundle is None:
+        raise BadRequest(f"offer {offer_id} does not exist", status=404, code="unknown_offer")
+    offer = bundle.offer
+    if offer.status != "active":
+        raise BadRequest(f"offer {offer_id} is {offer.status}", status=403, code="offer_inactive")
+    partner = config_cache.partner(partner_id)
+    if partner is None:
+        raise BadRequest(f"partner {partner_id} does not exist", status=404, code="unknown_partner")
+    if partner.status != "active":
+        raise BadRequest(
+            f"partner {partner_id} is {partner.status}", status=403, code="partner_inactive"
+        )
+
+    lifespan = offer.session_hours * 3600
+    session = Session(
+        transaction_id=new_transaction_id(),
+        offer_id=offer_id,
+        partner_id=partner_id,
+        created_at=now,
+        expires_at=now + lifespan,
+        subs=subs,
+        ip=ip,
+        user_agent=user_agent,
+    )
+    store.put_session(session)
+
+    macro_values = {
+        "transaction_id": session.transaction_id,
+        "offer_id": offer_id,
+        "affiliate_id": partner_id,
+        "offer_ref": offer.ref_id,
+        **{name: subs.get(name, "") for name in CLICK_CONTEXT_FIELDS},
+    }
+    cookie = (
+        f"{cookie_name(offer_id)}={session.transaction_id}; Max-Age={lifespan}; Path=/; "
+        "SameSite=None; Secure; HttpOnly"
+    )
+    return Click(session=session, location=expand_macros(offer.offer_url, macro_values), cookie=cookie)
