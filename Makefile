@@ -39,7 +39,7 @@ typecheck: install
 
 template-check: install $(SAM_VENV)/.installed
 	$(BIN)/cfn-lint template.yaml
-	$(BIN)/cfn-lint -a cfn_lint_serverless.rules template.yaml
+	$(BIN)/cfn-lint template.yaml --append-rules cfn_lint_serverless.rules
 	$(SAM) validate --lint --template template.yaml
 
 pytest: install

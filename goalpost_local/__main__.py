@@ -36,7 +36,10 @@ def main() -> None:
         print(f"  1. click:    curl -si '{base}/aff_c?offer_id={offer_id}&aff_id={partner_id}&aff_sub=demo'")
         print("     (the Location header carries tid=<transaction_id>)")
         print(f"  2. postback: curl -s '{base}/aff_lsr?transaction_id=<transaction_id>'")
-        print(f"     goal:     curl -s '{base}/aff_goal?a=lsr&goal_name=sale&amount=50&transaction_id=<transaction_id>'")
+        print(
+            f"     goal:     curl -s '{base}/aff_goal?a=lsr&goal_name=sale&amount=50"
+            "&transaction_id=<transaction_id>'"
+        )
         print(
             f"  3. admin:    curl -s -H 'Authorization: Bearer {stack.admin_token}' "
             f"'{base}/admin/offers/{offer_id}/conversions'"

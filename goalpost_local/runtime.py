@@ -50,7 +50,9 @@ def start(host: str = "127.0.0.1", port: int = 3000, admin_token: str | None = N
 
     import boto3
 
-    table_names = create_tables(boto3.client("dynamodb"), prefix=os.environ.get("GOALPOST_TABLE_PREFIX", "goalpost-local"))
+    table_names = create_tables(
+        boto3.client("dynamodb"), prefix=os.environ.get("GOALPOST_TABLE_PREFIX", "goalpost-local")
+    )
     os.environ.update(function_environment(table_names))
     os.environ.setdefault("CONFIG_CACHE_SECONDS", "2")
 

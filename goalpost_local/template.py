@@ -44,9 +44,7 @@ def load_template(path: Path = TEMPLATE) -> dict[str, Any]:
 
 def resources(kind: str) -> dict[str, dict[str, Any]]:
     return {
-        name: resource
-        for name, resource in load_template()["Resources"].items()
-        if resource["Type"] == kind
+        name: resource for name, resource in load_template()["Resources"].items() if resource["Type"] == kind
     }
 
 
@@ -98,8 +96,7 @@ def function_environment(table_names: dict[str, str]) -> dict[str, str]:
     """Globals' environment variables with !Ref to tables resolved to the local table names."""
     variables = load_template()["Globals"]["Function"]["Environment"]["Variables"]
     params = {
-        name: str(spec.get("Default", ""))
-        for name, spec in load_template().get("Parameters", {}).items()
+        name: str(spec.get("Default", "")) for name, spec in load_template().get("Parameters", {}).items()
     }
     env: dict[str, str] = {}
     for key, value in variables.items():

@@ -28,20 +28,18 @@ def _json_error(status: int, body: dict[str, Any]) -> Response[Any]:
     return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body=body)
 
 
-@app.exception_handler(ApiError)
+@app.exception_handler(ApiError)  # type: ignore[untyped-decorator]
 def _api_error(error: ApiError) -> Response[Any]:
     return _json_error(error.status, error.body())
 
 
-@app.exception_handler(RequestValidationError)
+@app.exception_handler(RequestValidationError)  # type: ignore[untyped-decorator]
 def _validation_error(error: RequestValidationError) -> Response[Any]:
     details = [
         {"loc": list(e.get("loc", ())), "msg": str(e.get("msg", "")), "type": str(e.get("type", ""))}
         for e in error.errors()
     ]
-    return _json_error(
-        422, ApiError(422, "validation_error", "request failed validation", details).body()
-    )
+    return _json_error(422, ApiError(422, "validation_error", "request failed validation", details).body())
 
 
 @app.not_found

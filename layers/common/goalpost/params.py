@@ -37,9 +37,7 @@ def query_params(event: Mapping[str, Any]) -> dict[str, str]:
     if len(raw) > MAX_QUERY_BYTES:
         raise BadRequest(f"query string longer than {MAX_QUERY_BYTES} bytes", status=414)
     try:
-        pairs = parse_qsl(
-            raw, keep_blank_values=True, errors="strict", max_num_fields=MAX_FIELDS
-        )
+        pairs = parse_qsl(raw, keep_blank_values=True, errors="strict", max_num_fields=MAX_FIELDS)
     except UnicodeDecodeError:
         raise BadRequest("query string is not valid UTF-8") from None
     except ValueError:

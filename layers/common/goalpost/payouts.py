@@ -33,9 +33,7 @@ def _apply(rate: Rate, amount: Decimal | None, notes: list[str], what: str) -> D
 
 def _like(pattern: str, value: str) -> bool:
     """SQL-style LIKE: ``%`` any run, ``_`` one character, case-insensitive."""
-    regex = "".join(
-        ".*" if ch == "%" else "." if ch == "_" else re.escape(ch) for ch in pattern
-    )
+    regex = "".join(".*" if ch == "%" else "." if ch == "_" else re.escape(ch) for ch in pattern)
     return re.fullmatch(regex, value, flags=re.IGNORECASE | re.DOTALL) is not None
 
 
@@ -82,9 +80,7 @@ def condition_holds(condition: Condition, fields: Mapping[str, str]) -> bool:
     return False
 
 
-def matching_rule(
-    structures: Sequence[PayoutStructure], fields: Mapping[str, str]
-) -> StructureRule | None:
+def matching_rule(structures: Sequence[PayoutStructure], fields: Mapping[str, str]) -> StructureRule | None:
     """The first rule, over the goal's structures in order, whose conditions all hold."""
     for structure in structures:
         for rule in structure.rules:

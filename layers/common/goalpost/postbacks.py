@@ -104,7 +104,9 @@ def _goal_offer(request: ConversionRequest, bundle: OfferBundle) -> str | None:
     return config_cache.goal_offer(request.goal_id)
 
 
-def _refuse(refusal: Refusal, request: ConversionRequest, session: Session, bundle: OfferBundle, now: float) -> Outcome:
+def _refuse(
+    refusal: Refusal, request: ConversionRequest, session: Session, bundle: OfferBundle, now: float
+) -> Outcome:
     """Record why a real session's conversion was refused (bounded per session), then answer."""
     goal = refusal.goal or bundle.offer.default_goal
     suffix = secrets.token_hex(4)

@@ -367,7 +367,9 @@ def insert_rejection(conversion: Mapping[str, Any], *, transaction_id: str, suff
                     "Update": {
                         "TableName": sessions_table(),
                         "Key": {"transaction_id": {"S": transaction_id}},
-                        "UpdateExpression": "SET rejected_count = if_not_exists(rejected_count, :zero) + :one",
+                        "UpdateExpression": (
+                            "SET rejected_count = if_not_exists(rejected_count, :zero) + :one"
+                        ),
                         "ConditionExpression": "attribute_exists(transaction_id) AND "
                         "(attribute_not_exists(rejected_count) OR rejected_count < :limit)",
                         "ExpressionAttributeValues": _values(
@@ -464,9 +466,7 @@ def load_offer_bundle(offer_id: str) -> OfferBundle | None:
 
 
 def _get_doc(pk: str, sk: str) -> dict[str, Any] | None:
-    item = client().get_item(
-        TableName=config_table(), Key={"pk": {"S": pk}, "sk": {"S": sk}}
-    ).get("Item")
+    item = client().get_item(TableName=config_table(), Key={"pk": {"S": pk}, "sk": {"S": sk}}).get("Item")
     if not item:
         return None
     doc: dict[str, Any] = from_item(item)["doc"]
@@ -492,7 +492,9 @@ def get_goal_offer(goal_id: str) -> str | None:
 def put_goal_index(goal_id: str, offer_id: str) -> None:
     client().put_item(
         TableName=config_table(),
-        Item=to_item({"pk": f"GOAL#{goal_id}", "sk": "OFFER", "kind": "goal_index", "doc": {"offer_id": offer_id}}),
+        Item=to_item(
+            {"pk": f"GOAL#{goal_id}", "sk": "OFFER", "kind": "goal_index", "doc": {"offer_id": offer_id}}
+        ),
     )
 
 

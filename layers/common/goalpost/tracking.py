@@ -56,9 +56,7 @@ def start_session(params: Mapping[str, str], *, ip: str, user_agent: str, now: i
     if partner is None:
         raise BadRequest(f"partner {partner_id} does not exist", status=404, code="unknown_partner")
     if partner.status != "active":
-        raise BadRequest(
-            f"partner {partner_id} is {partner.status}", status=403, code="partner_inactive"
-        )
+        raise BadRequest(f"partner {partner_id} is {partner.status}", status=403, code="partner_inactive")
 
     lifespan = offer.session_hours * 3600
     session = Session(

@@ -101,7 +101,5 @@ class GoalIn(GoalSettingsIn):
                 if present
             ]
             if paid:
-                raise ValueError(
-                    f"a private goal pays partners nothing: remove {', '.join(paid)} first"
-                )
+                raise ValueError(f"a private goal pays partners nothing: remove {', '.join(paid)} first")
         return self

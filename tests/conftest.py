@@ -1,0 +1,45 @@
+"""Shared fixtures: AWS isolation, tables from template.yaml on moto, handler loading."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+# Never reach a real AWS account from tests, whatever the developer's shell has.
+for _name in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB", "AWS_SESSION_TOKEN"):
+    os.environ.pop(_name, None)
+os.environ["AWS_ACCESS_KEY_ID"] = "testing"
+os.environ["AWS_SECRET_ACCESS_KEY"] = "testing"
+os.environ["AWS_DEFAULT_REGION"] = "us-east-1"
+
+
+@pytest.fixture
+def aws() -> Iterator[Any]:
+    """moto's in-process DynamoDB with the tables of template.yaml; yields a boto3 client."""
+    import boto3
+    from moto import mock_aws
+
+    from goalpost import config_cache, store
+    from goalpost_local.template import create_tables, function_environment
+
+    with mock_aws():
+        client = boto3.client("dynamodb", region_name="us-east-1")
+        names = create_tables(client, prefix="test")
+        env = function_environment(names)
+        saved = {k: os.environ.get(k) for k in env}
+        os.environ.update(env)
+        store.reset_client()
+        config_cache.clear()
+        try:
+            yield client
+        finally:
+            store.reset_client()
+            config_cache.clear()
+            for key, value in saved.items():
+                if value is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = value

@@ -1,0 +1,133 @@
+"""Test helpers: API Gateway v2 events as the local gateway builds them, handler loading."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from decimal import Decimal
+from typing import Any
+
+from goalpost_local.gateway import LambdaContext, build_event, load_handler
+from goalpost_local.template import routes
+
+ADMIN = "GoalsAdminFunction"
+
+
+def handler(function: str) -> Callable[[dict[str, Any], Any], dict[str, Any]]:
+    route = next(r for r in routes() if r.function == function)
+    return load_handler(route.code_uri, route.handler, route.function)
+
+
+def event(
+    method: str,
+    path: str,
+    query: str = "",
+    *,
+    body: Any = None,
+    cookies: list[str] | None = None,
+    ip: str = "203.0.113.7",
+    user_agent: str = "pytest-browser/1.0",
+) -> dict[str, Any]:
+    for route in routes():
+        params = route.matches(method, path)
+        if params is not None:
+            break
+    else:
+        raise AssertionError(f"no route for {method} {path}")
+    headers = [("user-agent", user_agent), ("host", "track.example.net")]
+    if cookies:
+        headers.append(("cookie", "; ".join(cookies)))
+    raw = b""
+    if body is not None:
+        headers.append(("content-type", "application/json"))
+        raw = json.dumps(body, default=str).encode()
+    return build_event(
+        method=method,
+        raw_path=path,
+        raw_query=query,
+        headers=headers,
+        body=raw,
+        source_ip=ip,
+        route=route,
+        path_parameters=params,
+        host="track.example.net",
+    )
+
+
+def call(function: str, method: str, path: str, query: str = "", **kwargs: Any) -> dict[str, Any]:
+    return handler(function)(event(method, path, query, **kwargs), LambdaContext(function))
+
+
+def admin(method: str, path: str, body: Any = None, query: str = "") -> tuple[int, Any]:
+    response = call(ADMIN, method, path, query, body=body)
+    return response["statusCode"], json.loads(response["body"]) if response.get("body") else None
+
+
+def setup_network(
+    *,
+    offer: dict[str, Any] | None = None,
+    goals: list[dict[str, Any]] | None = None,
+    advertiser: dict[str, Any] | None = None,
+    partner: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Advertiser, partner, offer (and goals) through the admin API, as an admin would."""
+    status, adv = admin("POST", "/admin/advertisers", {"name": "Acme", **(advertiser or {})})
+    assert status == 201, adv
+    status, aff = admin("POST", "/admin/partners", {"name": "Partner One", **(partner or {})})
+    assert status == 201, aff
+    offer_body = {
+        "name": "Widgets",
+        "advertiser_id": adv["advertiser_id"],
+        "offer_url": "https://shop.example.com/land?tid={transaction_id}&s={aff_sub}&o={offer_id}",
+        "default_goal": {"payout": {"flat": "2.50"}, "revenue": {"flat": "4"}},
+        **(offer or {}),
+    }
+    status, off = admin("POST", "/admin/offers", offer_body)
+    assert status == 201, off
+    created_goals = []
+    for goal in goals or []:
+        status, g = admin("POST", f"/admin/offers/{off['offer_id']}/goals", goal)
+        assert status == 201, g
+        created_goals.append(g)
+    return {"advertiser": adv, "partner": aff, "offer": off, "goals": created_goals}
+
+
+def click(offer_id: str, partner_id: str, extra: str = "") -> str:
+    """Start a session through the click handler; returns the transaction id."""
+    response = call("ClickFunction", "GET", "/aff_c", f"offer_id={offer_id}&aff_id={partner_id}{extra}")
+    assert response["statusCode"] == 302, response
+    return response["cookies"][0].split("=", 1)[1].split(";", 1)[0]
+
+
+def postback(query: str, path: str = "/aff_lsr") -> dict[str, Any]:
+    return call("PostbackFunction", "GET", path, query)
+
+
+def conversions(offer_id: str) -> list[dict[str, Any]]:
+    status, page = admin("GET", f"/admin/offers/{offer_id}/conversions", query="limit=100")
+    assert status == 200, page
+    items: list[dict[str, Any]] = page["items"]
+    return items
+
+
+def money(value: Any) -> Decimal:
+    return Decimal(str(value))
+
+
+@contextmanager
+def dynamodb_calls() -> Iterator[list[str]]:
+    """Record the DynamoDB operations made through the goalpost client."""
+    from goalpost import store
+
+    seen: list[str] = []
+
+    def record(model: Any, **_: Any) -> None:
+        seen.append(model.name)
+
+    events = store.client().meta.events
+    events.register("before-call.dynamodb", record)
+    try:
+        yield seen
+    finally:
+        events.unregister("before-call.dynamodb", record)

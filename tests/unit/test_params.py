@@ -1,0 +1,36 @@
+import pytest
+
+from goalpost.params import BadRequest, query_params, require_id
+
+
+def ev(raw: str) -> dict[str, str]:
+    return {"rawQueryString": raw}
+
+
+def test_query_params_decodes_utf8_values() -> None:
+    assert query_params(ev("a=1&adv_sub=caf%C3%A9")) == {"a": "1", "adv_sub": "café"}
+
+
+@pytest.mark.parametrize(
+    ("raw", "fragment"),
+    [
+        ("amount=1&amount=2", "repeated"),
+        ("adv_sub=%FF%FE", "UTF-8"),
+        ("adv_sub=a%00b", "control"),
+        ("adv_sub=" + "x" * 501, "longer than 500"),
+        ("x=" + "y" * 9000, "longer than 8192"),
+    ],
+)
+def test_query_params_refuses_malformed_input(raw: str, fragment: str) -> None:
+    with pytest.raises(BadRequest) as caught:
+        query_params(ev(raw))
+    assert fragment in caught.value.reason
+    assert 400 <= caught.value.status < 500
+
+
+def test_require_id_wants_a_number() -> None:
+    assert require_id({"offer_id": "007"}, "offer_id") == "7"
+    with pytest.raises(BadRequest):
+        require_id({"offer_id": "1 OR 1=1"}, "offer_id")
+    with pytest.raises(BadRequest):
+        require_id({}, "offer_id")
