@@ -50,10 +50,8 @@ def test_each_click_is_exactly_one_write_with_a_warm_cache(aws) -> None:
 def test_session_item_fits_one_write_unit(aws) -> None:
     net = setup_network()
     subs = "&".join(f"aff_sub{i}={'x' * 60}" for i in range(2, 6))
-    response = call(
-        "ClickFunction", "GET", "/aff_c",
-        f"offer_id={net['offer']['offer_id']}&aff_id={net['partner']['partner_id']}&aff_sub={'y' * 60}&{subs}",
-    )  # fmt: skip
+    ids = f"offer_id={net['offer']['offer_id']}&aff_id={net['partner']['partner_id']}"
+    response = call("ClickFunction", "GET", "/aff_c", f"{ids}&aff_sub={'y' * 60}&{subs}")
     transaction_id = response["cookies"][0].split("=", 1)[1].split(";")[0]
     item = aws.get_item(TableName=store.sessions_table(), Key={"transaction_id": {"S": transaction_id}})[
         "Item"

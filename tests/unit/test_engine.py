@@ -28,9 +28,8 @@ def request(**kw: object) -> ConversionRequest:
 
 
 def session(**kw: object) -> Session:
-    base: dict[str, object] = {
-        "transaction_id": "ab", "offer_id": "1", "partner_id": "2", "created_at": NOW - 10, "expires_at": NOW + 100,
-    }  # fmt: skip
+    base: dict[str, object] = {"transaction_id": "ab", "offer_id": "1", "partner_id": "2"}
+    base.update(created_at=NOW - 10, expires_at=NOW + 100)
     base.update(kw)
     return Session(**base)  # type: ignore[arg-type]
 
