@@ -1,0 +1,149 @@
+"""The local runtime (`python -m goalpost_local`) started on a free port, driven over HTTP."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import threading
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+TOKEN = "e2e-admin-token"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+@dataclass
+class Response:
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+@dataclass
+class LocalRuntime:
+    base_url: str
+    dynamodb_endpoint: str
+
+    def get(
+        self, path: str, headers: dict[str, str] | None = None, method: str = "GET", data: Any = None
+    ) -> Response:
+        body = json.dumps(data).encode() if data is not None else None
+        request = urllib.request.Request(
+            self.base_url + path, data=body, method=method, headers=headers or {}
+        )
+        if body is not None:
+            request.add_header("content-type", "application/json")
+        opener = urllib.request.build_opener(_NoRedirect)
+        try:
+            with opener.open(request, timeout=30) as response:
+                return Response(
+                    response.status, {k.lower(): v for k, v in response.headers.items()}, response.read()
+                )
+        except urllib.error.HTTPError as error:
+            return Response(error.code, {k.lower(): v for k, v in error.headers.items()}, error.read())
+
+    def dynamodb(self) -> Any:
+        """A client on the runtime's embedded DynamoDB (to age a session, or inspect items)."""
+        import boto3
+
+        return boto3.client("dynamodb", endpoint_url=self.dynamodb_endpoint, region_name="us-east-1")
+
+    def table(self, logical_id: str) -> str:
+        return next(n for n in self.dynamodb().list_tables()["TableNames"] if n.endswith(logical_id))
+
+    def admin(self, method: str, path: str, data: Any = None) -> Response:
+        return self.get(path, {"authorization": f"Bearer {TOKEN}"}, method=method, data=data)
+
+
+@pytest.fixture(scope="session")
+def runtime() -> Iterator[LocalRuntime]:
+    port = free_port()
+    env = {
+        **os.environ,
+        "GOALPOST_ADMIN_TOKEN": TOKEN,
+        "PYTHONPATH": f"{ROOT / 'layers' / 'common'}{os.pathsep}{ROOT}",
+        "CONFIG_CACHE_SECONDS": "0",
+    }
+    env.pop("AWS_ENDPOINT_URL_DYNAMODB", None)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "goalpost_local", "--port", str(port), "--no-seed"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    lines: list[str] = []
+    ready = threading.Event()
+
+    def drain() -> None:
+        # Keep reading so the runtime never blocks on a full pipe; note its DynamoDB endpoint.
+        assert process.stdout is not None
+        for line in process.stdout:
+            lines.append(line)
+            if "Ctrl-C stops" in line:
+                ready.set()
+
+    threading.Thread(target=drain, daemon=True).start()
+    if not ready.wait(timeout=60):
+        process.kill()
+        raise RuntimeError("local runtime did not start:\n" + "".join(lines))
+    endpoint = next(line.split("DynamoDB:", 1)[1].strip() for line in lines if "DynamoDB:" in line)
+    try:
+        yield LocalRuntime(base, endpoint)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def make_network(
+    rt: LocalRuntime, offer_url: str, goals: list[dict[str, Any]] | None = None
+) -> dict[str, Any]:
+    adv = rt.admin("POST", "/admin/advertisers", {"name": "Acme"}).json()
+    partner = rt.admin("POST", "/admin/partners", {"name": "P1"}).json()
+    offer = rt.admin(
+        "POST",
+        "/admin/offers",
+        {
+            "name": "Widgets",
+            "advertiser_id": adv["advertiser_id"],
+            "offer_url": offer_url,
+            "goals_enabled": bool(goals),
+            "default_goal": {"payout": {"flat": "1.00"}, "revenue": {"flat": "1.50"}},
+        },
+    )
+    assert offer.status == 201, offer.body
+    created = []
+    for goal in goals or []:
+        response = rt.admin("POST", f"/admin/offers/{offer.json()['offer_id']}/goals", goal)
+        assert response.status == 201, response.body
+        created.append(response.json())
+    return {"advertiser": adv, "partner": partner, "offer": offer.json(), "goals": created}

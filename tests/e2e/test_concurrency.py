@@ -1,0 +1,91 @@
+"""Exactly-once under races: many threads against the local runtime's serialized DynamoDB."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from decimal import Decimal
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from tests.e2e.conftest import LocalRuntime, make_network
+
+pytestmark = pytest.mark.e2e
+
+GOALS = [
+    {"name": "Signup", "payout": {"flat": "1"}},
+    {"name": "Purchase", "payout": {"percent": "10"}, "allow_multiple": True},
+    {"name": "Upgrade", "payout": {"flat": "3"}, "end_point": True},
+]
+
+
+def click(rt: LocalRuntime, net: dict) -> str:  # type: ignore[type-arg]
+    response = rt.get(f"/aff_c?offer_id={net['offer']['offer_id']}&aff_id={net['partner']['partner_id']}")
+    return parse_qs(urlsplit(response.headers["location"]).query)["tid"][0]
+
+
+def listed(rt: LocalRuntime, offer_id: str) -> list[dict]:  # type: ignore[type-arg]
+    items: list[dict] = []  # type: ignore[type-arg]
+    cursor = ""
+    while True:
+        page = rt.admin("GET", f"/admin/offers/{offer_id}/conversions?limit=100{cursor}").json()
+        items.extend(page["items"])
+        if not page["next_cursor"]:
+            return items
+        cursor = f"&cursor={page['next_cursor']}"
+
+
+def test_concurrent_identical_postbacks_make_one_conversion(runtime: LocalRuntime) -> None:
+    net = make_network(runtime, "https://shop.example/?tid={transaction_id}", GOALS)
+    tid = click(runtime, net)
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        statuses = list(pool.map(lambda _: runtime.get(f"/aff_lsr?transaction_id={tid}").status, range(40)))
+    assert set(statuses) == {200}
+    [conv] = listed(runtime, net["offer"]["offer_id"])
+    assert Decimal(conv["duplicate_count"]) == 39
+
+
+def test_concurrent_unique_ids_on_a_multiple_goal(runtime: LocalRuntime) -> None:
+    net = make_network(runtime, "https://shop.example/?tid={transaction_id}", GOALS)
+    tid = click(runtime, net)
+    # 10 distinct order ids, each sent 4 times at once: 10 conversions, none doubled.
+    urls = [
+        f"/aff_goal?a=lsr&goal_name=purchase&transaction_id={tid}&amount={n}&conversion_unique_id=ORD{n}"
+        for n in range(1, 11)
+        for _ in range(4)
+    ]
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        statuses = list(pool.map(lambda url: runtime.get(url).status, urls))
+    assert set(statuses) == {200}
+    convs = listed(runtime, net["offer"]["offer_id"])
+    assert sorted(Decimal(c["sale_amount"]) for c in convs) == [Decimal(n) for n in range(1, 11)]
+    assert sum(Decimal(c.get("duplicate_count", 0)) for c in convs) == 30
+
+
+def test_end_point_races_other_goals_without_landing_after_the_close(runtime: LocalRuntime) -> None:
+    net = make_network(runtime, "https://shop.example/?tid={transaction_id}", GOALS)
+    offer_id = net["offer"]["offer_id"]
+    for _ in range(5):
+        tid = click(runtime, net)
+        urls = [f"/aff_goal?a=lsr&goal_name=upgrade&transaction_id={tid}"] + [
+            f"/aff_goal?a=lsr&goal_name=purchase&transaction_id={tid}&amount=10&adv_sub=P{n}"
+            for n in range(8)
+        ]
+        with ThreadPoolExecutor(max_workers=9) as pool:
+            results = list(pool.map(lambda url: runtime.get(url + "&format=json").json(), urls))
+        assert results[0]["success"] is True
+        convs = [c for c in listed(runtime, offer_id) if c["transaction_id"] == tid]
+        upgrade = next(c for c in convs if c["goal_name"] == "upgrade" and c["status"] == "approved")
+        accepted = [c for c in convs if c["goal_name"] == "purchase" and c["status"] == "approved"]
+        refused = [r for r in results[1:] if r["code"] == "session_closed"]
+        # every purchase either landed (before the close) or was refused as closed
+        assert len(accepted) + len(refused) == 8
+        # the session counted exactly the conversions that landed, and is closed by the upgrade
+        session = runtime.dynamodb().get_item(
+            TableName=runtime.table("SessionsTable"), Key={"transaction_id": {"S": tid}}
+        )
+        item = session["Item"]
+        assert int(item["conv_count"]["N"]) == len(accepted) + 1
+        assert item["closed_by_goal"]["S"] == upgrade["goal_id"]
+        late = runtime.get(f"/aff_goal?a=lsr&goal_name=purchase&transaction_id={tid}&amount=1&format=json")
+        assert late.json()["code"] == "session_closed"
