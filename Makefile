@@ -46,8 +46,14 @@ pytest: install
 	$(BIN)/pytest
 
 ## build: sam build (no Docker needed: the layer and functions are pure Python)
+# sam build runs the runtime's interpreter (python3.13) to install the layer; pyenv's shim
+# only answers when 3.13 is the active version, so look for a working one.
+PY313_DIR = $(shell for p in $$(which -a python3.13 2>/dev/null) $(HOME)/.pyenv/versions/3.13*/bin/python3.13; do \
+	"$$p" -c pass 2>/dev/null && { dirname "$$p"; break; }; done)
+
 build: $(SAM_VENV)/.installed
-	PATH="$(dir $(shell pyenv which python3.13 2>/dev/null || command -v python3.13)):$$PATH" $(SAM) build --template template.yaml
+	@test -n "$(PY313_DIR)" || { echo "sam build needs python3.13 on PATH (pyenv install 3.13)"; exit 1; }
+	PATH="$(PY313_DIR):$$PATH" $(SAM) build --template template.yaml
 
 ## bench: cold start, round trips, capacity and cost (asserts nothing about time)
 bench: install
