@@ -3,14 +3,11 @@
 Nothing here talks to AWS; ``goalpost.postbacks`` reads the inputs and writes the result.
 """
 
-from __future__ import annotations
-
 import hashlib
 import hmac
 from collections.abc import Mapping
-from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from goalpost.domain import (
     Advertiser,
@@ -40,8 +37,7 @@ REJECTION_STATUS: dict[str, int] = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class ConversionRequest:
+class ConversionRequest(NamedTuple):
     """What an advertiser's postback or pixel says, parsed and validated."""
 
     transaction_id: str
@@ -63,8 +59,7 @@ class ConversionRequest:
     """True when the request came through the signed (encrypted) link form and verified."""
 
 
-@dataclass(frozen=True, slots=True)
-class Refusal:
+class Refusal(NamedTuple):
     """A rejected conversion: a code, its HTTP status and a reason the sender can act on."""
 
     code: str

@@ -1,18 +1,15 @@
 """Payout and revenue resolution: the one place that decides what a conversion is worth."""
 
-from __future__ import annotations
-
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from typing import NamedTuple
 
 from goalpost.domain import ZERO, Condition, Goal, PayoutStructure, Rate, StructureRule
 from goalpost.money import round_money
 
 
-@dataclass(frozen=True, slots=True)
-class Worth:
+class Worth(NamedTuple):
     """What one conversion earns (revenue) and pays (payout), already rounded."""
 
     payout: Decimal
@@ -97,7 +94,7 @@ def resolve_payout(
     structures: Sequence[PayoutStructure],
     fields: Mapping[str, str],
     amount: Decimal | None,
-) -> Worth:
+) -> "Worth":
     """Resolve payout and revenue for one conversion.
 
     Payout order: custom partner payout, payout structure rule, tier, goal default.

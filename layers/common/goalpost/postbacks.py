@@ -5,14 +5,12 @@ write request: a transaction for a new conversion, or an update of the conversio
 duplicate repeats. The pure rules live in ``goalpost.engine`` and ``goalpost.payouts``.
 """
 
-from __future__ import annotations
-
 import hashlib
 import logging
 import secrets
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import NamedTuple
 
 from goalpost import config_cache, store
 from goalpost.domain import ADV_SUB_FIELDS, UNIQUE_FIELDS, Goal, OfferBundle, Session
@@ -31,8 +29,7 @@ Only used on goals that allow multiple conversions and where the advertiser send
 unique id; send ``conversion_unique_id`` to make repeats explicit instead."""
 
 
-@dataclass(frozen=True, slots=True)
-class Outcome:
+class Outcome(NamedTuple):
     """The answer to an advertiser: honest HTTP status, code, reason, conversion."""
 
     status: int
@@ -106,7 +103,7 @@ def _goal_offer(request: ConversionRequest, bundle: OfferBundle) -> str | None:
 
 def _refuse(
     refusal: Refusal, request: ConversionRequest, session: Session, bundle: OfferBundle, now: float
-) -> Outcome:
+) -> "Outcome":
     """Record why a real session's conversion was refused (bounded per session), then answer."""
     goal = refusal.goal or bundle.offer.default_goal
     suffix = secrets.token_hex(4)
@@ -129,7 +126,7 @@ def _refuse(
     return Outcome(refusal.status, False, refusal.code, refusal.reason)
 
 
-def _duplicate(key: Mapping[str, object], code: str, now: float) -> Outcome:
+def _duplicate(key: Mapping[str, object], code: str, now: float) -> "Outcome":
     existing = store.note_duplicate(key, _iso(now))
     reason = {
         "duplicate": "duplicate conversion: this goal already converted in this session",
@@ -146,7 +143,7 @@ def _duplicate(key: Mapping[str, object], code: str, now: float) -> Outcome:
     )
 
 
-def record_conversion(request: ConversionRequest, now: float) -> Outcome:
+def record_conversion(request: ConversionRequest, now: float) -> "Outcome":
     """Decide and record one conversion exactly once, however often it is retried."""
     session = store.get_session(request.transaction_id)
     if session is None:

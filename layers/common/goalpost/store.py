@@ -12,12 +12,9 @@ Tables (README, "Tables and keys", lists every access pattern):
                GSI by_kind: kind, pk (lists every entity of a kind)
 """
 
-from __future__ import annotations
-
 import os
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
@@ -40,10 +37,10 @@ if TYPE_CHECKING:
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
 
-_CLIENT: DynamoDBClient | None = None
+_CLIENT: "DynamoDBClient | None" = None
 
 
-def client() -> DynamoDBClient:
+def client() -> "DynamoDBClient":
     """The process-wide DynamoDB client (created once, in the init phase when possible)."""
     global _CLIENT
     if _CLIENT is None:
@@ -162,13 +159,11 @@ def key_of_conversion_id(conversion_id: str) -> dict[str, Any] | None:
     return conversion_key(*parts)
 
 
-@dataclass(frozen=True, slots=True)
-class Inserted:
+class Inserted(NamedTuple):
     outcome: Literal["inserted"] = "inserted"
 
 
-@dataclass(frozen=True, slots=True)
-class Duplicate:
+class Duplicate(NamedTuple):
     """The conversion this request repeats, and why it counts as a repeat."""
 
     key: dict[str, Any]
@@ -176,8 +171,7 @@ class Duplicate:
     outcome: Literal["duplicate"] = "duplicate"
 
 
-@dataclass(frozen=True, slots=True)
-class SessionRefused:
+class SessionRefused(NamedTuple):
     """The session changed between our read and our write (closed, expired or gone)."""
 
     code: Literal["unknown_transaction", "session_expired", "session_closed"]

@@ -1,10 +1,8 @@
 """The tracking link (click): start a session and send the user to the offer."""
 
-from __future__ import annotations
-
 import secrets
 from collections.abc import Mapping
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from goalpost import config_cache, store
 from goalpost.domain import SUB_FIELDS, Session
@@ -27,14 +25,13 @@ def new_transaction_id() -> str:
     return secrets.token_hex(16)
 
 
-@dataclass(frozen=True, slots=True)
-class Click:
+class Click(NamedTuple):
     session: Session
     location: str
     cookie: str
 
 
-def start_session(params: Mapping[str, str], *, ip: str, user_agent: str, now: int) -> Click:
+def start_session(params: Mapping[str, str], *, ip: str, user_agent: str, now: int) -> "Click":
     """Check offer and partner, store the session (the only write), build the redirect."""
     offer_id = require_id(params, "offer_id")
     partner_id = require_id(params, "aff_id")

@@ -1,0 +1,1 @@
+"""`make bench`: cold start, round trips, capacity, warm CPU, cost and a bounded load run."""

@@ -1,0 +1,432 @@
+"""`make bench`: prints a table per section and writes bench/results.json. Asserts nothing.
+
+Sections: cold start (import time of each handler in a fresh interpreter, against the
+boto3-client floor and a full-Powertools click), DynamoDB round trips and capacity units
+per request path, warm CPU per request with DynamoDB stubbed at the HTTP layer, cost per
+million at list prices, and a bounded load run against the local runtime on 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results.json"
+PYTHONPATH = f"{ROOT / 'layers' / 'common'}{os.pathsep}{ROOT}"
+for _path in (str(ROOT / "layers" / "common"), str(ROOT)):
+    if _path not in sys.path:
+        sys.path.insert(0, _path)
+BENCH_ENV = {
+    "AWS_ACCESS_KEY_ID": "bench",
+    "AWS_SECRET_ACCESS_KEY": "bench",
+    "AWS_DEFAULT_REGION": "us-east-1",
+    "SESSIONS_TABLE": "bench-sessions",
+    "CONVERSIONS_TABLE": "bench-conversions",
+    "CONFIG_TABLE": "bench-config",
+    "PYTHONPATH": PYTHONPATH,
+}
+
+# --------------------------------------------------------------------------- cold start
+
+_IMPORT_APP = """
+import importlib.util, sys, time
+t = time.perf_counter()
+spec = importlib.util.spec_from_file_location("app", {path!r})
+module = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(module)
+print(time.perf_counter() - t)
+"""
+_FLOOR = """
+import time
+t = time.perf_counter()
+import boto3
+boto3.client("dynamodb")
+print(time.perf_counter() - t)
+"""
+
+
+def _timed(code: str) -> float:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.update(BENCH_ENV)
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True, cwd=ROOT
+    )
+    return float(out.stdout.strip().splitlines()[-1])
+
+
+def cold_start(runs: int = 12) -> dict[str, Any]:
+    targets = {
+        name: _IMPORT_APP.format(path=str(ROOT / "functions" / name / "app.py"))
+        for name in ("click", "postback", "pixel", "goals_admin")
+    }
+    targets["click (full Powertools stack)"] = _IMPORT_APP.format(
+        path=str(ROOT / "bench" / "powertools_click.py")
+    )
+    samples: dict[str, list[float]] = {"floor": [], **{name: [] for name in targets}}
+    for _ in range(runs):  # interleaved, so machine noise hits every target alike
+        samples["floor"].append(_timed(_FLOOR))
+        for name, code in targets.items():
+            samples[name].append(_timed(code))
+    floor = statistics.median(samples["floor"])
+    rows = {}
+    for name, values in samples.items():
+        median = statistics.median(values)
+        rows[name] = {"median_ms": round(median * 1000, 1), "ratio_to_floor": round(median / floor, 2)}
+    full = rows["click (full Powertools stack)"]["median_ms"]
+    rows["click"]["ratio_to_full_powertools"] = round(rows["click"]["median_ms"] / full, 2)
+    return {"runs": runs, "rows": rows}
+
+
+# --------------------------------------------------------------------------- round trips
+
+
+def round_trips() -> dict[str, Any]:
+    """Each request path on moto, metering DynamoDB requests, item sizes and capacity units."""
+    import boto3
+    from moto import mock_aws
+
+    from bench.capacity import item_size, read_units, write_units
+
+    os.environ.update({k: v for k, v in BENCH_ENV.items() if k != "PYTHONPATH"})
+    os.environ["CONFIG_CACHE_SECONDS"] = "3600"
+    with mock_aws():
+        from goalpost import config_cache, store
+        from goalpost_local.template import create_tables, function_environment
+
+        raw = boto3.client("dynamodb", region_name="us-east-1")
+        os.environ.update(function_environment(create_tables(raw, prefix="bench")))
+        store.reset_client()
+        config_cache.clear()
+        from tests.helpers import call, click, setup_network
+
+        net = setup_network(
+            offer={"goals_enabled": True},
+            goals=[
+                {"name": "Signup", "payout": {"flat": "1"}},
+                {"name": "Sale", "payout": {"percent": "20"}, "allow_multiple": True},
+                {"name": "Upgrade", "payout": {"flat": "5"}, "end_point": True},
+            ],
+        )
+        offer_id, partner_id = net["offer"]["offer_id"], net["partner"]["partner_id"]
+        gsi_keys = {"offer_key"}  # conversions' by_offer_time index (projection ALL)
+
+        calls: list[dict[str, Any]] = []
+
+        def before(model: Any, params: dict[str, Any], **_: Any) -> None:
+            calls.append({"op": model.name, "params": json.loads(json.dumps(params, default=str))})
+
+        def after(model: Any, parsed: dict[str, Any], **_: Any) -> None:
+            calls[-1]["response"] = parsed
+
+        events = store.client().meta.events
+        events.register("before-parameter-build.dynamodb", before)
+        events.register("after-call.dynamodb", after)
+
+        def units_of(entry: dict[str, Any]) -> tuple[float, float, list[int]]:
+            op, params = entry["op"], entry["params"]
+            rcu = wcu = 0.0
+            sizes: list[int] = []
+
+            def written(table: str, key_or_item: dict[str, Any], transactional: bool) -> float:
+                schema = raw.describe_table(TableName=table)["Table"]["KeySchema"]
+                key = {k["AttributeName"]: key_or_item[k["AttributeName"]] for k in schema}
+                item = raw.get_item(TableName=table, Key=key).get("Item") or key_or_item
+                size = item_size(item)
+                sizes.append(size)
+                units = write_units(size, transactional)
+                if gsi_keys & item.keys():
+                    units += write_units(size)  # the GSI's own write
+                return units
+
+            if op == "PutItem":
+                wcu += written(params["TableName"], params["Item"], False)
+            elif op == "UpdateItem":
+                wcu += written(params["TableName"], params["Key"], False)
+            elif op == "TransactWriteItems":
+                for action in params["TransactItems"]:
+                    ((_kind, body),) = action.items()
+                    wcu += written(body["TableName"], body.get("Item") or body["Key"], True)
+            elif op == "GetItem":
+                item = entry.get("response", {}).get("Item") or {}
+                size = item_size(item)
+                sizes.append(size)
+                rcu += read_units(size, bool(params.get("ConsistentRead")))
+            else:
+                rcu += 0.5
+            return rcu, wcu, sizes
+
+        def measure(label: str, action: Any) -> dict[str, Any]:
+            calls.clear()
+            status = action()
+            rcu = wcu = 0.0
+            sizes: list[int] = []
+            for entry in calls:
+                r, w, s = units_of(entry)
+                rcu, wcu = rcu + r, wcu + w
+                sizes.extend(s)
+            return {
+                "path": label,
+                "status": status,
+                "requests": [c["op"] for c in calls],
+                "request_count": len(calls),
+                "rcu": rcu,
+                "wcu": wcu,
+                "item_bytes": sizes,
+            }
+
+        def pb(query: str, path: str = "/aff_lsr") -> int:
+            return int(call("PostbackFunction", "GET", path, query)["statusCode"])
+
+        # warm every cache first, as in a warm container
+        warm = click(offer_id, partner_id)
+        pb(f"transaction_id={warm}")
+        pb(f"a=lsr&goal_name=sale&amount=5&transaction_id={warm}", "/aff_goal")
+
+        rows = []
+        state: dict[str, str] = {}
+
+        def do_click() -> int:
+            response = call(
+                "ClickFunction", "GET", "/aff_c",
+                f"offer_id={offer_id}&aff_id={partner_id}&aff_sub=campaign-42&source=newsletter",
+            )  # fmt: skip
+            state["tid"] = response["cookies"][0].split("=", 1)[1].split(";")[0]
+            return int(response["statusCode"])
+
+        rows.append(measure("click", do_click))
+        tid = state["tid"]
+        rows.append(
+            measure("postback: new conversion (default goal)", lambda: pb(f"transaction_id={tid}&amount=20"))
+        )
+        rows.append(measure("postback: duplicate", lambda: pb(f"transaction_id={tid}")))
+        rows.append(
+            measure(
+                "postback: multiple-conversion goal + unique id",
+                lambda: pb(
+                    f"a=lsr&goal_name=sale&amount=50&conversion_unique_id=O1&transaction_id={tid}",
+                    "/aff_goal",
+                ),
+            )
+        )
+        rows.append(
+            measure(
+                "postback: multiple-conversion goal, no unique id",
+                lambda: pb(f"a=lsr&goal_name=sale&amount=30&transaction_id={tid}", "/aff_goal"),
+            )
+        )
+        rows.append(
+            measure(
+                "postback: end point (closes session)",
+                lambda: pb(f"a=lsr&goal_name=upgrade&transaction_id={tid}", "/aff_goal"),
+            )
+        )
+        rows.append(
+            measure(
+                "postback: refused, stored (session closed)",
+                lambda: pb(f"a=lsr&goal_name=signup&transaction_id={tid}", "/aff_goal"),
+            )
+        )
+        rows.append(measure("postback: unknown transaction", lambda: pb("transaction_id=" + "0" * 32)))
+        pixel_tid = click(offer_id, partner_id)
+        rows.append(
+            measure(
+                "pixel: new conversion (cookie)",
+                lambda: int(
+                    call(
+                        "PixelFunction",
+                        "GET",
+                        "/aff_l",
+                        f"offer_id={offer_id}",
+                        cookies=[f"gp_o{offer_id}={pixel_tid}"],
+                    )["statusCode"]
+                ),
+            )
+        )
+        events.unregister("before-parameter-build.dynamodb", before)
+        events.unregister("after-call.dynamodb", after)
+    return {"rows": rows}
+
+
+# --------------------------------------------------------------------------- warm CPU
+
+
+def warm_cpu(iterations: int = 2000) -> dict[str, Any]:
+    """CPU per request with DynamoDB answered by a stub at the HTTP layer (no network, no moto)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.update(BENCH_ENV)
+    out = subprocess.run(
+        [sys.executable, "-m", "bench.warm", str(iterations)],
+        env=env, capture_output=True, text=True, check=True, cwd=ROOT,
+    )  # fmt: skip
+    result: dict[str, Any] = json.loads(out.stdout)
+    return result
+
+
+# --------------------------------------------------------------------------- cost
+
+PRICES = {
+    "as_of": "AWS list prices, us-east-1, as published in 2025 (no internet here to re-check on the bench date)",
+    "http_api_per_million": 1.00,
+    "lambda_requests_per_million": 0.20,
+    "lambda_arm64_gb_second": 0.0000133334,
+    "dynamodb_on_demand_wru_per_million": 0.625,
+    "dynamodb_on_demand_rru_per_million": 0.125,
+    "dynamodb_storage_gb_month": 0.25,
+    "cloudwatch_logs_ingest_per_gb": 0.50,
+}
+MEMORY_GB = 0.5  # template Globals MemorySize 512
+DYNAMODB_LATENCY_MS = {"write": 6.0, "read": 3.0, "transaction": 12.0}
+ACCESS_LOG_BYTES = 260  # one API access-log line (template format)
+COLD_START_SHARE = 0.01  # share of invocations that are cold (init is billed since 2025)
+
+
+def cost(rt: dict[str, Any], cpu: dict[str, Any], cold: dict[str, Any]) -> dict[str, Any]:
+    def per_million(
+        path: dict[str, Any], cpu_ms: float, init_ms: float, session_bytes: int = 0
+    ) -> dict[str, float]:
+        latency = 0.0
+        for op in path["requests"]:
+            latency += DYNAMODB_LATENCY_MS[
+                "transaction"
+                if op == "TransactWriteItems"
+                else "read"
+                if op in ("GetItem", "Query")
+                else "write"
+            ]
+        billed_ms = max(1.0, round(cpu_ms + latency))
+        duration = billed_ms / 1000 * MEMORY_GB * PRICES["lambda_arm64_gb_second"] * 1e6
+        init = COLD_START_SHARE * init_ms / 1000 * MEMORY_GB * PRICES["lambda_arm64_gb_second"] * 1e6
+        parts = {
+            "http_api": PRICES["http_api_per_million"],
+            "lambda_requests": PRICES["lambda_requests_per_million"],
+            "lambda_duration": duration + init,
+            "dynamodb_writes": path["wcu"] * PRICES["dynamodb_on_demand_wru_per_million"],
+            "dynamodb_reads": path["rcu"] * PRICES["dynamodb_on_demand_rru_per_million"],
+            "dynamodb_storage": session_bytes * 1e6 / 1e9 * PRICES["dynamodb_storage_gb_month"],
+            "access_logs": ACCESS_LOG_BYTES * 1e6 / 1e9 * PRICES["cloudwatch_logs_ingest_per_gb"],
+        }
+        parts = {k: round(v, 4) for k, v in parts.items()}
+        parts["total"] = round(sum(parts.values()), 3)
+        parts["billed_ms_assumed"] = billed_ms
+        return parts
+
+    rows = {r["path"]: r for r in rt["rows"]}
+    click = rows["click"]
+    conv = rows["postback: new conversion (default goal)"]
+    cold_rows = cold["rows"]
+    # a session lives at most its lifespan (default 24 h): storage for a month is bytes x 1/30
+    session_bytes = sum(click["item_bytes"]) / 30
+    return {
+        "prices": PRICES,
+        "assumptions": {
+            "memory_gb": MEMORY_GB,
+            "dynamodb_latency_ms": DYNAMODB_LATENCY_MS,
+            "cold_start_share": COLD_START_SHARE,
+            "lambda_platform_logs": "none: SystemLogLevel WARN drops START/END/REPORT lines",
+        },
+        "per_million_clicks": per_million(
+            click, cpu["click"]["median_ms"], cold_rows["click"]["median_ms"], int(session_bytes)
+        ),
+        "per_million_conversions": per_million(
+            conv, cpu["postback"]["median_ms"], cold_rows["postback"]["median_ms"]
+        ),
+    }
+
+
+# --------------------------------------------------------------------------- load
+
+
+def load(clicks: int = 300, threads: int = 8) -> dict[str, Any]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env["PYTHONPATH"] = PYTHONPATH
+    out = subprocess.run(
+        [sys.executable, "-m", "bench.load", str(clicks), str(threads)],
+        env=env, capture_output=True, text=True, check=True, cwd=ROOT,
+    )  # fmt: skip
+    result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
+    return result
+
+
+# --------------------------------------------------------------------------- report
+
+
+def main() -> None:
+    started = time.time()
+    print("Goalpost bench (asserts nothing; figures vary with the machine)\n")
+    cold = cold_start()
+    print("Cold start: import of functions/<name>/app.py in a fresh interpreter, median of", cold["runs"])
+    print(f"  {'target':34} {'ms':>8} {'x floor':>8}")
+    for name, row in cold["rows"].items():
+        label = "import boto3 + client (floor)" if name == "floor" else name
+        print(f"  {label:34} {row['median_ms']:>8} {row['ratio_to_floor']:>8}")
+    print(f"  click / full Powertools click: {cold['rows']['click']['ratio_to_full_powertools']}\n")
+
+    rt = round_trips()
+    print("DynamoDB per request (capacity units by DynamoDB's sizing rules)")
+    print(f"  {'path':50} {'requests':>8} {'RCU':>5} {'WCU':>5}  items (bytes)  operations")
+    for row in rt["rows"]:
+        print(
+            f"  {row['path']:50} {row['request_count']:>8} {row['rcu']:>5} {row['wcu']:>5}  "
+            f"{row['item_bytes']!s:13}  {' + '.join(row['requests'])}"
+        )
+    print()
+
+    cpu = warm_cpu()
+    print("Warm CPU per request (DynamoDB stubbed at the HTTP layer)")
+    for name, row in cpu.items():
+        print(f"  {name:34} median {row['median_ms']:.3f} ms   p99 {row['p99_ms']:.3f} ms")
+    print(
+        f"  click / minimal hand-written PutItem handler: {cpu['click']['median_ms'] / cpu['minimal click']['median_ms']:.2f}\n"
+    )
+
+    money = cost(rt, cpu, cold)
+    print(f"Cost per million ({money['prices']['as_of']})")
+    for label in ("per_million_clicks", "per_million_conversions"):
+        parts = money[label]
+        detail = ", ".join(f"{k} {v}" for k, v in parts.items() if k not in ("total", "billed_ms_assumed"))
+        print(f"  {label:24} ${parts['total']:.3f}  ({detail})")
+    print()
+
+    run = load()
+    print(
+        f"Load on the local runtime: {run['requests']} requests ({run['clicks']} clicks + {run['postbacks']} postbacks), "
+        f"{run['threads']} threads, {run['throughput_rps']} req/s, "
+        f"p50 {run['p50_ms']} ms, p95 {run['p95_ms']} ms, p99 {run['p99_ms']} ms"
+    )
+    print(
+        f"  sessions stored for every click: {run['sessions_ok']}; conversion stored for every accepted postback: "
+        f"{run['conversions_ok']}; errors: {run['errors']}"
+    )
+
+    RESULTS.write_text(
+        json.dumps(
+            {
+                "machine": {
+                    "python": platform.python_version(),
+                    "platform": platform.platform(),
+                    "cpus": os.cpu_count(),
+                },
+                "date": time.strftime("%Y-%m-%d", time.gmtime(started)),
+                "cold_start": cold,
+                "round_trips": rt,
+                "warm_cpu": cpu,
+                "cost": money,
+                "load": run,
+            },
+            indent=2,
+            default=str,
+        )
+    )
+    print(f"\nwrote {RESULTS.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()
