@@ -54,6 +54,8 @@ def start(host: str = "127.0.0.1", port: int = 3000, admin_token: str | None = N
         boto3.client("dynamodb"), prefix=os.environ.get("GOALPOST_TABLE_PREFIX", "goalpost-local")
     )
     os.environ.update(function_environment(table_names))
+    if not os.environ.get("GOALPOST_SIGNING_KEYS"):
+        os.environ["GOALPOST_SIGNING_KEYS"] = f"local:{secrets.token_urlsafe(32)}"
     os.environ.setdefault("CONFIG_CACHE_SECONDS", "2")
 
     from goalpost import store

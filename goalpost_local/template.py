@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from functools import cache
@@ -102,7 +103,9 @@ def function_environment(table_names: dict[str, str]) -> dict[str, str]:
     for key, value in variables.items():
         if isinstance(value, dict) and "Ref" in value:
             ref = value["Ref"]
-            env[key] = table_names.get(ref) or params.get(ref, "")
+            resolved = table_names.get(ref) or params.get(ref, "")
+            if resolved or key not in os.environ:
+                env[key] = resolved  # a parameter without default (a secret) keeps the caller's value
         else:
             env[key] = str(value)
     return env

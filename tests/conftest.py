@@ -14,6 +14,7 @@ for _name in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB", "A
 os.environ["AWS_ACCESS_KEY_ID"] = "testing"
 os.environ["AWS_SECRET_ACCESS_KEY"] = "testing"
 os.environ["AWS_DEFAULT_REGION"] = "us-east-1"
+os.environ["GOALPOST_SIGNING_KEYS"] = "k2:test-secret-two,k1:test-secret-one"
 
 
 @pytest.fixture

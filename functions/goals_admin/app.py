@@ -103,7 +103,12 @@ def get_offer(offer_id: IdPath) -> dict[str, Any]:
 
 @app.post("/admin/offers/<offer_id>/goals")
 def create_goal(offer_id: IdPath, body: GoalIn) -> Response[Any]:
-    return _created(service.create_goal(offer_id, body))
+    return _created(service.create_goal(offer_id, body, _base_url()))
+
+
+@app.get("/admin/offers/<offer_id>/goals/<goal_id>")
+def get_goal(offer_id: IdPath, goal_id: IdPath) -> dict[str, Any]:
+    return service.get_goal(offer_id, goal_id, _base_url())
 
 
 @app.get("/admin/offers/<offer_id>/goals")
@@ -114,6 +119,10 @@ def list_goals(offer_id: IdPath) -> dict[str, Any]:
 @app.get("/admin/offers/<offer_id>/conversions")
 def list_conversions(offer_id: IdPath, limit: Limit = 50, cursor: Cursor = None) -> dict[str, Any]:
     return service.list_conversions(offer_id, limit, cursor)
+
+
+def _base_url() -> str:
+    return service.tracking_base_url(app.current_event.request_context.domain_name or "")
 
 
 def _created(body: dict[str, Any]) -> Response[Any]:

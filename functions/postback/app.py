@@ -10,6 +10,8 @@ import logging
 import time
 from typing import Any
 
+from botocore.exceptions import BotoCoreError, ClientError
+
 from goalpost import store
 from goalpost.params import BadRequest, query_params, source_ip, user_agent
 from goalpost.pixels import pixel_response
@@ -43,7 +45,14 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     except BadRequest as error:
         logger.info("postback refused: %s", error.reason)
         return postback_response(error.status, success=False, code=error.code, reason=error.reason, fmt=fmt)
-    outcome = record_conversion(request, time.time())
+    try:
+        outcome = record_conversion(request, time.time())
+    except (ClientError, BotoCoreError):
+        # Our side (DynamoDB throttled or timed out): say so honestly; every write is
+        # conditional or idempotent, so the advertiser's retry cannot count twice.
+        logger.exception("postback failed on storage; safe to retry")
+        reason = "temporarily unavailable, retry"
+        return postback_response(503, success=False, code="temporarily_unavailable", reason=reason, fmt=fmt)
     logger.info("postback %s: %s", outcome.code, outcome.conversion_id or outcome.reason)
     return postback_response(
         outcome.status,

@@ -57,6 +57,9 @@ class ConversionRequest(NamedTuple):
     fingerprint: str = ""
     encrypted: bool = False
     """True when the request came through the signed (encrypted) link form and verified."""
+    new_status: str = ""
+    """``status=`` on a postback: adjust an existing conversion instead of adding one."""
+    reason: str = ""
 
 
 class Refusal(NamedTuple):

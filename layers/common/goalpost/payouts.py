@@ -94,7 +94,7 @@ def resolve_payout(
     structures: Sequence[PayoutStructure],
     fields: Mapping[str, str],
     amount: Decimal | None,
-) -> "Worth":
+) -> Worth:
     """Resolve payout and revenue for one conversion.
 
     Payout order: custom partner payout, payout structure rule, tier, goal default.

@@ -12,6 +12,8 @@ import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from botocore.exceptions import BotoCoreError, ClientError
+
 from goalpost.params import BadRequest, optional_id, query_params, source_ip, user_agent
 from goalpost.postbacks import parse_request, record_conversion
 from goalpost.responses import http_response
@@ -74,6 +76,10 @@ def pixel_response(
     except BadRequest as error:
         logger.info("pixel refused: %s", error.reason)
         return gif_response(error.code, error.reason)
-    outcome = record_conversion(request, time.time())
+    try:
+        outcome = record_conversion(request, time.time())
+    except (ClientError, BotoCoreError):
+        logger.exception("pixel failed on storage")
+        return gif_response("temporarily_unavailable", "temporarily unavailable")
     logger.info("pixel %s: %s", outcome.code, outcome.conversion_id or outcome.reason)
     return gif_response(outcome.code, outcome.reason)

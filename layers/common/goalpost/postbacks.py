@@ -13,11 +13,20 @@ from datetime import UTC, datetime
 from typing import NamedTuple
 
 from goalpost import config_cache, store
-from goalpost.domain import ADV_SUB_FIELDS, UNIQUE_FIELDS, Goal, OfferBundle, Session
-from goalpost.engine import ConversionRequest, Refusal, Via, conversion_fields, conversion_record, judge
+from goalpost.domain import ADV_SUB_FIELDS, DEFAULT_GOAL_ID, UNIQUE_FIELDS, Goal, OfferBundle, Session
+from goalpost.engine import (
+    ConversionRequest,
+    Refusal,
+    Via,
+    conversion_fields,
+    conversion_record,
+    judge,
+    token_matches,
+)
 from goalpost.money import InvalidAmount, parse_amount
 from goalpost.params import BadRequest, optional_id
 from goalpost.payouts import resolve_payout
+from goalpost.signing import verify as verify_token
 
 logger = logging.getLogger("goalpost.postbacks")
 
@@ -48,7 +57,6 @@ def parse_request(
     ip: str,
     user_agent: str,
     transaction_id: str | None = None,
-    encrypted: bool = False,
 ) -> ConversionRequest:
     """Validate a postback's parameters; raises BadRequest with the reason."""
     txid = transaction_id if transaction_id is not None else params.get("transaction_id", "")
@@ -59,14 +67,32 @@ def parse_request(
     goal_id = optional_id(params, "goal_id")
     goal_name = params.get("goal_name") or None
     goal_ref = params.get("goal_ref") or None
-    if not default_goal and goal_id is None and goal_name is None and goal_ref is None:
-        raise BadRequest("a goal postback needs goal_id, goal_name or goal_ref", code="missing_goal")
+    offer_id = optional_id(params, "offer_id")
+    encrypted = False
+    if params.get("enc"):
+        target = verify_token(params["enc"])
+        if target is None:
+            raise BadRequest(
+                "enc is not a valid encrypted link (altered, forged or signed with a retired key)",
+                status=403,
+                code="invalid_encrypted_link",
+            )
+        if (goal_id is not None and goal_id != target.goal_id) or (offer_id not in (None, target.offer_id)):
+            raise BadRequest("goal_id/offer_id disagree with the encrypted link", code="enc_mismatch")
+        encrypted, offer_id, goal_name, goal_ref = True, target.offer_id, None, None
+        default_goal = target.goal_id == DEFAULT_GOAL_ID
+        goal_id = None if default_goal else target.goal_id
     amount = None
     if params.get("amount", "") != "":
         try:
             amount = parse_amount(params["amount"])
         except InvalidAmount as error:
             raise BadRequest(str(error), code="invalid_amount") from None
+    new_status = params.get("status", "")
+    if new_status and new_status not in ("approved", "pending", "rejected"):
+        raise BadRequest("status must be approved, pending or rejected", code="bad_status")
+    if not new_status and not default_goal and goal_id is None and goal_name is None and goal_ref is None:
+        raise BadRequest("a goal postback needs goal_id, goal_name or goal_ref", code="missing_goal")
     adv_subs = {name: params[name] for name in ADV_SUB_FIELDS if params.get(name)}
     unique_ids = tuple((name, params[name]) for name in UNIQUE_FIELDS if params.get(name))
     canonical = "&".join(f"{k}={v}" for k, v in sorted(params.items()) if k != "format")
@@ -77,7 +103,7 @@ def parse_request(
         goal_id=goal_id,
         goal_name=goal_name,
         goal_ref=goal_ref,
-        offer_id=optional_id(params, "offer_id"),
+        offer_id=offer_id,
         amount=amount,
         adv_subs=adv_subs,
         unique_ids=unique_ids,
@@ -87,6 +113,8 @@ def parse_request(
         via=via,
         fingerprint=fingerprint,
         encrypted=encrypted,
+        new_status=new_status,
+        reason=params.get("reason", "")[:200],
     )
 
 
@@ -103,7 +131,7 @@ def _goal_offer(request: ConversionRequest, bundle: OfferBundle) -> str | None:
 
 def _refuse(
     refusal: Refusal, request: ConversionRequest, session: Session, bundle: OfferBundle, now: float
-) -> "Outcome":
+) -> Outcome:
     """Record why a real session's conversion was refused (bounded per session), then answer."""
     goal = refusal.goal or bundle.offer.default_goal
     suffix = secrets.token_hex(4)
@@ -126,7 +154,7 @@ def _refuse(
     return Outcome(refusal.status, False, refusal.code, refusal.reason)
 
 
-def _duplicate(key: Mapping[str, object], code: str, now: float) -> "Outcome":
+def _duplicate(key: Mapping[str, object], code: str, now: float) -> Outcome:
     existing = store.note_duplicate(key, _iso(now))
     reason = {
         "duplicate": "duplicate conversion: this goal already converted in this session",
@@ -143,8 +171,10 @@ def _duplicate(key: Mapping[str, object], code: str, now: float) -> "Outcome":
     )
 
 
-def record_conversion(request: ConversionRequest, now: float) -> "Outcome":
+def record_conversion(request: ConversionRequest, now: float) -> Outcome:
     """Decide and record one conversion exactly once, however often it is retried."""
+    if request.new_status:
+        return adjust_status(request, now)
     session = store.get_session(request.transaction_id)
     if session is None:
         return Outcome(404, False, "unknown_transaction", "transaction_id matches no session")
@@ -217,3 +247,62 @@ def record_conversion(request: ConversionRequest, now: float) -> "Outcome":
             return Outcome(404, False, result.code, "transaction_id matches no session")
         return _refuse(refusal, request, session, bundle, now)
     return Outcome(200, True, status_code, "", conversion_id=conversion_id, conversion_status=status)
+
+
+def adjust_status(request: ConversionRequest, now: float) -> Outcome:
+    """``status=`` on a postback naming an existing conversion: an adjustment, never an overwrite.
+
+    The conversion is found by ``conversion_unique_id`` (unique per offer) or by ``adv_sub``
+    used as an order id within the session. The change is appended to the conversion's
+    adjustments (from, to, reason, time); a rejection after approval also writes a clawback
+    record that reverses payout and revenue, so history stays intact.
+    """
+    session = store.get_session(request.transaction_id)
+    offer_id = session.offer_id if session is not None else request.offer_id
+    if offer_id is None:
+        return Outcome(404, False, "unknown_transaction", "transaction_id matches no session; send offer_id")
+    bundle = config_cache.offer_bundle(offer_id)
+    if bundle is None:
+        return Outcome(404, False, "unknown_offer", f"offer {offer_id} does not exist")
+    if not token_matches(config_cache.advertiser(bundle.offer.advertiser_id), request.security_token):
+        return Outcome(403, False, "invalid_security_token", "security_token is missing or wrong")
+    unique = dict(request.unique_ids).get("conversion_unique_id")
+    order = (request.adv_subs or {}).get("adv_sub")
+    if unique:
+        conversion = store.find_by_unique_id(offer_id, "conversion_unique_id", unique)
+    elif order:
+        matches = [
+            c
+            for c in store.session_conversions(request.transaction_id)
+            if c.get("kind") == "conversion" and c.get("adv_subs", {}).get("adv_sub") == order
+        ]
+        if len(matches) > 1:
+            return Outcome(
+                409, False, "ambiguous_order", f"{len(matches)} conversions carry adv_sub {order[:60]!r}"
+            )
+        conversion = matches[0] if matches else None
+    else:
+        return Outcome(
+            400,
+            False,
+            "missing_conversion_reference",
+            "a status update names its conversion by conversion_unique_id or adv_sub",
+        )
+    if conversion is None or str(conversion.get("transaction_id")) != request.transaction_id:
+        return Outcome(404, False, "unknown_conversion", "no conversion of this session matches")
+    old = str(conversion["status"])
+    conversion_id = str(conversion["conversion_id"])
+    if old == request.new_status:
+        return Outcome(200, True, "status_unchanged", "", conversion_id, old)
+    reason = request.reason or f"status={request.new_status} by advertiser postback"
+    changed = store.adjust_conversion_status(
+        conversion,
+        new_status=request.new_status,
+        reason=reason,
+        at=_iso(now),
+        via=request.via,
+        clawback=old == "approved",
+    )
+    if not changed:
+        return Outcome(409, False, "status_conflict", "the conversion changed meanwhile; send again")
+    return Outcome(200, True, "status_updated", reason, conversion_id, request.new_status)

@@ -387,6 +387,104 @@ def insert_rejection(conversion: Mapping[str, Any], *, transaction_id: str, suff
     return True
 
 
+def find_by_unique_id(offer_id: str, field_name: str, value: str) -> dict[str, Any] | None:
+    """The conversion a unique id points to (through its guard item)."""
+    guard = (
+        client()
+        .get_item(
+            TableName=conversions_table(),
+            Key={"pk": {"S": f"UNIQUE#{offer_id}#{field_name}#{value}"}, "sk": {"S": "UNIQUE"}},
+            ConsistentRead=True,
+        )
+        .get("Item")
+    )
+    if not guard:
+        return None
+    item = (
+        client()
+        .get_item(
+            TableName=conversions_table(),
+            Key={"pk": guard["conversion_pk"], "sk": guard["conversion_sk"]},
+            ConsistentRead=True,
+        )
+        .get("Item")
+    )
+    return from_item(item) if item else None
+
+
+def adjust_conversion_status(
+    conversion: Mapping[str, Any], *, new_status: str, reason: str, at: str, via: str, clawback: bool
+) -> bool:
+    """Change a conversion's status with an adjustment record; False if it changed meanwhile.
+
+    With ``clawback`` (leaving approved), a clawback item reverses payout and revenue in the
+    same transaction: money history is appended to, never rewritten.
+    """
+    key = {"pk": {"S": str(conversion["pk"])}, "sk": {"S": str(conversion["sk"])}}
+    adjustment = {"at": at, "from": conversion["status"], "to": new_status, "reason": reason, "via": via}
+    items: list[dict[str, Any]] = [
+        {
+            "Update": {
+                "TableName": conversions_table(),
+                "Key": key,
+                "UpdateExpression": "SET #s = :new, status_code = :code, "
+                "adjustments = list_append(if_not_exists(adjustments, :empty), :adj)",
+                "ConditionExpression": "#s = :old",
+                "ExpressionAttributeNames": {"#s": "status"},
+                "ExpressionAttributeValues": _values(
+                    {
+                        ":new": new_status,
+                        ":old": conversion["status"],
+                        ":code": f"adjusted_{via}",
+                        ":empty": [],
+                        ":adj": [adjustment],
+                    }
+                ),
+            }
+        }
+    ]
+    if clawback:
+        conversion_id = str(conversion["conversion_id"])
+        record = {
+            "kind": "clawback",
+            "conversion_id": f"{conversion_id}-C{at}",
+            "reverses": conversion_id,
+            "offer_id": conversion["offer_id"],
+            "offer_key": conversion["offer_key"],
+            "created_key": f"{at}#{conversion_id}-C",
+            "goal_id": conversion["goal_id"],
+            "goal_name": conversion.get("goal_name", ""),
+            "partner_id": conversion["partner_id"],
+            "advertiser_id": conversion.get("advertiser_id", ""),
+            "transaction_id": conversion["transaction_id"],
+            "status": "approved",
+            "status_code": "clawback",
+            "payout": -conversion.get("payout", 0),
+            "revenue": -conversion.get("revenue", 0),
+            "currency": conversion.get("currency", ""),
+            "created_at": at,
+            "note": reason,
+        }
+        items.append(
+            {
+                "Put": {
+                    "TableName": conversions_table(),
+                    "Item": to_item(
+                        {**record, "pk": conversion["pk"], "sk": f"CLAWBACK#{conversion['goal_id']}#{at}"}
+                    ),
+                    "ConditionExpression": "attribute_not_exists(pk)",
+                }
+            }
+        )
+    try:
+        client().transact_write_items(TransactItems=items)  # type: ignore[arg-type]
+    except ClientError as error:
+        if error.response["Error"]["Code"] == "TransactionCanceledException":
+            return False
+        raise
+    return True
+
+
 def get_conversion(conversion_id: str) -> dict[str, Any] | None:
     key = key_of_conversion_id(conversion_id)
     if key is None:

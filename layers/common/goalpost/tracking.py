@@ -31,7 +31,7 @@ class Click(NamedTuple):
     cookie: str
 
 
-def start_session(params: Mapping[str, str], *, ip: str, user_agent: str, now: int) -> "Click":
+def start_session(params: Mapping[str, str], *, ip: str, user_agent: str, now: int) -> Click:
     """Check offer and partner, store the session (the only write), build the redirect."""
     offer_id = require_id(params, "offer_id")
     partner_id = require_id(params, "aff_id")

@@ -12,6 +12,7 @@ from goalpost import store
 from goalpost.admin.errors import ApiError, not_found
 from goalpost.admin.schemas import AdvertiserIn, GoalIn, OfferIn, PartnerIn, RateIn
 from goalpost.domain import DEFAULT_GOAL_ID, Advertiser, Goal, Offer, Partner, Rate
+from goalpost.links import goal_links
 from goalpost.slugs import slug_of
 
 MAX_PAGE = 100
@@ -154,14 +155,10 @@ def list_offers(limit: int, cursor: str | None) -> dict[str, Any]:
     return page(docs, last)
 
 
-def tracking_link(base_url: str, offer_id: str, partner_id: str) -> str:
-    return f"{base_url}/aff_c?offer_id={offer_id}&aff_id={partner_id}"
-
-
 # ------------------------------------------------------------------ goals
 
 
-def create_goal(offer_id: str, body: GoalIn) -> dict[str, Any]:
+def create_goal(offer_id: str, body: GoalIn, base_url: str = "") -> dict[str, Any]:
     offer_doc = get_offer(offer_id)
     if not store.get_network_settings().goals_enabled:
         raise ApiError(409, "goals_disabled", "offer goals are disabled on this network")
@@ -204,7 +201,7 @@ def create_goal(offer_id: str, body: GoalIn) -> dict[str, Any]:
     )
     store.put_entity("goal", goal_id, goal.to_dict(), parent_offer_id=offer_id)
     store.put_goal_index(goal_id, offer_id)
-    return {**goal.to_dict(), "version": 1}
+    return {**goal.to_dict(), "version": 1, "links": goal_links(base_url, goal)}
 
 
 def list_goals(offer_id: str) -> dict[str, Any]:
@@ -213,6 +210,25 @@ def list_goals(offer_id: str) -> dict[str, Any]:
         raise not_found("offer", offer_id)
     goals = [bundle.offer.default_goal.to_dict()] + [g.to_dict() for g in bundle.goals.values()]
     return {"items": goals, "next_cursor": None}
+
+
+def get_goal(offer_id: str, goal_id: str, base_url: str) -> dict[str, Any]:
+    """A goal's detail: settings, its slug (the URL-friendly name) and its tracking links."""
+    bundle = store.load_offer_bundle(offer_id)
+    if bundle is None:
+        raise not_found("offer", offer_id)
+    goal = bundle.goal(goal_id)
+    if goal is None:
+        raise not_found("goal", goal_id)
+    return {**goal.to_dict(), "links": goal_links(base_url, goal)}
+
+
+def tracking_base_url(request_host: str) -> str:
+    """The network's tracking domain, else the host this admin request came in on."""
+    domain = store.get_network_settings().tracking_domain
+    if domain:
+        return domain if domain.startswith("http") else f"https://{domain}"
+    return f"https://{request_host}" if request_host else ""
 
 
 # ------------------------------------------------------------------ conversions

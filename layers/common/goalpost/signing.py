@@ -1,0 +1,61 @@
+"""Encrypted (signed) conversion links: an ``enc`` token that names offer and goal.
+
+A goal with "Encrypted Conversion Tracking" accepts only links carrying a valid token, so
+nobody can fire its conversions by editing offer_id/goal_id in a URL. Tokens are
+``<offer_id>.<goal_id>.<key id>.<mac>``: the MAC is HMAC-SHA256 over offer and goal with
+the key named by the key id. Keys come from ``GOALPOST_SIGNING_KEYS`` (``id:secret,...``,
+the first one signs, every one verifies), so a new key can be added in front and old
+links keep working until their key is removed.
+"""
+
+import base64
+import hashlib
+import hmac
+import os
+import re
+from typing import NamedTuple
+
+_TOKEN = re.compile(r"([0-9]{1,12})\.([0-9]{1,12})\.([A-Za-z0-9_-]{1,32})\.([A-Za-z0-9_-]{16,64})")
+
+
+class SignedTarget(NamedTuple):
+    offer_id: str
+    goal_id: str
+
+
+def keyring() -> list[tuple[str, bytes]]:
+    raw = os.environ.get("GOALPOST_SIGNING_KEYS", "")
+    keys = []
+    for entry in raw.split(","):
+        key_id, _, secret = entry.strip().partition(":")
+        if key_id and secret:
+            keys.append((key_id, secret.encode()))
+    return keys
+
+
+def _mac(secret: bytes, offer_id: str, goal_id: str) -> str:
+    digest = hmac.new(secret, f"goalpost-enc|{offer_id}|{goal_id}".encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest[:24]).decode().rstrip("=")
+
+
+def sign(offer_id: str, goal_id: str) -> str:
+    """The token the admin API hands out for a goal (signed with the current key)."""
+    keys = keyring()
+    if not keys:
+        raise RuntimeError("GOALPOST_SIGNING_KEYS is not configured")
+    key_id, secret = keys[0]
+    return f"{offer_id}.{goal_id}.{key_id}.{_mac(secret, offer_id, goal_id)}"
+
+
+def verify(token: str) -> SignedTarget | None:
+    """Offer and goal of a valid token; None for a forged, altered or retired-key token."""
+    match = _TOKEN.fullmatch(token)
+    if match is None:
+        return None
+    offer_id, goal_id, key_id, mac = match.groups()
+    for known_id, secret in keyring():
+        if known_id == key_id:
+            if hmac.compare_digest(mac, _mac(secret, offer_id, goal_id)):
+                return SignedTarget(str(int(offer_id)), str(int(goal_id)))
+            return None
+    return None
