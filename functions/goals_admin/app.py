@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from aws_lambda_powertools import Logger
@@ -13,7 +14,14 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from goalpost import config_cache, store
 from goalpost.admin import service
 from goalpost.admin.errors import ApiError
-from goalpost.admin.schemas import AdvertiserIn, GoalIn, OfferIn, PartnerIn
+from goalpost.admin.schemas import (
+    AdvertiserIn,
+    CustomPayoutIn,
+    GoalIn,
+    OfferIn,
+    PartnerIn,
+    PayoutStructureIn,
+)
 
 logger = Logger(service="goalpost-admin")
 app = APIGatewayHttpResolver(enable_validation=True)
@@ -119,6 +127,39 @@ def list_goals(offer_id: IdPath) -> dict[str, Any]:
 @app.get("/admin/offers/<offer_id>/conversions")
 def list_conversions(offer_id: IdPath, limit: Limit = 50, cursor: Cursor = None) -> dict[str, Any]:
     return service.list_conversions(offer_id, limit, cursor)
+
+
+@app.put("/admin/offers/<offer_id>/partner-payouts/<partner_id>/<goal_id>")
+def set_custom_payout(
+    offer_id: IdPath, partner_id: IdPath, goal_id: IdPath, body: CustomPayoutIn
+) -> dict[str, Any]:
+    at = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    result = service.set_custom_payout(offer_id, partner_id, goal_id, body, at)
+    config_cache.clear()
+    return result
+
+
+@app.get("/admin/offers/<offer_id>/partner-payouts")
+def list_custom_payouts(offer_id: IdPath) -> dict[str, Any]:
+    return service.list_custom_payouts(offer_id)
+
+
+# ------------------------------------------------------------------ payout structures
+
+
+@app.post("/admin/payout-structures")
+def create_payout_structure(body: PayoutStructureIn) -> Response[Any]:
+    return _created(service.create_payout_structure(body))
+
+
+@app.get("/admin/payout-structures")
+def list_payout_structures(limit: Limit = 50, cursor: Cursor = None) -> dict[str, Any]:
+    return service.list_payout_structures(limit, cursor)
+
+
+@app.get("/admin/payout-structures/<structure_id>")
+def get_payout_structure(structure_id: IdPath) -> dict[str, Any]:
+    return service.get_payout_structure(structure_id)
 
 
 def _base_url() -> str:

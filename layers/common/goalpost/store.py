@@ -693,6 +693,21 @@ def list_entities(
     return docs, (from_item(last) if last else None)
 
 
+def put_custom_payout(offer_id: str, partner_id: str, goal_id: str, doc: Mapping[str, Any]) -> None:
+    """Lives in the offer's partition, so the hot paths read it with the offer in one query."""
+    client().put_item(
+        TableName=config_table(),
+        Item=to_item(
+            {
+                "pk": f"OFFER#{offer_id}",
+                "sk": f"PAYOUT#{partner_id}#{goal_id}",
+                "kind": "custom_payout",
+                "doc": doc,
+            }
+        ),
+    )
+
+
 def put_network_settings(settings: NetworkSettings) -> None:
     client().put_item(
         TableName=config_table(),

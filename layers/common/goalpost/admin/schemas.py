@@ -103,3 +103,61 @@ class GoalIn(GoalSettingsIn):
             if paid:
                 raise ValueError(f"a private goal pays partners nothing: remove {', '.join(paid)} first")
         return self
+
+
+TEXT_FIELDS = {
+    "adv_sub", "adv_sub2", "adv_sub3", "adv_sub4", "adv_sub5",
+    "aff_sub", "aff_sub2", "aff_sub3", "aff_sub4", "aff_sub5", "source",
+}  # fmt: skip
+TEXT_OPERATORS = {"equals", "in", "like"}
+NUMBER_OPERATORS = {"=", "<", "<=", ">", ">=", "between"}
+
+
+class ConditionIn(Strict):
+    field: Literal[
+        "adv_sub", "adv_sub2", "adv_sub3", "adv_sub4", "adv_sub5",
+        "aff_sub", "aff_sub2", "aff_sub3", "aff_sub4", "aff_sub5",
+        "source", "amount",
+    ]  # fmt: skip
+    operator: Literal["equals", "in", "like", "=", "<", "<=", ">", ">=", "between"]
+    values: Annotated[
+        list[Annotated[str, Field(min_length=1, max_length=255)]], Field(min_length=1, max_length=50)
+    ]
+
+    @model_validator(mode="after")
+    def _operator_fits_field(self) -> ConditionIn:
+        if self.field in TEXT_FIELDS and self.operator not in TEXT_OPERATORS:
+            raise ValueError(f"{self.field} is text: use equals, in or like, not {self.operator}")
+        if self.field == "amount":
+            if self.operator not in NUMBER_OPERATORS:
+                raise ValueError(f"amount is a number: use =, <, <=, >, >= or between, not {self.operator}")
+            for value in self.values:
+                try:
+                    number = Decimal(value)
+                except ArithmeticError:
+                    raise ValueError(f"amount bound {value!r} is not a number") from None
+                if not number.is_finite():
+                    raise ValueError(f"amount bound {value!r} is not a finite number")
+        if self.operator == "between":
+            if len(self.values) != 2:
+                raise ValueError("between takes exactly two bounds")
+            if Decimal(self.values[0]) > Decimal(self.values[1]):
+                raise ValueError("between takes its lower bound first")
+        elif self.operator != "in" and len(self.values) != 1:
+            raise ValueError(f"{self.operator} takes exactly one value")
+        return self
+
+
+class RuleIn(Strict):
+    conditions: Annotated[list[ConditionIn], Field(min_length=1, max_length=20)]
+    payout: RateIn = RateIn()
+    revenue: RateIn = RateIn()
+
+
+class PayoutStructureIn(Strict):
+    name: Name
+    rules: Annotated[list[RuleIn], Field(min_length=1, max_length=100)]
+
+
+class CustomPayoutIn(Strict):
+    payout: RateIn

@@ -10,8 +10,26 @@ from typing import Any
 
 from goalpost import store
 from goalpost.admin.errors import ApiError, not_found
-from goalpost.admin.schemas import AdvertiserIn, GoalIn, OfferIn, PartnerIn, RateIn
-from goalpost.domain import DEFAULT_GOAL_ID, Advertiser, Goal, Offer, Partner, Rate
+from goalpost.admin.schemas import (
+    AdvertiserIn,
+    CustomPayoutIn,
+    GoalIn,
+    OfferIn,
+    PartnerIn,
+    PayoutStructureIn,
+    RateIn,
+)
+from goalpost.domain import (
+    DEFAULT_GOAL_ID,
+    Advertiser,
+    Condition,
+    Goal,
+    Offer,
+    Partner,
+    PayoutStructure,
+    Rate,
+    StructureRule,
+)
 from goalpost.links import goal_links
 from goalpost.slugs import slug_of
 
@@ -168,6 +186,9 @@ def create_goal(offer_id: str, body: GoalIn, base_url: str = "") -> dict[str, An
             "goals_disabled",
             f"enable Multiple Conversion Goals on offer {offer_id} before adding goals",
         )
+    for structure_id in body.payout_structure_ids:
+        if store.get_entity("structure", structure_id) is None:
+            raise ApiError(422, "unknown_payout_structure", f"payout structure {structure_id} does not exist")
     slug = slug_of(body.name)
     if not slug:
         raise ApiError(422, "bad_name", "goal name has no characters usable in a URL-friendly name")
@@ -241,3 +262,73 @@ def list_conversions(offer_id: str, limit: int, cursor: str | None) -> dict[str,
         for key in ("pk", "sk", "offer_key", "created_key", "kind"):
             item.pop(key, None)
     return page(items, last)
+
+
+# ------------------------------------------------------------------ payout structures
+
+
+def create_payout_structure(body: PayoutStructureIn) -> dict[str, Any]:
+    structure_id = store.next_id("structure")
+    structure = PayoutStructure(
+        structure_id=structure_id,
+        name=body.name,
+        rules=tuple(
+            StructureRule(
+                conditions=tuple(Condition(c.field, c.operator, tuple(c.values)) for c in rule.conditions),
+                payout=_rate(rule.payout),
+                revenue=_rate(rule.revenue),
+            )
+            for rule in body.rules
+        ),
+    )
+    store.put_entity("structure", structure_id, structure.to_dict())
+    return {**structure.to_dict(), "version": 1}
+
+
+def get_payout_structure(structure_id: str) -> dict[str, Any]:
+    doc = store.get_entity("structure", structure_id)
+    if doc is None:
+        raise not_found("payout structure", structure_id)
+    return doc
+
+
+def list_payout_structures(limit: int, cursor: str | None) -> dict[str, Any]:
+    docs, last = store.list_entities("structure", limit=_limit(limit), cursor=decode_cursor(cursor))
+    return page(docs, last)
+
+
+# ------------------------------------------------------------------ custom partner payouts
+
+
+def set_custom_payout(
+    offer_id: str, partner_id: str, goal_id: str, body: CustomPayoutIn, at: str
+) -> dict[str, Any]:
+    """A partner's own payout on one goal; conversions keep the payout they were made with."""
+    bundle = store.load_offer_bundle(offer_id)
+    if bundle is None:
+        raise not_found("offer", offer_id)
+    goal = bundle.goal(goal_id)
+    if goal is None:
+        raise not_found("goal", goal_id)
+    if goal.private:
+        raise ApiError(
+            409,
+            "private_goal",
+            f"goal {goal_id} is private: private goals pay nothing, so they take no custom partner payouts",
+        )
+    if store.get_entity("partner", partner_id) is None:
+        raise not_found("partner", partner_id)
+    doc = {"partner_id": partner_id, "goal_id": goal_id, "payout": _rate(body.payout).to_dict(), "set_at": at}
+    store.put_custom_payout(offer_id, partner_id, goal_id, doc)
+    return doc
+
+
+def list_custom_payouts(offer_id: str) -> dict[str, Any]:
+    bundle = store.load_offer_bundle(offer_id)
+    if bundle is None:
+        raise not_found("offer", offer_id)
+    items = [
+        {"partner_id": partner_id, "goal_id": goal_id, "payout": rate.to_dict()}
+        for (partner_id, goal_id), rate in sorted(bundle.custom_payouts.items())
+    ]
+    return {"items": items, "next_cursor": None}
