@@ -22,7 +22,7 @@ from types import ModuleType
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-from goalpost_local.template import ROOT, Route, routes
+from goalpost_local.template import ROOT, Route, authorizers, routes
 
 logger = logging.getLogger("goalpost_local.gateway")
 
@@ -137,6 +137,11 @@ class LocalGateway(ThreadingHTTPServer):
         self.handlers: dict[str, Handler] = {
             r.function: load_handler(r.code_uri, r.handler, r.function) for r in self.routes
         }
+        self.authorizers = authorizers()
+        for authorizer in self.authorizers.values():
+            self.handlers[authorizer.function] = load_handler(
+                authorizer.code_uri, authorizer.handler, authorizer.function
+            )
         self.extra_get: dict[str, Callable[[], tuple[str, bytes]]] = {}
 
     @property
@@ -180,7 +185,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
         else:
             self._json(404, {"message": "Not Found"})
             return
-        if route.iam_auth and not self._authorized():
+        if route.authorizer == "AWS_IAM" and not self._authorized():
             self._json(401, {"message": "Unauthorized: send Authorization: Bearer <token from make run>"})
             return
         event = build_event(
@@ -194,6 +199,16 @@ class _RequestHandler(BaseHTTPRequestHandler):
             path_parameters=params,
             host=self.headers.get("host", ""),
         )
+        if route.authorizer == "AWS_IAM":
+            # What API Gateway puts in the event for an IAM-signed request.
+            event["requestContext"]["authorizer"] = {
+                "iam": {"userArn": "arn:aws:iam::000000000000:user/local-admin", "callerId": "local-admin"}
+            }
+        elif route.authorizer:
+            context = self._lambda_authorizer(route, event)
+            if context is None:
+                return
+            event["requestContext"]["authorizer"] = {"lambda": context}
         try:
             result = self.server.handlers[route.function](event, LambdaContext(route.function))
         except Exception:
@@ -201,6 +216,38 @@ class _RequestHandler(BaseHTTPRequestHandler):
             self._json(500, {"message": "Internal Server Error"})
             return
         self._send_lambda_result(result)
+
+    def _lambda_authorizer(self, route: Route, event: dict[str, Any]) -> dict[str, Any] | None:
+        """Run the route's Lambda authorizer as API Gateway does (simple responses, payload 2.0)."""
+        authorizer = self.server.authorizers[route.authorizer]
+        identity = [event["headers"].get(h) for h in authorizer.identity_headers]
+        if not all(identity):
+            self._json(401, {"message": "Unauthorized"})
+            return None
+        method, _, path = event["routeKey"].partition(" ")
+        route_arn = f"arn:aws:execute-api:local:000000000000:local/$default/{method}{path}"
+        auth_event = {
+            "version": "2.0",
+            "type": "REQUEST",
+            "routeArn": route_arn,
+            "identitySource": identity,
+            "routeKey": event["routeKey"],
+            "rawPath": event["rawPath"],
+            "rawQueryString": event["rawQueryString"],
+            "headers": event["headers"],
+            "requestContext": event["requestContext"],
+        }
+        try:
+            answer = self.server.handlers[authorizer.function](auth_event, LambdaContext(authorizer.function))
+        except Exception:
+            logger.exception("authorizer %s failed", authorizer.name)
+            self._json(500, {"message": "Internal Server Error"})
+            return None
+        if not answer.get("isAuthorized"):
+            self._json(403, {"message": "Forbidden"})
+            return None
+        context: dict[str, Any] = answer.get("context") or {}
+        return context
 
     def _authorized(self) -> bool:
         supplied = self.headers.get("authorization", "")

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from goalpost.admin import service
+from goalpost.admin import offers, service
 from goalpost.admin.schemas import AdvertiserIn, DefaultGoalIn, GoalIn, OfferIn, PartnerIn, RateIn
 
 
 def seed_demo(base_url: str) -> dict[str, Any]:
-    advertiser = service.create_advertiser(AdvertiserIn(name="Acme Shop"))
-    partner = service.create_partner(PartnerIn(name="Demo Partner"))
-    offer = service.create_offer(
+    caller = service.Caller("local-seed", datetime.now(UTC).isoformat(timespec="milliseconds"))
+    advertiser = service.create_advertiser(AdvertiserIn(name="Acme Shop"), caller)
+    partner = service.create_partner(PartnerIn(name="Demo Partner"), caller)
+    offer = offers.create_offer(
         OfferIn(
             name="Acme Widgets",
             advertiser_id=advertiser["advertiser_id"],
@@ -23,9 +25,10 @@ def seed_demo(base_url: str) -> dict[str, Any]:
                 payout=RateIn(flat=Decimal("1.00")),
                 revenue=RateIn(flat=Decimal("1.50")),
             ),
-        )
+        ),
+        caller,
     )
-    sale = service.create_goal(
+    sale = offers.create_goal(
         offer["offer_id"],
         GoalIn(
             name="Sale",
@@ -33,5 +36,7 @@ def seed_demo(base_url: str) -> dict[str, Any]:
             revenue=RateIn(percent=Decimal("30")),
             allow_multiple=True,
         ),
+        base_url,
+        caller,
     )
     return {"advertiser": advertiser, "partner": partner, "offer": offer, "sale": sale}

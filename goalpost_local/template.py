@@ -118,7 +118,8 @@ class Route:
     function: str
     code_uri: str
     handler: str
-    iam_auth: bool
+    authorizer: str
+    """"" (none), "AWS_IAM", or the name of a Lambda authorizer of the HttpApi."""
     pattern: re.Pattern[str]
 
     def matches(self, method: str, path: str) -> dict[str, str] | None:
@@ -156,9 +157,36 @@ def routes() -> list[Route]:
                     function=name,
                     code_uri=props["CodeUri"],
                     handler=props["Handler"],
-                    iam_auth=event_props.get("Auth", {}).get("Authorizer") == "AWS_IAM",
+                    authorizer=event_props.get("Auth", {}).get("Authorizer", ""),
                     pattern=_path_pattern(event_props["Path"]),
                 )
             )
     # Literal paths before greedy ones, as API Gateway prefers the most specific route.
     return sorted(found, key=lambda r: ("{" in r.path, -len(r.path)))
+
+
+@dataclass(frozen=True)
+class Authorizer:
+    name: str
+    function: str
+    code_uri: str
+    handler: str
+    identity_headers: tuple[str, ...]
+
+
+def authorizers() -> dict[str, Authorizer]:
+    """The HttpApis' Lambda authorizers, by name, with the function each one calls."""
+    found: dict[str, Authorizer] = {}
+    functions = resources("AWS::Serverless::Function")
+    for api in resources("AWS::Serverless::HttpApi").values():
+        for name, spec in api["Properties"].get("Auth", {}).get("Authorizers", {}).items():
+            function = spec["FunctionArn"]["Fn::GetAtt"][0]
+            props = functions[function]["Properties"]
+            found[name] = Authorizer(
+                name=name,
+                function=function,
+                code_uri=props["CodeUri"],
+                handler=props["Handler"],
+                identity_headers=tuple(h.lower() for h in spec.get("Identity", {}).get("Headers", ())),
+            )
+    return found

@@ -1,6 +1,8 @@
-"""/admin/... - the goals admin API (IAM-authorized in the cloud, bearer token locally)."""
+"""/admin/... (IAM auth) and /partner/... (partner API key): the goals admin API.
 
-from __future__ import annotations
+Thin: Powertools' resolver validates paths, queries and bodies with pydantic; every
+route calls one use case of ``goalpost.admin`` and returns its result.
+"""
 
 from datetime import UTC, datetime
 from typing import Annotated, Any
@@ -8,37 +10,51 @@ from typing import Annotated, Any
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
-from aws_lambda_powertools.event_handler.openapi.params import Path, Query
+from aws_lambda_powertools.event_handler.openapi.params import Header, Path, Query
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from goalpost import config_cache, store
-from goalpost.admin import service
+from goalpost.admin import offers, partner_view, service
 from goalpost.admin.errors import ApiError
 from goalpost.admin.schemas import (
     AdvertiserIn,
+    AdvertiserPatch,
     CustomPayoutIn,
     GoalIn,
+    GoalPatch,
+    NetworkIn,
     OfferIn,
+    OfferPatch,
     PartnerIn,
+    PartnerPatch,
+    PartnerPixelIn,
     PayoutStructureIn,
+    TierIn,
 )
 
 logger = Logger(service="goalpost-admin")
 app = APIGatewayHttpResolver(enable_validation=True)
+app.enable_swagger(path="/admin/swagger", title="Goalpost admin API", version="1.0.0")
 store.client()
 
 IdPath = Annotated[str, Path(pattern=r"^[0-9]{1,12}$")]
 Limit = Annotated[int, Query(ge=1, le=service.MAX_PAGE)]
 Cursor = Annotated[str | None, Query(max_length=2000)]
+IfMatch = Annotated[
+    str | None,
+    Header(alias="if-match", description="The version (ETag) you read; required on updates."),
+]
 
 
-def _json_error(status: int, body: dict[str, Any]) -> Response[Any]:
-    return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body=body)
+def _json(status: int, body: Any, headers: dict[str, str] | None = None) -> Response[Any]:
+    return Response(
+        status_code=status, content_type=content_types.APPLICATION_JSON, body=body, headers=headers
+    )
 
 
 @app.exception_handler(ApiError)  # type: ignore[untyped-decorator]
 def _api_error(error: ApiError) -> Response[Any]:
-    return _json_error(error.status, error.body())
+    return _json(error.status, error.body())
 
 
 @app.exception_handler(RequestValidationError)  # type: ignore[untyped-decorator]
@@ -47,12 +63,66 @@ def _validation_error(error: RequestValidationError) -> Response[Any]:
         {"loc": list(e.get("loc", ())), "msg": str(e.get("msg", "")), "type": str(e.get("type", ""))}
         for e in error.errors()
     ]
-    return _json_error(422, ApiError(422, "validation_error", "request failed validation", details).body())
+    return _json(422, ApiError(422, "validation_error", "request failed validation", details).body())
 
 
 @app.not_found
 def _not_found(_: Exception) -> Response[Any]:
-    return _json_error(404, ApiError(404, "no_route", "no such admin route").body())
+    return _json(404, ApiError(404, "no_route", "no such route").body())
+
+
+def _caller() -> service.Caller:
+    """The IAM principal (cloud) or the local runtime's admin, for the audit trail."""
+    authorizer = app.current_event.raw_event.get("requestContext", {}).get("authorizer") or {}
+    iam = authorizer.get("iam") or {}
+    actor = iam.get("userArn") or iam.get("callerId") or "unknown"
+    return service.Caller(
+        actor=str(actor), at=datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    )
+
+
+def _version(if_match: str | None) -> int:
+    """Optimistic concurrency: updates say which version they change (If-Match: "3")."""
+    if not if_match:
+        raise ApiError(
+            428, "if_match_required", 'send If-Match with the version you read (e.g. If-Match: "3")'
+        )
+    raw = if_match.removeprefix("W/").strip().strip('"')
+    if not raw.isdigit() or len(raw) > 12:
+        raise ApiError(400, "bad_if_match", "If-Match must be the version number you read")
+    return int(raw)
+
+
+def _entity(doc: dict[str, Any], status: int = 200) -> Response[Any]:
+    config_cache.clear()
+    return _json(status, doc, {"etag": f'"{doc.get("version", 0)}"'})
+
+
+def _base_url() -> str:
+    return service.tracking_base_url(app.current_event.request_context.domain_name or "")
+
+
+# ------------------------------------------------------------------ network, audit
+
+
+@app.get("/admin/network")
+def get_network() -> Response[Any]:
+    return _entity(service.get_network())
+
+
+@app.put("/admin/network")
+def put_network(body: NetworkIn, if_match: IfMatch = None) -> Response[Any]:
+    return _entity(service.put_network(body, _version(if_match), _caller()))
+
+
+@app.get("/admin/audit/<kind>/<subject>")
+def audit_trail(
+    kind: Annotated[str, Path(pattern=r"^[a-z_]{1,20}$")],
+    subject: Annotated[str, Path(pattern=r"^[0-9a-z#/]{1,60}$")],
+    limit: Limit = 50,
+    cursor: Cursor = None,
+) -> dict[str, Any]:
+    return service.audit_trail(kind, subject, limit, cursor)
 
 
 # ------------------------------------------------------------------ advertisers
@@ -60,7 +130,7 @@ def _not_found(_: Exception) -> Response[Any]:
 
 @app.post("/admin/advertisers")
 def create_advertiser(body: AdvertiserIn) -> Response[Any]:
-    return _created(service.create_advertiser(body))
+    return _entity(service.create_advertiser(body, _caller()), 201)
 
 
 @app.get("/admin/advertisers")
@@ -69,16 +139,24 @@ def list_advertisers(limit: Limit = 50, cursor: Cursor = None) -> dict[str, Any]
 
 
 @app.get("/admin/advertisers/<advertiser_id>")
-def get_advertiser(advertiser_id: IdPath) -> dict[str, Any]:
-    return service.get_advertiser(advertiser_id)
+def get_advertiser(advertiser_id: IdPath) -> Response[Any]:
+    doc = service.get_advertiser(advertiser_id)
+    return _entity({k: v for k, v in doc.items() if k != "security_token_sha256"})
 
 
-# ------------------------------------------------------------------ partners
+@app.patch("/admin/advertisers/<advertiser_id>")
+def update_advertiser(
+    advertiser_id: IdPath, body: AdvertiserPatch, if_match: IfMatch = None
+) -> Response[Any]:
+    return _entity(service.update_advertiser(advertiser_id, body, _version(if_match), _caller()))
+
+
+# ------------------------------------------------------------------ partners and tiers
 
 
 @app.post("/admin/partners")
 def create_partner(body: PartnerIn) -> Response[Any]:
-    return _created(service.create_partner(body))
+    return _entity(service.create_partner(body, _caller()), 201)
 
 
 @app.get("/admin/partners")
@@ -87,61 +165,33 @@ def list_partners(limit: Limit = 50, cursor: Cursor = None) -> dict[str, Any]:
 
 
 @app.get("/admin/partners/<partner_id>")
-def get_partner(partner_id: IdPath) -> dict[str, Any]:
-    return service.get_partner(partner_id)
+def get_partner(partner_id: IdPath) -> Response[Any]:
+    return _entity(service.partner_view(partner_id))
 
 
-# ------------------------------------------------------------------ offers and goals
+@app.patch("/admin/partners/<partner_id>")
+def update_partner(partner_id: IdPath, body: PartnerPatch, if_match: IfMatch = None) -> Response[Any]:
+    return _entity(service.update_partner(partner_id, body, _version(if_match), _caller()))
 
 
-@app.post("/admin/offers")
-def create_offer(body: OfferIn) -> Response[Any]:
-    return _created(service.create_offer(body))
+@app.post("/admin/partners/<partner_id>/api-key")
+def rotate_api_key(partner_id: IdPath) -> Response[Any]:
+    return _entity(service.rotate_api_key(partner_id, _caller()))
 
 
-@app.get("/admin/offers")
-def list_offers(limit: Limit = 50, cursor: Cursor = None) -> dict[str, Any]:
-    return service.list_offers(limit, cursor)
+@app.post("/admin/tiers")
+def create_tier(body: TierIn) -> Response[Any]:
+    return _entity(service.create_tier(body, _caller()), 201)
 
 
-@app.get("/admin/offers/<offer_id>")
-def get_offer(offer_id: IdPath) -> dict[str, Any]:
-    return service.get_offer(offer_id)
+@app.get("/admin/tiers")
+def list_tiers() -> dict[str, Any]:
+    return service.list_tiers()
 
 
-@app.post("/admin/offers/<offer_id>/goals")
-def create_goal(offer_id: IdPath, body: GoalIn) -> Response[Any]:
-    return _created(service.create_goal(offer_id, body, _base_url()))
-
-
-@app.get("/admin/offers/<offer_id>/goals/<goal_id>")
-def get_goal(offer_id: IdPath, goal_id: IdPath) -> dict[str, Any]:
-    return service.get_goal(offer_id, goal_id, _base_url())
-
-
-@app.get("/admin/offers/<offer_id>/goals")
-def list_goals(offer_id: IdPath) -> dict[str, Any]:
-    return service.list_goals(offer_id)
-
-
-@app.get("/admin/offers/<offer_id>/conversions")
-def list_conversions(offer_id: IdPath, limit: Limit = 50, cursor: Cursor = None) -> dict[str, Any]:
-    return service.list_conversions(offer_id, limit, cursor)
-
-
-@app.put("/admin/offers/<offer_id>/partner-payouts/<partner_id>/<goal_id>")
-def set_custom_payout(
-    offer_id: IdPath, partner_id: IdPath, goal_id: IdPath, body: CustomPayoutIn
-) -> dict[str, Any]:
-    at = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-    result = service.set_custom_payout(offer_id, partner_id, goal_id, body, at)
-    config_cache.clear()
-    return result
-
-
-@app.get("/admin/offers/<offer_id>/partner-payouts")
-def list_custom_payouts(offer_id: IdPath) -> dict[str, Any]:
-    return service.list_custom_payouts(offer_id)
+@app.put("/admin/tiers/<tier_id>/default")
+def set_default_tier(tier_id: IdPath) -> Response[Any]:
+    return _entity(service.set_default_tier(tier_id, _caller()))
 
 
 # ------------------------------------------------------------------ payout structures
@@ -149,7 +199,7 @@ def list_custom_payouts(offer_id: IdPath) -> dict[str, Any]:
 
 @app.post("/admin/payout-structures")
 def create_payout_structure(body: PayoutStructureIn) -> Response[Any]:
-    return _created(service.create_payout_structure(body))
+    return _entity(service.create_payout_structure(body, _caller()), 201)
 
 
 @app.get("/admin/payout-structures")
@@ -158,17 +208,132 @@ def list_payout_structures(limit: Limit = 50, cursor: Cursor = None) -> dict[str
 
 
 @app.get("/admin/payout-structures/<structure_id>")
-def get_payout_structure(structure_id: IdPath) -> dict[str, Any]:
-    return service.get_payout_structure(structure_id)
+def get_payout_structure(structure_id: IdPath) -> Response[Any]:
+    return _entity(service.get_payout_structure(structure_id))
 
 
-def _base_url() -> str:
-    return service.tracking_base_url(app.current_event.request_context.domain_name or "")
+# ------------------------------------------------------------------ offers
 
 
-def _created(body: dict[str, Any]) -> Response[Any]:
+@app.post("/admin/offers")
+def create_offer(body: OfferIn) -> Response[Any]:
+    return _entity(offers.create_offer(body, _caller()), 201)
+
+
+@app.get("/admin/offers")
+def list_offers(limit: Limit = 50, cursor: Cursor = None) -> dict[str, Any]:
+    return offers.list_offers(limit, cursor)
+
+
+@app.get("/admin/offers/<offer_id>")
+def get_offer(offer_id: IdPath) -> Response[Any]:
+    return _entity(offers.get_offer(offer_id))
+
+
+@app.patch("/admin/offers/<offer_id>")
+def update_offer(offer_id: IdPath, body: OfferPatch, if_match: IfMatch = None) -> Response[Any]:
+    return _entity(offers.update_offer(offer_id, body, _version(if_match), _caller()))
+
+
+@app.get("/admin/offers/<offer_id>/tracking-links")
+def offer_tracking_links(offer_id: IdPath, limit: Limit = 50, cursor: Cursor = None) -> dict[str, Any]:
+    return offers.partner_links(offer_id, _base_url(), limit, cursor)
+
+
+@app.get("/admin/offers/<offer_id>/conversions")
+def list_conversions(offer_id: IdPath, limit: Limit = 50, cursor: Cursor = None) -> dict[str, Any]:
+    return offers.list_conversions(offer_id, limit, cursor)
+
+
+# ------------------------------------------------------------------ goals
+
+
+@app.post("/admin/offers/<offer_id>/goals")
+def create_goal(offer_id: IdPath, body: GoalIn) -> Response[Any]:
+    return _entity(offers.create_goal(offer_id, body, _base_url(), _caller()), 201)
+
+
+@app.get("/admin/offers/<offer_id>/goals")
+def list_goals(offer_id: IdPath) -> dict[str, Any]:
+    return offers.list_goals(offer_id)
+
+
+@app.get("/admin/offers/<offer_id>/goals/manage")
+def manage_goals(
+    offer_id: IdPath, output: Annotated[str, Query(alias="format", pattern="^(json|csv)$")] = "json"
+) -> Response[Any]:
+    rows = offers.manage_view(offer_id)
+    if output == "csv":
+        return Response(200, "text/csv; charset=utf-8", offers.manage_csv(rows))
+    return _json(200, {"items": rows, "next_cursor": None})
+
+
+@app.get("/admin/offers/<offer_id>/goals/<goal_id>")
+def get_goal(offer_id: IdPath, goal_id: IdPath) -> Response[Any]:
+    return _entity(offers.get_goal(offer_id, goal_id, _base_url()))
+
+
+@app.patch("/admin/offers/<offer_id>/goals/<goal_id>")
+def update_goal(
+    offer_id: IdPath, goal_id: IdPath, body: GoalPatch, if_match: IfMatch = None
+) -> Response[Any]:
+    return _entity(offers.update_goal(offer_id, goal_id, body, _version(if_match), _base_url(), _caller()))
+
+
+# ------------------------------------------------------------------ partner payouts and pixels
+
+
+@app.put("/admin/offers/<offer_id>/partner-payouts/<partner_id>/<goal_id>")
+def set_custom_payout(
+    offer_id: IdPath, partner_id: IdPath, goal_id: IdPath, body: CustomPayoutIn
+) -> Response[Any]:
+    return _entity(offers.set_custom_payout(offer_id, partner_id, goal_id, body, _caller()))
+
+
+@app.get("/admin/offers/<offer_id>/partner-payouts")
+def list_custom_payouts(offer_id: IdPath) -> dict[str, Any]:
+    return offers.list_custom_payouts(offer_id)
+
+
+@app.post("/admin/offers/<offer_id>/partner-pixels")
+def create_partner_pixel(offer_id: IdPath, body: PartnerPixelIn) -> Response[Any]:
+    return _entity(offers.create_partner_pixel(offer_id, body, _caller()), 201)
+
+
+@app.get("/admin/offers/<offer_id>/partner-pixels")
+def list_partner_pixels(offer_id: IdPath) -> dict[str, Any]:
+    return offers.list_partner_pixels(offer_id)
+
+
+@app.delete("/admin/offers/<offer_id>/partner-pixels/<pixel_id>")
+def delete_partner_pixel(offer_id: IdPath, pixel_id: IdPath) -> Response[Any]:
+    offers.delete_partner_pixel(offer_id, pixel_id, _caller())
     config_cache.clear()
-    return Response(status_code=201, content_type=content_types.APPLICATION_JSON, body=body)
+    return Response(204, content_types.APPLICATION_JSON, "")
+
+
+# ------------------------------------------------------------------ partner view (API key)
+
+
+def _partner_id() -> str:
+    """Set by the partner API-key authorizer; never taken from the request itself."""
+    context = (app.current_event.raw_event.get("requestContext", {}).get("authorizer") or {}).get(
+        "lambda"
+    ) or {}
+    partner_id = context.get("partner_id")
+    if not partner_id:
+        raise ApiError(401, "unauthorized", "partner routes need the partner's API key (x-api-key)")
+    return str(partner_id)
+
+
+@app.get("/partner/offers")
+def partner_offers(limit: Limit = 50, cursor: Cursor = None) -> dict[str, Any]:
+    return partner_view.list_offers(_partner_id(), _base_url(), limit, cursor)
+
+
+@app.get("/partner/offers/<offer_id>")
+def partner_offer(offer_id: IdPath) -> dict[str, Any]:
+    return partner_view.get_offer(_partner_id(), offer_id, _base_url())
 
 
 @logger.inject_lambda_context

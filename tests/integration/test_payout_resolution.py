@@ -33,16 +33,18 @@ def test_payout_order_custom_structure_tier_default(aws) -> None:
         },
     )
     assert status == 201, structure
+    status, gold = admin("POST", "/admin/tiers", {"name": "Gold", "level": 2})
+    assert status == 201, gold
     net = setup_network(
         offer={"goals_enabled": True},
-        partner={"tier_id": "gold"},
+        partner={"tier_id": gold["tier_id"]},
         goals=[
             {
                 "name": "Sale",
                 "payout": {"flat": "1"},
                 "revenue": {"flat": "2"},
                 "tiers_enabled": True,
-                "tier_payouts": {"gold": {"flat": "3"}},
+                "tier_payouts": {gold["tier_id"]: {"flat": "3"}},
                 "payout_structure_ids": [structure["structure_id"]],
             }
         ],

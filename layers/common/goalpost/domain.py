@@ -187,14 +187,12 @@ class Partner(NamedTuple):
     name: str
     status: PartnerStatus = "active"
     tier_id: str = ""
+    """Empty: the network's default tier."""
+    api_key_sha256: str = ""
+    postback_secret: str = ""
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "partner_id": self.partner_id,
-            "name": self.name,
-            "status": self.status,
-            "tier_id": self.tier_id,
-        }
+        return self._asdict()
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> "Partner":
@@ -203,6 +201,8 @@ class Partner(NamedTuple):
             name=data["name"],
             status=data.get("status", "active"),
             tier_id=str(data.get("tier_id", "")),
+            api_key_sha256=data.get("api_key_sha256", ""),
+            postback_secret=data.get("postback_secret", ""),
         )
 
 
@@ -328,6 +328,11 @@ class NetworkSettings(NamedTuple):
     tracking_domain: str = ""
     currency: str = "USD"
     session_hours: int = 24
+    approval_enabled: bool = True
+    encrypted_enabled: bool = True
+    partners_see_pending: bool = False
+    default_tier_id: str = ""
+    version: int = 0
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any] | None) -> "NetworkSettings":
@@ -338,15 +343,15 @@ class NetworkSettings(NamedTuple):
             tracking_domain=data.get("tracking_domain", ""),
             currency=data.get("currency", "USD"),
             session_hours=int(data.get("session_hours", 24)),
+            approval_enabled=bool(data.get("approval_enabled", True)),
+            encrypted_enabled=bool(data.get("encrypted_enabled", True)),
+            partners_see_pending=bool(data.get("partners_see_pending", False)),
+            default_tier_id=str(data.get("default_tier_id", "")),
+            version=int(data.get("version", 0)),
         )
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "goals_enabled": self.goals_enabled,
-            "tracking_domain": self.tracking_domain,
-            "currency": self.currency,
-            "session_hours": self.session_hours,
-        }
+        return self._asdict()
 
 
 SUB_FIELDS = ("aff_sub", "aff_sub2", "aff_sub3", "aff_sub4", "aff_sub5")

@@ -203,7 +203,7 @@ def record_conversion(request: ConversionRequest, now: float) -> Outcome:
     fields = {**conversion_fields(request), **session.subs}
     worth = resolve_payout(
         goal,
-        tier_id=partner.tier_id if partner else "",
+        tier_id=(partner.tier_id if partner else "") or network.default_tier_id,
         custom_payout=None if goal.private else bundle.custom_payouts.get((session.partner_id, goal.goal_id)),
         structures=config_cache.payout_structures(goal.payout_structure_ids),
         fields=fields,

@@ -13,6 +13,7 @@ Tables (README, "Tables and keys", lists every access pattern):
 """
 
 import os
+import secrets
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
@@ -581,15 +582,6 @@ def get_goal_offer(goal_id: str) -> str | None:
     return str(doc["offer_id"]) if doc else None
 
 
-def put_goal_index(goal_id: str, offer_id: str) -> None:
-    client().put_item(
-        TableName=config_table(),
-        Item=to_item(
-            {"pk": f"GOAL#{goal_id}", "sk": "OFFER", "kind": "goal_index", "doc": {"offer_id": offer_id}}
-        ),
-    )
-
-
 def get_network_settings() -> NetworkSettings:
     return NetworkSettings.from_dict(_get_doc("NETWORK", "SETTINGS"))
 
@@ -605,13 +597,12 @@ def get_payout_structures(structure_ids: Iterable[str]) -> list[PayoutStructure]
 
 # ------------------------------------------------------------------ config (admin writes)
 
-EntityKind = Literal["advertiser", "partner", "offer", "goal", "structure"]
-
 _PK_PREFIX: dict[str, str] = {
     "advertiser": "ADV#",
     "partner": "PARTNER#",
     "offer": "OFFER#",
     "structure": "STRUCTURE#",
+    "tier": "TIER#",
 }
 
 
@@ -628,46 +619,121 @@ def next_id(kind: str) -> str:
 
 
 def entity_key(kind: str, entity_id: str, parent_offer_id: str = "") -> tuple[str, str]:
+    """Where each kind of configuration lives (offer-scoped kinds share the offer's partition)."""
     if kind == "goal":
         return f"OFFER#{parent_offer_id}", f"GOAL#{entity_id}"
     if kind == "offer":
         return f"OFFER#{entity_id}", "OFFER"
+    if kind == "custom_payout":
+        return f"OFFER#{parent_offer_id}", f"PAYOUT#{entity_id}"
+    if kind == "partner_pixel":
+        return f"OFFER#{parent_offer_id}", f"PIXEL#{entity_id}"
+    if kind == "network":
+        return "NETWORK", "SETTINGS"
     return f"{_PK_PREFIX[kind]}{entity_id}", "PROFILE"
 
 
-def put_entity(
+class Audit(NamedTuple):
+    """Who changed what, when, with the document before and after (None when created)."""
+
+    actor: str
+    at: str
+    action: str
+    before: Mapping[str, Any] | None
+    after: Mapping[str, Any] | None
+
+
+def _audit_put(kind: str, entity_id: str, parent_offer_id: str, audit: Audit) -> dict[str, Any]:
+    subject = f"{parent_offer_id}/{entity_id}" if parent_offer_id else entity_id
+    before, after = dict(audit.before or {}), dict(audit.after or {})
+    changed = sorted(
+        k for k in before.keys() | after.keys() if before.get(k) != after.get(k) and k != "version"
+    )
+    doc = {
+        "kind": kind,
+        "id": subject,
+        "actor": audit.actor,
+        "at": audit.at,
+        "action": audit.action,
+        "changed": changed,
+        "before": audit.before,
+        "after": audit.after,
+    }
+    return {
+        "Put": {
+            "TableName": config_table(),
+            "Item": to_item(
+                {
+                    "pk": f"AUDIT#{kind}#{subject}",
+                    "sk": f"{audit.at}#{secrets.token_hex(4)}",
+                    "kind": "audit",
+                    "doc": doc,
+                }
+            ),
+        }
+    }
+
+
+def save_entity(
     kind: str,
     entity_id: str,
     doc: Mapping[str, Any],
     *,
+    audit: Audit,
     parent_offer_id: str = "",
     expected_version: int | None = None,
-    extra: Mapping[str, Any] | None = None,
+    extra_items: Sequence[dict[str, Any]] = (),
 ) -> bool:
-    """Create (expected_version None) or replace at an expected version; False on a lost race."""
+    """Create (no expected version) or replace at the expected version, with its audit record.
+
+    Both go in one transaction: a change without its audit entry never happens. Returns
+    False when the expected version was not the stored one (another admin saved first).
+    """
     pk, sk = entity_key(kind, entity_id, parent_offer_id)
     version = 1 if expected_version is None else expected_version + 1
-    data: dict[str, Any] = {
-        "pk": pk,
-        "sk": sk,
-        "kind": kind,
-        "version": version,
-        "doc": {**doc, "version": version},
-        **(extra or {}),
+    stored_doc = {**doc, "version": version}
+    put: dict[str, Any] = {
+        "TableName": config_table(),
+        "Item": to_item({"pk": pk, "sk": sk, "kind": kind, "version": version, "doc": stored_doc}),
     }
-    kwargs: dict[str, Any] = {"TableName": config_table(), "Item": to_item(data)}
     if expected_version is None:
-        kwargs["ConditionExpression"] = "attribute_not_exists(pk)"
+        put["ConditionExpression"] = "attribute_not_exists(pk)"
     else:
-        kwargs["ConditionExpression"] = "version = :v"
-        kwargs["ExpressionAttributeValues"] = {":v": {"N": str(expected_version)}}
+        put["ConditionExpression"] = "version = :v"
+        put["ExpressionAttributeValues"] = {":v": {"N": str(expected_version)}}
+    audit = audit._replace(after=stored_doc)
+    items = [{"Put": put}, _audit_put(kind, entity_id, parent_offer_id, audit), *extra_items]
     try:
-        client().put_item(**kwargs)
+        client().transact_write_items(TransactItems=items)  # type: ignore[arg-type]
     except ClientError as error:
-        if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
-            return False
+        if error.response["Error"]["Code"] == "TransactionCanceledException":
+            reasons = error.response.get("CancellationReasons", [])  # type: ignore[typeddict-item]
+            if reasons and reasons[0].get("Code") == "ConditionalCheckFailed":
+                return False
         raise
     return True
+
+
+def delete_entity(kind: str, entity_id: str, *, audit: Audit, parent_offer_id: str = "") -> None:
+    """Only for configuration nothing refers to (partner pixels, custom payouts)."""
+    pk, sk = entity_key(kind, entity_id, parent_offer_id)
+    client().transact_write_items(
+        TransactItems=[
+            {"Delete": {"TableName": config_table(), "Key": {"pk": {"S": pk}, "sk": {"S": sk}}}},
+            _audit_put(kind, entity_id, parent_offer_id, audit),  # type: ignore[list-item]
+        ]
+    )
+
+
+def index_item(pk: str, sk: str, kind: str, doc: Mapping[str, Any]) -> dict[str, Any]:
+    """A lookup item (goal id -> offer, API key hash -> partner) written with its entity."""
+    return {
+        "Put": {"TableName": config_table(), "Item": to_item({"pk": pk, "sk": sk, "kind": kind, "doc": doc})}
+    }
+
+
+def delete_item(pk: str, sk: str) -> dict[str, Any]:
+    return {"Delete": {"TableName": config_table(), "Key": {"pk": {"S": pk}, "sk": {"S": sk}}}}
 
 
 def get_entity(kind: str, entity_id: str, parent_offer_id: str = "") -> dict[str, Any] | None:
@@ -693,23 +759,40 @@ def list_entities(
     return docs, (from_item(last) if last else None)
 
 
-def put_custom_payout(offer_id: str, partner_id: str, goal_id: str, doc: Mapping[str, Any]) -> None:
-    """Lives in the offer's partition, so the hot paths read it with the offer in one query."""
-    client().put_item(
-        TableName=config_table(),
-        Item=to_item(
-            {
-                "pk": f"OFFER#{offer_id}",
-                "sk": f"PAYOUT#{partner_id}#{goal_id}",
-                "kind": "custom_payout",
-                "doc": doc,
-            }
-        ),
-    )
+def offer_items(offer_id: str, prefix: str) -> list[dict[str, Any]]:
+    """Documents of one kind in an offer's partition (goals, payouts, pixels), admin side."""
+    kwargs: dict[str, Any] = {
+        "TableName": config_table(),
+        "KeyConditionExpression": "pk = :pk AND begins_with(sk, :prefix)",
+        "ExpressionAttributeValues": {":pk": {"S": f"OFFER#{offer_id}"}, ":prefix": {"S": prefix}},
+    }
+    docs: list[dict[str, Any]] = []
+    while True:
+        response = client().query(**kwargs)
+        docs.extend(from_item(i)["doc"] for i in response.get("Items", []))
+        if "LastEvaluatedKey" not in response:
+            return docs
+        kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
 
 
-def put_network_settings(settings: NetworkSettings) -> None:
-    client().put_item(
-        TableName=config_table(),
-        Item=to_item({"pk": "NETWORK", "sk": "SETTINGS", "kind": "network", "doc": settings.to_dict()}),
-    )
+def audit_trail(
+    kind: str, subject: str, *, limit: int, cursor: Mapping[str, Any] | None = None
+) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+    """An entity's changes, newest first."""
+    kwargs: dict[str, Any] = {
+        "TableName": config_table(),
+        "KeyConditionExpression": "pk = :pk",
+        "ExpressionAttributeValues": {":pk": {"S": f"AUDIT#{kind}#{subject}"}},
+        "ScanIndexForward": False,
+        "Limit": limit,
+    }
+    if cursor:
+        kwargs["ExclusiveStartKey"] = to_item(cursor)
+    response = client().query(**kwargs)
+    last = response.get("LastEvaluatedKey")
+    return [from_item(i)["doc"] for i in response.get("Items", [])], (from_item(last) if last else None)
+
+
+def partner_for_api_key(key_sha256: str) -> str | None:
+    doc = _get_doc(f"APIKEY#{key_sha256}", "PARTNER")
+    return str(doc["partner_id"]) if doc else None

@@ -37,7 +37,12 @@ class AdvertiserIn(Strict):
 class PartnerIn(Strict):
     name: Name
     status: Literal["active", "pending", "blocked", "deleted"] = "active"
-    tier_id: Annotated[str, Field(max_length=40)] = ""
+    tier_id: Annotated[str, Field(pattern=r"^([0-9]{1,12})?$")] = Field(
+        default="", description="Empty: the network's default tier."
+    )
+    postback_secret: Annotated[str, Field(min_length=16, max_length=128)] | None = Field(
+        default=None, description="HMAC key for signed partner postbacks; generated when omitted."
+    )
 
 
 class GoalSettingsIn(Strict):
@@ -68,8 +73,12 @@ class OfferIn(Strict):
     advertiser_id: Id
     offer_url: Annotated[str, Field(min_length=8, max_length=2000)]
     status: Literal["active", "paused", "pending", "expired", "deleted"] = "active"
-    session_hours: Annotated[int, Field(ge=1, le=8760)] = 24
-    currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] = "USD"
+    session_hours: Annotated[int, Field(ge=1, le=8760)] | None = Field(
+        default=None, description="Click session lifespan; defaults to the network's."
+    )
+    currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] | None = Field(
+        default=None, description="Defaults to the network's currency."
+    )
     goals_enabled: bool = Field(default=False, description='"Multiple Conversion Goals"')
     ref_id: Annotated[str, Field(max_length=100)] = ""
     default_goal: DefaultGoalIn = DefaultGoalIn()
@@ -161,3 +170,91 @@ class PayoutStructureIn(Strict):
 
 class CustomPayoutIn(Strict):
     payout: RateIn
+
+
+class AdvertiserPatch(Strict):
+    name: Name | None = None
+    status: Literal["active", "paused", "deleted"] | None = None
+    security_token: Annotated[str, Field(min_length=8, max_length=128)] | None = None
+    remove_security_token: bool = False
+
+
+class PartnerPatch(Strict):
+    name: Name | None = None
+    status: Literal["active", "pending", "blocked", "deleted"] | None = None
+    tier_id: Annotated[str, Field(pattern=r"^([0-9]{1,12})?$")] | None = None
+
+
+class TierIn(Strict):
+    name: Name
+    level: Annotated[int, Field(ge=0, le=1000)] = 0
+    default: bool = False
+
+
+class NetworkIn(Strict):
+    goals_enabled: bool = Field(default=True, description='"Offer Goals" network-wide')
+    tracking_domain: Annotated[str, Field(max_length=253, pattern=r"^([a-z0-9.-]+(:[0-9]{1,5})?)?$")] = ""
+    currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] = "USD"
+    session_hours: Annotated[int, Field(ge=1, le=8760)] = 24
+    approval_enabled: bool = True
+    encrypted_enabled: bool = True
+    partners_see_pending: bool = False
+
+
+class OfferPatch(Strict):
+    name: Name | None = None
+    offer_url: Annotated[str, Field(min_length=8, max_length=2000)] | None = None
+    status: Literal["active", "paused", "pending", "expired", "deleted"] | None = None
+    session_hours: Annotated[int, Field(ge=1, le=8760)] | None = None
+    currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] | None = None
+    goals_enabled: bool | None = None
+    ref_id: Annotated[str, Field(max_length=100)] | None = None
+    default_goal: DefaultGoalIn | None = None
+
+    @field_validator("offer_url")
+    @classmethod
+    def _url(cls, value: str | None) -> str | None:
+        return None if value is None else _check_url(value)
+
+
+class GoalPatch(Strict):
+    """Only the fields sent change; ``regenerate_slug`` re-derives the slug from the name."""
+
+    name: Name | None = None
+    regenerate_slug: bool = False
+    description: Annotated[str, Field(max_length=2000)] | None = None
+    status: Literal["active", "paused", "deleted"] | None = None
+    advertiser_id: Id | None = None
+    protocol: Literal["server", "image", "iframe"] | None = None
+    ref_id: Annotated[str, Field(max_length=100)] | None = None
+    payout: RateIn | None = None
+    revenue: RateIn | None = None
+    tiers_enabled: bool | None = None
+    tier_payouts: dict[str, RateIn] | None = None
+    tier_revenues: dict[str, RateIn] | None = None
+    payout_structure_ids: list[Id] | None = None
+    allow_multiple: bool | None = None
+    end_point: bool | None = None
+    approve: bool | None = None
+    encrypted: bool | None = None
+    private: bool | None = None
+
+
+class PartnerPixelIn(Strict):
+    """A partner's postback URL, image pixel URL or HTML code, fired on approved conversions."""
+
+    partner_id: Id
+    goal_id: Id = Field(default="0", description="0: the offer's default goal")
+    kind: Literal["postback", "image", "html"]
+    code: Annotated[str, Field(min_length=1, max_length=5000)]
+    reversal_code: Annotated[str, Field(max_length=5000)] = Field(
+        default="", description="Postback URL fired when an approved conversion is reversed."
+    )
+
+    @model_validator(mode="after")
+    def _urls_are_http(self) -> PartnerPixelIn:
+        if self.kind in ("postback", "image"):
+            _check_url(self.code.replace("{", "").replace("}", ""))
+        if self.reversal_code:
+            _check_url(self.reversal_code.replace("{", "").replace("}", ""))
+        return self

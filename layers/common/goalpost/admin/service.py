@@ -1,43 +1,50 @@
-"""Admin use cases: validated input in, stored domain documents out."""
+"""Admin use cases for the network, advertisers, partners, tiers and payout structures.
 
-from __future__ import annotations
+Every write goes through ``_save``: optimistic concurrency (the caller's If-Match version)
+and an audit record (who, when, before, after) in the same DynamoDB transaction.
+"""
 
 import base64
 import hashlib
 import json
+import secrets
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from goalpost import store
 from goalpost.admin.errors import ApiError, not_found
 from goalpost.admin.schemas import (
     AdvertiserIn,
-    CustomPayoutIn,
-    GoalIn,
-    OfferIn,
+    AdvertiserPatch,
+    NetworkIn,
     PartnerIn,
+    PartnerPatch,
     PayoutStructureIn,
     RateIn,
+    TierIn,
 )
 from goalpost.domain import (
-    DEFAULT_GOAL_ID,
     Advertiser,
     Condition,
-    Goal,
-    Offer,
+    NetworkSettings,
     Partner,
     PayoutStructure,
     Rate,
     StructureRule,
 )
-from goalpost.links import goal_links
-from goalpost.slugs import slug_of
 
 MAX_PAGE = 100
 
 
-def _rate(rate: RateIn) -> Rate:
-    return Rate(flat=rate.flat, percent=rate.percent)
+class Caller(NamedTuple):
+    """Who is calling (for the audit trail) and when."""
+
+    actor: str
+    at: str
+
+
+def rate(value: RateIn) -> Rate:
+    return Rate(flat=value.flat, percent=value.percent)
 
 
 def encode_cursor(key: dict[str, Any] | None) -> str | None:
@@ -55,7 +62,9 @@ def decode_cursor(cursor: str | None) -> dict[str, Any] | None:
         data = json.loads(base64.urlsafe_b64decode(padded.encode()), parse_float=Decimal)
     except (ValueError, UnicodeDecodeError):
         raise ApiError(400, "bad_cursor", "cursor is not one this API handed out") from None
-    if not isinstance(data, dict) or not all(isinstance(v, str | int | Decimal) for v in data.values()):
+    if not isinstance(data, dict) or not all(
+        isinstance(k, str) and isinstance(v, str | int | Decimal) for k, v in data.items()
+    ):
         raise ApiError(400, "bad_cursor", "cursor is not one this API handed out")
     return data
 
@@ -64,10 +73,83 @@ def page(items: list[dict[str, Any]], last: dict[str, Any] | None) -> dict[str, 
     return {"items": items, "next_cursor": encode_cursor(last)}
 
 
-def _limit(limit: int) -> int:
+def check_limit(limit: int) -> int:
     if not 1 <= limit <= MAX_PAGE:
         raise ApiError(400, "bad_limit", f"limit must be between 1 and {MAX_PAGE}")
     return limit
+
+
+def save(
+    kind: str,
+    entity_id: str,
+    doc: dict[str, Any],
+    caller: Caller,
+    *,
+    before: dict[str, Any] | None = None,
+    expected_version: int | None = None,
+    parent_offer_id: str = "",
+    extra_items: tuple[dict[str, Any], ...] = (),
+) -> dict[str, Any]:
+    """Store a configuration document with its audit record; 412 when another admin saved first."""
+    action = "create" if before is None else "update"
+    saved = store.save_entity(
+        kind,
+        entity_id,
+        doc,
+        audit=store.Audit(actor=caller.actor, at=caller.at, action=action, before=before, after=None),
+        parent_offer_id=parent_offer_id,
+        expected_version=expected_version,
+        extra_items=extra_items,
+    )
+    if not saved:
+        if expected_version is None:
+            raise ApiError(409, "already_exists", f"{kind} {entity_id} already exists")
+        raise ApiError(
+            412,
+            "version_conflict",
+            f"{kind} {entity_id} changed since version {expected_version}: reload, then apply your change",
+        )
+    return {**doc, "version": (expected_version or 0) + 1}
+
+
+def check_version(current: dict[str, Any], expected_version: int) -> None:
+    if int(current.get("version", 0)) != expected_version:
+        raise ApiError(
+            412,
+            "version_conflict",
+            f"version is {current.get('version', 0)}, not {expected_version}: reload, then apply your change",
+        )
+
+
+def audit_trail(kind: str, subject: str, limit: int, cursor: str | None) -> dict[str, Any]:
+    items, last = store.audit_trail(kind, subject, limit=check_limit(limit), cursor=decode_cursor(cursor))
+    return page(items, last)
+
+
+# ------------------------------------------------------------------ network
+
+
+def get_network() -> dict[str, Any]:
+    return store.get_network_settings().to_dict()
+
+
+def put_network(body: NetworkIn, expected_version: int, caller: Caller) -> dict[str, Any]:
+    current = store.get_network_settings()
+    check_version(current.to_dict(), expected_version)
+    updated = current._replace(**body.model_dump())
+    before = current.to_dict() if current.version else None
+    return save(
+        "network",
+        "settings",
+        _without_version(updated.to_dict()),
+        caller,
+        before=before,
+        expected_version=expected_version or None,
+    )
+
+
+def _without_version(doc: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in doc.items() if k != "version"}
 
 
 # ------------------------------------------------------------------ advertisers
@@ -79,36 +161,84 @@ def _advertiser_view(doc: dict[str, Any]) -> dict[str, Any]:
     return view
 
 
-def create_advertiser(body: AdvertiserIn) -> dict[str, Any]:
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_advertiser(body: AdvertiserIn, caller: Caller) -> dict[str, Any]:
     advertiser_id = store.next_id("advertiser")
-    token_hash = hashlib.sha256(body.security_token.encode()).hexdigest() if body.security_token else ""
     advertiser = Advertiser(
-        advertiser_id=advertiser_id, name=body.name, status=body.status, security_token_sha256=token_hash
+        advertiser_id=advertiser_id,
+        name=body.name,
+        status=body.status,
+        security_token_sha256=_token_hash(body.security_token) if body.security_token else "",
     )
-    store.put_entity("advertiser", advertiser_id, advertiser.to_dict())
-    return _advertiser_view({**advertiser.to_dict(), "version": 1})
+    return _advertiser_view(save("advertiser", advertiser_id, advertiser.to_dict(), caller))
 
 
 def get_advertiser(advertiser_id: str) -> dict[str, Any]:
     doc = store.get_entity("advertiser", advertiser_id)
     if doc is None:
         raise not_found("advertiser", advertiser_id)
-    return _advertiser_view(doc)
+    return doc
+
+
+def update_advertiser(
+    advertiser_id: str, patch: AdvertiserPatch, expected_version: int, caller: Caller
+) -> dict[str, Any]:
+    current = get_advertiser(advertiser_id)
+    check_version(current, expected_version)
+    doc = _without_version(current)
+    for name in ("name", "status"):
+        if getattr(patch, name) is not None:
+            doc[name] = getattr(patch, name)
+    if patch.security_token is not None:
+        doc["security_token_sha256"] = _token_hash(patch.security_token)
+    if patch.remove_security_token:
+        doc["security_token_sha256"] = ""
+    saved = save("advertiser", advertiser_id, doc, caller, before=current, expected_version=expected_version)
+    return _advertiser_view(saved)
 
 
 def list_advertisers(limit: int, cursor: str | None) -> dict[str, Any]:
-    docs, last = store.list_entities("advertiser", limit=_limit(limit), cursor=decode_cursor(cursor))
+    docs, last = store.list_entities("advertiser", limit=check_limit(limit), cursor=decode_cursor(cursor))
     return page([_advertiser_view(d) for d in docs], last)
 
 
-# ------------------------------------------------------------------ partners
+# ------------------------------------------------------------------ partners and tiers
 
 
-def create_partner(body: PartnerIn) -> dict[str, Any]:
+def _partner_view(doc: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in doc.items() if k not in ("api_key_sha256", "postback_secret")}
+
+
+def _check_tier(tier_id: str) -> None:
+    if tier_id and store.get_entity("tier", tier_id) is None:
+        raise ApiError(422, "unknown_tier", f"partner tier {tier_id} does not exist")
+
+
+def _new_api_key(partner_id: str) -> tuple[str, str, dict[str, Any]]:
+    """A fresh partner API key: shown once, stored only as its SHA-256 (and a lookup item)."""
+    key = f"gpk_{secrets.token_urlsafe(32)}"
+    digest = _token_hash(key)
+    return key, digest, store.index_item(f"APIKEY#{digest}", "PARTNER", "api_key", {"partner_id": partner_id})
+
+
+def create_partner(body: PartnerIn, caller: Caller) -> dict[str, Any]:
+    _check_tier(body.tier_id)
     partner_id = store.next_id("partner")
-    partner = Partner(partner_id=partner_id, name=body.name, status=body.status, tier_id=body.tier_id)
-    store.put_entity("partner", partner_id, partner.to_dict())
-    return {**partner.to_dict(), "version": 1}
+    key, digest, lookup = _new_api_key(partner_id)
+    secret = body.postback_secret or secrets.token_urlsafe(32)
+    partner = Partner(
+        partner_id=partner_id,
+        name=body.name,
+        status=body.status,
+        tier_id=body.tier_id,
+        api_key_sha256=digest,
+        postback_secret=secret,
+    )
+    saved = save("partner", partner_id, partner.to_dict(), caller, extra_items=(lookup,))
+    return {**_partner_view(saved), "api_key": key, "postback_secret": secret}
 
 
 def get_partner(partner_id: str) -> dict[str, Any]:
@@ -118,156 +248,88 @@ def get_partner(partner_id: str) -> dict[str, Any]:
     return doc
 
 
+def partner_view(partner_id: str) -> dict[str, Any]:
+    return _partner_view(get_partner(partner_id))
+
+
+def update_partner(
+    partner_id: str, patch: PartnerPatch, expected_version: int, caller: Caller
+) -> dict[str, Any]:
+    current = get_partner(partner_id)
+    check_version(current, expected_version)
+    if patch.tier_id is not None:
+        _check_tier(patch.tier_id)
+    doc = _without_version(current)
+    doc.update(patch.model_dump(exclude_none=True))
+    return _partner_view(
+        save("partner", partner_id, doc, caller, before=current, expected_version=expected_version)
+    )
+
+
+def rotate_api_key(partner_id: str, caller: Caller) -> dict[str, Any]:
+    current = get_partner(partner_id)
+    key, digest, lookup = _new_api_key(partner_id)
+    doc = {**_without_version(current), "api_key_sha256": digest}
+    retire = (store.delete_item(f"APIKEY#{current['api_key_sha256']}", "PARTNER"),)
+    saved = save(
+        "partner",
+        partner_id,
+        doc,
+        caller,
+        before=current,
+        expected_version=int(current["version"]),
+        extra_items=(lookup, *retire),
+    )
+    return {**_partner_view(saved), "api_key": key}
+
+
 def list_partners(limit: int, cursor: str | None) -> dict[str, Any]:
-    docs, last = store.list_entities("partner", limit=_limit(limit), cursor=decode_cursor(cursor))
-    return page(docs, last)
+    docs, last = store.list_entities("partner", limit=check_limit(limit), cursor=decode_cursor(cursor))
+    return page([_partner_view(d) for d in docs], last)
 
 
-# ------------------------------------------------------------------ offers
+def create_tier(body: TierIn, caller: Caller) -> dict[str, Any]:
+    """Named tiers ordered by level; exactly one is the default (the first one, or the one asked)."""
+    tier_id = store.next_id("tier")
+    saved = save("tier", tier_id, {"tier_id": tier_id, "name": body.name, "level": body.level}, caller)
+    network = store.get_network_settings()
+    if body.default or not network.default_tier_id:
+        _make_default(tier_id, network, caller)
+    return {**saved, "default": body.default or not network.default_tier_id}
 
 
-def create_offer(body: OfferIn) -> dict[str, Any]:
-    if store.get_entity("advertiser", body.advertiser_id) is None:
-        raise ApiError(422, "unknown_advertiser", f"advertiser {body.advertiser_id} does not exist")
-    offer_id = store.next_id("offer")
-    settings = body.default_goal
-    default_goal = Goal(
-        goal_id=DEFAULT_GOAL_ID,
-        offer_id=offer_id,
-        name=settings.name,
-        slug=slug_of(settings.name),
-        advertiser_id=body.advertiser_id,
-        protocol=settings.protocol,
-        ref_id=settings.ref_id,
-        payout=_rate(settings.payout),
-        revenue=_rate(settings.revenue),
-        allow_multiple=settings.allow_multiple,
-        approve=settings.approve,
-        encrypted=settings.encrypted,
+def set_default_tier(tier_id: str, caller: Caller) -> dict[str, Any]:
+    if store.get_entity("tier", tier_id) is None:
+        raise not_found("partner tier", tier_id)
+    _make_default(tier_id, store.get_network_settings(), caller)
+    return {"default_tier_id": tier_id}
+
+
+def _make_default(tier_id: str, network: NetworkSettings, caller: Caller) -> None:
+    doc = _without_version(network._replace(default_tier_id=tier_id).to_dict())
+    save(
+        "network",
+        "settings",
+        doc,
+        caller,
+        before=network.to_dict() if network.version else None,
+        expected_version=network.version or None,
     )
-    offer = Offer(
-        offer_id=offer_id,
-        name=body.name,
-        advertiser_id=body.advertiser_id,
-        offer_url=body.offer_url,
-        default_goal=default_goal,
-        status=body.status,
-        session_hours=body.session_hours,
-        currency=body.currency,
-        goals_enabled=body.goals_enabled,
-        ref_id=body.ref_id,
+
+
+def list_tiers() -> dict[str, Any]:
+    docs, _ = store.list_entities("tier", limit=MAX_PAGE)
+    default = store.get_network_settings().default_tier_id
+    tiers = sorted(
+        ({**d, "default": d["tier_id"] == default} for d in docs), key=lambda t: (t["level"], t["name"])
     )
-    store.put_entity("offer", offer_id, offer.to_dict())
-    return offer.to_dict()
-
-
-def get_offer(offer_id: str) -> dict[str, Any]:
-    doc = store.get_entity("offer", offer_id)
-    if doc is None:
-        raise not_found("offer", offer_id)
-    return doc
-
-
-def list_offers(limit: int, cursor: str | None) -> dict[str, Any]:
-    docs, last = store.list_entities("offer", limit=_limit(limit), cursor=decode_cursor(cursor))
-    return page(docs, last)
-
-
-# ------------------------------------------------------------------ goals
-
-
-def create_goal(offer_id: str, body: GoalIn, base_url: str = "") -> dict[str, Any]:
-    offer_doc = get_offer(offer_id)
-    if not store.get_network_settings().goals_enabled:
-        raise ApiError(409, "goals_disabled", "offer goals are disabled on this network")
-    if not offer_doc.get("goals_enabled"):
-        raise ApiError(
-            409,
-            "goals_disabled",
-            f"enable Multiple Conversion Goals on offer {offer_id} before adding goals",
-        )
-    for structure_id in body.payout_structure_ids:
-        if store.get_entity("structure", structure_id) is None:
-            raise ApiError(422, "unknown_payout_structure", f"payout structure {structure_id} does not exist")
-    slug = slug_of(body.name)
-    if not slug:
-        raise ApiError(422, "bad_name", "goal name has no characters usable in a URL-friendly name")
-    bundle = store.load_offer_bundle(offer_id)
-    assert bundle is not None
-    taken = {g.slug for g in bundle.goals.values()} | {bundle.offer.default_goal.slug}
-    if slug in taken:
-        raise ApiError(409, "slug_taken", f"offer {offer_id} already has a goal named {slug!r}")
-    goal_id = store.next_id("goal")
-    goal = Goal(
-        goal_id=goal_id,
-        offer_id=offer_id,
-        name=body.name,
-        slug=slug,
-        status=body.status,
-        description=body.description,
-        advertiser_id=body.advertiser_id or str(offer_doc["advertiser_id"]),
-        protocol=body.protocol,
-        ref_id=body.ref_id,
-        payout=_rate(body.payout),
-        revenue=_rate(body.revenue),
-        tiers_enabled=body.tiers_enabled,
-        tier_payouts={k: _rate(v) for k, v in body.tier_payouts.items()},
-        tier_revenues={k: _rate(v) for k, v in body.tier_revenues.items()},
-        payout_structure_ids=tuple(body.payout_structure_ids),
-        allow_multiple=body.allow_multiple,
-        end_point=body.end_point,
-        approve=body.approve,
-        encrypted=body.encrypted,
-        private=body.private,
-    )
-    store.put_entity("goal", goal_id, goal.to_dict(), parent_offer_id=offer_id)
-    store.put_goal_index(goal_id, offer_id)
-    return {**goal.to_dict(), "version": 1, "links": goal_links(base_url, goal)}
-
-
-def list_goals(offer_id: str) -> dict[str, Any]:
-    bundle = store.load_offer_bundle(offer_id)
-    if bundle is None:
-        raise not_found("offer", offer_id)
-    goals = [bundle.offer.default_goal.to_dict()] + [g.to_dict() for g in bundle.goals.values()]
-    return {"items": goals, "next_cursor": None}
-
-
-def get_goal(offer_id: str, goal_id: str, base_url: str) -> dict[str, Any]:
-    """A goal's detail: settings, its slug (the URL-friendly name) and its tracking links."""
-    bundle = store.load_offer_bundle(offer_id)
-    if bundle is None:
-        raise not_found("offer", offer_id)
-    goal = bundle.goal(goal_id)
-    if goal is None:
-        raise not_found("goal", goal_id)
-    return {**goal.to_dict(), "links": goal_links(base_url, goal)}
-
-
-def tracking_base_url(request_host: str) -> str:
-    """The network's tracking domain, else the host this admin request came in on."""
-    domain = store.get_network_settings().tracking_domain
-    if domain:
-        return domain if domain.startswith("http") else f"https://{domain}"
-    return f"https://{request_host}" if request_host else ""
-
-
-# ------------------------------------------------------------------ conversions
-
-
-def list_conversions(offer_id: str, limit: int, cursor: str | None) -> dict[str, Any]:
-    get_offer(offer_id)
-    items, last = store.offer_conversions(offer_id, limit=_limit(limit), cursor=decode_cursor(cursor))
-    for item in items:
-        for key in ("pk", "sk", "offer_key", "created_key", "kind"):
-            item.pop(key, None)
-    return page(items, last)
+    return {"items": tiers, "next_cursor": None}
 
 
 # ------------------------------------------------------------------ payout structures
 
 
-def create_payout_structure(body: PayoutStructureIn) -> dict[str, Any]:
+def create_payout_structure(body: PayoutStructureIn, caller: Caller) -> dict[str, Any]:
     structure_id = store.next_id("structure")
     structure = PayoutStructure(
         structure_id=structure_id,
@@ -275,14 +337,13 @@ def create_payout_structure(body: PayoutStructureIn) -> dict[str, Any]:
         rules=tuple(
             StructureRule(
                 conditions=tuple(Condition(c.field, c.operator, tuple(c.values)) for c in rule.conditions),
-                payout=_rate(rule.payout),
-                revenue=_rate(rule.revenue),
+                payout=rate(rule.payout),
+                revenue=rate(rule.revenue),
             )
             for rule in body.rules
         ),
     )
-    store.put_entity("structure", structure_id, structure.to_dict())
-    return {**structure.to_dict(), "version": 1}
+    return save("structure", structure_id, structure.to_dict(), caller)
 
 
 def get_payout_structure(structure_id: str) -> dict[str, Any]:
@@ -293,42 +354,15 @@ def get_payout_structure(structure_id: str) -> dict[str, Any]:
 
 
 def list_payout_structures(limit: int, cursor: str | None) -> dict[str, Any]:
-    docs, last = store.list_entities("structure", limit=_limit(limit), cursor=decode_cursor(cursor))
+    docs, last = store.list_entities("structure", limit=check_limit(limit), cursor=decode_cursor(cursor))
     return page(docs, last)
 
 
-# ------------------------------------------------------------------ custom partner payouts
-
-
-def set_custom_payout(
-    offer_id: str, partner_id: str, goal_id: str, body: CustomPayoutIn, at: str
-) -> dict[str, Any]:
-    """A partner's own payout on one goal; conversions keep the payout they were made with."""
-    bundle = store.load_offer_bundle(offer_id)
-    if bundle is None:
-        raise not_found("offer", offer_id)
-    goal = bundle.goal(goal_id)
-    if goal is None:
-        raise not_found("goal", goal_id)
-    if goal.private:
-        raise ApiError(
-            409,
-            "private_goal",
-            f"goal {goal_id} is private: private goals pay nothing, so they take no custom partner payouts",
-        )
-    if store.get_entity("partner", partner_id) is None:
-        raise not_found("partner", partner_id)
-    doc = {"partner_id": partner_id, "goal_id": goal_id, "payout": _rate(body.payout).to_dict(), "set_at": at}
-    store.put_custom_payout(offer_id, partner_id, goal_id, doc)
-    return doc
-
-
-def list_custom_payouts(offer_id: str) -> dict[str, Any]:
-    bundle = store.load_offer_bundle(offer_id)
-    if bundle is None:
-        raise not_found("offer", offer_id)
-    items = [
-        {"partner_id": partner_id, "goal_id": goal_id, "payout": rate.to_dict()}
-        for (partner_id, goal_id), rate in sorted(bundle.custom_payouts.items())
-    ]
-    return {"items": items, "next_cursor": None}
+def tracking_base_url(request_host: str) -> str:
+    """The network's tracking domain, else the host this admin request came in on."""
+    domain = store.get_network_settings().tracking_domain
+    host = domain or request_host
+    if not host:
+        return ""
+    local = host.startswith(("127.0.0.1", "localhost"))
+    return f"{'http' if local else 'https'}://{host}"

@@ -1,0 +1,25 @@
+"""HttpApi Lambda authorizer (simple responses): the partner's x-api-key to its partner id.
+
+Keys are stored only as SHA-256; API Gateway caches each answer for five minutes.
+"""
+
+import hashlib
+import logging
+from typing import Any
+
+from goalpost import store
+
+logger = logging.getLogger()
+store.client()
+
+
+def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    key = (event.get("headers") or {}).get("x-api-key", "")
+    if not key or len(key) > 200:
+        return {"isAuthorized": False}
+    partner_id = store.partner_for_api_key(hashlib.sha256(key.encode()).hexdigest())
+    partner = store.get_partner(partner_id) if partner_id else None
+    if partner is None or partner.status != "active":
+        logger.info("partner key refused")
+        return {"isAuthorized": False}
+    return {"isAuthorized": True, "context": {"partner_id": partner.partner_id}}

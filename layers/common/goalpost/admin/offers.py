@@ -1,0 +1,431 @@
+"""Admin use cases for offers and their goals, partner payouts and pixels, and conversions."""
+
+import csv
+import io
+from typing import Any
+
+from goalpost import store
+from goalpost.admin.errors import ApiError, not_found
+from goalpost.admin.schemas import (
+    CustomPayoutIn,
+    DefaultGoalIn,
+    GoalIn,
+    GoalPatch,
+    OfferIn,
+    OfferPatch,
+    PartnerPixelIn,
+)
+from goalpost.admin.service import (
+    Caller,
+    check_limit,
+    check_version,
+    decode_cursor,
+    page,
+    rate,
+    save,
+)
+from goalpost.domain import DEFAULT_GOAL_ID, Goal, NetworkSettings, Offer, OfferBundle, Rate
+from goalpost.links import goal_links, partner_tracking_link
+from goalpost.money import format_money
+from goalpost.slugs import slug_of
+
+
+def _network_allows(network: NetworkSettings, *, approve: bool, encrypted: bool) -> None:
+    if approve and not network.approval_enabled:
+        raise ApiError(409, "approval_disabled", "conversion approval is disabled on this network")
+    if encrypted and not network.encrypted_enabled:
+        raise ApiError(409, "encrypted_disabled", "encrypted conversion tracking is disabled on this network")
+
+
+def _bundle(offer_id: str) -> OfferBundle:
+    bundle = store.load_offer_bundle(offer_id)
+    if bundle is None:
+        raise not_found("offer", offer_id)
+    return bundle
+
+
+def _default_goal(offer_id: str, advertiser_id: str, settings: DefaultGoalIn) -> Goal:
+    return Goal(
+        goal_id=DEFAULT_GOAL_ID,
+        offer_id=offer_id,
+        name=settings.name,
+        slug=slug_of(settings.name) or "conversion",
+        advertiser_id=advertiser_id,
+        protocol=settings.protocol,
+        ref_id=settings.ref_id,
+        payout=rate(settings.payout),
+        revenue=rate(settings.revenue),
+        allow_multiple=settings.allow_multiple,
+        approve=settings.approve,
+        encrypted=settings.encrypted,
+    )
+
+
+# ------------------------------------------------------------------ offers
+
+
+def create_offer(body: OfferIn, caller: Caller) -> dict[str, Any]:
+    if store.get_entity("advertiser", body.advertiser_id) is None:
+        raise ApiError(422, "unknown_advertiser", f"advertiser {body.advertiser_id} does not exist")
+    network = store.get_network_settings()
+    _network_allows(network, approve=body.default_goal.approve, encrypted=body.default_goal.encrypted)
+    offer_id = store.next_id("offer")
+    offer = Offer(
+        offer_id=offer_id,
+        name=body.name,
+        advertiser_id=body.advertiser_id,
+        offer_url=body.offer_url,
+        default_goal=_default_goal(offer_id, body.advertiser_id, body.default_goal),
+        status=body.status,
+        session_hours=body.session_hours or network.session_hours,
+        currency=body.currency or network.currency,
+        goals_enabled=body.goals_enabled,
+        ref_id=body.ref_id,
+    )
+    doc = {k: v for k, v in offer.to_dict().items() if k != "version"}
+    return save("offer", offer_id, doc, caller)
+
+
+def get_offer(offer_id: str) -> dict[str, Any]:
+    doc = store.get_entity("offer", offer_id)
+    if doc is None:
+        raise not_found("offer", offer_id)
+    return doc
+
+
+def update_offer(offer_id: str, patch: OfferPatch, expected_version: int, caller: Caller) -> dict[str, Any]:
+    current = get_offer(offer_id)
+    check_version(current, expected_version)
+    doc = {k: v for k, v in current.items() if k != "version"}
+    changes = patch.model_dump(exclude_none=True, exclude={"default_goal"})
+    doc.update(changes)
+    if patch.default_goal is not None:
+        _network_allows(
+            store.get_network_settings(),
+            approve=patch.default_goal.approve,
+            encrypted=patch.default_goal.encrypted,
+        )
+        doc["default_goal"] = _default_goal(
+            offer_id, str(current["advertiser_id"]), patch.default_goal
+        ).to_dict()
+    return save("offer", offer_id, doc, caller, before=current, expected_version=expected_version)
+
+
+def list_offers(limit: int, cursor: str | None) -> dict[str, Any]:
+    docs, last = store.list_entities("offer", limit=check_limit(limit), cursor=decode_cursor(cursor))
+    return page(docs, last)
+
+
+def partner_links(offer_id: str, base_url: str, limit: int, cursor: str | None) -> dict[str, Any]:
+    """Each partner's tracking link for this offer."""
+    get_offer(offer_id)
+    docs, last = store.list_entities("partner", limit=check_limit(limit), cursor=decode_cursor(cursor))
+    items = [
+        {
+            "partner_id": d["partner_id"],
+            "name": d["name"],
+            "status": d["status"],
+            "tracking_link": partner_tracking_link(base_url, offer_id, d["partner_id"]),
+        }
+        for d in docs
+    ]
+    return page(items, last)
+
+
+# ------------------------------------------------------------------ goals
+
+
+def _goals_allowed(offer_doc: dict[str, Any], network: NetworkSettings) -> None:
+    if not network.goals_enabled:
+        raise ApiError(409, "goals_disabled", "offer goals are disabled on this network")
+    if not offer_doc.get("goals_enabled"):
+        raise ApiError(
+            409,
+            "goals_disabled",
+            f"enable Multiple Conversion Goals on offer {offer_doc['offer_id']} before adding goals",
+        )
+
+
+def _check_references(body: GoalIn) -> None:
+    """Payout structures and partner tiers a goal names must exist."""
+    for structure_id in body.payout_structure_ids:
+        if store.get_entity("structure", structure_id) is None:
+            raise ApiError(422, "unknown_payout_structure", f"payout structure {structure_id} does not exist")
+    for tier_id in {*body.tier_payouts, *body.tier_revenues}:
+        if store.get_entity("tier", tier_id) is None:
+            raise ApiError(422, "unknown_tier", f"partner tier {tier_id} does not exist")
+
+
+def _goal_from(offer_id: str, goal_id: str, slug: str, body: GoalIn, advertiser_id: str) -> Goal:
+    return Goal(
+        goal_id=goal_id,
+        offer_id=offer_id,
+        name=body.name,
+        slug=slug,
+        status=body.status,
+        description=body.description,
+        advertiser_id=body.advertiser_id or advertiser_id,
+        protocol=body.protocol,
+        ref_id=body.ref_id,
+        payout=rate(body.payout),
+        revenue=rate(body.revenue),
+        tiers_enabled=body.tiers_enabled,
+        tier_payouts={k: rate(v) for k, v in body.tier_payouts.items()},
+        tier_revenues={k: rate(v) for k, v in body.tier_revenues.items()},
+        payout_structure_ids=tuple(body.payout_structure_ids),
+        allow_multiple=body.allow_multiple,
+        end_point=body.end_point,
+        approve=body.approve,
+        encrypted=body.encrypted,
+        private=body.private,
+    )
+
+
+def _unique_slug(bundle: OfferBundle, name: str, except_goal: str = "") -> str:
+    slug = slug_of(name)
+    if not slug:
+        raise ApiError(422, "bad_name", "goal name has no characters usable in a URL-friendly name")
+    taken = {g.slug for g in bundle.goals.values() if g.goal_id != except_goal} | {
+        bundle.offer.default_goal.slug
+    }
+    if slug in taken:
+        raise ApiError(409, "slug_taken", f"offer {bundle.offer.offer_id} already has a goal named {slug!r}")
+    return slug
+
+
+def create_goal(offer_id: str, body: GoalIn, base_url: str, caller: Caller) -> dict[str, Any]:
+    offer_doc = get_offer(offer_id)
+    network = store.get_network_settings()
+    _goals_allowed(offer_doc, network)
+    _network_allows(network, approve=body.approve, encrypted=body.encrypted)
+    _check_references(body)
+    slug = _unique_slug(_bundle(offer_id), body.name)
+    goal_id = store.next_id("goal")
+    goal = _goal_from(offer_id, goal_id, slug, body, str(offer_doc["advertiser_id"]))
+    index = store.index_item(f"GOAL#{goal_id}", "OFFER", "goal_index", {"offer_id": offer_id})
+    saved = save("goal", goal_id, goal.to_dict(), caller, parent_offer_id=offer_id, extra_items=(index,))
+    return {**saved, "links": goal_links(base_url, goal)}
+
+
+def _visible_goals(bundle: OfferBundle) -> list[Goal]:
+    """The default goal, plus additional goals while goals are on for the network and offer."""
+    goals = [bundle.offer.default_goal]
+    if store.get_network_settings().goals_enabled and bundle.offer.goals_enabled:
+        goals.extend(sorted(bundle.goals.values(), key=lambda g: int(g.goal_id)))
+    return goals
+
+
+def list_goals(offer_id: str) -> dict[str, Any]:
+    return {"items": [g.to_dict() for g in _visible_goals(_bundle(offer_id))], "next_cursor": None}
+
+
+def get_goal(offer_id: str, goal_id: str, base_url: str) -> dict[str, Any]:
+    """A goal's detail: settings, its slug (the URL-friendly name) and its tracking links."""
+    goal = next((g for g in _visible_goals(_bundle(offer_id)) if g.goal_id == goal_id), None)
+    if goal is None:
+        raise not_found("goal", goal_id)
+    doc = store.get_entity("goal", goal_id, offer_id) or {}
+    return {**goal.to_dict(), "version": doc.get("version", 0), "links": goal_links(base_url, goal)}
+
+
+def update_goal(
+    offer_id: str, goal_id: str, patch: GoalPatch, expected_version: int, base_url: str, caller: Caller
+) -> dict[str, Any]:
+    if goal_id == DEFAULT_GOAL_ID:
+        raise ApiError(
+            409, "default_goal", "edit the default goal through the offer (PATCH /admin/offers/<id>)"
+        )
+    current = store.get_entity("goal", goal_id, offer_id)
+    if current is None:
+        raise not_found("goal", goal_id)
+    check_version(current, expected_version)
+    changes = patch.model_dump(exclude_none=True, exclude={"regenerate_slug"})
+    merged = {k: v for k, v in current.items() if k in GoalIn.model_fields} | changes
+    body = _validated_goal(merged)
+    network = store.get_network_settings()
+    _network_allows(
+        network,
+        approve=body.approve and not current.get("approve"),
+        encrypted=body.encrypted and not current.get("encrypted"),
+    )
+    _check_references(body)
+    bundle = _bundle(offer_id)
+    if body.private and not current.get("private"):
+        _private_blockers(offer_id, goal_id, bundle)
+    slug = _unique_slug(bundle, body.name, except_goal=goal_id) if patch.regenerate_slug else current["slug"]
+    goal = _goal_from(offer_id, goal_id, slug, body, str(current["advertiser_id"]))
+    saved = save(
+        "goal",
+        goal_id,
+        goal.to_dict(),
+        caller,
+        before=current,
+        expected_version=expected_version,
+        parent_offer_id=offer_id,
+    )
+    return {**saved, "links": goal_links(base_url, goal)}
+
+
+def _validated_goal(data: dict[str, Any]) -> GoalIn:
+    from pydantic import ValidationError
+
+    try:
+        return GoalIn.model_validate(data)
+    except ValidationError as error:
+        details = [{"loc": list(e["loc"]), "msg": e["msg"], "type": e["type"]} for e in error.errors()]
+        raise ApiError(422, "validation_error", "the goal after this change is not valid", details) from None
+
+
+def _private_blockers(offer_id: str, goal_id: str, bundle: OfferBundle) -> None:
+    """Private goals pay nothing: refuse while custom payouts or partner pixels would be kept."""
+    payouts = [p for (p, g) in bundle.custom_payouts if g == goal_id]
+    pixels = [p for p in store.offer_items(offer_id, "PIXEL#") if p["goal_id"] == goal_id]
+    blockers = []
+    if payouts:
+        blockers.append(f"custom partner payouts for partners {', '.join(sorted(payouts))}")
+    if pixels:
+        blockers.append(f"partner pixels {', '.join(sorted(p['pixel_id'] for p in pixels))}")
+    if blockers:
+        raise ApiError(
+            409,
+            "private_goal_conflict",
+            f"before making goal {goal_id} private, remove {' and '.join(blockers)}",
+        )
+
+
+MANAGE_COLUMNS = (
+    "ID", "Name", "Status", "Advertiser", "Tracking Pixel Type",
+    "Endpoint", "Private", "Allow Multiples", "Payout", "Revenue",
+)  # fmt: skip
+
+
+def _describe(value: Rate) -> str:
+    """``2.50``, ``20%`` or ``1.00 + 10%``, as the Manage view shows payouts and revenues."""
+    parts = []
+    if value.flat:
+        parts.append(format_money(value.flat))
+    if value.percent:
+        parts.append(f"{value.percent.normalize():f}%")
+    return " + ".join(parts) or "0"
+
+
+def manage_view(offer_id: str) -> list[dict[str, Any]]:
+    """The Manage Offer Goals table, as TUNE shows it."""
+    rows = []
+    for goal in _visible_goals(_bundle(offer_id)):
+        rows.append(
+            dict(
+                zip(
+                    MANAGE_COLUMNS,
+                    (
+                        goal.goal_id,
+                        goal.name,
+                        goal.status,
+                        goal.advertiser_id,
+                        goal.protocol,
+                        goal.end_point,
+                        goal.private,
+                        goal.allow_multiple,
+                        _describe(goal.payout),
+                        _describe(goal.revenue),
+                    ),
+                    strict=True,
+                )
+            )
+        )
+    return rows
+
+
+def manage_csv(rows: list[dict[str, Any]]) -> str:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=MANAGE_COLUMNS)
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: ("=" + str(v) if str(v)[:1] in "=+-@" else v) for k, v in row.items()})
+    return out.getvalue()
+
+
+# ------------------------------------------------------------------ custom payouts and partner pixels
+
+
+def set_custom_payout(
+    offer_id: str, partner_id: str, goal_id: str, body: CustomPayoutIn, caller: Caller
+) -> dict[str, Any]:
+    """A partner's own payout on one goal; conversions keep the payout they were made with."""
+    goal = _bundle(offer_id).goal(goal_id)
+    if goal is None:
+        raise not_found("goal", goal_id)
+    if goal.private:
+        raise ApiError(
+            409,
+            "private_goal",
+            f"goal {goal_id} is private: private goals pay nothing, so they take no custom payouts",
+        )
+    if store.get_entity("partner", partner_id) is None:
+        raise not_found("partner", partner_id)
+    key = f"{partner_id}#{goal_id}"
+    current = store.get_entity("custom_payout", key, offer_id)
+    doc = {
+        "partner_id": partner_id,
+        "goal_id": goal_id,
+        "payout": rate(body.payout).to_dict(),
+        "set_at": caller.at,
+    }
+    return save(
+        "custom_payout",
+        key,
+        doc,
+        caller,
+        before=current,
+        expected_version=int(current["version"]) if current else None,
+        parent_offer_id=offer_id,
+    )
+
+
+def list_custom_payouts(offer_id: str) -> dict[str, Any]:
+    _bundle(offer_id)
+    return {"items": store.offer_items(offer_id, "PAYOUT#"), "next_cursor": None}
+
+
+def create_partner_pixel(offer_id: str, body: PartnerPixelIn, caller: Caller) -> dict[str, Any]:
+    goal = _bundle(offer_id).goal(body.goal_id)
+    if goal is None:
+        raise not_found("goal", body.goal_id)
+    if goal.private:
+        raise ApiError(
+            409, "private_goal", f"goal {body.goal_id} is private: partners get no pixels or postbacks for it"
+        )
+    if store.get_entity("partner", body.partner_id) is None:
+        raise not_found("partner", body.partner_id)
+    pixel_id = store.next_id("pixel")
+    doc = {"pixel_id": pixel_id, "offer_id": offer_id, **body.model_dump()}
+    return save("partner_pixel", pixel_id, doc, caller, parent_offer_id=offer_id)
+
+
+def list_partner_pixels(offer_id: str) -> dict[str, Any]:
+    _bundle(offer_id)
+    return {"items": store.offer_items(offer_id, "PIXEL#"), "next_cursor": None}
+
+
+def delete_partner_pixel(offer_id: str, pixel_id: str, caller: Caller) -> None:
+    current = store.get_entity("partner_pixel", pixel_id, offer_id)
+    if current is None:
+        raise not_found("partner pixel", pixel_id)
+    store.delete_entity(
+        "partner_pixel",
+        pixel_id,
+        audit=store.Audit(caller.actor, caller.at, "delete", current, None),
+        parent_offer_id=offer_id,
+    )
+
+
+# ------------------------------------------------------------------ conversions
+
+
+def list_conversions(offer_id: str, limit: int, cursor: str | None) -> dict[str, Any]:
+    get_offer(offer_id)
+    items, last = store.offer_conversions(offer_id, limit=check_limit(limit), cursor=decode_cursor(cursor))
+    for item in items:
+        for key in ("pk", "sk", "offer_key", "created_key", "kind"):
+            item.pop(key, None)
+    return page(items, last)

@@ -1,0 +1,85 @@
+"""The partner's own view: offers and goals it may run, its effective payout, its links.
+
+Never revenue, never private goals, never another partner's data: everything here is
+computed for the partner the API-key authorizer identified.
+"""
+
+from typing import Any
+
+from goalpost import store
+from goalpost.admin.errors import ApiError, not_found
+from goalpost.admin.service import check_limit, decode_cursor, page
+from goalpost.domain import Goal, NetworkSettings, OfferBundle, Partner, Rate
+from goalpost.links import partner_tracking_link
+
+
+def _effective_payout(goal: Goal, bundle: OfferBundle, partner: Partner, network: NetworkSettings) -> Rate:
+    """Custom payout, else the partner's tier, else the goal's default (structures vary per sale)."""
+    custom = bundle.custom_payouts.get((partner.partner_id, goal.goal_id))
+    if custom is not None:
+        return custom
+    tier = partner.tier_id or network.default_tier_id
+    if goal.tiers_enabled and tier in goal.tier_payouts:
+        return goal.tier_payouts[tier]
+    return goal.payout
+
+
+def _goal_view(goal: Goal, payout: Rate) -> dict[str, Any]:
+    return {
+        "goal_id": goal.goal_id,
+        "name": goal.name,
+        "goal_name": goal.slug,
+        "description": goal.description,
+        "ref_id": goal.ref_id,
+        "payout": payout.to_dict(),
+        "allow_multiple": goal.allow_multiple,
+        "end_point": goal.end_point,
+        "approve": goal.approve,
+    }
+
+
+def _offer_view(
+    bundle: OfferBundle, partner: Partner, network: NetworkSettings, base_url: str
+) -> dict[str, Any]:
+    offer = bundle.offer
+    goals = [offer.default_goal]
+    if network.goals_enabled and offer.goals_enabled:
+        goals += sorted(bundle.goals.values(), key=lambda g: int(g.goal_id))
+    visible = [g for g in goals if g.status == "active" and not g.private]
+    return {
+        "offer_id": offer.offer_id,
+        "name": offer.name,
+        "currency": offer.currency,
+        "session_hours": offer.session_hours,
+        "tracking_link": partner_tracking_link(base_url, offer.offer_id, partner.partner_id),
+        "goals": [_goal_view(g, _effective_payout(g, bundle, partner, network)) for g in visible],
+    }
+
+
+def _partner(partner_id: str) -> Partner:
+    doc = store.get_entity("partner", partner_id)
+    if doc is None or doc.get("status") != "active":
+        raise ApiError(403, "partner_inactive", "this partner account is not active")
+    return Partner.from_dict(doc)
+
+
+def list_offers(partner_id: str, base_url: str, limit: int, cursor: str | None) -> dict[str, Any]:
+    partner = _partner(partner_id)
+    network = store.get_network_settings()
+    docs, last = store.list_entities("offer", limit=check_limit(limit), cursor=decode_cursor(cursor))
+    items = []
+    for doc in docs:
+        if doc.get("status") != "active":
+            continue
+        bundle = store.load_offer_bundle(str(doc["offer_id"]))
+        if bundle is not None:
+            items.append(_offer_view(bundle, partner, network, base_url))
+    return page(items, last)
+
+
+def get_offer(partner_id: str, offer_id: str, base_url: str) -> dict[str, Any]:
+    partner = _partner(partner_id)
+    bundle = store.load_offer_bundle(offer_id)
+    if bundle is None or bundle.offer.status != "active":
+        raise not_found("offer", offer_id)
+    return _offer_view(bundle, partner, store.get_network_settings(), base_url)
