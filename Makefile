@@ -8,7 +8,7 @@ export PYTHONPATH := $(CURDIR)/layers/common:$(CURDIR)
 export AWS_DEFAULT_REGION ?= us-east-1
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: install run test lint typecheck template-check pytest build bench clean
+.PHONY: install run test lint typecheck template-check pytest build bench openapi clean
 
 $(VENV)/.installed: requirements-dev.lock
 	$(PYTHON) -m venv $(VENV)
@@ -58,6 +58,10 @@ build: $(SAM_VENV)/.installed
 ## bench: cold start, round trips, capacity and cost (asserts nothing about time)
 bench: install
 	$(BIN)/python -m bench
+
+## openapi: regenerate docs/openapi.json from the admin routes (a test keeps it in sync)
+openapi: install
+	$(BIN)/python -m goalpost_local.openapi
 
 clean:
 	rm -rf $(VENV) $(SAM_VENV) .aws-sam .pytest_cache .mypy_cache .ruff_cache

@@ -28,6 +28,11 @@ logger = logging.getLogger("goalpost_local.gateway")
 
 Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
 
+LOCAL_ADMIN_IAM = {
+    "iam": {"userArn": "arn:aws:iam::000000000000:user/local-admin", "callerId": "local-admin"}
+}
+"""What API Gateway puts in requestContext.authorizer for an IAM-signed admin request."""
+
 
 class LambdaContext:
     """The parts of the Lambda context object handlers and Powertools read."""
@@ -201,9 +206,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
         )
         if route.authorizer == "AWS_IAM":
             # What API Gateway puts in the event for an IAM-signed request.
-            event["requestContext"]["authorizer"] = {
-                "iam": {"userArn": "arn:aws:iam::000000000000:user/local-admin", "callerId": "local-admin"}
-            }
+            event["requestContext"]["authorizer"] = LOCAL_ADMIN_IAM
         elif route.authorizer:
             context = self._lambda_authorizer(route, event)
             if context is None:
@@ -266,3 +269,9 @@ class _RequestHandler(BaseHTTPRequestHandler):
         self._send(int(result.get("statusCode", 200)), headers, body)
 
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _handle
+
+    def __getattr__(self, name: str) -> Any:
+        """Any other method (TRACE, PROPFIND...) is routed like API Gateway does: no route, 404."""
+        if name.startswith("do_"):
+            return self._handle
+        raise AttributeError(name)

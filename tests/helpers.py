@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any
 
-from goalpost_local.gateway import LambdaContext, build_event, load_handler
+from goalpost_local.gateway import LOCAL_ADMIN_IAM, LambdaContext, build_event, load_handler
 from goalpost_local.template import routes
 
 ADMIN = "GoalsAdminFunction"
@@ -28,6 +28,7 @@ def event(
     cookies: list[str] | None = None,
     ip: str = "203.0.113.7",
     user_agent: str = "pytest-browser/1.0",
+    partner_id: str | None = None,
 ) -> dict[str, Any]:
     for route in routes():
         params = route.matches(method, path)
@@ -42,7 +43,7 @@ def event(
     if body is not None:
         headers.append(("content-type", "application/json"))
         raw = json.dumps(body, default=str).encode()
-    return build_event(
+    built = build_event(
         method=method,
         raw_path=path,
         raw_query=query,
@@ -53,6 +54,11 @@ def event(
         path_parameters=params,
         host="track.example.net",
     )
+    if route.authorizer == "AWS_IAM":
+        built["requestContext"]["authorizer"] = LOCAL_ADMIN_IAM
+    elif partner_id is not None:
+        built["requestContext"]["authorizer"] = {"lambda": {"partner_id": partner_id}}
+    return built
 
 
 def call(function: str, method: str, path: str, query: str = "", **kwargs: Any) -> dict[str, Any]:

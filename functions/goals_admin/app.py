@@ -4,6 +4,8 @@ Thin: Powertools' resolver validates paths, queries and bodies with pydantic; ev
 route calls one use case of ``goalpost.admin`` and returns its result.
 """
 
+import base64
+import json
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -34,7 +36,6 @@ from goalpost.admin.schemas import (
 
 logger = Logger(service="goalpost-admin")
 app = APIGatewayHttpResolver(enable_validation=True)
-app.enable_swagger(path="/admin/swagger", title="Goalpost admin API", version="1.0.0")
 store.client()
 
 IdPath = Annotated[str, Path(pattern=r"^[0-9]{1,12}$")]
@@ -336,6 +337,116 @@ def partner_offer(offer_id: IdPath) -> dict[str, Any]:
     return partner_view.get_offer(_partner_id(), offer_id, _base_url())
 
 
+# ------------------------------------------------------------------ OpenAPI
+
+
+def openapi_document() -> dict[str, Any]:
+    """The OpenAPI 3.1 document of this API, generated from the routes and pydantic models.
+
+    Powertools generates it; we describe what the API really answers on errors (our one
+    error shape, for 422 and every other 4xx) and how each half is authenticated.
+    """
+    spec: dict[str, Any] = json.loads(
+        app.get_openapi_json_schema(
+            title="Goalpost admin API",
+            version="1.0.0",
+            description=(
+                "Offers, goals, payouts and partners (IAM-signed requests under /admin) and the "
+                "partner's own view (x-api-key under /partner). Updates take If-Match with the "
+                "version (ETag) you read; every list is cursor-paginated."
+            ),
+        )
+    )
+    schemas = spec.setdefault("components", {}).setdefault("schemas", {})
+    schemas["HTTPValidationError"] = ERROR_SCHEMA
+    schemas["Error"] = ERROR_SCHEMA
+    spec["components"]["securitySchemes"] = {
+        "iam": {"type": "apiKey", "in": "header", "name": "Authorization", "description": "AWS SigV4 (IAM)"},
+        "partnerKey": {"type": "apiKey", "in": "header", "name": "x-api-key"},
+    }
+    for path, operations in spec["paths"].items():
+        for operation in operations.values():
+            operation["security"] = [{"partnerKey": []}] if path.startswith("/partner") else [{"iam": []}]
+            operation["responses"]["4XX"] = {
+                "description": "Refused: the error says why (API Gateway's own 401/403 carry only a message)",
+                "content": {
+                    "application/json": {
+                        "schema": {"anyOf": [{"$ref": "#/components/schemas/Error"}, GATEWAY_ERROR]}
+                    }
+                },
+            }
+    return spec
+
+
+GATEWAY_ERROR: dict[str, Any] = {
+    "type": "object",
+    "required": ["message"],
+    "properties": {"message": {"type": "string"}},
+}
+ERROR_SCHEMA: dict[str, Any] = {
+    "title": "Error",
+    "type": "object",
+    "required": ["error"],
+    "properties": {
+        "error": {
+            "type": "object",
+            "required": ["code", "message"],
+            "properties": {
+                "code": {"type": "string"},
+                "message": {"type": "string"},
+                "details": {},
+            },
+        }
+    },
+}
+
+
+@app.get("/admin/openapi.json", include_in_schema=False)
+def openapi_json() -> dict[str, Any]:
+    return openapi_document()
+
+
+@app.get("/admin/swagger", include_in_schema=False)
+def swagger_ui() -> Response[str]:
+    """Swagger UI with its assets inlined from Powertools' package (works offline)."""
+    from pathlib import Path as FilePath
+
+    from aws_lambda_powertools.event_handler.openapi import swagger_ui as assets
+    from aws_lambda_powertools.event_handler.openapi.swagger_ui import generate_swagger_html
+
+    folder = FilePath(assets.__file__).parent
+    html = generate_swagger_html(
+        json.dumps(openapi_document()).replace("</", "<\\/"),
+        (folder / "swagger-ui-bundle.min.js").read_text(encoding="utf-8"),
+        (folder / "swagger-ui.min.css").read_text(encoding="utf-8"),
+        "",
+        None,
+    )
+    return Response(200, "text/html; charset=utf-8", html)
+
+
+def _refuse_non_json_body(event: dict[str, Any]) -> dict[str, Any] | None:
+    """Bodies are UTF-8 JSON only: anything else is a 415 or 400 here, before any parsing."""
+    body = event.get("body")
+    if not body:
+        return None
+    content_type = (event.get("headers") or {}).get("content-type", "")
+    if content_type.split(";", 1)[0].strip().lower() != "application/json":
+        error = ApiError(415, "unsupported_media_type", "send the body as application/json")
+    else:
+        try:
+            raw = base64.b64decode(body) if event.get("isBase64Encoded") else body.encode()
+            json.loads(raw.decode("utf-8"))
+            return None
+        except (ValueError, UnicodeDecodeError):
+            error = ApiError(400, "invalid_json", "the body is not valid UTF-8 JSON")
+    return {
+        "statusCode": error.status,
+        "headers": {"content-type": "application/json"},
+        "body": json.dumps(error.body()),
+    }
+
+
 @logger.inject_lambda_context
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return app.resolve(event, context)
+    return _refuse_non_json_body(event) or app.resolve(event, context)
