@@ -31,10 +31,12 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         default_goal = event.get("rawPath", "") == "/aff_lsr"
         if not default_goal:
             action = params.get("a", "lsr")
-            if action == "l":
-                return pixel_response(event, default_goal=False, params=params)
+            if action in ("l", "lc"):
+                return pixel_response(event, default_goal=False, params=params, goal_click=action == "lc")
             if action != "lsr":
-                raise BadRequest(f"a must be lsr (server postback) or l (pixel), got {action[:20]!r}")
+                raise BadRequest(
+                    f"a must be lsr (postback), l (pixel) or lc (goal click), got {action[:20]!r}"
+                )
         request = parse_request(
             params,
             default_goal=default_goal,

@@ -39,6 +39,8 @@ def goal_links(base_url: str, goal: Goal) -> dict[str, Any]:
         "image_pixel": _img(f"{pixel}{selector_id}"),
         "iframe_pixel": _iframe(f"{pixel}{selector_id}"),
     }
+    if not goal.is_default:
+        links["click_pixel"] = _img(f"{base_url}/aff_goal?a=lc&{selector_id}")
     if goal.encrypted:
         token = signing.sign(goal.offer_id, goal.goal_id)
         links["encrypted"] = {
@@ -46,4 +48,6 @@ def goal_links(base_url: str, goal: Goal) -> dict[str, Any]:
             "image_pixel": _img(f"{pixel}enc={token}"),
             "iframe_pixel": _iframe(f"{pixel}enc={token}"),
         }
+        if not goal.is_default:
+            links["encrypted"]["click_pixel"] = _img(f"{base_url}/aff_goal?a=lc&enc={token}")
     return links

@@ -15,7 +15,7 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from goalpost.params import BadRequest, optional_id, query_params, source_ip, user_agent
-from goalpost.postbacks import parse_request, record_conversion
+from goalpost.postbacks import parse_request, record_conversion, record_goal_click
 from goalpost.responses import http_response
 
 logger = logging.getLogger("goalpost.pixels")
@@ -54,9 +54,13 @@ def session_from_cookies(cookies: Sequence[str], offer_id: str | None) -> str | 
 
 
 def pixel_response(
-    event: Mapping[str, Any], *, default_goal: bool, params: Mapping[str, str] | None = None
+    event: Mapping[str, Any],
+    *,
+    default_goal: bool,
+    params: Mapping[str, str] | None = None,
+    goal_click: bool = False,
 ) -> dict[str, Any]:
-    """Record a pixel conversion and answer the GIF whatever happens."""
+    """Record a pixel conversion (or, ``goal_click``, a goal click) and answer the GIF whatever happens."""
     try:
         if params is None:
             params = query_params(event)
@@ -77,7 +81,7 @@ def pixel_response(
         logger.info("pixel refused: %s", error.reason)
         return gif_response(error.code, error.reason)
     try:
-        outcome = record_conversion(request, time.time())
+        outcome = (record_goal_click if goal_click else record_conversion)(request, time.time())
     except (ClientError, BotoCoreError):
         logger.exception("pixel failed on storage")
         return gif_response("temporarily_unavailable", "temporarily unavailable")

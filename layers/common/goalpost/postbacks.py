@@ -171,28 +171,54 @@ def _duplicate(key: Mapping[str, object], code: str, now: float) -> Outcome:
     )
 
 
-def record_conversion(request: ConversionRequest, now: float) -> Outcome:
-    """Decide and record one conversion exactly once, however often it is retried."""
-    if request.new_status:
-        return adjust_status(request, now)
+def _judged(request: ConversionRequest, now: float) -> tuple[Session, OfferBundle, Goal | Refusal] | Outcome:
+    """The session, its offer and the verdict of every gate; an Outcome when nothing matches."""
     session = store.get_session(request.transaction_id)
     if session is None:
         return Outcome(404, False, "unknown_transaction", "transaction_id matches no session")
     bundle = config_cache.offer_bundle(session.offer_id)
     if bundle is None:
         raise LookupError(f"session {session.transaction_id} names missing offer {session.offer_id}")
-    network = config_cache.network()
-    advertiser = config_cache.advertiser(bundle.offer.advertiser_id)
-    whole_now = int(now)
     verdict = judge(
         request,
         session,
         bundle,
-        network=network,
-        advertiser=advertiser,
+        network=config_cache.network(),
+        advertiser=config_cache.advertiser(bundle.offer.advertiser_id),
         goal_offer_id=_goal_offer(request, bundle),
-        now=whole_now,
+        now=int(now),
     )
+    return session, bundle, verdict
+
+
+def record_goal_click(request: ConversionRequest, now: float) -> Outcome:
+    """The goal click pixel: a visit to a goal's page, counted for the funnel, never paid."""
+    judged = _judged(request, now)
+    if isinstance(judged, Outcome):
+        return judged
+    session, bundle, verdict = judged
+    if isinstance(verdict, Refusal):
+        return Outcome(verdict.status, False, verdict.code, verdict.reason)
+    store.count_goal_click(
+        transaction_id=session.transaction_id,
+        offer_id=bundle.offer.offer_id,
+        goal_id=verdict.goal_id,
+        partner_id=session.partner_id,
+        at=_iso(now),
+    )
+    return Outcome(200, True, "goal_click", "")
+
+
+def record_conversion(request: ConversionRequest, now: float) -> Outcome:
+    """Decide and record one conversion exactly once, however often it is retried."""
+    if request.new_status:
+        return adjust_status(request, now)
+    judged = _judged(request, now)
+    if isinstance(judged, Outcome):
+        return judged
+    session, bundle, verdict = judged
+    network = config_cache.network()
+    whole_now = int(now)
     if isinstance(verdict, Refusal):
         return _refuse(verdict, request, session, bundle, now)
     goal: Goal = verdict

@@ -486,6 +486,27 @@ def adjust_conversion_status(
     return True
 
 
+def count_goal_click(*, transaction_id: str, offer_id: str, goal_id: str, partner_id: str, at: str) -> None:
+    """One item per (session, goal) counting visits of the goal's page: one write, no growth."""
+    client().update_item(
+        TableName=conversions_table(),
+        Key={"pk": {"S": f"TX#{transaction_id}"}, "sk": {"S": f"GOALCLICK#{goal_id}"}},
+        UpdateExpression="SET kind = :kind, offer_id = :offer, goal_id = :goal, partner_id = :partner, "
+        "transaction_id = :tx, first_at = if_not_exists(first_at, :at), last_at = :at ADD clicks :one",
+        ExpressionAttributeValues=_values(
+            {
+                ":kind": "goal_click",
+                ":offer": offer_id,
+                ":goal": goal_id,
+                ":partner": partner_id,
+                ":tx": transaction_id,
+                ":at": at,
+                ":one": 1,
+            }
+        ),
+    )
+
+
 def get_conversion(conversion_id: str) -> dict[str, Any] | None:
     key = key_of_conversion_id(conversion_id)
     if key is None:

@@ -1,0 +1,63 @@
+"""Pixels on the same engine: cookie sessions, the goal click pixel, never a broken page."""
+
+import base64
+
+from goalpost import store
+from tests.helpers import admin, call, click, conversions, setup_network
+
+
+def pixel(path: str, query: str, cookies: list[str] | None = None) -> dict:  # type: ignore[type-arg]
+    return call(
+        "PixelFunction" if path == "/aff_l" else "PostbackFunction", "GET", path, query, cookies=cookies
+    )
+
+
+def assert_gif(response: dict) -> None:  # type: ignore[type-arg]
+    assert response["statusCode"] == 200
+    assert response["headers"]["content-type"] == "image/gif"
+    assert "no-store" in response["headers"]["cache-control"]
+    assert base64.b64decode(response["body"]).startswith(b"GIF89a")
+
+
+def test_image_pixel_converts_the_cookie_session(aws) -> None:
+    net = setup_network(offer={"goals_enabled": True}, goals=[{"name": "Sale", "payout": {"percent": "10"}}])
+    offer_id = net["offer"]["offer_id"]
+    tid = click(offer_id, net["partner"]["partner_id"])
+    response = pixel("/aff_l", f"offer_id={offer_id}&amount=30", cookies=[f"gp_o{offer_id}={tid}"])
+    assert_gif(response)
+    assert response["headers"]["x-goalpost-code"] == "approved_client_cookie"
+    goal = pixel("/aff_goal", "a=l&goal_name=sale&amount=50", cookies=[f"gp_o{offer_id}={tid}"])
+    assert goal["headers"]["x-goalpost-code"] == "approved_client_cookie"
+    assert sorted(c["goal_name"] for c in conversions(offer_id)) == ["conversion", "sale"]
+
+
+def test_pixel_failures_still_answer_a_gif_with_the_reason(aws) -> None:
+    net = setup_network()
+    offer_id = net["offer"]["offer_id"]
+    for query, cookies, code in (
+        (f"offer_id={offer_id}", None, "no_session"),
+        (f"offer_id={offer_id}", [f"gp_o{offer_id}={'0' * 32}"], "unknown_transaction"),
+        (f"offer_id={offer_id}&amount=-1", [f"gp_o{offer_id}=abc"], "invalid_amount"),
+        ("adv_sub=%FF", None, "bad_request"),
+    ):
+        response = pixel("/aff_l", query, cookies)
+        assert_gif(response)
+        assert response["headers"]["x-goalpost-code"] == code
+        assert response["headers"]["x-goalpost-reason"]
+    assert conversions(offer_id) == []
+
+
+def test_goal_click_pixel_counts_visits_and_is_not_a_conversion(aws) -> None:
+    net = setup_network(offer={"goals_enabled": True}, goals=[{"name": "Checkout"}])
+    offer_id = net["offer"]["offer_id"]
+    status, detail = admin("GET", f"/admin/offers/{offer_id}/goals/{net['goals'][0]['goal_id']}")
+    assert status == 200
+    assert "a=lc&goal_id=" in detail["links"]["click_pixel"]
+    tid = click(offer_id, net["partner"]["partner_id"])
+    for _ in range(2):
+        response = pixel("/aff_goal", "a=lc&goal_name=checkout", cookies=[f"gp_o{offer_id}={tid}"])
+        assert_gif(response)
+        assert response["headers"]["x-goalpost-code"] == "goal_click"
+    assert conversions(offer_id) == []
+    items = [i for i in store.session_conversions(tid) if i["kind"] == "goal_click"]
+    assert len(items) == 1 and items[0]["clicks"] == 2
