@@ -49,7 +49,8 @@ def main() -> None:
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:
-        stop.wait()
+        while not stop.wait(0.5):  # short waits, so SIGTERM's handler runs promptly
+            pass
     except KeyboardInterrupt:
         pass
     stack.stop()

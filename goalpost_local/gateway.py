@@ -13,6 +13,7 @@ import hmac
 import importlib.util
 import json
 import logging
+import os
 import sys
 import time
 import uuid
@@ -147,7 +148,6 @@ class LocalGateway(ThreadingHTTPServer):
             self.handlers[authorizer.function] = load_handler(
                 authorizer.code_uri, authorizer.handler, authorizer.function
             )
-        self.extra_get: dict[str, Callable[[], tuple[str, bytes]]] = {}
 
     @property
     def base_url(self) -> str:
@@ -179,9 +179,16 @@ class _RequestHandler(BaseHTTPRequestHandler):
         raw_path = unquote(split.path)
         length = int(self.headers.get("content-length") or 0)
         body = self.rfile.read(length) if length else b""
-        if self.command == "GET" and raw_path in self.server.extra_get:
-            content_type, payload = self.server.extra_get[raw_path]()
-            self._send(200, [("content-type", content_type)], payload)
+        if (
+            raw_path == "/__local/faults"
+            and self.command == "POST"
+            and os.environ.get("GOALPOST_LOCAL_FAULTS") == "1"
+        ):
+            from goalpost_local import faults
+
+            spec = json.loads(body or b"{}")
+            faults.arm(str(spec["operation"]), str(spec["mode"]), int(spec.get("times", 1)))
+            self._json(200, {"armed": spec})
             return
         for route in self.server.routes:
             params = route.matches(self.command, raw_path)

@@ -57,6 +57,9 @@ def start(host: str = "127.0.0.1", port: int = 3000, admin_token: str | None = N
     if not os.environ.get("GOALPOST_SIGNING_KEYS"):
         os.environ["GOALPOST_SIGNING_KEYS"] = f"local:{secrets.token_urlsafe(32)}"
     os.environ.setdefault("CONFIG_CACHE_SECONDS", "2")
+    # moto ignores ClientRequestToken, so a botocore retry of a transaction that did apply
+    # would look like a duplicate; under local load, wait for moto instead of retrying.
+    os.environ.setdefault("GOALPOST_DYNAMODB_READ_TIMEOUT", "120")
 
     from goalpost import store
     from goalpost_local.gateway import LocalGateway

@@ -55,7 +55,7 @@ class LocalRuntime:
         request = urllib.request.Request(
             self.base_url + path, data=body, method=method, headers=headers or {}
         )
-        if body is not None:
+        if body is not None and not any(k.lower() == "content-type" for k in (headers or {})):
             request.add_header("content-type", "application/json")
         opener = urllib.request.build_opener(_NoRedirect)
         try:
@@ -87,6 +87,7 @@ def runtime() -> Iterator[LocalRuntime]:
         "GOALPOST_ADMIN_TOKEN": TOKEN,
         "PYTHONPATH": f"{ROOT / 'layers' / 'common'}{os.pathsep}{ROOT}",
         "CONFIG_CACHE_SECONDS": "0",
+        "GOALPOST_LOCAL_FAULTS": "1",
     }
     env.pop("AWS_ENDPOINT_URL_DYNAMODB", None)
     process = subprocess.Popen(

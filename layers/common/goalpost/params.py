@@ -17,6 +17,8 @@ MAX_VALUE_CHARS = 500
 MAX_FIELDS = 64
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_MARKUP = re.compile(r"[<>\"'`\\]")
+"""Tracking values end up in partner URLs, HTML pixels and CSV exports: no markup or quotes."""
 _NAME = re.compile(r"[a-z_0-9]{1,40}")
 _ID = re.compile(r"[0-9]{1,12}")
 
@@ -50,6 +52,10 @@ def query_params(event: Mapping[str, Any]) -> dict[str, str]:
             raise BadRequest(f"parameter {name} is repeated")
         if _CONTROL.search(value):
             raise BadRequest(f"parameter {name} contains control characters")
+        if _MARKUP.search(value):
+            raise BadRequest(
+                f"parameter {name} contains characters not allowed in tracking values: < > \" ' ` \\"
+            )
         if len(value) > MAX_VALUE_CHARS:
             raise BadRequest(f"parameter {name} is longer than {MAX_VALUE_CHARS} characters")
         params[name] = value

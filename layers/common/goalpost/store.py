@@ -48,11 +48,13 @@ def client() -> "DynamoDBClient":
         import boto3
         from botocore.config import Config
 
+        # botocore retries a timed-out TransactWriteItems with the same (auto-generated)
+        # ClientRequestToken, which DynamoDB treats as idempotent for ten minutes.
         _CLIENT = boto3.client(
             "dynamodb",
             config=Config(
                 connect_timeout=2,
-                read_timeout=5,
+                read_timeout=float(os.environ.get("GOALPOST_DYNAMODB_READ_TIMEOUT", "5")),
                 retries={"max_attempts": 3, "mode": "standard"},
             ),
         )
