@@ -143,6 +143,7 @@ class LocalGateway(ThreadingHTTPServer):
         self.handlers: dict[str, Handler] = {
             r.function: load_handler(r.code_uri, r.handler, r.function) for r in self.routes
         }
+        self.stream_pump: Any = None
         self.authorizers = authorizers()
         for authorizer in self.authorizers.values():
             self.handlers[authorizer.function] = load_handler(
@@ -179,6 +180,13 @@ class _RequestHandler(BaseHTTPRequestHandler):
         raw_path = unquote(split.path)
         length = int(self.headers.get("content-length") or 0)
         body = self.rfile.read(length) if length else b""
+        if (
+            raw_path == "/__local/dead-letters"
+            and self.command == "GET"
+            and self.server.stream_pump is not None
+        ):
+            self._json(200, {"items": self.server.stream_pump.dead_letters})
+            return
         if (
             raw_path == "/__local/faults"
             and self.command == "POST"

@@ -18,12 +18,15 @@ class LocalStack:
     dynamodb: EmbeddedDynamoDB | None
     admin_token: str
     thread: threading.Thread
+    pump: Any = None
 
     @property
     def base_url(self) -> str:
         return str(self.gateway.base_url)
 
     def stop(self) -> None:
+        if self.pump is not None:
+            self.pump.stop()
         self.gateway.shutdown()
         self.gateway.server_close()
         if self.dynamodb is not None:
@@ -35,6 +38,7 @@ def configure_aws(endpoint: str | None) -> None:
     os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
     if endpoint:
         os.environ["AWS_ENDPOINT_URL_DYNAMODB"] = endpoint
+        os.environ["AWS_ENDPOINT_URL_DYNAMODB_STREAMS"] = endpoint
         os.environ.setdefault("AWS_ACCESS_KEY_ID", "local")
         os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "local")
 
@@ -63,10 +67,14 @@ def start(host: str = "127.0.0.1", port: int = 3000, admin_token: str | None = N
 
     from goalpost import store
     from goalpost_local.gateway import LocalGateway
+    from goalpost_local.streams import StreamPump
 
     store.reset_client()
     token = admin_token or os.environ.get("GOALPOST_ADMIN_TOKEN") or secrets.token_urlsafe(24)
+    os.environ.setdefault("GOALPOST_ALLOW_PRIVATE_POSTBACKS", "1")  # local partners live on 127.0.0.1
     gateway = LocalGateway((host, port), token)
+    pump = StreamPump(boto3.client("dynamodb"), boto3.client("dynamodbstreams"), table_names).start()
+    gateway.stream_pump = pump
     thread = threading.Thread(target=gateway.serve_forever, daemon=True)
     thread.start()
-    return LocalStack(gateway=gateway, dynamodb=embedded, admin_token=token, thread=thread)
+    return LocalStack(gateway=gateway, dynamodb=embedded, admin_token=token, thread=thread, pump=pump)

@@ -313,6 +313,22 @@ def delete_partner_pixel(offer_id: IdPath, pixel_id: IdPath) -> Response[Any]:
     return Response(204, content_types.APPLICATION_JSON, "")
 
 
+@app.get("/admin/offers/<offer_id>/deliveries")
+def list_deliveries(offer_id: IdPath, limit: Limit = 50, cursor: Cursor = None) -> dict[str, Any]:
+    """Partner postback deliveries: attempts, last status, response code, time."""
+    return offers.list_deliveries(offer_id, limit, cursor)
+
+
+@app.post("/admin/offers/<offer_id>/deliveries/<delivery_id>/retry")
+def retry_delivery(
+    offer_id: IdPath,
+    delivery_id: Annotated[
+        str, Path(pattern=r"^[0-9a-f]{32}-[0-9]+(-[0-9a-f]+)?\.(approved|reversal)\.[0-9]+$")
+    ],
+) -> dict[str, Any]:
+    return offers.retry_delivery(offer_id, delivery_id, _caller())
+
+
 # ------------------------------------------------------------------ partner view (API key)
 
 

@@ -90,6 +90,7 @@ def runtime() -> Iterator[LocalRuntime]:
         "GOALPOST_LOCAL_FAULTS": "1",
     }
     env.pop("AWS_ENDPOINT_URL_DYNAMODB", None)
+    env.pop("AWS_ENDPOINT_URL_DYNAMODB_STREAMS", None)
     process = subprocess.Popen(
         [sys.executable, "-m", "goalpost_local", "--port", str(port), "--no-seed"],
         cwd=ROOT,

@@ -314,6 +314,8 @@ class OfferBundle(NamedTuple):
     """Additional goals by id (the default goal lives on the offer)."""
     custom_payouts: Mapping[tuple[str, str], Rate]
     """(partner_id, goal_id) -> the partner's custom payout."""
+    pixels: tuple[Mapping[str, Any], ...] = ()
+    """Partner pixels and postbacks configured on this offer."""
 
     def goal(self, goal_id: str) -> Goal | None:
         if goal_id == DEFAULT_GOAL_ID:

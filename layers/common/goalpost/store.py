@@ -509,6 +509,84 @@ def count_goal_click(*, transaction_id: str, offer_id: str, goal_id: str, partne
     )
 
 
+# ------------------------------------------------------------------ partner postback deliveries
+
+
+def _delivery_key(offer_id: str, delivery_id: str) -> dict[str, Any]:
+    return {"pk": {"S": f"DELIVERY#{offer_id}"}, "sk": {"S": delivery_id}}
+
+
+def begin_delivery(offer_id: str, delivery_id: str, url: str, at: str) -> bool:
+    """Count an attempt, unless the delivery already succeeded (then False: do not send again)."""
+    try:
+        client().update_item(
+            TableName=conversions_table(),
+            Key=_delivery_key(offer_id, delivery_id),
+            UpdateExpression="SET kind = :kind, delivery_id = :id, offer_id = :offer, #u = :url, "
+            "#s = :sending, last_attempt_at = :at ADD attempts :one",
+            ConditionExpression="attribute_not_exists(pk) OR #s <> :delivered",
+            ExpressionAttributeNames={"#s": "status", "#u": "url"},
+            ExpressionAttributeValues=_values(
+                {
+                    ":kind": "delivery",
+                    ":id": delivery_id,
+                    ":offer": offer_id,
+                    ":url": url,
+                    ":sending": "sending",
+                    ":delivered": "delivered",
+                    ":at": at,
+                    ":one": 1,
+                }
+            ),
+        )
+    except ClientError as error:
+        if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
+            return False
+        raise
+    return True
+
+
+def finish_delivery(
+    offer_id: str, delivery_id: str, status: str, response_code: int, error: str, at: str
+) -> None:
+    client().update_item(
+        TableName=conversions_table(),
+        Key=_delivery_key(offer_id, delivery_id),
+        UpdateExpression="SET #s = :status, response_code = :code, last_error = :error, finished_at = :at",
+        ExpressionAttributeNames={"#s": "status"},
+        ExpressionAttributeValues=_values(
+            {":status": status, ":code": response_code, ":error": error, ":at": at}
+        ),
+    )
+
+
+def list_deliveries(
+    offer_id: str, *, limit: int, cursor: Mapping[str, Any] | None = None
+) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+    kwargs: dict[str, Any] = {
+        "TableName": conversions_table(),
+        "KeyConditionExpression": "pk = :pk",
+        "ExpressionAttributeValues": {":pk": {"S": f"DELIVERY#{offer_id}"}},
+        "Limit": limit,
+    }
+    if cursor:
+        kwargs["ExclusiveStartKey"] = to_item(cursor)
+    response = client().query(**kwargs)
+    last = response.get("LastEvaluatedKey")
+    return [from_item(i) for i in response.get("Items", [])], (from_item(last) if last else None)
+
+
+def get_delivery(offer_id: str, delivery_id: str) -> dict[str, Any] | None:
+    item = (
+        client()
+        .get_item(
+            TableName=conversions_table(), Key=_delivery_key(offer_id, delivery_id), ConsistentRead=True
+        )
+        .get("Item")
+    )
+    return from_item(item) if item else None
+
+
 def get_conversion(conversion_id: str) -> dict[str, Any] | None:
     key = key_of_conversion_id(conversion_id)
     if key is None:
@@ -560,6 +638,7 @@ def load_offer_bundle(offer_id: str) -> OfferBundle | None:
     offer: Offer | None = None
     goals: dict[str, Goal] = {}
     payouts: dict[tuple[str, str], Rate] = {}
+    pixels: list[dict[str, Any]] = []
     while True:
         response = client().query(**kwargs)
         for raw in response.get("Items", []):
@@ -573,12 +652,14 @@ def load_offer_bundle(offer_id: str) -> OfferBundle | None:
             elif sk.startswith("PAYOUT#"):
                 _, partner_id, goal_id = sk.split("#", 2)
                 payouts[(partner_id, goal_id)] = Rate.from_dict(data["doc"]["payout"])
+            elif sk.startswith("PIXEL#"):
+                pixels.append(data["doc"])
         if "LastEvaluatedKey" not in response:
             break
         kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
     if offer is None:
         return None
-    return OfferBundle(offer=offer, goals=goals, custom_payouts=payouts)
+    return OfferBundle(offer=offer, goals=goals, custom_payouts=payouts, pixels=tuple(pixels))
 
 
 def _get_doc(pk: str, sk: str) -> dict[str, Any] | None:

@@ -429,3 +429,39 @@ def list_conversions(offer_id: str, limit: int, cursor: str | None) -> dict[str,
         for key in ("pk", "sk", "offer_key", "created_key", "kind"):
             item.pop(key, None)
     return page(items, last)
+
+
+# ------------------------------------------------------------------ partner postback deliveries
+
+
+def list_deliveries(offer_id: str, limit: int, cursor: str | None) -> dict[str, Any]:
+    get_offer(offer_id)
+    items, last = store.list_deliveries(offer_id, limit=check_limit(limit), cursor=decode_cursor(cursor))
+    for item in items:
+        for key in ("pk", "sk", "kind"):
+            item.pop(key, None)
+    return page(items, last)
+
+
+def retry_delivery(offer_id: str, delivery_id: str, caller: Caller) -> dict[str, Any]:
+    """Send a failed partner postback again now (a delivered one is never sent twice)."""
+    from goalpost.partner_postbacks import redeliver
+
+    current = store.get_delivery(offer_id, delivery_id)
+    if current is None:
+        raise not_found("delivery", delivery_id)
+    if current.get("status") == "delivered":
+        raise ApiError(409, "already_delivered", f"delivery {delivery_id} already succeeded")
+    from datetime import datetime
+
+    result = redeliver(
+        offer_id,
+        delivery_id,
+        int(datetime.fromisoformat(caller.at.replace("Z", "+00:00")).timestamp()),
+        caller.at,
+    )
+    if result is None:
+        raise not_found("delivery", delivery_id)
+    for key in ("pk", "sk", "kind"):
+        result.pop(key, None)
+    return result

@@ -1,0 +1,137 @@
+"""Feeds DynamoDB stream consumers locally, the way Lambda's event source mapping does.
+
+For every function with a ``DynamoDB`` event in template.yaml: read the table's stream on the
+embedded DynamoDB, apply the event's filter pattern, invoke the handler with batches of
+records in the ESM's event shape, retry from a reported ``batchItemFailures`` record up to
+``MaximumRetryAttempts``, then set the rest aside as dead letters (the cloud sends them to
+the on-failure destination; locally they are kept and logged).
+"""
+
+import json
+import logging
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from goalpost_local.gateway import Handler, LambdaContext, load_handler
+from goalpost_local.template import resources
+
+logger = logging.getLogger("goalpost_local.streams")
+
+
+def matches(pattern: Any, data: Any) -> bool:
+    """The subset of EventBridge-style patterns templates use: nested keys, lists of values."""
+    if isinstance(pattern, dict):
+        return isinstance(data, dict) and all(k in data and matches(v, data[k]) for k, v in pattern.items())
+    if isinstance(pattern, list):
+        return data in pattern
+    return bool(pattern == data)
+
+
+@dataclass
+class Consumer:
+    function: str
+    table: str
+    handler: Handler
+    batch_size: int
+    max_retries: int
+    patterns: list[Any]
+    iterators: dict[str, str] = field(default_factory=dict)
+
+
+class StreamPump:
+    def __init__(
+        self, dynamodb: Any, streams: Any, table_names: dict[str, str], interval: float = 0.2
+    ) -> None:
+        self._dynamodb = dynamodb
+        self._streams = streams
+        self._interval = interval
+        self._stop = threading.Event()
+        self.dead_letters: list[dict[str, Any]] = []
+        self.consumers: list[Consumer] = []
+        for name, resource in resources("AWS::Serverless::Function").items():
+            props = resource["Properties"]
+            for event in props.get("Events", {}).values():
+                if event["Type"] != "DynamoDB":
+                    continue
+                spec = event["Properties"]
+                table_logical = spec["Stream"]["Fn::GetAtt"][0]
+                filters = spec.get("FilterCriteria", {}).get("Filters", [])
+                self.consumers.append(
+                    Consumer(
+                        function=name,
+                        table=table_names[table_logical],
+                        handler=load_handler(props["CodeUri"], props["Handler"], name),
+                        batch_size=int(spec.get("BatchSize", 100)),
+                        max_retries=int(spec.get("MaximumRetryAttempts", 3)),
+                        patterns=[json.loads(f["Pattern"]) for f in filters],
+                    )
+                )
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def start(self) -> "StreamPump":
+        for consumer in self.consumers:
+            arn = self._dynamodb.describe_table(TableName=consumer.table)["Table"]["LatestStreamArn"]
+            shards = self._streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]
+            for shard in shards:
+                consumer.iterators[shard["ShardId"]] = self._streams.get_shard_iterator(
+                    StreamArn=arn, ShardId=shard["ShardId"], ShardIteratorType="LATEST"
+                )["ShardIterator"]
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+    def _run(self) -> None:
+        while not self._stop.wait(self._interval):
+            for consumer in self.consumers:
+                try:
+                    self._poll(consumer)
+                except Exception:  # the pump must outlive one bad poll, as the ESM does
+                    logger.exception("stream poll for %s failed", consumer.function)
+
+    def _poll(self, consumer: Consumer) -> None:
+        for shard_id, iterator in list(consumer.iterators.items()):
+            answer = self._streams.get_records(ShardIterator=iterator, Limit=1000)
+            consumer.iterators[shard_id] = answer["NextShardIterator"]
+            records = [self._as_lambda_record(r) for r in answer.get("Records", [])]
+            records = [
+                r for r in records if not consumer.patterns or any(matches(p, r) for p in consumer.patterns)
+            ]
+            for start in range(0, len(records), consumer.batch_size):
+                self._deliver(consumer, records[start : start + consumer.batch_size])
+
+    def _as_lambda_record(self, record: dict[str, Any]) -> dict[str, Any]:
+        data = {k: v for k, v in record["dynamodb"].items() if k != "ApproximateCreationDateTime"}
+        return {
+            "eventID": record.get("eventID", ""),
+            "eventName": record["eventName"],
+            "eventVersion": "1.1",
+            "eventSource": "aws:dynamodb",
+            "awsRegion": "us-east-1",
+            "dynamodb": data,
+            "eventSourceARN": record.get("eventSourceARN", "local"),
+        }
+
+    def _deliver(self, consumer: Consumer, batch: list[dict[str, Any]]) -> None:
+        attempts = 0
+        while batch:
+            try:
+                answer = consumer.handler({"Records": batch}, LambdaContext(consumer.function)) or {}
+                failed = [f["itemIdentifier"] for f in answer.get("batchItemFailures", [])]
+            except Exception:
+                logger.exception("%s failed on a batch", consumer.function)
+                failed = [batch[0]["dynamodb"]["SequenceNumber"]]
+            if not failed:
+                return
+            first = next(i for i, r in enumerate(batch) if r["dynamodb"]["SequenceNumber"] in failed)
+            batch = batch[first:]
+            attempts += 1
+            if attempts > consumer.max_retries:
+                logger.warning("%s: %d records to the dead letters", consumer.function, len(batch))
+                self.dead_letters.extend({"function": consumer.function, "record": r} for r in batch)
+                return
+            time.sleep(min(0.05 * 2**attempts, 1.0))

@@ -1,0 +1,93 @@
+import hashlib
+import hmac
+from decimal import Decimal
+
+import pytest
+
+from goalpost import store
+from goalpost.domain import Goal, Offer, OfferBundle
+from goalpost.partner_postbacks import (
+    UnsafeDestination,
+    event_of,
+    macro_values,
+    resolve_destination,
+    signature,
+)
+
+
+def record(event: str, new: dict, old: dict | None = None) -> dict:  # type: ignore[type-arg]
+    data = {"NewImage": store.to_item(new), "SequenceNumber": "1"}
+    if old is not None:
+        data["OldImage"] = store.to_item(old)
+    return {"eventName": event, "dynamodb": data}
+
+
+CONV = {"kind": "conversion", "status": "approved", "private": False, "conversion_id": "t-0"}
+
+
+def test_only_approved_non_private_conversions_and_clawbacks_reach_partners() -> None:
+    assert event_of(record("INSERT", CONV)).kind == "approved"  # type: ignore[union-attr]
+    assert event_of(record("INSERT", {**CONV, "status": "pending"})) is None
+    assert event_of(record("INSERT", {**CONV, "status": "rejected"})) is None
+    assert event_of(record("INSERT", {**CONV, "private": True})) is None
+    approved_later = record("MODIFY", CONV, {**CONV, "status": "pending"})
+    assert event_of(approved_later).kind == "approved"  # type: ignore[union-attr]
+    duplicate_counter = record("MODIFY", {**CONV, "duplicate_count": 1}, CONV)
+    assert event_of(duplicate_counter) is None  # already told
+    clawback = record("INSERT", {"kind": "clawback", "status": "approved", "reverses": "t-0"})
+    assert event_of(clawback).kind == "reversal"  # type: ignore[union-attr]
+    assert event_of(record("INSERT", {"kind": "delivery", "status": "delivered"})) is None
+
+
+def test_macro_values_cover_the_contract() -> None:
+    goal = Goal(goal_id="7", offer_id="1", name="Paid Sub", slug="paid-sub", ref_id="REF7")
+    offer = Offer(
+        offer_id="1",
+        name="O",
+        advertiser_id="2",
+        offer_url="https://x",
+        default_goal=Goal(goal_id="0", offer_id="1", name="C", slug="c"),
+        ref_id="OREF",
+    )
+    bundle = OfferBundle(offer=offer, goals={"7": goal}, custom_payouts={})
+    conversion = {
+        "transaction_id": "abc", "partner_id": "9", "payout": Decimal("2.5"), "sale_amount": Decimal("10"),
+        "currency": "EUR", "subs": {"aff_sub": "s1", "source": "fb"}, "adv_subs": {"adv_sub": "ORD"},
+        "session_ip": "1.2.3.4", "ip": "5.6.7.8", "advertiser_id": "2",
+    }  # fmt: skip
+    values = macro_values(conversion, bundle, "7")
+    assert values["goal_name"] == "paid-sub" and values["goal_ref"] == "REF7" and values["goal_id"] == "7"
+    assert values["payout"] == "2.50" and values["sale_amount"] == "10.00" and values["currency"] == "EUR"
+    assert values["aff_sub"] == "s1" and values["source"] == "fb" and values["adv_sub"] == "ORD"
+    assert values["affiliate_id"] == "9" and values["offer_ref"] == "OREF" and values["ran"].isdigit()
+
+
+def test_signature_is_hmac_sha256_of_timestamp_method_and_url() -> None:
+    url = "https://partner.example/pb?tid=abc&p=2.50"
+    expected = hmac.new(b"s3cret", f"1700000000.GET.{url}".encode(), hashlib.sha256).hexdigest()
+    assert signature("s3cret", 1700000000, "GET", url) == f"t=1700000000,v1={expected}"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1/x",
+        "http://localhost:8080/",
+        "http://10.0.0.5/",
+        "http://169.254.169.254/latest/meta-data",
+        "http://[::1]/",
+        "ftp://example.com/",
+        "file:///etc/passwd",
+    ],
+)
+def test_ssrf_guard_refuses_private_and_non_http_destinations(url: str, monkeypatch) -> None:
+    monkeypatch.delenv("GOALPOST_ALLOW_PRIVATE_POSTBACKS", raising=False)
+    with pytest.raises(UnsafeDestination):
+        resolve_destination(url)
+
+
+def test_ssrf_guard_allowance_for_the_local_runtime(monkeypatch) -> None:
+    monkeypatch.setenv("GOALPOST_ALLOW_PRIVATE_POSTBACKS", "1")
+    assert resolve_destination("http://127.0.0.1:9/x")[3] == "127.0.0.1"
+    with pytest.raises(UnsafeDestination):
+        resolve_destination("gopher://127.0.0.1/")
