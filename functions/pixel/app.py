@@ -1,4 +1,4 @@
-"""GET /aff_l - the advertiser's image/iframe pixel for the offer's default goal."""
+"""GET /aff_l (the default goal's image/iframe pixel) and GET /aff_i (impression pixel)."""
 
 from __future__ import annotations
 
@@ -6,11 +6,13 @@ import logging
 from typing import Any
 
 from goalpost import store
-from goalpost.pixels import pixel_response
+from goalpost.pixels import impression_response, pixel_response
 
 logging.getLogger().setLevel(logging.INFO)
 store.client()
 
 
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    if event.get("rawPath") == "/aff_i":
+        return impression_response(event)
     return pixel_response(event, default_goal=True)

@@ -61,3 +61,55 @@ def test_goal_click_pixel_counts_visits_and_is_not_a_conversion(aws) -> None:
     assert conversions(offer_id) == []
     items = [i for i in store.session_conversions(tid) if i["kind"] == "goal_click"]
     assert len(items) == 1 and items[0]["clicks"] == 2
+
+
+def add_pixel(net: dict, goal_id: str, kind: str, code: str) -> None:  # type: ignore[type-arg]
+    status, body = admin(
+        "POST",
+        f"/admin/offers/{net['offer']['offer_id']}/partner-pixels",
+        {"partner_id": net["partner"]["partner_id"], "goal_id": goal_id, "kind": kind, "code": code},
+    )
+    assert status == 201, body
+
+
+def test_iframe_goal_answers_html_with_escaped_partner_pixels(aws) -> None:
+    net = setup_network(
+        offer={"goals_enabled": True}, goals=[{"name": "Lead", "protocol": "iframe", "payout": {"flat": "3"}}]
+    )
+    offer_id, goal_id = net["offer"]["offer_id"], net["goals"][0]["goal_id"]
+    add_pixel(net, goal_id, "html", "<script>track('{aff_sub}', '{payout}')</script>")
+    add_pixel(net, goal_id, "image", "https://p.example/i.gif?s={aff_sub}&g={goal_name}")
+    tid = click(offer_id, net["partner"]["partner_id"], "&aff_sub=a%26b%2Bc")
+    response = pixel("/aff_goal", "a=l&goal_name=lead", cookies=[f"gp_o{offer_id}={tid}"])
+    assert response["statusCode"] == 200 and response["headers"]["content-type"].startswith("text/html")
+    body = response["body"]
+    assert "<script>track('a&amp;b+c', '3.00')</script>" in body
+    assert '<img src="https://p.example/i.gif?s=a%26b%2Bc&amp;g=lead"' in body
+    assert "no-store" in response["headers"]["cache-control"]
+
+
+def test_image_goal_redirects_to_the_partner_image_pixel(aws) -> None:
+    net = setup_network()
+    offer_id = net["offer"]["offer_id"]
+    add_pixel(net, "0", "image", "https://p.example/px?tid={transaction_id}&p={payout}")
+    tid = click(offer_id, net["partner"]["partner_id"])
+    response = pixel("/aff_l", f"offer_id={offer_id}", cookies=[f"gp_o{offer_id}={tid}"])
+    assert response["statusCode"] == 302
+    assert response["headers"]["location"] == f"https://p.example/px?tid={tid}&p=2.50"
+    again = pixel("/aff_l", f"offer_id={offer_id}", cookies=[f"gp_o{offer_id}={tid}"])
+    assert_gif(again)  # a duplicate shows no partner pixel again
+    assert again["headers"]["x-goalpost-code"] == "duplicate"
+
+
+def test_impression_pixel_counts_per_offer_and_partner(aws) -> None:
+    import time
+
+    net = setup_network()
+    offer_id, partner_id = net["offer"]["offer_id"], net["partner"]["partner_id"]
+    for _ in range(5):
+        assert_gif(call("PixelFunction", "GET", "/aff_i", f"offer_id={offer_id}&aff_id={partner_id}"))
+    refused = call("PixelFunction", "GET", "/aff_i", f"offer_id=999&aff_id={partner_id}")
+    assert_gif(refused)
+    assert refused["headers"]["x-goalpost-code"] == "offer_inactive"
+    hour = time.strftime("%Y-%m-%dT%H", time.gmtime())
+    assert store.impressions(offer_id, partner_id, hour, 10) == 5

@@ -6,10 +6,10 @@ import pytest
 
 from goalpost import store
 from goalpost.domain import Goal, Offer, OfferBundle
+from goalpost.macros import conversion_macros
 from goalpost.partner_postbacks import (
     UnsafeDestination,
     event_of,
-    macro_values,
     resolve_destination,
     signature,
 )
@@ -55,7 +55,7 @@ def test_macro_values_cover_the_contract() -> None:
         "currency": "EUR", "subs": {"aff_sub": "s1", "source": "fb"}, "adv_subs": {"adv_sub": "ORD"},
         "session_ip": "1.2.3.4", "ip": "5.6.7.8", "advertiser_id": "2",
     }  # fmt: skip
-    values = macro_values(conversion, bundle, "7")
+    values = conversion_macros(conversion, bundle, "7")
     assert values["goal_name"] == "paid-sub" and values["goal_ref"] == "REF7" and values["goal_id"] == "7"
     assert values["payout"] == "2.50" and values["sale_amount"] == "10.00" and values["currency"] == "EUR"
     assert values["aff_sub"] == "s1" and values["source"] == "fb" and values["adv_sub"] == "ORD"

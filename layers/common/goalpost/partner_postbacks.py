@@ -14,18 +14,15 @@ import http.client
 import ipaddress
 import logging
 import os
-import secrets
 import socket
 import ssl
 from collections.abc import Mapping, Sequence
-from decimal import Decimal
 from typing import Any, Literal, NamedTuple
 from urllib.parse import urlsplit
 
 from goalpost import config_cache, store
 from goalpost.domain import DEFAULT_GOAL_ID, OfferBundle
-from goalpost.macros import expand_macros
-from goalpost.money import format_money
+from goalpost.macros import conversion_macros, expand_macros
 
 logger = logging.getLogger("goalpost.partner_postbacks")
 
@@ -59,41 +56,6 @@ def event_of(record: Mapping[str, Any]) -> DeliveryEvent | None:
     if record.get("eventName") == "INSERT" or old.get("status") != "approved":
         return DeliveryEvent("approved", new)
     return None
-
-
-def _money(value: Any) -> str:
-    return format_money(value) if isinstance(value, Decimal) else ""
-
-
-def macro_values(conversion: Mapping[str, Any], bundle: OfferBundle, goal_id: str) -> dict[str, str]:
-    """The contract's partner macros for one conversion (expand_macros URL-encodes them)."""
-    goal = bundle.goal(goal_id)
-    subs: Mapping[str, str] = conversion.get("subs", {})
-    adv_subs: Mapping[str, str] = conversion.get("adv_subs", {})
-    values = {
-        "transaction_id": str(conversion.get("transaction_id", "")),
-        "offer_id": bundle.offer.offer_id,
-        "affiliate_id": str(conversion.get("partner_id", "")),
-        "source": subs.get("source", ""),
-        "aff_click_id": subs.get("aff_click_id", ""),
-        "payout": _money(conversion.get("payout")),
-        "sale_amount": _money(conversion.get("sale_amount")),
-        "currency": str(conversion.get("currency", "")),
-        "goal_id": goal_id,
-        "goal_name": goal.slug if goal else str(conversion.get("goal_name", "")),
-        "goal_ref": goal.ref_id if goal else "",
-        "session_ip": str(conversion.get("session_ip", "")),
-        "ip": str(conversion.get("ip", "")),
-        "ran": str(secrets.randbelow(10**9)),
-        "advertiser_id": str(conversion.get("advertiser_id", "")),
-        "offer_ref": bundle.offer.ref_id,
-        "conversion_id": str(conversion.get("conversion_id", "")),
-    }
-    for name in ("aff_sub", "aff_sub2", "aff_sub3", "aff_sub4", "aff_sub5"):
-        values[name] = subs.get(name, "")
-    for name in ("adv_sub", "adv_sub2", "adv_sub3", "adv_sub4", "adv_sub5"):
-        values[name] = adv_subs.get(name, "")
-    return values
 
 
 def signature(secret: str, timestamp: int, method: str, url: str) -> str:
@@ -181,7 +143,7 @@ def planned_deliveries(event: DeliveryEvent, bundle: OfferBundle, now: int) -> l
     if goal is None or goal.private:
         return []
     partner = config_cache.partner(partner_id)
-    values = macro_values(conversion, bundle, goal_id)
+    values = conversion_macros(conversion, bundle, goal_id)
     conversion_id = str(conversion.get("reverses") or conversion.get("conversion_id"))
     planned = []
     for pixel in bundle.pixels:

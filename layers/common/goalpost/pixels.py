@@ -7,14 +7,18 @@ HTML for iframe goals), with the outcome in the ``x-goalpost-code`` header and t
 from __future__ import annotations
 
 import base64
+import html
 import logging
+import secrets
 import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from goalpost.params import BadRequest, optional_id, query_params, source_ip, user_agent
+from goalpost import config_cache, store
+from goalpost.macros import conversion_macros, expand_macros
+from goalpost.params import BadRequest, optional_id, query_params, require_id, source_ip, user_agent
 from goalpost.postbacks import parse_request, record_conversion, record_goal_click
 from goalpost.responses import http_response
 
@@ -86,4 +90,68 @@ def pixel_response(
         logger.exception("pixel failed on storage")
         return gif_response("temporarily_unavailable", "temporarily unavailable")
     logger.info("pixel %s: %s", outcome.code, outcome.conversion_id or outcome.reason)
+    if outcome.record is not None:
+        return partner_pixel_response(outcome.record, outcome.code)
     return gif_response(outcome.code, outcome.reason)
+
+
+def partner_pixel_response(conversion: Mapping[str, Any], code: str) -> dict[str, Any]:
+    """What TUNE answers a converting pixel: the partner's pixels for this offer and goal.
+
+    An iframe goal answers HTML carrying the partner's HTML code (values HTML-escaped) and
+    image pixels (values URL-encoded); an image goal answers a 302 to the partner's image
+    pixel, or the GIF. Only approved, non-private conversions show partner pixels.
+    """
+    bundle = config_cache.offer_bundle(str(conversion["offer_id"]))
+    goal_id = str(conversion["goal_id"])
+    goal = bundle.goal(goal_id) if bundle else None
+    if bundle is None or goal is None or goal.private or conversion.get("status") != "approved":
+        return gif_response(code)
+    partner_id = str(conversion["partner_id"])
+    mine = [p for p in bundle.pixels if p["partner_id"] == partner_id and p["goal_id"] == goal_id]
+    values = conversion_macros(conversion, bundle, goal_id)
+    images = [expand_macros(p["code"], values) for p in mine if p["kind"] == "image"]
+    if goal.protocol == "iframe":
+        parts = [expand_macros(p["code"], values, html.escape) for p in mine if p["kind"] == "html"]
+        parts += [f'<img src="{html.escape(url)}" width="1" height="1" alt="">' for url in images]
+        body = (
+            '<!DOCTYPE html><html><head><meta charset="utf-8"></head><body>'
+            + "".join(parts)
+            + "</body></html>"
+        )
+        return http_response(200, body, "text/html; charset=utf-8", headers={"x-goalpost-code": code})
+    if images:
+        return http_response(302, "", headers={"location": images[0], "x-goalpost-code": code})
+    return gif_response(code)
+
+
+IMPRESSION_SHARDS = 10
+"""Impression counters are spread over shards so a hot offer makes no hot item."""
+
+
+def impression_response(event: Mapping[str, Any]) -> dict[str, Any]:
+    """``/aff_i``: count an impression for offer and partner (hourly, sharded); always a GIF."""
+    try:
+        params = query_params(event)
+        offer_id = require_id(params, "offer_id")
+        partner_id = require_id(params, "aff_id")
+        bundle = config_cache.offer_bundle(offer_id)
+        if bundle is None or bundle.offer.status != "active":
+            raise BadRequest(f"offer {offer_id} is unknown or not active", code="offer_inactive")
+        partner = config_cache.partner(partner_id)
+        if partner is None or partner.status != "active":
+            raise BadRequest(f"partner {partner_id} is unknown or not active", code="partner_inactive")
+    except BadRequest as error:
+        return gif_response(error.code, error.reason)
+    now = time.time()
+    try:
+        store.count_impression(
+            offer_id=offer_id,
+            partner_id=partner_id,
+            hour=time.strftime("%Y-%m-%dT%H", time.gmtime(now)),
+            shard=secrets.randbelow(IMPRESSION_SHARDS),
+        )
+    except (ClientError, BotoCoreError):
+        logger.exception("impression not counted")
+        return gif_response("temporarily_unavailable", "temporarily unavailable")
+    return gif_response("impression")

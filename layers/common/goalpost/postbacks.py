@@ -10,7 +10,7 @@ import logging
 import secrets
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from goalpost import config_cache, store
 from goalpost.domain import ADV_SUB_FIELDS, DEFAULT_GOAL_ID, UNIQUE_FIELDS, Goal, OfferBundle, Session
@@ -47,6 +47,8 @@ class Outcome(NamedTuple):
     reason: str = ""
     conversion_id: str = ""
     conversion_status: str = ""
+    record: Mapping[str, Any] | None = None
+    """The conversion as stored, when this request recorded one (pixels fire partner pixels)."""
 
 
 def parse_request(
@@ -272,7 +274,9 @@ def record_conversion(request: ConversionRequest, now: float) -> Outcome:
         if result.code == "unknown_transaction":
             return Outcome(404, False, result.code, "transaction_id matches no session")
         return _refuse(refusal, request, session, bundle, now)
-    return Outcome(200, True, status_code, "", conversion_id=conversion_id, conversion_status=status)
+    return Outcome(
+        200, True, status_code, "", conversion_id=conversion_id, conversion_status=status, record=record
+    )
 
 
 def adjust_status(request: ConversionRequest, now: float) -> Outcome:

@@ -587,6 +587,35 @@ def get_delivery(offer_id: str, delivery_id: str) -> dict[str, Any] | None:
     return from_item(item) if item else None
 
 
+def count_impression(*, offer_id: str, partner_id: str, hour: str, shard: int) -> None:
+    """Hourly impression counter for (offer, partner); shards are summed when reading."""
+    client().update_item(
+        TableName=conversions_table(),
+        Key={"pk": {"S": f"IMPRESSIONS#{offer_id}#{hour}#{shard}"}, "sk": {"S": f"PARTNER#{partner_id}"}},
+        UpdateExpression="SET kind = :kind ADD impressions :one",
+        ExpressionAttributeValues={":kind": {"S": "impressions"}, ":one": {"N": "1"}},
+    )
+
+
+def impressions(offer_id: str, partner_id: str, hour: str, shards: int) -> int:
+    total = 0
+    for shard in range(shards):
+        item = (
+            client()
+            .get_item(
+                TableName=conversions_table(),
+                Key={
+                    "pk": {"S": f"IMPRESSIONS#{offer_id}#{hour}#{shard}"},
+                    "sk": {"S": f"PARTNER#{partner_id}"},
+                },
+                ConsistentRead=True,
+            )
+            .get("Item")
+        )
+        total += int(item["impressions"]["N"]) if item else 0
+    return total
+
+
 def get_conversion(conversion_id: str) -> dict[str, Any] | None:
     key = key_of_conversion_id(conversion_id)
     if key is None:
