@@ -48,7 +48,7 @@ class Advertiser(ThreadingHTTPServer):
 class _AdvertiserPages(BaseHTTPRequestHandler):
     server: Advertiser
 
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         path = urlsplit(self.path).path
         tracker, offer = self.server.tracker, self.server.offer_id
         if path == "/landing":
