@@ -113,3 +113,17 @@ def test_impression_pixel_counts_per_offer_and_partner(aws) -> None:
     assert refused["headers"]["x-goalpost-code"] == "offer_inactive"
     hour = time.strftime("%Y-%m-%dT%H", time.gmtime())
     assert store.impressions(offer_id, partner_id, hour, 10) == 5
+
+
+def test_last_click_wins_the_offer_cookie(aws) -> None:
+    net = setup_network()
+    offer_id, partner_id = net["offer"]["offer_id"], net["partner"]["partner_id"]
+    first = call("ClickFunction", "GET", "/aff_c", f"offer_id={offer_id}&aff_id={partner_id}")["cookies"][0]
+    second = call("ClickFunction", "GET", "/aff_c", f"offer_id={offer_id}&aff_id={partner_id}")["cookies"][0]
+    name = f"gp_o{offer_id}"
+    assert first.split("=", 1)[0] == second.split("=", 1)[0] == name  # same cookie: the browser replaces it
+    latest = second.split("=", 1)[1].split(";", 1)[0]
+    response = pixel("/aff_l", f"offer_id={offer_id}", cookies=[f"{name}={latest}"])
+    assert response["headers"]["x-goalpost-code"] == "approved_client_cookie"
+    [conversion] = conversions(offer_id)
+    assert conversion["transaction_id"] == latest
