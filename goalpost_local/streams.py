@@ -37,7 +37,9 @@ class Consumer:
     batch_size: int
     max_retries: int
     patterns: list[Any]
-    iterators: dict[str, str] = field(default_factory=dict)
+    stream_arn: str = ""
+    last_sequence: dict[str, str | None] = field(default_factory=dict)
+    """Per shard, the last sequence number handed to the function (None: from the start)."""
 
 
 class StreamPump:
@@ -72,12 +74,9 @@ class StreamPump:
 
     def start(self) -> "StreamPump":
         for consumer in self.consumers:
-            arn = self._dynamodb.describe_table(TableName=consumer.table)["Table"]["LatestStreamArn"]
-            shards = self._streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]
-            for shard in shards:
-                consumer.iterators[shard["ShardId"]] = self._streams.get_shard_iterator(
-                    StreamArn=arn, ShardId=shard["ShardId"], ShardIteratorType="LATEST"
-                )["ShardIterator"]
+            consumer.stream_arn = self._dynamodb.describe_table(TableName=consumer.table)["Table"][
+                "LatestStreamArn"
+            ]
         self._thread.start()
         return self
 
@@ -94,10 +93,28 @@ class StreamPump:
                     logger.exception("stream poll for %s failed", consumer.function)
 
     def _poll(self, consumer: Consumer) -> None:
-        for shard_id, iterator in list(consumer.iterators.items()):
-            answer = self._streams.get_records(ShardIterator=iterator, Limit=1000)
-            consumer.iterators[shard_id] = answer["NextShardIterator"]
-            records = [self._as_lambda_record(r) for r in answer.get("Records", [])]
+        shards = self._streams.describe_stream(StreamArn=consumer.stream_arn)["StreamDescription"]["Shards"]
+        for shard in shards:
+            shard_id = shard["ShardId"]
+            last = consumer.last_sequence.get(shard_id)
+            # A fresh iterator on every poll, from the last record handed over: moto swaps a
+            # table (and its stream shard) for a copy when it rolls back a transaction, which
+            # strands iterators taken before.
+            position: dict[str, str] = (
+                {"ShardIteratorType": "AFTER_SEQUENCE_NUMBER", "SequenceNumber": last}
+                if last
+                else {"ShardIteratorType": "TRIM_HORIZON"}
+            )
+            iterator = self._streams.get_shard_iterator(
+                StreamArn=consumer.stream_arn, ShardId=shard_id, **position
+            )
+            answer = self._streams.get_records(ShardIterator=iterator["ShardIterator"], Limit=1000)
+            raw = answer.get("Records", [])
+            if raw:
+                consumer.last_sequence[shard_id] = raw[-1]["dynamodb"]["SequenceNumber"]
+            records = [self._as_lambda_record(r) for r in raw]
+            if records:
+                logger.info("%s: %d stream records", consumer.function, len(records))
             records = [
                 r for r in records if not consumer.patterns or any(matches(p, r) for p in consumer.patterns)
             ]

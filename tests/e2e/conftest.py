@@ -11,7 +11,7 @@ import threading
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +47,8 @@ class Response:
 class LocalRuntime:
     base_url: str
     dynamodb_endpoint: str
+    logs: list[str] = field(default_factory=list)
+    """What the runtime printed (its log): shown when a test needs to explain a failure."""
 
     def get(
         self, path: str, headers: dict[str, str] | None = None, method: str = "GET", data: Any = None
@@ -86,7 +88,6 @@ def runtime() -> Iterator[LocalRuntime]:
         **os.environ,
         "GOALPOST_ADMIN_TOKEN": TOKEN,
         "PYTHONPATH": f"{ROOT / 'layers' / 'common'}{os.pathsep}{ROOT}",
-        "CONFIG_CACHE_SECONDS": "0",
         "GOALPOST_LOCAL_FAULTS": "1",
     }
     env.pop("AWS_ENDPOINT_URL_DYNAMODB", None)
@@ -117,7 +118,9 @@ def runtime() -> Iterator[LocalRuntime]:
         raise RuntimeError("local runtime did not start:\n" + "".join(lines))
     endpoint = next(line.split("DynamoDB:", 1)[1].strip() for line in lines if "DynamoDB:" in line)
     try:
-        yield LocalRuntime(base, endpoint)
+        runtime = LocalRuntime(base, endpoint)
+        runtime.logs = lines
+        yield runtime
     finally:
         process.terminate()
         try:

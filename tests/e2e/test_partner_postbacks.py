@@ -119,7 +119,15 @@ def test_flaky_partner_gets_exactly_one_successful_signed_postback(
         == 200
     )
 
-    wait_for(lambda: any(h["status"] == 200 for h in partner_server.hits))
+    try:
+        wait_for(lambda: any(h["status"] == 200 for h in partner_server.hits))
+    except AssertionError:
+        raise AssertionError(
+            "".join(line for line in runtime.logs if "stream" in line or "rror" in line or "Trace" in line)[
+                -6000:
+            ]
+            + f"\nhits: {partner_server.hits}"
+        ) from None
     time.sleep(1.0)  # any stray re-send would arrive by now
     successes = [h for h in partner_server.hits if h["status"] == 200]
     assert len(partner_server.hits) == 3 and len(successes) == 1

@@ -184,11 +184,15 @@ def deliver(delivery: Delivery, at: str) -> bool:
 def process_records(records: Sequence[Mapping[str, Any]], now: int, at: str) -> list[str]:
     """Deliver every record's postbacks; the sequence numbers of records still to retry."""
     failures: list[str] = []
+    bundles: dict[str, OfferBundle | None] = {}  # one read per offer per batch, whatever the cache age
     for record in records:
         event = event_of(record)
         if event is None:
             continue
-        bundle = config_cache.offer_bundle(str(event.conversion.get("offer_id")))
+        offer_id = str(event.conversion.get("offer_id"))
+        if offer_id not in bundles:
+            bundles[offer_id] = config_cache.offer_bundle(offer_id)
+        bundle = bundles[offer_id]
         if bundle is None:
             continue
         results = [deliver(d, at) for d in planned_deliveries(event, bundle, now)]
