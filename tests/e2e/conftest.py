@@ -8,12 +8,14 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
@@ -152,3 +154,32 @@ def make_network(
         assert response.status == 201, response.body
         created.append(response.json())
     return {"advertiser": adv, "partner": partner, "offer": offer.json(), "goals": created}
+
+
+def click(rt: LocalRuntime, net: dict[str, Any], extra: str = "") -> str:
+    """Follow a partner's tracking link; the transaction id from the offer URL's tid={transaction_id}."""
+    response = rt.get(
+        f"/aff_c?offer_id={net['offer']['offer_id']}&aff_id={net['partner']['partner_id']}{extra}"
+    )
+    assert response.status == 302, response.body
+    return parse_qs(urlsplit(response.headers["location"]).query)["tid"][0]
+
+
+def all_conversions(rt: LocalRuntime, offer_id: str) -> list[dict[str, Any]]:
+    """Every conversion of an offer, through the admin API's cursor pagination."""
+    items: list[dict[str, Any]] = []
+    cursor = ""
+    while True:
+        page = rt.admin("GET", f"/admin/offers/{offer_id}/conversions?limit=100{cursor}").json()
+        items.extend(page["items"])
+        if not page["next_cursor"]:
+            return items
+        cursor = f"&cursor={page['next_cursor']}"
+
+
+def wait_for(condition: Any, seconds: float = 20.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out waiting")
+        time.sleep(0.1)

@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import shutil
 import threading
-import time
 from collections.abc import Iterator
 from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -20,7 +19,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from tests.e2e.conftest import LocalRuntime, make_network
+from tests.e2e.conftest import LocalRuntime, make_network, wait_for
 
 pytestmark = pytest.mark.e2e
 
@@ -78,14 +77,6 @@ def advertiser(runtime: LocalRuntime) -> Iterator[Advertiser]:
     thread.start()
     yield server
     server.shutdown()
-
-
-def wait_for(condition: Any, seconds: float = 15.0) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("timed out waiting")
-        time.sleep(0.1)
 
 
 def test_cookie_tracked_image_and_iframe_pixels_in_chromium(

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from tests.e2e.conftest import LocalRuntime, make_network
+from tests.e2e.conftest import LocalRuntime, all_conversions, click, make_network
 
 pytestmark = pytest.mark.e2e
 
@@ -19,29 +18,13 @@ GOALS = [
 ]
 
 
-def click(rt: LocalRuntime, net: dict) -> str:  # type: ignore[type-arg]
-    response = rt.get(f"/aff_c?offer_id={net['offer']['offer_id']}&aff_id={net['partner']['partner_id']}")
-    return parse_qs(urlsplit(response.headers["location"]).query)["tid"][0]
-
-
-def listed(rt: LocalRuntime, offer_id: str) -> list[dict]:  # type: ignore[type-arg]
-    items: list[dict] = []  # type: ignore[type-arg]
-    cursor = ""
-    while True:
-        page = rt.admin("GET", f"/admin/offers/{offer_id}/conversions?limit=100{cursor}").json()
-        items.extend(page["items"])
-        if not page["next_cursor"]:
-            return items
-        cursor = f"&cursor={page['next_cursor']}"
-
-
 def test_concurrent_identical_postbacks_make_one_conversion(runtime: LocalRuntime) -> None:
     net = make_network(runtime, "https://shop.example/?tid={transaction_id}", GOALS)
     tid = click(runtime, net)
     with ThreadPoolExecutor(max_workers=20) as pool:
         statuses = list(pool.map(lambda _: runtime.get(f"/aff_lsr?transaction_id={tid}").status, range(40)))
     assert set(statuses) == {200}
-    [conv] = listed(runtime, net["offer"]["offer_id"])
+    [conv] = all_conversions(runtime, net["offer"]["offer_id"])
     assert Decimal(conv["duplicate_count"]) == 39
 
 
@@ -57,7 +40,7 @@ def test_concurrent_unique_ids_on_a_multiple_goal(runtime: LocalRuntime) -> None
     with ThreadPoolExecutor(max_workers=20) as pool:
         statuses = list(pool.map(lambda url: runtime.get(url).status, urls))
     assert set(statuses) == {200}
-    convs = listed(runtime, net["offer"]["offer_id"])
+    convs = all_conversions(runtime, net["offer"]["offer_id"])
     assert sorted(Decimal(c["sale_amount"]) for c in convs) == [Decimal(n) for n in range(1, 11)]
     assert sum(Decimal(c.get("duplicate_count", 0)) for c in convs) == 30
 
@@ -74,7 +57,7 @@ def test_end_point_races_other_goals_without_landing_after_the_close(runtime: Lo
         with ThreadPoolExecutor(max_workers=9) as pool:
             results = list(pool.map(lambda url: runtime.get(url + "&format=json").json(), urls))
         assert results[0]["success"] is True
-        convs = [c for c in listed(runtime, offer_id) if c["transaction_id"] == tid]
+        convs = [c for c in all_conversions(runtime, offer_id) if c["transaction_id"] == tid]
         upgrade = next(c for c in convs if c["goal_name"] == "upgrade" and c["status"] == "approved")
         accepted = [c for c in convs if c["goal_name"] == "purchase" and c["status"] == "approved"]
         refused = [r for r in results[1:] if r["code"] == "session_closed"]

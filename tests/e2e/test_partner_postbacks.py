@@ -9,11 +9,11 @@ import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import urlsplit
 
 import pytest
 
-from tests.e2e.conftest import LocalRuntime, make_network
+from tests.e2e.conftest import LocalRuntime, click, make_network, wait_for
 
 pytestmark = pytest.mark.e2e
 
@@ -61,21 +61,6 @@ def partner_server() -> Iterator[FakePartner]:
     thread.start()
     yield server
     server.shutdown()
-
-
-def wait_for(condition: Any, seconds: float = 20.0) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("timed out waiting")
-        time.sleep(0.1)
-
-
-def click(rt: LocalRuntime, net: dict[str, Any], extra: str = "") -> str:
-    response = rt.get(
-        f"/aff_c?offer_id={net['offer']['offer_id']}&aff_id={net['partner']['partner_id']}{extra}"
-    )
-    return parse_qs(urlsplit(response.headers["location"]).query)["tid"][0]
 
 
 GOALS = [

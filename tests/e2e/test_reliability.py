@@ -11,7 +11,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from tests.e2e.conftest import LocalRuntime, make_network
+from tests.e2e.conftest import LocalRuntime, all_conversions, click, make_network
 
 pytestmark = pytest.mark.e2e
 
@@ -20,22 +20,6 @@ GOALS = [
     {"name": "Purchase", "payout": {"percent": "10"}, "allow_multiple": True},
     {"name": "Upgrade", "payout": {"flat": "3"}, "end_point": True},
 ]
-
-
-def click(rt: LocalRuntime, net: dict[str, Any]) -> str:
-    response = rt.get(f"/aff_c?offer_id={net['offer']['offer_id']}&aff_id={net['partner']['partner_id']}")
-    return parse_qs(urlsplit(response.headers["location"]).query)["tid"][0]
-
-
-def all_conversions(rt: LocalRuntime, offer_id: str) -> list[dict[str, Any]]:
-    items: list[dict[str, Any]] = []
-    cursor = ""
-    while True:
-        page = rt.admin("GET", f"/admin/offers/{offer_id}/conversions?limit=100{cursor}").json()
-        items.extend(page["items"])
-        if not page["next_cursor"]:
-            return items
-        cursor = f"&cursor={page['next_cursor']}"
 
 
 def item_counts(rt: LocalRuntime) -> tuple[int, int]:

@@ -91,6 +91,22 @@ def _values(data: Mapping[str, Any]) -> dict[str, Any]:
     return {k: _serializer.serialize(v) for k, v in data.items()}
 
 
+Page = tuple[list[dict[str, Any]], dict[str, Any] | None]
+
+
+def _query_page(
+    kwargs: dict[str, Any], limit: int, cursor: Mapping[str, Any] | None, docs: bool = False
+) -> Page:
+    """One page of a query and the key to continue from (the API's cursor)."""
+    kwargs = {**kwargs, "Limit": limit}
+    if cursor:
+        kwargs["ExclusiveStartKey"] = to_item(cursor)
+    response = client().query(**kwargs)
+    last = response.get("LastEvaluatedKey")
+    items = [from_item(i) for i in response.get("Items", [])]
+    return ([i["doc"] for i in items] if docs else items), (from_item(last) if last else None)
+
+
 # ------------------------------------------------------------------ sessions
 
 
@@ -560,20 +576,13 @@ def finish_delivery(
     )
 
 
-def list_deliveries(
-    offer_id: str, *, limit: int, cursor: Mapping[str, Any] | None = None
-) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
-    kwargs: dict[str, Any] = {
+def list_deliveries(offer_id: str, *, limit: int, cursor: Mapping[str, Any] | None = None) -> Page:
+    query = {
         "TableName": conversions_table(),
         "KeyConditionExpression": "pk = :pk",
         "ExpressionAttributeValues": {":pk": {"S": f"DELIVERY#{offer_id}"}},
-        "Limit": limit,
     }
-    if cursor:
-        kwargs["ExclusiveStartKey"] = to_item(cursor)
-    response = client().query(**kwargs)
-    last = response.get("LastEvaluatedKey")
-    return [from_item(i) for i in response.get("Items", [])], (from_item(last) if last else None)
+    return _query_page(query, limit, cursor)
 
 
 def get_delivery(offer_id: str, delivery_id: str) -> dict[str, Any] | None:
@@ -635,23 +644,16 @@ def session_conversions(transaction_id: str) -> list[dict[str, Any]]:
     return [from_item(i) for i in response.get("Items", [])]
 
 
-def offer_conversions(
-    offer_id: str, *, limit: int, cursor: Mapping[str, Any] | None = None
-) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+def offer_conversions(offer_id: str, *, limit: int, cursor: Mapping[str, Any] | None = None) -> Page:
     """An offer's conversions, newest first, through the by_offer_time index (no scan)."""
-    kwargs: dict[str, Any] = {
+    query = {
         "TableName": conversions_table(),
         "IndexName": "by_offer_time",
         "KeyConditionExpression": "offer_key = :o",
         "ExpressionAttributeValues": {":o": {"S": f"OFFER#{offer_id}"}},
         "ScanIndexForward": False,
-        "Limit": limit,
     }
-    if cursor:
-        kwargs["ExclusiveStartKey"] = to_item(cursor)
-    response = client().query(**kwargs)
-    last = response.get("LastEvaluatedKey")
-    return [from_item(i) for i in response.get("Items", [])], (from_item(last) if last else None)
+    return _query_page(query, limit, cursor)
 
 
 # ------------------------------------------------------------------ config (reads)
@@ -874,22 +876,14 @@ def get_entity(kind: str, entity_id: str, parent_offer_id: str = "") -> dict[str
     return _get_doc(pk, sk)
 
 
-def list_entities(
-    kind: str, *, limit: int, cursor: Mapping[str, Any] | None = None
-) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
-    kwargs: dict[str, Any] = {
+def list_entities(kind: str, *, limit: int, cursor: Mapping[str, Any] | None = None) -> Page:
+    query = {
         "TableName": config_table(),
         "IndexName": "by_kind",
         "KeyConditionExpression": "kind = :k",
         "ExpressionAttributeValues": {":k": {"S": kind}},
-        "Limit": limit,
     }
-    if cursor:
-        kwargs["ExclusiveStartKey"] = to_item(cursor)
-    response = client().query(**kwargs)
-    last = response.get("LastEvaluatedKey")
-    docs = [from_item(i)["doc"] for i in response.get("Items", [])]
-    return docs, (from_item(last) if last else None)
+    return _query_page(query, limit, cursor, docs=True)
 
 
 def offer_items(offer_id: str, prefix: str) -> list[dict[str, Any]]:
@@ -908,22 +902,15 @@ def offer_items(offer_id: str, prefix: str) -> list[dict[str, Any]]:
         kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
 
 
-def audit_trail(
-    kind: str, subject: str, *, limit: int, cursor: Mapping[str, Any] | None = None
-) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+def audit_trail(kind: str, subject: str, *, limit: int, cursor: Mapping[str, Any] | None = None) -> Page:
     """An entity's changes, newest first."""
-    kwargs: dict[str, Any] = {
+    query = {
         "TableName": config_table(),
         "KeyConditionExpression": "pk = :pk",
         "ExpressionAttributeValues": {":pk": {"S": f"AUDIT#{kind}#{subject}"}},
         "ScanIndexForward": False,
-        "Limit": limit,
     }
-    if cursor:
-        kwargs["ExclusiveStartKey"] = to_item(cursor)
-    response = client().query(**kwargs)
-    last = response.get("LastEvaluatedKey")
-    return [from_item(i)["doc"] for i in response.get("Items", [])], (from_item(last) if last else None)
+    return _query_page(query, limit, cursor, docs=True)
 
 
 def partner_for_api_key(key_sha256: str) -> str | None:
