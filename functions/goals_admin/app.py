@@ -22,6 +22,7 @@ from goalpost.admin.schemas import (
     AdvertiserIn,
     AdvertiserPatch,
     CustomPayoutIn,
+    DecisionIn,
     GoalIn,
     GoalPatch,
     NetworkIn,
@@ -311,6 +312,18 @@ def delete_partner_pixel(offer_id: IdPath, pixel_id: IdPath) -> Response[Any]:
     offers.delete_partner_pixel(offer_id, pixel_id, _caller())
     config_cache.clear()
     return Response(204, content_types.APPLICATION_JSON, "")
+
+
+@app.get("/admin/offers/<offer_id>/conversions/pending")
+def list_pending(offer_id: IdPath, limit: Limit = 50, cursor: Cursor = None) -> dict[str, Any]:
+    """Conversions waiting for approval (excluded from partner postbacks until approved)."""
+    return offers.list_pending(offer_id, limit, cursor)
+
+
+@app.post("/admin/conversions/decisions")
+def decide(body: DecisionIn) -> dict[str, Any]:
+    """Approve, reject or re-approve one or many conversions, with a note."""
+    return offers.decide(body, _caller())
 
 
 @app.get("/admin/offers/<offer_id>/deliveries")

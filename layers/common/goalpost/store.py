@@ -432,7 +432,14 @@ def find_by_unique_id(offer_id: str, field_name: str, value: str) -> dict[str, A
 
 
 def adjust_conversion_status(
-    conversion: Mapping[str, Any], *, new_status: str, reason: str, at: str, via: str, clawback: bool
+    conversion: Mapping[str, Any],
+    *,
+    new_status: str,
+    reason: str,
+    at: str,
+    via: str,
+    clawback: bool,
+    actor: str = "advertiser",
 ) -> bool:
     """Change a conversion's status with an adjustment record; False if it changed meanwhile.
 
@@ -440,7 +447,14 @@ def adjust_conversion_status(
     same transaction: money history is appended to, never rewritten.
     """
     key = {"pk": {"S": str(conversion["pk"])}, "sk": {"S": str(conversion["sk"])}}
-    adjustment = {"at": at, "from": conversion["status"], "to": new_status, "reason": reason, "via": via}
+    adjustment = {
+        "at": at,
+        "from": conversion["status"],
+        "to": new_status,
+        "reason": reason,
+        "via": via,
+        "by": actor,
+    }
     items: list[dict[str, Any]] = [
         {
             "Update": {
@@ -623,6 +637,26 @@ def impressions(offer_id: str, partner_id: str, hour: str, shards: int) -> int:
         )
         total += int(item["impressions"]["N"]) if item else 0
     return total
+
+
+def offer_conversions_with_status(
+    offer_id: str, status: str, *, limit: int, cursor: Mapping[str, Any] | None = None
+) -> Page:
+    """An offer's conversions in one status (pending for approval), newest first (index + filter)."""
+    query = {
+        "TableName": conversions_table(),
+        "IndexName": "by_offer_time",
+        "KeyConditionExpression": "offer_key = :o",
+        "FilterExpression": "#s = :status AND kind = :kind",
+        "ExpressionAttributeNames": {"#s": "status"},
+        "ExpressionAttributeValues": {
+            ":o": {"S": f"OFFER#{offer_id}"},
+            ":status": {"S": status},
+            ":kind": {"S": "conversion"},
+        },
+        "ScanIndexForward": False,
+    }
+    return _query_page(query, limit, cursor)
 
 
 def get_conversion(conversion_id: str) -> dict[str, Any] | None:

@@ -8,6 +8,7 @@ from goalpost import store
 from goalpost.admin.errors import ApiError, not_found
 from goalpost.admin.schemas import (
     CustomPayoutIn,
+    DecisionIn,
     DefaultGoalIn,
     GoalIn,
     GoalPatch,
@@ -465,3 +466,49 @@ def retry_delivery(offer_id: str, delivery_id: str, caller: Caller) -> dict[str,
     for key in ("pk", "sk", "kind"):
         result.pop(key, None)
     return result
+
+
+# ------------------------------------------------------------------ approvals
+
+
+def list_pending(offer_id: str, limit: int, cursor: str | None) -> dict[str, Any]:
+    get_offer(offer_id)
+    items, last = store.offer_conversions_with_status(
+        offer_id, "pending", limit=check_limit(limit), cursor=decode_cursor(cursor)
+    )
+    for item in items:
+        for key in ("pk", "sk", "offer_key", "created_key", "kind"):
+            item.pop(key, None)
+    return page(items, last)
+
+
+def decide(body: DecisionIn, caller: Caller) -> dict[str, Any]:
+    """Approve, reject or re-approve conversions; each change is an adjustment (who, when, why).
+
+    Leaving approved writes a clawback; becoming approved fires the partner's postbacks
+    (through the conversions stream).
+    """
+    results = []
+    for conversion_id in body.conversion_ids:
+        conversion = store.get_conversion(conversion_id)
+        if conversion is None or conversion.get("kind") != "conversion":
+            results.append({"conversion_id": conversion_id, "outcome": "not_found"})
+            continue
+        old = str(conversion["status"])
+        if old == body.status:
+            results.append({"conversion_id": conversion_id, "outcome": "unchanged", "status": old})
+            continue
+        changed = store.adjust_conversion_status(
+            conversion,
+            new_status=body.status,
+            reason=body.note or f"{body.status} by admin",
+            at=caller.at,
+            via="admin",
+            clawback=old == "approved",
+            actor=caller.actor,
+        )
+        outcome = "updated" if changed else "conflict"
+        results.append(
+            {"conversion_id": conversion_id, "outcome": outcome, "status": body.status if changed else old}
+        )
+    return {"items": results, "next_cursor": None}

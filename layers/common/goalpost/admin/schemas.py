@@ -258,3 +258,14 @@ class PartnerPixelIn(Strict):
         if self.reversal_code:
             _check_url(self.reversal_code.replace("{", "").replace("}", ""))
         return self
+
+
+class DecisionIn(Strict):
+    """Approve or reject one or many conversions at once, with a note for the audit."""
+
+    conversion_ids: Annotated[
+        list[Annotated[str, Field(pattern=r"^[0-9a-f]{32}-[0-9]+(-[0-9a-f]{1,16})?$")]],
+        Field(min_length=1, max_length=100),
+    ]
+    status: Literal["approved", "rejected", "pending"]
+    note: Annotated[str, Field(max_length=500)] = ""

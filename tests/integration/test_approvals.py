@@ -1,0 +1,57 @@
+"""Approvals: list pending, approve / reject / re-approve one or many, with a note and an actor."""
+
+from decimal import Decimal
+
+from tests.helpers import admin, click, conversions, postback, setup_network
+
+
+def test_approve_reject_and_reapprove_are_adjustments(aws) -> None:
+    net = setup_network(
+        offer={"default_goal": {"payout": {"flat": "4"}, "revenue": {"flat": "6"}, "approve": True}}
+    )
+    offer_id, partner_id = net["offer"]["offer_id"], net["partner"]["partner_id"]
+    tids = [click(offer_id, partner_id) for _ in range(3)]
+    for tid in tids:
+        assert postback(f"transaction_id={tid}")["statusCode"] == 200
+    status, pending = admin("GET", f"/admin/offers/{offer_id}/conversions/pending")
+    assert status == 200 and len(pending["items"]) == 3
+    ids = [c["conversion_id"] for c in pending["items"]]
+
+    status, decided = admin(
+        "POST",
+        "/admin/conversions/decisions",
+        {"conversion_ids": [*ids[:2], "ab" * 16 + "-9"], "status": "approved", "note": "checked"},
+    )
+    assert status == 200
+    assert [r["outcome"] for r in decided["items"]] == ["updated", "updated", "not_found"]
+    assert len(admin("GET", f"/admin/offers/{offer_id}/conversions/pending")[1]["items"]) == 1
+
+    admin(
+        "POST",
+        "/admin/conversions/decisions",
+        {"conversion_ids": [ids[0]], "status": "rejected", "note": "fraud"},
+    )
+    admin(
+        "POST",
+        "/admin/conversions/decisions",
+        {"conversion_ids": [ids[0]], "status": "approved", "note": "appeal won"},
+    )
+    conversion = next(c for c in conversions(offer_id) if c.get("conversion_id") == ids[0])
+    assert [(a["from"], a["to"], a["reason"], a["by"]) for a in conversion["adjustments"]] == [
+        ("pending", "approved", "checked", "arn:aws:iam::000000000000:user/local-admin"),
+        ("approved", "rejected", "fraud", "arn:aws:iam::000000000000:user/local-admin"),
+        ("rejected", "approved", "appeal won", "arn:aws:iam::000000000000:user/local-admin"),
+    ]
+    clawbacks = [c for c in conversions(offer_id) if c["status_code"] == "clawback"]
+    assert len(clawbacks) == 1 and Decimal(clawbacks[0]["payout"]) == Decimal("-4")
+
+
+def test_decisions_validate_their_input(aws) -> None:
+    for body in (
+        {"conversion_ids": [], "status": "approved"},
+        {"conversion_ids": ["nope"], "status": "approved"},
+        {"conversion_ids": ["ab" * 16 + "-0"], "status": "maybe"},
+        {"conversion_ids": ["ab" * 16 + "-0"] * 101, "status": "approved"},
+    ):
+        status, answer = admin("POST", "/admin/conversions/decisions", body)
+        assert status == 422 and answer["error"]["code"] == "validation_error", body
