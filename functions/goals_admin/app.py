@@ -187,8 +187,8 @@ def create_tier(body: TierIn) -> Response[Any]:
 
 
 @app.get("/admin/tiers")
-def list_tiers() -> dict[str, Any]:
-    return service.list_tiers()
+def list_tiers(limit: Limit = 50, cursor: Cursor = None) -> dict[str, Any]:
+    return service.list_tiers(limit, cursor)
 
 
 @app.put("/admin/tiers/<tier_id>/default")
@@ -256,8 +256,8 @@ def create_goal(offer_id: IdPath, body: GoalIn) -> Response[Any]:
 
 
 @app.get("/admin/offers/<offer_id>/goals")
-def list_goals(offer_id: IdPath) -> dict[str, Any]:
-    return offers.list_goals(offer_id)
+def list_goals(offer_id: IdPath, limit: Limit = 50, cursor: Cursor = None) -> dict[str, Any]:
+    return offers.list_goals(offer_id, limit, cursor)
 
 
 @app.get("/admin/offers/<offer_id>/goals/manage")
@@ -293,8 +293,8 @@ def set_custom_payout(
 
 
 @app.get("/admin/offers/<offer_id>/partner-payouts")
-def list_custom_payouts(offer_id: IdPath) -> dict[str, Any]:
-    return offers.list_custom_payouts(offer_id)
+def list_custom_payouts(offer_id: IdPath, limit: Limit = 50, cursor: Cursor = None) -> dict[str, Any]:
+    return offers.list_custom_payouts(offer_id, limit, cursor)
 
 
 @app.post("/admin/offers/<offer_id>/partner-pixels")
@@ -303,8 +303,8 @@ def create_partner_pixel(offer_id: IdPath, body: PartnerPixelIn) -> Response[Any
 
 
 @app.get("/admin/offers/<offer_id>/partner-pixels")
-def list_partner_pixels(offer_id: IdPath) -> dict[str, Any]:
-    return offers.list_partner_pixels(offer_id)
+def list_partner_pixels(offer_id: IdPath, limit: Limit = 50, cursor: Cursor = None) -> dict[str, Any]:
+    return offers.list_partner_pixels(offer_id, limit, cursor)
 
 
 @app.delete("/admin/offers/<offer_id>/partner-pixels/<pixel_id>")

@@ -343,3 +343,24 @@ def test_bad_input_is_a_clear_4xx_and_stores_nothing(aws) -> None:
         assert answer["error"]["code"] and answer["error"]["message"]
     assert admin("GET", "/admin/offers")[1]["items"] == []
     assert admin("GET", "/admin/advertisers")[1]["items"] == []
+
+
+def test_offer_scoped_lists_are_cursor_paginated(aws) -> None:
+    net = setup_network(offer={"goals_enabled": True}, goals=[{"name": f"Goal {n}"} for n in range(3)])
+    offer_id, partner_id = net["offer"]["offer_id"], net["partner"]["partner_id"]
+    for goal in net["goals"]:
+        admin(
+            "POST",
+            f"/admin/offers/{offer_id}/partner-pixels",
+            {"partner_id": partner_id, "goal_id": goal["goal_id"], "kind": "postback", "code": "https://p.example/"},
+        )
+    for path, expected in ((f"/admin/offers/{offer_id}/goals", 4), (f"/admin/offers/{offer_id}/partner-pixels", 3)):
+        seen, cursor = [], ""
+        while True:
+            status, body = admin("GET", path, query=f"limit=1{cursor}")
+            assert status == 200
+            seen.extend(body["items"])
+            if not body["next_cursor"]:
+                break
+            cursor = f"&cursor={body['next_cursor']}"
+        assert len(seen) == expected, path

@@ -920,6 +920,18 @@ def list_entities(kind: str, *, limit: int, cursor: Mapping[str, Any] | None = N
     return _query_page(query, limit, cursor, docs=True)
 
 
+def offer_items_page(
+    offer_id: str, prefix: str, *, limit: int, cursor: Mapping[str, Any] | None = None
+) -> Page:
+    """One page of an offer's documents of one kind (goals, payouts, pixels)."""
+    query = {
+        "TableName": config_table(),
+        "KeyConditionExpression": "pk = :pk AND begins_with(sk, :prefix)",
+        "ExpressionAttributeValues": {":pk": {"S": f"OFFER#{offer_id}"}, ":prefix": {"S": prefix}},
+    }
+    return _query_page(query, limit, cursor, docs=True)
+
+
 def offer_items(offer_id: str, prefix: str) -> list[dict[str, Any]]:
     """Documents of one kind in an offer's partition (goals, payouts, pixels), admin side."""
     kwargs: dict[str, Any] = {

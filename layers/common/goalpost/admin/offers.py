@@ -216,8 +216,16 @@ def _visible_goals(bundle: OfferBundle) -> list[Goal]:
     return goals
 
 
-def list_goals(offer_id: str) -> dict[str, Any]:
-    return {"items": [g.to_dict() for g in _visible_goals(_bundle(offer_id))], "next_cursor": None}
+def list_goals(offer_id: str, limit: int, cursor: str | None) -> dict[str, Any]:
+    """The default goal first, then additional goals while goals are on for network and offer."""
+    bundle = _bundle(offer_id)
+    first = [bundle.offer.default_goal.to_dict()] if cursor is None else []
+    if not (store.get_network_settings().goals_enabled and bundle.offer.goals_enabled):
+        return {"items": first, "next_cursor": None}
+    docs, last = store.offer_items_page(
+        offer_id, "GOAL#", limit=check_limit(limit), cursor=decode_cursor(cursor)
+    )
+    return page(first + docs, last)
 
 
 def get_goal(offer_id: str, goal_id: str, base_url: str) -> dict[str, Any]:
@@ -383,9 +391,12 @@ def set_custom_payout(
     )
 
 
-def list_custom_payouts(offer_id: str) -> dict[str, Any]:
-    _bundle(offer_id)
-    return {"items": store.offer_items(offer_id, "PAYOUT#"), "next_cursor": None}
+def list_custom_payouts(offer_id: str, limit: int, cursor: str | None) -> dict[str, Any]:
+    get_offer(offer_id)
+    docs, last = store.offer_items_page(
+        offer_id, "PAYOUT#", limit=check_limit(limit), cursor=decode_cursor(cursor)
+    )
+    return page(docs, last)
 
 
 def create_partner_pixel(offer_id: str, body: PartnerPixelIn, caller: Caller) -> dict[str, Any]:
@@ -403,9 +414,12 @@ def create_partner_pixel(offer_id: str, body: PartnerPixelIn, caller: Caller) ->
     return save("partner_pixel", pixel_id, doc, caller, parent_offer_id=offer_id)
 
 
-def list_partner_pixels(offer_id: str) -> dict[str, Any]:
-    _bundle(offer_id)
-    return {"items": store.offer_items(offer_id, "PIXEL#"), "next_cursor": None}
+def list_partner_pixels(offer_id: str, limit: int, cursor: str | None) -> dict[str, Any]:
+    get_offer(offer_id)
+    docs, last = store.offer_items_page(
+        offer_id, "PIXEL#", limit=check_limit(limit), cursor=decode_cursor(cursor)
+    )
+    return page(docs, last)
 
 
 def delete_partner_pixel(offer_id: str, pixel_id: str, caller: Caller) -> None:

@@ -317,13 +317,14 @@ def _make_default(tier_id: str, network: NetworkSettings, caller: Caller) -> Non
     )
 
 
-def list_tiers() -> dict[str, Any]:
-    docs, _ = store.list_entities("tier", limit=MAX_PAGE)
+def list_tiers(limit: int, cursor: str | None) -> dict[str, Any]:
+    """Tiers with their default flag, ordered by level (within a page; networks have a handful)."""
+    docs, last = store.list_entities("tier", limit=check_limit(limit), cursor=decode_cursor(cursor))
     default = store.get_network_settings().default_tier_id
     tiers = sorted(
         ({**d, "default": d["tier_id"] == default} for d in docs), key=lambda t: (t["level"], t["name"])
     )
-    return {"items": tiers, "next_cursor": None}
+    return page(tiers, last)
 
 
 # ------------------------------------------------------------------ payout structures
