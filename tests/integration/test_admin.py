@@ -352,9 +352,17 @@ def test_offer_scoped_lists_are_cursor_paginated(aws) -> None:
         admin(
             "POST",
             f"/admin/offers/{offer_id}/partner-pixels",
-            {"partner_id": partner_id, "goal_id": goal["goal_id"], "kind": "postback", "code": "https://p.example/"},
+            {
+                "partner_id": partner_id,
+                "goal_id": goal["goal_id"],
+                "kind": "postback",
+                "code": "https://p.example/",
+            },
         )
-    for path, expected in ((f"/admin/offers/{offer_id}/goals", 4), (f"/admin/offers/{offer_id}/partner-pixels", 3)):
+    for path, expected in (
+        (f"/admin/offers/{offer_id}/goals", 4),
+        (f"/admin/offers/{offer_id}/partner-pixels", 3),
+    ):
         seen, cursor = [], ""
         while True:
             status, body = admin("GET", path, query=f"limit=1{cursor}")
