@@ -8,20 +8,18 @@ postback its conversion. Bounded in count; stops by itself.
 from __future__ import annotations
 
 import json
-import os
 import statistics
-import subprocess
 import sys
 import threading
 import time
 import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-ROOT = Path(__file__).resolve().parent.parent
+from goalpost_local.process import spawn
+
 TOKEN = "bench-token"
 
 
@@ -46,115 +44,91 @@ def _get(url: str, data: Any = None) -> tuple[int, dict[str, str], bytes]:
 
 
 def main(clicks: int, threads: int) -> None:
-    import socket
+    with spawn(TOKEN, {"CONFIG_CACHE_SECONDS": "30"}) as runtime:
+        run(runtime.base_url, runtime.dynamodb_endpoint, clicks, threads)
 
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    env = {**os.environ, "GOALPOST_ADMIN_TOKEN": TOKEN, "CONFIG_CACHE_SECONDS": "30"}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "goalpost_local", "--port", str(port), "--no-seed"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+
+def run(base: str, endpoint: str, clicks: int, threads: int) -> None:
+    adv = json.loads(_get(base + "/admin/advertisers", {"name": "A"})[2])
+    partner = json.loads(_get(base + "/admin/partners", {"name": "P"})[2])
+    offer = json.loads(
+        _get(
+            base + "/admin/offers",
+            {"name": "O", "advertiser_id": adv["advertiser_id"], "offer_url": "https://shop.example/?tid={transaction_id}",
+             "default_goal": {"payout": {"flat": "1"}}},
+        )[2]
     )  # fmt: skip
-    lines: list[str] = []
-    ready = threading.Event()
+    latencies: list[float] = []
+    errors: list[str] = []
+    accepted: list[str] = []
+    lock = threading.Lock()
 
-    def drain() -> None:
-        assert process.stdout is not None
-        for line in process.stdout:
-            lines.append(line)
-            if "Ctrl-C stops" in line:
-                ready.set()
-
-    threading.Thread(target=drain, daemon=True).start()
-    try:
-        if not ready.wait(60):
-            raise RuntimeError("runtime did not start: " + "".join(lines))
-        endpoint = next(line.split("DynamoDB:", 1)[1].strip() for line in lines if "DynamoDB:" in line)
-        base = f"http://127.0.0.1:{port}"
-        adv = json.loads(_get(base + "/admin/advertisers", {"name": "A"})[2])
-        partner = json.loads(_get(base + "/admin/partners", {"name": "P"})[2])
-        offer = json.loads(
-            _get(
-                base + "/admin/offers",
-                {"name": "O", "advertiser_id": adv["advertiser_id"], "offer_url": "https://shop.example/?tid={transaction_id}",
-                 "default_goal": {"payout": {"flat": "1"}}},
-            )[2]
-        )  # fmt: skip
-        latencies: list[float] = []
-        errors: list[str] = []
-        accepted: list[str] = []
-        lock = threading.Lock()
-
-        def one(n: int) -> str | None:
-            started = time.perf_counter()
-            status, headers, _ = _get(
-                f"{base}/aff_c?offer_id={offer['offer_id']}&aff_id={partner['partner_id']}&aff_sub=n{n}"
-            )
-            took = time.perf_counter() - started
-            if status != 302:
-                with lock:
-                    errors.append(f"click {status}")
-                    latencies.append(took)
-                return None
-            location = {k.lower(): v for k, v in headers.items()}["location"]
-            tid = parse_qs(urlsplit(location).query)["tid"][0]
-            started2 = time.perf_counter()
-            status2, _, body = _get(f"{base}/aff_lsr?transaction_id={tid}&amount=10&format=json")
-            took2 = time.perf_counter() - started2
+    def one(n: int) -> str | None:
+        started = time.perf_counter()
+        status, headers, _ = _get(
+            f"{base}/aff_c?offer_id={offer['offer_id']}&aff_id={partner['partner_id']}&aff_sub=n{n}"
+        )
+        took = time.perf_counter() - started
+        if status != 302:
             with lock:
-                latencies.extend([took, took2])
-                if status2 == 200 and json.loads(body)["success"]:
-                    accepted.append(tid)
-                else:
-                    errors.append(f"postback {status2}")
-            return tid
+                errors.append(f"click {status}")
+                latencies.append(took)
+            return None
+        location = {k.lower(): v for k, v in headers.items()}["location"]
+        tid = parse_qs(urlsplit(location).query)["tid"][0]
+        started2 = time.perf_counter()
+        status2, _, body = _get(f"{base}/aff_lsr?transaction_id={tid}&amount=10&format=json")
+        took2 = time.perf_counter() - started2
+        with lock:
+            latencies.extend([took, took2])
+            if status2 == 200 and json.loads(body)["success"]:
+                accepted.append(tid)
+            else:
+                errors.append(f"postback {status2}")
+        return tid
 
-        began = time.perf_counter()
-        with ThreadPoolExecutor(max_workers=threads) as pool:
-            tids = [t for t in pool.map(one, range(clicks)) if t]
-        elapsed = time.perf_counter() - began
+    began = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        tids = [t for t in pool.map(one, range(clicks)) if t]
+    elapsed = time.perf_counter() - began
 
-        import boto3
+    import boto3
 
-        dynamodb = boto3.client(
-            "dynamodb", endpoint_url=endpoint, region_name="us-east-1",
-            aws_access_key_id="local", aws_secret_access_key="local",
-        )  # fmt: skip
-        tables = dynamodb.list_tables()["TableNames"]
-        sessions = next(t for t in tables if t.endswith("SessionsTable"))
-        conversions = next(t for t in tables if t.endswith("ConversionsTable"))
-        sessions_ok = all(
-            "Item" in dynamodb.get_item(TableName=sessions, Key={"transaction_id": {"S": t}}) for t in tids
+    dynamodb = boto3.client(
+        "dynamodb", endpoint_url=endpoint, region_name="us-east-1",
+        aws_access_key_id="local", aws_secret_access_key="local",
+    )  # fmt: skip
+    tables = dynamodb.list_tables()["TableNames"]
+    sessions = next(t for t in tables if t.endswith("SessionsTable"))
+    conversions = next(t for t in tables if t.endswith("ConversionsTable"))
+    sessions_ok = all(
+        "Item" in dynamodb.get_item(TableName=sessions, Key={"transaction_id": {"S": t}}) for t in tids
+    )
+    conversions_ok = all(
+        "Item"
+        in dynamodb.get_item(TableName=conversions, Key={"pk": {"S": f"TX#{t}"}, "sk": {"S": "CONV#0"}})
+        for t in accepted
+    )
+    latencies.sort()
+    print(
+        json.dumps(
+            {
+                "clicks": clicks,
+                "postbacks": clicks,
+                "requests": len(latencies),
+                "threads": threads,
+                "seconds": round(elapsed, 2),
+                "throughput_rps": round(len(latencies) / elapsed, 1),
+                "p50_ms": round(statistics.median(latencies) * 1000, 1),
+                "p95_ms": round(latencies[int(len(latencies) * 0.95) - 1] * 1000, 1),
+                "p99_ms": round(latencies[int(len(latencies) * 0.99) - 1] * 1000, 1),
+                "accepted_postbacks": len(accepted),
+                "sessions_ok": sessions_ok,
+                "conversions_ok": conversions_ok,
+                "errors": len(errors),
+            }
         )
-        conversions_ok = all(
-            "Item"
-            in dynamodb.get_item(TableName=conversions, Key={"pk": {"S": f"TX#{t}"}, "sk": {"S": "CONV#0"}})
-            for t in accepted
-        )
-        latencies.sort()
-        print(
-            json.dumps(
-                {
-                    "clicks": clicks,
-                    "postbacks": clicks,
-                    "requests": len(latencies),
-                    "threads": threads,
-                    "seconds": round(elapsed, 2),
-                    "throughput_rps": round(len(latencies) / elapsed, 1),
-                    "p50_ms": round(statistics.median(latencies) * 1000, 1),
-                    "p95_ms": round(latencies[int(len(latencies) * 0.95) - 1] * 1000, 1),
-                    "p99_ms": round(latencies[int(len(latencies) * 0.99) - 1] * 1000, 1),
-                    "accepted_postbacks": len(accepted),
-                    "sessions_ok": sessions_ok,
-                    "conversions_ok": conversions_ok,
-                    "errors": len(errors),
-                }
-            )
-        )
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+    )
 
 
 if __name__ == "__main__":

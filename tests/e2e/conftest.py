@@ -3,31 +3,19 @@
 from __future__ import annotations
 
 import json
-import os
-import socket
-import subprocess
-import sys
-import threading
 import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from goalpost_local.process import spawn
+
 TOKEN = "e2e-admin-token"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -85,50 +73,8 @@ class LocalRuntime:
 
 @pytest.fixture(scope="session")
 def runtime() -> Iterator[LocalRuntime]:
-    port = free_port()
-    env = {
-        **os.environ,
-        "GOALPOST_ADMIN_TOKEN": TOKEN,
-        "PYTHONPATH": f"{ROOT / 'layers' / 'common'}{os.pathsep}{ROOT}",
-        "GOALPOST_LOCAL_FAULTS": "1",
-    }
-    env.pop("AWS_ENDPOINT_URL_DYNAMODB", None)
-    env.pop("AWS_ENDPOINT_URL_DYNAMODB_STREAMS", None)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "goalpost_local", "--port", str(port), "--no-seed"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    lines: list[str] = []
-    ready = threading.Event()
-
-    def drain() -> None:
-        # Keep reading so the runtime never blocks on a full pipe; note its DynamoDB endpoint.
-        assert process.stdout is not None
-        for line in process.stdout:
-            lines.append(line)
-            if "Ctrl-C stops" in line:
-                ready.set()
-
-    threading.Thread(target=drain, daemon=True).start()
-    if not ready.wait(timeout=60):
-        process.kill()
-        raise RuntimeError("local runtime did not start:\n" + "".join(lines))
-    endpoint = next(line.split("DynamoDB:", 1)[1].strip() for line in lines if "DynamoDB:" in line)
-    try:
-        runtime = LocalRuntime(base, endpoint)
-        runtime.logs = lines
-        yield runtime
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
+    with spawn(TOKEN, {"GOALPOST_LOCAL_FAULTS": "1"}) as spawned:
+        yield LocalRuntime(spawned.base_url, spawned.dynamodb_endpoint, spawned.logs)
 
 
 def make_network(
