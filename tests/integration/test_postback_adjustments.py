@@ -86,6 +86,7 @@ def test_status_by_postback_is_an_adjustment_and_a_rejection_claws_back(aws) -> 
             "to": "rejected",
             "reason": "refunded",
             "via": "server_postback",
+            "by": "advertiser",
         }
     ]
     assert Decimal(conversion["payout"]) == Decimal("10")  # history kept, not erased
