@@ -16,7 +16,6 @@ from goalpost.domain import (
     OfferBundle,
     Session,
 )
-from goalpost.money import format_money
 from goalpost.payouts import Worth
 from goalpost.slugs import slug_of
 
@@ -245,7 +244,3 @@ def conversion_record(
     if note:
         record["note"] = note
     return record
-
-
-def public_money(value: Any) -> str:
-    return format_money(value) if isinstance(value, Decimal) else ""

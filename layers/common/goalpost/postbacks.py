@@ -13,7 +13,15 @@ from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
 from goalpost import config_cache, store
-from goalpost.domain import ADV_SUB_FIELDS, DEFAULT_GOAL_ID, UNIQUE_FIELDS, Goal, OfferBundle, Session
+from goalpost.domain import (
+    ADV_SUB_FIELDS,
+    DEFAULT_GOAL_ID,
+    UNIQUE_FIELDS,
+    Goal,
+    NetworkSettings,
+    OfferBundle,
+    Session,
+)
 from goalpost.engine import (
     ConversionRequest,
     Refusal,
@@ -173,7 +181,14 @@ def _duplicate(key: Mapping[str, object], code: str, now: float) -> Outcome:
     )
 
 
-def _judged(request: ConversionRequest, now: float) -> tuple[Session, OfferBundle, Goal | Refusal] | Outcome:
+class Judged(NamedTuple):
+    session: Session
+    bundle: OfferBundle
+    network: NetworkSettings
+    verdict: Goal | Refusal
+
+
+def _judged(request: ConversionRequest, now: float) -> Judged | Outcome:
     """The session, its offer and the verdict of every gate; an Outcome when nothing matches."""
     session = store.get_session(request.transaction_id)
     if session is None:
@@ -181,16 +196,17 @@ def _judged(request: ConversionRequest, now: float) -> tuple[Session, OfferBundl
     bundle = config_cache.offer_bundle(session.offer_id)
     if bundle is None:
         raise LookupError(f"session {session.transaction_id} names missing offer {session.offer_id}")
+    network = config_cache.network()
     verdict = judge(
         request,
         session,
         bundle,
-        network=config_cache.network(),
+        network=network,
         advertiser=config_cache.advertiser(bundle.offer.advertiser_id),
         goal_offer_id=_goal_offer(request, bundle),
         now=int(now),
     )
-    return session, bundle, verdict
+    return Judged(session, bundle, network, verdict)
 
 
 def record_goal_click(request: ConversionRequest, now: float) -> Outcome:
@@ -198,7 +214,7 @@ def record_goal_click(request: ConversionRequest, now: float) -> Outcome:
     judged = _judged(request, now)
     if isinstance(judged, Outcome):
         return judged
-    session, bundle, verdict = judged
+    session, bundle, _network, verdict = judged
     if isinstance(verdict, Refusal):
         return Outcome(verdict.status, False, verdict.code, verdict.reason)
     store.count_goal_click(
@@ -218,8 +234,7 @@ def record_conversion(request: ConversionRequest, now: float) -> Outcome:
     judged = _judged(request, now)
     if isinstance(judged, Outcome):
         return judged
-    session, bundle, verdict = judged
-    network = config_cache.network()
+    session, bundle, network, verdict = judged
     whole_now = int(now)
     if isinstance(verdict, Refusal):
         return _refuse(verdict, request, session, bundle, now)
