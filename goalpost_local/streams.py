@@ -44,7 +44,12 @@ class Consumer:
 
 class StreamPump:
     def __init__(
-        self, dynamodb: Any, streams: Any, table_names: dict[str, str], interval: float = 0.2
+        self,
+        dynamodb: Any,
+        streams: Any,
+        table_names: dict[str, str],
+        interval: float = 0.2,
+        functions: set[str] | None = None,
     ) -> None:
         self._dynamodb = dynamodb
         self._streams = streams
@@ -53,6 +58,8 @@ class StreamPump:
         self.dead_letters: list[dict[str, Any]] = []
         self.consumers: list[Consumer] = []
         for name, resource in resources("AWS::Serverless::Function").items():
+            if functions is not None and name not in functions:
+                continue
             props = resource["Properties"]
             for event in props.get("Events", {}).values():
                 if event["Type"] != "DynamoDB":
@@ -72,13 +79,23 @@ class StreamPump:
                 )
         self._thread = threading.Thread(target=self._run, daemon=True)
 
-    def start(self) -> "StreamPump":
+    def attach(self) -> "StreamPump":
+        """Find each consumer's stream (tables must exist); then ``drain`` or ``start``."""
         for consumer in self.consumers:
             consumer.stream_arn = self._dynamodb.describe_table(TableName=consumer.table)["Table"][
                 "LatestStreamArn"
             ]
+        return self
+
+    def start(self) -> "StreamPump":
+        self.attach()
         self._thread.start()
         return self
+
+    def drain(self) -> None:
+        """Hand every record written so far to its consumers, now (tests, in-process)."""
+        for consumer in self.consumers:
+            self._poll(consumer)
 
     def stop(self) -> None:
         self._stop.set()

@@ -29,6 +29,7 @@ def event(
     ip: str = "203.0.113.7",
     user_agent: str = "pytest-browser/1.0",
     partner_id: str | None = None,
+    if_match: str | None = None,
 ) -> dict[str, Any]:
     for route in routes():
         params = route.matches(method, path)
@@ -39,6 +40,8 @@ def event(
     headers = [("user-agent", user_agent), ("host", "track.example.net")]
     if cookies:
         headers.append(("cookie", "; ".join(cookies)))
+    if if_match is not None:
+        headers.append(("if-match", if_match))
     raw = b""
     if body is not None:
         headers.append(("content-type", "application/json"))
@@ -65,8 +68,10 @@ def call(function: str, method: str, path: str, query: str = "", **kwargs: Any) 
     return handler(function)(event(method, path, query, **kwargs), LambdaContext(function))
 
 
-def admin(method: str, path: str, body: Any = None, query: str = "") -> tuple[int, Any]:
-    response = call(ADMIN, method, path, query, body=body)
+def admin(
+    method: str, path: str, body: Any = None, query: str = "", if_match: str | None = None
+) -> tuple[int, Any]:
+    response = call(ADMIN, method, path, query, body=body, if_match=if_match)
     return response["statusCode"], json.loads(response["body"]) if response.get("body") else None
 
 

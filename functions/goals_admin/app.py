@@ -16,11 +16,12 @@ from aws_lambda_powertools.event_handler.openapi.params import Header, Path, Que
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from goalpost import config_cache, store
-from goalpost.admin import offers, partner_view, service
+from goalpost.admin import offers, partner_view, reports, service
 from goalpost.admin.errors import ApiError
 from goalpost.admin.schemas import (
     AdvertiserIn,
     AdvertiserPatch,
+    ConversionPatch,
     CustomPayoutIn,
     DecisionIn,
     GoalIn,
@@ -42,6 +43,26 @@ store.client()
 IdPath = Annotated[str, Path(pattern=r"^[0-9]{1,12}$")]
 Limit = Annotated[int, Query(ge=1, le=service.MAX_PAGE)]
 Cursor = Annotated[str | None, Query(max_length=2000)]
+OptionalId = Annotated[str, Query(pattern=r"^([0-9]{1,12})?$")]
+_DAY = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+Day = Annotated[str | None, Query(pattern=_DAY, description="last day, YYYY-MM-DD (default: today)")]
+FromDay = Annotated[
+    str | None, Query(alias="from", pattern=_DAY, description="first day, YYYY-MM-DD (default: 7 days back)")
+]
+TimeZone = Annotated[
+    str,
+    Query(
+        pattern=r"^[A-Za-z0-9_+/: -]{0,64}$",
+        description="IANA name (America/New_York) or UTC offset (+05:00); default UTC",
+    ),
+]
+IntervalQuery = Annotated[str, Query(pattern=r"^(hour|day|total)$")]
+GroupBy = Annotated[
+    str, Query(pattern=r"^[a-z,]{0,60}$", description="comma-separated: offer, goal, partner, advertiser")
+]
+StatusQuery = Annotated[str, Query(pattern=r"^[a-z,]{0,40}$", description="comma-separated statuses")]
+Format = Annotated[str, Query(pattern=r"^(json|csv)$")]
+ConversionId = Annotated[str, Path(pattern=r"^[0-9a-f]{32}-[0-9]+(-[0-9a-f]{1,16})?$")]
 IfMatch = Annotated[
     str | None,
     Header(alias="if-match", description="The version (ETag) you read; required on updates."),
@@ -120,7 +141,7 @@ def put_network(body: NetworkIn, if_match: IfMatch = None) -> Response[Any]:
 @app.get("/admin/audit/<kind>/<subject>")
 def audit_trail(
     kind: Annotated[str, Path(pattern=r"^[a-z_]{1,20}$")],
-    subject: Annotated[str, Path(pattern=r"^[0-9a-z#/]{1,60}$")],
+    subject: Annotated[str, Path(pattern=r"^[0-9a-z#/-]{1,80}$")],
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> dict[str, Any]:
@@ -342,6 +363,105 @@ def retry_delivery(
     return offers.retry_delivery(offer_id, delivery_id, _caller())
 
 
+# ------------------------------------------------------------------ reports
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _csv(report: dict[str, Any], name: str) -> Response[Any]:
+    headers = {"content-disposition": f'attachment; filename="{name}.csv"'}
+    if report.get("next_cursor"):
+        headers["x-next-cursor"] = report["next_cursor"]
+    return Response(200, "text/csv; charset=utf-8", reports.report_csv(report), headers)
+
+
+@app.get("/admin/stats")
+def stats(
+    from_: FromDay = None,
+    to: Day = None,
+    timezone: TimeZone = "UTC",
+    interval: IntervalQuery = "day",
+    group_by: GroupBy = "offer",
+    offer_id: OptionalId = "",
+    goal_id: OptionalId = "",
+    partner_id: OptionalId = "",
+    advertiser_id: OptionalId = "",
+) -> dict[str, Any]:
+    """Clicks, impressions, goal clicks, conversions (approved, pending, rejected), payout,
+    revenue, profit, sale amount and conversion rate, by hour or day in the caller's time zone.
+
+    Eventually consistent: aggregated from the tracking streams, a few seconds behind.
+    Pending and rejected conversions add no money; grouped by goal, the offer's clicks and
+    impressions are on the row with an empty goal_id.
+    """
+    span = reports.report_window(from_, to, timezone, _now())
+    return reports.stats(
+        span,
+        timezone,
+        interval,  # type: ignore[arg-type]
+        reports.parse_group_by(group_by),
+        reports.Filters(offer_id, goal_id, partner_id, advertiser_id),
+    )
+
+
+@app.get("/admin/conversions")
+def conversion_report(
+    from_: FromDay = None,
+    to: Day = None,
+    timezone: TimeZone = "UTC",
+    offer_id: OptionalId = "",
+    goal_id: OptionalId = "",
+    partner_id: OptionalId = "",
+    advertiser_id: OptionalId = "",
+    status: StatusQuery = "",
+    limit: Limit = 50,
+    cursor: Cursor = None,
+    format: Format = "json",  # noqa: A002 - the query parameter's name
+) -> Response[Any]:
+    """The conversion report, newest first, read through an index for the range asked.
+
+    CSV with format=csv (the next page's cursor in the X-Next-Cursor header).
+    """
+    span = reports.report_window(from_, to, timezone, _now())
+    report = reports.conversion_report(
+        span,
+        timezone,
+        reports.Filters(offer_id, goal_id, partner_id, advertiser_id),
+        reports.parse_statuses(status, ("approved", "pending", "rejected")),
+        limit,
+        cursor,
+    )
+    return _csv(report, "conversions") if format == "csv" else _json(200, report)
+
+
+@app.get("/admin/conversions/<conversion_id>")
+def get_conversion(conversion_id: ConversionId) -> dict[str, Any]:
+    """One conversion with its adjustments (who, when, from, to, before, after, why)."""
+    return reports.get_conversion(conversion_id)
+
+
+@app.patch("/admin/conversions/<conversion_id>")
+def adjust_conversion(conversion_id: ConversionId, body: ConversionPatch) -> dict[str, Any]:
+    """Adjust payout, revenue, sale amount or status; recorded with an audit entry."""
+    return reports.adjust(conversion_id, body, _caller())
+
+
+@app.get("/admin/offers/<offer_id>/funnel")
+def offer_funnel(
+    offer_id: IdPath,
+    from_: FromDay = None,
+    to: Day = None,
+    timezone: TimeZone = "UTC",
+    partner_id: OptionalId = "",
+    goals: Annotated[str, Query(pattern=r"^[0-9,]{0,200}$", description="flow order, e.g. 0,3,5")] = "",
+) -> dict[str, Any]:
+    """Sessions, then each goal in flow order (private goals too) with drop-off between steps."""
+    span = reports.report_window(from_, to, timezone, _now())
+    return reports.funnel(offer_id, span, timezone, partner_id, goals)
+
+
 # ------------------------------------------------------------------ partner view (API key)
 
 
@@ -364,6 +484,49 @@ def partner_offers(limit: Limit = 50, cursor: Cursor = None) -> dict[str, Any]:
 @app.get("/partner/offers/<offer_id>")
 def partner_offer(offer_id: IdPath) -> dict[str, Any]:
     return partner_view.get_offer(_partner_id(), offer_id, _base_url())
+
+
+@app.get("/partner/stats")
+def partner_stats(
+    from_: FromDay = None,
+    to: Day = None,
+    timezone: TimeZone = "UTC",
+    interval: IntervalQuery = "day",
+    group_by: GroupBy = "offer",
+    offer_id: OptionalId = "",
+    goal_id: OptionalId = "",
+) -> dict[str, Any]:
+    """The partner's own stats: no private goals, no revenue or profit (eventually consistent)."""
+    span = reports.report_window(from_, to, timezone, _now())
+    return partner_view.stats(
+        _partner_id(),
+        span,
+        timezone,
+        interval,  # type: ignore[arg-type]
+        reports.parse_group_by(group_by),
+        offer_id,
+        goal_id,
+    )
+
+
+@app.get("/partner/conversions")
+def partner_conversions(
+    from_: FromDay = None,
+    to: Day = None,
+    timezone: TimeZone = "UTC",
+    offer_id: OptionalId = "",
+    goal_id: OptionalId = "",
+    status: StatusQuery = "",
+    limit: Limit = 50,
+    cursor: Cursor = None,
+    format: Format = "json",  # noqa: A002 - the query parameter's name
+) -> Response[Any]:
+    """The partner's own conversions (approved; pending too if the network allows)."""
+    span = reports.report_window(from_, to, timezone, _now())
+    report = partner_view.conversion_report(
+        _partner_id(), span, timezone, offer_id, goal_id, status, limit, cursor
+    )
+    return _csv(report, "conversions") if format == "csv" else _json(200, report)
 
 
 # ------------------------------------------------------------------ OpenAPI

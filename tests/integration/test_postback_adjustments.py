@@ -87,6 +87,8 @@ def test_status_by_postback_is_an_adjustment_and_a_rejection_claws_back(aws) -> 
             "reason": "refunded",
             "via": "server_postback",
             "by": "advertiser",
+            "before": {"status": "approved"},
+            "after": {"status": "rejected"},
         }
     ]
     assert Decimal(conversion["payout"]) == Decimal("10")  # history kept, not erased

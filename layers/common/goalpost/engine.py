@@ -211,8 +211,6 @@ def conversion_record(
         "kind": "conversion",
         "conversion_id": conversion_id,
         "offer_id": offer.offer_id,
-        "offer_key": f"OFFER#{offer.offer_id}",
-        "created_key": f"{created_at}#{conversion_id}",
         "goal_id": goal.goal_id,
         "goal_name": goal.slug,
         "goal_ref": goal.ref_id,

@@ -5,15 +5,22 @@ Tables (README, "Tables and keys", lists every access pattern):
 - conversions: pk=TX#<txid>, sk=CONV#<goal>[#<n>]  conversions of a session
                pk=UNIQUE#<offer>#<field>#<value>  guard: a unique id seen on an offer
                pk=RETRY#<fingerprint>             guard: a postback seen in the retry window
-               GSI by_offer_time: offer_key=OFFER#<id>, created_key=<iso time>#<conversion id>
+               GSI by_offer_time:   offer_key=OFFER#<id>,        created_key=<iso time>#<conversion id>
+               GSI by_partner_time: partner_key=PARTNER#<id>,    created_key (conversions only)
+               GSI by_day_time:     day_key=DAY#<utc yyyy-mm-dd>, created_key (conversions only)
 - config:      pk=NETWORK sk=SETTINGS, pk=ADV#<id> sk=PROFILE, pk=PARTNER#<id> sk=PROFILE,
                pk=OFFER#<id> sk=OFFER | GOAL#<id> | PAYOUT#<partner>#<goal>,
                pk=STRUCTURE#<id> sk=PROFILE, pk=COUNTER sk=<kind>
                GSI by_kind: kind, pk (lists every entity of a kind)
+- stats:       pk=CELLS#<utc day>#<shard>, sk=<offer>#<hh>#<partner>#<goal|->  hourly cells
+               pk=APPLIED#<first stream event id> sk=APPLIED                 batch marker (TTL)
+               GSI by_partner_day: partner_day=<partner>#<utc day>, sk
 """
 
 import os
 import secrets
+import time
+import zlib
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
@@ -34,6 +41,8 @@ from goalpost.domain import (
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
+
+    from goalpost.stats import Cell, Group
 
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
@@ -77,6 +86,10 @@ def conversions_table() -> str:
 
 def config_table() -> str:
     return os.environ["CONFIG_TABLE"]
+
+
+def stats_table() -> str:
+    return os.environ["STATS_TABLE"]
 
 
 def to_item(data: Mapping[str, Any]) -> dict[str, Any]:
@@ -160,6 +173,16 @@ def get_session(transaction_id: str) -> Session | None:
 
 
 # ------------------------------------------------------------------ conversions
+
+
+def report_index_keys(record: Mapping[str, Any]) -> dict[str, str]:
+    """Where a record sits in the report indexes: by offer, and (conversions) by partner and day."""
+    created = str(record["created_at"])
+    keys = {"offer_key": f"OFFER#{record['offer_id']}", "created_key": f"{created}#{record['conversion_id']}"}
+    if record.get("kind") == "conversion":
+        keys["partner_key"] = f"PARTNER#{record['partner_id']}"
+        keys["day_key"] = f"DAY#{created[:10]}"
+    return keys
 
 
 def conversion_key(transaction_id: str, goal_id: str, suffix: str = "") -> dict[str, Any]:
@@ -256,7 +279,7 @@ def insert_conversion(
         {
             "Put": {
                 "TableName": conversions_table(),
-                "Item": {**to_item(conversion), **key},
+                "Item": {**to_item({**conversion, **report_index_keys(conversion)}), **key},
                 "ConditionExpression": "attribute_not_exists(pk)",
             }
         },
@@ -393,7 +416,7 @@ def insert_rejection(conversion: Mapping[str, Any], *, transaction_id: str, suff
                 {
                     "Put": {
                         "TableName": conversions_table(),
-                        "Item": {**to_item(conversion), **key},
+                        "Item": {**to_item({**conversion, **report_index_keys(conversion)}), **key},
                         "ConditionExpression": "attribute_not_exists(pk)",
                     }
                 },
@@ -440,13 +463,20 @@ def adjust_conversion_status(
     via: str,
     clawback: bool,
     actor: str = "advertiser",
+    amounts: Mapping[str, Any] | None = None,
+    audited: bool = False,
 ) -> bool:
-    """Change a conversion's status with an adjustment record; False if it changed meanwhile.
+    """Adjust a conversion (status and/or amounts) with an adjustment record; False if it changed meanwhile.
 
-    With ``clawback`` (leaving approved), a clawback item reverses payout and revenue in the
+    The adjustment (who, when, why, before, after) is appended to the conversion; with
+    ``audited`` it is also written to the audit trail, in the same transaction. With
+    ``clawback`` (leaving approved), a clawback item reverses payout and revenue in the
     same transaction: money history is appended to, never rewritten.
     """
     key = {"pk": {"S": str(conversion["pk"])}, "sk": {"S": str(conversion["sk"])}}
+    amounts = dict(amounts or {})
+    before = {"status": conversion["status"], **{k: conversion.get(k) for k in amounts}}
+    after = {"status": new_status, **amounts}
     adjustment = {
         "at": at,
         "from": conversion["status"],
@@ -454,28 +484,54 @@ def adjust_conversion_status(
         "reason": reason,
         "via": via,
         "by": actor,
+        "before": before,
+        "after": after,
     }
+    sets = [
+        "#s = :new",
+        "status_code = :code",
+        "adjustments = list_append(if_not_exists(adjustments, :empty), :adj)",
+    ]
+    conditions = ["#s = :old"]
+    names = {"#s": "status"}
+    values: dict[str, Any] = {
+        ":new": new_status,
+        ":old": conversion["status"],
+        ":code": f"adjusted_{via}",
+        ":empty": [],
+        ":adj": [adjustment],
+    }
+    for n, (field_name, value) in enumerate(sorted(amounts.items())):
+        names[f"#a{n}"] = field_name
+        values[f":a{n}"] = value
+        sets.append(f"#a{n} = :a{n}")
+        if conversion.get(field_name) is None:
+            conditions.append(f"attribute_not_exists(#a{n})")
+        else:
+            values[f":b{n}"] = conversion[field_name]
+            conditions.append(f"#a{n} = :b{n}")
     items: list[dict[str, Any]] = [
         {
             "Update": {
                 "TableName": conversions_table(),
                 "Key": key,
-                "UpdateExpression": "SET #s = :new, status_code = :code, "
-                "adjustments = list_append(if_not_exists(adjustments, :empty), :adj)",
-                "ConditionExpression": "#s = :old",
-                "ExpressionAttributeNames": {"#s": "status"},
-                "ExpressionAttributeValues": _values(
-                    {
-                        ":new": new_status,
-                        ":old": conversion["status"],
-                        ":code": f"adjusted_{via}",
-                        ":empty": [],
-                        ":adj": [adjustment],
-                    }
-                ),
+                "UpdateExpression": "SET " + ", ".join(sets),
+                "ConditionExpression": " AND ".join(conditions),
+                "ExpressionAttributeNames": names,
+                "ExpressionAttributeValues": _values(values),
             }
         }
     ]
+    if audited:
+        conversion_id = str(conversion["conversion_id"])
+        items.append(
+            _audit_put(
+                "conversion",
+                conversion_id,
+                "",
+                Audit(actor=actor, at=at, action="adjust", before=before, after={**after, "note": reason}),
+            )
+        )
     if clawback:
         conversion_id = str(conversion["conversion_id"])
         record = {
@@ -483,8 +539,6 @@ def adjust_conversion_status(
             "conversion_id": f"{conversion_id}-C{at}",
             "reverses": conversion_id,
             "offer_id": conversion["offer_id"],
-            "offer_key": conversion["offer_key"],
-            "created_key": f"{at}#{conversion_id}-C",
             "goal_id": conversion["goal_id"],
             "goal_name": conversion.get("goal_name", ""),
             "partner_id": conversion["partner_id"],
@@ -503,7 +557,12 @@ def adjust_conversion_status(
                 "Put": {
                     "TableName": conversions_table(),
                     "Item": to_item(
-                        {**record, "pk": conversion["pk"], "sk": f"CLAWBACK#{conversion['goal_id']}#{at}"}
+                        {
+                            **record,
+                            **report_index_keys(record),
+                            "pk": conversion["pk"],
+                            "sk": f"CLAWBACK#{conversion['goal_id']}#{at}",
+                        }
                     ),
                     "ConditionExpression": "attribute_not_exists(pk)",
                 }
@@ -615,8 +674,12 @@ def count_impression(*, offer_id: str, partner_id: str, hour: str, shard: int) -
     client().update_item(
         TableName=conversions_table(),
         Key={"pk": {"S": f"IMPRESSIONS#{offer_id}#{hour}#{shard}"}, "sk": {"S": f"PARTNER#{partner_id}"}},
-        UpdateExpression="SET kind = :kind ADD impressions :one",
-        ExpressionAttributeValues={":kind": {"S": "impressions"}, ":one": {"N": "1"}},
+        UpdateExpression="SET kind = :kind, offer_id = :offer, partner_id = :partner, #hour = :hour "
+        "ADD impressions :one",
+        ExpressionAttributeNames={"#hour": "hour"},
+        ExpressionAttributeValues=_values(
+            {":kind": "impressions", ":offer": offer_id, ":partner": partner_id, ":hour": hour, ":one": 1}
+        ),
     )
 
 
@@ -962,3 +1025,261 @@ def audit_trail(kind: str, subject: str, *, limit: int, cursor: Mapping[str, Any
 def partner_for_api_key(key_sha256: str) -> str | None:
     doc = _get_doc(f"APIKEY#{key_sha256}", "PARTNER")
     return str(doc["partner_id"]) if doc else None
+
+
+# ------------------------------------------------------------------ conversion report
+
+
+class ReportQuery(NamedTuple):
+    """A conversion report request: a time range (UTC ISO instants, [start, end)) and filters."""
+
+    start: str
+    end: str
+    days: tuple[str, ...]
+    """The UTC days the range touches, oldest first (the day index is read one day at a time)."""
+    offer_id: str = ""
+    partner_id: str = ""
+    goal_id: str = ""
+    advertiser_id: str = ""
+    statuses: tuple[str, ...] = ()
+    public_only: bool = False
+    """Leave out conversions of private goals (the partner's view)."""
+
+
+def _report_filter(query: ReportQuery, used: str) -> tuple[str, dict[str, Any], dict[str, str]]:
+    """The filter expression for what the chosen index does not already narrow."""
+    parts = ["kind = :kind"]
+    values: dict[str, Any] = {":kind": "conversion"}
+    names: dict[str, str] = {}
+    for field_name, value in (
+        ("offer_id", query.offer_id),
+        ("partner_id", query.partner_id),
+        ("goal_id", query.goal_id),
+        ("advertiser_id", query.advertiser_id),
+    ):
+        if value and field_name != used:
+            parts.append(f"{field_name} = :{field_name}")
+            values[f":{field_name}"] = value
+    if query.statuses:
+        names["#s"] = "status"
+        options = []
+        for n, status in enumerate(query.statuses):
+            options.append(f":s{n}")
+            values[f":s{n}"] = status
+        parts.append(f"#s IN ({', '.join(options)})")
+    if query.public_only:
+        parts.append("(attribute_not_exists(#private) OR #private = :false)")
+        names["#private"] = "private"
+        values[":false"] = False
+    return " AND ".join(parts), values, names
+
+
+def conversion_report(query: ReportQuery, *, limit: int, cursor: Mapping[str, Any] | None = None) -> Page:
+    """Conversions in a time range, newest first, through an index (never a scan).
+
+    Partner given: by_partner_time; else offer given: by_offer_time; else by_day_time, one
+    UTC day after the other. Other filters are filter expressions on those few items.
+    """
+    if query.offer_id or query.partner_id:
+        index, used, key_name, key_value = (
+            ("by_partner_time", "partner_id", "partner_key", f"PARTNER#{query.partner_id}")
+            if query.partner_id
+            else ("by_offer_time", "offer_id", "offer_key", f"OFFER#{query.offer_id}")
+        )
+        return _report_page(query, index, used, key_name, key_value, limit, cursor)
+    days = [d for d in reversed(query.days)]
+    if cursor and "next_day" in cursor:
+        days = days[days.index(str(cursor["next_day"])) :] if str(cursor["next_day"]) in days else []
+        cursor = None
+    elif cursor and "day_key" in cursor:
+        day = str(cursor["day_key"]).removeprefix("DAY#")
+        days = days[days.index(day) :] if day in days else []
+    items: list[dict[str, Any]] = []
+    for position, day in enumerate(days):
+        page_items, last = _report_page(
+            query, "by_day_time", "", "day_key", f"DAY#{day}", limit - len(items), cursor
+        )
+        cursor = None
+        items.extend(page_items)
+        if last is not None:
+            return items, last
+        if len(items) >= limit:
+            rest = days[position + 1 :]
+            return items, ({"next_day": rest[0]} if rest else None)
+    return items, None
+
+
+def _report_page(
+    query: ReportQuery,
+    index: str,
+    used: str,
+    key_name: str,
+    key_value: str,
+    limit: int,
+    cursor: Mapping[str, Any] | None,
+) -> Page:
+    expression, values, names = _report_filter(query, used)
+    kwargs: dict[str, Any] = {
+        "TableName": conversions_table(),
+        "IndexName": index,
+        "KeyConditionExpression": f"{key_name} = :key AND created_key BETWEEN :start AND :end",
+        "FilterExpression": expression,
+        "ExpressionAttributeValues": _values(
+            {**values, ":key": key_value, ":start": query.start, ":end": query.end}
+        ),
+        "ScanIndexForward": False,
+    }
+    if names:
+        kwargs["ExpressionAttributeNames"] = names
+    # A filter may leave a page short: read on until the page is full or the range ends.
+    items: list[dict[str, Any]] = []
+    while True:
+        page_items, last = _query_page(kwargs, limit - len(items), cursor)
+        items.extend(page_items)
+        if last is None or len(items) >= limit:
+            return items, last
+        cursor = last
+
+
+# ------------------------------------------------------------------ stats
+
+STATS_SHARDS = 4
+"""Cells of a UTC day spread over this many partitions (by offer and partner), so a busy
+network's current day is not one hot partition; reading a day is one query per shard."""
+
+STATS_MARKER_SECONDS = 3 * 86400
+"""How long a batch marker is kept: longer than a stream record can live (24 hours)."""
+
+_MAX_TRANSACTION_CONFLICTS = 5
+
+
+def _cell_key(cell: "Cell") -> dict[str, Any]:
+    shard = zlib.crc32(f"{cell.offer_id}#{cell.partner_id}".encode()) % STATS_SHARDS
+    return {
+        "pk": {"S": f"CELLS#{cell.hour[:10]}#{shard}"},
+        "sk": {"S": f"{cell.offer_id}#{cell.hour[11:13]}#{cell.partner_id}#{cell.goal_id or '-'}"},
+    }
+
+
+def apply_stats(group: "Group", now: int) -> str | None:
+    """Add a group's deltas to its cells, with the group's marker, in one transaction.
+
+    One UpdateItem per cell (ADD, so concurrent shards never lose counts) and a marker named
+    after the group's first stream record: if the marker exists, this group was applied
+    before (a retried batch) and nothing is added; the stored last record id is returned so
+    the caller skips exactly what was applied. None means applied now.
+    """
+    items: list[dict[str, Any]] = [
+        {
+            "Put": {
+                "TableName": stats_table(),
+                "Item": to_item(
+                    {
+                        "pk": f"APPLIED#{group.first_event}",
+                        "sk": "APPLIED",
+                        "last_event": group.last_event,
+                        "records": group.size,
+                        "expires_at": now + STATS_MARKER_SECONDS,
+                    }
+                ),
+                "ConditionExpression": "attribute_not_exists(pk)",
+                "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+            }
+        }
+    ]
+    for cell, delta in group.cells.items():
+        names = {"#offer": "offer_id", "#partner": "partner_id", "#goal": "goal_id", "#hour": "hour"}
+        values: dict[str, Any] = {
+            ":offer": cell.offer_id,
+            ":partner": cell.partner_id,
+            ":goal": cell.goal_id,
+            ":hour": cell.hour,
+            ":pday": f"{cell.partner_id}#{cell.hour[:10]}",
+        }
+        sets = [
+            "#offer = :offer",
+            "#partner = :partner",
+            "#goal = :goal",
+            "#hour = :hour",
+            "partner_day = :pday",
+        ]
+        if delta.advertiser_id:
+            sets.append("advertiser_id = :adv")
+            values[":adv"] = delta.advertiser_id
+        if delta.private:
+            names["#private"] = "private"
+            sets.append("#private = :private")
+            values[":private"] = True
+        adds = []
+        for n, (name, amount) in enumerate(sorted(delta.counters.items())):
+            names[f"#c{n}"] = name
+            values[f":c{n}"] = amount
+            adds.append(f"#c{n} :c{n}")
+        if not adds:
+            continue
+        items.append(
+            {
+                "Update": {
+                    "TableName": stats_table(),
+                    "Key": _cell_key(cell),
+                    "UpdateExpression": f"SET {', '.join(sets)} ADD {', '.join(adds)}",
+                    "ExpressionAttributeNames": names,
+                    "ExpressionAttributeValues": _values(values),
+                }
+            }
+        )
+    if len(items) == 1:
+        return None  # nothing to add: no marker needed either
+    for attempt in range(_MAX_TRANSACTION_CONFLICTS + 1):
+        try:
+            client().transact_write_items(TransactItems=items)  # type: ignore[arg-type]
+            return None
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "TransactionCanceledException":
+                raise
+            reasons = error.response.get("CancellationReasons", [])  # type: ignore[typeddict-item]
+            if reasons and reasons[0].get("Code") == "ConditionalCheckFailed":
+                old = from_item(reasons[0].get("Item") or {})
+                return str(old.get("last_event", group.last_event))
+            if attempt == _MAX_TRANSACTION_CONFLICTS:
+                raise
+            time.sleep(0.05 * 2**attempt)  # another shard's batch touched the same cell
+    raise AssertionError("unreachable")
+
+
+def _all_pages(kwargs: dict[str, Any]) -> list[dict[str, Any]]:
+    items: list[dict[str, Any]] = []
+    while True:
+        response = client().query(**kwargs)
+        items.extend(from_item(i) for i in response.get("Items", []))
+        if "LastEvaluatedKey" not in response:
+            return items
+        kwargs = {**kwargs, "ExclusiveStartKey": response["LastEvaluatedKey"]}
+
+
+def stats_cells(day: str, *, offer_id: str = "") -> list[dict[str, Any]]:
+    """A UTC day's cells (of one offer, when given): one query per shard."""
+    cells: list[dict[str, Any]] = []
+    for shard in range(STATS_SHARDS):
+        kwargs: dict[str, Any] = {
+            "TableName": stats_table(),
+            "KeyConditionExpression": "pk = :pk",
+            "ExpressionAttributeValues": {":pk": {"S": f"CELLS#{day}#{shard}"}},
+        }
+        if offer_id:
+            kwargs["KeyConditionExpression"] += " AND begins_with(sk, :offer)"
+            kwargs["ExpressionAttributeValues"][":offer"] = {"S": f"{offer_id}#"}
+        cells.extend(_all_pages(kwargs))
+    return cells
+
+
+def partner_stats_cells(partner_id: str, day: str) -> list[dict[str, Any]]:
+    """A partner's cells of a UTC day, through the by_partner_day index."""
+    return _all_pages(
+        {
+            "TableName": stats_table(),
+            "IndexName": "by_partner_day",
+            "KeyConditionExpression": "partner_day = :pd",
+            "ExpressionAttributeValues": {":pd": {"S": f"{partner_id}#{day}"}},
+        }
+    )

@@ -1,11 +1,10 @@
 """Admin use cases for offers and their goals, partner payouts and pixels, and conversions."""
 
-import csv
-import io
 from typing import Any
 
 from goalpost import store
 from goalpost.admin.errors import ApiError, not_found
+from goalpost.admin.exports import to_csv
 from goalpost.admin.schemas import (
     CustomPayoutIn,
     DecisionIn,
@@ -346,12 +345,7 @@ def manage_view(offer_id: str) -> list[dict[str, Any]]:
 
 
 def manage_csv(rows: list[dict[str, Any]]) -> str:
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=MANAGE_COLUMNS)
-    writer.writeheader()
-    for row in rows:
-        writer.writerow({k: ("=" + str(v) if str(v)[:1] in "=+-@" else v) for k, v in row.items()})
-    return out.getvalue()
+    return to_csv(MANAGE_COLUMNS, rows)
 
 
 # ------------------------------------------------------------------ custom payouts and partner pixels
@@ -520,6 +514,7 @@ def decide(body: DecisionIn, caller: Caller) -> dict[str, Any]:
             via="admin",
             clawback=old == "approved",
             actor=caller.actor,
+            audited=True,
         )
         outcome = "updated" if changed else "conflict"
         results.append(

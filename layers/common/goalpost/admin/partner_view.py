@@ -7,10 +7,12 @@ computed for the partner the API-key authorizer identified.
 from typing import Any
 
 from goalpost import store
+from goalpost.admin import reports
 from goalpost.admin.errors import ApiError, not_found
 from goalpost.admin.service import check_limit, decode_cursor, page
 from goalpost.domain import Goal, NetworkSettings, OfferBundle, Partner, Rate
 from goalpost.links import partner_tracking_link
+from goalpost.stats import Dimension, Interval, Window
 
 
 def _effective_payout(goal: Goal, bundle: OfferBundle, partner: Partner, network: NetworkSettings) -> Rate:
@@ -83,3 +85,85 @@ def get_offer(partner_id: str, offer_id: str, base_url: str) -> dict[str, Any]:
     if bundle is None or bundle.offer.status != "active":
         raise not_found("offer", offer_id)
     return _offer_view(bundle, partner, store.get_network_settings(), base_url)
+
+
+# ------------------------------------------------------------------ the partner's reports
+
+
+class _PublicGoals:
+    """Whether a goal may be shown to partners now (not private), one offer read per offer."""
+
+    def __init__(self) -> None:
+        self._bundles: dict[str, OfferBundle | None] = {}
+
+    def __call__(self, offer_id: str, goal_id: str, recorded_private: bool) -> bool:
+        if recorded_private:
+            return False
+        if not goal_id:
+            return True
+        if offer_id not in self._bundles:
+            self._bundles[offer_id] = store.load_offer_bundle(offer_id)
+        bundle = self._bundles[offer_id]
+        goal = bundle.goals.get(goal_id) if bundle is not None else None
+        return goal is None or not goal.private
+
+
+def _partner_hidden(network: NetworkSettings) -> frozenset[str]:
+    hidden = {"revenue", "profit", "rejected"}
+    if not network.partners_see_pending:
+        hidden.add("pending")
+    return frozenset(hidden)
+
+
+def stats(
+    partner_id: str,
+    span: Window,
+    zone_name: str,
+    interval: Interval,
+    group_by: tuple[Dimension, ...],
+    offer_id: str,
+    goal_id: str,
+) -> dict[str, Any]:
+    """The partner's own stats: its cells only, no private goals, no revenue or profit."""
+    _partner(partner_id)
+    if any(d not in ("offer", "goal") for d in group_by):
+        raise ApiError(400, "bad_group_by", "partners group stats by offer and goal")
+    public = _PublicGoals()
+    return reports.stats(
+        span,
+        zone_name,
+        interval,
+        group_by,
+        reports.Filters(offer_id=offer_id, goal_id=goal_id, partner_id=partner_id),
+        visible=lambda c: public(str(c["offer_id"]), str(c.get("goal_id", "")), bool(c.get("private"))),
+        hidden=_partner_hidden(store.get_network_settings()),
+    )
+
+
+def conversion_report(
+    partner_id: str,
+    span: Window,
+    zone_name: str,
+    offer_id: str,
+    goal_id: str,
+    status: str,
+    limit: int,
+    cursor: str | None,
+) -> dict[str, Any]:
+    """The partner's own conversions: approved ones (and pending, if the network allows)."""
+    _partner(partner_id)
+    network = store.get_network_settings()
+    allowed = ("approved", "pending") if network.partners_see_pending else ("approved",)
+    report = reports.conversion_report(
+        span,
+        zone_name,
+        reports.Filters(offer_id=offer_id, goal_id=goal_id, partner_id=partner_id),
+        reports.parse_statuses(status, allowed),
+        limit,
+        cursor,
+        columns=reports.PARTNER_COLUMNS,
+        public_only=True,
+    )
+    public = _PublicGoals()
+    report["items"] = [r for r in report["items"] if public(str(r["offer_id"]), str(r["goal_id"]), False)]
+    return report

@@ -269,3 +269,19 @@ class DecisionIn(Strict):
     ]
     status: Literal["approved", "rejected", "pending"]
     note: Annotated[str, Field(max_length=500)] = ""
+
+
+class ConversionPatch(Strict):
+    """An adjustment: new payout, revenue, sale amount and/or status, and why (kept in the audit)."""
+
+    payout: Money | None = None
+    revenue: Money | None = None
+    sale_amount: Money | None = None
+    status: Literal["approved", "rejected", "pending"] | None = None
+    note: Annotated[str, Field(min_length=1, max_length=500)]
+
+    @model_validator(mode="after")
+    def _changes_something(self) -> ConversionPatch:
+        if self.payout is None and self.revenue is None and self.sale_amount is None and self.status is None:
+            raise ValueError("name at least one of payout, revenue, sale_amount, status")
+        return self

@@ -1,0 +1,20 @@
+"""Sessions- and conversions-stream consumer: hourly stats cells, off the request path.
+
+Reports partial batch failures: the event source retries from the first record whose
+group could not be applied; groups already applied are recognised by their marker.
+"""
+
+import logging
+import time
+from typing import Any
+
+from goalpost import store
+from goalpost.stats_stream import process_records
+
+logging.getLogger().setLevel(logging.INFO)
+store.client()
+
+
+def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    failures = process_records(event.get("Records", []), int(time.time()))
+    return {"batchItemFailures": [{"itemIdentifier": sequence} for sequence in failures]}

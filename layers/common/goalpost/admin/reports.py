@@ -1,0 +1,356 @@
+"""Reports: stats, the conversion report, the funnel, and adjustments of one conversion.
+
+Stats come from hourly cells the stats consumer keeps from the streams (eventually
+consistent, seconds behind tracking); the conversion report reads conversions through an
+index for the range asked. The partner's view (``partner_view``) calls the same functions
+with its own restrictions.
+"""
+
+import re
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
+from decimal import Decimal
+from typing import Any, NamedTuple
+
+from goalpost import store
+from goalpost.admin.errors import ApiError, not_found
+from goalpost.admin.exports import to_csv
+from goalpost.admin.schemas import ConversionPatch
+from goalpost.admin.service import Caller, check_limit, decode_cursor, page
+from goalpost.domain import DEFAULT_GOAL_ID, OfferBundle
+from goalpost.money import format_money
+from goalpost.stats import DIMENSIONS, Dimension, FunnelStep, Interval, Window, summarize, window
+from goalpost.stats import funnel as funnel_of
+from goalpost.tracking import CLICK_CONTEXT_FIELDS
+
+MAX_RANGE_DAYS = 93
+DEFAULT_RANGE_DAYS = 7
+CONSISTENCY = (
+    "Stats are aggregated asynchronously from the tracking streams: they trail clicks and "
+    "conversions by a few seconds. The conversion report reads conversions themselves."
+)
+_OFFSET = re.compile(r"([+-])([0-9]{2}):?([0-9]{2})")
+
+
+def parse_zone(raw: str) -> tzinfo:
+    """``UTC``, an offset (``+05:00``, ``-0300``) or an IANA name (``America/New_York``)."""
+    if not raw or raw.upper() in ("UTC", "Z"):
+        return UTC
+    if raw.startswith(" "):
+        raw = "+" + raw[1:]  # an unencoded "+05:00" in a query string arrives as " 05:00"
+    match = _OFFSET.fullmatch(raw)
+    if match:
+        sign, hours, minutes = match.groups()
+        offset = timedelta(hours=int(hours), minutes=int(minutes))
+        if offset > timedelta(hours=14) or int(minutes) >= 60:
+            raise ApiError(400, "bad_timezone", f"{raw!r} is not a UTC offset between -14:00 and +14:00")
+        return timezone(-offset if sign == "-" else offset)
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        return ZoneInfo(raw)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ApiError(400, "bad_timezone", f"{raw[:64]!r} is not a time zone name or UTC offset") from None
+
+
+def _day(raw: str, name: str) -> date:
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise ApiError(400, "bad_date", f"{name} must be a date (YYYY-MM-DD), got {raw[:20]!r}") from None
+
+
+def report_window(day_from: str | None, day_to: str | None, zone_name: str, now: datetime) -> Window:
+    """The caller's date range (inclusive, in their zone); the last 7 days by default."""
+    zone = parse_zone(zone_name)
+    today = now.astimezone(zone).date()
+    last = _day(day_to, "to") if day_to else today
+    first = _day(day_from, "from") if day_from else last - timedelta(days=DEFAULT_RANGE_DAYS - 1)
+    if first > last:
+        raise ApiError(400, "bad_range", "from must not be after to")
+    if (last - first).days + 1 > MAX_RANGE_DAYS:
+        raise ApiError(400, "bad_range", f"a report covers at most {MAX_RANGE_DAYS} days")
+    return window(first, last, zone)
+
+
+def _window_info(span: Window, zone_name: str) -> dict[str, Any]:
+    local_end = (span.end - timedelta(microseconds=1)).astimezone(span.zone)
+    return {
+        "from": span.start.astimezone(span.zone).date().isoformat(),
+        "to": local_end.date().isoformat(),
+        "timezone": zone_name or "UTC",
+        "exact": span.exact,
+    }
+
+
+# ------------------------------------------------------------------ stats
+
+
+class Filters(NamedTuple):
+    offer_id: str = ""
+    goal_id: str = ""
+    partner_id: str = ""
+    advertiser_id: str = ""
+
+
+def read_cells(span: Window, filters: Filters) -> list[dict[str, Any]]:
+    """The cells of the range: a partner's through its index, else one offer's or all."""
+    cells: list[dict[str, Any]] = []
+    for day in span.utc_days():
+        if filters.partner_id:
+            cells += store.partner_stats_cells(filters.partner_id, day)
+        else:
+            cells += store.stats_cells(day, offer_id=filters.offer_id)
+    return [
+        c
+        for c in cells
+        if (not filters.offer_id or c["offer_id"] == filters.offer_id)
+        and (not filters.advertiser_id or c.get("advertiser_id") == filters.advertiser_id)
+        # Filtered by goal, the offer's own cells (clicks, impressions) stay: rate per goal.
+        and (not filters.goal_id or c.get("goal_id") in ("", filters.goal_id))
+    ]
+
+
+def parse_group_by(raw: str) -> tuple[Dimension, ...]:
+    names = [n for n in raw.split(",") if n] if raw else []
+    chosen: list[Dimension] = []
+    for name in names:
+        dimension = next((d for d in DIMENSIONS if d == name), None)
+        if dimension is None:
+            raise ApiError(400, "bad_group_by", f"group_by takes {', '.join(DIMENSIONS)}; got {name[:20]!r}")
+        if dimension not in chosen:
+            chosen.append(dimension)
+    return tuple(chosen)
+
+
+def stats(
+    span: Window,
+    zone_name: str,
+    interval: Interval,
+    group_by: tuple[Dimension, ...],
+    filters: Filters,
+    *,
+    visible: Callable[[dict[str, Any]], bool] | None = None,
+    hidden: frozenset[str] = frozenset(),
+) -> dict[str, Any]:
+    cells = read_cells(span, filters)
+    if visible is not None:
+        cells = [c for c in cells if visible(c)]
+    summary = summarize(
+        cells,
+        window=span,
+        interval=interval,
+        group_by=group_by,
+        hidden=hidden,
+    )
+    return {
+        **_window_info(span, zone_name),
+        "interval": interval,
+        "group_by": list(group_by),
+        **summary,
+        "consistency": CONSISTENCY,
+    }
+
+
+# ------------------------------------------------------------------ conversion report
+
+ADMIN_COLUMNS = (
+    "conversion_id",
+    "created_at",
+    "status",
+    "status_code",
+    "offer_id",
+    "goal_id",
+    "goal_name",
+    "partner_id",
+    "advertiser_id",
+    "transaction_id",
+    *CLICK_CONTEXT_FIELDS,
+    "adv_sub",
+    "adv_sub2",
+    "adv_sub3",
+    "adv_sub4",
+    "adv_sub5",
+    "payout",
+    "revenue",
+    "sale_amount",
+    "currency",
+    "session_created_at",
+    "session_ip",
+    "ip",
+    "user_agent",
+    "via",
+    "duplicate_count",
+    "note",
+)
+PARTNER_COLUMNS = tuple(
+    c
+    for c in ADMIN_COLUMNS
+    if c
+    not in (
+        "revenue",
+        "advertiser_id",
+        "status_code",
+        "adv_sub",
+        "adv_sub2",
+        "adv_sub3",
+        "adv_sub4",
+        "adv_sub5",
+        "session_ip",
+        "ip",
+        "user_agent",
+        "via",
+        "duplicate_count",
+        "note",
+    )
+)
+
+
+def report_row(item: dict[str, Any], columns: tuple[str, ...]) -> dict[str, Any]:
+    """A conversion as a flat row: sub ids as columns, money as exact decimal strings."""
+    flat: dict[str, Any] = {**item, **item.get("subs", {}), **item.get("adv_subs", {})}
+    for name in ("payout", "revenue", "sale_amount"):
+        if flat.get(name) is not None:
+            flat[name] = format_money(Decimal(str(flat[name])))
+    created = flat.get("session_created_at")
+    if created not in (None, ""):
+        flat["session_created_at"] = (
+            datetime.fromtimestamp(int(created), UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+        )
+    return {c: flat.get(c, "") if flat.get(c) is not None else "" for c in columns}
+
+
+def _iso(moment: datetime) -> str:
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def conversion_report(
+    span: Window,
+    zone_name: str,
+    filters: Filters,
+    statuses: tuple[str, ...],
+    limit: int,
+    cursor: str | None,
+    *,
+    columns: tuple[str, ...] = ADMIN_COLUMNS,
+    public_only: bool = False,
+) -> dict[str, Any]:
+    query = store.ReportQuery(
+        start=_iso(span.start),
+        end=_iso(span.end),
+        days=tuple(span.utc_days()),
+        offer_id=filters.offer_id,
+        partner_id=filters.partner_id,
+        goal_id=filters.goal_id,
+        advertiser_id=filters.advertiser_id,
+        statuses=statuses,
+        public_only=public_only,
+    )
+    items, last = store.conversion_report(query, limit=check_limit(limit), cursor=decode_cursor(cursor))
+    return {
+        **_window_info(span, zone_name),
+        "columns": list(columns),
+        **page([report_row(i, columns) for i in items], last),
+    }
+
+
+def report_csv(report: dict[str, Any]) -> str:
+    return to_csv(report["columns"], report["items"])
+
+
+def parse_statuses(raw: str, allowed: tuple[str, ...]) -> tuple[str, ...]:
+    chosen = tuple(dict.fromkeys(s for s in raw.split(",") if s)) if raw else allowed
+    wrong = [s for s in chosen if s not in allowed]
+    if wrong:
+        raise ApiError(400, "bad_status", f"status takes {', '.join(allowed)}; got {wrong[0][:20]!r}")
+    return chosen
+
+
+# ------------------------------------------------------------------ funnel
+
+
+def flow_order(bundle: OfferBundle, order: str = "") -> list[FunnelStep]:
+    """Default goal, then additional goals by id, end points last; or the order asked."""
+    goals = {DEFAULT_GOAL_ID: bundle.offer.default_goal, **bundle.goals}
+    if order:
+        ids = [g for g in order.split(",") if g]
+        unknown = [g for g in ids if g not in goals]
+        if unknown:
+            raise ApiError(400, "bad_goal_order", f"goal {unknown[0][:20]} is not a goal of this offer")
+        chosen = [goals[g] for g in dict.fromkeys(ids)]
+    else:
+        chosen = sorted(
+            (g for g in goals.values() if g.status != "deleted"),
+            key=lambda g: (not g.is_default, g.end_point, int(g.goal_id)),
+        )
+    return [FunnelStep(g.goal_id, g.name, g.private, g.end_point) for g in chosen]
+
+
+def funnel(offer_id: str, span: Window, zone_name: str, partner_id: str, order: str) -> dict[str, Any]:
+    bundle = store.load_offer_bundle(offer_id)
+    if bundle is None:
+        raise not_found("offer", offer_id)
+    steps = flow_order(bundle, order)
+    cells = read_cells(span, Filters(offer_id=offer_id, partner_id=partner_id))
+    return {
+        "offer_id": offer_id,
+        **_window_info(span, zone_name),
+        "partner_id": partner_id or None,
+        **funnel_of(cells, window=span, steps=steps),
+        "consistency": CONSISTENCY,
+    }
+
+
+# ------------------------------------------------------------------ one conversion
+
+_HIDDEN = ("pk", "sk", "offer_key", "partner_key", "day_key", "created_key")
+
+
+def _conversion(conversion_id: str) -> dict[str, Any]:
+    conversion = store.get_conversion(conversion_id)
+    if conversion is None or conversion.get("kind") != "conversion":
+        raise not_found("conversion", conversion_id)
+    return conversion
+
+
+def get_conversion(conversion_id: str) -> dict[str, Any]:
+    conversion = _conversion(conversion_id)
+    return {k: v for k, v in conversion.items() if k not in _HIDDEN}
+
+
+def adjust(conversion_id: str, patch: ConversionPatch, caller: Caller) -> dict[str, Any]:
+    """Edit payout, revenue, sale amount or status: an adjustment (who, when, before, after).
+
+    Stats follow (the consumer sees the change on the stream); leaving approved writes a
+    clawback and fires the partner's reversal postback, becoming approved its postback.
+    """
+    conversion = _conversion(conversion_id)
+    amounts = {
+        name: value
+        for name, value in (
+            ("payout", patch.payout),
+            ("revenue", patch.revenue),
+            ("sale_amount", patch.sale_amount),
+        )
+        if value is not None and (conversion.get(name) is None or Decimal(str(conversion[name])) != value)
+    }
+    if conversion.get("private") and amounts.get("payout"):
+        raise ApiError(422, "private_goal_payout", "conversions of a private goal pay partners nothing")
+    old = str(conversion["status"])
+    new_status = patch.status or old
+    if not amounts and new_status == old:
+        return {**get_conversion(conversion_id), "outcome": "unchanged"}
+    changed = store.adjust_conversion_status(
+        conversion,
+        new_status=new_status,
+        reason=patch.note,
+        at=caller.at,
+        via="admin",
+        clawback=old == "approved" and new_status != "approved",
+        actor=caller.actor,
+        amounts=amounts,
+        audited=True,
+    )
+    if not changed:
+        raise ApiError(409, "conversion_changed", "the conversion changed meanwhile: reload, then adjust")
+    return {**get_conversion(conversion_id), "outcome": "updated"}

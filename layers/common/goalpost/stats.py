@@ -1,0 +1,342 @@
+"""Stats: what each tracked event adds to an hourly cell, and how cells become report rows.
+
+A cell is (UTC hour, offer, partner, goal); offer-level events (clicks, impressions) use
+the goal ``""``. Cells are written by the stats stream consumer from the sessions and
+conversions streams, never on the request path, so they are eventually consistent
+(seconds). A conversion adds to its own hour (when it happened), whatever its status:
+pending and rejected conversions are counted as such but add no money; approval adds the
+money, a rejection after approval takes it out again (the cell follows every change of
+the conversion, not the clawback records, which are the partner's reversal ledger).
+
+Hourly UTC buckets make any whole-hour time zone exact: each UTC hour falls entirely in
+one local hour. Zones with a half-hour offset are answered with each UTC hour placed at
+its local start, and flagged as not exact.
+"""
+
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from datetime import UTC, date, datetime, timedelta, tzinfo
+from decimal import Decimal
+from typing import Any, Literal, NamedTuple
+
+from goalpost.money import format_money
+
+COUNTS = ("clicks", "impressions", "goal_clicks", "conversions", "pending", "rejected")
+AMOUNTS = ("payout", "revenue", "sale_amount")
+COUNTERS = COUNTS + AMOUNTS
+
+STATUS_COUNTER = {"approved": "conversions", "pending": "pending", "rejected": "rejected"}
+
+Interval = Literal["hour", "day", "total"]
+Dimension = Literal["offer", "goal", "partner", "advertiser"]
+DIMENSIONS: tuple[Dimension, ...] = ("offer", "goal", "partner", "advertiser")
+
+
+class Cell(NamedTuple):
+    """Where an event is counted: its UTC hour (``YYYY-MM-DDTHH``), offer, partner, goal."""
+
+    hour: str
+    offer_id: str
+    partner_id: str
+    goal_id: str = ""
+
+
+class CellDelta(NamedTuple):
+    """What a batch adds to one cell, with the labels the cell carries for reports."""
+
+    advertiser_id: str
+    private: bool
+    counters: dict[str, Decimal]
+
+
+class Contribution(NamedTuple):
+    cell: Cell
+    advertiser_id: str
+    private: bool
+    counters: dict[str, Decimal]
+
+
+def hour_of_iso(timestamp: str) -> str:
+    """``2026-11-24T07:41:56.123Z`` -> ``2026-11-24T07`` (our timestamps are UTC ISO)."""
+    return timestamp[:13]
+
+
+def hour_of_epoch(seconds: int) -> str:
+    return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H")
+
+
+def conversion_worth(image: Mapping[str, Any]) -> dict[str, Decimal]:
+    """What one stored conversion counts for in the stats, given its current state."""
+    if image.get("kind") != "conversion":
+        return {}
+    counter = STATUS_COUNTER.get(str(image.get("status")))
+    if counter is None:
+        return {}
+    worth = {counter: Decimal(1)}
+    if counter == "conversions":
+        for name in AMOUNTS:
+            worth[name] = Decimal(str(image.get(name, 0)))
+    return worth
+
+
+def _difference(new: Mapping[str, Decimal], old: Mapping[str, Decimal]) -> dict[str, Decimal]:
+    changed = {}
+    for name in new.keys() | old.keys():
+        value = new.get(name, Decimal(0)) - old.get(name, Decimal(0))
+        if value:
+            changed[name] = value
+    return changed
+
+
+def contribution(
+    event_name: str,
+    new: Mapping[str, Any],
+    old: Mapping[str, Any],
+    advertiser_of: Callable[[str, str], str],
+) -> Contribution | None:
+    """What one stream record (already deserialized) adds to the stats, if anything."""
+    image = new or old
+    kind = image.get("kind")
+    if kind is None and "transaction_id" in image and event_name == "INSERT":  # a new session
+        offer_id = str(image["offer_id"])
+        cell = Cell(hour_of_epoch(int(image["created_at"])), offer_id, str(image["partner_id"]))
+        return Contribution(cell, advertiser_of(offer_id, ""), False, {"clicks": Decimal(1)})
+    if kind == "conversion":
+        counters = _difference(conversion_worth(new), conversion_worth(old))
+        if not counters:
+            return None
+        offer_id = str(image["offer_id"])
+        cell = Cell(
+            hour_of_iso(str(image["created_at"])), offer_id, str(image["partner_id"]), str(image["goal_id"])
+        )
+        advertiser = str(image.get("advertiser_id") or advertiser_of(offer_id, cell.goal_id))
+        return Contribution(cell, advertiser, bool(image.get("private")), counters)
+    if kind == "impressions":
+        added = Decimal(str(new.get("impressions", 0))) - Decimal(str(old.get("impressions", 0)))
+        if not added:
+            return None
+        offer_id = str(image["offer_id"])
+        cell = Cell(str(image["hour"]), offer_id, str(image["partner_id"]))
+        return Contribution(cell, advertiser_of(offer_id, ""), False, {"impressions": added})
+    if kind == "goal_click":
+        added = Decimal(str(new.get("clicks", 0))) - Decimal(str(old.get("clicks", 0)))
+        if not added:
+            return None
+        offer_id, goal_id = str(image["offer_id"]), str(image["goal_id"])
+        cell = Cell(hour_of_iso(str(image["last_at"])), offer_id, str(image["partner_id"]), goal_id)
+        return Contribution(cell, advertiser_of(offer_id, goal_id), False, {"goal_clicks": added})
+    return None
+
+
+class AdvertiserLookup:
+    """The advertiser of an offer or goal, read once per offer per batch (for click cells)."""
+
+    def __init__(self, load: Any) -> None:
+        self._load = load
+        self._bundles: dict[str, Any] = {}
+
+    def __call__(self, offer_id: str, goal_id: str) -> str:
+        if offer_id not in self._bundles:
+            self._bundles[offer_id] = self._load(offer_id)
+        bundle = self._bundles[offer_id]
+        if bundle is None:
+            return ""
+        goal = bundle.goals.get(goal_id) if goal_id else None
+        return str((goal.advertiser_id if goal is not None else "") or bundle.offer.advertiser_id)
+
+
+class Group(NamedTuple):
+    """Consecutive stream records applied together, atomically, with one marker."""
+
+    first_event: str
+    last_event: str
+    size: int
+    cells: dict[Cell, CellDelta]
+
+
+def groups(
+    events: Sequence[tuple[str, Contribution | None]], start: int, max_cells: int
+) -> Iterator[tuple[int, Group]]:
+    """Group records from ``start`` so that no group touches more than ``max_cells`` cells.
+
+    Yields (index of the group's first record, group). Groups are cut the same way for the
+    same records, so a retried batch meets the markers its earlier attempt left.
+    """
+    index = start
+    while index < len(events):
+        first = index
+        cells: dict[Cell, CellDelta] = {}
+        while index < len(events):
+            found = events[index][1]
+            if found is not None and found.cell not in cells and len(cells) >= max_cells:
+                break
+            if found is not None:
+                _add(cells, found)
+            index += 1
+        yield first, Group(events[first][0], events[index - 1][0], index - first, cells)
+
+
+def _add(cells: dict[Cell, CellDelta], found: Contribution) -> None:
+    known = cells.get(found.cell)
+    if known is None:
+        cells[found.cell] = CellDelta(found.advertiser_id, found.private, dict(found.counters))
+        return
+    for name, value in found.counters.items():
+        known.counters[name] = known.counters.get(name, Decimal(0)) + value
+    if found.advertiser_id and not known.advertiser_id:
+        cells[found.cell] = known._replace(advertiser_id=found.advertiser_id)
+
+
+# ------------------------------------------------------------------ reading
+
+
+class Window(NamedTuple):
+    """A report's date range in the caller's zone, as UTC instants [start, end)."""
+
+    start: datetime
+    end: datetime
+    zone: tzinfo
+    exact: bool
+
+    def utc_days(self) -> list[str]:
+        days, day = [], self.start.date()
+        while day <= (self.end - timedelta(microseconds=1)).date():
+            days.append(day.isoformat())
+            day += timedelta(days=1)
+        return days
+
+    def contains_hour(self, hour: str) -> bool:
+        moment = datetime.strptime(hour, "%Y-%m-%dT%H").replace(tzinfo=UTC)
+        return self.start <= moment < self.end
+
+
+def window(day_from: date, day_to: date, zone: tzinfo) -> Window:
+    """Local midnight of ``day_from`` to local midnight after ``day_to``, in UTC."""
+    start = datetime.combine(day_from, datetime.min.time(), zone).astimezone(UTC)
+    end = datetime.combine(day_to + timedelta(days=1), datetime.min.time(), zone).astimezone(UTC)
+    exact = all(
+        (offset := zone.utcoffset(datetime.combine(d, datetime.min.time()))) is not None
+        and offset.total_seconds() % 3600 == 0
+        for d in (day_from, day_to)
+    )
+    return Window(start, end, zone, exact)
+
+
+def period_of(hour: str, interval: Interval, zone: tzinfo) -> str:
+    """The local period a UTC hour bucket belongs to."""
+    if interval == "total":
+        return "total"
+    local = datetime.strptime(hour, "%Y-%m-%dT%H").replace(tzinfo=UTC).astimezone(zone)
+    return local.strftime("%Y-%m-%dT%H:00") if interval == "hour" else local.strftime("%Y-%m-%d")
+
+
+def _ratio(part: Decimal, whole: Decimal) -> str | None:
+    if not whole:
+        return None
+    return str((part * 100 / whole).quantize(Decimal("0.01")))
+
+
+def metrics(sums: Mapping[str, Decimal], hidden: frozenset[str] = frozenset()) -> dict[str, Any]:
+    """Counters of a row plus profit and conversion rate, money as exact decimal strings."""
+    row: dict[str, Any] = {name: int(sums.get(name, 0)) for name in COUNTS}
+    for name in AMOUNTS:
+        row[name] = format_money(sums.get(name, Decimal(0)))
+    row["profit"] = format_money(sums.get("revenue", Decimal(0)) - sums.get("payout", Decimal(0)))
+    row["conversion_rate"] = _ratio(sums.get("conversions", Decimal(0)), sums.get("clicks", Decimal(0)))
+    return {k: v for k, v in row.items() if k not in hidden}
+
+
+def summarize(
+    cells: Iterable[Mapping[str, Any]],
+    *,
+    window: Window,
+    interval: Interval,
+    group_by: Sequence[Dimension],
+    hidden: frozenset[str] = frozenset(),
+) -> dict[str, Any]:
+    """Rows per (period, dimensions) and totals, from stored cells.
+
+    Grouped by goal, offer-level counts (clicks, impressions) land on the goal ``""`` row of
+    each offer: clicks belong to the offer, not to a goal.
+    """
+    rows: dict[tuple[str, ...], dict[str, Decimal]] = {}
+    totals: dict[str, Decimal] = {}
+    for cell in cells:
+        hour = str(cell["hour"])
+        if not window.contains_hour(hour):
+            continue
+        labels = {
+            "offer": str(cell["offer_id"]),
+            "goal": str(cell.get("goal_id", "")),
+            "partner": str(cell["partner_id"]),
+            "advertiser": str(cell.get("advertiser_id", "")),
+        }
+        key = (period_of(hour, interval, window.zone), *(labels[d] for d in group_by))
+        sums = rows.setdefault(key, {})
+        for name in COUNTERS:
+            value = Decimal(str(cell.get(name, 0)))
+            if value:
+                sums[name] = sums.get(name, Decimal(0)) + value
+                totals[name] = totals.get(name, Decimal(0)) + value
+    out = []
+    for key in sorted(rows):
+        row: dict[str, Any] = {"period": key[0]}
+        for dimension, label in zip(group_by, key[1:], strict=True):
+            row[f"{dimension}_id"] = label
+        row.update(metrics(rows[key], hidden))
+        out.append(row)
+    return {
+        "rows": out,
+        "totals": metrics(totals, hidden),
+    }
+
+
+class FunnelStep(NamedTuple):
+    goal_id: str
+    name: str
+    private: bool
+    end_point: bool
+
+
+def funnel(
+    cells: Iterable[Mapping[str, Any]], *, window: Window, steps: Sequence[FunnelStep]
+) -> dict[str, Any]:
+    """Sessions, then each goal in flow order: visits of its page, conversions, drop-off.
+
+    A goal's conversions count approved and pending ones (users who did reach it); refused
+    and rejected postbacks are not users reaching a goal. Drop-off is from the step before.
+    """
+    sessions = Decimal(0)
+    reached: dict[str, Decimal] = {}
+    visits: dict[str, Decimal] = {}
+    for cell in cells:
+        if not window.contains_hour(str(cell["hour"])):
+            continue
+        goal_id = str(cell.get("goal_id", ""))
+        sessions += Decimal(str(cell.get("clicks", 0)))
+        if goal_id:
+            reached[goal_id] = (
+                reached.get(goal_id, Decimal(0))
+                + Decimal(str(cell.get("conversions", 0)))
+                + Decimal(str(cell.get("pending", 0)))
+            )
+            visits[goal_id] = visits.get(goal_id, Decimal(0)) + Decimal(str(cell.get("goal_clicks", 0)))
+    out: list[dict[str, Any]] = [{"step": "sessions", "count": int(sessions)}]
+    previous = sessions
+    for step in steps:
+        count = reached.get(step.goal_id, Decimal(0))
+        out.append(
+            {
+                "step": "goal",
+                "goal_id": step.goal_id,
+                "name": step.name,
+                "private": step.private,
+                "end_point": step.end_point,
+                "goal_clicks": int(visits.get(step.goal_id, 0)),
+                "count": int(count),
+                "drop_off": int(previous - count),
+                "drop_off_rate": _ratio(previous - count, previous),
+                "rate_from_sessions": _ratio(count, sessions),
+            }
+        )
+        previous = count
+    return {"steps": out}

@@ -1,0 +1,53 @@
+"""The stats consumer: stream records of sessions and conversions into hourly cells.
+
+A batch is folded into per-cell deltas and written as a few transactions (one write per
+cell per group, never one per event), each with a marker that makes a retried batch
+harmless. The function reports the first record it could not apply, so the event source
+retries from there: every retry starts at a group boundary.
+"""
+
+import logging
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from goalpost import config_cache, store
+from goalpost.stats import AdvertiserLookup, Contribution, contribution, groups
+
+logger = logging.getLogger("goalpost.stats")
+
+MAX_CELLS_PER_GROUP = 99
+"""A transaction holds 100 items: the group's marker and up to 99 cells."""
+
+
+def read_record(
+    record: Mapping[str, Any], advertiser_of: AdvertiserLookup
+) -> tuple[str, Contribution | None]:
+    images = record.get("dynamodb", {})
+    new = store.from_item(images.get("NewImage") or {})
+    old = store.from_item(images.get("OldImage") or {})
+    event_id = str(record.get("eventID") or images.get("SequenceNumber"))
+    return event_id, contribution(str(record.get("eventName", "")), new, old, advertiser_of)
+
+
+def process_records(records: Sequence[Mapping[str, Any]], now: int) -> list[str]:
+    """Apply a batch; the sequence number to retry from (empty when all applied)."""
+    advertiser_of = AdvertiserLookup(config_cache.offer_bundle)
+    events = [read_record(record, advertiser_of) for record in records]
+    position = 0
+    while position < len(events):
+        first, group = next(groups(events, position, MAX_CELLS_PER_GROUP))
+        try:
+            applied_before = store.apply_stats(group, now)
+        except (ClientError, BotoCoreError):
+            logger.exception("stats group not applied; the batch is retried from its first record")
+            return [str(records[first]["dynamodb"]["SequenceNumber"])]
+        if applied_before is None:
+            position = first + group.size
+            continue
+        # A retry: skip exactly the records the earlier attempt applied, then go on.
+        ids = [event_id for event_id, _ in events]
+        position = ids.index(applied_before, first) + 1 if applied_before in ids[first:] else len(events)
+        logger.info("stats group already applied", extra={"first": group.first_event, "last": applied_before})
+    return []

@@ -1,0 +1,333 @@
+"""Reports on moto: stats from the streams, the conversion report, adjustments, the funnel.
+
+The scenario is the seed's: a newsletter signup paying $1, then a sale paying 20% of the
+amount (an end point), plus an "upgrade" that needs approval.
+"""
+
+import csv
+import io
+import json
+from decimal import Decimal
+from typing import Any
+
+from tests.helpers import ADMIN, admin, call, click, dynamodb_calls, postback, setup_network
+
+
+def seed_offer(**partner: Any) -> dict[str, Any]:
+    return setup_network(
+        offer={
+            "goals_enabled": True,
+            "default_goal": {"payout": {"flat": "0"}, "revenue": {"flat": "0"}},
+        },
+        partner=partner,
+        goals=[
+            {"name": "Newsletter Signup", "payout": {"flat": "1"}, "revenue": {"flat": "1.50"}},
+            {"name": "Sale", "payout": {"percent": "20"}, "revenue": {"percent": "30"}, "end_point": True},
+            {"name": "Upgrade", "payout": {"flat": "5"}, "revenue": {"flat": "8"}, "approve": True},
+            {"name": "Checkout Page", "private": True, "revenue": {"flat": "0.10"}},
+        ],
+    )
+
+
+def stats(query: str) -> dict[str, Any]:
+    status, body = admin("GET", "/admin/stats", query=query)
+    assert status == 200, body
+    return body
+
+
+def row_of(body: dict[str, Any], **labels: str) -> dict[str, Any]:
+    return next(r for r in body["rows"] if all(r.get(k) == v for k, v in labels.items()))
+
+
+def play_seed(net: dict[str, Any]) -> dict[str, str]:
+    """Three clicks: one signs up and buys for $50, one only signs up, one bounces."""
+    offer_id, partner_id = net["offer"]["offer_id"], net["partner"]["partner_id"]
+    signup, sale, upgrade, _checkout = (g["goal_id"] for g in net["goals"])
+    buyer, reader, _bouncer = (click(offer_id, partner_id) for _ in range(3))
+    for query in (
+        f"transaction_id={buyer}&goal_id={signup}",
+        f"transaction_id={buyer}&goal_name=checkout-page",
+        f"transaction_id={buyer}&goal_id={upgrade}",
+        f"transaction_id={buyer}&goal_id={sale}&amount=50",
+        f"transaction_id={reader}&goal_id={signup}",
+    ):
+        assert postback(query, "/aff_goal")["statusCode"] == 200, query
+    return {"signup": signup, "sale": sale, "upgrade": upgrade, "buyer": buyer}
+
+
+def test_seed_scenario_numbers_approval_and_reversal(aws, stats_consumer) -> None:
+    net = seed_offer()
+    offer_id = net["offer"]["offer_id"]
+    goals = play_seed(net)
+    stats_consumer.drain()
+
+    body = stats("group_by=offer&interval=total")
+    total = row_of(body, offer_id=offer_id)
+    # signups 2 x $1 + sale 20% of $50; the upgrade waits for approval; private pays nothing
+    assert total["clicks"] == 3
+    assert total["conversions"] == 4 and total["pending"] == 1 and total["rejected"] == 0
+    assert total["payout"] == "12.00" and total["revenue"] == "18.10" and total["profit"] == "6.10"
+    assert total["sale_amount"] == "50.00"
+    assert total["conversion_rate"] == "133.33"
+    assert body["totals"]["payout"] == "12.00"
+    assert "seconds" in body["consistency"]
+
+    by_goal = stats(f"group_by=goal&interval=total&offer_id={offer_id}")
+    assert row_of(by_goal, goal_id=goals["signup"])["payout"] == "2.00"
+    assert row_of(by_goal, goal_id=goals["sale"])["sale_amount"] == "50.00"
+    assert row_of(by_goal, goal_id="")["clicks"] == 3
+
+    _status, pending = admin("GET", f"/admin/offers/{offer_id}/conversions/pending")
+    upgrade_id = pending["items"][0]["conversion_id"]
+    decide = {"conversion_ids": [upgrade_id], "status": "approved", "note": "checked"}
+    assert admin("POST", "/admin/conversions/decisions", decide)[0] == 200
+    stats_consumer.drain()
+    total = row_of(stats("interval=total"), offer_id=offer_id)
+    assert (total["conversions"], total["pending"], total["payout"], total["revenue"]) == (
+        5,
+        0,
+        "17.00",
+        "26.10",
+    )
+
+    reject = {"conversion_ids": [upgrade_id], "status": "rejected", "note": "chargeback"}
+    assert admin("POST", "/admin/conversions/decisions", reject)[0] == 200
+    stats_consumer.drain()
+    total = row_of(stats("interval=total"), offer_id=offer_id)
+    assert (total["conversions"], total["rejected"], total["payout"], total["revenue"]) == (
+        4,
+        1,
+        "12.00",
+        "18.10",
+    )
+
+
+def test_a_redelivered_stream_counts_once(aws, stats_consumer) -> None:
+    net = seed_offer()
+    play_seed(net)
+    stats_consumer.drain()
+    before = stats("interval=total")["totals"]
+
+    # A second consumer reads both streams again from the start, as a retried batch would.
+    from tests.conftest import stats_consumer as make_consumer
+
+    make_consumer.__wrapped__(aws).drain()  # type: ignore[attr-defined]
+    assert stats("interval=total")["totals"] == before
+
+
+def test_time_zone_bucketing_at_a_day_boundary(aws) -> None:
+    """03:30 UTC on the 24th is the 23rd in New York (UTC-5), the 24th in UTC and Tokyo."""
+    from goalpost import store
+    from goalpost.stats_stream import process_records
+
+    net = seed_offer()
+    offer_id, partner_id = net["offer"]["offer_id"], net["partner"]["partner_id"]
+    signup = net["goals"][0]["goal_id"]
+
+    def record(n: int, created_at: str) -> dict[str, Any]:
+        image = {
+            "kind": "conversion",
+            "status": "approved",
+            "offer_id": offer_id,
+            "partner_id": partner_id,
+            "goal_id": signup,
+            "created_at": created_at,
+            "payout": Decimal(1),
+            "revenue": Decimal("1.5"),
+        }
+        return {
+            "eventID": f"e{n}",
+            "eventName": "INSERT",
+            "dynamodb": {"SequenceNumber": str(n), "NewImage": store.to_item(image)},
+        }
+
+    assert (
+        process_records([record(1, "2026-11-24T03:30:00.000Z"), record(2, "2026-11-24T06:10:00.000Z")], 0)
+        == []
+    )
+    days = "from=2026-11-23&to=2026-11-24&group_by="
+    new_york = stats(days + "&timezone=America/New_York")
+    assert [(r["period"], r["conversions"]) for r in new_york["rows"]] == [
+        ("2026-11-23", 1),
+        ("2026-11-24", 1),
+    ]
+    assert new_york["exact"] is True
+    utc = stats(days)
+    assert [(r["period"], r["conversions"]) for r in utc["rows"]] == [("2026-11-24", 2)]
+    offset = stats(days + "&timezone=-05:00&interval=hour")
+    assert offset["exact"] is True
+    assert [r["period"] for r in offset["rows"]] == ["2026-11-23T22:00", "2026-11-24T01:00"]
+    india = stats(days + "&timezone=Asia/Kolkata")
+    assert india["exact"] is False
+
+
+def test_stats_refuse_bad_ranges_and_zones(aws) -> None:
+    for query, code in (
+        ("timezone=Mars/Olympus", "bad_timezone"),
+        ("from=2026-11-24&to=2026-11-01", "bad_range"),
+        ("from=2026-01-01&to=2026-12-31", "bad_range"),
+        ("group_by=country", "bad_group_by"),
+        ("timezone=%2B15:00", "bad_timezone"),
+        ("timezone=+15:00", "bad_timezone"),
+        ("from=2026-02-30", "bad_date"),
+    ):
+        status, body = admin("GET", "/admin/stats", query=query)
+        assert status == 400 and body["error"]["code"] == code, (query, body)
+    status, body = admin("GET", "/admin/stats", query="interval=week")
+    assert status == 422
+
+
+def test_conversion_report_filters_pages_and_exports_csv(aws) -> None:
+    net = seed_offer()
+    offer_id = net["offer"]["offer_id"]
+    goals = play_seed(net)
+    with dynamodb_calls() as calls:
+        status, first = admin("GET", "/admin/conversions", query=f"offer_id={offer_id}&limit=2")
+    assert status == 200 and len(first["items"]) == 2 and first["next_cursor"]
+    assert "Scan" not in calls
+    status, second = admin(
+        "GET", "/admin/conversions", query=f"offer_id={offer_id}&limit=10&cursor={first['next_cursor']}"
+    )
+    seen = [r["conversion_id"] for r in first["items"] + second["items"]]
+    assert len(seen) == len(set(seen)) == 5
+
+    status, sales = admin("GET", "/admin/conversions", query=f"goal_id={goals['sale']}")
+    (sale,) = sales["items"]
+    assert (sale["payout"], sale["revenue"], sale["sale_amount"], sale["status"]) == (
+        "10.00",
+        "15.00",
+        "50.00",
+        "approved",
+    )
+    assert sale["transaction_id"] == goals["buyer"] and sale["session_ip"] == "203.0.113.7"
+    assert sale["user_agent"] == "pytest-browser/1.0" and sale["session_created_at"].endswith("Z")
+    status, pending = admin("GET", "/admin/conversions", query="status=pending")
+    assert [r["goal_id"] for r in pending["items"]] == [goals["upgrade"]]
+    partner_id = net["partner"]["partner_id"]
+    by_partner = admin("GET", "/admin/conversions", query=f"partner_id={partner_id}&status=approved")[1]
+    assert len(by_partner["items"]) == 4
+
+    response = call(ADMIN, "GET", "/admin/conversions", f"offer_id={offer_id}&format=csv")
+    assert response["statusCode"] == 200 and response["headers"]["Content-Type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(response["body"])))
+    assert len(rows) == 5 and {"payout", "revenue", "aff_sub", "adv_sub", "session_ip"} <= rows[0].keys()
+
+    status, body = admin("GET", "/admin/conversions", query="status=lost")
+    assert status == 400 and body["error"]["code"] == "bad_status"
+
+
+def test_adjusting_a_conversion_is_audited_and_moves_the_stats(aws, stats_consumer) -> None:
+    net = seed_offer()
+    goals = play_seed(net)
+    sale = admin("GET", "/admin/conversions", query=f"goal_id={goals['sale']}")[1]["items"][0]
+    patch = {"payout": "12.5", "sale_amount": "62.5", "note": "order total corrected"}
+    status, adjusted = admin("PATCH", f"/admin/conversions/{sale['conversion_id']}", patch)
+    assert status == 200, adjusted
+    assert Decimal(str(adjusted["payout"])) == Decimal("12.5") and adjusted["outcome"] == "updated"
+    (entry,) = adjusted["adjustments"]
+    assert entry["by"].endswith("local-admin") and entry["reason"] == "order total corrected"
+    assert Decimal(str(entry["before"]["payout"])) == 10 and Decimal(
+        str(entry["after"]["payout"])
+    ) == Decimal("12.5")
+    status, trail = admin("GET", f"/admin/audit/conversion/{sale['conversion_id']}")
+    assert status == 200 and trail["items"][0]["actor"].endswith("local-admin")
+    assert trail["items"][0]["before"]["status"] == "approved"
+
+    stats_consumer.drain()
+    total = stats("interval=total")["totals"]
+    assert (total["payout"], total["sale_amount"]) == ("14.50", "62.50")
+
+    status, body = admin("PATCH", f"/admin/conversions/{sale['conversion_id']}", {"note": "nothing"})
+    assert status == 422
+    checkout = admin("GET", "/admin/conversions", query="status=approved")[1]["items"]
+    private = next(r for r in checkout if r["goal_name"] == "checkout-page")
+    status, body = admin(
+        "PATCH", f"/admin/conversions/{private['conversion_id']}", {"payout": "1", "note": "x"}
+    )
+    assert status == 422 and body["error"]["code"] == "private_goal_payout"
+
+
+def test_funnel_shows_where_users_drop_off(aws, stats_consumer) -> None:
+    net = seed_offer()
+    offer_id = net["offer"]["offer_id"]
+    goals = play_seed(net)
+    stats_consumer.drain()
+    status, funnel = admin("GET", f"/admin/offers/{offer_id}/funnel")
+    assert status == 200, funnel
+    steps = [(s.get("goal_id"), s["count"]) for s in funnel["steps"]]
+    # default goal, additional goals by id, the end point (Sale) last; private goals included
+    assert steps == [
+        (None, 3),
+        ("0", 0),
+        (goals["signup"], 2),
+        (goals["upgrade"], 1),
+        (net["goals"][3]["goal_id"], 1),
+        (goals["sale"], 1),
+    ]
+    assert funnel["steps"][4]["private"] is True and funnel["steps"][5]["end_point"] is True
+    ordered = admin(
+        "GET", f"/admin/offers/{offer_id}/funnel", query=f"goals={goals['signup']},{goals['sale']}"
+    )[1]["steps"]
+    assert [(s["step"], s["count"], s.get("drop_off")) for s in ordered] == [
+        ("sessions", 3, None),
+        ("goal", 2, 1),
+        ("goal", 1, 1),
+    ]
+    assert ordered[1]["drop_off_rate"] == "33.33"
+
+
+def partner_get(path: str, partner_id: str, query: str = "") -> tuple[int, Any]:
+    response = call(ADMIN, "GET", path, query, partner_id=partner_id)
+    body = response.get("body") or ""
+    return response["statusCode"], json.loads(body) if response["headers"]["Content-Type"].startswith(
+        "application/json"
+    ) else body
+
+
+def test_partner_sees_only_its_own_public_money(aws, stats_consumer) -> None:
+    net = seed_offer()
+    offer_id, partner_id = net["offer"]["offer_id"], net["partner"]["partner_id"]
+    play_seed(net)
+    status, other = admin("POST", "/admin/partners", {"name": "Partner Two"})
+    other_tid = click(offer_id, other["partner_id"])
+    assert (
+        postback(f"transaction_id={other_tid}&goal_id={net['goals'][1]['goal_id']}&amount=1000", "/aff_goal")[
+            "statusCode"
+        ]
+        == 200
+    )
+    stats_consumer.drain()
+
+    status, mine = partner_get("/partner/stats", partner_id, "group_by=goal&interval=total")
+    assert status == 200, mine
+    assert mine["totals"]["clicks"] == 3 and mine["totals"]["payout"] == "12.00"
+    assert "revenue" not in mine["totals"] and "profit" not in mine["totals"]
+    assert "pending" not in mine["totals"]
+    private_goal = net["goals"][3]["goal_id"]
+    assert all(r["goal_id"] != private_goal for r in mine["rows"])
+    assert mine["totals"]["conversions"] == 3  # the private checkout is not theirs to see
+
+    status, report = partner_get("/partner/conversions", partner_id)
+    assert status == 200
+    assert {r["goal_id"] for r in report["items"]} == {net["goals"][0]["goal_id"], net["goals"][1]["goal_id"]}
+    assert all("revenue" not in r and "ip" not in r for r in report["items"])
+    assert all(r["transaction_id"] != other_tid for r in report["items"])
+    status, _body = partner_get("/partner/conversions", partner_id, "status=pending")
+    assert status == 400
+
+    admin_view = stats("group_by=partner&interval=total")
+    assert row_of(admin_view, partner_id=other["partner_id"])["payout"] == "200.00"
+
+    network = admin("GET", "/admin/network")[1]
+    settings = {k: network[k] for k in ("goals_enabled", "currency", "session_hours", "tracking_domain")}
+    status, _ = admin(
+        "PUT",
+        "/admin/network",
+        {**settings, "partners_see_pending": True},
+        if_match=f'"{network["version"]}"',
+    )
+    assert status == 200
+    status, mine = partner_get("/partner/stats", partner_id, "interval=total")
+    assert mine["totals"]["pending"] == 1 and "rejected" not in mine["totals"]
+    status, pending = partner_get("/partner/conversions", partner_id, "status=pending")
+    assert status == 200 and [r["goal_id"] for r in pending["items"]] == [net["goals"][2]["goal_id"]]
