@@ -80,6 +80,11 @@ def _api_error(error: ApiError) -> Response[Any]:
     return _json(error.status, error.body())
 
 
+@app.exception_handler(store.InvalidCursor)  # type: ignore[untyped-decorator]
+def _invalid_cursor(error: store.InvalidCursor) -> Response[Any]:
+    return _json(400, ApiError(400, "bad_cursor", str(error)).body())
+
+
 @app.exception_handler(RequestValidationError)  # type: ignore[untyped-decorator]
 def _validation_error(error: RequestValidationError) -> Response[Any]:
     details = [

@@ -170,6 +170,7 @@ def test_stats_refuse_bad_ranges_and_zones(aws) -> None:
         ("timezone=%2B15:00", "bad_timezone"),
         ("timezone=+15:00", "bad_timezone"),
         ("from=2026-02-30", "bad_date"),
+        ("from=9999-12-31&to=9999-12-31", "bad_date"),
     ):
         status, body = admin("GET", "/admin/stats", query=query)
         assert status == 400 and body["error"]["code"] == code, (query, body)
@@ -214,6 +215,9 @@ def test_conversion_report_filters_pages_and_exports_csv(aws) -> None:
 
     status, body = admin("GET", "/admin/conversions", query="status=lost")
     assert status == 400 and body["error"]["code"] == "bad_status"
+    made_up = "eyJ4IjogInkifQ"  # {"x": "y"}: decodes, but is no key of this index
+    status, body = admin("GET", "/admin/conversions", query=f"offer_id={offer_id}&cursor={made_up}")
+    assert status == 400 and body["error"]["code"] == "bad_cursor"
 
 
 def test_adjusting_a_conversion_is_audited_and_moves_the_stats(aws, stats_consumer) -> None:

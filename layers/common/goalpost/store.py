@@ -107,14 +107,36 @@ def _values(data: Mapping[str, Any]) -> dict[str, Any]:
 Page = tuple[list[dict[str, Any]], dict[str, Any] | None]
 
 
+_INDEX_KEYS: dict[str, tuple[str, ...]] = {
+    "by_offer_time": ("offer_key", "created_key"),
+    "by_partner_time": ("partner_key", "created_key"),
+    "by_day_time": ("day_key", "created_key"),
+    "by_kind": ("kind",),
+    "by_partner_day": ("partner_day",),
+}
+"""The attributes of each index's key (a cursor on an index holds them and the table's key)."""
+
+
+class InvalidCursor(ValueError):
+    """A cursor that decodes but is no key of the list it was sent to (made up, or another list's)."""
+
+
 def _query_page(
     kwargs: dict[str, Any], limit: int, cursor: Mapping[str, Any] | None, docs: bool = False
 ) -> Page:
     """One page of a query and the key to continue from (the API's cursor)."""
     kwargs = {**kwargs, "Limit": limit}
     if cursor:
+        expected = {"pk", "sk", *_INDEX_KEYS.get(kwargs.get("IndexName", ""), ())}
+        if set(cursor) != expected or not all(isinstance(v, str) for v in cursor.values()):
+            raise InvalidCursor("the cursor does not belong to this list")
         kwargs["ExclusiveStartKey"] = to_item(cursor)
-    response = client().query(**kwargs)
+    try:
+        response = client().query(**kwargs)
+    except ClientError as error:
+        if cursor and error.response["Error"]["Code"] == "ValidationException":
+            raise InvalidCursor("the cursor does not belong to this list") from None
+        raise
     last = response.get("LastEvaluatedKey")
     items = [from_item(i) for i in response.get("Items", [])]
     return ([i["doc"] for i in items] if docs else items), (from_item(last) if last else None)

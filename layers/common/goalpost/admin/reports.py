@@ -55,9 +55,12 @@ def parse_zone(raw: str) -> tzinfo:
 
 def _day(raw: str, name: str) -> date:
     try:
-        return date.fromisoformat(raw)
+        day = date.fromisoformat(raw)
     except ValueError:
         raise ApiError(400, "bad_date", f"{name} must be a date (YYYY-MM-DD), got {raw[:20]!r}") from None
+    if not 2000 <= day.year <= 2100:
+        raise ApiError(400, "bad_date", f"{name} must be between 2000 and 2100")
+    return day
 
 
 def report_window(day_from: str | None, day_to: str | None, zone_name: str, now: datetime) -> Window:

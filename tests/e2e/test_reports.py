@@ -1,0 +1,54 @@
+"""Reports over HTTP: the local runtime pumps both streams into the stats function."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+
+from tests.e2e.conftest import LocalRuntime, click, make_network, wait_for
+
+pytestmark = pytest.mark.e2e
+
+
+def test_stats_follow_clicks_and_conversions_within_seconds(runtime: LocalRuntime) -> None:
+    net = make_network(
+        runtime,
+        "https://shop.example/?tid={transaction_id}",
+        goals=[
+            {"name": "Newsletter Signup", "payout": {"flat": "1"}, "revenue": {"flat": "2"}},
+            {"name": "Sale", "payout": {"percent": "20"}, "revenue": {"percent": "30"}, "end_point": True},
+        ],
+    )
+    offer_id = net["offer"]["offer_id"]
+    signup, sale = (g["goal_id"] for g in net["goals"])
+    buyer, _bouncer = click(runtime, net), click(runtime, net)
+    for query in (f"goal_id={signup}", f"goal_id={sale}&amount=80"):
+        assert runtime.get(f"/aff_goal?a=lsr&transaction_id={buyer}&{query}").status == 200
+    assert runtime.get(f"/aff_i?offer_id={offer_id}&aff_id={net['partner']['partner_id']}").status == 200
+
+    def totals() -> dict:  # type: ignore[type-arg]
+        response = runtime.admin("GET", f"/admin/stats?interval=total&offer_id={offer_id}")
+        assert response.status == 200, response.body
+        return response.json()["totals"]  # type: ignore[no-any-return]
+
+    wait_for(
+        lambda: totals()["conversions"] == 2 and totals()["clicks"] == 2 and totals()["impressions"] == 1
+    )
+    assert (totals()["payout"], totals()["revenue"], totals()["profit"], totals()["sale_amount"]) == (
+        "17.00",
+        "26.00",
+        "9.00",
+        "80.00",
+    )
+    assert totals()["conversion_rate"] == "100.00"
+
+    report = runtime.admin("GET", f"/admin/conversions?offer_id={offer_id}&format=csv")
+    assert report.status == 200 and report.headers["content-type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(report.body.decode())))
+    assert sorted(r["payout"] for r in rows) == ["1.00", "16.00"]
+
+    key = net["partner"]["api_key"]
+    mine = runtime.get("/partner/stats?interval=total", {"x-api-key": key}).json()
+    assert mine["totals"]["payout"] == "17.00" and "revenue" not in mine["totals"]

@@ -1,0 +1,154 @@
+"""Stats rules without AWS: what a stream record adds, how batches are grouped, time zones."""
+
+from datetime import date
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from goalpost.stats import Cell, contribution, groups, metrics, period_of, summarize, window
+
+
+def no_advertiser(offer_id: str, goal_id: str) -> str:
+    return "9"
+
+
+def conversion(status: str, payout: str = "10", **extra: object) -> dict[str, object]:
+    return {
+        "kind": "conversion",
+        "status": status,
+        "offer_id": "1",
+        "partner_id": "2",
+        "goal_id": "3",
+        "advertiser_id": "4",
+        "created_at": "2026-11-24T03:30:00.000Z",
+        "payout": Decimal(payout),
+        "revenue": Decimal("15"),
+        "sale_amount": Decimal("50"),
+        **extra,
+    }
+
+
+def test_a_new_session_is_one_click_in_its_hour() -> None:
+    found = contribution(
+        "INSERT",
+        {"transaction_id": "t", "offer_id": "1", "partner_id": "2", "created_at": 1795490000},
+        {},
+        no_advertiser,
+    )
+    assert found is not None
+    assert found.cell == Cell("2026-11-24T03", "1", "2", "") and found.counters == {"clicks": 1}
+    assert found.advertiser_id == "9"
+
+
+def test_pending_counts_no_money_and_approval_adds_it() -> None:
+    pending = contribution("INSERT", conversion("pending"), {}, no_advertiser)
+    assert pending is not None and pending.counters == {"pending": 1}
+    approved = contribution("MODIFY", conversion("approved"), conversion("pending"), no_advertiser)
+    assert approved is not None
+    assert approved.counters == {
+        "pending": -1,
+        "conversions": 1,
+        "payout": Decimal(10),
+        "revenue": Decimal(15),
+        "sale_amount": Decimal(50),
+    }
+    assert approved.cell == Cell("2026-11-24T03", "1", "2", "3")
+
+
+def test_rejection_after_approval_takes_the_money_out() -> None:
+    found = contribution("MODIFY", conversion("rejected"), conversion("approved"), no_advertiser)
+    assert found is not None
+    assert found.counters == {
+        "conversions": -1,
+        "rejected": 1,
+        "payout": Decimal(-10),
+        "revenue": Decimal(-15),
+        "sale_amount": Decimal(-50),
+    }
+
+
+def test_an_edited_payout_moves_only_the_difference_and_a_duplicate_counter_nothing() -> None:
+    edited = contribution("MODIFY", conversion("approved", "12.5"), conversion("approved"), no_advertiser)
+    assert edited is not None and edited.counters == {"payout": Decimal("2.5")}
+    repeat = conversion("approved", duplicate_count=1)
+    assert contribution("MODIFY", repeat, conversion("approved"), no_advertiser) is None
+
+
+def test_impressions_and_goal_clicks_count_their_increase() -> None:
+    old = {
+        "kind": "impressions",
+        "offer_id": "1",
+        "partner_id": "2",
+        "hour": "2026-11-24T05",
+        "impressions": 4,
+    }
+    found = contribution("MODIFY", {**old, "impressions": 5}, old, no_advertiser)
+    assert found is not None and found.counters == {"impressions": 1}
+    visit = {
+        "kind": "goal_click",
+        "offer_id": "1",
+        "partner_id": "2",
+        "goal_id": "3",
+        "last_at": "2026-11-24T05:01:00Z",
+        "clicks": 1,
+    }
+    found = contribution("INSERT", visit, {}, no_advertiser)
+    assert found is not None and found.cell.goal_id == "3" and found.counters == {"goal_clicks": 1}
+
+
+def test_groups_fold_records_per_cell_and_cut_at_the_cell_limit() -> None:
+    def click(n: int, offer: str) -> tuple[str, object]:
+        found = contribution(
+            "INSERT",
+            {"transaction_id": f"t{n}", "offer_id": offer, "partner_id": "2", "created_at": 1795490000},
+            {},
+            no_advertiser,
+        )
+        return f"e{n}", found
+
+    events = [click(1, "1"), click(2, "1"), ("e3", None), click(4, "2"), click(5, "3")]
+    cut = list(groups(events, 0, max_cells=2))  # type: ignore[arg-type]
+    assert [(start, g.first_event, g.last_event, g.size) for start, g in cut] == [
+        (0, "e1", "e4", 4),
+        (4, "e5", "e5", 1),
+    ]
+    first = cut[0][1]
+    assert first.cells[Cell("2026-11-24T03", "1", "2", "")].counters == {"clicks": 2}
+
+
+def test_a_utc_hour_lands_in_the_callers_local_day() -> None:
+    new_york = ZoneInfo("America/New_York")
+    assert period_of("2026-11-24T03", "day", new_york) == "2026-11-23"
+    assert period_of("2026-11-24T05", "day", new_york) == "2026-11-24"
+    assert period_of("2026-11-24T03", "hour", ZoneInfo("Asia/Tokyo")) == "2026-11-24T12:00"
+    span = window(date(2026, 11, 24), date(2026, 11, 24), new_york)
+    assert span.utc_days() == ["2026-11-24", "2026-11-25"] and span.exact
+    assert span.contains_hour("2026-11-24T05") and not span.contains_hour("2026-11-24T04")
+    assert not window(date(2026, 11, 24), date(2026, 11, 24), ZoneInfo("Asia/Kolkata")).exact
+
+
+def test_summaries_add_profit_and_conversion_rate_and_hide_what_is_asked() -> None:
+    cells = [
+        {"hour": "2026-11-24T10", "offer_id": "1", "partner_id": "2", "goal_id": "", "clicks": 3},
+        {
+            "hour": "2026-11-24T11",
+            "offer_id": "1",
+            "partner_id": "2",
+            "goal_id": "3",
+            "conversions": 1,
+            "payout": Decimal("0.1"),
+            "revenue": Decimal("0.3"),
+        },
+        {"hour": "2026-11-26T11", "offer_id": "1", "partner_id": "2", "goal_id": "3", "conversions": 9},
+    ]
+    span = window(date(2026, 11, 24), date(2026, 11, 25), ZoneInfo("UTC"))
+    body = summarize(cells, window=span, interval="total", group_by=["offer"])
+    (row,) = body["rows"]
+    assert row["clicks"] == 3 and row["conversions"] == 1  # the 26th is outside the range
+    assert (row["payout"], row["revenue"], row["profit"], row["conversion_rate"]) == (
+        "0.10",
+        "0.30",
+        "0.20",
+        "33.33",
+    )
+    assert "revenue" not in metrics({}, frozenset({"revenue"}))
+    assert metrics({})["conversion_rate"] is None
