@@ -116,7 +116,8 @@ def round_trips() -> dict[str, Any]:
         from goalpost_local.template import create_tables, function_environment
 
         raw = boto3.client("dynamodb", region_name="us-east-1")
-        os.environ.update(function_environment(create_tables(raw, prefix="bench")))
+        table_names = create_tables(raw, prefix="bench")
+        os.environ.update(function_environment(table_names))
         store.reset_client()
         config_cache.clear()
         from tests.helpers import call, click, setup_network
@@ -264,9 +265,49 @@ def round_trips() -> dict[str, Any]:
                 ),
             )
         )
+
+        def new_session() -> str:
+            do_click()
+            return state["tid"]
+
+        stats = stats_batch(raw, table_names, calls, new_session, pb)
         events.unregister("before-parameter-build.dynamodb", before)
         events.unregister("after-call.dynamodb", after)
-    return {"rows": rows}
+    return {"rows": rows, "stats": stats}
+
+
+def stats_batch(
+    raw: Any, table_names: dict[str, str], calls: list[dict[str, Any]], new_session: Any, pb: Any
+) -> dict[str, Any]:
+    """What the stats consumer writes for a burst of tracking: per cell per batch, not per event."""
+    import boto3
+    from botocore.config import Config
+
+    from goalpost_local.streams import StreamPump
+
+    streams = boto3.client(
+        "dynamodbstreams", region_name="us-east-1", config=Config(account_id_endpoint_mode="disabled")
+    )
+    pump = StreamPump(raw, streams, table_names, functions={"StatsFunction"}).attach()
+    pump.drain()  # what the measured paths above wrote
+    clicks, conversions = 600, 200
+    for n in range(clicks):
+        tid = new_session()
+        if n < conversions:
+            pb(f"transaction_id={tid}&amount=20")
+    calls.clear()
+    pump.drain()
+    transactions = [c for c in calls if c["op"] == "TransactWriteItems"]
+    cell_updates = sum(len(c["params"]["TransactItems"]) - 1 for c in transactions)
+    events = clicks + conversions  # new sessions + new conversions
+    return {
+        "stream_records": events,
+        "transactions": len(transactions),
+        "cell_updates": cell_updates,
+        "markers": len(transactions),
+        "wcu": 2 * (cell_updates + len(transactions)),  # transactional writes cost 2 WCU per item (<1 KB)
+        "requests": len(calls),
+    }
 
 
 # --------------------------------------------------------------------------- warm CPU
@@ -391,6 +432,11 @@ def main() -> None:
             f"  {row['path']:50} {row['request_count']:>8} {row['rcu']:>5} {row['wcu']:>5}  "
             f"{row['item_bytes']!s:13}  {' + '.join(row['requests'])}"
         )
+    st = rt["stats"]
+    print(
+        f"  stats consumer: {st['stream_records']} tracked events -> {st['transactions']} transaction(s), "
+        f"{st['cell_updates']} cell updates + {st['markers']} marker(s), {st['wcu']} WCU in all"
+    )
     print()
 
     cpu = warm_cpu()
