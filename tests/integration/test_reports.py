@@ -335,3 +335,27 @@ def test_partner_sees_only_its_own_public_money(aws, stats_consumer) -> None:
     assert mine["totals"]["pending"] == 1 and "rejected" not in mine["totals"]
     status, pending = partner_get("/partner/conversions", partner_id, "status=pending")
     assert status == 200 and [r["goal_id"] for r in pending["items"]] == [net["goals"][2]["goal_id"]]
+
+
+def test_an_unreadable_record_counts_nothing_and_blocks_nothing(aws) -> None:
+    """An impression counter written before it carried its offer (no offer_id) is skipped."""
+    from goalpost import store
+    from goalpost.stats_stream import process_records
+
+    old_counter = {"kind": "impressions", "impressions": 3}
+    session = {"transaction_id": "t", "offer_id": "1", "partner_id": "2", "created_at": 1795490000}
+    records = [
+        {
+            "eventID": "e1",
+            "eventName": "MODIFY",
+            "dynamodb": {"SequenceNumber": "1", "NewImage": store.to_item(old_counter)},
+        },
+        {
+            "eventID": "e2",
+            "eventName": "INSERT",
+            "dynamodb": {"SequenceNumber": "2", "NewImage": store.to_item(session)},
+        },
+    ]
+    assert process_records(records, 0) == []
+    (cell,) = store.stats_cells("2026-11-24")
+    assert cell["clicks"] == 1 and "impressions" not in cell

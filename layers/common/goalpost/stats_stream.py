@@ -28,7 +28,13 @@ def read_record(
     new = store.from_item(images.get("NewImage") or {})
     old = store.from_item(images.get("OldImage") or {})
     event_id = str(record.get("eventID") or images.get("SequenceNumber"))
-    return event_id, contribution(str(record.get("eventName", "")), new, old, advertiser_of)
+    try:
+        return event_id, contribution(str(record.get("eventName", "")), new, old, advertiser_of)
+    except (KeyError, ValueError, ArithmeticError):
+        # An item we cannot read (written before a field existed) must not block every
+        # later record of its shard: it counts nothing, and says so in the log.
+        logger.error("stats: unreadable stream record skipped", extra={"event_id": event_id}, exc_info=True)
+        return event_id, None
 
 
 def process_records(records: Sequence[Mapping[str, Any]], now: int) -> list[str]:

@@ -435,7 +435,7 @@ def list_conversions(offer_id: str, limit: int, cursor: str | None) -> dict[str,
     get_offer(offer_id)
     items, last = store.offer_conversions(offer_id, limit=check_limit(limit), cursor=decode_cursor(cursor))
     for item in items:
-        for key in ("pk", "sk", "offer_key", "created_key", "kind"):
+        for key in ("pk", "sk", "offer_key", "partner_key", "day_key", "created_key", "kind"):
             item.pop(key, None)
     return page(items, last)
 
@@ -485,7 +485,7 @@ def list_pending(offer_id: str, limit: int, cursor: str | None) -> dict[str, Any
         offer_id, "pending", limit=check_limit(limit), cursor=decode_cursor(cursor)
     )
     for item in items:
-        for key in ("pk", "sk", "offer_key", "created_key", "kind"):
+        for key in ("pk", "sk", "offer_key", "partner_key", "day_key", "created_key", "kind"):
             item.pop(key, None)
     return page(items, last)
 
