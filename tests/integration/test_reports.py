@@ -67,7 +67,7 @@ def test_seed_scenario_numbers_approval_and_reversal(aws, stats_consumer) -> Non
     assert total["clicks"] == 3
     assert total["conversions"] == 4 and total["pending"] == 1 and total["rejected"] == 0
     assert total["payout"] == "12.00" and total["revenue"] == "18.10" and total["profit"] == "6.10"
-    assert total["sale_amount"] == "50.00"
+    assert total["sale_amount"] == "50.00" and total["currency"] == "USD"
     assert total["conversion_rate"] == "133.33"
     assert body["totals"]["payout"] == "12.00"
     assert "seconds" in body["consistency"]

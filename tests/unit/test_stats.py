@@ -4,7 +4,7 @@ from datetime import date
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from goalpost.stats import Cell, contribution, groups, metrics, period_of, summarize, window
+from goalpost.stats import Cell, Sums, contribution, groups, metrics, period_of, summarize, window
 
 
 def no_advertiser(offer_id: str, goal_id: str) -> str:
@@ -150,5 +150,29 @@ def test_summaries_add_profit_and_conversion_rate_and_hide_what_is_asked() -> No
         "0.20",
         "33.33",
     )
-    assert "revenue" not in metrics({}, frozenset({"revenue"}))
-    assert metrics({})["conversion_rate"] is None
+    assert "revenue" not in metrics(Sums.empty(), frozenset({"revenue"}))
+    assert metrics(Sums.empty())["conversion_rate"] is None
+
+
+def test_money_in_different_currencies_is_never_added_up() -> None:
+    def sale(offer: str, currency: str, payout: str) -> dict[str, object]:
+        return {
+            "hour": "2026-11-24T10",
+            "offer_id": offer,
+            "partner_id": "2",
+            "goal_id": "3",
+            "conversions": 1,
+            "payout": Decimal(payout),
+            "currency": currency,
+        }
+
+    span = window(date(2026, 11, 24), date(2026, 11, 24), ZoneInfo("UTC"))
+    cells = [sale("1", "USD", "2"), sale("1", "USD", "3"), sale("5", "EUR", "4")]
+    body = summarize(cells, window=span, interval="total", group_by=["offer"])
+    usd, eur = body["rows"]
+    assert (usd["payout"], usd["currency"], eur["payout"], eur["currency"]) == ("5.00", "USD", "4.00", "EUR")
+    totals = body["totals"]
+    assert totals["conversions"] == 3 and "payout" not in totals and totals["currency"] is None
+    assert (
+        totals["by_currency"]["USD"]["payout"] == "5.00" and totals["by_currency"]["EUR"]["payout"] == "4.00"
+    )

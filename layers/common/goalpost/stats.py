@@ -46,6 +46,7 @@ class CellDelta(NamedTuple):
     advertiser_id: str
     private: bool
     counters: dict[str, Decimal]
+    currency: str = ""
 
 
 class Contribution(NamedTuple):
@@ -53,6 +54,8 @@ class Contribution(NamedTuple):
     advertiser_id: str
     private: bool
     counters: dict[str, Decimal]
+    currency: str = ""
+    """The currency of the money in ``counters`` (conversions only)."""
 
 
 def hour_of_iso(timestamp: str) -> str:
@@ -109,7 +112,9 @@ def contribution(
             hour_of_iso(str(image["created_at"])), offer_id, str(image["partner_id"]), str(image["goal_id"])
         )
         advertiser = str(image.get("advertiser_id") or advertiser_of(offer_id, cell.goal_id))
-        return Contribution(cell, advertiser, bool(image.get("private")), counters)
+        return Contribution(
+            cell, advertiser, bool(image.get("private")), counters, str(image.get("currency") or "")
+        )
     if kind == "impressions":
         added = Decimal(str(new.get("impressions", 0))) - Decimal(str(old.get("impressions", 0)))
         if not added:
@@ -178,12 +183,16 @@ def groups(
 def _add(cells: dict[Cell, CellDelta], found: Contribution) -> None:
     known = cells.get(found.cell)
     if known is None:
-        cells[found.cell] = CellDelta(found.advertiser_id, found.private, dict(found.counters))
+        cells[found.cell] = CellDelta(
+            found.advertiser_id, found.private, dict(found.counters), found.currency
+        )
         return
     for name, value in found.counters.items():
         known.counters[name] = known.counters.get(name, Decimal(0)) + value
     if found.advertiser_id and not known.advertiser_id:
-        cells[found.cell] = known._replace(advertiser_id=found.advertiser_id)
+        known = cells[found.cell] = known._replace(advertiser_id=found.advertiser_id)
+    if found.currency and not known.currency:
+        cells[found.cell] = known._replace(currency=found.currency)
 
 
 # ------------------------------------------------------------------ reading
@@ -235,13 +244,53 @@ def _ratio(part: Decimal, whole: Decimal) -> str | None:
     return str((part * 100 / whole).quantize(Decimal("0.01")))
 
 
-def metrics(sums: Mapping[str, Decimal], hidden: frozenset[str] = frozenset()) -> dict[str, Any]:
-    """Counters of a row plus profit and conversion rate, money as exact decimal strings."""
-    row: dict[str, Any] = {name: int(sums.get(name, 0)) for name in COUNTS}
-    for name in AMOUNTS:
-        row[name] = format_money(sums.get(name, Decimal(0)))
-    row["profit"] = format_money(sums.get("revenue", Decimal(0)) - sums.get("payout", Decimal(0)))
-    row["conversion_rate"] = _ratio(sums.get("conversions", Decimal(0)), sums.get("clicks", Decimal(0)))
+class Sums(NamedTuple):
+    """A row's counts, and its money per currency (offers may be priced in different ones)."""
+
+    counts: dict[str, Decimal]
+    money: dict[str, dict[str, Decimal]]
+
+    @classmethod
+    def empty(cls) -> "Sums":
+        return cls({}, {})
+
+    def add(self, cell: Mapping[str, Any]) -> None:
+        for name in COUNTS:
+            value = Decimal(str(cell.get(name, 0)))
+            if value:
+                self.counts[name] = self.counts.get(name, Decimal(0)) + value
+        amounts = {name: Decimal(str(cell.get(name, 0))) for name in AMOUNTS}
+        if any(amounts.values()):
+            money = self.money.setdefault(str(cell.get("currency") or ""), {})
+            for name, value in amounts.items():
+                money[name] = money.get(name, Decimal(0)) + value
+
+
+def _money(amounts: Mapping[str, Decimal]) -> dict[str, str]:
+    row = {name: format_money(amounts.get(name, Decimal(0))) for name in AMOUNTS}
+    row["profit"] = format_money(amounts.get("revenue", Decimal(0)) - amounts.get("payout", Decimal(0)))
+    return row
+
+
+def metrics(sums: Sums, hidden: frozenset[str] = frozenset()) -> dict[str, Any]:
+    """Counts, money (exact decimal strings), profit and conversion rate of a row.
+
+    Money in one currency is given flat with its ``currency``; money in several currencies
+    is never added up: it is given per currency in ``by_currency``.
+    """
+    row: dict[str, Any] = {name: int(sums.counts.get(name, 0)) for name in COUNTS}
+    currencies = sorted(sums.money)
+    if len(currencies) <= 1:
+        row.update(_money(sums.money[currencies[0]] if currencies else {}))
+        row["currency"] = currencies[0] if currencies else None
+    else:
+        row["currency"] = None
+        row["by_currency"] = {
+            c: {k: v for k, v in _money(sums.money[c]).items() if k not in hidden} for c in currencies
+        }
+    row["conversion_rate"] = _ratio(
+        sums.counts.get("conversions", Decimal(0)), sums.counts.get("clicks", Decimal(0))
+    )
     return {k: v for k, v in row.items() if k not in hidden}
 
 
@@ -258,8 +307,8 @@ def summarize(
     Grouped by goal, offer-level counts (clicks, impressions) land on the goal ``""`` row of
     each offer: clicks belong to the offer, not to a goal.
     """
-    rows: dict[tuple[str, ...], dict[str, Decimal]] = {}
-    totals: dict[str, Decimal] = {}
+    rows: dict[tuple[str, ...], Sums] = {}
+    totals = Sums.empty()
     for cell in cells:
         hour = str(cell["hour"])
         if not window.contains_hour(hour):
@@ -271,12 +320,8 @@ def summarize(
             "advertiser": str(cell.get("advertiser_id", "")),
         }
         key = (period_of(hour, interval, window.zone), *(labels[d] for d in group_by))
-        sums = rows.setdefault(key, {})
-        for name in COUNTERS:
-            value = Decimal(str(cell.get(name, 0)))
-            if value:
-                sums[name] = sums.get(name, Decimal(0)) + value
-                totals[name] = totals.get(name, Decimal(0)) + value
+        rows.setdefault(key, Sums.empty()).add(cell)
+        totals.add(cell)
     out = []
     for key in sorted(rows):
         row: dict[str, Any] = {"period": key[0]}
@@ -284,10 +329,7 @@ def summarize(
             row[f"{dimension}_id"] = label
         row.update(metrics(rows[key], hidden))
         out.append(row)
-    return {
-        "rows": out,
-        "totals": metrics(totals, hidden),
-    }
+    return {"rows": out, "totals": metrics(totals, hidden)}
 
 
 class FunnelStep(NamedTuple):

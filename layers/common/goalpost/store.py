@@ -1228,6 +1228,9 @@ def apply_stats(group: "Group", now: int) -> str | None:
         if delta.advertiser_id:
             sets.append("advertiser_id = :adv")
             values[":adv"] = delta.advertiser_id
+        if delta.currency:
+            sets.append("currency = :currency")
+            values[":currency"] = delta.currency
         if delta.private:
             names["#private"] = "private"
             sets.append("#private = :private")
