@@ -357,5 +357,5 @@ def test_an_unreadable_record_counts_nothing_and_blocks_nothing(aws) -> None:
         },
     ]
     assert process_records(records, 0) == []
-    (cell,) = store.stats_cells("2026-11-24")
+    (cell,) = store.stats_cells(["2026-11-24"])
     assert cell["clicks"] == 1 and "impressions" not in cell

@@ -1282,29 +1282,45 @@ def _all_pages(kwargs: dict[str, Any]) -> list[dict[str, Any]]:
         kwargs = {**kwargs, "ExclusiveStartKey": response["LastEvaluatedKey"]}
 
 
-def stats_cells(day: str, *, offer_id: str = "") -> list[dict[str, Any]]:
-    """A UTC day's cells (of one offer, when given): one query per shard."""
-    cells: list[dict[str, Any]] = []
-    for shard in range(STATS_SHARDS):
-        kwargs: dict[str, Any] = {
-            "TableName": stats_table(),
-            "KeyConditionExpression": "pk = :pk",
-            "ExpressionAttributeValues": {":pk": {"S": f"CELLS#{day}#{shard}"}},
-        }
-        if offer_id:
-            kwargs["KeyConditionExpression"] += " AND begins_with(sk, :offer)"
-            kwargs["ExpressionAttributeValues"][":offer"] = {"S": f"{offer_id}#"}
-        cells.extend(_all_pages(kwargs))
-    return cells
+STATS_READERS = 8
+"""Queries of a stats range run this many at a time (93 days x 4 shards would be slow in a row)."""
 
 
-def partner_stats_cells(partner_id: str, day: str) -> list[dict[str, Any]]:
-    """A partner's cells of a UTC day, through the by_partner_day index."""
-    return _all_pages(
-        {
-            "TableName": stats_table(),
-            "IndexName": "by_partner_day",
-            "KeyConditionExpression": "partner_day = :pd",
-            "ExpressionAttributeValues": {":pd": {"S": f"{partner_id}#{day}"}},
-        }
+def _all_queries(queries: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    from concurrent.futures import ThreadPoolExecutor
+
+    client()  # create the shared client before the threads use it
+    with ThreadPoolExecutor(max_workers=STATS_READERS) as pool:
+        return [item for items in pool.map(_all_pages, queries) for item in items]
+
+
+def stats_cells(days: Sequence[str], *, offer_id: str = "") -> list[dict[str, Any]]:
+    """The cells of some UTC days (of one offer, when given): one query per day and shard."""
+    queries = []
+    for day in days:
+        for shard in range(STATS_SHARDS):
+            kwargs: dict[str, Any] = {
+                "TableName": stats_table(),
+                "KeyConditionExpression": "pk = :pk",
+                "ExpressionAttributeValues": {":pk": {"S": f"CELLS#{day}#{shard}"}},
+            }
+            if offer_id:
+                kwargs["KeyConditionExpression"] += " AND begins_with(sk, :offer)"
+                kwargs["ExpressionAttributeValues"][":offer"] = {"S": f"{offer_id}#"}
+            queries.append(kwargs)
+    return _all_queries(queries)
+
+
+def partner_stats_cells(partner_id: str, days: Sequence[str]) -> list[dict[str, Any]]:
+    """A partner's cells of some UTC days, through the by_partner_day index (a query per day)."""
+    return _all_queries(
+        [
+            {
+                "TableName": stats_table(),
+                "IndexName": "by_partner_day",
+                "KeyConditionExpression": "partner_day = :pd",
+                "ExpressionAttributeValues": {":pd": {"S": f"{partner_id}#{day}"}},
+            }
+            for day in days
+        ]
     )

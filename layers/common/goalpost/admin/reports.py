@@ -98,12 +98,11 @@ class Filters(NamedTuple):
 
 def read_cells(span: Window, filters: Filters) -> list[dict[str, Any]]:
     """The cells of the range: a partner's through its index, else one offer's or all."""
-    cells: list[dict[str, Any]] = []
-    for day in span.utc_days():
-        if filters.partner_id:
-            cells += store.partner_stats_cells(filters.partner_id, day)
-        else:
-            cells += store.stats_cells(day, offer_id=filters.offer_id)
+    days = span.utc_days()
+    if filters.partner_id:
+        cells = store.partner_stats_cells(filters.partner_id, days)
+    else:
+        cells = store.stats_cells(days, offer_id=filters.offer_id)
     return [
         c
         for c in cells
