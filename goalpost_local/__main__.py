@@ -44,6 +44,15 @@ def main() -> None:
             f"  3. admin:    curl -s -H 'Authorization: Bearer {stack.admin_token}' "
             f"'{base}/admin/offers/{offer_id}/conversions'"
         )
+        print(
+            f"  4. stats:    curl -s -H 'Authorization: Bearer {stack.admin_token}' "
+            f"'{base}/admin/stats?group_by=goal&interval=total&offer_id={offer_id}'"
+        )
+        print("     (a few seconds behind: the stats function reads the tables' streams)")
+        print(
+            f"     funnel:   curl -s -H 'Authorization: Bearer {stack.admin_token}' "
+            f"'{base}/admin/offers/{offer_id}/funnel'"
+        )
     print("\nCtrl-C stops.", flush=True)
 
     stop = threading.Event()
