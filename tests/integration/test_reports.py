@@ -74,6 +74,7 @@ def test_seed_scenario_numbers_approval_and_reversal(aws, stats_consumer) -> Non
 
     by_goal = stats(f"group_by=goal&interval=total&offer_id={offer_id}")
     assert row_of(by_goal, goal_id=goals["signup"])["payout"] == "2.00"
+    assert row_of(by_goal, goal_id=goals["signup"])["conversion_rate"] == "66.67"  # 2 of the offer's 3 clicks
     assert row_of(by_goal, goal_id=goals["sale"])["sale_amount"] == "50.00"
     assert row_of(by_goal, goal_id="")["clicks"] == 3
 

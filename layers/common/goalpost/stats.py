@@ -322,12 +322,18 @@ def summarize(
         key = (period_of(hour, interval, window.zone), *(labels[d] for d in group_by))
         rows.setdefault(key, Sums.empty()).add(cell)
         totals.add(cell)
+    goal_at = 1 + list(group_by).index("goal") if "goal" in group_by else 0
     out = []
     for key in sorted(rows):
         row: dict[str, Any] = {"period": key[0]}
         for dimension, label in zip(group_by, key[1:], strict=True):
             row[f"{dimension}_id"] = label
         row.update(metrics(rows[key], hidden))
+        if goal_at and key[goal_at]:
+            # A goal's conversion rate is over its offer's clicks (on the offer's own row).
+            offer_row = rows.get((*key[:goal_at], "", *key[goal_at + 1 :]))
+            clicks = offer_row.counts.get("clicks", Decimal(0)) if offer_row else Decimal(0)
+            row["conversion_rate"] = _ratio(rows[key].counts.get("conversions", Decimal(0)), clicks)
         out.append(row)
     return {"rows": out, "totals": metrics(totals, hidden)}
 
