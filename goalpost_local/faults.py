@@ -2,8 +2,9 @@
 
 ``POST /__local/faults {"operation": "TransactWriteItems", "mode": "throttle"|"timeout_after",
 "times": 1}`` makes the next ``times`` calls of that DynamoDB operation, made by the
-functions, fail: throttled before DynamoDB applies it, or timing out after it did. Only
-served when the runtime runs with ``GOALPOST_LOCAL_FAULTS=1``.
+functions answering requests (not the stream consumers), fail: throttled before DynamoDB
+applies it, or timing out after it did. Only served when the runtime runs with
+``GOALPOST_LOCAL_FAULTS=1``.
 """
 
 import threading
@@ -11,12 +12,18 @@ from typing import Any
 
 from botocore.exceptions import ClientError, ReadTimeoutError
 
+from goalpost_local.streams import PUMP_THREAD
+
 _lock = threading.Lock()
 _armed: dict[tuple[str, str], int] = {}
 _installed = False
 
 
 def _take(operation: str, mode: str) -> bool:
+    # Faults are for the functions answering requests; the stream consumers share the client
+    # (and write with transactions too) but must not use up a fault armed for a request.
+    if threading.current_thread().name == PUMP_THREAD:
+        return False
     with _lock:
         left = _armed.get((operation, mode), 0)
         if left <= 0:
