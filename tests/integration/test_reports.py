@@ -360,3 +360,44 @@ def test_an_unreadable_record_counts_nothing_and_blocks_nothing(aws) -> None:
     assert process_records(records, 0) == []
     (cell,) = store.stats_cells(["2026-11-24"])
     assert cell["clicks"] == 1 and "impressions" not in cell
+
+
+def test_a_failed_group_is_retried_from_its_first_record_and_counts_once(aws, monkeypatch) -> None:
+    """Groups applied before a failure are not applied again, whether the retry starts at the
+    reported record (partial batch failure) or at the batch's start (the function crashed)."""
+    from botocore.exceptions import ClientError
+
+    from goalpost import stats_stream, store
+
+    def session(n: int, offer: str) -> dict[str, Any]:
+        image = {"transaction_id": f"t{n}", "offer_id": offer, "partner_id": "2", "created_at": 1795490000}
+        return {
+            "eventID": f"e{n}",
+            "eventName": "INSERT",
+            "dynamodb": {"SequenceNumber": str(n), "NewImage": store.to_item(image)},
+        }
+
+    records = [session(n, offer) for n, offer in enumerate(["1", "1", "2", "3", "3"], start=1)]
+    monkeypatch.setattr(stats_stream, "MAX_CELLS_PER_GROUP", 1)  # groups: e1-e2 | e3 | e4-e5
+    real_apply = store.apply_stats
+    calls = {"n": 0}
+
+    def flaky_apply(group: Any, now: int) -> str | None:
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise ClientError(
+                {"Error": {"Code": "ProvisionedThroughputExceededException"}}, "TransactWriteItems"
+            )
+        return real_apply(group, now)
+
+    monkeypatch.setattr(store, "apply_stats", flaky_apply)
+    assert stats_stream.process_records(records, 0) == ["3"]  # retry from the second group's first record
+
+    def clicks() -> dict[str, int]:
+        return {c["offer_id"]: int(c["clicks"]) for c in store.stats_cells(["2026-11-24"])}
+
+    assert clicks() == {"1": 2}
+    assert stats_stream.process_records(records[2:], 0) == []  # the event source's retry
+    assert clicks() == {"1": 2, "2": 1, "3": 2}
+    assert stats_stream.process_records(records, 0) == []  # a crash after the last commit: all again
+    assert clicks() == {"1": 2, "2": 1, "3": 2}
