@@ -77,6 +77,11 @@ def test_seed_scenario_numbers_approval_and_reversal(aws, stats_consumer) -> Non
     assert row_of(by_goal, goal_id=goals["signup"])["conversion_rate"] == "66.67"  # 2 of the offer's 3 clicks
     assert row_of(by_goal, goal_id=goals["sale"])["sale_amount"] == "50.00"
     assert row_of(by_goal, goal_id="")["clicks"] == 3
+    other = seed_offer()  # another offer's clicks are not the goal's offer's
+    click(other["offer"]["offer_id"], other["partner"]["partner_id"])
+    stats_consumer.drain()
+    one_goal = stats(f"group_by=goal&interval=total&goal_id={goals['signup']}")
+    assert one_goal["totals"]["clicks"] == 3 and one_goal["totals"]["conversions"] == 2
 
     _status, pending = admin("GET", f"/admin/offers/{offer_id}/conversions/pending")
     upgrade_id = pending["items"][0]["conversion_id"]

@@ -98,6 +98,10 @@ class Filters(NamedTuple):
 
 def read_cells(span: Window, filters: Filters) -> list[dict[str, Any]]:
     """The cells of the range: a partner's through its index, else one offer's or all."""
+    if filters.goal_id and filters.goal_id != DEFAULT_GOAL_ID and not filters.offer_id:
+        # Goal ids are network-wide: the goal names its offer (whose clicks its rate is over);
+        # an unknown goal gets an offer id no cell has, so nothing.
+        filters = filters._replace(offer_id=store.get_goal_offer(filters.goal_id) or "-")
     days = span.utc_days()
     if filters.partner_id:
         cells = store.partner_stats_cells(filters.partner_id, days)
