@@ -8,21 +8,34 @@ applies it, or timing out after it did. Only served when the runtime runs with
 """
 
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from botocore.exceptions import ClientError, ReadTimeoutError
-
-from goalpost_local.streams import PUMP_THREAD
 
 _lock = threading.Lock()
 _armed: dict[tuple[str, str], int] = {}
 _installed = False
 
 
+_serving_request: ContextVar[bool] = ContextVar("goalpost_local_serving_request", default=False)
+
+
+@contextmanager
+def serving_request() -> Iterator[None]:
+    """Marks a function answering an HTTP request: only those calls meet armed faults (the
+    stream consumers share the DynamoDB client but must not use up a request's fault)."""
+    token = _serving_request.set(True)
+    try:
+        yield
+    finally:
+        _serving_request.reset(token)
+
+
 def _take(operation: str, mode: str) -> bool:
-    # Faults are for the functions answering requests; the stream consumers share the client
-    # (and write with transactions too) but must not use up a fault armed for a request.
-    if threading.current_thread().name == PUMP_THREAD:
+    if not _serving_request.get():
         return False
     with _lock:
         left = _armed.get((operation, mode), 0)

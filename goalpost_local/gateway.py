@@ -23,6 +23,7 @@ from types import ModuleType
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
+from goalpost_local import faults
 from goalpost_local.template import ROOT, Route, authorizers, routes
 
 logger = logging.getLogger("goalpost_local.gateway")
@@ -192,8 +193,6 @@ class _RequestHandler(BaseHTTPRequestHandler):
             and self.command == "POST"
             and os.environ.get("GOALPOST_LOCAL_FAULTS") == "1"
         ):
-            from goalpost_local import faults
-
             spec = json.loads(body or b"{}")
             faults.arm(str(spec["operation"]), str(spec["mode"]), int(spec.get("times", 1)))
             self._json(200, {"armed": spec})
@@ -228,7 +227,8 @@ class _RequestHandler(BaseHTTPRequestHandler):
                 return
             event["requestContext"]["authorizer"] = {"lambda": context}
         try:
-            result = self.server.handlers[route.function](event, LambdaContext(route.function))
+            with faults.serving_request():
+                result = self.server.handlers[route.function](event, LambdaContext(route.function))
         except Exception:
             logger.exception("function %s failed", route.function)
             self._json(500, {"message": "Internal Server Error"})

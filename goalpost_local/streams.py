@@ -19,8 +19,6 @@ from goalpost_local.template import resources
 
 logger = logging.getLogger("goalpost_local.streams")
 
-PUMP_THREAD = "goalpost-stream-pump"
-
 
 def matches(pattern: Any, data: Any) -> bool:
     """The subset of EventBridge-style patterns templates use: nested keys, lists of values."""
@@ -79,7 +77,7 @@ class StreamPump:
                         patterns=[json.loads(f["Pattern"]) for f in filters],
                     )
                 )
-        self._thread = threading.Thread(target=self._run, daemon=True, name=PUMP_THREAD)
+        self._thread = threading.Thread(target=self._run, daemon=True)
 
     def attach(self) -> "StreamPump":
         """Find each consumer's stream (tables must exist); then ``drain`` or ``start``."""

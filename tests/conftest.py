@@ -55,15 +55,6 @@ def aws() -> Iterator[Any]:
 @pytest.fixture
 def stats_consumer(aws: Any) -> Any:
     """The stats function fed from moto's streams, as the event source mapping would: ``.drain()``."""
-    import boto3
-    from botocore.config import Config
+    from tests.helpers import stats_pump
 
-    from goalpost_local.streams import StreamPump
-    from goalpost_local.template import table_definitions
-
-    names = {logical: f"test-{logical}" for logical in table_definitions()}
-    # moto (in-process) answers streams only on the regional endpoint, not the account-based one.
-    streams = boto3.client(
-        "dynamodbstreams", region_name="us-east-1", config=Config(account_id_endpoint_mode="disabled")
-    )
-    return StreamPump(aws, streams, names, functions={"StatsFunction"}).attach()
+    return stats_pump(aws)

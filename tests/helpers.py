@@ -142,3 +142,19 @@ def dynamodb_calls() -> Iterator[list[str]]:
         yield seen
     finally:
         events.unregister("before-call.dynamodb", record)
+
+
+def stats_pump(dynamodb: Any) -> Any:
+    """A stream pump feeding only the stats function, reading both streams from their start."""
+    import boto3
+    from botocore.config import Config
+
+    from goalpost_local.streams import StreamPump
+    from goalpost_local.template import table_definitions
+
+    names = {logical: f"test-{logical}" for logical in table_definitions()}
+    # moto (in-process) answers streams only on the regional endpoint, not the account-based one.
+    streams = boto3.client(
+        "dynamodbstreams", region_name="us-east-1", config=Config(account_id_endpoint_mode="disabled")
+    )
+    return StreamPump(dynamodb, streams, names, functions={"StatsFunction"}).attach()

@@ -35,6 +35,7 @@ from goalpost.admin.schemas import (
     PayoutStructureIn,
     TierIn,
 )
+from goalpost.stats import Window
 
 logger = Logger(service="goalpost-admin")
 app = APIGatewayHttpResolver(enable_validation=True)
@@ -371,12 +372,15 @@ def retry_delivery(
 # ------------------------------------------------------------------ reports
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
+def _window(day_from: str | None, day_to: str | None, zone: str) -> Window:
+    return reports.report_window(day_from, day_to, zone, datetime.now(UTC))
 
 
-def _csv(report: dict[str, Any], name: str) -> Response[Any]:
-    headers = {"content-disposition": f'attachment; filename="{name}.csv"'}
+def _report_response(report: dict[str, Any], format_: str) -> Response[Any]:
+    """JSON, or CSV with the next page's cursor in X-Next-Cursor."""
+    if format_ != "csv":
+        return _json(200, report)
+    headers = {"content-disposition": 'attachment; filename="conversions.csv"'}
     if report.get("next_cursor"):
         headers["x-next-cursor"] = report["next_cursor"]
     return Response(200, "text/csv; charset=utf-8", reports.report_csv(report), headers)
@@ -401,7 +405,7 @@ def stats(
     Pending and rejected conversions add no money; grouped by goal, the offer's clicks and
     impressions are on the row with an empty goal_id.
     """
-    span = reports.report_window(from_, to, timezone, _now())
+    span = _window(from_, to, timezone)
     return reports.stats(
         span,
         timezone,
@@ -429,7 +433,7 @@ def conversion_report(
 
     CSV with format=csv (the next page's cursor in the X-Next-Cursor header).
     """
-    span = reports.report_window(from_, to, timezone, _now())
+    span = _window(from_, to, timezone)
     report = reports.conversion_report(
         span,
         timezone,
@@ -438,7 +442,7 @@ def conversion_report(
         limit,
         cursor,
     )
-    return _csv(report, "conversions") if format == "csv" else _json(200, report)
+    return _report_response(report, format)
 
 
 @app.get("/admin/conversions/<conversion_id>")
@@ -463,7 +467,7 @@ def offer_funnel(
     goals: Annotated[str, Query(pattern=r"^[0-9,]{0,200}$", description="flow order, e.g. 0,3,5")] = "",
 ) -> dict[str, Any]:
     """Sessions, then each goal in flow order (private goals too) with drop-off between steps."""
-    span = reports.report_window(from_, to, timezone, _now())
+    span = _window(from_, to, timezone)
     return reports.funnel(offer_id, span, timezone, partner_id, goals)
 
 
@@ -502,7 +506,7 @@ def partner_stats(
     goal_id: OptionalId = "",
 ) -> dict[str, Any]:
     """The partner's own stats: no private goals, no revenue or profit (eventually consistent)."""
-    span = reports.report_window(from_, to, timezone, _now())
+    span = _window(from_, to, timezone)
     return partner_view.stats(
         _partner_id(),
         span,
@@ -527,11 +531,11 @@ def partner_conversions(
     format: Format = "json",  # noqa: A002 - the query parameter's name
 ) -> Response[Any]:
     """The partner's own conversions (approved; pending too if the network allows)."""
-    span = reports.report_window(from_, to, timezone, _now())
+    span = _window(from_, to, timezone)
     report = partner_view.conversion_report(
         _partner_id(), span, timezone, offer_id, goal_id, status, limit, cursor
     )
-    return _csv(report, "conversions") if format == "csv" else _json(200, report)
+    return _report_response(report, format)
 
 
 # ------------------------------------------------------------------ OpenAPI

@@ -10,7 +10,7 @@ import json
 from decimal import Decimal
 from typing import Any
 
-from tests.helpers import ADMIN, admin, call, click, dynamodb_calls, postback, setup_network
+from tests.helpers import ADMIN, admin, call, click, dynamodb_calls, postback, setup_network, stats_pump
 
 
 def seed_offer(**partner: Any) -> dict[str, Any]:
@@ -85,21 +85,21 @@ def test_seed_scenario_numbers_approval_and_reversal(aws, stats_consumer) -> Non
 
     _status, pending = admin("GET", f"/admin/offers/{offer_id}/conversions/pending")
     upgrade_id = pending["items"][0]["conversion_id"]
-    decide = {"conversion_ids": [upgrade_id], "status": "approved", "note": "checked"}
-    assert admin("POST", "/admin/conversions/decisions", decide)[0] == 200
-    stats_consumer.drain()
-    total = row_of(stats("interval=total"), offer_id=offer_id)
+
+    def decide(status: str, note: str) -> dict[str, Any]:
+        body = {"conversion_ids": [upgrade_id], "status": status, "note": note}
+        assert admin("POST", "/admin/conversions/decisions", body)[0] == 200
+        stats_consumer.drain()
+        return row_of(stats("interval=total"), offer_id=offer_id)
+
+    total = decide("approved", "checked")
     assert (total["conversions"], total["pending"], total["payout"], total["revenue"]) == (
         5,
         0,
         "17.00",
         "26.10",
     )
-
-    reject = {"conversion_ids": [upgrade_id], "status": "rejected", "note": "chargeback"}
-    assert admin("POST", "/admin/conversions/decisions", reject)[0] == 200
-    stats_consumer.drain()
-    total = row_of(stats("interval=total"), offer_id=offer_id)
+    total = decide("rejected", "chargeback")
     assert (total["conversions"], total["rejected"], total["payout"], total["revenue"]) == (
         4,
         1,
@@ -113,11 +113,10 @@ def test_a_redelivered_stream_counts_once(aws, stats_consumer) -> None:
     play_seed(net)
     stats_consumer.drain()
     before = stats("interval=total")["totals"]
+    assert (before["clicks"], before["conversions"], before["payout"]) == (3, 4, "12.00")
 
     # A second consumer reads both streams again from the start, as a retried batch would.
-    from tests.conftest import stats_consumer as make_consumer
-
-    make_consumer.__wrapped__(aws).drain()  # type: ignore[attr-defined]
+    stats_pump(aws).drain()
     assert stats("interval=total")["totals"] == before
 
 

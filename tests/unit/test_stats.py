@@ -4,7 +4,7 @@ from datetime import date
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from goalpost.stats import Cell, Sums, contribution, groups, metrics, period_of, summarize, window
+from goalpost.stats import Cell, Sums, contribution, first_group, metrics, period_of, summarize, window
 
 
 def no_advertiser(offer_id: str, goal_id: str) -> str:
@@ -95,7 +95,7 @@ def test_impressions_and_goal_clicks_count_their_increase() -> None:
     assert found is not None and found.cell.goal_id == "3" and found.counters == {"goal_clicks": 1}
 
 
-def test_groups_fold_records_per_cell_and_cut_at_the_cell_limit() -> None:
+def test_a_group_folds_records_per_cell_and_is_cut_at_the_cell_limit() -> None:
     def click(n: int, offer: str) -> tuple[str, object]:
         found = contribution(
             "INSERT",
@@ -106,13 +106,12 @@ def test_groups_fold_records_per_cell_and_cut_at_the_cell_limit() -> None:
         return f"e{n}", found
 
     events = [click(1, "1"), click(2, "1"), ("e3", None), click(4, "2"), click(5, "3")]
-    cut = list(groups(events, 0, max_cells=2))  # type: ignore[arg-type]
-    assert [(start, g.first_event, g.last_event, g.size) for start, g in cut] == [
-        (0, "e1", "e4", 4),
-        (4, "e5", "e5", 1),
-    ]
-    first = cut[0][1]
+    first = first_group(events, 0, max_cells=2)  # type: ignore[arg-type]
+    assert (first.first_event, first.last_event, first.size) == ("e1", "e4", 4)
     assert first.cells[Cell("2026-11-24T03", "1", "2", "")].counters == {"clicks": 2}
+    assert first.cells[Cell("2026-11-24T03", "2", "2", "")].counters == {"clicks": 1}
+    second = first_group(events, 4, max_cells=2)  # type: ignore[arg-type]
+    assert (second.first_event, second.last_event, second.size) == ("e5", "e5", 1)
 
 
 def test_a_utc_hour_lands_in_the_callers_local_day() -> None:

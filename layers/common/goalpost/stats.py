@@ -13,7 +13,7 @@ one local hour. Zones with a half-hour offset are answered with each UTC hour pl
 its local start, and flagged as not exact.
 """
 
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from decimal import Decimal
 from typing import Any, Literal, NamedTuple
@@ -22,7 +22,6 @@ from goalpost.money import format_money
 
 COUNTS = ("clicks", "impressions", "goal_clicks", "conversions", "pending", "rejected")
 AMOUNTS = ("payout", "revenue", "sale_amount")
-COUNTERS = COUNTS + AMOUNTS
 
 STATUS_COUNTER = {"approved": "conversions", "pending": "pending", "rejected": "rejected"}
 
@@ -132,23 +131,6 @@ def contribution(
     return None
 
 
-class AdvertiserLookup:
-    """The advertiser of an offer or goal, read once per offer per batch (for click cells)."""
-
-    def __init__(self, load: Any) -> None:
-        self._load = load
-        self._bundles: dict[str, Any] = {}
-
-    def __call__(self, offer_id: str, goal_id: str) -> str:
-        if offer_id not in self._bundles:
-            self._bundles[offer_id] = self._load(offer_id)
-        bundle = self._bundles[offer_id]
-        if bundle is None:
-            return ""
-        goal = bundle.goals.get(goal_id) if goal_id else None
-        return str((goal.advertiser_id if goal is not None else "") or bundle.offer.advertiser_id)
-
-
 class Group(NamedTuple):
     """Consecutive stream records applied together, atomically, with one marker."""
 
@@ -158,26 +140,21 @@ class Group(NamedTuple):
     cells: dict[Cell, CellDelta]
 
 
-def groups(
-    events: Sequence[tuple[str, Contribution | None]], start: int, max_cells: int
-) -> Iterator[tuple[int, Group]]:
-    """Group records from ``start`` so that no group touches more than ``max_cells`` cells.
+def first_group(events: Sequence[tuple[str, Contribution | None]], start: int, max_cells: int) -> Group:
+    """The records from ``start`` on that fit one group: no more than ``max_cells`` cells.
 
-    Yields (index of the group's first record, group). Groups are cut the same way for the
-    same records, so a retried batch meets the markers its earlier attempt left.
+    Groups are cut the same way for the same records, so a retried batch meets the markers
+    its earlier attempt left.
     """
-    index = start
-    while index < len(events):
-        first = index
-        cells: dict[Cell, CellDelta] = {}
-        while index < len(events):
-            found = events[index][1]
-            if found is not None and found.cell not in cells and len(cells) >= max_cells:
+    cells: dict[Cell, CellDelta] = {}
+    end = start
+    for _event_id, found in events[start:]:
+        if found is not None:
+            if found.cell not in cells and len(cells) >= max_cells:
                 break
-            if found is not None:
-                _add(cells, found)
-            index += 1
-        yield first, Group(events[first][0], events[index - 1][0], index - first, cells)
+            _add(cells, found)
+        end += 1
+    return Group(events[start][0], events[end - 1][0], end - start, cells)
 
 
 def _add(cells: dict[Cell, CellDelta], found: Contribution) -> None:

@@ -13,7 +13,7 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from goalpost import config_cache, store
-from goalpost.stats import AdvertiserLookup, Contribution, contribution, groups
+from goalpost.stats import Contribution, contribution, first_group
 
 logger = logging.getLogger("goalpost.stats")
 
@@ -21,9 +21,16 @@ MAX_CELLS_PER_GROUP = 99
 """A transaction holds 100 items: the group's marker and up to 99 cells."""
 
 
-def read_record(
-    record: Mapping[str, Any], advertiser_of: AdvertiserLookup
-) -> tuple[str, Contribution | None]:
+def advertiser_of(offer_id: str, goal_id: str) -> str:
+    """The advertiser of a goal (its own, else its offer's), from the cached offer config."""
+    bundle = config_cache.offer_bundle(offer_id)
+    if bundle is None:
+        return ""
+    goal = bundle.goals.get(goal_id) if goal_id else None
+    return (goal.advertiser_id if goal is not None else "") or bundle.offer.advertiser_id
+
+
+def read_record(record: Mapping[str, Any]) -> tuple[str, Contribution | None]:
     images = record.get("dynamodb", {})
     new = store.from_item(images.get("NewImage") or {})
     old = store.from_item(images.get("OldImage") or {})
@@ -39,21 +46,21 @@ def read_record(
 
 def process_records(records: Sequence[Mapping[str, Any]], now: int) -> list[str]:
     """Apply a batch; the sequence number to retry from (empty when all applied)."""
-    advertiser_of = AdvertiserLookup(config_cache.offer_bundle)
-    events = [read_record(record, advertiser_of) for record in records]
+    events = [read_record(record) for record in records]
+    ids = [event_id for event_id, _ in events]
     position = 0
     while position < len(events):
-        first, group = next(groups(events, position, MAX_CELLS_PER_GROUP))
+        group = first_group(events, position, MAX_CELLS_PER_GROUP)
         try:
             applied_before = store.apply_stats(group, now)
         except (ClientError, BotoCoreError):
             logger.exception("stats group not applied; the batch is retried from its first record")
-            return [str(records[first]["dynamodb"]["SequenceNumber"])]
+            return [str(records[position]["dynamodb"]["SequenceNumber"])]
         if applied_before is None:
-            position = first + group.size
+            position += group.size
             continue
         # A retry: skip exactly the records the earlier attempt applied, then go on.
-        ids = [event_id for event_id, _ in events]
-        position = ids.index(applied_before, first) + 1 if applied_before in ids[first:] else len(events)
+        rest = ids[position:]
+        position = position + rest.index(applied_before) + 1 if applied_before in rest else len(events)
         logger.info("stats group already applied", extra={"first": group.first_event, "last": applied_before})
     return []

@@ -142,6 +142,17 @@ def _query_page(
     return ([i["doc"] for i in items] if docs else items), (from_item(last) if last else None)
 
 
+def _all_pages(kwargs: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every item a query matches, page after page."""
+    items: list[dict[str, Any]] = []
+    while True:
+        response = client().query(**kwargs)
+        items.extend(from_item(i) for i in response.get("Items", []))
+        if "LastEvaluatedKey" not in response:
+            return items
+        kwargs = {**kwargs, "ExclusiveStartKey": response["LastEvaluatedKey"]}
+
+
 # ------------------------------------------------------------------ sessions
 
 
@@ -195,6 +206,14 @@ def get_session(transaction_id: str) -> Session | None:
 
 
 # ------------------------------------------------------------------ conversions
+
+
+STORAGE_FIELDS = ("pk", "sk", "kind", "offer_key", "partner_key", "day_key", "created_key")
+"""Attributes of a stored conversion that are keys of the table and its indexes, not facts."""
+
+
+def without_storage_fields(item: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in item.items() if k not in STORAGE_FIELDS}
 
 
 def report_index_keys(record: Mapping[str, Any]) -> dict[str, str]:
@@ -1019,18 +1038,12 @@ def offer_items_page(
 
 def offer_items(offer_id: str, prefix: str) -> list[dict[str, Any]]:
     """Documents of one kind in an offer's partition (goals, payouts, pixels), admin side."""
-    kwargs: dict[str, Any] = {
+    query = {
         "TableName": config_table(),
         "KeyConditionExpression": "pk = :pk AND begins_with(sk, :prefix)",
         "ExpressionAttributeValues": {":pk": {"S": f"OFFER#{offer_id}"}, ":prefix": {"S": prefix}},
     }
-    docs: list[dict[str, Any]] = []
-    while True:
-        response = client().query(**kwargs)
-        docs.extend(from_item(i)["doc"] for i in response.get("Items", []))
-        if "LastEvaluatedKey" not in response:
-            return docs
-        kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+    return [item["doc"] for item in _all_pages(query)]
 
 
 def audit_trail(kind: str, subject: str, *, limit: int, cursor: Mapping[str, Any] | None = None) -> Page:
@@ -1109,7 +1122,7 @@ def conversion_report(query: ReportQuery, *, limit: int, cursor: Mapping[str, An
             else ("by_offer_time", "offer_id", "offer_key", f"OFFER#{query.offer_id}")
         )
         return _report_page(query, index, used, key_name, key_value, limit, cursor)
-    days = [d for d in reversed(query.days)]
+    days = list(reversed(query.days))
     if cursor and "next_day" in cursor:
         days = days[days.index(str(cursor["next_day"])) :] if str(cursor["next_day"]) in days else []
         cursor = None
@@ -1270,16 +1283,6 @@ def apply_stats(group: "Group", now: int) -> str | None:
                 raise
             time.sleep(0.05 * 2**attempt)  # another shard's batch touched the same cell
     raise AssertionError("unreachable")
-
-
-def _all_pages(kwargs: dict[str, Any]) -> list[dict[str, Any]]:
-    items: list[dict[str, Any]] = []
-    while True:
-        response = client().query(**kwargs)
-        items.extend(from_item(i) for i in response.get("Items", []))
-        if "LastEvaluatedKey" not in response:
-            return items
-        kwargs = {**kwargs, "ExclusiveStartKey": response["LastEvaluatedKey"]}
 
 
 STATS_READERS = 8

@@ -434,10 +434,7 @@ def delete_partner_pixel(offer_id: str, pixel_id: str, caller: Caller) -> None:
 def list_conversions(offer_id: str, limit: int, cursor: str | None) -> dict[str, Any]:
     get_offer(offer_id)
     items, last = store.offer_conversions(offer_id, limit=check_limit(limit), cursor=decode_cursor(cursor))
-    for item in items:
-        for key in ("pk", "sk", "offer_key", "partner_key", "day_key", "created_key", "kind"):
-            item.pop(key, None)
-    return page(items, last)
+    return page([store.without_storage_fields(item) for item in items], last)
 
 
 # ------------------------------------------------------------------ partner postback deliveries
@@ -484,10 +481,7 @@ def list_pending(offer_id: str, limit: int, cursor: str | None) -> dict[str, Any
     items, last = store.offer_conversions_with_status(
         offer_id, "pending", limit=check_limit(limit), cursor=decode_cursor(cursor)
     )
-    for item in items:
-        for key in ("pk", "sk", "offer_key", "partner_key", "day_key", "created_key", "kind"):
-            item.pop(key, None)
-    return page(items, last)
+    return page([store.without_storage_fields(item) for item in items], last)
 
 
 def decide(body: DecisionIn, caller: Caller) -> dict[str, Any]:

@@ -17,7 +17,7 @@ from goalpost.admin.errors import ApiError, not_found
 from goalpost.admin.exports import to_csv
 from goalpost.admin.schemas import ConversionPatch
 from goalpost.admin.service import Caller, check_limit, decode_cursor, page
-from goalpost.domain import DEFAULT_GOAL_ID, OfferBundle
+from goalpost.domain import ADV_SUB_FIELDS, DEFAULT_GOAL_ID, OfferBundle
 from goalpost.money import format_money
 from goalpost.stats import DIMENSIONS, Dimension, FunnelStep, Interval, Window, summarize, window
 from goalpost.stats import funnel as funnel_of
@@ -160,6 +160,8 @@ def stats(
 
 # ------------------------------------------------------------------ conversion report
 
+_TRAFFIC_DETAIL = ("session_ip", "ip", "user_agent", "via", "duplicate_count", "note")
+"""Who sent the traffic and how we judged it: the network's to see, not the partner's."""
 ADMIN_COLUMNS = (
     "conversion_id",
     "created_at",
@@ -172,44 +174,16 @@ ADMIN_COLUMNS = (
     "advertiser_id",
     "transaction_id",
     *CLICK_CONTEXT_FIELDS,
-    "adv_sub",
-    "adv_sub2",
-    "adv_sub3",
-    "adv_sub4",
-    "adv_sub5",
+    *ADV_SUB_FIELDS,
     "payout",
     "revenue",
     "sale_amount",
     "currency",
     "session_created_at",
-    "session_ip",
-    "ip",
-    "user_agent",
-    "via",
-    "duplicate_count",
-    "note",
+    *_TRAFFIC_DETAIL,
 )
-PARTNER_COLUMNS = tuple(
-    c
-    for c in ADMIN_COLUMNS
-    if c
-    not in (
-        "revenue",
-        "advertiser_id",
-        "status_code",
-        "adv_sub",
-        "adv_sub2",
-        "adv_sub3",
-        "adv_sub4",
-        "adv_sub5",
-        "session_ip",
-        "ip",
-        "user_agent",
-        "via",
-        "duplicate_count",
-        "note",
-    )
-)
+_NOT_FOR_PARTNERS = {"revenue", "advertiser_id", "status_code", *ADV_SUB_FIELDS, *_TRAFFIC_DETAIL}
+PARTNER_COLUMNS = tuple(c for c in ADMIN_COLUMNS if c not in _NOT_FOR_PARTNERS)
 
 
 def report_row(item: dict[str, Any], columns: tuple[str, ...]) -> dict[str, Any]:
@@ -223,7 +197,7 @@ def report_row(item: dict[str, Any], columns: tuple[str, ...]) -> dict[str, Any]
         flat["session_created_at"] = (
             datetime.fromtimestamp(int(created), UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
         )
-    return {c: flat.get(c, "") if flat.get(c) is not None else "" for c in columns}
+    return {c: "" if flat.get(c) is None else flat[c] for c in columns}
 
 
 def _iso(moment: datetime) -> str:
@@ -309,8 +283,6 @@ def funnel(offer_id: str, span: Window, zone_name: str, partner_id: str, order: 
 
 # ------------------------------------------------------------------ one conversion
 
-_HIDDEN = ("pk", "sk", "offer_key", "partner_key", "day_key", "created_key")
-
 
 def _conversion(conversion_id: str) -> dict[str, Any]:
     conversion = store.get_conversion(conversion_id)
@@ -320,8 +292,7 @@ def _conversion(conversion_id: str) -> dict[str, Any]:
 
 
 def get_conversion(conversion_id: str) -> dict[str, Any]:
-    conversion = _conversion(conversion_id)
-    return {k: v for k, v in conversion.items() if k not in _HIDDEN}
+    return store.without_storage_fields(_conversion(conversion_id))
 
 
 def adjust(conversion_id: str, patch: ConversionPatch, caller: Caller) -> dict[str, Any]:
