@@ -3,6 +3,13 @@
 moto does not lock its tables, so two concurrent conditional writes could both pass their
 conditions. Real DynamoDB applies each request atomically; serializing moto's requests
 gives the local runtime that same per-request atomicity (no lock exists in our code).
+
+moto rolls a cancelled transaction back by putting a copy of each table in its place, and a
+shard iterator keeps the shard of the table it was taken on. An iterator taken before such a
+rollback would read the cancelled writes (a conversion that never happened) and, since
+sequence numbers are positions, then skip the real record written next at the same number.
+DynamoDB never shows cancelled writes on a stream: iterators here read the table's current
+shard (``_follow_current_shard``).
 """
 
 from __future__ import annotations
@@ -11,12 +18,25 @@ import threading
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from moto.dynamodbstreams.models import ShardIterator
 from moto.moto_server.werkzeug_app import (
     DomainDispatcherApplication,
     MotoRequestHandler,
     create_backend_app,
 )
 from werkzeug.serving import BaseWSGIServer, make_server
+
+_read_shard = ShardIterator.get
+
+
+def _follow_current_shard(self: ShardIterator, limit: int = 1000) -> dict[str, Any]:
+    table = self.streams_backend.dynamodb.get_table(self.stream_shard.table.name)
+    if table.stream_shard is not None:
+        self.stream_shard = table.stream_shard
+    return _read_shard(self, limit)
+
+
+ShardIterator.get = _follow_current_shard  # type: ignore[method-assign]
 
 
 class _Serialized:

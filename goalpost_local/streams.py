@@ -77,7 +77,12 @@ class StreamPump:
                         patterns=[json.loads(f["Pattern"]) for f in filters],
                     )
                 )
-        self._thread = threading.Thread(target=self._run, daemon=True)
+        # One poller per consumer, as each event source mapping runs on its own: a consumer
+        # waiting on slow partner servers never delays the stats (or the other way round).
+        self._threads = [
+            threading.Thread(target=self._run, args=(c,), daemon=True, name=f"stream-{c.function}")
+            for c in self.consumers
+        ]
 
     def attach(self) -> "StreamPump":
         """Find each consumer's stream (tables must exist); then ``drain`` or ``start``."""
@@ -89,7 +94,8 @@ class StreamPump:
 
     def start(self) -> "StreamPump":
         self.attach()
-        self._thread.start()
+        for thread in self._threads:
+            thread.start()
         return self
 
     def drain(self) -> None:
@@ -99,15 +105,15 @@ class StreamPump:
 
     def stop(self) -> None:
         self._stop.set()
-        self._thread.join(timeout=5)
+        for thread in self._threads:
+            thread.join(timeout=5)
 
-    def _run(self) -> None:
+    def _run(self, consumer: Consumer) -> None:
         while not self._stop.wait(self._interval):
-            for consumer in self.consumers:
-                try:
-                    self._poll(consumer)
-                except Exception:  # the pump must outlive one bad poll, as the ESM does
-                    logger.exception("stream poll for %s failed", consumer.function)
+            try:
+                self._poll(consumer)
+            except Exception:  # the pump must outlive one bad poll, as the ESM does
+                logger.exception("stream poll for %s failed", consumer.function)
 
     def _poll(self, consumer: Consumer) -> None:
         shards = self._streams.describe_stream(StreamArn=consumer.stream_arn)["StreamDescription"]["Shards"]
