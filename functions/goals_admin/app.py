@@ -169,8 +169,7 @@ def list_advertisers(limit: Limit = 50, cursor: Cursor = None) -> dict[str, Any]
 
 @app.get("/admin/advertisers/<advertiser_id>")
 def get_advertiser(advertiser_id: IdPath) -> Response[Any]:
-    doc = service.get_advertiser(advertiser_id)
-    return _entity({k: v for k, v in doc.items() if k != "security_token_sha256"})
+    return _entity(service.advertiser_view(service.get_advertiser(advertiser_id)))
 
 
 @app.patch("/admin/advertisers/<advertiser_id>")
@@ -219,8 +218,9 @@ def list_tiers(limit: Limit = 50, cursor: Cursor = None) -> dict[str, Any]:
 
 
 @app.put("/admin/tiers/<tier_id>/default")
-def set_default_tier(tier_id: IdPath) -> Response[Any]:
-    return _entity(service.set_default_tier(tier_id, _caller()))
+def set_default_tier(tier_id: IdPath, if_match: IfMatch = None) -> Response[Any]:
+    """Make a tier the default: If-Match carries the version of the network settings you read."""
+    return _entity(service.set_default_tier(tier_id, _version(if_match), _caller()))
 
 
 # ------------------------------------------------------------------ payout structures
@@ -314,9 +314,21 @@ def update_goal(
 
 @app.put("/admin/offers/<offer_id>/partner-payouts/<partner_id>/<goal_id>")
 def set_custom_payout(
-    offer_id: IdPath, partner_id: IdPath, goal_id: IdPath, body: CustomPayoutIn
+    offer_id: IdPath, partner_id: IdPath, goal_id: IdPath, body: CustomPayoutIn, if_match: IfMatch = None
 ) -> Response[Any]:
-    return _entity(offers.set_custom_payout(offer_id, partner_id, goal_id, body, _caller()))
+    """Set a partner's custom payout: If-Match "0" to create one, else the version you read."""
+    return _entity(
+        offers.set_custom_payout(offer_id, partner_id, goal_id, body, _version(if_match), _caller())
+    )
+
+
+@app.delete("/admin/offers/<offer_id>/partner-payouts/<partner_id>/<goal_id>")
+def delete_custom_payout(
+    offer_id: IdPath, partner_id: IdPath, goal_id: IdPath, if_match: IfMatch = None
+) -> Response[Any]:
+    offers.delete_custom_payout(offer_id, partner_id, goal_id, _version(if_match), _caller())
+    config_cache.clear()
+    return Response(204, content_types.APPLICATION_JSON, "")
 
 
 @app.get("/admin/offers/<offer_id>/partner-payouts")

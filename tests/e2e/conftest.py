@@ -67,8 +67,12 @@ class LocalRuntime:
     def table(self, logical_id: str) -> str:
         return next(n for n in self.dynamodb().list_tables()["TableNames"] if n.endswith(logical_id))
 
-    def admin(self, method: str, path: str, data: Any = None) -> Response:
-        return self.get(path, {"authorization": f"Bearer {TOKEN}"}, method=method, data=data)
+    def admin(
+        self, method: str, path: str, data: Any = None, headers: dict[str, str] | None = None
+    ) -> Response:
+        return self.get(
+            path, {"authorization": f"Bearer {TOKEN}", **(headers or {})}, method=method, data=data
+        )
 
 
 @pytest.fixture(scope="session")

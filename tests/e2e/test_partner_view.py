@@ -34,7 +34,7 @@ def test_partner_sees_own_payouts_never_revenue_private_goals_or_other_partners(
     b = runtime.admin("POST", "/admin/partners", {"name": "B"}).json()
     runtime.admin(
         "PUT", f"/admin/offers/{offer_id}/partner-payouts/{net['partner']['partner_id']}/{sale['goal_id']}",
-        {"payout": {"percent": "25"}},
+        {"payout": {"percent": "25"}}, {"if-match": '"0"'},
     )  # fmt: skip
 
     status, mine = partner_get(runtime, f"/partner/offers/{offer_id}", key_a)

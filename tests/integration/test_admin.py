@@ -97,7 +97,7 @@ def test_network_can_disable_approval_and_encrypted_tracking(aws) -> None:
     assert (status, body["error"]["code"]) == (409, "encrypted_disabled")
 
 
-def test_advertiser_token_applied_by_update_is_enforced(aws) -> None:
+def test_advertiser_token_is_set_then_applied_as_in_tune(aws) -> None:
     net = setup_network()
     adv_id = net["advertiser"]["advertiser_id"]
     tid = click(net["offer"]["offer_id"], net["partner"]["partner_id"])
@@ -108,10 +108,30 @@ def test_advertiser_token_applied_by_update_is_enforced(aws) -> None:
     updated = admin_full(
         "PATCH", f"/admin/advertisers/{adv_id}", {"security_token": "s3cret-123"}, if_match='"1"'
     )
-    assert status_of(updated) == 200 and updated["json"]["security_token_applied"] is True
-    assert "security_token_sha256" not in updated["json"] and "s3cret" not in updated["body"]
+    assert status_of(updated) == 200 and updated["json"]["security_token_applied"] is False
+    assert (
+        updated["json"]["security_token"] == "s3cret-123" and "security_token_sha256" not in updated["json"]
+    )
+    # set, not applied: the links carry it already, postbacks without it still count
+    _, goal = admin("GET", f"/admin/offers/{net['offer']['offer_id']}/goals/0")
+    assert goal["links"]["postback_by_name"].endswith("&security_token=s3cret-123")
+    assert "security_token" not in goal["links"]["image_pixel"]
+    assert postback(f"transaction_id={tid}")["statusCode"] == 200
+    tid = click(net["offer"]["offer_id"], net["partner"]["partner_id"])
+    applied = admin_full(
+        "PATCH", f"/admin/advertisers/{adv_id}", {"security_token_applied": True}, if_match='"2"'
+    )
+    assert status_of(applied) == 200 and applied["json"]["security_token_applied"] is True
     assert postback(f"transaction_id={tid}")["statusCode"] == 403
     assert postback(f"transaction_id={tid}&security_token=s3cret-123")["statusCode"] == 200
+    removed = admin_full(
+        "PATCH", f"/admin/advertisers/{adv_id}", {"remove_security_token": True}, if_match='"3"'
+    )
+    assert removed["json"]["security_token_applied"] is False and removed["json"]["security_token"] == ""
+    nothing = admin_full(
+        "PATCH", f"/admin/advertisers/{adv_id}", {"security_token_applied": True}, if_match='"4"'
+    )
+    assert (status_of(nothing), nothing["json"]["error"]["code"]) == (409, "no_security_token")
 
 
 def test_partner_api_key_is_shown_once_and_stored_hashed(aws) -> None:
@@ -128,7 +148,14 @@ def test_tiers_exactly_one_default(aws) -> None:
     _, gold = admin("POST", "/admin/tiers", {"name": "Gold", "level": 2})
     tiers = admin("GET", "/admin/tiers")[1]["items"]
     assert [(t["name"], t["default"]) for t in tiers] == [("Silver", True), ("Gold", False)]
-    admin("PUT", f"/admin/tiers/{gold['tier_id']}/default")
+    assert admin("PUT", f"/admin/tiers/{gold['tier_id']}/default")[0] == 428
+    version = admin("GET", "/admin/network")[1]["version"]
+    stale = admin("PUT", f"/admin/tiers/{gold['tier_id']}/default", if_match=f'"{version - 1}"')
+    assert stale[0] == 412
+    status, network = admin("PUT", f"/admin/tiers/{gold['tier_id']}/default", if_match=f'"{version}"')
+    assert (
+        status == 200 and network["default_tier_id"] == gold["tier_id"] and network["version"] == version + 1
+    )
     tiers = admin("GET", "/admin/tiers")[1]["items"]
     assert [t["name"] for t in tiers if t["default"]] == ["Gold"]
     assert admin("POST", "/admin/partners", {"name": "P", "tier_id": "999"})[0] == 422
@@ -207,7 +234,10 @@ def test_making_a_goal_private_requires_removing_payouts_and_pixels(aws) -> None
     with_payout = admin_full("PATCH", path, {"private": True}, if_match='"1"')
     assert status_of(with_payout) == 422 and "remove payout" in with_payout["body"]
     admin(
-        "PUT", f"/admin/offers/{offer_id}/partner-payouts/{partner_id}/{goal_id}", {"payout": {"flat": "2"}}
+        "PUT",
+        f"/admin/offers/{offer_id}/partner-payouts/{partner_id}/{goal_id}",
+        {"payout": {"flat": "2"}},
+        if_match='"0"',
     )
     pixel = admin(
         "POST",

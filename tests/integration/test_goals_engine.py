@@ -173,7 +173,7 @@ def test_private_goal_with_payout_is_refused_by_admin(aws) -> None:
 
 
 def test_advertiser_security_token_is_enforced(aws) -> None:
-    net = setup_network(advertiser={"security_token": "tok-123456"})
+    net = setup_network(advertiser={"security_token": "tok-123456", "security_token_applied": True})
     tid = click(net["offer"]["offer_id"], net["partner"]["partner_id"])
     assert postback(f"transaction_id={tid}")["statusCode"] == 403
     assert postback(f"transaction_id={tid}&security_token=wrong-token")["statusCode"] == 403

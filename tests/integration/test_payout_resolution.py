@@ -56,7 +56,10 @@ def test_payout_order_custom_structure_tier_default(aws) -> None:
 
     goal_id = net["goals"][0]["goal_id"]
     status, custom = admin(
-        "PUT", f"/admin/offers/{offer_id}/partner-payouts/{partner_id}/{goal_id}", {"payout": {"flat": "9"}}
+        "PUT",
+        f"/admin/offers/{offer_id}/partner-payouts/{partner_id}/{goal_id}",
+        {"payout": {"flat": "9"}},
+        if_match='"0"',
     )
     assert status == 200, custom
     sale_postback(click(offer_id, partner_id), "&amount=150&adv_sub=custom")
@@ -84,7 +87,10 @@ def test_custom_payout_is_not_retroactive(aws) -> None:
     )
     sale_postback(click(offer_id, partner_id), "&adv_sub=before")
     admin(
-        "PUT", f"/admin/offers/{offer_id}/partner-payouts/{partner_id}/{goal_id}", {"payout": {"flat": "4"}}
+        "PUT",
+        f"/admin/offers/{offer_id}/partner-payouts/{partner_id}/{goal_id}",
+        {"payout": {"flat": "4"}},
+        if_match='"0"',
     )
     sale_postback(click(offer_id, partner_id), "&adv_sub=after")
     assert payouts_by_order(offer_id) == {"before": Decimal("1"), "after": Decimal("4")}
@@ -100,7 +106,10 @@ def test_private_goal_refuses_custom_payouts(aws) -> None:
         net["goals"][0]["goal_id"],
     )
     status, body = admin(
-        "PUT", f"/admin/offers/{offer_id}/partner-payouts/{partner_id}/{goal_id}", {"payout": {"flat": "4"}}
+        "PUT",
+        f"/admin/offers/{offer_id}/partner-payouts/{partner_id}/{goal_id}",
+        {"payout": {"flat": "4"}},
+        if_match='"0"',
     )
     assert status == 409 and body["error"]["code"] == "private_goal"
     assert admin("GET", f"/admin/offers/{offer_id}/partner-payouts")[1]["items"] == []

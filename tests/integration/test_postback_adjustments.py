@@ -116,7 +116,7 @@ def test_status_by_adv_sub_order_id_on_the_default_goal(aws) -> None:
 
 
 def test_status_update_needs_the_advertiser_token(aws) -> None:
-    net = setup_network(advertiser={"security_token": "tok-123456"})
+    net = setup_network(advertiser={"security_token": "tok-123456", "security_token_applied": True})
     tid = click(net["offer"]["offer_id"], net["partner"]["partner_id"])
     assert goal_postback(tid, "security_token=tok-123456&adv_sub=O1", path="/aff_lsr")["success"]
     forged = goal_postback(tid, "status=rejected&adv_sub=O1", path="/aff_lsr")

@@ -1,22 +1,24 @@
 import hashlib
 
-from goalpost.domain import Advertiser, Goal, NetworkSettings, Offer, OfferBundle, Session
+from goalpost.domain import Advertiser, Goal, NetworkSettings, Offer, OfferBundle, Partner, Session
 from goalpost.engine import ConversionRequest, Refusal, find_goal, judge
 
 NOW = 1_800_000_000
 
 
-def bundle(goals_enabled: bool = True) -> OfferBundle:
+def bundle(goals_enabled: bool = True, offer_status: str = "active") -> OfferBundle:
     default = Goal(goal_id="0", offer_id="1", name="Lead", slug="lead")
     goals = {
         "7": Goal(goal_id="7", offer_id="1", name="Registration", slug="registration", ref_id="REG"),
         "8": Goal(goal_id="8", offer_id="1", name="Paid Subscription", slug="paid-subscription"),
         "9": Goal(goal_id="9", offer_id="1", name="Old", slug="old", status="paused"),
         "10": Goal(goal_id="10", offer_id="1", name="Secret", slug="secret", encrypted=True),
+        "11": Goal(goal_id="11", offer_id="1", name="Upsell", slug="upsell", advertiser_id="4"),
+        "12": Goal(goal_id="12", offer_id="1", name="Close", slug="close", end_point=True),
     }
     offer = Offer(
         offer_id="1", name="O", advertiser_id="3", offer_url="https://x", default_goal=default,
-        goals_enabled=goals_enabled,
+        goals_enabled=goals_enabled, status=offer_status,
     )  # fmt: skip
     return OfferBundle(offer=offer, goals=goals, custom_payouts={})
 
@@ -74,8 +76,29 @@ def test_each_goal_failure_has_its_own_code() -> None:
     )
 
 
-def judged(req: ConversionRequest, sess: Session, advertiser: Advertiser | None = None) -> Goal | Refusal:
-    return judge(req, sess, bundle(), network=NET, advertiser=advertiser, goal_offer_id=None, now=NOW)
+PARTNER = Partner(partner_id="2", name="P")
+
+
+def judged(
+    req: ConversionRequest,
+    sess: Session,
+    advertiser: Advertiser | None = None,
+    *,
+    advertisers: dict[str, Advertiser] | None = None,
+    partner: Partner | None = PARTNER,
+    offer_status: str = "active",
+) -> Goal | Refusal:
+    known = advertisers if advertisers is not None else ({"3": advertiser} if advertiser else {})
+    return judge(
+        req,
+        sess,
+        bundle(offer_status=offer_status),
+        network=NET,
+        partner=partner,
+        advertisers=known.get,
+        goal_offer_id=None,
+        now=NOW,
+    )
 
 
 def test_session_gates() -> None:
@@ -103,3 +126,66 @@ def test_encrypted_goal_refuses_plain_form() -> None:
     plain = judged(request(goal_id="10"), session())
     assert isinstance(plain, Refusal) and plain.code == "encrypted_required"
     assert isinstance(judged(request(goal_id="10", encrypted=True), session()), Goal)
+
+
+def token(value: str, applied: bool = True, advertiser_id: str = "3", status: str = "active") -> Advertiser:
+    return Advertiser(
+        advertiser_id=advertiser_id,
+        name="A",
+        status=status,
+        security_token=value,
+        security_token_applied=applied,  # type: ignore[arg-type]
+    )
+
+
+def test_a_token_set_but_not_applied_is_not_enforced() -> None:
+    assert isinstance(judged(request(goal_id="7"), session(), token("s3cret-token", applied=False)), Goal)
+    refused = judged(request(goal_id="7"), session(), token("s3cret-token"))
+    assert isinstance(refused, Refusal) and refused.code == "invalid_security_token"
+
+
+def test_the_goal_advertisers_token_decides_not_the_offers() -> None:
+    """Goal 11 names advertiser 4: its token decides, the offer's advertiser 3's does not."""
+    both = {"3": token("offer-token-3"), "4": token("goal-token-4", advertiser_id="4")}
+    only_goal = {"4": token("goal-token-4", advertiser_id="4")}
+    assert isinstance(judged(request(goal_id="11"), session(), advertisers=only_goal), Refusal)
+    ok = judged(request(goal_id="11", security_token="goal-token-4"), session(), advertisers=both)
+    assert isinstance(ok, Goal) and ok.goal_id == "11"
+    wrong = judged(request(goal_id="11", security_token="offer-token-3"), session(), advertisers=both)
+    assert isinstance(wrong, Refusal) and wrong.code == "invalid_security_token"
+    assert wrong.goal is not None and wrong.goal.goal_id == "11"
+
+
+def test_a_pixel_found_by_cookie_needs_no_token_but_one_naming_a_transaction_does() -> None:
+    adv = token("s3cret-token")
+    assert isinstance(judged(request(goal_id="7", session_from_cookie=True), session(), adv), Goal)
+    assert isinstance(judged(request(goal_id="7"), session(), adv), Refusal)
+
+
+def test_blocked_partner_and_inactive_offer_or_advertiser_convert_nothing() -> None:
+    blocked = judged(request(goal_id="7"), session(), partner=PARTNER._replace(status="blocked"))
+    assert isinstance(blocked, Refusal) and blocked.code == "partner_inactive" and blocked.status == 403
+    gone = judged(request(goal_id="7"), session(), partner=None)
+    assert isinstance(gone, Refusal) and gone.code == "partner_inactive"
+    for status in ("paused", "deleted", "expired", "pending"):
+        paused = judged(request(goal_id="7"), session(), offer_status=status)
+        assert isinstance(paused, Refusal) and paused.code == "offer_inactive", status
+    adv = judged(request(goal_id="7"), session(), token("", applied=False, status="paused"))
+    assert isinstance(adv, Refusal) and adv.code == "advertiser_inactive"
+
+
+def test_adv_id_and_currency_must_match() -> None:
+    other = judged(request(goal_id="7", advertiser_id="9"), session())
+    assert isinstance(other, Refusal) and other.code == "advertiser_mismatch" and other.status == 422
+    assert isinstance(judged(request(goal_id="11", advertiser_id="4"), session()), Goal)
+    eur = judged(request(goal_id="7", currency="EUR"), session())
+    assert isinstance(eur, Refusal) and eur.code == "currency_mismatch"
+    assert isinstance(judged(request(goal_id="7", currency="USD"), session()), Goal)
+
+
+def test_a_session_closed_by_this_goal_lets_its_repeat_through_as_a_duplicate() -> None:
+    closed = session(closed_at=NOW - 1, closed_by_goal="12", expires_at=NOW - 1)
+    again = judged(request(goal_id="12"), closed)
+    assert isinstance(again, Goal) and again.goal_id == "12"
+    other = judged(request(goal_id="7"), closed)
+    assert isinstance(other, Refusal) and other.code == "session_closed"

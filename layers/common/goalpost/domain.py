@@ -207,21 +207,28 @@ class Partner(NamedTuple):
 
 
 class Advertiser(NamedTuple):
-    """Whoever reports conversions; may require a postback security token."""
+    """Whoever reports conversions; may require a postback security token.
+
+    As in TUNE, a token is set first (the postback links then carry it, so the advertiser
+    can deploy them) and enforced only once applied.
+    """
 
     advertiser_id: str
     name: str
     status: AdvertiserStatus = "active"
+    security_token: str = ""
+    security_token_applied: bool = False
     security_token_sha256: str = ""
-    """Hex SHA-256 of the applied token; empty when none is applied."""
+    """Hex SHA-256 of a token set before tokens were kept (always enforced; links cannot carry it)."""
+
+    @property
+    def token_enforced(self) -> bool:
+        if self.security_token:
+            return self.security_token_applied
+        return bool(self.security_token_sha256)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "advertiser_id": self.advertiser_id,
-            "name": self.name,
-            "status": self.status,
-            "security_token_sha256": self.security_token_sha256,
-        }
+        return self._asdict()
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> "Advertiser":
@@ -229,6 +236,8 @@ class Advertiser(NamedTuple):
             advertiser_id=str(data["advertiser_id"]),
             name=data["name"],
             status=data.get("status", "active"),
+            security_token=data.get("security_token", ""),
+            security_token_applied=bool(data.get("security_token_applied", False)),
             security_token_sha256=data.get("security_token_sha256", ""),
         )
 
@@ -378,6 +387,8 @@ class Session(NamedTuple):
     user_agent: str = ""
     closed_at: int = 0
     closed_by_goal: str = ""
+    closed_by_sk: str = ""
+    """Sort key of the conversion that closed the session (a retried end point repeats it)."""
     converted_goals: frozenset[str] = frozenset()
 
     def is_expired(self, now: int) -> bool:

@@ -5,7 +5,7 @@ Nothing here talks to AWS; ``goalpost.postbacks`` reads the inputs and writes th
 
 import hashlib
 import hmac
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any, Literal, NamedTuple
 
@@ -14,6 +14,7 @@ from goalpost.domain import (
     Goal,
     NetworkSettings,
     OfferBundle,
+    Partner,
     Session,
 )
 from goalpost.payouts import Worth
@@ -33,6 +34,11 @@ REJECTION_STATUS: dict[str, int] = {
     "goal_inactive": 409,
     "invalid_security_token": 403,
     "encrypted_required": 403,
+    "offer_inactive": 403,
+    "partner_inactive": 403,
+    "advertiser_inactive": 403,
+    "advertiser_mismatch": 422,
+    "currency_mismatch": 422,
 }
 
 
@@ -59,6 +65,26 @@ class ConversionRequest(NamedTuple):
     new_status: str = ""
     """``status=`` on a postback: adjust an existing conversion instead of adding one."""
     reason: str = ""
+    advertiser_id: str | None = None
+    """``adv_id``: the advertiser the sender says it is (checked against the goal's)."""
+    currency: str | None = None
+    """``currency``: must be the offer's (amounts are never converted)."""
+    session_from_cookie: bool = False
+    """A pixel that found its session by the tracking cookie, not by a transaction_id parameter."""
+
+    @property
+    def requested_goal(self) -> str:
+        """The goal as the sender named it (kept on refusals whose goal never resolved)."""
+        return self.goal_id or self.goal_name or self.goal_ref or ""
+
+    @property
+    def needs_token(self) -> bool:
+        """Server postbacks, and pixels naming a transaction id, carry the advertiser's token.
+
+        A pixel found by the tracking cookie is proven by the user's browser (and, where the
+        goal asks, by its encrypted link); a token in page HTML would prove nothing.
+        """
+        return not self.session_from_cookie
 
 
 class Refusal(NamedTuple):
@@ -138,11 +164,18 @@ def find_goal(
 
 
 def token_matches(advertiser: Advertiser | None, token: str) -> bool:
-    """Constant-time check of the advertiser's postback security token (when one is applied)."""
-    if advertiser is None or not advertiser.security_token_sha256:
+    """Constant-time check of the advertiser's postback security token, once it is applied."""
+    if advertiser is None or not advertiser.token_enforced:
         return True
-    supplied = hashlib.sha256(token.encode()).hexdigest()
+    if advertiser.security_token:
+        return hmac.compare_digest(token.encode(), advertiser.security_token.encode())
+    supplied = hashlib.sha256(token.encode()).hexdigest()  # tokens stored before they were shown
     return hmac.compare_digest(supplied, advertiser.security_token_sha256)
+
+
+def advertiser_of(goal: Goal, bundle: OfferBundle) -> str:
+    """A goal may name its own advertiser; otherwise it is the offer's."""
+    return goal.advertiser_id or bundle.offer.advertiser_id
 
 
 def judge(
@@ -151,29 +184,59 @@ def judge(
     bundle: OfferBundle,
     *,
     network: NetworkSettings,
-    advertiser: Advertiser | None,
+    partner: Partner | None,
+    advertisers: Callable[[str], Advertiser | None],
     goal_offer_id: str | None,
     now: int,
 ) -> Goal | Refusal:
-    """Every gate a conversion passes before it is worth anything, in TUNE's order."""
+    """Every gate a conversion passes before it is worth anything, in TUNE's order.
+
+    The goal is resolved first because its advertiser's token is the one that decides; a
+    request whose goal does not resolve is judged against the offer's advertiser.
+    """
     offer = bundle.offer
     if request.offer_id is not None and request.offer_id != offer.offer_id:
         return Refusal(
             "offer_mismatch",
             f"transaction belongs to offer {offer.offer_id}, not offer {request.offer_id}",
         )
-    if not token_matches(advertiser, request.security_token):
-        return Refusal("invalid_security_token", "security_token is missing or wrong")
     found = find_goal(request, bundle, network, goal_offer_id)
+    named = found.goal if isinstance(found, Refusal) else found
+    advertiser_id = advertiser_of(named, bundle) if named is not None else offer.advertiser_id
+    advertiser = advertisers(advertiser_id)
+    if request.needs_token and not token_matches(advertiser, request.security_token):
+        return Refusal("invalid_security_token", "security_token is missing or wrong", named)
     if isinstance(found, Refusal):
         return found
-    if session.is_closed:
+    if request.advertiser_id is not None and request.advertiser_id != advertiser_id:
         return Refusal(
-            "session_closed",
-            f"session was closed by end-point goal {session.closed_by_goal}",
+            "advertiser_mismatch",
+            f"goal {found.goal_id} belongs to advertiser {advertiser_id}, not {request.advertiser_id}",
             found,
         )
-    if session.is_expired(now):
+    if request.currency is not None and request.currency != offer.currency:
+        return Refusal(
+            "currency_mismatch",
+            f"offer {offer.offer_id} is priced in {offer.currency}; amounts are not converted, "
+            f"send them in {offer.currency}",
+            found,
+        )
+    if offer.status != "active":
+        return Refusal("offer_inactive", f"offer {offer.offer_id} is {offer.status}", found)
+    if partner is None or partner.status != "active":
+        state = partner.status if partner is not None else "unknown"
+        return Refusal("partner_inactive", f"partner {session.partner_id} is {state}", found)
+    if advertiser is not None and advertiser.status != "active":
+        return Refusal("advertiser_inactive", f"advertiser {advertiser_id} is {advertiser.status}", found)
+    if session.is_closed:
+        if session.closed_by_goal != found.goal_id:
+            return Refusal(
+                "session_closed",
+                f"session was closed by end-point goal {session.closed_by_goal}",
+                found,
+            )
+        # Closed by this very goal: a repeat of the closing conversion, answered as a duplicate.
+    elif session.is_expired(now):
         return Refusal("session_expired", "session has expired", found)
     if found.encrypted and not request.encrypted:
         return Refusal(
@@ -196,7 +259,7 @@ def conversion_record(
     request: ConversionRequest,
     session: Session,
     bundle: OfferBundle,
-    goal: Goal,
+    goal: Goal | None,
     *,
     conversion_id: str,
     status: str,
@@ -205,18 +268,22 @@ def conversion_record(
     created_at: str,
     note: str = "",
 ) -> dict[str, Any]:
-    """The stored conversion: its own facts plus the session's click context, copied."""
+    """The stored conversion: its own facts plus the session's click context, copied.
+
+    ``goal`` is None only for a refusal whose goal never resolved: such a record names no
+    goal (the sender's words are kept in ``requested_goal``, for admins only).
+    """
     offer = bundle.offer
     record: dict[str, Any] = {
         "kind": "conversion",
         "conversion_id": conversion_id,
         "offer_id": offer.offer_id,
-        "goal_id": goal.goal_id,
-        "goal_name": goal.slug,
-        "goal_ref": goal.ref_id,
-        "private": goal.private,
+        "goal_id": goal.goal_id if goal else "",
+        "goal_name": goal.slug if goal else "",
+        "goal_ref": goal.ref_id if goal else "",
+        "private": goal.private if goal else False,
         "partner_id": session.partner_id,
-        "advertiser_id": goal.advertiser_id or offer.advertiser_id,
+        "advertiser_id": advertiser_of(goal, bundle) if goal else offer.advertiser_id,
         "transaction_id": session.transaction_id,
         "status": status,
         "status_code": status_code,
@@ -234,6 +301,8 @@ def conversion_record(
         record["sale_amount"] = request.amount
     if request.unique_ids:
         record["unique_ids"] = dict(request.unique_ids)
+    if goal is None and request.requested_goal:
+        record["requested_goal"] = request.requested_goal
     if worth is not None:
         record["payout"] = worth.payout
         record["revenue"] = worth.revenue

@@ -12,8 +12,40 @@ from goalpost.domain import OfferBundle
 from goalpost.money import format_money
 
 _MACRO = re.compile(r"\{([a-z_0-9]+)\}")
+_ORIGIN = re.compile(r"(https?)://([^/?#]*)", re.IGNORECASE)
 
 ALIASES = {"aff_sub1": "aff_sub", "adv_sub1": "adv_sub"}
+
+
+class UnsafeUrl(ValueError):
+    """Filling the macros would change where the URL goes (its scheme, host or port)."""
+
+
+def url_template_problem(template: str) -> str | None:
+    """Why a URL with macros (offer URL, partner postback or image pixel) is unsafe, or None.
+
+    Macros may fill the path, query and fragment, never the scheme, host or port: a
+    substituted value must not be able to send users (or our postbacks) elsewhere.
+    """
+    match = _ORIGIN.match(template)
+    if match is None:
+        return "must be an absolute http(s) URL"
+    if not match.group(2) or "{" in match.group(2) or "}" in match.group(2):
+        return "macros may not stand in the scheme, host or port, only in the path and query"
+    return None
+
+
+def _origin(url: str) -> str:
+    match = _ORIGIN.match(url)
+    return f"{match.group(1).lower()}://{match.group(2).lower()}" if match else ""
+
+
+def expand_url(template: str, values: Mapping[str, str]) -> str:
+    """A URL template filled in, guaranteed to keep the template's origin (else UnsafeUrl)."""
+    url = expand_macros(template, values)
+    if url_template_problem(template) is not None or _origin(url) != _origin(template):
+        raise UnsafeUrl(f"the URL's macros would change its host: {template[:80]!r}")
+    return url
 
 
 def url_encode(value: str) -> str:
@@ -70,3 +102,84 @@ def conversion_macros(conversion: Mapping[str, Any], bundle: OfferBundle, goal_i
     for name in ("adv_sub", "adv_sub2", "adv_sub3", "adv_sub4", "adv_sub5"):
         values[name] = adv_subs.get(name, "")
     return values
+
+
+_HTML_URL_ATTRIBUTES = frozenset({"src", "href", "action"})
+_HTML_TEXT_ATTRIBUTES = frozenset({"alt", "title", "value", "name", "id", "class", "width", "height"})
+_RAW_TEXT_ELEMENTS = frozenset({"script", "style"})
+_FIXED_ORIGIN = re.compile(r"(https?:)?//[^/?#]+[/?#]|/(?!/)", re.IGNORECASE)
+
+
+def html_template_problem(code: str) -> str | None:
+    """Why a partner's HTML pixel code puts a macro where a value could run as script, or None.
+
+    ``html.escape`` keeps a value inside text and quoted attribute values, and nothing more.
+    So macros may stand only in text (not inside script or style), in quoted values of plain
+    attributes (alt, title, value, data-*...), and in quoted src/href/action after a fixed
+    origin (so no ``javascript:``). Event handlers, style, unquoted values: refused.
+    """
+    from html.parser import HTMLParser
+
+    sentinels: dict[str, str] = {}
+
+    def mark(match: re.Match[str]) -> str:
+        sentinel = f"gpmacro{len(sentinels)}x"
+        sentinels[sentinel] = match.group(0)
+        return sentinel
+
+    marked = _MACRO.sub(mark, code)
+    if not sentinels:
+        return None
+    placed: list[str] = []
+    problems: list[str] = []
+
+    def found(text: str) -> list[str]:
+        return [s for s in sentinels if s in text]
+
+    class Checker(HTMLParser):
+        raw_text_depth = 0
+
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            raw = self.get_starttag_text() or ""
+            for name, value in attrs:
+                inside = found(value or "")
+                if not inside:
+                    continue
+                quoted = re.search(rf"(?:^|\s){re.escape(name)}\s*=\s*[\"']", raw, re.IGNORECASE)
+                macros = ", ".join(sentinels[s] for s in inside)
+                if not quoted:
+                    problems.append(f"{macros} in the unquoted attribute {name} of <{tag}>")
+                elif name in _HTML_URL_ATTRIBUTES:
+                    if not _FIXED_ORIGIN.match(value or "") or any(
+                        (value or "").startswith(s) for s in inside
+                    ):
+                        problems.append(f"{macros} in {name} of <{tag}> before a fixed http(s) origin")
+                    else:
+                        placed.extend(inside)
+                elif name in _HTML_TEXT_ATTRIBUTES or name.startswith("data-"):
+                    placed.extend(inside)
+                else:
+                    problems.append(f"{macros} in the attribute {name} of <{tag}>")
+            if tag in _RAW_TEXT_ELEMENTS:
+                self.raw_text_depth += 1
+
+        def handle_endtag(self, tag: str) -> None:
+            if tag in _RAW_TEXT_ELEMENTS and self.raw_text_depth:
+                self.raw_text_depth -= 1
+
+        def handle_data(self, data: str) -> None:
+            inside = found(data)
+            if inside and self.raw_text_depth:
+                problems.append(f"{', '.join(sentinels[s] for s in inside)} inside <script> or <style>")
+            else:
+                placed.extend(inside)
+
+    checker = Checker(convert_charrefs=True)
+    checker.feed(marked)
+    checker.close()
+    if problems:
+        return "; ".join(problems)
+    missing = [sentinels[s] for s in sentinels if marked.count(s) != placed.count(s)]
+    if missing:
+        return f"{', '.join(missing)} outside text and attribute values"
+    return None

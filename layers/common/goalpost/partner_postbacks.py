@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 
 from goalpost import config_cache, store
 from goalpost.domain import DEFAULT_GOAL_ID, OfferBundle
-from goalpost.macros import conversion_macros, expand_macros
+from goalpost.macros import UnsafeUrl, conversion_macros, expand_url
 
 logger = logging.getLogger("goalpost.partner_postbacks")
 
@@ -152,7 +152,11 @@ def planned_deliveries(event: DeliveryEvent, bundle: OfferBundle, now: int) -> l
         template = pixel["code"] if event.kind == "approved" else pixel.get("reversal_code", "")
         if not template:
             continue
-        url = expand_macros(template, values)
+        try:
+            url = expand_url(template, values)
+        except UnsafeUrl:
+            logger.warning("postback pixel %s skipped: macros in its host", pixel["pixel_id"])
+            continue
         delivery_id = f"{conversion_id}.{event.kind}.{pixel['pixel_id']}"
         headers = {"X-Goalpost-Delivery": delivery_id, "X-Goalpost-Event": event.kind}
         if partner is not None and partner.postback_secret:

@@ -17,7 +17,7 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from goalpost import config_cache, store
-from goalpost.macros import conversion_macros, expand_macros
+from goalpost.macros import UnsafeUrl, conversion_macros, expand_macros, expand_url, html_template_problem
 from goalpost.params import BadRequest, optional_id, query_params, require_id, source_ip, user_agent
 from goalpost.postbacks import parse_request, record_conversion, record_goal_click
 from goalpost.responses import http_response
@@ -110,9 +110,17 @@ def partner_pixel_response(conversion: Mapping[str, Any], code: str) -> dict[str
     partner_id = str(conversion["partner_id"])
     mine = [p for p in bundle.pixels if p["partner_id"] == partner_id and p["goal_id"] == goal_id]
     values = conversion_macros(conversion, bundle, goal_id)
-    images = [expand_macros(p["code"], values) for p in mine if p["kind"] == "image"]
+    images = []
+    for pixel in mine:
+        if pixel["kind"] == "image":
+            try:
+                images.append(expand_url(pixel["code"], values))
+            except UnsafeUrl:
+                logger.warning("partner image pixel %s skipped: macros in its host", pixel["pixel_id"])
     if goal.protocol == "iframe":
-        parts = [expand_macros(p["code"], values, html.escape) for p in mine if p["kind"] == "html"]
+        # Pixels saved before the HTML rule existed are checked again: never run unsafe code.
+        safe_html = [p for p in mine if p["kind"] == "html" and html_template_problem(p["code"]) is None]
+        parts = [expand_macros(p["code"], values, html.escape) for p in safe_html]
         parts += [f'<img src="{html.escape(url)}" width="1" height="1" alt="">' for url in images]
         body = (
             '<!DOCTYPE html><html><head><meta charset="utf-8"></head><body>'

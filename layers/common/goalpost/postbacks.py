@@ -7,6 +7,7 @@ duplicate repeats. The pure rules live in ``goalpost.engine`` and ``goalpost.pay
 
 import hashlib
 import logging
+import re
 import secrets
 from collections.abc import Mapping
 from datetime import UTC, datetime
@@ -20,6 +21,7 @@ from goalpost.domain import (
     Goal,
     NetworkSettings,
     OfferBundle,
+    Partner,
     Session,
 )
 from goalpost.engine import (
@@ -39,6 +41,7 @@ from goalpost.signing import verify as verify_token
 logger = logging.getLogger("goalpost.postbacks")
 
 _TRANSACTION_ID_CHARS = frozenset("0123456789abcdefABCDEF-_")
+_CURRENCY = re.compile(r"[A-Za-z]{3}")
 RETRY_WINDOW_SECONDS = 600
 """Identical postbacks (every parameter equal) within this window are one postback retried.
 
@@ -68,7 +71,10 @@ def parse_request(
     user_agent: str,
     transaction_id: str | None = None,
 ) -> ConversionRequest:
-    """Validate a postback's parameters; raises BadRequest with the reason."""
+    """Validate a postback's parameters; raises BadRequest with the reason.
+
+    ``transaction_id`` is given by pixels that found their session by the tracking cookie.
+    """
     txid = transaction_id if transaction_id is not None else params.get("transaction_id", "")
     if not txid:
         raise BadRequest("transaction_id is required", code="missing_transaction_id")
@@ -98,6 +104,11 @@ def parse_request(
             amount = parse_amount(params["amount"])
         except InvalidAmount as error:
             raise BadRequest(str(error), code="invalid_amount") from None
+    currency = params.get("currency") or None
+    if currency is not None:
+        if not _CURRENCY.fullmatch(currency):
+            raise BadRequest("currency must be a three-letter ISO 4217 code", code="invalid_currency")
+        currency = currency.upper()
     new_status = params.get("status", "")
     if new_status and new_status not in ("approved", "pending", "rejected"):
         raise BadRequest("status must be approved, pending or rejected", code="bad_status")
@@ -125,6 +136,9 @@ def parse_request(
         encrypted=encrypted,
         new_status=new_status,
         reason=params.get("reason", "")[:200],
+        advertiser_id=optional_id(params, "adv_id"),
+        currency=currency,
+        session_from_cookie=transaction_id is not None,
     )
 
 
@@ -142,14 +156,17 @@ def _goal_offer(request: ConversionRequest, bundle: OfferBundle) -> str | None:
 def _refuse(
     refusal: Refusal, request: ConversionRequest, session: Session, bundle: OfferBundle, now: float
 ) -> Outcome:
-    """Record why a real session's conversion was refused (bounded per session), then answer."""
-    goal = refusal.goal or bundle.offer.default_goal
+    """Record why a real session's conversion was refused (bounded per session), then answer.
+
+    A refusal is stored under the goal it resolved to, or under no goal at all: never under
+    the sender's raw words as if they were a goal id, nor under the default goal's name.
+    """
     suffix = secrets.token_hex(4)
     record = conversion_record(
         request,
         session,
         bundle,
-        goal,
+        refusal.goal,
         conversion_id=f"{session.transaction_id}-R{suffix}",
         status="rejected",
         status_code=refusal.code,
@@ -157,8 +174,6 @@ def _refuse(
         created_at=_iso(now),
         note=refusal.reason,
     )
-    if refusal.goal is None:
-        record["goal_id"] = request.goal_id or request.goal_name or request.goal_ref or ""
     stored = store.insert_rejection(record, transaction_id=session.transaction_id, suffix=suffix)
     logger.info("conversion refused", extra={"code": refusal.code, "stored": stored})
     return Outcome(refusal.status, False, refusal.code, refusal.reason)
@@ -185,6 +200,7 @@ class Judged(NamedTuple):
     session: Session
     bundle: OfferBundle
     network: NetworkSettings
+    partner: Partner | None
     verdict: Goal | Refusal
 
 
@@ -197,16 +213,18 @@ def _judged(request: ConversionRequest, now: float) -> Judged | Outcome:
     if bundle is None:
         raise LookupError(f"session {session.transaction_id} names missing offer {session.offer_id}")
     network = config_cache.network()
+    partner = config_cache.partner(session.partner_id)
     verdict = judge(
         request,
         session,
         bundle,
         network=network,
-        advertiser=config_cache.advertiser(bundle.offer.advertiser_id),
+        partner=partner,
+        advertisers=config_cache.advertiser,
         goal_offer_id=_goal_offer(request, bundle),
         now=int(now),
     )
-    return Judged(session, bundle, network, verdict)
+    return Judged(session, bundle, network, partner, verdict)
 
 
 def record_goal_click(request: ConversionRequest, now: float) -> Outcome:
@@ -214,7 +232,7 @@ def record_goal_click(request: ConversionRequest, now: float) -> Outcome:
     judged = _judged(request, now)
     if isinstance(judged, Outcome):
         return judged
-    session, bundle, _network, verdict = judged
+    session, bundle, _network, _partner, verdict = judged
     if isinstance(verdict, Refusal):
         return Outcome(verdict.status, False, verdict.code, verdict.reason)
     store.count_goal_click(
@@ -234,15 +252,16 @@ def record_conversion(request: ConversionRequest, now: float) -> Outcome:
     judged = _judged(request, now)
     if isinstance(judged, Outcome):
         return judged
-    session, bundle, network, verdict = judged
+    session, bundle, network, partner, verdict = judged
     whole_now = int(now)
     if isinstance(verdict, Refusal):
         return _refuse(verdict, request, session, bundle, now)
     goal: Goal = verdict
+    if session.is_closed:  # closed by this goal (judge refuses any other): its conversion repeated
+        return _duplicate(store.closing_conversion_key(session), "duplicate", now)
     if not goal.allow_multiple and goal.goal_id in session.converted_goals:
         return _duplicate(store.conversion_key(session.transaction_id, goal.goal_id), "duplicate", now)
 
-    partner = config_cache.partner(session.partner_id)
     fields = {**conversion_fields(request), **session.subs}
     worth = resolve_payout(
         goal,
@@ -298,9 +317,10 @@ def adjust_status(request: ConversionRequest, now: float) -> Outcome:
     """``status=`` on a postback naming an existing conversion: an adjustment, never an overwrite.
 
     The conversion is found by ``conversion_unique_id`` (unique per offer) or by ``adv_sub``
-    used as an order id within the session. The change is appended to the conversion's
-    adjustments (from, to, reason, time); a rejection after approval also writes a clawback
-    record that reverses payout and revenue, so history stays intact.
+    used as an order id within the session; only recorded conversions can be found, never a
+    stored refusal. The token of the conversion's advertiser (the goal's) decides. The change
+    is appended to the conversion's adjustments (from, to, reason, time); a rejection after
+    approval also writes a clawback record that reverses payout and revenue.
     """
     session = store.get_session(request.transaction_id)
     offer_id = session.offer_id if session is not None else request.offer_id
@@ -309,18 +329,12 @@ def adjust_status(request: ConversionRequest, now: float) -> Outcome:
     bundle = config_cache.offer_bundle(offer_id)
     if bundle is None:
         return Outcome(404, False, "unknown_offer", f"offer {offer_id} does not exist")
-    if not token_matches(config_cache.advertiser(bundle.offer.advertiser_id), request.security_token):
-        return Outcome(403, False, "invalid_security_token", "security_token is missing or wrong")
     unique = dict(request.unique_ids).get("conversion_unique_id")
     order = (request.adv_subs or {}).get("adv_sub")
     if unique:
         conversion = store.find_by_unique_id(offer_id, "conversion_unique_id", unique)
     elif order:
-        matches = [
-            c
-            for c in store.session_conversions(request.transaction_id)
-            if c.get("kind") == "conversion" and c.get("adv_subs", {}).get("adv_sub") == order
-        ]
+        matches = store.conversions_with_order_id(request.transaction_id, order)
         if len(matches) > 1:
             return Outcome(
                 409, False, "ambiguous_order", f"{len(matches)} conversions carry adv_sub {order[:60]!r}"
@@ -333,6 +347,9 @@ def adjust_status(request: ConversionRequest, now: float) -> Outcome:
             "missing_conversion_reference",
             "a status update names its conversion by conversion_unique_id or adv_sub",
         )
+    advertiser_id = str(conversion["advertiser_id"]) if conversion else bundle.offer.advertiser_id
+    if not token_matches(config_cache.advertiser(advertiser_id), request.security_token):
+        return Outcome(403, False, "invalid_security_token", "security_token is missing or wrong")
     if conversion is None or str(conversion.get("transaction_id")) != request.transaction_id:
         return Outcome(404, False, "unknown_conversion", "no conversion of this session matches")
     old = str(conversion["status"])

@@ -171,11 +171,17 @@ def put_session(session: Session) -> None:
         data["ip"] = session.ip
     if session.user_agent:
         data["user_agent"] = session.user_agent
-    client().put_item(
-        TableName=sessions_table(),
-        Item=to_item(data),
-        ConditionExpression="attribute_not_exists(transaction_id)",
-    )
+    try:
+        client().put_item(
+            TableName=sessions_table(),
+            Item=to_item(data),
+            ConditionExpression="attribute_not_exists(transaction_id)",
+        )
+    except ClientError as error:
+        # 128 random bits never collide: the item is there because botocore retried our own
+        # PutItem after a timeout whose first attempt had applied. The session is stored.
+        if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
+            raise
 
 
 def _session_from(data: Mapping[str, Any]) -> Session:
@@ -190,6 +196,7 @@ def _session_from(data: Mapping[str, Any]) -> Session:
         user_agent=data.get("user_agent", ""),
         closed_at=int(data.get("closed_at", 0)),
         closed_by_goal=data.get("closed_by_goal", ""),
+        closed_by_sk=data.get("closed_by_sk", ""),
         converted_goals=frozenset(data.get("converted_goals", ())),
     )
 
@@ -229,6 +236,13 @@ def report_index_keys(record: Mapping[str, Any]) -> dict[str, str]:
 def conversion_key(transaction_id: str, goal_id: str, suffix: str = "") -> dict[str, Any]:
     sk = f"CONV#{goal_id}#{suffix}" if suffix else f"CONV#{goal_id}"
     return {"pk": {"S": f"TX#{transaction_id}"}, "sk": {"S": sk}}
+
+
+def closing_conversion_key(session: Session) -> dict[str, Any]:
+    """The conversion of the end-point goal that closed a session."""
+    if session.closed_by_sk:
+        return {"pk": {"S": f"TX#{session.transaction_id}"}, "sk": {"S": session.closed_by_sk}}
+    return conversion_key(session.transaction_id, session.closed_by_goal)
 
 
 def conversion_id_of(transaction_id: str, goal_id: str, suffix: str = "") -> str:
@@ -296,8 +310,9 @@ def insert_conversion(
     ]
     values: dict[str, Any] = {":zero": 0, ":one": 1, ":now": now}
     if end_point:
-        session_update.append("closed_at = :now, closed_by_goal = :goal")
+        session_update.append("closed_at = :now, closed_by_goal = :goal, closed_by_sk = :closing")
         values[":goal"] = goal_id
+        values[":closing"] = key["sk"]["S"]
     if not allow_multiple:
         condition.append("NOT contains(converted_goals, :goal)")
         values[":goal"] = goal_id
@@ -393,6 +408,8 @@ def _why_cancelled(
             return SessionRefused("unknown_transaction")
         session = _session_from(from_item(old))
         if session.is_closed:
+            if session.closed_by_goal == goal_id:  # our own end point, applied by an earlier try
+                return Duplicate(key=closing_conversion_key(session), code="duplicate")
             return SessionRefused("session_closed")
         if session.is_expired(now):
             return SessionRefused("session_expired")
@@ -435,7 +452,7 @@ REJECTIONS_PER_SESSION = 20
 
 def insert_rejection(conversion: Mapping[str, Any], *, transaction_id: str, suffix: str) -> bool:
     """Store a rejected conversion for a real session, at most REJECTIONS_PER_SESSION of them."""
-    goal_id = str(conversion.get("goal_id", "x"))
+    goal_id = str(conversion.get("goal_id") or "-")
     key = {"pk": {"S": f"TX#{transaction_id}"}, "sk": {"S": f"REJECTED#{goal_id}#{suffix}"}}
     try:
         client().transact_write_items(
@@ -495,6 +512,21 @@ def find_by_unique_id(offer_id: str, field_name: str, value: str) -> dict[str, A
     return from_item(item) if item else None
 
 
+def conversions_with_order_id(transaction_id: str, order_id: str) -> list[dict[str, Any]]:
+    """A session's recorded conversions (never its refusals) whose adv_sub is this order id."""
+    return _all_pages(
+        {
+            "TableName": conversions_table(),
+            "KeyConditionExpression": "pk = :pk AND begins_with(sk, :conv)",
+            "FilterExpression": "adv_subs.adv_sub = :order",
+            "ExpressionAttributeValues": _values(
+                {":pk": f"TX#{transaction_id}", ":conv": "CONV#", ":order": order_id}
+            ),
+            "ConsistentRead": True,
+        }
+    )
+
+
 def adjust_conversion_status(
     conversion: Mapping[str, Any],
     *,
@@ -533,9 +565,11 @@ def adjust_conversion_status(
         "status_code = :code",
         "adjustments = list_append(if_not_exists(adjustments, :empty), :adj)",
     ]
-    conditions = ["#s = :old"]
+    # Only a recorded conversion (CONV#) changes status: a stored refusal stays refused.
+    conditions = ["begins_with(sk, :conv)", "#s = :old"]
     names = {"#s": "status"}
     values: dict[str, Any] = {
+        ":conv": "CONV#",
         ":new": new_status,
         ":old": conversion["status"],
         ":code": f"adjusted_{via}",
@@ -916,6 +950,17 @@ class Audit(NamedTuple):
     after: Mapping[str, Any] | None
 
 
+SECRET_FIELDS = frozenset({"postback_secret", "api_key_sha256", "security_token", "security_token_sha256"})
+"""Never written into the audit trail: a change shows as changed, its value as redacted."""
+REDACTED = "[redacted]"
+
+
+def _redacted(doc: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    if doc is None:
+        return None
+    return {k: (REDACTED if k in SECRET_FIELDS and v else v) for k, v in doc.items()}
+
+
 def _audit_put(kind: str, entity_id: str, parent_offer_id: str, audit: Audit) -> dict[str, Any]:
     subject = f"{parent_offer_id}/{entity_id}" if parent_offer_id else entity_id
     before, after = dict(audit.before or {}), dict(audit.after or {})
@@ -929,8 +974,8 @@ def _audit_put(kind: str, entity_id: str, parent_offer_id: str, audit: Audit) ->
         "at": audit.at,
         "action": audit.action,
         "changed": changed,
-        "before": audit.before,
-        "after": audit.after,
+        "before": _redacted(audit.before),
+        "after": _redacted(audit.after),
     }
     return {
         "Put": {

@@ -6,7 +6,7 @@ from typing import NamedTuple
 
 from goalpost import config_cache, store
 from goalpost.domain import SUB_FIELDS, Session
-from goalpost.macros import expand_macros
+from goalpost.macros import UnsafeUrl, expand_url
 from goalpost.params import BadRequest, require_id
 
 MAX_CLICK_SUB_CHARS = 255
@@ -66,8 +66,6 @@ def start_session(params: Mapping[str, str], *, ip: str, user_agent: str, now: i
         ip=ip,
         user_agent=user_agent,
     )
-    store.put_session(session)
-
     macro_values = {
         "transaction_id": session.transaction_id,
         "offer_id": offer_id,
@@ -75,8 +73,17 @@ def start_session(params: Mapping[str, str], *, ip: str, user_agent: str, now: i
         "offer_ref": offer.ref_id,
         **{name: subs.get(name, "") for name in CLICK_CONTEXT_FIELDS},
     }
+    try:
+        location = expand_url(offer.offer_url, macro_values)
+    except UnsafeUrl:
+        raise BadRequest(
+            f"offer {offer_id}'s URL has macros in its host: refused rather than redirect elsewhere",
+            status=409,
+            code="unsafe_offer_url",
+        ) from None
+    store.put_session(session)
     cookie = (
         f"{cookie_name(offer_id)}={session.transaction_id}; Max-Age={lifespan}; Path=/; "
         "SameSite=None; Secure; HttpOnly"
     )
-    return Click(session=session, location=expand_macros(offer.offer_url, macro_values), cookie=cookie)
+    return Click(session=session, location=location, cookie=cookie)

@@ -135,6 +135,12 @@ def partner_links(offer_id: str, base_url: str, limit: int, cursor: str | None) 
 # ------------------------------------------------------------------ goals
 
 
+def _links(base_url: str, goal: Goal, offer_advertiser_id: str) -> dict[str, Any]:
+    """The goal's links, carrying its advertiser's security token when one is set."""
+    advertiser = store.get_advertiser(goal.advertiser_id or offer_advertiser_id)
+    return goal_links(base_url, goal, advertiser.security_token if advertiser else "")
+
+
 def _goals_allowed(offer_doc: dict[str, Any], network: NetworkSettings) -> None:
     if not network.goals_enabled:
         raise ApiError(409, "goals_disabled", "offer goals are disabled on this network")
@@ -204,7 +210,7 @@ def create_goal(offer_id: str, body: GoalIn, base_url: str, caller: Caller) -> d
     goal = _goal_from(offer_id, goal_id, slug, body, str(offer_doc["advertiser_id"]))
     index = store.index_item(f"GOAL#{goal_id}", "OFFER", "goal_index", {"offer_id": offer_id})
     saved = save("goal", goal_id, goal.to_dict(), caller, parent_offer_id=offer_id, extra_items=(index,))
-    return {**saved, "links": goal_links(base_url, goal)}
+    return {**saved, "links": _links(base_url, goal, str(offer_doc["advertiser_id"]))}
 
 
 def _visible_goals(bundle: OfferBundle) -> list[Goal]:
@@ -229,11 +235,13 @@ def list_goals(offer_id: str, limit: int, cursor: str | None) -> dict[str, Any]:
 
 def get_goal(offer_id: str, goal_id: str, base_url: str) -> dict[str, Any]:
     """A goal's detail: settings, its slug (the URL-friendly name) and its tracking links."""
-    goal = next((g for g in _visible_goals(_bundle(offer_id)) if g.goal_id == goal_id), None)
+    bundle = _bundle(offer_id)
+    goal = next((g for g in _visible_goals(bundle) if g.goal_id == goal_id), None)
     if goal is None:
         raise not_found("goal", goal_id)
     doc = store.get_entity("goal", goal_id, offer_id) or {}
-    return {**goal.to_dict(), "version": doc.get("version", 0), "links": goal_links(base_url, goal)}
+    links = _links(base_url, goal, bundle.offer.advertiser_id)
+    return {**goal.to_dict(), "version": doc.get("version", 0), "links": links}
 
 
 def update_goal(
@@ -271,7 +279,7 @@ def update_goal(
         expected_version=expected_version,
         parent_offer_id=offer_id,
     )
-    return {**saved, "links": goal_links(base_url, goal)}
+    return {**saved, "links": _links(base_url, goal, bundle.offer.advertiser_id)}
 
 
 def _validated_goal(data: dict[str, Any]) -> GoalIn:
@@ -285,8 +293,11 @@ def _validated_goal(data: dict[str, Any]) -> GoalIn:
 
 
 def _private_blockers(offer_id: str, goal_id: str, bundle: OfferBundle) -> None:
-    """Private goals pay nothing: refuse while custom payouts or partner pixels would be kept."""
-    payouts = [p for (p, g) in bundle.custom_payouts if g == goal_id]
+    """Private goals pay nothing: refuse while custom payouts or partner pixels would be kept.
+
+    A custom payout of 0 pays nothing either, so it does not stand in the way.
+    """
+    payouts = [p for (p, g), payout in bundle.custom_payouts.items() if g == goal_id and not payout.is_zero]
     pixels = [p for p in store.offer_items(offer_id, "PIXEL#") if p["goal_id"] == goal_id]
     blockers = []
     if payouts:
@@ -352,9 +363,12 @@ def manage_csv(rows: list[dict[str, Any]]) -> str:
 
 
 def set_custom_payout(
-    offer_id: str, partner_id: str, goal_id: str, body: CustomPayoutIn, caller: Caller
+    offer_id: str, partner_id: str, goal_id: str, body: CustomPayoutIn, expected_version: int, caller: Caller
 ) -> dict[str, Any]:
-    """A partner's own payout on one goal; conversions keep the payout they were made with."""
+    """A partner's own payout on one goal; conversions keep the payout they were made with.
+
+    ``expected_version`` 0 creates (412 if one exists); otherwise the version being replaced.
+    """
     goal = _bundle(offer_id).goal(goal_id)
     if goal is None:
         raise not_found("goal", goal_id)
@@ -368,6 +382,7 @@ def set_custom_payout(
         raise not_found("partner", partner_id)
     key = f"{partner_id}#{goal_id}"
     current = store.get_entity("custom_payout", key, offer_id)
+    check_version(current or {"version": 0}, expected_version)
     doc = {
         "partner_id": partner_id,
         "goal_id": goal_id,
@@ -380,7 +395,24 @@ def set_custom_payout(
         doc,
         caller,
         before=current,
-        expected_version=int(current["version"]) if current else None,
+        expected_version=expected_version or None,
+        parent_offer_id=offer_id,
+    )
+
+
+def delete_custom_payout(
+    offer_id: str, partner_id: str, goal_id: str, expected_version: int, caller: Caller
+) -> None:
+    """The partner goes back to the goal's tier or default payout, for future conversions."""
+    key = f"{partner_id}#{goal_id}"
+    current = store.get_entity("custom_payout", key, offer_id)
+    if current is None:
+        raise not_found("custom payout", key)
+    check_version(current, expected_version)
+    store.delete_entity(
+        "custom_payout",
+        key,
+        audit=store.Audit(caller.actor, caller.at, "delete", current, None),
         parent_offer_id=offer_id,
     )
 

@@ -90,24 +90,6 @@ def get_offer(partner_id: str, offer_id: str, base_url: str) -> dict[str, Any]:
 # ------------------------------------------------------------------ the partner's reports
 
 
-class _PublicGoals:
-    """Whether a goal may be shown to partners now (not private), one offer read per offer."""
-
-    def __init__(self) -> None:
-        self._bundles: dict[str, OfferBundle | None] = {}
-
-    def __call__(self, offer_id: str, goal_id: str, recorded_private: bool) -> bool:
-        if recorded_private:
-            return False
-        if not goal_id:
-            return True
-        if offer_id not in self._bundles:
-            self._bundles[offer_id] = store.load_offer_bundle(offer_id)
-        bundle = self._bundles[offer_id]
-        goal = bundle.goals.get(goal_id) if bundle is not None else None
-        return goal is None or not goal.private
-
-
 def _partner_hidden(network: NetworkSettings) -> frozenset[str]:
     hidden = {"revenue", "profit", "rejected"}
     if not network.partners_see_pending:
@@ -124,18 +106,22 @@ def stats(
     offer_id: str,
     goal_id: str,
 ) -> dict[str, Any]:
-    """The partner's own stats: its cells only, no private goals, no revenue or profit."""
+    """The partner's own stats: its cells only, no private goals, no revenue or profit.
+
+    Privacy is judged as recorded: what a goal paid while it was public stays in the
+    partner's figures after the goal is made private (it was paid); nothing recorded while
+    it was private ever shows.
+    """
     _partner(partner_id)
     if any(d not in ("offer", "goal") for d in group_by):
         raise ApiError(400, "bad_group_by", "partners group stats by offer and goal")
-    public = _PublicGoals()
     return reports.stats(
         span,
         zone_name,
         interval,
         group_by,
         reports.Filters(offer_id=offer_id, goal_id=goal_id, partner_id=partner_id),
-        visible=lambda c: public(str(c["offer_id"]), str(c.get("goal_id", "")), bool(c.get("private"))),
+        visible=lambda c: not c.get("private"),
         hidden=_partner_hidden(store.get_network_settings()),
     )
 
@@ -150,11 +136,14 @@ def conversion_report(
     limit: int,
     cursor: str | None,
 ) -> dict[str, Any]:
-    """The partner's own conversions: approved ones (and pending, if the network allows)."""
+    """The partner's own conversions: approved ones (and pending, if the network allows).
+
+    Conversions recorded on a private goal never show; those recorded while it was public do.
+    """
     _partner(partner_id)
     network = store.get_network_settings()
     allowed = ("approved", "pending") if network.partners_see_pending else ("approved",)
-    report = reports.conversion_report(
+    return reports.conversion_report(
         span,
         zone_name,
         reports.Filters(offer_id=offer_id, goal_id=goal_id, partner_id=partner_id),
@@ -164,6 +153,3 @@ def conversion_report(
         columns=reports.PARTNER_COLUMNS,
         public_only=True,
     )
-    public = _PublicGoals()
-    report["items"] = [r for r in report["items"] if public(str(r["offer_id"]), str(r["goal_id"]), False)]
-    return report

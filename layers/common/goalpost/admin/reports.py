@@ -19,7 +19,17 @@ from goalpost.admin.schemas import ConversionPatch
 from goalpost.admin.service import Caller, check_limit, decode_cursor, page
 from goalpost.domain import ADV_SUB_FIELDS, DEFAULT_GOAL_ID, OfferBundle
 from goalpost.money import format_money
-from goalpost.stats import DIMENSIONS, Dimension, FunnelStep, Interval, Window, summarize, window
+from goalpost.stats import (
+    AMOUNTS,
+    COUNTS,
+    DIMENSIONS,
+    Dimension,
+    FunnelStep,
+    Interval,
+    Window,
+    summarize,
+    window,
+)
 from goalpost.stats import funnel as funnel_of
 from goalpost.tracking import CLICK_CONTEXT_FIELDS
 
@@ -107,14 +117,21 @@ def read_cells(span: Window, filters: Filters) -> list[dict[str, Any]]:
         cells = store.partner_stats_cells(filters.partner_id, days)
     else:
         cells = store.stats_cells(days, offer_id=filters.offer_id)
-    return [
+    kept = [
         c
         for c in cells
         if (not filters.offer_id or c["offer_id"] == filters.offer_id)
         and (not filters.advertiser_id or c.get("advertiser_id") == filters.advertiser_id)
-        # Filtered by goal, the offer's own cells (clicks, impressions) stay: rate per goal.
         and (not filters.goal_id or c.get("goal_id") in ("", filters.goal_id))
     ]
+    if not filters.goal_id:
+        return kept
+    # Filtered by goal, the offer's own cells keep their traffic (a goal's rate is over its
+    # offer's clicks) but not what they hold of no goal (refusals whose goal never resolved).
+    return [c if c.get("goal_id") else {k: v for k, v in c.items() if k not in _GOAL_COUNTERS} for c in kept]
+
+
+_GOAL_COUNTERS = frozenset(COUNTS + AMOUNTS) - {"clicks", "impressions"}
 
 
 def parse_group_by(raw: str) -> tuple[Dimension, ...]:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from decimal import Decimal
 from typing import Annotated, Literal
-from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from goalpost.macros import html_template_problem, url_template_problem
 
 Money = Annotated[Decimal, Field(ge=0, le=Decimal("1000000000"), decimal_places=5, allow_inf_nan=False)]
 Percent = Annotated[Decimal, Field(ge=0, le=1000, decimal_places=5, allow_inf_nan=False)]
@@ -25,13 +26,28 @@ class RateIn(Strict):
     percent: Percent = Decimal(0)
 
 
+SecurityToken = Annotated[str, Field(min_length=8, max_length=128, pattern=r"^[A-Za-z0-9._~-]+$")]
+
+
 class AdvertiserIn(Strict):
     name: Name
     status: Literal["active", "paused", "deleted"] = "active"
-    security_token: Annotated[str, Field(min_length=8, max_length=128)] | None = Field(
+    security_token: SecurityToken | None = Field(
         default=None,
-        description="Postback security token; once set, postbacks without it are rejected.",
+        description="Postback security token. Setting it puts it into the postback links; "
+        "it is enforced only once applied (security_token_applied), as in TUNE.",
     )
+    security_token_applied: bool = Field(
+        default=False,
+        description="Enforce the token: server postbacks (and pixels naming a transaction_id) without it "
+        "are refused. Pixels found by the tracking cookie never need it.",
+    )
+
+    @model_validator(mode="after")
+    def _applied_needs_token(self) -> AdvertiserIn:
+        if self.security_token_applied and not self.security_token:
+            raise ValueError("set security_token before applying it")
+        return self
 
 
 class PartnerIn(Strict):
@@ -62,9 +78,10 @@ class DefaultGoalIn(GoalSettingsIn):
 
 
 def _check_url(value: str) -> str:
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ValueError("must be an absolute http(s) URL")
+    """An http(s) URL whose macros fill only its path and query (never the host)."""
+    problem = url_template_problem(value)
+    if problem:
+        raise ValueError(problem)
     return value
 
 
@@ -175,7 +192,8 @@ class CustomPayoutIn(Strict):
 class AdvertiserPatch(Strict):
     name: Name | None = None
     status: Literal["active", "paused", "deleted"] | None = None
-    security_token: Annotated[str, Field(min_length=8, max_length=128)] | None = None
+    security_token: SecurityToken | None = None
+    security_token_applied: bool | None = None
     remove_security_token: bool = False
 
 
@@ -252,11 +270,15 @@ class PartnerPixelIn(Strict):
     )
 
     @model_validator(mode="after")
-    def _urls_are_http(self) -> PartnerPixelIn:
+    def _codes_are_safe(self) -> PartnerPixelIn:
         if self.kind in ("postback", "image"):
-            _check_url(self.code.replace("{", "").replace("}", ""))
+            _check_url(self.code)
+        else:
+            problem = html_template_problem(self.code)
+            if problem:
+                raise ValueError(f"HTML pixel code: {problem}")
         if self.reversal_code:
-            _check_url(self.reversal_code.replace("{", "").replace("}", ""))
+            _check_url(self.reversal_code)
         return self
 
 

@@ -155,14 +155,11 @@ def _without_version(doc: dict[str, Any]) -> dict[str, Any]:
 # ------------------------------------------------------------------ advertisers
 
 
-def _advertiser_view(doc: dict[str, Any]) -> dict[str, Any]:
+def advertiser_view(doc: dict[str, Any]) -> dict[str, Any]:
+    """The token itself is shown to admins (it goes into the advertiser's postback links)."""
     view = {k: v for k, v in doc.items() if k != "security_token_sha256"}
-    view["security_token_applied"] = bool(doc.get("security_token_sha256"))
+    view["security_token_applied"] = Advertiser.from_dict(doc).token_enforced
     return view
-
-
-def _token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def create_advertiser(body: AdvertiserIn, caller: Caller) -> dict[str, Any]:
@@ -171,9 +168,10 @@ def create_advertiser(body: AdvertiserIn, caller: Caller) -> dict[str, Any]:
         advertiser_id=advertiser_id,
         name=body.name,
         status=body.status,
-        security_token_sha256=_token_hash(body.security_token) if body.security_token else "",
+        security_token=body.security_token or "",
+        security_token_applied=body.security_token_applied,
     )
-    return _advertiser_view(save("advertiser", advertiser_id, advertiser.to_dict(), caller))
+    return advertiser_view(save("advertiser", advertiser_id, advertiser.to_dict(), caller))
 
 
 def get_advertiser(advertiser_id: str) -> dict[str, Any]:
@@ -186,6 +184,7 @@ def get_advertiser(advertiser_id: str) -> dict[str, Any]:
 def update_advertiser(
     advertiser_id: str, patch: AdvertiserPatch, expected_version: int, caller: Caller
 ) -> dict[str, Any]:
+    """Set a token, then apply it (TUNE's two steps); a new token replaces an unrecoverable old hash."""
     current = get_advertiser(advertiser_id)
     check_version(current, expected_version)
     doc = _without_version(current)
@@ -193,16 +192,21 @@ def update_advertiser(
         if getattr(patch, name) is not None:
             doc[name] = getattr(patch, name)
     if patch.security_token is not None:
-        doc["security_token_sha256"] = _token_hash(patch.security_token)
-    if patch.remove_security_token:
+        doc["security_token"] = patch.security_token
         doc["security_token_sha256"] = ""
+    if patch.security_token_applied is not None:
+        doc["security_token_applied"] = patch.security_token_applied
+    if patch.remove_security_token:
+        doc.update(security_token="", security_token_applied=False, security_token_sha256="")
+    if doc.get("security_token_applied") and not doc.get("security_token"):
+        raise ApiError(409, "no_security_token", "set security_token before applying it")
     saved = save("advertiser", advertiser_id, doc, caller, before=current, expected_version=expected_version)
-    return _advertiser_view(saved)
+    return advertiser_view(saved)
 
 
 def list_advertisers(limit: int, cursor: str | None) -> dict[str, Any]:
     docs, last = store.list_entities("advertiser", limit=check_limit(limit), cursor=decode_cursor(cursor))
-    return page([_advertiser_view(d) for d in docs], last)
+    return page([advertiser_view(d) for d in docs], last)
 
 
 # ------------------------------------------------------------------ partners and tiers
@@ -215,6 +219,10 @@ def _partner_view(doc: dict[str, Any]) -> dict[str, Any]:
 def _check_tier(tier_id: str) -> None:
     if tier_id and store.get_entity("tier", tier_id) is None:
         raise ApiError(422, "unknown_tier", f"partner tier {tier_id} does not exist")
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def _new_api_key(partner_id: str) -> tuple[str, str, dict[str, Any]]:
@@ -298,16 +306,18 @@ def create_tier(body: TierIn, caller: Caller) -> dict[str, Any]:
     return {**saved, "default": body.default or not network.default_tier_id}
 
 
-def set_default_tier(tier_id: str, caller: Caller) -> dict[str, Any]:
+def set_default_tier(tier_id: str, expected_version: int, caller: Caller) -> dict[str, Any]:
+    """The default tier is a network setting: If-Match carries the network settings' version."""
     if store.get_entity("tier", tier_id) is None:
         raise not_found("partner tier", tier_id)
-    _make_default(tier_id, store.get_network_settings(), caller)
-    return {"default_tier_id": tier_id}
+    network = store.get_network_settings()
+    check_version(network.to_dict(), expected_version)
+    return _make_default(tier_id, network, caller)
 
 
-def _make_default(tier_id: str, network: NetworkSettings, caller: Caller) -> None:
+def _make_default(tier_id: str, network: NetworkSettings, caller: Caller) -> dict[str, Any]:
     doc = _without_version(network._replace(default_tier_id=tier_id).to_dict())
-    save(
+    return save(
         "network",
         "settings",
         doc,
