@@ -20,7 +20,9 @@ for _name in (
 os.environ["AWS_ACCESS_KEY_ID"] = "testing"
 os.environ["AWS_SECRET_ACCESS_KEY"] = "testing"
 os.environ["AWS_DEFAULT_REGION"] = "us-east-1"
-os.environ["GOALPOST_SIGNING_KEYS"] = "k2:test-secret-two,k1:test-secret-one"
+os.environ["GOALPOST_SIGNING_KEYS"] = (
+    "k2:test-secret-two-0123456789abcdefghijkl,k1:test-secret-one-0123456789abcdefghijkl"
+)
 
 
 @pytest.fixture

@@ -9,6 +9,8 @@ from typing import Any
 
 gc.disable()  # no garbage collections while the init phase imports: they cost ~30 ms (make bench)
 
+from botocore.exceptions import BotoCoreError, ClientError
+
 from goalpost import store
 from goalpost.params import BadRequest, query_params, source_ip, user_agent
 from goalpost.responses import http_response
@@ -29,4 +31,11 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     except BadRequest as error:
         logger.info("click refused: %s (%s)", error.reason, error.code)
         return http_response(error.status, f"{error.reason}\n", headers={"x-goalpost-reason": error.code})
+    except (ClientError, BotoCoreError):
+        # The offer could not even be read: nowhere to send the user but a retry.
+        logger.exception("click failed reading config")
+        headers = {"x-goalpost-reason": "temporarily_unavailable", "retry-after": "1"}
+        return http_response(503, "temporarily unavailable, try again\n", headers=headers)
+    if not click.tracked:
+        return http_response(302, "", headers={"location": click.location, "x-goalpost-code": "untracked"})
     return http_response(302, "", headers={"location": click.location}, cookies=[click.cookie])

@@ -5,7 +5,9 @@ route calls one use case of ``goalpost.admin`` and returns its result.
 """
 
 import base64
+import hashlib
 import json
+import re
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -100,14 +102,46 @@ def _not_found(_: Exception) -> Response[Any]:
     return _json(404, ApiError(404, "no_route", "no such route").body())
 
 
+_IDEMPOTENCY_KEY = re.compile(r"[\x21-\x7e]{1,255}")
+
+
 def _caller() -> service.Caller:
     """The IAM principal (cloud) or the local runtime's admin, for the audit trail."""
-    authorizer = app.current_event.raw_event.get("requestContext", {}).get("authorizer") or {}
+    event = app.current_event
+    authorizer = event.raw_event.get("requestContext", {}).get("authorizer") or {}
     iam = authorizer.get("iam") or {}
     actor = iam.get("userArn") or iam.get("callerId") or "unknown"
+    key = event.headers.get("idempotency-key") or ""
+    if key and not _IDEMPOTENCY_KEY.fullmatch(key):
+        raise ApiError(400, "bad_idempotency_key", "Idempotency-Key is 1 to 255 visible ASCII characters")
+    request = f"{event.http_method} {event.path}\n{event.body or ''}"
     return service.Caller(
-        actor=str(actor), at=datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        actor=str(actor),
+        at=datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+        idempotency_key=key,
+        request_hash=hashlib.sha256(request.encode()).hexdigest() if key else "",
     )
+
+
+@app.exception_handler(service.Replayed)  # type: ignore[untyped-decorator]
+def _replayed(replay: service.Replayed) -> Response[Any]:
+    """A create retried with its Idempotency-Key: what the first request made, created nothing new.
+
+    Secrets shown once (a partner's API key) are not shown again: rotate the key if the
+    first answer was lost.
+    """
+    entity_id, offer_id = replay.entity_id, replay.parent_offer_id
+    views = {
+        "advertiser": lambda: service.advertiser_view(service.get_advertiser(entity_id)),
+        "partner": lambda: service.partner_view(entity_id),
+        "tier": lambda: service.get_tier(entity_id),
+        "structure": lambda: service.get_payout_structure(entity_id),
+        "offer": lambda: offers.get_offer(entity_id),
+        "goal": lambda: offers.get_goal(offer_id, entity_id, _base_url()),
+        "partner_pixel": lambda: offers.get_partner_pixel(offer_id, entity_id),
+    }
+    doc = views[replay.kind]()
+    return _json(200, doc, {"etag": f'"{doc.get("version", 0)}"', "idempotent-replayed": "true"})
 
 
 def _version(if_match: str | None) -> int:
@@ -144,14 +178,24 @@ def put_network(body: NetworkIn, if_match: IfMatch = None) -> Response[Any]:
     return _entity(service.put_network(body, _version(if_match), _caller()))
 
 
+AuditKind = Annotated[str, Path(pattern=r"^[a-z_]{1,20}$")]
+AuditSubject = Annotated[str, Path(pattern=r"^[0-9a-z#-]{1,80}$")]
+
+
 @app.get("/admin/audit/<kind>/<subject>")
 def audit_trail(
-    kind: Annotated[str, Path(pattern=r"^[a-z_]{1,20}$")],
-    subject: Annotated[str, Path(pattern=r"^[0-9a-z#/-]{1,80}$")],
-    limit: Limit = 50,
-    cursor: Cursor = None,
+    kind: AuditKind, subject: AuditSubject, limit: Limit = 50, cursor: Cursor = None
 ) -> dict[str, Any]:
+    """An entity's changes, newest first (offer/3, partner/2, network/settings, conversion/<id>)."""
     return service.audit_trail(kind, subject, limit, cursor)
+
+
+@app.get("/admin/audit/<kind>/<offer_id>/<subject>")
+def offer_item_audit_trail(
+    kind: AuditKind, offer_id: IdPath, subject: AuditSubject, limit: Limit = 50, cursor: Cursor = None
+) -> dict[str, Any]:
+    """Changes of what lives inside an offer: goal/3/7, partner_pixel/3/12, custom_payout/3/2#7."""
+    return service.audit_trail(kind, f"{offer_id}/{subject}", limit, cursor)
 
 
 # ------------------------------------------------------------------ advertisers

@@ -8,11 +8,12 @@ from typing import Any
 
 gc.disable()  # no garbage collections while the init phase imports: they cost ~30 ms (make bench)
 
-from goalpost import store
+from goalpost import signing, store
 from goalpost.pixels import impression_response, pixel_response
 
 logging.getLogger().setLevel(logging.INFO)
 store.client()
+signing.keyring()  # malformed signing keys fail the cold start loudly, not each postback
 gc.enable()
 gc.freeze()  # what init built is permanent: warm invocations never scan it
 

@@ -15,8 +15,8 @@ gc.disable()  # no garbage collections while the init phase imports: they cost ~
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from goalpost import store
-from goalpost.params import BadRequest, query_params, source_ip, user_agent
+from goalpost import signing, store
+from goalpost.params import BadRequest, lenient_params, query_params, source_ip, user_agent
 from goalpost.pixels import pixel_response
 from goalpost.postbacks import parse_request, record_conversion
 from goalpost.responses import postback_response
@@ -24,24 +24,22 @@ from goalpost.responses import postback_response
 logger = logging.getLogger()
 logger.setLevel(logging.INFO)
 store.client()  # create the DynamoDB client in the init phase
+signing.keyring()  # malformed signing keys fail the cold start loudly, not each postback
 gc.enable()
 gc.freeze()  # what init built is permanent: warm invocations never scan it
 
 
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    fmt = "text"
+    asked = lenient_params(event)  # how to answer, decided before any parameter is refused
+    fmt = "json" if asked.get("format") == "json" else "text"
+    default_goal = event.get("rawPath", "") == "/aff_lsr"
+    if not default_goal and asked.get("a") in ("l", "lc"):
+        return pixel_response(event, default_goal=False, goal_click=asked["a"] == "lc")
     try:
         params = query_params(event)
-        fmt = params.get("format", "text")
-        default_goal = event.get("rawPath", "") == "/aff_lsr"
-        if not default_goal:
-            action = params.get("a", "lsr")
-            if action in ("l", "lc"):
-                return pixel_response(event, default_goal=False, params=params, goal_click=action == "lc")
-            if action != "lsr":
-                raise BadRequest(
-                    f"a must be lsr (postback), l (pixel) or lc (goal click), got {action[:20]!r}"
-                )
+        if not default_goal and params.get("a", "lsr") != "lsr":
+            action = params["a"]
+            raise BadRequest(f"a must be lsr (postback), l (pixel) or lc (goal click), got {action[:20]!r}")
         request = parse_request(
             params,
             default_goal=default_goal,

@@ -270,25 +270,28 @@ class Condition(NamedTuple):
 
 
 class StructureRule(NamedTuple):
-    """All conditions must hold; the first matching rule of a structure wins."""
+    """All conditions must hold; the first matching rule of a structure wins.
+
+    A rule sets payout, revenue or both; what it leaves out (None) stays the goal's own.
+    """
 
     conditions: tuple[Condition, ...]
-    payout: Rate
-    revenue: Rate
+    payout: Rate | None
+    revenue: Rate | None
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> "StructureRule":
         return cls(
             conditions=tuple(Condition.from_dict(c) for c in data.get("conditions", ())),
-            payout=Rate.from_dict(data.get("payout")),
-            revenue=Rate.from_dict(data.get("revenue")),
+            payout=Rate.from_dict(data["payout"]) if data.get("payout") is not None else None,
+            revenue=Rate.from_dict(data["revenue"]) if data.get("revenue") is not None else None,
         )
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "conditions": [c.to_dict() for c in self.conditions],
-            "payout": self.payout.to_dict(),
-            "revenue": self.revenue.to_dict(),
+            "payout": self.payout.to_dict() if self.payout is not None else None,
+            "revenue": self.revenue.to_dict() if self.revenue is not None else None,
         }
 
 

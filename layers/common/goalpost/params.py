@@ -62,6 +62,19 @@ def query_params(event: Mapping[str, Any]) -> dict[str, str]:
     return params
 
 
+def lenient_params(event: Mapping[str, Any]) -> dict[str, str]:
+    """The first value of each parameter, never refusing anything: only to decide how to answer.
+
+    A postback asking ``format=json``, or a pixel (``a=l``), must be answered in its own form
+    even when its parameters are refused; strict parsing (``query_params``) decides the rest.
+    """
+    raw = (event.get("rawQueryString") or "")[:MAX_QUERY_BYTES]
+    found: dict[str, str] = {}
+    for name, value in parse_qsl(raw, keep_blank_values=True, errors="replace"):
+        found.setdefault(name, value)
+    return found
+
+
 def require_id(params: Mapping[str, str], name: str) -> str:
     """A required numeric id (offer_id, aff_id, goal_id)."""
     value = params.get(name, "")

@@ -98,7 +98,8 @@ def resolve_payout(
     """Resolve payout and revenue for one conversion.
 
     Payout order: custom partner payout, payout structure rule, tier, goal default.
-    Revenue order: payout structure rule, tier, goal default. A private goal never pays.
+    Revenue order: payout structure rule, tier, goal default. A rule that sets only one of
+    the two leaves the other to the tier or goal. A private goal never pays.
     Everything is computed in full precision and rounded once, here, at the end.
     """
     notes: list[str] = []
@@ -108,14 +109,14 @@ def resolve_payout(
         revenue_rate = goal.tier_revenues[tier_id]
     else:
         revenue_rate = goal.revenue
-    if rule is not None:
+    if rule is not None and rule.revenue is not None:
         revenue_rate = rule.revenue
 
     if goal.private:
         payout_rate, source = Rate(), "private"
     elif custom_payout is not None:
         payout_rate, source = custom_payout, "custom"
-    elif rule is not None:
+    elif rule is not None and rule.payout is not None:
         payout_rate, source = rule.payout, "structure"
     elif goal.tiers_enabled and tier_id and tier_id in goal.tier_payouts:
         payout_rate, source = goal.tier_payouts[tier_id], "tier"

@@ -20,7 +20,7 @@ from goalpost import config_cache, store
 from goalpost.macros import UnsafeUrl, conversion_macros, expand_macros, expand_url, html_template_problem
 from goalpost.params import BadRequest, optional_id, query_params, require_id, source_ip, user_agent
 from goalpost.postbacks import parse_request, record_conversion, record_goal_click
-from goalpost.responses import http_response
+from goalpost.responses import header_value, http_response
 
 logger = logging.getLogger("goalpost.pixels")
 
@@ -33,9 +33,9 @@ MAX_COOKIE_CHARS = 4096
 
 
 def gif_response(code: str, reason: str = "") -> dict[str, Any]:
-    headers = {"x-goalpost-code": code}
+    headers = {"x-goalpost-code": header_value(code)}
     if reason:
-        headers["x-goalpost-reason"] = reason[:200]
+        headers["x-goalpost-reason"] = header_value(reason)
     response = http_response(200, GIF, "image/gif", headers=headers)
     response["isBase64Encoded"] = True
     return response
@@ -61,25 +61,23 @@ def pixel_response(
     event: Mapping[str, Any],
     *,
     default_goal: bool,
-    params: Mapping[str, str] | None = None,
     goal_click: bool = False,
 ) -> dict[str, Any]:
     """Record a pixel conversion (or, ``goal_click``, a goal click) and answer the GIF whatever happens."""
     try:
-        if params is None:
-            params = query_params(event)
-        transaction_id = params.get("transaction_id") or session_from_cookies(
-            event.get("cookies") or [], optional_id(params, "offer_id")
-        )
-        if not transaction_id:
-            raise BadRequest("no tracking cookie and no transaction_id", code="no_session")
+        params = query_params(event)
+        from_cookie = None
+        if not params.get("transaction_id"):
+            from_cookie = session_from_cookies(event.get("cookies") or [], optional_id(params, "offer_id"))
+            if not from_cookie:
+                raise BadRequest("no tracking cookie and no transaction_id", code="no_session")
         request = parse_request(
             params,
             default_goal=default_goal,
             via="client_cookie",
             ip=source_ip(event),
             user_agent=user_agent(event),
-            transaction_id=transaction_id,
+            transaction_id=from_cookie,
         )
     except BadRequest as error:
         logger.info("pixel refused: %s", error.reason)

@@ -7,6 +7,13 @@ from collections.abc import Mapping
 from typing import Any
 
 NO_STORE = "no-store, no-cache, must-revalidate, max-age=0"
+MAX_HEADER_CHARS = 200
+
+
+def header_value(text: str) -> str:
+    """Text a header can carry anywhere: printable ASCII only (others escaped), bounded."""
+    escaped = text.encode("ascii", "backslashreplace").decode("ascii")
+    return "".join(ch if " " <= ch <= "~" else "?" for ch in escaped)[:MAX_HEADER_CHARS]
 
 
 def http_response(

@@ -6,6 +6,13 @@ nobody can fire its conversions by editing offer_id/goal_id in a URL. Tokens are
 the key named by the key id. Keys come from ``GOALPOST_SIGNING_KEYS`` (``id:secret,...``,
 the first one signs, every one verifies), so a new key can be added in front and old
 links keep working until their key is removed.
+
+What a valid token proves, and what it does not: it proves that the link was made by this
+network for this offer and goal, so nobody can point a copied postback at another goal by
+editing ids in the URL. It is static per goal (the same for every conversion) and sits in
+the advertiser's page HTML for pixels, so it proves nothing about who fires it: that is
+the job of the session (a live transaction id or tracking cookie) and, for server
+postbacks, the advertiser's security token.
 """
 
 import base64
@@ -23,13 +30,30 @@ class SignedTarget(NamedTuple):
     goal_id: str
 
 
+MIN_SECRET_BYTES = 32
+"""HMAC-SHA256 keys shorter than the hash's own 32 bytes weaken every link they sign."""
+_KEY_ID = re.compile(r"[A-Za-z0-9_-]{1,32}")
+
+
+class SigningKeyError(ValueError):
+    """GOALPOST_SIGNING_KEYS is malformed: a deployment mistake, refused loudly."""
+
+
 def keyring() -> list[tuple[str, bytes]]:
+    """``id:secret,...`` from the environment: ids unique and URL-safe, secrets of 32+ bytes."""
     raw = os.environ.get("GOALPOST_SIGNING_KEYS", "")
-    keys = []
+    keys: list[tuple[str, bytes]] = []
     for entry in raw.split(","):
+        if not entry.strip():
+            continue
         key_id, _, secret = entry.strip().partition(":")
-        if key_id and secret:
-            keys.append((key_id, secret.encode()))
+        if not _KEY_ID.fullmatch(key_id):
+            raise SigningKeyError(f"signing key id {key_id[:40]!r} is not 1-32 characters of A-Z a-z 0-9 _ -")
+        if len(secret.encode()) < MIN_SECRET_BYTES:
+            raise SigningKeyError(f"signing key {key_id} is shorter than {MIN_SECRET_BYTES} bytes")
+        if any(known == key_id for known, _ in keys):
+            raise SigningKeyError(f"signing key id {key_id} appears twice")
+        keys.append((key_id, secret.encode()))
     return keys
 
 

@@ -328,7 +328,10 @@ def funnel(
     """Sessions, then each goal in flow order: visits of its page, conversions, drop-off.
 
     A goal's conversions count approved and pending ones (users who did reach it); refused
-    and rejected postbacks are not users reaching a goal. Drop-off is from the step before.
+    and rejected postbacks are not users reaching a goal. Drop-off is how many of the step
+    before did not get here, so it exists only while a step has at most as many as the one
+    before; where it has more (users skip steps, or convert more than once) drop-off and its
+    rate are null and ``drop_off_applies`` is false, rather than a negative loss.
     """
     sessions = Decimal(0)
     reached: dict[str, Decimal] = {}
@@ -349,6 +352,7 @@ def funnel(
     previous = sessions
     for step in steps:
         count = reached.get(step.goal_id, Decimal(0))
+        applies = count <= previous
         out.append(
             {
                 "step": "goal",
@@ -358,8 +362,9 @@ def funnel(
                 "end_point": step.end_point,
                 "goal_clicks": int(visits.get(step.goal_id, 0)),
                 "count": int(count),
-                "drop_off": int(previous - count),
-                "drop_off_rate": _ratio(previous - count, previous),
+                "drop_off": int(previous - count) if applies else None,
+                "drop_off_rate": _ratio(previous - count, previous) if applies else None,
+                "drop_off_applies": applies,
                 "rate_from_sessions": _ratio(count, sessions),
             }
         )

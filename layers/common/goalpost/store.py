@@ -22,6 +22,7 @@ import secrets
 import time
 import zlib
 from collections.abc import Iterable, Mapping, Sequence
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
@@ -106,6 +107,21 @@ def _values(data: Mapping[str, Any]) -> dict[str, Any]:
 
 Page = tuple[list[dict[str, Any]], dict[str, Any] | None]
 
+INTEGER_FIELDS = frozenset({"version", "session_hours", "level"})
+"""Whole numbers in config documents: DynamoDB gives every number back as a Decimal."""
+
+
+def config_doc(doc: Mapping[str, Any]) -> dict[str, Any]:
+    """A config document as it was written: counts and versions as ints (money stays Decimal)."""
+    out: dict[str, Any] = {}
+    for key, value in doc.items():
+        if isinstance(value, Mapping):
+            value = config_doc(value)
+        elif key in INTEGER_FIELDS and isinstance(value, Decimal):
+            value = int(value)
+        out[key] = value
+    return out
+
 
 _INDEX_KEYS: dict[str, tuple[str, ...]] = {
     "by_offer_time": ("offer_key", "created_key"),
@@ -139,7 +155,7 @@ def _query_page(
         raise
     last = response.get("LastEvaluatedKey")
     items = [from_item(i) for i in response.get("Items", [])]
-    return ([i["doc"] for i in items] if docs else items), (from_item(last) if last else None)
+    return ([config_doc(i["doc"]) for i in items] if docs else items), (from_item(last) if last else None)
 
 
 def _all_pages(kwargs: dict[str, Any]) -> list[dict[str, Any]]:
@@ -869,7 +885,7 @@ def _get_doc(pk: str, sk: str) -> dict[str, Any] | None:
     item = client().get_item(TableName=config_table(), Key={"pk": {"S": pk}, "sk": {"S": sk}}).get("Item")
     if not item:
         return None
-    doc: dict[str, Any] = from_item(item)["doc"]
+    doc: dict[str, Any] = config_doc(from_item(item)["doc"])
     return doc
 
 
@@ -1026,10 +1042,51 @@ def save_entity(
     except ClientError as error:
         if error.response["Error"]["Code"] == "TransactionCanceledException":
             reasons = error.response.get("CancellationReasons", [])  # type: ignore[typeddict-item]
+            for reason, item in zip(reasons, items, strict=False):
+                pk = str(item.get("Put", {}).get("Item", {}).get("pk", {}).get("S", ""))
+                if reason.get("Code") == "ConditionalCheckFailed" and pk.startswith("IDEMPOTENCY#"):
+                    raise AlreadyCreated(from_item(reason.get("Item") or {})) from None
             if reasons and reasons[0].get("Code") == "ConditionalCheckFailed":
                 return False
         raise
     return True
+
+
+IDEMPOTENCY_SECONDS = 86400
+"""How long a create's Idempotency-Key is remembered (retries come within minutes)."""
+
+
+class AlreadyCreated(Exception):
+    """A create whose Idempotency-Key was used before: the guard names what that request made."""
+
+    def __init__(self, guard: Mapping[str, Any]) -> None:
+        super().__init__("idempotency key used before")
+        self.guard = dict(guard)
+
+
+def idempotency_item(
+    key_hash: str, request_hash: str, kind: str, entity_id: str, parent_offer_id: str, now: int
+) -> dict[str, Any]:
+    """The guard a create writes in its own transaction: a second create with the key fails."""
+    return {
+        "Put": {
+            "TableName": config_table(),
+            "Item": to_item(
+                {
+                    "pk": f"IDEMPOTENCY#{key_hash}",
+                    "sk": "IDEMPOTENCY",
+                    "request_hash": request_hash,
+                    "entity_kind": kind,
+                    "entity_id": entity_id,
+                    "parent_offer_id": parent_offer_id,
+                    "expires_at": now + IDEMPOTENCY_SECONDS,
+                }
+            ),
+            "ConditionExpression": "attribute_not_exists(pk) OR expires_at < :now",
+            "ExpressionAttributeValues": {":now": {"N": str(now)}},
+            "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+        }
+    }
 
 
 def delete_entity(kind: str, entity_id: str, *, audit: Audit, parent_offer_id: str = "") -> None:
@@ -1088,7 +1145,7 @@ def offer_items(offer_id: str, prefix: str) -> list[dict[str, Any]]:
         "KeyConditionExpression": "pk = :pk AND begins_with(sk, :prefix)",
         "ExpressionAttributeValues": {":pk": {"S": f"OFFER#{offer_id}"}, ":prefix": {"S": prefix}},
     }
-    return [item["doc"] for item in _all_pages(query)]
+    return [config_doc(item["doc"]) for item in _all_pages(query)]
 
 
 def audit_trail(kind: str, subject: str, *, limit: int, cursor: Mapping[str, Any] | None = None) -> Page:

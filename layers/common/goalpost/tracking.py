@@ -1,8 +1,11 @@
 """The tracking link (click): start a session and send the user to the offer."""
 
+import logging
 import secrets
 from collections.abc import Mapping
 from typing import NamedTuple
+
+from botocore.exceptions import BotoCoreError, ClientError
 
 from goalpost import config_cache, store
 from goalpost.domain import SUB_FIELDS, Session
@@ -11,6 +14,8 @@ from goalpost.params import BadRequest, require_id
 
 MAX_CLICK_SUB_CHARS = 255
 """Per sub id on a click: keeps a session item within 1 KB (one write capacity unit)."""
+
+logger = logging.getLogger("goalpost.tracking")
 
 CLICK_CONTEXT_FIELDS = (*SUB_FIELDS, "source", "aff_click_id")
 
@@ -29,6 +34,8 @@ class Click(NamedTuple):
     session: Session
     location: str
     cookie: str
+    tracked: bool = True
+    """False when the session could not be stored: the user still reaches the offer."""
 
 
 def start_session(params: Mapping[str, str], *, ip: str, user_agent: str, now: int) -> Click:
@@ -81,7 +88,13 @@ def start_session(params: Mapping[str, str], *, ip: str, user_agent: str, now: i
             status=409,
             code="unsafe_offer_url",
         ) from None
-    store.put_session(session)
+    try:
+        store.put_session(session)
+    except (ClientError, BotoCoreError):
+        # The user reaches the offer untracked rather than an error page: the advertiser keeps
+        # the visitor; a later postback with this id answers unknown_transaction, honestly.
+        logger.exception("session not stored: redirecting untracked")
+        return Click(session=session, location=location, cookie="", tracked=False)
     cookie = (
         f"{cookie_name(offer_id)}={session.transaction_id}; Max-Age={lifespan}; Path=/; "
         "SameSite=None; Secure; HttpOnly"

@@ -1,6 +1,6 @@
 """Admin use cases for offers and their goals, partner payouts and pixels, and conversions."""
 
-from typing import Any
+from typing import Any, TypeVar
 
 from goalpost import store
 from goalpost.admin.errors import ApiError, not_found
@@ -20,6 +20,7 @@ from goalpost.admin.service import (
     check_limit,
     check_version,
     decode_cursor,
+    merged,
     page,
     rate,
     save,
@@ -28,6 +29,8 @@ from goalpost.domain import DEFAULT_GOAL_ID, Goal, NetworkSettings, Offer, Offer
 from goalpost.links import goal_links, partner_tracking_link
 from goalpost.money import format_money
 from goalpost.slugs import slug_of
+
+Settings = TypeVar("Settings", DefaultGoalIn, GoalIn)
 
 
 def _network_allows(network: NetworkSettings, *, approve: bool, encrypted: bool) -> None:
@@ -44,12 +47,12 @@ def _bundle(offer_id: str) -> OfferBundle:
     return bundle
 
 
-def _default_goal(offer_id: str, advertiser_id: str, settings: DefaultGoalIn) -> Goal:
+def _default_goal(offer_id: str, advertiser_id: str, settings: DefaultGoalIn, slug: str = "") -> Goal:
     return Goal(
         goal_id=DEFAULT_GOAL_ID,
         offer_id=offer_id,
         name=settings.name,
-        slug=slug_of(settings.name) or "conversion",
+        slug=slug or slug_of(settings.name) or "conversion",
         advertiser_id=advertiser_id,
         protocol=settings.protocol,
         ref_id=settings.ref_id,
@@ -94,20 +97,29 @@ def get_offer(offer_id: str) -> dict[str, Any]:
 
 
 def update_offer(offer_id: str, patch: OfferPatch, expected_version: int, caller: Caller) -> dict[str, Any]:
+    """Only what the request sends changes, inside the default goal too."""
     current = get_offer(offer_id)
     check_version(current, expected_version)
-    doc = {k: v for k, v in current.items() if k != "version"}
-    changes = patch.model_dump(exclude_none=True, exclude={"default_goal"})
-    doc.update(changes)
+    doc = merged({k: v for k, v in current.items() if k != "version"}, patch, frozenset({"default_goal"}))
     if patch.default_goal is not None:
+        old_goal = current["default_goal"]
+        settings = _validated(
+            DefaultGoalIn,
+            merged(
+                {k: v for k, v in old_goal.items() if k in DefaultGoalIn.model_fields},
+                patch.default_goal,
+                frozenset({"regenerate_slug"}),
+            ),
+        )
         _network_allows(
             store.get_network_settings(),
-            approve=patch.default_goal.approve,
-            encrypted=patch.default_goal.encrypted,
+            approve=settings.approve and not old_goal.get("approve"),
+            encrypted=settings.encrypted and not old_goal.get("encrypted"),
         )
-        doc["default_goal"] = _default_goal(
-            offer_id, str(current["advertiser_id"]), patch.default_goal
-        ).to_dict()
+        slug = str(old_goal["slug"])
+        if patch.default_goal.regenerate_slug:
+            slug = _unique_slug(_bundle(offer_id), settings.name, except_goal=DEFAULT_GOAL_ID)
+        doc["default_goal"] = _default_goal(offer_id, str(current["advertiser_id"]), settings, slug).to_dict()
     return save("offer", offer_id, doc, caller, before=current, expected_version=expected_version)
 
 
@@ -191,9 +203,8 @@ def _unique_slug(bundle: OfferBundle, name: str, except_goal: str = "") -> str:
     slug = slug_of(name)
     if not slug:
         raise ApiError(422, "bad_name", "goal name has no characters usable in a URL-friendly name")
-    taken = {g.slug for g in bundle.goals.values() if g.goal_id != except_goal} | {
-        bundle.offer.default_goal.slug
-    }
+    everyone = (bundle.offer.default_goal, *bundle.goals.values())
+    taken = {g.slug for g in everyone if g.goal_id != except_goal}
     if slug in taken:
         raise ApiError(409, "slug_taken", f"offer {bundle.offer.offer_id} already has a goal named {slug!r}")
     return slug
@@ -255,9 +266,14 @@ def update_goal(
     if current is None:
         raise not_found("goal", goal_id)
     check_version(current, expected_version)
-    changes = patch.model_dump(exclude_none=True, exclude={"regenerate_slug"})
-    merged = {k: v for k, v in current.items() if k in GoalIn.model_fields} | changes
-    body = _validated_goal(merged)
+    body = _validated(
+        GoalIn,
+        merged(
+            {k: v for k, v in current.items() if k in GoalIn.model_fields},
+            patch,
+            frozenset({"regenerate_slug"}),
+        ),
+    )
     network = store.get_network_settings()
     _network_allows(
         network,
@@ -282,11 +298,12 @@ def update_goal(
     return {**saved, "links": _links(base_url, goal, bundle.offer.advertiser_id)}
 
 
-def _validated_goal(data: dict[str, Any]) -> GoalIn:
+def _validated(model: type[Settings], data: dict[str, Any]) -> Settings:
+    """The whole document after a partial change, validated as if it had been sent whole."""
     from pydantic import ValidationError
 
     try:
-        return GoalIn.model_validate(data)
+        return model.model_validate(data)
     except ValidationError as error:
         details = [{"loc": list(e["loc"]), "msg": e["msg"], "type": e["type"]} for e in error.errors()]
         raise ApiError(422, "validation_error", "the goal after this change is not valid", details) from None
@@ -440,6 +457,13 @@ def create_partner_pixel(offer_id: str, body: PartnerPixelIn, caller: Caller) ->
     return save("partner_pixel", pixel_id, doc, caller, parent_offer_id=offer_id)
 
 
+def get_partner_pixel(offer_id: str, pixel_id: str) -> dict[str, Any]:
+    doc = store.get_entity("partner_pixel", pixel_id, offer_id)
+    if doc is None:
+        raise not_found("partner pixel", pixel_id)
+    return doc
+
+
 def list_partner_pixels(offer_id: str, limit: int, cursor: str | None) -> dict[str, Any]:
     get_offer(offer_id)
     docs, last = store.offer_items_page(
@@ -449,9 +473,7 @@ def list_partner_pixels(offer_id: str, limit: int, cursor: str | None) -> dict[s
 
 
 def delete_partner_pixel(offer_id: str, pixel_id: str, caller: Caller) -> None:
-    current = store.get_entity("partner_pixel", pixel_id, offer_id)
-    if current is None:
-        raise not_found("partner pixel", pixel_id)
+    current = get_partner_pixel(offer_id, pixel_id)
     store.delete_entity(
         "partner_pixel",
         pixel_id,
@@ -490,14 +512,7 @@ def retry_delivery(offer_id: str, delivery_id: str, caller: Caller) -> dict[str,
         raise not_found("delivery", delivery_id)
     if current.get("status") == "delivered":
         raise ApiError(409, "already_delivered", f"delivery {delivery_id} already succeeded")
-    from datetime import datetime
-
-    result = redeliver(
-        offer_id,
-        delivery_id,
-        int(datetime.fromisoformat(caller.at.replace("Z", "+00:00")).timestamp()),
-        caller.at,
-    )
+    result = redeliver(offer_id, delivery_id, caller.epoch, caller.at)
     if result is None:
         raise not_found("delivery", delivery_id)
     for key in ("pk", "sk", "kind"):

@@ -175,9 +175,17 @@ class ConditionIn(Strict):
 
 
 class RuleIn(Strict):
+    """What a matching rule sets: payout, revenue or both; one left out stays the goal's."""
+
     conditions: Annotated[list[ConditionIn], Field(min_length=1, max_length=20)]
-    payout: RateIn = RateIn()
-    revenue: RateIn = RateIn()
+    payout: RateIn | None = None
+    revenue: RateIn | None = None
+
+    @model_validator(mode="after")
+    def _sets_something(self) -> RuleIn:
+        if self.payout is None and self.revenue is None:
+            raise ValueError("a rule sets payout, revenue or both")
+        return self
 
 
 class PayoutStructureIn(Strict):
@@ -219,6 +227,20 @@ class NetworkIn(Strict):
     partners_see_pending: bool = False
 
 
+class DefaultGoalPatch(Strict):
+    """Only the fields sent change; the slug stays unless ``regenerate_slug`` (postbacks use it)."""
+
+    name: Name | None = None
+    regenerate_slug: bool = False
+    payout: RateIn | None = None
+    revenue: RateIn | None = None
+    allow_multiple: bool | None = None
+    approve: bool | None = None
+    encrypted: bool | None = None
+    protocol: Literal["server", "image", "iframe"] | None = None
+    ref_id: Annotated[str, Field(max_length=100)] | None = None
+
+
 class OfferPatch(Strict):
     name: Name | None = None
     offer_url: Annotated[str, Field(min_length=8, max_length=2000)] | None = None
@@ -227,7 +249,7 @@ class OfferPatch(Strict):
     currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] | None = None
     goals_enabled: bool | None = None
     ref_id: Annotated[str, Field(max_length=100)] | None = None
-    default_goal: DefaultGoalIn | None = None
+    default_goal: DefaultGoalPatch | None = None
 
     @field_validator("offer_url")
     @classmethod

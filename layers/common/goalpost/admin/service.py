@@ -8,8 +8,11 @@ import base64
 import hashlib
 import json
 import secrets
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any, NamedTuple
+
+from pydantic import BaseModel
 
 from goalpost import store
 from goalpost.admin.errors import ApiError, not_found
@@ -37,10 +40,27 @@ MAX_PAGE = 100
 
 
 class Caller(NamedTuple):
-    """Who is calling (for the audit trail) and when."""
+    """Who is calling (for the audit trail) and when; a create may carry an Idempotency-Key."""
 
     actor: str
     at: str
+    idempotency_key: str = ""
+    request_hash: str = ""
+    """SHA-256 of method, path and body: a key reused for another request is refused."""
+
+    @property
+    def epoch(self) -> int:
+        from datetime import datetime
+
+        return int(datetime.fromisoformat(self.at.replace("Z", "+00:00")).timestamp())
+
+
+class Replayed(Exception):
+    """This create was made before under the same Idempotency-Key: answer what it made."""
+
+    def __init__(self, kind: str, entity_id: str, parent_offer_id: str) -> None:
+        super().__init__(f"{kind} {entity_id} was created by an earlier request with this key")
+        self.kind, self.entity_id, self.parent_offer_id = kind, entity_id, parent_offer_id
 
 
 def rate(value: RateIn) -> Rate:
@@ -90,17 +110,36 @@ def save(
     parent_offer_id: str = "",
     extra_items: tuple[dict[str, Any], ...] = (),
 ) -> dict[str, Any]:
-    """Store a configuration document with its audit record; 412 when another admin saved first."""
+    """Store a configuration document with its audit record; 412 when another admin saved first.
+
+    A create with an Idempotency-Key writes its guard in the same transaction, so a retried
+    create makes nothing new (``Replayed``) and a crash can never leave one without the other.
+    """
     action = "create" if before is None else "update"
-    saved = store.save_entity(
-        kind,
-        entity_id,
-        doc,
-        audit=store.Audit(actor=caller.actor, at=caller.at, action=action, before=before, after=None),
-        parent_offer_id=parent_offer_id,
-        expected_version=expected_version,
-        extra_items=extra_items,
-    )
+    if action == "create" and caller.idempotency_key:
+        key_hash = hashlib.sha256(f"{caller.actor}|{caller.idempotency_key}".encode()).hexdigest()
+        guard = store.idempotency_item(
+            key_hash, caller.request_hash, kind, entity_id, parent_offer_id, caller.epoch
+        )
+        extra_items = (*extra_items, guard)
+    try:
+        saved = store.save_entity(
+            kind,
+            entity_id,
+            doc,
+            audit=store.Audit(actor=caller.actor, at=caller.at, action=action, before=before, after=None),
+            parent_offer_id=parent_offer_id,
+            expected_version=expected_version,
+            extra_items=extra_items,
+        )
+    except store.AlreadyCreated as done:
+        if done.guard.get("request_hash") != caller.request_hash:
+            raise ApiError(
+                422, "idempotency_key_reused", "this Idempotency-Key was used for a different request"
+            ) from None
+        raise Replayed(
+            str(done.guard["entity_kind"]), str(done.guard["entity_id"]), str(done.guard["parent_offer_id"])
+        ) from None
     if not saved:
         if expected_version is None:
             raise ApiError(409, "already_exists", f"{kind} {entity_id} already exists")
@@ -110,6 +149,25 @@ def save(
             f"{kind} {entity_id} changed since version {expected_version}: reload, then apply your change",
         )
     return {**doc, "version": (expected_version or 0) + 1}
+
+
+def merged(
+    current: Mapping[str, Any], patch: BaseModel, exclude: frozenset[str] = frozenset()
+) -> dict[str, Any]:
+    """A document with only the fields the request sent changed (nested objects too).
+
+    Partial means partial: ``{"default_goal": {"payout": {"flat": 2}}}`` changes that one
+    amount and leaves name, slug, revenue and the payout's percent as they were.
+    """
+
+    def merge(base: Mapping[str, Any], changes: Mapping[str, Any]) -> dict[str, Any]:
+        out = dict(base)
+        for key, value in changes.items():
+            old = out.get(key)
+            out[key] = merge(old, value) if isinstance(old, Mapping) and isinstance(value, Mapping) else value
+        return out
+
+    return merge(current, patch.model_dump(exclude_unset=True, exclude=set(exclude)))
 
 
 def check_version(current: dict[str, Any], expected_version: int) -> None:
@@ -136,7 +194,7 @@ def get_network() -> dict[str, Any]:
 def put_network(body: NetworkIn, expected_version: int, caller: Caller) -> dict[str, Any]:
     current = store.get_network_settings()
     check_version(current.to_dict(), expected_version)
-    updated = current._replace(**body.model_dump())
+    updated = NetworkSettings.from_dict(merged(current.to_dict(), body))
     before = current.to_dict() if current.version else None
     return save(
         "network",
@@ -267,8 +325,7 @@ def update_partner(
     check_version(current, expected_version)
     if patch.tier_id is not None:
         _check_tier(patch.tier_id)
-    doc = _without_version(current)
-    doc.update(patch.model_dump(exclude_none=True))
+    doc = merged(_without_version(current), patch)
     return _partner_view(
         save("partner", partner_id, doc, caller, before=current, expected_version=expected_version)
     )
@@ -302,8 +359,15 @@ def create_tier(body: TierIn, caller: Caller) -> dict[str, Any]:
     saved = save("tier", tier_id, {"tier_id": tier_id, "name": body.name, "level": body.level}, caller)
     network = store.get_network_settings()
     if body.default or not network.default_tier_id:
-        _make_default(tier_id, network, caller)
+        _make_default(tier_id, network, caller._replace(idempotency_key=""))
     return {**saved, "default": body.default or not network.default_tier_id}
+
+
+def get_tier(tier_id: str) -> dict[str, Any]:
+    doc = store.get_entity("tier", tier_id)
+    if doc is None:
+        raise not_found("partner tier", tier_id)
+    return {**doc, "default": store.get_network_settings().default_tier_id == tier_id}
 
 
 def set_default_tier(tier_id: str, expected_version: int, caller: Caller) -> dict[str, Any]:
@@ -348,8 +412,8 @@ def create_payout_structure(body: PayoutStructureIn, caller: Caller) -> dict[str
         rules=tuple(
             StructureRule(
                 conditions=tuple(Condition(c.field, c.operator, tuple(c.values)) for c in rule.conditions),
-                payout=rate(rule.payout),
-                revenue=rate(rule.revenue),
+                payout=rate(rule.payout) if rule.payout is not None else None,
+                revenue=rate(rule.revenue) if rule.revenue is not None else None,
             )
             for rule in body.rules
         ),
