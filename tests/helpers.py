@@ -30,6 +30,7 @@ def event(
     user_agent: str = "pytest-browser/1.0",
     partner_id: str | None = None,
     if_match: str | None = None,
+    headers: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     for route in routes():
         params = route.matches(method, path)
@@ -37,20 +38,20 @@ def event(
             break
     else:
         raise AssertionError(f"no route for {method} {path}")
-    headers = [("user-agent", user_agent), ("host", "track.example.net")]
+    pairs = [("user-agent", user_agent), ("host", "track.example.net"), *(headers or {}).items()]
     if cookies:
-        headers.append(("cookie", "; ".join(cookies)))
+        pairs.append(("cookie", "; ".join(cookies)))
     if if_match is not None:
-        headers.append(("if-match", if_match))
+        pairs.append(("if-match", if_match))
     raw = b""
     if body is not None:
-        headers.append(("content-type", "application/json"))
+        pairs.append(("content-type", "application/json"))
         raw = json.dumps(body, default=str).encode()
     built = build_event(
         method=method,
         raw_path=path,
         raw_query=query,
-        headers=headers,
+        headers=pairs,
         body=raw,
         source_ip=ip,
         route=route,
@@ -69,9 +70,14 @@ def call(function: str, method: str, path: str, query: str = "", **kwargs: Any) 
 
 
 def admin(
-    method: str, path: str, body: Any = None, query: str = "", if_match: str | None = None
+    method: str,
+    path: str,
+    body: Any = None,
+    query: str = "",
+    if_match: str | None = None,
+    headers: dict[str, str] | None = None,
 ) -> tuple[int, Any]:
-    response = call(ADMIN, method, path, query, body=body, if_match=if_match)
+    response = call(ADMIN, method, path, query, body=body, if_match=if_match, headers=headers)
     return response["statusCode"], json.loads(response["body"]) if response.get("body") else None
 
 

@@ -50,7 +50,10 @@ def test_signing_keys_rotate_without_breaking_handed_out_links(aws, monkeypatch)
     net = encrypted_network()
     old_token = enc_token(net["goals"][0]["links"]["encrypted"]["postback"])
     assert old_token.split(".")[2] == "k2"
-    monkeypatch.setenv("GOALPOST_SIGNING_KEYS", "k3:brand-new-secret-0123456789abcdefghijkl,k2:test-secret-two-0123456789abcdefghijkl")
+    monkeypatch.setenv(
+        "GOALPOST_SIGNING_KEYS",
+        "k3:brand-new-secret-0123456789abcdefghijkl,k2:test-secret-two-0123456789abcdefghijkl",
+    )
     offer_id, partner_id = net["offer"]["offer_id"], net["partner"]["partner_id"]
     assert goal_postback(click(offer_id, partner_id), f"enc={old_token}")["success"]
     status, detail = admin("GET", f"/admin/offers/{offer_id}/goals/{net['goals'][0]['goal_id']}")

@@ -34,3 +34,18 @@ def test_require_id_wants_a_number() -> None:
         require_id({"offer_id": "1 OR 1=1"}, "offer_id")
     with pytest.raises(BadRequest):
         require_id({}, "offer_id")
+
+
+def test_header_values_are_printable_ascii_and_bounded() -> None:
+    from goalpost.responses import header_value
+
+    assert header_value("aff_id must be a number, got '日'") == "aff_id must be a number, got '\\u65e5'"
+    assert header_value("a\r\nb") == "a??b"
+    assert len(header_value("x" * 1000)) == 200
+
+
+def test_lenient_params_never_refuse_and_take_the_first_value() -> None:
+    from goalpost.params import lenient_params
+
+    event = {"rawQueryString": "a=l&a=lsr&format=json&x=%FF&" + "y" * 10000}
+    assert lenient_params(event)["a"] == "l" and lenient_params(event)["format"] == "json"

@@ -102,3 +102,30 @@ def test_conditions() -> None:
     assert condition_holds(Condition("amount", "between", ("10", "50")), f)
     assert not condition_holds(Condition("amount", "<", ("50",)), f)
     assert not condition_holds(Condition("aff_sub", "equals", ("x",)), f)
+
+
+def test_a_structure_rule_that_sets_no_revenue_keeps_the_goals_and_one_without_payout_keeps_its_payout() -> (
+    None
+):
+    only_payout = PayoutStructure(
+        structure_id="1",
+        name="payout only",
+        rules=(
+            StructureRule(
+                conditions=(Condition("amount", ">=", ("1",)),), payout=Rate(flat=D("7")), revenue=None
+            ),
+        ),
+    )
+    worth = resolve(goal(), D("10"), structures=[only_payout], fields={"amount": "10"})
+    assert (worth.payout, worth.revenue, worth.payout_source) == (D("7"), D("2"), "structure")
+    only_revenue = PayoutStructure(
+        structure_id="2",
+        name="revenue only",
+        rules=(
+            StructureRule(
+                conditions=(Condition("amount", ">=", ("1",)),), payout=None, revenue=Rate(flat=D("9"))
+            ),
+        ),
+    )
+    worth = resolve(goal(), D("10"), structures=[only_revenue], fields={"amount": "10"})
+    assert (worth.payout, worth.revenue, worth.payout_source) == (D("1"), D("9"), "default")

@@ -175,3 +175,20 @@ def test_money_in_different_currencies_is_never_added_up() -> None:
     assert (
         totals["by_currency"]["USD"]["payout"] == "5.00" and totals["by_currency"]["EUR"]["payout"] == "4.00"
     )
+
+
+def test_funnel_drop_off_is_not_applicable_where_a_step_outnumbers_the_one_before() -> None:
+    from goalpost.stats import FunnelStep, funnel
+
+    span = window(date(2026, 3, 1), date(2026, 3, 1), ZoneInfo("UTC"))
+    cells = [
+        {"hour": "2026-03-01T10", "offer_id": "1", "goal_id": "", "clicks": 10},
+        {"hour": "2026-03-01T10", "offer_id": "1", "goal_id": "0", "conversions": 1},
+        {"hour": "2026-03-01T10", "offer_id": "1", "goal_id": "5", "conversions": 4},
+    ]
+    steps = [FunnelStep("0", "Lead", False, False), FunnelStep("5", "Sale", False, False)]
+    out = funnel(cells, window=span, steps=steps)["steps"]
+    lead, sale = out[1], out[2]
+    assert (lead["drop_off"], lead["drop_off_rate"], lead["drop_off_applies"]) == (9, "90.00", True)
+    assert (sale["drop_off"], sale["drop_off_rate"], sale["drop_off_applies"]) == (None, None, False)
+    assert sale["rate_from_sessions"] == "40.00"

@@ -107,12 +107,15 @@ def _values(data: Mapping[str, Any]) -> dict[str, Any]:
 
 Page = tuple[list[dict[str, Any]], dict[str, Any] | None]
 
-INTEGER_FIELDS = frozenset({"version", "session_hours", "level"})
-"""Whole numbers in config documents: DynamoDB gives every number back as a Decimal."""
+INTEGER_FIELDS = frozenset(
+    {"version", "session_hours", "level", "duplicate_count", "session_created_at"}
+    | {"attempts", "response_code"}
+)
+"""Whole numbers in documents and records: DynamoDB gives every number back as a Decimal."""
 
 
 def config_doc(doc: Mapping[str, Any]) -> dict[str, Any]:
-    """A config document as it was written: counts and versions as ints (money stays Decimal)."""
+    """A document as it was written: counts and versions as ints (money stays Decimal)."""
     out: dict[str, Any] = {}
     for key, value in doc.items():
         if isinstance(value, Mapping):
@@ -236,7 +239,7 @@ STORAGE_FIELDS = ("pk", "sk", "kind", "offer_key", "partner_key", "day_key", "cr
 
 
 def without_storage_fields(item: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in item.items() if k not in STORAGE_FIELDS}
+    return config_doc({k: v for k, v in item.items() if k not in STORAGE_FIELDS})
 
 
 def report_index_keys(record: Mapping[str, Any]) -> dict[str, str]:
