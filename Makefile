@@ -20,7 +20,9 @@ $(SAM_VENV)/.installed: requirements-sam.lock
 	$(SAM_VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-sam.lock
 	touch $@
 
-install: $(VENV)/.installed
+# The SAM CLI's venv is part of every set-up: template checks, `make build`, and the local IAM
+# checks (goalpost_local/iam.py expands SAM policy templates from SAM's own definitions).
+install: $(VENV)/.installed $(SAM_VENV)/.installed
 
 ## run: the whole stack on http://127.0.0.1:3000 with an embedded DynamoDB
 run: install

@@ -23,7 +23,7 @@ from types import ModuleType
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-from goalpost_local import faults
+from goalpost_local import faults, iam
 from goalpost_local.template import ROOT, Route, authorizers, routes
 
 logger = logging.getLogger("goalpost_local.gateway")
@@ -52,19 +52,25 @@ class LambdaContext:
         return 10_000
 
 
-def load_handler(code_uri: str, handler: str, function: str) -> Handler:
+def function_module(code_uri: str, handler: str, function: str) -> ModuleType:
     """Import functions/<name>/app.py under a unique module name (every function has an app.py)."""
-    module_name, _, attribute = handler.rpartition(".")
-    path = ROOT / code_uri / f"{module_name}.py"
+    module_name = handler.rpartition(".")[0]
     unique = f"goalpost_fn_{function}"
     module: ModuleType | None = sys.modules.get(unique)
     if module is None:
-        spec = importlib.util.spec_from_file_location(unique, path)
+        spec = importlib.util.spec_from_file_location(unique, ROOT / code_uri / f"{module_name}.py")
         assert spec is not None and spec.loader is not None
         module = importlib.util.module_from_spec(spec)
         sys.modules[unique] = module
         spec.loader.exec_module(module)
-    found: Handler = getattr(module, attribute)
+    return module
+
+
+def load_handler(code_uri: str, handler: str, function: str) -> Handler:
+    """The function's handler, run as the function: its AWS calls are held to its template policies."""
+    found: Handler = iam.as_function(
+        function, getattr(function_module(code_uri, handler, function), handler.rpartition(".")[2])
+    )
     return found
 
 

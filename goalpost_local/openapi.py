@@ -15,11 +15,10 @@ def generate() -> str:
     os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
     for name in ("SESSIONS_TABLE", "CONVERSIONS_TABLE", "CONFIG_TABLE", "STATS_TABLE"):
         os.environ.setdefault(name, "unused")
-    from goalpost_local.gateway import load_handler
+    from goalpost_local.gateway import function_module
 
     route = next(r for r in routes() if r.function == "GoalsAdminFunction")
-    handler = load_handler(route.code_uri, route.handler, route.function)
-    module = __import__(handler.__module__)
+    module = function_module(route.code_uri, route.handler, route.function)
     return json.dumps(module.openapi_document(), indent=2, sort_keys=True) + "\n"
 
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from goalpost_local.dynamodb import EmbeddedDynamoDB
-from goalpost_local.template import create_tables, function_environment
+from goalpost_local.template import create_tables, function_environment, stream_arns
 
 
 @dataclass
@@ -54,10 +54,13 @@ def start(host: str = "127.0.0.1", port: int = 3000, admin_token: str | None = N
 
     import boto3
 
-    table_names = create_tables(
-        boto3.client("dynamodb"), prefix=os.environ.get("GOALPOST_TABLE_PREFIX", "goalpost-local")
-    )
+    dynamodb = boto3.client("dynamodb")
+    table_names = create_tables(dynamodb, prefix=os.environ.get("GOALPOST_TABLE_PREFIX", "goalpost-local"))
     os.environ.update(function_environment(table_names))
+    if embedded is not None:  # against real AWS, IAM itself decides
+        from goalpost_local import iam
+
+        iam.enforce(table_names, stream_arns(dynamodb, table_names))
     if not os.environ.get("GOALPOST_SIGNING_KEYS"):
         os.environ["GOALPOST_SIGNING_KEYS"] = f"local:{secrets.token_urlsafe(32)}"
     os.environ.setdefault("CONFIG_CACHE_SECONDS", "2")

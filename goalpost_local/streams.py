@@ -14,6 +14,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from goalpost_local import iam
 from goalpost_local.gateway import Handler, LambdaContext, load_handler
 from goalpost_local.template import resources
 
@@ -37,6 +38,8 @@ class Consumer:
     batch_size: int
     max_retries: int
     patterns: list[Any]
+    dead_letter_arn: str = ""
+    """The on-failure destination (an SQS queue ARN), sent to with the function's role."""
     stream_arn: str = ""
     last_sequence: dict[str, str | None] = field(default_factory=dict)
     """Per shard, the last sequence number handed to the function (None: from the start)."""
@@ -67,6 +70,7 @@ class StreamPump:
                 spec = event["Properties"]
                 table_logical = spec["Stream"]["Fn::GetAtt"][0]
                 filters = spec.get("FilterCriteria", {}).get("Filters", [])
+                destination = spec.get("DestinationConfig", {}).get("OnFailure", {}).get("Destination")
                 self.consumers.append(
                     Consumer(
                         function=name,
@@ -75,6 +79,7 @@ class StreamPump:
                         batch_size=int(spec.get("BatchSize", 100)),
                         max_retries=int(spec.get("MaximumRetryAttempts", 3)),
                         patterns=[json.loads(f["Pattern"]) for f in filters],
+                        dead_letter_arn=iam.queue_arn(destination["Fn::GetAtt"][0]) if destination else "",
                     )
                 )
         # One poller per consumer, as each event source mapping runs on its own: a consumer
@@ -116,6 +121,11 @@ class StreamPump:
                 logger.exception("stream poll for %s failed", consumer.function)
 
     def _poll(self, consumer: Consumer) -> None:
+        """Read the stream as the event source mapping does: with the function's role."""
+        with iam.acting_as(consumer.function):
+            self._poll_as_function(consumer)
+
+    def _poll_as_function(self, consumer: Consumer) -> None:
         shards = self._streams.describe_stream(StreamArn=consumer.stream_arn)["StreamDescription"]["Shards"]
         for shard in shards:
             shard_id = shard["ShardId"]
@@ -172,6 +182,8 @@ class StreamPump:
             attempts += 1
             if attempts > consumer.max_retries:
                 logger.warning("%s: %d records to the dead letters", consumer.function, len(batch))
+                if consumer.dead_letter_arn:
+                    iam.ENFORCER.check(consumer.function, "sqs:SendMessage", consumer.dead_letter_arn)
                 self.dead_letters.extend({"function": consumer.function, "record": r} for r in batch)
                 return
             time.sleep(min(0.05 * 2**attempts, 1.0))

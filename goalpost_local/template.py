@@ -93,6 +93,16 @@ def create_tables(client: Any, prefix: str = "goalpost-local") -> dict[str, str]
     return names
 
 
+def stream_arns(client: Any, table_names: dict[str, str]) -> dict[str, str]:
+    """Logical id -> the stream ARN of every table that has a stream."""
+    found = {}
+    for logical_id, name in table_names.items():
+        arn = client.describe_table(TableName=name)["Table"].get("LatestStreamArn")
+        if arn:
+            found[logical_id] = str(arn)
+    return found
+
+
 def function_environment(table_names: dict[str, str]) -> dict[str, str]:
     """Globals' environment variables with !Ref to tables resolved to the local table names."""
     variables = load_template()["Globals"]["Function"]["Environment"]["Variables"]

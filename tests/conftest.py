@@ -32,11 +32,13 @@ def aws() -> Iterator[Any]:
     from moto import mock_aws
 
     from goalpost import config_cache, store
-    from goalpost_local.template import create_tables, function_environment
+    from goalpost_local import iam
+    from goalpost_local.template import create_tables, function_environment, stream_arns
 
     with mock_aws():
         client = boto3.client("dynamodb", region_name="us-east-1")
         names = create_tables(client, prefix="test")
+        iam.enforce(names, stream_arns(client, names))  # each function held to its template policies
         env = function_environment(names)
         saved = {k: os.environ.get(k) for k in env}
         os.environ.update(env)
@@ -45,6 +47,7 @@ def aws() -> Iterator[Any]:
         try:
             yield client
         finally:
+            iam.relax()
             store.reset_client()
             config_cache.clear()
             for key, value in saved.items():

@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from goalpost_local.gateway import LOCAL_ADMIN_IAM, LambdaContext, build_event, load_handler
-from goalpost_local.template import routes
+from goalpost_local.template import authorizers, routes
 
 ADMIN = "GoalsAdminFunction"
 
@@ -67,6 +67,22 @@ def event(
 
 def call(function: str, method: str, path: str, query: str = "", **kwargs: Any) -> dict[str, Any]:
     return handler(function)(event(method, path, query, **kwargs), LambdaContext(function))
+
+
+def partner_call(path: str, api_key: str, query: str = "") -> dict[str, Any]:
+    """A partner route as API Gateway serves it: the partner authorizer first, then the function."""
+    spec = next(iter(authorizers().values()))
+    authorizer = load_handler(spec.code_uri, spec.handler, spec.function)
+    answer = authorizer({"headers": {"x-api-key": api_key}}, LambdaContext(spec.function))
+    if not answer.get("isAuthorized"):
+        return {
+            "statusCode": 403,
+            "headers": {"content-type": "application/json"},
+            "body": '{"message": "Forbidden"}',
+        }
+    request = event("GET", path, query, headers={"x-api-key": api_key})
+    request["requestContext"]["authorizer"] = {"lambda": answer["context"]}
+    return handler(ADMIN)(request, LambdaContext(ADMIN))
 
 
 def admin(

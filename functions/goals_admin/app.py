@@ -531,14 +531,12 @@ def offer_funnel(
 
 
 def _partner_id() -> str:
-    """Set by the partner API-key authorizer; never taken from the request itself."""
-    context = (app.current_event.raw_event.get("requestContext", {}).get("authorizer") or {}).get(
-        "lambda"
-    ) or {}
-    partner_id = context.get("partner_id")
-    if not partner_id:
-        raise ApiError(401, "unauthorized", "partner routes need the partner's API key (x-api-key)")
-    return str(partner_id)
+    """Set by the partner API-key authorizer (never taken from the request), and the key re-checked."""
+    event = app.current_event
+    context = (event.raw_event.get("requestContext", {}).get("authorizer") or {}).get("lambda") or {}
+    return partner_view.authenticated_partner(
+        str(context.get("partner_id") or ""), event.headers.get("x-api-key") or ""
+    )
 
 
 @app.get("/partner/offers")
@@ -704,6 +702,21 @@ def _refuse_non_json_body(event: dict[str, Any]) -> dict[str, Any] | None:
     }
 
 
+def _refuse_unsigned_admin(event: dict[str, Any]) -> dict[str, Any] | None:
+    """Defence in depth: an /admin request that did not pass API Gateway's IAM auth is refused here."""
+    if not str(event.get("rawPath", "")).startswith("/admin"):
+        return None
+    iam = ((event.get("requestContext") or {}).get("authorizer") or {}).get("iam") or {}
+    if iam.get("userArn") or iam.get("callerId"):
+        return None
+    error = ApiError(403, "iam_required", "admin routes take IAM-signed requests only")
+    return {
+        "statusCode": 403,
+        "headers": {"content-type": "application/json"},
+        "body": json.dumps(error.body()),
+    }
+
+
 @logger.inject_lambda_context
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return _refuse_non_json_body(event) or app.resolve(event, context)
+    return _refuse_unsigned_admin(event) or _refuse_non_json_body(event) or app.resolve(event, context)

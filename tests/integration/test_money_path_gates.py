@@ -10,7 +10,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from goalpost import config_cache, store
-from tests.helpers import admin, call, click, conversions, postback, setup_network
+from tests.helpers import admin, call, click, conversions, partner_call, postback, setup_network
 
 
 def goal_postback(tid: str, extra: str, path: str = "/aff_goal") -> dict[str, Any]:
@@ -346,7 +346,7 @@ def test_refusals_name_no_goal_they_never_resolved_and_never_reach_partners(aws,
 
     stats_consumer.drain()
     for path in ("/partner/stats", "/partner/conversions"):
-        response = call("GoalsAdminFunction", "GET", path, "group_by=offer,goal", partner_id=partner_id)
+        response = partner_call(path, net["partner"]["api_key"], "group_by=offer,goal")
         assert response["statusCode"] == 200
         assert "upgrade" not in response["body"] and "no-such-goal" not in response["body"]
 
@@ -396,7 +396,7 @@ def test_making_a_paid_goal_private_keeps_its_paid_history_in_the_partners_figur
     stats_consumer.drain()
 
     def partner(path: str) -> Any:
-        response = call("GoalsAdminFunction", "GET", path, "interval=total", partner_id=partner_id)
+        response = partner_call(path, net["partner"]["api_key"], "interval=total")
         assert response["statusCode"] == 200, response["body"]
         return json.loads(response["body"])
 

@@ -10,7 +10,17 @@ import json
 from decimal import Decimal
 from typing import Any
 
-from tests.helpers import ADMIN, admin, call, click, dynamodb_calls, postback, setup_network, stats_pump
+from tests.helpers import (
+    ADMIN,
+    admin,
+    call,
+    click,
+    dynamodb_calls,
+    partner_call,
+    postback,
+    setup_network,
+    stats_pump,
+)
 
 
 def seed_offer(**partner: Any) -> dict[str, Any]:
@@ -285,8 +295,8 @@ def test_funnel_shows_where_users_drop_off(aws, stats_consumer) -> None:
     assert ordered[1]["drop_off_rate"] == "33.33"
 
 
-def partner_get(path: str, partner_id: str, query: str = "") -> tuple[int, Any]:
-    response = call(ADMIN, "GET", path, query, partner_id=partner_id)
+def partner_get(path: str, api_key: str, query: str = "") -> tuple[int, Any]:
+    response = partner_call(path, api_key, query)
     body = response.get("body") or ""
     return response["statusCode"], json.loads(body) if response["headers"]["Content-Type"].startswith(
         "application/json"
@@ -295,7 +305,7 @@ def partner_get(path: str, partner_id: str, query: str = "") -> tuple[int, Any]:
 
 def test_partner_sees_only_its_own_public_money(aws, stats_consumer) -> None:
     net = seed_offer()
-    offer_id, partner_id = net["offer"]["offer_id"], net["partner"]["partner_id"]
+    offer_id = net["offer"]["offer_id"]
     play_seed(net)
     status, other = admin("POST", "/admin/partners", {"name": "Partner Two"})
     other_tid = click(offer_id, other["partner_id"])
@@ -307,7 +317,7 @@ def test_partner_sees_only_its_own_public_money(aws, stats_consumer) -> None:
     )
     stats_consumer.drain()
 
-    status, mine = partner_get("/partner/stats", partner_id, "group_by=goal&interval=total")
+    status, mine = partner_get("/partner/stats", net["partner"]["api_key"], "group_by=goal&interval=total")
     assert status == 200, mine
     assert mine["totals"]["clicks"] == 3 and mine["totals"]["payout"] == "12.00"
     assert "revenue" not in mine["totals"] and "profit" not in mine["totals"]
@@ -316,12 +326,12 @@ def test_partner_sees_only_its_own_public_money(aws, stats_consumer) -> None:
     assert all(r["goal_id"] != private_goal for r in mine["rows"])
     assert mine["totals"]["conversions"] == 3  # the private checkout is not theirs to see
 
-    status, report = partner_get("/partner/conversions", partner_id)
+    status, report = partner_get("/partner/conversions", net["partner"]["api_key"])
     assert status == 200
     assert {r["goal_id"] for r in report["items"]} == {net["goals"][0]["goal_id"], net["goals"][1]["goal_id"]}
     assert all("revenue" not in r and "ip" not in r for r in report["items"])
     assert all(r["transaction_id"] != other_tid for r in report["items"])
-    status, _body = partner_get("/partner/conversions", partner_id, "status=pending")
+    status, _body = partner_get("/partner/conversions", net["partner"]["api_key"], "status=pending")
     assert status == 400
 
     admin_view = stats("group_by=partner&interval=total")
@@ -336,9 +346,9 @@ def test_partner_sees_only_its_own_public_money(aws, stats_consumer) -> None:
         if_match=f'"{network["version"]}"',
     )
     assert status == 200
-    status, mine = partner_get("/partner/stats", partner_id, "interval=total")
+    status, mine = partner_get("/partner/stats", net["partner"]["api_key"], "interval=total")
     assert mine["totals"]["pending"] == 1 and "rejected" not in mine["totals"]
-    status, pending = partner_get("/partner/conversions", partner_id, "status=pending")
+    status, pending = partner_get("/partner/conversions", net["partner"]["api_key"], "status=pending")
     assert status == 200 and [r["goal_id"] for r in pending["items"]] == [net["goals"][2]["goal_id"]]
 
 

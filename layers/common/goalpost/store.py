@@ -1395,11 +1395,14 @@ STATS_READERS = 8
 
 
 def _all_queries(queries: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    import contextvars
     from concurrent.futures import ThreadPoolExecutor
 
     client()  # create the shared client before the threads use it
     with ThreadPoolExecutor(max_workers=STATS_READERS) as pool:
-        return [item for items in pool.map(_all_pages, queries) for item in items]
+        # each query runs in a copy of the caller's context (what it logs, who it acts as)
+        futures = [pool.submit(contextvars.copy_context().run, _all_pages, query) for query in queries]
+        return [item for future in futures for item in future.result()]
 
 
 def stats_cells(days: Sequence[str], *, offer_id: str = "") -> list[dict[str, Any]]:

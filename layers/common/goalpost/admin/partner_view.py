@@ -58,6 +58,22 @@ def _offer_view(
     }
 
 
+def authenticated_partner(authorized_id: str, api_key: str) -> str:
+    """The partner whose key this request carries, checked again on every request.
+
+    API Gateway caches the authorizer's answer per key (up to ReauthorizeEvery): a rotated or
+    revoked key would keep working that long. One GetItem here makes rotation immediate.
+    """
+    import hashlib
+
+    current = store.partner_for_api_key(hashlib.sha256(api_key.encode()).hexdigest()) if api_key else None
+    if not authorized_id or current != authorized_id:
+        raise ApiError(
+            401, "unauthorized", "this API key is not (or no longer) valid: use the partner's current key"
+        )
+    return authorized_id
+
+
 def _partner(partner_id: str) -> Partner:
     doc = store.get_entity("partner", partner_id)
     if doc is None or doc.get("status") != "active":

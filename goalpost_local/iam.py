@@ -1,0 +1,333 @@
+"""IAM as AWS enforces it, locally: a function may make only the calls its template policies allow.
+
+Every AWS call a function makes while it handles an event (in the local runtime and in the
+integration tests) is checked against the policies template.yaml gives that function: inline
+statements, and SAM policy templates expanded from SAM's own definitions (samtranslator's
+``policy_templates.json``, from the SAM CLI's virtualenv) with the template's intrinsics
+resolved to the local tables, streams and queues. A call no statement allows fails with the
+``AccessDeniedException`` AWS sends, so a policy gap fails a test instead of production.
+
+Why not moto's own access control (``INITIAL_NO_AUTH_ACTION_COUNT``): its DynamoDB handler
+names no resource, so moto matches every DynamoDB action against resource ``*``; a statement
+scoped to a table ARN (all of ours, as least privilege wants) never matches it, and every call
+would be denied. It also needs each function to sign with its own IAM user's keys. moto is
+kept for what it does well (the data); the policy evaluation is done here, on the same inputs
+IAM uses: action, resource ARN, Allow/Deny with wildcards. Conditions are not evaluated (the
+template uses none). Calls made outside a function (tests arranging data, the seed) are not
+checked: they stand for an admin's own credentials.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import fnmatch
+import glob
+import json
+import os
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from goalpost_local.template import ROOT, resources
+
+ACCOUNT = "123456789012"
+"""moto's default account: the ARNs of its streams and queues carry it."""
+
+acting: contextvars.ContextVar[str | None] = contextvars.ContextVar("goalpost_acting_function", default=None)
+"""The function whose code is running (set around each invocation)."""
+
+
+@dataclass(frozen=True)
+class Statement:
+    effect: str
+    actions: tuple[str, ...]
+    resources: tuple[str, ...]
+
+    def covers(self, action: str, resource: str) -> bool:
+        return any(fnmatch.fnmatchcase(action.lower(), a.lower()) for a in self.actions) and any(
+            fnmatch.fnmatchcase(resource, r) for r in self.resources
+        )
+
+
+class AccessDenied(Exception):
+    """Raised for a call outside the acting function's policies (as botocore's ClientError)."""
+
+
+def region() -> str:
+    return os.environ.get("AWS_DEFAULT_REGION", "us-east-1")
+
+
+def table_arn(name: str) -> str:
+    return f"arn:aws:dynamodb:{region()}:{ACCOUNT}:table/{name}"
+
+
+def queue_arn(name: str) -> str:
+    return f"arn:aws:sqs:{region()}:{ACCOUNT}:{name}"
+
+
+@cache
+def sam_policy_templates() -> dict[str, Any]:
+    """SAM's own policy template definitions (the SAM CLI's virtualenv, made by `make install`)."""
+    pattern = str(ROOT / ".venv-sam" / "lib" / "python*" / "site-packages" / "samtranslator")
+    for folder in sorted(glob.glob(pattern)):
+        path = Path(folder) / "policy_templates_data" / "policy_templates.json"
+        if path.exists():
+            templates: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))["Templates"]
+            return templates
+    raise RuntimeError("SAM's policy templates are missing: run `make install` (it sets up .venv-sam)")
+
+
+class _Resolver:
+    """Resolves the intrinsics policies use (Ref, GetAtt, Sub, Select, Split) to local names."""
+
+    def __init__(self, physical: Mapping[str, str], stream_arns: Mapping[str, str]) -> None:
+        self.physical = physical
+        self.stream_arns = stream_arns
+        self.kinds = {name: r["Type"] for name, r in resources_all().items()}
+
+    def get_att(self, logical: str, attribute: str) -> str:
+        kind, name = self.kinds.get(logical, ""), self.physical.get(logical, logical)
+        if kind == "AWS::DynamoDB::Table":
+            if attribute == "Arn":
+                return table_arn(name)
+            if attribute == "StreamArn":
+                return self.stream_arns.get(logical) or f"{table_arn(name)}/stream/*"
+        if kind == "AWS::SQS::Queue":
+            return queue_arn(name) if attribute == "Arn" else name
+        raise ValueError(f"cannot resolve !GetAtt {logical}.{attribute} locally")
+
+    def ref(self, name: str, variables: Mapping[str, Any]) -> str:
+        pseudo = {"AWS::Region": region(), "AWS::AccountId": ACCOUNT, "AWS::Partition": "aws"}
+        if name in variables:  # a Sub variable may refer to a template parameter (SAM's do)
+            return str(self.resolve(variables[name], {k: v for k, v in variables.items() if k != name}))
+        if name in pseudo:
+            return pseudo[name]
+        return self.physical.get(name, name)
+
+    def sub(self, text: str, variables: Mapping[str, Any]) -> str:
+        out, rest = "", text
+        while "${" in rest:
+            before, _, after = rest.partition("${")
+            name, _, rest = after.partition("}")
+            logical, dot, attribute = name.partition(".")
+            value = (
+                self.get_att(logical, attribute)
+                if dot and name not in variables
+                else self.ref(name, variables)
+            )
+            out += before + value
+        return out + rest
+
+    def resolve(self, node: Any, variables: Mapping[str, Any]) -> Any:
+        if isinstance(node, list):
+            return [self.resolve(n, variables) for n in node]
+        if not isinstance(node, dict):
+            return node
+        if "Ref" in node:
+            return self.ref(str(node["Ref"]), variables)
+        if "Fn::GetAtt" in node:
+            logical, attribute = node["Fn::GetAtt"]
+            return self.get_att(str(logical), str(attribute))
+        if "Fn::Sub" in node:
+            spec = node["Fn::Sub"]
+            if isinstance(spec, list):
+                return self.sub(spec[0], {**variables, **spec[1]})
+            return self.sub(spec, variables)
+        if "Fn::Select" in node:
+            index, items = node["Fn::Select"]
+            return self.resolve(items, variables)[int(index)]
+        if "Fn::Split" in node:
+            separator, text = node["Fn::Split"]
+            return str(self.resolve(text, variables)).split(separator)
+        return {k: self.resolve(v, variables) for k, v in node.items()}
+
+
+def resources_all() -> dict[str, dict[str, Any]]:
+    from goalpost_local.template import load_template
+
+    found: dict[str, dict[str, Any]] = load_template()["Resources"]
+    return found
+
+
+def _statements(raw: Any) -> list[Statement]:
+    found = []
+    for statement in raw if isinstance(raw, list) else [raw]:
+        actions = statement["Action"]
+        targets = statement["Resource"]
+        found.append(
+            Statement(
+                effect=statement["Effect"],
+                actions=tuple(actions if isinstance(actions, list) else [actions]),
+                resources=tuple(str(r) for r in (targets if isinstance(targets, list) else [targets])),
+            )
+        )
+    return found
+
+
+def function_policies(
+    physical: Mapping[str, str], stream_arns: Mapping[str, str]
+) -> dict[str, list[Statement]]:
+    """Each function's statements, as SAM would attach them to its execution role."""
+    resolver = _Resolver(physical, stream_arns)
+    templates = sam_policy_templates()
+    policies: dict[str, list[Statement]] = {}
+    for function, resource in resources("AWS::Serverless::Function").items():
+        statements: list[Statement] = []
+        for entry in resource["Properties"].get("Policies", []):
+            if not isinstance(entry, dict):
+                raise ValueError(f"{function}: managed policy {entry!r} is not modelled locally")
+            if "Statement" in entry:
+                statements += _statements(resolver.resolve(entry["Statement"], {}))
+                continue
+            ((name, arguments),) = entry.items()
+            definition = templates[name]["Definition"]["Statement"]
+            given = {k: resolver.resolve(v, {}) for k, v in (arguments or {}).items()}
+            statements += _statements(resolver.resolve(definition, given))
+        policies[function] = statements
+    return policies
+
+
+def allowed(statements: list[Statement], action: str, resource: str) -> bool:
+    """IAM's rule for identity policies: an explicit Deny wins, else some Allow must match."""
+    matching = [s for s in statements if s.covers(action, resource)]
+    return bool(matching) and all(s.effect == "Allow" for s in matching)
+
+
+_TRANSACT_ACTIONS = {
+    "Put": "PutItem",
+    "Update": "UpdateItem",
+    "Delete": "DeleteItem",
+    "ConditionCheck": "ConditionCheckItem",
+    "Get": "GetItem",
+}
+
+
+def required(service: str, operation: str, params: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """The (action, resource) pairs IAM checks for one API call."""
+    if service == "dynamodb":
+        if operation in ("TransactWriteItems", "TransactGetItems"):
+            needed = []
+            for item in params.get("TransactItems", []):
+                ((kind, body),) = item.items()
+                needed.append((f"dynamodb:{_TRANSACT_ACTIONS[kind]}", table_arn(body["TableName"])))
+            return needed
+        if operation in ("BatchGetItem", "BatchWriteItem"):
+            return [(f"dynamodb:{operation}", table_arn(t)) for t in params.get("RequestItems", {})]
+        table = params.get("TableName")
+        if not table:
+            return [(f"dynamodb:{operation}", "*")]
+        arn = table_arn(str(table))
+        if params.get("IndexName"):
+            arn += f"/index/{params['IndexName']}"
+        return [(f"dynamodb:{operation}", arn)]
+    if service == "dynamodbstreams":
+        return [(f"dynamodb:{operation}", str(params.get("StreamArn", "*")))]
+    if service == "sqs":
+        return [(f"sqs:{operation}", str(params.get("QueueUrl", "*")))]
+    return [(f"{service}:{operation}", "*")]
+
+
+class Enforcer:
+    """Holds the policies in force; its hook runs before every botocore call of this process."""
+
+    def __init__(self) -> None:
+        self.policies: dict[str, list[Statement]] | None = None
+        self.queue_arns: dict[str, str] = {}
+        """Queue URL -> ARN (SQS calls name queues by URL)."""
+        self.iterators: dict[str, str] = {}
+        """Shard iterator -> stream ARN (GetRecords names its stream only through the iterator)."""
+
+    def check(self, function: str, action: str, resource: str) -> None:
+        if self.policies is None:
+            return
+        statements = self.policies.get(function, [])
+        if not allowed(statements, action, resource):
+            raise AccessDenied(
+                f"User: arn:aws:sts::{ACCOUNT}:assumed-role/{function}Role/{function} is not authorized "
+                f"to perform: {action} on resource: {resource} because no identity-based policy allows "
+                f"the {action} action"
+            )
+
+    def before_call(self, model: Any, params: Mapping[str, Any], **_: Any) -> None:
+        function = acting.get()
+        if function is None or self.policies is None:
+            return
+        service = model.service_model.service_name
+        for action, resource in required(service, model.name, params):
+            resource = self.queue_arns.get(resource, resource)
+            if action == "dynamodb:GetRecords":
+                resource = self.iterators.get(str(params.get("ShardIterator")), "*")
+            try:
+                self.check(function, action, resource)
+            except AccessDenied as denied:
+                from botocore.exceptions import ClientError
+
+                error: dict[str, Any] = {
+                    "Error": {"Code": "AccessDeniedException", "Message": str(denied)},
+                    "ResponseMetadata": {"HTTPStatusCode": 400},
+                }
+                raise ClientError(error, model.name) from None  # type: ignore[arg-type]
+
+    def after_call(self, model: Any, parsed: Mapping[str, Any], context: Mapping[str, Any], **_: Any) -> None:
+        """Remember which stream each shard iterator reads (for GetRecords' resource)."""
+        if model.service_model.service_name != "dynamodbstreams":
+            return
+        stream = context.get("goalpost_stream_arn")
+        iterator = parsed.get("ShardIterator") or parsed.get("NextShardIterator")
+        if stream and iterator:
+            if len(self.iterators) > 10_000:
+                self.iterators.clear()
+            self.iterators[str(iterator)] = str(stream)
+
+    def remember_stream(
+        self, model: Any, params: Mapping[str, Any], context: dict[str, Any], **_: Any
+    ) -> None:
+        if model.service_model.service_name == "dynamodbstreams":
+            stream = params.get("StreamArn") or self.iterators.get(str(params.get("ShardIterator")))
+            if stream:
+                context["goalpost_stream_arn"] = stream
+
+
+ENFORCER = Enforcer()
+
+
+def enforce(physical: Mapping[str, str], stream_arns: Mapping[str, str] | None = None) -> None:
+    """Put the template's policies in force for every boto3 client of this process."""
+    import boto3
+
+    ENFORCER.policies = function_policies(physical, stream_arns or {})
+    events = boto3._get_default_session().events  # the default session: the one clients come from
+    # before-parameter-build sees the API parameters (before-call sees the serialized request)
+    events.register(
+        "before-parameter-build", ENFORCER.remember_stream, unique_id="goalpost-local-iam-streams"
+    )
+    events.register("before-parameter-build", ENFORCER.before_call, unique_id="goalpost-local-iam")
+    events.register("after-call", ENFORCER.after_call, unique_id="goalpost-local-iam-iterators")
+
+
+def relax() -> None:
+    """No policies in force (the end of a test)."""
+    ENFORCER.policies = None
+
+
+@contextmanager
+def acting_as(function: str) -> Iterator[None]:
+    """Run code as the function (its calls are checked against the function's policies)."""
+    token = acting.set(function)
+    try:
+        yield
+    finally:
+        acting.reset(token)
+
+
+def as_function(function: str, handler: Callable[..., Any]) -> Callable[..., Any]:
+    """A handler that runs as its function (what load_handler hands out)."""
+
+    def invoke(*args: Any, **kwargs: Any) -> Any:
+        with acting_as(function):
+            return handler(*args, **kwargs)
+
+    return invoke
