@@ -151,6 +151,7 @@ class LocalGateway(ThreadingHTTPServer):
             r.function: load_handler(r.code_uri, r.handler, r.function) for r in self.routes
         }
         self.stream_pump: Any = None
+        self.queue_pump: Any = None
         self.authorizers = authorizers()
         for authorizer in self.authorizers.values():
             self.handlers[authorizer.function] = load_handler(
@@ -187,12 +188,10 @@ class _RequestHandler(BaseHTTPRequestHandler):
         raw_path = unquote(split.path)
         length = int(self.headers.get("content-length") or 0)
         body = self.rfile.read(length) if length else b""
-        if (
-            raw_path == "/__local/dead-letters"
-            and self.command == "GET"
-            and self.server.stream_pump is not None
-        ):
-            self._json(200, {"items": self.server.stream_pump.dead_letters})
+        if raw_path == "/__local/dead-letters" and self.command == "GET":
+            streams = self.server.stream_pump.dead_letters if self.server.stream_pump is not None else []
+            queues = self.server.queue_pump.dead_letters() if self.server.queue_pump is not None else []
+            self._json(200, {"items": [*streams, *queues]})
             return
         if (
             raw_path == "/__local/faults"

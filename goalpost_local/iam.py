@@ -68,6 +68,11 @@ def queue_arn(name: str) -> str:
     return f"arn:aws:sqs:{region()}:{ACCOUNT}:{name}"
 
 
+def queue_arn_of(logical_id: str) -> str:
+    """The ARN of a template queue, by logical id, as created locally."""
+    return queue_arn(ENFORCER.physical.get(logical_id, logical_id))
+
+
 @cache
 def sam_policy_templates() -> dict[str, Any]:
     """SAM's own policy template definitions (the SAM CLI's virtualenv, made by `make install`)."""
@@ -237,6 +242,8 @@ class Enforcer:
         self.policies: dict[str, list[Statement]] | None = None
         self.queue_arns: dict[str, str] = {}
         """Queue URL -> ARN (SQS calls name queues by URL)."""
+        self.physical: dict[str, str] = {}
+        """Logical id -> local physical name of every table and queue."""
         self.iterators: dict[str, str] = {}
         """Shard iterator -> stream ARN (GetRecords names its stream only through the iterator)."""
 
@@ -299,6 +306,7 @@ def enforce(physical: Mapping[str, str], stream_arns: Mapping[str, str] | None =
     import boto3
 
     ENFORCER.policies = function_policies(physical, stream_arns or {})
+    ENFORCER.physical = dict(physical)
     events = boto3._get_default_session().events  # the default session: the one clients come from
     # before-parameter-build sees the API parameters (before-call sees the serialized request)
     events.register(

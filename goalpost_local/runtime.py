@@ -9,7 +9,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from goalpost_local.dynamodb import EmbeddedDynamoDB
-from goalpost_local.template import create_tables, function_environment, stream_arns
+from goalpost_local.template import (
+    create_queues,
+    create_tables,
+    function_environment,
+    physical_names,
+    stream_arns,
+)
 
 
 @dataclass
@@ -27,6 +33,8 @@ class LocalStack:
     def stop(self) -> None:
         if self.pump is not None:
             self.pump.stop()
+        if getattr(self.gateway, "queue_pump", None) is not None:
+            self.gateway.queue_pump.stop()
         self.gateway.shutdown()
         self.gateway.server_close()
         if self.dynamodb is not None:
@@ -39,6 +47,7 @@ def configure_aws(endpoint: str | None) -> None:
     if endpoint:
         os.environ["AWS_ENDPOINT_URL_DYNAMODB"] = endpoint
         os.environ["AWS_ENDPOINT_URL_DYNAMODB_STREAMS"] = endpoint
+        os.environ["AWS_ENDPOINT_URL_SQS"] = endpoint
         os.environ.setdefault("AWS_ACCESS_KEY_ID", "local")
         os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "local")
 
@@ -54,30 +63,37 @@ def start(host: str = "127.0.0.1", port: int = 3000, admin_token: str | None = N
 
     import boto3
 
-    dynamodb = boto3.client("dynamodb")
-    table_names = create_tables(dynamodb, prefix=os.environ.get("GOALPOST_TABLE_PREFIX", "goalpost-local"))
-    os.environ.update(function_environment(table_names))
+    dynamodb, sqs = boto3.client("dynamodb"), boto3.client("sqs")
+    prefix = os.environ.get("GOALPOST_TABLE_PREFIX", "goalpost-local")
+    table_names = create_tables(dynamodb, prefix=prefix)
+    queue_urls = create_queues(sqs, prefix=prefix)
+    os.environ.update(function_environment(table_names, queue_urls))
     if embedded is not None:  # against real AWS, IAM itself decides
         from goalpost_local import iam
 
-        iam.enforce(table_names, stream_arns(dynamodb, table_names))
+        iam.enforce(physical_names(table_names, queue_urls), stream_arns(dynamodb, table_names))
     if not os.environ.get("GOALPOST_SIGNING_KEYS"):
         os.environ["GOALPOST_SIGNING_KEYS"] = f"local:{secrets.token_urlsafe(32)}"
     os.environ.setdefault("CONFIG_CACHE_SECONDS", "2")
+    # partner delivery back-off starts at 1 s locally (30 s in the cloud): same queue, quicker tries
+    os.environ.setdefault("GOALPOST_DELIVERY_BACKOFF_SECONDS", "1")
     # moto ignores ClientRequestToken, so a botocore retry of a transaction that did apply
     # would look like a duplicate; under local load, wait for moto instead of retrying.
     os.environ.setdefault("GOALPOST_DYNAMODB_READ_TIMEOUT", "120")
 
-    from goalpost import store
+    from goalpost import outbox, store
     from goalpost_local.gateway import LocalGateway
+    from goalpost_local.queues import QueuePump
     from goalpost_local.streams import StreamPump
 
     store.reset_client()
+    outbox.reset_client()
     token = admin_token or os.environ.get("GOALPOST_ADMIN_TOKEN") or secrets.token_urlsafe(24)
     os.environ.setdefault("GOALPOST_ALLOW_PRIVATE_POSTBACKS", "1")  # local partners live on 127.0.0.1
     gateway = LocalGateway((host, port), token)
     pump = StreamPump(boto3.client("dynamodb"), boto3.client("dynamodbstreams"), table_names).start()
     gateway.stream_pump = pump
+    gateway.queue_pump = QueuePump(sqs, queue_urls).start()
     thread = threading.Thread(target=gateway.serve_forever, daemon=True)
     thread.start()
     return LocalStack(gateway=gateway, dynamodb=embedded, admin_token=token, thread=thread, pump=pump)

@@ -79,7 +79,7 @@ class StreamPump:
                         batch_size=int(spec.get("BatchSize", 100)),
                         max_retries=int(spec.get("MaximumRetryAttempts", 3)),
                         patterns=[json.loads(f["Pattern"]) for f in filters],
-                        dead_letter_arn=iam.queue_arn(destination["Fn::GetAtt"][0]) if destination else "",
+                        dead_letter_arn=iam.queue_arn_of(destination["Fn::GetAtt"][0]) if destination else "",
                     )
                 )
         # One poller per consumer, as each event source mapping runs on its own: a consumer

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from dataclasses import dataclass
@@ -93,6 +94,40 @@ def create_tables(client: Any, prefix: str = "goalpost-local") -> dict[str, str]
     return names
 
 
+def create_queues(client: Any, prefix: str = "goalpost-local") -> dict[str, str]:
+    """Create the template's SQS queues (dead-letter targets first); returns logical id -> URL.
+
+    Queue names are ``<prefix>-<logical id>``; a RedrivePolicy's target is resolved to the
+    local queue's ARN, so moto moves a message after ``maxReceiveCount`` receives as SQS does.
+    """
+    queues = resources("AWS::SQS::Queue")
+    ordered = sorted(queues, key=lambda name: "RedrivePolicy" in queues[name].get("Properties", {}))
+    urls: dict[str, str] = {}
+    arns: dict[str, str] = {}
+    for logical_id in ordered:
+        props = queues[logical_id].get("Properties", {})
+        attributes = {
+            key: str(props[key]) for key in ("VisibilityTimeout", "MessageRetentionPeriod") if key in props
+        }
+        if "RedrivePolicy" in props:
+            policy = props["RedrivePolicy"]
+            target = policy["deadLetterTargetArn"]["Fn::GetAtt"][0]
+            attributes["RedrivePolicy"] = json.dumps(
+                {"deadLetterTargetArn": arns[target], "maxReceiveCount": str(policy["maxReceiveCount"])}
+            )
+        url = client.create_queue(QueueName=f"{prefix}-{logical_id}", Attributes=attributes)["QueueUrl"]
+        urls[logical_id] = url
+        arns[logical_id] = client.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])[
+            "Attributes"
+        ]["QueueArn"]
+    return urls
+
+
+def physical_names(table_names: dict[str, str], queue_urls: dict[str, str]) -> dict[str, str]:
+    """Logical id -> physical name of every table and queue (what !Ref / QueueName resolve to)."""
+    return {**table_names, **{logical: url.rsplit("/", 1)[-1] for logical, url in queue_urls.items()}}
+
+
 def stream_arns(client: Any, table_names: dict[str, str]) -> dict[str, str]:
     """Logical id -> the stream ARN of every table that has a stream."""
     found = {}
@@ -103,8 +138,10 @@ def stream_arns(client: Any, table_names: dict[str, str]) -> dict[str, str]:
     return found
 
 
-def function_environment(table_names: dict[str, str]) -> dict[str, str]:
-    """Globals' environment variables with !Ref to tables resolved to the local table names."""
+def function_environment(
+    table_names: dict[str, str], queue_urls: dict[str, str] | None = None
+) -> dict[str, str]:
+    """Globals' environment variables with !Ref to tables and queues resolved to the local ones."""
     variables = load_template()["Globals"]["Function"]["Environment"]["Variables"]
     params = {
         name: str(spec.get("Default", "")) for name, spec in load_template().get("Parameters", {}).items()
@@ -113,7 +150,7 @@ def function_environment(table_names: dict[str, str]) -> dict[str, str]:
     for key, value in variables.items():
         if isinstance(value, dict) and "Ref" in value:
             ref = value["Ref"]
-            resolved = table_names.get(ref) or params.get(ref, "")
+            resolved = table_names.get(ref) or (queue_urls or {}).get(ref) or params.get(ref, "")
             if resolved or key not in os.environ:
                 env[key] = resolved  # a parameter without default (a secret) keeps the caller's value
         else:

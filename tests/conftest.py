@@ -31,24 +31,34 @@ def aws() -> Iterator[Any]:
     import boto3
     from moto import mock_aws
 
-    from goalpost import config_cache, store
+    from goalpost import config_cache, outbox, store
     from goalpost_local import iam
-    from goalpost_local.template import create_tables, function_environment, stream_arns
+    from goalpost_local.template import (
+        create_queues,
+        create_tables,
+        function_environment,
+        physical_names,
+        stream_arns,
+    )
 
     with mock_aws():
         client = boto3.client("dynamodb", region_name="us-east-1")
         names = create_tables(client, prefix="test")
-        iam.enforce(names, stream_arns(client, names))  # each function held to its template policies
-        env = function_environment(names)
+        queues = create_queues(boto3.client("sqs", region_name="us-east-1"), prefix="test")
+        # each function held to its template policies
+        iam.enforce(physical_names(names, queues), stream_arns(client, names))
+        env = {**function_environment(names, queues), "GOALPOST_ALLOW_PRIVATE_POSTBACKS": "1"}
         saved = {k: os.environ.get(k) for k in env}
         os.environ.update(env)
         store.reset_client()
+        outbox.reset_client()
         config_cache.clear()
         try:
             yield client
         finally:
             iam.relax()
             store.reset_client()
+            outbox.reset_client()
             config_cache.clear()
             for key, value in saved.items():
                 if value is None:
@@ -63,3 +73,12 @@ def stats_consumer(aws: Any) -> Any:
     from tests.helpers import stats_pump
 
     return stats_pump(aws)
+
+
+@pytest.fixture
+def deliveries(aws: Any) -> Any:
+    """Partner postbacks as they run in the cloud: the conversions stream feeds the planner,
+    whose queue feeds the delivery function (``.drain()`` runs both until nothing is left)."""
+    from tests.helpers import delivery_pumps
+
+    return delivery_pumps(aws)

@@ -180,3 +180,42 @@ def stats_pump(dynamodb: Any) -> Any:
         "dynamodbstreams", region_name="us-east-1", config=Config(account_id_endpoint_mode="disabled")
     )
     return StreamPump(dynamodb, streams, names, functions={"StatsFunction"}).attach()
+
+
+class DeliveryPumps:
+    """The planner (stream) and the delivery function (queue), pumped in-process."""
+
+    def __init__(self, stream: Any, queue: Any) -> None:
+        self.stream, self.queue = stream, queue
+
+    def drain(self, rounds: int = 3) -> None:
+        for _ in range(rounds):
+            self.stream.drain()
+            self.queue.drain()
+
+    def dead_letters(self) -> list[dict[str, Any]]:
+        found: list[dict[str, Any]] = self.queue.dead_letters()
+        return found
+
+
+def delivery_pumps(dynamodb: Any) -> DeliveryPumps:
+    import os
+
+    import boto3
+    from botocore.config import Config
+
+    from goalpost_local.queues import QueuePump
+    from goalpost_local.streams import StreamPump
+    from goalpost_local.template import table_definitions
+
+    names = {logical: f"test-{logical}" for logical in table_definitions()}
+    streams = boto3.client(
+        "dynamodbstreams", region_name="us-east-1", config=Config(account_id_endpoint_mode="disabled")
+    )
+    stream = StreamPump(dynamodb, streams, names, functions={"PartnerPostbacksFunction"}).attach()
+    sqs = boto3.client("sqs", region_name="us-east-1")
+    queue_url = os.environ["PARTNER_DELIVERIES_QUEUE_URL"]
+    urls = {"PartnerDeliveriesQueue": queue_url}
+    dead = sqs.get_queue_url(QueueName="test-PartnerDeliveriesDeadLetters")["QueueUrl"]
+    urls["PartnerDeliveriesDeadLetters"] = dead
+    return DeliveryPumps(stream, QueuePump(sqs, urls))

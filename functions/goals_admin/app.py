@@ -419,7 +419,7 @@ def list_deliveries(offer_id: IdPath, limit: Limit = 50, cursor: Cursor = None) 
 def retry_delivery(
     offer_id: IdPath,
     delivery_id: Annotated[
-        str, Path(pattern=r"^[0-9a-f]{32}-[0-9]+(-[0-9a-f]+)?\.(approved|reversal)\.[0-9]+$")
+        str, Path(pattern=r"^[0-9a-f]{32}-[0-9]+(-[0-9a-f]+)?\.(approved|reversal)(-[0-9]{1,4})?\.[0-9]+$")
     ],
 ) -> dict[str, Any]:
     return offers.retry_delivery(offer_id, delivery_id, _caller())

@@ -1,23 +1,21 @@
-"""Conversions-stream consumer: partner postbacks for approved and reversed conversions.
+"""Conversions-stream consumer: plans partner postbacks (records and queues each delivery).
 
-Reports partial batch failures, so the event source mapping retries from the first
-record that could not be delivered; delivered postbacks are never sent twice.
+Sends nothing itself, so no partner's server can hold up this stream: a failure here is our
+storage or queue, reported as the first record to retry (the event source retries in order).
 """
 
 import logging
-import time
-from datetime import UTC, datetime
 from typing import Any
 
-from goalpost import store
-from goalpost.partner_postbacks import process_records
+from goalpost import outbox, store
+from goalpost.partner_postbacks import now_and_stamp, plan
 
 logging.getLogger().setLevel(logging.INFO)
 store.client()
+outbox.client()
 
 
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    now = time.time()
-    at = datetime.fromtimestamp(now, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-    failures = process_records(event.get("Records", []), int(now), at)
+    _now, at = now_and_stamp()
+    failures = plan(event.get("Records", []), at)
     return {"batchItemFailures": [{"itemIdentifier": sequence} for sequence in failures]}

@@ -77,7 +77,8 @@ class LocalRuntime:
 
 @pytest.fixture(scope="session")
 def runtime() -> Iterator[LocalRuntime]:
-    with spawn(TOKEN, {"GOALPOST_LOCAL_FAULTS": "1"}) as spawned:
+    # no back-off between delivery tries: the tests wait on outcomes, not on the clock
+    with spawn(TOKEN, {"GOALPOST_LOCAL_FAULTS": "1", "GOALPOST_DELIVERY_BACKOFF_SECONDS": "0"}) as spawned:
         yield LocalRuntime(spawned.base_url, spawned.dynamodb_endpoint, spawned.logs)
 
 

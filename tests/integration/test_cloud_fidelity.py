@@ -58,9 +58,9 @@ def test_sam_policy_templates_are_expanded_as_sam_does(aws) -> None:
     assert iam.allowed(policies["StatsFunction"], "dynamodb:GetRecords", sessions)
     assert not iam.allowed(policies["PartnerPostbacksFunction"], "dynamodb:GetRecords", sessions)
     assert iam.allowed(policies["PartnerPostbacksFunction"], "dynamodb:GetRecords", conversions)
-    assert iam.allowed(policies["StatsFunction"], "sqs:SendMessage", iam.queue_arn("StatsDeadLetters"))
+    assert iam.allowed(policies["StatsFunction"], "sqs:SendMessage", iam.queue_arn_of("StatsDeadLetters"))
     assert not iam.allowed(
-        policies["StatsFunction"], "sqs:SendMessage", iam.queue_arn("PartnerPostbacksDeadLetters")
+        policies["StatsFunction"], "sqs:SendMessage", iam.queue_arn_of("PartnerPostbacksDeadLetters")
     )
 
 

@@ -9,6 +9,9 @@ from goalpost.domain import Goal, Offer, OfferBundle
 from goalpost.macros import conversion_macros
 from goalpost.partner_postbacks import (
     UnsafeDestination,
+    approvals,
+    backoff_seconds,
+    delivery_id,
     event_of,
     resolve_destination,
     signature,
@@ -62,10 +65,49 @@ def test_macro_values_cover_the_contract() -> None:
     assert values["affiliate_id"] == "9" and values["offer_ref"] == "OREF" and values["ran"].isdigit()
 
 
-def test_signature_is_hmac_sha256_of_timestamp_method_and_url() -> None:
+def test_signature_covers_timestamp_method_url_event_and_delivery_id() -> None:
     url = "https://partner.example/pb?tid=abc&p=2.50"
-    expected = hmac.new(b"s3cret", f"1700000000.GET.{url}".encode(), hashlib.sha256).hexdigest()
-    assert signature("s3cret", 1700000000, "GET", url) == f"t=1700000000,v1={expected}"
+    content = f"1700000000.GET.{url}.approved.t-0.approved.7"
+    expected = hmac.new(b"s3cret", content.encode(), hashlib.sha256).hexdigest()
+    assert (
+        signature("s3cret", 1700000000, "GET", url, "approved", "t-0.approved.7")
+        == f"t=1700000000,v2={expected}"
+    )
+    # a captured request replayed as a reversal, or under another delivery id, does not verify
+    assert (
+        signature("s3cret", 1700000000, "GET", url, "reversal", "t-0.approved.7")
+        != f"t=1700000000,v2={expected}"
+    )
+    assert (
+        signature("s3cret", 1700000000, "GET", url, "approved", "t-0.approved-2.7")
+        != f"t=1700000000,v2={expected}"
+    )
+
+
+def test_every_approval_transition_is_its_own_delivery() -> None:
+    approved_at_once = {**CONV}
+    assert approvals(approved_at_once) == 1
+    reapproved = {
+        **CONV,
+        "adjustments": [{"from": "approved", "to": "rejected"}, {"from": "rejected", "to": "approved"}],
+    }
+    assert approvals(reapproved) == 2
+    approved_later = {**CONV, "adjustments": [{"from": "pending", "to": "approved"}]}
+    assert approvals(approved_later) == 1
+    event = event_of(record("MODIFY", reapproved, {**CONV, "status": "rejected"}))
+    assert event is not None and (event.kind, event.transition) == ("approved", 2)
+    second_clawback = record(
+        "INSERT", {"kind": "clawback", "status": "approved", "reverses": "t-0", "transition": 2}
+    )
+    assert event_of(second_clawback).transition == 2  # type: ignore[union-attr]
+    assert delivery_id("t-0", "approved", 1, "7") == "t-0.approved.7"
+    assert delivery_id("t-0", "approved", 2, "7") == "t-0.approved-2.7"
+
+
+def test_back_off_doubles_per_try_and_is_capped(monkeypatch) -> None:
+    monkeypatch.setenv("GOALPOST_DELIVERY_BACKOFF_SECONDS", "30")
+    assert [backoff_seconds(n) for n in (1, 2, 3, 4)] == [30, 60, 120, 240]
+    assert backoff_seconds(20) == 3600
 
 
 @pytest.mark.parametrize(
@@ -76,6 +118,12 @@ def test_signature_is_hmac_sha256_of_timestamp_method_and_url() -> None:
         "http://10.0.0.5/",
         "http://169.254.169.254/latest/meta-data",
         "http://[::1]/",
+        "http://[::127.0.0.1]/",
+        "http://[::ffff:127.0.0.1]/",
+        "http://[64:ff9b::a00:1]/",
+        "http://[2002:7f00:1::]/",
+        "http://[ff02::1]/",
+        "http://224.0.0.1/",
         "ftp://example.com/",
         "file:///etc/passwd",
     ],

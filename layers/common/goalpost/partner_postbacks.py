@@ -1,11 +1,19 @@
 """Partner postbacks: told to partners when their conversion is approved, or reversed.
 
-Fed by the conversions table's stream (never on the advertiser's request path). Each
-(conversion, event, pixel) is one delivery whose record makes it idempotent: a retried
-batch skips what was already delivered. Requests are signed (HMAC-SHA256 over timestamp
-and URL with the partner's postback secret), sent with short timeouts, follow no
-redirects, and go only to public http(s) addresses (an SSRF guard that the local runtime
-relaxes for its own tests with ``GOALPOST_ALLOW_PRIVATE_POSTBACKS=1``).
+Two steps, so that no partner can delay or drop another's postbacks:
+
+1. ``plan``, fed by the conversions stream: each (conversion, transition, pixel) becomes a
+   delivery, recorded first (DynamoDB) and then queued (SQS, one message per delivery). Only
+   our own storage can fail here.
+2. ``deliver_message``, fed by the queue: one delivery, one GET with a total deadline, signed
+   at send time. A failure is retried by the queue with growing back-off; after the queue's
+   ``maxReceiveCount`` the whole message moves to the dead-letter queue, and the delivery
+   record (status, attempts, last error) lets an admin retry it.
+
+Every approval transition is its own delivery (approved, reversed, approved again: ids
+``<conversion>.approved.<pixel>``, ``.reversal.``, ``.approved-2.``...); a delivered one is
+never sent twice. Requests go only to public http(s) addresses (an SSRF guard that the local
+runtime relaxes for its own tests with ``GOALPOST_ALLOW_PRIVATE_POSTBACKS=1``).
 """
 
 import hashlib
@@ -16,11 +24,15 @@ import logging
 import os
 import socket
 import ssl
+import threading
+import time
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
 from typing import Any, Literal, NamedTuple
 from urllib.parse import urlsplit
 
-from goalpost import config_cache, store
+from goalpost import config_cache, outbox, store
 from goalpost.domain import DEFAULT_GOAL_ID, OfferBundle
 from goalpost.macros import UnsafeUrl, conversion_macros, expand_url
 
@@ -28,21 +40,41 @@ logger = logging.getLogger("goalpost.partner_postbacks")
 
 EventKind = Literal["approved", "reversal"]
 CONNECT_TIMEOUT = 2.0
-READ_TIMEOUT = 5.0
-USER_AGENT = "Goalpost-Postback/1.0"
+USER_AGENT = "Goalpost-Postback/2.0"
+RESPONSE_BYTES = 65536
+
+
+def attempt_deadline() -> float:
+    """Seconds one attempt may take in all: connect, send and read (a trickling server included)."""
+    return float(os.environ.get("GOALPOST_DELIVERY_DEADLINE_SECONDS", "5"))
+
+
+def backoff_seconds(receive_count: int) -> int:
+    """How long a failed delivery waits before its next try: base x 2^(tries - 1), at most 1 h."""
+    base = int(os.environ.get("GOALPOST_DELIVERY_BACKOFF_SECONDS", "30"))
+    return int(min(base * 2 ** max(receive_count - 1, 0), 3600))
 
 
 class DeliveryEvent(NamedTuple):
     kind: EventKind
     conversion: Mapping[str, Any]
+    transition: int = 1
+    """Which time this conversion becomes approved (or is reversed): 1, 2, 3..."""
+
+
+def approvals(conversion: Mapping[str, Any]) -> int:
+    """How many times a conversion has become approved (approved at once counts as the first)."""
+    adjustments = conversion.get("adjustments") or []
+    initial = adjustments[0]["from"] if adjustments else conversion.get("status")
+    return int(initial == "approved") + sum(1 for a in adjustments if a.get("to") == "approved")
 
 
 def event_of(record: Mapping[str, Any]) -> DeliveryEvent | None:
     """What a conversions-stream record means for partners (None: nothing to tell them).
 
-    Approved at once (INSERT) or later (MODIFY into approved) tells the partner; a clawback
-    (an approved conversion reversed) fires the reversal postback. Pending, rejected and
-    private-goal conversions never reach a partner.
+    Approved at once (INSERT) or later (MODIFY into approved) tells the partner, each time it
+    happens; a clawback (an approved conversion reversed) fires the reversal postback.
+    Pending, rejected and private-goal conversions never reach a partner.
     """
     images = record.get("dynamodb", {})
     new = store.from_item(images.get("NewImage") or {})
@@ -50,22 +82,46 @@ def event_of(record: Mapping[str, Any]) -> DeliveryEvent | None:
     if not new or new.get("private"):
         return None
     if new.get("kind") == "clawback" and record.get("eventName") == "INSERT":
-        return DeliveryEvent("reversal", new)
+        return DeliveryEvent("reversal", new, int(new.get("transition", 1)))
     if new.get("kind") != "conversion" or new.get("status") != "approved":
         return None
     if record.get("eventName") == "INSERT" or old.get("status") != "approved":
-        return DeliveryEvent("approved", new)
+        return DeliveryEvent("approved", new, max(approvals(new), 1))
     return None
 
 
-def signature(secret: str, timestamp: int, method: str, url: str) -> str:
-    """``X-Goalpost-Signature``: ``t=<unix time>,v1=<hex HMAC-SHA256 of "t.METHOD.url">``."""
-    mac = hmac.new(secret.encode(), f"{timestamp}.{method}.{url}".encode(), hashlib.sha256).hexdigest()
-    return f"t={timestamp},v1={mac}"
+def signed_content(timestamp: int, method: str, url: str, event: str, delivery_id: str) -> str:
+    """Everything a receiver acts on: when, what request, which event, which delivery."""
+    return f"{timestamp}.{method}.{url}.{event}.{delivery_id}"
+
+
+def signature(secret: str, timestamp: int, method: str, url: str, event: str, delivery_id: str) -> str:
+    """``X-Goalpost-Signature``: ``t=<unix time>,v2=<hex HMAC-SHA256 of signed_content>``."""
+    content = signed_content(timestamp, method, url, event, delivery_id)
+    mac = hmac.new(secret.encode(), content.encode(), hashlib.sha256).hexdigest()
+    return f"t={timestamp},v2={mac}"
 
 
 class UnsafeDestination(ValueError):
     """A partner URL we will not call (scheme, or an address inside a private network)."""
+
+
+_BLOCKED_V6 = (
+    ipaddress.ip_network("::/96"),  # IPv4-compatible (::127.0.0.1), and :: itself
+    ipaddress.ip_network("64:ff9b::/96"),  # NAT64: reaches any IPv4 address, private ones too
+    ipaddress.ip_network("64:ff9b:1::/48"),  # local-use NAT64
+    ipaddress.ip_network("2002::/16"),  # 6to4: embeds an IPv4 address
+)
+
+
+def is_public(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    """A partner address we may call: global unicast, and no IPv6 form that wraps an IPv4 one."""
+    if address.is_multicast or not address.is_global:
+        return False
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None or any(address in net for net in _BLOCKED_V6):
+            return False
+    return True
 
 
 def resolve_destination(url: str) -> tuple[str, str, int, str]:
@@ -79,9 +135,8 @@ def resolve_destination(url: str) -> tuple[str, str, int, str]:
     except socket.gaierror as error:
         raise UnsafeDestination(f"cannot resolve {parts.hostname}: {error}") from None
     ip = str(infos[0][4][0])
-    address = ipaddress.ip_address(ip)
     allow_private = os.environ.get("GOALPOST_ALLOW_PRIVATE_POSTBACKS") == "1"
-    if not address.is_global and not allow_private:
+    if not is_public(ipaddress.ip_address(ip)) and not allow_private:
         raise UnsafeDestination(f"{parts.hostname} resolves to non-public address {ip}")
     return parts.scheme, parts.hostname, port, ip
 
@@ -92,10 +147,11 @@ class _PinnedHTTPS(http.client.HTTPSConnection):
     def __init__(self, host: str, ip: str, port: int, timeout: float) -> None:
         super().__init__(host, port, timeout=timeout, context=ssl.create_default_context())
         self._ip = ip
+        self._budget = timeout
 
     def connect(self) -> None:
-        sock = socket.create_connection((self._ip, self.port), timeout=CONNECT_TIMEOUT)
-        sock.settimeout(self.timeout)
+        sock = socket.create_connection((self._ip, self.port), timeout=min(CONNECT_TIMEOUT, self._budget))
+        sock.settimeout(self._budget)
         self.sock = self._context.wrap_socket(sock, server_hostname=self.host)  # type: ignore[attr-defined]
 
 
@@ -103,38 +159,83 @@ class _PinnedHTTP(http.client.HTTPConnection):
     def __init__(self, host: str, ip: str, port: int, timeout: float) -> None:
         super().__init__(host, port, timeout=timeout)
         self._ip = ip
+        self._budget = timeout
 
     def connect(self) -> None:
-        self.sock = socket.create_connection((self._ip, self.port), timeout=CONNECT_TIMEOUT)
-        self.sock.settimeout(self.timeout)
+        self.sock = socket.create_connection(
+            (self._ip, self.port), timeout=min(CONNECT_TIMEOUT, self._budget)
+        )
+        self.sock.settimeout(self._budget)
 
 
-def send(url: str, headers: Mapping[str, str]) -> int:
-    """One GET, no redirects followed (a 3xx is an answer, not a hop); returns the status."""
+class DeadlineExceeded(TimeoutError):
+    """The attempt as a whole took longer than its deadline (a slow or trickling server)."""
+
+
+def send(url: str, headers: Mapping[str, str], deadline: float | None = None) -> int:
+    """One GET within ``deadline`` seconds in all, no redirects followed; returns the status.
+
+    Socket timeouts bound each read, not the attempt: a server trickling a byte a second
+    would hold it for ever. A timer shuts the socket down at the deadline, which ends any
+    read in progress.
+    """
+    budget = attempt_deadline() if deadline is None else deadline
     scheme, host, port, ip = resolve_destination(url)
     parts = urlsplit(url)
     target = parts.path or "/"
     if parts.query:
         target += f"?{parts.query}"
     connection_class = _PinnedHTTPS if scheme == "https" else _PinnedHTTP
-    connection = connection_class(host, ip, port, READ_TIMEOUT)
+    connection = connection_class(host, ip, port, budget)
+    expired = threading.Event()
+
+    def expire() -> None:
+        expired.set()
+        sock = connection.sock
+        if sock is not None:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                logger.debug("socket already closed at the deadline")
+
+    timer = threading.Timer(budget, expire)
+    timer.daemon = True
+    timer.start()
     try:
         connection.request("GET", target, headers={"User-Agent": USER_AGENT, **headers})
         response = connection.getresponse()
-        response.read(65536)
+        response.read(RESPONSE_BYTES)
+        if expired.is_set():
+            raise DeadlineExceeded(f"no complete answer within {budget:g} s")
         return response.status
+    except (OSError, http.client.HTTPException):
+        if expired.is_set():
+            raise DeadlineExceeded(f"no complete answer within {budget:g} s") from None
+        raise
     finally:
+        timer.cancel()
         connection.close()
 
 
 class Delivery(NamedTuple):
+    """One postback to one partner pixel for one transition of one conversion."""
+
     delivery_id: str
     offer_id: str
+    partner_id: str
+    event: EventKind
     url: str
-    headers: Mapping[str, str]
+
+    def as_message(self) -> dict[str, str]:
+        return self._asdict()
 
 
-def planned_deliveries(event: DeliveryEvent, bundle: OfferBundle, now: int) -> list[Delivery]:
+def delivery_id(conversion_id: str, kind: EventKind, transition: int, pixel_id: str) -> str:
+    event = kind if transition <= 1 else f"{kind}-{transition}"
+    return f"{conversion_id}.{event}.{pixel_id}"
+
+
+def planned_deliveries(event: DeliveryEvent, bundle: OfferBundle) -> list[Delivery]:
     """The partner's postback pixels for this offer and goal (default goal: goal 0)."""
     conversion = event.conversion
     goal_id = str(conversion.get("goal_id", DEFAULT_GOAL_ID))
@@ -142,7 +243,6 @@ def planned_deliveries(event: DeliveryEvent, bundle: OfferBundle, now: int) -> l
     goal = bundle.goal(goal_id)
     if goal is None or goal.private:
         return []
-    partner = config_cache.partner(partner_id)
     values = conversion_macros(conversion, bundle, goal_id)
     conversion_id = str(conversion.get("reverses") or conversion.get("conversion_id"))
     planned = []
@@ -157,37 +257,18 @@ def planned_deliveries(event: DeliveryEvent, bundle: OfferBundle, now: int) -> l
         except UnsafeUrl:
             logger.warning("postback pixel %s skipped: macros in its host", pixel["pixel_id"])
             continue
-        delivery_id = f"{conversion_id}.{event.kind}.{pixel['pixel_id']}"
-        headers = {"X-Goalpost-Delivery": delivery_id, "X-Goalpost-Event": event.kind}
-        if partner is not None and partner.postback_secret:
-            headers["X-Goalpost-Signature"] = signature(partner.postback_secret, now, "GET", url)
-        planned.append(Delivery(delivery_id, bundle.offer.offer_id, url, headers))
+        identifier = delivery_id(conversion_id, event.kind, event.transition, str(pixel["pixel_id"]))
+        planned.append(Delivery(identifier, bundle.offer.offer_id, partner_id, event.kind, url))
     return planned
 
 
-def deliver(delivery: Delivery, at: str) -> bool:
-    """Send one delivery unless it already succeeded; record the attempt. True when delivered."""
-    if not store.begin_delivery(delivery.offer_id, delivery.delivery_id, delivery.url, at):
-        return True  # delivered before (a retried batch): never twice
-    try:
-        status = send(delivery.url, delivery.headers)
-    except UnsafeDestination as error:
-        store.finish_delivery(delivery.offer_id, delivery.delivery_id, "refused", 0, str(error), at)
-        logger.warning("postback %s refused: %s", delivery.delivery_id, error)
-        return True  # nothing a retry can fix: recorded, not retried
-    except (OSError, http.client.HTTPException) as error:
-        store.finish_delivery(delivery.offer_id, delivery.delivery_id, "failed", 0, type(error).__name__, at)
-        return False
-    delivered = 200 <= status < 300
-    store.finish_delivery(
-        delivery.offer_id, delivery.delivery_id, "delivered" if delivered else "failed", status, "", at
-    )
-    return delivered
+def plan(records: Sequence[Mapping[str, Any]], at: str) -> list[str]:
+    """Record and queue every record's deliveries; the sequence numbers of records to retry.
 
-
-def process_records(records: Sequence[Mapping[str, Any]], now: int, at: str) -> list[str]:
-    """Deliver every record's postbacks; the sequence numbers of records still to retry."""
-    failures: list[str] = []
+    A delivery is recorded before it is queued (a retried batch records nothing twice and
+    queues again only what may not have been queued: the sender skips what was delivered).
+    Nothing here waits on a partner.
+    """
     bundles: dict[str, OfferBundle | None] = {}  # one read per offer per batch, whatever the cache age
     for record in records:
         event = event_of(record)
@@ -199,35 +280,95 @@ def process_records(records: Sequence[Mapping[str, Any]], now: int, at: str) -> 
         bundle = bundles[offer_id]
         if bundle is None:
             continue
-        results = [deliver(d, at) for d in planned_deliveries(event, bundle, now)]
-        if not all(results):
-            failures.append(str(record["dynamodb"]["SequenceNumber"]))
-            break  # the event source retries from the first failure, in order
-    return failures
+        deliveries = planned_deliveries(event, bundle)
+        try:
+            for delivery in deliveries:
+                store.record_delivery(delivery._asdict(), at)
+            outbox.enqueue(d.as_message() for d in deliveries)
+        except Exception:  # storage or queue: ours to retry, from this record on, in order
+            logger.exception("deliveries of a stream record could not be recorded or queued")
+            return [str(record["dynamodb"]["SequenceNumber"])]
+    return []
 
 
-def redeliver(offer_id: str, delivery_id: str, now: int, at: str) -> dict[str, Any] | None:
-    """An admin's retry of one failed delivery; None when there is no such delivery."""
-    record = store.get_delivery(offer_id, delivery_id)
+class Attempt(NamedTuple):
+    delivered: bool
+    retry: bool
+    """False when nothing a retry can change (delivered, refused, unknown)."""
+
+
+def attempt(offer_id: str, identifier: str, now: int, at: str) -> Attempt:
+    """One try of one recorded delivery: sign now, send within the deadline, record the outcome."""
+    record = store.get_delivery(offer_id, identifier)
     if record is None:
-        return None
-    conversion_id, kind, _pixel_id = delivery_id.rsplit(".", 2)
-    conversion = store.get_conversion(conversion_id)
-    bundle = store.load_offer_bundle(offer_id)
-    if conversion is None or bundle is None:
-        return None
-    if kind == "reversal":
-        clawbacks = [
-            c
-            for c in store.session_conversions(str(conversion["transaction_id"]))
-            if c.get("reverses") == conversion_id
-        ]
-        if not clawbacks:
+        logger.warning("delivery %s has no record: nothing to send", identifier)
+        return Attempt(False, False)
+    if record.get("status") == "delivered":
+        return Attempt(True, False)  # delivered before (a redelivered message): never twice
+    lease_from = _iso(now - 2 * attempt_deadline() - CONNECT_TIMEOUT)
+    started = store.begin_delivery(offer_id, identifier, at, lease_from)
+    if started != "go":
+        return Attempt(started == "delivered", started == "busy")
+    url, event = str(record["url"]), str(record.get("event", "approved"))
+    headers = {"X-Goalpost-Delivery": identifier, "X-Goalpost-Event": event}
+    partner = config_cache.partner(str(record.get("partner_id", "")))
+    if partner is not None and partner.postback_secret:
+        headers["X-Goalpost-Signature"] = signature(
+            partner.postback_secret, now, "GET", url, event, identifier
+        )
+    try:
+        status = send(url, headers)
+    except UnsafeDestination as error:
+        store.finish_delivery(offer_id, identifier, "refused", 0, str(error), at)
+        logger.warning("postback %s refused: %s", identifier, error)
+        return Attempt(False, False)
+    except (OSError, http.client.HTTPException) as error:
+        store.finish_delivery(offer_id, identifier, "failed", 0, f"{type(error).__name__}: {error}"[:200], at)
+        return Attempt(False, True)
+    delivered = 200 <= status < 300
+    store.finish_delivery(offer_id, identifier, "delivered" if delivered else "failed", status, "", at)
+    return Attempt(delivered, not delivered)
+
+
+def deliver_messages(messages: Sequence[Mapping[str, Any]], now: int, at: str) -> list[str]:
+    """Deliver a batch of queued deliveries side by side; the message ids to retry later.
+
+    Each failed message is postponed by its own back-off (the queue counts its receives);
+    one slow partner holds its batch for at most one deadline, and no other partner's message.
+    """
+
+    def one(sqs_message: Mapping[str, Any]) -> str | None:
+        try:
+            body = outbox.message(str(sqs_message["body"]))
+        except ValueError:
+            logger.error("a message that is not a delivery was dropped: %.200s", sqs_message.get("body"))
             return None
-        conversion = clawbacks[-1]
-    event = DeliveryEvent("reversal" if kind == "reversal" else "approved", conversion)
-    for delivery in planned_deliveries(event, bundle, now):
-        if delivery.delivery_id == delivery_id:
-            deliver(delivery, at)
-            return store.get_delivery(offer_id, delivery_id)
-    return None
+        result = attempt(str(body["offer_id"]), str(body["delivery_id"]), now, at)
+        if not result.retry:
+            return None
+        receives = int(sqs_message.get("attributes", {}).get("ApproximateReceiveCount", "1"))
+        outbox.postpone(str(sqs_message["receiptHandle"]), backoff_seconds(receives))
+        return str(sqs_message["messageId"])
+
+    if not messages:
+        return []
+    with ThreadPoolExecutor(max_workers=min(len(messages), 10)) as pool:
+        return [failed for failed in pool.map(one, messages) if failed is not None]
+
+
+def redeliver(offer_id: str, identifier: str, now: int, at: str) -> dict[str, Any] | None:
+    """An admin's retry of one failed delivery, now; None when there is no such delivery."""
+    if store.get_delivery(offer_id, identifier) is None:
+        return None
+    attempt(offer_id, identifier, now, at)
+    return store.get_delivery(offer_id, identifier)
+
+
+def _iso(moment: float) -> str:
+    return datetime.fromtimestamp(moment, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def now_and_stamp() -> tuple[int, str]:
+    """The time as the handlers pass it: unix seconds, and ISO 8601 in UTC with milliseconds."""
+    moment = time.time()
+    return int(moment), _iso(moment)

@@ -640,6 +640,8 @@ def adjust_conversion_status(
             "transaction_id": conversion["transaction_id"],
             "status": "approved",
             "status_code": "clawback",
+            "transition": 1
+            + sum(1 for a in conversion.get("adjustments") or [] if a.get("from") == "approved"),
             "payout": -conversion.get("payout", 0),
             "revenue": -conversion.get("revenue", 0),
             "currency": conversion.get("currency", ""),
@@ -699,34 +701,56 @@ def _delivery_key(offer_id: str, delivery_id: str) -> dict[str, Any]:
     return {"pk": {"S": f"DELIVERY#{offer_id}"}, "sk": {"S": delivery_id}}
 
 
-def begin_delivery(offer_id: str, delivery_id: str, url: str, at: str) -> bool:
-    """Count an attempt, unless the delivery already succeeded (then False: do not send again)."""
+def record_delivery(delivery: Mapping[str, Any], at: str) -> bool:
+    """Record a planned delivery before it is queued; False when it was recorded before."""
+    item = {
+        **delivery,
+        "pk": f"DELIVERY#{delivery['offer_id']}",
+        "sk": delivery["delivery_id"],
+        "kind": "delivery",
+        "status": "queued",
+        "attempts": 0,
+        "created_at": at,
+    }
     try:
-        client().update_item(
-            TableName=conversions_table(),
-            Key=_delivery_key(offer_id, delivery_id),
-            UpdateExpression="SET kind = :kind, delivery_id = :id, offer_id = :offer, #u = :url, "
-            "#s = :sending, last_attempt_at = :at ADD attempts :one",
-            ConditionExpression="attribute_not_exists(pk) OR #s <> :delivered",
-            ExpressionAttributeNames={"#s": "status", "#u": "url"},
-            ExpressionAttributeValues=_values(
-                {
-                    ":kind": "delivery",
-                    ":id": delivery_id,
-                    ":offer": offer_id,
-                    ":url": url,
-                    ":sending": "sending",
-                    ":delivered": "delivered",
-                    ":at": at,
-                    ":one": 1,
-                }
-            ),
+        client().put_item(
+            TableName=conversions_table(), Item=to_item(item), ConditionExpression="attribute_not_exists(pk)"
         )
     except ClientError as error:
         if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
             return False
         raise
     return True
+
+
+DeliveryStart = Literal["go", "delivered", "busy"]
+
+
+def begin_delivery(offer_id: str, delivery_id: str, at: str, lease_from: str) -> DeliveryStart:
+    """Count an attempt and take the delivery's lease, unless it was delivered or is being sent.
+
+    A queue may hand the same message out twice at once; the lease (an attempt that started
+    after ``lease_from`` is still running) keeps the partner from getting two requests.
+    """
+    try:
+        client().update_item(
+            TableName=conversions_table(),
+            Key=_delivery_key(offer_id, delivery_id),
+            UpdateExpression="SET #s = :sending, last_attempt_at = :at ADD attempts :one",
+            ConditionExpression="attribute_exists(pk) AND #s <> :delivered "
+            "AND (#s <> :sending OR last_attempt_at < :lease)",
+            ExpressionAttributeNames={"#s": "status"},
+            ExpressionAttributeValues=_values(
+                {":sending": "sending", ":delivered": "delivered", ":at": at, ":one": 1, ":lease": lease_from}
+            ),
+            ReturnValuesOnConditionCheckFailure="ALL_OLD",
+        )
+    except ClientError as error:
+        if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
+            old = from_item(dict(error.response.get("Item") or {}))  # type: ignore[call-overload]
+            return "delivered" if old.get("status") == "delivered" else "busy"
+        raise
+    return "go"
 
 
 def finish_delivery(

@@ -497,10 +497,7 @@ def list_conversions(offer_id: str, limit: int, cursor: str | None) -> dict[str,
 def list_deliveries(offer_id: str, limit: int, cursor: str | None) -> dict[str, Any]:
     get_offer(offer_id)
     items, last = store.list_deliveries(offer_id, limit=check_limit(limit), cursor=decode_cursor(cursor))
-    for item in items:
-        for key in ("pk", "sk", "kind"):
-            item.pop(key, None)
-    return page(items, last)
+    return page([store.without_storage_fields(item) for item in items], last)
 
 
 def retry_delivery(offer_id: str, delivery_id: str, caller: Caller) -> dict[str, Any]:
@@ -515,9 +512,7 @@ def retry_delivery(offer_id: str, delivery_id: str, caller: Caller) -> dict[str,
     result = redeliver(offer_id, delivery_id, caller.epoch, caller.at)
     if result is None:
         raise not_found("delivery", delivery_id)
-    for key in ("pk", "sk", "kind"):
-        result.pop(key, None)
-    return result
+    return store.without_storage_fields(result)
 
 
 # ------------------------------------------------------------------ approvals

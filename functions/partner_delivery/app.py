@@ -1,0 +1,21 @@
+"""Partner deliveries queue consumer: one signed GET per delivery, each retried on its own.
+
+Reports the messages to retry (ReportBatchItemFailures); each is postponed by its own
+back-off and, after the queue's maxReceiveCount, moved whole to the dead-letter queue.
+"""
+
+import logging
+from typing import Any
+
+from goalpost import outbox, store
+from goalpost.partner_postbacks import deliver_messages, now_and_stamp
+
+logging.getLogger().setLevel(logging.INFO)
+store.client()
+outbox.client()
+
+
+def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    now, at = now_and_stamp()
+    failures = deliver_messages(event.get("Records", []), now, at)
+    return {"batchItemFailures": [{"itemIdentifier": message_id} for message_id in failures]}

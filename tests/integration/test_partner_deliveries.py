@@ -1,0 +1,176 @@
+"""Issue 13: each partner postback is its own unit of work - one partner's failure is its own."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import pytest
+
+from goalpost import partner_postbacks
+from tests.helpers import admin, click, postback, setup_network
+
+
+class Partner(ThreadingHTTPServer):
+    """A partner's server: ``ok`` answers 200, ``down`` 500, ``slow`` trickles a byte a second."""
+
+    daemon_threads = True
+
+    def __init__(self, mode: str) -> None:
+        super().__init__(("127.0.0.1", 0), _Handler)
+        self.mode = mode
+        self.hits: list[dict[str, Any]] = []
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}"
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: Partner
+
+    def do_GET(self) -> None:
+        self.server.hits.append({"path": self.path, "headers": dict(self.headers.items())})
+        if self.server.mode == "slow":
+            self.wfile.write(b"HTTP/1.1 200 OK\r\n")
+            for _ in range(30):  # a header line a second: each read is quick, the whole is not
+                time.sleep(1)
+                try:
+                    self.wfile.write(b"X-Slow: 1\r\n")
+                    self.wfile.flush()
+                except OSError:
+                    return
+            return
+        status = 200 if self.server.mode == "ok" else 500
+        self.send_response(status)
+        self.send_header("content-length", "2")
+        self.end_headers()
+        self.wfile.write(b"ok")
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def partners() -> Iterator[dict[str, Partner]]:
+    servers = {mode: Partner(mode) for mode in ("ok", "down", "slow")}
+    for server in servers.values():
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield servers
+    for server in servers.values():
+        server.shutdown()
+
+
+def verify(secret: str, url: str, headers: dict[str, str], tolerance: int = 300) -> bool:
+    """The README's verification, as a partner would write it."""
+    fields = dict(part.split("=", 1) for part in headers["X-Goalpost-Signature"].split(","))
+    content = f"{fields['t']}.GET.{url}.{headers['X-Goalpost-Event']}.{headers['X-Goalpost-Delivery']}"
+    expected = hmac.new(secret.encode(), content.encode(), hashlib.sha256).hexdigest()
+    fresh = abs(time.time() - int(fields["t"])) <= tolerance
+    return fresh and hmac.compare_digest(expected, fields["v2"])
+
+
+def test_one_partners_failure_is_that_partners_alone(aws, deliveries, partners, monkeypatch) -> None:
+    monkeypatch.setenv("GOALPOST_DELIVERY_DEADLINE_SECONDS", "1")
+    monkeypatch.setenv("GOALPOST_DELIVERY_BACKOFF_SECONDS", "0")  # no waiting between tries in a test
+    net = setup_network()
+    offer_id = net["offer"]["offer_id"]
+    members = {"ok": net["partner"]}
+    for mode in ("down", "slow"):
+        status, members[mode] = admin("POST", "/admin/partners", {"name": f"Partner {mode}"})
+        assert status == 201
+    for mode, partner in members.items():
+        pixel = {
+            "partner_id": partner["partner_id"],
+            "kind": "postback",
+            "code": partners[mode].base + "/pb?tid={transaction_id}&p={payout}",
+            "reversal_code": partners[mode].base + "/rev?tid={transaction_id}&p={payout}",
+        }
+        assert admin("POST", f"/admin/offers/{offer_id}/partner-pixels", pixel)[0] == 201
+    sessions = {mode: click(offer_id, p["partner_id"]) for mode, p in members.items()}
+    healthy_sessions = [sessions["ok"]]
+    for tid in sessions.values():
+        assert postback(f"transaction_id={tid}")["statusCode"] == 200
+    healthy_sessions.append(click(offer_id, members["ok"]["partner_id"]))  # queued after the others
+    assert postback(f"transaction_id={healthy_sessions[1]}")["statusCode"] == 200
+    started = time.monotonic()
+    deliveries.drain()
+    elapsed = time.monotonic() - started
+
+    healthy = partners["ok"].hits
+    assert sorted(h["path"] for h in healthy) == sorted(f"/pb?tid={t}&p=2.50" for t in healthy_sessions)
+    secret = members["ok"]["postback_secret"]
+    for hit in healthy:
+        assert verify(secret, partners["ok"].base + hit["path"], hit["headers"])
+        forged = {**hit["headers"], "X-Goalpost-Event": "reversal"}
+        assert not verify(secret, partners["ok"].base + hit["path"], forged)
+        replayed = {**hit["headers"], "X-Goalpost-Delivery": hit["headers"]["X-Goalpost-Delivery"] + "9"}
+        assert not verify(secret, partners["ok"].base + hit["path"], replayed)
+
+    # the failing partner: six tries each, then its whole delivery in the dead letters
+    assert len(partners["down"].hits) == 6
+    dead = [json.loads(d["body"]) for d in deliveries.dead_letters()]
+    down_id = members["down"]["partner_id"]
+    slow_id = members["slow"]["partner_id"]
+    assert {d["partner_id"] for d in dead} == {down_id, slow_id}
+    whole = next(d for d in dead if d["partner_id"] == down_id)
+    assert whole["event"] == "approved" and whole["url"].startswith(partners["down"].base + "/pb?tid=")
+    # the trickling partner held each try for one deadline, not for its 30 seconds
+    assert len(partners["slow"].hits) == 6 and elapsed < 6 * 1 + 10
+    records = {d["delivery_id"]: d for d in admin("GET", f"/admin/offers/{offer_id}/deliveries")[1]["items"]}
+    failed = next(d for d in records.values() if d["partner_id"] == down_id)
+    assert (failed["status"], failed["attempts"], failed["response_code"]) == ("failed", 6, 500)
+    slow = next(d for d in records.values() if d["partner_id"] == slow_id)
+    assert "DeadlineExceeded" in slow["last_error"]
+
+    # the partner is back: the admin's retry delivers it, once
+    partners["down"].mode = "ok"
+    retry = f"/admin/offers/{offer_id}/deliveries/{failed['delivery_id']}/retry"
+    status, retried = admin("POST", retry)
+    assert (status, retried["status"]) == (200, "delivered")
+    assert admin("POST", retry)[0] == 409
+
+
+def test_every_approval_transition_is_delivered(aws, deliveries, partners, monkeypatch) -> None:
+    monkeypatch.setenv("GOALPOST_DELIVERY_BACKOFF_SECONDS", "0")
+    net = setup_network(offer={"default_goal": {"payout": {"flat": "3"}}})
+    offer_id, partner = net["offer"]["offer_id"], net["partner"]
+    pixel = {
+        "partner_id": partner["partner_id"],
+        "kind": "postback",
+        "code": partners["ok"].base + "/pb?p={payout}",
+        "reversal_code": partners["ok"].base + "/rev?p={payout}",
+    }
+    admin("POST", f"/admin/offers/{offer_id}/partner-pixels", pixel)
+    tid = click(offer_id, partner["partner_id"])
+    conversion_id = json.loads(postback(f"transaction_id={tid}&format=json")["body"])["conversion_id"]
+    for status in ("rejected", "approved", "rejected", "approved"):
+        decision = {"conversion_ids": [conversion_id], "status": status, "note": "checked"}
+        assert admin("POST", "/admin/conversions/decisions", decision)[1]["items"][0]["outcome"] == "updated"
+        deliveries.drain()
+    sent = [(h["headers"]["X-Goalpost-Event"], h["path"]) for h in partners["ok"].hits]
+    assert sent == [
+        ("approved", "/pb?p=3.00"),
+        ("reversal", "/rev?p=-3.00"),
+        ("approved", "/pb?p=3.00"),
+        ("reversal", "/rev?p=-3.00"),
+        ("approved", "/pb?p=3.00"),
+    ]
+    ids = [h["headers"]["X-Goalpost-Delivery"] for h in partners["ok"].hits]
+    assert len(set(ids)) == 5 and ids[2].startswith(f"{conversion_id}.approved-2.")
+    deliveries.drain()
+    assert len(partners["ok"].hits) == 5  # a redelivered stream or message sends nothing twice
+
+
+def test_an_attempt_never_outlasts_its_deadline(partners, monkeypatch) -> None:
+    monkeypatch.setenv("GOALPOST_ALLOW_PRIVATE_POSTBACKS", "1")
+    started = time.monotonic()
+    with pytest.raises(partner_postbacks.DeadlineExceeded):
+        partner_postbacks.send(partners["slow"].base + "/x", {}, deadline=1.0)
+    assert time.monotonic() - started < 2.0
