@@ -399,7 +399,8 @@ def cost(rt: dict[str, Any], cpu: dict[str, Any], cold: dict[str, Any]) -> dict[
 # --------------------------------------------------------------------------- load
 
 
-def load(clicks: int = 300, threads: int = 8) -> dict[str, Any]:
+def load(clicks: int = 10_000, threads: int = 8) -> dict[str, Any]:
+    """20,000 requests (a click and its postback each) from 8 threads: throughput and memory."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     env["PYTHONPATH"] = PYTHONPATH
     out = subprocess.run(
@@ -464,6 +465,10 @@ def main() -> None:
     print(
         f"  sessions stored for every click: {run['sessions_ok']}; conversion stored for every accepted postback: "
         f"{run['conversions_ok']}; errors: {run['errors']}"
+    )
+    print(
+        f"  memory (runtime + embedded DynamoDB): {run['start_rss_mb']} MB at start, peak {run['peak_rss_mb']} MB, "
+        f"{run['end_rss_mb']} MB at the end; SIGTERM stopped it in {run['sigterm_stop_s']} s"
     )
 
     RESULTS.write_text(

@@ -2,7 +2,9 @@
 
 Starts ``python -m goalpost_local`` on a free port, sends N clicks and one postback per
 click from a thread pool, then checks that every click has its session and every accepted
-postback its conversion. Bounded in count; stops by itself.
+postback its conversion; meanwhile samples the resident memory of the runtime and of its
+embedded DynamoDB process (their sum, peak), and at the end times how long SIGTERM takes to
+stop the runtime. Bounded in count; stops by itself.
 """
 
 from __future__ import annotations
@@ -43,12 +45,64 @@ def _get(url: str, data: Any = None) -> tuple[int, dict[str, str], bytes]:
         return error.code, dict(error.headers.items()), error.read()
 
 
+def tree_rss_mb(pid: int) -> float:
+    """Resident memory of a process and its children (the embedded DynamoDB), in MB."""
+    pids = [pid]
+    try:
+        pids += [int(c) for c in open(f"/proc/{pid}/task/{pid}/children").read().split()]
+    except OSError:
+        return 0.0
+    total_kb = 0
+    for each in pids:
+        try:
+            with open(f"/proc/{each}/status") as status:
+                total_kb += next(int(line.split()[1]) for line in status if line.startswith("VmRSS"))
+        except (OSError, StopIteration):
+            continue
+    return round(total_kb / 1024, 1)
+
+
+def stop_seconds(pid: int, limit: float = 10.0) -> float:
+    """SIGTERM, then how long until the process has exited (its children included)."""
+    import os
+    import signal
+
+    started = time.perf_counter()
+    os.kill(pid, signal.SIGTERM)
+    while time.perf_counter() - started < limit:
+        try:
+            with open(f"/proc/{pid}/status") as status:
+                if "\tZ" in next(line for line in status if line.startswith("State")):
+                    break
+        except OSError:
+            break
+        time.sleep(0.02)
+    return round(time.perf_counter() - started, 2)
+
+
 def main(clicks: int, threads: int) -> None:
     with spawn(TOKEN, {"CONFIG_CACHE_SECONDS": "30"}) as runtime:
-        run(runtime.base_url, runtime.dynamodb_endpoint, clicks, threads)
+        start_rss = tree_rss_mb(runtime.pid)
+        peak = [start_rss]
+        done = threading.Event()
+
+        def sample() -> None:
+            while not done.wait(0.5):
+                peak[0] = max(peak[0], tree_rss_mb(runtime.pid))
+
+        threading.Thread(target=sample, daemon=True).start()
+        result = run(runtime.base_url, runtime.dynamodb_endpoint, clicks, threads)
+        done.set()
+        result.update(
+            start_rss_mb=start_rss,
+            end_rss_mb=tree_rss_mb(runtime.pid),
+            peak_rss_mb=max(peak[0], tree_rss_mb(runtime.pid)),
+            sigterm_stop_s=stop_seconds(runtime.pid),
+        )
+        print(json.dumps(result))
 
 
-def run(base: str, endpoint: str, clicks: int, threads: int) -> None:
+def run(base: str, endpoint: str, clicks: int, threads: int) -> dict[str, Any]:
     adv = json.loads(_get(base + "/admin/advertisers", {"name": "A"})[2])
     partner = json.loads(_get(base + "/admin/partners", {"name": "P"})[2])
     offer = json.loads(
@@ -110,25 +164,21 @@ def run(base: str, endpoint: str, clicks: int, threads: int) -> None:
         for t in accepted
     )
     latencies.sort()
-    print(
-        json.dumps(
-            {
-                "clicks": clicks,
-                "postbacks": clicks,
-                "requests": len(latencies),
-                "threads": threads,
-                "seconds": round(elapsed, 2),
-                "throughput_rps": round(len(latencies) / elapsed, 1),
-                "p50_ms": round(statistics.median(latencies) * 1000, 1),
-                "p95_ms": round(latencies[int(len(latencies) * 0.95) - 1] * 1000, 1),
-                "p99_ms": round(latencies[int(len(latencies) * 0.99) - 1] * 1000, 1),
-                "accepted_postbacks": len(accepted),
-                "sessions_ok": sessions_ok,
-                "conversions_ok": conversions_ok,
-                "errors": len(errors),
-            }
-        )
-    )
+    return {
+        "clicks": clicks,
+        "postbacks": clicks,
+        "requests": len(latencies),
+        "threads": threads,
+        "seconds": round(elapsed, 2),
+        "throughput_rps": round(len(latencies) / elapsed, 1),
+        "p50_ms": round(statistics.median(latencies) * 1000, 1),
+        "p95_ms": round(latencies[int(len(latencies) * 0.95) - 1] * 1000, 1),
+        "p99_ms": round(latencies[int(len(latencies) * 0.99) - 1] * 1000, 1),
+        "accepted_postbacks": len(accepted),
+        "sessions_ok": sessions_ok,
+        "conversions_ok": conversions_ok,
+        "errors": len(errors),
+    }
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ import json
 import logging
 import os
 import sys
+import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -66,12 +67,32 @@ def function_module(code_uri: str, handler: str, function: str) -> ModuleType:
     return module
 
 
+_instances: dict[str, threading.Lock] = {}
+_instances_guard = threading.Lock()
+
+
+def one_at_a_time(function: str, handler: Handler) -> Handler:
+    """A handler that, like a Lambda execution environment, runs one invocation at a time.
+
+    Each function is one instance here (its module, Powertools resolver and caches are shared
+    state, as in one execution environment): concurrent requests to the same function wait
+    for it, as they would for a free environment. Different functions run side by side.
+    """
+    with _instances_guard:
+        lock = _instances.setdefault(function, threading.Lock())
+
+    def invoke(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        with lock:
+            return handler(event, context)
+
+    return invoke
+
+
 def load_handler(code_uri: str, handler: str, function: str) -> Handler:
-    """The function's handler, run as the function: its AWS calls are held to its template policies."""
-    found: Handler = iam.as_function(
-        function, getattr(function_module(code_uri, handler, function), handler.rpartition(".")[2])
-    )
-    return found
+    """The function's handler as Lambda runs it: one invocation at a time, held to its policies."""
+    module = function_module(code_uri, handler, function)
+    found: Handler = iam.as_function(function, getattr(module, handler.rpartition(".")[2]))
+    return one_at_a_time(function, found)
 
 
 def build_event(

@@ -17,6 +17,7 @@ class Spawned:
     base_url: str
     dynamodb_endpoint: str
     logs: list[str] = field(default_factory=list)
+    pid: int = 0
     """Everything the runtime printed, kept while it runs (read to explain a failure)."""
 
 
@@ -39,7 +40,12 @@ def spawn(
         "GOALPOST_ADMIN_TOKEN": admin_token,
         "PYTHONPATH": f"{ROOT / 'layers' / 'common'}{os.pathsep}{ROOT}",
     }
-    for name in ("AWS_ENDPOINT_URL_DYNAMODB", "AWS_ENDPOINT_URL_DYNAMODB_STREAMS", "GOALPOST_USE_AWS"):
+    for name in (
+        "AWS_ENDPOINT_URL_DYNAMODB",
+        "AWS_ENDPOINT_URL_DYNAMODB_STREAMS",
+        "AWS_ENDPOINT_URL_SQS",
+        "GOALPOST_USE_AWS",
+    ):
         child_env.pop(name, None)
     process = subprocess.Popen(  # noqa: S603 - our own interpreter and module, fixed arguments
         [sys.executable, "-m", "goalpost_local", "--port", str(port), "--no-seed"],
@@ -65,7 +71,7 @@ def spawn(
         if not ready.wait(timeout=start_timeout):
             raise RuntimeError("local runtime did not start:\n" + "".join(lines))
         endpoint = next(line.split("DynamoDB:", 1)[1].strip() for line in lines if "DynamoDB:" in line)
-        yield Spawned(f"http://127.0.0.1:{port}", endpoint, lines)
+        yield Spawned(f"http://127.0.0.1:{port}", endpoint, lines, process.pid)
     finally:
         process.terminate()
         try:

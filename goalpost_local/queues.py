@@ -72,10 +72,13 @@ class QueuePump:
             thread.start()
         return self
 
+    def signal_stop(self) -> None:
+        self._stop.set()
+
     def stop(self) -> None:
         self._stop.set()
         for thread in self._threads:
-            thread.join(timeout=2)
+            thread.join(timeout=0.3)
 
     def drain(self, rounds: int = 50) -> None:
         """Poll every consumer until its queue has nothing visible (tests, in-process)."""

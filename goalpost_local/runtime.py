@@ -8,7 +8,7 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
-from goalpost_local.dynamodb import EmbeddedDynamoDB
+from goalpost_local.dynamodb import DynamoDBProcess
 from goalpost_local.template import (
     create_queues,
     create_tables,
@@ -21,7 +21,7 @@ from goalpost_local.template import (
 @dataclass
 class LocalStack:
     gateway: Any
-    dynamodb: EmbeddedDynamoDB | None
+    dynamodb: DynamoDBProcess | None
     admin_token: str
     thread: threading.Thread
     pump: Any = None
@@ -31,14 +31,16 @@ class LocalStack:
         return str(self.gateway.base_url)
 
     def stop(self) -> None:
-        if self.pump is not None:
-            self.pump.stop()
-        if getattr(self.gateway, "queue_pump", None) is not None:
-            self.gateway.queue_pump.stop()
+        """Bounded (SIGTERM to exit in under 2 s): pollers told first, then servers closed."""
+        pumps = [p for p in (self.pump, getattr(self.gateway, "queue_pump", None)) if p is not None]
+        for pump in pumps:
+            pump.signal_stop()
         self.gateway.shutdown()
         self.gateway.server_close()
         if self.dynamodb is not None:
             self.dynamodb.stop()
+        for pump in pumps:
+            pump.stop()
 
 
 def configure_aws(endpoint: str | None) -> None:
@@ -54,10 +56,11 @@ def configure_aws(endpoint: str | None) -> None:
 
 def start(host: str = "127.0.0.1", port: int = 3000, admin_token: str | None = None) -> LocalStack:
     """Start everything in this process, in background threads; returns once serving."""
-    embedded: EmbeddedDynamoDB | None = None
+    embedded: DynamoDBProcess | None = None
     if not os.environ.get("AWS_ENDPOINT_URL_DYNAMODB") and not os.environ.get("GOALPOST_USE_AWS"):
-        embedded = EmbeddedDynamoDB(host).start()
+        embedded = DynamoDBProcess(host).start()
         configure_aws(embedded.endpoint)
+        os.environ["GOALPOST_LOCAL_TRIM_STREAMS"] = embedded.endpoint  # only the pump reads these streams
     else:
         configure_aws(None)
 

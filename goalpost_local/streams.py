@@ -9,16 +9,24 @@ the on-failure destination; locally they are kept and logged).
 
 import json
 import logging
+import os
 import threading
 import time
+import urllib.request
 from dataclasses import dataclass, field
 from typing import Any
 
 from goalpost_local import iam
+from goalpost_local.dynamodb import TRIM_PATH
 from goalpost_local.gateway import Handler, LambdaContext, load_handler
 from goalpost_local.template import resources
 
 logger = logging.getLogger("goalpost_local.streams")
+
+TRIM_SECONDS = 5.0
+"""How often records every consumer has read are dropped from the embedded streams."""
+SHARD_REFRESH_SECONDS = 10.0
+"""How often a poller asks for the stream's shards again (the ESM learns of new shards too)."""
 
 
 def matches(pattern: Any, data: Any) -> bool:
@@ -38,11 +46,17 @@ class Consumer:
     batch_size: int
     max_retries: int
     patterns: list[Any]
+    window: float = 0.0
+    """MaximumBatchingWindowInSeconds: how long records are gathered before an invocation."""
     dead_letter_arn: str = ""
     """The on-failure destination (an SQS queue ARN), sent to with the function's role."""
     stream_arn: str = ""
     last_sequence: dict[str, str | None] = field(default_factory=dict)
     """Per shard, the last sequence number handed to the function (None: from the start)."""
+    iterators: dict[str, str] = field(default_factory=dict)
+    """Per shard, the iterator the last read handed back (reused: one GetRecords per poll)."""
+    shards: list[str] | None = None
+    described_at: float = 0.0
 
 
 class StreamPump:
@@ -79,6 +93,7 @@ class StreamPump:
                         batch_size=int(spec.get("BatchSize", 100)),
                         max_retries=int(spec.get("MaximumRetryAttempts", 3)),
                         patterns=[json.loads(f["Pattern"]) for f in filters],
+                        window=float(spec.get("MaximumBatchingWindowInSeconds", 0)),
                         dead_letter_arn=iam.queue_arn_of(destination["Fn::GetAtt"][0]) if destination else "",
                     )
                 )
@@ -88,6 +103,7 @@ class StreamPump:
             threading.Thread(target=self._run, args=(c,), daemon=True, name=f"stream-{c.function}")
             for c in self.consumers
         ]
+        self._threads.append(threading.Thread(target=self._run_trimmer, daemon=True, name="stream-trim"))
 
     def attach(self) -> "StreamPump":
         """Find each consumer's stream (tables must exist); then ``drain`` or ``start``."""
@@ -108,13 +124,50 @@ class StreamPump:
         for consumer in self.consumers:
             self._poll(consumer)
 
+    def signal_stop(self) -> None:
+        self._stop.set()
+
     def stop(self) -> None:
         self._stop.set()
         for thread in self._threads:
-            thread.join(timeout=5)
+            thread.join(timeout=0.3)
+
+    def trim(self) -> None:
+        """Tell the embedded DynamoDB which records every consumer of each stream has read.
+
+        Only with ``GOALPOST_LOCAL_TRIM_STREAMS`` (the local runtime sets it for its embedded
+        DynamoDB): it keeps stream records in memory for ever, where DynamoDB drops them after
+        24 hours. The slowest consumer decides, so no consumer ever misses a record.
+        """
+        endpoint = os.environ.get("GOALPOST_LOCAL_TRIM_STREAMS")
+        if not endpoint:
+            return
+        by_stream: dict[str, list[Consumer]] = {}
+        for consumer in self.consumers:
+            by_stream.setdefault(consumer.stream_arn, []).append(consumer)
+        for stream_arn, readers in by_stream.items():
+            shards = {shard for reader in readers for shard in reader.last_sequence}
+            for shard in shards:
+                positions = [reader.last_sequence.get(shard) for reader in readers]
+                if None in positions:
+                    continue  # a consumer that has read nothing of this shard yet
+                through = min(int(str(p)) for p in positions)
+                body = json.dumps({"stream_arn": stream_arn, "through_sequence": through}).encode()
+                url = endpoint.rstrip("/") + TRIM_PATH  # the embedded DynamoDB's own http:// endpoint
+                request = urllib.request.Request(url, data=body, method="POST")  # noqa: S310
+                with urllib.request.urlopen(request, timeout=5) as answer:  # noqa: S310
+                    answer.read()
+
+    def _run_trimmer(self) -> None:
+        while not self._stop.wait(TRIM_SECONDS):
+            try:
+                self.trim()
+            except Exception:  # trimming is housekeeping: a failed round is retried on the next
+                logger.exception("stream trim failed")
 
     def _run(self, consumer: Consumer) -> None:
-        while not self._stop.wait(self._interval):
+        # The ESM gathers records for up to the batching window before it invokes the function.
+        while not self._stop.wait(max(self._interval, consumer.window)):
             try:
                 self._poll(consumer)
             except Exception:  # the pump must outlive one bad poll, as the ESM does
@@ -126,23 +179,17 @@ class StreamPump:
             self._poll_as_function(consumer)
 
     def _poll_as_function(self, consumer: Consumer) -> None:
-        shards = self._streams.describe_stream(StreamArn=consumer.stream_arn)["StreamDescription"]["Shards"]
-        for shard in shards:
-            shard_id = shard["ShardId"]
-            last = consumer.last_sequence.get(shard_id)
-            # A fresh iterator on every poll, from the last record handed over: moto swaps a
-            # table (and its stream shard) for a copy when it rolls back a transaction, which
-            # strands iterators taken before.
-            position: dict[str, str] = (
-                {"ShardIteratorType": "AFTER_SEQUENCE_NUMBER", "SequenceNumber": last}
-                if last
-                else {"ShardIteratorType": "TRIM_HORIZON"}
-            )
-            iterator = self._streams.get_shard_iterator(
-                StreamArn=consumer.stream_arn, ShardId=shard_id, **position
-            )
-            answer = self._streams.get_records(ShardIterator=iterator["ShardIterator"], Limit=1000)
+        now = time.monotonic()
+        if consumer.shards is None or now - consumer.described_at > SHARD_REFRESH_SECONDS:
+            description = self._streams.describe_stream(StreamArn=consumer.stream_arn)["StreamDescription"]
+            consumer.shards = [shard["ShardId"] for shard in description["Shards"]]
+            consumer.described_at = now
+        for shard_id in consumer.shards:
+            iterator = consumer.iterators.pop(shard_id, None) or self._iterator(consumer, shard_id)
+            answer = self._streams.get_records(ShardIterator=iterator, Limit=1000)
             raw = answer.get("Records", [])
+            if answer.get("NextShardIterator"):
+                consumer.iterators[shard_id] = answer["NextShardIterator"]  # one call per poll, as the ESM
             if raw:
                 consumer.last_sequence[shard_id] = raw[-1]["dynamodb"]["SequenceNumber"]
             records = [self._as_lambda_record(r) for r in raw]
@@ -153,6 +200,17 @@ class StreamPump:
             ]
             for start in range(0, len(records), consumer.batch_size):
                 self._deliver(consumer, records[start : start + consumer.batch_size])
+
+    def _iterator(self, consumer: Consumer, shard_id: str) -> str:
+        """A new iterator after the last record handed over (at the start: the trim horizon)."""
+        last = consumer.last_sequence.get(shard_id)
+        position: dict[str, str] = (
+            {"ShardIteratorType": "AFTER_SEQUENCE_NUMBER", "SequenceNumber": last}
+            if last
+            else {"ShardIteratorType": "TRIM_HORIZON"}
+        )
+        answer = self._streams.get_shard_iterator(StreamArn=consumer.stream_arn, ShardId=shard_id, **position)
+        return str(answer["ShardIterator"])
 
     def _as_lambda_record(self, record: dict[str, Any]) -> dict[str, Any]:
         data = {k: v for k, v in record["dynamodb"].items() if k != "ApproximateCreationDateTime"}
@@ -186,4 +244,5 @@ class StreamPump:
                     iam.ENFORCER.check(consumer.function, "sqs:SendMessage", consumer.dead_letter_arn)
                 self.dead_letters.extend({"function": consumer.function, "record": r} for r in batch)
                 return
-            time.sleep(min(0.05 * 2**attempts, 1.0))
+            if self._stop.wait(min(0.05 * 2**attempts, 1.0)):
+                return  # stopping: the records stay unread, as when a Lambda poller is torn down

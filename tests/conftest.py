@@ -31,6 +31,7 @@ def aws() -> Iterator[Any]:
     import boto3
     from moto import mock_aws
 
+    import goalpost_local.dynamodb  # noqa: F401 - moto as the local runtime runs it (lean transaction backups)
     from goalpost import config_cache, outbox, store
     from goalpost_local import iam
     from goalpost_local.template import (

@@ -121,3 +121,40 @@ def test_a_rotated_partner_key_stops_working_at_once(aws) -> None:
     response: dict[str, Any] = handler(ADMIN)(cached, LambdaContext(ADMIN))
     assert response["statusCode"] == 401
     assert partner_call("/partner/offers", rotated["api_key"])["statusCode"] == 200
+
+
+def test_a_function_instance_runs_one_invocation_at_a_time_as_lambda_does() -> None:
+    import threading
+    import time
+
+    from goalpost_local.gateway import one_at_a_time
+
+    running: dict[str, int] = {"now": 0, "most": 0}
+    guard = threading.Lock()
+
+    def slow(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        with guard:
+            running["now"] += 1
+            running["most"] = max(running["most"], running["now"])
+        time.sleep(0.05)
+        with guard:
+            running["now"] -= 1
+        return {}
+
+    same = [one_at_a_time("InstanceTestFunction", slow) for _ in range(2)]  # loaded twice: one instance
+    threads = [threading.Thread(target=same[n % 2], args=({}, None)) for n in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert running["most"] == 1
+    other = one_at_a_time("OtherInstanceTestFunction", slow)
+    pair = [
+        threading.Thread(target=same[0], args=({}, None)),
+        threading.Thread(target=other, args=({}, None)),
+    ]
+    for thread in pair:
+        thread.start()
+    for thread in pair:
+        thread.join()
+    assert running["most"] == 2  # two functions run side by side

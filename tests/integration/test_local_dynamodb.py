@@ -48,3 +48,109 @@ def test_a_cancelled_transaction_never_reaches_a_stream_reader() -> None:
         assert [r["dynamodb"]["Keys"]["k"]["S"] for r in later["Records"]] == ["b"]
     finally:
         db.stop()
+
+
+def test_a_cancelled_transaction_puts_back_exactly_the_items_it_touched() -> None:
+    """The embedded DynamoDB backs up the touched items, not whole tables: a cancelled
+    transaction leaves every item as it was (updated ones restored, new ones gone), others
+    untouched, and the table objects are the same ones (nothing was copied)."""
+    import boto3
+    from moto.dynamodb.models import dynamodb_backends
+
+    from goalpost_local.dynamodb import EmbeddedDynamoDB
+
+    db = EmbeddedDynamoDB().start()
+    try:
+        client = boto3.client("dynamodb", endpoint_url=db.endpoint, region_name="us-east-1")
+        client.create_table(
+            TableName="lean",
+            KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}, {"AttributeName": "s", "KeyType": "RANGE"}],
+            AttributeDefinitions=[
+                {"AttributeName": "k", "AttributeType": "S"},
+                {"AttributeName": "s", "AttributeType": "S"},
+            ],
+            BillingMode="PAY_PER_REQUEST",
+        )
+        for n in range(50):
+            client.put_item(TableName="lean", Item={"k": {"S": "p"}, "s": {"S": f"{n:02}"}, "n": {"N": "1"}})
+        table = dynamodb_backends["123456789012"]["us-east-1"].tables["lean"]
+        with pytest.raises(ClientError) as cancelled:
+            client.transact_write_items(
+                TransactItems=[
+                    {
+                        "Update": {
+                            "TableName": "lean",
+                            "Key": {"k": {"S": "p"}, "s": {"S": "00"}},
+                            "UpdateExpression": "SET n = :two",
+                            "ExpressionAttributeValues": {":two": {"N": "2"}},
+                        }
+                    },
+                    {"Put": {"TableName": "lean", "Item": {"k": {"S": "p"}, "s": {"S": "new"}}}},
+                    {"Delete": {"TableName": "lean", "Key": {"k": {"S": "p"}, "s": {"S": "01"}}}},
+                    {
+                        "ConditionCheck": {
+                            "TableName": "lean",
+                            "Key": {"k": {"S": "p"}, "s": {"S": "02"}},
+                            "ConditionExpression": "n = :zero",
+                            "ExpressionAttributeValues": {":zero": {"N": "0"}},
+                        }
+                    },
+                ]
+            )
+        reasons = [r["Code"] for r in cancelled.value.response["CancellationReasons"]]
+        assert reasons == ["None", "None", "None", "ConditionalCheckFailed"]
+        assert dynamodb_backends["123456789012"]["us-east-1"].tables["lean"] is table
+        items = client.query(
+            TableName="lean", KeyConditionExpression="k = :k", ExpressionAttributeValues={":k": {"S": "p"}}
+        )["Items"]
+        assert sorted(i["s"]["S"] for i in items) == [f"{n:02}" for n in range(50)]
+        assert all(i["n"]["N"] == "1" for i in items)
+    finally:
+        db.stop()
+
+
+def test_stream_records_every_consumer_has_read_are_dropped_and_the_rest_keep_their_numbers() -> None:
+    import json
+    import urllib.request
+
+    import boto3
+
+    from goalpost_local.dynamodb import TRIM_PATH, EmbeddedDynamoDB
+
+    db = EmbeddedDynamoDB().start()
+    try:
+        kwargs: dict[str, Any] = {"endpoint_url": db.endpoint, "region_name": "us-east-1"}
+        client, streams = boto3.client("dynamodb", **kwargs), boto3.client("dynamodbstreams", **kwargs)
+        client.create_table(
+            TableName="trimmed",
+            KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"}],
+            BillingMode="PAY_PER_REQUEST",
+            StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"},
+        )
+        arn = client.describe_table(TableName="trimmed")["Table"]["LatestStreamArn"]
+        shard = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
+        for key in "abcd":
+            client.put_item(TableName="trimmed", Item={"k": {"S": key}})
+        first = streams.get_shard_iterator(StreamArn=arn, ShardId=shard, ShardIteratorType="TRIM_HORIZON")
+        records = streams.get_records(ShardIterator=first["ShardIterator"])["Records"]
+        numbers = [r["dynamodb"]["SequenceNumber"] for r in records]
+        body = json.dumps({"stream_arn": arn, "through_sequence": int(numbers[1])}).encode()
+        request = urllib.request.Request(db.endpoint + TRIM_PATH, data=body, method="POST")
+        with urllib.request.urlopen(request) as answer:
+            assert json.loads(answer.read()) == {"dropped": 2}
+        horizon = streams.get_shard_iterator(StreamArn=arn, ShardId=shard, ShardIteratorType="TRIM_HORIZON")
+        kept = streams.get_records(ShardIterator=horizon["ShardIterator"])["Records"]
+        assert [(r["dynamodb"]["Keys"]["k"]["S"], r["dynamodb"]["SequenceNumber"]) for r in kept] == [
+            ("c", numbers[2]),
+            ("d", numbers[3]),
+        ]
+        after = streams.get_shard_iterator(
+            StreamArn=arn, ShardId=shard, ShardIteratorType="AFTER_SEQUENCE_NUMBER", SequenceNumber=numbers[2]
+        )
+        assert [
+            r["dynamodb"]["Keys"]["k"]["S"]
+            for r in streams.get_records(ShardIterator=after["ShardIterator"])["Records"]
+        ] == ["d"]
+    finally:
+        db.stop()
