@@ -11,12 +11,12 @@ to its dead-letter queue after ``maxReceiveCount``, as SQS does: moto implements
 from __future__ import annotations
 
 import logging
-import threading
 from dataclasses import dataclass
 from typing import Any
 
 from goalpost_local import iam
 from goalpost_local.gateway import Handler, LambdaContext, load_handler
+from goalpost_local.pollers import Pollers
 from goalpost_local.template import resources
 
 logger = logging.getLogger("goalpost_local.queues")
@@ -32,11 +32,11 @@ class QueueConsumer:
     batch_size: int
 
 
-class QueuePump:
+class QueuePump(Pollers):
     def __init__(self, sqs: Any, queue_urls: dict[str, str], interval: float = 0.2) -> None:
+        super().__init__()
         self._sqs = sqs
         self._interval = interval
-        self._stop = threading.Event()
         self.queue_urls = queue_urls
         self.consumers: list[QueueConsumer] = []
         for name, resource in resources("AWS::Serverless::Function").items():
@@ -62,23 +62,8 @@ class QueuePump:
                 )
         for url in queue_urls.values():
             iam.ENFORCER.queue_arns.setdefault(url, iam.queue_arn(url.rsplit("/", 1)[-1]))
-        self._threads = [
-            threading.Thread(target=self._run, args=(c,), daemon=True, name=f"queue-{c.function}")
-            for c in self.consumers
-        ]
-
-    def start(self) -> QueuePump:
-        for thread in self._threads:
-            thread.start()
-        return self
-
-    def signal_stop(self) -> None:
-        self._stop.set()
-
-    def stop(self) -> None:
-        self._stop.set()
-        for thread in self._threads:
-            thread.join(timeout=0.3)
+        for consumer in self.consumers:
+            self._add_thread(f"queue-{consumer.function}", self._run, consumer)
 
     def drain(self, rounds: int = 50) -> None:
         """Poll every consumer until its queue has nothing visible (tests, in-process)."""

@@ -10,7 +10,6 @@ the on-failure destination; locally they are kept and logged).
 import json
 import logging
 import os
-import threading
 import time
 import urllib.request
 from dataclasses import dataclass, field
@@ -19,6 +18,7 @@ from typing import Any
 from goalpost_local import iam
 from goalpost_local.dynamodb import TRIM_PATH
 from goalpost_local.gateway import Handler, LambdaContext, load_handler
+from goalpost_local.pollers import Pollers
 from goalpost_local.template import resources
 
 logger = logging.getLogger("goalpost_local.streams")
@@ -59,7 +59,7 @@ class Consumer:
     described_at: float = 0.0
 
 
-class StreamPump:
+class StreamPump(Pollers):
     def __init__(
         self,
         dynamodb: Any,
@@ -68,10 +68,10 @@ class StreamPump:
         interval: float = 0.2,
         functions: set[str] | None = None,
     ) -> None:
+        super().__init__()
         self._dynamodb = dynamodb
         self._streams = streams
         self._interval = interval
-        self._stop = threading.Event()
         self.dead_letters: list[dict[str, Any]] = []
         self.consumers: list[Consumer] = []
         for name, resource in resources("AWS::Serverless::Function").items():
@@ -99,11 +99,9 @@ class StreamPump:
                 )
         # One poller per consumer, as each event source mapping runs on its own: a consumer
         # waiting on slow partner servers never delays the stats (or the other way round).
-        self._threads = [
-            threading.Thread(target=self._run, args=(c,), daemon=True, name=f"stream-{c.function}")
-            for c in self.consumers
-        ]
-        self._threads.append(threading.Thread(target=self._run_trimmer, daemon=True, name="stream-trim"))
+        for consumer in self.consumers:
+            self._add_thread(f"stream-{consumer.function}", self._run, consumer)
+        self._add_thread("stream-trim", self._run_trimmer)
 
     def attach(self) -> "StreamPump":
         """Find each consumer's stream (tables must exist); then ``drain`` or ``start``."""
@@ -115,22 +113,13 @@ class StreamPump:
 
     def start(self) -> "StreamPump":
         self.attach()
-        for thread in self._threads:
-            thread.start()
+        super().start()
         return self
 
     def drain(self) -> None:
         """Hand every record written so far to its consumers, now (tests, in-process)."""
         for consumer in self.consumers:
             self._poll(consumer)
-
-    def signal_stop(self) -> None:
-        self._stop.set()
-
-    def stop(self) -> None:
-        self._stop.set()
-        for thread in self._threads:
-            thread.join(timeout=0.3)
 
     def trim(self) -> None:
         """Tell the embedded DynamoDB which records every consumer of each stream has read.
