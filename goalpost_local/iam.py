@@ -31,7 +31,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from goalpost_local.template import ROOT, resources
+from goalpost_local.template import ROOT, load_template, resources
 
 ACCOUNT = "123456789012"
 """moto's default account: the ARNs of its streams and queues carry it."""
@@ -151,8 +151,6 @@ class _Resolver:
 
 
 def resources_all() -> dict[str, dict[str, Any]]:
-    from goalpost_local.template import load_template
-
     found: dict[str, dict[str, Any]] = load_template()["Resources"]
     return found
 

@@ -695,6 +695,11 @@ def _refuse_non_json_body(event: dict[str, Any]) -> dict[str, Any] | None:
             return None
         except (ValueError, UnicodeDecodeError):
             error = ApiError(400, "invalid_json", "the body is not valid UTF-8 JSON")
+    return _error_response(error)
+
+
+def _error_response(error: ApiError) -> dict[str, Any]:
+    """A refusal answered before the resolver runs, in the API's one error shape."""
     return {
         "statusCode": error.status,
         "headers": {"content-type": "application/json"},
@@ -709,12 +714,7 @@ def _refuse_unsigned_admin(event: dict[str, Any]) -> dict[str, Any] | None:
     iam = ((event.get("requestContext") or {}).get("authorizer") or {}).get("iam") or {}
     if iam.get("userArn") or iam.get("callerId"):
         return None
-    error = ApiError(403, "iam_required", "admin routes take IAM-signed requests only")
-    return {
-        "statusCode": 403,
-        "headers": {"content-type": "application/json"},
-        "body": json.dumps(error.body()),
-    }
+    return _error_response(ApiError(403, "iam_required", "admin routes take IAM-signed requests only"))
 
 
 @logger.inject_lambda_context

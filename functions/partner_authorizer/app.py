@@ -3,7 +3,6 @@
 Keys are stored only as SHA-256; API Gateway caches each answer for five minutes.
 """
 
-import hashlib
 import logging
 from typing import Any
 
@@ -17,7 +16,7 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     key = (event.get("headers") or {}).get("x-api-key", "")
     if not key or len(key) > 200:
         return {"isAuthorized": False}
-    partner_id = store.partner_for_api_key(hashlib.sha256(key.encode()).hexdigest())
+    partner_id = store.partner_for_api_key(key)
     partner = store.get_partner(partner_id) if partner_id else None
     if partner is None or partner.status != "active":
         logger.info("partner key refused")

@@ -30,15 +30,22 @@ gc.freeze()  # what init built is permanent: warm invocations never scan it
 
 
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    asked = lenient_params(event)  # how to answer, decided before any parameter is refused
-    fmt = "json" if asked.get("format") == "json" else "text"
     default_goal = event.get("rawPath", "") == "/aff_lsr"
-    if not default_goal and asked.get("a") in ("l", "lc"):
-        return pixel_response(event, default_goal=False, goal_click=asked["a"] == "lc")
     try:
         params = query_params(event)
-        if not default_goal and params.get("a", "lsr") != "lsr":
-            action = params["a"]
+    except BadRequest as error:
+        # Refused parameters: a pixel still answers its GIF, format=json still answers JSON.
+        asked = lenient_params(event)
+        if not default_goal and asked.get("a") in ("l", "lc"):
+            return pixel_response(event, default_goal=False, goal_click=asked["a"] == "lc")
+        fmt = "json" if asked.get("format") == "json" else "text"
+        return postback_response(error.status, success=False, code=error.code, reason=error.reason, fmt=fmt)
+    fmt = "json" if params.get("format") == "json" else "text"
+    action = "lsr" if default_goal else params.get("a", "lsr")
+    if action in ("l", "lc"):
+        return pixel_response(event, default_goal=False, goal_click=action == "lc", params=params)
+    try:
+        if action != "lsr":
             raise BadRequest(f"a must be lsr (postback), l (pixel) or lc (goal click), got {action[:20]!r}")
         request = parse_request(
             params,

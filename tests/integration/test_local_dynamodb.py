@@ -6,6 +6,18 @@ import pytest
 from botocore.exceptions import ClientError
 
 
+def stream_table(client: Any, name: str) -> str:
+    """A one-key table with a NEW_IMAGE stream on the embedded DynamoDB; returns the stream ARN."""
+    client.create_table(
+        TableName=name,
+        KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+        StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"},
+    )
+    return str(client.describe_table(TableName=name)["Table"]["LatestStreamArn"])
+
+
 def test_a_cancelled_transaction_never_reaches_a_stream_reader() -> None:
     """An iterator taken before moto rolls a transaction back reads neither the cancelled
     write nor skips the real record written next at the same sequence number."""
@@ -17,14 +29,7 @@ def test_a_cancelled_transaction_never_reaches_a_stream_reader() -> None:
     try:
         kwargs: dict[str, Any] = {"endpoint_url": db.endpoint, "region_name": "us-east-1"}
         client, streams = boto3.client("dynamodb", **kwargs), boto3.client("dynamodbstreams", **kwargs)
-        client.create_table(
-            TableName="t",
-            KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}],
-            AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"}],
-            BillingMode="PAY_PER_REQUEST",
-            StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"},
-        )
-        arn = client.describe_table(TableName="t")["Table"]["LatestStreamArn"]
+        arn = stream_table(client, "t")
         shard = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
         client.put_item(TableName="t", Item={"k": {"S": "a"}})
         early = streams.get_shard_iterator(StreamArn=arn, ShardId=shard, ShardIteratorType="TRIM_HORIZON")
@@ -121,14 +126,7 @@ def test_stream_records_every_consumer_has_read_are_dropped_and_the_rest_keep_th
     try:
         kwargs: dict[str, Any] = {"endpoint_url": db.endpoint, "region_name": "us-east-1"}
         client, streams = boto3.client("dynamodb", **kwargs), boto3.client("dynamodbstreams", **kwargs)
-        client.create_table(
-            TableName="trimmed",
-            KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}],
-            AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"}],
-            BillingMode="PAY_PER_REQUEST",
-            StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"},
-        )
-        arn = client.describe_table(TableName="trimmed")["Table"]["LatestStreamArn"]
+        arn = stream_table(client, "trimmed")
         shard = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
         for key in "abcd":
             client.put_item(TableName="trimmed", Item={"k": {"S": key}})

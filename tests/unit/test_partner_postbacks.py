@@ -5,11 +5,10 @@ from decimal import Decimal
 import pytest
 
 from goalpost import store
-from goalpost.domain import Goal, Offer, OfferBundle
+from goalpost.domain import Goal, Offer, OfferBundle, approval_transitions
 from goalpost.macros import conversion_macros
 from goalpost.partner_postbacks import (
     UnsafeDestination,
-    approvals,
     backoff_seconds,
     delivery_id,
     event_of,
@@ -86,14 +85,14 @@ def test_signature_covers_timestamp_method_url_event_and_delivery_id() -> None:
 
 def test_every_approval_transition_is_its_own_delivery() -> None:
     approved_at_once = {**CONV}
-    assert approvals(approved_at_once) == 1
+    assert approval_transitions(approved_at_once) == (1, 0)
     reapproved = {
         **CONV,
         "adjustments": [{"from": "approved", "to": "rejected"}, {"from": "rejected", "to": "approved"}],
     }
-    assert approvals(reapproved) == 2
+    assert approval_transitions(reapproved) == (2, 1)
     approved_later = {**CONV, "adjustments": [{"from": "pending", "to": "approved"}]}
-    assert approvals(approved_later) == 1
+    assert approval_transitions(approved_later) == (1, 0)
     event = event_of(record("MODIFY", reapproved, {**CONV, "status": "rejected"}))
     assert event is not None and (event.kind, event.transition) == ("approved", 2)
     second_clawback = record(

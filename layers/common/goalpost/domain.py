@@ -368,6 +368,19 @@ class NetworkSettings(NamedTuple):
         return self._asdict()
 
 
+def approval_transitions(conversion: Mapping[str, Any]) -> tuple[int, int]:
+    """How many times a conversion became approved, and left approved, by its adjustments.
+
+    Approved at once counts as the first approval; each is told to partners (``approved``,
+    ``approved-2``...), and so is each reversal (``reversal``, ``reversal-2``...).
+    """
+    adjustments = conversion.get("adjustments") or []
+    initial = adjustments[0]["from"] if adjustments else conversion.get("status")
+    became = int(initial == "approved") + sum(1 for a in adjustments if a.get("to") == "approved")
+    left = sum(1 for a in adjustments if a.get("from") == "approved")
+    return became, left
+
+
 SUB_FIELDS = ("aff_sub", "aff_sub2", "aff_sub3", "aff_sub4", "aff_sub5")
 ADV_SUB_FIELDS = ("adv_sub", "adv_sub2", "adv_sub3", "adv_sub4", "adv_sub5")
 UNIQUE_FIELDS = (

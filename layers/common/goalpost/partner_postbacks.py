@@ -33,7 +33,7 @@ from typing import Any, Literal, NamedTuple
 from urllib.parse import urlsplit
 
 from goalpost import config_cache, outbox, store
-from goalpost.domain import DEFAULT_GOAL_ID, OfferBundle
+from goalpost.domain import DEFAULT_GOAL_ID, OfferBundle, approval_transitions
 from goalpost.macros import UnsafeUrl, conversion_macros, expand_url
 
 logger = logging.getLogger("goalpost.partner_postbacks")
@@ -62,13 +62,6 @@ class DeliveryEvent(NamedTuple):
     """Which time this conversion becomes approved (or is reversed): 1, 2, 3..."""
 
 
-def approvals(conversion: Mapping[str, Any]) -> int:
-    """How many times a conversion has become approved (approved at once counts as the first)."""
-    adjustments = conversion.get("adjustments") or []
-    initial = adjustments[0]["from"] if adjustments else conversion.get("status")
-    return int(initial == "approved") + sum(1 for a in adjustments if a.get("to") == "approved")
-
-
 def event_of(record: Mapping[str, Any]) -> DeliveryEvent | None:
     """What a conversions-stream record means for partners (None: nothing to tell them).
 
@@ -86,7 +79,7 @@ def event_of(record: Mapping[str, Any]) -> DeliveryEvent | None:
     if new.get("kind") != "conversion" or new.get("status") != "approved":
         return None
     if record.get("eventName") == "INSERT" or old.get("status") != "approved":
-        return DeliveryEvent("approved", new, max(approvals(new), 1))
+        return DeliveryEvent("approved", new, max(approval_transitions(new)[0], 1))
     return None
 
 

@@ -62,10 +62,15 @@ def pixel_response(
     *,
     default_goal: bool,
     goal_click: bool = False,
+    params: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
-    """Record a pixel conversion (or, ``goal_click``, a goal click) and answer the GIF whatever happens."""
+    """Record a pixel conversion (or, ``goal_click``, a goal click) and answer the GIF whatever happens.
+
+    ``params``: the query already parsed by the caller (parsed here otherwise).
+    """
     try:
-        params = query_params(event)
+        if params is None:
+            params = query_params(event)
         from_cookie = None
         if not params.get("transaction_id"):
             from_cookie = session_from_cookies(event.get("cookies") or [], optional_id(params, "offer_id"))

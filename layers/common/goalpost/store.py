@@ -17,6 +17,7 @@ Tables (README, "Tables and keys", lists every access pattern):
                GSI by_partner_day: partner_day=<partner>#<utc day>, sk
 """
 
+import hashlib
 import os
 import secrets
 import time
@@ -38,6 +39,7 @@ from goalpost.domain import (
     PayoutStructure,
     Rate,
     Session,
+    approval_transitions,
 )
 
 if TYPE_CHECKING:
@@ -114,12 +116,12 @@ INTEGER_FIELDS = frozenset(
 """Whole numbers in documents and records: DynamoDB gives every number back as a Decimal."""
 
 
-def config_doc(doc: Mapping[str, Any]) -> dict[str, Any]:
+def as_written(doc: Mapping[str, Any]) -> dict[str, Any]:
     """A document as it was written: counts and versions as ints (money stays Decimal)."""
     out: dict[str, Any] = {}
     for key, value in doc.items():
         if isinstance(value, Mapping):
-            value = config_doc(value)
+            value = as_written(value)
         elif key in INTEGER_FIELDS and isinstance(value, Decimal):
             value = int(value)
         out[key] = value
@@ -158,7 +160,7 @@ def _query_page(
         raise
     last = response.get("LastEvaluatedKey")
     items = [from_item(i) for i in response.get("Items", [])]
-    return ([config_doc(i["doc"]) for i in items] if docs else items), (from_item(last) if last else None)
+    return ([as_written(i["doc"]) for i in items] if docs else items), (from_item(last) if last else None)
 
 
 def _all_pages(kwargs: dict[str, Any]) -> list[dict[str, Any]]:
@@ -239,7 +241,7 @@ STORAGE_FIELDS = ("pk", "sk", "kind", "offer_key", "partner_key", "day_key", "cr
 
 
 def without_storage_fields(item: Mapping[str, Any]) -> dict[str, Any]:
-    return config_doc({k: v for k, v in item.items() if k not in STORAGE_FIELDS})
+    return as_written({k: v for k, v in item.items() if k not in STORAGE_FIELDS})
 
 
 def report_index_keys(record: Mapping[str, Any]) -> dict[str, str]:
@@ -640,8 +642,7 @@ def adjust_conversion_status(
             "transaction_id": conversion["transaction_id"],
             "status": "approved",
             "status_code": "clawback",
-            "transition": 1
-            + sum(1 for a in conversion.get("adjustments") or [] if a.get("from") == "approved"),
+            "transition": approval_transitions(conversion)[1] + 1,  # which reversal this is
             "payout": -conversion.get("payout", 0),
             "revenue": -conversion.get("revenue", 0),
             "currency": conversion.get("currency", ""),
@@ -912,7 +913,7 @@ def _get_doc(pk: str, sk: str) -> dict[str, Any] | None:
     item = client().get_item(TableName=config_table(), Key={"pk": {"S": pk}, "sk": {"S": sk}}).get("Item")
     if not item:
         return None
-    doc: dict[str, Any] = config_doc(from_item(item)["doc"])
+    doc: dict[str, Any] = as_written(from_item(item)["doc"])
     return doc
 
 
@@ -1172,7 +1173,7 @@ def offer_items(offer_id: str, prefix: str) -> list[dict[str, Any]]:
         "KeyConditionExpression": "pk = :pk AND begins_with(sk, :prefix)",
         "ExpressionAttributeValues": {":pk": {"S": f"OFFER#{offer_id}"}, ":prefix": {"S": prefix}},
     }
-    return [config_doc(item["doc"]) for item in _all_pages(query)]
+    return [as_written(item["doc"]) for item in _all_pages(query)]
 
 
 def audit_trail(kind: str, subject: str, *, limit: int, cursor: Mapping[str, Any] | None = None) -> Page:
@@ -1186,8 +1187,25 @@ def audit_trail(kind: str, subject: str, *, limit: int, cursor: Mapping[str, Any
     return _query_page(query, limit, cursor, docs=True)
 
 
-def partner_for_api_key(key_sha256: str) -> str | None:
-    doc = _get_doc(f"APIKEY#{key_sha256}", "PARTNER")
+def api_key_digest(api_key: str) -> str:
+    """Partner API keys are stored only as their SHA-256."""
+    return hashlib.sha256(api_key.encode()).hexdigest()
+
+
+def api_key_item(digest: str, partner_id: str) -> dict[str, Any]:
+    """The lookup item of a partner's key, written with the partner."""
+    return index_item(f"APIKEY#{digest}", "PARTNER", "api_key", {"partner_id": partner_id})
+
+
+def retired_api_key_item(digest: str) -> dict[str, Any]:
+    return delete_item(f"APIKEY#{digest}", "PARTNER")
+
+
+def partner_for_api_key(api_key: str) -> str | None:
+    """The partner a key belongs to now (None for an unknown, rotated or empty key)."""
+    if not api_key:
+        return None
+    doc = _get_doc(f"APIKEY#{api_key_digest(api_key)}", "PARTNER")
     return str(doc["partner_id"]) if doc else None
 
 

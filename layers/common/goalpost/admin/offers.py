@@ -26,6 +26,7 @@ from goalpost.admin.service import (
     save,
 )
 from goalpost.domain import DEFAULT_GOAL_ID, Goal, NetworkSettings, Offer, OfferBundle, Rate
+from goalpost.engine import advertiser_of
 from goalpost.links import goal_links, partner_tracking_link
 from goalpost.money import format_money
 from goalpost.slugs import slug_of
@@ -147,9 +148,9 @@ def partner_links(offer_id: str, base_url: str, limit: int, cursor: str | None) 
 # ------------------------------------------------------------------ goals
 
 
-def _links(base_url: str, goal: Goal, offer_advertiser_id: str) -> dict[str, Any]:
+def _links(base_url: str, goal: Goal, bundle: OfferBundle) -> dict[str, Any]:
     """The goal's links, carrying its advertiser's security token when one is set."""
-    advertiser = store.get_advertiser(goal.advertiser_id or offer_advertiser_id)
+    advertiser = store.get_advertiser(advertiser_of(goal, bundle))
     return goal_links(base_url, goal, advertiser.security_token if advertiser else "")
 
 
@@ -216,12 +217,13 @@ def create_goal(offer_id: str, body: GoalIn, base_url: str, caller: Caller) -> d
     _goals_allowed(offer_doc, network)
     _network_allows(network, approve=body.approve, encrypted=body.encrypted)
     _check_references(body)
-    slug = _unique_slug(_bundle(offer_id), body.name)
+    bundle = _bundle(offer_id)
+    slug = _unique_slug(bundle, body.name)
     goal_id = store.next_id("goal")
     goal = _goal_from(offer_id, goal_id, slug, body, str(offer_doc["advertiser_id"]))
     index = store.index_item(f"GOAL#{goal_id}", "OFFER", "goal_index", {"offer_id": offer_id})
     saved = save("goal", goal_id, goal.to_dict(), caller, parent_offer_id=offer_id, extra_items=(index,))
-    return {**saved, "links": _links(base_url, goal, str(offer_doc["advertiser_id"]))}
+    return {**saved, "links": _links(base_url, goal, bundle)}
 
 
 def _visible_goals(bundle: OfferBundle) -> list[Goal]:
@@ -251,7 +253,7 @@ def get_goal(offer_id: str, goal_id: str, base_url: str) -> dict[str, Any]:
     if goal is None:
         raise not_found("goal", goal_id)
     doc = store.get_entity("goal", goal_id, offer_id) or {}
-    links = _links(base_url, goal, bundle.offer.advertiser_id)
+    links = _links(base_url, goal, bundle)
     return {**goal.to_dict(), "version": doc.get("version", 0), "links": links}
 
 
@@ -295,7 +297,7 @@ def update_goal(
         expected_version=expected_version,
         parent_offer_id=offer_id,
     )
-    return {**saved, "links": _links(base_url, goal, bundle.offer.advertiser_id)}
+    return {**saved, "links": _links(base_url, goal, bundle)}
 
 
 def _validated(model: type[Settings], data: dict[str, Any]) -> Settings:

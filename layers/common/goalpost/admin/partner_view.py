@@ -64,10 +64,7 @@ def authenticated_partner(authorized_id: str, api_key: str) -> str:
     API Gateway caches the authorizer's answer per key (up to ReauthorizeEvery): a rotated or
     revoked key would keep working that long. One GetItem here makes rotation immediate.
     """
-    import hashlib
-
-    current = store.partner_for_api_key(hashlib.sha256(api_key.encode()).hexdigest()) if api_key else None
-    if not authorized_id or current != authorized_id:
+    if not authorized_id or store.partner_for_api_key(api_key) != authorized_id:
         raise ApiError(
             401, "unauthorized", "this API key is not (or no longer) valid: use the partner's current key"
         )

@@ -279,15 +279,11 @@ def _check_tier(tier_id: str) -> None:
         raise ApiError(422, "unknown_tier", f"partner tier {tier_id} does not exist")
 
 
-def _token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 def _new_api_key(partner_id: str) -> tuple[str, str, dict[str, Any]]:
     """A fresh partner API key: shown once, stored only as its SHA-256 (and a lookup item)."""
     key = f"gpk_{secrets.token_urlsafe(32)}"
-    digest = _token_hash(key)
-    return key, digest, store.index_item(f"APIKEY#{digest}", "PARTNER", "api_key", {"partner_id": partner_id})
+    digest = store.api_key_digest(key)
+    return key, digest, store.api_key_item(digest, partner_id)
 
 
 def create_partner(body: PartnerIn, caller: Caller) -> dict[str, Any]:
@@ -335,7 +331,7 @@ def rotate_api_key(partner_id: str, caller: Caller) -> dict[str, Any]:
     current = get_partner(partner_id)
     key, digest, lookup = _new_api_key(partner_id)
     doc = {**_without_version(current), "api_key_sha256": digest}
-    retire = (store.delete_item(f"APIKEY#{current['api_key_sha256']}", "PARTNER"),)
+    retire = (store.retired_api_key_item(current["api_key_sha256"]),)
     saved = save(
         "partner",
         partner_id,
