@@ -21,6 +21,22 @@ shape-driven serializer (a third of the local runtime's CPU under load, since ev
 reads every record). Here iterators expire after 15 minutes, as DynamoDB's do, and GetRecords
 answers (and those of the item operations the tracking paths make) are dumped as the JSON
 they already are; errors still go through moto's serializer.
+
+Per request, moto also looks its service modules up on disk to route the request's host, and
+lexes each condition expression with a dozen regular expressions: the route is remembered
+per host, and the tokens per expression string (the tree is still built per request, from
+the request's own names and values). A condition expression moto cannot parse is answered
+as DynamoDB answers it, 400 ValidationException (moto raised a ValueError: a 500 that botocore
+retried).
+
+Memory: every moto model (``BaseModel``) appends each instance it creates to a class-level
+list, kept for moto's dashboard (``/moto-api/data.json``) and never emptied. In DynamoDB that
+is every item ever written, every copy moto makes of one (each update, each stream image),
+every stream record and shard iterator, and every SQS message: the embedded DynamoDB grew
+by about 30 KB per click + conversion and never gave it back. Here instances are not
+tracked, so an overwritten item, a trimmed stream record or a deleted message is freed;
+moto's dashboard lists no instances (nothing else in moto reads the list but S3, which the
+local runtime does not serve). Worth taking upstream as an opt-out.
 """
 
 from __future__ import annotations
@@ -28,11 +44,15 @@ from __future__ import annotations
 import copy
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterable
 from typing import Any
 
 import moto.dynamodb.models as dynamodb_models
+from moto.core.common_models import BaseModel
 from moto.core.responses import ActionResult
+from moto.dynamodb.comparisons import ConditionExpressionParser
+from moto.dynamodb.exceptions import MockValidationException
 from moto.dynamodb.models import DynamoDBBackend
 from moto.dynamodb.models.dynamo_type import DynamoType, Item
 from moto.dynamodb.models.table import Table
@@ -117,6 +137,14 @@ dynamodb_models.copy = _NoTableCopies()  # type: ignore[assignment,attr-defined]
 DynamoDBBackend.transact_write_items = _transact_write_items  # type: ignore[method-assign]
 
 
+def _untracked_new(cls: type, *args: Any, **kwargs: Any) -> Any:
+    """``BaseModel.__new__`` without the append to ``instances_tracked`` (see the module doc)."""
+    return super(BaseModel, cls).__new__(cls)  # type: ignore[misc]
+
+
+BaseModel.__new__ = _untracked_new  # type: ignore[assignment,method-assign]
+
+
 ITERATOR_SECONDS = 15 * 60
 """DynamoDB Streams shard iterators are valid for 15 minutes."""
 _iterator_born: dict[str, float] = {}
@@ -152,7 +180,7 @@ _HOT_OPERATIONS = (
 def _as_json(operation: Callable[[DynamoHandler], Any]) -> Callable[[DynamoHandler], Any]:
     def answer(self: DynamoHandler) -> Any:
         result = operation(self)
-        if type(result) is ActionResult and isinstance(result.result, dict):
+        if isinstance(result, ActionResult) and isinstance(result.result, dict):
             return dynamo_json_dump({k: v for k, v in result.result.items() if v is not None})
         return result  # anything else (and every error) goes through moto's serializer
 
@@ -161,6 +189,55 @@ def _as_json(operation: Callable[[DynamoHandler], Any]) -> Callable[[DynamoHandl
 
 for _name in _HOT_OPERATIONS:
     setattr(DynamoHandler, _name, _as_json(getattr(DynamoHandler, _name)))
+
+
+_moto_backend_for_host = DomainDispatcherApplication.get_backend_for_host
+_backends_by_host: dict[str | None, Any] = {}
+
+
+def _backend_for_host(self: DomainDispatcherApplication, host: str | None) -> Any:
+    """moto's answer for a host (a function of the host and the installed modules), remembered."""
+    if host not in _backends_by_host:
+        _backends_by_host[host] = _moto_backend_for_host(self, host)
+    return _backends_by_host[host]
+
+
+DomainDispatcherApplication.get_backend_for_host = _backend_for_host  # type: ignore[method-assign]
+
+_moto_lex = ConditionExpressionParser._lex_condition_expression
+_tokens_by_expression: dict[str, tuple[tuple[str, str], ...]] = {}
+_MAX_EXPRESSIONS = 4096
+"""An application uses a few dozen expressions; the bound keeps a generated one from growing it."""
+
+
+def _lex_condition_expression(self: ConditionExpressionParser) -> deque[Any]:
+    """moto's lexer, with its tokens remembered per expression string (fresh nodes each time:
+    the parser builds on them). An expression it refuses raises as before and is not kept."""
+    expression = self.condition_expression or ""
+    tokens = _tokens_by_expression.get(expression)
+    if tokens is None:
+        tokens = tuple((node.nonterminal, node.text) for node in _moto_lex(self))
+        if len(_tokens_by_expression) < _MAX_EXPRESSIONS:
+            _tokens_by_expression[expression] = tokens
+    literal = self.Kind.LITERAL
+    return deque(
+        self.Node(nonterminal=kind, kind=literal, text=text, value=text, children=[]) for kind, text in tokens
+    )
+
+
+ConditionExpressionParser._lex_condition_expression = _lex_condition_expression  # type: ignore[method-assign]
+
+_moto_parse_condition = ConditionExpressionParser.parse
+
+
+def _parse_condition(self: ConditionExpressionParser) -> Any:
+    try:
+        return _moto_parse_condition(self)
+    except ValueError as refused:
+        raise MockValidationException(f"Invalid ConditionExpression: {refused}") from refused
+
+
+ConditionExpressionParser.parse = _parse_condition  # type: ignore[method-assign]
 
 
 TRIM_PATH = "/__goalpost/streams/trim"

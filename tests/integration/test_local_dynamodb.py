@@ -152,3 +152,76 @@ def test_stream_records_every_consumer_has_read_are_dropped_and_the_rest_keep_th
         ] == ["d"]
     finally:
         db.stop()
+
+
+def test_an_overwritten_item_is_freed() -> None:
+    """moto tracks every model instance it ever creates (for its dashboard); the embedded
+    DynamoDB does not, so an item replaced by a put or removed by a delete leaves memory."""
+    import gc
+    import weakref
+
+    import boto3
+    from moto.dynamodb.models import dynamodb_backends
+
+    from goalpost_local.dynamodb import EmbeddedDynamoDB
+
+    db = EmbeddedDynamoDB().start()
+    try:
+        client = boto3.client("dynamodb", endpoint_url=db.endpoint, region_name="us-east-1")
+        stream_table(client, "freed")
+        client.put_item(TableName="freed", Item={"k": {"S": "a"}, "v": {"N": "1"}})
+        table = next(
+            t for regions in dynamodb_backends.values() for b in regions.values()
+            for name, t in b.tables.items() if name == "freed"
+        )  # fmt: skip
+        first = weakref.ref(next(iter(table.items.values())))
+        client.update_item(
+            TableName="freed", Key={"k": {"S": "a"}}, UpdateExpression="SET v = :v",
+            ExpressionAttributeValues={":v": {"N": "2"}},
+        )  # fmt: skip
+        client.put_item(TableName="freed", Item={"k": {"S": "a"}, "v": {"N": "3"}})
+        second = weakref.ref(next(iter(table.items.values())))
+        client.delete_item(TableName="freed", Key={"k": {"S": "a"}})
+        gc.collect()
+        assert first() is None
+        assert second() is None
+    finally:
+        db.stop()
+
+
+def test_a_remembered_condition_expression_is_judged_on_each_requests_values() -> None:
+    """The embedded DynamoDB lexes an expression once; each request still brings its own names
+    and values, and a malformed expression is a 400 ValidationException every time, as in
+    DynamoDB (moto answered 500)."""
+    import boto3
+
+    from goalpost_local.dynamodb import EmbeddedDynamoDB
+
+    db = EmbeddedDynamoDB().start()
+    try:
+        client = boto3.client("dynamodb", endpoint_url=db.endpoint, region_name="us-east-1")
+        stream_table(client, "cond")
+        client.put_item(TableName="cond", Item={"k": {"S": "a"}, "n": {"N": "1"}})
+
+        def bump(expected: str, name: str = "n") -> None:
+            client.update_item(
+                TableName="cond", Key={"k": {"S": "a"}}, UpdateExpression="SET #n = :new",
+                ConditionExpression="#n = :expected",
+                ExpressionAttributeNames={"#n": name},
+                ExpressionAttributeValues={":expected": {"N": expected}, ":new": {"N": str(int(expected) + 1)}},
+            )  # fmt: skip
+
+        bump("1")
+        with pytest.raises(ClientError, match="ConditionalCheckFailed"):
+            bump("1")
+        bump("2")
+        with pytest.raises(ClientError, match="ConditionalCheckFailed"):
+            bump("2", name="missing")
+        for _ in range(2):
+            with pytest.raises(ClientError, match="ValidationException"):
+                client.put_item(TableName="cond", Item={"k": {"S": "b"}}, ConditionExpression="k ==== ?")
+        item = client.get_item(TableName="cond", Key={"k": {"S": "a"}})["Item"]
+        assert item["n"] == {"N": "3"}
+        assert "Item" not in client.get_item(TableName="cond", Key={"k": {"S": "b"}})
+    finally:
+        db.stop()
