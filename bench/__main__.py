@@ -54,6 +54,36 @@ print(time.perf_counter() - t)
 """
 
 
+_AFTER_BOTO3 = """
+import sys, time
+sys.path.insert(0, {layer!r})
+import boto3, logging, json
+boto3.client("dynamodb")
+t = time.perf_counter()
+{code}
+print(time.perf_counter() - t)
+"""
+LOGGING_CHOICES = {
+    "goalpost.telemetry (chosen)": "from goalpost import telemetry",
+    "stdlib logging + json (baseline)": "logging.getLogger().info('x')",
+    "Powertools Logger": "from aws_lambda_powertools import Logger\nLogger(service='goalpost')",
+    "Powertools Logger + Metrics": (
+        "from aws_lambda_powertools import Logger, Metrics\nLogger(service='goalpost')\nMetrics(namespace='Goalpost')"
+    ),
+}
+"""What each way of writing JSON logs and metrics adds to a cold start already paying for boto3."""
+
+
+def logging_cost(runs: int = 12) -> dict[str, float]:
+    """Median ms each logging choice adds to a cold start (imported after boto3, as in a handler)."""
+    layer = str(ROOT / "layers" / "common")
+    samples: dict[str, list[float]] = {name: [] for name in LOGGING_CHOICES}
+    for _ in range(runs):
+        for name, code in LOGGING_CHOICES.items():
+            samples[name].append(_timed(_AFTER_BOTO3.format(layer=layer, code=code)))
+    return {name: round(statistics.median(values) * 1000, 2) for name, values in samples.items()}
+
+
 def _timed(code: str) -> float:
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     env.update(BENCH_ENV)
@@ -424,6 +454,11 @@ def main() -> None:
         label = "import boto3 + client (floor)" if name == "floor" else name
         print(f"  {label:34} {row['median_ms']:>8} {row['ratio_to_floor']:>8}")
     print(f"  click / full Powertools click: {cold['rows']['click']['ratio_to_full_powertools']}\n")
+    logs = logging_cost()
+    print("Logging choice: ms added to a cold start that already imported boto3 (median of 12)")
+    for name, ms in logs.items():
+        print(f"  {name:34} {ms:>8}")
+    print()
 
     rt = round_trips()
     print("DynamoDB per request (capacity units by DynamoDB's sizing rules)")
@@ -481,6 +516,7 @@ def main() -> None:
                 },
                 "date": time.strftime("%Y-%m-%d", time.gmtime(started)),
                 "cold_start": cold,
+                "logging_cold_start_ms": logs,
                 "round_trips": rt,
                 "warm_cpu": cpu,
                 "cost": money,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
 import statistics
 import sys
 import time
@@ -18,7 +19,7 @@ from typing import Any
 
 from botocore.awsrequest import AWSResponse
 
-from goalpost import store
+from goalpost import store, telemetry
 from goalpost.domain import Advertiser, Goal, Offer, Partner, Rate
 from goalpost_local.gateway import LambdaContext, build_event
 from goalpost_local.template import routes
@@ -107,6 +108,8 @@ def _measure(handler: Any, event: dict[str, Any], iterations: int) -> dict[str, 
 
 
 def main(iterations: int) -> None:
+    # The handlers still write each outcome line (its cost is part of the figure); stdout is ours.
+    telemetry.use_stream(open(os.devnull, "w"))
     store.client().meta.events.register("before-send.dynamodb", _answer)
     click = _load(ROOT / "functions" / "click" / "app.py", "click_app")
     postback = _load(ROOT / "functions" / "postback" / "app.py", "postback_app")

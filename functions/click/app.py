@@ -11,7 +11,7 @@ gc.disable()  # no garbage collections while the init phase imports: they cost ~
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from goalpost import store
+from goalpost import store, telemetry
 from goalpost.params import BadRequest, query_params, source_ip, user_agent
 from goalpost.responses import http_response
 from goalpost.tracking import start_session
@@ -29,13 +29,15 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
             query_params(event), ip=source_ip(event), user_agent=user_agent(event), now=int(time.time())
         )
     except BadRequest as error:
-        logger.info("click refused: %s (%s)", error.reason, error.code)
+        telemetry.refused(event, "click", error.code, error.reason)
         return http_response(error.status, f"{error.reason}\n", headers={"x-goalpost-reason": error.code})
     except (ClientError, BotoCoreError):
         # The offer could not even be read: nowhere to send the user but a retry.
         logger.exception("click failed reading config")
+        telemetry.storage_failed(event, "click")
         headers = {"x-goalpost-reason": "temporarily_unavailable", "retry-after": "1"}
         return http_response(503, "temporarily unavailable, try again\n", headers=headers)
     if not click.tracked:
+        telemetry.storage_failed(event, "click (redirected untracked)", click.session.transaction_id)
         return http_response(302, "", headers={"location": click.location, "x-goalpost-code": "untracked"})
     return http_response(302, "", headers={"location": click.location}, cookies=[click.cookie])

@@ -15,7 +15,7 @@ gc.disable()  # no garbage collections while the init phase imports: they cost ~
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from goalpost import signing, store
+from goalpost import signing, store, telemetry
 from goalpost.params import BadRequest, lenient_params, query_params, source_ip, user_agent
 from goalpost.pixels import pixel_response
 from goalpost.postbacks import parse_request, record_conversion
@@ -39,6 +39,7 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         if not default_goal and asked.get("a") in ("l", "lc"):
             return pixel_response(event, default_goal=False, goal_click=asked["a"] == "lc")
         fmt = "json" if asked.get("format") == "json" else "text"
+        telemetry.refused(event, "postback", error.code, error.reason)
         return postback_response(error.status, success=False, code=error.code, reason=error.reason, fmt=fmt)
     fmt = "json" if params.get("format") == "json" else "text"
     action = "lsr" if default_goal else params.get("a", "lsr")
@@ -55,7 +56,7 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
             user_agent=user_agent(event),
         )
     except BadRequest as error:
-        logger.info("postback refused: %s", error.reason)
+        telemetry.refused(event, "postback", error.code, error.reason, params.get("transaction_id", "")[:64])
         return postback_response(error.status, success=False, code=error.code, reason=error.reason, fmt=fmt)
     try:
         outcome = record_conversion(request, time.time())
@@ -63,9 +64,13 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         # Our side (DynamoDB throttled or timed out): say so honestly; every write is
         # conditional or idempotent, so the advertiser's retry cannot count twice.
         logger.exception("postback failed on storage; safe to retry")
+        telemetry.storage_failed(event, "postback", request.transaction_id)
         reason = "temporarily unavailable, retry"
         return postback_response(503, success=False, code="temporarily_unavailable", reason=reason, fmt=fmt)
-    logger.info("postback %s: %s", outcome.code, outcome.conversion_id or outcome.reason)
+    telemetry.answered(
+        event, "postback", code=outcome.code, success=outcome.success, transaction_id=request.transaction_id,
+        conversion_id=outcome.conversion_id, reason=outcome.reason,
+    )  # fmt: skip
     return postback_response(
         outcome.status,
         success=outcome.success,

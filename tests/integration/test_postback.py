@@ -103,3 +103,23 @@ def test_bad_input_is_a_4xx_with_reason_and_stores_nothing(aws) -> None:
         assert 400 <= response["statusCode"] < 500, (query, response)
         assert "err_msg=" in response["body"]
     assert conversions(offer_id) == []
+
+
+def test_every_postback_outcome_is_one_correlated_line_with_its_metric(aws, capsys) -> None:
+    """The line joins the API access log on requestId and counts the outcome by code."""
+    from tests.helpers import call
+
+    net = setup_network()
+    tid = click(net["offer"]["offer_id"], net["partner"]["partner_id"])
+    capsys.readouterr()
+    postback(f"transaction_id={tid}&amount=10")
+    postback(f"transaction_id={tid}&amount=10")  # the default goal converts once: a duplicate
+    call("PostbackFunction", "GET", "/aff_lsr", "amount=10")  # no transaction id
+    lines = [json.loads(text) for text in capsys.readouterr().out.splitlines() if text.startswith("{")]
+    recorded, duplicate, refused = (line for line in lines if "_aws" in line)
+    assert recorded["Conversions"] == 1 and recorded["code"] == "approved_server_postback"
+    assert recorded["transactionId"] == tid and recorded["conversionId"] == f"{tid}-0"
+    assert recorded["route"] == "GET /aff_lsr" and recorded["requestId"]
+    assert duplicate["Refusals"] == 1 and duplicate["transactionId"] == tid
+    assert refused["Refusals"] == 1 and refused["code"] == "missing_transaction_id"
+    assert len({line["requestId"] for line in (recorded, duplicate, refused)}) == 3

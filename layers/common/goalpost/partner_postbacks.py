@@ -32,7 +32,7 @@ from datetime import UTC, datetime
 from typing import Any, Literal, NamedTuple
 from urllib.parse import urlsplit
 
-from goalpost import config_cache, outbox, store
+from goalpost import config_cache, outbox, store, telemetry
 from goalpost.domain import DEFAULT_GOAL_ID, OfferBundle, approval_transitions
 from goalpost.macros import UnsafeUrl, conversion_macros, expand_url
 
@@ -313,14 +313,27 @@ def attempt(offer_id: str, identifier: str, now: int, at: str) -> Attempt:
         status = send(url, headers)
     except UnsafeDestination as error:
         store.finish_delivery(offer_id, identifier, "refused", 0, str(error), at)
-        logger.warning("postback %s refused: %s", identifier, error)
+        _delivery_line("refused", identifier, record, f"postback {identifier} refused: {error}", "WARNING")
         return Attempt(False, False)
     except (OSError, http.client.HTTPException) as error:
         store.finish_delivery(offer_id, identifier, "failed", 0, f"{type(error).__name__}: {error}"[:200], at)
+        _delivery_line("failed", identifier, record, f"postback {identifier} failed: {type(error).__name__}")
         return Attempt(False, True)
     delivered = 200 <= status < 300
-    store.finish_delivery(offer_id, identifier, "delivered" if delivered else "failed", status, "", at)
+    outcome = "delivered" if delivered else "failed"
+    store.finish_delivery(offer_id, identifier, outcome, status, "", at)
+    _delivery_line(outcome, identifier, record, f"postback {identifier} {outcome}: HTTP {status}")
     return Attempt(delivered, not delivered)
+
+
+def _delivery_line(
+    outcome: str, identifier: str, record: Mapping[str, Any], message: str, level: str = "INFO"
+) -> None:
+    telemetry.emit(
+        None, code=outcome, message=message, metric=telemetry.DELIVERIES, level=level,
+        deliveryId=identifier, partnerId=str(record.get("partner_id", "")),
+        deliveryEvent=str(record.get("event", "")),
+    )  # fmt: skip
 
 
 def deliver_messages(messages: Sequence[Mapping[str, Any]], now: int, at: str) -> list[str]:

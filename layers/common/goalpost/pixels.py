@@ -16,7 +16,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from goalpost import config_cache, store
+from goalpost import config_cache, store, telemetry
 from goalpost.macros import UnsafeUrl, conversion_macros, expand_macros, expand_url, html_template_problem
 from goalpost.params import BadRequest, optional_id, query_params, require_id, source_ip, user_agent
 from goalpost.postbacks import parse_request, record_conversion, record_goal_click
@@ -85,14 +85,18 @@ def pixel_response(
             transaction_id=from_cookie,
         )
     except BadRequest as error:
-        logger.info("pixel refused: %s", error.reason)
+        telemetry.refused(event, "pixel", error.code, error.reason)
         return gif_response(error.code, error.reason)
     try:
         outcome = (record_goal_click if goal_click else record_conversion)(request, time.time())
     except (ClientError, BotoCoreError):
         logger.exception("pixel failed on storage")
+        telemetry.storage_failed(event, "pixel", request.transaction_id)
         return gif_response("temporarily_unavailable", "temporarily unavailable")
-    logger.info("pixel %s: %s", outcome.code, outcome.conversion_id or outcome.reason)
+    telemetry.answered(
+        event, "pixel", code=outcome.code, success=outcome.success, transaction_id=request.transaction_id,
+        conversion_id=outcome.conversion_id, reason=outcome.reason,
+    )  # fmt: skip
     if outcome.record is not None:
         return partner_pixel_response(outcome.record, outcome.code)
     return gif_response(outcome.code, outcome.reason)
