@@ -31,7 +31,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from goalpost_local.template import ROOT, load_template, resources
+from goalpost_local.template import ROOT, load_template, parameter_defaults, resources
 
 ACCOUNT = "123456789012"
 """moto's default account: the ARNs of its streams and queues carry it."""
@@ -92,6 +92,7 @@ class _Resolver:
         self.physical = physical
         self.stream_arns = stream_arns
         self.kinds = {name: r["Type"] for name, r in resources_all().items()}
+        self.parameters = parameter_defaults()
 
     def get_att(self, logical: str, attribute: str) -> str:
         kind, name = self.kinds.get(logical, ""), self.physical.get(logical, logical)
@@ -110,6 +111,8 @@ class _Resolver:
             return str(self.resolve(variables[name], {k: v for k, v in variables.items() if k != name}))
         if name in pseudo:
             return pseudo[name]
+        if name in self.parameters:  # a template parameter: as a deploy with defaults sets it
+            return self.parameters[name]
         return self.physical.get(name, name)
 
     def sub(self, text: str, variables: Mapping[str, Any]) -> str:
@@ -230,6 +233,14 @@ def required(service: str, operation: str, params: Mapping[str, Any]) -> list[tu
         return [(f"dynamodb:{operation}", str(params.get("StreamArn", "*")))]
     if service == "sqs":
         return [(f"sqs:{operation}", str(params.get("QueueUrl", "*")))]
+    if service == "ssm" and params.get("Name"):
+        name = str(params["Name"])
+        return [
+            (
+                f"ssm:{operation}",
+                f"arn:aws:ssm:{region()}:{ACCOUNT}:parameter{'' if name.startswith('/') else '/'}{name}",
+            )
+        ]
     return [(f"{service}:{operation}", "*")]
 
 

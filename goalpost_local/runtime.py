@@ -14,6 +14,7 @@ from goalpost_local.template import (
     create_tables,
     function_environment,
     physical_names,
+    store_signing_keys,
     stream_arns,
 )
 
@@ -50,6 +51,7 @@ def configure_aws(endpoint: str | None) -> None:
         os.environ["AWS_ENDPOINT_URL_DYNAMODB"] = endpoint
         os.environ["AWS_ENDPOINT_URL_DYNAMODB_STREAMS"] = endpoint
         os.environ["AWS_ENDPOINT_URL_SQS"] = endpoint
+        os.environ["AWS_ENDPOINT_URL_SSM"] = endpoint
         os.environ.setdefault("AWS_ACCESS_KEY_ID", "local")
         os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "local")
 
@@ -75,8 +77,9 @@ def start(host: str = "127.0.0.1", port: int = 3000, admin_token: str | None = N
         from goalpost_local import iam
 
         iam.enforce(physical_names(table_names, queue_urls), stream_arns(dynamodb, table_names))
-    if not os.environ.get("GOALPOST_SIGNING_KEYS"):
-        os.environ["GOALPOST_SIGNING_KEYS"] = f"local:{secrets.token_urlsafe(32)}"
+    if embedded is not None:  # the keys live where the functions read them, as deployed: SSM
+        keys = os.environ.pop("GOALPOST_SIGNING_KEYS", "") or f"local:{secrets.token_urlsafe(32)}"
+        store_signing_keys(boto3.client("ssm"), keys)
     os.environ.setdefault("CONFIG_CACHE_SECONDS", "2")
     # partner delivery back-off starts at 1 s locally (30 s in the cloud): same queue, quicker tries
     os.environ.setdefault("GOALPOST_DELIVERY_BACKOFF_SECONDS", "1")

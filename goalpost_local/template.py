@@ -138,16 +138,52 @@ def stream_arns(client: Any, table_names: dict[str, str]) -> dict[str, str]:
     return found
 
 
+def parameter_defaults() -> dict[str, str]:
+    """The template's parameters as a deploy without overrides sets them."""
+    return {
+        name: str(spec.get("Default", "")) for name, spec in load_template().get("Parameters", {}).items()
+    }
+
+
+def condition_holds(node: Any, params: dict[str, str]) -> bool:
+    """A template condition (Equals, Not, And, Or, Condition) under the given parameters."""
+    if isinstance(node, str):
+        return condition_holds(load_template()["Conditions"][node], params)
+    ((kind, args),) = node.items()
+    if kind == "Condition":
+        return condition_holds(str(args), params)
+    if kind == "Fn::Not":
+        return not condition_holds(args[0], params)
+    if kind == "Fn::And":
+        return all(condition_holds(a, params) for a in args)
+    if kind == "Fn::Or":
+        return any(condition_holds(a, params) for a in args)
+    if kind == "Fn::Equals":
+        left, right = (params.get(a["Ref"], "") if isinstance(a, dict) else str(a) for a in args)
+        return left == right
+    raise ValueError(f"condition {kind} is not understood locally")
+
+
+def store_signing_keys(ssm: Any, keys: str) -> str:
+    """Put the signing keys where the functions read them (the template's SSM SecureString);
+    returns the parameter's name. Locally that is the embedded moto, standing in for the
+    parameter an operator creates before the first deploy."""
+    name = parameter_defaults()["SigningKeysParameter"]
+    ssm.put_parameter(Name=name, Value=keys, Type="SecureString", Overwrite=True)
+    return name
+
+
 def function_environment(
     table_names: dict[str, str], queue_urls: dict[str, str] | None = None
 ) -> dict[str, str]:
     """Globals' environment variables with !Ref to tables and queues resolved to the local ones."""
     variables = load_template()["Globals"]["Function"]["Environment"]["Variables"]
-    params = {
-        name: str(spec.get("Default", "")) for name, spec in load_template().get("Parameters", {}).items()
-    }
+    params = parameter_defaults()
     env: dict[str, str] = {}
     for key, value in variables.items():
+        if isinstance(value, dict) and "Fn::If" in value:  # a deploy's choice: its default branch
+            condition, when_true, when_false = value["Fn::If"]
+            value = when_true if condition_holds(condition, params) else when_false
         if isinstance(value, dict) and "Ref" in value:
             ref = value["Ref"]
             resolved = table_names.get(ref) or (queue_urls or {}).get(ref) or params.get(ref, "")

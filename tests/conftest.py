@@ -14,6 +14,8 @@ for _name in (
     "AWS_ENDPOINT_URL",
     "AWS_ENDPOINT_URL_DYNAMODB",
     "AWS_ENDPOINT_URL_DYNAMODB_STREAMS",
+    "AWS_ENDPOINT_URL_SQS",
+    "AWS_ENDPOINT_URL_SSM",
     "AWS_SESSION_TOKEN",
 ):
     os.environ.pop(_name, None)
@@ -32,13 +34,14 @@ def aws() -> Iterator[Any]:
     from moto import mock_aws
 
     import goalpost_local.dynamodb  # noqa: F401 - moto as the local runtime runs it (lean transaction backups)
-    from goalpost import config_cache, outbox, store
+    from goalpost import config_cache, outbox, signing, store
     from goalpost_local import iam
     from goalpost_local.template import (
         create_queues,
         create_tables,
         function_environment,
         physical_names,
+        store_signing_keys,
         stream_arns,
     )
 
@@ -46,6 +49,9 @@ def aws() -> Iterator[Any]:
         client = boto3.client("dynamodb", region_name="us-east-1")
         names = create_tables(client, prefix="test")
         queues = create_queues(boto3.client("sqs", region_name="us-east-1"), prefix="test")
+        # the functions read the keys from SSM, as deployed (GOALPOST_SIGNING_KEYS_PARAMETER)
+        store_signing_keys(boto3.client("ssm", region_name="us-east-1"), os.environ["GOALPOST_SIGNING_KEYS"])
+        signing.forget_keys()
         # each function held to its template policies
         iam.enforce(physical_names(names, queues), stream_arns(client, names))
         env = {**function_environment(names, queues), "GOALPOST_ALLOW_PRIVATE_POSTBACKS": "1"}
@@ -58,6 +64,7 @@ def aws() -> Iterator[Any]:
             yield client
         finally:
             iam.relax()
+            signing.forget_keys()
             store.reset_client()
             outbox.reset_client()
             config_cache.clear()

@@ -13,7 +13,7 @@ from goalpost.pixels import impression_response, pixel_response
 
 logging.getLogger().setLevel(logging.INFO)
 store.client()
-signing.keyring()  # malformed signing keys fail the cold start loudly, not each postback
+signing.check_environment_keys()  # malformed keys in the environment fail the cold start loudly
 gc.enable()
 gc.freeze()  # what init built is permanent: warm invocations never scan it
 

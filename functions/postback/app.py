@@ -24,7 +24,7 @@ from goalpost.responses import postback_response
 logger = logging.getLogger()
 logger.setLevel(logging.INFO)
 store.client()  # create the DynamoDB client in the init phase
-signing.keyring()  # malformed signing keys fail the cold start loudly, not each postback
+signing.check_environment_keys()  # malformed keys in the environment fail the cold start loudly
 gc.enable()
 gc.freeze()  # what init built is permanent: warm invocations never scan it
 
@@ -58,6 +58,11 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     except BadRequest as error:
         telemetry.refused(event, "postback", error.code, error.reason, params.get("transaction_id", "")[:64])
         return postback_response(error.status, success=False, code=error.code, reason=error.reason, fmt=fmt)
+    except (ClientError, BotoCoreError):  # the signing keys could not be read: ours, retry-safe
+        logger.exception("postback failed reading its signing keys; safe to retry")
+        telemetry.storage_failed(event, "postback")
+        reason = "temporarily unavailable, retry"
+        return postback_response(503, success=False, code="temporarily_unavailable", reason=reason, fmt=fmt)
     try:
         outcome = record_conversion(request, time.time())
     except (ClientError, BotoCoreError):

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError, ReadTimeoutError
 
-from goalpost import store
+from goalpost import signing, store
 from tests.helpers import admin, click, conversions, postback, setup_network
 
 
@@ -47,12 +47,19 @@ def test_encrypted_goal_accepts_only_the_handed_out_link(aws) -> None:
 
 
 def test_signing_keys_rotate_without_breaking_handed_out_links(aws, monkeypatch) -> None:
+    """Rotation as documented: a new key in front of the SSM parameter; containers read it
+    again within KEYS_MAX_AGE (here: at once)."""
+    import boto3
+
+    from goalpost_local.template import store_signing_keys
+
+    monkeypatch.setattr(signing, "KEYS_MAX_AGE", 0.0)
+    ssm = boto3.client("ssm", region_name="us-east-1")
     net = encrypted_network()
     old_token = enc_token(net["goals"][0]["links"]["encrypted"]["postback"])
     assert old_token.split(".")[2] == "k2"
-    monkeypatch.setenv(
-        "GOALPOST_SIGNING_KEYS",
-        "k3:brand-new-secret-0123456789abcdefghijkl,k2:test-secret-two-0123456789abcdefghijkl",
+    store_signing_keys(
+        ssm, "k3:brand-new-secret-0123456789abcdefghijkl,k2:test-secret-two-0123456789abcdefghijkl"
     )
     offer_id, partner_id = net["offer"]["offer_id"], net["partner"]["partner_id"]
     assert goal_postback(click(offer_id, partner_id), f"enc={old_token}")["success"]
@@ -60,7 +67,7 @@ def test_signing_keys_rotate_without_breaking_handed_out_links(aws, monkeypatch)
     new_token = enc_token(detail["links"]["encrypted"]["postback"])
     assert status == 200 and new_token.split(".")[2] == "k3"
     assert goal_postback(click(offer_id, partner_id), f"enc={new_token}")["success"]
-    monkeypatch.setenv("GOALPOST_SIGNING_KEYS", "k3:brand-new-secret-0123456789abcdefghijkl")  # k2 retired
+    store_signing_keys(ssm, "k3:brand-new-secret-0123456789abcdefghijkl")  # k2 retired
     assert goal_postback(click(offer_id, partner_id), f"enc={old_token}")["code"] == "invalid_encrypted_link"
 
 

@@ -87,6 +87,10 @@ def pixel_response(
     except BadRequest as error:
         telemetry.refused(event, "pixel", error.code, error.reason)
         return gif_response(error.code, error.reason)
+    except (ClientError, BotoCoreError):  # the session or the signing keys could not be read
+        logger.exception("pixel failed reading its session or keys")
+        telemetry.storage_failed(event, "pixel")
+        return gif_response("temporarily_unavailable", "temporarily unavailable")
     try:
         outcome = (record_goal_click if goal_click else record_conversion)(request, time.time())
     except (ClientError, BotoCoreError):

@@ -3,9 +3,13 @@
 A goal with "Encrypted Conversion Tracking" accepts only links carrying a valid token, so
 nobody can fire its conversions by editing offer_id/goal_id in a URL. Tokens are
 ``<offer_id>.<goal_id>.<key id>.<mac>``: the MAC is HMAC-SHA256 over offer and goal with
-the key named by the key id. Keys come from ``GOALPOST_SIGNING_KEYS`` (``id:secret,...``,
-the first one signs, every one verifies), so a new key can be added in front and old
-links keep working until their key is removed.
+the key named by the key id. Keys are ``id:secret,...`` (the first one signs, every one
+verifies), so a new key can be added in front and old links keep working until their key
+is removed. In the cloud they live in an SSM SecureString parameter named by
+``GOALPOST_SIGNING_KEYS_PARAMETER``, read on first use and again after ``KEYS_MAX_AGE``
+seconds (a rotation reaches every container within that bound, and only containers that
+sign or verify a link pay for the SSM client); without a parameter name they come from
+``GOALPOST_SIGNING_KEYS`` (tests, and a developer's own runs).
 
 What a valid token proves, and what it does not: it proves that the link was made by this
 network for this offer and goal, so nobody can point a copied postback at another goal by
@@ -20,7 +24,8 @@ import hashlib
 import hmac
 import os
 import re
-from typing import NamedTuple
+import time
+from typing import Any, NamedTuple
 
 _TOKEN = re.compile(r"([0-9]{1,12})\.([0-9]{1,12})\.([A-Za-z0-9_-]{1,32})\.([A-Za-z0-9_-]{16,64})")
 
@@ -39,9 +44,49 @@ class SigningKeyError(ValueError):
     """GOALPOST_SIGNING_KEYS is malformed: a deployment mistake, refused loudly."""
 
 
+PARAMETER_ENV = "GOALPOST_SIGNING_KEYS_PARAMETER"
+KEYS_MAX_AGE = 300.0
+"""Seconds a container keeps the keys it read from SSM before reading them again."""
+_read: dict[str, tuple[float, str]] = {}
+
+
+def _ssm() -> Any:
+    import boto3  # imported here: most containers never sign or verify a link
+
+    return boto3.client("ssm")
+
+
+def configured_keys(now: float | None = None) -> str:
+    """The raw ``id:secret,...`` list: from SSM when a parameter is named, else the environment.
+
+    An SSM failure raises botocore's error, which callers answer as "temporarily unavailable".
+    """
+    name = os.environ.get(PARAMETER_ENV, "")
+    if not name:
+        return os.environ.get("GOALPOST_SIGNING_KEYS", "")
+    moment = time.monotonic() if now is None else now
+    cached = _read.get(name)
+    if cached is None or moment - cached[0] >= KEYS_MAX_AGE:
+        value = str(_ssm().get_parameter(Name=name, WithDecryption=True)["Parameter"]["Value"])
+        _read[name] = cached = (moment, value)
+    return cached[1]
+
+
+def forget_keys() -> None:
+    """Read the keys again on next use (tests; a container never needs it)."""
+    _read.clear()
+
+
+def check_environment_keys() -> None:
+    """Keys given in the environment are checked at cold start (a malformed list fails loudly);
+    keys in SSM are read, and checked, on first use, so cold starts never wait on SSM."""
+    if not os.environ.get(PARAMETER_ENV):
+        keyring()
+
+
 def keyring() -> list[tuple[str, bytes]]:
-    """``id:secret,...`` from the environment: ids unique and URL-safe, secrets of 32+ bytes."""
-    raw = os.environ.get("GOALPOST_SIGNING_KEYS", "")
+    """The configured keys: ids unique and URL-safe, secrets of 32+ bytes."""
+    raw = configured_keys()
     keys: list[tuple[str, bytes]] = []
     for entry in raw.split(","):
         if not entry.strip():
@@ -66,7 +111,7 @@ def sign(offer_id: str, goal_id: str) -> str:
     """The token the admin API hands out for a goal (signed with the current key)."""
     keys = keyring()
     if not keys:
-        raise RuntimeError("GOALPOST_SIGNING_KEYS is not configured")
+        raise RuntimeError(f"no signing keys are configured ({PARAMETER_ENV} or GOALPOST_SIGNING_KEYS)")
     key_id, secret = keys[0]
     return f"{offer_id}.{goal_id}.{key_id}.{_mac(secret, offer_id, goal_id)}"
 

@@ -7,6 +7,7 @@ and an audit record (who, when, before, after) in the same DynamoDB transaction.
 import base64
 import hashlib
 import json
+import os
 import secrets
 from collections.abc import Mapping
 from decimal import Decimal
@@ -430,9 +431,13 @@ def list_payout_structures(limit: int, cursor: str | None) -> dict[str, Any]:
 
 
 def tracking_base_url(request_host: str) -> str:
-    """The network's tracking domain, else the host this admin request came in on."""
+    """The network's tracking domain setting, else the stack's custom domain, else the request's host.
+
+    Links handed to partners must outlive the stack: the execute-api host changes when the
+    stack is recreated, a custom domain (template parameter ``DomainName``) does not.
+    """
     domain = store.get_network_settings().tracking_domain
-    host = domain or request_host
+    host = domain or os.environ.get("GOALPOST_TRACKING_DOMAIN", "") or request_host
     if not host:
         return ""
     local = host.startswith(("127.0.0.1", "localhost"))
