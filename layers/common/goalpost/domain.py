@@ -12,6 +12,8 @@ from decimal import Decimal
 from types import MappingProxyType
 from typing import Any, Literal, NamedTuple
 
+from goalpost.caps import Cap, Lookback
+
 DEFAULT_GOAL_ID = "0"
 """The offer's default goal, as TUNE reports it (goal_id 0)."""
 
@@ -51,6 +53,10 @@ class Rate(NamedTuple):
         return cls(flat=_dec(data.get("flat", 0)), percent=_dec(data.get("percent", 0)))
 
 
+def _optional_int(value: Any) -> int | None:
+    return None if value is None or value == "" else int(value)
+
+
 def _rates(data: Mapping[str, Any] | None) -> dict[str, Rate]:
     return {str(k): Rate.from_dict(v) for k, v in (data or {}).items()}
 
@@ -78,6 +84,9 @@ class Goal(NamedTuple):
     approve: bool = False
     encrypted: bool = False
     private: bool = False
+    min_session_seconds: int | None = None
+    """Lookback window override (None: the offer's)."""
+    max_session_seconds: int | None = None
 
     @property
     def is_default(self) -> bool:
@@ -105,6 +114,8 @@ class Goal(NamedTuple):
             "approve": self.approve,
             "encrypted": self.encrypted,
             "private": self.private,
+            "min_session_seconds": self.min_session_seconds,
+            "max_session_seconds": self.max_session_seconds,
         }
 
     @classmethod
@@ -130,6 +141,8 @@ class Goal(NamedTuple):
             approve=bool(data.get("approve", False)),
             encrypted=bool(data.get("encrypted", False)),
             private=bool(data.get("private", False)),
+            min_session_seconds=_optional_int(data.get("min_session_seconds")),
+            max_session_seconds=_optional_int(data.get("max_session_seconds")),
         )
 
 
@@ -147,6 +160,23 @@ class Offer(NamedTuple):
     goals_enabled: bool = False
     ref_id: str = ""
     version: int = 1
+    timezone: str = "UTC"
+    """Where the offer's days and months (of its caps) begin."""
+    caps: tuple[Cap, ...] = ()
+    cap_action: Literal["refuse", "pending"] = "refuse"
+    """Over a cap: refuse the conversion, or record it as pending for an admin to decide."""
+    min_session_seconds: int = 0
+    """Lookback window: a conversion counts from this long after the click (0: at once)..."""
+    max_session_seconds: int = 0
+    """... up to this long after it (0: as long as the session lives)."""
+
+    def lookback(self, goal: Goal) -> Lookback:
+        """The window a goal's conversions must fall in: the goal's own, else the offer's."""
+        low, high = goal.min_session_seconds, goal.max_session_seconds
+        return Lookback(
+            self.min_session_seconds if low is None else low,
+            self.max_session_seconds if high is None else high,
+        )
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -161,6 +191,11 @@ class Offer(NamedTuple):
             "goals_enabled": self.goals_enabled,
             "ref_id": self.ref_id,
             "version": self.version,
+            "timezone": self.timezone,
+            "caps": [cap.to_dict() for cap in self.caps],
+            "cap_action": self.cap_action,
+            "min_session_seconds": self.min_session_seconds,
+            "max_session_seconds": self.max_session_seconds,
         }
 
     @classmethod
@@ -177,6 +212,11 @@ class Offer(NamedTuple):
             goals_enabled=bool(data.get("goals_enabled", False)),
             ref_id=data.get("ref_id", ""),
             version=int(data.get("version", 1)),
+            timezone=str(data.get("timezone") or "UTC"),
+            caps=tuple(Cap.from_dict(c) for c in data.get("caps") or ()),
+            cap_action="pending" if data.get("cap_action") == "pending" else "refuse",
+            min_session_seconds=int(data.get("min_session_seconds") or 0),
+            max_session_seconds=int(data.get("max_session_seconds") or 0),
         )
 
 

@@ -9,6 +9,7 @@ from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any, Literal, NamedTuple
 
+from goalpost.caps import lookback_refusal
 from goalpost.domain import (
     Advertiser,
     Goal,
@@ -39,6 +40,10 @@ REJECTION_STATUS: dict[str, int] = {
     "advertiser_inactive": 403,
     "advertiser_mismatch": 422,
     "currency_mismatch": 422,
+    "lookback_too_soon": 403,
+    "lookback_expired": 410,
+    "offer_cap_reached": 409,
+    "partner_cap_reached": 409,
 }
 
 
@@ -244,6 +249,9 @@ def judge(
             f"goal {found.goal_id} accepts only its encrypted tracking link",
             found,
         )
+    outside = lookback_refusal(offer.lookback(found), session.created_at, now)
+    if outside is not None and not session.is_closed:
+        return Refusal(*outside, found)
     return found
 
 

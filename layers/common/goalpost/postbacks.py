@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
-from goalpost import config_cache, store
+from goalpost import caps, config_cache, store
 from goalpost.domain import (
     ADV_SUB_FIELDS,
     DEFAULT_GOAL_ID,
@@ -277,30 +277,54 @@ def record_conversion(request: ConversionRequest, now: float) -> Outcome:
         status, status_code = "pending", "approval_pending"
     else:
         status, status_code = "approved", f"approved_{request.via}"
-    record = conversion_record(
-        request,
-        session,
-        bundle,
-        goal,
-        conversion_id=conversion_id,
-        status=status,
-        status_code=status_code,
-        worth=worth,
-        created_at=_iso(now),
-    )
-    result = store.insert_conversion(
-        record,
-        transaction_id=session.transaction_id,
-        goal_id=goal.goal_id,
-        suffix=suffix,
-        offer_id=bundle.offer.offer_id,
-        now=whole_now,
-        allow_multiple=goal.allow_multiple,
-        end_point=goal.end_point,
-        unique_ids=request.unique_ids,
-        fingerprint=request.fingerprint if goal.allow_multiple and not request.unique_ids else "",
-        retry_window_seconds=RETRY_WINDOW_SECONDS,
-    )
+    offer = bundle.offer
+    counters = (
+        caps.counters(
+            offer.caps, partner_id=session.partner_id, payout=worth.payout, revenue=worth.revenue,
+            now=whole_now, timezone=offer.timezone,
+        )
+        if offer.caps
+        else []
+    )  # fmt: skip
+
+    def insert(status: str, status_code: str, counters: list[caps.Counter]) -> store.InsertResult:
+        record = conversion_record(
+            request, session, bundle, goal, conversion_id=conversion_id, status=status,
+            status_code=status_code, worth=worth, created_at=_iso(now),
+        )  # fmt: skip
+        inserted[:] = [record]
+        return store.insert_conversion(
+            record,
+            transaction_id=session.transaction_id,
+            goal_id=goal.goal_id,
+            suffix=suffix,
+            offer_id=offer.offer_id,
+            now=whole_now,
+            allow_multiple=goal.allow_multiple,
+            end_point=goal.end_point,
+            unique_ids=request.unique_ids,
+            fingerprint=request.fingerprint if goal.allow_multiple and not request.unique_ids else "",
+            retry_window_seconds=RETRY_WINDOW_SECONDS,
+            counters=counters,
+        )
+
+    inserted: list[dict[str, Any]] = []
+    capped = counters if isinstance(counters, str) else None
+    result: store.InsertResult | None = None
+    if capped is None:
+        result = insert(status, status_code, counters)  # type: ignore[arg-type]
+        if isinstance(result, store.CapReached):
+            capped = result.code
+    if capped is not None:
+        if offer.cap_action != "pending":
+            offer_wide = capped == "offer_cap_reached"
+            who = f"offer {offer.offer_id}" if offer_wide else f"partner {session.partner_id}"
+            refusal = Refusal(capped, f"{who} has reached a conversion cap", goal)
+            return _refuse(refusal, request, session, bundle, now)
+        # Over the cap, recorded for an admin to decide; counted on no cap (an approval is the
+        # admin's exception to it).
+        status, status_code = "pending", capped
+        result = insert(status, status_code, [])
     if isinstance(result, store.Duplicate):
         return _duplicate(result.key, result.code, now)
     if isinstance(result, store.SessionRefused):
@@ -309,7 +333,7 @@ def record_conversion(request: ConversionRequest, now: float) -> Outcome:
             return Outcome(404, False, result.code, "transaction_id matches no session")
         return _refuse(refusal, request, session, bundle, now)
     return Outcome(
-        200, True, status_code, "", conversion_id=conversion_id, conversion_status=status, record=record
+        200, True, status_code, "", conversion_id=conversion_id, conversion_status=status, record=inserted[0]
     )
 
 

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
+from goalpost.caps import Counter
 from goalpost.domain import (
     Advertiser,
     Goal,
@@ -296,7 +297,55 @@ class SessionRefused(NamedTuple):
     outcome: Literal["refused"] = "refused"
 
 
-InsertResult = Inserted | Duplicate | SessionRefused
+class CapReached(NamedTuple):
+    """A cap counter had no room left for this conversion (another took the last slot)."""
+
+    code: Literal["offer_cap_reached", "partner_cap_reached"]
+
+
+InsertResult = Inserted | Duplicate | SessionRefused | CapReached
+
+
+def cap_counter_key(offer_id: str, scope: str, period_key: str) -> dict[str, Any]:
+    return {"pk": {"S": f"CAP#{offer_id}"}, "sk": {"S": f"{scope}#{period_key}"}}
+
+
+def _cap_counter_update(offer_id: str, counter: Counter) -> dict[str, Any]:
+    """Add this conversion to a cap counter, on condition that each capped measure has room.
+
+    DynamoDB cannot add inside a condition, so the room is the limit less this conversion,
+    computed before: ``counter <= limit - this`` is ``counter + this <= limit``.
+    """
+    names = {f"#{m}": m for m in counter.adds}
+    values: dict[str, Any] = {f":add_{m}": v for m, v in counter.adds.items()}
+    values.update({f":room_{m}": v for m, v in counter.room.items()})
+    expression = "ADD " + ", ".join(f"#{m} :add_{m}" for m in counter.adds)
+    if counter.expires_at:
+        expression += " SET expires_at = if_not_exists(expires_at, :expires)"
+        values[":expires"] = counter.expires_at
+    return {
+        "Update": {
+            "TableName": stats_table(),
+            "Key": cap_counter_key(offer_id, counter.scope, counter.period_key),
+            "UpdateExpression": expression,
+            "ConditionExpression": " AND ".join(
+                f"(attribute_not_exists(#{m}) OR #{m} <= :room_{m})" for m in counter.room
+            ),
+            "ExpressionAttributeNames": names,
+            "ExpressionAttributeValues": _values(values),
+        }
+    }
+
+
+def cap_usage(offer_id: str) -> list[dict[str, Any]]:
+    """Every cap counter of an offer (what each scope and period has counted so far)."""
+    response = client().query(
+        TableName=stats_table(),
+        KeyConditionExpression="pk = :pk",
+        ExpressionAttributeValues={":pk": {"S": f"CAP#{offer_id}"}},
+    )
+    return [from_item(item) for item in response.get("Items", [])]
+
 
 _MAX_CONFLICT_RETRIES = 3
 
@@ -314,13 +363,16 @@ def insert_conversion(
     unique_ids: Sequence[tuple[str, str]],
     fingerprint: str,
     retry_window_seconds: int,
+    counters: Sequence[Counter] = (),
 ) -> InsertResult:
     """Record a conversion and update its session in one transaction.
 
     The session update is conditional on the session being live (exists, not expired,
     not closed) and, with multiple conversions off, on the goal not converted yet; an
     end-point goal closes the session in the same transaction, so no conversion can land
-    after the close. Guard items make unique ids and retried postbacks idempotent.
+    after the close. Guard items make unique ids and retried postbacks idempotent. Cap
+    counters are added to in the same transaction, each on condition it has room: two
+    conversions racing for a cap's last slot cannot both commit.
     """
     key = conversion_key(transaction_id, goal_id, suffix)
     session_update = ["SET conv_count = if_not_exists(conv_count, :zero) + :one"]
@@ -395,6 +447,8 @@ def insert_conversion(
             }
         )
 
+    items.extend(_cap_counter_update(offer_id, counter) for counter in counters)
+
     for attempt in range(_MAX_CONFLICT_RETRIES + 1):
         try:
             client().transact_write_items(TransactItems=items)  # type: ignore[arg-type]
@@ -441,6 +495,9 @@ def _why_cancelled(
     for reason, item in zip(reasons[2:], items[2:], strict=True):
         if reason.get("Code") != "ConditionalCheckFailed":
             continue
+        if "Update" in item:  # a cap counter without room
+            scope = item["Update"]["Key"]["sk"]["S"]
+            return CapReached("offer_cap_reached" if scope.startswith("offer#") else "partner_cap_reached")
         old = reason.get("Item") or {}
         target = {"pk": old.get("conversion_pk"), "sk": old.get("conversion_sk")}
         code: Literal["duplicate_unique_id", "duplicate_retry"] = (

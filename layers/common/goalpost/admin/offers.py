@@ -25,6 +25,7 @@ from goalpost.admin.service import (
     rate,
     save,
 )
+from goalpost.caps import Cap
 from goalpost.domain import DEFAULT_GOAL_ID, Goal, NetworkSettings, Offer, OfferBundle, Rate
 from goalpost.engine import advertiser_of
 from goalpost.links import goal_links, partner_tracking_link
@@ -85,6 +86,11 @@ def create_offer(body: OfferIn, caller: Caller) -> dict[str, Any]:
         currency=body.currency or network.currency,
         goals_enabled=body.goals_enabled,
         ref_id=body.ref_id,
+        timezone=body.timezone,
+        caps=tuple(Cap.from_dict(c.model_dump()) for c in body.caps),
+        cap_action=body.cap_action,
+        min_session_seconds=body.min_session_seconds or 0,
+        max_session_seconds=body.max_session_seconds or 0,
     )
     doc = {k: v for k, v in offer.to_dict().items() if k != "version"}
     return save("offer", offer_id, doc, caller)
@@ -197,6 +203,8 @@ def _goal_from(offer_id: str, goal_id: str, slug: str, body: GoalIn, advertiser_
         approve=body.approve,
         encrypted=body.encrypted,
         private=body.private,
+        min_session_seconds=body.min_session_seconds,
+        max_session_seconds=body.max_session_seconds,
     )
 
 

@@ -26,6 +26,64 @@ class RateIn(Strict):
     percent: Percent = Decimal(0)
 
 
+Seconds = Annotated[int, Field(ge=0, le=365 * 86400)]
+
+
+class CapIn(Strict):
+    """A conversion cap: per day, month or lifetime; on conversions, payout or revenue; 0 = none."""
+
+    period: Literal["day", "month", "lifetime"]
+    measure: Literal["conversions", "payout", "revenue"] = "conversions"
+    limit: Money = Field(description="0 = no cap. Conversions count whole conversions.")
+    partner_id: Annotated[str, Field(pattern=r"^([0-9]{1,12}|\*)?$")] = Field(
+        default="", description='"" the offer as a whole, "*" each partner, or one partner\'s id'
+    )
+
+    @model_validator(mode="after")
+    def _whole_conversions(self) -> CapIn:
+        if self.measure == "conversions" and self.limit != self.limit.to_integral_value():
+            raise ValueError("a conversions cap counts whole conversions")
+        return self
+
+
+def _check_timezone(value: str | None) -> str | None:
+    if value is None:
+        return None
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"{value[:60]!r} is not an IANA time zone (e.g. America/New_York)") from None
+    return value
+
+
+def _check_caps(caps: list[CapIn] | None) -> list[CapIn] | None:
+    seen: set[tuple[str, str, str]] = set()
+    for cap in caps or []:
+        key = (cap.partner_id, cap.period, cap.measure)
+        if key in seen:
+            raise ValueError(f"two caps for {cap.partner_id or 'the offer'}, {cap.period}, {cap.measure}")
+        seen.add(key)
+    return caps
+
+
+class LookbackIn(Strict):
+    min_session_seconds: Seconds | None = Field(
+        default=None, description="Lookback window: conversions count from this long after the click"
+    )
+    max_session_seconds: Seconds | None = Field(
+        default=None, description="... up to this long after it (0 = while the session lives)"
+    )
+
+    @model_validator(mode="after")
+    def _ordered(self) -> LookbackIn:
+        low, high = self.min_session_seconds, self.max_session_seconds
+        if low and high and low >= high:
+            raise ValueError("min_session_seconds must be below max_session_seconds")
+        return self
+
+
 SecurityToken = Annotated[str, Field(min_length=8, max_length=128, pattern=r"^[A-Za-z0-9._~-]+$")]
 
 
@@ -85,7 +143,7 @@ def _check_url(value: str) -> str:
     return value
 
 
-class OfferIn(Strict):
+class OfferIn(LookbackIn):
     name: Name
     advertiser_id: Id
     offer_url: Annotated[str, Field(min_length=8, max_length=2000)]
@@ -99,11 +157,18 @@ class OfferIn(Strict):
     goals_enabled: bool = Field(default=False, description='"Multiple Conversion Goals"')
     ref_id: Annotated[str, Field(max_length=100)] = ""
     default_goal: DefaultGoalIn = DefaultGoalIn()
+    timezone: str = Field(default="UTC", description="IANA time zone of the offer's cap days and months")
+    caps: list[CapIn] = []
+    cap_action: Literal["refuse", "pending"] = Field(
+        default="refuse", description="Over a cap: refuse the conversion, or record it pending for review"
+    )
 
     _url = field_validator("offer_url")(_check_url)
+    _tz = field_validator("timezone")(_check_timezone)
+    _caps = field_validator("caps")(_check_caps)
 
 
-class GoalIn(GoalSettingsIn):
+class GoalIn(GoalSettingsIn, LookbackIn):
     name: Name
     description: Annotated[str, Field(max_length=2000)] = ""
     status: Literal["active", "paused", "deleted"] = "active"
@@ -241,7 +306,7 @@ class DefaultGoalPatch(Strict):
     ref_id: Annotated[str, Field(max_length=100)] | None = None
 
 
-class OfferPatch(Strict):
+class OfferPatch(LookbackIn):
     name: Name | None = None
     offer_url: Annotated[str, Field(min_length=8, max_length=2000)] | None = None
     status: Literal["active", "paused", "pending", "expired", "deleted"] | None = None
@@ -250,6 +315,12 @@ class OfferPatch(Strict):
     goals_enabled: bool | None = None
     ref_id: Annotated[str, Field(max_length=100)] | None = None
     default_goal: DefaultGoalPatch | None = None
+    timezone: str | None = None
+    caps: list[CapIn] | None = Field(default=None, description="Replaces the offer's caps")
+    cap_action: Literal["refuse", "pending"] | None = None
+
+    _tz = field_validator("timezone")(_check_timezone)
+    _caps = field_validator("caps")(_check_caps)
 
     @field_validator("offer_url")
     @classmethod
@@ -257,7 +328,7 @@ class OfferPatch(Strict):
         return None if value is None else _check_url(value)
 
 
-class GoalPatch(Strict):
+class GoalPatch(LookbackIn):
     """Only the fields sent change; ``regenerate_slug`` re-derives the slug from the name."""
 
     name: Name | None = None

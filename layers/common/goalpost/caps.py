@@ -1,0 +1,147 @@
+"""Conversion caps and lookback windows: which limits a conversion meets, as pure rules.
+
+Caps (TUNE's "conversion caps", Everflow's and CAKE's alike) limit an offer's conversions, or
+each partner's on it, per day, per month or for its lifetime, counting conversions, payout or
+revenue; 0 is no cap. Days and months are the offer's time zone's. The counting itself is the
+store's: one counter item per scope and period, updated in the conversion's own transaction
+under a condition that leaves room for this conversion, so no concurrency can over-count
+(see ``store.insert_conversion`` and README, Caps).
+
+Lookback windows (Everflow's and Affise's "min/max conversion time"): a conversion counts only
+when its session is at least ``min_session_seconds`` and at most ``max_session_seconds`` old;
+the offer sets them, a goal may override them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Literal, NamedTuple
+
+Period = Literal["day", "month", "lifetime"]
+Measure = Literal["conversions", "payout", "revenue"]
+MEASURES: tuple[Measure, ...] = ("conversions", "payout", "revenue")
+EVERY_PARTNER = "*"
+"""A cap's ``partner_id`` for "each partner on this offer" (a partner's own cap wins)."""
+
+DAY_SECONDS = 86400
+COUNTER_TTL_SECONDS = {"day": 40 * DAY_SECONDS, "month": 400 * DAY_SECONDS}
+"""How long a day's or month's counter outlives its period (a lifetime counter never expires)."""
+
+
+class Cap(NamedTuple):
+    """One limit: ``partner_id`` "" for the offer as a whole, "*" for each partner, or one partner."""
+
+    period: Period
+    measure: Measure
+    limit: Decimal
+    partner_id: str = ""
+
+    def to_dict(self) -> dict[str, object]:
+        return dict(self._asdict())
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, object]) -> Cap:
+        return cls(
+            period=data["period"],  # type: ignore[arg-type]
+            measure=data.get("measure", "conversions"),  # type: ignore[arg-type]
+            limit=Decimal(str(data["limit"])),
+            partner_id=str(data.get("partner_id", "")),
+        )
+
+
+class Counter(NamedTuple):
+    """One counter item a conversion adds to, and the room each capped measure must have left."""
+
+    scope: str
+    """"offer" or "partner:<id>": whose conversions it counts."""
+    period_key: str
+    """"day:2026-11-25", "month:2026-11" or "lifetime", in the offer's time zone."""
+    adds: Mapping[Measure, Decimal]
+    room: Mapping[Measure, Decimal]
+    """Per capped measure: the most the counter may hold before this conversion (limit - add)."""
+    expires_at: int
+    """0 for a lifetime counter."""
+
+    @property
+    def refusal_code(self) -> str:
+        return "offer_cap_reached" if self.scope == "offer" else "partner_cap_reached"
+
+
+def period_key(period: Period, now: int, timezone: str) -> str:
+    if period == "lifetime":
+        return "lifetime"
+    from zoneinfo import ZoneInfo  # only offers with day or month caps need it
+
+    local = datetime.fromtimestamp(now, UTC).astimezone(ZoneInfo(timezone))
+    return f"day:{local:%Y-%m-%d}" if period == "day" else f"month:{local:%Y-%m}"
+
+
+def caps_for(caps: Iterable[Cap], partner_id: str) -> list[Cap]:
+    """The caps that bind this partner's conversions: the offer's, and the partner's own
+    (or, where the partner has none for a period and measure, the each-partner cap)."""
+    caps = [c for c in caps if c.limit > 0]
+    own = {(c.period, c.measure) for c in caps if c.partner_id == partner_id and partner_id}
+    return [
+        c
+        for c in caps
+        if c.partner_id == ""
+        or (c.partner_id == partner_id and partner_id)
+        or (c.partner_id == EVERY_PARTNER and (c.period, c.measure) not in own)
+    ]
+
+
+def counters(
+    caps: Iterable[Cap],
+    *,
+    partner_id: str,
+    payout: Decimal,
+    revenue: Decimal,
+    now: int,
+    timezone: str,
+) -> list[Counter] | str:
+    """The counters a conversion adds to; a refusal code when it alone exceeds a cap."""
+    adds: dict[Measure, Decimal] = {"conversions": Decimal(1), "payout": payout, "revenue": revenue}
+    grouped: dict[tuple[str, str, Period], dict[Measure, Decimal]] = {}
+    for cap in caps_for(caps, partner_id):
+        scope = "offer" if cap.partner_id == "" else f"partner:{partner_id}"
+        room = grouped.setdefault((scope, period_key(cap.period, now, timezone), cap.period), {})
+        left = cap.limit - adds[cap.measure]
+        if left < 0:
+            return "offer_cap_reached" if scope == "offer" else "partner_cap_reached"
+        room[cap.measure] = min(left, room.get(cap.measure, left))
+    return [
+        Counter(
+            scope=scope,
+            period_key=key,
+            adds=adds,
+            room=room,
+            expires_at=now + COUNTER_TTL_SECONDS[period] if period in COUNTER_TTL_SECONDS else 0,
+        )
+        for (scope, key, period), room in grouped.items()
+    ]
+
+
+class Lookback(NamedTuple):
+    min_session_seconds: int = 0
+    max_session_seconds: int = 0
+    """0: no maximum beyond the session's own lifespan."""
+
+
+def lookback_refusal(window: Lookback, session_created_at: int, now: int) -> tuple[str, str] | None:
+    """(code, reason) when the session is too young or too old to convert; None when in window."""
+    age = now - session_created_at
+    if window.min_session_seconds and age < window.min_session_seconds:
+        return (
+            "lookback_too_soon",
+            f"conversion {age} s after the click; this goal counts conversions from "
+            f"{window.min_session_seconds} s after it",
+        )
+    if window.max_session_seconds and age > window.max_session_seconds:
+        return (
+            "lookback_expired",
+            f"conversion {age} s after the click; this goal counts conversions up to "
+            f"{window.max_session_seconds} s after it",
+        )
+    return None

@@ -1,0 +1,94 @@
+"""20 conversions racing for a cap's last slot: exactly one gets it.
+
+On the embedded DynamoDB (each request atomic, as in DynamoDB; moto in-process is not), with
+the conversions recorded by 20 threads at once: the exactness comes from the conditional
+counter update inside each conversion's transaction, not from any lock of ours.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from decimal import Decimal
+from typing import Any
+
+import boto3
+import pytest
+
+from goalpost import config_cache, outbox, store
+from goalpost.postbacks import parse_request, record_conversion
+from goalpost_local.dynamodb import EmbeddedDynamoDB
+from goalpost_local.template import create_queues, create_tables, function_environment
+from tests.helpers import admin, click, setup_network
+
+
+@pytest.fixture
+def embedded(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    db = EmbeddedDynamoDB().start()
+    for service in ("DYNAMODB", "DYNAMODB_STREAMS", "SQS", "SSM"):
+        monkeypatch.setenv(f"AWS_ENDPOINT_URL_{service}", db.endpoint)
+    monkeypatch.delenv("GOALPOST_SIGNING_KEYS_PARAMETER", raising=False)
+    client = boto3.client("dynamodb", region_name="us-east-1")
+    prefix = f"race-{uuid.uuid4().hex[:8]}"  # moto's state outlives the server: fresh tables per test
+    names = create_tables(client, prefix=prefix)
+    queues = create_queues(boto3.client("sqs", region_name="us-east-1"), prefix=prefix)
+    for key, value in function_environment(names, queues).items():
+        if key != "GOALPOST_SIGNING_KEYS_PARAMETER":
+            monkeypatch.setenv(key, value)
+    store.reset_client()
+    outbox.reset_client()
+    config_cache.clear()
+    try:
+        yield client
+    finally:
+        store.reset_client()
+        outbox.reset_client()
+        config_cache.clear()
+        db.stop()
+
+
+@pytest.mark.parametrize("scope", ["offer", "partner"])
+def test_twenty_threads_racing_for_the_last_slot_of_a_cap(embedded: Any, scope: str) -> None:
+    net = setup_network()
+    offer_id, partner_id = net["offer"]["offer_id"], net["partner"]["partner_id"]
+    cap = {"period": "lifetime", "measure": "conversions", "limit": "5"}
+    if scope == "partner":
+        cap["partner_id"] = partner_id
+    version = admin("GET", f"/admin/offers/{offer_id}")[1]["version"]
+    assert admin("PATCH", f"/admin/offers/{offer_id}", {"caps": [cap]}, if_match=str(version))[0] == 200
+    config_cache.clear()
+
+    def convert(tid: str) -> str:
+        request = parse_request(
+            {"transaction_id": tid},
+            default_goal=True,
+            via="server_postback",
+            ip="203.0.113.9",
+            user_agent="race",
+        )
+        return record_conversion(request, time.time()).code
+
+    assert [convert(click(offer_id, partner_id)) for _ in range(4)] == ["approved_server_postback"] * 4
+    racers = [click(offer_id, partner_id) for _ in range(20)]
+    start = threading.Barrier(20)
+
+    def race(tid: str) -> str:
+        start.wait()
+        return convert(tid)
+
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        codes = list(pool.map(race, racers))
+    assert codes.count("approved_server_postback") == 1, codes
+    assert codes.count(f"{scope}_cap_reached") == 19
+    [counter] = store.cap_usage(offer_id)
+    assert Decimal(counter["conversions"]) == 5
+    approved = embedded.scan(
+        TableName=store.conversions_table(),
+        FilterExpression="#s = :a",
+        ExpressionAttributeNames={"#s": "status"},
+        ExpressionAttributeValues={":a": {"S": "approved"}},
+    )["Items"]
+    assert len(approved) == 5
