@@ -34,7 +34,6 @@ def aws() -> Iterator[Any]:
     from moto import mock_aws
 
     import goalpost_local.dynamodb  # noqa: F401 - moto as the local runtime runs it (lean transaction backups)
-    from goalpost import config_cache, outbox, signing, store
     from goalpost_local import iam
     from goalpost_local.template import (
         create_queues,
@@ -44,6 +43,7 @@ def aws() -> Iterator[Any]:
         store_signing_keys,
         stream_arns,
     )
+    from tests.helpers import forget_cached_clients
 
     with mock_aws():
         client = boto3.client("dynamodb", region_name="us-east-1")
@@ -51,23 +51,17 @@ def aws() -> Iterator[Any]:
         queues = create_queues(boto3.client("sqs", region_name="us-east-1"), prefix="test")
         # the functions read the keys from SSM, as deployed (GOALPOST_SIGNING_KEYS_PARAMETER)
         store_signing_keys(boto3.client("ssm", region_name="us-east-1"), os.environ["GOALPOST_SIGNING_KEYS"])
-        signing.forget_keys()
         # each function held to its template policies
         iam.enforce(physical_names(names, queues), stream_arns(client, names))
         env = {**function_environment(names, queues), "GOALPOST_ALLOW_PRIVATE_POSTBACKS": "1"}
         saved = {k: os.environ.get(k) for k in env}
         os.environ.update(env)
-        store.reset_client()
-        outbox.reset_client()
-        config_cache.clear()
+        forget_cached_clients()
         try:
             yield client
         finally:
             iam.relax()
-            signing.forget_keys()
-            store.reset_client()
-            outbox.reset_client()
-            config_cache.clear()
+            forget_cached_clients()
             for key, value in saved.items():
                 if value is None:
                     os.environ.pop(key, None)

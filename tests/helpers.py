@@ -219,3 +219,13 @@ def delivery_pumps(dynamodb: Any) -> DeliveryPumps:
     dead = sqs.get_queue_url(QueueName="test-PartnerDeliveriesDeadLetters")["QueueUrl"]
     urls["PartnerDeliveriesDeadLetters"] = dead
     return DeliveryPumps(stream, QueuePump(sqs, urls))
+
+
+def forget_cached_clients() -> None:
+    """What a new Lambda container starts without: clients, cached config and signing keys."""
+    from goalpost import config_cache, outbox, signing, store
+
+    store.reset_client()
+    outbox.reset_client()
+    config_cache.clear()
+    signing.forget_keys()

@@ -8,6 +8,7 @@ import base64
 import hashlib
 import json
 import re
+import time
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -306,6 +307,12 @@ def get_offer(offer_id: IdPath) -> Response[Any]:
 @app.patch("/admin/offers/<offer_id>")
 def update_offer(offer_id: IdPath, body: OfferPatch, if_match: IfMatch = None) -> Response[Any]:
     return _entity(offers.update_offer(offer_id, body, _version(if_match), _caller()))
+
+
+@app.get("/admin/offers/<offer_id>/caps")
+def offer_caps(offer_id: IdPath) -> dict[str, Any]:
+    """Each cap with what its current period has counted and what is left."""
+    return offers.offer_caps(offer_id, int(time.time()))
 
 
 @app.get("/admin/offers/<offer_id>/tracking-links")

@@ -18,11 +18,11 @@ from typing import Any
 import boto3
 import pytest
 
-from goalpost import config_cache, outbox, store
+from goalpost import config_cache, store
 from goalpost.postbacks import parse_request, record_conversion
 from goalpost_local.dynamodb import EmbeddedDynamoDB
 from goalpost_local.template import create_queues, create_tables, function_environment
-from tests.helpers import admin, click, setup_network
+from tests.helpers import admin, click, forget_cached_clients, setup_network
 
 
 @pytest.fixture
@@ -38,27 +38,26 @@ def embedded(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     for key, value in function_environment(names, queues).items():
         if key != "GOALPOST_SIGNING_KEYS_PARAMETER":
             monkeypatch.setenv(key, value)
-    store.reset_client()
-    outbox.reset_client()
-    config_cache.clear()
+    forget_cached_clients()
     try:
         yield client
     finally:
-        store.reset_client()
-        outbox.reset_client()
-        config_cache.clear()
+        forget_cached_clients()
         db.stop()
 
 
-@pytest.mark.parametrize("scope", ["offer", "partner"])
-def test_twenty_threads_racing_for_the_last_slot_of_a_cap(embedded: Any, scope: str) -> None:
+@pytest.mark.parametrize(("scope", "shards"), [("offer", 1), ("partner", 1), ("offer", 4)])
+def test_twenty_threads_racing_for_the_last_slot_of_a_cap(embedded: Any, scope: str, shards: int) -> None:
+    """Sharded (4 counter items sharing the cap 2+1+1+1), a full shard sends a conversion on to
+    the next: still exactly the cap, never more."""
     net = setup_network()
     offer_id, partner_id = net["offer"]["offer_id"], net["partner"]["partner_id"]
     cap = {"period": "lifetime", "measure": "conversions", "limit": "5"}
     if scope == "partner":
         cap["partner_id"] = partner_id
     version = admin("GET", f"/admin/offers/{offer_id}")[1]["version"]
-    assert admin("PATCH", f"/admin/offers/{offer_id}", {"caps": [cap]}, if_match=str(version))[0] == 200
+    patch = {"caps": [cap], "cap_shards": shards}
+    assert admin("PATCH", f"/admin/offers/{offer_id}", patch, if_match=str(version))[0] == 200
     config_cache.clear()
 
     def convert(tid: str) -> str:
@@ -83,8 +82,9 @@ def test_twenty_threads_racing_for_the_last_slot_of_a_cap(embedded: Any, scope: 
         codes = list(pool.map(race, racers))
     assert codes.count("approved_server_postback") == 1, codes
     assert codes.count(f"{scope}_cap_reached") == 19
-    [counter] = store.cap_usage(offer_id)
-    assert Decimal(counter["conversions"]) == 5
+    counted = store.cap_usage(offer_id)
+    assert len(counted) == shards
+    assert sum(Decimal(counter["conversions"]) for counter in counted) == 5
     approved = embedded.scan(
         TableName=store.conversions_table(),
         FilterExpression="#s = :a",

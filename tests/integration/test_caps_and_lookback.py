@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -186,3 +187,37 @@ def test_a_conversion_after_the_window_is_refused_and_a_goal_overrides_the_offer
     late = postback(f"transaction_id={tid}&format=json")
     assert late["statusCode"] == 410 and '"lookback_expired"' in late["body"]
     assert goal_postback(tid)["success"]  # the goal's own window: while the session lives
+
+
+def test_admins_see_each_caps_usage_and_partners_the_caps_that_bind_them(
+    aws: Any, clock: list[float]
+) -> None:
+    import json
+
+    from tests.helpers import partner_call
+
+    net = setup_network(offer={"default_goal": {"payout": {"flat": "2"}, "revenue": {"flat": "3"}}})
+    offer_id, partner = net["offer"]["offer_id"], net["partner"]
+    caps = [
+        {"period": "day", "measure": "conversions", "limit": "10"},
+        {"period": "month", "measure": "payout", "limit": "50", "partner_id": "*"},
+        {"period": "lifetime", "measure": "revenue", "limit": "900"},
+    ]
+    version = admin("GET", f"/admin/offers/{offer_id}")[1]["version"]
+    assert admin("PATCH", f"/admin/offers/{offer_id}", {"caps": caps}, if_match=str(version))[0] == 200
+    config_cache.clear()
+    convert(offer_id, partner["partner_id"])
+
+    status, usage = admin("GET", f"/admin/offers/{offer_id}/caps")
+    assert status == 200
+    rows = {(r["period"], r["measure"]): r for r in usage["caps"]}
+    day = rows[("day", "conversions")]
+    assert (Decimal(day["used"]), Decimal(day["remaining"])) == (1, 9)
+    assert Decimal(rows[("lifetime", "revenue")]["used"]) == 3
+    assert "used" not in rows[("month", "payout")]  # each partner's: counted per partner
+
+    [offer] = json.loads(partner_call("/partner/offers", partner["api_key"])["body"])["items"]
+    seen = {(c["period"], c["measure"]): c for c in offer["caps"]}
+    assert set(seen) == {("day", "conversions"), ("month", "payout")}  # never a revenue cap
+    month = seen[("month", "payout")]
+    assert (Decimal(month["used"]), Decimal(month["remaining"])) == (2, 48)

@@ -59,3 +59,13 @@ def test_lookback_windows() -> None:
     assert lookback_refusal(window, NOON, NOON + 3600) is None
     assert lookback_refusal(window, NOON, NOON + 3601)[0] == "lookback_expired"  # type: ignore[index]
     assert lookback_refusal(Lookback(), NOON, NOON + 10**7) is None
+
+
+def test_shards_share_a_cap_exactly() -> None:
+    from goalpost.caps import first_shard, shard_limit
+
+    assert [shard_limit(Decimal(5), "conversions", i, 4) for i in range(4)] == [2, 1, 1, 1]
+    parts = [shard_limit(Decimal("100.00"), "payout", i, 3) for i in range(3)]
+    assert sum(parts) == Decimal(100) and max(parts) - min(parts) < Decimal("0.0001")
+    assert {first_shard(f"{n:032x}", 4) for n in range(100)} == {0, 1, 2, 3}
+    assert first_shard("abc", 1) == 0

@@ -14,6 +14,7 @@ the offer sets them, a goal may override them.
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -92,6 +93,25 @@ def caps_for(caps: Iterable[Cap], partner_id: str) -> list[Cap]:
     ]
 
 
+MAX_SHARDS = 16
+
+
+def shard_limit(limit: Decimal, measure: Measure, shard: int, shards: int) -> Decimal:
+    """A shard's part of a cap; the parts add up to the cap exactly (whole conversions stay whole)."""
+    if shards == 1:
+        return limit
+    if measure == "conversions":
+        whole = int(limit)
+        return Decimal(whole // shards + (1 if shard < whole % shards else 0))
+    part = (limit / shards).quantize(Decimal("0.00001"), rounding="ROUND_DOWN")
+    return part if shard < shards - 1 else limit - part * (shards - 1)
+
+
+def first_shard(transaction_id: str, shards: int) -> int:
+    """Where a conversion starts probing: spread evenly, the same on every retry."""
+    return zlib.crc32(transaction_id.encode()) % shards if shards > 1 else 0
+
+
 def counters(
     caps: Iterable[Cap],
     *,
@@ -100,14 +120,18 @@ def counters(
     revenue: Decimal,
     now: int,
     timezone: str,
+    shard: int = 0,
+    shards: int = 1,
 ) -> list[Counter] | str:
-    """The counters a conversion adds to; a refusal code when it alone exceeds a cap."""
+    """The counters a conversion adds to (in one shard of each); a refusal code when it alone
+    exceeds a cap (or, sharded, the shard's part of it)."""
     adds: dict[Measure, Decimal] = {"conversions": Decimal(1), "payout": payout, "revenue": revenue}
     grouped: dict[tuple[str, str, Period], dict[Measure, Decimal]] = {}
+    suffix = f"#s{shard}" if shards > 1 else ""
     for cap in caps_for(caps, partner_id):
         scope = "offer" if cap.partner_id == "" else f"partner:{partner_id}"
-        room = grouped.setdefault((scope, period_key(cap.period, now, timezone), cap.period), {})
-        left = cap.limit - adds[cap.measure]
+        room = grouped.setdefault((scope, period_key(cap.period, now, timezone) + suffix, cap.period), {})
+        left = shard_limit(cap.limit, cap.measure, shard, shards) - adds[cap.measure]
         if left < 0:
             return "offer_cap_reached" if scope == "offer" else "partner_cap_reached"
         room[cap.measure] = min(left, room.get(cap.measure, left))
@@ -145,3 +169,41 @@ def lookback_refusal(window: Lookback, session_created_at: int, now: int) -> tup
             f"{window.max_session_seconds} s after it",
         )
     return None
+
+
+def cap_status(
+    caps: Iterable[Cap],
+    usage: Iterable[Mapping[str, object]],
+    *,
+    now: int,
+    timezone: str,
+    partner_id: str | None = None,
+    measures: tuple[Measure, ...] = MEASURES,
+) -> list[dict[str, object]]:
+    """Each cap with what its current period has counted and what is left.
+
+    ``usage``: the counter items (``store.cap_usage``; shards are summed). ``partner_id``: only
+    the caps binding that partner (the partner's own view), else every cap (the admin's view,
+    where an each-partner cap is listed once, without a count).
+    """
+    counted: dict[tuple[str, str], dict[str, Decimal]] = {}
+    for item in usage:
+        scope, _, rest = str(item.get("sk", "")).partition("#")
+        key = rest.split("#s", 1)[0]
+        totals = counted.setdefault((scope, key), {})
+        for measure in MEASURES:
+            totals[measure] = totals.get(measure, Decimal(0)) + Decimal(str(item.get(measure, 0) or 0))
+    chosen = caps_for(caps, partner_id) if partner_id is not None else [c for c in caps if c.limit > 0]
+    out: list[dict[str, object]] = []
+    for cap in chosen:
+        if cap.measure not in measures:
+            continue
+        key = period_key(cap.period, now, timezone)
+        row: dict[str, object] = {**cap.to_dict(), "period_key": key}
+        if cap.partner_id == EVERY_PARTNER and partner_id is None:
+            out.append(row)  # counted per partner: see each partner's own view
+            continue
+        scope = "offer" if cap.partner_id == "" else f"partner:{partner_id or cap.partner_id}"
+        used = counted.get((scope, key), {}).get(cap.measure, Decimal(0))
+        out.append({**row, "used": used, "remaining": max(cap.limit - used, Decimal(0))})
+    return out

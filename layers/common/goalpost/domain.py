@@ -165,6 +165,8 @@ class Offer(NamedTuple):
     caps: tuple[Cap, ...] = ()
     cap_action: Literal["refuse", "pending"] = "refuse"
     """Over a cap: refuse the conversion, or record it as pending for an admin to decide."""
+    cap_shards: int = 1
+    """Counter items per cap and period: more shards, more conversions per second (README, Caps)."""
     min_session_seconds: int = 0
     """Lookback window: a conversion counts from this long after the click (0: at once)..."""
     max_session_seconds: int = 0
@@ -194,6 +196,7 @@ class Offer(NamedTuple):
             "timezone": self.timezone,
             "caps": [cap.to_dict() for cap in self.caps],
             "cap_action": self.cap_action,
+            "cap_shards": self.cap_shards,
             "min_session_seconds": self.min_session_seconds,
             "max_session_seconds": self.max_session_seconds,
         }
@@ -215,6 +218,7 @@ class Offer(NamedTuple):
             timezone=str(data.get("timezone") or "UTC"),
             caps=tuple(Cap.from_dict(c) for c in data.get("caps") or ()),
             cap_action="pending" if data.get("cap_action") == "pending" else "refuse",
+            cap_shards=int(data.get("cap_shards") or 1),
             min_session_seconds=int(data.get("min_session_seconds") or 0),
             max_session_seconds=int(data.get("max_session_seconds") or 0),
         )

@@ -278,14 +278,14 @@ def record_conversion(request: ConversionRequest, now: float) -> Outcome:
     else:
         status, status_code = "approved", f"approved_{request.via}"
     offer = bundle.offer
-    counters = (
-        caps.counters(
+
+    def counters(shard: int) -> list[caps.Counter] | str:
+        if not offer.caps:
+            return []
+        return caps.counters(
             offer.caps, partner_id=session.partner_id, payout=worth.payout, revenue=worth.revenue,
-            now=whole_now, timezone=offer.timezone,
-        )
-        if offer.caps
-        else []
-    )  # fmt: skip
+            now=whole_now, timezone=offer.timezone, shard=shard, shards=offer.cap_shards,
+        )  # fmt: skip
 
     def insert(status: str, status_code: str, counters: list[caps.Counter]) -> store.InsertResult:
         record = conversion_record(
@@ -309,12 +309,19 @@ def record_conversion(request: ConversionRequest, now: float) -> Outcome:
         )
 
     inserted: list[dict[str, Any]] = []
-    capped = counters if isinstance(counters, str) else None
+    capped: str | None = None
     result: store.InsertResult | None = None
-    if capped is None:
-        result = insert(status, status_code, counters)  # type: ignore[arg-type]
-        if isinstance(result, store.CapReached):
-            capped = result.code
+    start = caps.first_shard(session.transaction_id, offer.cap_shards)
+    for probe in range(offer.cap_shards):  # a full shard sends the conversion to the next one
+        counted = counters((start + probe) % offer.cap_shards)
+        if isinstance(counted, str):
+            capped = counted
+            continue
+        result = insert(status, status_code, counted)
+        if not isinstance(result, store.CapReached):
+            capped = None
+            break
+        capped = result.code
     if capped is not None:
         if offer.cap_action != "pending":
             offer_wide = capped == "offer_cap_reached"

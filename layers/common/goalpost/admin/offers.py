@@ -25,7 +25,7 @@ from goalpost.admin.service import (
     rate,
     save,
 )
-from goalpost.caps import Cap
+from goalpost.caps import Cap, cap_status
 from goalpost.domain import DEFAULT_GOAL_ID, Goal, NetworkSettings, Offer, OfferBundle, Rate
 from goalpost.engine import advertiser_of
 from goalpost.links import goal_links, partner_tracking_link
@@ -89,6 +89,7 @@ def create_offer(body: OfferIn, caller: Caller) -> dict[str, Any]:
         timezone=body.timezone,
         caps=tuple(Cap.from_dict(c.model_dump()) for c in body.caps),
         cap_action=body.cap_action,
+        cap_shards=body.cap_shards,
         min_session_seconds=body.min_session_seconds or 0,
         max_session_seconds=body.max_session_seconds or 0,
     )
@@ -128,6 +129,13 @@ def update_offer(offer_id: str, patch: OfferPatch, expected_version: int, caller
             slug = _unique_slug(_bundle(offer_id), settings.name, except_goal=DEFAULT_GOAL_ID)
         doc["default_goal"] = _default_goal(offer_id, str(current["advertiser_id"]), settings, slug).to_dict()
     return save("offer", offer_id, doc, caller, before=current, expected_version=expected_version)
+
+
+def offer_caps(offer_id: str, now: int) -> dict[str, Any]:
+    """The offer's caps with what the current day, month or lifetime has counted so far."""
+    offer = _bundle(offer_id).offer
+    rows = cap_status(offer.caps, store.cap_usage(offer_id), now=now, timezone=offer.timezone)
+    return {"offer_id": offer_id, "timezone": offer.timezone, "cap_action": offer.cap_action, "caps": rows}
 
 
 def list_offers(limit: int, cursor: str | None) -> dict[str, Any]:

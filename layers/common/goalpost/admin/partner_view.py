@@ -4,12 +4,14 @@ Never revenue, never private goals, never another partner's data: everything her
 computed for the partner the API-key authorizer identified.
 """
 
+import time
 from typing import Any
 
 from goalpost import store
 from goalpost.admin import reports
 from goalpost.admin.errors import ApiError, not_found
 from goalpost.admin.service import check_limit, decode_cursor, page
+from goalpost.caps import cap_status
 from goalpost.domain import Goal, NetworkSettings, OfferBundle, Partner, Rate
 from goalpost.links import partner_tracking_link
 from goalpost.stats import Dimension, Interval, Window
@@ -55,7 +57,20 @@ def _offer_view(
         "session_hours": offer.session_hours,
         "tracking_link": partner_tracking_link(base_url, offer.offer_id, partner.partner_id),
         "goals": [_goal_view(g, _effective_payout(g, bundle, partner, network)) for g in visible],
+        "timezone": offer.timezone,
+        "caps": _caps_view(bundle, partner),
     }
+
+
+def _caps_view(bundle: OfferBundle, partner: Partner) -> list[dict[str, Any]]:
+    """The caps that bind this partner, with what is left (never revenue caps: revenue is private)."""
+    offer = bundle.offer
+    if not offer.caps:
+        return []
+    return cap_status(
+        offer.caps, store.cap_usage(offer.offer_id), now=int(time.time()), timezone=offer.timezone,
+        partner_id=partner.partner_id, measures=("conversions", "payout"),
+    )  # fmt: skip
 
 
 def authenticated_partner(authorized_id: str, api_key: str) -> str:

@@ -162,6 +162,9 @@ class OfferIn(LookbackIn):
     cap_action: Literal["refuse", "pending"] = Field(
         default="refuse", description="Over a cap: refuse the conversion, or record it pending for review"
     )
+    cap_shards: Annotated[int, Field(ge=1, le=16)] = Field(
+        default=1, description="Counter items per cap and period; ~500 conversions/s each (README, Caps)"
+    )
 
     _url = field_validator("offer_url")(_check_url)
     _tz = field_validator("timezone")(_check_timezone)
@@ -318,6 +321,7 @@ class OfferPatch(LookbackIn):
     timezone: str | None = None
     caps: list[CapIn] | None = Field(default=None, description="Replaces the offer's caps")
     cap_action: Literal["refuse", "pending"] | None = None
+    cap_shards: Annotated[int, Field(ge=1, le=16)] | None = None
 
     _tz = field_validator("timezone")(_check_timezone)
     _caps = field_validator("caps")(_check_caps)
