@@ -400,9 +400,27 @@ ACCESS_LOG_BYTES = 260  # one API access-log line (template format)
 COLD_START_SHARE = 0.01  # share of invocations that are cold (init is billed since 2025)
 
 
+def outcome_line_bytes() -> int:
+    """The JSON line (with its metric) a recorded conversion writes to CloudWatch Logs."""
+    from goalpost import telemetry
+
+    event = {"routeKey": "GET /aff_lsr", "requestContext": {"requestId": "AbCdEfGhIjKlMnO="}}
+    tid = "0123456789abcdef0123456789abcdef"
+    line = telemetry.outcome_line(
+        event, code="approved_server_postback", message=f"postback approved_server_postback: {tid}-0",
+        transaction_id=tid, conversionId=f"{tid}-0", metric=telemetry.CONVERSIONS,
+    )  # fmt: skip
+    line["function"] = "goalpost-PostbackFunction-AbCdEfGh1234"
+    return len(json.dumps(line)) + 26  # + the 26 bytes CloudWatch Logs counts per event
+
+
 def cost(rt: dict[str, Any], cpu: dict[str, Any], cold: dict[str, Any]) -> dict[str, Any]:
     def per_million(
-        path: dict[str, Any], cpu_ms: float, init_ms: float, session_bytes: int = 0
+        path: dict[str, Any],
+        cpu_ms: float,
+        init_ms: float,
+        session_bytes: int = 0,
+        function_log_bytes: int = 0,
     ) -> dict[str, float]:
         latency = 0.0
         for op in path["requests"]:
@@ -424,6 +442,7 @@ def cost(rt: dict[str, Any], cpu: dict[str, Any], cold: dict[str, Any]) -> dict[
             "dynamodb_reads": path["rcu"] * PRICES["dynamodb_on_demand_rru_per_million"],
             "dynamodb_storage": session_bytes * 1e6 / 1e9 * PRICES["dynamodb_storage_gb_month"],
             "access_logs": ACCESS_LOG_BYTES * 1e6 / 1e9 * PRICES["cloudwatch_logs_ingest_per_gb"],
+            "function_logs": function_log_bytes * 1e6 / 1e9 * PRICES["cloudwatch_logs_ingest_per_gb"],
         }
         parts = {k: round(v, 4) for k, v in parts.items()}
         parts["total"] = round(sum(parts.values()), 3)
@@ -451,9 +470,13 @@ def cost(rt: dict[str, Any], cpu: dict[str, Any], cold: dict[str, Any]) -> dict[
             rows["postback: new conversion, offer day + partner month caps"],
             cpu["postback"]["median_ms"],
             cold_rows["postback"]["median_ms"],
+            function_log_bytes=outcome_line_bytes(),
         ),
         "per_million_conversions": per_million(
-            conv, cpu["postback"]["median_ms"], cold_rows["postback"]["median_ms"]
+            conv,
+            cpu["postback"]["median_ms"],
+            cold_rows["postback"]["median_ms"],
+            function_log_bytes=outcome_line_bytes(),
         ),
     }
 

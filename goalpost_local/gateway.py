@@ -67,32 +67,77 @@ def function_module(code_uri: str, handler: str, function: str) -> ModuleType:
     return module
 
 
-_instances: dict[str, threading.Lock] = {}
 _instances_guard = threading.Lock()
 
 
-def one_at_a_time(function: str, handler: Handler) -> Handler:
-    """A handler that, like a Lambda execution environment, runs one invocation at a time.
+MAX_INSTANCES = int(os.environ.get("GOALPOST_LOCAL_INSTANCES", "4"))
+"""Execution environments per function locally (Lambda's default account limit is 1,000)."""
 
-    Each function is one instance here (its module, Powertools resolver and caches are shared
-    state, as in one execution environment): concurrent requests to the same function wait
-    for it, as they would for a free environment. Different functions run side by side.
+
+class Instances:
+    """A function's execution environments, as Lambda scales a function out.
+
+    Each environment is its own copy of the function's module (its Powertools resolver and
+    module state are its own) and runs one invocation at a time. A request takes an idle
+    environment (the most recently used: sequential calls meet the same, warm one) or, while
+    all are busy and fewer than ``limit`` exist, a new one starts (a cold start); otherwise it
+    waits for one to finish, as a throttled invocation would be retried.
     """
-    with _instances_guard:
-        lock = _instances.setdefault(function, threading.Lock())
 
-    def invoke(event: dict[str, Any], context: Any) -> dict[str, Any]:
-        with lock:
+    def __init__(self, load: Callable[[int], Handler], limit: int = MAX_INSTANCES) -> None:
+        self._load = load
+        self._limit = max(1, limit)
+        self._idle: list[Handler] = []
+        self._started = 0
+        self._changed = threading.Condition()
+
+    @property
+    def started(self) -> int:
+        return self._started
+
+    def __call__(self, event: dict[str, Any], context: Any) -> dict[str, Any]:
+        handler: Handler | None = None
+        with self._changed:
+            while not self._idle and self._started >= self._limit:
+                self._changed.wait()
+            if self._idle:
+                handler = self._idle.pop()
+            else:
+                index = self._started
+                self._started += 1
+        if handler is None:
+            try:
+                handler = self._load(index)  # the cold start, outside the lock
+            except BaseException:
+                with self._changed:
+                    self._started -= 1
+                    self._changed.notify()
+                raise
+        try:
             return handler(event, context)
+        finally:
+            with self._changed:
+                self._idle.append(handler)
+                self._changed.notify()
 
-    return invoke
+
+_pools: dict[str, Instances] = {}
 
 
 def load_handler(code_uri: str, handler: str, function: str) -> Handler:
-    """The function's handler as Lambda runs it: one invocation at a time, held to its policies."""
-    module = function_module(code_uri, handler, function)
-    found: Handler = iam.as_function(function, getattr(module, handler.rpartition(".")[2]))
-    return one_at_a_time(function, found)
+    """The function's handler as Lambda runs it: environments of one invocation at a time each,
+    held to the function's policies."""
+
+    def load(index: int) -> Handler:
+        module = function_module(code_uri, handler, function if index == 0 else f"{function}_{index}")
+        found: Handler = getattr(module, handler.rpartition(".")[2])
+        return iam.as_function(function, found)  # type: ignore[no-any-return]
+
+    with _instances_guard:
+        pool = _pools.get(function)
+        if pool is None:
+            pool = _pools[function] = Instances(load)
+    return pool
 
 
 def build_event(

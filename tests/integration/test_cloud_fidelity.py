@@ -123,38 +123,39 @@ def test_a_rotated_partner_key_stops_working_at_once(aws) -> None:
     assert partner_call("/partner/offers", rotated["api_key"])["statusCode"] == 200
 
 
-def test_a_function_instance_runs_one_invocation_at_a_time_as_lambda_does() -> None:
+def test_each_execution_environment_runs_one_invocation_at_a_time_as_lambda_does() -> None:
+    """Concurrent requests to one function: never two at once in one environment (its module
+    state is its own), more environments up to the limit, and sequential calls stay on one."""
     import threading
     import time
 
-    from goalpost_local.gateway import one_at_a_time
+    from goalpost_local.gateway import Instances
 
-    running: dict[str, int] = {"now": 0, "most": 0}
     guard = threading.Lock()
+    inside: dict[int, int] = {}
+    most_in_one: list[int] = [0]
+    most_at_once: list[int] = [0]
 
-    def slow(event: dict[str, Any], context: Any) -> dict[str, Any]:
-        with guard:
-            running["now"] += 1
-            running["most"] = max(running["most"], running["now"])
-        time.sleep(0.05)
-        with guard:
-            running["now"] -= 1
-        return {}
+    def load(index: int) -> Any:
+        def slow(event: dict[str, Any], context: Any) -> dict[str, Any]:
+            with guard:
+                inside[index] = inside.get(index, 0) + 1
+                most_in_one[0] = max(most_in_one[0], inside[index])
+                most_at_once[0] = max(most_at_once[0], sum(inside.values()))
+            time.sleep(0.05)
+            with guard:
+                inside[index] -= 1
+            return {"instance": index}
 
-    same = [one_at_a_time("InstanceTestFunction", slow) for _ in range(2)]  # loaded twice: one instance
-    threads = [threading.Thread(target=same[n % 2], args=({}, None)) for n in range(6)]
+        return slow
+
+    sequential = Instances(load, limit=3)
+    assert {sequential({}, None)["instance"] for _ in range(5)} == {0}  # warm and reused
+    pool = Instances(load, limit=3)
+    threads = [threading.Thread(target=pool, args=({}, None)) for _ in range(12)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    assert running["most"] == 1
-    other = one_at_a_time("OtherInstanceTestFunction", slow)
-    pair = [
-        threading.Thread(target=same[0], args=({}, None)),
-        threading.Thread(target=other, args=({}, None)),
-    ]
-    for thread in pair:
-        thread.start()
-    for thread in pair:
-        thread.join()
-    assert running["most"] == 2  # two functions run side by side
+    assert most_in_one[0] == 1  # one invocation at a time per environment
+    assert pool.started == 3 and most_at_once[0] == 3  # scaled out to the limit, never past it
