@@ -9,8 +9,9 @@ import hashlib
 import logging
 import re
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any, NamedTuple
 
 from goalpost import caps, config_cache, store
@@ -20,6 +21,7 @@ from goalpost.domain import (
     UNIQUE_FIELDS,
     Goal,
     NetworkSettings,
+    Offer,
     OfferBundle,
     Partner,
     Session,
@@ -35,7 +37,7 @@ from goalpost.engine import (
 )
 from goalpost.money import InvalidAmount, parse_amount
 from goalpost.params import BadRequest, optional_id
-from goalpost.payouts import resolve_payout
+from goalpost.payouts import Worth, resolve_payout
 from goalpost.signing import verify as verify_token
 
 logger = logging.getLogger("goalpost.postbacks")
@@ -278,50 +280,24 @@ def record_conversion(request: ConversionRequest, now: float) -> Outcome:
     else:
         status, status_code = "approved", f"approved_{request.via}"
     offer = bundle.offer
-
-    def counters(shard: int) -> list[caps.Counter] | str:
-        if not offer.caps:
-            return []
-        return caps.counters(
-            offer.caps, partner_id=session.partner_id, payout=worth.payout, revenue=worth.revenue,
-            now=whole_now, timezone=offer.timezone, shard=shard, shards=offer.cap_shards,
-        )  # fmt: skip
-
-    def insert(status: str, status_code: str, counters: list[caps.Counter]) -> store.InsertResult:
-        record = conversion_record(
-            request, session, bundle, goal, conversion_id=conversion_id, status=status,
-            status_code=status_code, worth=worth, created_at=_iso(now),
-        )  # fmt: skip
-        inserted[:] = [record]
-        return store.insert_conversion(
-            record,
-            transaction_id=session.transaction_id,
-            goal_id=goal.goal_id,
-            suffix=suffix,
-            offer_id=offer.offer_id,
-            now=whole_now,
-            allow_multiple=goal.allow_multiple,
-            end_point=goal.end_point,
-            unique_ids=request.unique_ids,
-            fingerprint=request.fingerprint if goal.allow_multiple and not request.unique_ids else "",
-            retry_window_seconds=RETRY_WINDOW_SECONDS,
-            counters=counters,
-        )
-
-    inserted: list[dict[str, Any]] = []
-    capped: str | None = None
-    result: store.InsertResult | None = None
-    start = caps.first_shard(session.transaction_id, offer.cap_shards)
-    for probe in range(offer.cap_shards):  # a full shard sends the conversion to the next one
-        counted = counters((start + probe) % offer.cap_shards)
-        if isinstance(counted, str):
-            capped = counted
-            continue
-        result = insert(status, status_code, counted)
-        if not isinstance(result, store.CapReached):
-            capped = None
-            break
-        capped = result.code
+    record = conversion_record(
+        request, session, bundle, goal, conversion_id=conversion_id, status=status,
+        status_code=status_code, worth=worth, created_at=_iso(now),
+    )  # fmt: skip
+    insert = partial(
+        store.insert_conversion,
+        transaction_id=session.transaction_id,
+        goal_id=goal.goal_id,
+        suffix=suffix,
+        offer_id=offer.offer_id,
+        now=whole_now,
+        allow_multiple=goal.allow_multiple,
+        end_point=goal.end_point,
+        unique_ids=request.unique_ids,
+        fingerprint=request.fingerprint if goal.allow_multiple and not request.unique_ids else "",
+        retry_window_seconds=RETRY_WINDOW_SECONDS,
+    )
+    result, capped = _insert_within_caps(record, insert, offer, session.partner_id, worth, whole_now)
     if capped is not None:
         if offer.cap_action != "pending":
             offer_wide = capped == "offer_cap_reached"
@@ -331,7 +307,8 @@ def record_conversion(request: ConversionRequest, now: float) -> Outcome:
         # Over the cap, recorded for an admin to decide; counted on no cap (an approval is the
         # admin's exception to it).
         status, status_code = "pending", capped
-        result = insert(status, status_code, [])
+        record = {**record, "status": status, "status_code": status_code}
+        result = insert(record, counters=())
     if isinstance(result, store.Duplicate):
         return _duplicate(result.key, result.code, now)
     if isinstance(result, store.SessionRefused):
@@ -340,8 +317,36 @@ def record_conversion(request: ConversionRequest, now: float) -> Outcome:
             return Outcome(404, False, result.code, "transaction_id matches no session")
         return _refuse(refusal, request, session, bundle, now)
     return Outcome(
-        200, True, status_code, "", conversion_id=conversion_id, conversion_status=status, record=inserted[0]
+        200, True, status_code, "", conversion_id=conversion_id, conversion_status=status, record=record
     )
+
+
+def _insert_within_caps(
+    record: Mapping[str, Any],
+    insert: Callable[..., store.InsertResult],
+    offer: Offer,
+    partner_id: str,
+    worth: Worth,
+    now: int,
+) -> tuple[store.InsertResult | None, str | None]:
+    """Insert a conversion with its cap counters: (the result, None), or (None, the cap's
+    refusal code) when no shard has room. A full shard sends the conversion on to the next."""
+    refused: str | None = None
+    shards = offer.cap_shards
+    start = caps.first_shard(str(record["transaction_id"]), shards)
+    for probe in range(shards):
+        counters = caps.counters(
+            offer.caps, partner_id=partner_id, payout=worth.payout, revenue=worth.revenue,
+            now=now, timezone=offer.timezone, shard=(start + probe) % shards, shards=shards,
+        ) if offer.caps else []  # fmt: skip
+        if isinstance(counters, str):
+            refused = counters
+            continue
+        result = insert(record, counters=counters)
+        if not isinstance(result, store.CapReached):
+            return result, None
+        refused = result.code
+    return None, refused
 
 
 def adjust_status(request: ConversionRequest, now: float) -> Outcome:
