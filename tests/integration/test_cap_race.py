@@ -82,7 +82,12 @@ def test_twenty_threads_racing_for_the_last_slot_of_a_cap(embedded: Any, scope: 
         codes = list(pool.map(race, racers))
     assert codes.count("approved_server_postback") == 1, codes
     assert codes.count(f"{scope}_cap_reached") == 19
-    counted = store.cap_usage(offer_id)
+    keys = [
+        f"{scope if scope == 'offer' else 'partner:' + partner_id}#lifetime"
+        + (f"#s{n}" if shards > 1 else "")
+        for n in range(shards)
+    ]
+    counted = store.cap_counters(offer_id, keys)
     assert len(counted) == shards
     assert sum(Decimal(counter["conversions"]) for counter in counted) == 5
     approved = embedded.scan(

@@ -69,3 +69,22 @@ def test_shards_share_a_cap_exactly() -> None:
     assert sum(parts) == Decimal(100) and max(parts) - min(parts) < Decimal("0.0001")
     assert {first_shard(f"{n:032x}", 4) for n in range(100)} == {0, 1, 2, 3}
     assert first_shard("abc", 1) == 0
+
+
+def test_a_view_reads_exactly_the_counters_of_the_current_periods() -> None:
+    from goalpost.caps import counter_sort_keys
+
+    caps = [
+        Cap("day", "conversions", Decimal(10)),
+        Cap("month", "payout", Decimal(50), "*"),
+        Cap("lifetime", "revenue", Decimal(900)),
+    ]
+    admin = counter_sort_keys(caps, now=NOON, timezone="UTC", shards=1)
+    assert admin == ["offer#day:2026-11-30", "offer#lifetime"]  # "*" is counted per partner
+    partner = counter_sort_keys(
+        caps, now=NOON, timezone="UTC", shards=2, partner_id="7", measures=("conversions", "payout")
+    )
+    assert partner == [
+        "offer#day:2026-11-30#s0", "offer#day:2026-11-30#s1",
+        "partner:7#month:2026-11#s0", "partner:7#month:2026-11#s1",
+    ]  # fmt: skip

@@ -171,6 +171,42 @@ def lookback_refusal(window: Lookback, session_created_at: int, now: int) -> tup
     return None
 
 
+def _shown(
+    caps: Iterable[Cap], partner_id: str | None, measures: tuple[Measure, ...]
+) -> list[tuple[Cap, str | None]]:
+    """The caps a view lists, each with the counter scope it reads (None: counted per partner)."""
+    chosen = caps_for(caps, partner_id) if partner_id is not None else [c for c in caps if c.limit > 0]
+    shown: list[tuple[Cap, str | None]] = []
+    for cap in chosen:
+        if cap.measure not in measures:
+            continue
+        if cap.partner_id == EVERY_PARTNER and partner_id is None:
+            shown.append((cap, None))
+        else:
+            shown.append(
+                (cap, "offer" if cap.partner_id == "" else f"partner:{partner_id or cap.partner_id}")
+            )
+    return shown
+
+
+def counter_sort_keys(
+    caps: Iterable[Cap],
+    *,
+    now: int,
+    timezone: str,
+    shards: int,
+    partner_id: str | None = None,
+    measures: tuple[Measure, ...] = MEASURES,
+) -> list[str]:
+    """The counter items (sort keys, every shard) a view of the current periods reads."""
+    keys: set[str] = set()
+    for cap, scope in _shown(caps, partner_id, measures):
+        if scope is not None:
+            base = f"{scope}#{period_key(cap.period, now, timezone)}"
+            keys.update([base] if shards == 1 else [f"{base}#s{shard}" for shard in range(shards)])
+    return sorted(keys)
+
+
 def cap_status(
     caps: Iterable[Cap],
     usage: Iterable[Mapping[str, object]],
@@ -182,9 +218,9 @@ def cap_status(
 ) -> list[dict[str, object]]:
     """Each cap with what its current period has counted and what is left.
 
-    ``usage``: the counter items (``store.cap_usage``; shards are summed). ``partner_id``: only
-    the caps binding that partner (the partner's own view), else every cap (the admin's view,
-    where an each-partner cap is listed once, without a count).
+    ``usage``: the counter items named by ``counter_sort_keys`` (shards are summed).
+    ``partner_id``: only the caps binding that partner (the partner's own view), else every cap
+    (the admin's view, where an each-partner cap is listed once, without a count).
     """
     counted: dict[tuple[str, str], dict[str, Decimal]] = {}
     for item in usage:
@@ -193,17 +229,13 @@ def cap_status(
         totals = counted.setdefault((scope, key), {})
         for measure in MEASURES:
             totals[measure] = totals.get(measure, Decimal(0)) + Decimal(str(item.get(measure, 0) or 0))
-    chosen = caps_for(caps, partner_id) if partner_id is not None else [c for c in caps if c.limit > 0]
     out: list[dict[str, object]] = []
-    for cap in chosen:
-        if cap.measure not in measures:
-            continue
+    for cap, counter_scope in _shown(caps, partner_id, measures):
         key = period_key(cap.period, now, timezone)
         row: dict[str, object] = {**cap.to_dict(), "period_key": key}
-        if cap.partner_id == EVERY_PARTNER and partner_id is None:
+        if counter_scope is None:
             out.append(row)  # counted per partner: see each partner's own view
             continue
-        scope = "offer" if cap.partner_id == "" else f"partner:{partner_id or cap.partner_id}"
-        used = counted.get((scope, key), {}).get(cap.measure, Decimal(0))
+        used = counted.get((counter_scope, key), {}).get(cap.measure, Decimal(0))
         out.append({**row, "used": used, "remaining": max(cap.limit - used, Decimal(0))})
     return out

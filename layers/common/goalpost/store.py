@@ -337,14 +337,22 @@ def _cap_counter_update(offer_id: str, counter: Counter) -> dict[str, Any]:
     }
 
 
-def cap_usage(offer_id: str) -> list[dict[str, Any]]:
-    """Every cap counter of an offer (what each scope and period has counted so far)."""
-    response = client().query(
-        TableName=stats_table(),
-        KeyConditionExpression="pk = :pk",
-        ExpressionAttributeValues={":pk": {"S": f"CAP#{offer_id}"}},
-    )
-    return [from_item(item) for item in response.get("Items", [])]
+def cap_counters(offer_id: str, sort_keys: Sequence[str]) -> list[dict[str, Any]]:
+    """The named cap counters of an offer that exist (``caps.counter_sort_keys`` names them)."""
+    found: list[dict[str, Any]] = []
+    for start in range(0, len(sort_keys), 100):  # BatchGetItem takes 100 keys
+        pending: dict[str, Any] = {
+            stats_table(): {
+                "Keys": [
+                    {"pk": {"S": f"CAP#{offer_id}"}, "sk": {"S": sk}} for sk in sort_keys[start : start + 100]
+                ]
+            }
+        }
+        while pending:
+            response = client().batch_get_item(RequestItems=pending)
+            found.extend(from_item(item) for item in response.get("Responses", {}).get(stats_table(), []))
+            pending = response.get("UnprocessedKeys") or {}
+    return found
 
 
 _MAX_CONFLICT_RETRIES = 3
