@@ -385,27 +385,6 @@ class DynamoDBProcess:
             self._process.wait(timeout=1)
 
 
-SERVED = ("dynamodb", "dynamodbstreams", "sqs", "ssm")
-"""The services the local runtime uses (SSM holds the signing keys, as deployed)."""
-
-
-def _import_services_then_freeze() -> None:
-    """Import what the served services need before the first request, then ``gc.freeze()`` it.
-
-    moto imports a service on its first request; SSM's models alone bring ~90 MB of modules
-    and objects (they import EC2's). Frozen, the collector never scans them again: under load
-    each full collection walked them all, for nothing (they live as long as the process).
-    """
-    import gc
-    import importlib
-
-    for service in SERVED:
-        importlib.import_module(f"moto.{service}.models")
-        importlib.import_module(f"moto.{service}.responses")
-    gc.collect()
-    gc.freeze()
-
-
 def main() -> None:
     """``python -m goalpost_local.dynamodb --port N``: serve until SIGTERM."""
     import argparse
@@ -415,7 +394,6 @@ def main() -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, required=True)
     args = parser.parse_args()
-    _import_services_then_freeze()
     db = EmbeddedDynamoDB(args.host, args.port).start()
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())

@@ -64,6 +64,11 @@ def table_arn(name: str) -> str:
     return f"arn:aws:dynamodb:{region()}:{ACCOUNT}:table/{name}"
 
 
+def parameter_arn(name: str) -> str:
+    """An SSM parameter's ARN (a name without a leading slash gets one, as SSM's ARNs do)."""
+    return f"arn:aws:ssm:{region()}:{ACCOUNT}:parameter/{name.lstrip('/')}"
+
+
 def queue_arn(name: str) -> str:
     return f"arn:aws:sqs:{region()}:{ACCOUNT}:{name}"
 
@@ -234,13 +239,7 @@ def required(service: str, operation: str, params: Mapping[str, Any]) -> list[tu
     if service == "sqs":
         return [(f"sqs:{operation}", str(params.get("QueueUrl", "*")))]
     if service == "ssm" and params.get("Name"):
-        name = str(params["Name"])
-        return [
-            (
-                f"ssm:{operation}",
-                f"arn:aws:ssm:{region()}:{ACCOUNT}:parameter{'' if name.startswith('/') else '/'}{name}",
-            )
-        ]
+        return [(f"ssm:{operation}", parameter_arn(str(params["Name"])))]
     return [(f"{service}:{operation}", "*")]
 
 

@@ -56,6 +56,23 @@ def configure_aws(endpoint: str | None) -> None:
         os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "local")
 
 
+def place_signing_keys(*, embedded: bool, use_aws: bool) -> None:
+    """Where the functions find the signing keys of encrypted links.
+
+    Embedded: in its SSM, as deployed (``GOALPOST_SIGNING_KEYS`` when set, else random keys).
+    ``GOALPOST_USE_AWS``: your account's parameter, named as the template names it. Another
+    DynamoDB endpoint (DynamoDB Local) has no SSM beside it: the keys come from the environment.
+    """
+    if embedded:
+        import boto3
+
+        keys = os.environ.pop("GOALPOST_SIGNING_KEYS", "") or f"local:{secrets.token_urlsafe(32)}"
+        store_signing_keys(boto3.client("ssm"), keys)
+    elif not use_aws:
+        os.environ.pop("GOALPOST_SIGNING_KEYS_PARAMETER", None)
+        os.environ.setdefault("GOALPOST_SIGNING_KEYS", f"local:{secrets.token_urlsafe(32)}")
+
+
 def start(host: str = "127.0.0.1", port: int = 3000, admin_token: str | None = None) -> LocalStack:
     """Start everything in this process, in background threads; returns once serving."""
     embedded: DynamoDBProcess | None = None
@@ -77,9 +94,7 @@ def start(host: str = "127.0.0.1", port: int = 3000, admin_token: str | None = N
         from goalpost_local import iam
 
         iam.enforce(physical_names(table_names, queue_urls), stream_arns(dynamodb, table_names))
-    if embedded is not None:  # the keys live where the functions read them, as deployed: SSM
-        keys = os.environ.pop("GOALPOST_SIGNING_KEYS", "") or f"local:{secrets.token_urlsafe(32)}"
-        store_signing_keys(boto3.client("ssm"), keys)
+    place_signing_keys(embedded=embedded is not None, use_aws=bool(os.environ.get("GOALPOST_USE_AWS")))
     os.environ.setdefault("CONFIG_CACHE_SECONDS", "2")
     # partner delivery back-off starts at 1 s locally (30 s in the cloud): same queue, quicker tries
     os.environ.setdefault("GOALPOST_DELIVERY_BACKOFF_SECONDS", "1")

@@ -164,13 +164,12 @@ def condition_holds(node: Any, params: dict[str, str]) -> bool:
     raise ValueError(f"condition {kind} is not understood locally")
 
 
-def store_signing_keys(ssm: Any, keys: str) -> str:
-    """Put the signing keys where the functions read them (the template's SSM SecureString);
-    returns the parameter's name. Locally that is the embedded moto, standing in for the
-    parameter an operator creates before the first deploy."""
+def store_signing_keys(ssm: Any, keys: str) -> None:
+    """Put the signing keys where the functions read them (the template's SSM SecureString).
+    Locally that is the embedded moto, standing in for the parameter an operator creates
+    before the first deploy."""
     name = parameter_defaults()["SigningKeysParameter"]
     ssm.put_parameter(Name=name, Value=keys, Type="SecureString", Overwrite=True)
-    return name
 
 
 def function_environment(

@@ -29,6 +29,15 @@ gc.enable()
 gc.freeze()  # what init built is permanent: warm invocations never scan it
 
 
+def _unavailable(event: dict[str, Any], fmt: str, transaction_id: str = "") -> dict[str, Any]:
+    """Our side failed (DynamoDB or SSM throttled or timed out): said honestly; every write is
+    conditional or idempotent, so the advertiser's retry cannot count twice."""
+    logger.exception("postback failed on storage; safe to retry")
+    telemetry.storage_failed(event, "postback", transaction_id)
+    reason = "temporarily unavailable, retry"
+    return postback_response(503, success=False, code="temporarily_unavailable", reason=reason, fmt=fmt)
+
+
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     default_goal = event.get("rawPath", "") == "/aff_lsr"
     try:
@@ -58,20 +67,12 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     except BadRequest as error:
         telemetry.refused(event, "postback", error.code, error.reason, params.get("transaction_id", "")[:64])
         return postback_response(error.status, success=False, code=error.code, reason=error.reason, fmt=fmt)
-    except (ClientError, BotoCoreError):  # the signing keys could not be read: ours, retry-safe
-        logger.exception("postback failed reading its signing keys; safe to retry")
-        telemetry.storage_failed(event, "postback")
-        reason = "temporarily unavailable, retry"
-        return postback_response(503, success=False, code="temporarily_unavailable", reason=reason, fmt=fmt)
+    except (ClientError, BotoCoreError):  # the signing keys (SSM) could not be read
+        return _unavailable(event, fmt)
     try:
         outcome = record_conversion(request, time.time())
     except (ClientError, BotoCoreError):
-        # Our side (DynamoDB throttled or timed out): say so honestly; every write is
-        # conditional or idempotent, so the advertiser's retry cannot count twice.
-        logger.exception("postback failed on storage; safe to retry")
-        telemetry.storage_failed(event, "postback", request.transaction_id)
-        reason = "temporarily unavailable, retry"
-        return postback_response(503, success=False, code="temporarily_unavailable", reason=reason, fmt=fmt)
+        return _unavailable(event, fmt, request.transaction_id)
     telemetry.answered(
         event, "postback", code=outcome.code, success=outcome.success, transaction_id=request.transaction_id,
         conversion_id=outcome.conversion_id, reason=outcome.reason,

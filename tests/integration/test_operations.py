@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import boto3
@@ -132,3 +133,19 @@ def test_sample_events_are_events_the_functions_understand(aws) -> None:
     assert answered["click"] == 302
     assert answered["admin_list_offers"] == 200
     assert all(status < 500 for status in answered.values()), answered
+
+
+def test_make_run_on_another_dynamodb_endpoint_takes_the_keys_from_the_environment(monkeypatch) -> None:
+    """DynamoDB Local has no SSM beside it: reading the template's parameter would fail every
+    encrypted link. The runtime then takes the keys from the environment (random if unset)."""
+    from goalpost_local.runtime import place_signing_keys
+
+    monkeypatch.setenv("GOALPOST_SIGNING_KEYS_PARAMETER", "/goalpost/signing-keys")
+    monkeypatch.delenv("GOALPOST_SIGNING_KEYS", raising=False)
+    place_signing_keys(embedded=False, use_aws=False)
+    assert signing.PARAMETER_ENV not in os.environ
+    assert signing.keyring()[0][0] == "local"
+
+    monkeypatch.setenv("GOALPOST_SIGNING_KEYS_PARAMETER", "/goalpost/signing-keys")
+    place_signing_keys(embedded=False, use_aws=True)  # real AWS: the account's parameter
+    assert os.environ[signing.PARAMETER_ENV] == "/goalpost/signing-keys"

@@ -23,6 +23,7 @@ from typing import Literal, NamedTuple
 Period = Literal["day", "month", "lifetime"]
 Measure = Literal["conversions", "payout", "revenue"]
 MEASURES: tuple[Measure, ...] = ("conversions", "payout", "revenue")
+CapCode = Literal["offer_cap_reached", "partner_cap_reached"]
 EVERY_PARTNER = "*"
 """A cap's ``partner_id`` for "each partner on this offer" (a partner's own cap wins)."""
 
@@ -65,9 +66,15 @@ class Counter(NamedTuple):
     expires_at: int
     """0 for a lifetime counter."""
 
-    @property
-    def refusal_code(self) -> str:
-        return "offer_cap_reached" if self.scope == "offer" else "partner_cap_reached"
+
+def refusal_code(scope: str) -> CapCode:
+    """The code a conversion gets when a counter of this scope has no room for it."""
+    return "offer_cap_reached" if scope == "offer" else "partner_cap_reached"
+
+
+def _scope(cap: Cap, partner_id: str) -> str:
+    """The counter a cap counts in: the offer's, or (for "*" and a partner's own) the partner's."""
+    return "offer" if cap.partner_id == "" else f"partner:{partner_id}"
 
 
 def period_key(period: Period, now: int, timezone: str) -> str:
@@ -94,6 +101,7 @@ def caps_for(caps: Iterable[Cap], partner_id: str) -> list[Cap]:
 
 
 MAX_SHARDS = 16
+"""At most this many counter items per cap and period (``cap_shards``)."""
 
 
 def shard_limit(limit: Decimal, measure: Measure, shard: int, shards: int) -> Decimal:
@@ -122,18 +130,18 @@ def counters(
     timezone: str,
     shard: int = 0,
     shards: int = 1,
-) -> list[Counter] | str:
+) -> list[Counter] | CapCode:
     """The counters a conversion adds to (in one shard of each); a refusal code when it alone
     exceeds a cap (or, sharded, the shard's part of it)."""
     adds: dict[Measure, Decimal] = {"conversions": Decimal(1), "payout": payout, "revenue": revenue}
     grouped: dict[tuple[str, str, Period], dict[Measure, Decimal]] = {}
     suffix = f"#s{shard}" if shards > 1 else ""
     for cap in caps_for(caps, partner_id):
-        scope = "offer" if cap.partner_id == "" else f"partner:{partner_id}"
+        scope = _scope(cap, partner_id)
         room = grouped.setdefault((scope, period_key(cap.period, now, timezone) + suffix, cap.period), {})
         left = shard_limit(cap.limit, cap.measure, shard, shards) - adds[cap.measure]
         if left < 0:
-            return "offer_cap_reached" if scope == "offer" else "partner_cap_reached"
+            return refusal_code(scope)
         room[cap.measure] = min(left, room.get(cap.measure, left))
     return [
         Counter(
@@ -183,9 +191,7 @@ def _shown(
         if cap.partner_id == EVERY_PARTNER and partner_id is None:
             shown.append((cap, None))
         else:
-            shown.append(
-                (cap, "offer" if cap.partner_id == "" else f"partner:{partner_id or cap.partner_id}")
-            )
+            shown.append((cap, _scope(cap, partner_id or cap.partner_id)))
     return shown
 
 

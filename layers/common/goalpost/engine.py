@@ -250,7 +250,7 @@ def judge(
             found,
         )
     outside = lookback_refusal(offer.lookback(found), session.created_at, now)
-    if outside is not None and not session.is_closed:
+    if outside is not None and not session.is_closed:  # closed by this goal: answered as a duplicate
         return Refusal(*outside, found)
     return found
 

@@ -88,15 +88,11 @@ def pixel_response(
         telemetry.refused(event, "pixel", error.code, error.reason)
         return gif_response(error.code, error.reason)
     except (ClientError, BotoCoreError):  # the session or the signing keys could not be read
-        logger.exception("pixel failed reading its session or keys")
-        telemetry.storage_failed(event, "pixel")
-        return gif_response("temporarily_unavailable", "temporarily unavailable")
+        return _unavailable(event)
     try:
         outcome = (record_goal_click if goal_click else record_conversion)(request, time.time())
     except (ClientError, BotoCoreError):
-        logger.exception("pixel failed on storage")
-        telemetry.storage_failed(event, "pixel", request.transaction_id)
-        return gif_response("temporarily_unavailable", "temporarily unavailable")
+        return _unavailable(event, request.transaction_id)
     telemetry.answered(
         event, "pixel", code=outcome.code, success=outcome.success, transaction_id=request.transaction_id,
         conversion_id=outcome.conversion_id, reason=outcome.reason,
@@ -104,6 +100,13 @@ def pixel_response(
     if outcome.record is not None:
         return partner_pixel_response(outcome.record, outcome.code)
     return gif_response(outcome.code, outcome.reason)
+
+
+def _unavailable(event: Mapping[str, Any], transaction_id: str = "") -> dict[str, Any]:
+    """Our side failed: the GIF still answers (a broken image helps nobody), the code says why."""
+    logger.exception("pixel failed on storage")
+    telemetry.storage_failed(event, "pixel", transaction_id)
+    return gif_response("temporarily_unavailable", "temporarily unavailable")
 
 
 def partner_pixel_response(conversion: Mapping[str, Any], code: str) -> dict[str, Any]:

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
-from goalpost.caps import Counter
+from goalpost.caps import CapCode, Counter, refusal_code
 from goalpost.domain import (
     Advertiser,
     Goal,
@@ -300,7 +300,7 @@ class SessionRefused(NamedTuple):
 class CapReached(NamedTuple):
     """A cap counter had no room left for this conversion (another took the last slot)."""
 
-    code: Literal["offer_cap_reached", "partner_cap_reached"]
+    code: CapCode
 
 
 InsertResult = Inserted | Duplicate | SessionRefused | CapReached
@@ -504,8 +504,8 @@ def _why_cancelled(
         if reason.get("Code") != "ConditionalCheckFailed":
             continue
         if "Update" in item:  # a cap counter without room
-            scope = item["Update"]["Key"]["sk"]["S"]
-            return CapReached("offer_cap_reached" if scope.startswith("offer#") else "partner_cap_reached")
+            scope = item["Update"]["Key"]["sk"]["S"].partition("#")[0]
+            return CapReached(refusal_code(scope))
         old = reason.get("Item") or {}
         target = {"pk": old.get("conversion_pk"), "sk": old.get("conversion_sk")}
         code: Literal["duplicate_unique_id", "duplicate_retry"] = (

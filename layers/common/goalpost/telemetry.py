@@ -33,6 +33,9 @@ DELIVERIES = "Deliveries"
 
 _DIMENSION = {CONVERSIONS: "Code", REFUSALS: "Code", STORAGE_ERRORS: "Code", DELIVERIES: "Outcome"}
 
+Event = Mapping[str, Any] | None
+"""The API Gateway event of the request (None outside one: queue consumers)."""
+
 _stream: TextIO | None = None
 
 
@@ -43,7 +46,7 @@ def use_stream(stream: TextIO | None) -> None:
 
 
 def outcome_line(
-    event: Mapping[str, Any] | None,
+    event: Event,
     *,
     code: str,
     message: str,
@@ -84,14 +87,11 @@ def outcome_line(
     return line
 
 
-def emit(event: Mapping[str, Any] | None, *, code: str, message: str, **kwargs: Any) -> None:
+def emit(event: Event, *, code: str, message: str, **kwargs: Any) -> None:
     """Write one outcome line (see ``outcome_line``)."""
     (_stream or sys.stdout).write(
         json.dumps(outcome_line(event, code=code, message=message, **kwargs), default=str) + "\n"
     )
-
-
-Event = Mapping[str, Any] | None
 
 
 def refused(event: Event, what: str, code: str, reason: str, transaction_id: str = "") -> None:
@@ -100,7 +100,7 @@ def refused(event: Event, what: str, code: str, reason: str, transaction_id: str
     emit(event, code=code, message=message, transaction_id=transaction_id, metric=REFUSALS)
 
 
-def storage_failed(event: Mapping[str, Any] | None, what: str, transaction_id: str = "") -> None:
+def storage_failed(event: Event, what: str, transaction_id: str = "") -> None:
     """Our side failed; the caller was told to retry (the traceback goes to the log as well)."""
     emit(
         event, code="temporarily_unavailable", message=f"{what} failed on storage",
@@ -109,7 +109,7 @@ def storage_failed(event: Mapping[str, Any] | None, what: str, transaction_id: s
 
 
 def answered(
-    event: Mapping[str, Any] | None, what: str, *, code: str, success: bool, transaction_id: str,
+    event: Event, what: str, *, code: str, success: bool, transaction_id: str,
     conversion_id: str, reason: str,
 ) -> None:  # fmt: skip
     """A postback or pixel answered after reading its session: a conversion, or a refusal."""

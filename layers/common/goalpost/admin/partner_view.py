@@ -11,7 +11,7 @@ from goalpost import store
 from goalpost.admin import reports
 from goalpost.admin.errors import ApiError, not_found
 from goalpost.admin.service import check_limit, decode_cursor, page
-from goalpost.caps import cap_status, counter_sort_keys
+from goalpost.caps import Measure, cap_status, counter_sort_keys
 from goalpost.domain import Goal, NetworkSettings, OfferBundle, Partner, Rate
 from goalpost.links import partner_tracking_link
 from goalpost.stats import Dimension, Interval, Window
@@ -67,14 +67,15 @@ def _caps_view(bundle: OfferBundle, partner: Partner) -> list[dict[str, Any]]:
     offer = bundle.offer
     if not offer.caps:
         return []
-    now, shown = int(time.time()), ("conversions", "payout")
+    now = int(time.time())
+    shown: tuple[Measure, ...] = ("conversions", "payout")
     keys = counter_sort_keys(
         offer.caps, now=now, timezone=offer.timezone, shards=offer.cap_shards,
-        partner_id=partner.partner_id, measures=shown,  # type: ignore[arg-type]
+        partner_id=partner.partner_id, measures=shown,
     )  # fmt: skip
     return cap_status(
         offer.caps, store.cap_counters(offer.offer_id, keys), now=now, timezone=offer.timezone,
-        partner_id=partner.partner_id, measures=shown,  # type: ignore[arg-type]
+        partner_id=partner.partner_id, measures=shown,
     )  # fmt: skip
 
 

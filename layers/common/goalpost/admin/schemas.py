@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from goalpost.caps import MAX_SHARDS
 from goalpost.macros import html_template_problem, url_template_problem
 
 Money = Annotated[Decimal, Field(ge=0, le=Decimal("1000000000"), decimal_places=5, allow_inf_nan=False)]
@@ -162,7 +163,7 @@ class OfferIn(LookbackIn):
     cap_action: Literal["refuse", "pending"] = Field(
         default="refuse", description="Over a cap: refuse the conversion, or record it pending for review"
     )
-    cap_shards: Annotated[int, Field(ge=1, le=16)] = Field(
+    cap_shards: Annotated[int, Field(ge=1, le=MAX_SHARDS)] = Field(
         default=1, description="Counter items per cap and period; ~500 conversions/s each (README, Caps)"
     )
 
@@ -321,7 +322,7 @@ class OfferPatch(LookbackIn):
     timezone: str | None = None
     caps: list[CapIn] | None = Field(default=None, description="Replaces the offer's caps")
     cap_action: Literal["refuse", "pending"] | None = None
-    cap_shards: Annotated[int, Field(ge=1, le=16)] | None = None
+    cap_shards: Annotated[int, Field(ge=1, le=MAX_SHARDS)] | None = None
 
     _tz = field_validator("timezone")(_check_timezone)
     _caps = field_validator("caps")(_check_caps)
