@@ -8,7 +8,7 @@ export PYTHONPATH := $(CURDIR)/layers/common:$(CURDIR)
 export AWS_DEFAULT_REGION ?= us-east-1
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: install run test lint typecheck template-check pytest build bench openapi clean
+.PHONY: install console run test lint typecheck template-check pytest build bench openapi clean
 
 $(VENV)/.installed: requirements-dev.lock
 	$(PYTHON) -m venv $(VENV)
@@ -20,9 +20,25 @@ $(SAM_VENV)/.installed: requirements-sam.lock
 	$(SAM_VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-sam.lock
 	touch $@
 
+# The console (functions/console/static): console/src plus the npm packages it imports, copied
+# as they are (no bundler). npm ci installs exactly what console/package-lock.json pins.
+CONSOLE_STATIC := functions/console/static
+
+console/node_modules/.installed: console/package-lock.json
+	npm ci --prefix console --no-audit --no-fund --loglevel=error
+	touch $@
+
+console: console/node_modules/.installed
+	rm -rf $(CONSOLE_STATIC)
+	mkdir -p $(CONSOLE_STATIC)/vendor
+	cp console/src/* $(CONSOLE_STATIC)/
+	cp console/node_modules/preact/dist/preact.mjs console/node_modules/preact/hooks/dist/hooks.mjs \
+	   console/node_modules/htm/dist/htm.mjs console/node_modules/@picocss/pico/css/pico.min.css \
+	   console/node_modules/chart.js/dist/chart.umd.min.js $(CONSOLE_STATIC)/vendor/
+
 # The SAM CLI's venv is part of every set-up: template checks, `make build`, and the local IAM
 # checks (goalpost_local/iam.py expands SAM policy templates from SAM's own definitions).
-install: $(VENV)/.installed $(SAM_VENV)/.installed
+install: $(VENV)/.installed $(SAM_VENV)/.installed console
 
 ## run: the whole stack on http://127.0.0.1:3000 with an embedded DynamoDB
 run: install
@@ -53,7 +69,7 @@ pytest: install
 PY313_DIR = $(shell for p in $$(which -a python3.13 2>/dev/null) $(HOME)/.pyenv/versions/3.13*/bin/python3.13; do \
 	"$$p" -c pass 2>/dev/null && { dirname "$$p"; break; }; done)
 
-build: $(SAM_VENV)/.installed
+build: $(SAM_VENV)/.installed console
 	@test -n "$(PY313_DIR)" || { echo "sam build needs python3.13 on PATH (pyenv install 3.13)"; exit 1; }
 	PATH="$(PY313_DIR):$$PATH" $(SAM) build --template template.yaml
 	# Ship bytecode: /opt and /var/task are read-only in Lambda, so without it every cold
@@ -69,4 +85,4 @@ openapi: install
 	$(BIN)/python -m goalpost_local.openapi
 
 clean:
-	rm -rf $(VENV) $(SAM_VENV) .aws-sam .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(SAM_VENV) .aws-sam .pytest_cache .mypy_cache .ruff_cache console/node_modules $(CONSOLE_STATIC)

@@ -26,12 +26,19 @@ def main() -> None:
     print(f"Goalpost local runtime on {base}")
     print(f"  DynamoDB: {os.environ.get('AWS_ENDPOINT_URL_DYNAMODB', 'AWS (your credentials)')}")
     print(f"  admin token: {stack.admin_token}")
+    print(f"\n  Console (signed in as admin): {stack.console_url()}")
+    if stack.sign_in is not None:
+        admin, viewer = stack.sign_in.admin, stack.sign_in.viewer
+        print(f"  console users: {admin.username} / {admin.password} (ConsoleAdmins), ", end="")
+        print(f"{viewer.username} / {viewer.password} (ConsoleViewers)")
     if not args.no_seed:
         from goalpost_local.seed import seed_demo
 
         demo = seed_demo(base)
         offer_id = demo["offer"]["offer_id"]
         partner_id = demo["partner"]["partner_id"]
+        partner = demo["partner"]
+        print(f"  partner portal: {base}/console#/portal ({partner['name']}'s API key: {partner['api_key']})")
         print("\nTry it (demo network seeded):")
         print(f"  1. click:    curl -si '{base}/aff_c?offer_id={offer_id}&aff_id={partner_id}&aff_sub=demo'")
         print("     (the Location header carries tid=<transaction_id>)")

@@ -24,7 +24,7 @@ from types import ModuleType
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-from goalpost_local import faults, iam
+from goalpost_local import console, faults, iam
 from goalpost_local.template import ROOT, Route, authorizers, routes
 
 logger = logging.getLogger("goalpost_local.gateway")
@@ -209,9 +209,19 @@ def build_event(
 class LocalGateway(ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(self, address: tuple[str, int], admin_token: str) -> None:
+    def __init__(
+        self,
+        address: tuple[str, int],
+        admin_token: str,
+        sign_in: console.ConsoleSignIn | None = None,
+        cognito_endpoint: str = "",
+    ) -> None:
         super().__init__(address, _RequestHandler)
         self.admin_token = admin_token
+        self.sign_in = sign_in
+        self.cognito_endpoint = cognito_endpoint
+        """moto's Cognito, reached through /__local/cognito (same origin for the console's form)."""
+        self.jwt_authorizers = console.jwt_authorizers(sign_in)
         self.routes = routes()
         self.handlers: dict[str, Handler] = {
             r.function: load_handler(r.code_uri, r.handler, r.function) for r in self.routes
@@ -268,6 +278,9 @@ class _RequestHandler(BaseHTTPRequestHandler):
             faults.arm(str(spec["operation"]), str(spec["mode"]), int(spec.get("times", 1)))
             self._json(200, {"armed": spec})
             return
+        if raw_path == "/__local/cognito" and self.command == "POST" and self.server.cognito_endpoint:
+            self._cognito(body)
+            return
         for route in self.server.routes:
             params = route.matches(self.command, raw_path)
             if params is not None:
@@ -292,6 +305,13 @@ class _RequestHandler(BaseHTTPRequestHandler):
         if route.authorizer == "AWS_IAM":
             # What API Gateway puts in the event for an IAM-signed request.
             event["requestContext"]["authorizer"] = LOCAL_ADMIN_IAM
+        elif route.authorizer in self.server.jwt_authorizers:
+            jwt = self.server.jwt_authorizers[route.authorizer]
+            claims = console.verify(jwt, self.headers.get("authorization", ""))
+            if claims is None:
+                self._json(401, {"message": "Unauthorized"})
+                return
+            event["requestContext"]["authorizer"] = {"jwt": {"claims": claims, "scopes": None}}
         elif route.authorizer:
             context = self._lambda_authorizer(route, event)
             if context is None:
@@ -337,6 +357,29 @@ class _RequestHandler(BaseHTTPRequestHandler):
             return None
         context: dict[str, Any] = answer.get("context") or {}
         return context
+
+    def _cognito(self, body: bytes) -> None:
+        """Cognito's unsigned sign-in API (InitiateAuth, RespondToAuthChallenge...), as the
+        console's form calls it, passed to moto's Cognito."""
+        import urllib.error
+        import urllib.request
+
+        target = self.headers.get("x-amz-target", "")
+        if not target.startswith("AWSCognitoIdentityProviderService."):
+            self._json(400, {"__type": "InvalidParameterException", "message": "not a Cognito call"})
+            return
+        request = urllib.request.Request(  # noqa: S310 - the embedded moto's own endpoint
+            self.server.cognito_endpoint,
+            data=body,
+            headers={"x-amz-target": target, "content-type": "application/x-amz-json-1.1"},
+            method="POST",
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=10) as answer:  # noqa: S310
+                status, payload = answer.status, answer.read()
+        except urllib.error.HTTPError as refused:
+            status, payload = refused.code, refused.read()
+        self._send(status, [("content-type", "application/x-amz-json-1.1")], payload)
 
     def _authorized(self) -> bool:
         supplied = self.headers.get("authorization", "")

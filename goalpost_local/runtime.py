@@ -26,10 +26,25 @@ class LocalStack:
     admin_token: str
     thread: threading.Thread
     pump: Any = None
+    sign_in: Any = None
+    """The console's local user pool (goalpost_local.console.ConsoleSignIn), when embedded."""
 
     @property
     def base_url(self) -> str:
         return str(self.gateway.base_url)
+
+    def console_url(self, user: str = "admin") -> str:
+        """The console, already signed in: a refresh token in the URL's fragment (never sent to
+        a server; the page trades it for an access token, as after any sign-in, and drops it)."""
+        if self.sign_in is None:
+            return f"{self.base_url}/console"
+        import boto3
+
+        from goalpost_local import console
+
+        account = self.sign_in.admin if user == "admin" else self.sign_in.viewer
+        tokens = console.sign_in(boto3.client("cognito-idp"), self.sign_in, account)
+        return f"{self.base_url}/console#signed-in={tokens['refresh']}"
 
     def stop(self) -> None:
         """Bounded (SIGTERM to exit in under 2 s): pollers told first, then servers closed."""
@@ -52,6 +67,7 @@ def configure_aws(endpoint: str | None) -> None:
         os.environ["AWS_ENDPOINT_URL_DYNAMODB_STREAMS"] = endpoint
         os.environ["AWS_ENDPOINT_URL_SQS"] = endpoint
         os.environ["AWS_ENDPOINT_URL_SSM"] = endpoint
+        os.environ["AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER"] = endpoint
         os.environ.setdefault("AWS_ACCESS_KEY_ID", "local")
         os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "local")
 
@@ -111,10 +127,23 @@ def start(host: str = "127.0.0.1", port: int = 3000, admin_token: str | None = N
     outbox.reset_client()
     token = admin_token or os.environ.get("GOALPOST_ADMIN_TOKEN") or secrets.token_urlsafe(24)
     os.environ.setdefault("GOALPOST_ALLOW_PRIVATE_POSTBACKS", "1")  # local partners live on 127.0.0.1
-    gateway = LocalGateway((host, port), token)
+    sign_in = None
+    if embedded is not None:  # the console's user pool in moto's Cognito, as the template makes it
+        from goalpost_local import console
+
+        sign_in = console.create_user_pool(
+            boto3.client("cognito-idp"), os.environ["AWS_DEFAULT_REGION"], prefix
+        )
+    gateway = LocalGateway(
+        (host, port), token, sign_in, cognito_endpoint=embedded.endpoint if embedded is not None else ""
+    )
+    os.environ["GOALPOST_CONSOLE_COGNITO_ENDPOINT"] = f"{gateway.base_url}/__local/cognito" if sign_in else ""
+    os.environ["GOALPOST_CONSOLE_CLIENT_ID"] = sign_in.client_id if sign_in else ""
     pump = StreamPump(boto3.client("dynamodb"), boto3.client("dynamodbstreams"), table_names).start()
     gateway.stream_pump = pump
     gateway.queue_pump = QueuePump(sqs, queue_urls).start()
     thread = threading.Thread(target=gateway.serve_forever, daemon=True)
     thread.start()
-    return LocalStack(gateway=gateway, dynamodb=embedded, admin_token=token, thread=thread, pump=pump)
+    return LocalStack(
+        gateway=gateway, dynamodb=embedded, admin_token=token, thread=thread, pump=pump, sign_in=sign_in
+    )

@@ -262,6 +262,8 @@ def authorizers() -> dict[str, Authorizer]:
     functions = resources("AWS::Serverless::Function")
     for api in resources("AWS::Serverless::HttpApi").values():
         for name, spec in api["Properties"].get("Auth", {}).get("Authorizers", {}).items():
+            if "FunctionArn" not in spec:
+                continue  # a JWT authorizer (goalpost_local.console)
             function = spec["FunctionArn"]["Fn::GetAtt"][0]
             props = functions[function]["Properties"]
             found[name] = Authorizer(

@@ -1,4 +1,5 @@
-"""/admin/... (IAM auth) and /partner/... (partner API key): the goals admin API.
+"""/admin/... (IAM auth), /console/api/admin/... (console users' Cognito token) and
+/partner/... (partner API key): the goals admin API.
 
 Thin: Powertools' resolver validates paths, queries and bodies with pydantic; every
 route calls one use case of ``goalpost.admin`` and returns its result.
@@ -19,7 +20,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Header, Path, Que
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from goalpost import config_cache, store
-from goalpost.admin import offers, partner_view, reports, service
+from goalpost.admin import access, offers, partner_view, reports, service
 from goalpost.admin.errors import ApiError
 from goalpost.admin.schemas import (
     AdvertiserIn,
@@ -35,13 +36,15 @@ from goalpost.admin.schemas import (
     PartnerIn,
     PartnerPatch,
     PartnerPixelIn,
+    PartnerPostbackIn,
     PayoutStructureIn,
     TierIn,
 )
 from goalpost.stats import Window
 
 logger = Logger(service="goalpost-admin")
-app = APIGatewayHttpResolver(enable_validation=True)
+# The console reaches the same routes under /console/api (its own authorizer, same API).
+app = APIGatewayHttpResolver(enable_validation=True, strip_prefixes=["/console/api"])
 store.client()
 
 IdPath = Annotated[str, Path(pattern=r"^[0-9]{1,12}$")]
@@ -107,11 +110,14 @@ _IDEMPOTENCY_KEY = re.compile(r"[\x21-\x7e]{1,255}")
 
 
 def _caller() -> service.Caller:
-    """The IAM principal (cloud) or the local runtime's admin, for the audit trail."""
+    """The IAM principal, the console user or the partner, for the audit trail."""
     event = app.current_event
     authorizer = event.raw_event.get("requestContext", {}).get("authorizer") or {}
-    iam = authorizer.get("iam") or {}
-    actor = iam.get("userArn") or iam.get("callerId") or "unknown"
+    raw_path = str(event.raw_event.get("rawPath", ""))
+    if raw_path.startswith("/partner"):
+        actor = f"partner:{_partner_id()}"
+    else:
+        actor = access.admin_actor(raw_path, event.http_method, authorizer)
     key = event.headers.get("idempotency-key") or ""
     if key and not _IDEMPOTENCY_KEY.fullmatch(key):
         raise ApiError(400, "bad_idempotency_key", "Idempotency-Key is 1 to 255 visible ASCII characters")
@@ -599,6 +605,24 @@ def partner_conversions(
     return _report_response(report, format)
 
 
+@app.get("/partner/offers/<offer_id>/postbacks")
+def partner_postbacks(offer_id: IdPath, limit: Limit = 50, cursor: Cursor = None) -> dict[str, Any]:
+    """The partner's own postbacks and pixels on an offer (when the network lets partners manage them)."""
+    return partner_view.list_postbacks(_partner_id(), offer_id, limit, cursor)
+
+
+@app.post("/partner/offers/<offer_id>/postbacks")
+def add_partner_postback(offer_id: IdPath, body: PartnerPostbackIn) -> Response[Any]:
+    return _entity(partner_view.add_postback(_partner_id(), offer_id, body, _caller()), 201)
+
+
+@app.delete("/partner/offers/<offer_id>/postbacks/<pixel_id>")
+def remove_partner_postback(offer_id: IdPath, pixel_id: IdPath) -> Response[Any]:
+    partner_view.remove_postback(_partner_id(), offer_id, pixel_id, _caller())
+    config_cache.clear()
+    return Response(204, content_types.APPLICATION_JSON, "")
+
+
 # ------------------------------------------------------------------ OpenAPI
 
 
@@ -625,10 +649,18 @@ def openapi_document() -> dict[str, Any]:
     spec["components"]["securitySchemes"] = {
         "iam": {"type": "apiKey", "in": "header", "name": "Authorization", "description": "AWS SigV4 (IAM)"},
         "partnerKey": {"type": "apiKey", "in": "header", "name": "x-api-key"},
+        "consoleUser": {
+            "type": "http",
+            "scheme": "bearer",
+            "bearerFormat": "JWT",
+            "description": "Console users: a Cognito access token, on /console/api/admin/... (same routes)",
+        },
     }
     for path, operations in spec["paths"].items():
         for operation in operations.values():
-            operation["security"] = [{"partnerKey": []}] if path.startswith("/partner") else [{"iam": []}]
+            operation["security"] = (
+                [{"partnerKey": []}] if path.startswith("/partner") else [{"iam": []}, {"consoleUser": []}]
+            )
             operation["responses"]["4XX"] = {
                 "description": "Refused: the error says why (API Gateway's own 401/403 carry only a message)",
                 "content": {
@@ -715,13 +747,18 @@ def _error_response(error: ApiError) -> dict[str, Any]:
 
 
 def _refuse_unsigned_admin(event: dict[str, Any]) -> dict[str, Any] | None:
-    """Defence in depth: an /admin request that did not pass API Gateway's IAM auth is refused here."""
-    if not str(event.get("rawPath", "")).startswith("/admin"):
+    """Defence in depth: an admin request API Gateway did not authenticate (IAM or the console's
+    token), or a console user outside the group that may make it, is refused here."""
+    raw_path = str(event.get("rawPath", ""))
+    if not raw_path.startswith(("/admin", "/console/api")):
         return None
-    iam = ((event.get("requestContext") or {}).get("authorizer") or {}).get("iam") or {}
-    if iam.get("userArn") or iam.get("callerId"):
-        return None
-    return _error_response(ApiError(403, "iam_required", "admin routes take IAM-signed requests only"))
+    context = event.get("requestContext") or {}
+    method = str((context.get("http") or {}).get("method", ""))
+    try:
+        access.admin_actor(raw_path, method, context.get("authorizer") or {})
+    except ApiError as refused:
+        return _error_response(refused)
+    return None
 
 
 @logger.inject_lambda_context

@@ -389,6 +389,7 @@ class NetworkSettings(NamedTuple):
     approval_enabled: bool = True
     encrypted_enabled: bool = True
     partners_see_pending: bool = False
+    partners_manage_postbacks: bool = False
     default_tier_id: str = ""
     version: int = 0
 
@@ -404,6 +405,7 @@ class NetworkSettings(NamedTuple):
             approval_enabled=bool(data.get("approval_enabled", True)),
             encrypted_enabled=bool(data.get("encrypted_enabled", True)),
             partners_see_pending=bool(data.get("partners_see_pending", False)),
+            partners_manage_postbacks=bool(data.get("partners_manage_postbacks", False)),
             default_tier_id=str(data.get("default_tier_id", "")),
             version=int(data.get("version", 0)),
         )

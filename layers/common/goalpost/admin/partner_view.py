@@ -8,9 +8,10 @@ import time
 from typing import Any
 
 from goalpost import store
-from goalpost.admin import reports
+from goalpost.admin import offers, reports
 from goalpost.admin.errors import ApiError, not_found
-from goalpost.admin.service import check_limit, decode_cursor, page
+from goalpost.admin.schemas import PartnerPixelIn, PartnerPostbackIn
+from goalpost.admin.service import Caller, check_limit, decode_cursor, page
 from goalpost.caps import Measure, cap_status, counter_sort_keys
 from goalpost.domain import Goal, NetworkSettings, OfferBundle, Partner, Rate
 from goalpost.links import partner_tracking_link
@@ -187,3 +188,47 @@ def conversion_report(
         columns=reports.PARTNER_COLUMNS,
         public_only=True,
     )
+
+
+# ------------------------------------------------------------------ the partner's own postbacks
+
+
+def _manageable_offer(partner_id: str, offer_id: str) -> OfferBundle:
+    """An active offer the partner runs, when the network lets partners manage their postbacks."""
+    _partner(partner_id)
+    if not store.get_network_settings().partners_manage_postbacks:
+        raise ApiError(
+            403, "postbacks_managed_by_network", "this network sets partners' postbacks: ask your manager"
+        )
+    bundle = store.load_offer_bundle(offer_id)
+    if bundle is None or bundle.offer.status != "active":
+        raise not_found("offer", offer_id)
+    return bundle
+
+
+def list_postbacks(partner_id: str, offer_id: str, limit: int, cursor: str | None) -> dict[str, Any]:
+    """The partner's own postbacks and pixels on an offer (a page may hold fewer than ``limit``)."""
+    _manageable_offer(partner_id, offer_id)
+    listed = offers.list_partner_pixels(offer_id, limit, cursor)
+    mine = [p for p in listed["items"] if p.get("partner_id") == partner_id]
+    return {**listed, "items": [{k: v for k, v in p.items() if k != "partner_id"} for p in mine]}
+
+
+def add_postback(partner_id: str, offer_id: str, body: PartnerPostbackIn, caller: Caller) -> dict[str, Any]:
+    """Only for goals the partner sees (never a private or inactive goal)."""
+    bundle = _manageable_offer(partner_id, offer_id)
+    network = store.get_network_settings()
+    visible = {g["goal_id"] for g in _offer_view(bundle, _partner(partner_id), network, "")["goals"]}
+    if body.goal_id not in visible:
+        raise not_found("goal", body.goal_id)
+    pixel = PartnerPixelIn(partner_id=partner_id, **body.model_dump())
+    created = offers.create_partner_pixel(offer_id, pixel, caller)
+    return {k: v for k, v in created.items() if k != "partner_id"}
+
+
+def remove_postback(partner_id: str, offer_id: str, pixel_id: str, caller: Caller) -> None:
+    _manageable_offer(partner_id, offer_id)
+    current = store.get_entity("partner_pixel", pixel_id, offer_id)
+    if current is None or current.get("partner_id") != partner_id:
+        raise not_found("postback", pixel_id)
+    offers.delete_partner_pixel(offer_id, pixel_id, caller)

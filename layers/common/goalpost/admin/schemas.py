@@ -294,6 +294,9 @@ class NetworkIn(Strict):
     approval_enabled: bool = True
     encrypted_enabled: bool = True
     partners_see_pending: bool = False
+    partners_manage_postbacks: bool = Field(
+        default=False, description="Partners add and remove their own postbacks and pixels"
+    )
 
 
 class DefaultGoalPatch(Strict):
@@ -356,10 +359,9 @@ class GoalPatch(LookbackIn):
     private: bool | None = None
 
 
-class PartnerPixelIn(Strict):
-    """A partner's postback URL, image pixel URL or HTML code, fired on approved conversions."""
+class PartnerPostbackIn(Strict):
+    """A postback URL, image pixel URL or HTML code, fired on the partner's approved conversions."""
 
-    partner_id: Id
     goal_id: Id = Field(default="0", description="0: the offer's default goal")
     kind: Literal["postback", "image", "html"]
     code: Annotated[str, Field(min_length=1, max_length=5000)]
@@ -368,7 +370,7 @@ class PartnerPixelIn(Strict):
     )
 
     @model_validator(mode="after")
-    def _codes_are_safe(self) -> PartnerPixelIn:
+    def _codes_are_safe(self) -> PartnerPostbackIn:
         if self.kind in ("postback", "image"):
             _check_url(self.code)
         else:
@@ -378,6 +380,12 @@ class PartnerPixelIn(Strict):
         if self.reversal_code:
             _check_url(self.reversal_code)
         return self
+
+
+class PartnerPixelIn(PartnerPostbackIn):
+    """An admin sets a partner's postback or pixel: the same, naming the partner."""
+
+    partner_id: Id
 
 
 class DecisionIn(Strict):

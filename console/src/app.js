@@ -1,0 +1,145 @@
+// The Goalpost console: the network's admin screens and the partner portal, one page whose
+// screens are #/... fragments. Preact + htm (no build step), styled by Pico.
+import { render } from 'preact';
+import { useEffect, useState } from 'preact/hooks';
+import { signedOut } from './api.js';
+import {
+  answerChallenge, canChange, keepPartnerKey, loadConfig, partnerKey, signIn, signOutStaff, staffSession,
+  takeTokensFromUrl,
+} from './auth.js';
+import { FunnelScreen, PendingScreen, PostbacksScreen } from './activity.js';
+import {
+  GoalFormScreen, GoalScreen, GoalsScreen, OfferScreen, OffersScreen, PartnerPayoutsScreen, TrackingLinksScreen,
+} from './offers.js';
+import { AdvertisersScreen, PartnersScreen } from './people.js';
+import { PartnerSignIn, PortalConversions, PortalOffer, PortalOffers, PortalStats } from './portal.js';
+import { ConversionScreen, ConversionsScreen, HistoryScreen, NetworkScreen, StatsScreen } from './reports.js';
+import { ErrorNote, html, useAction } from './ui.js';
+
+function useHash() {
+  const [hash, setHash] = useState(location.hash || '#/');
+  useEffect(() => {
+    const changed = () => setHash(location.hash || '#/');
+    addEventListener('hashchange', changed);
+    return () => removeEventListener('hashchange', changed);
+  }, []);
+  return hash;
+}
+
+/** [pattern, screen(params, query, session)]: the first match wins. */
+const STAFF_ROUTES = [
+  [/^#\/(offers)?$/, (p, q, s) => html`<${OffersScreen} canChange=${canChange(s)} />`],
+  [/^#\/offers\/(\d+)$/, ([id], q, s) => html`<${OfferScreen} key=${id} offerId=${id} canChange=${canChange(s)} />`],
+  [/^#\/offers\/(\d+)\/goals$/, ([id], q, s) => html`<${GoalsScreen} offerId=${id} canChange=${canChange(s)} />`],
+  [/^#\/offers\/(\d+)\/goals\/new$/, ([id]) => html`<${GoalFormScreen} offerId=${id} />`],
+  [/^#\/offers\/(\d+)\/goals\/(\d+)$/, ([id, goal], q, s) => html`<${GoalScreen} offerId=${id} goalId=${goal} canChange=${canChange(s)} />`],
+  [/^#\/offers\/(\d+)\/goals\/(\d+)\/edit$/, ([id, goal]) => html`<${GoalFormScreen} offerId=${id} goalId=${goal} />`],
+  [/^#\/offers\/(\d+)\/payouts$/, ([id], q, s) => html`<${PartnerPayoutsScreen} offerId=${id} goalFilter=${q.get('goal') || ''} canChange=${canChange(s)} />`],
+  [/^#\/offers\/(\d+)\/links$/, ([id]) => html`<${TrackingLinksScreen} offerId=${id} />`],
+  [/^#\/offers\/(\d+)\/postbacks$/, ([id], q, s) => html`<${PostbacksScreen} offerId=${id} canChange=${canChange(s)} />`],
+  [/^#\/offers\/(\d+)\/pending$/, ([id], q, s) => html`<${PendingScreen} offerId=${id} canChange=${canChange(s)} />`],
+  [/^#\/offers\/(\d+)\/funnel$/, ([id]) => html`<${FunnelScreen} offerId=${id} />`],
+  [/^#\/advertisers$/, (p, q, s) => html`<${AdvertisersScreen} canChange=${canChange(s)} />`],
+  [/^#\/partners$/, (p, q, s) => html`<${PartnersScreen} canChange=${canChange(s)} />`],
+  [/^#\/conversions$/, (p, q, s) => html`<${ConversionsScreen} canChange=${canChange(s)} />`],
+  [/^#\/conversions\/([0-9a-f-]+)$/, ([id], q, s) => html`<${ConversionScreen} conversionId=${id} canChange=${canChange(s)} />`],
+  [/^#\/stats$/, () => html`<${StatsScreen} />`],
+  [/^#\/network$/, (p, q, s) => html`<${NetworkScreen} canChange=${canChange(s)} />`],
+  [/^#\/history\/([a-z_]+)\/([0-9a-z#/-]+)$/, ([kind, subject]) => html`<${HistoryScreen} kind=${kind} subject=${subject} />`],
+];
+
+const PORTAL_ROUTES = [
+  [/^#\/portal(\/offers)?$/, () => html`<${PortalOffers} />`],
+  [/^#\/portal\/offers\/(\d+)$/, ([id]) => html`<${PortalOffer} offerId=${id} />`],
+  [/^#\/portal\/stats$/, () => html`<${PortalStats} />`],
+  [/^#\/portal\/conversions$/, () => html`<${PortalConversions} />`],
+];
+
+function route(routes, hash, session) {
+  const [path, search = ''] = hash.split('?');
+  for (const [pattern, screen] of routes) {
+    const match = path.match(pattern);
+    if (match) return screen(match.slice(1).filter((m) => m !== undefined && !m.startsWith('/')), new URLSearchParams(search), session);
+  }
+  return html`<section><h1 tabindex="-1">Not found</h1><p>No screen at <code>${hash}</code>. <a href="#/">Offers</a></p></section>`;
+}
+
+function Header({ links, current, who, onSignOut, label }) {
+  const active = (href) => current === href || (href !== '#/' && current.startsWith(href + '/'));
+  return html`<header class="app-header container"><nav aria-label=${label}>
+    <ul><li><a href=${links[0][0]}><strong>Goalpost</strong></a></li></ul>
+    <ul>
+      ${links.map(([href, text]) => html`<li><a href=${href} aria-current=${active(href) ? 'page' : undefined}>${text}</a></li>`)}
+      <li><span class="muted">${who}</span></li>
+      <li><button type="button" class="secondary outline" onClick=${onSignOut}>Sign out</button></li>
+    </ul>
+  </nav></header>`;
+}
+
+const STAFF_LINKS = [['#/offers', 'Offers'], ['#/advertisers', 'Advertisers'], ['#/partners', 'Partners'], ['#/conversions', 'Conversions'], ['#/stats', 'Stats'], ['#/network', 'Network']];
+const PORTAL_LINKS = [['#/portal/offers', 'My offers'], ['#/portal/stats', 'My stats'], ['#/portal/conversions', 'My conversions']];
+
+function StaffSignIn({ onSignedIn }) {
+  const [form, setForm] = useState({ username: '', password: '', answer: '' });
+  const [challenge, setChallenge] = useState(null);
+  const action = useAction();
+  const submit = (e) => {
+    e.preventDefault();
+    action.run(async () => {
+      const result = challenge
+        ? await answerChallenge(challenge.challenge, challenge.session, form.username, form.answer)
+        : await signIn(form.username, form.password);
+      if (result.challenge) setChallenge(result);
+      else onSignedIn();
+    });
+  };
+  const set = (key) => (e) => setForm({ ...form, [key]: e.target.value });
+  return html`<form onSubmit=${submit} aria-labelledby="staff-sign-in">
+    <h2 id="staff-sign-in">Network staff sign-in</h2>
+    ${challenge ? html`<label for="challenge">${challenge.challenge === 'NEW_PASSWORD_REQUIRED' ? 'Choose a new password' : 'Code from your authenticator app'}
+        <input id="challenge" type=${challenge.challenge === 'NEW_PASSWORD_REQUIRED' ? 'password' : 'text'} autocomplete=${challenge.challenge === 'NEW_PASSWORD_REQUIRED' ? 'new-password' : 'one-time-code'} required value=${form.answer} onInput=${set('answer')} /></label>`
+      : html`<label for="username">User name <input id="username" autocomplete="username" required value=${form.username} onInput=${set('username')} /></label>
+        <label for="password">Password <input id="password" type="password" autocomplete="current-password" required value=${form.password} onInput=${set('password')} /></label>`}
+    <${ErrorNote} error=${action.error} />
+    <button type="submit" aria-busy=${action.busy}>${challenge ? 'Continue' : 'Sign in'}</button>
+  </form>`;
+}
+
+function SignInPage({ onSignedIn }) {
+  const [config, setConfig] = useState(null);
+  useEffect(() => { loadConfig().then(setConfig, () => setConfig({})); }, []);
+  return html`<main class="container" id="main">
+    <h1 tabindex="-1">Goalpost</h1>
+    <div class="grid">
+      <article>${config && !config.clientId ? html`<p>Staff sign-in is not configured here.</p>` : html`<${StaffSignIn} onSignedIn=${() => { location.hash = '#/'; onSignedIn(); }} />`}</article>
+      <article><${PartnerSignIn} onSignedIn=${() => { location.hash = '#/portal'; onSignedIn(); }} /></article>
+    </div>
+  </main>`;
+}
+
+function App() {
+  const hash = useHash();
+  const [, refresh] = useState(0);
+  const rerender = () => refresh((n) => n + 1);
+  useEffect(() => {
+    const out = () => rerender();
+    signedOut.addEventListener('signed-out', out);
+    return () => signedOut.removeEventListener('signed-out', out);
+  }, []);
+  const staff = staffSession();
+  const inPortal = hash.startsWith('#/portal');
+  if (inPortal && partnerKey()) {
+    return html`<a class="skip-link" href="#main" onClick=${(e) => { e.preventDefault(); document.querySelector('main h1')?.focus(); }}>Skip to content</a>
+      <${Header} label="Partner portal" links=${PORTAL_LINKS} current=${hash} who="Partner" onSignOut=${() => { keepPartnerKey(null); location.hash = '#/'; rerender(); }} />
+      <main class="container" id="main">${route(PORTAL_ROUTES, hash)}</main>`;
+  }
+  if (!inPortal && staff) {
+    const who = `${staff.username}${canChange(staff) ? '' : ' (read only)'}`;
+    return html`<a class="skip-link" href="#main" onClick=${(e) => { e.preventDefault(); document.querySelector('main h1')?.focus(); }}>Skip to content</a>
+      <${Header} label="Console" links=${STAFF_LINKS} current=${hash === '#/' ? '#/offers' : hash.split('?')[0]} who=${who} onSignOut=${() => { signOutStaff(); rerender(); }} />
+      <main class="container" id="main">${route(STAFF_ROUTES, hash, staff)}</main>`;
+  }
+  return html`<${SignInPage} onSignedIn=${rerender} />`;
+}
+
+takeTokensFromUrl().finally(() => render(html`<${App} />`, document.getElementById('app')));

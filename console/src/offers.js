@@ -1,0 +1,422 @@
+// Offers and their goals: the screens of offer-goals.txt (Payout panel, Multiple Conversion
+// Goals switch, Add Goal, the goal's page with its tracking links, Manage goals, Partner Payouts).
+import { useState } from 'preact/hooks';
+import { admin, downloadCsv } from './api.js';
+import {
+  Check, ConflictNote, CopyField, Done, ErrorNote, Loaded, Page, RateInput, Table, Tabs,
+  everything, html, money, options, patchOf, rate, useAction, useLoad, useVersionedSave, yesNo,
+} from './ui.js';
+
+const STATUSES = ['active', 'paused', 'pending', 'expired', 'deleted'];
+
+export function OffersScreen({ canChange }) {
+  const offers = useLoad(() => everything(admin, '/offers'), []);
+  const advertisers = useLoad(() => everything(admin, '/advertisers'), []);
+  const byId = Object.fromEntries((advertisers.data || []).map((a) => [a.advertiser_id, a.name]));
+  return html`<${Page} title="Offers">
+    <${Loaded} state=${offers} what="offers">${(items) => html`<${Table}
+      caption="Every offer of the network"
+      rows=${items}
+      rowKey=${(o) => o.offer_id}
+      empty="No offers yet: create the first one below."
+      columns=${[
+        ['ID', (o) => o.offer_id],
+        ['Name', (o) => html`<a href=${`#/offers/${o.offer_id}`}>${o.name}</a>`],
+        ['Advertiser', (o) => byId[o.advertiser_id] || o.advertiser_id],
+        ['Status', (o) => o.status],
+        ['Goals', (o) => (o.goals_enabled ? 'Multiple' : 'Default only')],
+        ['Default payout', (o) => rate(o.default_goal.payout, o.currency)],
+      ]} />`}<//>
+    ${canChange ? html`<${NewOffer} advertisers=${advertisers.data || []} onCreated=${offers.reload} />` : null}
+  <//>`;
+}
+
+function NewOffer({ advertisers, onCreated }) {
+  const empty = { name: '', advertiser_id: '', offer_url: '', goalName: 'Conversion', payout: { flat: '0', percent: '0' }, revenue: { flat: '0', percent: '0' } };
+  const [form, setForm] = useState(empty);
+  const action = useAction();
+  const set = (key) => (e) => setForm({ ...form, [key]: e.target.value });
+  const submit = (e) => {
+    e.preventDefault();
+    action.run(async () => {
+      const created = await admin('POST', '/offers', {
+        body: {
+          name: form.name, advertiser_id: form.advertiser_id, offer_url: form.offer_url,
+          default_goal: { name: form.goalName, payout: form.payout, revenue: form.revenue },
+        },
+      });
+      setForm(empty);
+      onCreated();
+      location.hash = `#/offers/${created.offer_id}`;
+    }, 'Offer created.');
+  };
+  return html`<form onSubmit=${submit} aria-labelledby="new-offer">
+    <h2 id="new-offer">New offer</h2>
+    <div class="grid-form">
+      <label for="offer-name">Name <input id="offer-name" required value=${form.name} onInput=${set('name')} /></label>
+      <label for="offer-advertiser">Advertiser
+        <select id="offer-advertiser" required onChange=${set('advertiser_id')}>${options(advertisers, 'advertiser_id', form.advertiser_id, 'Choose…')}</select>
+      </label>
+    </div>
+    <label for="offer-url">Offer URL (where clicks land; macros such as {transaction_id} are filled in)
+      <input id="offer-url" type="url" required value=${form.offer_url} onInput=${set('offer_url')} placeholder="https://shop.example.com/?tid={transaction_id}" />
+    </label>
+    <label for="offer-goal-name">Default goal name <input id="offer-goal-name" required value=${form.goalName} onInput=${set('goalName')} /></label>
+    <div class="grid">
+      <${RateInput} legend="Default goal payout" idPrefix="offer-payout" value=${form.payout} onInput=${(v) => setForm({ ...form, payout: v })} />
+      <${RateInput} legend="Default goal revenue" idPrefix="offer-revenue" value=${form.revenue} onInput=${(v) => setForm({ ...form, revenue: v })} />
+    </div>
+    <${ErrorNote} error=${action.error} />
+    <button type="submit" aria-busy=${action.busy}>Create offer</button>
+  </form>`;
+}
+
+export function offerTabs(offerId) {
+  const base = `#/offers/${offerId}`;
+  return [
+    [base, 'Overview'], [`${base}/goals`, 'Goals'], [`${base}/payouts`, 'Partner payouts'],
+    [`${base}/links`, 'Tracking links'], [`${base}/postbacks`, 'Partner postbacks'], [`${base}/pending`, 'Pending'],
+    [`${base}/funnel`, 'Funnel'], [`#/history/offer/${offerId}`, 'History'],
+  ];
+}
+
+/** The offer page: its Payout panel, the Multiple Conversion Goals switch, settings and caps. */
+export function OfferScreen({ offerId, canChange }) {
+  const offer = useLoad(() => admin('GET', `/offers/${offerId}`), [offerId]);
+  const network = useLoad(() => admin('GET', '/network'), []);
+  return html`<${Loaded} state=${offer} what="the offer">${(data) => html`<${Page} title=${`Offer ${data.offer_id}: ${data.name}`}>
+    <${Tabs} items=${offerTabs(offerId)} current=${`#/offers/${offerId}`} />
+    ${network.data && !network.data.goals_enabled ? html`<p class="notice-error" role="note">Offer goals are disabled for the whole network (Network settings): only default goals convert.</p>` : null}
+    <${GoalsSwitch} offer=${data} canChange=${canChange} onSaved=${offer.reload} />
+    <${PayoutPanel} offer=${data} canChange=${canChange} onSaved=${offer.reload} />
+    <${OfferSettings} offer=${data} canChange=${canChange} onSaved=${offer.reload} />
+    <${Caps} offerId=${offerId} />
+  <//>`}<//>`;
+}
+
+function GoalsSwitch({ offer, canChange, onSaved }) {
+  const saving = useVersionedSave(() => admin('GET', `/offers/${offer.offer_id}`));
+  const toggle = (enabled) => saving.save(offer, (base) => admin('PATCH', `/offers/${offer.offer_id}`, { body: { goals_enabled: enabled }, version: base.version }))
+    .then((saved) => saved && onSaved());
+  return html`<article aria-labelledby="goals-switch">
+    <h2 id="goals-switch">Multiple Conversion Goals</h2>
+    <${Check} id="goals-enabled" switchRole label="Multiple Conversion Goals" checked=${offer.goals_enabled}
+      hint="On: the offer converts on its goals besides the default goal." onChange=${canChange ? toggle : () => {}} />
+    <${ErrorNote} error=${saving.error} />
+    <${ConflictNote} conflict=${saving.conflict} onApply=${() => { saving.dropConflict(); onSaved(); }} onDiscard=${() => { saving.dropConflict(); onSaved(); }} />
+  </article>`;
+}
+
+/** Payout panel: the default goal's payout and revenue, with its Edit button. */
+function PayoutPanel({ offer, canChange, onSaved }) {
+  const goal = offer.default_goal;
+  const [editing, setEditing] = useState(null);
+  const saving = useVersionedSave(() => admin('GET', `/offers/${offer.offer_id}`));
+  const submit = (base, edited) => saving.save(base, (latest) => admin('PATCH', `/offers/${offer.offer_id}`, {
+    body: { default_goal: patchOf(base.default_goal, edited) }, version: latest.version,
+  })).then((saved) => { if (saved) { setEditing(null); onSaved(); } });
+  return html`<article aria-labelledby="payout-panel">
+    <header class="actions" style="justify-content: space-between">
+      <h2 id="payout-panel" style="margin:0">Payout</h2>
+      ${canChange && !editing ? html`<button type="button" class="secondary" onClick=${() => { saving.clear(); setEditing({ base: offer, form: { name: goal.name, payout: goal.payout, revenue: goal.revenue, allow_multiple: goal.allow_multiple, approve: goal.approve, encrypted: goal.encrypted, protocol: goal.protocol, ref_id: goal.ref_id } }); }}>Edit</button>` : null}
+    </header>
+    ${editing ? html`<form onSubmit=${(e) => { e.preventDefault(); submit(saving.conflict ? saving.conflict.latest : editing.base, editing.form); }}>
+        <label for="dg-name">Default goal name <input id="dg-name" required value=${editing.form.name} onInput=${(e) => setEditing({ ...editing, form: { ...editing.form, name: e.target.value } })} /></label>
+        <div class="grid">
+          <${RateInput} legend="Payout" idPrefix="dg-payout" currency=${offer.currency} value=${editing.form.payout} onInput=${(v) => setEditing({ ...editing, form: { ...editing.form, payout: v } })} />
+          <${RateInput} legend="Revenue" idPrefix="dg-revenue" currency=${offer.currency} value=${editing.form.revenue} onInput=${(v) => setEditing({ ...editing, form: { ...editing.form, revenue: v } })} />
+        </div>
+        <${GoalBehaviour} form=${editing.form} prefix="dg" onInput=${(patch) => setEditing({ ...editing, form: { ...editing.form, ...patch } })} />
+        <${ErrorNote} error=${saving.error} />
+        <${ConflictNote} conflict=${saving.conflict}
+          onApply=${() => submit(saving.conflict.latest, editing.form)}
+          onDiscard=${() => { saving.dropConflict(); setEditing(null); onSaved(); }} />
+        <div class="actions">
+          <button type="submit" aria-busy=${saving.busy}>Save payout</button>
+          <button type="button" class="secondary" onClick=${() => { saving.dropConflict(); setEditing(null); }}>Cancel</button>
+        </div>
+      </form>`
+    : html`<dl class="grid-form">
+        <div><dt>Default goal</dt><dd>${goal.name} <span class="muted">(${goal.slug})</span></dd></div>
+        <div><dt>Payout</dt><dd data-testid="default-payout">${rate(goal.payout, offer.currency)}</dd></div>
+        <div><dt>Revenue</dt><dd>${rate(goal.revenue, offer.currency)}</dd></div>
+        <div><dt>Multiple conversions</dt><dd>${yesNo(goal.allow_multiple)}</dd></div>
+        <div><dt>Approval</dt><dd>${goal.approve ? 'Required' : 'Automatic'}</dd></div>
+      </dl>`}
+    <${Done} message=${saving.done} />
+  </article>`;
+}
+
+/** Settings every goal has (default goal included). */
+function GoalBehaviour({ form, prefix, onInput }) {
+  return html`<div class="grid-form">
+    <${Check} id=${prefix + '-multiple'} label="Allow multiple conversions per session" checked=${form.allow_multiple} onChange=${(v) => onInput({ allow_multiple: v })} />
+    <${Check} id=${prefix + '-approve'} label="Approve conversions before payment" checked=${form.approve} onChange=${(v) => onInput({ approve: v })} />
+    <${Check} id=${prefix + '-encrypted'} label="Encrypted tracking" hint="links carry a signed goal id" checked=${form.encrypted} onChange=${(v) => onInput({ encrypted: v })} />
+    <label for=${prefix + '-protocol'}>Tracking pixel type
+      <select id=${prefix + '-protocol'} onChange=${(e) => onInput({ protocol: e.target.value })}>
+        ${[['server', 'Server postback'], ['image', 'Image pixel'], ['iframe', 'iFrame pixel']].map(([v, l]) => html`<option value=${v} selected=${form.protocol === v}>${l}</option>`)}
+      </select>
+    </label>
+    <label for=${prefix + '-ref'}>Reference ID <input id=${prefix + '-ref'} maxlength="100" value=${form.ref_id} onInput=${(e) => onInput({ ref_id: e.target.value })} /></label>
+  </div>`;
+}
+
+function OfferSettings({ offer, canChange, onSaved }) {
+  const pick = (o) => ({ name: o.name, offer_url: o.offer_url, status: o.status, session_hours: o.session_hours, currency: o.currency, timezone: o.timezone, cap_action: o.cap_action });
+  const [form, setForm] = useState(null);
+  const saving = useVersionedSave(() => admin('GET', `/offers/${offer.offer_id}`));
+  const submit = (base) => saving.save(base, (latest) => admin('PATCH', `/offers/${offer.offer_id}`, { body: patchOf(pick(base), form), version: latest.version }), 'Offer saved.')
+    .then((saved) => { if (saved) { setForm(null); onSaved(); } });
+  const set = (key, number) => (e) => setForm({ ...form, [key]: number ? Number(e.target.value) : e.target.value });
+  if (!form) {
+    return html`<article aria-labelledby="offer-settings">
+      <header class="actions" style="justify-content: space-between"><h2 id="offer-settings" style="margin:0">Settings</h2>
+        ${canChange ? html`<button type="button" class="secondary" onClick=${() => setForm(pick(offer))}>Edit settings</button>` : null}</header>
+      <dl class="grid-form">
+        <div><dt>Status</dt><dd>${offer.status}</dd></div>
+        <div><dt>Offer URL</dt><dd class="secret">${offer.offer_url}</dd></div>
+        <div><dt>Session lifespan</dt><dd>${offer.session_hours} h</dd></div>
+        <div><dt>Currency</dt><dd>${offer.currency}</dd></div>
+        <div><dt>Time zone (caps)</dt><dd>${offer.timezone}</dd></div>
+        <div><dt>Advertiser</dt><dd>${offer.advertiser_id}</dd></div>
+      </dl>
+      <${Done} message=${saving.done} />
+    </article>`;
+  }
+  return html`<form onSubmit=${(e) => { e.preventDefault(); submit(saving.conflict ? saving.conflict.latest : offer); }} aria-labelledby="offer-settings-edit">
+    <h2 id="offer-settings-edit">Edit settings</h2>
+    <div class="grid-form">
+      <label for="os-name">Name <input id="os-name" required value=${form.name} onInput=${set('name')} /></label>
+      <label for="os-status">Status <select id="os-status" onChange=${set('status')}>${STATUSES.map((s) => html`<option selected=${form.status === s}>${s}</option>`)}</select></label>
+      <label for="os-hours">Session lifespan (hours) <input id="os-hours" type="number" min="1" max="8760" value=${form.session_hours} onInput=${set('session_hours', true)} /></label>
+      <label for="os-currency">Currency <input id="os-currency" pattern="[A-Z]{3}" value=${form.currency} onInput=${set('currency')} /></label>
+      <label for="os-tz">Time zone (caps) <input id="os-tz" value=${form.timezone} onInput=${set('timezone')} /></label>
+      <label for="os-capaction">Over a cap <select id="os-capaction" onChange=${set('cap_action')}>
+        <option value="refuse" selected=${form.cap_action === 'refuse'}>Refuse the conversion</option>
+        <option value="pending" selected=${form.cap_action === 'pending'}>Record it pending for review</option></select></label>
+    </div>
+    <label for="os-url">Offer URL <input id="os-url" type="url" required value=${form.offer_url} onInput=${set('offer_url')} /></label>
+    <${ErrorNote} error=${saving.error} />
+    <${ConflictNote} conflict=${saving.conflict} onApply=${() => submit(saving.conflict.latest)} onDiscard=${() => { saving.dropConflict(); setForm(null); onSaved(); }} />
+    <div class="actions"><button type="submit" aria-busy=${saving.busy}>Save settings</button>
+      <button type="button" class="secondary" onClick=${() => { saving.dropConflict(); setForm(null); }}>Cancel</button></div>
+  </form>`;
+}
+
+function Caps({ offerId }) {
+  const caps = useLoad(() => admin('GET', `/offers/${offerId}/caps`), [offerId]);
+  return html`<article aria-labelledby="caps"><h2 id="caps">Caps</h2>
+    <${Loaded} state=${caps} what="caps">${(data) => html`<${Table} caption="Each cap, what its current period counted and what is left"
+      rows=${data.caps} empty="No caps on this offer."
+      columns=${[['Scope', (c) => (c.partner_id ? `Partner ${c.partner_id}` : 'Offer')], ['Period', (c) => c.period], ['Measure', (c) => c.measure],
+        ['Limit', (c) => c.limit, { num: true }], ['Used', (c) => c.used, { num: true }], ['Left', (c) => c.remaining, { num: true }]]} />`}<//>
+  </article>`;
+}
+
+/** Manage goals: ID, Name, Status, Advertiser, Tracking Pixel Type, Endpoint, Private, Allow Multiples, Payout, Revenue. */
+export function GoalsScreen({ offerId, canChange }) {
+  const offer = useLoad(() => admin('GET', `/offers/${offerId}`), [offerId]);
+  const rows = useLoad(() => admin('GET', `/offers/${offerId}/goals/manage`), [offerId]);
+  const action = useAction();
+  const name = offer.data ? `Offer ${offerId}: ${offer.data.name}` : `Offer ${offerId}`;
+  return html`<${Page} title=${`Manage goals — ${name}`} actions=${canChange ? html`<a role="button" href=${`#/offers/${offerId}/goals/new`}>Add Goal</a>` : null}>
+    <${Tabs} items=${offerTabs(offerId)} current=${`#/offers/${offerId}/goals`} />
+    ${offer.data && !offer.data.goals_enabled ? html`<p role="note" class="notice-error">Multiple Conversion Goals is off for this offer: only the default goal converts. Turn it on in Overview.</p>` : null}
+    <${Loaded} state=${rows} what="goals">${(data) => html`<${Table} caption="Goals of this offer (0 is the default goal)" rows=${data.items} rowKey=${(r) => r.ID}
+      columns=${[
+        ['ID', (r) => r.ID], ['Name', (r) => r.Name], ['Status', (r) => r.Status], ['Advertiser', (r) => r.Advertiser],
+        ['Tracking Pixel Type', (r) => r['Tracking Pixel Type']], ['Endpoint', (r) => yesNo(r.Endpoint)], ['Private', (r) => yesNo(r.Private)],
+        ['Allow Multiples', (r) => yesNo(r['Allow Multiples'])], ['Payout', (r) => r.Payout, { num: true }], ['Revenue', (r) => r.Revenue, { num: true }],
+        ['', (r) => html`<span class="actions">
+          <a href=${r.ID === '0' ? `#/offers/${offerId}` : `#/offers/${offerId}/goals/${r.ID}`} aria-label=${`View goal ${r.Name}`}>View</a>
+          ${canChange ? html`<a href=${r.ID === '0' ? `#/offers/${offerId}` : `#/offers/${offerId}/goals/${r.ID}/edit`} aria-label=${`Edit goal ${r.Name}`}>Edit</a>` : null}
+          ${r.Private ? null : html`<a href=${`#/offers/${offerId}/payouts?goal=${r.ID}`} aria-label=${`Partner payouts of goal ${r.Name}`}>Payout</a>`}</span>`],
+      ]} />`}<//>
+    <button type="button" class="secondary" onClick=${() => action.run(() => downloadCsv(admin, `/offers/${offerId}/goals/manage`, {}, `offer-${offerId}-goals.csv`))}>Download CSV</button>
+    <${ErrorNote} error=${action.error} />
+  <//>`;
+}
+
+const NEW_GOAL = {
+  name: '', description: '', status: 'active', advertiser_id: '', private: false, end_point: false,
+  payout: { flat: '0', percent: '0' }, revenue: { flat: '0', percent: '0' }, tiers_enabled: false,
+  tier_payouts: {}, tier_revenues: {}, payout_structure_ids: [], allow_multiple: false, approve: false,
+  encrypted: false, protocol: 'server', ref_id: '',
+};
+
+function goalForm(goal) {
+  const form = {};
+  for (const key of Object.keys(NEW_GOAL)) form[key] = goal[key] ?? NEW_GOAL[key];
+  form.advertiser_id = goal.advertiser_id || '';
+  return form;
+}
+
+/** Add Goal, and Edit of an existing goal (with the version it was read at). */
+export function GoalFormScreen({ offerId, goalId }) {
+  const offer = useLoad(() => admin('GET', `/offers/${offerId}`), [offerId]);
+  const goal = useLoad(() => (goalId ? admin('GET', `/offers/${offerId}/goals/${goalId}`) : Promise.resolve(null)), [offerId, goalId]);
+  const lists = useLoad(async () => ({
+    advertisers: await everything(admin, '/advertisers'),
+    tiers: await everything(admin, '/tiers'),
+    structures: await everything(admin, '/payout-structures'),
+  }), []);
+  if (offer.error || goal.error || lists.error) return html`<${ErrorNote} error=${offer.error || goal.error || lists.error} />`;
+  if (!offer.data || !lists.data || (goalId && !goal.data)) return html`<p aria-busy="true">Loading…</p>`;
+  return html`<${GoalForm} key=${goalId || 'new'} offer=${offer.data} goal=${goal.data} lists=${lists.data} />`;
+}
+
+function GoalForm({ offer, goal, lists }) {
+  const offerId = offer.offer_id;
+  const [form, setForm] = useState(goal ? goalForm(goal) : { ...NEW_GOAL });
+  const saving = useVersionedSave(() => admin('GET', `/offers/${offerId}/goals/${goal.goal_id}`));
+  const set = (patch) => setForm({ ...form, ...patch });
+  const text = (key) => (e) => set({ [key]: e.target.value });
+  const body = (base) => {
+    const sent = { ...form, advertiser_id: form.advertiser_id || null };
+    return base ? patchOf(goalForm(base), sent) : sent;
+  };
+  const submit = (base) => saving.save(base, async (latest) => {
+    const saved = goal
+      ? await admin('PATCH', `/offers/${offerId}/goals/${goal.goal_id}`, { body: body(base), version: latest.version })
+      : await admin('POST', `/offers/${offerId}/goals`, { body: body(null) });
+    location.hash = `#/offers/${offerId}/goals/${saved.goal_id}`;
+    return saved;
+  });
+  const tierRate = (kind, tierId) => (value) => set({ [kind]: { ...form[kind], [tierId]: value } });
+  const title = goal ? `Edit goal ${goal.goal_id}: ${goal.name}` : `Add Goal — ${offer.name}`;
+  return html`<${Page} title=${title}>
+    <form onSubmit=${(e) => { e.preventDefault(); submit(saving.conflict ? saving.conflict.latest : goal); }}>
+      <div class="grid-form">
+        <label for="goal-name">Name <input id="goal-name" required maxlength="100" value=${form.name} onInput=${text('name')} /></label>
+        <label for="goal-status">Status <select id="goal-status" onChange=${text('status')}>${['active', 'paused', 'deleted'].map((s) => html`<option selected=${form.status === s}>${s}</option>`)}</select></label>
+        <label for="goal-advertiser">Advertiser <select id="goal-advertiser" onChange=${text('advertiser_id')}>${options(lists.advertisers, 'advertiser_id', form.advertiser_id, "The offer's advertiser")}</select></label>
+      </div>
+      <label for="goal-description">Description <textarea id="goal-description" maxlength="2000" onInput=${text('description')}>${form.description}</textarea></label>
+      <fieldset>
+        <legend>Kind of goal</legend>
+        <${Check} id="goal-private" label="Private" hint="tracked for you only: partners never see it, it pays no partner" checked=${form.private} onChange=${(v) => set({ private: v })} />
+        <${Check} id="goal-endpoint" label="End point" hint="a conversion on it closes the session" checked=${form.end_point} onChange=${(v) => set({ end_point: v })} />
+      </fieldset>
+      <div class="grid">
+        <${RateInput} legend="Payout" idPrefix="goal-payout" currency=${offer.currency} value=${form.payout} onInput=${(v) => set({ payout: v })} />
+        <${RateInput} legend="Revenue" idPrefix="goal-revenue" currency=${offer.currency} value=${form.revenue} onInput=${(v) => set({ revenue: v })} />
+      </div>
+      <${Check} id="goal-tiers" label="Tiered payouts" hint="a payout and revenue per partner tier" checked=${form.tiers_enabled} onChange=${(v) => set({ tiers_enabled: v })} />
+      ${form.tiers_enabled ? (lists.tiers.length ? lists.tiers.map((tier) => html`<div class="grid">
+          <${RateInput} legend=${`Payout for tier ${tier.name}`} idPrefix=${`tier-${tier.tier_id}-payout`} currency=${offer.currency} value=${form.tier_payouts[tier.tier_id]} onInput=${tierRate('tier_payouts', tier.tier_id)} />
+          <${RateInput} legend=${`Revenue for tier ${tier.name}`} idPrefix=${`tier-${tier.tier_id}-revenue`} currency=${offer.currency} value=${form.tier_revenues[tier.tier_id]} onInput=${tierRate('tier_revenues', tier.tier_id)} />
+        </div>`) : html`<p class="muted">No tiers yet: create them in Network settings.</p>`) : null}
+      <label for="goal-structures">Payout structures (rules by sale amount, country, sub ids…)
+        <select id="goal-structures" multiple size=${Math.min(4, Math.max(2, lists.structures.length))}
+          onChange=${(e) => set({ payout_structure_ids: [...e.target.selectedOptions].map((o) => o.value) })}>
+          ${lists.structures.map((s) => html`<option value=${s.structure_id} selected=${form.payout_structure_ids.includes(s.structure_id)}>${s.name}</option>`)}
+        </select>
+      </label>
+      <${GoalBehaviour} form=${form} prefix="goal" onInput=${set} />
+      <${ErrorNote} error=${saving.error} />
+      <${ConflictNote} conflict=${saving.conflict} onApply=${() => submit(saving.conflict.latest)}
+        onDiscard=${() => { saving.dropConflict(); location.hash = `#/offers/${offerId}/goals/${goal.goal_id}`; }} />
+      <div class="actions">
+        <button type="submit" aria-busy=${saving.busy}>${goal ? 'Save goal' : 'Add goal'}</button>
+        <a href=${`#/offers/${offerId}/goals`} role="button" class="secondary">Cancel</a>
+      </div>
+    </form>
+  <//>`;
+}
+
+/** A goal's page: its settings and its conversion tracking links. */
+export function GoalScreen({ offerId, goalId, canChange }) {
+  const goal = useLoad(() => admin('GET', `/offers/${offerId}/goals/${goalId}`), [offerId, goalId]);
+  return html`<${Loaded} state=${goal} what="the goal">${(g) => html`<${Page} title=${`Goal ${g.goal_id}: ${g.name}`}
+      actions=${html`${canChange ? html`<a role="button" href=${`#/offers/${offerId}/goals/${goalId}/edit`}>Edit</a>` : null}
+        <a role="button" class="secondary" href=${`#/history/goal/${offerId}/${goalId}`}>History</a>`}>
+    <p><a href=${`#/offers/${offerId}/goals`}>← Manage goals</a></p>
+    <dl class="grid-form">
+      <div><dt>Status</dt><dd>${g.status}</dd></div>
+      <div><dt>Goal name in links</dt><dd><code>${g.slug}</code></dd></div>
+      <div><dt>Payout</dt><dd>${rate(g.payout)}</dd></div>
+      <div><dt>Revenue</dt><dd>${rate(g.revenue)}</dd></div>
+      <div><dt>Private</dt><dd>${yesNo(g.private)}</dd></div>
+      <div><dt>End point</dt><dd>${yesNo(g.end_point)}</dd></div>
+      <div><dt>Allow multiples</dt><dd>${yesNo(g.allow_multiple)}</dd></div>
+      <div><dt>Approval</dt><dd>${g.approve ? 'Required' : 'Automatic'}</dd></div>
+      <div><dt>Encrypted</dt><dd>${yesNo(g.encrypted)}</dd></div>
+      <div><dt>Tracking pixel type</dt><dd>${g.protocol}</dd></div>
+    </dl>
+    <h2>Conversion tracking</h2>
+    <p class="muted">Give the advertiser one of these; the server postback is the most reliable.</p>
+    ${Object.entries(g.links || {}).map(([kind, link]) => html`<${CopyField} id=${'link-' + kind} label=${LINK_LABELS[kind] || kind} value=${link} multiline=${link.startsWith('<')} />`)}
+  <//>`}<//>`;
+}
+
+const LINK_LABELS = {
+  postback_by_name: 'Server postback URL (by goal name)',
+  postback_by_id: 'Server postback URL (by goal id)',
+  image_pixel: 'Image pixel (HTTPS, by cookie)',
+  iframe_pixel: 'iFrame pixel (by cookie)',
+};
+
+/** Partner Payouts: a custom payout per partner and goal. */
+export function PartnerPayoutsScreen({ offerId, goalFilter, canChange }) {
+  const data = useLoad(async () => ({
+    payouts: await everything(admin, `/offers/${offerId}/partner-payouts`),
+    goals: await everything(admin, `/offers/${offerId}/goals`),
+    partners: await everything(admin, '/partners'),
+    offer: await admin('GET', `/offers/${offerId}`),
+  }), [offerId]);
+  const empty = { partner_id: '', goal_id: goalFilter || '0', payout: { flat: '0', percent: '0' }, version: 0 };
+  const [form, setForm] = useState(empty);
+  const saving = useVersionedSave(() => admin('GET', `/offers/${offerId}/partner-payouts`).then((page) => page.items.find((p) => p.partner_id === form.partner_id && p.goal_id === form.goal_id) || { version: 0 }));
+  const remove = useAction();
+  const submit = (e) => {
+    e.preventDefault();
+    saving.save(form, (base) => admin('PUT', `/offers/${offerId}/partner-payouts/${form.partner_id}/${form.goal_id}`, { body: { payout: form.payout }, version: base.version }), 'Custom payout saved.')
+      .then((saved) => { if (saved) { setForm(empty); data.reload(); } });
+  };
+  return html`<${Page} title=${`Partner payouts — offer ${offerId}`}>
+    <${Tabs} items=${offerTabs(offerId)} current=${`#/offers/${offerId}/payouts`} />
+    <${Loaded} state=${data} what="payouts">${(d) => {
+      const partnerName = Object.fromEntries(d.partners.map((p) => [p.partner_id, p.name]));
+      const goalName = Object.fromEntries(d.goals.map((g) => [g.goal_id, g.name]));
+      const payable = d.goals.filter((g) => !g.private);
+      const rows = d.payouts.filter((p) => !goalFilter || p.goal_id === goalFilter);
+      return html`
+        <${Table} caption="Custom payouts: they win over tiers and the goal's payout" rows=${rows} rowKey=${(p) => p.partner_id + '#' + p.goal_id}
+          empty="No custom payouts."
+          columns=${[
+            ['Partner', (p) => `${partnerName[p.partner_id] || ''} (${p.partner_id})`],
+            ['Goal', (p) => `${goalName[p.goal_id] || ''} (${p.goal_id})`],
+            ['Payout', (p) => rate(p.payout, d.offer.currency), { num: true }],
+            ['', (p) => (canChange ? html`<span class="actions">
+              <button type="button" class="secondary outline" onClick=${() => setForm({ partner_id: p.partner_id, goal_id: p.goal_id, payout: p.payout, version: p.version })}>Edit</button>
+              <button type="button" class="secondary outline" onClick=${() => remove.run(() => admin('DELETE', `/offers/${offerId}/partner-payouts/${p.partner_id}/${p.goal_id}`, { version: p.version }).then(data.reload), 'Removed.')}>Remove</button></span>` : null)],
+          ]} />
+        <${ErrorNote} error=${remove.error} />
+        ${canChange ? html`<form onSubmit=${submit} aria-labelledby="custom-payout">
+          <h2 id="custom-payout">${form.version ? 'Edit custom payout' : 'Add custom payout'}</h2>
+          <div class="grid-form">
+            <label for="cp-partner">Partner <select id="cp-partner" required disabled=${Boolean(form.version)} onChange=${(e) => setForm({ ...form, partner_id: e.target.value })}>${options(d.partners, 'partner_id', form.partner_id, 'Choose…')}</select></label>
+            <label for="cp-goal">Goal <select id="cp-goal" required disabled=${Boolean(form.version)} onChange=${(e) => setForm({ ...form, goal_id: e.target.value })}>${options(payable, 'goal_id', form.goal_id)}</select></label>
+          </div>
+          <${RateInput} legend="Payout for this partner" idPrefix="cp-payout" currency=${d.offer.currency} value=${form.payout} onInput=${(v) => setForm({ ...form, payout: v })} />
+          <${ErrorNote} error=${saving.error} />
+          <${ConflictNote} conflict=${saving.conflict} onApply=${() => { setForm({ ...form, version: saving.conflict.latest.version }); saving.dropConflict(); }} onDiscard=${() => { saving.dropConflict(); setForm(empty); data.reload(); }} />
+          <div class="actions"><button type="submit" aria-busy=${saving.busy}>Save custom payout</button>
+            ${form.version ? html`<button type="button" class="secondary" onClick=${() => setForm(empty)}>Cancel</button>` : null}</div>
+          <${Done} message=${saving.done || remove.done} />
+        </form>` : null}`;
+    }}<//>
+  <//>`;
+}
+
+/** Each active partner's tracking link for this offer. */
+export function TrackingLinksScreen({ offerId }) {
+  const links = useLoad(() => everything(admin, `/offers/${offerId}/tracking-links`), [offerId]);
+  return html`<${Page} title=${`Tracking links — offer ${offerId}`}>
+    <${Tabs} items=${offerTabs(offerId)} current=${`#/offers/${offerId}/links`} />
+    <${Loaded} state=${links} what="links">${(items) => (items.length ? items.map((l) => html`<${CopyField} id=${'tl-' + l.partner_id} label=${`${l.name} (${l.partner_id})`} value=${l.tracking_link} />`) : html`<p class="muted">No active partners.</p>`)}<//>
+  <//>`;
+}
+
+export { money };

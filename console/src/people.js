@@ -1,0 +1,83 @@
+// Advertisers and partners: create, block, keys and secrets (shown once).
+import { useState } from 'preact/hooks';
+import { admin } from './api.js';
+import {
+  ConflictNote, CopyField, Done, ErrorNote, Loaded, Page, Table, everything, html, useAction, useLoad,
+  useVersionedSave,
+} from './ui.js';
+
+export function AdvertisersScreen({ canChange }) {
+  const list = useLoad(() => everything(admin, '/advertisers'), []);
+  const [name, setName] = useState('');
+  const action = useAction();
+  const create = (e) => {
+    e.preventDefault();
+    action.run(() => admin('POST', '/advertisers', { body: { name } }).then(() => { setName(''); list.reload(); }), 'Advertiser created.');
+  };
+  return html`<${Page} title="Advertisers">
+    <${Loaded} state=${list} what="advertisers">${(items) => html`<${Table} caption="Advertisers: their security token goes into their postback links" rows=${items} rowKey=${(a) => a.advertiser_id}
+      columns=${[
+        ['ID', (a) => a.advertiser_id], ['Name', (a) => a.name], ['Status', (a) => a.status],
+        ['Security token', (a) => (a.security_token ? html`<span class="secret">${a.security_token}</span> ${a.security_token_applied ? '(required)' : '(not required yet)'}` : 'none')],
+        ['', (a) => html`<span class="actions">${canChange ? html`<${StatusButton} kind="advertisers" id=${a.advertiser_id} doc=${a} off="paused" onSaved=${list.reload} />` : null}
+          <a href=${`#/history/advertiser/${a.advertiser_id}`}>History</a></span>`],
+      ]} />`}<//>
+    ${canChange ? html`<form onSubmit=${create} aria-labelledby="new-advertiser"><h2 id="new-advertiser">New advertiser</h2>
+      <div class="actions"><label for="adv-name" style="flex:1">Name <input id="adv-name" required value=${name} onInput=${(e) => setName(e.target.value)} /></label>
+      <button type="submit" aria-busy=${action.busy}>Create advertiser</button></div>
+      <${ErrorNote} error=${action.error} /><${Done} message=${action.done} /></form>` : null}
+  <//>`;
+}
+
+/** Block / unblock (advertisers: pause / activate), with the version read. */
+function StatusButton({ kind, id, doc, off, onSaved }) {
+  const saving = useVersionedSave(() => admin('GET', `/${kind}/${id}`));
+  const next = doc.status === 'active' ? off : 'active';
+  const label = next === 'active' ? (kind === 'partners' ? 'Unblock' : 'Activate') : kind === 'partners' ? 'Block' : 'Pause';
+  const save = (base) => saving.save(base, (latest) => admin('PATCH', `/${kind}/${id}`, { body: { status: next }, version: latest.version })).then((saved) => saved && onSaved());
+  return html`<span>
+    <button type="button" class="secondary outline" aria-label=${`${label} ${doc.name}`} aria-busy=${saving.busy} onClick=${() => save(doc)}>${label}</button>
+    <${ErrorNote} error=${saving.error} />
+    <${ConflictNote} conflict=${saving.conflict} onApply=${() => save(saving.conflict.latest)} onDiscard=${() => { saving.dropConflict(); onSaved(); }} />
+  </span>`;
+}
+
+/** Secrets the API shows once: the partner's API key and postback secret. */
+function ShownOnce({ secrets, onClose }) {
+  if (!secrets) return null;
+  return html`<article class="notice-ok" role="alert" aria-labelledby="shown-once">
+    <h2 id="shown-once">Copy these now: they are shown once</h2>
+    <p>Partner ${secrets.name} (${secrets.partner_id}). Goalpost keeps only a digest of the API key: if it is lost, rotate it.</p>
+    ${secrets.api_key ? html`<${CopyField} id="new-api-key" label="API key (the partner signs in to its portal with it)" value=${secrets.api_key} />` : null}
+    ${secrets.postback_secret ? html`<${CopyField} id="new-postback-secret" label="Postback secret (signs our postbacks to the partner)" value=${secrets.postback_secret} />` : null}
+    <button type="button" class="secondary" onClick=${onClose}>I have copied them</button>
+  </article>`;
+}
+
+export function PartnersScreen({ canChange }) {
+  const list = useLoad(() => everything(admin, '/partners'), []);
+  const tiers = useLoad(() => everything(admin, '/tiers'), []);
+  const [name, setName] = useState('');
+  const [secrets, setSecrets] = useState(null);
+  const action = useAction();
+  const create = (e) => {
+    e.preventDefault();
+    action.run(() => admin('POST', '/partners', { body: { name } }).then((created) => { setName(''); setSecrets(created); list.reload(); }));
+  };
+  const rotate = (p) => action.run(() => admin('POST', `/partners/${p.partner_id}/api-key`).then((rotated) => { setSecrets(rotated); list.reload(); }));
+  const tierName = Object.fromEntries((tiers.data || []).map((t) => [t.tier_id, t.name]));
+  return html`<${Page} title="Partners">
+    <${ShownOnce} secrets=${secrets} onClose=${() => setSecrets(null)} />
+    <${Loaded} state=${list} what="partners">${(items) => html`<${Table} caption="Partners (affiliates) of the network" rows=${items} rowKey=${(p) => p.partner_id}
+      columns=${[
+        ['ID', (p) => p.partner_id], ['Name', (p) => p.name], ['Status', (p) => p.status], ['Tier', (p) => tierName[p.tier_id] || 'default'],
+        ['', (p) => html`<span class="actions">${canChange ? html`<${StatusButton} kind="partners" id=${p.partner_id} doc=${p} off="blocked" onSaved=${list.reload} />
+          <button type="button" class="secondary outline" aria-label=${`New API key for ${p.name}`} onClick=${() => rotate(p)}>New API key</button>` : null}
+          <a href=${`#/history/partner/${p.partner_id}`}>History</a></span>`],
+      ]} />`}<//>
+    <${ErrorNote} error=${action.error} />
+    ${canChange ? html`<form onSubmit=${create} aria-labelledby="new-partner"><h2 id="new-partner">New partner</h2>
+      <div class="actions"><label for="partner-name" style="flex:1">Name <input id="partner-name" required value=${name} onInput=${(e) => setName(e.target.value)} /></label>
+      <button type="submit" aria-busy=${action.busy}>Create partner</button></div></form>` : null}
+  <//>`;
+}

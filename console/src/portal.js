@@ -1,0 +1,129 @@
+// The partner portal: a partner signs in with its API key and sees only its own offers,
+// links, stats and conversions (the partner API never returns private goals or revenue).
+import { useState } from 'preact/hooks';
+import { ApiError, downloadCsv, partner } from './api.js';
+import { keepPartnerKey } from './auth.js';
+import { StatsTable } from './reports.js';
+import {
+  CopyField, Done, ErrorNote, Loaded, Page, RangeFields, Table, TrafficChart, defaultRange, everything,
+  html, money, rate, useAction, useLoad,
+} from './ui.js';
+
+export function PartnerSignIn({ onSignedIn }) {
+  const [key, setKey] = useState('');
+  const action = useAction();
+  const submit = (e) => {
+    e.preventDefault();
+    action.run(async () => {
+      keepPartnerKey(key.trim());
+      try {
+        await partner('GET', '/offers', { params: { limit: 1 } });
+      } catch (error) {
+        keepPartnerKey(null);
+        throw error.status === 401 || error.status === 403 ? new ApiError(error.status, error.code, 'That API key was not accepted.') : error;
+      }
+      onSignedIn();
+    });
+  };
+  return html`<form onSubmit=${submit} aria-labelledby="partner-sign-in">
+    <h2 id="partner-sign-in">Partner sign-in</h2>
+    <label for="api-key">Your API key <input id="api-key" type="password" autocomplete="current-password" required value=${key} onInput=${(e) => setKey(e.target.value)} /></label>
+    <${ErrorNote} error=${action.error} />
+    <button type="submit" aria-busy=${action.busy}>Sign in as partner</button>
+  </form>`;
+}
+
+const SUBS = ['aff_sub', 'aff_sub2', 'aff_sub3', 'aff_sub4', 'aff_sub5', 'source'];
+
+/** The partner's tracking link with its sub ids filled in. */
+function withSubs(link, subs) {
+  const url = new URL(link);
+  for (const [key, value] of Object.entries(subs)) if (value) url.searchParams.set(key, value);
+  return url.toString();
+}
+
+export function PortalOffers() {
+  const offers = useLoad(() => everything(partner, '/offers'), []);
+  return html`<${Page} title="My offers">
+    <${Loaded} state=${offers} what="offers">${(items) => html`<${Table} caption="Offers you may promote, with your payout" rows=${items} rowKey=${(o) => o.offer_id}
+      empty="No offers for you yet."
+      columns=${[['ID', (o) => o.offer_id], ['Offer', (o) => html`<a href=${`#/portal/offers/${o.offer_id}`}>${o.name}</a>`],
+        ['Goals and payouts', (o) => html`<ul>${o.goals.map((g) => html`<li>${g.name}: ${rate(g.payout, o.currency)}</li>`)}</ul>`]]} />`}<//>
+  <//>`;
+}
+
+export function PortalOffer({ offerId }) {
+  const offer = useLoad(() => partner('GET', `/offers/${offerId}`), [offerId]);
+  const [subs, setSubs] = useState({});
+  return html`<${Loaded} state=${offer} what="the offer">${(o) => html`<${Page} title=${`${o.name} (${o.offer_id})`}>
+    <h2>Tracking link</h2>
+    <div class="grid-form">${SUBS.map((key) => html`<label for=${'sub-' + key}>${key} <input id=${'sub-' + key} maxlength="100" value=${subs[key] || ''} onInput=${(e) => setSubs({ ...subs, [key]: e.target.value })} /></label>`)}</div>
+    <${CopyField} id="partner-link" label="Your tracking link" value=${withSubs(o.tracking_link, subs)} />
+    <h2>Goals</h2>
+    <${Table} caption="What you earn per conversion" rows=${o.goals} rowKey=${(g) => g.goal_id}
+      columns=${[['Goal', (g) => g.name], ['Payout', (g) => rate(g.payout, o.currency), { num: true }], ['Multiple per click', (g) => (g.allow_multiple ? 'Yes' : 'No')],
+        ['Approval', (g) => (g.approve ? 'After review' : 'Automatic')]]} />
+    ${o.caps && o.caps.length ? html`<${Table} caption="Caps that apply to you" rows=${o.caps}
+      columns=${[['Period', (c) => c.period], ['Measure', (c) => c.measure], ['Limit', (c) => c.limit, { num: true }], ['Left', (c) => c.remaining, { num: true }]]} />` : null}
+    <${PortalPostbacks} offer=${o} />
+  <//>`}<//>`;
+}
+
+function PortalPostbacks({ offer }) {
+  const list = useLoad(() => partner('GET', `/offers/${offer.offer_id}/postbacks`).catch((error) => {
+    if (error.code === 'postbacks_managed_by_network') return null;
+    throw error;
+  }), [offer.offer_id]);
+  const empty = { goal_id: '0', kind: 'postback', code: '' };
+  const [form, setForm] = useState(empty);
+  const action = useAction();
+  if (!list.loading && !list.error && list.data === null) return html`<p class="muted">Your network manager sets your postbacks for this network.</p>`;
+  const submit = (e) => {
+    e.preventDefault();
+    action.run(() => partner('POST', `/offers/${offer.offer_id}/postbacks`, { body: form }).then(() => { setForm(empty); list.reload(); }), 'Postback added.');
+  };
+  return html`<h2>My postbacks</h2>
+    <${Loaded} state=${list} what="postbacks">${(page) => html`<${Table} caption="Called when your conversions are approved" rows=${page.items} rowKey=${(p) => p.pixel_id}
+      empty="No postbacks yet."
+      columns=${[['Goal', (p) => p.goal_id], ['Kind', (p) => p.kind], ['URL or code', (p) => html`<span class="secret">${p.code}</span>`],
+        ['', (p) => html`<button type="button" class="secondary outline" onClick=${() => action.run(() => partner('DELETE', `/offers/${offer.offer_id}/postbacks/${p.pixel_id}`).then(list.reload), 'Removed.')}>Remove</button>`]]} />`}<//>
+    <form onSubmit=${submit} aria-labelledby="add-postback"><h3 id="add-postback">Add a postback</h3>
+      <div class="grid-form">
+        <label for="pb-goal">Goal <select id="pb-goal" onChange=${(e) => setForm({ ...form, goal_id: e.target.value })}>${offer.goals.map((g) => html`<option value=${g.goal_id} selected=${form.goal_id === g.goal_id}>${g.name}</option>`)}</select></label>
+        <label for="pb-kind">Kind <select id="pb-kind" onChange=${(e) => setForm({ ...form, kind: e.target.value })}>${[['postback', 'Server postback URL'], ['image', 'Image pixel URL'], ['html', 'HTML code']].map(([v, l]) => html`<option value=${v} selected=${form.kind === v}>${l}</option>`)}</select></label>
+      </div>
+      <label for="pb-code">URL (macros: {transaction_id}, {aff_sub}, {payout}…) <input id="pb-code" required value=${form.code} onInput=${(e) => setForm({ ...form, code: e.target.value })} /></label>
+      <${ErrorNote} error=${action.error} /><${Done} message=${action.done} />
+      <button type="submit" aria-busy=${action.busy}>Add postback</button>
+    </form>`;
+}
+
+const PARTNER_METRICS = [['clicks', 'Clicks'], ['conversions', 'Conversions'], ['payout', 'Payout'], ['conversion_rate', 'CR %']];
+
+export function PortalStats() {
+  const [range, setRange] = useState(defaultRange());
+  const [interval, setStep] = useState('day');
+  const stats = useLoad(() => partner('GET', '/stats', { params: { ...range, interval, group_by: 'offer' } }), [JSON.stringify(range), interval]);
+  const series = useLoad(() => partner('GET', '/stats', { params: { ...range, interval: interval === 'total' ? 'day' : interval, group_by: '' } }), [JSON.stringify(range), interval]);
+  return html`<${Page} title="My stats">
+    <${RangeFields} value=${range} onInput=${setRange} />
+    <label for="ps-interval">By <select id="ps-interval" onChange=${(e) => setStep(e.target.value)}>${['hour', 'day', 'total'].map((i) => html`<option selected=${interval === i}>${i}</option>`)}</select></label>
+    <${Loaded} state=${series} what="the chart">${(s) => html`<${TrafficChart} rows=${s.rows} label=${`Your clicks and conversions, ${s.from} to ${s.to} (${s.timezone})`} />`}<//>
+    <${Loaded} state=${stats} what="stats">${(s) => html`<${StatsTable} stats=${s} metrics=${PARTNER_METRICS} />`}<//>
+  <//>`;
+}
+
+export function PortalConversions() {
+  const [range, setRange] = useState(defaultRange());
+  const report = useLoad(() => partner('GET', '/conversions', { params: { ...range, limit: 100 } }), [JSON.stringify(range)]);
+  const csv = useAction();
+  return html`<${Page} title="My conversions">
+    <${RangeFields} value=${range} onInput=${setRange} />
+    <button type="button" class="secondary" onClick=${() => csv.run(() => downloadCsv(partner, '/conversions', { ...range }, 'my-conversions.csv'))}>Download CSV</button>
+    <${ErrorNote} error=${csv.error} />
+    <${Loaded} state=${report} what="conversions">${(r) => html`<${Table} caption=${`Your conversions ${r.from} to ${r.to}`} rows=${r.items} rowKey=${(c) => c.conversion_id}
+      empty="No conversions in this range."
+      columns=${[['Created', (c) => c.created_at], ['Offer', (c) => c.offer_id], ['Goal', (c) => c.goal_name], ['Status', (c) => c.status],
+        ['Sub', (c) => c.aff_sub], ['Sale', (c) => money(c.sale_amount, c.currency), { num: true }], ['Payout', (c) => money(c.payout, c.currency), { num: true }]]} />`}<//>
+  <//>`;
+}

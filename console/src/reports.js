@@ -1,0 +1,221 @@
+// Reports: the conversion report (filters, CSV, bulk decisions), one conversion and its
+// adjustments, stats with a chart, network settings and tiers, and the audit history.
+import { useState } from 'preact/hooks';
+import { admin, downloadCsv } from './api.js';
+import { Decisions } from './activity.js';
+import {
+  Check, ConflictNote, Done, ErrorNote, Loaded, Page, RangeFields, Table, TrafficChart, defaultRange,
+  everything, html, money, options, patchOf, useAction, useLoad, useVersionedSave,
+} from './ui.js';
+
+function Filters({ value, onInput, lists, statuses }) {
+  const set = (key) => (e) => onInput({ ...value, [key]: e.target.value });
+  return html`<div class="grid-form">
+    <label for="f-offer">Offer <select id="f-offer" onChange=${set('offer_id')}>${options(lists.offers, 'offer_id', value.offer_id, 'All offers')}</select></label>
+    <label for="f-goal">Goal ID <input id="f-goal" inputmode="numeric" pattern="[0-9]*" value=${value.goal_id} onInput=${set('goal_id')} placeholder="any" /></label>
+    <label for="f-partner">Partner <select id="f-partner" onChange=${set('partner_id')}>${options(lists.partners, 'partner_id', value.partner_id, 'All partners')}</select></label>
+    <label for="f-advertiser">Advertiser <select id="f-advertiser" onChange=${set('advertiser_id')}>${options(lists.advertisers, 'advertiser_id', value.advertiser_id, 'All advertisers')}</select></label>
+    ${statuses ? html`<label for="f-status">Status <select id="f-status" onChange=${set('status')}>
+      ${[['', 'Any'], ['approved', 'Approved'], ['pending', 'Pending'], ['rejected', 'Rejected']].map(([v, l]) => html`<option value=${v} selected=${value.status === v}>${l}</option>`)}</select></label>` : null}
+  </div>`;
+}
+
+function useLists() {
+  return useLoad(async () => ({
+    offers: await everything(admin, '/offers'),
+    partners: await everything(admin, '/partners'),
+    advertisers: await everything(admin, '/advertisers'),
+  }), []);
+}
+
+export function ConversionsScreen({ canChange }) {
+  const [range, setRange] = useState(defaultRange());
+  const [filters, setFilters] = useState({ offer_id: '', goal_id: '', partner_id: '', advertiser_id: '', status: '' });
+  const [pages, setPages] = useState(1);
+  const lists = useLists();
+  const params = { ...range, ...filters };
+  const report = useLoad(async () => {
+    const items = [];
+    let cursor;
+    let page;
+    for (let i = 0; i < pages; i += 1) {
+      page = await admin('GET', '/conversions', { params: { ...params, limit: 100, cursor } });
+      items.push(...page.items);
+      cursor = page.next_cursor;
+      if (!cursor) break;
+    }
+    return { ...page, items, next_cursor: cursor };
+  }, [JSON.stringify(params), pages]);
+  const csv = useAction();
+  const totals = (items) => {
+    const sum = (key) => items.filter((c) => c.status === 'approved').reduce((acc, c) => addDecimal(acc, c[key] || '0'), '0');
+    return { payout: sum('payout'), revenue: sum('revenue') };
+  };
+  return html`<${Page} title="Conversion report">
+    <form onSubmit=${(e) => e.preventDefault()} aria-label="Report filters">
+      <${RangeFields} value=${range} onInput=${(v) => { setPages(1); setRange(v); }} />
+      <${Loaded} state=${lists} what="filters">${(l) => html`<${Filters} value=${filters} onInput=${(v) => { setPages(1); setFilters(v); }} lists=${l} statuses />`}<//>
+      <button type="button" class="secondary" aria-busy=${csv.busy} onClick=${() => csv.run(() => downloadCsv(admin, '/conversions', { ...params }, 'conversions.csv'))}>Download CSV</button>
+      <${ErrorNote} error=${csv.error} />
+    </form>
+    <${Loaded} state=${report} what="conversions">${(r) => {
+      const sums = totals(r.items);
+      return html`
+        <p role="status">${r.items.length} conversion(s) shown; approved payout <strong data-testid="report-payout">${money(sums.payout)}</strong>, revenue <strong>${money(sums.revenue)}</strong>.</p>
+        <${Decisions} items=${r.items} canChange=${canChange && filters.status === 'pending'} onDecided=${report.reload}
+          caption=${`Conversions ${r.from} to ${r.to} (${r.timezone}), newest first${canChange ? '; choose status Pending to approve or reject in bulk' : ''}`} />
+        ${r.next_cursor ? html`<button type="button" class="secondary" onClick=${() => setPages(pages + 1)}>Show more</button>` : null}`;
+    }}<//>
+  <//>`;
+}
+
+/** Decimal strings added digit-exactly (no float on money): scaled to 6 places as BigInt. */
+export function addDecimal(a, b) {
+  const scale = (v) => {
+    const [whole, fraction = ''] = String(v).replace('-', '').split('.');
+    const n = BigInt(whole || '0') * 1000000n + BigInt((fraction + '000000').slice(0, 6));
+    return String(v).startsWith('-') ? -n : n;
+  };
+  const total = scale(a) + scale(b);
+  const negative = total < 0n;
+  const abs = negative ? -total : total;
+  const text = `${abs / 1000000n}.${String(abs % 1000000n).padStart(6, '0')}`.replace(/0+$/, '').replace(/\.$/, '');
+  return (negative ? '-' : '') + text;
+}
+
+export function ConversionScreen({ conversionId, canChange }) {
+  const conversion = useLoad(() => admin('GET', `/conversions/${conversionId}`), [conversionId]);
+  const [form, setForm] = useState({ payout: '', revenue: '', sale_amount: '', status: '', note: '' });
+  const action = useAction();
+  const set = (key) => (e) => setForm({ ...form, [key]: e.target.value });
+  const submit = (e) => {
+    e.preventDefault();
+    const body = Object.fromEntries(Object.entries(form).filter(([, v]) => v !== ''));
+    action.run(() => admin('PATCH', `/conversions/${conversionId}`, { body }).then(() => { setForm({ payout: '', revenue: '', sale_amount: '', status: '', note: '' }); conversion.reload(); }), 'Adjusted.');
+  };
+  return html`<${Loaded} state=${conversion} what="the conversion">${(c) => html`<${Page} title=${`Conversion ${c.conversion_id}`}>
+    <dl class="grid-form">
+      ${['status', 'status_code', 'created_at', 'offer_id', 'goal_id', 'goal_name', 'partner_id', 'advertiser_id', 'transaction_id', 'via'].map((k) => html`<div><dt>${k}</dt><dd>${String(c[k] ?? '')}</dd></div>`)}
+      <div><dt>Sale amount</dt><dd>${money(c.sale_amount, c.currency)}</dd></div>
+      <div><dt>Payout</dt><dd>${money(c.payout, c.currency)}</dd></div>
+      <div><dt>Revenue</dt><dd>${money(c.revenue, c.currency)}</dd></div>
+    </dl>
+    <h2>Adjustments</h2>
+    <${Table} caption="Who changed what, when and why" rows=${c.adjustments || []} empty="No adjustments."
+      columns=${[['When', (a) => a.at], ['Who', (a) => a.actor || a.by || ''], ['From', (a) => a.from || ''], ['To', (a) => a.to || ''], ['Why', (a) => a.reason || a.note || ''],
+        ['Change', (a) => JSON.stringify(a.after || a.changes || {})]]} />
+    ${canChange ? html`<form onSubmit=${submit} aria-labelledby="adjust"><h2 id="adjust">Adjust</h2>
+      <div class="grid-form">
+        <label for="adj-payout">Payout <input id="adj-payout" inputmode="decimal" value=${form.payout} onInput=${set('payout')} /></label>
+        <label for="adj-revenue">Revenue <input id="adj-revenue" inputmode="decimal" value=${form.revenue} onInput=${set('revenue')} /></label>
+        <label for="adj-sale">Sale amount <input id="adj-sale" inputmode="decimal" value=${form.sale_amount} onInput=${set('sale_amount')} /></label>
+        <label for="adj-status">Status <select id="adj-status" onChange=${set('status')}>${['', 'approved', 'pending', 'rejected'].map((s) => html`<option value=${s} selected=${form.status === s}>${s || 'unchanged'}</option>`)}</select></label>
+      </div>
+      <label for="adj-note">Why (required) <input id="adj-note" required maxlength="500" value=${form.note} onInput=${set('note')} /></label>
+      <${ErrorNote} error=${action.error} /><${Done} message=${action.done} />
+      <button type="submit" aria-busy=${action.busy}>Save adjustment</button></form>` : null}
+  <//>`}<//>`;
+}
+
+const METRICS = [['clicks', 'Clicks'], ['conversions', 'Conversions'], ['pending', 'Pending'], ['payout', 'Payout'], ['revenue', 'Revenue'], ['profit', 'Profit'], ['conversion_rate', 'CR %']];
+
+/** Stats by offer / goal / partner / advertiser over a range, with the chart over time. */
+export function StatsScreen() {
+  const [range, setRange] = useState(defaultRange());
+  const [view, setView] = useState({ interval: 'day', group_by: 'offer' });
+  const [filters, setFilters] = useState({ offer_id: '', goal_id: '', partner_id: '', advertiser_id: '' });
+  const lists = useLists();
+  const params = { ...range, ...view, ...filters };
+  const stats = useLoad(() => admin('GET', '/stats', { params }), [JSON.stringify(params)]);
+  const series = useLoad(() => admin('GET', '/stats', { params: { ...params, interval: view.interval === 'total' ? 'day' : view.interval, group_by: '' } }), [JSON.stringify(params)]);
+  return html`<${Page} title="Stats">
+    <form onSubmit=${(e) => e.preventDefault()} aria-label="Stats filters">
+      <${RangeFields} value=${range} onInput=${setRange} />
+      <div class="grid-form">
+        <label for="s-interval">By <select id="s-interval" onChange=${(e) => setView({ ...view, interval: e.target.value })}>${['hour', 'day', 'total'].map((i) => html`<option selected=${view.interval === i}>${i}</option>`)}</select></label>
+        <label for="s-group">Rows per <select id="s-group" onChange=${(e) => setView({ ...view, group_by: e.target.value })}>${['offer', 'goal', 'partner', 'advertiser', 'offer,goal', 'offer,partner'].map((g) => html`<option selected=${view.group_by === g}>${g}</option>`)}</select></label>
+      </div>
+      <${Loaded} state=${lists} what="filters">${(l) => html`<${Filters} value=${filters} onInput=${setFilters} lists=${l} />`}<//>
+    </form>
+    <${Loaded} state=${series} what="the chart">${(s) => html`<${TrafficChart} rows=${s.rows} label=${`Clicks and conversions per ${view.interval === 'hour' ? 'hour' : 'day'}, ${s.from} to ${s.to} (${s.timezone})`} />`}<//>
+    <${Loaded} state=${stats} what="stats">${(s) => html`<${StatsTable} stats=${s} metrics=${METRICS} />`}<//>
+  <//>`;
+}
+
+export function StatsTable({ stats, metrics }) {
+  const dims = stats.group_by || [];
+  const cell = (row, key) => (['payout', 'revenue', 'profit', 'sale_amount'].includes(key) ? money(row[key], row.currency || stats.totals.currency) : row[key] ?? '');
+  return html`
+    <${Table} caption=${stats.consistency} rows=${stats.rows} empty="No traffic in this range yet (stats trail the tracking by a few seconds)."
+      columns=${[
+        ...(stats.interval === 'total' ? [] : [['Period', (r) => r.period]]),
+        ...dims.map((d) => [d.replace('_', ' '), (r) => r[`${d}_name`] ? `${r[`${d}_name`]} (${r[`${d}_id`]})` : r[`${d}_id`] ?? r[d] ?? '']),
+        ...metrics.map(([key, label]) => [label, (r) => cell(r, key), { num: true }]),
+      ]} />
+    <p><strong>Totals:</strong> ${metrics.map(([key, label]) => html`<span>${label} <span data-testid=${'total-' + key}>${cell(stats.totals, key)}</span> · </span>`)}</p>`;
+}
+
+/** Network settings (the "Offer Goals" switch among them) and partner tiers. */
+export function NetworkScreen({ canChange }) {
+  const network = useLoad(() => admin('GET', '/network'), []);
+  const tiers = useLoad(() => everything(admin, '/tiers'), []);
+  return html`<${Page} title="Network settings">
+    <${Loaded} state=${network} what="settings">${(n) => html`<${NetworkForm} key=${n.version} network=${n} canChange=${canChange} onSaved=${network.reload} />`}<//>
+    <h2>Partner tiers</h2>
+    <${Loaded} state=${tiers} what="tiers">${(items) => html`<${Tiers} items=${items} network=${network.data} canChange=${canChange} onSaved=${() => { tiers.reload(); network.reload(); }} />`}<//>
+    <p><a href="#/history/network/settings">History of the network settings</a></p>
+  <//>`;
+}
+
+const SWITCHES = [
+  ['goals_enabled', 'Offer Goals', 'off: no offer converts on goals besides its default goal, everywhere'],
+  ['approval_enabled', 'Approval of conversions', 'goals may hold conversions for approval'],
+  ['encrypted_enabled', 'Encrypted tracking', 'goals may sign their links'],
+  ['partners_see_pending', 'Partners see pending conversions', ''],
+  ['partners_manage_postbacks', 'Partners manage their own postbacks', 'in their portal, on goals they see'],
+];
+
+function NetworkForm({ network, canChange, onSaved }) {
+  const pick = (n) => ({ ...Object.fromEntries(SWITCHES.map(([k]) => [k, n[k]])), tracking_domain: n.tracking_domain, currency: n.currency, session_hours: n.session_hours });
+  const [form, setForm] = useState(pick(network));
+  const saving = useVersionedSave(() => admin('GET', '/network'));
+  const submit = (base) => saving.save(base, (latest) => admin('PUT', '/network', { body: patchOf(pick(base), form), version: latest.version }), 'Network settings saved.')
+    .then((saved) => saved && onSaved());
+  return html`<form onSubmit=${(e) => { e.preventDefault(); submit(saving.conflict ? saving.conflict.latest : network); }}>
+    <fieldset disabled=${!canChange}>
+      ${SWITCHES.map(([key, label, hint]) => html`<${Check} id=${'n-' + key} switchRole label=${label} hint=${hint} checked=${form[key]} onChange=${(v) => setForm({ ...form, [key]: v })} />`)}
+      <div class="grid-form">
+        <label for="n-domain">Tracking domain <input id="n-domain" value=${form.tracking_domain} onInput=${(e) => setForm({ ...form, tracking_domain: e.target.value })} placeholder="track.example.com" /></label>
+        <label for="n-currency">Currency <input id="n-currency" pattern="[A-Z]{3}" value=${form.currency} onInput=${(e) => setForm({ ...form, currency: e.target.value })} /></label>
+        <label for="n-hours">Session lifespan (hours) <input id="n-hours" type="number" min="1" max="8760" value=${form.session_hours} onInput=${(e) => setForm({ ...form, session_hours: Number(e.target.value) })} /></label>
+      </div>
+    </fieldset>
+    <${ErrorNote} error=${saving.error} /><${Done} message=${saving.done} />
+    <${ConflictNote} conflict=${saving.conflict} onApply=${() => submit(saving.conflict.latest)} onDiscard=${() => { saving.dropConflict(); onSaved(); }} />
+    ${canChange ? html`<button type="submit" aria-busy=${saving.busy}>Save settings</button>` : null}
+  </form>`;
+}
+
+function Tiers({ items, network, canChange, onSaved }) {
+  const [name, setName] = useState('');
+  const action = useAction();
+  return html`<${Table} caption="Tiers set a goal's payout per partner group (one is the default)" rows=${items} rowKey=${(t) => t.tier_id} empty="No tiers."
+      columns=${[['ID', (t) => t.tier_id], ['Name', (t) => t.name], ['Level', (t) => t.level, { num: true }],
+        ['Default', (t) => (network && network.default_tier_id === t.tier_id ? 'Yes' : canChange && network ? html`<button type="button" class="secondary outline" onClick=${() => action.run(() => admin('PUT', `/tiers/${t.tier_id}/default`, { version: network.version }).then(onSaved))}>Make default</button>` : 'No')]]} />
+    ${canChange ? html`<form onSubmit=${(e) => { e.preventDefault(); action.run(() => admin('POST', '/tiers', { body: { name } }).then(() => { setName(''); onSaved(); }), 'Tier created.'); }}>
+      <div class="actions"><label for="tier-name" style="flex:1">New tier <input id="tier-name" required value=${name} onInput=${(e) => setName(e.target.value)} /></label>
+      <button type="submit">Create tier</button></div></form>` : null}
+    <${ErrorNote} error=${action.error} /><${Done} message=${action.done} />`;
+}
+
+/** The audit history of any object: who changed what, when, before and after. */
+export function HistoryScreen({ kind, subject }) {
+  const trail = useLoad(() => admin('GET', `/audit/${kind}/${subject}`, { params: { limit: 100 } }), [kind, subject]);
+  return html`<${Page} title=${`History of ${kind} ${subject}`}>
+    <${Loaded} state=${trail} what="the history">${(t) => html`<${Table} caption="Newest first" rows=${t.items} empty="No changes recorded."
+      columns=${[['When', (e) => e.at], ['Who', (e) => e.actor], ['Action', (e) => e.action],
+        ['Changed', (e) => html`<ul>${(e.changed || []).map((field) => html`<li><code>${field}</code>${e.before && e.after ? html`: ${show((e.before || {})[field])} → ${show((e.after || {})[field])}` : null}</li>`)}</ul>`]]} />`}<//>
+  <//>`;
+}
+
+const show = (v) => (v === undefined || v === null || v === '' ? '—' : typeof v === 'object' ? JSON.stringify(v) : String(v));
