@@ -8,7 +8,7 @@ export PYTHONPATH := $(CURDIR)/layers/common:$(CURDIR)
 export AWS_DEFAULT_REGION ?= us-east-1
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: install console run test lint typecheck template-check pytest build bench openapi clean
+.PHONY: install console screenshots run test lint typecheck template-check pytest build bench openapi clean
 
 $(VENV)/.installed: requirements-dev.lock
 	$(PYTHON) -m venv $(VENV)
@@ -79,6 +79,10 @@ build: $(SAM_VENV)/.installed console
 ## bench: cold start, round trips, capacity and cost (asserts nothing about time)
 bench: install
 	$(BIN)/python -m bench
+
+## screenshots: the README's pictures of the console, taken by its browser tests
+screenshots: install
+	GOALPOST_SCREENSHOTS=docs/screenshots $(BIN)/pytest -q tests/e2e/test_console_browser.py
 
 ## openapi: regenerate docs/openapi.json from the admin routes (a test keeps it in sync)
 openapi: install

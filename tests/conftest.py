@@ -16,6 +16,7 @@ for _name in (
     "AWS_ENDPOINT_URL_DYNAMODB_STREAMS",
     "AWS_ENDPOINT_URL_SQS",
     "AWS_ENDPOINT_URL_SSM",
+    "AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER",
     "AWS_SESSION_TOKEN",
 ):
     os.environ.pop(_name, None)

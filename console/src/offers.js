@@ -95,14 +95,19 @@ export function OfferScreen({ offerId, canChange }) {
 }
 
 function GoalsSwitch({ offer, canChange, onSaved }) {
+  const [enabled, setEnabled] = useState(offer.goals_enabled);
   const saving = useVersionedSave(() => admin('GET', `/offers/${offer.offer_id}`));
-  const toggle = (enabled) => saving.save(offer, (base) => admin('PATCH', `/offers/${offer.offer_id}`, { body: { goals_enabled: enabled }, version: base.version }))
-    .then((saved) => saved && onSaved());
+  const toggle = (wanted) => {
+    setEnabled(wanted); // shown at once; put back if the save fails
+    saving.save(offer, (base) => admin('PATCH', `/offers/${offer.offer_id}`, { body: { goals_enabled: wanted }, version: base.version }),
+      wanted ? 'Multiple Conversion Goals on.' : 'Multiple Conversion Goals off.')
+      .then((saved) => (saved ? onSaved() : setEnabled(offer.goals_enabled)));
+  };
   return html`<article aria-labelledby="goals-switch">
     <h2 id="goals-switch">Multiple Conversion Goals</h2>
-    <${Check} id="goals-enabled" switchRole label="Multiple Conversion Goals" checked=${offer.goals_enabled}
-      hint="On: the offer converts on its goals besides the default goal." onChange=${canChange ? toggle : () => {}} />
-    <${ErrorNote} error=${saving.error} />
+    <${Check} id="goals-enabled" switchRole label="Multiple Conversion Goals" checked=${enabled}
+      hint="On: the offer converts on its goals besides the default goal." onChange=${canChange ? toggle : () => setEnabled(offer.goals_enabled)} />
+    <${ErrorNote} error=${saving.error} /><${Done} message=${saving.done} />
     <${ConflictNote} conflict=${saving.conflict} onApply=${() => { saving.dropConflict(); onSaved(); }} onDiscard=${() => { saving.dropConflict(); onSaved(); }} />
   </article>`;
 }
@@ -112,8 +117,9 @@ function PayoutPanel({ offer, canChange, onSaved }) {
   const goal = offer.default_goal;
   const [editing, setEditing] = useState(null);
   const saving = useVersionedSave(() => admin('GET', `/offers/${offer.offer_id}`));
-  const submit = (base, edited) => saving.save(base, (latest) => admin('PATCH', `/offers/${offer.offer_id}`, {
-    body: { default_goal: patchOf(base.default_goal, edited) }, version: latest.version,
+  // the patch is what the user changed from what they opened; a conflict's latest only lends its version
+  const submit = (versioned, edited) => saving.save(versioned, (latest) => admin('PATCH', `/offers/${offer.offer_id}`, {
+    body: { default_goal: patchOf(editing.base.default_goal, edited) }, version: latest.version,
   })).then((saved) => { if (saved) { setEditing(null); onSaved(); } });
   return html`<article aria-labelledby="payout-panel">
     <header class="actions" style="justify-content: space-between">
@@ -166,7 +172,7 @@ function OfferSettings({ offer, canChange, onSaved }) {
   const pick = (o) => ({ name: o.name, offer_url: o.offer_url, status: o.status, session_hours: o.session_hours, currency: o.currency, timezone: o.timezone, cap_action: o.cap_action });
   const [form, setForm] = useState(null);
   const saving = useVersionedSave(() => admin('GET', `/offers/${offer.offer_id}`));
-  const submit = (base) => saving.save(base, (latest) => admin('PATCH', `/offers/${offer.offer_id}`, { body: patchOf(pick(base), form), version: latest.version }), 'Offer saved.')
+  const submit = (versioned) => saving.save(versioned, (latest) => admin('PATCH', `/offers/${offer.offer_id}`, { body: patchOf(pick(offer), form), version: latest.version }), 'Offer saved.')
     .then((saved) => { if (saved) { setForm(null); onSaved(); } });
   const set = (key, number) => (e) => setForm({ ...form, [key]: number ? Number(e.target.value) : e.target.value });
   if (!form) {
@@ -276,9 +282,9 @@ function GoalForm({ offer, goal, lists }) {
     const sent = { ...form, advertiser_id: form.advertiser_id || null };
     return base ? patchOf(goalForm(base), sent) : sent;
   };
-  const submit = (base) => saving.save(base, async (latest) => {
+  const submit = (versioned) => saving.save(versioned, async (latest) => {
     const saved = goal
-      ? await admin('PATCH', `/offers/${offerId}/goals/${goal.goal_id}`, { body: body(base), version: latest.version })
+      ? await admin('PATCH', `/offers/${offerId}/goals/${goal.goal_id}`, { body: body(goal), version: latest.version })
       : await admin('POST', `/offers/${offerId}/goals`, { body: body(null) });
     location.hash = `#/offers/${offerId}/goals/${saved.goal_id}`;
     return saved;
@@ -355,6 +361,7 @@ const LINK_LABELS = {
   postback_by_id: 'Server postback URL (by goal id)',
   image_pixel: 'Image pixel (HTTPS, by cookie)',
   iframe_pixel: 'iFrame pixel (by cookie)',
+  click_pixel: 'Goal click pixel (counts a click on this goal)',
 };
 
 /** Partner Payouts: a custom payout per partner and goal. */

@@ -108,7 +108,7 @@ export function PortalStats() {
   return html`<${Page} title="My stats">
     <${RangeFields} value=${range} onInput=${setRange} />
     <label for="ps-interval">By <select id="ps-interval" onChange=${(e) => setStep(e.target.value)}>${['hour', 'day', 'total'].map((i) => html`<option selected=${interval === i}>${i}</option>`)}</select></label>
-    <${Loaded} state=${series} what="the chart">${(s) => html`<${TrafficChart} rows=${s.rows} label=${`Your clicks and conversions, ${s.from} to ${s.to} (${s.timezone})`} />`}<//>
+    <${Loaded} state=${series} what="the chart">${(s) => html`<${TrafficChart} rows=${s.rows} from=${s.from} to=${s.to} label=${`Your clicks and conversions, ${s.from} to ${s.to} (${s.timezone})`} />`}<//>
     <${Loaded} state=${stats} what="stats">${(s) => html`<${StatsTable} stats=${s} metrics=${PARTNER_METRICS} />`}<//>
   <//>`;
 }

@@ -137,7 +137,7 @@ export function StatsScreen() {
       </div>
       <${Loaded} state=${lists} what="filters">${(l) => html`<${Filters} value=${filters} onInput=${setFilters} lists=${l} />`}<//>
     </form>
-    <${Loaded} state=${series} what="the chart">${(s) => html`<${TrafficChart} rows=${s.rows} label=${`Clicks and conversions per ${view.interval === 'hour' ? 'hour' : 'day'}, ${s.from} to ${s.to} (${s.timezone})`} />`}<//>
+    <${Loaded} state=${series} what="the chart">${(s) => html`<${TrafficChart} rows=${s.rows} from=${s.from} to=${s.to} label=${`Clicks and conversions per ${view.interval === 'hour' ? 'hour' : 'day'}, ${s.from} to ${s.to} (${s.timezone})`} />`}<//>
     <${Loaded} state=${stats} what="stats">${(s) => html`<${StatsTable} stats=${s} metrics=${METRICS} />`}<//>
   <//>`;
 }
@@ -149,10 +149,10 @@ export function StatsTable({ stats, metrics }) {
     <${Table} caption=${stats.consistency} rows=${stats.rows} empty="No traffic in this range yet (stats trail the tracking by a few seconds)."
       columns=${[
         ...(stats.interval === 'total' ? [] : [['Period', (r) => r.period]]),
-        ...dims.map((d) => [d.replace('_', ' '), (r) => r[`${d}_name`] ? `${r[`${d}_name`]} (${r[`${d}_id`]})` : r[`${d}_id`] ?? r[d] ?? '']),
+        ...dims.map((d) => [d[0].toUpperCase() + d.slice(1), (r) => r[`${d}_name`] ? `${r[`${d}_name`]} (${r[`${d}_id`]})` : r[`${d}_id`] ?? r[d] ?? '']),
         ...metrics.map(([key, label]) => [label, (r) => cell(r, key), { num: true }]),
       ]} />
-    <p><strong>Totals:</strong> ${metrics.map(([key, label]) => html`<span>${label} <span data-testid=${'total-' + key}>${cell(stats.totals, key)}</span> · </span>`)}</p>`;
+    <p><strong>Totals:</strong> ${metrics.map(([key, label]) => html`<span>${label} <span data-testid=${'total-' + key}>${cell(stats.totals, key)}</span>; </span>`)}</p>`;
 }
 
 /** Network settings (the "Offer Goals" switch among them) and partner tiers. */
@@ -179,7 +179,7 @@ function NetworkForm({ network, canChange, onSaved }) {
   const pick = (n) => ({ ...Object.fromEntries(SWITCHES.map(([k]) => [k, n[k]])), tracking_domain: n.tracking_domain, currency: n.currency, session_hours: n.session_hours });
   const [form, setForm] = useState(pick(network));
   const saving = useVersionedSave(() => admin('GET', '/network'));
-  const submit = (base) => saving.save(base, (latest) => admin('PUT', '/network', { body: patchOf(pick(base), form), version: latest.version }), 'Network settings saved.')
+  const submit = (versioned) => saving.save(versioned, (latest) => admin('PUT', '/network', { body: patchOf(pick(network), form), version: latest.version }), 'Network settings saved.')
     .then((saved) => saved && onSaved());
   return html`<form onSubmit=${(e) => { e.preventDefault(); submit(saving.conflict ? saving.conflict.latest : network); }}>
     <fieldset disabled=${!canChange}>

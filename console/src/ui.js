@@ -8,11 +8,14 @@ export const html = htm.bind(h);
 /** Data for a screen: { data, error, loading, reload }, loaded again when deps change. */
 export function useLoad(load, deps) {
   const [state, setState] = useState({ data: null, error: null, loading: true });
+  const latest = useRef(0);
   const run = useCallback(() => {
+    // only the newest load may answer: an older, slower one must not overwrite it
+    const ticket = ++latest.current;
     setState((s) => ({ ...s, loading: true }));
     load().then(
-      (data) => setState({ data, error: null, loading: false }),
-      (error) => setState({ data: null, error, loading: false }),
+      (data) => ticket === latest.current && setState({ data, error: null, loading: false }),
+      (error) => ticket === latest.current && setState({ data: null, error, loading: false }),
     );
   }, deps);
   useEffect(run, [run]);
@@ -128,12 +131,14 @@ export function RateInput({ legend, value, onInput, idPrefix, currency }) {
 }
 
 export function Check({ id, label, checked, onChange, hint, switchRole }) {
-  return html`<label for=${id}>
-    <input type="checkbox" id=${id} name=${id} role=${switchRole ? 'switch' : undefined} checked=${checked}
-      onChange=${(e) => onChange(e.target.checked)} aria-describedby=${hint ? id + '-hint' : undefined} />
-    ${label}
-    ${hint ? html`<small id=${id + '-hint'} class="muted"> ${hint}</small>` : null}
-  </label>`;
+  return html`<div class="check">
+    <label for=${id}>
+      <input type="checkbox" id=${id} name=${id} role=${switchRole ? 'switch' : undefined} checked=${checked}
+        onChange=${(e) => onChange(e.target.checked)} aria-describedby=${hint ? id + '-hint' : undefined} />
+      ${label}
+    </label>
+    ${hint ? html`<small id=${id + '-hint'} class="muted">${hint}</small>` : null}
+  </div>`;
 }
 
 /** A value to copy (a tracking link, pixel code): read-only field and a Copy button. */
@@ -192,12 +197,18 @@ function loadChart() {
 }
 
 /** Clicks and conversions over time; the numbers are also in the table beside it. */
-export function TrafficChart({ rows, label }) {
+export function TrafficChart({ rows, label, from, to }) {
   const canvas = useRef(null);
   useEffect(() => {
     let chart;
     let cancelled = false;
     const byPeriod = new Map();
+    // by day: every day of the range, quiet days at zero (the API returns only days with traffic)
+    if (from && to && (!rows.length || rows[0].period.length === 10)) {
+      for (let day = new Date(`${from}T00:00:00Z`); day <= new Date(`${to}T00:00:00Z`); day.setUTCDate(day.getUTCDate() + 1)) {
+        byPeriod.set(day.toISOString().slice(0, 10), { clicks: 0, conversions: 0 });
+      }
+    }
     for (const row of rows) {
       const sums = byPeriod.get(row.period) || { clicks: 0, conversions: 0 };
       sums.clicks += Number(row.clicks || 0);
@@ -221,7 +232,7 @@ export function TrafficChart({ rows, label }) {
       canvas.current.dataset.points = String(periods.length);
     });
     return () => { cancelled = true; if (chart) chart.destroy(); };
-  }, [rows]);
+  }, [rows, from, to]);
   return html`<figure>
     <div class="chart-box"><canvas ref=${canvas} role="img" aria-label=${label}></canvas></div>
     <figcaption class="muted">${label}</figcaption>

@@ -1,0 +1,376 @@
+"""The console and partner portal in a real browser (Debian's Chromium, driven by Playwright).
+
+The seed's story, through the console only: a network admin enables goals on an offer, adds
+goals (public, private, end point), a custom partner payout; the partner copies its tracking
+link from its portal; a click and the advertiser's postbacks; the admin approves the pending
+conversion and sees the payouts in the report and the stats; the partner sees exactly its own.
+
+``GOALPOST_SCREENSHOTS=<folder>`` keeps screenshots of the main screens (``make screenshots``:
+the README's pictures).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from tests.e2e.conftest import LocalRuntime, wait_for
+
+pytestmark = pytest.mark.e2e
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+if CHROMIUM is None and os.environ.get("CI"):
+    raise RuntimeError("CI must install Debian's chromium (see .ci/run)")
+if CHROMIUM is None:
+    pytest.skip("Debian's chromium is not installed (apt-get install chromium)", allow_module_level=True)
+
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]  # fmt: skip
+SHOTS = os.environ.get("GOALPOST_SCREENSHOTS", "")
+
+
+def printed(runtime: LocalRuntime, pattern: str) -> re.Match[str]:
+    """Something `make run` printed (the console URL, the console users)."""
+    found = next((m for line in runtime.logs if (m := re.search(pattern, line))), None)
+    assert found is not None, "".join(runtime.logs)
+    return found
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def open_page(browser: Any, runtime: LocalRuntime, request: Any) -> Iterator[Callable[..., Any]]:
+    """A fresh page (own session storage); JavaScript errors fail the test."""
+    contexts: list[Any] = []
+    errors: list[str] = []
+
+    def make(width: int = 1280, height: int = 900) -> Any:
+        context = browser.new_context(viewport={"width": width, "height": height})
+        context.grant_permissions(["clipboard-read", "clipboard-write"], origin=runtime.base_url)
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        return page
+
+    yield make
+    for index, context in enumerate(contexts):
+        for number, page in enumerate(context.pages):  # what the browser showed, if the test failed
+            name = f"{request.node.name[:40]}-{index}-{number}"
+            page.screenshot(path=f"{tempfile.gettempdir()}/{name}.png", full_page=True)
+        context.close()
+    assert errors == []
+
+
+def shot(page: Any, name: str) -> None:
+    if SHOTS:
+        Path(SHOTS).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(SHOTS) / f"{name}.png"), full_page=True)
+
+
+def signed_in_admin(open_page: Callable[..., Any], runtime: LocalRuntime, **size: int) -> Any:
+    page = open_page(**size)
+    page.goto(printed(runtime, r"Console \(signed in as admin\): (\S+)").group(1))
+    page.get_by_role("heading", name="Offers", exact=True).wait_for()
+    return page
+
+
+def go(page: Any, runtime: LocalRuntime, fragment: str) -> None:
+    page.goto(f"{runtime.base_url}/console{fragment}")
+
+
+def arrived(page: Any, heading: str | re.Pattern[str]) -> None:
+    """The screen is shown and has moved focus to its heading (as it does for screen readers),
+    so the previous screen's fields are gone and nothing will take the focus away any more."""
+    page.get_by_role("heading", name=heading, level=1).wait_for()
+    until(page, "document.activeElement && document.activeElement.tagName === 'H1'")
+
+
+def until(page: Any, expression: str) -> None:
+    """Poll a JavaScript expression (wait_for_function evaluates a string: the console's CSP
+    forbids that, as it should)."""
+    wait_for(lambda: bool(page.evaluate(expression)), seconds=15)
+
+
+def choose(select: Any, text: str) -> None:
+    """Pick the option whose text contains ``text`` (options read "Name (id)")."""
+    select.select_option(select.locator("option", has_text=text).first.get_attribute("value"))
+
+
+def test_the_seed_story_through_the_console_and_the_partner_portal(
+    runtime: LocalRuntime, open_page: Callable[..., Any]
+) -> None:
+    page = signed_in_admin(open_page, runtime)
+
+    # advertiser and partners (the partner's API key is shown once)
+    page.get_by_role("link", name="Advertisers").click()
+    arrived(page, "Advertisers")
+    page.get_by_label("Name").fill("Acme Shop")
+    page.get_by_role("button", name="Create advertiser").click()
+    page.get_by_role("cell", name="Acme Shop", exact=True).wait_for()
+    keys = {}
+    page.get_by_role("link", name="Partners", exact=True).click()
+    arrived(page, "Partners")
+    for name in ("Demo Partner", "Other Partner"):
+        page.get_by_label("Name").fill(name)
+        page.get_by_role("button", name="Create partner").click()
+        keys[name] = page.locator("#new-api-key").input_value()
+        assert keys[name].startswith("gpk_")
+        page.get_by_role("button", name="I have copied them").click()
+    shot(page, "partners")
+
+    # the offer, its default goal "Sale" at 20 %
+    page.get_by_role("link", name="Offers", exact=True).click()
+    arrived(page, "Offers")
+    page.get_by_label("Name", exact=True).fill("Acme Widgets")
+    choose(page.get_by_label("Advertiser"), "Acme Shop")
+    page.get_by_label("Offer URL").fill("https://shop.example.com/landing?tid={transaction_id}&sub={aff_sub}")
+    page.get_by_label("Default goal name").fill("Sale")
+    page.locator("#offer-payout-percent").fill("20")
+    page.locator("#offer-revenue-percent").fill("30")
+    page.get_by_role("button", name="Create offer").click()
+    page.get_by_role("heading", name=re.compile(r"Offer \d+: Acme Widgets")).wait_for()
+    offer_id = re.search(r"#/offers/(\d+)", page.url).group(1)  # type: ignore[union-attr]
+
+    # the "Multiple Conversion Goals" switch; the Payout panel's Edit: the sale needs approval
+    switch = page.get_by_role("switch", name="Multiple Conversion Goals")
+    assert not switch.is_checked()
+    switch.check()
+    wait_for(lambda: runtime.admin("GET", f"/admin/offers/{offer_id}").json()["goals_enabled"] is True)
+    page.get_by_role("button", name="Edit", exact=True).click()
+    page.locator("#dg-approve").check()
+    page.get_by_role("button", name="Save payout").click()
+    page.get_by_text("Required").wait_for()
+    assert page.get_by_test_id("default-payout").inner_text() == "20%"
+    shot(page, "offer-payout-panel")
+
+    # Add Goal: Newsletter Signup ($1), a private goal, an end-point goal
+    def add_goal(name: str, flat: str, *, private: bool = False, end_point: bool = False) -> str:
+        go(page, runtime, f"#/offers/{offer_id}/goals")
+        page.get_by_role("button", name="Add Goal", exact=True).click()
+        arrived(page, re.compile("^Add Goal"))
+        page.get_by_label("Name", exact=True).fill(name)
+        page.locator("#goal-payout-flat").fill(flat)
+        page.locator("#goal-revenue-flat").fill(str(Decimal(flat) * 2))
+        if private:
+            page.get_by_label("Private").check()
+        if end_point:
+            page.get_by_label("End point").check()
+        if name == "Newsletter Signup":
+            shot(page, "add-goal")
+        page.get_by_role("button", name="Add goal", exact=True).click()
+        page.get_by_role("heading", name=re.compile(f"Goal \\d+: {name}")).wait_for()
+        return re.search(r"/goals/(\d+)$", page.url).group(1)  # type: ignore[union-attr]
+
+    add_goal("Newsletter Signup", "1")
+    # the goal's page: its conversion tracking links, ready to copy
+    postback = page.get_by_label("Server postback URL (by goal name)").input_value()
+    assert (
+        postback.startswith(runtime.base_url + "/aff_goal?a=lsr")
+        and "goal_name=newsletter-signup" in postback
+    )
+    assert "<img" in page.get_by_label("Image pixel (HTTPS, by cookie)").input_value()
+    assert "<iframe" in page.get_by_label("iFrame pixel (by cookie)").input_value()
+    shot(page, "goal-tracking-links")
+    add_goal("Upgrade Check", "0", private=True)
+    add_goal("Purchase Complete", "5", end_point=True)
+
+    go(page, runtime, f"#/offers/{offer_id}/goals")
+    rows = page.locator("table tbody tr")
+    rows.nth(3).wait_for()
+    table = [row.locator("td").all_inner_texts()[:10] for row in rows.all()]
+    assert [r[1] for r in table] == ["Sale", "Newsletter Signup", "Upgrade Check", "Purchase Complete"]
+    assert table[2][6] == "Yes" and table[3][5] == "Yes"  # Private; Endpoint
+    shot(page, "manage-goals")
+
+    # a custom payout: Demo Partner earns $2 on the newsletter goal
+    go(page, runtime, f"#/offers/{offer_id}/payouts")
+    arrived(page, re.compile("^Partner payouts"))
+    choose(page.locator("#cp-partner"), "Demo Partner")
+    choose(page.locator("#cp-goal"), "Newsletter Signup")
+    page.locator("#cp-payout-flat").fill("2")
+    page.get_by_role("button", name="Save custom payout").click()
+    page.get_by_role("cell", name="$2.00", exact=True).wait_for()
+    shot(page, "partner-payouts")
+
+    # the partner's portal: its link with a sub id, its payouts, never the private goal
+    portal = open_page()
+    go(portal, runtime, "#/portal")
+    portal.get_by_label("Your API key").fill(keys["Demo Partner"])
+    portal.get_by_role("button", name="Sign in as partner").click()
+    portal.get_by_role("link", name="Acme Widgets").click()
+    arrived(portal, re.compile("^Acme Widgets"))
+    portal.get_by_label("aff_sub", exact=True).fill("spring")
+    portal.get_by_role("button", name="Copy").click()
+    link = str(portal.evaluate("navigator.clipboard.readText()"))
+    assert link == portal.get_by_label("Your tracking link").input_value()
+    assert f"offer_id={offer_id}" in link and "aff_sub=spring" in link
+    goals = dict(zip(portal.locator("table tbody tr td:nth-child(1)").all_inner_texts(),
+                     portal.locator("table tbody tr td:nth-child(2)").all_inner_texts(), strict=True))  # fmt: skip
+    assert goals == {"Sale": "20%", "Newsletter Signup": "$2.00", "Purchase Complete": "$5.00"}
+    shot(portal, "portal-offer")
+
+    # the click (the copied link), then the advertiser's postbacks
+    clicked = runtime.get(urlsplit(link).path + "?" + urlsplit(link).query)
+    assert clicked.status == 302, clicked.body
+    tid = parse_qs(urlsplit(clicked.headers["location"]).query)["tid"][0]
+    for query in (
+        f"/aff_goal?a=lsr&goal_name=newsletter-signup&transaction_id={tid}",
+        f"/aff_goal?a=lsr&goal_name=upgrade-check&transaction_id={tid}",
+        f"/aff_lsr?transaction_id={tid}&amount=50",
+        f"/aff_goal?a=lsr&goal_name=purchase-complete&transaction_id={tid}",
+    ):
+        answer = runtime.get(query)
+        assert answer.status == 200 and b"success=true" in answer.body, (query, answer.body)
+
+    # the pending sale, approved in the console with a note
+    go(page, runtime, f"#/offers/{offer_id}/pending")
+    page.get_by_role("checkbox", name=re.compile("Choose conversion")).first.wait_for()
+    assert page.get_by_role("checkbox", name=re.compile("Choose conversion")).count() == 1
+    page.get_by_label("Select all").check()
+    page.get_by_label("Note").fill("order 1001 verified")
+    shot(page, "pending-approvals")
+    page.get_by_role("button", name="Approve (1)").click()
+    page.get_by_text("No pending conversions.").wait_for()
+
+    # the report: $2 + 20 % of $50 + $5, the private goal paying nothing
+    go(page, runtime, "#/conversions")
+    page.get_by_test_id("report-payout").wait_for()
+    assert page.get_by_test_id("report-payout").inner_text() == "$17.00"
+    assert page.locator("table tbody tr").count() == 4
+    shot(page, "conversion-report")
+
+    # stats: the chart and the totals (aggregated from the streams, a few seconds behind)
+    def stats_show(expected: str) -> bool:
+        go(page, runtime, "#/stats")
+        page.reload()
+        total = page.get_by_test_id("total-conversions")
+        total.wait_for()
+        return bool(total.inner_text() == expected)
+
+    wait_for(lambda: stats_show("4"), seconds=30)
+    assert page.get_by_test_id("total-clicks").inner_text() == "1"
+    assert page.get_by_test_id("total-payout").inner_text() == "$17.00"
+    until(page, "document.querySelector('canvas').dataset.points === '7'")  # the last 7 days, by day
+    shot(page, "stats")
+
+    # the partner sees exactly its own: three conversions, no private goal, no revenue
+    portal.get_by_role("link", name="My conversions").click()
+    arrived(portal, "My conversions")
+    portal.locator("table tbody tr").nth(2).wait_for()
+    goals_seen = portal.locator("table tbody tr td:nth-child(3)").all_inner_texts()
+    assert sorted(goals_seen) == ["newsletter-signup", "purchase-complete", "sale"]
+    assert "Revenue" not in portal.locator("table thead").inner_text()
+    shot(portal, "portal-conversions")
+    portal.get_by_role("link", name="My stats").click()
+    arrived(portal, "My stats")
+    wait_for(lambda: portal.get_by_test_id("total-payout").inner_text() == "$17.00", seconds=30)
+
+    other = open_page()
+    go(other, runtime, "#/portal")
+    other.get_by_label("Your API key").fill(keys["Other Partner"])
+    other.get_by_role("button", name="Sign in as partner").click()
+    other.get_by_role("link", name="Acme Widgets").wait_for()
+    other.get_by_role("link", name="My conversions").click()
+    other.get_by_text("No conversions in this range.").wait_for()
+
+
+def test_a_stale_edit_shows_what_changed_and_applies_only_the_users_change(
+    runtime: LocalRuntime, open_page: Callable[..., Any]
+) -> None:
+    from tests.e2e.conftest import make_network
+
+    net = make_network(runtime, "https://shop.example.com/?tid={transaction_id}", goals=[{"name": "Lead"}])
+    offer_id, goal = net["offer"]["offer_id"], net["goals"][0]
+    page = signed_in_admin(open_page, runtime)
+    go(page, runtime, f"#/offers/{offer_id}/goals/{goal['goal_id']}/edit")
+    arrived(page, re.compile("^Edit goal"))
+    page.locator("#goal-payout-flat").fill("3")
+    # meanwhile another admin renames the goal
+    other = runtime.admin("PATCH", f"/admin/offers/{offer_id}/goals/{goal['goal_id']}", {"name": "Lead form"},
+                          {"if-match": f'"{goal["version"]}"'})  # fmt: skip
+    assert other.status == 200, other.body
+    page.get_by_role("button", name="Save goal").click()
+    alert = page.get_by_role("alert").filter(has_text="Changed by someone else")
+    alert.wait_for()
+    assert "name: Lead → Lead form" in alert.inner_text()
+    assert (
+        runtime.admin("GET", f"/admin/offers/{offer_id}/goals/{goal['goal_id']}").json()["payout"]["flat"]
+        == "0"
+    )
+    page.get_by_role("button", name="Apply my changes to the latest version").click()
+    page.get_by_role("heading", name=re.compile("Goal .*: Lead form")).wait_for()
+    saved = runtime.admin("GET", f"/admin/offers/{offer_id}/goals/{goal['goal_id']}").json()
+    assert saved["name"] == "Lead form" and Decimal(saved["payout"]["flat"]) == 3
+
+
+def test_sign_in_form_and_a_read_only_console_user(
+    runtime: LocalRuntime, open_page: Callable[..., Any]
+) -> None:
+    users = printed(
+        runtime, r"console users: admin / (\S+) \(ConsoleAdmins\), viewer / (\S+) \(ConsoleViewers\)"
+    )
+    page = open_page()
+    go(page, runtime, "")
+    page.get_by_label("User name").fill("viewer")
+    page.get_by_label("Password").fill("not-the-password")
+    page.get_by_role("button", name="Sign in", exact=True).click()
+    page.get_by_text("Wrong user name or password.").wait_for()
+    page.get_by_label("Password").fill(users.group(2))
+    page.get_by_role("button", name="Sign in", exact=True).click()
+    page.get_by_text("viewer (read only)").wait_for()
+    # a viewer reads everything and is offered no change
+    assert page.get_by_role("button", name="Create offer").count() == 0
+    page.get_by_role("link", name="Partners", exact=True).click()
+    page.get_by_role("heading", name="Partners").wait_for()
+    assert page.get_by_role("button", name="Create partner").count() == 0
+    # and the API itself refuses a viewer's change (the console hides what the API forbids)
+    token = str(page.evaluate("JSON.parse(sessionStorage.getItem('goalpost.console')).access"))
+    refused = runtime.get(
+        "/console/api/admin/advertisers", {"authorization": f"Bearer {token}"}, "POST", {"name": "X"}
+    )
+    assert refused.status == 403 and refused.json()["error"]["code"] == "read_only"
+    page.get_by_role("button", name="Sign out").click()
+    page.get_by_role("heading", name="Network staff sign-in").wait_for()
+
+
+def test_keyboard_only_and_a_phone_screen(runtime: LocalRuntime, open_page: Callable[..., Any]) -> None:
+    page = signed_in_admin(open_page, runtime, width=390, height=844)
+    # nothing wider than the phone's screen (tables scroll inside their own box)
+    for fragment in ("#/offers", "#/partners", "#/conversions", "#/stats", "#/network"):
+        go(page, runtime, fragment)
+        page.locator("h1").wait_for()
+        time.sleep(0.3)
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), fragment
+    shot(page, "phone-offers")
+    # keyboard only: from the page's top to the Advertisers screen, create one with Enter
+    go(page, runtime, "#/offers")
+    page.locator("h1").wait_for()
+    for _ in range(30):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.textContent") == "Advertisers":
+            break
+    page.keyboard.press("Enter")
+    arrived(page, "Advertisers")
+    page.get_by_label("Name").focus()
+    page.keyboard.type("Keyboard Co")
+    page.keyboard.press("Enter")
+    page.get_by_role("cell", name="Keyboard Co", exact=True).wait_for()
