@@ -84,12 +84,13 @@ export function offerTabs(offerId) {
 export function OfferScreen({ offerId, canChange }) {
   const offer = useLoad(() => admin('GET', `/offers/${offerId}`), [offerId]);
   const network = useLoad(() => admin('GET', '/network'), []);
+  const saved = (doc) => (doc && doc.offer_id ? offer.replace(doc) : offer.reload());
   return html`<${Loaded} state=${offer} what="the offer">${(data) => html`<${Page} title=${`Offer ${data.offer_id}: ${data.name}`}>
     <${Tabs} items=${offerTabs(offerId)} current=${`#/offers/${offerId}`} />
     ${network.data && !network.data.goals_enabled ? html`<p class="notice-error" role="note">Offer goals are disabled for the whole network (Network settings): only default goals convert.</p>` : null}
-    <${GoalsSwitch} offer=${data} canChange=${canChange} onSaved=${offer.reload} />
-    <${PayoutPanel} offer=${data} canChange=${canChange} onSaved=${offer.reload} />
-    <${OfferSettings} offer=${data} canChange=${canChange} onSaved=${offer.reload} />
+    <${GoalsSwitch} offer=${data} canChange=${canChange} onSaved=${saved} />
+    <${PayoutPanel} offer=${data} canChange=${canChange} onSaved=${saved} />
+    <${OfferSettings} offer=${data} canChange=${canChange} onSaved=${saved} />
     <${Caps} offerId=${offerId} />
   <//>`}<//>`;
 }
@@ -101,7 +102,7 @@ function GoalsSwitch({ offer, canChange, onSaved }) {
     setEnabled(wanted); // shown at once; put back if the save fails
     saving.save(offer, (base) => admin('PATCH', `/offers/${offer.offer_id}`, { body: { goals_enabled: wanted }, version: base.version }),
       wanted ? 'Multiple Conversion Goals on.' : 'Multiple Conversion Goals off.')
-      .then((saved) => (saved ? onSaved() : setEnabled(offer.goals_enabled)));
+      .then((saved) => (saved ? onSaved(saved) : setEnabled(offer.goals_enabled)));
   };
   return html`<article aria-labelledby="goals-switch">
     <h2 id="goals-switch">Multiple Conversion Goals</h2>
@@ -120,7 +121,7 @@ function PayoutPanel({ offer, canChange, onSaved }) {
   // the patch is what the user changed from what they opened; a conflict's latest only lends its version
   const submit = (versioned, edited) => saving.save(versioned, (latest) => admin('PATCH', `/offers/${offer.offer_id}`, {
     body: { default_goal: patchOf(editing.base.default_goal, edited) }, version: latest.version,
-  })).then((saved) => { if (saved) { setEditing(null); onSaved(); } });
+  })).then((saved) => { if (saved) { setEditing(null); onSaved(saved); } });
   return html`<article aria-labelledby="payout-panel">
     <header class="actions" style="justify-content: space-between">
       <h2 id="payout-panel" style="margin:0">Payout</h2>
@@ -173,7 +174,7 @@ function OfferSettings({ offer, canChange, onSaved }) {
   const [form, setForm] = useState(null);
   const saving = useVersionedSave(() => admin('GET', `/offers/${offer.offer_id}`));
   const submit = (versioned) => saving.save(versioned, (latest) => admin('PATCH', `/offers/${offer.offer_id}`, { body: patchOf(pick(offer), form), version: latest.version }), 'Offer saved.')
-    .then((saved) => { if (saved) { setForm(null); onSaved(); } });
+    .then((saved) => { if (saved) { setForm(null); onSaved(saved); } });
   const set = (key, number) => (e) => setForm({ ...form, [key]: number ? Number(e.target.value) : e.target.value });
   if (!form) {
     return html`<article aria-labelledby="offer-settings">

@@ -19,7 +19,9 @@ export function useLoad(load, deps) {
     );
   }, deps);
   useEffect(run, [run]);
-  return { ...state, reload: run };
+  // what a save answered is the newest version: shown at once, no reload racing the next edit
+  const replace = (data) => { latest.current += 1; setState({ data, error: null, loading: false }); };
+  return { ...state, reload: run, replace };
 }
 
 /** One place for "saving…", the outcome message, and errors of a form's submit. */
