@@ -8,8 +8,6 @@ must run inside the iframe.
 
 from __future__ import annotations
 
-import os
-import shutil
 import threading
 from collections.abc import Iterator
 from decimal import Decimal
@@ -19,15 +17,10 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from tests.e2e.chromium import ARGS, CHROMIUM
 from tests.e2e.conftest import LocalRuntime, make_network, wait_for
 
 pytestmark = pytest.mark.e2e
-
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-if CHROMIUM is None and os.environ.get("CI"):
-    raise RuntimeError("CI must install Debian's chromium (see .ci/run)")
-if CHROMIUM is None:
-    pytest.skip("Debian's chromium is not installed (apt-get install chromium)", allow_module_level=True)
 
 
 class Advertiser(ThreadingHTTPServer):
@@ -115,9 +108,8 @@ def test_cookie_tracked_image_and_iframe_pixels_in_chromium(
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-        )  # fmt: skip
+            args=ARGS,
+        )
         try:
             page = browser.new_page()
             page.goto(f"{runtime.base_url}/aff_c?offer_id={offer_id}&aff_id={partner_id}&aff_sub=browser")
