@@ -80,10 +80,10 @@ def create_user_pool(cognito: Any, region: str, prefix: str = "goalpost-local") 
     return ConsoleSignIn(region, pool_id, client_id, users[0], users[1])
 
 
-def sign_in(cognito: Any, sign_in: ConsoleSignIn, user: ConsoleUser) -> dict[str, str]:
+def sign_in(cognito: Any, pool: ConsoleSignIn, user: ConsoleUser) -> dict[str, str]:
     """Tokens as the console's own sign-in form gets them (USER_PASSWORD_AUTH)."""
     result = cognito.initiate_auth(
-        ClientId=sign_in.client_id,
+        ClientId=pool.client_id,
         AuthFlow="USER_PASSWORD_AUTH",
         AuthParameters={"USERNAME": user.username, "PASSWORD": user.password},
     )["AuthenticationResult"]
@@ -101,14 +101,14 @@ class JwtAuthorizer:
     audience: tuple[str, ...]
 
 
-def jwt_authorizers(sign_in: ConsoleSignIn | None) -> dict[str, JwtAuthorizer]:
+def jwt_authorizers(pool: ConsoleSignIn | None) -> dict[str, JwtAuthorizer]:
     """The HttpApis' JWT authorizers, with the template's issuer and audience resolved locally
     (without a local user pool, they let nobody in)."""
     pool_name, _ = _only("AWS::Cognito::UserPool")
     client_name, _ = _only("AWS::Cognito::UserPoolClient")
     names = (
-        {"AWS::Region": sign_in.region, pool_name: sign_in.pool_id, client_name: sign_in.client_id}
-        if sign_in is not None
+        {"AWS::Region": pool.region, pool_name: pool.pool_id, client_name: pool.client_id}
+        if pool is not None
         else {}
     )
     found: dict[str, JwtAuthorizer] = {}

@@ -218,7 +218,6 @@ class LocalGateway(ThreadingHTTPServer):
     ) -> None:
         super().__init__(address, _RequestHandler)
         self.admin_token = admin_token
-        self.sign_in = sign_in
         self.cognito_endpoint = cognito_endpoint
         """moto's Cognito, reached through /__local/cognito (same origin for the console's form)."""
         self.jwt_authorizers = console.jwt_authorizers(sign_in)

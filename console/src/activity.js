@@ -4,7 +4,7 @@ import { useState } from 'preact/hooks';
 import { admin } from './api.js';
 import { offerTabs } from './offers.js';
 import {
-  Done, ErrorNote, Loaded, Page, RangeFields, Table, Tabs, defaultRange, everything, html, money,
+  Done, ErrorNote, Loaded, PIXEL_KINDS, Page, RangeFields, Table, Tabs, defaultRange, everything, html, money,
   options, useAction, useLoad,
 } from './ui.js';
 
@@ -40,7 +40,7 @@ export function PostbacksScreen({ offerId, canChange }) {
           <label for="px-partner">Partner <select id="px-partner" required onChange=${set('partner_id')}>${options(d.partners, 'partner_id', form.partner_id, 'Choose…')}</select></label>
           <label for="px-goal">Goal <select id="px-goal" onChange=${set('goal_id')}>${options(d.goals.filter((g) => !g.private), 'goal_id', form.goal_id)}</select></label>
           <label for="px-kind">Kind <select id="px-kind" onChange=${set('kind')}>
-            ${[['postback', 'Server postback URL'], ['image', 'Image pixel URL'], ['html', 'HTML code']].map(([v, l]) => html`<option value=${v} selected=${form.kind === v}>${l}</option>`)}</select></label>
+            ${PIXEL_KINDS.map(([v, l]) => html`<option value=${v} selected=${form.kind === v}>${l}</option>`)}</select></label>
         </div>
         <label for="px-code">${form.kind === 'html' ? 'HTML code' : 'URL'} (macros: {transaction_id}, {aff_sub}, {payout}…)
           <textarea id="px-code" required rows="2" onInput=${set('code')}>${form.code}</textarea></label>
@@ -93,7 +93,7 @@ export function Decisions({ items, canChange, onDecided, caption }) {
     setNote('');
     onDecided();
     return changed;
-  }, `${chosen.size} conversion(s) ${status}.`);
+  }, (changed) => `${changed} conversion(s) ${status}.`);
   const all = items.length > 0 && chosen.size === items.length;
   return html`
     ${canChange && items.length ? html`<div class="actions" role="group" aria-label="Decide the chosen conversions">

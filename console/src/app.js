@@ -28,7 +28,7 @@ function useHash() {
 
 /** [pattern, screen(params, query, session)]: the first match wins. */
 const STAFF_ROUTES = [
-  [/^#\/(offers)?$/, (p, q, s) => html`<${OffersScreen} canChange=${canChange(s)} />`],
+  [/^#\/(?:offers)?$/, (p, q, s) => html`<${OffersScreen} canChange=${canChange(s)} />`],
   [/^#\/offers\/(\d+)$/, ([id], q, s) => html`<${OfferScreen} key=${id} offerId=${id} canChange=${canChange(s)} />`],
   [/^#\/offers\/(\d+)\/goals$/, ([id], q, s) => html`<${GoalsScreen} offerId=${id} canChange=${canChange(s)} />`],
   [/^#\/offers\/(\d+)\/goals\/new$/, ([id]) => html`<${GoalFormScreen} offerId=${id} />`],
@@ -49,7 +49,7 @@ const STAFF_ROUTES = [
 ];
 
 const PORTAL_ROUTES = [
-  [/^#\/portal(\/offers)?$/, () => html`<${PortalOffers} />`],
+  [/^#\/portal(?:\/offers)?$/, () => html`<${PortalOffers} />`],
   [/^#\/portal\/offers\/(\d+)$/, ([id]) => html`<${PortalOffer} offerId=${id} />`],
   [/^#\/portal\/stats$/, () => html`<${PortalStats} />`],
   [/^#\/portal\/conversions$/, () => html`<${PortalConversions} />`],
@@ -59,7 +59,7 @@ function route(routes, hash, session) {
   const [path, search = ''] = hash.split('?');
   for (const [pattern, screen] of routes) {
     const match = path.match(pattern);
-    if (match) return screen(match.slice(1).filter((m) => m !== undefined && !m.startsWith('/')), new URLSearchParams(search), session);
+    if (match) return screen(match.slice(1), new URLSearchParams(search), session);
   }
   return html`<section><h1 tabindex="-1">Not found</h1><p>No screen at <code>${hash}</code>. <a href="#/">Offers</a></p></section>`;
 }

@@ -4,7 +4,7 @@ import { useState } from 'preact/hooks';
 import { admin, downloadCsv } from './api.js';
 import {
   Check, ConflictNote, CopyField, Done, ErrorNote, Loaded, Page, RateInput, Table, Tabs,
-  everything, html, money, options, patchOf, rate, useAction, useLoad, useVersionedSave, yesNo,
+  everything, html, options, patchOf, rate, useAction, useLoad, useVersionedSave, yesNo,
 } from './ui.js';
 
 const STATUSES = ['active', 'paused', 'pending', 'expired', 'deleted'];
@@ -375,7 +375,7 @@ export function PartnerPayoutsScreen({ offerId, goalFilter, canChange }) {
   }), [offerId]);
   const empty = { partner_id: '', goal_id: goalFilter || '0', payout: { flat: '0', percent: '0' }, version: 0 };
   const [form, setForm] = useState(empty);
-  const saving = useVersionedSave(() => admin('GET', `/offers/${offerId}/partner-payouts`).then((page) => page.items.find((p) => p.partner_id === form.partner_id && p.goal_id === form.goal_id) || { version: 0 }));
+  const saving = useVersionedSave(() => everything(admin, `/offers/${offerId}/partner-payouts`).then((items) => items.find((p) => p.partner_id === form.partner_id && p.goal_id === form.goal_id) || { version: 0 }));
   const remove = useAction();
   const submit = (e) => {
     e.preventDefault();
@@ -427,4 +427,3 @@ export function TrackingLinksScreen({ offerId }) {
   <//>`;
 }
 
-export { money };

@@ -6,7 +6,7 @@ import { keepPartnerKey } from './auth.js';
 import { StatsTable } from './reports.js';
 import {
   CopyField, Done, ErrorNote, Loaded, Page, RangeFields, Table, TrafficChart, defaultRange, everything,
-  html, money, rate, useAction, useLoad,
+  PIXEL_KINDS, html, money, rate, useAction, useChartSeries, useLoad,
 } from './ui.js';
 
 export function PartnerSignIn({ onSignedIn }) {
@@ -90,7 +90,7 @@ function PortalPostbacks({ offer }) {
     <form onSubmit=${submit} aria-labelledby="add-postback"><h3 id="add-postback">Add a postback</h3>
       <div class="grid-form">
         <label for="pb-goal">Goal <select id="pb-goal" onChange=${(e) => setForm({ ...form, goal_id: e.target.value })}>${offer.goals.map((g) => html`<option value=${g.goal_id} selected=${form.goal_id === g.goal_id}>${g.name}</option>`)}</select></label>
-        <label for="pb-kind">Kind <select id="pb-kind" onChange=${(e) => setForm({ ...form, kind: e.target.value })}>${[['postback', 'Server postback URL'], ['image', 'Image pixel URL'], ['html', 'HTML code']].map(([v, l]) => html`<option value=${v} selected=${form.kind === v}>${l}</option>`)}</select></label>
+        <label for="pb-kind">Kind <select id="pb-kind" onChange=${(e) => setForm({ ...form, kind: e.target.value })}>${PIXEL_KINDS.map(([v, l]) => html`<option value=${v} selected=${form.kind === v}>${l}</option>`)}</select></label>
       </div>
       <label for="pb-code">URL (macros: {transaction_id}, {aff_sub}, {payout}…) <input id="pb-code" required value=${form.code} onInput=${(e) => setForm({ ...form, code: e.target.value })} /></label>
       <${ErrorNote} error=${action.error} /><${Done} message=${action.done} />
@@ -103,8 +103,9 @@ const PARTNER_METRICS = [['clicks', 'Clicks'], ['conversions', 'Conversions'], [
 export function PortalStats() {
   const [range, setRange] = useState(defaultRange());
   const [interval, setStep] = useState('day');
-  const stats = useLoad(() => partner('GET', '/stats', { params: { ...range, interval, group_by: 'offer' } }), [JSON.stringify(range), interval]);
-  const series = useLoad(() => partner('GET', '/stats', { params: { ...range, interval: interval === 'total' ? 'day' : interval, group_by: '' } }), [JSON.stringify(range), interval]);
+  const params = { ...range, interval, group_by: 'offer' };
+  const stats = useLoad(() => partner('GET', '/stats', { params }), [JSON.stringify(params)]);
+  const series = useChartSeries(partner, params, stats);
   return html`<${Page} title="My stats">
     <${RangeFields} value=${range} onInput=${setRange} />
     <label for="ps-interval">By <select id="ps-interval" onChange=${(e) => setStep(e.target.value)}>${['hour', 'day', 'total'].map((i) => html`<option selected=${interval === i}>${i}</option>`)}</select></label>

@@ -5,7 +5,7 @@ import { admin, downloadCsv } from './api.js';
 import { Decisions } from './activity.js';
 import {
   Check, ConflictNote, Done, ErrorNote, Loaded, Page, RangeFields, Table, TrafficChart, defaultRange,
-  everything, html, money, options, patchOf, useAction, useLoad, useVersionedSave,
+  everything, html, money, options, patchOf, show, useAction, useChartSeries, useLoad, useVersionedSave,
 } from './ui.js';
 
 function Filters({ value, onInput, lists, statuses }) {
@@ -127,7 +127,7 @@ export function StatsScreen() {
   const lists = useLists();
   const params = { ...range, ...view, ...filters };
   const stats = useLoad(() => admin('GET', '/stats', { params }), [JSON.stringify(params)]);
-  const series = useLoad(() => admin('GET', '/stats', { params: { ...params, interval: view.interval === 'total' ? 'day' : view.interval, group_by: '' } }), [JSON.stringify(params)]);
+  const series = useChartSeries(admin, params, stats);
   return html`<${Page} title="Stats">
     <form onSubmit=${(e) => e.preventDefault()} aria-label="Stats filters">
       <${RangeFields} value=${range} onInput=${setRange} />
@@ -218,4 +218,3 @@ export function HistoryScreen({ kind, subject }) {
   <//>`;
 }
 
-const show = (v) => (v === undefined || v === null || v === '' ? '—' : typeof v === 'object' ? JSON.stringify(v) : String(v));

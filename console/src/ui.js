@@ -107,11 +107,13 @@ export function money(amount, currency) {
   return symbol ? `${sign}${symbol}${whole}.${cents}` : `${sign}${whole}.${cents} ${currency}`;
 }
 
+const isZero = (amount) => /^-?0*\.?0*$/.test(String(amount ?? ''));
+
 /** A payout or revenue rate: flat, percent of the sale, or both. */
 export function rate(value, currency) {
   if (!value) return '';
-  const flat = Number(value.flat) !== 0 ? money(value.flat, currency) : '';
-  const percent = Number(value.percent) !== 0 ? `${value.percent}%` : '';
+  const flat = isZero(value.flat) ? '' : money(value.flat, currency);
+  const percent = isZero(value.percent) ? '' : `${value.percent}%`;
   return [flat, percent].filter(Boolean).join(' + ') || money('0', currency);
 }
 
@@ -196,6 +198,19 @@ function loadChart() {
     });
   }
   return chartLoading;
+}
+
+/** The kinds of partner postback, as the admin and the partner choose them. */
+export const PIXEL_KINDS = [['postback', 'Server postback URL'], ['image', 'Image pixel URL'], ['html', 'HTML code']];
+
+/** The chart's rows: the stats' own rows (by hour or day); for totals, one more read by day. */
+export function useChartSeries(call, params, stats) {
+  const total = params.interval === 'total';
+  const byDay = useLoad(
+    () => (total ? call('GET', '/stats', { params: { ...params, interval: 'day', group_by: '' } }) : Promise.resolve(null)),
+    [JSON.stringify(params)],
+  );
+  return total ? byDay : stats;
 }
 
 /** Clicks and conversions over time; the numbers are also in the table beside it. */
@@ -295,7 +310,8 @@ export function patchOf(base, edited) {
   return patch;
 }
 
-const show = (v) => (v === undefined || v === null || v === '' ? '—' : typeof v === 'object' ? JSON.stringify(v) : String(v));
+/** A field's value in a change list (audit history, edit conflicts). */
+export const show = (v) => (v === undefined || v === null || v === '' ? '—' : typeof v === 'object' ? JSON.stringify(v) : String(v));
 
 /** Someone saved first (412): what they changed, and the user's choice. */
 export function ConflictNote({ conflict, onApply, onDiscard }) {

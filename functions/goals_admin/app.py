@@ -109,13 +109,14 @@ def _not_found(_: Exception) -> Response[Any]:
 _IDEMPOTENCY_KEY = re.compile(r"[\x21-\x7e]{1,255}")
 
 
-def _caller() -> service.Caller:
-    """The IAM principal, the console user or the partner, for the audit trail."""
+def _caller(partner_id: str = "") -> service.Caller:
+    """The IAM principal, the console user, or the partner (its id as the partner routes
+    checked it), for the audit trail."""
     event = app.current_event
     authorizer = event.raw_event.get("requestContext", {}).get("authorizer") or {}
     raw_path = str(event.raw_event.get("rawPath", ""))
-    if raw_path.startswith("/partner"):
-        actor = f"partner:{_partner_id()}"
+    if partner_id:
+        actor = f"partner:{partner_id}"
     else:
         actor = access.admin_actor(raw_path, event.http_method, authorizer)
     key = event.headers.get("idempotency-key") or ""
@@ -613,12 +614,14 @@ def partner_postbacks(offer_id: IdPath, limit: Limit = 50, cursor: Cursor = None
 
 @app.post("/partner/offers/<offer_id>/postbacks")
 def add_partner_postback(offer_id: IdPath, body: PartnerPostbackIn) -> Response[Any]:
-    return _entity(partner_view.add_postback(_partner_id(), offer_id, body, _caller()), 201)
+    partner_id = _partner_id()
+    return _entity(partner_view.add_postback(partner_id, offer_id, body, _caller(partner_id)), 201)
 
 
 @app.delete("/partner/offers/<offer_id>/postbacks/<pixel_id>")
 def remove_partner_postback(offer_id: IdPath, pixel_id: IdPath) -> Response[Any]:
-    partner_view.remove_postback(_partner_id(), offer_id, pixel_id, _caller())
+    partner_id = _partner_id()
+    partner_view.remove_postback(partner_id, offer_id, pixel_id, _caller(partner_id))
     config_cache.clear()
     return Response(204, content_types.APPLICATION_JSON, "")
 

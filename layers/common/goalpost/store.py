@@ -306,8 +306,9 @@ class CapReached(NamedTuple):
 InsertResult = Inserted | Duplicate | SessionRefused | CapReached
 
 
-def cap_counter_key(offer_id: str, scope: str, period_key: str) -> dict[str, Any]:
-    return {"pk": {"S": f"CAP#{offer_id}"}, "sk": {"S": f"{scope}#{period_key}"}}
+def _cap_counter_key(offer_id: str, sort_key: str) -> dict[str, Any]:
+    """``caps.counter_sort_keys`` names a counter's sort key: ``<scope>#<period key>[#s<shard>]``."""
+    return {"pk": {"S": f"CAP#{offer_id}"}, "sk": {"S": sort_key}}
 
 
 def _cap_counter_update(offer_id: str, counter: Counter) -> dict[str, Any]:
@@ -326,7 +327,7 @@ def _cap_counter_update(offer_id: str, counter: Counter) -> dict[str, Any]:
     return {
         "Update": {
             "TableName": stats_table(),
-            "Key": cap_counter_key(offer_id, counter.scope, counter.period_key),
+            "Key": _cap_counter_key(offer_id, f"{counter.scope}#{counter.period_key}"),
             "UpdateExpression": expression,
             "ConditionExpression": " AND ".join(
                 f"(attribute_not_exists(#{m}) OR #{m} <= :room_{m})" for m in counter.room
@@ -342,11 +343,7 @@ def cap_counters(offer_id: str, sort_keys: Sequence[str]) -> list[dict[str, Any]
     found: list[dict[str, Any]] = []
     for start in range(0, len(sort_keys), 100):  # BatchGetItem takes 100 keys
         pending: dict[str, Any] = {
-            stats_table(): {
-                "Keys": [
-                    {"pk": {"S": f"CAP#{offer_id}"}, "sk": {"S": sk}} for sk in sort_keys[start : start + 100]
-                ]
-            }
+            stats_table(): {"Keys": [_cap_counter_key(offer_id, sk) for sk in sort_keys[start : start + 100]]}
         }
         while pending:
             response = client().batch_get_item(RequestItems=pending)

@@ -25,7 +25,7 @@ from goalpost.admin.service import (
     rate,
     save,
 )
-from goalpost.caps import Cap, cap_status, counter_sort_keys
+from goalpost.caps import MEASURES, Cap, Measure, cap_status, counter_sort_keys
 from goalpost.domain import DEFAULT_GOAL_ID, Goal, NetworkSettings, Offer, OfferBundle, Rate
 from goalpost.engine import advertiser_of
 from goalpost.links import goal_links, partner_tracking_link
@@ -134,9 +134,23 @@ def update_offer(offer_id: str, patch: OfferPatch, expected_version: int, caller
 def offer_caps(offer_id: str, now: int) -> dict[str, Any]:
     """The offer's caps with what the current day, month or lifetime has counted so far."""
     offer = _bundle(offer_id).offer
-    keys = counter_sort_keys(offer.caps, now=now, timezone=offer.timezone, shards=offer.cap_shards)
-    rows = cap_status(offer.caps, store.cap_counters(offer_id, keys), now=now, timezone=offer.timezone)
+    rows = cap_usage(offer, now)
     return {"offer_id": offer_id, "timezone": offer.timezone, "cap_action": offer.cap_action, "caps": rows}
+
+
+def cap_usage(
+    offer: Offer, now: int, partner_id: str | None = None, measures: tuple[Measure, ...] = MEASURES
+) -> list[dict[str, Any]]:
+    """Each cap (every one, or those binding ``partner_id``) with its current period's use,
+    read from exactly the counters of the current periods."""
+    keys = counter_sort_keys(
+        offer.caps, now=now, timezone=offer.timezone, shards=offer.cap_shards,
+        partner_id=partner_id, measures=measures,
+    )  # fmt: skip
+    return cap_status(
+        offer.caps, store.cap_counters(offer.offer_id, keys), now=now, timezone=offer.timezone,
+        partner_id=partner_id, measures=measures,
+    )  # fmt: skip
 
 
 def list_offers(limit: int, cursor: str | None) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from goalpost.admin import offers, reports
 from goalpost.admin.errors import ApiError, not_found
 from goalpost.admin.schemas import PartnerPixelIn, PartnerPostbackIn
 from goalpost.admin.service import Caller, check_limit, decode_cursor, page
-from goalpost.caps import Measure, cap_status, counter_sort_keys
+from goalpost.caps import Measure
 from goalpost.domain import Goal, NetworkSettings, OfferBundle, Partner, Rate
 from goalpost.links import partner_tracking_link
 from goalpost.stats import Dimension, Interval, Window
@@ -43,14 +43,20 @@ def _goal_view(goal: Goal, payout: Rate) -> dict[str, Any]:
     }
 
 
-def _offer_view(
-    bundle: OfferBundle, partner: Partner, network: NetworkSettings, base_url: str
-) -> dict[str, Any]:
+def _visible_goals(bundle: OfferBundle, network: NetworkSettings) -> list[Goal]:
+    """The goals a partner sees and converts on: active, not private, goals switched on."""
     offer = bundle.offer
     goals = [offer.default_goal]
     if network.goals_enabled and offer.goals_enabled:
         goals += sorted(bundle.goals.values(), key=lambda g: int(g.goal_id))
-    visible = [g for g in goals if g.status == "active" and not g.private]
+    return [g for g in goals if g.status == "active" and not g.private]
+
+
+def _offer_view(
+    bundle: OfferBundle, partner: Partner, network: NetworkSettings, base_url: str
+) -> dict[str, Any]:
+    offer = bundle.offer
+    visible = _visible_goals(bundle, network)
     return {
         "offer_id": offer.offer_id,
         "name": offer.name,
@@ -63,21 +69,15 @@ def _offer_view(
     }
 
 
+_PARTNER_MEASURES: tuple[Measure, ...] = ("conversions", "payout")
+"""Never revenue caps: revenue is the network's."""
+
+
 def _caps_view(bundle: OfferBundle, partner: Partner) -> list[dict[str, Any]]:
-    """The caps that bind this partner, with what is left (never revenue caps: revenue is private)."""
-    offer = bundle.offer
-    if not offer.caps:
+    """The caps that bind this partner, with what is left."""
+    if not bundle.offer.caps:
         return []
-    now = int(time.time())
-    shown: tuple[Measure, ...] = ("conversions", "payout")
-    keys = counter_sort_keys(
-        offer.caps, now=now, timezone=offer.timezone, shards=offer.cap_shards,
-        partner_id=partner.partner_id, measures=shown,
-    )  # fmt: skip
-    return cap_status(
-        offer.caps, store.cap_counters(offer.offer_id, keys), now=now, timezone=offer.timezone,
-        partner_id=partner.partner_id, measures=shown,
-    )  # fmt: skip
+    return offers.cap_usage(bundle.offer, int(time.time()), partner.partner_id, _PARTNER_MEASURES)
 
 
 def authenticated_partner(authorized_id: str, api_key: str) -> str:
@@ -193,17 +193,18 @@ def conversion_report(
 # ------------------------------------------------------------------ the partner's own postbacks
 
 
-def _manageable_offer(partner_id: str, offer_id: str) -> OfferBundle:
+def _manageable_offer(partner_id: str, offer_id: str) -> tuple[OfferBundle, NetworkSettings]:
     """An active offer the partner runs, when the network lets partners manage their postbacks."""
     _partner(partner_id)
-    if not store.get_network_settings().partners_manage_postbacks:
+    network = store.get_network_settings()
+    if not network.partners_manage_postbacks:
         raise ApiError(
             403, "postbacks_managed_by_network", "this network sets partners' postbacks: ask your manager"
         )
     bundle = store.load_offer_bundle(offer_id)
     if bundle is None or bundle.offer.status != "active":
         raise not_found("offer", offer_id)
-    return bundle
+    return bundle, network
 
 
 def list_postbacks(partner_id: str, offer_id: str, limit: int, cursor: str | None) -> dict[str, Any]:
@@ -216,10 +217,8 @@ def list_postbacks(partner_id: str, offer_id: str, limit: int, cursor: str | Non
 
 def add_postback(partner_id: str, offer_id: str, body: PartnerPostbackIn, caller: Caller) -> dict[str, Any]:
     """Only for goals the partner sees (never a private or inactive goal)."""
-    bundle = _manageable_offer(partner_id, offer_id)
-    network = store.get_network_settings()
-    visible = {g["goal_id"] for g in _offer_view(bundle, _partner(partner_id), network, "")["goals"]}
-    if body.goal_id not in visible:
+    bundle, network = _manageable_offer(partner_id, offer_id)
+    if body.goal_id not in {g.goal_id for g in _visible_goals(bundle, network)}:
         raise not_found("goal", body.goal_id)
     pixel = PartnerPixelIn(partner_id=partner_id, **body.model_dump())
     created = offers.create_partner_pixel(offer_id, pixel, caller)
