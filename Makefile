@@ -50,6 +50,7 @@ test: install lint typecheck template-check pytest
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	cd layers/common && ../../$(BIN)/lint-imports --config ../../pyproject.toml
 
 typecheck: install
 	$(BIN)/mypy

@@ -145,13 +145,13 @@ def round_trips() -> dict[str, Any]:
     os.environ.update({k: v for k, v in BENCH_ENV.items() if k != "PYTHONPATH"})
     os.environ["CONFIG_CACHE_SECONDS"] = "3600"
     with mock_aws():
-        from goalpost import config_cache, store
+        from goalpost.store import config_cache, dynamo
         from goalpost_local.template import create_tables, function_environment
 
         raw = boto3.client("dynamodb", region_name="us-east-1")
         table_names = create_tables(raw, prefix="bench")
         os.environ.update(function_environment(table_names))
-        store.reset_client()
+        dynamo.reset_client()
         config_cache.clear()
         from tests.helpers import call, click, setup_network
 
@@ -174,7 +174,7 @@ def round_trips() -> dict[str, Any]:
         def after(model: Any, parsed: dict[str, Any], **_: Any) -> None:
             calls[-1]["response"] = parsed
 
-        events = store.client().meta.events
+        events = dynamo.client().meta.events
         events.register("before-parameter-build.dynamodb", before)
         events.register("after-call.dynamodb", after)
 

@@ -14,14 +14,14 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from pydantic import BaseModel, Field
 
-from goalpost import store
-from goalpost.tracking import start_session
+from goalpost.store import dynamo
+from goalpost.tracking.clicks import start_session
 
 logger = Logger()
 metrics = Metrics(namespace="goalpost")
 tracer = Tracer()
 app = APIGatewayHttpResolver(enable_validation=True)
-store.client()
+dynamo.client()
 
 
 class ClickQuery(BaseModel):

@@ -19,8 +19,9 @@ from typing import Any
 
 from botocore.awsrequest import AWSResponse
 
-from goalpost import store, telemetry
-from goalpost.domain import Advertiser, Goal, Offer, Partner, Rate
+from goalpost import telemetry
+from goalpost.model.offer import Advertiser, Goal, Offer, Partner, Rate
+from goalpost.store import dynamo
 from goalpost_local.gateway import LambdaContext, build_event
 from goalpost_local.template import routes
 
@@ -38,7 +39,7 @@ DOCS = {
     "ADV#1": Advertiser(advertiser_id="1", name="A").to_dict(),
 }
 NOW = int(time.time())
-SESSION = store.to_item(
+SESSION = dynamo.to_item(
     {
         "transaction_id": "ab" * 16,
         "offer_id": "1",
@@ -64,13 +65,13 @@ def _answer(request: Any, **_: Any) -> AWSResponse:
     body = json.loads(request.body or b"{}")
     payload: dict[str, Any] = {}
     if operation == "Query":
-        payload = {"Items": [store.to_item({"pk": "OFFER#1", "sk": "OFFER", "doc": OFFER.to_dict()})]}
+        payload = {"Items": [dynamo.to_item({"pk": "OFFER#1", "sk": "OFFER", "doc": OFFER.to_dict()})]}
     elif operation == "GetItem":
         if "transaction_id" in body["Key"]:
             payload = {"Item": SESSION}
         else:
             doc = DOCS.get(body["Key"]["pk"]["S"])
-            payload = {"Item": store.to_item({"doc": doc})} if doc else {}
+            payload = {"Item": dynamo.to_item({"doc": doc})} if doc else {}
     raw = json.dumps(payload).encode()
     return AWSResponse("https://dynamodb.stub", 200, {"x-amzn-requestid": "stub"}, _Raw(raw))
 
@@ -110,7 +111,7 @@ def _measure(handler: Any, event: dict[str, Any], iterations: int) -> dict[str, 
 def main(iterations: int) -> None:
     # The handlers still write each outcome line (its cost is part of the figure); stdout is ours.
     telemetry.use_stream(open(os.devnull, "w"))
-    store.client().meta.events.register("before-send.dynamodb", _answer)
+    dynamo.client().meta.events.register("before-send.dynamodb", _answer)
     click = _load(ROOT / "functions" / "click" / "app.py", "click_app")
     postback = _load(ROOT / "functions" / "postback" / "app.py", "postback_app")
     minimal = _load(ROOT / "bench" / "minimal_click.py", "minimal_app")

@@ -59,11 +59,11 @@ def arm(operation: str, mode: str, times: int) -> None:
     global _installed
     if mode not in ("throttle", "timeout_after"):
         raise ValueError("mode must be throttle or timeout_after")
-    from goalpost import store
+    from goalpost.store import dynamo
 
     with _lock:
         if not _installed:
-            events = store.client().meta.events
+            events = dynamo.client().meta.events
             events.register("before-call.dynamodb", _before)
             events.register("after-call.dynamodb", _after)
             _installed = True

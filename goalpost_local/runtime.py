@@ -118,12 +118,13 @@ def start(host: str = "127.0.0.1", port: int = 3000, admin_token: str | None = N
     # would look like a duplicate; under local load, wait for moto instead of retrying.
     os.environ.setdefault("GOALPOST_DYNAMODB_READ_TIMEOUT", "120")
 
-    from goalpost import outbox, store
+    from goalpost.store import dynamo
+    from goalpost.streams import outbox
     from goalpost_local.gateway import LocalGateway
     from goalpost_local.queues import QueuePump
     from goalpost_local.streams import StreamPump
 
-    store.reset_client()
+    dynamo.reset_client()
     outbox.reset_client()
     token = admin_token or os.environ.get("GOALPOST_ADMIN_TOKEN") or secrets.token_urlsafe(24)
     os.environ.setdefault("GOALPOST_ALLOW_PRIVATE_POSTBACKS", "1")  # local partners live on 127.0.0.1

@@ -151,14 +151,14 @@ def money(value: Any) -> Decimal:
 @contextmanager
 def dynamodb_calls() -> Iterator[list[str]]:
     """Record the DynamoDB operations made through the goalpost client."""
-    from goalpost import store
+    from goalpost.store import dynamo
 
     seen: list[str] = []
 
     def record(model: Any, **_: Any) -> None:
         seen.append(model.name)
 
-    events = store.client().meta.events
+    events = dynamo.client().meta.events
     events.register("before-call.dynamodb", record)
     try:
         yield seen
@@ -223,9 +223,11 @@ def delivery_pumps(dynamodb: Any) -> DeliveryPumps:
 
 def forget_cached_clients() -> None:
     """What a new Lambda container starts without: clients, cached config and signing keys."""
-    from goalpost import config_cache, outbox, signing, store
+    from goalpost.rules import signing
+    from goalpost.store import config_cache, dynamo
+    from goalpost.streams import outbox
 
-    store.reset_client()
+    dynamo.reset_client()
     outbox.reset_client()
     config_cache.clear()
     signing.forget_keys()

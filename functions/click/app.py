@@ -11,14 +11,17 @@ gc.disable()  # no garbage collections while the init phase imports: they cost ~
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from goalpost import store, telemetry
-from goalpost.params import BadRequest, query_params, source_ip, user_agent
-from goalpost.responses import http_response
-from goalpost.tracking import start_session
+from goalpost import telemetry
+from goalpost.model.refusal import Refused
+from goalpost.store import dynamo
+from goalpost.tracking.clicks import start_session
+from goalpost.web.params import query_params, source_ip, user_agent
+from goalpost.web.responses import http_response
+from goalpost.web.status import http_status
 
 logger = logging.getLogger()
 logger.setLevel(logging.INFO)
-store.client()  # create the DynamoDB client in the (faster, billed once) init phase
+dynamo.client()  # create the DynamoDB client in the (faster, billed once) init phase
 gc.enable()
 gc.freeze()  # what init built is permanent: warm invocations never scan it
 
@@ -28,15 +31,19 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         click = start_session(
             query_params(event), ip=source_ip(event), user_agent=user_agent(event), now=int(time.time())
         )
-    except BadRequest as error:
+    except Refused as error:
         telemetry.refused(event, "click", error.code, error.reason)
-        return http_response(error.status, f"{error.reason}\n", headers={"x-goalpost-reason": error.code})
+        return http_response(
+            http_status(error.code), f"{error.reason}\n", headers={"x-goalpost-reason": error.code}
+        )
     except (ClientError, BotoCoreError):
         # The offer could not even be read: nowhere to send the user but a retry.
         logger.exception("click failed reading config")
         telemetry.storage_failed(event, "click")
         headers = {"x-goalpost-reason": "temporarily_unavailable", "retry-after": "1"}
-        return http_response(503, "temporarily unavailable, try again\n", headers=headers)
+        return http_response(
+            http_status("temporarily_unavailable"), "temporarily unavailable, try again\n", headers=headers
+        )
     if not click.tracked:
         telemetry.storage_failed(event, "click (redirected untracked)", click.session.transaction_id)
         return http_response(302, "", headers={"location": click.location, "x-goalpost-code": "untracked"})

@@ -19,7 +19,6 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValida
 from aws_lambda_powertools.event_handler.openapi.params import Header, Path, Query
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from goalpost import config_cache, store
 from goalpost.admin import access, offers, partner_view, reports, service
 from goalpost.admin.errors import ApiError
 from goalpost.admin.schemas import (
@@ -40,12 +39,14 @@ from goalpost.admin.schemas import (
     PayoutStructureIn,
     TierIn,
 )
-from goalpost.stats import Window
+from goalpost.model.ids import iso_timestamp
+from goalpost.rules.stats import Window
+from goalpost.store import config_cache, dynamo
 
 logger = Logger(service="goalpost-admin")
 # The console reaches the same routes under /console/api (its own authorizer, same API).
 app = APIGatewayHttpResolver(enable_validation=True, strip_prefixes=["/console/api"])
-store.client()
+dynamo.client()
 
 IdPath = Annotated[str, Path(pattern=r"^[0-9]{1,12}$")]
 Limit = Annotated[int, Query(ge=1, le=service.MAX_PAGE)]
@@ -87,8 +88,8 @@ def _api_error(error: ApiError) -> Response[Any]:
     return _json(error.status, error.body())
 
 
-@app.exception_handler(store.InvalidCursor)  # type: ignore[untyped-decorator]
-def _invalid_cursor(error: store.InvalidCursor) -> Response[Any]:
+@app.exception_handler(dynamo.InvalidCursor)  # type: ignore[untyped-decorator]
+def _invalid_cursor(error: dynamo.InvalidCursor) -> Response[Any]:
     return _json(400, ApiError(400, "bad_cursor", str(error)).body())
 
 
@@ -125,7 +126,7 @@ def _caller(partner_id: str = "") -> service.Caller:
     request = f"{event.http_method} {event.path}\n{event.body or ''}"
     return service.Caller(
         actor=str(actor),
-        at=datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+        at=iso_timestamp(time.time()),
         idempotency_key=key,
         request_hash=hashlib.sha256(request.encode()).hexdigest() if key else "",
     )

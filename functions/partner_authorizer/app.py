@@ -6,18 +6,18 @@ Keys are stored only as SHA-256; API Gateway caches each answer for five minutes
 import logging
 from typing import Any
 
-from goalpost import store
+from goalpost.store import config_store, dynamo
 
 logger = logging.getLogger()
-store.client()
+dynamo.client()
 
 
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     key = (event.get("headers") or {}).get("x-api-key", "")
     if not key or len(key) > 200:
         return {"isAuthorized": False}
-    partner_id = store.partner_for_api_key(key)
-    partner = store.get_partner(partner_id) if partner_id else None
+    partner_id = config_store.partner_for_api_key(key)
+    partner = config_store.get_partner(partner_id) if partner_id else None
     if partner is None or partner.status != "active":
         logger.info("partner key refused")
         return {"isAuthorized": False}

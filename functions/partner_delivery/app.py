@@ -7,11 +7,12 @@ back-off and, after the queue's maxReceiveCount, moved whole to the dead-letter 
 import logging
 from typing import Any
 
-from goalpost import outbox, store
-from goalpost.partner_postbacks import deliver_messages, now_and_stamp
+from goalpost.store import dynamo
+from goalpost.streams import outbox
+from goalpost.streams.partner_postbacks import deliver_messages, now_and_stamp
 
 logging.getLogger().setLevel(logging.INFO)
-store.client()
+dynamo.client()
 outbox.client()
 
 

@@ -7,11 +7,12 @@ storage or queue, reported as the first record to retry (the event source retrie
 import logging
 from typing import Any
 
-from goalpost import outbox, store
-from goalpost.partner_postbacks import now_and_stamp, plan
+from goalpost.store import dynamo
+from goalpost.streams import outbox
+from goalpost.streams.partner_postbacks import now_and_stamp, plan
 
 logging.getLogger().setLevel(logging.INFO)
-store.client()
+dynamo.client()
 outbox.client()
 
 

@@ -8,11 +8,12 @@ from typing import Any
 
 gc.disable()  # no garbage collections while the init phase imports: they cost ~30 ms (make bench)
 
-from goalpost import signing, store
-from goalpost.pixels import impression_response, pixel_response
+from goalpost.rules import signing
+from goalpost.store import dynamo
+from goalpost.web.pixels import impression_response, pixel_response
 
 logging.getLogger().setLevel(logging.INFO)
-store.client()
+dynamo.client()
 signing.check_environment_keys()  # malformed keys in the environment fail the cold start loudly
 gc.enable()
 gc.freeze()  # what init built is permanent: warm invocations never scan it

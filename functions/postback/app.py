@@ -15,15 +15,19 @@ gc.disable()  # no garbage collections while the init phase imports: they cost ~
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from goalpost import signing, store, telemetry
-from goalpost.params import BadRequest, lenient_params, query_params, source_ip, user_agent
-from goalpost.pixels import pixel_response
-from goalpost.postbacks import parse_request, record_conversion
-from goalpost.responses import postback_response
+from goalpost import telemetry
+from goalpost.model.refusal import Refused
+from goalpost.rules import signing
+from goalpost.store import dynamo
+from goalpost.tracking.postbacks import record_conversion
+from goalpost.web.params import conversion_request, lenient_params, query_params, source_ip, user_agent
+from goalpost.web.pixels import pixel_response
+from goalpost.web.responses import postback_response
+from goalpost.web.status import http_status
 
 logger = logging.getLogger()
 logger.setLevel(logging.INFO)
-store.client()  # create the DynamoDB client in the init phase
+dynamo.client()  # create the DynamoDB client in the init phase
 signing.check_environment_keys()  # malformed keys in the environment fail the cold start loudly
 gc.enable()
 gc.freeze()  # what init built is permanent: warm invocations never scan it
@@ -35,38 +39,48 @@ def _unavailable(event: dict[str, Any], fmt: str, transaction_id: str = "") -> d
     logger.exception("postback failed on storage; safe to retry")
     telemetry.storage_failed(event, "postback", transaction_id)
     reason = "temporarily unavailable, retry"
-    return postback_response(503, success=False, code="temporarily_unavailable", reason=reason, fmt=fmt)
+    return postback_response(
+        http_status("temporarily_unavailable"),
+        success=False,
+        code="temporarily_unavailable",
+        reason=reason,
+        fmt=fmt,
+    )
 
 
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     default_goal = event.get("rawPath", "") == "/aff_lsr"
     try:
         params = query_params(event)
-    except BadRequest as error:
+    except Refused as error:
         # Refused parameters: a pixel still answers its GIF, format=json still answers JSON.
         asked = lenient_params(event)
         if not default_goal and asked.get("a") in ("l", "lc"):
             return pixel_response(event, default_goal=False, goal_click=asked["a"] == "lc")
         fmt = "json" if asked.get("format") == "json" else "text"
         telemetry.refused(event, "postback", error.code, error.reason)
-        return postback_response(error.status, success=False, code=error.code, reason=error.reason, fmt=fmt)
+        return postback_response(
+            http_status(error.code), success=False, code=error.code, reason=error.reason, fmt=fmt
+        )
     fmt = "json" if params.get("format") == "json" else "text"
     action = "lsr" if default_goal else params.get("a", "lsr")
     if action in ("l", "lc"):
         return pixel_response(event, default_goal=False, goal_click=action == "lc", params=params)
     try:
         if action != "lsr":
-            raise BadRequest(f"a must be lsr (postback), l (pixel) or lc (goal click), got {action[:20]!r}")
-        request = parse_request(
+            raise Refused(f"a must be lsr (postback), l (pixel) or lc (goal click), got {action[:20]!r}")
+        request = conversion_request(
             params,
             default_goal=default_goal,
             via="server_postback",
             ip=source_ip(event),
             user_agent=user_agent(event),
         )
-    except BadRequest as error:
+    except Refused as error:
         telemetry.refused(event, "postback", error.code, error.reason, params.get("transaction_id", "")[:64])
-        return postback_response(error.status, success=False, code=error.code, reason=error.reason, fmt=fmt)
+        return postback_response(
+            http_status(error.code), success=False, code=error.code, reason=error.reason, fmt=fmt
+        )
     except (ClientError, BotoCoreError):  # the signing keys (SSM) could not be read
         return _unavailable(event, fmt)
     try:
@@ -78,7 +92,7 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         conversion_id=outcome.conversion_id, reason=outcome.reason,
     )  # fmt: skip
     return postback_response(
-        outcome.status,
+        http_status(outcome.code, outcome.success),
         success=outcome.success,
         code=outcome.code,
         reason=outcome.reason,

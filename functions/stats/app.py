@@ -8,11 +8,11 @@ import logging
 import time
 from typing import Any
 
-from goalpost import store
-from goalpost.stats_stream import process_records
+from goalpost.store import dynamo
+from goalpost.streams.stats_stream import process_records
 
 logging.getLogger().setLevel(logging.INFO)
-store.client()
+dynamo.client()
 
 
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:

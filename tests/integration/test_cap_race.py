@@ -18,8 +18,9 @@ from typing import Any
 import boto3
 import pytest
 
-from goalpost import config_cache, store
-from goalpost.postbacks import parse_request, record_conversion
+from goalpost.store import config_cache, counter_store, dynamo
+from goalpost.tracking.postbacks import record_conversion
+from goalpost.web.params import conversion_request
 from goalpost_local.dynamodb import EmbeddedDynamoDB
 from goalpost_local.template import create_queues, create_tables, function_environment
 from tests.helpers import admin, click, forget_cached_clients, setup_network
@@ -61,7 +62,7 @@ def test_twenty_threads_racing_for_the_last_slot_of_a_cap(embedded: Any, scope: 
     config_cache.clear()
 
     def convert(tid: str) -> str:
-        request = parse_request(
+        request = conversion_request(
             {"transaction_id": tid},
             default_goal=True,
             via="server_postback",
@@ -87,11 +88,11 @@ def test_twenty_threads_racing_for_the_last_slot_of_a_cap(embedded: Any, scope: 
         + (f"#s{n}" if shards > 1 else "")
         for n in range(shards)
     ]
-    counted = store.cap_counters(offer_id, keys)
+    counted = counter_store.cap_counters(offer_id, keys)
     assert len(counted) == shards
     assert sum(Decimal(counter["conversions"]) for counter in counted) == 5
     approved = embedded.scan(
-        TableName=store.conversions_table(),
+        TableName=dynamo.conversions_table(),
         FilterExpression="#s = :a",
         ExpressionAttributeNames={"#s": "status"},
         ExpressionAttributeValues={":a": {"S": "approved"}},

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from goalpost import config_cache
+from goalpost.store import config_cache
 from tests.helpers import admin, click, conversions, postback, setup_network
 
 T0 = datetime(2026, 11, 25, 12, 0, tzinfo=UTC).timestamp()

@@ -1,7 +1,7 @@
 import time
 from urllib.parse import parse_qs, urlsplit
 
-from goalpost import store
+from goalpost.store import dynamo, session_store
 from tests.helpers import admin, call, dynamodb_calls, setup_network
 
 
@@ -29,7 +29,7 @@ def test_click_stores_session_and_redirects_with_macros(aws) -> None:
     for attribute in ("SameSite=None", "Secure", "HttpOnly", "Max-Age=172800"):
         assert attribute in cookie
 
-    session = store.get_session(transaction_id)
+    session = session_store.get_session(transaction_id)
     assert session is not None
     assert (session.offer_id, session.partner_id) == (offer_id, partner_id)
     assert session.subs == {"aff_sub": "a&b=c", "source": "fb"}
@@ -53,7 +53,7 @@ def test_session_item_fits_one_write_unit(aws) -> None:
     ids = f"offer_id={net['offer']['offer_id']}&aff_id={net['partner']['partner_id']}"
     response = call("ClickFunction", "GET", "/aff_c", f"{ids}&aff_sub={'y' * 60}&{subs}")
     transaction_id = response["cookies"][0].split("=", 1)[1].split(";")[0]
-    item = aws.get_item(TableName=store.sessions_table(), Key={"transaction_id": {"S": transaction_id}})[
+    item = aws.get_item(TableName=dynamo.sessions_table(), Key={"transaction_id": {"S": transaction_id}})[
         "Item"
     ]
     size = sum(len(k) + len(str(v)) for k, v in item.items())
@@ -89,7 +89,7 @@ def test_unknown_paused_and_malformed_refused_without_redirect(aws) -> None:
         assert response["statusCode"] == expected, (query, response)
         assert "location" not in response["headers"]
         assert response["body"].strip()  # a reason, not an empty page
-    assert aws.scan(TableName=store.sessions_table())["Count"] == 0
+    assert aws.scan(TableName=dynamo.sessions_table())["Count"] == 0
 
 
 def test_click_never_redirects_to_a_url_from_the_request(aws) -> None:

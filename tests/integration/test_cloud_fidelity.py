@@ -8,29 +8,29 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from goalpost import store
+from goalpost.store import dynamo
 from goalpost_local import iam
 from goalpost_local.gateway import LambdaContext
 from tests.helpers import ADMIN, admin, click, event, handler, partner_call, postback, setup_network
 
 
 def conversions_arn() -> str:
-    return iam.table_arn(store.conversions_table())
+    return iam.table_arn(dynamo.conversions_table())
 
 
 def test_a_call_outside_a_functions_template_policy_is_denied_as_aws_would(aws) -> None:
     query = {
-        "TableName": store.conversions_table(),
+        "TableName": dynamo.conversions_table(),
         "KeyConditionExpression": "pk = :pk",
         "ExpressionAttributeValues": {":pk": {"S": "TX#x"}},
     }
     with iam.acting_as("ClickFunction"), pytest.raises(ClientError) as denied:
-        store.client().query(**query)  # the click may only PutItem sessions and read config
+        dynamo.client().query(**query)  # the click may only PutItem sessions and read config
     assert denied.value.response["Error"]["Code"] == "AccessDeniedException"
     assert "dynamodb:Query" in str(denied.value) and conversions_arn() in str(denied.value)
     with iam.acting_as("GoalsAdminFunction"):
-        store.client().query(**query)  # the admin's policy allows it
-    store.client().query(**query)  # outside any function: an admin's own credentials, not checked
+        dynamo.client().query(**query)  # the admin's policy allows it
+    dynamo.client().query(**query)  # outside any function: an admin's own credentials, not checked
 
 
 def test_transactions_are_checked_item_by_item_and_indexes_by_their_arn(aws) -> None:
@@ -53,8 +53,8 @@ def test_transactions_are_checked_item_by_item_and_indexes_by_their_arn(aws) -> 
 def test_sam_policy_templates_are_expanded_as_sam_does(aws) -> None:
     policies = iam.ENFORCER.policies
     assert policies is not None
-    sessions = aws.describe_table(TableName=store.sessions_table())["Table"]["LatestStreamArn"]
-    conversions = aws.describe_table(TableName=store.conversions_table())["Table"]["LatestStreamArn"]
+    sessions = aws.describe_table(TableName=dynamo.sessions_table())["Table"]["LatestStreamArn"]
+    conversions = aws.describe_table(TableName=dynamo.conversions_table())["Table"]["LatestStreamArn"]
     assert iam.allowed(policies["StatsFunction"], "dynamodb:GetRecords", sessions)
     assert not iam.allowed(policies["PartnerPostbacksFunction"], "dynamodb:GetRecords", sessions)
     assert iam.allowed(policies["PartnerPostbacksFunction"], "dynamodb:GetRecords", conversions)

@@ -3,7 +3,7 @@
 import json
 from decimal import Decimal
 
-from goalpost import store
+from goalpost.store import conversion_store, session_store
 from tests.helpers import admin, click, conversions, postback, setup_network
 
 GOALS = [
@@ -119,7 +119,7 @@ def test_end_point_closes_the_session(aws) -> None:
     offer_id = net["offer"]["offer_id"]
     tid = click(offer_id, net["partner"]["partner_id"])
     assert goal_postback(tid, "goal_name=upgrade")["success"]
-    session = store.get_session(tid)
+    session = session_store.get_session(tid)
     assert session is not None and session.is_closed and session.closed_by_goal
     after = goal_postback(tid, "goal_name=registration")
     assert (after["http"], after["code"]) == (409, "session_closed")
@@ -185,9 +185,9 @@ def test_advertiser_security_token_is_enforced(aws) -> None:
 def test_rejections_are_bounded_per_session(aws) -> None:
     net = network()
     tid = click(net["offer"]["offer_id"], net["partner"]["partner_id"])
-    for _ in range(store.REJECTIONS_PER_SESSION + 5):
+    for _ in range(conversion_store.REJECTIONS_PER_SESSION + 5):
         assert goal_postback(tid, "goal_name=nope")["code"] == "goal_not_found"
-    assert len(conversions(net["offer"]["offer_id"])) == store.REJECTIONS_PER_SESSION
+    assert len(conversions(net["offer"]["offer_id"])) == conversion_store.REJECTIONS_PER_SESSION
 
 
 def test_duplicate_storm_adds_no_rows(aws) -> None:

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from goalpost import config_cache, store
+from goalpost.store import audit_store, config_cache, config_store, conversion_store, session_store
 from tests.helpers import admin, call, click, conversions, partner_call, postback, setup_network
 
 
@@ -66,8 +66,10 @@ def test_a_refusal_cannot_be_approved_even_by_its_storage_key(aws) -> None:
     net = setup_network()
     tid = click(net["offer"]["offer_id"], net["partner"]["partner_id"])
     assert goal_postback(tid, "offer_id=999", path="/aff_lsr")["http"] == 422  # offer_mismatch, stored
-    refusal = next(i for i in store.session_conversions(tid) if str(i["sk"]).startswith("REJECTED#"))
-    changed = store.adjust_conversion_status(
+    refusal = next(
+        i for i in conversion_store.session_conversions(tid) if str(i["sk"]).startswith("REJECTED#")
+    )
+    changed = conversion_store.adjust_conversion_status(
         refusal, new_status="approved", reason="x", at="2026-01-01T00:00:00Z", via="admin", clawback=False
     )
     assert changed is False
@@ -227,12 +229,12 @@ def test_offer_urls_with_macros_in_the_origin_are_refused_on_save(aws, url) -> N
 def test_an_offer_url_stored_before_the_rule_never_redirects_elsewhere(aws) -> None:
     net = setup_network()
     offer_id = net["offer"]["offer_id"]
-    doc = store.get_entity("offer", offer_id)
+    doc = config_store.get_entity("offer", offer_id)
     assert doc is not None
     unsafe = {**doc, "offer_url": "https://shop.example.com{aff_sub}/landing"}
-    assert store.save_entity(
+    assert config_store.save_entity(
         "offer", offer_id, {k: v for k, v in unsafe.items() if k != "version"},
-        audit=store.Audit("test", "2026-01-01T00:00:00Z", "update", doc, None),
+        audit=audit_store.Audit("test", "2026-01-01T00:00:00Z", "update", doc, None),
         expected_version=int(doc["version"]),
     )  # fmt: skip
     config_cache.clear()
@@ -275,7 +277,7 @@ def test_an_unsafe_html_pixel_stored_before_the_rule_is_never_served(aws) -> Non
     ):
         doc = {"pixel_id": pixel_id, "offer_id": offer_id, "partner_id": partner_id, "goal_id": "0", "kind": "html",
                "code": code, "reversal_code": ""}  # fmt: skip
-        store.save_entity("partner_pixel", pixel_id, doc, audit=store.Audit("t", "t", "create", None, None),
+        config_store.save_entity("partner_pixel", pixel_id, doc, audit=audit_store.Audit("t", "t", "create", None, None),
                           parent_offer_id=offer_id)  # fmt: skip
     config_cache.clear()
     tid = click(offer_id, partner_id, "&aff_sub=alert(document.domain)//")
@@ -311,9 +313,9 @@ def test_an_end_point_retry_racing_its_own_write_is_a_duplicate(aws, monkeypatch
     )
     offer_id = net["offer"]["offer_id"]
     tid = click(offer_id, net["partner"]["partner_id"])
-    stale = store.get_session(tid)
+    stale = session_store.get_session(tid)
     first = goal_postback(tid, "goal_name=close&adv_sub=A")
-    monkeypatch.setattr(store, "get_session", lambda _tid: stale)
+    monkeypatch.setattr(session_store, "get_session", lambda _tid: stale)
     retry = goal_postback(tid, "goal_name=close&adv_sub=A")
     assert (retry["http"], retry["code"], retry["conversion_id"]) == (
         200,
@@ -528,7 +530,7 @@ def storage_error(*_: Any, **__: Any) -> None:
 def test_a_click_whose_session_cannot_be_stored_still_reaches_the_offer(aws, monkeypatch) -> None:
     net = setup_network()
     offer_id = net["offer"]["offer_id"]
-    monkeypatch.setattr(store, "put_session", storage_error)
+    monkeypatch.setattr(session_store, "put_session", storage_error)
     response = call(
         "ClickFunction", "GET", "/aff_c", f"offer_id={offer_id}&aff_id={net['partner']['partner_id']}"
     )
@@ -546,9 +548,9 @@ def test_a_click_whose_offer_cannot_be_read_is_a_503_not_a_500(aws, monkeypatch)
 def test_a_session_put_retried_after_its_first_try_applied_is_stored_once(aws) -> None:
     net = setup_network()
     tid = click(net["offer"]["offer_id"], net["partner"]["partner_id"])
-    session = store.get_session(tid)
+    session = session_store.get_session(tid)
     assert session is not None
-    store.put_session(session)  # botocore's retry of a PutItem that had applied: no error
+    session_store.put_session(session)  # botocore's retry of a PutItem that had applied: no error
     assert aws.scan(TableName="test-SessionsTable")["Count"] == 1
 
 

@@ -9,7 +9,7 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from goalpost import signing
+from goalpost.rules import signing
 from goalpost_local import iam
 from goalpost_local.template import load_template, resources, store_signing_keys
 from tests.helpers import admin, setup_network

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from goalpost import partner_postbacks
+from goalpost.streams import partner_postbacks
 from tests.helpers import admin, click, postback, setup_network
 
 

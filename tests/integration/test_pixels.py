@@ -2,7 +2,7 @@
 
 import base64
 
-from goalpost import store
+from goalpost.store import conversion_store, counter_store
 from tests.helpers import admin, call, click, conversions, setup_network
 
 
@@ -59,7 +59,7 @@ def test_goal_click_pixel_counts_visits_and_is_not_a_conversion(aws) -> None:
         assert_gif(response)
         assert response["headers"]["x-goalpost-code"] == "goal_click"
     assert conversions(offer_id) == []
-    items = [i for i in store.session_conversions(tid) if i["kind"] == "goal_click"]
+    items = [i for i in conversion_store.session_conversions(tid) if i["kind"] == "goal_click"]
     assert len(items) == 1 and items[0]["clicks"] == 2
 
 
@@ -112,7 +112,7 @@ def test_impression_pixel_counts_per_offer_and_partner(aws) -> None:
     assert_gif(refused)
     assert refused["headers"]["x-goalpost-code"] == "offer_inactive"
     hour = time.strftime("%Y-%m-%dT%H", time.gmtime())
-    assert store.impressions(offer_id, partner_id, hour, 10) == 5
+    assert counter_store.impressions(offer_id, partner_id, hour, 10) == 5
 
 
 def test_last_click_wins_the_offer_cookie(aws) -> None:

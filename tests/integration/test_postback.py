@@ -1,7 +1,7 @@
 import json
 from decimal import Decimal
 
-from goalpost import store
+from goalpost.store import conversion_store, dynamo
 from tests.helpers import click, conversions, dynamodb_calls, postback, setup_network
 
 
@@ -30,7 +30,9 @@ def test_money_is_stored_as_dynamodb_numbers_not_floats(aws) -> None:
     net = setup_network(offer={"default_goal": {"payout": {"percent": "33.333"}}})
     tid = click(net["offer"]["offer_id"], net["partner"]["partner_id"])
     postback(f"transaction_id={tid}&amount=0.15")
-    item = aws.get_item(TableName=store.conversions_table(), Key=store.conversion_key(tid, "0"))["Item"]
+    item = aws.get_item(TableName=dynamo.conversions_table(), Key=conversion_store.conversion_key(tid, "0"))[
+        "Item"
+    ]
     assert item["payout"] == {"N": "0.05000"}
     assert item["sale_amount"] == {"N": "0.15"}
 
@@ -71,7 +73,7 @@ def test_unknown_and_expired_sessions_are_rejected(aws) -> None:
     tid = click(offer_id, net["partner"]["partner_id"])
     # TTL has not deleted the item yet, but the session is past its lifespan.
     aws.update_item(
-        TableName=store.sessions_table(),
+        TableName=dynamo.sessions_table(),
         Key={"transaction_id": {"S": tid}},
         UpdateExpression="SET expires_at = :past",
         ExpressionAttributeValues={":past": {"N": "1000"}},

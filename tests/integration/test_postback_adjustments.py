@@ -7,7 +7,8 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError, ReadTimeoutError
 
-from goalpost import signing, store
+from goalpost.rules import signing
+from goalpost.store import dynamo
 from tests.helpers import admin, click, conversions, postback, setup_network
 
 
@@ -144,8 +145,8 @@ def _fail(operation: str, error: Exception, times: int, after: bool) -> Any:
             raise error
 
     event = "after-call.dynamodb" if after else "before-call.dynamodb"
-    store.client().meta.events.register(event, hook)
-    return lambda: store.client().meta.events.unregister(event, hook)
+    dynamo.client().meta.events.register(event, hook)
+    return lambda: dynamo.client().meta.events.unregister(event, hook)
 
 
 THROTTLED = ClientError(

@@ -132,8 +132,8 @@ def test_a_redelivered_stream_counts_once(aws, stats_consumer) -> None:
 
 def test_time_zone_bucketing_at_a_day_boundary(aws) -> None:
     """03:30 UTC on the 24th is the 23rd in New York (UTC-5), the 24th in UTC and Tokyo."""
-    from goalpost import store
-    from goalpost.stats_stream import process_records
+    from goalpost.store import dynamo
+    from goalpost.streams.stats_stream import process_records
 
     net = seed_offer()
     offer_id, partner_id = net["offer"]["offer_id"], net["partner"]["partner_id"]
@@ -153,7 +153,7 @@ def test_time_zone_bucketing_at_a_day_boundary(aws) -> None:
         return {
             "eventID": f"e{n}",
             "eventName": "INSERT",
-            "dynamodb": {"SequenceNumber": str(n), "NewImage": store.to_item(image)},
+            "dynamodb": {"SequenceNumber": str(n), "NewImage": dynamo.to_item(image)},
         }
 
     assert (
@@ -354,8 +354,8 @@ def test_partner_sees_only_its_own_public_money(aws, stats_consumer) -> None:
 
 def test_an_unreadable_record_counts_nothing_and_blocks_nothing(aws) -> None:
     """An impression counter written before it carried its offer (no offer_id) is skipped."""
-    from goalpost import store
-    from goalpost.stats_stream import process_records
+    from goalpost.store import dynamo, stats_store
+    from goalpost.streams.stats_stream import process_records
 
     old_counter = {"kind": "impressions", "impressions": 3}
     session = {"transaction_id": "t", "offer_id": "1", "partner_id": "2", "created_at": 1795490000}
@@ -363,16 +363,16 @@ def test_an_unreadable_record_counts_nothing_and_blocks_nothing(aws) -> None:
         {
             "eventID": "e1",
             "eventName": "MODIFY",
-            "dynamodb": {"SequenceNumber": "1", "NewImage": store.to_item(old_counter)},
+            "dynamodb": {"SequenceNumber": "1", "NewImage": dynamo.to_item(old_counter)},
         },
         {
             "eventID": "e2",
             "eventName": "INSERT",
-            "dynamodb": {"SequenceNumber": "2", "NewImage": store.to_item(session)},
+            "dynamodb": {"SequenceNumber": "2", "NewImage": dynamo.to_item(session)},
         },
     ]
     assert process_records(records, 0) == []
-    (cell,) = store.stats_cells(["2026-11-24"])
+    (cell,) = stats_store.stats_cells(["2026-11-24"])
     assert cell["clicks"] == 1 and "impressions" not in cell
 
 
@@ -381,19 +381,20 @@ def test_a_failed_group_is_retried_from_its_first_record_and_counts_once(aws, mo
     reported record (partial batch failure) or at the batch's start (the function crashed)."""
     from botocore.exceptions import ClientError
 
-    from goalpost import stats_stream, store
+    from goalpost.store import dynamo, stats_store
+    from goalpost.streams import stats_stream
 
     def session(n: int, offer: str) -> dict[str, Any]:
         image = {"transaction_id": f"t{n}", "offer_id": offer, "partner_id": "2", "created_at": 1795490000}
         return {
             "eventID": f"e{n}",
             "eventName": "INSERT",
-            "dynamodb": {"SequenceNumber": str(n), "NewImage": store.to_item(image)},
+            "dynamodb": {"SequenceNumber": str(n), "NewImage": dynamo.to_item(image)},
         }
 
     records = [session(n, offer) for n, offer in enumerate(["1", "1", "2", "3", "3"], start=1)]
     monkeypatch.setattr(stats_stream, "MAX_CELLS_PER_GROUP", 1)  # groups: e1-e2 | e3 | e4-e5
-    real_apply = store.apply_stats
+    real_apply = stats_store.apply_stats
     calls = {"n": 0}
 
     def flaky_apply(group: Any, now: int) -> str | None:
@@ -404,11 +405,11 @@ def test_a_failed_group_is_retried_from_its_first_record_and_counts_once(aws, mo
             )
         return real_apply(group, now)
 
-    monkeypatch.setattr(store, "apply_stats", flaky_apply)
+    monkeypatch.setattr(stats_store, "apply_stats", flaky_apply)
     assert stats_stream.process_records(records, 0) == ["3"]  # retry from the second group's first record
 
     def clicks() -> dict[str, int]:
-        return {c["offer_id"]: int(c["clicks"]) for c in store.stats_cells(["2026-11-24"])}
+        return {c["offer_id"]: int(c["clicks"]) for c in stats_store.stats_cells(["2026-11-24"])}
 
     assert clicks() == {"1": 2}
     assert stats_stream.process_records(records[2:], 0) == []  # the event source's retry

@@ -3,7 +3,8 @@
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from goalpost.caps import Cap, Lookback, caps_for, counters, lookback_refusal, period_key
+from goalpost.model.caps import Cap, Lookback
+from goalpost.rules.caps import caps_for, counters, lookback_refusal, period_key
 
 NOON = int(datetime(2026, 11, 30, 12, 0, tzinfo=UTC).timestamp())
 
@@ -62,7 +63,7 @@ def test_lookback_windows() -> None:
 
 
 def test_shards_share_a_cap_exactly() -> None:
-    from goalpost.caps import first_shard, shard_limit
+    from goalpost.rules.caps import first_shard, shard_limit
 
     assert [shard_limit(Decimal(5), "conversions", i, 4) for i in range(4)] == [2, 1, 1, 1]
     parts = [shard_limit(Decimal("100.00"), "payout", i, 3) for i in range(3)]
@@ -72,7 +73,7 @@ def test_shards_share_a_cap_exactly() -> None:
 
 
 def test_a_view_reads_exactly_the_counters_of_the_current_periods() -> None:
-    from goalpost.caps import counter_sort_keys
+    from goalpost.rules.caps import counter_sort_keys
 
     caps = [
         Cap("day", "conversions", Decimal(10)),

@@ -1,7 +1,9 @@
 import hashlib
 
-from goalpost.domain import Advertiser, Goal, NetworkSettings, Offer, OfferBundle, Partner, Session
-from goalpost.engine import ConversionRequest, Refusal, find_goal, judge
+from goalpost.model.offer import Advertiser, Goal, NetworkSettings, Offer, OfferBundle, Partner
+from goalpost.model.session import Session
+from goalpost.rules.engine import ConversionRequest, Refusal, find_goal, judge
+from goalpost.web.status import http_status
 
 NOW = 1_800_000_000
 
@@ -164,7 +166,11 @@ def test_a_pixel_found_by_cookie_needs_no_token_but_one_naming_a_transaction_doe
 
 def test_blocked_partner_and_inactive_offer_or_advertiser_convert_nothing() -> None:
     blocked = judged(request(goal_id="7"), session(), partner=PARTNER._replace(status="blocked"))
-    assert isinstance(blocked, Refusal) and blocked.code == "partner_inactive" and blocked.status == 403
+    assert (
+        isinstance(blocked, Refusal)
+        and blocked.code == "partner_inactive"
+        and http_status(blocked.code) == 403
+    )
     gone = judged(request(goal_id="7"), session(), partner=None)
     assert isinstance(gone, Refusal) and gone.code == "partner_inactive"
     for status in ("paused", "deleted", "expired", "pending"):
@@ -176,7 +182,9 @@ def test_blocked_partner_and_inactive_offer_or_advertiser_convert_nothing() -> N
 
 def test_adv_id_and_currency_must_match() -> None:
     other = judged(request(goal_id="7", advertiser_id="9"), session())
-    assert isinstance(other, Refusal) and other.code == "advertiser_mismatch" and other.status == 422
+    assert (
+        isinstance(other, Refusal) and other.code == "advertiser_mismatch" and http_status(other.code) == 422
+    )
     assert isinstance(judged(request(goal_id="11", advertiser_id="4"), session()), Goal)
     eur = judged(request(goal_id="7", currency="EUR"), session())
     assert isinstance(eur, Refusal) and eur.code == "currency_mismatch"

@@ -1,5 +1,5 @@
-from goalpost.macros import expand_macros
-from goalpost.slugs import slug_of
+from goalpost.rules.macros import expand_macros
+from goalpost.rules.slugs import slug_of
 
 
 def test_expand_macros_url_encodes_every_value() -> None:
@@ -27,7 +27,7 @@ def test_slug_of_transliterates_names() -> None:
 
 
 def test_url_templates_may_not_have_macros_in_scheme_host_or_port() -> None:
-    from goalpost.macros import url_template_problem
+    from goalpost.rules.macros import url_template_problem
 
     for unsafe in ("https://shop.example.com{aff_sub}/", "https://{aff_sub}/", "https://a.example:{x}/", "{aff_sub}",
                    "https://u{aff_sub}@shop.example/", "javascript:alert(1)//{aff_sub}"):  # fmt: skip
@@ -39,7 +39,7 @@ def test_url_templates_may_not_have_macros_in_scheme_host_or_port() -> None:
 def test_expand_url_refuses_a_template_whose_values_would_move_its_origin() -> None:
     import pytest
 
-    from goalpost.macros import UnsafeUrl, expand_url
+    from goalpost.rules.macros import UnsafeUrl, expand_url
 
     assert expand_url("https://shop.example/l?s={aff_sub}", {"aff_sub": ".evil.example"}) == (
         "https://shop.example/l?s=.evil.example"
@@ -51,7 +51,7 @@ def test_expand_url_refuses_a_template_whose_values_would_move_its_origin() -> N
 
 
 def test_html_pixel_macros_only_where_escaping_holds() -> None:
-    from goalpost.macros import html_template_problem
+    from goalpost.rules.macros import html_template_problem
 
     safe = [
         '<img src="https://p.example/i.gif?s={aff_sub}" alt="{goal_name}" width="1">',

@@ -2,7 +2,7 @@ from decimal import Decimal
 
 import pytest
 
-from goalpost.money import InvalidAmount, format_money, parse_amount, round_money
+from goalpost.model.money import InvalidAmount, format_money, parse_amount, round_money
 
 
 @pytest.mark.parametrize("raw", ["0", "19.99", "100", "0.00001", "1000000000000"])

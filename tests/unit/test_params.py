@@ -1,6 +1,9 @@
 import pytest
 
-from goalpost.params import BadRequest, query_params, require_id
+from goalpost.model.ids import require_id
+from goalpost.model.refusal import Refused
+from goalpost.web.params import query_params
+from goalpost.web.status import http_status
 
 
 def ev(raw: str) -> dict[str, str]:
@@ -22,22 +25,22 @@ def test_query_params_decodes_utf8_values() -> None:
     ],
 )
 def test_query_params_refuses_malformed_input(raw: str, fragment: str) -> None:
-    with pytest.raises(BadRequest) as caught:
+    with pytest.raises(Refused) as caught:
         query_params(ev(raw))
     assert fragment in caught.value.reason
-    assert 400 <= caught.value.status < 500
+    assert 400 <= http_status(caught.value.code) < 500
 
 
 def test_require_id_wants_a_number() -> None:
     assert require_id({"offer_id": "007"}, "offer_id") == "7"
-    with pytest.raises(BadRequest):
+    with pytest.raises(Refused):
         require_id({"offer_id": "1 OR 1=1"}, "offer_id")
-    with pytest.raises(BadRequest):
+    with pytest.raises(Refused):
         require_id({}, "offer_id")
 
 
 def test_header_values_are_printable_ascii_and_bounded() -> None:
-    from goalpost.responses import header_value
+    from goalpost.web.responses import header_value
 
     assert header_value("aff_id must be a number, got '日'") == "aff_id must be a number, got '\\u65e5'"
     assert header_value("a\r\nb") == "a??b"
@@ -45,7 +48,7 @@ def test_header_values_are_printable_ascii_and_bounded() -> None:
 
 
 def test_lenient_params_never_refuse_and_take_the_first_value() -> None:
-    from goalpost.params import lenient_params
+    from goalpost.web.params import lenient_params
 
     event = {"rawQueryString": "a=l&a=lsr&format=json&x=%FF&" + "y" * 10000}
     assert lenient_params(event)["a"] == "l" and lenient_params(event)["format"] == "json"

@@ -4,10 +4,11 @@ from decimal import Decimal
 
 import pytest
 
-from goalpost import store
-from goalpost.domain import Goal, Offer, OfferBundle, approval_transitions
-from goalpost.macros import conversion_macros
-from goalpost.partner_postbacks import (
+from goalpost.model.offer import Goal, Offer, OfferBundle
+from goalpost.rules.macros import conversion_macros
+from goalpost.rules.status import approval_transitions
+from goalpost.store import dynamo
+from goalpost.streams.partner_postbacks import (
     UnsafeDestination,
     backoff_seconds,
     delivery_id,
@@ -18,9 +19,9 @@ from goalpost.partner_postbacks import (
 
 
 def record(event: str, new: dict, old: dict | None = None) -> dict:  # type: ignore[type-arg]
-    data = {"NewImage": store.to_item(new), "SequenceNumber": "1"}
+    data = {"NewImage": dynamo.to_item(new), "SequenceNumber": "1"}
     if old is not None:
-        data["OldImage"] = store.to_item(old)
+        data["OldImage"] = dynamo.to_item(old)
     return {"eventName": event, "dynamodb": data}
 
 

@@ -1,7 +1,7 @@
 from decimal import Decimal
 
-from goalpost.domain import Condition, Goal, PayoutStructure, Rate, StructureRule
-from goalpost.payouts import condition_holds, resolve_payout
+from goalpost.model.offer import Condition, Goal, PayoutStructure, Rate, StructureRule
+from goalpost.rules.payouts import condition_holds, resolve_payout
 
 D = Decimal
 

@@ -1,6 +1,6 @@
 import pytest
 
-from goalpost import signing
+from goalpost.rules import signing
 
 
 def test_keys_need_32_bytes_unique_ids_and_plain_ids(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -4,7 +4,7 @@ from datetime import date
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from goalpost.stats import Cell, Sums, contribution, first_group, metrics, period_of, summarize, window
+from goalpost.rules.stats import Cell, Sums, contribution, first_group, metrics, period_of, summarize, window
 
 
 def no_advertiser(offer_id: str, goal_id: str) -> str:
@@ -178,7 +178,7 @@ def test_money_in_different_currencies_is_never_added_up() -> None:
 
 
 def test_funnel_drop_off_is_not_applicable_where_a_step_outnumbers_the_one_before() -> None:
-    from goalpost.stats import FunnelStep, funnel
+    from goalpost.rules.stats import FunnelStep, funnel
 
     span = window(date(2026, 3, 1), date(2026, 3, 1), ZoneInfo("UTC"))
     cells = [

@@ -2,7 +2,6 @@
 
 from typing import Any, TypeVar
 
-from goalpost import store
 from goalpost.admin.errors import ApiError, not_found
 from goalpost.admin.exports import to_csv
 from goalpost.admin.schemas import (
@@ -25,12 +24,21 @@ from goalpost.admin.service import (
     rate,
     save,
 )
-from goalpost.caps import MEASURES, Cap, Measure, cap_status, counter_sort_keys
-from goalpost.domain import DEFAULT_GOAL_ID, Goal, NetworkSettings, Offer, OfferBundle, Rate
-from goalpost.engine import advertiser_of
-from goalpost.links import goal_links, partner_tracking_link
-from goalpost.money import format_money
-from goalpost.slugs import slug_of
+from goalpost.model.caps import MEASURES, Cap, Measure
+from goalpost.model.money import format_money
+from goalpost.model.offer import DEFAULT_GOAL_ID, Goal, NetworkSettings, Offer, OfferBundle, Rate
+from goalpost.rules.caps import cap_status, counter_sort_keys
+from goalpost.rules.engine import advertiser_of
+from goalpost.rules.links import goal_links, partner_tracking_link
+from goalpost.rules.slugs import slug_of
+from goalpost.store import (
+    audit_store,
+    config_store,
+    conversion_store,
+    counter_store,
+    delivery_store,
+    report_store,
+)
 
 Settings = TypeVar("Settings", DefaultGoalIn, GoalIn)
 
@@ -43,7 +51,7 @@ def _network_allows(network: NetworkSettings, *, approve: bool, encrypted: bool)
 
 
 def _bundle(offer_id: str) -> OfferBundle:
-    bundle = store.load_offer_bundle(offer_id)
+    bundle = config_store.load_offer_bundle(offer_id)
     if bundle is None:
         raise not_found("offer", offer_id)
     return bundle
@@ -70,11 +78,11 @@ def _default_goal(offer_id: str, advertiser_id: str, settings: DefaultGoalIn, sl
 
 
 def create_offer(body: OfferIn, caller: Caller) -> dict[str, Any]:
-    if store.get_entity("advertiser", body.advertiser_id) is None:
+    if config_store.get_entity("advertiser", body.advertiser_id) is None:
         raise ApiError(422, "unknown_advertiser", f"advertiser {body.advertiser_id} does not exist")
-    network = store.get_network_settings()
+    network = config_store.get_network_settings()
     _network_allows(network, approve=body.default_goal.approve, encrypted=body.default_goal.encrypted)
-    offer_id = store.next_id("offer")
+    offer_id = config_store.next_id("offer")
     offer = Offer(
         offer_id=offer_id,
         name=body.name,
@@ -98,7 +106,7 @@ def create_offer(body: OfferIn, caller: Caller) -> dict[str, Any]:
 
 
 def get_offer(offer_id: str) -> dict[str, Any]:
-    doc = store.get_entity("offer", offer_id)
+    doc = config_store.get_entity("offer", offer_id)
     if doc is None:
         raise not_found("offer", offer_id)
     return doc
@@ -120,7 +128,7 @@ def update_offer(offer_id: str, patch: OfferPatch, expected_version: int, caller
             ),
         )
         _network_allows(
-            store.get_network_settings(),
+            config_store.get_network_settings(),
             approve=settings.approve and not old_goal.get("approve"),
             encrypted=settings.encrypted and not old_goal.get("encrypted"),
         )
@@ -148,20 +156,20 @@ def cap_usage(
         partner_id=partner_id, measures=measures,
     )  # fmt: skip
     return cap_status(
-        offer.caps, store.cap_counters(offer.offer_id, keys), now=now, timezone=offer.timezone,
+        offer.caps, counter_store.cap_counters(offer.offer_id, keys), now=now, timezone=offer.timezone,
         partner_id=partner_id, measures=measures,
     )  # fmt: skip
 
 
 def list_offers(limit: int, cursor: str | None) -> dict[str, Any]:
-    docs, last = store.list_entities("offer", limit=check_limit(limit), cursor=decode_cursor(cursor))
+    docs, last = config_store.list_entities("offer", limit=check_limit(limit), cursor=decode_cursor(cursor))
     return page(docs, last)
 
 
 def partner_links(offer_id: str, base_url: str, limit: int, cursor: str | None) -> dict[str, Any]:
     """Each partner's tracking link for this offer."""
     get_offer(offer_id)
-    docs, last = store.list_entities("partner", limit=check_limit(limit), cursor=decode_cursor(cursor))
+    docs, last = config_store.list_entities("partner", limit=check_limit(limit), cursor=decode_cursor(cursor))
     items = [
         {
             "partner_id": d["partner_id"],
@@ -179,7 +187,7 @@ def partner_links(offer_id: str, base_url: str, limit: int, cursor: str | None) 
 
 def _links(base_url: str, goal: Goal, bundle: OfferBundle) -> dict[str, Any]:
     """The goal's links, carrying its advertiser's security token when one is set."""
-    advertiser = store.get_advertiser(advertiser_of(goal, bundle))
+    advertiser = config_store.get_advertiser(advertiser_of(goal, bundle))
     return goal_links(base_url, goal, advertiser.security_token if advertiser else "")
 
 
@@ -197,10 +205,10 @@ def _goals_allowed(offer_doc: dict[str, Any], network: NetworkSettings) -> None:
 def _check_references(body: GoalIn) -> None:
     """Payout structures and partner tiers a goal names must exist."""
     for structure_id in body.payout_structure_ids:
-        if store.get_entity("structure", structure_id) is None:
+        if config_store.get_entity("structure", structure_id) is None:
             raise ApiError(422, "unknown_payout_structure", f"payout structure {structure_id} does not exist")
     for tier_id in {*body.tier_payouts, *body.tier_revenues}:
-        if store.get_entity("tier", tier_id) is None:
+        if config_store.get_entity("tier", tier_id) is None:
             raise ApiError(422, "unknown_tier", f"partner tier {tier_id} does not exist")
 
 
@@ -244,15 +252,15 @@ def _unique_slug(bundle: OfferBundle, name: str, except_goal: str = "") -> str:
 
 def create_goal(offer_id: str, body: GoalIn, base_url: str, caller: Caller) -> dict[str, Any]:
     offer_doc = get_offer(offer_id)
-    network = store.get_network_settings()
+    network = config_store.get_network_settings()
     _goals_allowed(offer_doc, network)
     _network_allows(network, approve=body.approve, encrypted=body.encrypted)
     _check_references(body)
     bundle = _bundle(offer_id)
     slug = _unique_slug(bundle, body.name)
-    goal_id = store.next_id("goal")
+    goal_id = config_store.next_id("goal")
     goal = _goal_from(offer_id, goal_id, slug, body, str(offer_doc["advertiser_id"]))
-    index = store.index_item(f"GOAL#{goal_id}", "OFFER", "goal_index", {"offer_id": offer_id})
+    index = config_store.index_item(f"GOAL#{goal_id}", "OFFER", "goal_index", {"offer_id": offer_id})
     saved = save("goal", goal_id, goal.to_dict(), caller, parent_offer_id=offer_id, extra_items=(index,))
     return {**saved, "links": _links(base_url, goal, bundle)}
 
@@ -260,7 +268,7 @@ def create_goal(offer_id: str, body: GoalIn, base_url: str, caller: Caller) -> d
 def _visible_goals(bundle: OfferBundle) -> list[Goal]:
     """The default goal, plus additional goals while goals are on for the network and offer."""
     goals = [bundle.offer.default_goal]
-    if store.get_network_settings().goals_enabled and bundle.offer.goals_enabled:
+    if config_store.get_network_settings().goals_enabled and bundle.offer.goals_enabled:
         goals.extend(sorted(bundle.goals.values(), key=lambda g: int(g.goal_id)))
     return goals
 
@@ -269,9 +277,9 @@ def list_goals(offer_id: str, limit: int, cursor: str | None) -> dict[str, Any]:
     """The default goal first, then additional goals while goals are on for network and offer."""
     bundle = _bundle(offer_id)
     first = [bundle.offer.default_goal.to_dict()] if cursor is None else []
-    if not (store.get_network_settings().goals_enabled and bundle.offer.goals_enabled):
+    if not (config_store.get_network_settings().goals_enabled and bundle.offer.goals_enabled):
         return {"items": first, "next_cursor": None}
-    docs, last = store.offer_items_page(
+    docs, last = config_store.offer_items_page(
         offer_id, "GOAL#", limit=check_limit(limit), cursor=decode_cursor(cursor)
     )
     return page(first + docs, last)
@@ -283,7 +291,7 @@ def get_goal(offer_id: str, goal_id: str, base_url: str) -> dict[str, Any]:
     goal = next((g for g in _visible_goals(bundle) if g.goal_id == goal_id), None)
     if goal is None:
         raise not_found("goal", goal_id)
-    doc = store.get_entity("goal", goal_id, offer_id) or {}
+    doc = config_store.get_entity("goal", goal_id, offer_id) or {}
     links = _links(base_url, goal, bundle)
     return {**goal.to_dict(), "version": doc.get("version", 0), "links": links}
 
@@ -295,7 +303,7 @@ def update_goal(
         raise ApiError(
             409, "default_goal", "edit the default goal through the offer (PATCH /admin/offers/<id>)"
         )
-    current = store.get_entity("goal", goal_id, offer_id)
+    current = config_store.get_entity("goal", goal_id, offer_id)
     if current is None:
         raise not_found("goal", goal_id)
     check_version(current, expected_version)
@@ -307,7 +315,7 @@ def update_goal(
             frozenset({"regenerate_slug"}),
         ),
     )
-    network = store.get_network_settings()
+    network = config_store.get_network_settings()
     _network_allows(
         network,
         approve=body.approve and not current.get("approve"),
@@ -348,7 +356,7 @@ def _private_blockers(offer_id: str, goal_id: str, bundle: OfferBundle) -> None:
     A custom payout of 0 pays nothing either, so it does not stand in the way.
     """
     payouts = [p for (p, g), payout in bundle.custom_payouts.items() if g == goal_id and not payout.is_zero]
-    pixels = [p for p in store.offer_items(offer_id, "PIXEL#") if p["goal_id"] == goal_id]
+    pixels = [p for p in config_store.offer_items(offer_id, "PIXEL#") if p["goal_id"] == goal_id]
     blockers = []
     if payouts:
         blockers.append(f"custom partner payouts for partners {', '.join(sorted(payouts))}")
@@ -428,10 +436,10 @@ def set_custom_payout(
             "private_goal",
             f"goal {goal_id} is private: private goals pay nothing, so they take no custom payouts",
         )
-    if store.get_entity("partner", partner_id) is None:
+    if config_store.get_entity("partner", partner_id) is None:
         raise not_found("partner", partner_id)
     key = f"{partner_id}#{goal_id}"
-    current = store.get_entity("custom_payout", key, offer_id)
+    current = config_store.get_entity("custom_payout", key, offer_id)
     check_version(current or {"version": 0}, expected_version)
     doc = {
         "partner_id": partner_id,
@@ -455,21 +463,21 @@ def delete_custom_payout(
 ) -> None:
     """The partner goes back to the goal's tier or default payout, for future conversions."""
     key = f"{partner_id}#{goal_id}"
-    current = store.get_entity("custom_payout", key, offer_id)
+    current = config_store.get_entity("custom_payout", key, offer_id)
     if current is None:
         raise not_found("custom payout", key)
     check_version(current, expected_version)
-    store.delete_entity(
+    config_store.delete_entity(
         "custom_payout",
         key,
-        audit=store.Audit(caller.actor, caller.at, "delete", current, None),
+        audit=audit_store.Audit(caller.actor, caller.at, "delete", current, None),
         parent_offer_id=offer_id,
     )
 
 
 def list_custom_payouts(offer_id: str, limit: int, cursor: str | None) -> dict[str, Any]:
     get_offer(offer_id)
-    docs, last = store.offer_items_page(
+    docs, last = config_store.offer_items_page(
         offer_id, "PAYOUT#", limit=check_limit(limit), cursor=decode_cursor(cursor)
     )
     return page(docs, last)
@@ -483,15 +491,15 @@ def create_partner_pixel(offer_id: str, body: PartnerPixelIn, caller: Caller) ->
         raise ApiError(
             409, "private_goal", f"goal {body.goal_id} is private: partners get no pixels or postbacks for it"
         )
-    if store.get_entity("partner", body.partner_id) is None:
+    if config_store.get_entity("partner", body.partner_id) is None:
         raise not_found("partner", body.partner_id)
-    pixel_id = store.next_id("pixel")
+    pixel_id = config_store.next_id("pixel")
     doc = {"pixel_id": pixel_id, "offer_id": offer_id, **body.model_dump()}
     return save("partner_pixel", pixel_id, doc, caller, parent_offer_id=offer_id)
 
 
 def get_partner_pixel(offer_id: str, pixel_id: str) -> dict[str, Any]:
-    doc = store.get_entity("partner_pixel", pixel_id, offer_id)
+    doc = config_store.get_entity("partner_pixel", pixel_id, offer_id)
     if doc is None:
         raise not_found("partner pixel", pixel_id)
     return doc
@@ -499,7 +507,7 @@ def get_partner_pixel(offer_id: str, pixel_id: str) -> dict[str, Any]:
 
 def list_partner_pixels(offer_id: str, limit: int, cursor: str | None) -> dict[str, Any]:
     get_offer(offer_id)
-    docs, last = store.offer_items_page(
+    docs, last = config_store.offer_items_page(
         offer_id, "PIXEL#", limit=check_limit(limit), cursor=decode_cursor(cursor)
     )
     return page(docs, last)
@@ -507,10 +515,10 @@ def list_partner_pixels(offer_id: str, limit: int, cursor: str | None) -> dict[s
 
 def delete_partner_pixel(offer_id: str, pixel_id: str, caller: Caller) -> None:
     current = get_partner_pixel(offer_id, pixel_id)
-    store.delete_entity(
+    config_store.delete_entity(
         "partner_pixel",
         pixel_id,
-        audit=store.Audit(caller.actor, caller.at, "delete", current, None),
+        audit=audit_store.Audit(caller.actor, caller.at, "delete", current, None),
         parent_offer_id=offer_id,
     )
 
@@ -520,8 +528,10 @@ def delete_partner_pixel(offer_id: str, pixel_id: str, caller: Caller) -> None:
 
 def list_conversions(offer_id: str, limit: int, cursor: str | None) -> dict[str, Any]:
     get_offer(offer_id)
-    items, last = store.offer_conversions(offer_id, limit=check_limit(limit), cursor=decode_cursor(cursor))
-    return page([store.without_storage_fields(item) for item in items], last)
+    items, last = report_store.offer_conversions(
+        offer_id, limit=check_limit(limit), cursor=decode_cursor(cursor)
+    )
+    return page([conversion_store.without_storage_fields(item) for item in items], last)
 
 
 # ------------------------------------------------------------------ partner postback deliveries
@@ -529,15 +539,17 @@ def list_conversions(offer_id: str, limit: int, cursor: str | None) -> dict[str,
 
 def list_deliveries(offer_id: str, limit: int, cursor: str | None) -> dict[str, Any]:
     get_offer(offer_id)
-    items, last = store.list_deliveries(offer_id, limit=check_limit(limit), cursor=decode_cursor(cursor))
-    return page([store.without_storage_fields(item) for item in items], last)
+    items, last = delivery_store.list_deliveries(
+        offer_id, limit=check_limit(limit), cursor=decode_cursor(cursor)
+    )
+    return page([conversion_store.without_storage_fields(item) for item in items], last)
 
 
 def retry_delivery(offer_id: str, delivery_id: str, caller: Caller) -> dict[str, Any]:
     """Send a failed partner postback again now (a delivered one is never sent twice)."""
-    from goalpost.partner_postbacks import redeliver
+    from goalpost.streams.partner_postbacks import redeliver
 
-    current = store.get_delivery(offer_id, delivery_id)
+    current = delivery_store.get_delivery(offer_id, delivery_id)
     if current is None:
         raise not_found("delivery", delivery_id)
     if current.get("status") == "delivered":
@@ -545,7 +557,7 @@ def retry_delivery(offer_id: str, delivery_id: str, caller: Caller) -> dict[str,
     result = redeliver(offer_id, delivery_id, caller.epoch, caller.at)
     if result is None:
         raise not_found("delivery", delivery_id)
-    return store.without_storage_fields(result)
+    return conversion_store.without_storage_fields(result)
 
 
 # ------------------------------------------------------------------ approvals
@@ -553,10 +565,10 @@ def retry_delivery(offer_id: str, delivery_id: str, caller: Caller) -> dict[str,
 
 def list_pending(offer_id: str, limit: int, cursor: str | None) -> dict[str, Any]:
     get_offer(offer_id)
-    items, last = store.offer_conversions_with_status(
+    items, last = report_store.offer_conversions_with_status(
         offer_id, "pending", limit=check_limit(limit), cursor=decode_cursor(cursor)
     )
-    return page([store.without_storage_fields(item) for item in items], last)
+    return page([conversion_store.without_storage_fields(item) for item in items], last)
 
 
 def decide(body: DecisionIn, caller: Caller) -> dict[str, Any]:
@@ -567,7 +579,7 @@ def decide(body: DecisionIn, caller: Caller) -> dict[str, Any]:
     """
     results = []
     for conversion_id in body.conversion_ids:
-        conversion = store.get_conversion(conversion_id)
+        conversion = conversion_store.get_conversion(conversion_id)
         if conversion is None or conversion.get("kind") != "conversion":
             results.append({"conversion_id": conversion_id, "outcome": "not_found"})
             continue
@@ -575,7 +587,7 @@ def decide(body: DecisionIn, caller: Caller) -> dict[str, Any]:
         if old == body.status:
             results.append({"conversion_id": conversion_id, "outcome": "unchanged", "status": old})
             continue
-        changed = store.adjust_conversion_status(
+        changed = conversion_store.adjust_conversion_status(
             conversion,
             new_status=body.status,
             reason=body.note or f"{body.status} by admin",

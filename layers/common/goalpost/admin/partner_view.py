@@ -7,15 +7,15 @@ computed for the partner the API-key authorizer identified.
 import time
 from typing import Any
 
-from goalpost import store
 from goalpost.admin import offers, reports
 from goalpost.admin.errors import ApiError, not_found
 from goalpost.admin.schemas import PartnerPixelIn, PartnerPostbackIn
 from goalpost.admin.service import Caller, check_limit, decode_cursor, page
-from goalpost.caps import Measure
-from goalpost.domain import Goal, NetworkSettings, OfferBundle, Partner, Rate
-from goalpost.links import partner_tracking_link
-from goalpost.stats import Dimension, Interval, Window
+from goalpost.model.caps import Measure
+from goalpost.model.offer import Goal, NetworkSettings, OfferBundle, Partner, Rate
+from goalpost.rules.links import partner_tracking_link
+from goalpost.rules.stats import Dimension, Interval, Window
+from goalpost.store import config_store
 
 
 def _effective_payout(goal: Goal, bundle: OfferBundle, partner: Partner, network: NetworkSettings) -> Rate:
@@ -86,7 +86,7 @@ def authenticated_partner(authorized_id: str, api_key: str) -> str:
     API Gateway caches the authorizer's answer per key (up to ReauthorizeEvery): a rotated or
     revoked key would keep working that long. One GetItem here makes rotation immediate.
     """
-    if not authorized_id or store.partner_for_api_key(api_key) != authorized_id:
+    if not authorized_id or config_store.partner_for_api_key(api_key) != authorized_id:
         raise ApiError(
             401, "unauthorized", "this API key is not (or no longer) valid: use the partner's current key"
         )
@@ -94,7 +94,7 @@ def authenticated_partner(authorized_id: str, api_key: str) -> str:
 
 
 def _partner(partner_id: str) -> Partner:
-    doc = store.get_entity("partner", partner_id)
+    doc = config_store.get_entity("partner", partner_id)
     if doc is None or doc.get("status") != "active":
         raise ApiError(403, "partner_inactive", "this partner account is not active")
     return Partner.from_dict(doc)
@@ -102,13 +102,13 @@ def _partner(partner_id: str) -> Partner:
 
 def list_offers(partner_id: str, base_url: str, limit: int, cursor: str | None) -> dict[str, Any]:
     partner = _partner(partner_id)
-    network = store.get_network_settings()
-    docs, last = store.list_entities("offer", limit=check_limit(limit), cursor=decode_cursor(cursor))
+    network = config_store.get_network_settings()
+    docs, last = config_store.list_entities("offer", limit=check_limit(limit), cursor=decode_cursor(cursor))
     items = []
     for doc in docs:
         if doc.get("status") != "active":
             continue
-        bundle = store.load_offer_bundle(str(doc["offer_id"]))
+        bundle = config_store.load_offer_bundle(str(doc["offer_id"]))
         if bundle is not None:
             items.append(_offer_view(bundle, partner, network, base_url))
     return page(items, last)
@@ -116,10 +116,10 @@ def list_offers(partner_id: str, base_url: str, limit: int, cursor: str | None) 
 
 def get_offer(partner_id: str, offer_id: str, base_url: str) -> dict[str, Any]:
     partner = _partner(partner_id)
-    bundle = store.load_offer_bundle(offer_id)
+    bundle = config_store.load_offer_bundle(offer_id)
     if bundle is None or bundle.offer.status != "active":
         raise not_found("offer", offer_id)
-    return _offer_view(bundle, partner, store.get_network_settings(), base_url)
+    return _offer_view(bundle, partner, config_store.get_network_settings(), base_url)
 
 
 # ------------------------------------------------------------------ the partner's reports
@@ -157,7 +157,7 @@ def stats(
         group_by,
         reports.Filters(offer_id=offer_id, goal_id=goal_id, partner_id=partner_id),
         visible=lambda c: not c.get("private"),
-        hidden=_partner_hidden(store.get_network_settings()),
+        hidden=_partner_hidden(config_store.get_network_settings()),
     )
 
 
@@ -176,7 +176,7 @@ def conversion_report(
     Conversions recorded on a private goal never show; those recorded while it was public do.
     """
     _partner(partner_id)
-    network = store.get_network_settings()
+    network = config_store.get_network_settings()
     allowed = ("approved", "pending") if network.partners_see_pending else ("approved",)
     return reports.conversion_report(
         span,
@@ -196,12 +196,12 @@ def conversion_report(
 def _manageable_offer(partner_id: str, offer_id: str) -> tuple[OfferBundle, NetworkSettings]:
     """An active offer the partner runs, when the network lets partners manage their postbacks."""
     _partner(partner_id)
-    network = store.get_network_settings()
+    network = config_store.get_network_settings()
     if not network.partners_manage_postbacks:
         raise ApiError(
             403, "postbacks_managed_by_network", "this network sets partners' postbacks: ask your manager"
         )
-    bundle = store.load_offer_bundle(offer_id)
+    bundle = config_store.load_offer_bundle(offer_id)
     if bundle is None or bundle.offer.status != "active":
         raise not_found("offer", offer_id)
     return bundle, network
@@ -227,7 +227,7 @@ def add_postback(partner_id: str, offer_id: str, body: PartnerPostbackIn, caller
 
 def remove_postback(partner_id: str, offer_id: str, pixel_id: str, caller: Caller) -> None:
     _manageable_offer(partner_id, offer_id)
-    current = store.get_entity("partner_pixel", pixel_id, offer_id)
+    current = config_store.get_entity("partner_pixel", pixel_id, offer_id)
     if current is None or current.get("partner_id") != partner_id:
         raise not_found("postback", pixel_id)
     offers.delete_partner_pixel(offer_id, pixel_id, caller)

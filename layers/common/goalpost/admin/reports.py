@@ -12,14 +12,14 @@ from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from decimal import Decimal
 from typing import Any, NamedTuple
 
-from goalpost import store
 from goalpost.admin.errors import ApiError, not_found
 from goalpost.admin.exports import to_csv
 from goalpost.admin.schemas import ConversionPatch
 from goalpost.admin.service import Caller, check_limit, decode_cursor, page
-from goalpost.domain import ADV_SUB_FIELDS, DEFAULT_GOAL_ID, OfferBundle
-from goalpost.money import format_money
-from goalpost.stats import (
+from goalpost.model.money import format_money
+from goalpost.model.offer import DEFAULT_GOAL_ID, OfferBundle
+from goalpost.model.session import ADV_SUB_FIELDS, CLICK_CONTEXT_FIELDS
+from goalpost.rules.stats import (
     AMOUNTS,
     COUNTS,
     DIMENSIONS,
@@ -30,8 +30,8 @@ from goalpost.stats import (
     summarize,
     window,
 )
-from goalpost.stats import funnel as funnel_of
-from goalpost.tracking import CLICK_CONTEXT_FIELDS
+from goalpost.rules.stats import funnel as funnel_of
+from goalpost.store import config_store, conversion_store, report_store, stats_store
 
 MAX_RANGE_DAYS = 93
 DEFAULT_RANGE_DAYS = 7
@@ -111,12 +111,12 @@ def read_cells(span: Window, filters: Filters) -> list[dict[str, Any]]:
     if filters.goal_id and filters.goal_id != DEFAULT_GOAL_ID and not filters.offer_id:
         # Goal ids are network-wide: the goal names its offer (whose clicks its rate is over);
         # an unknown goal gets an offer id no cell has, so nothing.
-        filters = filters._replace(offer_id=store.get_goal_offer(filters.goal_id) or "-")
+        filters = filters._replace(offer_id=config_store.get_goal_offer(filters.goal_id) or "-")
     days = span.utc_days()
     if filters.partner_id:
-        cells = store.partner_stats_cells(filters.partner_id, days)
+        cells = stats_store.partner_stats_cells(filters.partner_id, days)
     else:
-        cells = store.stats_cells(days, offer_id=filters.offer_id)
+        cells = stats_store.stats_cells(days, offer_id=filters.offer_id)
     kept = [
         c
         for c in cells
@@ -232,7 +232,7 @@ def conversion_report(
     columns: tuple[str, ...] = ADMIN_COLUMNS,
     public_only: bool = False,
 ) -> dict[str, Any]:
-    query = store.ReportQuery(
+    query = report_store.ReportQuery(
         start=_iso(span.start),
         end=_iso(span.end),
         days=tuple(span.utc_days()),
@@ -243,7 +243,9 @@ def conversion_report(
         statuses=statuses,
         public_only=public_only,
     )
-    items, last = store.conversion_report(query, limit=check_limit(limit), cursor=decode_cursor(cursor))
+    items, last = report_store.conversion_report(
+        query, limit=check_limit(limit), cursor=decode_cursor(cursor)
+    )
     return {
         **_window_info(span, zone_name),
         "columns": list(columns),
@@ -284,7 +286,7 @@ def flow_order(bundle: OfferBundle, order: str = "") -> list[FunnelStep]:
 
 
 def funnel(offer_id: str, span: Window, zone_name: str, partner_id: str, order: str) -> dict[str, Any]:
-    bundle = store.load_offer_bundle(offer_id)
+    bundle = config_store.load_offer_bundle(offer_id)
     if bundle is None:
         raise not_found("offer", offer_id)
     steps = flow_order(bundle, order)
@@ -302,14 +304,14 @@ def funnel(offer_id: str, span: Window, zone_name: str, partner_id: str, order: 
 
 
 def _conversion(conversion_id: str) -> dict[str, Any]:
-    conversion = store.get_conversion(conversion_id)
+    conversion = conversion_store.get_conversion(conversion_id)
     if conversion is None or conversion.get("kind") != "conversion":
         raise not_found("conversion", conversion_id)
     return conversion
 
 
 def get_conversion(conversion_id: str) -> dict[str, Any]:
-    return store.without_storage_fields(_conversion(conversion_id))
+    return conversion_store.without_storage_fields(_conversion(conversion_id))
 
 
 def adjust(conversion_id: str, patch: ConversionPatch, caller: Caller) -> dict[str, Any]:
@@ -334,7 +336,7 @@ def adjust(conversion_id: str, patch: ConversionPatch, caller: Caller) -> dict[s
     new_status = patch.status or old
     if not amounts and new_status == old:
         return {**get_conversion(conversion_id), "outcome": "unchanged"}
-    changed = store.adjust_conversion_status(
+    changed = conversion_store.adjust_conversion_status(
         conversion,
         new_status=new_status,
         reason=patch.note,

@@ -7,8 +7,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from goalpost.caps import MAX_SHARDS
-from goalpost.macros import html_template_problem, url_template_problem
+from goalpost.rules.caps import MAX_SHARDS
+from goalpost.rules.macros import html_template_problem, url_template_problem
 
 Money = Annotated[Decimal, Field(ge=0, le=Decimal("1000000000"), decimal_places=5, allow_inf_nan=False)]
 Percent = Annotated[Decimal, Field(ge=0, le=1000, decimal_places=5, allow_inf_nan=False)]

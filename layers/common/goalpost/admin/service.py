@@ -15,7 +15,6 @@ from typing import Any, NamedTuple
 
 from pydantic import BaseModel
 
-from goalpost import store
 from goalpost.admin.errors import ApiError, not_found
 from goalpost.admin.schemas import (
     AdvertiserIn,
@@ -27,7 +26,7 @@ from goalpost.admin.schemas import (
     RateIn,
     TierIn,
 )
-from goalpost.domain import (
+from goalpost.model.offer import (
     Advertiser,
     Condition,
     NetworkSettings,
@@ -36,6 +35,7 @@ from goalpost.domain import (
     Rate,
     StructureRule,
 )
+from goalpost.store import audit_store, config_store
 
 MAX_PAGE = 100
 
@@ -119,21 +119,23 @@ def save(
     action = "create" if before is None else "update"
     if action == "create" and caller.idempotency_key:
         key_hash = hashlib.sha256(f"{caller.actor}|{caller.idempotency_key}".encode()).hexdigest()
-        guard = store.idempotency_item(
+        guard = config_store.idempotency_item(
             key_hash, caller.request_hash, kind, entity_id, parent_offer_id, caller.epoch
         )
         extra_items = (*extra_items, guard)
     try:
-        saved = store.save_entity(
+        saved = config_store.save_entity(
             kind,
             entity_id,
             doc,
-            audit=store.Audit(actor=caller.actor, at=caller.at, action=action, before=before, after=None),
+            audit=audit_store.Audit(
+                actor=caller.actor, at=caller.at, action=action, before=before, after=None
+            ),
             parent_offer_id=parent_offer_id,
             expected_version=expected_version,
             extra_items=extra_items,
         )
-    except store.AlreadyCreated as done:
+    except config_store.AlreadyCreated as done:
         if done.guard.get("request_hash") != caller.request_hash:
             raise ApiError(
                 422, "idempotency_key_reused", "this Idempotency-Key was used for a different request"
@@ -181,7 +183,9 @@ def check_version(current: dict[str, Any], expected_version: int) -> None:
 
 
 def audit_trail(kind: str, subject: str, limit: int, cursor: str | None) -> dict[str, Any]:
-    items, last = store.audit_trail(kind, subject, limit=check_limit(limit), cursor=decode_cursor(cursor))
+    items, last = audit_store.audit_trail(
+        kind, subject, limit=check_limit(limit), cursor=decode_cursor(cursor)
+    )
     return page(items, last)
 
 
@@ -189,11 +193,11 @@ def audit_trail(kind: str, subject: str, limit: int, cursor: str | None) -> dict
 
 
 def get_network() -> dict[str, Any]:
-    return store.get_network_settings().to_dict()
+    return config_store.get_network_settings().to_dict()
 
 
 def put_network(body: NetworkIn, expected_version: int, caller: Caller) -> dict[str, Any]:
-    current = store.get_network_settings()
+    current = config_store.get_network_settings()
     check_version(current.to_dict(), expected_version)
     updated = NetworkSettings.from_dict(merged(current.to_dict(), body))
     before = current.to_dict() if current.version else None
@@ -222,7 +226,7 @@ def advertiser_view(doc: dict[str, Any]) -> dict[str, Any]:
 
 
 def create_advertiser(body: AdvertiserIn, caller: Caller) -> dict[str, Any]:
-    advertiser_id = store.next_id("advertiser")
+    advertiser_id = config_store.next_id("advertiser")
     advertiser = Advertiser(
         advertiser_id=advertiser_id,
         name=body.name,
@@ -234,7 +238,7 @@ def create_advertiser(body: AdvertiserIn, caller: Caller) -> dict[str, Any]:
 
 
 def get_advertiser(advertiser_id: str) -> dict[str, Any]:
-    doc = store.get_entity("advertiser", advertiser_id)
+    doc = config_store.get_entity("advertiser", advertiser_id)
     if doc is None:
         raise not_found("advertiser", advertiser_id)
     return doc
@@ -264,7 +268,9 @@ def update_advertiser(
 
 
 def list_advertisers(limit: int, cursor: str | None) -> dict[str, Any]:
-    docs, last = store.list_entities("advertiser", limit=check_limit(limit), cursor=decode_cursor(cursor))
+    docs, last = config_store.list_entities(
+        "advertiser", limit=check_limit(limit), cursor=decode_cursor(cursor)
+    )
     return page([advertiser_view(d) for d in docs], last)
 
 
@@ -276,20 +282,20 @@ def _partner_view(doc: dict[str, Any]) -> dict[str, Any]:
 
 
 def _check_tier(tier_id: str) -> None:
-    if tier_id and store.get_entity("tier", tier_id) is None:
+    if tier_id and config_store.get_entity("tier", tier_id) is None:
         raise ApiError(422, "unknown_tier", f"partner tier {tier_id} does not exist")
 
 
 def _new_api_key(partner_id: str) -> tuple[str, str, dict[str, Any]]:
     """A fresh partner API key: shown once, stored only as its SHA-256 (and a lookup item)."""
     key = f"gpk_{secrets.token_urlsafe(32)}"
-    digest = store.api_key_digest(key)
-    return key, digest, store.api_key_item(digest, partner_id)
+    digest = config_store.api_key_digest(key)
+    return key, digest, config_store.api_key_item(digest, partner_id)
 
 
 def create_partner(body: PartnerIn, caller: Caller) -> dict[str, Any]:
     _check_tier(body.tier_id)
-    partner_id = store.next_id("partner")
+    partner_id = config_store.next_id("partner")
     key, digest, lookup = _new_api_key(partner_id)
     secret = body.postback_secret or secrets.token_urlsafe(32)
     partner = Partner(
@@ -305,7 +311,7 @@ def create_partner(body: PartnerIn, caller: Caller) -> dict[str, Any]:
 
 
 def get_partner(partner_id: str) -> dict[str, Any]:
-    doc = store.get_entity("partner", partner_id)
+    doc = config_store.get_entity("partner", partner_id)
     if doc is None:
         raise not_found("partner", partner_id)
     return doc
@@ -332,7 +338,7 @@ def rotate_api_key(partner_id: str, caller: Caller) -> dict[str, Any]:
     current = get_partner(partner_id)
     key, digest, lookup = _new_api_key(partner_id)
     doc = {**_without_version(current), "api_key_sha256": digest}
-    retire = (store.retired_api_key_item(current["api_key_sha256"]),)
+    retire = (config_store.retired_api_key_item(current["api_key_sha256"]),)
     saved = save(
         "partner",
         partner_id,
@@ -346,32 +352,32 @@ def rotate_api_key(partner_id: str, caller: Caller) -> dict[str, Any]:
 
 
 def list_partners(limit: int, cursor: str | None) -> dict[str, Any]:
-    docs, last = store.list_entities("partner", limit=check_limit(limit), cursor=decode_cursor(cursor))
+    docs, last = config_store.list_entities("partner", limit=check_limit(limit), cursor=decode_cursor(cursor))
     return page([_partner_view(d) for d in docs], last)
 
 
 def create_tier(body: TierIn, caller: Caller) -> dict[str, Any]:
     """Named tiers ordered by level; exactly one is the default (the first one, or the one asked)."""
-    tier_id = store.next_id("tier")
+    tier_id = config_store.next_id("tier")
     saved = save("tier", tier_id, {"tier_id": tier_id, "name": body.name, "level": body.level}, caller)
-    network = store.get_network_settings()
+    network = config_store.get_network_settings()
     if body.default or not network.default_tier_id:
         _make_default(tier_id, network, caller._replace(idempotency_key=""))
     return {**saved, "default": body.default or not network.default_tier_id}
 
 
 def get_tier(tier_id: str) -> dict[str, Any]:
-    doc = store.get_entity("tier", tier_id)
+    doc = config_store.get_entity("tier", tier_id)
     if doc is None:
         raise not_found("partner tier", tier_id)
-    return {**doc, "default": store.get_network_settings().default_tier_id == tier_id}
+    return {**doc, "default": config_store.get_network_settings().default_tier_id == tier_id}
 
 
 def set_default_tier(tier_id: str, expected_version: int, caller: Caller) -> dict[str, Any]:
     """The default tier is a network setting: If-Match carries the network settings' version."""
-    if store.get_entity("tier", tier_id) is None:
+    if config_store.get_entity("tier", tier_id) is None:
         raise not_found("partner tier", tier_id)
-    network = store.get_network_settings()
+    network = config_store.get_network_settings()
     check_version(network.to_dict(), expected_version)
     return _make_default(tier_id, network, caller)
 
@@ -390,8 +396,8 @@ def _make_default(tier_id: str, network: NetworkSettings, caller: Caller) -> dic
 
 def list_tiers(limit: int, cursor: str | None) -> dict[str, Any]:
     """Tiers with their default flag, ordered by level (within a page; networks have a handful)."""
-    docs, last = store.list_entities("tier", limit=check_limit(limit), cursor=decode_cursor(cursor))
-    default = store.get_network_settings().default_tier_id
+    docs, last = config_store.list_entities("tier", limit=check_limit(limit), cursor=decode_cursor(cursor))
+    default = config_store.get_network_settings().default_tier_id
     tiers = sorted(
         ({**d, "default": d["tier_id"] == default} for d in docs), key=lambda t: (t["level"], t["name"])
     )
@@ -402,7 +408,7 @@ def list_tiers(limit: int, cursor: str | None) -> dict[str, Any]:
 
 
 def create_payout_structure(body: PayoutStructureIn, caller: Caller) -> dict[str, Any]:
-    structure_id = store.next_id("structure")
+    structure_id = config_store.next_id("structure")
     structure = PayoutStructure(
         structure_id=structure_id,
         name=body.name,
@@ -419,14 +425,16 @@ def create_payout_structure(body: PayoutStructureIn, caller: Caller) -> dict[str
 
 
 def get_payout_structure(structure_id: str) -> dict[str, Any]:
-    doc = store.get_entity("structure", structure_id)
+    doc = config_store.get_entity("structure", structure_id)
     if doc is None:
         raise not_found("payout structure", structure_id)
     return doc
 
 
 def list_payout_structures(limit: int, cursor: str | None) -> dict[str, Any]:
-    docs, last = store.list_entities("structure", limit=check_limit(limit), cursor=decode_cursor(cursor))
+    docs, last = config_store.list_entities(
+        "structure", limit=check_limit(limit), cursor=decode_cursor(cursor)
+    )
     return page(docs, last)
 
 
@@ -436,7 +444,7 @@ def tracking_base_url(request_host: str) -> str:
     Links handed to partners must outlive the stack: the execute-api host changes when the
     stack is recreated, a custom domain (template parameter ``DomainName``) does not.
     """
-    domain = store.get_network_settings().tracking_domain
+    domain = config_store.get_network_settings().tracking_domain
     host = domain or os.environ.get("GOALPOST_TRACKING_DOMAIN", "") or request_host
     if not host:
         return ""

@@ -4,28 +4,45 @@ The hot paths (click, postback, pixel) build these from DynamoDB items without
 pydantic: importing pydantic and building models costs about half of the whole boto3
 client's cold start (see README, Performance). NamedTuples rather than dataclasses for
 the same reason: eleven frozen dataclasses cost ~35 ms of import, NamedTuples ~5 ms.
-The admin API validates input with its own pydantic schemas.
-"""
+The admin API validates input with its own pydantic schemas."""
 
 from collections.abc import Mapping
 from decimal import Decimal
 from types import MappingProxyType
 from typing import Any, Literal, NamedTuple
 
-from goalpost.caps import Cap, Lookback
+from goalpost.model.caps import Cap, Lookback
 
 DEFAULT_GOAL_ID = "0"
+
+
 """The offer's default goal, as TUNE reports it (goal_id 0)."""
 
+
 OfferStatus = Literal["active", "paused", "pending", "expired", "deleted"]
+
+
 GoalStatus = Literal["active", "paused", "deleted"]
+
+
 PartnerStatus = Literal["active", "pending", "blocked", "deleted"]
+
+
 AdvertiserStatus = Literal["active", "paused", "deleted"]
+
+
 Protocol = Literal["server", "image", "iframe"]
+
+
 ConversionStatus = Literal["approved", "pending", "rejected"]
 
+
 ZERO = Decimal(0)
+
+
 EMPTY: Mapping[str, Any] = MappingProxyType({})
+
+
 """The shared empty mapping used as a default (never mutated)."""
 
 
@@ -291,6 +308,8 @@ RuleField = Literal[
     "aff_sub", "aff_sub2", "aff_sub3", "aff_sub4", "aff_sub5",
     "source", "amount",
 ]  # fmt: skip
+
+
 RuleOperator = Literal["equals", "in", "like", "=", "<", "<=", ">", ">=", "between"]
 
 
@@ -412,50 +431,3 @@ class NetworkSettings(NamedTuple):
 
     def to_dict(self) -> dict[str, Any]:
         return self._asdict()
-
-
-def approval_transitions(conversion: Mapping[str, Any]) -> tuple[int, int]:
-    """How many times a conversion became approved, and left approved, by its adjustments.
-
-    Approved at once counts as the first approval; each is told to partners (``approved``,
-    ``approved-2``...), and so is each reversal (``reversal``, ``reversal-2``...).
-    """
-    adjustments = conversion.get("adjustments") or []
-    initial = adjustments[0]["from"] if adjustments else conversion.get("status")
-    became = int(initial == "approved") + sum(1 for a in adjustments if a.get("to") == "approved")
-    left = sum(1 for a in adjustments if a.get("from") == "approved")
-    return became, left
-
-
-SUB_FIELDS = ("aff_sub", "aff_sub2", "aff_sub3", "aff_sub4", "aff_sub5")
-ADV_SUB_FIELDS = ("adv_sub", "adv_sub2", "adv_sub3", "adv_sub4", "adv_sub5")
-UNIQUE_FIELDS = (
-    "conversion_unique_id",
-    "adv_unique1", "adv_unique2", "adv_unique3", "adv_unique4", "adv_unique5",
-)  # fmt: skip
-
-
-class Session(NamedTuple):
-    """An active click session: created by the tracking link, found by transaction id."""
-
-    transaction_id: str
-    offer_id: str
-    partner_id: str
-    created_at: int
-    expires_at: int
-    subs: Mapping[str, str] = EMPTY
-    """aff_sub..aff_sub5, source, aff_click_id as sent on the click (only the ones present)."""
-    ip: str = ""
-    user_agent: str = ""
-    closed_at: int = 0
-    closed_by_goal: str = ""
-    closed_by_sk: str = ""
-    """Sort key of the conversion that closed the session (a retried end point repeats it)."""
-    converted_goals: frozenset[str] = frozenset()
-
-    def is_expired(self, now: int) -> bool:
-        return now >= self.expires_at
-
-    @property
-    def is_closed(self) -> bool:
-        return self.closed_at > 0

@@ -5,45 +5,29 @@ write request: a transaction for a new conversion, or an update of the conversio
 duplicate repeats. The pure rules live in ``goalpost.engine`` and ``goalpost.payouts``.
 """
 
-import hashlib
 import logging
-import re
 import secrets
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
 from functools import partial
 from typing import Any, NamedTuple
 
-from goalpost import caps, config_cache, store
-from goalpost.domain import (
-    ADV_SUB_FIELDS,
-    DEFAULT_GOAL_ID,
-    UNIQUE_FIELDS,
-    Goal,
-    NetworkSettings,
-    Offer,
-    OfferBundle,
-    Partner,
-    Session,
-)
-from goalpost.engine import (
+from goalpost.model.ids import iso_timestamp
+from goalpost.model.offer import Goal, NetworkSettings, Offer, OfferBundle, Partner
+from goalpost.model.session import Session
+from goalpost.rules import caps
+from goalpost.rules.engine import (
     ConversionRequest,
     Refusal,
-    Via,
     conversion_fields,
     conversion_record,
     judge,
     token_matches,
 )
-from goalpost.money import InvalidAmount, parse_amount
-from goalpost.params import BadRequest, optional_id
-from goalpost.payouts import Worth, resolve_payout
-from goalpost.signing import verify as verify_token
+from goalpost.rules.payouts import Worth, resolve_payout
+from goalpost.store import config_cache, conversion_store, session_store
 
 logger = logging.getLogger("goalpost.postbacks")
 
-_TRANSACTION_ID_CHARS = frozenset("0123456789abcdefABCDEF-_")
-_CURRENCY = re.compile(r"[A-Za-z]{3}")
 RETRY_WINDOW_SECONDS = 600
 """Identical postbacks (every parameter equal) within this window are one postback retried.
 
@@ -52,9 +36,8 @@ unique id; send ``conversion_unique_id`` to make repeats explicit instead."""
 
 
 class Outcome(NamedTuple):
-    """The answer to an advertiser: honest HTTP status, code, reason, conversion."""
+    """What became of a postback or pixel: a code (``web.status`` says it in HTTP), why, which conversion."""
 
-    status: int
     success: bool
     code: str
     reason: str = ""
@@ -62,90 +45,6 @@ class Outcome(NamedTuple):
     conversion_status: str = ""
     record: Mapping[str, Any] | None = None
     """The conversion as stored, when this request recorded one (pixels fire partner pixels)."""
-
-
-def parse_request(
-    params: Mapping[str, str],
-    *,
-    default_goal: bool,
-    via: Via,
-    ip: str,
-    user_agent: str,
-    transaction_id: str | None = None,
-) -> ConversionRequest:
-    """Validate a postback's parameters; raises BadRequest with the reason.
-
-    ``transaction_id`` is given by pixels that found their session by the tracking cookie.
-    """
-    txid = transaction_id if transaction_id is not None else params.get("transaction_id", "")
-    if not txid:
-        raise BadRequest("transaction_id is required", code="missing_transaction_id")
-    if len(txid) > 64 or not set(txid) <= _TRANSACTION_ID_CHARS:
-        raise BadRequest("transaction_id is malformed", code="malformed_transaction_id")
-    goal_id = optional_id(params, "goal_id")
-    goal_name = params.get("goal_name") or None
-    goal_ref = params.get("goal_ref") or None
-    offer_id = optional_id(params, "offer_id")
-    encrypted = False
-    if params.get("enc"):
-        target = verify_token(params["enc"])
-        if target is None:
-            raise BadRequest(
-                "enc is not a valid encrypted link (altered, forged or signed with a retired key)",
-                status=403,
-                code="invalid_encrypted_link",
-            )
-        if (goal_id is not None and goal_id != target.goal_id) or (offer_id not in (None, target.offer_id)):
-            raise BadRequest("goal_id/offer_id disagree with the encrypted link", code="enc_mismatch")
-        encrypted, offer_id, goal_name, goal_ref = True, target.offer_id, None, None
-        default_goal = target.goal_id == DEFAULT_GOAL_ID
-        goal_id = None if default_goal else target.goal_id
-    amount = None
-    if params.get("amount", "") != "":
-        try:
-            amount = parse_amount(params["amount"])
-        except InvalidAmount as error:
-            raise BadRequest(str(error), code="invalid_amount") from None
-    currency = params.get("currency") or None
-    if currency is not None:
-        if not _CURRENCY.fullmatch(currency):
-            raise BadRequest("currency must be a three-letter ISO 4217 code", code="invalid_currency")
-        currency = currency.upper()
-    new_status = params.get("status", "")
-    if new_status and new_status not in ("approved", "pending", "rejected"):
-        raise BadRequest("status must be approved, pending or rejected", code="bad_status")
-    if not new_status and not default_goal and goal_id is None and goal_name is None and goal_ref is None:
-        raise BadRequest("a goal postback needs goal_id, goal_name or goal_ref", code="missing_goal")
-    adv_subs = {name: params[name] for name in ADV_SUB_FIELDS if params.get(name)}
-    unique_ids = tuple((name, params[name]) for name in UNIQUE_FIELDS if params.get(name))
-    canonical = "&".join(f"{k}={v}" for k, v in sorted(params.items()) if k != "format")
-    fingerprint = hashlib.sha256(f"{txid}|{default_goal}|{canonical}".encode()).hexdigest()
-    return ConversionRequest(
-        transaction_id=txid.lower(),
-        default_goal=default_goal,
-        goal_id=goal_id,
-        goal_name=goal_name,
-        goal_ref=goal_ref,
-        offer_id=offer_id,
-        amount=amount,
-        adv_subs=adv_subs,
-        unique_ids=unique_ids,
-        security_token=params.get("security_token", ""),
-        ip=ip,
-        user_agent=user_agent,
-        via=via,
-        fingerprint=fingerprint,
-        encrypted=encrypted,
-        new_status=new_status,
-        reason=params.get("reason", "")[:200],
-        advertiser_id=optional_id(params, "adv_id"),
-        currency=currency,
-        session_from_cookie=transaction_id is not None,
-    )
-
-
-def _iso(now: float) -> str:
-    return datetime.fromtimestamp(now, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def _goal_offer(request: ConversionRequest, bundle: OfferBundle) -> str | None:
@@ -173,23 +72,22 @@ def _refuse(
         status="rejected",
         status_code=refusal.code,
         worth=None,
-        created_at=_iso(now),
+        created_at=iso_timestamp(now),
         note=refusal.reason,
     )
-    stored = store.insert_rejection(record, transaction_id=session.transaction_id, suffix=suffix)
+    stored = conversion_store.insert_rejection(record, transaction_id=session.transaction_id, suffix=suffix)
     logger.info("conversion refused", extra={"code": refusal.code, "stored": stored})
-    return Outcome(refusal.status, False, refusal.code, refusal.reason)
+    return Outcome(False, refusal.code, refusal.reason)
 
 
 def _duplicate(key: Mapping[str, object], code: str, now: float) -> Outcome:
-    existing = store.note_duplicate(key, _iso(now))
+    existing = conversion_store.note_duplicate(key, iso_timestamp(now))
     reason = {
         "duplicate": "duplicate conversion: this goal already converted in this session",
         "duplicate_unique_id": "duplicate conversion: unique id already seen on this offer",
         "duplicate_retry": "duplicate conversion: identical postback already recorded (retry)",
     }[code]
     return Outcome(
-        200,
         False,
         code,
         reason,
@@ -208,9 +106,9 @@ class Judged(NamedTuple):
 
 def _judged(request: ConversionRequest, now: float) -> Judged | Outcome:
     """The session, its offer and the verdict of every gate; an Outcome when nothing matches."""
-    session = store.get_session(request.transaction_id)
+    session = session_store.get_session(request.transaction_id)
     if session is None:
-        return Outcome(404, False, "unknown_transaction", "transaction_id matches no session")
+        return Outcome(False, "unknown_transaction", "transaction_id matches no session")
     bundle = config_cache.offer_bundle(session.offer_id)
     if bundle is None:
         raise LookupError(f"session {session.transaction_id} names missing offer {session.offer_id}")
@@ -236,15 +134,15 @@ def record_goal_click(request: ConversionRequest, now: float) -> Outcome:
         return judged
     session, bundle, _network, _partner, verdict = judged
     if isinstance(verdict, Refusal):
-        return Outcome(verdict.status, False, verdict.code, verdict.reason)
-    store.count_goal_click(
+        return Outcome(False, verdict.code, verdict.reason)
+    conversion_store.count_goal_click(
         transaction_id=session.transaction_id,
         offer_id=bundle.offer.offer_id,
         goal_id=verdict.goal_id,
         partner_id=session.partner_id,
-        at=_iso(now),
+        at=iso_timestamp(now),
     )
-    return Outcome(200, True, "goal_click", "")
+    return Outcome(True, "goal_click", "")
 
 
 def record_conversion(request: ConversionRequest, now: float) -> Outcome:
@@ -260,9 +158,11 @@ def record_conversion(request: ConversionRequest, now: float) -> Outcome:
         return _refuse(verdict, request, session, bundle, now)
     goal: Goal = verdict
     if session.is_closed:  # closed by this goal (judge refuses any other): its conversion repeated
-        return _duplicate(store.closing_conversion_key(session), "duplicate", now)
+        return _duplicate(conversion_store.closing_conversion_key(session), "duplicate", now)
     if not goal.allow_multiple and goal.goal_id in session.converted_goals:
-        return _duplicate(store.conversion_key(session.transaction_id, goal.goal_id), "duplicate", now)
+        return _duplicate(
+            conversion_store.conversion_key(session.transaction_id, goal.goal_id), "duplicate", now
+        )
 
     fields = {**conversion_fields(request), **session.subs}
     worth = resolve_payout(
@@ -274,7 +174,7 @@ def record_conversion(request: ConversionRequest, now: float) -> Outcome:
         amount=request.amount,
     )
     suffix = secrets.token_hex(6) if goal.allow_multiple else ""
-    conversion_id = store.conversion_id_of(session.transaction_id, goal.goal_id, suffix)
+    conversion_id = conversion_store.conversion_id_of(session.transaction_id, goal.goal_id, suffix)
     if goal.approve:
         status, status_code = "pending", "approval_pending"
     else:
@@ -282,10 +182,10 @@ def record_conversion(request: ConversionRequest, now: float) -> Outcome:
     offer = bundle.offer
     record = conversion_record(
         request, session, bundle, goal, conversion_id=conversion_id, status=status,
-        status_code=status_code, worth=worth, created_at=_iso(now),
+        status_code=status_code, worth=worth, created_at=iso_timestamp(now),
     )  # fmt: skip
     insert = partial(
-        store.insert_conversion,
+        conversion_store.insert_conversion,
         transaction_id=session.transaction_id,
         goal_id=goal.goal_id,
         suffix=suffix,
@@ -309,26 +209,26 @@ def record_conversion(request: ConversionRequest, now: float) -> Outcome:
         status, status_code = "pending", capped
         record = {**record, "status": status, "status_code": status_code}
         result = insert(record, counters=())
-    if isinstance(result, store.Duplicate):
+    if isinstance(result, conversion_store.Duplicate):
         return _duplicate(result.key, result.code, now)
-    if isinstance(result, store.SessionRefused):
+    if isinstance(result, conversion_store.SessionRefused):
         refusal = Refusal(result.code, f"session is {result.code.removeprefix('session_')}", goal)
         if result.code == "unknown_transaction":
-            return Outcome(404, False, result.code, "transaction_id matches no session")
+            return Outcome(False, result.code, "transaction_id matches no session")
         return _refuse(refusal, request, session, bundle, now)
     return Outcome(
-        200, True, status_code, "", conversion_id=conversion_id, conversion_status=status, record=record
+        True, status_code, "", conversion_id=conversion_id, conversion_status=status, record=record
     )
 
 
 def _insert_within_caps(
     record: Mapping[str, Any],
-    insert: Callable[..., store.InsertResult],
+    insert: Callable[..., conversion_store.InsertResult],
     offer: Offer,
     partner_id: str,
     worth: Worth,
     now: int,
-) -> tuple[store.InsertResult | None, str | None]:
+) -> tuple[conversion_store.InsertResult | None, str | None]:
     """Insert a conversion with its cap counters: (the result, None), or (None, the cap's
     refusal code) when no shard has room. A full shard sends the conversion on to the next."""
     refused: str | None = None
@@ -343,7 +243,7 @@ def _insert_within_caps(
             refused = counters
             continue
         result = insert(record, counters=counters)
-        if not isinstance(result, store.CapReached):
+        if not isinstance(result, conversion_store.CapReached):
             return result, None
         refused = result.code
     return None, refused
@@ -358,49 +258,48 @@ def adjust_status(request: ConversionRequest, now: float) -> Outcome:
     is appended to the conversion's adjustments (from, to, reason, time); a rejection after
     approval also writes a clawback record that reverses payout and revenue.
     """
-    session = store.get_session(request.transaction_id)
+    session = session_store.get_session(request.transaction_id)
     offer_id = session.offer_id if session is not None else request.offer_id
     if offer_id is None:
-        return Outcome(404, False, "unknown_transaction", "transaction_id matches no session; send offer_id")
+        return Outcome(False, "unknown_transaction", "transaction_id matches no session; send offer_id")
     bundle = config_cache.offer_bundle(offer_id)
     if bundle is None:
-        return Outcome(404, False, "unknown_offer", f"offer {offer_id} does not exist")
+        return Outcome(False, "unknown_offer", f"offer {offer_id} does not exist")
     unique = dict(request.unique_ids).get("conversion_unique_id")
     order = (request.adv_subs or {}).get("adv_sub")
     if unique:
-        conversion = store.find_by_unique_id(offer_id, "conversion_unique_id", unique)
+        conversion = conversion_store.find_by_unique_id(offer_id, "conversion_unique_id", unique)
     elif order:
-        matches = store.conversions_with_order_id(request.transaction_id, order)
+        matches = conversion_store.conversions_with_order_id(request.transaction_id, order)
         if len(matches) > 1:
             return Outcome(
-                409, False, "ambiguous_order", f"{len(matches)} conversions carry adv_sub {order[:60]!r}"
+                False, "ambiguous_order", f"{len(matches)} conversions carry adv_sub {order[:60]!r}"
             )
         conversion = matches[0] if matches else None
     else:
         return Outcome(
-            400,
             False,
             "missing_conversion_reference",
             "a status update names its conversion by conversion_unique_id or adv_sub",
         )
     advertiser_id = str(conversion["advertiser_id"]) if conversion else bundle.offer.advertiser_id
     if not token_matches(config_cache.advertiser(advertiser_id), request.security_token):
-        return Outcome(403, False, "invalid_security_token", "security_token is missing or wrong")
+        return Outcome(False, "invalid_security_token", "security_token is missing or wrong")
     if conversion is None or str(conversion.get("transaction_id")) != request.transaction_id:
-        return Outcome(404, False, "unknown_conversion", "no conversion of this session matches")
+        return Outcome(False, "unknown_conversion", "no conversion of this session matches")
     old = str(conversion["status"])
     conversion_id = str(conversion["conversion_id"])
     if old == request.new_status:
-        return Outcome(200, True, "status_unchanged", "", conversion_id, old)
+        return Outcome(True, "status_unchanged", "", conversion_id, old)
     reason = request.reason or f"status={request.new_status} by advertiser postback"
-    changed = store.adjust_conversion_status(
+    changed = conversion_store.adjust_conversion_status(
         conversion,
         new_status=request.new_status,
         reason=reason,
-        at=_iso(now),
+        at=iso_timestamp(now),
         via=request.via,
         clawback=old == "approved",
     )
     if not changed:
-        return Outcome(409, False, "status_conflict", "the conversion changed meanwhile; send again")
-    return Outcome(200, True, "status_updated", reason, conversion_id, request.new_status)
+        return Outcome(False, "status_conflict", "the conversion changed meanwhile; send again")
+    return Outcome(True, "status_updated", reason, conversion_id, request.new_status)

@@ -2,8 +2,8 @@
 
 from typing import Any
 
-from goalpost import signing
-from goalpost.domain import Goal
+from goalpost.model.offer import Goal
+from goalpost.rules import signing
 
 
 def partner_tracking_link(base_url: str, offer_id: str, partner_id: str) -> str:

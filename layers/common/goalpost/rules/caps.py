@@ -18,53 +18,18 @@ import zlib
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Literal, NamedTuple
 
-Period = Literal["day", "month", "lifetime"]
-Measure = Literal["conversions", "payout", "revenue"]
-MEASURES: tuple[Measure, ...] = ("conversions", "payout", "revenue")
-CapCode = Literal["offer_cap_reached", "partner_cap_reached"]
-EVERY_PARTNER = "*"
-"""A cap's ``partner_id`` for "each partner on this offer" (a partner's own cap wins)."""
-
-DAY_SECONDS = 86400
-COUNTER_TTL_SECONDS = {"day": 40 * DAY_SECONDS, "month": 400 * DAY_SECONDS}
-"""How long a day's or month's counter outlives its period (a lifetime counter never expires)."""
-
-
-class Cap(NamedTuple):
-    """One limit: ``partner_id`` "" for the offer as a whole, "*" for each partner, or one partner."""
-
-    period: Period
-    measure: Measure
-    limit: Decimal
-    partner_id: str = ""
-
-    def to_dict(self) -> dict[str, object]:
-        return dict(self._asdict())
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, object]) -> Cap:
-        return cls(
-            period=data["period"],  # type: ignore[arg-type]
-            measure=data.get("measure", "conversions"),  # type: ignore[arg-type]
-            limit=Decimal(str(data["limit"])),
-            partner_id=str(data.get("partner_id", "")),
-        )
-
-
-class Counter(NamedTuple):
-    """One counter item a conversion adds to, and the room each capped measure must have left."""
-
-    scope: str
-    """"offer" or "partner:<id>": whose conversions it counts."""
-    period_key: str
-    """"day:2026-11-25", "month:2026-11" or "lifetime", in the offer's time zone."""
-    adds: Mapping[Measure, Decimal]
-    room: Mapping[Measure, Decimal]
-    """Per capped measure: the most the counter may hold before this conversion (limit - add)."""
-    expires_at: int
-    """0 for a lifetime counter."""
+from goalpost.model.caps import (
+    COUNTER_TTL_SECONDS,
+    EVERY_PARTNER,
+    MEASURES,
+    Cap,
+    CapCode,
+    Counter,
+    Lookback,
+    Measure,
+    Period,
+)
 
 
 def refusal_code(scope: str) -> CapCode:
@@ -153,12 +118,6 @@ def counters(
         )
         for (scope, key, period), room in grouped.items()
     ]
-
-
-class Lookback(NamedTuple):
-    min_session_seconds: int = 0
-    max_session_seconds: int = 0
-    """0: no maximum beyond the session's own lifespan."""
 
 
 def lookback_refusal(window: Lookback, session_created_at: int, now: int) -> tuple[str, str] | None:

@@ -5,8 +5,8 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import NamedTuple
 
-from goalpost.domain import ZERO, Condition, Goal, PayoutStructure, Rate, StructureRule
-from goalpost.money import round_money
+from goalpost.model.money import round_money
+from goalpost.model.offer import ZERO, Condition, Goal, PayoutStructure, Rate, StructureRule
 
 
 class Worth(NamedTuple):

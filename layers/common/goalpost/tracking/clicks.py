@@ -1,33 +1,21 @@
 """The tracking link (click): start a session and send the user to the offer."""
 
 import logging
-import secrets
 from collections.abc import Mapping
 from typing import NamedTuple
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from goalpost import config_cache, store
-from goalpost.domain import SUB_FIELDS, Session
-from goalpost.macros import UnsafeUrl, expand_url
-from goalpost.params import BadRequest, require_id
+from goalpost.model.ids import cookie_name, new_transaction_id, require_id
+from goalpost.model.refusal import Refused
+from goalpost.model.session import CLICK_CONTEXT_FIELDS, Session
+from goalpost.rules.macros import UnsafeUrl, expand_url
+from goalpost.store import config_cache, session_store
 
 MAX_CLICK_SUB_CHARS = 255
 """Per sub id on a click: keeps a session item within 1 KB (one write capacity unit)."""
 
 logger = logging.getLogger("goalpost.tracking")
-
-CLICK_CONTEXT_FIELDS = (*SUB_FIELDS, "source", "aff_click_id")
-
-
-def cookie_name(offer_id: str) -> str:
-    """One first-party cookie per offer: the last click on an offer wins, as in TUNE."""
-    return f"gp_o{offer_id}"
-
-
-def new_transaction_id() -> str:
-    """128 bits from the OS CSPRNG, hex-encoded (32 characters)."""
-    return secrets.token_hex(16)
 
 
 class Click(NamedTuple):
@@ -46,21 +34,21 @@ def start_session(params: Mapping[str, str], *, ip: str, user_agent: str, now: i
     for name in CLICK_CONTEXT_FIELDS:
         value = params.get(name, "")
         if len(value) > MAX_CLICK_SUB_CHARS:
-            raise BadRequest(f"{name} is longer than {MAX_CLICK_SUB_CHARS} characters")
+            raise Refused(f"{name} is longer than {MAX_CLICK_SUB_CHARS} characters")
         if value:
             subs[name] = value
 
     bundle = config_cache.offer_bundle(offer_id)
     if bundle is None:
-        raise BadRequest(f"offer {offer_id} does not exist", status=404, code="unknown_offer")
+        raise Refused(f"offer {offer_id} does not exist", code="unknown_offer")
     offer = bundle.offer
     if offer.status != "active":
-        raise BadRequest(f"offer {offer_id} is {offer.status}", status=403, code="offer_inactive")
+        raise Refused(f"offer {offer_id} is {offer.status}", code="offer_inactive")
     partner = config_cache.partner(partner_id)
     if partner is None:
-        raise BadRequest(f"partner {partner_id} does not exist", status=404, code="unknown_partner")
+        raise Refused(f"partner {partner_id} does not exist", code="unknown_partner")
     if partner.status != "active":
-        raise BadRequest(f"partner {partner_id} is {partner.status}", status=403, code="partner_inactive")
+        raise Refused(f"partner {partner_id} is {partner.status}", code="partner_inactive")
 
     lifespan = offer.session_hours * 3600
     session = Session(
@@ -83,13 +71,12 @@ def start_session(params: Mapping[str, str], *, ip: str, user_agent: str, now: i
     try:
         location = expand_url(offer.offer_url, macro_values)
     except UnsafeUrl:
-        raise BadRequest(
+        raise Refused(
             f"offer {offer_id}'s URL has macros in its host: refused rather than redirect elsewhere",
-            status=409,
             code="unsafe_offer_url",
         ) from None
     try:
-        store.put_session(session)
+        session_store.put_session(session)
     except (ClientError, BotoCoreError):
         # The user reaches the offer untracked rather than an error page: the advertiser keeps
         # the visitor; a later postback with this id answers unknown_transaction, honestly.

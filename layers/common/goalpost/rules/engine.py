@@ -1,6 +1,6 @@
 """The conversion rules as pure functions: which goal, whether it may convert, what it is worth.
 
-Nothing here talks to AWS; ``goalpost.postbacks`` reads the inputs and writes the result.
+Nothing here talks to AWS; ``tracking.postbacks`` reads the inputs and writes the result.
 """
 
 import hashlib
@@ -9,42 +9,13 @@ from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any, Literal, NamedTuple
 
-from goalpost.caps import lookback_refusal
-from goalpost.domain import (
-    Advertiser,
-    Goal,
-    NetworkSettings,
-    OfferBundle,
-    Partner,
-    Session,
-)
-from goalpost.payouts import Worth
-from goalpost.slugs import slug_of
+from goalpost.model.offer import Advertiser, Goal, NetworkSettings, OfferBundle, Partner
+from goalpost.model.session import Session
+from goalpost.rules.caps import lookback_refusal
+from goalpost.rules.payouts import Worth
+from goalpost.rules.slugs import slug_of
 
 Via = Literal["server_postback", "client_cookie"]
-
-# Rejection codes and the honest HTTP status each answers with.
-REJECTION_STATUS: dict[str, int] = {
-    "unknown_transaction": 404,
-    "session_expired": 410,
-    "session_closed": 409,
-    "offer_mismatch": 422,
-    "goals_disabled": 403,
-    "goal_not_found": 404,
-    "goal_not_on_offer": 422,
-    "goal_inactive": 409,
-    "invalid_security_token": 403,
-    "encrypted_required": 403,
-    "offer_inactive": 403,
-    "partner_inactive": 403,
-    "advertiser_inactive": 403,
-    "advertiser_mismatch": 422,
-    "currency_mismatch": 422,
-    "lookback_too_soon": 403,
-    "lookback_expired": 410,
-    "offer_cap_reached": 409,
-    "partner_cap_reached": 409,
-}
 
 
 class ConversionRequest(NamedTuple):
@@ -93,15 +64,11 @@ class ConversionRequest(NamedTuple):
 
 
 class Refusal(NamedTuple):
-    """A rejected conversion: a code, its HTTP status and a reason the sender can act on."""
+    """A rejected conversion: a code (``web.status`` maps it to HTTP) and a reason the sender can act on."""
 
     code: str
     reason: str
     goal: Goal | None = None
-
-    @property
-    def status(self) -> int:
-        return REJECTION_STATUS[self.code]
 
 
 def _goal_by_name(bundle: OfferBundle, name: str) -> Goal | None:

@@ -28,13 +28,16 @@ import threading
 import time
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
 from typing import Any, Literal, NamedTuple
 from urllib.parse import urlsplit
 
-from goalpost import config_cache, outbox, store, telemetry
-from goalpost.domain import DEFAULT_GOAL_ID, OfferBundle, approval_transitions
-from goalpost.macros import UnsafeUrl, conversion_macros, expand_url
+from goalpost import telemetry
+from goalpost.model.ids import iso_timestamp
+from goalpost.model.offer import DEFAULT_GOAL_ID, OfferBundle
+from goalpost.rules.macros import UnsafeUrl, conversion_macros, expand_url
+from goalpost.rules.status import approval_transitions
+from goalpost.store import config_cache, delivery_store, dynamo
+from goalpost.streams import outbox
 
 logger = logging.getLogger("goalpost.partner_postbacks")
 
@@ -70,8 +73,8 @@ def event_of(record: Mapping[str, Any]) -> DeliveryEvent | None:
     Pending, rejected and private-goal conversions never reach a partner.
     """
     images = record.get("dynamodb", {})
-    new = store.from_item(images.get("NewImage") or {})
-    old = store.from_item(images.get("OldImage") or {})
+    new = dynamo.from_item(images.get("NewImage") or {})
+    old = dynamo.from_item(images.get("OldImage") or {})
     if not new or new.get("private"):
         return None
     if new.get("kind") == "clawback" and record.get("eventName") == "INSERT":
@@ -276,7 +279,7 @@ def plan(records: Sequence[Mapping[str, Any]], at: str) -> list[str]:
         deliveries = planned_deliveries(event, bundle)
         try:
             for delivery in deliveries:
-                store.record_delivery(delivery._asdict(), at)
+                delivery_store.record_delivery(delivery._asdict(), at)
             outbox.enqueue(d.as_message() for d in deliveries)
         except Exception:  # storage or queue: ours to retry, from this record on, in order
             logger.exception("deliveries of a stream record could not be recorded or queued")
@@ -292,14 +295,14 @@ class Attempt(NamedTuple):
 
 def attempt(offer_id: str, identifier: str, now: int, at: str) -> Attempt:
     """One try of one recorded delivery: sign now, send within the deadline, record the outcome."""
-    record = store.get_delivery(offer_id, identifier)
+    record = delivery_store.get_delivery(offer_id, identifier)
     if record is None:
         logger.warning("delivery %s has no record: nothing to send", identifier)
         return Attempt(False, False)
     if record.get("status") == "delivered":
         return Attempt(True, False)  # delivered before (a redelivered message): never twice
-    lease_from = _iso(now - 2 * attempt_deadline() - CONNECT_TIMEOUT)
-    started = store.begin_delivery(offer_id, identifier, at, lease_from)
+    lease_from = iso_timestamp(now - 2 * attempt_deadline() - CONNECT_TIMEOUT)
+    started = delivery_store.begin_delivery(offer_id, identifier, at, lease_from)
     if started != "go":
         return Attempt(started == "delivered", started == "busy")
     url, event = str(record["url"]), str(record.get("event", "approved"))
@@ -312,16 +315,18 @@ def attempt(offer_id: str, identifier: str, now: int, at: str) -> Attempt:
     try:
         status = send(url, headers)
     except UnsafeDestination as error:
-        store.finish_delivery(offer_id, identifier, "refused", 0, str(error), at)
+        delivery_store.finish_delivery(offer_id, identifier, "refused", 0, str(error), at)
         _delivery_line("refused", identifier, record, f"postback {identifier} refused: {error}", "WARNING")
         return Attempt(False, False)
     except (OSError, http.client.HTTPException) as error:
-        store.finish_delivery(offer_id, identifier, "failed", 0, f"{type(error).__name__}: {error}"[:200], at)
+        delivery_store.finish_delivery(
+            offer_id, identifier, "failed", 0, f"{type(error).__name__}: {error}"[:200], at
+        )
         _delivery_line("failed", identifier, record, f"postback {identifier} failed: {type(error).__name__}")
         return Attempt(False, True)
     delivered = 200 <= status < 300
     outcome = "delivered" if delivered else "failed"
-    store.finish_delivery(offer_id, identifier, outcome, status, "", at)
+    delivery_store.finish_delivery(offer_id, identifier, outcome, status, "", at)
     _delivery_line(outcome, identifier, record, f"postback {identifier} {outcome}: HTTP {status}")
     return Attempt(delivered, not delivered)
 
@@ -364,17 +369,13 @@ def deliver_messages(messages: Sequence[Mapping[str, Any]], now: int, at: str) -
 
 def redeliver(offer_id: str, identifier: str, now: int, at: str) -> dict[str, Any] | None:
     """An admin's retry of one failed delivery, now; None when there is no such delivery."""
-    if store.get_delivery(offer_id, identifier) is None:
+    if delivery_store.get_delivery(offer_id, identifier) is None:
         return None
     attempt(offer_id, identifier, now, at)
-    return store.get_delivery(offer_id, identifier)
-
-
-def _iso(moment: float) -> str:
-    return datetime.fromtimestamp(moment, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return delivery_store.get_delivery(offer_id, identifier)
 
 
 def now_and_stamp() -> tuple[int, str]:
     """The time as the handlers pass it: unix seconds, and ISO 8601 in UTC with milliseconds."""
     moment = time.time()
-    return int(moment), _iso(moment)
+    return int(moment), iso_timestamp(moment)

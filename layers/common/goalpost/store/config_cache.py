@@ -12,8 +12,8 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
-from goalpost import store
-from goalpost.domain import Advertiser, NetworkSettings, OfferBundle, Partner, PayoutStructure
+from goalpost.model.offer import Advertiser, NetworkSettings, OfferBundle, Partner, PayoutStructure
+from goalpost.store import config_store
 
 T = TypeVar("T")
 
@@ -44,27 +44,27 @@ def clear() -> None:
 
 
 def offer_bundle(offer_id: str) -> OfferBundle | None:
-    return _cached("offer", offer_id, lambda: store.load_offer_bundle(offer_id))
+    return _cached("offer", offer_id, lambda: config_store.load_offer_bundle(offer_id))
 
 
 def partner(partner_id: str) -> Partner | None:
-    return _cached("partner", partner_id, lambda: store.get_partner(partner_id))
+    return _cached("partner", partner_id, lambda: config_store.get_partner(partner_id))
 
 
 def advertiser(advertiser_id: str) -> Advertiser | None:
-    return _cached("advertiser", advertiser_id, lambda: store.get_advertiser(advertiser_id))
+    return _cached("advertiser", advertiser_id, lambda: config_store.get_advertiser(advertiser_id))
 
 
 def network() -> NetworkSettings:
-    return _cached("network", "", store.get_network_settings)
+    return _cached("network", "", config_store.get_network_settings)
 
 
 def payout_structures(structure_ids: Iterable[str]) -> list[PayoutStructure]:
     ids = tuple(structure_ids)
     if not ids:
         return []
-    return _cached("structures", ",".join(ids), lambda: store.get_payout_structures(ids))
+    return _cached("structures", ",".join(ids), lambda: config_store.get_payout_structures(ids))
 
 
 def goal_offer(goal_id: str) -> str | None:
-    return _cached("goal_offer", goal_id, lambda: store.get_goal_offer(goal_id))
+    return _cached("goal_offer", goal_id, lambda: config_store.get_goal_offer(goal_id))

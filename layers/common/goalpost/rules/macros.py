@@ -8,8 +8,8 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import quote
 
-from goalpost.domain import OfferBundle
-from goalpost.money import format_money
+from goalpost.model.money import format_money
+from goalpost.model.offer import OfferBundle
 
 _MACRO = re.compile(r"\{([a-z_0-9]+)\}")
 _ORIGIN = re.compile(r"(https?)://([^/?#]*)", re.IGNORECASE)

@@ -18,7 +18,7 @@ from datetime import UTC, date, datetime, timedelta, tzinfo
 from decimal import Decimal
 from typing import Any, Literal, NamedTuple
 
-from goalpost.money import format_money
+from goalpost.model.money import format_money
 
 COUNTS = ("clicks", "impressions", "goal_clicks", "conversions", "pending", "rejected")
 AMOUNTS = ("payout", "revenue", "sale_amount")

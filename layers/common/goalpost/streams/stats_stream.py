@@ -12,8 +12,8 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from goalpost import config_cache, store
-from goalpost.stats import Contribution, contribution, first_group
+from goalpost.rules.stats import Contribution, contribution, first_group
+from goalpost.store import config_cache, dynamo, stats_store
 
 logger = logging.getLogger("goalpost.stats")
 
@@ -32,8 +32,8 @@ def advertiser_of(offer_id: str, goal_id: str) -> str:
 
 def read_record(record: Mapping[str, Any]) -> tuple[str, Contribution | None]:
     images = record.get("dynamodb", {})
-    new = store.from_item(images.get("NewImage") or {})
-    old = store.from_item(images.get("OldImage") or {})
+    new = dynamo.from_item(images.get("NewImage") or {})
+    old = dynamo.from_item(images.get("OldImage") or {})
     event_id = str(record.get("eventID") or images.get("SequenceNumber"))
     try:
         return event_id, contribution(str(record.get("eventName", "")), new, old, advertiser_of)
@@ -52,7 +52,7 @@ def process_records(records: Sequence[Mapping[str, Any]], now: int) -> list[str]
     while position < len(events):
         group = first_group(events, position, MAX_CELLS_PER_GROUP)
         try:
-            applied_before = store.apply_stats(group, now)
+            applied_before = stats_store.apply_stats(group, now)
         except (ClientError, BotoCoreError):
             logger.exception("stats group not applied; the batch is retried from its first record")
             return [str(records[position]["dynamodb"]["SequenceNumber"])]

@@ -1,0 +1,55 @@
+"""Ids and formats every layer shares: numeric ids, transaction ids, the tracking cookie, timestamps."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections.abc import Mapping
+from datetime import UTC, datetime
+
+from goalpost.model.refusal import Refused
+
+_ID = re.compile(r"[0-9]{1,12}")
+"""Numeric ids, as networks coming from TUNE expect (offer_id=12, goal_id=7)."""
+TRANSACTION_ID_CHARS = frozenset("0123456789abcdefABCDEF-_")
+MAX_TRANSACTION_ID_CHARS = 64
+COOKIE_PREFIX = "gp_o"
+"""The tracking cookie: ``gp_o<offer id>=<transaction id>``, one per offer."""
+
+
+def cookie_name(offer_id: str) -> str:
+    """One first-party cookie per offer: the last click on an offer wins, as in TUNE."""
+    return f"{COOKIE_PREFIX}{offer_id}"
+
+
+def new_transaction_id() -> str:
+    """128 bits from the OS CSPRNG, hex-encoded (32 characters)."""
+    return secrets.token_hex(16)
+
+
+def is_transaction_id(value: str) -> bool:
+    return 0 < len(value) <= MAX_TRANSACTION_ID_CHARS and set(value) <= TRANSACTION_ID_CHARS
+
+
+def iso_timestamp(now: float) -> str:
+    """Every stored instant: UTC, milliseconds, ``Z`` (sorts as text, as the report keys need)."""
+    return datetime.fromtimestamp(now, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def require_id(params: Mapping[str, str], name: str) -> str:
+    """A required numeric id (offer_id, aff_id, goal_id)."""
+    value = params.get(name, "")
+    if not value:
+        raise Refused(f"{name} is required")
+    return check_id(name, value)
+
+
+def check_id(name: str, value: str) -> str:
+    if not _ID.fullmatch(value):
+        raise Refused(f"{name} must be a number, got {value[:40]!r}")
+    return str(int(value))
+
+
+def optional_id(params: Mapping[str, str], name: str) -> str | None:
+    value = params.get(name, "")
+    return check_id(name, value) if value else None

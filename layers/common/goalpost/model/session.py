@@ -1,0 +1,45 @@
+"""A click session and the fields a click and an advertiser may send."""
+
+from collections.abc import Mapping
+from typing import NamedTuple
+
+from goalpost.model.offer import EMPTY
+
+SUB_FIELDS = ("aff_sub", "aff_sub2", "aff_sub3", "aff_sub4", "aff_sub5")
+CLICK_CONTEXT_FIELDS = (*SUB_FIELDS, "source", "aff_click_id")
+"""What a click may carry and its session keeps (and conversions copy)."""
+
+
+ADV_SUB_FIELDS = ("adv_sub", "adv_sub2", "adv_sub3", "adv_sub4", "adv_sub5")
+
+
+UNIQUE_FIELDS = (
+    "conversion_unique_id",
+    "adv_unique1", "adv_unique2", "adv_unique3", "adv_unique4", "adv_unique5",
+)  # fmt: skip
+
+
+class Session(NamedTuple):
+    """An active click session: created by the tracking link, found by transaction id."""
+
+    transaction_id: str
+    offer_id: str
+    partner_id: str
+    created_at: int
+    expires_at: int
+    subs: Mapping[str, str] = EMPTY
+    """aff_sub..aff_sub5, source, aff_click_id as sent on the click (only the ones present)."""
+    ip: str = ""
+    user_agent: str = ""
+    closed_at: int = 0
+    closed_by_goal: str = ""
+    closed_by_sk: str = ""
+    """Sort key of the conversion that closed the session (a retried end point repeats it)."""
+    converted_goals: frozenset[str] = frozenset()
+
+    def is_expired(self, now: int) -> bool:
+        return now >= self.expires_at
+
+    @property
+    def is_closed(self) -> bool:
+        return self.closed_at > 0

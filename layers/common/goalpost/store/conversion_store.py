@@ -1,0 +1,518 @@
+"""Conversions table, the money path: conversions, refusals, guards, status adjustments."""
+
+from collections.abc import Mapping, Sequence
+from typing import Any, Literal, NamedTuple
+
+from botocore.exceptions import ClientError
+
+from goalpost.model.caps import CapCode, Counter
+from goalpost.model.session import Session
+from goalpost.rules.caps import refusal_code
+from goalpost.rules.status import approval_transitions
+from goalpost.store.audit_store import Audit, audit_put
+from goalpost.store.counter_store import cap_counter_update
+from goalpost.store.dynamo import (
+    all_pages,
+    as_written,
+    attribute_values,
+    client,
+    conversions_table,
+    from_item,
+    sessions_table,
+    to_item,
+)
+from goalpost.store.session_store import session_from
+
+STORAGE_FIELDS = ("pk", "sk", "kind", "offer_key", "partner_key", "day_key", "created_key")
+
+
+"""Attributes of a stored conversion that are keys of the table and its indexes, not facts."""
+
+
+def without_storage_fields(item: Mapping[str, Any]) -> dict[str, Any]:
+    return as_written({k: v for k, v in item.items() if k not in STORAGE_FIELDS})
+
+
+def report_index_keys(record: Mapping[str, Any]) -> dict[str, str]:
+    """Where a record sits in the report indexes: by offer, and (conversions) by partner and day."""
+    created = str(record["created_at"])
+    keys = {"offer_key": f"OFFER#{record['offer_id']}", "created_key": f"{created}#{record['conversion_id']}"}
+    if record.get("kind") == "conversion":
+        keys["partner_key"] = f"PARTNER#{record['partner_id']}"
+        keys["day_key"] = f"DAY#{created[:10]}"
+    return keys
+
+
+def conversion_key(transaction_id: str, goal_id: str, suffix: str = "") -> dict[str, Any]:
+    sk = f"CONV#{goal_id}#{suffix}" if suffix else f"CONV#{goal_id}"
+    return {"pk": {"S": f"TX#{transaction_id}"}, "sk": {"S": sk}}
+
+
+def closing_conversion_key(session: Session) -> dict[str, Any]:
+    """The conversion of the end-point goal that closed a session."""
+    if session.closed_by_sk:
+        return {"pk": {"S": f"TX#{session.transaction_id}"}, "sk": {"S": session.closed_by_sk}}
+    return conversion_key(session.transaction_id, session.closed_by_goal)
+
+
+def conversion_id_of(transaction_id: str, goal_id: str, suffix: str = "") -> str:
+    return f"{transaction_id}-{goal_id}-{suffix}" if suffix else f"{transaction_id}-{goal_id}"
+
+
+def key_of_conversion_id(conversion_id: str) -> dict[str, Any] | None:
+    parts = conversion_id.split("-")
+    if len(parts) not in (2, 3) or not all(parts):
+        return None
+    return conversion_key(*parts)
+
+
+class Inserted(NamedTuple):
+    outcome: Literal["inserted"] = "inserted"
+
+
+class Duplicate(NamedTuple):
+    """The conversion this request repeats, and why it counts as a repeat."""
+
+    key: dict[str, Any]
+    code: Literal["duplicate", "duplicate_unique_id", "duplicate_retry"]
+    outcome: Literal["duplicate"] = "duplicate"
+
+
+class SessionRefused(NamedTuple):
+    """The session changed between our read and our write (closed, expired or gone)."""
+
+    code: Literal["unknown_transaction", "session_expired", "session_closed"]
+    outcome: Literal["refused"] = "refused"
+
+
+class CapReached(NamedTuple):
+    """A cap counter had no room left for this conversion (another took the last slot)."""
+
+    code: CapCode
+
+
+InsertResult = Inserted | Duplicate | SessionRefused | CapReached
+
+
+_MAX_CONFLICT_RETRIES = 3
+
+
+def insert_conversion(
+    conversion: Mapping[str, Any],
+    *,
+    transaction_id: str,
+    goal_id: str,
+    suffix: str,
+    offer_id: str,
+    now: int,
+    allow_multiple: bool,
+    end_point: bool,
+    unique_ids: Sequence[tuple[str, str]],
+    fingerprint: str,
+    retry_window_seconds: int,
+    counters: Sequence[Counter] = (),
+) -> InsertResult:
+    """Record a conversion and update its session in one transaction.
+
+    The session update is conditional on the session being live (exists, not expired,
+    not closed) and, with multiple conversions off, on the goal not converted yet; an
+    end-point goal closes the session in the same transaction, so no conversion can land
+    after the close. Guard items make unique ids and retried postbacks idempotent. Cap
+    counters are added to in the same transaction, each on condition it has room: two
+    conversions racing for a cap's last slot cannot both commit.
+    """
+    key = conversion_key(transaction_id, goal_id, suffix)
+    session_update = ["SET conv_count = if_not_exists(conv_count, :zero) + :one"]
+    condition = [
+        "attribute_exists(transaction_id)",
+        "expires_at > :now",
+        "attribute_not_exists(closed_at)",
+    ]
+    values: dict[str, Any] = {":zero": 0, ":one": 1, ":now": now}
+    if end_point:
+        session_update.append("closed_at = :now, closed_by_goal = :goal, closed_by_sk = :closing")
+        values[":goal"] = goal_id
+        values[":closing"] = key["sk"]["S"]
+    if not allow_multiple:
+        condition.append("NOT contains(converted_goals, :goal)")
+        values[":goal"] = goal_id
+        values[":goals"] = {goal_id}
+    update_expression = ", ".join(session_update)
+    if not allow_multiple:
+        update_expression += " ADD converted_goals :goals"
+
+    items: list[dict[str, Any]] = [
+        {
+            "Update": {
+                "TableName": sessions_table(),
+                "Key": {"transaction_id": {"S": transaction_id}},
+                "UpdateExpression": update_expression,
+                "ConditionExpression": " AND ".join(condition),
+                "ExpressionAttributeValues": attribute_values(values),
+                "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+            }
+        },
+        {
+            "Put": {
+                "TableName": conversions_table(),
+                "Item": {**to_item({**conversion, **report_index_keys(conversion)}), **key},
+                "ConditionExpression": "attribute_not_exists(pk)",
+            }
+        },
+    ]
+    guard_target = {"conversion_pk": key["pk"], "conversion_sk": key["sk"], "kind": {"S": "guard"}}
+    for field_name, value in unique_ids:
+        items.append(
+            {
+                "Put": {
+                    "TableName": conversions_table(),
+                    "Item": {
+                        "pk": {"S": f"UNIQUE#{offer_id}#{field_name}#{value}"},
+                        "sk": {"S": "UNIQUE"},
+                        **guard_target,
+                    },
+                    "ConditionExpression": "attribute_not_exists(pk)",
+                    "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+                }
+            }
+        )
+    if fingerprint:
+        items.append(
+            {
+                "Put": {
+                    "TableName": conversions_table(),
+                    "Item": {
+                        "pk": {"S": f"RETRY#{fingerprint}"},
+                        "sk": {"S": "RETRY"},
+                        "guard_expires_at": {"N": str(now + retry_window_seconds)},
+                        **guard_target,
+                    },
+                    "ConditionExpression": "attribute_not_exists(pk) OR guard_expires_at < :now",
+                    "ExpressionAttributeValues": {":now": {"N": str(now)}},
+                    "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+                }
+            }
+        )
+
+    items.extend(cap_counter_update(offer_id, counter) for counter in counters)
+
+    for attempt in range(_MAX_CONFLICT_RETRIES + 1):
+        try:
+            client().transact_write_items(TransactItems=items)  # type: ignore[arg-type]
+            return Inserted()
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "TransactionCanceledException":
+                raise
+            reasons = error.response.get("CancellationReasons", [])  # type: ignore[typeddict-item]
+            result = _why_cancelled(reasons, items, key, goal_id, now)
+            if result is not None:
+                return result
+            if attempt == _MAX_CONFLICT_RETRIES:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _why_cancelled(
+    reasons: Sequence[Mapping[str, Any]],
+    items: Sequence[Mapping[str, Any]],
+    key: dict[str, Any],
+    goal_id: str,
+    now: int,
+) -> InsertResult | None:
+    """Map a cancelled transaction to its cause; None means a conflict worth retrying."""
+    codes = [r.get("Code", "None") for r in reasons]
+    if "ConditionalCheckFailed" not in codes:
+        return None  # TransactionConflict / throttling inside the transaction: retry
+    session_reason = reasons[0]
+    if session_reason.get("Code") == "ConditionalCheckFailed":
+        old = session_reason.get("Item")
+        if not old:
+            return SessionRefused("unknown_transaction")
+        session = session_from(from_item(old))
+        if session.is_closed:
+            if session.closed_by_goal == goal_id:  # our own end point, applied by an earlier try
+                return Duplicate(key=closing_conversion_key(session), code="duplicate")
+            return SessionRefused("session_closed")
+        if session.is_expired(now):
+            return SessionRefused("session_expired")
+        if goal_id in session.converted_goals:
+            return Duplicate(key=key, code="duplicate")
+    if codes[1] == "ConditionalCheckFailed":
+        return Duplicate(key=key, code="duplicate")
+    for reason, item in zip(reasons[2:], items[2:], strict=True):
+        if reason.get("Code") != "ConditionalCheckFailed":
+            continue
+        if "Update" in item:  # a cap counter without room
+            scope = item["Update"]["Key"]["sk"]["S"].partition("#")[0]
+            return CapReached(refusal_code(scope))
+        old = reason.get("Item") or {}
+        target = {"pk": old.get("conversion_pk"), "sk": old.get("conversion_sk")}
+        code: Literal["duplicate_unique_id", "duplicate_retry"] = (
+            "duplicate_retry" if item["Put"]["Item"]["sk"]["S"] == "RETRY" else "duplicate_unique_id"
+        )
+        return Duplicate(key=target, code=code)
+    return None
+
+
+def note_duplicate(key: Mapping[str, Any], now_iso: str) -> dict[str, Any] | None:
+    """Count a repeat on the conversion it repeats (no new row, so retry storms stay flat)."""
+    try:
+        response = client().update_item(
+            TableName=conversions_table(),
+            Key=dict(key),
+            UpdateExpression="ADD duplicate_count :one SET last_duplicate_at = :now",
+            ConditionExpression="attribute_exists(pk)",
+            ExpressionAttributeValues=attribute_values({":one": 1, ":now": now_iso}),
+            ReturnValues="ALL_NEW",
+        )
+    except ClientError as error:
+        if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
+            return None
+        raise
+    return from_item(response["Attributes"])
+
+
+REJECTIONS_PER_SESSION = 20
+
+
+def insert_rejection(conversion: Mapping[str, Any], *, transaction_id: str, suffix: str) -> bool:
+    """Store a rejected conversion for a real session, at most REJECTIONS_PER_SESSION of them."""
+    goal_id = str(conversion.get("goal_id") or "-")
+    key = {"pk": {"S": f"TX#{transaction_id}"}, "sk": {"S": f"REJECTED#{goal_id}#{suffix}"}}
+    try:
+        client().transact_write_items(
+            TransactItems=[
+                {
+                    "Update": {
+                        "TableName": sessions_table(),
+                        "Key": {"transaction_id": {"S": transaction_id}},
+                        "UpdateExpression": (
+                            "SET rejected_count = if_not_exists(rejected_count, :zero) + :one"
+                        ),
+                        "ConditionExpression": "attribute_exists(transaction_id) AND "
+                        "(attribute_not_exists(rejected_count) OR rejected_count < :limit)",
+                        "ExpressionAttributeValues": attribute_values(
+                            {":zero": 0, ":one": 1, ":limit": REJECTIONS_PER_SESSION}
+                        ),
+                    }
+                },
+                {
+                    "Put": {
+                        "TableName": conversions_table(),
+                        "Item": {**to_item({**conversion, **report_index_keys(conversion)}), **key},
+                        "ConditionExpression": "attribute_not_exists(pk)",
+                    }
+                },
+            ]
+        )
+    except ClientError as error:
+        if error.response["Error"]["Code"] == "TransactionCanceledException":
+            return False
+        raise
+    return True
+
+
+def find_by_unique_id(offer_id: str, field_name: str, value: str) -> dict[str, Any] | None:
+    """The conversion a unique id points to (through its guard item)."""
+    guard = (
+        client()
+        .get_item(
+            TableName=conversions_table(),
+            Key={"pk": {"S": f"UNIQUE#{offer_id}#{field_name}#{value}"}, "sk": {"S": "UNIQUE"}},
+            ConsistentRead=True,
+        )
+        .get("Item")
+    )
+    if not guard:
+        return None
+    item = (
+        client()
+        .get_item(
+            TableName=conversions_table(),
+            Key={"pk": guard["conversion_pk"], "sk": guard["conversion_sk"]},
+            ConsistentRead=True,
+        )
+        .get("Item")
+    )
+    return from_item(item) if item else None
+
+
+def conversions_with_order_id(transaction_id: str, order_id: str) -> list[dict[str, Any]]:
+    """A session's recorded conversions (never its refusals) whose adv_sub is this order id."""
+    return all_pages(
+        {
+            "TableName": conversions_table(),
+            "KeyConditionExpression": "pk = :pk AND begins_with(sk, :conv)",
+            "FilterExpression": "adv_subs.adv_sub = :order",
+            "ExpressionAttributeValues": attribute_values(
+                {":pk": f"TX#{transaction_id}", ":conv": "CONV#", ":order": order_id}
+            ),
+            "ConsistentRead": True,
+        }
+    )
+
+
+def adjust_conversion_status(
+    conversion: Mapping[str, Any],
+    *,
+    new_status: str,
+    reason: str,
+    at: str,
+    via: str,
+    clawback: bool,
+    actor: str = "advertiser",
+    amounts: Mapping[str, Any] | None = None,
+    audited: bool = False,
+) -> bool:
+    """Adjust a conversion (status and/or amounts) with an adjustment record; False if it changed meanwhile.
+
+    The adjustment (who, when, why, before, after) is appended to the conversion; with
+    ``audited`` it is also written to the audit trail, in the same transaction. With
+    ``clawback`` (leaving approved), a clawback item reverses payout and revenue in the
+    same transaction: money history is appended to, never rewritten.
+    """
+    key = {"pk": {"S": str(conversion["pk"])}, "sk": {"S": str(conversion["sk"])}}
+    amounts = dict(amounts or {})
+    before = {"status": conversion["status"], **{k: conversion.get(k) for k in amounts}}
+    after = {"status": new_status, **amounts}
+    adjustment = {
+        "at": at,
+        "from": conversion["status"],
+        "to": new_status,
+        "reason": reason,
+        "via": via,
+        "by": actor,
+        "before": before,
+        "after": after,
+    }
+    sets = [
+        "#s = :new",
+        "status_code = :code",
+        "adjustments = list_append(if_not_exists(adjustments, :empty), :adj)",
+    ]
+    # Only a recorded conversion (CONV#) changes status: a stored refusal stays refused.
+    conditions = ["begins_with(sk, :conv)", "#s = :old"]
+    names = {"#s": "status"}
+    values: dict[str, Any] = {
+        ":conv": "CONV#",
+        ":new": new_status,
+        ":old": conversion["status"],
+        ":code": f"adjusted_{via}",
+        ":empty": [],
+        ":adj": [adjustment],
+    }
+    for n, (field_name, value) in enumerate(sorted(amounts.items())):
+        names[f"#a{n}"] = field_name
+        values[f":a{n}"] = value
+        sets.append(f"#a{n} = :a{n}")
+        if conversion.get(field_name) is None:
+            conditions.append(f"attribute_not_exists(#a{n})")
+        else:
+            values[f":b{n}"] = conversion[field_name]
+            conditions.append(f"#a{n} = :b{n}")
+    items: list[dict[str, Any]] = [
+        {
+            "Update": {
+                "TableName": conversions_table(),
+                "Key": key,
+                "UpdateExpression": "SET " + ", ".join(sets),
+                "ConditionExpression": " AND ".join(conditions),
+                "ExpressionAttributeNames": names,
+                "ExpressionAttributeValues": attribute_values(values),
+            }
+        }
+    ]
+    if audited:
+        conversion_id = str(conversion["conversion_id"])
+        items.append(
+            audit_put(
+                "conversion",
+                conversion_id,
+                "",
+                Audit(actor=actor, at=at, action="adjust", before=before, after={**after, "note": reason}),
+            )
+        )
+    if clawback:
+        conversion_id = str(conversion["conversion_id"])
+        record = {
+            "kind": "clawback",
+            "conversion_id": f"{conversion_id}-C{at}",
+            "reverses": conversion_id,
+            "offer_id": conversion["offer_id"],
+            "goal_id": conversion["goal_id"],
+            "goal_name": conversion.get("goal_name", ""),
+            "partner_id": conversion["partner_id"],
+            "advertiser_id": conversion.get("advertiser_id", ""),
+            "transaction_id": conversion["transaction_id"],
+            "status": "approved",
+            "status_code": "clawback",
+            "transition": approval_transitions(conversion)[1] + 1,  # which reversal this is
+            "payout": -conversion.get("payout", 0),
+            "revenue": -conversion.get("revenue", 0),
+            "currency": conversion.get("currency", ""),
+            "created_at": at,
+            "note": reason,
+        }
+        items.append(
+            {
+                "Put": {
+                    "TableName": conversions_table(),
+                    "Item": to_item(
+                        {
+                            **record,
+                            **report_index_keys(record),
+                            "pk": conversion["pk"],
+                            "sk": f"CLAWBACK#{conversion['goal_id']}#{at}",
+                        }
+                    ),
+                    "ConditionExpression": "attribute_not_exists(pk)",
+                }
+            }
+        )
+    try:
+        client().transact_write_items(TransactItems=items)  # type: ignore[arg-type]
+    except ClientError as error:
+        if error.response["Error"]["Code"] == "TransactionCanceledException":
+            return False
+        raise
+    return True
+
+
+def count_goal_click(*, transaction_id: str, offer_id: str, goal_id: str, partner_id: str, at: str) -> None:
+    """One item per (session, goal) counting visits of the goal's page: one write, no growth."""
+    client().update_item(
+        TableName=conversions_table(),
+        Key={"pk": {"S": f"TX#{transaction_id}"}, "sk": {"S": f"GOALCLICK#{goal_id}"}},
+        UpdateExpression="SET kind = :kind, offer_id = :offer, goal_id = :goal, partner_id = :partner, "
+        "transaction_id = :tx, first_at = if_not_exists(first_at, :at), last_at = :at ADD clicks :one",
+        ExpressionAttributeValues=attribute_values(
+            {
+                ":kind": "goal_click",
+                ":offer": offer_id,
+                ":goal": goal_id,
+                ":partner": partner_id,
+                ":tx": transaction_id,
+                ":at": at,
+                ":one": 1,
+            }
+        ),
+    )
+
+
+def get_conversion(conversion_id: str) -> dict[str, Any] | None:
+    key = key_of_conversion_id(conversion_id)
+    if key is None:
+        return None
+    item = client().get_item(TableName=conversions_table(), Key=key, ConsistentRead=True).get("Item")
+    return from_item(item) if item else None
+
+
+def session_conversions(transaction_id: str) -> list[dict[str, Any]]:
+    """Every conversion and rejection recorded for one session."""
+    response = client().query(
+        TableName=conversions_table(),
+        KeyConditionExpression="pk = :pk",
+        ExpressionAttributeValues={":pk": {"S": f"TX#{transaction_id}"}},
+        ConsistentRead=True,
+    )
+    return [from_item(i) for i in response.get("Items", [])]

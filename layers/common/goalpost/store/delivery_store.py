@@ -1,0 +1,106 @@
+"""Partner postback deliveries: one item per planned request, with its attempts."""
+
+from collections.abc import Mapping
+from typing import Any, Literal
+
+from botocore.exceptions import ClientError
+
+from goalpost.store.dynamo import (
+    Page,
+    attribute_values,
+    client,
+    conversions_table,
+    from_item,
+    query_page,
+    to_item,
+)
+
+
+def _delivery_key(offer_id: str, delivery_id: str) -> dict[str, Any]:
+    return {"pk": {"S": f"DELIVERY#{offer_id}"}, "sk": {"S": delivery_id}}
+
+
+def record_delivery(delivery: Mapping[str, Any], at: str) -> bool:
+    """Record a planned delivery before it is queued; False when it was recorded before."""
+    item = {
+        **delivery,
+        "pk": f"DELIVERY#{delivery['offer_id']}",
+        "sk": delivery["delivery_id"],
+        "kind": "delivery",
+        "status": "queued",
+        "attempts": 0,
+        "created_at": at,
+    }
+    try:
+        client().put_item(
+            TableName=conversions_table(), Item=to_item(item), ConditionExpression="attribute_not_exists(pk)"
+        )
+    except ClientError as error:
+        if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
+            return False
+        raise
+    return True
+
+
+DeliveryStart = Literal["go", "delivered", "busy"]
+
+
+def begin_delivery(offer_id: str, delivery_id: str, at: str, lease_from: str) -> DeliveryStart:
+    """Count an attempt and take the delivery's lease, unless it was delivered or is being sent.
+
+    A queue may hand the same message out twice at once; the lease (an attempt that started
+    after ``lease_from`` is still running) keeps the partner from getting two requests.
+    """
+    try:
+        client().update_item(
+            TableName=conversions_table(),
+            Key=_delivery_key(offer_id, delivery_id),
+            UpdateExpression="SET #s = :sending, last_attempt_at = :at ADD attempts :one",
+            ConditionExpression="attribute_exists(pk) AND #s <> :delivered "
+            "AND (#s <> :sending OR last_attempt_at < :lease)",
+            ExpressionAttributeNames={"#s": "status"},
+            ExpressionAttributeValues=attribute_values(
+                {":sending": "sending", ":delivered": "delivered", ":at": at, ":one": 1, ":lease": lease_from}
+            ),
+            ReturnValuesOnConditionCheckFailure="ALL_OLD",
+        )
+    except ClientError as error:
+        if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
+            old = from_item(dict(error.response.get("Item") or {}))  # type: ignore[call-overload]
+            return "delivered" if old.get("status") == "delivered" else "busy"
+        raise
+    return "go"
+
+
+def finish_delivery(
+    offer_id: str, delivery_id: str, status: str, response_code: int, error: str, at: str
+) -> None:
+    client().update_item(
+        TableName=conversions_table(),
+        Key=_delivery_key(offer_id, delivery_id),
+        UpdateExpression="SET #s = :status, response_code = :code, last_error = :error, finished_at = :at",
+        ExpressionAttributeNames={"#s": "status"},
+        ExpressionAttributeValues=attribute_values(
+            {":status": status, ":code": response_code, ":error": error, ":at": at}
+        ),
+    )
+
+
+def list_deliveries(offer_id: str, *, limit: int, cursor: Mapping[str, Any] | None = None) -> Page:
+    query = {
+        "TableName": conversions_table(),
+        "KeyConditionExpression": "pk = :pk",
+        "ExpressionAttributeValues": {":pk": {"S": f"DELIVERY#{offer_id}"}},
+    }
+    return query_page(query, limit, cursor)
+
+
+def get_delivery(offer_id: str, delivery_id: str) -> dict[str, Any] | None:
+    item = (
+        client()
+        .get_item(
+            TableName=conversions_table(), Key=_delivery_key(offer_id, delivery_id), ConsistentRead=True
+        )
+        .get("Item")
+    )
+    return from_item(item) if item else None

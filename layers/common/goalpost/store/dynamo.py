@@ -1,0 +1,147 @@
+"""The one small DynamoDB helper: client, table names, (de)serialising, paged queries."""
+
+import os
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+from botocore.exceptions import ClientError
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.client import DynamoDBClient
+
+
+_serializer = TypeSerializer()
+
+
+_deserializer = TypeDeserializer()
+
+
+_CLIENT: "DynamoDBClient | None" = None
+
+
+def client() -> "DynamoDBClient":
+    """The process-wide DynamoDB client (created once, in the init phase when possible)."""
+    global _CLIENT
+    if _CLIENT is None:
+        import boto3
+        from botocore.config import Config
+
+        # botocore retries a timed-out TransactWriteItems with the same (auto-generated)
+        # ClientRequestToken, which DynamoDB treats as idempotent for ten minutes.
+        _CLIENT = boto3.client(
+            "dynamodb",
+            config=Config(
+                connect_timeout=2,
+                read_timeout=float(os.environ.get("GOALPOST_DYNAMODB_READ_TIMEOUT", "5")),
+                retries={"max_attempts": 3, "mode": "standard"},
+            ),
+        )
+    return _CLIENT
+
+
+def reset_client() -> None:
+    """Forget the client (tests switch endpoints and mocks between runs)."""
+    global _CLIENT
+    _CLIENT = None
+
+
+def sessions_table() -> str:
+    return os.environ["SESSIONS_TABLE"]
+
+
+def conversions_table() -> str:
+    return os.environ["CONVERSIONS_TABLE"]
+
+
+def config_table() -> str:
+    return os.environ["CONFIG_TABLE"]
+
+
+def stats_table() -> str:
+    return os.environ["STATS_TABLE"]
+
+
+def to_item(data: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: _serializer.serialize(v) for k, v in data.items() if v is not None}
+
+
+def from_item(item: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: _deserializer.deserialize(v) for k, v in item.items()}
+
+
+def attribute_values(data: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: _serializer.serialize(v) for k, v in data.items()}
+
+
+Page = tuple[list[dict[str, Any]], dict[str, Any] | None]
+
+
+INTEGER_FIELDS = frozenset(
+    {"version", "session_hours", "level", "duplicate_count", "session_created_at"}
+    | {"attempts", "response_code"}
+)
+
+
+"""Whole numbers in documents and records: DynamoDB gives every number back as a Decimal."""
+
+
+def as_written(doc: Mapping[str, Any]) -> dict[str, Any]:
+    """A document as it was written: counts and versions as ints (money stays Decimal)."""
+    out: dict[str, Any] = {}
+    for key, value in doc.items():
+        if isinstance(value, Mapping):
+            value = as_written(value)
+        elif key in INTEGER_FIELDS and isinstance(value, Decimal):
+            value = int(value)
+        out[key] = value
+    return out
+
+
+_INDEX_KEYS: dict[str, tuple[str, ...]] = {
+    "by_offer_time": ("offer_key", "created_key"),
+    "by_partner_time": ("partner_key", "created_key"),
+    "by_day_time": ("day_key", "created_key"),
+    "by_kind": ("kind",),
+    "by_partner_day": ("partner_day",),
+}
+
+
+"""The attributes of each index's key (a cursor on an index holds them and the table's key)."""
+
+
+class InvalidCursor(ValueError):
+    """A cursor that decodes but is no key of the list it was sent to (made up, or another list's)."""
+
+
+def query_page(
+    kwargs: dict[str, Any], limit: int, cursor: Mapping[str, Any] | None, docs: bool = False
+) -> Page:
+    """One page of a query and the key to continue from (the API's cursor)."""
+    kwargs = {**kwargs, "Limit": limit}
+    if cursor:
+        expected = {"pk", "sk", *_INDEX_KEYS.get(kwargs.get("IndexName", ""), ())}
+        if set(cursor) != expected or not all(isinstance(v, str) for v in cursor.values()):
+            raise InvalidCursor("the cursor does not belong to this list")
+        kwargs["ExclusiveStartKey"] = to_item(cursor)
+    try:
+        response = client().query(**kwargs)
+    except ClientError as error:
+        if cursor and error.response["Error"]["Code"] == "ValidationException":
+            raise InvalidCursor("the cursor does not belong to this list") from None
+        raise
+    last = response.get("LastEvaluatedKey")
+    items = [from_item(i) for i in response.get("Items", [])]
+    return ([as_written(i["doc"]) for i in items] if docs else items), (from_item(last) if last else None)
+
+
+def all_pages(kwargs: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every item a query matches, page after page."""
+    items: list[dict[str, Any]] = []
+    while True:
+        response = client().query(**kwargs)
+        items.extend(from_item(i) for i in response.get("Items", []))
+        if "LastEvaluatedKey" not in response:
+            return items
+        kwargs = {**kwargs, "ExclusiveStartKey": response["LastEvaluatedKey"]}

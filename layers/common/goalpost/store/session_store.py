@@ -1,0 +1,65 @@
+"""Sessions table: one item per click (TTL on expires_at)."""
+
+from collections.abc import Mapping
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from goalpost.model.session import Session
+from goalpost.store.dynamo import client, from_item, sessions_table, to_item
+
+
+def put_session(session: Session) -> None:
+    """One PutItem per click; the condition guards against a (practically impossible) id reuse."""
+    data: dict[str, Any] = {
+        "transaction_id": session.transaction_id,
+        "offer_id": session.offer_id,
+        "partner_id": session.partner_id,
+        "created_at": session.created_at,
+        "expires_at": session.expires_at,
+    }
+    if session.subs:
+        data["subs"] = dict(session.subs)
+    if session.ip:
+        data["ip"] = session.ip
+    if session.user_agent:
+        data["user_agent"] = session.user_agent
+    try:
+        client().put_item(
+            TableName=sessions_table(),
+            Item=to_item(data),
+            ConditionExpression="attribute_not_exists(transaction_id)",
+        )
+    except ClientError as error:
+        # 128 random bits never collide: the item is there because botocore retried our own
+        # PutItem after a timeout whose first attempt had applied. The session is stored.
+        if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
+            raise
+
+
+def session_from(data: Mapping[str, Any]) -> Session:
+    return Session(
+        transaction_id=data["transaction_id"],
+        offer_id=str(data["offer_id"]),
+        partner_id=str(data["partner_id"]),
+        created_at=int(data["created_at"]),
+        expires_at=int(data["expires_at"]),
+        subs={str(k): str(v) for k, v in data.get("subs", {}).items()},
+        ip=data.get("ip", ""),
+        user_agent=data.get("user_agent", ""),
+        closed_at=int(data.get("closed_at", 0)),
+        closed_by_goal=data.get("closed_by_goal", ""),
+        closed_by_sk=data.get("closed_by_sk", ""),
+        converted_goals=frozenset(data.get("converted_goals", ())),
+    )
+
+
+def get_session(transaction_id: str) -> Session | None:
+    """Strongly consistent, so a pixel fired right after the click finds its session."""
+    response = client().get_item(
+        TableName=sessions_table(),
+        Key={"transaction_id": {"S": transaction_id}},
+        ConsistentRead=True,
+    )
+    item = response.get("Item")
+    return session_from(from_item(item)) if item else None

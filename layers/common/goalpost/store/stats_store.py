@@ -1,0 +1,173 @@
+"""Stats table: hourly cells kept by the stream consumer, read by the stats screens."""
+
+import time
+import zlib
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from botocore.exceptions import ClientError
+
+if TYPE_CHECKING:
+    from goalpost.rules.stats import Cell, Group
+from goalpost.store.dynamo import all_pages, attribute_values, client, from_item, stats_table, to_item
+
+STATS_SHARDS = 4
+
+
+"""Cells of a UTC day spread over this many partitions (by offer and partner), so a busy
+network's current day is not one hot partition; reading a day is one query per shard."""
+
+
+STATS_MARKER_SECONDS = 3 * 86400
+
+
+"""How long a batch marker is kept: longer than a stream record can live (24 hours)."""
+
+
+_MAX_TRANSACTION_CONFLICTS = 5
+
+
+def _cell_key(cell: "Cell") -> dict[str, Any]:
+    shard = zlib.crc32(f"{cell.offer_id}#{cell.partner_id}".encode()) % STATS_SHARDS
+    return {
+        "pk": {"S": f"CELLS#{cell.hour[:10]}#{shard}"},
+        "sk": {"S": f"{cell.offer_id}#{cell.hour[11:13]}#{cell.partner_id}#{cell.goal_id or '-'}"},
+    }
+
+
+def apply_stats(group: "Group", now: int) -> str | None:
+    """Add a group's deltas to its cells, with the group's marker, in one transaction.
+
+    One UpdateItem per cell (ADD, so concurrent shards never lose counts) and a marker named
+    after the group's first stream record: if the marker exists, this group was applied
+    before (a retried batch) and nothing is added; the stored last record id is returned so
+    the caller skips exactly what was applied. None means applied now.
+    """
+    items: list[dict[str, Any]] = [
+        {
+            "Put": {
+                "TableName": stats_table(),
+                "Item": to_item(
+                    {
+                        "pk": f"APPLIED#{group.first_event}",
+                        "sk": "APPLIED",
+                        "last_event": group.last_event,
+                        "records": group.size,
+                        "expires_at": now + STATS_MARKER_SECONDS,
+                    }
+                ),
+                "ConditionExpression": "attribute_not_exists(pk)",
+                "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+            }
+        }
+    ]
+    for cell, delta in group.cells.items():
+        names = {"#offer": "offer_id", "#partner": "partner_id", "#goal": "goal_id", "#hour": "hour"}
+        values: dict[str, Any] = {
+            ":offer": cell.offer_id,
+            ":partner": cell.partner_id,
+            ":goal": cell.goal_id,
+            ":hour": cell.hour,
+            ":pday": f"{cell.partner_id}#{cell.hour[:10]}",
+        }
+        sets = [
+            "#offer = :offer",
+            "#partner = :partner",
+            "#goal = :goal",
+            "#hour = :hour",
+            "partner_day = :pday",
+        ]
+        if delta.advertiser_id:
+            sets.append("advertiser_id = :adv")
+            values[":adv"] = delta.advertiser_id
+        if delta.currency:
+            sets.append("currency = :currency")
+            values[":currency"] = delta.currency
+        if delta.private:
+            names["#private"] = "private"
+            sets.append("#private = :private")
+            values[":private"] = True
+        adds = []
+        for n, (name, amount) in enumerate(sorted(delta.counters.items())):
+            names[f"#c{n}"] = name
+            values[f":c{n}"] = amount
+            adds.append(f"#c{n} :c{n}")
+        if not adds:
+            continue
+        items.append(
+            {
+                "Update": {
+                    "TableName": stats_table(),
+                    "Key": _cell_key(cell),
+                    "UpdateExpression": f"SET {', '.join(sets)} ADD {', '.join(adds)}",
+                    "ExpressionAttributeNames": names,
+                    "ExpressionAttributeValues": attribute_values(values),
+                }
+            }
+        )
+    if len(items) == 1:
+        return None  # nothing to add: no marker needed either
+    for attempt in range(_MAX_TRANSACTION_CONFLICTS + 1):
+        try:
+            client().transact_write_items(TransactItems=items)  # type: ignore[arg-type]
+            return None
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "TransactionCanceledException":
+                raise
+            reasons = error.response.get("CancellationReasons", [])  # type: ignore[typeddict-item]
+            if reasons and reasons[0].get("Code") == "ConditionalCheckFailed":
+                old = from_item(reasons[0].get("Item") or {})
+                return str(old.get("last_event", group.last_event))
+            if attempt == _MAX_TRANSACTION_CONFLICTS:
+                raise
+            time.sleep(0.05 * 2**attempt)  # another shard's batch touched the same cell
+    raise AssertionError("unreachable")
+
+
+STATS_READERS = 8
+
+
+"""Queries of a stats range run this many at a time (93 days x 4 shards would be slow in a row)."""
+
+
+def _all_queries(queries: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    import contextvars
+    from concurrent.futures import ThreadPoolExecutor
+
+    client()  # create the shared client before the threads use it
+    with ThreadPoolExecutor(max_workers=STATS_READERS) as pool:
+        # each query runs in a copy of the caller's context (what it logs, who it acts as)
+        futures = [pool.submit(contextvars.copy_context().run, all_pages, query) for query in queries]
+        return [item for future in futures for item in future.result()]
+
+
+def stats_cells(days: Sequence[str], *, offer_id: str = "") -> list[dict[str, Any]]:
+    """The cells of some UTC days (of one offer, when given): one query per day and shard."""
+    queries = []
+    for day in days:
+        for shard in range(STATS_SHARDS):
+            kwargs: dict[str, Any] = {
+                "TableName": stats_table(),
+                "KeyConditionExpression": "pk = :pk",
+                "ExpressionAttributeValues": {":pk": {"S": f"CELLS#{day}#{shard}"}},
+            }
+            if offer_id:
+                kwargs["KeyConditionExpression"] += " AND begins_with(sk, :offer)"
+                kwargs["ExpressionAttributeValues"][":offer"] = {"S": f"{offer_id}#"}
+            queries.append(kwargs)
+    return _all_queries(queries)
+
+
+def partner_stats_cells(partner_id: str, days: Sequence[str]) -> list[dict[str, Any]]:
+    """A partner's cells of some UTC days, through the by_partner_day index (a query per day)."""
+    return _all_queries(
+        [
+            {
+                "TableName": stats_table(),
+                "IndexName": "by_partner_day",
+                "KeyConditionExpression": "partner_day = :pd",
+                "ExpressionAttributeValues": {":pd": {"S": f"{partner_id}#{day}"}},
+            }
+            for day in days
+        ]
+    )

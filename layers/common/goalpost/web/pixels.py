@@ -1,0 +1,118 @@
+"""Advertiser conversion pixels (/aff_l, /aff_goal?a=l) and the impression pixel, over HTTP.
+
+A pixel never breaks the advertiser's page: every answer is a valid 1x1 GIF (or empty
+HTML for iframe goals), with the outcome in the ``x-goalpost-code`` header and the log.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import logging
+import time
+from collections.abc import Mapping
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from goalpost import telemetry
+from goalpost.model.ids import optional_id
+from goalpost.model.refusal import Refused
+from goalpost.tracking.pixels import count_impression, partner_pixels
+from goalpost.tracking.postbacks import record_conversion, record_goal_click
+from goalpost.web.params import conversion_request, query_params, session_from_cookies, source_ip, user_agent
+from goalpost.web.responses import header_value, http_response
+
+logger = logging.getLogger("goalpost.pixels")
+
+GIF = base64.b64encode(
+    b"GIF89a\x01\x00\x01\x00\x80\x00\x00\x00\x00\x00\xff\xff\xff!\xf9\x04\x01\x00\x00\x00\x00"
+    b",\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02D\x01\x00;"
+).decode()
+
+
+def gif_response(code: str, reason: str = "") -> dict[str, Any]:
+    headers = {"x-goalpost-code": header_value(code)}
+    if reason:
+        headers["x-goalpost-reason"] = header_value(reason)
+    response = http_response(200, GIF, "image/gif", headers=headers)
+    response["isBase64Encoded"] = True
+    return response
+
+
+def pixel_response(
+    event: Mapping[str, Any],
+    *,
+    default_goal: bool,
+    goal_click: bool = False,
+    params: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
+    """Record a pixel conversion (or, ``goal_click``, a goal click) and answer the GIF whatever happens.
+
+    ``params``: the query already parsed by the caller (parsed here otherwise).
+    """
+    try:
+        if params is None:
+            params = query_params(event)
+        from_cookie = None
+        if not params.get("transaction_id"):
+            from_cookie = session_from_cookies(event.get("cookies") or [], optional_id(params, "offer_id"))
+            if not from_cookie:
+                raise Refused("no tracking cookie and no transaction_id", code="no_session")
+        request = conversion_request(
+            params,
+            default_goal=default_goal,
+            via="client_cookie",
+            ip=source_ip(event),
+            user_agent=user_agent(event),
+            transaction_id=from_cookie,
+        )
+    except Refused as error:
+        telemetry.refused(event, "pixel", error.code, error.reason)
+        return gif_response(error.code, error.reason)
+    except (ClientError, BotoCoreError):  # the session or the signing keys could not be read
+        return _unavailable(event)
+    try:
+        outcome = (record_goal_click if goal_click else record_conversion)(request, time.time())
+        shown = partner_pixels(outcome.record) if outcome.record is not None else None
+    except (ClientError, BotoCoreError):
+        return _unavailable(event, request.transaction_id)
+    telemetry.answered(
+        event, "pixel", code=outcome.code, success=outcome.success, transaction_id=request.transaction_id,
+        conversion_id=outcome.conversion_id, reason=outcome.reason,
+    )  # fmt: skip
+    if shown is None:
+        return gif_response(outcome.code, outcome.reason)
+    if shown.iframe:
+        parts = [
+            *shown.html,
+            *(f'<img src="{html.escape(url)}" width="1" height="1" alt="">' for url in shown.images),
+        ]
+        body = (
+            '<!DOCTYPE html><html><head><meta charset="utf-8"></head><body>'
+            + "".join(parts)
+            + "</body></html>"
+        )
+        return http_response(200, body, "text/html; charset=utf-8", headers={"x-goalpost-code": outcome.code})
+    if shown.images:
+        return http_response(302, "", headers={"location": shown.images[0], "x-goalpost-code": outcome.code})
+    return gif_response(outcome.code)
+
+
+def _unavailable(event: Mapping[str, Any], transaction_id: str = "") -> dict[str, Any]:
+    """Our side failed: the GIF still answers (a broken image helps nobody), the code says why."""
+    logger.exception("pixel failed on storage")
+    telemetry.storage_failed(event, "pixel", transaction_id)
+    return gif_response("temporarily_unavailable", "temporarily unavailable")
+
+
+def impression_response(event: Mapping[str, Any]) -> dict[str, Any]:
+    """``/aff_i``: count an impression; always a GIF."""
+    try:
+        count_impression(query_params(event), time.time())
+    except Refused as error:
+        return gif_response(error.code, error.reason)
+    except (ClientError, BotoCoreError):
+        logger.exception("impression not counted")
+        return gif_response("temporarily_unavailable", "temporarily unavailable")
+    return gif_response("impression")
