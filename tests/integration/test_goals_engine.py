@@ -3,7 +3,8 @@
 import json
 from decimal import Decimal
 
-from goalpost.store import conversion_store, session_store
+from goalpost.rules.status import REJECTIONS_PER_SESSION
+from goalpost.store import session_store
 from tests.helpers import admin, click, conversions, postback, setup_network
 
 GOALS = [
@@ -185,9 +186,9 @@ def test_advertiser_security_token_is_enforced(aws) -> None:
 def test_rejections_are_bounded_per_session(aws) -> None:
     net = network()
     tid = click(net["offer"]["offer_id"], net["partner"]["partner_id"])
-    for _ in range(conversion_store.REJECTIONS_PER_SESSION + 5):
+    for _ in range(REJECTIONS_PER_SESSION + 5):
         assert goal_postback(tid, "goal_name=nope")["code"] == "goal_not_found"
-    assert len(conversions(net["offer"]["offer_id"])) == conversion_store.REJECTIONS_PER_SESSION
+    assert len(conversions(net["offer"]["offer_id"])) == REJECTIONS_PER_SESSION
 
 
 def test_duplicate_storm_adds_no_rows(aws) -> None:

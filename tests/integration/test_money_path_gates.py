@@ -9,7 +9,9 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from goalpost.store import audit_store, config_cache, config_store, conversion_store, session_store
+from goalpost.rules.audit import Audit
+from goalpost.rules.status import adjustment
+from goalpost.store import config_cache, config_store, conversion_store, session_store
 from tests.helpers import admin, call, click, conversions, partner_call, postback, setup_network
 
 
@@ -69,9 +71,16 @@ def test_a_refusal_cannot_be_approved_even_by_its_storage_key(aws) -> None:
     refusal = next(
         i for i in conversion_store.session_conversions(tid) if str(i["sk"]).startswith("REJECTED#")
     )
-    changed = conversion_store.adjust_conversion_status(
-        refusal, new_status="approved", reason="x", at="2026-01-01T00:00:00Z", via="admin", clawback=False
+    change = adjustment(
+        refusal,
+        new_status="approved",
+        reason="x",
+        at="2026-01-01T00:00:00Z",
+        via="admin",
+        actor="t",
+        amounts={},
     )
+    changed = conversion_store.adjust_conversion_status(refusal, change)
     assert changed is False
 
 
@@ -234,7 +243,7 @@ def test_an_offer_url_stored_before_the_rule_never_redirects_elsewhere(aws) -> N
     unsafe = {**doc, "offer_url": "https://shop.example.com{aff_sub}/landing"}
     assert config_store.save_entity(
         "offer", offer_id, {k: v for k, v in unsafe.items() if k != "version"},
-        audit=audit_store.Audit("test", "2026-01-01T00:00:00Z", "update", doc, None),
+        audit=Audit("test", "2026-01-01T00:00:00Z", "update", doc, None),
         expected_version=int(doc["version"]),
     )  # fmt: skip
     config_cache.clear()
@@ -277,7 +286,7 @@ def test_an_unsafe_html_pixel_stored_before_the_rule_is_never_served(aws) -> Non
     ):
         doc = {"pixel_id": pixel_id, "offer_id": offer_id, "partner_id": partner_id, "goal_id": "0", "kind": "html",
                "code": code, "reversal_code": ""}  # fmt: skip
-        config_store.save_entity("partner_pixel", pixel_id, doc, audit=audit_store.Audit("t", "t", "create", None, None),
+        config_store.save_entity("partner_pixel", pixel_id, doc, audit=Audit("t", "t", "create", None, None),
                           parent_offer_id=offer_id)  # fmt: skip
     config_cache.clear()
     tid = click(offer_id, partner_id, "&aff_sub=alert(document.domain)//")

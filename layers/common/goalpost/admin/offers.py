@@ -27,12 +27,13 @@ from goalpost.admin.service import (
 from goalpost.model.caps import MEASURES, Cap, Measure
 from goalpost.model.money import format_money
 from goalpost.model.offer import DEFAULT_GOAL_ID, Goal, NetworkSettings, Offer, OfferBundle, Rate
+from goalpost.rules.audit import Audit
 from goalpost.rules.caps import cap_status, counter_sort_keys
-from goalpost.rules.engine import advertiser_of
+from goalpost.rules.engine import advertiser_of, goals_disabled, offer_goals
 from goalpost.rules.links import goal_links, partner_tracking_link
 from goalpost.rules.slugs import slug_of
+from goalpost.rules.status import adjustment
 from goalpost.store import (
-    audit_store,
     config_store,
     conversion_store,
     counter_store,
@@ -191,17 +192,6 @@ def _links(base_url: str, goal: Goal, bundle: OfferBundle) -> dict[str, Any]:
     return goal_links(base_url, goal, advertiser.security_token if advertiser else "")
 
 
-def _goals_allowed(offer_doc: dict[str, Any], network: NetworkSettings) -> None:
-    if not network.goals_enabled:
-        raise ApiError(409, "goals_disabled", "offer goals are disabled on this network")
-    if not offer_doc.get("goals_enabled"):
-        raise ApiError(
-            409,
-            "goals_disabled",
-            f"enable Multiple Conversion Goals on offer {offer_doc['offer_id']} before adding goals",
-        )
-
-
 def _check_references(body: GoalIn) -> None:
     """Payout structures and partner tiers a goal names must exist."""
     for structure_id in body.payout_structure_ids:
@@ -253,10 +243,12 @@ def _unique_slug(bundle: OfferBundle, name: str, except_goal: str = "") -> str:
 def create_goal(offer_id: str, body: GoalIn, base_url: str, caller: Caller) -> dict[str, Any]:
     offer_doc = get_offer(offer_id)
     network = config_store.get_network_settings()
-    _goals_allowed(offer_doc, network)
+    bundle = _bundle(offer_id)
+    off = goals_disabled(network, bundle.offer)
+    if off is not None:
+        raise ApiError(409, "goals_disabled", f"{off}: switch them on before adding goals")
     _network_allows(network, approve=body.approve, encrypted=body.encrypted)
     _check_references(body)
-    bundle = _bundle(offer_id)
     slug = _unique_slug(bundle, body.name)
     goal_id = config_store.next_id("goal")
     goal = _goal_from(offer_id, goal_id, slug, body, str(offer_doc["advertiser_id"]))
@@ -265,19 +257,11 @@ def create_goal(offer_id: str, body: GoalIn, base_url: str, caller: Caller) -> d
     return {**saved, "links": _links(base_url, goal, bundle)}
 
 
-def _visible_goals(bundle: OfferBundle) -> list[Goal]:
-    """The default goal, plus additional goals while goals are on for the network and offer."""
-    goals = [bundle.offer.default_goal]
-    if config_store.get_network_settings().goals_enabled and bundle.offer.goals_enabled:
-        goals.extend(sorted(bundle.goals.values(), key=lambda g: int(g.goal_id)))
-    return goals
-
-
 def list_goals(offer_id: str, limit: int, cursor: str | None) -> dict[str, Any]:
     """The default goal first, then additional goals while goals are on for network and offer."""
     bundle = _bundle(offer_id)
     first = [bundle.offer.default_goal.to_dict()] if cursor is None else []
-    if not (config_store.get_network_settings().goals_enabled and bundle.offer.goals_enabled):
+    if goals_disabled(config_store.get_network_settings(), bundle.offer) is not None:
         return {"items": first, "next_cursor": None}
     docs, last = config_store.offer_items_page(
         offer_id, "GOAL#", limit=check_limit(limit), cursor=decode_cursor(cursor)
@@ -288,7 +272,9 @@ def list_goals(offer_id: str, limit: int, cursor: str | None) -> dict[str, Any]:
 def get_goal(offer_id: str, goal_id: str, base_url: str) -> dict[str, Any]:
     """A goal's detail: settings, its slug (the URL-friendly name) and its tracking links."""
     bundle = _bundle(offer_id)
-    goal = next((g for g in _visible_goals(bundle) if g.goal_id == goal_id), None)
+    goal = next(
+        (g for g in offer_goals(bundle, config_store.get_network_settings()) if g.goal_id == goal_id), None
+    )
     if goal is None:
         raise not_found("goal", goal_id)
     doc = config_store.get_entity("goal", goal_id, offer_id) or {}
@@ -389,7 +375,7 @@ def _describe(value: Rate) -> str:
 def manage_view(offer_id: str) -> list[dict[str, Any]]:
     """The Manage Offer Goals table, as TUNE shows it."""
     rows = []
-    for goal in _visible_goals(_bundle(offer_id)):
+    for goal in offer_goals(_bundle(offer_id), config_store.get_network_settings()):
         rows.append(
             dict(
                 zip(
@@ -470,7 +456,7 @@ def delete_custom_payout(
     config_store.delete_entity(
         "custom_payout",
         key,
-        audit=audit_store.Audit(caller.actor, caller.at, "delete", current, None),
+        audit=Audit(caller.actor, caller.at, "delete", current, None),
         parent_offer_id=offer_id,
     )
 
@@ -518,7 +504,7 @@ def delete_partner_pixel(offer_id: str, pixel_id: str, caller: Caller) -> None:
     config_store.delete_entity(
         "partner_pixel",
         pixel_id,
-        audit=audit_store.Audit(caller.actor, caller.at, "delete", current, None),
+        audit=Audit(caller.actor, caller.at, "delete", current, None),
         parent_offer_id=offer_id,
     )
 
@@ -587,16 +573,11 @@ def decide(body: DecisionIn, caller: Caller) -> dict[str, Any]:
         if old == body.status:
             results.append({"conversion_id": conversion_id, "outcome": "unchanged", "status": old})
             continue
-        changed = conversion_store.adjust_conversion_status(
-            conversion,
-            new_status=body.status,
-            reason=body.note or f"{body.status} by admin",
-            at=caller.at,
-            via="admin",
-            clawback=old == "approved",
-            actor=caller.actor,
-            audited=True,
-        )
+        change = adjustment(
+            conversion, new_status=body.status, reason=body.note or f"{body.status} by admin", at=caller.at,
+            via="admin", actor=caller.actor, amounts={},
+        )  # fmt: skip
+        changed = conversion_store.adjust_conversion_status(conversion, change, audit_actor=caller.actor)
         outcome = "updated" if changed else "conflict"
         results.append(
             {"conversion_id": conversion_id, "outcome": outcome, "status": body.status if changed else old}

@@ -13,20 +13,19 @@ from goalpost.admin.schemas import PartnerPixelIn, PartnerPostbackIn
 from goalpost.admin.service import Caller, check_limit, decode_cursor, page
 from goalpost.model.caps import Measure
 from goalpost.model.offer import Goal, NetworkSettings, OfferBundle, Partner, Rate
+from goalpost.rules.engine import offer_goals
 from goalpost.rules.links import partner_tracking_link
+from goalpost.rules.payouts import custom_payout_of, listed_payout, partner_tier
 from goalpost.rules.stats import Dimension, Interval, Window
 from goalpost.store import config_store
 
 
 def _effective_payout(goal: Goal, bundle: OfferBundle, partner: Partner, network: NetworkSettings) -> Rate:
-    """Custom payout, else the partner's tier, else the goal's default (structures vary per sale)."""
-    custom = bundle.custom_payouts.get((partner.partner_id, goal.goal_id))
-    if custom is not None:
-        return custom
-    tier = partner.tier_id or network.default_tier_id
-    if goal.tiers_enabled and tier in goal.tier_payouts:
-        return goal.tier_payouts[tier]
-    return goal.payout
+    return listed_payout(
+        goal,
+        tier_id=partner_tier(partner, network),
+        custom=custom_payout_of(goal, bundle, partner.partner_id),
+    )
 
 
 def _goal_view(goal: Goal, payout: Rate) -> dict[str, Any]:
@@ -45,11 +44,7 @@ def _goal_view(goal: Goal, payout: Rate) -> dict[str, Any]:
 
 def _visible_goals(bundle: OfferBundle, network: NetworkSettings) -> list[Goal]:
     """The goals a partner sees and converts on: active, not private, goals switched on."""
-    offer = bundle.offer
-    goals = [offer.default_goal]
-    if network.goals_enabled and offer.goals_enabled:
-        goals += sorted(bundle.goals.values(), key=lambda g: int(g.goal_id))
-    return [g for g in goals if g.status == "active" and not g.private]
+    return [g for g in offer_goals(bundle, network) if g.status == "active" and not g.private]
 
 
 def _offer_view(

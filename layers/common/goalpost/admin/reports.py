@@ -31,6 +31,7 @@ from goalpost.rules.stats import (
     window,
 )
 from goalpost.rules.stats import funnel as funnel_of
+from goalpost.rules.status import adjustment
 from goalpost.store import config_store, conversion_store, report_store, stats_store
 
 MAX_RANGE_DAYS = 93
@@ -336,17 +337,11 @@ def adjust(conversion_id: str, patch: ConversionPatch, caller: Caller) -> dict[s
     new_status = patch.status or old
     if not amounts and new_status == old:
         return {**get_conversion(conversion_id), "outcome": "unchanged"}
-    changed = conversion_store.adjust_conversion_status(
-        conversion,
-        new_status=new_status,
-        reason=patch.note,
-        at=caller.at,
-        via="admin",
-        clawback=old == "approved" and new_status != "approved",
-        actor=caller.actor,
+    change = adjustment(
+        conversion, new_status=new_status, reason=patch.note, at=caller.at, via="admin", actor=caller.actor,
         amounts=amounts,
-        audited=True,
-    )
+    )  # fmt: skip
+    changed = conversion_store.adjust_conversion_status(conversion, change, audit_actor=caller.actor)
     if not changed:
         raise ApiError(409, "conversion_changed", "the conversion changed meanwhile: reload, then adjust")
     return {**get_conversion(conversion_id), "outcome": "updated"}

@@ -35,6 +35,7 @@ from goalpost.model.offer import (
     Rate,
     StructureRule,
 )
+from goalpost.rules.audit import Audit
 from goalpost.store import audit_store, config_store
 
 MAX_PAGE = 100
@@ -128,9 +129,7 @@ def save(
             kind,
             entity_id,
             doc,
-            audit=audit_store.Audit(
-                actor=caller.actor, at=caller.at, action=action, before=before, after=None
-            ),
+            audit=Audit(actor=caller.actor, at=caller.at, action=action, before=before, after=None),
             parent_offer_id=parent_offer_id,
             expected_version=expected_version,
             extra_items=extra_items,

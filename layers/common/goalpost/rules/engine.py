@@ -9,7 +9,7 @@ from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any, Literal, NamedTuple
 
-from goalpost.model.offer import Advertiser, Goal, NetworkSettings, OfferBundle, Partner
+from goalpost.model.offer import Advertiser, Goal, NetworkSettings, Offer, OfferBundle, Partner
 from goalpost.model.session import Session
 from goalpost.rules.caps import lookback_refusal
 from goalpost.rules.payouts import Worth
@@ -71,6 +71,23 @@ class Refusal(NamedTuple):
     goal: Goal | None = None
 
 
+def goals_disabled(network: NetworkSettings, offer: Offer) -> str | None:
+    """Why an offer's additional goals are off (the network's switch, then the offer's); None: on."""
+    if not network.goals_enabled:
+        return "offer goals are disabled on this network"
+    if not offer.goals_enabled:
+        return f"multiple conversion goals are disabled on offer {offer.offer_id}"
+    return None
+
+
+def offer_goals(bundle: OfferBundle, network: NetworkSettings) -> list[Goal]:
+    """The default goal, then the additional goals by id while goals are on for network and offer."""
+    goals = [bundle.offer.default_goal]
+    if goals_disabled(network, bundle.offer) is None:
+        goals.extend(sorted(bundle.goals.values(), key=lambda g: int(g.goal_id)))
+    return goals
+
+
 def _goal_by_name(bundle: OfferBundle, name: str) -> Goal | None:
     wanted_slug = slug_of(name)
     wanted_name = name.strip().lower()
@@ -100,11 +117,10 @@ def find_goal(
     """
     if request.default_goal:
         return bundle.offer.default_goal
-    if not network.goals_enabled:
-        return Refusal("goals_disabled", "offer goals are disabled on this network")
     offer = bundle.offer
-    if not offer.goals_enabled:
-        return Refusal("goals_disabled", f"multiple conversion goals are disabled on offer {offer.offer_id}")
+    off = goals_disabled(network, offer)
+    if off is not None:
+        return Refusal("goals_disabled", off)
     goal: Goal | None
     if request.goal_id is not None:
         goal = bundle.goal(request.goal_id)

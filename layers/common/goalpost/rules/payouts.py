@@ -6,7 +6,17 @@ from decimal import Decimal, InvalidOperation
 from typing import NamedTuple
 
 from goalpost.model.money import round_money
-from goalpost.model.offer import ZERO, Condition, Goal, PayoutStructure, Rate, StructureRule
+from goalpost.model.offer import (
+    ZERO,
+    Condition,
+    Goal,
+    NetworkSettings,
+    OfferBundle,
+    Partner,
+    PayoutStructure,
+    Rate,
+    StructureRule,
+)
 
 
 class Worth(NamedTuple):
@@ -86,6 +96,28 @@ def matching_rule(structures: Sequence[PayoutStructure], fields: Mapping[str, st
     return None
 
 
+def partner_tier(partner: Partner | None, network: NetworkSettings) -> str:
+    """The partner's own tier, else the network's default tier."""
+    return (partner.tier_id if partner else "") or network.default_tier_id
+
+
+def custom_payout_of(goal: Goal, bundle: OfferBundle, partner_id: str) -> Rate | None:
+    """The partner's custom payout on this goal; a private goal never has one."""
+    return None if goal.private else bundle.custom_payouts.get((partner_id, goal.goal_id))
+
+
+def _tier_rate(goal: Goal, tier_id: str, rates: Mapping[str, Rate]) -> Rate | None:
+    return rates[tier_id] if goal.tiers_enabled and tier_id and tier_id in rates else None
+
+
+def listed_payout(goal: Goal, *, tier_id: str, custom: Rate | None) -> Rate:
+    """The payout a partner is shown before any sale: custom, else tier, else the goal's own
+    (payout structures depend on each sale's fields, so they cannot be listed)."""
+    if custom is not None:
+        return custom
+    return _tier_rate(goal, tier_id, goal.tier_payouts) or goal.payout
+
+
 def resolve_payout(
     goal: Goal,
     *,
@@ -105,21 +137,19 @@ def resolve_payout(
     notes: list[str] = []
     rule = matching_rule(structures, fields) if structures else None
 
-    if goal.tiers_enabled and tier_id and tier_id in goal.tier_revenues:
-        revenue_rate = goal.tier_revenues[tier_id]
-    else:
-        revenue_rate = goal.revenue
+    revenue_rate = _tier_rate(goal, tier_id, goal.tier_revenues) or goal.revenue
     if rule is not None and rule.revenue is not None:
         revenue_rate = rule.revenue
 
+    tier_payout = _tier_rate(goal, tier_id, goal.tier_payouts)
     if goal.private:
         payout_rate, source = Rate(), "private"
     elif custom_payout is not None:
         payout_rate, source = custom_payout, "custom"
     elif rule is not None and rule.payout is not None:
         payout_rate, source = rule.payout, "structure"
-    elif goal.tiers_enabled and tier_id and tier_id in goal.tier_payouts:
-        payout_rate, source = goal.tier_payouts[tier_id], "tier"
+    elif tier_payout is not None:
+        payout_rate, source = tier_payout, "tier"
     else:
         payout_rate, source = goal.payout, "default"
 

@@ -1,7 +1,7 @@
 """Status transitions of a conversion: approvals, reversals and clawbacks."""
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
 
 def approval_transitions(conversion: Mapping[str, Any]) -> tuple[int, int]:
@@ -15,3 +15,79 @@ def approval_transitions(conversion: Mapping[str, Any]) -> tuple[int, int]:
     became = int(initial == "approved") + sum(1 for a in adjustments if a.get("to") == "approved")
     left = sum(1 for a in adjustments if a.get("from") == "approved")
     return became, left
+
+
+def claws_back(old_status: str, new_status: str) -> bool:
+    """Leaving approved reverses the money: a clawback record, and the partner's reversal postback."""
+    return old_status == "approved" and new_status != "approved"
+
+
+REJECTIONS_PER_SESSION = 20
+"""Refused conversions stored per session (each tells an admin why): more are answered, not stored."""
+
+
+class Adjustment(NamedTuple):
+    """One change of a conversion's status and/or amounts, as appended to its history."""
+
+    before: dict[str, Any]
+    after: dict[str, Any]
+    record: dict[str, Any]
+    """The entry appended to the conversion's ``adjustments``: who, when, why, before, after."""
+    clawback: dict[str, Any] | None
+    """The record reversing payout and revenue, when the change leaves approved."""
+
+
+def adjustment(
+    conversion: Mapping[str, Any],
+    *,
+    new_status: str,
+    reason: str,
+    at: str,
+    via: str,
+    actor: str,
+    amounts: Mapping[str, Any],
+) -> Adjustment:
+    """The history a change writes: money history is appended to, never rewritten."""
+    old_status = str(conversion["status"])
+    before = {"status": old_status, **{k: conversion.get(k) for k in amounts}}
+    after = {"status": new_status, **amounts}
+    record = {
+        "at": at,
+        "from": old_status,
+        "to": new_status,
+        "reason": reason,
+        "via": via,
+        "by": actor,
+        "before": before,
+        "after": after,
+    }
+    return Adjustment(
+        before,
+        after,
+        record,
+        clawback_record(conversion, at, reason) if claws_back(old_status, new_status) else None,
+    )
+
+
+def clawback_record(conversion: Mapping[str, Any], at: str, reason: str) -> dict[str, Any]:
+    """Reverses an approved conversion's payout and revenue (its own record: history is kept)."""
+    conversion_id = str(conversion["conversion_id"])
+    return {
+        "kind": "clawback",
+        "conversion_id": f"{conversion_id}-C{at}",
+        "reverses": conversion_id,
+        "offer_id": conversion["offer_id"],
+        "goal_id": conversion["goal_id"],
+        "goal_name": conversion.get("goal_name", ""),
+        "partner_id": conversion["partner_id"],
+        "advertiser_id": conversion.get("advertiser_id", ""),
+        "transaction_id": conversion["transaction_id"],
+        "status": "approved",
+        "status_code": "clawback",
+        "transition": approval_transitions(conversion)[1] + 1,  # which reversal this is
+        "payout": -conversion.get("payout", 0),
+        "revenue": -conversion.get("revenue", 0),
+        "currency": conversion.get("currency", ""),
+        "created_at": at,
+        "note": reason,
+    }

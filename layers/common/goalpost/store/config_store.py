@@ -16,7 +16,8 @@ from goalpost.model.offer import (
     PayoutStructure,
     Rate,
 )
-from goalpost.store.audit_store import Audit, audit_put
+from goalpost.rules.audit import Audit
+from goalpost.store.audit_store import audit_put
 from goalpost.store.dynamo import (
     Page,
     all_pages,

@@ -7,9 +7,10 @@ from botocore.exceptions import ClientError
 
 from goalpost.model.caps import CapCode, Counter
 from goalpost.model.session import Session
+from goalpost.rules.audit import Audit
 from goalpost.rules.caps import refusal_code
-from goalpost.rules.status import approval_transitions
-from goalpost.store.audit_store import Audit, audit_put
+from goalpost.rules.status import Adjustment
+from goalpost.store.audit_store import audit_put
 from goalpost.store.counter_store import cap_counter_update
 from goalpost.store.dynamo import (
     all_pages,
@@ -272,11 +273,8 @@ def note_duplicate(key: Mapping[str, Any], now_iso: str) -> dict[str, Any] | Non
     return from_item(response["Attributes"])
 
 
-REJECTIONS_PER_SESSION = 20
-
-
-def insert_rejection(conversion: Mapping[str, Any], *, transaction_id: str, suffix: str) -> bool:
-    """Store a rejected conversion for a real session, at most REJECTIONS_PER_SESSION of them."""
+def insert_rejection(conversion: Mapping[str, Any], *, transaction_id: str, suffix: str, limit: int) -> bool:
+    """Store a rejected conversion for a real session, at most ``limit`` of them (False: not stored)."""
     goal_id = str(conversion.get("goal_id") or "-")
     key = {"pk": {"S": f"TX#{transaction_id}"}, "sk": {"S": f"REJECTED#{goal_id}#{suffix}"}}
     try:
@@ -292,7 +290,7 @@ def insert_rejection(conversion: Mapping[str, Any], *, transaction_id: str, suff
                         "ConditionExpression": "attribute_exists(transaction_id) AND "
                         "(attribute_not_exists(rejected_count) OR rejected_count < :limit)",
                         "ExpressionAttributeValues": attribute_values(
-                            {":zero": 0, ":one": 1, ":limit": REJECTIONS_PER_SESSION}
+                            {":zero": 0, ":one": 1, ":limit": limit}
                         ),
                     }
                 },
@@ -354,52 +352,33 @@ def conversions_with_order_id(transaction_id: str, order_id: str) -> list[dict[s
 
 def adjust_conversion_status(
     conversion: Mapping[str, Any],
+    change: Adjustment,
     *,
-    new_status: str,
-    reason: str,
-    at: str,
-    via: str,
-    clawback: bool,
-    actor: str = "advertiser",
-    amounts: Mapping[str, Any] | None = None,
-    audited: bool = False,
+    audit_actor: str = "",
 ) -> bool:
-    """Adjust a conversion (status and/or amounts) with an adjustment record; False if it changed meanwhile.
+    """Write a conversion's adjustment; False if the conversion changed meanwhile.
 
-    The adjustment (who, when, why, before, after) is appended to the conversion; with
-    ``audited`` it is also written to the audit trail, in the same transaction. With
-    ``clawback`` (leaving approved), a clawback item reverses payout and revenue in the
-    same transaction: money history is appended to, never rewritten.
+    The adjustment is appended to the conversion; with ``audit_actor`` it is also written to
+    the audit trail, and a clawback (``change.clawback``) is put beside the conversion, all
+    in the same transaction. Only a recorded conversion (CONV#) changes status: a stored
+    refusal stays refused.
     """
     key = {"pk": {"S": str(conversion["pk"])}, "sk": {"S": str(conversion["sk"])}}
-    amounts = dict(amounts or {})
-    before = {"status": conversion["status"], **{k: conversion.get(k) for k in amounts}}
-    after = {"status": new_status, **amounts}
-    adjustment = {
-        "at": at,
-        "from": conversion["status"],
-        "to": new_status,
-        "reason": reason,
-        "via": via,
-        "by": actor,
-        "before": before,
-        "after": after,
-    }
+    amounts = {k: v for k, v in change.after.items() if k != "status"}
     sets = [
         "#s = :new",
         "status_code = :code",
         "adjustments = list_append(if_not_exists(adjustments, :empty), :adj)",
     ]
-    # Only a recorded conversion (CONV#) changes status: a stored refusal stays refused.
     conditions = ["begins_with(sk, :conv)", "#s = :old"]
     names = {"#s": "status"}
     values: dict[str, Any] = {
         ":conv": "CONV#",
-        ":new": new_status,
+        ":new": change.after["status"],
         ":old": conversion["status"],
-        ":code": f"adjusted_{via}",
+        ":code": f"adjusted_{change.record['via']}",
         ":empty": [],
-        ":adj": [adjustment],
+        ":adj": [change.record],
     }
     for n, (field_name, value) in enumerate(sorted(amounts.items())):
         names[f"#a{n}"] = field_name
@@ -422,37 +401,12 @@ def adjust_conversion_status(
             }
         }
     ]
-    if audited:
-        conversion_id = str(conversion["conversion_id"])
-        items.append(
-            audit_put(
-                "conversion",
-                conversion_id,
-                "",
-                Audit(actor=actor, at=at, action="adjust", before=before, after={**after, "note": reason}),
-            )
-        )
-    if clawback:
-        conversion_id = str(conversion["conversion_id"])
-        record = {
-            "kind": "clawback",
-            "conversion_id": f"{conversion_id}-C{at}",
-            "reverses": conversion_id,
-            "offer_id": conversion["offer_id"],
-            "goal_id": conversion["goal_id"],
-            "goal_name": conversion.get("goal_name", ""),
-            "partner_id": conversion["partner_id"],
-            "advertiser_id": conversion.get("advertiser_id", ""),
-            "transaction_id": conversion["transaction_id"],
-            "status": "approved",
-            "status_code": "clawback",
-            "transition": approval_transitions(conversion)[1] + 1,  # which reversal this is
-            "payout": -conversion.get("payout", 0),
-            "revenue": -conversion.get("revenue", 0),
-            "currency": conversion.get("currency", ""),
-            "created_at": at,
-            "note": reason,
-        }
+    if audit_actor:
+        note = {"note": change.record["reason"]}
+        audit = Audit(audit_actor, change.record["at"], "adjust", change.before, {**change.after, **note})
+        items.append(audit_put("conversion", str(conversion["conversion_id"]), "", audit))
+    if change.clawback is not None:
+        record = change.clawback
         items.append(
             {
                 "Put": {
@@ -462,7 +416,7 @@ def adjust_conversion_status(
                             **record,
                             **report_index_keys(record),
                             "pk": conversion["pk"],
-                            "sk": f"CLAWBACK#{conversion['goal_id']}#{at}",
+                            "sk": f"CLAWBACK#{conversion['goal_id']}#{record['created_at']}",
                         }
                     ),
                     "ConditionExpression": "attribute_not_exists(pk)",

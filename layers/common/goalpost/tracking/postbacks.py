@@ -23,7 +23,8 @@ from goalpost.rules.engine import (
     judge,
     token_matches,
 )
-from goalpost.rules.payouts import Worth, resolve_payout
+from goalpost.rules.payouts import Worth, custom_payout_of, partner_tier, resolve_payout
+from goalpost.rules.status import REJECTIONS_PER_SESSION, adjustment
 from goalpost.store import config_cache, conversion_store, session_store
 
 logger = logging.getLogger("goalpost.postbacks")
@@ -75,7 +76,9 @@ def _refuse(
         created_at=iso_timestamp(now),
         note=refusal.reason,
     )
-    stored = conversion_store.insert_rejection(record, transaction_id=session.transaction_id, suffix=suffix)
+    stored = conversion_store.insert_rejection(
+        record, transaction_id=session.transaction_id, suffix=suffix, limit=REJECTIONS_PER_SESSION
+    )
     logger.info("conversion refused", extra={"code": refusal.code, "stored": stored})
     return Outcome(False, refusal.code, refusal.reason)
 
@@ -167,8 +170,8 @@ def record_conversion(request: ConversionRequest, now: float) -> Outcome:
     fields = {**conversion_fields(request), **session.subs}
     worth = resolve_payout(
         goal,
-        tier_id=(partner.tier_id if partner else "") or network.default_tier_id,
-        custom_payout=None if goal.private else bundle.custom_payouts.get((session.partner_id, goal.goal_id)),
+        tier_id=partner_tier(partner, network),
+        custom_payout=custom_payout_of(goal, bundle, session.partner_id),
         structures=config_cache.payout_structures(goal.payout_structure_ids),
         fields=fields,
         amount=request.amount,
@@ -292,14 +295,11 @@ def adjust_status(request: ConversionRequest, now: float) -> Outcome:
     if old == request.new_status:
         return Outcome(True, "status_unchanged", "", conversion_id, old)
     reason = request.reason or f"status={request.new_status} by advertiser postback"
-    changed = conversion_store.adjust_conversion_status(
-        conversion,
-        new_status=request.new_status,
-        reason=reason,
-        at=iso_timestamp(now),
-        via=request.via,
-        clawback=old == "approved",
-    )
+    change = adjustment(
+        conversion, new_status=request.new_status, reason=reason, at=iso_timestamp(now), via=request.via,
+        actor="advertiser", amounts={},
+    )  # fmt: skip
+    changed = conversion_store.adjust_conversion_status(conversion, change)
     if not changed:
         return Outcome(False, "status_conflict", "the conversion changed meanwhile; send again")
     return Outcome(True, "status_updated", reason, conversion_id, request.new_status)
