@@ -1,10 +1,11 @@
-"""The tracker's nouns as plain, immutable dataclasses.
+"""Offers, goals, partners, advertisers, payout structures, network settings: immutable NamedTuples.
 
 The hot paths (click, postback, pixel) build these from DynamoDB items without
 pydantic: importing pydantic and building models costs about half of the whole boto3
 client's cold start (see README, Performance). NamedTuples rather than dataclasses for
 the same reason: eleven frozen dataclasses cost ~35 ms of import, NamedTuples ~5 ms.
-The admin API validates input with its own pydantic schemas."""
+The admin API validates input with its own pydantic schemas.
+"""
 
 from collections.abc import Mapping
 from decimal import Decimal
@@ -14,35 +15,23 @@ from typing import Any, Literal, NamedTuple
 from goalpost.model.caps import Cap, Lookback
 
 DEFAULT_GOAL_ID = "0"
-
-
 """The offer's default goal, as TUNE reports it (goal_id 0)."""
-
 
 OfferStatus = Literal["active", "paused", "pending", "expired", "deleted"]
 
-
 GoalStatus = Literal["active", "paused", "deleted"]
-
 
 PartnerStatus = Literal["active", "pending", "blocked", "deleted"]
 
-
 AdvertiserStatus = Literal["active", "paused", "deleted"]
-
 
 Protocol = Literal["server", "image", "iframe"]
 
-
 ConversionStatus = Literal["approved", "pending", "rejected"]
-
 
 ZERO = Decimal(0)
 
-
 EMPTY: Mapping[str, Any] = MappingProxyType({})
-
-
 """The shared empty mapping used as a default (never mutated)."""
 
 
@@ -308,7 +297,6 @@ RuleField = Literal[
     "aff_sub", "aff_sub2", "aff_sub3", "aff_sub4", "aff_sub5",
     "source", "amount",
 ]  # fmt: skip
-
 
 RuleOperator = Literal["equals", "in", "like", "=", "<", "<=", ">", ">=", "between"]
 

@@ -9,9 +9,7 @@ SUB_FIELDS = ("aff_sub", "aff_sub2", "aff_sub3", "aff_sub4", "aff_sub5")
 CLICK_CONTEXT_FIELDS = (*SUB_FIELDS, "source", "aff_click_id")
 """What a click may carry and its session keeps (and conversions copy)."""
 
-
 ADV_SUB_FIELDS = ("adv_sub", "adv_sub2", "adv_sub3", "adv_sub4", "adv_sub5")
-
 
 UNIQUE_FIELDS = (
     "conversion_unique_id",

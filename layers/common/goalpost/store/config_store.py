@@ -182,8 +182,6 @@ def save_entity(
 
 
 IDEMPOTENCY_SECONDS = 86400
-
-
 """How long a create's Idempotency-Key is remembered (retries come within minutes)."""
 
 

@@ -25,8 +25,6 @@ from goalpost.store.dynamo import (
 from goalpost.store.session_store import session_from
 
 STORAGE_FIELDS = ("pk", "sk", "kind", "offer_key", "partner_key", "day_key", "created_key")
-
-
 """Attributes of a stored conversion that are keys of the table and its indexes, not facts."""
 
 
@@ -93,7 +91,6 @@ class CapReached(NamedTuple):
 
 
 InsertResult = Inserted | Duplicate | SessionRefused | CapReached
-
 
 _MAX_CONFLICT_RETRIES = 3
 

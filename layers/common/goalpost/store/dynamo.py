@@ -14,9 +14,7 @@ if TYPE_CHECKING:
 
 _serializer = TypeSerializer()
 
-
 _deserializer = TypeDeserializer()
-
 
 _CLIENT: "DynamoDBClient | None" = None
 
@@ -77,13 +75,10 @@ def attribute_values(data: Mapping[str, Any]) -> dict[str, Any]:
 
 Page = tuple[list[dict[str, Any]], dict[str, Any] | None]
 
-
 INTEGER_FIELDS = frozenset(
     {"version", "session_hours", "level", "duplicate_count", "session_created_at"}
     | {"attempts", "response_code"}
 )
-
-
 """Whole numbers in documents and records: DynamoDB gives every number back as a Decimal."""
 
 
@@ -106,8 +101,6 @@ _INDEX_KEYS: dict[str, tuple[str, ...]] = {
     "by_kind": ("kind",),
     "by_partner_day": ("partner_day",),
 }
-
-
 """The attributes of each index's key (a cursor on an index holds them and the table's key)."""
 
 

@@ -12,17 +12,11 @@ if TYPE_CHECKING:
 from goalpost.store.dynamo import all_pages, attribute_values, client, from_item, stats_table, to_item
 
 STATS_SHARDS = 4
-
-
 """Cells of a UTC day spread over this many partitions (by offer and partner), so a busy
 network's current day is not one hot partition; reading a day is one query per shard."""
 
-
 STATS_MARKER_SECONDS = 3 * 86400
-
-
 """How long a batch marker is kept: longer than a stream record can live (24 hours)."""
-
 
 _MAX_TRANSACTION_CONFLICTS = 5
 
@@ -125,8 +119,6 @@ def apply_stats(group: "Group", now: int) -> str | None:
 
 
 STATS_READERS = 8
-
-
 """Queries of a stats range run this many at a time (93 days x 4 shards would be slow in a row)."""
 
 
