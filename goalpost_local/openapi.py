@@ -19,7 +19,9 @@ def generate() -> str:
 
     route = next(r for r in routes() if r.function == "GoalsAdminFunction")
     module = function_module(route.code_uri, route.handler, route.function)
-    return json.dumps(module.openapi_document(), indent=2, sort_keys=True) + "\n"
+    from goalpost.admin.openapi import openapi_json
+
+    return json.dumps(json.loads(openapi_json(module.app)), indent=2, sort_keys=True) + "\n"
 
 
 if __name__ == "__main__":

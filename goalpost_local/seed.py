@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import time
 from decimal import Decimal
 from typing import Any
 
-from goalpost.admin import offers, service
+from goalpost.admin import advertisers, goals, offers, partners
+from goalpost.admin.documents import Caller
 from goalpost.admin.schemas import AdvertiserIn, DefaultGoalIn, GoalIn, OfferIn, PartnerIn, RateIn
+from goalpost.model.ids import iso_timestamp
 
 
 def seed_demo(base_url: str) -> dict[str, Any]:
-    caller = service.Caller("local-seed", datetime.now(UTC).isoformat(timespec="milliseconds"))
-    advertiser = service.create_advertiser(AdvertiserIn(name="Acme Shop"), caller)
-    partner = service.create_partner(PartnerIn(name="Demo Partner"), caller)
+    caller = Caller("local-seed", iso_timestamp(time.time()))
+    advertiser = advertisers.create_advertiser(AdvertiserIn(name="Acme Shop"), caller)
+    partner = partners.create_partner(PartnerIn(name="Demo Partner"), caller)
     offer = offers.create_offer(
         OfferIn(
             name="Acme Widgets",
@@ -28,7 +30,7 @@ def seed_demo(base_url: str) -> dict[str, Any]:
         ),
         caller,
     )
-    sale = offers.create_goal(
+    sale = goals.create_goal(
         offer["offer_id"],
         GoalIn(
             name="Sale",

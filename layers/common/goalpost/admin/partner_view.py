@@ -7,10 +7,32 @@ computed for the partner the API-key authorizer identified.
 import time
 from typing import Any
 
-from goalpost.admin import offers, reports
+from aws_lambda_powertools.event_handler import Response
+
+from goalpost.admin import http, offers, partner_pixels, reports
+from goalpost.admin.documents import Caller
 from goalpost.admin.errors import ApiError, not_found
+from goalpost.admin.http import (
+    Day,
+    Format,
+    FromDay,
+    GroupBy,
+    IdPath,
+    IntervalQuery,
+    OptionalId,
+    StatusQuery,
+    TimeZone,
+)
+from goalpost.admin.network import base_url
+from goalpost.admin.paging import check_limit, decode_cursor, page
 from goalpost.admin.schemas import PartnerPixelIn, PartnerPostbackIn
-from goalpost.admin.service import Caller, check_limit, decode_cursor, page
+from goalpost.admin.views import (
+    ConversionReportOut,
+    Page,
+    PartnerOfferOut,
+    PartnerPostbackOut,
+    PartnerStatsOut,
+)
 from goalpost.model.caps import Measure
 from goalpost.model.offer import Goal, NetworkSettings, OfferBundle, Partner, Rate
 from goalpost.rules.engine import offer_goals
@@ -205,7 +227,7 @@ def _manageable_offer(partner_id: str, offer_id: str) -> tuple[OfferBundle, Netw
 def list_postbacks(partner_id: str, offer_id: str, limit: int, cursor: str | None) -> dict[str, Any]:
     """The partner's own postbacks and pixels on an offer (a page may hold fewer than ``limit``)."""
     _manageable_offer(partner_id, offer_id)
-    listed = offers.list_partner_pixels(offer_id, limit, cursor)
+    listed = partner_pixels.list_partner_pixels(offer_id, limit, cursor)
     mine = [p for p in listed["items"] if p.get("partner_id") == partner_id]
     return {**listed, "items": [{k: v for k, v in p.items() if k != "partner_id"} for p in mine]}
 
@@ -216,7 +238,7 @@ def add_postback(partner_id: str, offer_id: str, body: PartnerPostbackIn, caller
     if body.goal_id not in {g.goal_id for g in _visible_goals(bundle, network)}:
         raise not_found("goal", body.goal_id)
     pixel = PartnerPixelIn(partner_id=partner_id, **body.model_dump())
-    created = offers.create_partner_pixel(offer_id, pixel, caller)
+    created = partner_pixels.create_partner_pixel(offer_id, pixel, caller)
     return {k: v for k, v in created.items() if k != "partner_id"}
 
 
@@ -225,4 +247,83 @@ def remove_postback(partner_id: str, offer_id: str, pixel_id: str, caller: Calle
     current = config_store.get_entity("partner_pixel", pixel_id, offer_id)
     if current is None or current.get("partner_id") != partner_id:
         raise not_found("postback", pixel_id)
-    offers.delete_partner_pixel(offer_id, pixel_id, caller)
+    partner_pixels.delete_partner_pixel(offer_id, pixel_id, caller)
+
+
+# ------------------------------------------------------------------ routes (API key)
+
+router = http.resource_router()
+
+
+def _partner_id() -> str:
+    """Set by the partner API-key authorizer (never taken from the request), and the key re-checked."""
+    event = router.current_event
+    context = (event.raw_event.get("requestContext", {}).get("authorizer") or {}).get("lambda") or {}
+    return authenticated_partner(str(context.get("partner_id") or ""), event.headers.get("x-api-key") or "")
+
+
+@router.get("/partner/offers", **http.documented(partner=True))
+def my_offers(limit: http.Limit = 50, cursor: http.Cursor = None) -> Response[Page[PartnerOfferOut]]:
+    return http.ok(list_offers(_partner_id(), base_url(router), limit, cursor))
+
+
+@router.get("/partner/offers/<offer_id>", **http.documented(partner=True))
+def my_offer(offer_id: IdPath) -> Response[PartnerOfferOut]:
+    return http.ok(get_offer(_partner_id(), offer_id, base_url(router)))
+
+
+@router.get("/partner/stats", **http.documented(partner=True))
+def my_stats(
+    from_: FromDay = None,
+    to: Day = None,
+    timezone: TimeZone = "UTC",
+    interval: IntervalQuery = "day",
+    group_by: GroupBy = "offer",
+    offer_id: OptionalId = "",
+    goal_id: OptionalId = "",
+) -> Response[PartnerStatsOut]:
+    """The partner's own stats: no private goals, no revenue or profit (eventually consistent)."""
+    span = reports.window_of(from_, to, timezone)
+    groups = reports.parse_group_by(group_by)
+    return http.ok(stats(_partner_id(), span, timezone, interval, groups, offer_id, goal_id))  # type: ignore[arg-type]
+
+
+@router.get("/partner/conversions", **http.documented(partner=True, csv=ConversionReportOut))
+def my_conversions(
+    from_: FromDay = None,
+    to: Day = None,
+    timezone: TimeZone = "UTC",
+    offer_id: OptionalId = "",
+    goal_id: OptionalId = "",
+    status: StatusQuery = "",
+    limit: http.Limit = 50,
+    cursor: http.Cursor = None,
+    format: Format = "json",  # noqa: A002 - the query parameter's name
+) -> Response[ConversionReportOut | str]:
+    """The partner's own conversions (approved; pending too if the network allows)."""
+    span = reports.window_of(from_, to, timezone)
+    report = conversion_report(_partner_id(), span, timezone, offer_id, goal_id, status, limit, cursor)
+    return reports.report_response(report, format)
+
+
+@router.get("/partner/offers/<offer_id>/postbacks", **http.documented(partner=True))
+def my_postbacks(
+    offer_id: IdPath, limit: http.Limit = 50, cursor: http.Cursor = None
+) -> Response[Page[PartnerPostbackOut]]:
+    """The partner's own postbacks and pixels on an offer (when the network lets partners manage them)."""
+    return http.ok(list_postbacks(_partner_id(), offer_id, limit, cursor))
+
+
+@router.post("/partner/offers/<offer_id>/postbacks", **http.documented(201, partner=True, writes=True))
+def add_my_postback(offer_id: IdPath, body: PartnerPostbackIn) -> Response[PartnerPostbackOut]:
+    partner_id = _partner_id()
+    return http.entity(add_postback(partner_id, offer_id, body, http.caller(router, partner_id)), 201)
+
+
+@router.delete(
+    "/partner/offers/<offer_id>/postbacks/<pixel_id>", **http.documented(204, partner=True, writes=True)
+)
+def remove_my_postback(offer_id: IdPath, pixel_id: IdPath) -> Response[None]:
+    partner_id = _partner_id()
+    remove_postback(partner_id, offer_id, pixel_id, http.caller(router, partner_id))
+    return http.no_content()

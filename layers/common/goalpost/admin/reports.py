@@ -1,4 +1,4 @@
-"""Reports: stats, the conversion report, the funnel, and adjustments of one conversion.
+"""Reports: stats, the conversion report and the funnel.
 
 Stats come from hourly cells the stats consumer keeps from the streams (eventually
 consistent, seconds behind tracking); the conversion report reads conversions through an
@@ -10,12 +10,27 @@ import re
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from decimal import Decimal
-from typing import Any, NamedTuple
+from typing import Annotated, Any, NamedTuple
 
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Query
+
+from goalpost.admin import http
 from goalpost.admin.errors import ApiError, not_found
 from goalpost.admin.exports import to_csv
-from goalpost.admin.schemas import ConversionPatch
-from goalpost.admin.service import Caller, check_limit, decode_cursor, page
+from goalpost.admin.http import (
+    Day,
+    Format,
+    FromDay,
+    GroupBy,
+    IdPath,
+    IntervalQuery,
+    OptionalId,
+    StatusQuery,
+    TimeZone,
+)
+from goalpost.admin.paging import check_limit, decode_cursor, page
+from goalpost.admin.views import ConversionReportOut, FunnelOut, StatsOut
 from goalpost.model.money import format_money
 from goalpost.model.offer import DEFAULT_GOAL_ID, OfferBundle
 from goalpost.model.session import ADV_SUB_FIELDS, CLICK_CONTEXT_FIELDS
@@ -31,15 +46,20 @@ from goalpost.rules.stats import (
     window,
 )
 from goalpost.rules.stats import funnel as funnel_of
-from goalpost.rules.status import adjustment
-from goalpost.store import config_store, conversion_store, report_store, stats_store
+from goalpost.store import config_store, report_store, stats_store
 
 MAX_RANGE_DAYS = 93
+
+
 DEFAULT_RANGE_DAYS = 7
+
+
 CONSISTENCY = (
     "Stats are aggregated asynchronously from the tracking streams: they trail clicks and "
     "conversions by a few seconds. The conversion report reads conversions themselves."
 )
+
+
 _OFFSET = re.compile(r"([+-])([0-9]{2}):?([0-9]{2})")
 
 
@@ -95,9 +115,6 @@ def _window_info(span: Window, zone_name: str) -> dict[str, Any]:
         "timezone": zone_name or "UTC",
         "exact": span.exact,
     }
-
-
-# ------------------------------------------------------------------ stats
 
 
 class Filters(NamedTuple):
@@ -176,10 +193,9 @@ def stats(
     }
 
 
-# ------------------------------------------------------------------ conversion report
-
 _TRAFFIC_DETAIL = ("session_ip", "ip", "user_agent", "via", "duplicate_count", "note")
-"""Who sent the traffic and how we judged it: the network's to see, not the partner's."""
+
+
 ADMIN_COLUMNS = (
     "conversion_id",
     "created_at",
@@ -200,7 +216,11 @@ ADMIN_COLUMNS = (
     "session_created_at",
     *_TRAFFIC_DETAIL,
 )
+
+
 _NOT_FOR_PARTNERS = {"revenue", "advertiser_id", "status_code", *ADV_SUB_FIELDS, *_TRAFFIC_DETAIL}
+
+
 PARTNER_COLUMNS = tuple(c for c in ADMIN_COLUMNS if c not in _NOT_FOR_PARTNERS)
 
 
@@ -266,9 +286,6 @@ def parse_statuses(raw: str, allowed: tuple[str, ...]) -> tuple[str, ...]:
     return chosen
 
 
-# ------------------------------------------------------------------ funnel
-
-
 def flow_order(bundle: OfferBundle, order: str = "") -> list[FunnelStep]:
     """Default goal, then additional goals by id, end points last; or the order asked."""
     goals = {DEFAULT_GOAL_ID: bundle.offer.default_goal, **bundle.goals}
@@ -301,47 +318,86 @@ def funnel(offer_id: str, span: Window, zone_name: str, partner_id: str, order: 
     }
 
 
-# ------------------------------------------------------------------ one conversion
+def window_of(day_from: str | None, day_to: str | None, zone: str) -> Window:
+    return report_window(day_from, day_to, zone, datetime.now(UTC))
 
 
-def _conversion(conversion_id: str) -> dict[str, Any]:
-    conversion = conversion_store.get_conversion(conversion_id)
-    if conversion is None or conversion.get("kind") != "conversion":
-        raise not_found("conversion", conversion_id)
-    return conversion
+def report_response(report: dict[str, Any], format_: str) -> Response[Any]:
+    """JSON, or CSV with the next page's cursor in X-Next-Cursor."""
+    if format_ != "csv":
+        return http.ok(report)
+    headers = {"content-disposition": 'attachment; filename="conversions.csv"'}
+    if report.get("next_cursor"):
+        headers["x-next-cursor"] = report["next_cursor"]
+    return http.csv_text(report_csv(report), headers)
 
 
-def get_conversion(conversion_id: str) -> dict[str, Any]:
-    return conversion_store.without_storage_fields(_conversion(conversion_id))
+# ------------------------------------------------------------------ routes
+
+router = http.resource_router()
 
 
-def adjust(conversion_id: str, patch: ConversionPatch, caller: Caller) -> dict[str, Any]:
-    """Edit payout, revenue, sale amount or status: an adjustment (who, when, before, after).
+@router.get("/admin/stats", **http.documented())
+def network_stats(
+    from_: FromDay = None,
+    to: Day = None,
+    timezone: TimeZone = "UTC",
+    interval: IntervalQuery = "day",
+    group_by: GroupBy = "offer",
+    offer_id: OptionalId = "",
+    goal_id: OptionalId = "",
+    partner_id: OptionalId = "",
+    advertiser_id: OptionalId = "",
+) -> Response[StatsOut]:
+    """Clicks, impressions, goal clicks, conversions (approved, pending, rejected), payout,
+    revenue, profit, sale amount and conversion rate, by hour or day in the caller's time zone.
 
-    Stats follow (the consumer sees the change on the stream); leaving approved writes a
-    clawback and fires the partner's reversal postback, becoming approved its postback.
+    Eventually consistent: aggregated from the tracking streams, a few seconds behind.
+    Pending and rejected conversions add no money; grouped by goal, the offer's clicks and
+    impressions are on the row with an empty goal_id.
     """
-    conversion = _conversion(conversion_id)
-    amounts = {
-        name: value
-        for name, value in (
-            ("payout", patch.payout),
-            ("revenue", patch.revenue),
-            ("sale_amount", patch.sale_amount),
-        )
-        if value is not None and (conversion.get(name) is None or Decimal(str(conversion[name])) != value)
-    }
-    if conversion.get("private") and amounts.get("payout"):
-        raise ApiError(422, "private_goal_payout", "conversions of a private goal pay partners nothing")
-    old = str(conversion["status"])
-    new_status = patch.status or old
-    if not amounts and new_status == old:
-        return {**get_conversion(conversion_id), "outcome": "unchanged"}
-    change = adjustment(
-        conversion, new_status=new_status, reason=patch.note, at=caller.at, via="admin", actor=caller.actor,
-        amounts=amounts,
-    )  # fmt: skip
-    changed = conversion_store.adjust_conversion_status(conversion, change, audit_actor=caller.actor)
-    if not changed:
-        raise ApiError(409, "conversion_changed", "the conversion changed meanwhile: reload, then adjust")
-    return {**get_conversion(conversion_id), "outcome": "updated"}
+    span = window_of(from_, to, timezone)
+    filters = Filters(offer_id, goal_id, partner_id, advertiser_id)
+    return http.ok(stats(span, timezone, interval, parse_group_by(group_by), filters))  # type: ignore[arg-type]
+
+
+@router.get("/admin/conversions", **http.documented(csv=ConversionReportOut))
+def network_conversion_report(
+    from_: FromDay = None,
+    to: Day = None,
+    timezone: TimeZone = "UTC",
+    offer_id: OptionalId = "",
+    goal_id: OptionalId = "",
+    partner_id: OptionalId = "",
+    advertiser_id: OptionalId = "",
+    status: StatusQuery = "",
+    limit: http.Limit = 50,
+    cursor: http.Cursor = None,
+    format: Format = "json",  # noqa: A002 - the query parameter's name
+) -> Response[ConversionReportOut | str]:
+    """The conversion report, newest first, read through an index for the range asked.
+
+    CSV with format=csv (the next page's cursor in the X-Next-Cursor header).
+    """
+    report = conversion_report(
+        window_of(from_, to, timezone),
+        timezone,
+        Filters(offer_id, goal_id, partner_id, advertiser_id),
+        parse_statuses(status, ("approved", "pending", "rejected")),
+        limit,
+        cursor,
+    )
+    return report_response(report, format)
+
+
+@router.get("/admin/offers/<offer_id>/funnel", **http.documented())
+def offer_funnel(
+    offer_id: IdPath,
+    from_: FromDay = None,
+    to: Day = None,
+    timezone: TimeZone = "UTC",
+    partner_id: OptionalId = "",
+    goals: Annotated[str, Query(pattern=r"^[0-9,]{0,200}$", description="flow order, e.g. 0,3,5")] = "",
+) -> Response[FunnelOut]:
+    """Sessions, then each goal in flow order (private goals too) with drop-off between steps."""
+    return http.ok(funnel(offer_id, window_of(from_, to, timezone), timezone, partner_id, goals))

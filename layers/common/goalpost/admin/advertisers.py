@@ -1,0 +1,101 @@
+"""Advertisers and their security tokens."""
+
+from typing import Any
+
+from aws_lambda_powertools.event_handler import Response
+
+from goalpost.admin import http
+from goalpost.admin.documents import Caller, check_version, save, without_version
+from goalpost.admin.errors import ApiError, not_found
+from goalpost.admin.http import IdPath, IfMatch
+from goalpost.admin.paging import check_limit, decode_cursor, page
+from goalpost.admin.schemas import (
+    AdvertiserIn,
+    AdvertiserPatch,
+)
+from goalpost.admin.views import AdvertiserOut, Page
+from goalpost.model.offer import (
+    Advertiser,
+)
+from goalpost.store import config_store
+
+
+def advertiser_view(doc: dict[str, Any]) -> dict[str, Any]:
+    """The token itself is shown to admins (it goes into the advertiser's postback links)."""
+    view = {k: v for k, v in doc.items() if k != "security_token_sha256"}
+    view["security_token_applied"] = Advertiser.from_dict(doc).token_enforced
+    return view
+
+
+def create_advertiser(body: AdvertiserIn, caller: Caller) -> dict[str, Any]:
+    advertiser_id = config_store.next_id("advertiser")
+    advertiser = Advertiser(
+        advertiser_id=advertiser_id,
+        name=body.name,
+        status=body.status,
+        security_token=body.security_token or "",
+        security_token_applied=body.security_token_applied,
+    )
+    return advertiser_view(save("advertiser", advertiser_id, advertiser.to_dict(), caller))
+
+
+def get_advertiser(advertiser_id: str) -> dict[str, Any]:
+    doc = config_store.get_entity("advertiser", advertiser_id)
+    if doc is None:
+        raise not_found("advertiser", advertiser_id)
+    return doc
+
+
+def update_advertiser(
+    advertiser_id: str, patch: AdvertiserPatch, expected_version: int, caller: Caller
+) -> dict[str, Any]:
+    """Set a token, then apply it (TUNE's two steps); a new token replaces an unrecoverable old hash."""
+    current = get_advertiser(advertiser_id)
+    check_version(current, expected_version)
+    doc = without_version(current)
+    for name in ("name", "status"):
+        if getattr(patch, name) is not None:
+            doc[name] = getattr(patch, name)
+    if patch.security_token is not None:
+        doc["security_token"] = patch.security_token
+        doc["security_token_sha256"] = ""
+    if patch.security_token_applied is not None:
+        doc["security_token_applied"] = patch.security_token_applied
+    if patch.remove_security_token:
+        doc.update(security_token="", security_token_applied=False, security_token_sha256="")
+    if doc.get("security_token_applied") and not doc.get("security_token"):
+        raise ApiError(409, "no_security_token", "set security_token before applying it")
+    saved = save("advertiser", advertiser_id, doc, caller, before=current, expected_version=expected_version)
+    return advertiser_view(saved)
+
+
+def list_advertisers(limit: int, cursor: str | None) -> dict[str, Any]:
+    docs, last = config_store.list_entities(
+        "advertiser", limit=check_limit(limit), cursor=decode_cursor(cursor)
+    )
+    return page([advertiser_view(d) for d in docs], last)
+
+
+# ------------------------------------------------------------------ routes
+
+router = http.resource_router()
+
+
+@router.post("/admin/advertisers", **http.documented(201, writes=True))
+def create(body: AdvertiserIn) -> Response[AdvertiserOut]:
+    return http.entity(create_advertiser(body, http.caller(router)), 201)
+
+
+@router.get("/admin/advertisers", **http.documented())
+def list_all(limit: http.Limit = 50, cursor: http.Cursor = None) -> Response[Page[AdvertiserOut]]:
+    return http.ok(list_advertisers(limit, cursor))
+
+
+@router.get("/admin/advertisers/<advertiser_id>", **http.documented())
+def get(advertiser_id: IdPath) -> Response[AdvertiserOut]:
+    return http.entity(advertiser_view(get_advertiser(advertiser_id)))
+
+
+@router.patch("/admin/advertisers/<advertiser_id>", **http.documented(writes=True))
+def update(advertiser_id: IdPath, body: AdvertiserPatch, if_match: IfMatch) -> Response[AdvertiserOut]:
+    return http.entity(update_advertiser(advertiser_id, body, http.version(if_match), http.caller(router)))

@@ -1,0 +1,149 @@
+"""One conversion's life after it is recorded: listing, approvals, adjustments (one module:
+both append to the conversion's history, with clawbacks, through the same store call)."""
+
+from decimal import Decimal
+from typing import Any
+
+from aws_lambda_powertools.event_handler import Response
+
+from goalpost.admin import http
+from goalpost.admin.documents import Caller
+from goalpost.admin.errors import ApiError, not_found
+from goalpost.admin.http import ConversionId, IdPath
+from goalpost.admin.offers import get_offer
+from goalpost.admin.paging import check_limit, decode_cursor, page
+from goalpost.admin.schemas import (
+    ConversionPatch,
+    DecisionIn,
+)
+from goalpost.admin.views import AdjustedConversionOut, ConversionOut, DecisionsOut, Page
+from goalpost.rules.status import adjustment
+from goalpost.store import (
+    conversion_store,
+    report_store,
+)
+
+
+def list_conversions(offer_id: str, limit: int, cursor: str | None) -> dict[str, Any]:
+    get_offer(offer_id)
+    items, last = report_store.offer_conversions(
+        offer_id, limit=check_limit(limit), cursor=decode_cursor(cursor)
+    )
+    return page([conversion_store.without_storage_fields(item) for item in items], last)
+
+
+def list_pending(offer_id: str, limit: int, cursor: str | None) -> dict[str, Any]:
+    get_offer(offer_id)
+    items, last = report_store.offer_conversions_with_status(
+        offer_id, "pending", limit=check_limit(limit), cursor=decode_cursor(cursor)
+    )
+    return page([conversion_store.without_storage_fields(item) for item in items], last)
+
+
+def decide(body: DecisionIn, caller: Caller) -> dict[str, Any]:
+    """Approve, reject or re-approve conversions; each change is an adjustment (who, when, why).
+
+    Leaving approved writes a clawback; becoming approved fires the partner's postbacks
+    (through the conversions stream).
+    """
+    results = []
+    for conversion_id in body.conversion_ids:
+        conversion = conversion_store.get_conversion(conversion_id)
+        if conversion is None or conversion.get("kind") != "conversion":
+            results.append({"conversion_id": conversion_id, "outcome": "not_found"})
+            continue
+        old = str(conversion["status"])
+        if old == body.status:
+            results.append({"conversion_id": conversion_id, "outcome": "unchanged", "status": old})
+            continue
+        change = adjustment(
+            conversion, new_status=body.status, reason=body.note or f"{body.status} by admin", at=caller.at,
+            via="admin", actor=caller.actor, amounts={},
+        )  # fmt: skip
+        changed = conversion_store.adjust_conversion_status(conversion, change, audit_actor=caller.actor)
+        outcome = "updated" if changed else "conflict"
+        results.append(
+            {"conversion_id": conversion_id, "outcome": outcome, "status": body.status if changed else old}
+        )
+    return {"items": results, "next_cursor": None}
+
+
+def stored_conversion(conversion_id: str) -> dict[str, Any]:
+    conversion = conversion_store.get_conversion(conversion_id)
+    if conversion is None or conversion.get("kind") != "conversion":
+        raise not_found("conversion", conversion_id)
+    return conversion
+
+
+def get_conversion(conversion_id: str) -> dict[str, Any]:
+    return conversion_store.without_storage_fields(stored_conversion(conversion_id))
+
+
+def adjust(conversion_id: str, patch: ConversionPatch, caller: Caller) -> dict[str, Any]:
+    """Edit payout, revenue, sale amount or status: an adjustment (who, when, before, after).
+
+    Stats follow (the consumer sees the change on the stream); leaving approved writes a
+    clawback and fires the partner's reversal postback, becoming approved its postback.
+    """
+    conversion = stored_conversion(conversion_id)
+    amounts = {
+        name: value
+        for name, value in (
+            ("payout", patch.payout),
+            ("revenue", patch.revenue),
+            ("sale_amount", patch.sale_amount),
+        )
+        if value is not None and (conversion.get(name) is None or Decimal(str(conversion[name])) != value)
+    }
+    if conversion.get("private") and amounts.get("payout"):
+        raise ApiError(422, "private_goal_payout", "conversions of a private goal pay partners nothing")
+    old = str(conversion["status"])
+    new_status = patch.status or old
+    if not amounts and new_status == old:
+        return {**get_conversion(conversion_id), "outcome": "unchanged"}
+    change = adjustment(
+        conversion, new_status=new_status, reason=patch.note, at=caller.at, via="admin", actor=caller.actor,
+        amounts=amounts,
+    )  # fmt: skip
+    changed = conversion_store.adjust_conversion_status(conversion, change, audit_actor=caller.actor)
+    if not changed:
+        raise ApiError(409, "conversion_changed", "the conversion changed meanwhile: reload, then adjust")
+    return {**get_conversion(conversion_id), "outcome": "updated"}
+
+
+# ------------------------------------------------------------------ routes
+
+router = http.resource_router()
+
+
+@router.get("/admin/offers/<offer_id>/conversions", **http.documented())
+def list_offer_conversions(
+    offer_id: IdPath, limit: http.Limit = 50, cursor: http.Cursor = None
+) -> Response[Page[ConversionOut]]:
+    return http.ok(list_conversions(offer_id, limit, cursor))
+
+
+@router.get("/admin/offers/<offer_id>/conversions/pending", **http.documented())
+def list_offer_pending(
+    offer_id: IdPath, limit: http.Limit = 50, cursor: http.Cursor = None
+) -> Response[Page[ConversionOut]]:
+    """Conversions waiting for approval (excluded from partner postbacks until approved)."""
+    return http.ok(list_pending(offer_id, limit, cursor))
+
+
+@router.post("/admin/conversions/decisions", **http.documented(writes=True))
+def decisions(body: DecisionIn) -> Response[DecisionsOut]:
+    """Approve, reject or re-approve one or many conversions, with a note."""
+    return http.ok(decide(body, http.caller(router)))
+
+
+@router.get("/admin/conversions/<conversion_id>", **http.documented())
+def get(conversion_id: ConversionId) -> Response[ConversionOut]:
+    """One conversion with its adjustments (who, when, from, to, before, after, why)."""
+    return http.ok(get_conversion(conversion_id))
+
+
+@router.patch("/admin/conversions/<conversion_id>", **http.documented(writes=True))
+def patch(conversion_id: ConversionId, body: ConversionPatch) -> Response[AdjustedConversionOut]:
+    """Adjust payout, revenue, sale amount or status; recorded with an audit entry."""
+    return http.ok(adjust(conversion_id, body, http.caller(router)))

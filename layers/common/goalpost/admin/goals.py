@@ -1,0 +1,263 @@
+"""An offer's additional goals (TUNE's Offer Goals) and the Manage Offer Goals table."""
+
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Query
+
+from goalpost.admin import http
+from goalpost.admin.documents import Caller, check_version, merged, rate, save
+from goalpost.admin.errors import ApiError, not_found
+from goalpost.admin.exports import to_csv
+from goalpost.admin.http import IdPath, IfMatch
+from goalpost.admin.network import base_url
+from goalpost.admin.offers import bundle_of, get_offer, network_allows, unique_slug, validated
+from goalpost.admin.paging import check_limit, decode_cursor, page
+from goalpost.admin.schemas import (
+    GoalIn,
+    GoalPatch,
+)
+from goalpost.admin.views import GoalDetailOut, GoalOut, ManageGoalsOut, Page
+from goalpost.model.money import format_money
+from goalpost.model.offer import (
+    DEFAULT_GOAL_ID,
+    Goal,
+    OfferBundle,
+    Rate,
+)
+from goalpost.rules.engine import advertiser_of, goals_disabled, offer_goals
+from goalpost.rules.links import goal_links
+from goalpost.store import config_store
+
+
+def _links(base_url: str, goal: Goal, bundle: OfferBundle) -> dict[str, Any]:
+    """The goal's links, carrying its advertiser's security token when one is set."""
+    advertiser = config_store.get_advertiser(advertiser_of(goal, bundle))
+    return goal_links(base_url, goal, advertiser.security_token if advertiser else "")
+
+
+def _check_references(body: GoalIn) -> None:
+    """Payout structures and partner tiers a goal names must exist."""
+    for structure_id in body.payout_structure_ids:
+        if config_store.get_entity("structure", structure_id) is None:
+            raise ApiError(422, "unknown_payout_structure", f"payout structure {structure_id} does not exist")
+    for tier_id in {*body.tier_payouts, *body.tier_revenues}:
+        if config_store.get_entity("tier", tier_id) is None:
+            raise ApiError(422, "unknown_tier", f"partner tier {tier_id} does not exist")
+
+
+def _goal_from(offer_id: str, goal_id: str, slug: str, body: GoalIn, advertiser_id: str) -> Goal:
+    return Goal(
+        goal_id=goal_id,
+        offer_id=offer_id,
+        name=body.name,
+        slug=slug,
+        status=body.status,
+        description=body.description,
+        advertiser_id=body.advertiser_id or advertiser_id,
+        protocol=body.protocol,
+        ref_id=body.ref_id,
+        payout=rate(body.payout),
+        revenue=rate(body.revenue),
+        tiers_enabled=body.tiers_enabled,
+        tier_payouts={k: rate(v) for k, v in body.tier_payouts.items()},
+        tier_revenues={k: rate(v) for k, v in body.tier_revenues.items()},
+        payout_structure_ids=tuple(body.payout_structure_ids),
+        allow_multiple=body.allow_multiple,
+        end_point=body.end_point,
+        approve=body.approve,
+        encrypted=body.encrypted,
+        private=body.private,
+        min_session_seconds=body.min_session_seconds,
+        max_session_seconds=body.max_session_seconds,
+    )
+
+
+def create_goal(offer_id: str, body: GoalIn, base_url: str, caller: Caller) -> dict[str, Any]:
+    offer_doc = get_offer(offer_id)
+    network = config_store.get_network_settings()
+    bundle = bundle_of(offer_id)
+    off = goals_disabled(network, bundle.offer)
+    if off is not None:
+        raise ApiError(409, "goals_disabled", f"{off}: switch them on before adding goals")
+    network_allows(network, approve=body.approve, encrypted=body.encrypted)
+    _check_references(body)
+    slug = unique_slug(bundle, body.name)
+    goal_id = config_store.next_id("goal")
+    goal = _goal_from(offer_id, goal_id, slug, body, str(offer_doc["advertiser_id"]))
+    index = config_store.index_item(f"GOAL#{goal_id}", "OFFER", "goal_index", {"offer_id": offer_id})
+    saved = save("goal", goal_id, goal.to_dict(), caller, parent_offer_id=offer_id, extra_items=(index,))
+    return {**saved, "links": _links(base_url, goal, bundle)}
+
+
+def list_goals(offer_id: str, limit: int, cursor: str | None) -> dict[str, Any]:
+    """The default goal first, then additional goals while goals are on for network and offer."""
+    bundle = bundle_of(offer_id)
+    first = [bundle.offer.default_goal.to_dict()] if cursor is None else []
+    if goals_disabled(config_store.get_network_settings(), bundle.offer) is not None:
+        return {"items": first, "next_cursor": None}
+    docs, last = config_store.offer_items_page(
+        offer_id, "GOAL#", limit=check_limit(limit), cursor=decode_cursor(cursor)
+    )
+    return page(first + docs, last)
+
+
+def get_goal(offer_id: str, goal_id: str, base_url: str) -> dict[str, Any]:
+    """A goal's detail: settings, its slug (the URL-friendly name) and its tracking links."""
+    bundle = bundle_of(offer_id)
+    goal = next(
+        (g for g in offer_goals(bundle, config_store.get_network_settings()) if g.goal_id == goal_id), None
+    )
+    if goal is None:
+        raise not_found("goal", goal_id)
+    doc = config_store.get_entity("goal", goal_id, offer_id) or {}
+    links = _links(base_url, goal, bundle)
+    return {**goal.to_dict(), "version": doc.get("version", 0), "links": links}
+
+
+def update_goal(
+    offer_id: str, goal_id: str, patch: GoalPatch, expected_version: int, base_url: str, caller: Caller
+) -> dict[str, Any]:
+    if goal_id == DEFAULT_GOAL_ID:
+        raise ApiError(
+            409, "default_goal", "edit the default goal through the offer (PATCH /admin/offers/<id>)"
+        )
+    current = config_store.get_entity("goal", goal_id, offer_id)
+    if current is None:
+        raise not_found("goal", goal_id)
+    check_version(current, expected_version)
+    body = validated(
+        GoalIn,
+        merged(
+            {k: v for k, v in current.items() if k in GoalIn.model_fields},
+            patch,
+            frozenset({"regenerate_slug"}),
+        ),
+    )
+    network = config_store.get_network_settings()
+    network_allows(
+        network,
+        approve=body.approve and not current.get("approve"),
+        encrypted=body.encrypted and not current.get("encrypted"),
+    )
+    _check_references(body)
+    bundle = bundle_of(offer_id)
+    if body.private and not current.get("private"):
+        _private_blockers(offer_id, goal_id, bundle)
+    slug = unique_slug(bundle, body.name, except_goal=goal_id) if patch.regenerate_slug else current["slug"]
+    goal = _goal_from(offer_id, goal_id, slug, body, str(current["advertiser_id"]))
+    saved = save(
+        "goal",
+        goal_id,
+        goal.to_dict(),
+        caller,
+        before=current,
+        expected_version=expected_version,
+        parent_offer_id=offer_id,
+    )
+    return {**saved, "links": _links(base_url, goal, bundle)}
+
+
+def _private_blockers(offer_id: str, goal_id: str, bundle: OfferBundle) -> None:
+    """Private goals pay nothing: refuse while custom payouts or partner pixels would be kept.
+
+    A custom payout of 0 pays nothing either, so it does not stand in the way.
+    """
+    payouts = [p for (p, g), payout in bundle.custom_payouts.items() if g == goal_id and not payout.is_zero]
+    pixels = [p for p in config_store.offer_items(offer_id, "PIXEL#") if p["goal_id"] == goal_id]
+    blockers = []
+    if payouts:
+        blockers.append(f"custom partner payouts for partners {', '.join(sorted(payouts))}")
+    if pixels:
+        blockers.append(f"partner pixels {', '.join(sorted(p['pixel_id'] for p in pixels))}")
+    if blockers:
+        raise ApiError(
+            409,
+            "private_goal_conflict",
+            f"before making goal {goal_id} private, remove {' and '.join(blockers)}",
+        )
+
+
+MANAGE_COLUMNS = (
+    "ID", "Name", "Status", "Advertiser", "Tracking Pixel Type",
+    "Endpoint", "Private", "Allow Multiples", "Payout", "Revenue",
+)  # fmt: skip
+
+
+def _describe(value: Rate) -> str:
+    """``2.50``, ``20%`` or ``1.00 + 10%``, as the Manage view shows payouts and revenues."""
+    parts = []
+    if value.flat:
+        parts.append(format_money(value.flat))
+    if value.percent:
+        parts.append(f"{value.percent.normalize():f}%")
+    return " + ".join(parts) or "0"
+
+
+def manage_view(offer_id: str) -> list[dict[str, Any]]:
+    """The Manage Offer Goals table, as TUNE shows it."""
+    rows = []
+    for goal in offer_goals(bundle_of(offer_id), config_store.get_network_settings()):
+        rows.append(
+            dict(
+                zip(
+                    MANAGE_COLUMNS,
+                    (
+                        goal.goal_id,
+                        goal.name,
+                        goal.status,
+                        goal.advertiser_id,
+                        goal.protocol,
+                        goal.end_point,
+                        goal.private,
+                        goal.allow_multiple,
+                        _describe(goal.payout),
+                        _describe(goal.revenue),
+                    ),
+                    strict=True,
+                )
+            )
+        )
+    return rows
+
+
+def manage_csv(rows: list[dict[str, Any]]) -> str:
+    return to_csv(MANAGE_COLUMNS, rows)
+
+
+# ------------------------------------------------------------------ routes
+
+router = http.resource_router()
+
+
+@router.post("/admin/offers/<offer_id>/goals", **http.documented(201, writes=True))
+def create(offer_id: IdPath, body: GoalIn) -> Response[GoalDetailOut]:
+    return http.entity(create_goal(offer_id, body, base_url(router), http.caller(router)), 201)
+
+
+@router.get("/admin/offers/<offer_id>/goals", **http.documented())
+def list_all(offer_id: IdPath, limit: http.Limit = 50, cursor: http.Cursor = None) -> Response[Page[GoalOut]]:
+    return http.ok(list_goals(offer_id, limit, cursor))
+
+
+@router.get("/admin/offers/<offer_id>/goals/manage", **http.documented(csv=ManageGoalsOut))
+def manage(
+    offer_id: IdPath, output: Annotated[str, Query(alias="format", pattern="^(json|csv)$")] = "json"
+) -> Response[ManageGoalsOut | str]:
+    rows = manage_view(offer_id)
+    if output == "csv":
+        return http.csv_text(manage_csv(rows))
+    return http.ok({"items": rows, "next_cursor": None})
+
+
+@router.get("/admin/offers/<offer_id>/goals/<goal_id>", **http.documented())
+def get(offer_id: IdPath, goal_id: IdPath) -> Response[GoalDetailOut]:
+    return http.entity(get_goal(offer_id, goal_id, base_url(router)))
+
+
+@router.patch("/admin/offers/<offer_id>/goals/<goal_id>", **http.documented(writes=True))
+def update(offer_id: IdPath, goal_id: IdPath, body: GoalPatch, if_match: IfMatch) -> Response[GoalDetailOut]:
+    changed = update_goal(
+        offer_id, goal_id, body, http.version(if_match), base_url(router), http.caller(router)
+    )
+    return http.entity(changed)

@@ -1,0 +1,175 @@
+"""The admin API's HTTP glue, shared by its routers: parameter types, who calls, ETags and
+If-Match, the documented answers of each kind of route, and the checks made before routing."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import re
+import time
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler import Response, content_types
+from aws_lambda_powertools.event_handler.api_gateway import BaseRouter, Router
+from aws_lambda_powertools.event_handler.openapi.params import Header, Path, Query
+from pydantic import BaseModel
+
+from goalpost.admin import access
+from goalpost.admin.documents import Caller
+from goalpost.admin.errors import ApiError
+from goalpost.admin.paging import MAX_PAGE
+from goalpost.admin.views import Refusal
+from goalpost.model.ids import iso_timestamp
+
+IdPath = Annotated[str, Path(pattern=r"^[0-9]{1,12}$")]
+Limit = Annotated[int, Query(ge=1, le=MAX_PAGE)]
+Cursor = Annotated[str | None, Query(max_length=2000)]
+OptionalId = Annotated[str, Query(pattern=r"^([0-9]{1,12})?$")]
+_DAY = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+Day = Annotated[str | None, Query(pattern=_DAY, description="last day, YYYY-MM-DD (default: today)")]
+FromDay = Annotated[
+    str | None, Query(alias="from", pattern=_DAY, description="first day, YYYY-MM-DD (default: 7 days back)")
+]
+TimeZone = Annotated[
+    str,
+    Query(
+        pattern=r"^[A-Za-z0-9_+/: -]{0,64}$",
+        description="IANA name (America/New_York) or UTC offset (+05:00); default UTC",
+    ),
+]
+IntervalQuery = Annotated[str, Query(pattern=r"^(hour|day|total)$")]
+GroupBy = Annotated[
+    str, Query(pattern=r"^[a-z,]{0,60}$", description="comma-separated: offer, goal, partner, advertiser")
+]
+StatusQuery = Annotated[str, Query(pattern=r"^[a-z,]{0,40}$", description="comma-separated statuses")]
+Format = Annotated[str, Query(pattern=r"^(json|csv)$")]
+ConversionId = Annotated[str, Path(pattern=r"^[0-9a-f]{32}-[0-9]+(-[0-9a-f]{1,16})?$")]
+IfMatch = Annotated[
+    str,
+    Header(alias="if-match", description='The version (ETag) you read, e.g. "3". Without it: 428.'),
+]
+
+ADMIN_SECURITY: list[dict[str, list[str]]] = [{"iam": []}, {"consoleUser": []}]
+PARTNER_SECURITY: list[dict[str, list[str]]] = [{"partnerKey": []}]
+_REFUSED = {"description": "Refused: the error says why", "content": {"application/json": {"model": Refusal}}}
+_READ_ERRORS = (400, 401, 403, 404, 422)
+_WRITE_ERRORS = (*_READ_ERRORS, 409, 412, 415, 428)
+
+
+def resource_router() -> Router:
+    return Router()  # type: ignore[no-untyped-call]
+
+
+def documented(
+    status: int = 200, *, partner: bool = False, writes: bool = False, csv: type[BaseModel] | None = None
+) -> dict[str, Any]:
+    """A route's OpenAPI answers: its success (the return type's model; with ``csv``, that
+    model as JSON or the same rows as CSV) and its refusals."""
+    success: dict[str, Any] = {"description": {200: "OK", 201: "Created", 204: "No content"}[status]}
+    if csv is not None:
+        success["content"] = {"application/json": {"model": csv}, "text/csv": {"schema": {"type": "string"}}}
+    responses: dict[int, Any] = {status: success}
+    responses.update({code: _REFUSED for code in (_WRITE_ERRORS if writes else _READ_ERRORS)})
+    return {"responses": responses, "security": PARTNER_SECURITY if partner else ADMIN_SECURITY}
+
+
+def json_response(status: int, body: Any, headers: dict[str, str] | None = None) -> Response[Any]:
+    return Response(
+        status_code=status, content_type=content_types.APPLICATION_JSON, body=body, headers=headers
+    )
+
+
+def ok(body: Any) -> Response[Any]:
+    return json_response(200, body)
+
+
+def csv_text(body: str, headers: dict[str, str] | None = None) -> Response[Any]:
+    return Response(200, "text/csv; charset=utf-8", body, headers)
+
+
+def entity(doc: dict[str, Any], status: int = 200) -> Response[Any]:
+    """A configuration document with its version as the ETag (send it back in If-Match)."""
+    return json_response(status, doc, {"etag": f'"{doc.get("version", 0)}"'})
+
+
+def no_content() -> Response[Any]:
+    return Response(204, content_types.APPLICATION_JSON, "")
+
+
+def version(if_match: str) -> int:
+    """Optimistic concurrency: updates say which version they change (If-Match: "3")."""
+    raw = if_match.removeprefix("W/").strip().strip('"')
+    if not raw.isdigit() or len(raw) > 12:
+        raise ApiError(400, "bad_if_match", "If-Match must be the version number you read")
+    return int(raw)
+
+
+def if_match_missing(errors: list[dict[str, Any]]) -> bool:
+    """The only complaint is a missing If-Match: RFC 6585's 428, not a validation error."""
+    return bool(errors) and all(
+        e.get("type") == "missing" and tuple(e.get("loc", ())) == ("header", "if-match") for e in errors
+    )
+
+
+IF_MATCH_REQUIRED = ApiError(
+    428, "if_match_required", 'send If-Match with the version you read (e.g. If-Match: "3")'
+)
+
+_IDEMPOTENCY_KEY = re.compile(r"[\x21-\x7e]{1,255}")
+
+
+def caller(router: BaseRouter, partner_id: str = "") -> Caller:
+    """The IAM principal, the console user, or the partner (its id as the partner routes
+    checked it), for the audit trail; with the create's Idempotency-Key, if any."""
+    event = router.current_event
+    authorizer = event.raw_event.get("requestContext", {}).get("authorizer") or {}
+    raw_path = str(event.raw_event.get("rawPath", ""))
+    actor = (
+        f"partner:{partner_id}" if partner_id else access.admin_actor(raw_path, event.http_method, authorizer)
+    )
+    key = event.headers.get("idempotency-key") or ""
+    if key and not _IDEMPOTENCY_KEY.fullmatch(key):
+        raise ApiError(400, "bad_idempotency_key", "Idempotency-Key is 1 to 255 visible ASCII characters")
+    request = f"{event.http_method} {event.path}\n{event.body or ''}"
+    return Caller(
+        actor=str(actor),
+        at=iso_timestamp(time.time()),
+        idempotency_key=key,
+        request_hash=hashlib.sha256(request.encode()).hexdigest() if key else "",
+    )
+
+
+def error_response(error: ApiError) -> dict[str, Any]:
+    """A refusal answered before the resolver runs, in the API's one error shape."""
+    return {
+        "statusCode": error.status,
+        "headers": {"content-type": "application/json"},
+        "body": json.dumps(error.body()),
+    }
+
+
+def refused_before_routing(event: dict[str, Any]) -> dict[str, Any] | None:
+    """Defence in depth, then the body: an admin request API Gateway did not authenticate
+    (IAM or the console's token), or a console user outside the group that may make it, is
+    refused; bodies are UTF-8 JSON only (415 or 400 before any parsing)."""
+    raw_path = str(event.get("rawPath", ""))
+    if raw_path.startswith(("/admin", "/console/api")):
+        context = event.get("requestContext") or {}
+        method = str((context.get("http") or {}).get("method", ""))
+        try:
+            access.admin_actor(raw_path, method, context.get("authorizer") or {})
+        except ApiError as refused:
+            return error_response(refused)
+    body = event.get("body")
+    if not body:
+        return None
+    content_type = (event.get("headers") or {}).get("content-type", "")
+    if content_type.split(";", 1)[0].strip().lower() != "application/json":
+        return error_response(ApiError(415, "unsupported_media_type", "send the body as application/json"))
+    try:
+        raw = base64.b64decode(body) if event.get("isBase64Encoded") else body.encode()
+        json.loads(raw.decode("utf-8"))
+    except (ValueError, UnicodeDecodeError):
+        return error_response(ApiError(400, "invalid_json", "the body is not valid UTF-8 JSON"))
+    return None

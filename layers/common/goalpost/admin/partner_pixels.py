@@ -1,0 +1,81 @@
+"""Partner pixels and postbacks: what fires for a partner when its conversion is approved."""
+
+from typing import Any
+
+from aws_lambda_powertools.event_handler import Response
+
+from goalpost.admin import http
+from goalpost.admin.documents import Caller, save
+from goalpost.admin.errors import ApiError, not_found
+from goalpost.admin.http import IdPath
+from goalpost.admin.offers import bundle_of, get_offer
+from goalpost.admin.paging import check_limit, decode_cursor, page
+from goalpost.admin.schemas import (
+    PartnerPixelIn,
+)
+from goalpost.admin.views import Page, PartnerPixelOut
+from goalpost.rules.audit import Audit
+from goalpost.store import config_store
+
+
+def create_partner_pixel(offer_id: str, body: PartnerPixelIn, caller: Caller) -> dict[str, Any]:
+    goal = bundle_of(offer_id).goal(body.goal_id)
+    if goal is None:
+        raise not_found("goal", body.goal_id)
+    if goal.private:
+        raise ApiError(
+            409, "private_goal", f"goal {body.goal_id} is private: partners get no pixels or postbacks for it"
+        )
+    if config_store.get_entity("partner", body.partner_id) is None:
+        raise not_found("partner", body.partner_id)
+    pixel_id = config_store.next_id("pixel")
+    doc = {"pixel_id": pixel_id, "offer_id": offer_id, **body.model_dump()}
+    return save("partner_pixel", pixel_id, doc, caller, parent_offer_id=offer_id)
+
+
+def get_partner_pixel(offer_id: str, pixel_id: str) -> dict[str, Any]:
+    doc = config_store.get_entity("partner_pixel", pixel_id, offer_id)
+    if doc is None:
+        raise not_found("partner pixel", pixel_id)
+    return doc
+
+
+def list_partner_pixels(offer_id: str, limit: int, cursor: str | None) -> dict[str, Any]:
+    get_offer(offer_id)
+    docs, last = config_store.offer_items_page(
+        offer_id, "PIXEL#", limit=check_limit(limit), cursor=decode_cursor(cursor)
+    )
+    return page(docs, last)
+
+
+def delete_partner_pixel(offer_id: str, pixel_id: str, caller: Caller) -> None:
+    current = get_partner_pixel(offer_id, pixel_id)
+    config_store.delete_entity(
+        "partner_pixel",
+        pixel_id,
+        audit=Audit(caller.actor, caller.at, "delete", current, None),
+        parent_offer_id=offer_id,
+    )
+
+
+# ------------------------------------------------------------------ routes
+
+router = http.resource_router()
+
+
+@router.post("/admin/offers/<offer_id>/partner-pixels", **http.documented(201, writes=True))
+def create(offer_id: IdPath, body: PartnerPixelIn) -> Response[PartnerPixelOut]:
+    return http.entity(create_partner_pixel(offer_id, body, http.caller(router)), 201)
+
+
+@router.get("/admin/offers/<offer_id>/partner-pixels", **http.documented())
+def list_all(
+    offer_id: IdPath, limit: http.Limit = 50, cursor: http.Cursor = None
+) -> Response[Page[PartnerPixelOut]]:
+    return http.ok(list_partner_pixels(offer_id, limit, cursor))
+
+
+@router.delete("/admin/offers/<offer_id>/partner-pixels/<pixel_id>", **http.documented(204, writes=True))
+def delete(offer_id: IdPath, pixel_id: IdPath) -> Response[None]:
+    delete_partner_pixel(offer_id, pixel_id, http.caller(router))
+    return http.no_content()

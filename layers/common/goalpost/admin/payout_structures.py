@@ -1,0 +1,72 @@
+"""Payout structures: rules over a conversion's fields that set its payout or revenue."""
+
+from typing import Any
+
+from aws_lambda_powertools.event_handler import Response
+
+from goalpost.admin import http
+from goalpost.admin.documents import Caller, rate, save
+from goalpost.admin.errors import not_found
+from goalpost.admin.http import IdPath
+from goalpost.admin.paging import check_limit, decode_cursor, page
+from goalpost.admin.schemas import (
+    PayoutStructureIn,
+)
+from goalpost.admin.views import Page, PayoutStructureOut
+from goalpost.model.offer import (
+    Condition,
+    PayoutStructure,
+    StructureRule,
+)
+from goalpost.store import config_store
+
+
+def create_payout_structure(body: PayoutStructureIn, caller: Caller) -> dict[str, Any]:
+    structure_id = config_store.next_id("structure")
+    structure = PayoutStructure(
+        structure_id=structure_id,
+        name=body.name,
+        rules=tuple(
+            StructureRule(
+                conditions=tuple(Condition(c.field, c.operator, tuple(c.values)) for c in rule.conditions),
+                payout=rate(rule.payout) if rule.payout is not None else None,
+                revenue=rate(rule.revenue) if rule.revenue is not None else None,
+            )
+            for rule in body.rules
+        ),
+    )
+    return save("structure", structure_id, structure.to_dict(), caller)
+
+
+def get_payout_structure(structure_id: str) -> dict[str, Any]:
+    doc = config_store.get_entity("structure", structure_id)
+    if doc is None:
+        raise not_found("payout structure", structure_id)
+    return doc
+
+
+def list_payout_structures(limit: int, cursor: str | None) -> dict[str, Any]:
+    docs, last = config_store.list_entities(
+        "structure", limit=check_limit(limit), cursor=decode_cursor(cursor)
+    )
+    return page(docs, last)
+
+
+# ------------------------------------------------------------------ routes
+
+router = http.resource_router()
+
+
+@router.post("/admin/payout-structures", **http.documented(201, writes=True))
+def create(body: PayoutStructureIn) -> Response[PayoutStructureOut]:
+    return http.entity(create_payout_structure(body, http.caller(router)), 201)
+
+
+@router.get("/admin/payout-structures", **http.documented())
+def list_all(limit: http.Limit = 50, cursor: http.Cursor = None) -> Response[Page[PayoutStructureOut]]:
+    return http.ok(list_payout_structures(limit, cursor))
+
+
+@router.get("/admin/payout-structures/<structure_id>", **http.documented())
+def get(structure_id: IdPath) -> Response[PayoutStructureOut]:
+    return http.entity(get_payout_structure(structure_id))

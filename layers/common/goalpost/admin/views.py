@@ -1,0 +1,279 @@
+"""What the admin API answers: one pydantic model per response, declared on every route.
+
+The resolver validates each answer against its model (a mismatch is our bug: a 500, never a
+silent change), and the OpenAPI document carries them, so a client and schemathesis can hold
+the API to them. Models name the fields every answer has; documents may carry more (settings
+added later, TUNE's optional fields), so extra fields pass through as they are.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any, Generic, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, RootModel
+
+T = TypeVar("T")
+
+
+class Out(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+
+class Page(BaseModel, Generic[T]):
+    """One page of a list; ``next_cursor`` continues it (null: the last page)."""
+
+    items: list[T]
+    next_cursor: str | None
+
+
+class ErrorDetail(BaseModel):
+    code: str
+    message: str
+    details: Any = None
+
+
+class ApiErrorOut(BaseModel):
+    """The API's one error shape."""
+
+    error: ErrorDetail
+
+
+class GatewayErrorOut(BaseModel):
+    """API Gateway's own refusals (no or bad credentials) carry only a message."""
+
+    message: str
+
+
+class Refusal(RootModel[ApiErrorOut | GatewayErrorOut]):
+    pass
+
+
+class RateOut(BaseModel):
+    flat: Decimal
+    percent: Decimal
+
+
+class Versioned(Out):
+    version: int = Field(description="Send it back in If-Match to change this document")
+
+
+class NetworkOut(Versioned):
+    goals_enabled: bool
+    approval_enabled: bool
+    encrypted_enabled: bool
+    currency: str
+    session_hours: int
+    default_tier_id: str
+
+
+class AuditEntryOut(Out):
+    kind: str
+    id: str
+    actor: str
+    at: str
+    action: str
+    changed: list[str]
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+
+
+class AdvertiserOut(Versioned):
+    advertiser_id: str
+    name: str
+    status: str
+    security_token_applied: bool
+
+
+class PartnerOut(Versioned):
+    partner_id: str
+    name: str
+    status: str
+    tier_id: str
+
+
+class NewPartnerOut(PartnerOut):
+    api_key: str = Field(description="Shown once: store it (only its SHA-256 is kept)")
+    postback_secret: str
+
+
+class RotatedKeyOut(PartnerOut):
+    api_key: str = Field(description="Shown once: the previous key stops working now")
+
+
+class TierOut(Versioned):
+    tier_id: str
+    name: str
+    level: int
+    default: bool
+
+
+class PayoutStructureOut(Versioned):
+    structure_id: str
+    name: str
+    rules: list[dict[str, Any]]
+
+
+class GoalOut(Out):
+    goal_id: str
+    offer_id: str
+    name: str
+    slug: str
+    status: str
+    payout: RateOut
+    revenue: RateOut
+    allow_multiple: bool
+    end_point: bool
+    approve: bool
+    private: bool
+
+
+class GoalDetailOut(GoalOut):
+    version: int
+    links: dict[str, Any] = Field(description="Postback URLs and pixel code for this goal")
+
+
+class OfferOut(Versioned):
+    offer_id: str
+    name: str
+    advertiser_id: str
+    offer_url: str
+    default_goal: GoalOut
+    status: str
+    currency: str
+    goals_enabled: bool
+
+
+class CapUsageOut(Out):
+    period: str
+    measure: str
+    limit: Decimal
+
+
+class OfferCapsOut(Out):
+    offer_id: str
+    timezone: str
+    cap_action: str
+    caps: list[CapUsageOut]
+
+
+class TrackingLinkOut(Out):
+    partner_id: str
+    name: str
+    status: str
+    tracking_link: str
+
+
+class ManageGoalsOut(BaseModel):
+    """The Manage Offer Goals table (TUNE's columns); ``format=csv`` gives it as CSV."""
+
+    items: list[dict[str, Any]]
+    next_cursor: None = None
+
+
+class CustomPayoutOut(Versioned):
+    partner_id: str
+    goal_id: str
+    payout: RateOut
+    set_at: str
+
+
+class PartnerPixelOut(Versioned):
+    pixel_id: str
+    offer_id: str
+    partner_id: str
+    goal_id: str
+    kind: str
+    code: str
+
+
+class PartnerPostbackOut(Versioned):
+    """A partner's own postback or pixel (its partner id is the caller's)."""
+
+    pixel_id: str
+    offer_id: str
+    goal_id: str
+    kind: str
+    code: str
+
+
+class ConversionOut(Out):
+    conversion_id: str
+    offer_id: str
+    goal_id: str
+    partner_id: str
+    transaction_id: str
+    status: str
+    created_at: str
+
+
+class AdjustedConversionOut(ConversionOut):
+    outcome: Literal["updated", "unchanged"]
+
+
+class DecisionOut(Out):
+    conversion_id: str
+    outcome: Literal["updated", "unchanged", "conflict", "not_found"]
+    status: str | None = None
+
+
+class DecisionsOut(BaseModel):
+    items: list[DecisionOut]
+    next_cursor: None = None
+
+
+class DeliveryOut(Out):
+    delivery_id: str
+    offer_id: str
+    status: str
+    attempts: int
+    created_at: str
+
+
+class Window(Out):
+    """The range a report covers, in the caller's time zone."""
+
+    from_: str = Field(alias="from")
+    to: str
+    timezone: str
+    exact: bool
+
+
+class StatsOut(Window):
+    interval: str
+    group_by: list[str]
+    rows: list[dict[str, Any]]
+    totals: dict[str, Any]
+    consistency: str
+
+
+class ConversionReportOut(Window):
+    columns: list[str]
+    items: list[dict[str, Any]]
+    next_cursor: str | None
+
+
+class FunnelOut(Window):
+    offer_id: str
+    partner_id: str | None
+    consistency: str
+
+
+class PartnerGoalOut(Out):
+    goal_id: str
+    name: str
+    goal_name: str
+    payout: RateOut
+
+
+class PartnerOfferOut(Out):
+    offer_id: str
+    name: str
+    currency: str
+    tracking_link: str
+    goals: list[PartnerGoalOut]
+    caps: list[dict[str, Any]]
+
+
+class PartnerStatsOut(StatsOut):
+    pass
