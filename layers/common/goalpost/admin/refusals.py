@@ -1,0 +1,74 @@
+"""How the admin API refuses: every error in its one shape, and a retried create's replay.
+
+A router of exception handlers only; the app includes it like the resources' routers.
+"""
+
+from typing import Any
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+
+from goalpost.admin import (
+    advertisers,
+    goals,
+    http,
+    network,
+    offers,
+    partner_pixels,
+    partners,
+    payout_structures,
+)
+from goalpost.admin.documents import Replayed
+from goalpost.admin.errors import ApiError
+from goalpost.store import dynamo
+
+router = http.resource_router()
+
+
+@router.exception_handler(ApiError)  # type: ignore[untyped-decorator]
+def api_error(error: ApiError) -> Response[Any]:
+    return http.json_response(error.status, error.body())
+
+
+@router.exception_handler(dynamo.InvalidCursor)  # type: ignore[untyped-decorator]
+def invalid_cursor(error: dynamo.InvalidCursor) -> Response[Any]:
+    return http.json_response(400, ApiError(400, "bad_cursor", str(error)).body())
+
+
+@router.exception_handler(RequestValidationError)  # type: ignore[untyped-decorator]
+def validation_error(error: RequestValidationError) -> Response[Any]:
+    errors = [
+        {"loc": list(e.get("loc", ())), "msg": str(e.get("msg", "")), "type": str(e.get("type", ""))}
+        for e in error.errors()
+    ]
+    refusal = (
+        http.IF_MATCH_REQUIRED
+        if http.if_match_missing(errors)
+        else ApiError(422, "validation_error", "request failed validation", errors)
+    )
+    return http.json_response(refusal.status, refusal.body())
+
+
+@router.exception_handler(Replayed)  # type: ignore[untyped-decorator]
+def replayed(replay: Replayed) -> Response[Any]:
+    """A create retried with its Idempotency-Key: what the first request made, created nothing new.
+
+    Secrets shown once (a partner's API key) are not shown again: rotate the key if the
+    first answer was lost.
+    """
+    made, offer_id = replay.entity_id, replay.parent_offer_id
+    views = {
+        "advertiser": lambda: advertisers.advertiser_view(advertisers.get_advertiser(made)),
+        "partner": lambda: partners.partner_view(made),
+        "tier": lambda: partners.get_tier(made),
+        "structure": lambda: payout_structures.get_payout_structure(made),
+        "offer": lambda: offers.get_offer(made),
+        "goal": lambda: goals.get_goal(offer_id, made, network.base_url(router)),
+        "partner_pixel": lambda: partner_pixels.get_partner_pixel(offer_id, made),
+    }
+    doc = views[replay.kind]()
+    return http.json_response(200, doc, {"etag": f'"{doc.get("version", 0)}"', "idempotent-replayed": "true"})
+
+
+def no_route(_: Exception) -> Response[Any]:
+    return http.json_response(404, ApiError(404, "no_route", "no such route").body())
