@@ -164,7 +164,7 @@ def round_trips() -> dict[str, Any]:
             ],
         )
         offer_id, partner_id = net["offer"]["offer_id"], net["partner"]["partner_id"]
-        gsi_keys = {"offer_key", "partner_key", "day_key"}  # the conversions report indexes (projection ALL)
+        gsi_keys = {"day_key", "pending_key"}  # the conversions report indexes (projection ALL)
 
         calls: list[dict[str, Any]] = []
 

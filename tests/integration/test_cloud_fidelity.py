@@ -45,7 +45,7 @@ def test_transactions_are_checked_item_by_item_and_indexes_by_their_arn(aws) -> 
     policies = iam.ENFORCER.policies
     assert policies is not None
     postback_policy = policies["PostbackFunction"]
-    index = conversions_arn() + "/index/by_offer_time"
+    index = conversions_arn() + "/index/by_day_time"
     assert not iam.allowed(postback_policy, "dynamodb:Query", index)  # the tracking path reads no index
     assert iam.allowed(policies["GoalsAdminFunction"], "dynamodb:Query", index)
 

@@ -6,10 +6,10 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
 
-from goalpost.admin import http
+from goalpost.admin import http, reports
 from goalpost.admin.documents import Caller
 from goalpost.admin.errors import ApiError, not_found
-from goalpost.admin.http import ConversionId, IdPath
+from goalpost.admin.http import ConversionId, Day, FromDay, IdPath, TimeZone
 from goalpost.admin.offers import get_offer
 from goalpost.admin.paging import check_limit, decode_cursor, page
 from goalpost.admin.schemas import (
@@ -17,6 +17,7 @@ from goalpost.admin.schemas import (
     DecisionIn,
 )
 from goalpost.admin.views import AdjustedConversionOut, ConversionOut, DecisionsOut, Page
+from goalpost.rules.stats import Window
 from goalpost.rules.status import adjustment
 from goalpost.store import (
     conversion_store,
@@ -24,18 +25,22 @@ from goalpost.store import (
 )
 
 
-def list_conversions(offer_id: str, limit: int, cursor: str | None) -> dict[str, Any]:
+def list_conversions(offer_id: str, span: Window, limit: int, cursor: str | None) -> dict[str, Any]:
+    """Everything recorded on an offer in a range, newest first: conversions, the refusals
+    stored for real sessions (why each was refused) and clawbacks."""
     get_offer(offer_id)
-    items, last = report_store.offer_conversions(
-        offer_id, limit=check_limit(limit), cursor=decode_cursor(cursor)
+    query = reports.report_query(span, reports.Filters(offer_id=offer_id), kinds=())
+    items, last = report_store.conversion_report(
+        query, limit=check_limit(limit), cursor=decode_cursor(cursor)
     )
     return page([conversion_store.without_storage_fields(item) for item in items], last)
 
 
 def list_pending(offer_id: str, limit: int, cursor: str | None) -> dict[str, Any]:
+    """Every conversion of the offer awaiting approval, however old (the approvals index)."""
     get_offer(offer_id)
-    items, last = report_store.offer_conversions_with_status(
-        offer_id, "pending", limit=check_limit(limit), cursor=decode_cursor(cursor)
+    items, last = report_store.pending_conversions(
+        offer_id, limit=check_limit(limit), cursor=decode_cursor(cursor)
     )
     return page([conversion_store.without_storage_fields(item) for item in items], last)
 
@@ -118,9 +123,15 @@ router = http.resource_router()
 
 @router.get("/admin/offers/<offer_id>/conversions", **http.documented())
 def list_offer_conversions(
-    offer_id: IdPath, limit: http.Limit = 50, cursor: http.Cursor = None
+    offer_id: IdPath,
+    from_: FromDay = None,
+    to: Day = None,
+    timezone: TimeZone = "UTC",
+    limit: http.Limit = 50,
+    cursor: http.Cursor = None,
 ) -> Response[Page[ConversionOut]]:
-    return http.ok(list_conversions(offer_id, limit, cursor))
+    """What was recorded on the offer in the range (default: the last 7 days), newest first."""
+    return http.ok(list_conversions(offer_id, reports.window_of(from_, to, timezone), limit, cursor))
 
 
 @router.get("/admin/offers/<offer_id>/conversions/pending", **http.documented())

@@ -31,6 +31,7 @@ from goalpost.admin.http import (
 )
 from goalpost.admin.paging import check_limit, decode_cursor, page
 from goalpost.admin.views import ConversionReportOut, FunnelOut, StatsOut
+from goalpost.model.ids import iso_timestamp
 from goalpost.model.money import format_money
 from goalpost.model.offer import DEFAULT_GOAL_ID, OfferBundle
 from goalpost.model.session import ADV_SUB_FIELDS, CLICK_CONTEXT_FIELDS
@@ -238,8 +239,26 @@ def report_row(item: dict[str, Any], columns: tuple[str, ...]) -> dict[str, Any]
     return {c: "" if flat.get(c) is None else flat[c] for c in columns}
 
 
-def _iso(moment: datetime) -> str:
-    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+def report_query(
+    span: Window,
+    filters: Filters,
+    statuses: tuple[str, ...] = (),
+    *,
+    public_only: bool = False,
+    kinds: tuple[str, ...] = ("conversion",),
+) -> report_store.ReportQuery:
+    return report_store.ReportQuery(
+        start=iso_timestamp(span.start.timestamp()),
+        end=iso_timestamp(span.end.timestamp()),
+        days=tuple(span.utc_days()),
+        offer_id=filters.offer_id,
+        partner_id=filters.partner_id,
+        goal_id=filters.goal_id,
+        advertiser_id=filters.advertiser_id,
+        statuses=statuses,
+        public_only=public_only,
+        kinds=kinds,
+    )
 
 
 def conversion_report(
@@ -253,17 +272,7 @@ def conversion_report(
     columns: tuple[str, ...] = ADMIN_COLUMNS,
     public_only: bool = False,
 ) -> dict[str, Any]:
-    query = report_store.ReportQuery(
-        start=_iso(span.start),
-        end=_iso(span.end),
-        days=tuple(span.utc_days()),
-        offer_id=filters.offer_id,
-        partner_id=filters.partner_id,
-        goal_id=filters.goal_id,
-        advertiser_id=filters.advertiser_id,
-        statuses=statuses,
-        public_only=public_only,
-    )
+    query = report_query(span, filters, statuses, public_only=public_only)
     items, last = report_store.conversion_report(
         query, limit=check_limit(limit), cursor=decode_cursor(cursor)
     )

@@ -24,7 +24,7 @@ from goalpost.store.dynamo import (
 )
 from goalpost.store.session_store import session_from
 
-STORAGE_FIELDS = ("pk", "sk", "kind", "offer_key", "partner_key", "day_key", "created_key")
+STORAGE_FIELDS = ("pk", "sk", "kind", "day_key", "created_key", "pending_key")
 """Attributes of a stored conversion that are keys of the table and its indexes, not facts."""
 
 
@@ -33,13 +33,17 @@ def without_storage_fields(item: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def report_index_keys(record: Mapping[str, Any]) -> dict[str, str]:
-    """Where a record sits in the report indexes: by offer, and (conversions) by partner and day."""
+    """Where a record sits in the report indexes: every record by its UTC day (by_day_time),
+    a conversion awaiting approval also by its offer (by_offer_pending, sparse)."""
     created = str(record["created_at"])
-    keys = {"offer_key": f"OFFER#{record['offer_id']}", "created_key": f"{created}#{record['conversion_id']}"}
-    if record.get("kind") == "conversion":
-        keys["partner_key"] = f"PARTNER#{record['partner_id']}"
-        keys["day_key"] = f"DAY#{created[:10]}"
+    keys = {"day_key": f"DAY#{created[:10]}", "created_key": f"{created}#{record['conversion_id']}"}
+    if record.get("kind") == "conversion" and record.get("status") == "pending":
+        keys["pending_key"] = pending_key(str(record["offer_id"]))
     return keys
+
+
+def pending_key(offer_id: str) -> str:
+    return f"PENDING#{offer_id}"
 
 
 def conversion_key(transaction_id: str, goal_id: str, suffix: str = "") -> dict[str, Any]:
@@ -377,6 +381,12 @@ def adjust_conversion_status(
         ":empty": [],
         ":adj": [change.record],
     }
+    removes = []
+    if change.after["status"] == "pending":
+        sets.append("pending_key = :pending")
+        values[":pending"] = pending_key(str(conversion["offer_id"]))
+    else:
+        removes.append("pending_key")  # leaves the approvals index (sparse)
     for n, (field_name, value) in enumerate(sorted(amounts.items())):
         names[f"#a{n}"] = field_name
         values[f":a{n}"] = value
@@ -391,7 +401,7 @@ def adjust_conversion_status(
             "Update": {
                 "TableName": conversions_table(),
                 "Key": key,
-                "UpdateExpression": "SET " + ", ".join(sets),
+                "UpdateExpression": "SET " + ", ".join(sets) + "".join(f" REMOVE {r}" for r in removes),
                 "ConditionExpression": " AND ".join(conditions),
                 "ExpressionAttributeNames": names,
                 "ExpressionAttributeValues": attribute_values(values),

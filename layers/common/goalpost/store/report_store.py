@@ -3,36 +3,18 @@
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 
+from goalpost.store.conversion_store import pending_key
 from goalpost.store.dynamo import Page, attribute_values, conversions_table, query_page
 
 
-def offer_conversions_with_status(
-    offer_id: str, status: str, *, limit: int, cursor: Mapping[str, Any] | None = None
-) -> Page:
-    """An offer's conversions in one status (pending for approval), newest first (index + filter)."""
+def pending_conversions(offer_id: str, *, limit: int, cursor: Mapping[str, Any] | None = None) -> Page:
+    """An offer's conversions awaiting approval, newest first: the sparse by_offer_pending index
+    holds exactly those (a decision takes a conversion out of it)."""
     query = {
         "TableName": conversions_table(),
-        "IndexName": "by_offer_time",
-        "KeyConditionExpression": "offer_key = :o",
-        "FilterExpression": "#s = :status AND kind = :kind",
-        "ExpressionAttributeNames": {"#s": "status"},
-        "ExpressionAttributeValues": {
-            ":o": {"S": f"OFFER#{offer_id}"},
-            ":status": {"S": status},
-            ":kind": {"S": "conversion"},
-        },
-        "ScanIndexForward": False,
-    }
-    return query_page(query, limit, cursor)
-
-
-def offer_conversions(offer_id: str, *, limit: int, cursor: Mapping[str, Any] | None = None) -> Page:
-    """An offer's conversions, newest first, through the by_offer_time index (no scan)."""
-    query = {
-        "TableName": conversions_table(),
-        "IndexName": "by_offer_time",
-        "KeyConditionExpression": "offer_key = :o",
-        "ExpressionAttributeValues": {":o": {"S": f"OFFER#{offer_id}"}},
+        "IndexName": "by_offer_pending",
+        "KeyConditionExpression": "pending_key = :p",
+        "ExpressionAttributeValues": {":p": {"S": pending_key(offer_id)}},
         "ScanIndexForward": False,
     }
     return query_page(query, limit, cursor)
@@ -52,20 +34,25 @@ class ReportQuery(NamedTuple):
     statuses: tuple[str, ...] = ()
     public_only: bool = False
     """Leave out conversions of private goals (the partner's view)."""
+    kinds: tuple[str, ...] = ("conversion",)
+    """Which records: conversions (the report), or also refusals and clawbacks (() for every kind)."""
 
 
-def _report_filter(query: ReportQuery, used: str) -> tuple[str, dict[str, Any], dict[str, str]]:
-    """The filter expression for what the chosen index does not already narrow."""
-    parts = ["kind = :kind"]
-    values: dict[str, Any] = {":kind": "conversion"}
+def _report_filter(query: ReportQuery) -> tuple[str, dict[str, Any], dict[str, str]]:
+    """The filter expression: the day index narrows the time, filters the rest."""
+    parts: list[str] = []
+    values: dict[str, Any] = {}
     names: dict[str, str] = {}
+    if query.kinds:
+        parts.append(f"kind IN ({', '.join(f':k{n}' for n in range(len(query.kinds)))})")
+        values.update({f":k{n}": kind for n, kind in enumerate(query.kinds)})
     for field_name, value in (
         ("offer_id", query.offer_id),
         ("partner_id", query.partner_id),
         ("goal_id", query.goal_id),
         ("advertiser_id", query.advertiser_id),
     ):
-        if value and field_name != used:
+        if value:
             parts.append(f"{field_name} = :{field_name}")
             values[f":{field_name}"] = value
     if query.statuses:
@@ -83,18 +70,12 @@ def _report_filter(query: ReportQuery, used: str) -> tuple[str, dict[str, Any], 
 
 
 def conversion_report(query: ReportQuery, *, limit: int, cursor: Mapping[str, Any] | None = None) -> Page:
-    """Conversions in a time range, newest first, through an index (never a scan).
+    """Records in a time range, newest first, through the by_day_time index (never a scan):
+    one UTC day after the other; offer, partner, goal, status... are filter expressions.
 
-    Partner given: by_partner_time; else offer given: by_offer_time; else by_day_time, one
-    UTC day after the other. Other filters are filter expressions on those few items.
+    One index serves every report so a conversion pays one index write (README, "Tables and
+    keys"): a narrow filter on a busy network reads the day's records to fill its page.
     """
-    if query.offer_id or query.partner_id:
-        index, used, key_name, key_value = (
-            ("by_partner_time", "partner_id", "partner_key", f"PARTNER#{query.partner_id}")
-            if query.partner_id
-            else ("by_offer_time", "offer_id", "offer_key", f"OFFER#{query.offer_id}")
-        )
-        return _report_page(query, index, used, key_name, key_value, limit, cursor)
     days = list(reversed(query.days))
     if cursor and "next_day" in cursor:
         days = days[days.index(str(cursor["next_day"])) :] if str(cursor["next_day"]) in days else []
@@ -104,9 +85,7 @@ def conversion_report(query: ReportQuery, *, limit: int, cursor: Mapping[str, An
         days = days[days.index(day) :] if day in days else []
     items: list[dict[str, Any]] = []
     for position, day in enumerate(days):
-        page_items, last = _report_page(
-            query, "by_day_time", "", "day_key", f"DAY#{day}", limit - len(items), cursor
-        )
+        page_items, last = _report_page(query, day, limit - len(items), cursor)
         cursor = None
         items.extend(page_items)
         if last is not None:
@@ -117,26 +96,19 @@ def conversion_report(query: ReportQuery, *, limit: int, cursor: Mapping[str, An
     return items, None
 
 
-def _report_page(
-    query: ReportQuery,
-    index: str,
-    used: str,
-    key_name: str,
-    key_value: str,
-    limit: int,
-    cursor: Mapping[str, Any] | None,
-) -> Page:
-    expression, values, names = _report_filter(query, used)
+def _report_page(query: ReportQuery, day: str, limit: int, cursor: Mapping[str, Any] | None) -> Page:
+    expression, values, names = _report_filter(query)
     kwargs: dict[str, Any] = {
         "TableName": conversions_table(),
-        "IndexName": index,
-        "KeyConditionExpression": f"{key_name} = :key AND created_key BETWEEN :start AND :end",
-        "FilterExpression": expression,
+        "IndexName": "by_day_time",
+        "KeyConditionExpression": "day_key = :day AND created_key BETWEEN :start AND :end",
         "ExpressionAttributeValues": attribute_values(
-            {**values, ":key": key_value, ":start": query.start, ":end": query.end}
+            {**values, ":day": f"DAY#{day}", ":start": query.start, ":end": query.end}
         ),
         "ScanIndexForward": False,
     }
+    if expression:
+        kwargs["FilterExpression"] = expression
     if names:
         kwargs["ExpressionAttributeNames"] = names
     # A filter may leave a page short: read on until the page is full or the range ends.
