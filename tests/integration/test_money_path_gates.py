@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
+from goalpost.model.conversion import Conversion
 from goalpost.rules.audit import Audit
 from goalpost.rules.status import adjustment
 from goalpost.store import config_cache, config_store, conversion_store, session_store
@@ -68,9 +69,11 @@ def test_a_refusal_cannot_be_approved_even_by_its_storage_key(aws) -> None:
     net = setup_network()
     tid = click(net["offer"]["offer_id"], net["partner"]["partner_id"])
     assert goal_postback(tid, "offer_id=999", path="/aff_lsr")["http"] == 422  # offer_mismatch, stored
-    refusal = next(
-        i for i in conversion_store.session_conversions(tid) if str(i["sk"]).startswith("REJECTED#")
+    refusal = Conversion.from_dict(
+        next(i for i in conversion_store.session_conversions(tid) if str(i["sk"]).startswith("REJECTED#"))
     )
+    key = conversion_store.stored_key(refusal)
+    assert key is not None and key["sk"]["S"].startswith("REJECTED#")  # its own item, not a CONV# one
     change = adjustment(
         refusal,
         new_status="approved",

@@ -4,6 +4,7 @@ from decimal import Decimal
 
 import pytest
 
+from goalpost.model.conversion import Conversion
 from goalpost.model.offer import Goal, Offer, OfferBundle
 from goalpost.rules.macros import conversion_macros
 from goalpost.rules.status import approval_transitions
@@ -25,7 +26,11 @@ def record(event: str, new: dict, old: dict | None = None) -> dict:  # type: ign
     return {"eventName": event, "dynamodb": data}
 
 
-CONV = {"kind": "conversion", "status": "approved", "private": False, "conversion_id": "t-0"}
+CONV = {
+    "kind": "conversion", "status": "approved", "private": False, "conversion_id": "t-0", "offer_id": "1",
+    "goal_id": "0", "partner_id": "9", "transaction_id": "t", "created_at": "2026-11-30T00:00:00.000Z",
+}  # fmt: skip
+CLAWBACK = {**CONV, "kind": "clawback", "conversion_id": "t-0-C2026", "reverses": "t-0"}
 
 
 def test_only_approved_non_private_conversions_and_clawbacks_reach_partners() -> None:
@@ -37,7 +42,7 @@ def test_only_approved_non_private_conversions_and_clawbacks_reach_partners() ->
     assert event_of(approved_later).kind == "approved"  # type: ignore[union-attr]
     duplicate_counter = record("MODIFY", {**CONV, "duplicate_count": 1}, CONV)
     assert event_of(duplicate_counter) is None  # already told
-    clawback = record("INSERT", {"kind": "clawback", "status": "approved", "reverses": "t-0"})
+    clawback = record("INSERT", CLAWBACK)
     assert event_of(clawback).kind == "reversal"  # type: ignore[union-attr]
     assert event_of(record("INSERT", {"kind": "delivery", "status": "delivered"})) is None
 
@@ -53,11 +58,13 @@ def test_macro_values_cover_the_contract() -> None:
         ref_id="OREF",
     )
     bundle = OfferBundle(offer=offer, goals={"7": goal}, custom_payouts={})
-    conversion = {
-        "transaction_id": "abc", "partner_id": "9", "payout": Decimal("2.5"), "sale_amount": Decimal("10"),
-        "currency": "EUR", "subs": {"aff_sub": "s1", "source": "fb"}, "adv_subs": {"adv_sub": "ORD"},
-        "session_ip": "1.2.3.4", "ip": "5.6.7.8", "advertiser_id": "2",
-    }  # fmt: skip
+    conversion = Conversion(
+        conversion_id="abc-7", offer_id="1", goal_id="7", partner_id="9", transaction_id="abc",
+        status="approved", status_code="approved_server_postback", created_at="2026-11-30T00:00:00.000Z",
+        payout=Decimal("2.5"), sale_amount=Decimal("10"), currency="EUR",
+        subs={"aff_sub": "s1", "source": "fb"}, adv_subs={"adv_sub": "ORD"},
+        session_ip="1.2.3.4", ip="5.6.7.8", advertiser_id="2",
+    )  # fmt: skip
     values = conversion_macros(conversion, bundle, "7")
     assert values["goal_name"] == "paid-sub" and values["goal_ref"] == "REF7" and values["goal_id"] == "7"
     assert values["payout"] == "2.50" and values["sale_amount"] == "10.00" and values["currency"] == "EUR"
@@ -86,19 +93,17 @@ def test_signature_covers_timestamp_method_url_event_and_delivery_id() -> None:
 
 def test_every_approval_transition_is_its_own_delivery() -> None:
     approved_at_once = {**CONV}
-    assert approval_transitions(approved_at_once) == (1, 0)
+    assert approval_transitions(Conversion.from_dict(approved_at_once)) == (1, 0)
     reapproved = {
         **CONV,
         "adjustments": [{"from": "approved", "to": "rejected"}, {"from": "rejected", "to": "approved"}],
     }
-    assert approval_transitions(reapproved) == (2, 1)
+    assert approval_transitions(Conversion.from_dict(reapproved)) == (2, 1)
     approved_later = {**CONV, "adjustments": [{"from": "pending", "to": "approved"}]}
-    assert approval_transitions(approved_later) == (1, 0)
+    assert approval_transitions(Conversion.from_dict(approved_later)) == (1, 0)
     event = event_of(record("MODIFY", reapproved, {**CONV, "status": "rejected"}))
     assert event is not None and (event.kind, event.transition) == ("approved", 2)
-    second_clawback = record(
-        "INSERT", {"kind": "clawback", "status": "approved", "reverses": "t-0", "transition": 2}
-    )
+    second_clawback = record("INSERT", {**CLAWBACK, "transition": 2})
     assert event_of(second_clawback).transition == 2  # type: ignore[union-attr]
     assert delivery_id("t-0", "approved", 1, "7") == "t-0.approved.7"
     assert delivery_id("t-0", "approved", 2, "7") == "t-0.approved-2.7"

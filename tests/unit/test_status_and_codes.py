@@ -4,6 +4,7 @@ from decimal import Decimal
 
 import pytest
 
+from goalpost.model.conversion import Conversion
 from goalpost.model.offer import Goal, NetworkSettings, Offer, Rate
 from goalpost.rules.audit import REDACTED, Audit, audit_entry
 from goalpost.rules.engine import goals_disabled
@@ -11,16 +12,18 @@ from goalpost.rules.payouts import listed_payout
 from goalpost.rules.status import adjustment, claws_back
 from goalpost.web.status import HTTP_STATUS, http_status
 
-APPROVED = {
-    "conversion_id": "t1-0",
-    "offer_id": "1",
-    "goal_id": "0",
-    "partner_id": "2",
-    "transaction_id": "t1",
-    "status": "approved",
-    "payout": Decimal("2.50"),
-    "revenue": Decimal("4.00"),
-}
+APPROVED = Conversion(
+    conversion_id="t1-0",
+    offer_id="1",
+    goal_id="0",
+    partner_id="2",
+    transaction_id="t1",
+    status="approved",
+    status_code="approved_server_postback",
+    created_at="2026-01-01T00:00:00.000Z",
+    payout=Decimal("2.50"),
+    revenue=Decimal("4.00"),
+)
 
 
 @pytest.mark.parametrize(
@@ -39,8 +42,9 @@ def test_a_rejection_after_approval_reverses_payout_and_revenue() -> None:
     )  # fmt: skip
     assert change.record["from"] == "approved" and change.record["to"] == "rejected"
     assert change.clawback is not None
-    assert (change.clawback["payout"], change.clawback["revenue"]) == (Decimal("-2.50"), Decimal("-4.00"))
-    assert change.clawback["reverses"] == "t1-0" and change.clawback["transition"] == 1
+    assert (change.clawback.payout, change.clawback.revenue) == (Decimal("-2.50"), Decimal("-4.00"))
+    assert change.clawback.reverses == "t1-0" and change.clawback.transition == 1
+    assert change.clawback.is_clawback and change.clawback.paid_id == "t1-0"
 
 
 def test_an_amount_edit_that_stays_approved_writes_no_clawback() -> None:
@@ -88,3 +92,14 @@ def test_every_refusal_has_an_honest_status_and_successes_are_200() -> None:
     assert http_status("temporarily_unavailable") == 503
     assert http_status("some_new_malformed_input") == 400
     assert all(400 <= s < 600 or c.startswith("duplicate") for c, s in HTTP_STATUS.items())
+
+
+def test_a_conversion_round_trips_through_its_stored_document() -> None:
+    stored = APPROVED._replace(subs={"aff_sub": "a"}, sale_amount=Decimal("10"), private=True).to_dict()
+    assert stored["payout"] == Decimal("2.50") and stored["subs"] == {"aff_sub": "a"}
+    assert "reverses" not in stored and "requested_goal" not in stored  # absent facts stay absent
+    assert Conversion.from_dict(
+        {**stored, "pk": "TX#t1", "sk": "CONV#0", "day_key": "DAY#x"}
+    ) == APPROVED._replace(subs={"aff_sub": "a"}, sale_amount=Decimal("10"), private=True)
+    free = APPROVED._replace(payout=Decimal(0), revenue=Decimal("0.10"))
+    assert free.to_dict()["payout"] == Decimal(0)  # a zero payout is a fact, kept

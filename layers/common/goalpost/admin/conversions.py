@@ -1,7 +1,6 @@
 """One conversion's life after it is recorded: listing, approvals, adjustments (one module:
 both append to the conversion's history, with clawbacks, through the same store call)."""
 
-from decimal import Decimal
 from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
@@ -17,6 +16,7 @@ from goalpost.admin.schemas import (
     DecisionIn,
 )
 from goalpost.admin.views import AdjustedConversionOut, ConversionOut, DecisionsOut, Page
+from goalpost.model.conversion import Conversion
 from goalpost.rules.stats import Window
 from goalpost.rules.status import adjustment
 from goalpost.store import (
@@ -54,10 +54,10 @@ def decide(body: DecisionIn, caller: Caller) -> dict[str, Any]:
     results = []
     for conversion_id in body.conversion_ids:
         conversion = conversion_store.get_conversion(conversion_id)
-        if conversion is None or conversion.get("kind") != "conversion":
+        if conversion is None or conversion.is_clawback:
             results.append({"conversion_id": conversion_id, "outcome": "not_found"})
             continue
-        old = str(conversion["status"])
+        old = conversion.status
         if old == body.status:
             results.append({"conversion_id": conversion_id, "outcome": "unchanged", "status": old})
             continue
@@ -73,15 +73,16 @@ def decide(body: DecisionIn, caller: Caller) -> dict[str, Any]:
     return {"items": results, "next_cursor": None}
 
 
-def stored_conversion(conversion_id: str) -> dict[str, Any]:
+def stored_conversion(conversion_id: str) -> Conversion:
     conversion = conversion_store.get_conversion(conversion_id)
-    if conversion is None or conversion.get("kind") != "conversion":
+    if conversion is None or conversion.is_clawback:
         raise not_found("conversion", conversion_id)
     return conversion
 
 
 def get_conversion(conversion_id: str) -> dict[str, Any]:
-    return conversion_store.without_storage_fields(stored_conversion(conversion_id))
+    """The conversion as the report shows its records (its kind is the report's filter)."""
+    return {k: v for k, v in stored_conversion(conversion_id).to_dict().items() if k != "kind"}
 
 
 def adjust(conversion_id: str, patch: ConversionPatch, caller: Caller) -> dict[str, Any]:
@@ -98,11 +99,11 @@ def adjust(conversion_id: str, patch: ConversionPatch, caller: Caller) -> dict[s
             ("revenue", patch.revenue),
             ("sale_amount", patch.sale_amount),
         )
-        if value is not None and (conversion.get(name) is None or Decimal(str(conversion[name])) != value)
+        if value is not None and getattr(conversion, name) != value
     }
-    if conversion.get("private") and amounts.get("payout"):
+    if conversion.private and amounts.get("payout"):
         raise ApiError(422, "private_goal_payout", "conversions of a private goal pay partners nothing")
-    old = str(conversion["status"])
+    old = conversion.status
     new_status = patch.status or old
     if not amounts and new_status == old:
         return {**get_conversion(conversion_id), "outcome": "unchanged"}

@@ -31,6 +31,7 @@ from goalpost.admin.http import (
 )
 from goalpost.admin.paging import check_limit, decode_cursor, page
 from goalpost.admin.views import ConversionReportOut, FunnelOut, StatsOut
+from goalpost.model.conversion import CONVERSION
 from goalpost.model.ids import iso_timestamp
 from goalpost.model.money import format_money
 from goalpost.model.offer import DEFAULT_GOAL_ID, OfferBundle
@@ -245,7 +246,7 @@ def report_query(
     statuses: tuple[str, ...] = (),
     *,
     public_only: bool = False,
-    kinds: tuple[str, ...] = ("conversion",),
+    kinds: tuple[str, ...] = (CONVERSION,),
 ) -> report_store.ReportQuery:
     return report_store.ReportQuery(
         start=iso_timestamp(span.start.timestamp()),

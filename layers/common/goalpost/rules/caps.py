@@ -5,7 +5,7 @@ each partner's on it, per day, per month or for its lifetime, counting conversio
 revenue; 0 is no cap. Days and months are the offer's time zone's. The counting itself is the
 store's: one counter item per scope and period, updated in the conversion's own transaction
 under a condition that leaves room for this conversion, so no concurrency can over-count
-(see ``store.insert_conversion`` and README, Caps).
+(see ``store.conversion_store.insert_conversion`` and README, Caps).
 
 Lookback windows (Everflow's and Affise's "min/max conversion time"): a conversion counts only
 when its session is at least ``min_session_seconds`` and at most ``max_session_seconds`` old;

@@ -7,8 +7,9 @@ import hashlib
 import hmac
 from collections.abc import Callable, Mapping
 from decimal import Decimal
-from typing import Any, Literal, NamedTuple
+from typing import Literal, NamedTuple
 
+from goalpost.model.conversion import Conversion
 from goalpost.model.offer import Advertiser, Goal, NetworkSettings, Offer, OfferBundle, Partner
 from goalpost.model.session import Session
 from goalpost.rules.caps import lookback_refusal
@@ -258,47 +259,41 @@ def conversion_record(
     worth: Worth | None,
     created_at: str,
     note: str = "",
-) -> dict[str, Any]:
+) -> Conversion:
     """The stored conversion: its own facts plus the session's click context, copied.
 
     ``goal`` is None only for a refusal whose goal never resolved: such a record names no
     goal (the sender's words are kept in ``requested_goal``, for admins only).
     """
     offer = bundle.offer
-    record: dict[str, Any] = {
-        "kind": "conversion",
-        "conversion_id": conversion_id,
-        "offer_id": offer.offer_id,
-        "goal_id": goal.goal_id if goal else "",
-        "goal_name": goal.slug if goal else "",
-        "goal_ref": goal.ref_id if goal else "",
-        "private": goal.private if goal else False,
-        "partner_id": session.partner_id,
-        "advertiser_id": advertiser_of(goal, bundle) if goal else offer.advertiser_id,
-        "transaction_id": session.transaction_id,
-        "status": status,
-        "status_code": status_code,
-        "currency": offer.currency,
-        "via": request.via,
-        "created_at": created_at,
-        "ip": request.ip,
-        "user_agent": request.user_agent,
-        "session_created_at": session.created_at,
-        "session_ip": session.ip,
-        "subs": dict(session.subs),
-        "adv_subs": dict(request.adv_subs or {}),
-    }
-    if request.amount is not None:
-        record["sale_amount"] = request.amount
-    if request.unique_ids:
-        record["unique_ids"] = dict(request.unique_ids)
-    if goal is None and request.requested_goal:
-        record["requested_goal"] = request.requested_goal
     if worth is not None:
-        record["payout"] = worth.payout
-        record["revenue"] = worth.revenue
-        record["payout_source"] = worth.payout_source
         note = "; ".join(n for n in (note, worth.note) if n)
-    if note:
-        record["note"] = note
-    return record
+    return Conversion(
+        conversion_id=conversion_id,
+        offer_id=offer.offer_id,
+        goal_id=goal.goal_id if goal else "",
+        partner_id=session.partner_id,
+        transaction_id=session.transaction_id,
+        status=status,
+        status_code=status_code,
+        created_at=created_at,
+        goal_name=goal.slug if goal else "",
+        goal_ref=goal.ref_id if goal else "",
+        private=goal.private if goal else False,
+        advertiser_id=advertiser_of(goal, bundle) if goal else offer.advertiser_id,
+        currency=offer.currency,
+        via=request.via,
+        ip=request.ip,
+        user_agent=request.user_agent,
+        session_created_at=session.created_at,
+        session_ip=session.ip,
+        subs=dict(session.subs),
+        adv_subs=dict(request.adv_subs or {}),
+        sale_amount=request.amount,
+        unique_ids=dict(request.unique_ids),
+        requested_goal=request.requested_goal if goal is None else "",
+        payout=worth.payout if worth is not None else None,
+        revenue=worth.revenue if worth is not None else None,
+        payout_source=worth.payout_source if worth is not None else "",
+        note=note,
+    )

@@ -8,8 +8,10 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import quote
 
+from goalpost.model.conversion import Conversion
 from goalpost.model.money import format_money
 from goalpost.model.offer import OfferBundle
+from goalpost.model.session import ADV_SUB_FIELDS, SUB_FIELDS
 
 _MACRO = re.compile(r"\{([a-z_0-9]+)\}")
 _ORIGIN = re.compile(r"(https?)://([^/?#]*)", re.IGNORECASE)
@@ -71,35 +73,34 @@ def _money(value: Any) -> str:
     return format_money(value) if isinstance(value, Decimal) else ""
 
 
-def conversion_macros(conversion: Mapping[str, Any], bundle: OfferBundle, goal_id: str) -> dict[str, str]:
+def conversion_macros(conversion: Conversion, bundle: OfferBundle, goal_id: str) -> dict[str, str]:
     """The contract's partner macros for one conversion (partner postbacks and pixels)."""
     import secrets
 
     goal = bundle.goal(goal_id)
-    subs: Mapping[str, str] = conversion.get("subs", {})
-    adv_subs: Mapping[str, str] = conversion.get("adv_subs", {})
+    subs, adv_subs = conversion.subs, conversion.adv_subs
     values = {
-        "transaction_id": str(conversion.get("transaction_id", "")),
+        "transaction_id": conversion.transaction_id,
         "offer_id": bundle.offer.offer_id,
-        "affiliate_id": str(conversion.get("partner_id", "")),
+        "affiliate_id": conversion.partner_id,
         "source": subs.get("source", ""),
         "aff_click_id": subs.get("aff_click_id", ""),
-        "payout": _money(conversion.get("payout")),
-        "sale_amount": _money(conversion.get("sale_amount")),
-        "currency": str(conversion.get("currency", "")),
+        "payout": _money(conversion.payout),
+        "sale_amount": _money(conversion.sale_amount),
+        "currency": conversion.currency,
         "goal_id": goal_id,
-        "goal_name": goal.slug if goal else str(conversion.get("goal_name", "")),
+        "goal_name": goal.slug if goal else conversion.goal_name,
         "goal_ref": goal.ref_id if goal else "",
-        "session_ip": str(conversion.get("session_ip", "")),
-        "ip": str(conversion.get("ip", "")),
+        "session_ip": conversion.session_ip,
+        "ip": conversion.ip,
         "ran": str(secrets.randbelow(10**9)),
-        "advertiser_id": str(conversion.get("advertiser_id", "")),
+        "advertiser_id": conversion.advertiser_id,
         "offer_ref": bundle.offer.ref_id,
-        "conversion_id": str(conversion.get("conversion_id", "")),
+        "conversion_id": conversion.conversion_id,
     }
-    for name in ("aff_sub", "aff_sub2", "aff_sub3", "aff_sub4", "aff_sub5"):
+    for name in SUB_FIELDS:
         values[name] = subs.get(name, "")
-    for name in ("adv_sub", "adv_sub2", "adv_sub3", "adv_sub4", "adv_sub5"):
+    for name in ADV_SUB_FIELDS:
         values[name] = adv_subs.get(name, "")
     return values
 

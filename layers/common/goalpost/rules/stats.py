@@ -18,6 +18,7 @@ from datetime import UTC, date, datetime, timedelta, tzinfo
 from decimal import Decimal
 from typing import Any, Literal, NamedTuple
 
+from goalpost.model.conversion import CONVERSION, GOAL_CLICK, IMPRESSIONS
 from goalpost.model.money import format_money
 
 COUNTS = ("clicks", "impressions", "goal_clicks", "conversions", "pending", "rejected")
@@ -68,7 +69,7 @@ def hour_of_epoch(seconds: int) -> str:
 
 def conversion_worth(image: Mapping[str, Any]) -> dict[str, Decimal]:
     """What one stored conversion counts for in the stats, given its current state."""
-    if image.get("kind") != "conversion":
+    if image.get("kind") != CONVERSION:
         return {}
     counter = STATUS_COUNTER.get(str(image.get("status")))
     if counter is None:
@@ -102,7 +103,7 @@ def contribution(
         offer_id = str(image["offer_id"])
         cell = Cell(hour_of_epoch(int(image["created_at"])), offer_id, str(image["partner_id"]))
         return Contribution(cell, advertiser_of(offer_id, ""), False, {"clicks": Decimal(1)})
-    if kind == "conversion":
+    if kind == CONVERSION:
         counters = _difference(conversion_worth(new), conversion_worth(old))
         if not counters:
             return None
@@ -114,14 +115,14 @@ def contribution(
         return Contribution(
             cell, advertiser, bool(image.get("private")), counters, str(image.get("currency") or "")
         )
-    if kind == "impressions":
+    if kind == IMPRESSIONS:
         added = Decimal(str(new.get("impressions", 0))) - Decimal(str(old.get("impressions", 0)))
         if not added:
             return None
         offer_id = str(image["offer_id"])
         cell = Cell(str(image["hour"]), offer_id, str(image["partner_id"]))
         return Contribution(cell, advertiser_of(offer_id, ""), False, {"impressions": added})
-    if kind == "goal_click":
+    if kind == GOAL_CLICK:
         added = Decimal(str(new.get("clicks", 0))) - Decimal(str(old.get("clicks", 0)))
         if not added:
             return None

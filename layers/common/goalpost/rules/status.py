@@ -1,17 +1,20 @@
 """Status transitions of a conversion: approvals, reversals and clawbacks."""
 
 from collections.abc import Mapping
+from decimal import Decimal
 from typing import Any, NamedTuple
 
+from goalpost.model.conversion import CLAWBACK, Conversion
 
-def approval_transitions(conversion: Mapping[str, Any]) -> tuple[int, int]:
+
+def approval_transitions(conversion: Conversion) -> tuple[int, int]:
     """How many times a conversion became approved, and left approved, by its adjustments.
 
     Approved at once counts as the first approval; each is told to partners (``approved``,
     ``approved-2``...), and so is each reversal (``reversal``, ``reversal-2``...).
     """
-    adjustments = conversion.get("adjustments") or []
-    initial = adjustments[0]["from"] if adjustments else conversion.get("status")
+    adjustments = conversion.adjustments
+    initial = adjustments[0]["from"] if adjustments else conversion.status
     became = int(initial == "approved") + sum(1 for a in adjustments if a.get("to") == "approved")
     left = sum(1 for a in adjustments if a.get("from") == "approved")
     return became, left
@@ -33,12 +36,12 @@ class Adjustment(NamedTuple):
     after: dict[str, Any]
     record: dict[str, Any]
     """The entry appended to the conversion's ``adjustments``: who, when, why, before, after."""
-    clawback: dict[str, Any] | None
+    clawback: Conversion | None
     """The record reversing payout and revenue, when the change leaves approved."""
 
 
 def adjustment(
-    conversion: Mapping[str, Any],
+    conversion: Conversion,
     *,
     new_status: str,
     reason: str,
@@ -48,8 +51,8 @@ def adjustment(
     amounts: Mapping[str, Any],
 ) -> Adjustment:
     """The history a change writes: money history is appended to, never rewritten."""
-    old_status = str(conversion["status"])
-    before = {"status": old_status, **{k: conversion.get(k) for k in amounts}}
+    old_status = conversion.status
+    before = {"status": old_status, **{k: getattr(conversion, k) for k in amounts}}
     after = {"status": new_status, **amounts}
     record = {
         "at": at,
@@ -69,25 +72,24 @@ def adjustment(
     )
 
 
-def clawback_record(conversion: Mapping[str, Any], at: str, reason: str) -> dict[str, Any]:
+def clawback_record(conversion: Conversion, at: str, reason: str) -> Conversion:
     """Reverses an approved conversion's payout and revenue (its own record: history is kept)."""
-    conversion_id = str(conversion["conversion_id"])
-    return {
-        "kind": "clawback",
-        "conversion_id": f"{conversion_id}-C{at}",
-        "reverses": conversion_id,
-        "offer_id": conversion["offer_id"],
-        "goal_id": conversion["goal_id"],
-        "goal_name": conversion.get("goal_name", ""),
-        "partner_id": conversion["partner_id"],
-        "advertiser_id": conversion.get("advertiser_id", ""),
-        "transaction_id": conversion["transaction_id"],
-        "status": "approved",
-        "status_code": "clawback",
-        "transition": approval_transitions(conversion)[1] + 1,  # which reversal this is
-        "payout": -conversion.get("payout", 0),
-        "revenue": -conversion.get("revenue", 0),
-        "currency": conversion.get("currency", ""),
-        "created_at": at,
-        "note": reason,
-    }
+    return Conversion(
+        kind=CLAWBACK,
+        conversion_id=f"{conversion.conversion_id}-C{at}",
+        reverses=conversion.conversion_id,
+        offer_id=conversion.offer_id,
+        goal_id=conversion.goal_id,
+        goal_name=conversion.goal_name,
+        partner_id=conversion.partner_id,
+        advertiser_id=conversion.advertiser_id,
+        transaction_id=conversion.transaction_id,
+        status="approved",
+        status_code="clawback",
+        transition=approval_transitions(conversion)[1] + 1,  # which reversal this is
+        payout=-(conversion.payout or Decimal(0)),
+        revenue=-(conversion.revenue or Decimal(0)),
+        currency=conversion.currency,
+        created_at=at,
+        note=reason,
+    )

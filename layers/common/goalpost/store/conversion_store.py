@@ -6,6 +6,7 @@ from typing import Any, Literal, NamedTuple
 from botocore.exceptions import ClientError
 
 from goalpost.model.caps import CapCode, Counter
+from goalpost.model.conversion import GOAL_CLICK, Conversion
 from goalpost.model.session import Session
 from goalpost.rules.audit import Audit
 from goalpost.rules.caps import refusal_code
@@ -32,14 +33,28 @@ def without_storage_fields(item: Mapping[str, Any]) -> dict[str, Any]:
     return as_written({k: v for k, v in item.items() if k not in STORAGE_FIELDS})
 
 
-def report_index_keys(record: Mapping[str, Any]) -> dict[str, str]:
+def report_index_keys(record: Conversion) -> dict[str, str]:
     """Where a record sits in the report indexes: every record by its UTC day (by_day_time),
     a conversion awaiting approval also by its offer (by_offer_pending, sparse)."""
-    created = str(record["created_at"])
-    keys = {"day_key": f"DAY#{created[:10]}", "created_key": f"{created}#{record['conversion_id']}"}
-    if record.get("kind") == "conversion" and record.get("status") == "pending":
-        keys["pending_key"] = pending_key(str(record["offer_id"]))
+    created = record.created_at
+    keys = {"day_key": f"DAY#{created[:10]}", "created_key": f"{created}#{record.conversion_id}"}
+    if not record.is_clawback and record.status == "pending":
+        keys["pending_key"] = pending_key(record.offer_id)
     return keys
+
+
+def _stored(record: Conversion, key: Mapping[str, Any]) -> dict[str, Any]:
+    """The item of a conversion, refusal or clawback: its document, index keys and table key."""
+    return {**to_item({**record.to_dict(), **report_index_keys(record)}), **key}
+
+
+def stored_key(conversion: Conversion) -> dict[str, Any] | None:
+    """Where a recorded conversion or a stored refusal lives (refusal ids are ``<tx>-R<n>``)."""
+    transaction_id, _, rest = conversion.conversion_id.partition("-")
+    if rest.startswith("R") and conversion.status == "rejected":
+        sk = f"REJECTED#{conversion.goal_id or '-'}#{rest[1:]}"
+        return {"pk": {"S": f"TX#{transaction_id}"}, "sk": {"S": sk}}
+    return key_of_conversion_id(conversion.conversion_id)
 
 
 def pending_key(offer_id: str) -> str:
@@ -100,7 +115,7 @@ _MAX_CONFLICT_RETRIES = 3
 
 
 def insert_conversion(
-    conversion: Mapping[str, Any],
+    conversion: Conversion,
     *,
     transaction_id: str,
     goal_id: str,
@@ -157,7 +172,7 @@ def insert_conversion(
         {
             "Put": {
                 "TableName": conversions_table(),
-                "Item": {**to_item({**conversion, **report_index_keys(conversion)}), **key},
+                "Item": _stored(conversion, key),
                 "ConditionExpression": "attribute_not_exists(pk)",
             }
         },
@@ -256,7 +271,7 @@ def _why_cancelled(
     return None
 
 
-def note_duplicate(key: Mapping[str, Any], now_iso: str) -> dict[str, Any] | None:
+def note_duplicate(key: Mapping[str, Any], now_iso: str) -> Conversion | None:
     """Count a repeat on the conversion it repeats (no new row, so retry storms stay flat)."""
     try:
         response = client().update_item(
@@ -271,13 +286,13 @@ def note_duplicate(key: Mapping[str, Any], now_iso: str) -> dict[str, Any] | Non
         if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
             return None
         raise
-    return from_item(response["Attributes"])
+    return Conversion.from_dict(from_item(response["Attributes"]))
 
 
-def insert_rejection(conversion: Mapping[str, Any], *, transaction_id: str, suffix: str, limit: int) -> bool:
+def insert_rejection(conversion: Conversion, *, limit: int) -> bool:
     """Store a rejected conversion for a real session, at most ``limit`` of them (False: not stored)."""
-    goal_id = str(conversion.get("goal_id") or "-")
-    key = {"pk": {"S": f"TX#{transaction_id}"}, "sk": {"S": f"REJECTED#{goal_id}#{suffix}"}}
+    key = stored_key(conversion)
+    transaction_id = conversion.transaction_id
     try:
         client().transact_write_items(
             TransactItems=[
@@ -298,7 +313,7 @@ def insert_rejection(conversion: Mapping[str, Any], *, transaction_id: str, suff
                 {
                     "Put": {
                         "TableName": conversions_table(),
-                        "Item": {**to_item({**conversion, **report_index_keys(conversion)}), **key},
+                        "Item": _stored(conversion, key or {}),
                         "ConditionExpression": "attribute_not_exists(pk)",
                     }
                 },
@@ -311,7 +326,7 @@ def insert_rejection(conversion: Mapping[str, Any], *, transaction_id: str, suff
     return True
 
 
-def find_by_unique_id(offer_id: str, field_name: str, value: str) -> dict[str, Any] | None:
+def find_by_unique_id(offer_id: str, field_name: str, value: str) -> Conversion | None:
     """The conversion a unique id points to (through its guard item)."""
     guard = (
         client()
@@ -333,12 +348,12 @@ def find_by_unique_id(offer_id: str, field_name: str, value: str) -> dict[str, A
         )
         .get("Item")
     )
-    return from_item(item) if item else None
+    return Conversion.from_dict(from_item(item)) if item else None
 
 
-def conversions_with_order_id(transaction_id: str, order_id: str) -> list[dict[str, Any]]:
+def conversions_with_order_id(transaction_id: str, order_id: str) -> list[Conversion]:
     """A session's recorded conversions (never its refusals) whose adv_sub is this order id."""
-    return all_pages(
+    items = all_pages(
         {
             "TableName": conversions_table(),
             "KeyConditionExpression": "pk = :pk AND begins_with(sk, :conv)",
@@ -349,10 +364,11 @@ def conversions_with_order_id(transaction_id: str, order_id: str) -> list[dict[s
             "ConsistentRead": True,
         }
     )
+    return [Conversion.from_dict(item) for item in items]
 
 
 def adjust_conversion_status(
-    conversion: Mapping[str, Any],
+    conversion: Conversion,
     change: Adjustment,
     *,
     audit_actor: str = "",
@@ -364,7 +380,9 @@ def adjust_conversion_status(
     in the same transaction. Only a recorded conversion (CONV#) changes status: a stored
     refusal stays refused.
     """
-    key = {"pk": {"S": str(conversion["pk"])}, "sk": {"S": str(conversion["sk"])}}
+    key = stored_key(conversion)
+    if key is None:
+        return False
     amounts = {k: v for k, v in change.after.items() if k != "status"}
     sets = [
         "#s = :new",
@@ -376,7 +394,7 @@ def adjust_conversion_status(
     values: dict[str, Any] = {
         ":conv": "CONV#",
         ":new": change.after["status"],
-        ":old": conversion["status"],
+        ":old": conversion.status,
         ":code": f"adjusted_{change.record['via']}",
         ":empty": [],
         ":adj": [change.record],
@@ -384,17 +402,17 @@ def adjust_conversion_status(
     removes = []
     if change.after["status"] == "pending":
         sets.append("pending_key = :pending")
-        values[":pending"] = pending_key(str(conversion["offer_id"]))
+        values[":pending"] = pending_key(conversion.offer_id)
     else:
         removes.append("pending_key")  # leaves the approvals index (sparse)
     for n, (field_name, value) in enumerate(sorted(amounts.items())):
         names[f"#a{n}"] = field_name
         values[f":a{n}"] = value
         sets.append(f"#a{n} = :a{n}")
-        if conversion.get(field_name) is None:
+        if change.before.get(field_name) is None:
             conditions.append(f"attribute_not_exists(#a{n})")
         else:
-            values[f":b{n}"] = conversion[field_name]
+            values[f":b{n}"] = change.before[field_name]
             conditions.append(f"#a{n} = :b{n}")
     items: list[dict[str, Any]] = [
         {
@@ -411,21 +429,15 @@ def adjust_conversion_status(
     if audit_actor:
         note = {"note": change.record["reason"]}
         audit = Audit(audit_actor, change.record["at"], "adjust", change.before, {**change.after, **note})
-        items.append(audit_put("conversion", str(conversion["conversion_id"]), "", audit))
+        items.append(audit_put("conversion", conversion.conversion_id, "", audit))
     if change.clawback is not None:
-        record = change.clawback
+        clawback = change.clawback
+        sk = f"CLAWBACK#{conversion.goal_id}#{clawback.created_at}"
         items.append(
             {
                 "Put": {
                     "TableName": conversions_table(),
-                    "Item": to_item(
-                        {
-                            **record,
-                            **report_index_keys(record),
-                            "pk": conversion["pk"],
-                            "sk": f"CLAWBACK#{conversion['goal_id']}#{record['created_at']}",
-                        }
-                    ),
+                    "Item": _stored(clawback, {"pk": key["pk"], "sk": {"S": sk}}),
                     "ConditionExpression": "attribute_not_exists(pk)",
                 }
             }
@@ -448,7 +460,7 @@ def count_goal_click(*, transaction_id: str, offer_id: str, goal_id: str, partne
         "transaction_id = :tx, first_at = if_not_exists(first_at, :at), last_at = :at ADD clicks :one",
         ExpressionAttributeValues=attribute_values(
             {
-                ":kind": "goal_click",
+                ":kind": GOAL_CLICK,
                 ":offer": offer_id,
                 ":goal": goal_id,
                 ":partner": partner_id,
@@ -460,12 +472,12 @@ def count_goal_click(*, transaction_id: str, offer_id: str, goal_id: str, partne
     )
 
 
-def get_conversion(conversion_id: str) -> dict[str, Any] | None:
+def get_conversion(conversion_id: str) -> Conversion | None:
     key = key_of_conversion_id(conversion_id)
     if key is None:
         return None
     item = client().get_item(TableName=conversions_table(), Key=key, ConsistentRead=True).get("Item")
-    return from_item(item) if item else None
+    return Conversion.from_dict(from_item(item)) if item else None
 
 
 def session_conversions(transaction_id: str) -> list[dict[str, Any]]:

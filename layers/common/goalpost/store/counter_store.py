@@ -4,11 +4,12 @@ from collections.abc import Sequence
 from typing import Any
 
 from goalpost.model.caps import Counter
+from goalpost.model.conversion import IMPRESSIONS
 from goalpost.store.dynamo import attribute_values, client, conversions_table, from_item, stats_table
 
 
 def _cap_counter_key(offer_id: str, sort_key: str) -> dict[str, Any]:
-    """``caps.counter_sort_keys`` names a counter's sort key: ``<scope>#<period key>[#s<shard>]``."""
+    """``rules.caps.counter_sort_keys`` names a counter's sort key: ``<scope>#<period key>[#s<shard>]``."""
     return {"pk": {"S": f"CAP#{offer_id}"}, "sk": {"S": sort_key}}
 
 
@@ -40,7 +41,7 @@ def cap_counter_update(offer_id: str, counter: Counter) -> dict[str, Any]:
 
 
 def cap_counters(offer_id: str, sort_keys: Sequence[str]) -> list[dict[str, Any]]:
-    """The named cap counters of an offer that exist (``caps.counter_sort_keys`` names them)."""
+    """The named cap counters of an offer that exist (``rules.caps.counter_sort_keys`` names them)."""
     found: list[dict[str, Any]] = []
     for start in range(0, len(sort_keys), 100):  # BatchGetItem takes 100 keys
         pending: dict[str, Any] = {
@@ -62,7 +63,7 @@ def count_impression(*, offer_id: str, partner_id: str, hour: str, shard: int) -
         "ADD impressions :one",
         ExpressionAttributeNames={"#hour": "hour"},
         ExpressionAttributeValues=attribute_values(
-            {":kind": "impressions", ":offer": offer_id, ":partner": partner_id, ":hour": hour, ":one": 1}
+            {":kind": IMPRESSIONS, ":offer": offer_id, ":partner": partner_id, ":hour": hour, ":one": 1}
         ),
     )
 

@@ -3,6 +3,7 @@
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 
+from goalpost.model.conversion import CONVERSION
 from goalpost.store.conversion_store import pending_key
 from goalpost.store.dynamo import Page, attribute_values, conversions_table, query_page
 
@@ -34,7 +35,7 @@ class ReportQuery(NamedTuple):
     statuses: tuple[str, ...] = ()
     public_only: bool = False
     """Leave out conversions of private goals (the partner's view)."""
-    kinds: tuple[str, ...] = ("conversion",)
+    kinds: tuple[str, ...] = (CONVERSION,)
     """Which records: conversions (the report), or also refusals and clawbacks (() for every kind)."""
 
 

@@ -32,6 +32,7 @@ from typing import Any, Literal, NamedTuple
 from urllib.parse import urlsplit
 
 from goalpost import telemetry
+from goalpost.model.conversion import CLAWBACK, CONVERSION, Conversion
 from goalpost.model.ids import iso_timestamp
 from goalpost.model.offer import DEFAULT_GOAL_ID, OfferBundle
 from goalpost.rules.macros import UnsafeUrl, conversion_macros, expand_url
@@ -60,7 +61,7 @@ def backoff_seconds(receive_count: int) -> int:
 
 class DeliveryEvent(NamedTuple):
     kind: EventKind
-    conversion: Mapping[str, Any]
+    conversion: Conversion
     transition: int = 1
     """Which time this conversion becomes approved (or is reversed): 1, 2, 3..."""
 
@@ -75,14 +76,16 @@ def event_of(record: Mapping[str, Any]) -> DeliveryEvent | None:
     images = record.get("dynamodb", {})
     new = dynamo.from_item(images.get("NewImage") or {})
     old = dynamo.from_item(images.get("OldImage") or {})
-    if not new or new.get("private"):
-        return None
-    if new.get("kind") == "clawback" and record.get("eventName") == "INSERT":
-        return DeliveryEvent("reversal", new, int(new.get("transition", 1)))
-    if new.get("kind") != "conversion" or new.get("status") != "approved":
+    if new.get("kind") not in (CONVERSION, CLAWBACK) or new.get("private"):
+        return None  # goal clicks, impressions, deliveries, guards; private goals pay no partner
+    conversion = Conversion.from_dict(new)
+    if conversion.is_clawback:
+        inserted = record.get("eventName") == "INSERT"
+        return DeliveryEvent("reversal", conversion, conversion.transition or 1) if inserted else None
+    if conversion.status != "approved":
         return None
     if record.get("eventName") == "INSERT" or old.get("status") != "approved":
-        return DeliveryEvent("approved", new, max(approval_transitions(new)[0], 1))
+        return DeliveryEvent("approved", conversion, max(approval_transitions(conversion)[0], 1))
     return None
 
 
@@ -234,13 +237,12 @@ def delivery_id(conversion_id: str, kind: EventKind, transition: int, pixel_id: 
 def planned_deliveries(event: DeliveryEvent, bundle: OfferBundle) -> list[Delivery]:
     """The partner's postback pixels for this offer and goal (default goal: goal 0)."""
     conversion = event.conversion
-    goal_id = str(conversion.get("goal_id", DEFAULT_GOAL_ID))
-    partner_id = str(conversion.get("partner_id", ""))
+    goal_id, partner_id = conversion.goal_id or DEFAULT_GOAL_ID, conversion.partner_id
     goal = bundle.goal(goal_id)
     if goal is None or goal.private:
         return []
     values = conversion_macros(conversion, bundle, goal_id)
-    conversion_id = str(conversion.get("reverses") or conversion.get("conversion_id"))
+    conversion_id = conversion.paid_id
     planned = []
     for pixel in bundle.pixels:
         if pixel["partner_id"] != partner_id or pixel["goal_id"] != goal_id or pixel["kind"] != "postback":
@@ -270,7 +272,7 @@ def plan(records: Sequence[Mapping[str, Any]], at: str) -> list[str]:
         event = event_of(record)
         if event is None:
             continue
-        offer_id = str(event.conversion.get("offer_id"))
+        offer_id = event.conversion.offer_id
         if offer_id not in bundles:
             bundles[offer_id] = config_cache.offer_bundle(offer_id)
         bundle = bundles[offer_id]

@@ -7,8 +7,9 @@ import logging
 import secrets
 import time
 from collections.abc import Mapping
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
+from goalpost.model.conversion import Conversion
 from goalpost.model.ids import require_id
 from goalpost.model.refusal import Refused
 from goalpost.rules.macros import (
@@ -31,19 +32,19 @@ class PartnerPixels(NamedTuple):
     images: tuple[str, ...]
 
 
-def partner_pixels(conversion: Mapping[str, Any]) -> PartnerPixels | None:
+def partner_pixels(conversion: Conversion) -> PartnerPixels | None:
     """What TUNE answers a converting pixel: the partner's pixels for this offer and goal.
 
     Only approved, non-private conversions show partner pixels (None otherwise). HTML code
     gets its values HTML-escaped, image pixels URL-encoded; pixels saved before the HTML rule
     existed are checked again, so unsafe code never runs.
     """
-    bundle = config_cache.offer_bundle(str(conversion["offer_id"]))
-    goal_id = str(conversion["goal_id"])
+    bundle = config_cache.offer_bundle(conversion.offer_id)
+    goal_id = conversion.goal_id
     goal = bundle.goal(goal_id) if bundle else None
-    if bundle is None or goal is None or goal.private or conversion.get("status") != "approved":
+    if bundle is None or goal is None or goal.private or conversion.status != "approved":
         return None
-    partner_id = str(conversion["partner_id"])
+    partner_id = conversion.partner_id
     mine = [p for p in bundle.pixels if p["partner_id"] == partner_id and p["goal_id"] == goal_id]
     values = conversion_macros(conversion, bundle, goal_id)
     images = []

@@ -2,15 +2,16 @@
 
 One strongly consistent read of the session, config from the in-memory cache, then one
 write request: a transaction for a new conversion, or an update of the conversion a
-duplicate repeats. The pure rules live in ``goalpost.engine`` and ``goalpost.payouts``.
+duplicate repeats. The pure rules live in ``rules.engine`` and ``rules.payouts``.
 """
 
 import logging
 import secrets
 from collections.abc import Callable, Mapping
 from functools import partial
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
+from goalpost.model.conversion import Conversion
 from goalpost.model.ids import iso_timestamp
 from goalpost.model.offer import Goal, NetworkSettings, Offer, OfferBundle, Partner
 from goalpost.model.session import Session
@@ -44,7 +45,7 @@ class Outcome(NamedTuple):
     reason: str = ""
     conversion_id: str = ""
     conversion_status: str = ""
-    record: Mapping[str, Any] | None = None
+    record: Conversion | None = None
     """The conversion as stored, when this request recorded one (pixels fire partner pixels)."""
 
 
@@ -76,9 +77,7 @@ def _refuse(
         created_at=iso_timestamp(now),
         note=refusal.reason,
     )
-    stored = conversion_store.insert_rejection(
-        record, transaction_id=session.transaction_id, suffix=suffix, limit=REJECTIONS_PER_SESSION
-    )
+    stored = conversion_store.insert_rejection(record, limit=REJECTIONS_PER_SESSION)
     logger.info("conversion refused", extra={"code": refusal.code, "stored": stored})
     return Outcome(False, refusal.code, refusal.reason)
 
@@ -94,8 +93,8 @@ def _duplicate(key: Mapping[str, object], code: str, now: float) -> Outcome:
         False,
         code,
         reason,
-        conversion_id=str(existing.get("conversion_id", "")) if existing else "",
-        conversion_status=str(existing.get("status", "")) if existing else "",
+        conversion_id=existing.conversion_id if existing else "",
+        conversion_status=existing.status if existing else "",
     )
 
 
@@ -210,7 +209,7 @@ def record_conversion(request: ConversionRequest, now: float) -> Outcome:
         # Over the cap, recorded for an admin to decide; counted on no cap (an approval is the
         # admin's exception to it).
         status, status_code = "pending", capped
-        record = {**record, "status": status, "status_code": status_code}
+        record = record._replace(status=status, status_code=status_code)
         result = insert(record, counters=())
     if isinstance(result, conversion_store.Duplicate):
         return _duplicate(result.key, result.code, now)
@@ -225,7 +224,7 @@ def record_conversion(request: ConversionRequest, now: float) -> Outcome:
 
 
 def _insert_within_caps(
-    record: Mapping[str, Any],
+    record: Conversion,
     insert: Callable[..., conversion_store.InsertResult],
     offer: Offer,
     partner_id: str,
@@ -236,7 +235,7 @@ def _insert_within_caps(
     refusal code) when no shard has room. A full shard sends the conversion on to the next."""
     refused: str | None = None
     shards = offer.cap_shards
-    start = caps.first_shard(str(record["transaction_id"]), shards)
+    start = caps.first_shard(record.transaction_id, shards)
     for probe in range(shards):
         counters = caps.counters(
             offer.caps, partner_id=partner_id, payout=worth.payout, revenue=worth.revenue,
@@ -285,13 +284,12 @@ def adjust_status(request: ConversionRequest, now: float) -> Outcome:
             "missing_conversion_reference",
             "a status update names its conversion by conversion_unique_id or adv_sub",
         )
-    advertiser_id = str(conversion["advertiser_id"]) if conversion else bundle.offer.advertiser_id
+    advertiser_id = conversion.advertiser_id if conversion else bundle.offer.advertiser_id
     if not token_matches(config_cache.advertiser(advertiser_id), request.security_token):
         return Outcome(False, "invalid_security_token", "security_token is missing or wrong")
-    if conversion is None or str(conversion.get("transaction_id")) != request.transaction_id:
+    if conversion is None or conversion.transaction_id != request.transaction_id:
         return Outcome(False, "unknown_conversion", "no conversion of this session matches")
-    old = str(conversion["status"])
-    conversion_id = str(conversion["conversion_id"])
+    old, conversion_id = conversion.status, conversion.conversion_id
     if old == request.new_status:
         return Outcome(True, "status_unchanged", "", conversion_id, old)
     reason = request.reason or f"status={request.new_status} by advertiser postback"

@@ -1,0 +1,164 @@
+"""The conversion: what an advertiser's postback or pixel recorded, a refusal stored for a real
+session, or the clawback that reverses an approved one.
+
+One type from the rules that decide it to the store that writes it and the stream consumers
+that read it back (``from_dict`` of a stream image). Reports and the admin API show it as a
+document (``to_dict``).
+"""
+
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any, Literal, NamedTuple
+
+from goalpost.model.offer import EMPTY
+
+ConversionKind = Literal["conversion", "clawback"]
+ConversionStatus = Literal["approved", "pending", "rejected"]
+
+CONVERSION: ConversionKind = "conversion"
+CLAWBACK: ConversionKind = "clawback"
+GOAL_CLICK = "goal_click"
+IMPRESSIONS = "impressions"
+"""The other kinds of record the conversions table streams (counted by the stats, never paid)."""
+
+
+def _int(value: Any) -> int:
+    return int(value) if value not in (None, "") else 0
+
+
+def _decimal(value: Any) -> Decimal | None:
+    if value is None:
+        return None
+    return value if isinstance(value, Decimal) else Decimal(str(value))
+
+
+class Conversion(NamedTuple):
+    conversion_id: str
+    offer_id: str
+    goal_id: str
+    """"" for a refusal whose goal never resolved (the sender's words: ``requested_goal``)."""
+    partner_id: str
+    transaction_id: str
+    status: str
+    status_code: str
+    created_at: str
+    kind: ConversionKind = CONVERSION
+    goal_name: str = ""
+    goal_ref: str = ""
+    private: bool = False
+    advertiser_id: str = ""
+    currency: str = ""
+    via: str = ""
+    ip: str = ""
+    user_agent: str = ""
+    session_created_at: int = 0
+    session_ip: str = ""
+    subs: Mapping[str, str] = EMPTY
+    adv_subs: Mapping[str, str] = EMPTY
+    sale_amount: Decimal | None = None
+    unique_ids: Mapping[str, str] = EMPTY
+    requested_goal: str = ""
+    payout: Decimal | None = None
+    revenue: Decimal | None = None
+    payout_source: str = ""
+    note: str = ""
+    adjustments: tuple[Mapping[str, Any], ...] = ()
+    """Each change after it was recorded: at, from, to, reason, via, by, before, after."""
+    duplicate_count: int = 0
+    last_duplicate_at: str = ""
+    reverses: str = ""
+    """A clawback: the conversion it reverses."""
+    transition: int = 0
+    """A clawback: which reversal of that conversion it is (1, 2...)."""
+
+    @property
+    def is_clawback(self) -> bool:
+        return self.kind == CLAWBACK
+
+    @property
+    def paid_id(self) -> str:
+        """The conversion partners were told about (a clawback tells about the one it reverses)."""
+        return self.reverses or self.conversion_id
+
+    def to_dict(self) -> dict[str, Any]:
+        """The stored document: every fact a conversion always has, the others when present."""
+        doc: dict[str, Any] = {
+            "kind": self.kind,
+            "conversion_id": self.conversion_id,
+            "offer_id": self.offer_id,
+            "goal_id": self.goal_id,
+            "goal_name": self.goal_name,
+            "partner_id": self.partner_id,
+            "advertiser_id": self.advertiser_id,
+            "transaction_id": self.transaction_id,
+            "status": self.status,
+            "status_code": self.status_code,
+            "currency": self.currency,
+            "created_at": self.created_at,
+        }
+        if self.kind == CONVERSION:
+            doc.update(
+                goal_ref=self.goal_ref,
+                private=self.private,
+                via=self.via,
+                ip=self.ip,
+                user_agent=self.user_agent,
+                session_created_at=self.session_created_at,
+                session_ip=self.session_ip,
+                subs=dict(self.subs),
+                adv_subs=dict(self.adv_subs),
+            )
+        amounts = {"sale_amount": self.sale_amount, "payout": self.payout, "revenue": self.revenue}
+        doc.update({k: v for k, v in amounts.items() if v is not None})  # 0 is an amount
+        optional = {
+            "unique_ids": dict(self.unique_ids) or None,
+            "requested_goal": self.requested_goal,
+            "payout_source": self.payout_source,
+            "note": self.note,
+            "adjustments": [dict(a) for a in self.adjustments] or None,
+            "duplicate_count": self.duplicate_count,
+            "last_duplicate_at": self.last_duplicate_at,
+            "reverses": self.reverses,
+            "transition": self.transition,
+        }
+        doc.update({k: v for k, v in optional.items() if v not in (None, "", 0)})
+        return doc
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> "Conversion":
+        """From a stored item or a stream image (their storage keys are left out)."""
+        return cls(
+            conversion_id=str(data["conversion_id"]),
+            offer_id=str(data["offer_id"]),
+            goal_id=str(data.get("goal_id", "")),
+            partner_id=str(data["partner_id"]),
+            transaction_id=str(data["transaction_id"]),
+            status=str(data["status"]),
+            status_code=str(data.get("status_code", "")),
+            created_at=str(data["created_at"]),
+            kind=CLAWBACK if data.get("kind") == CLAWBACK else CONVERSION,
+            goal_name=str(data.get("goal_name", "")),
+            goal_ref=str(data.get("goal_ref", "")),
+            private=bool(data.get("private", False)),
+            advertiser_id=str(data.get("advertiser_id", "")),
+            currency=str(data.get("currency", "")),
+            via=str(data.get("via", "")),
+            ip=str(data.get("ip", "")),
+            user_agent=str(data.get("user_agent", "")),
+            session_created_at=_int(data.get("session_created_at")),
+            session_ip=str(data.get("session_ip", "")),
+            subs={str(k): str(v) for k, v in (data.get("subs") or {}).items()},
+            adv_subs={str(k): str(v) for k, v in (data.get("adv_subs") or {}).items()},
+            sale_amount=_decimal(data.get("sale_amount")),
+            unique_ids={str(k): str(v) for k, v in (data.get("unique_ids") or {}).items()},
+            requested_goal=str(data.get("requested_goal", "")),
+            payout=_decimal(data.get("payout")),
+            revenue=_decimal(data.get("revenue")),
+            payout_source=str(data.get("payout_source", "")),
+            note=str(data.get("note", "")),
+            adjustments=tuple(data.get("adjustments") or ()),
+            duplicate_count=_int(data.get("duplicate_count")),
+            last_duplicate_at=str(data.get("last_duplicate_at", "")),
+            reverses=str(data.get("reverses", "")),
+            transition=_int(data.get("transition")),
+        )
