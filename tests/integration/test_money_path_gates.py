@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
+from goalpost.model.audit import Audit
 from goalpost.model.conversion import Conversion
-from goalpost.rules.audit import Audit
 from goalpost.rules.status import adjustment
 from goalpost.store import config_cache, config_store, conversion_store, session_store
 from tests.helpers import admin, call, click, conversions, partner_call, postback, setup_network

@@ -4,7 +4,7 @@ import json
 import subprocess
 import sys
 
-from goalpost.rules.audit import Audit
+from goalpost.model.audit import Audit
 from goalpost.store import config_cache, config_store
 from goalpost_local.openapi import OPENAPI_FILE, generate
 from goalpost_local.template import ROOT

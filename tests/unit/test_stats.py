@@ -4,7 +4,8 @@ from datetime import date
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from goalpost.rules.stats import Cell, Sums, contribution, first_group, metrics, period_of, summarize, window
+from goalpost.model.stats import Cell
+from goalpost.rules.stats import Sums, contribution, first_group, metrics, period_of, summarize, window
 
 
 def no_advertiser(offer_id: str, goal_id: str) -> str:

@@ -4,9 +4,9 @@ from decimal import Decimal
 
 import pytest
 
+from goalpost.model.audit import REDACTED, Audit, audit_entry
 from goalpost.model.conversion import Conversion
 from goalpost.model.offer import Goal, NetworkSettings, Offer, Rate
-from goalpost.rules.audit import REDACTED, Audit, audit_entry
 from goalpost.rules.engine import goals_disabled
 from goalpost.rules.payouts import listed_payout
 from goalpost.rules.status import adjustment, claws_back

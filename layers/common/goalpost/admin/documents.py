@@ -12,10 +12,10 @@ from goalpost.admin.errors import ApiError
 from goalpost.admin.schemas import (
     RateIn,
 )
+from goalpost.model.audit import Audit
 from goalpost.model.offer import (
     Rate,
 )
-from goalpost.rules.audit import Audit
 from goalpost.store import (
     config_store,
 )

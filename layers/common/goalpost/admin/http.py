@@ -20,12 +20,12 @@ from goalpost.admin.documents import Caller
 from goalpost.admin.errors import ApiError
 from goalpost.admin.paging import MAX_PAGE
 from goalpost.admin.views import Refusal
-from goalpost.model.ids import iso_timestamp
+from goalpost.model.ids import CONVERSION_ID, NUMERIC_ID, iso_timestamp
 
-IdPath = Annotated[str, Path(pattern=r"^[0-9]{1,12}$")]
+IdPath = Annotated[str, Path(pattern=f"^{NUMERIC_ID}$")]
 Limit = Annotated[int, Query(ge=1, le=MAX_PAGE)]
 Cursor = Annotated[str | None, Query(max_length=2000)]
-OptionalId = Annotated[str, Query(pattern=r"^([0-9]{1,12})?$")]
+OptionalId = Annotated[str, Query(pattern=f"^({NUMERIC_ID})?$")]
 _DAY = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 Day = Annotated[str | None, Query(pattern=_DAY, description="last day, YYYY-MM-DD (default: today)")]
 FromDay = Annotated[
@@ -44,7 +44,7 @@ GroupBy = Annotated[
 ]
 StatusQuery = Annotated[str, Query(pattern=r"^[a-z,]{0,40}$", description="comma-separated statuses")]
 Format = Annotated[str, Query(pattern=r"^(json|csv)$")]
-ConversionId = Annotated[str, Path(pattern=r"^[0-9a-f]{32}-[0-9]+(-[0-9a-f]{1,16})?$")]
+ConversionId = Annotated[str, Path(pattern=f"^{CONVERSION_ID}$")]
 IfMatch = Annotated[
     str,
     Header(alias="if-match", description='The version (ETag) you read, e.g. "3". Without it: 428.'),

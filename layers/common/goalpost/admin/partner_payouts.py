@@ -14,7 +14,7 @@ from goalpost.admin.schemas import (
     CustomPayoutIn,
 )
 from goalpost.admin.views import CustomPayoutOut, Page
-from goalpost.rules.audit import Audit
+from goalpost.model.audit import Audit
 from goalpost.store import config_store
 
 

@@ -14,7 +14,7 @@ from goalpost.admin.schemas import (
     PartnerPixelIn,
 )
 from goalpost.admin.views import Page, PartnerPixelOut
-from goalpost.rules.audit import Audit
+from goalpost.model.audit import Audit
 from goalpost.store import config_store
 
 

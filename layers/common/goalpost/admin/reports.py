@@ -31,7 +31,7 @@ from goalpost.admin.http import (
 )
 from goalpost.admin.paging import check_limit, decode_cursor, page
 from goalpost.admin.views import ConversionReportOut, FunnelOut, StatsOut
-from goalpost.model.conversion import CONVERSION
+from goalpost.model.conversion import CONVERSION, STATUSES
 from goalpost.model.ids import iso_timestamp
 from goalpost.model.money import format_money
 from goalpost.model.offer import DEFAULT_GOAL_ID, OfferBundle
@@ -393,7 +393,7 @@ def network_conversion_report(
         window_of(from_, to, timezone),
         timezone,
         Filters(offer_id, goal_id, partner_id, advertiser_id),
-        parse_statuses(status, ("approved", "pending", "rejected")),
+        parse_statuses(status, STATUSES),
         limit,
         cursor,
     )

@@ -7,13 +7,15 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from goalpost.model.conversion import ConversionStatus
+from goalpost.model.ids import NUMERIC_ID
 from goalpost.rules.caps import MAX_SHARDS
 from goalpost.rules.macros import html_template_problem, url_template_problem
 
 Money = Annotated[Decimal, Field(ge=0, le=Decimal("1000000000"), decimal_places=5, allow_inf_nan=False)]
 Percent = Annotated[Decimal, Field(ge=0, le=1000, decimal_places=5, allow_inf_nan=False)]
 Name = Annotated[str, Field(min_length=1, max_length=120)]
-Id = Annotated[str, Field(pattern=r"^[0-9]{1,12}$")]
+Id = Annotated[str, Field(pattern=f"^{NUMERIC_ID}$")]
 
 
 class Strict(BaseModel):
@@ -36,7 +38,7 @@ class CapIn(Strict):
     period: Literal["day", "month", "lifetime"]
     measure: Literal["conversions", "payout", "revenue"] = "conversions"
     limit: Money = Field(description="0 = no cap. Conversions count whole conversions.")
-    partner_id: Annotated[str, Field(pattern=r"^([0-9]{1,12}|\*)?$")] = Field(
+    partner_id: Annotated[str, Field(pattern=rf"^({NUMERIC_ID}|\*)?$")] = Field(
         default="", description='"" the offer as a whole, "*" each partner, or one partner\'s id'
     )
 
@@ -112,7 +114,7 @@ class AdvertiserIn(Strict):
 class PartnerIn(Strict):
     name: Name
     status: Literal["active", "pending", "blocked", "deleted"] = "active"
-    tier_id: Annotated[str, Field(pattern=r"^([0-9]{1,12})?$")] = Field(
+    tier_id: Annotated[str, Field(pattern=f"^({NUMERIC_ID})?$")] = Field(
         default="", description="Empty: the network's default tier."
     )
     postback_secret: Annotated[str, Field(min_length=16, max_length=128)] | None = Field(
@@ -277,7 +279,7 @@ class AdvertiserPatch(Strict):
 class PartnerPatch(Strict):
     name: Name | None = None
     status: Literal["active", "pending", "blocked", "deleted"] | None = None
-    tier_id: Annotated[str, Field(pattern=r"^([0-9]{1,12})?$")] | None = None
+    tier_id: Annotated[str, Field(pattern=f"^({NUMERIC_ID})?$")] | None = None
 
 
 class TierIn(Strict):
@@ -395,7 +397,7 @@ class DecisionIn(Strict):
         list[Annotated[str, Field(pattern=r"^[0-9a-f]{32}-[0-9]+(-[0-9a-f]{1,16})?$")]],
         Field(min_length=1, max_length=100),
     ]
-    status: Literal["approved", "rejected", "pending"]
+    status: ConversionStatus
     note: Annotated[str, Field(max_length=500)] = ""
 
 
@@ -405,7 +407,7 @@ class ConversionPatch(Strict):
     payout: Money | None = None
     revenue: Money | None = None
     sale_amount: Money | None = None
-    status: Literal["approved", "rejected", "pending"] | None = None
+    status: ConversionStatus | None = None
     note: Annotated[str, Field(min_length=1, max_length=500)]
 
     @model_validator(mode="after")

@@ -57,3 +57,8 @@ class Lookback(NamedTuple):
     min_session_seconds: int = 0
     max_session_seconds: int = 0
     """0: no maximum beyond the session's own lifespan."""
+
+
+def refusal_code(scope: str) -> CapCode:
+    """The code a conversion gets when a counter of this scope has no room for it."""
+    return "offer_cap_reached" if scope == "offer" else "partner_cap_reached"

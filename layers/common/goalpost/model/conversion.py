@@ -14,6 +14,7 @@ from goalpost.model.offer import EMPTY
 
 ConversionKind = Literal["conversion", "clawback"]
 ConversionStatus = Literal["approved", "pending", "rejected"]
+STATUSES: tuple[ConversionStatus, ...] = ("approved", "pending", "rejected")
 
 CONVERSION: ConversionKind = "conversion"
 CLAWBACK: ConversionKind = "clawback"
@@ -162,3 +163,14 @@ class Conversion(NamedTuple):
             reverses=str(data.get("reverses", "")),
             transition=_int(data.get("transition")),
         )
+
+
+class Adjustment(NamedTuple):
+    """One change of a conversion's status and/or amounts, as appended to its history."""
+
+    before: dict[str, Any]
+    after: dict[str, Any]
+    record: dict[str, Any]
+    """The entry appended to the conversion's ``adjustments``: who, when, why, before, after."""
+    clawback: "Conversion | None"
+    """The record reversing payout and revenue, when the change leaves approved."""

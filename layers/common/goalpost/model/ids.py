@@ -9,8 +9,11 @@ from datetime import UTC, datetime
 
 from goalpost.model.refusal import Refused
 
-_ID = re.compile(r"[0-9]{1,12}")
+NUMERIC_ID = "[0-9]{1,12}"
 """Numeric ids, as networks coming from TUNE expect (offer_id=12, goal_id=7)."""
+CONVERSION_ID = "[0-9a-f]{32}-[0-9]+(-[0-9a-f]{1,16})?"
+"""``<transaction id>-<goal id>[-<n>]``: n tells apart the conversions of a multiple-conversion goal."""
+_ID = re.compile(NUMERIC_ID)
 TRANSACTION_ID_CHARS = frozenset("0123456789abcdefABCDEF-_")
 MAX_TRANSACTION_ID_CHARS = 64
 COOKIE_PREFIX = "gp_o"
@@ -25,6 +28,10 @@ def cookie_name(offer_id: str) -> str:
 def new_transaction_id() -> str:
     """128 bits from the OS CSPRNG, hex-encoded (32 characters)."""
     return secrets.token_hex(16)
+
+
+def conversion_id_of(transaction_id: str, goal_id: str, suffix: str = "") -> str:
+    return f"{transaction_id}-{goal_id}-{suffix}" if suffix else f"{transaction_id}-{goal_id}"
 
 
 def is_transaction_id(value: str) -> bool:

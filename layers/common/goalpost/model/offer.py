@@ -27,7 +27,6 @@ AdvertiserStatus = Literal["active", "paused", "deleted"]
 
 Protocol = Literal["server", "image", "iframe"]
 
-ConversionStatus = Literal["approved", "pending", "rejected"]
 
 ZERO = Decimal(0)
 

@@ -29,12 +29,8 @@ from goalpost.model.caps import (
     Lookback,
     Measure,
     Period,
+    refusal_code,
 )
-
-
-def refusal_code(scope: str) -> CapCode:
-    """The code a conversion gets when a counter of this scope has no room for it."""
-    return "offer_cap_reached" if scope == "offer" else "partner_cap_reached"
 
 
 def _scope(cap: Cap, partner_id: str) -> str:

@@ -27,7 +27,9 @@ import re
 import time
 from typing import Any, NamedTuple
 
-_TOKEN = re.compile(r"([0-9]{1,12})\.([0-9]{1,12})\.([A-Za-z0-9_-]{1,32})\.([A-Za-z0-9_-]{16,64})")
+from goalpost.model.ids import NUMERIC_ID
+
+_TOKEN = re.compile(rf"({NUMERIC_ID})\.({NUMERIC_ID})\.([A-Za-z0-9_-]{{1,32}})\.([A-Za-z0-9_-]{{16,64}})")
 
 
 class SignedTarget(NamedTuple):

@@ -20,6 +20,7 @@ from typing import Any, Literal, NamedTuple
 
 from goalpost.model.conversion import CONVERSION, GOAL_CLICK, IMPRESSIONS
 from goalpost.model.money import format_money
+from goalpost.model.stats import Cell, CellDelta, Group
 
 COUNTS = ("clicks", "impressions", "goal_clicks", "conversions", "pending", "rejected")
 AMOUNTS = ("payout", "revenue", "sale_amount")
@@ -29,24 +30,6 @@ STATUS_COUNTER = {"approved": "conversions", "pending": "pending", "rejected": "
 Interval = Literal["hour", "day", "total"]
 Dimension = Literal["offer", "goal", "partner", "advertiser"]
 DIMENSIONS: tuple[Dimension, ...] = ("offer", "goal", "partner", "advertiser")
-
-
-class Cell(NamedTuple):
-    """Where an event is counted: its UTC hour (``YYYY-MM-DDTHH``), offer, partner, goal."""
-
-    hour: str
-    offer_id: str
-    partner_id: str
-    goal_id: str = ""
-
-
-class CellDelta(NamedTuple):
-    """What a batch adds to one cell, with the labels the cell carries for reports."""
-
-    advertiser_id: str
-    private: bool
-    counters: dict[str, Decimal]
-    currency: str = ""
 
 
 class Contribution(NamedTuple):
@@ -130,15 +113,6 @@ def contribution(
         cell = Cell(hour_of_iso(str(image["last_at"])), offer_id, str(image["partner_id"]), goal_id)
         return Contribution(cell, advertiser_of(offer_id, goal_id), False, {"goal_clicks": added})
     return None
-
-
-class Group(NamedTuple):
-    """Consecutive stream records applied together, atomically, with one marker."""
-
-    first_event: str
-    last_event: str
-    size: int
-    cells: dict[Cell, CellDelta]
 
 
 def first_group(events: Sequence[tuple[str, Contribution | None]], start: int, max_cells: int) -> Group:

@@ -2,9 +2,9 @@
 
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import Any, NamedTuple
+from typing import Any
 
-from goalpost.model.conversion import CLAWBACK, Conversion
+from goalpost.model.conversion import CLAWBACK, Adjustment, Conversion
 
 
 def approval_transitions(conversion: Conversion) -> tuple[int, int]:
@@ -27,17 +27,6 @@ def claws_back(old_status: str, new_status: str) -> bool:
 
 REJECTIONS_PER_SESSION = 20
 """Refused conversions stored per session (each tells an admin why): more are answered, not stored."""
-
-
-class Adjustment(NamedTuple):
-    """One change of a conversion's status and/or amounts, as appended to its history."""
-
-    before: dict[str, Any]
-    after: dict[str, Any]
-    record: dict[str, Any]
-    """The entry appended to the conversion's ``adjustments``: who, when, why, before, after."""
-    clawback: Conversion | None
-    """The record reversing payout and revenue, when the change leaves approved."""
 
 
 def adjustment(

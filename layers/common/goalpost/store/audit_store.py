@@ -4,7 +4,7 @@ import secrets
 from collections.abc import Mapping
 from typing import Any
 
-from goalpost.rules.audit import Audit, audit_entry
+from goalpost.model.audit import Audit, audit_entry
 from goalpost.store.dynamo import Page, config_table, query_page, to_item
 
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from goalpost.model.audit import Audit
 from goalpost.model.offer import (
     Advertiser,
     Goal,
@@ -16,7 +17,6 @@ from goalpost.model.offer import (
     PayoutStructure,
     Rate,
 )
-from goalpost.rules.audit import Audit
 from goalpost.store.audit_store import audit_put
 from goalpost.store.dynamo import (
     Page,

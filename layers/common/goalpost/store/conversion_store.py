@@ -5,12 +5,10 @@ from typing import Any, Literal, NamedTuple
 
 from botocore.exceptions import ClientError
 
-from goalpost.model.caps import CapCode, Counter
-from goalpost.model.conversion import GOAL_CLICK, Conversion
+from goalpost.model.audit import Audit
+from goalpost.model.caps import CapCode, Counter, refusal_code
+from goalpost.model.conversion import GOAL_CLICK, Adjustment, Conversion
 from goalpost.model.session import Session
-from goalpost.rules.audit import Audit
-from goalpost.rules.caps import refusal_code
-from goalpost.rules.status import Adjustment
 from goalpost.store.audit_store import audit_put
 from goalpost.store.counter_store import cap_counter_update
 from goalpost.store.dynamo import (
@@ -71,10 +69,6 @@ def closing_conversion_key(session: Session) -> dict[str, Any]:
     if session.closed_by_sk:
         return {"pk": {"S": f"TX#{session.transaction_id}"}, "sk": {"S": session.closed_by_sk}}
     return conversion_key(session.transaction_id, session.closed_by_goal)
-
-
-def conversion_id_of(transaction_id: str, goal_id: str, suffix: str = "") -> str:
-    return f"{transaction_id}-{goal_id}-{suffix}" if suffix else f"{transaction_id}-{goal_id}"
 
 
 def key_of_conversion_id(conversion_id: str) -> dict[str, Any] | None:

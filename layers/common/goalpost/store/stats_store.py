@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import ClientError
 
 if TYPE_CHECKING:
-    from goalpost.rules.stats import Cell, Group
+    from goalpost.model.stats import Cell, Group
 from goalpost.store.dynamo import all_pages, attribute_values, client, from_item, stats_table, to_item
 
 STATS_SHARDS = 4

@@ -12,7 +12,7 @@ from functools import partial
 from typing import NamedTuple
 
 from goalpost.model.conversion import Conversion
-from goalpost.model.ids import iso_timestamp
+from goalpost.model.ids import conversion_id_of, iso_timestamp
 from goalpost.model.offer import Goal, NetworkSettings, Offer, OfferBundle, Partner
 from goalpost.model.session import Session
 from goalpost.rules import caps
@@ -176,7 +176,7 @@ def record_conversion(request: ConversionRequest, now: float) -> Outcome:
         amount=request.amount,
     )
     suffix = secrets.token_hex(6) if goal.allow_multiple else ""
-    conversion_id = conversion_store.conversion_id_of(session.transaction_id, goal.goal_id, suffix)
+    conversion_id = conversion_id_of(session.transaction_id, goal.goal_id, suffix)
     if goal.approve:
         status, status_code = "pending", "approval_pending"
     else:

@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import parse_qsl
 
+from goalpost.model.conversion import STATUSES
 from goalpost.model.ids import COOKIE_PREFIX, is_transaction_id, optional_id
 from goalpost.model.money import InvalidAmount, parse_amount
 from goalpost.model.offer import DEFAULT_GOAL_ID
@@ -132,7 +133,7 @@ def conversion_request(
             raise Refused("currency must be a three-letter ISO 4217 code", code="invalid_currency")
         currency = currency.upper()
     new_status = params.get("status", "")
-    if new_status and new_status not in ("approved", "pending", "rejected"):
+    if new_status and new_status not in STATUSES:
         raise Refused("status must be approved, pending or rejected", code="bad_status")
     if not new_status and not default_goal and goal_id is None and goal_name is None and goal_ref is None:
         raise Refused("a goal postback needs goal_id, goal_name or goal_ref", code="missing_goal")

@@ -1,4 +1,4 @@
-"""What an audit entry says: who changed what, when, which fields changed, secrets redacted."""
+"""An audit entry: who changed what, when, which fields changed, secrets redacted."""
 
 from collections.abc import Mapping
 from typing import Any, NamedTuple
