@@ -223,11 +223,10 @@ def delivery_pumps(dynamodb: Any) -> DeliveryPumps:
 
 def forget_cached_clients() -> None:
     """What a new Lambda container starts without: clients, cached config and signing keys."""
-    from goalpost.rules import signing
-    from goalpost.store import config_cache, dynamo
+    from goalpost.store import config_cache, dynamo, signing_keys
     from goalpost.streams import outbox
 
     dynamo.reset_client()
     outbox.reset_client()
     config_cache.clear()
-    signing.forget_keys()
+    signing_keys.forget_keys()

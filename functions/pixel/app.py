@@ -8,13 +8,12 @@ from typing import Any
 
 gc.disable()  # no garbage collections while the init phase imports: they cost ~30 ms (make bench)
 
-from goalpost.rules import signing
-from goalpost.store import dynamo
+from goalpost.store import dynamo, signing_keys
 from goalpost.web.pixels import impression_response, pixel_response
 
 logging.getLogger().setLevel(logging.INFO)
 dynamo.client()
-signing.check_environment_keys()  # malformed keys in the environment fail the cold start loudly
+signing_keys.check_environment_keys()  # malformed keys in the environment fail the cold start loudly
 gc.enable()
 gc.freeze()  # what init built is permanent: warm invocations never scan it
 

@@ -17,8 +17,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from goalpost import telemetry
 from goalpost.model.refusal import Refused
-from goalpost.rules import signing
-from goalpost.store import dynamo
+from goalpost.store import dynamo, signing_keys
 from goalpost.tracking.postbacks import record_conversion
 from goalpost.web.params import conversion_request, lenient_params, query_params, source_ip, user_agent
 from goalpost.web.pixels import pixel_response
@@ -28,7 +27,7 @@ from goalpost.web.status import http_status
 logger = logging.getLogger()
 logger.setLevel(logging.INFO)
 dynamo.client()  # create the DynamoDB client in the init phase
-signing.check_environment_keys()  # malformed keys in the environment fail the cold start loudly
+signing_keys.check_environment_keys()  # malformed keys in the environment fail the cold start loudly
 gc.enable()
 gc.freeze()  # what init built is permanent: warm invocations never scan it
 

@@ -9,7 +9,7 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from goalpost.rules import signing
+from goalpost.store import signing_keys
 from goalpost_local import iam
 from goalpost_local.template import load_template, resources, store_signing_keys
 from tests.helpers import admin, setup_network
@@ -19,19 +19,19 @@ KEYS = "k9:a-rotated-secret-0123456789abcdefghijklmn"
 
 def test_signing_keys_come_from_ssm_only_for_functions_the_template_allows(aws) -> None:
     with iam.acting_as("PostbackFunction"):
-        assert signing.keyring()[0][0] == "k2"  # the parameter the fixture stored
-    signing.forget_keys()
+        assert signing_keys.keyring()[0][0] == "k2"  # the parameter the fixture stored
+    signing_keys.forget_keys()
     with iam.acting_as("ClickFunction"), pytest.raises(ClientError) as denied:
-        signing.keyring()
+        signing_keys.keyring()
     assert denied.value.response["Error"]["Code"] == "AccessDeniedException"
 
 
 def test_keys_are_read_once_per_container_and_again_after_their_max_age(aws) -> None:
     ssm = boto3.client("ssm", region_name="us-east-1")
-    first = signing.configured_keys(now=1000.0)
+    first = signing_keys.configured_keys(now=1000.0)
     store_signing_keys(ssm, KEYS)
-    assert signing.configured_keys(now=1000.0 + signing.KEYS_MAX_AGE - 1) == first  # no SSM call
-    assert signing.configured_keys(now=1000.0 + signing.KEYS_MAX_AGE) == KEYS  # the rotation lands
+    assert signing_keys.configured_keys(now=1000.0 + signing_keys.KEYS_MAX_AGE - 1) == first  # no SSM call
+    assert signing_keys.configured_keys(now=1000.0 + signing_keys.KEYS_MAX_AGE) == KEYS  # the rotation lands
 
 
 def test_links_use_the_stacks_custom_domain_so_they_survive_a_new_stack(aws, monkeypatch) -> None:
@@ -143,9 +143,9 @@ def test_make_run_on_another_dynamodb_endpoint_takes_the_keys_from_the_environme
     monkeypatch.setenv("GOALPOST_SIGNING_KEYS_PARAMETER", "/goalpost/signing-keys")
     monkeypatch.delenv("GOALPOST_SIGNING_KEYS", raising=False)
     place_signing_keys(embedded=False, use_aws=False)
-    assert signing.PARAMETER_ENV not in os.environ
-    assert signing.keyring()[0][0] == "local"
+    assert signing_keys.PARAMETER_ENV not in os.environ
+    assert signing_keys.keyring()[0][0] == "local"
 
     monkeypatch.setenv("GOALPOST_SIGNING_KEYS_PARAMETER", "/goalpost/signing-keys")
     place_signing_keys(embedded=False, use_aws=True)  # real AWS: the account's parameter
-    assert os.environ[signing.PARAMETER_ENV] == "/goalpost/signing-keys"
+    assert os.environ[signing_keys.PARAMETER_ENV] == "/goalpost/signing-keys"

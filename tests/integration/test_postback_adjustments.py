@@ -7,8 +7,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError, ReadTimeoutError
 
-from goalpost.rules import signing
-from goalpost.store import dynamo
+from goalpost.store import dynamo, signing_keys
 from tests.helpers import admin, click, conversions, postback, setup_network
 
 
@@ -54,7 +53,7 @@ def test_signing_keys_rotate_without_breaking_handed_out_links(aws, monkeypatch)
 
     from goalpost_local.template import store_signing_keys
 
-    monkeypatch.setattr(signing, "KEYS_MAX_AGE", 0.0)
+    monkeypatch.setattr(signing_keys, "KEYS_MAX_AGE", 0.0)
     ssm = boto3.client("ssm", region_name="us-east-1")
     net = encrypted_network()
     old_token = enc_token(net["goals"][0]["links"]["encrypted"]["postback"])

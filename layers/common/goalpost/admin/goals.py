@@ -27,13 +27,14 @@ from goalpost.model.offer import (
 )
 from goalpost.rules.engine import advertiser_of, goals_disabled, offer_goals
 from goalpost.rules.links import goal_links
-from goalpost.store import config_store
+from goalpost.store import config_store, signing_keys
 
 
 def _links(base_url: str, goal: Goal, bundle: OfferBundle) -> dict[str, Any]:
     """The goal's links, carrying its advertiser's security token when one is set."""
     advertiser = config_store.get_advertiser(advertiser_of(goal, bundle))
-    return goal_links(base_url, goal, advertiser.security_token if advertiser else "")
+    token = advertiser.security_token if advertiser else ""
+    return goal_links(base_url, goal, token, signing_keys.signing_key() if goal.encrypted else None)
 
 
 def _check_references(body: GoalIn) -> None:

@@ -18,7 +18,9 @@ def _iframe(src: str) -> str:
     return f'<iframe src="{src}" scrolling="no" frameborder="0" width="1" height="1"></iframe>'
 
 
-def goal_links(base_url: str, goal: Goal, security_token: str = "") -> dict[str, Any]:
+def goal_links(
+    base_url: str, goal: Goal, security_token: str = "", signing_key: signing.Key | None = None
+) -> dict[str, Any]:
     """Postback URLs (by goal_name, preferred, and by goal_id) and pixel code for one goal.
 
     ``{transaction_id}`` is the advertiser's placeholder for the id passed to the landing
@@ -45,7 +47,9 @@ def goal_links(base_url: str, goal: Goal, security_token: str = "") -> dict[str,
     if not goal.is_default:
         links["click_pixel"] = _img(f"{base_url}/aff_goal?a=lc&{selector_id}")
     if goal.encrypted:
-        enc = signing.sign(goal.offer_id, goal.goal_id)
+        if signing_key is None:
+            raise ValueError(f"goal {goal.goal_id} is encrypted: its links need the signing key")
+        enc = signing.sign(goal.offer_id, goal.goal_id, signing_key)
         links["encrypted"] = {
             "postback": f"{postback}enc={enc}&transaction_id={{transaction_id}}{token}",
             "image_pixel": _img(f"{pixel}enc={enc}"),

@@ -3,13 +3,7 @@
 A goal with "Encrypted Conversion Tracking" accepts only links carrying a valid token, so
 nobody can fire its conversions by editing offer_id/goal_id in a URL. Tokens are
 ``<offer_id>.<goal_id>.<key id>.<mac>``: the MAC is HMAC-SHA256 over offer and goal with
-the key named by the key id. Keys are ``id:secret,...`` (the first one signs, every one
-verifies), so a new key can be added in front and old links keep working until their key
-is removed. In the cloud they live in an SSM SecureString parameter named by
-``GOALPOST_SIGNING_KEYS_PARAMETER``, read on first use and again after ``KEYS_MAX_AGE``
-seconds (a rotation reaches every container within that bound, and only containers that
-sign or verify a link pay for the SSM client); without a parameter name they come from
-``GOALPOST_SIGNING_KEYS`` (tests, and a developer's own runs).
+the key named by the key id (``store.signing_keys`` keeps the keys).
 
 What a valid token proves, and what it does not: it proves that the link was made by this
 network for this offer and goal, so nobody can point a copied postback at another goal by
@@ -22,14 +16,16 @@ postbacks, the advertiser's security token.
 import base64
 import hashlib
 import hmac
-import os
 import re
-import time
-from typing import Any, NamedTuple
+from collections.abc import Sequence
+from typing import NamedTuple
 
 from goalpost.model.ids import NUMERIC_ID
 
 _TOKEN = re.compile(rf"({NUMERIC_ID})\.({NUMERIC_ID})\.([A-Za-z0-9_-]{{1,32}})\.([A-Za-z0-9_-]{{16,64}})")
+
+Key = tuple[str, bytes]
+"""A signing key: its id (named in every token it signs) and its secret."""
 
 
 class SignedTarget(NamedTuple):
@@ -37,94 +33,24 @@ class SignedTarget(NamedTuple):
     goal_id: str
 
 
-MIN_SECRET_BYTES = 32
-"""HMAC-SHA256 keys shorter than the hash's own 32 bytes weaken every link they sign."""
-_KEY_ID = re.compile(r"[A-Za-z0-9_-]{1,32}")
-
-
-class SigningKeyError(ValueError):
-    """GOALPOST_SIGNING_KEYS is malformed: a deployment mistake, refused loudly."""
-
-
-PARAMETER_ENV = "GOALPOST_SIGNING_KEYS_PARAMETER"
-KEYS_MAX_AGE = 300.0
-"""Seconds a container keeps the keys it read from SSM before reading them again."""
-_read: dict[str, tuple[float, str]] = {}
-
-
-def _ssm() -> Any:
-    import boto3  # imported here: most containers never sign or verify a link
-
-    return boto3.client("ssm")
-
-
-def configured_keys(now: float | None = None) -> str:
-    """The raw ``id:secret,...`` list: from SSM when a parameter is named, else the environment.
-
-    An SSM failure raises botocore's error, which callers answer as "temporarily unavailable".
-    """
-    name = os.environ.get(PARAMETER_ENV, "")
-    if not name:
-        return os.environ.get("GOALPOST_SIGNING_KEYS", "")
-    moment = time.monotonic() if now is None else now
-    cached = _read.get(name)
-    if cached is None or moment - cached[0] >= KEYS_MAX_AGE:
-        value = str(_ssm().get_parameter(Name=name, WithDecryption=True)["Parameter"]["Value"])
-        _read[name] = cached = (moment, value)
-    return cached[1]
-
-
-def forget_keys() -> None:
-    """Read the keys again on next use (tests; a container never needs it)."""
-    _read.clear()
-
-
-def check_environment_keys() -> None:
-    """Keys given in the environment are checked at cold start (a malformed list fails loudly);
-    keys in SSM are read, and checked, on first use, so cold starts never wait on SSM."""
-    if not os.environ.get(PARAMETER_ENV):
-        keyring()
-
-
-def keyring() -> list[tuple[str, bytes]]:
-    """The configured keys: ids unique and URL-safe, secrets of 32+ bytes."""
-    raw = configured_keys()
-    keys: list[tuple[str, bytes]] = []
-    for entry in raw.split(","):
-        if not entry.strip():
-            continue
-        key_id, _, secret = entry.strip().partition(":")
-        if not _KEY_ID.fullmatch(key_id):
-            raise SigningKeyError(f"signing key id {key_id[:40]!r} is not 1-32 characters of A-Z a-z 0-9 _ -")
-        if len(secret.encode()) < MIN_SECRET_BYTES:
-            raise SigningKeyError(f"signing key {key_id} is shorter than {MIN_SECRET_BYTES} bytes")
-        if any(known == key_id for known, _ in keys):
-            raise SigningKeyError(f"signing key id {key_id} appears twice")
-        keys.append((key_id, secret.encode()))
-    return keys
-
-
 def _mac(secret: bytes, offer_id: str, goal_id: str) -> str:
     digest = hmac.new(secret, f"goalpost-enc|{offer_id}|{goal_id}".encode(), hashlib.sha256).digest()
     return base64.urlsafe_b64encode(digest[:24]).decode().rstrip("=")
 
 
-def sign(offer_id: str, goal_id: str) -> str:
+def sign(offer_id: str, goal_id: str, key: Key) -> str:
     """The token the admin API hands out for a goal (signed with the current key)."""
-    keys = keyring()
-    if not keys:
-        raise RuntimeError(f"no signing keys are configured ({PARAMETER_ENV} or GOALPOST_SIGNING_KEYS)")
-    key_id, secret = keys[0]
+    key_id, secret = key
     return f"{offer_id}.{goal_id}.{key_id}.{_mac(secret, offer_id, goal_id)}"
 
 
-def verify(token: str) -> SignedTarget | None:
+def verify(token: str, keys: Sequence[Key]) -> SignedTarget | None:
     """Offer and goal of a valid token; None for a forged, altered or retired-key token."""
     match = _TOKEN.fullmatch(token)
     if match is None:
         return None
     offer_id, goal_id, key_id, mac = match.groups()
-    for known_id, secret in keyring():
+    for known_id, secret in keys:
         if known_id == key_id:
             if hmac.compare_digest(mac, _mac(secret, offer_id, goal_id)):
                 return SignedTarget(str(int(offer_id)), str(int(goal_id)))

@@ -21,6 +21,7 @@ from goalpost.model.refusal import Refused
 from goalpost.model.session import ADV_SUB_FIELDS, UNIQUE_FIELDS
 from goalpost.rules.engine import ConversionRequest, Via
 from goalpost.rules.signing import verify as verify_token
+from goalpost.store import signing_keys
 
 MAX_QUERY_BYTES = 8192
 MAX_VALUE_CHARS = 500
@@ -110,7 +111,7 @@ def conversion_request(
     offer_id = optional_id(params, "offer_id")
     encrypted = False
     if params.get("enc"):
-        target = verify_token(params["enc"])
+        target = verify_token(params["enc"], signing_keys.keyring())
         if target is None:
             raise Refused(
                 "enc is not a valid encrypted link (altered, forged or signed with a retired key)",
