@@ -7,7 +7,7 @@ from botocore.exceptions import ClientError
 
 from goalpost.model.audit import Audit
 from goalpost.model.caps import CapCode, Counter, refusal_code
-from goalpost.model.conversion import GOAL_CLICK, Adjustment, Conversion
+from goalpost.model.conversion import Adjustment, Conversion
 from goalpost.model.session import Session
 from goalpost.store.audit_store import audit_put
 from goalpost.store.counter_store import cap_counter_update
@@ -443,27 +443,6 @@ def adjust_conversion_status(
             return False
         raise
     return True
-
-
-def count_goal_click(*, transaction_id: str, offer_id: str, goal_id: str, partner_id: str, at: str) -> None:
-    """One item per (session, goal) counting visits of the goal's page: one write, no growth."""
-    client().update_item(
-        TableName=conversions_table(),
-        Key={"pk": {"S": f"TX#{transaction_id}"}, "sk": {"S": f"GOALCLICK#{goal_id}"}},
-        UpdateExpression="SET kind = :kind, offer_id = :offer, goal_id = :goal, partner_id = :partner, "
-        "transaction_id = :tx, first_at = if_not_exists(first_at, :at), last_at = :at ADD clicks :one",
-        ExpressionAttributeValues=attribute_values(
-            {
-                ":kind": GOAL_CLICK,
-                ":offer": offer_id,
-                ":goal": goal_id,
-                ":partner": partner_id,
-                ":tx": transaction_id,
-                ":at": at,
-                ":one": 1,
-            }
-        ),
-    )
 
 
 def get_conversion(conversion_id: str) -> Conversion | None:

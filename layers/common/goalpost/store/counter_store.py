@@ -1,10 +1,10 @@
-"""Counters beside the conversions: cap counters (stats table) and hourly impressions."""
+"""Counters beside the conversions: cap counters (stats table), hourly impressions, goal clicks."""
 
 from collections.abc import Sequence
 from typing import Any
 
 from goalpost.model.caps import Counter
-from goalpost.model.conversion import IMPRESSIONS
+from goalpost.model.conversion import GOAL_CLICK, IMPRESSIONS
 from goalpost.store.dynamo import attribute_values, client, conversions_table, from_item, stats_table
 
 
@@ -85,3 +85,24 @@ def impressions(offer_id: str, partner_id: str, hour: str, shards: int) -> int:
         )
         total += int(item["impressions"]["N"]) if item else 0
     return total
+
+
+def count_goal_click(*, transaction_id: str, offer_id: str, goal_id: str, partner_id: str, at: str) -> None:
+    """One item per (session, goal) counting visits of the goal's page: one write, no growth."""
+    client().update_item(
+        TableName=conversions_table(),
+        Key={"pk": {"S": f"TX#{transaction_id}"}, "sk": {"S": f"GOALCLICK#{goal_id}"}},
+        UpdateExpression="SET kind = :kind, offer_id = :offer, goal_id = :goal, partner_id = :partner, "
+        "transaction_id = :tx, first_at = if_not_exists(first_at, :at), last_at = :at ADD clicks :one",
+        ExpressionAttributeValues=attribute_values(
+            {
+                ":kind": GOAL_CLICK,
+                ":offer": offer_id,
+                ":goal": goal_id,
+                ":partner": partner_id,
+                ":tx": transaction_id,
+                ":at": at,
+                ":one": 1,
+            }
+        ),
+    )

@@ -26,7 +26,7 @@ from goalpost.rules.engine import (
 )
 from goalpost.rules.payouts import Worth, custom_payout_of, partner_tier, resolve_payout
 from goalpost.rules.status import REJECTIONS_PER_SESSION, adjustment
-from goalpost.store import config_cache, conversion_store, session_store
+from goalpost.store import config_cache, conversion_store, counter_store, session_store
 
 logger = logging.getLogger("goalpost.postbacks")
 
@@ -137,7 +137,7 @@ def record_goal_click(request: ConversionRequest, now: float) -> Outcome:
     session, bundle, _network, _partner, verdict = judged
     if isinstance(verdict, Refusal):
         return Outcome(False, verdict.code, verdict.reason)
-    conversion_store.count_goal_click(
+    counter_store.count_goal_click(
         transaction_id=session.transaction_id,
         offer_id=bundle.offer.offer_id,
         goal_id=verdict.goal_id,
