@@ -19,7 +19,8 @@ from goalpost import telemetry
 from goalpost.model.refusal import Refused
 from goalpost.store import dynamo, signing_keys
 from goalpost.tracking.postbacks import record_conversion
-from goalpost.web.params import conversion_request, lenient_params, query_params, source_ip, user_agent
+from goalpost.web.conversion_request import conversion_request
+from goalpost.web.params import lenient_params, query_params, source_ip, user_agent
 from goalpost.web.pixels import pixel_response
 from goalpost.web.responses import postback_response
 from goalpost.web.status import http_status

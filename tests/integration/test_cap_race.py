@@ -20,7 +20,7 @@ import pytest
 
 from goalpost.store import config_cache, counter_store, dynamo
 from goalpost.tracking.postbacks import record_conversion
-from goalpost.web.params import conversion_request
+from goalpost.web.conversion_request import conversion_request
 from goalpost_local.dynamodb import EmbeddedDynamoDB
 from goalpost_local.template import create_queues, create_tables, function_environment
 from tests.helpers import admin, click, forget_cached_clients, setup_network

@@ -5,13 +5,15 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from goalpost.model.conversion import Conversion
 from goalpost.model.money import format_money
 from goalpost.model.offer import OfferBundle
 from goalpost.model.session import ADV_SUB_FIELDS, SUB_FIELDS
+
+if TYPE_CHECKING:
+    from goalpost.model.conversion import Conversion
 
 _MACRO = re.compile(r"\{([a-z_0-9]+)\}")
 _ORIGIN = re.compile(r"(https?)://([^/?#]*)", re.IGNORECASE)

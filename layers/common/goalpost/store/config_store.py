@@ -2,11 +2,13 @@
 
 import hashlib
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
-from goalpost.model.audit import Audit
+if TYPE_CHECKING:
+    from goalpost.model.audit import Audit
+
 from goalpost.model.offer import (
     Advertiser,
     Goal,
@@ -17,7 +19,6 @@ from goalpost.model.offer import (
     PayoutStructure,
     Rate,
 )
-from goalpost.store.audit_store import audit_put
 from goalpost.store.dynamo import (
     Page,
     all_pages,
@@ -142,7 +143,7 @@ def save_entity(
     entity_id: str,
     doc: Mapping[str, Any],
     *,
-    audit: Audit,
+    audit: "Audit",
     parent_offer_id: str = "",
     expected_version: int | None = None,
     extra_items: Sequence[dict[str, Any]] = (),
@@ -165,6 +166,8 @@ def save_entity(
         put["ConditionExpression"] = "version = :v"
         put["ExpressionAttributeValues"] = {":v": {"N": str(expected_version)}}
     audit = audit._replace(after=stored_doc)
+    from goalpost.store.audit_store import audit_put  # admin writes only: not on the tracking paths
+
     items = [{"Put": put}, audit_put(kind, entity_id, parent_offer_id, audit), *extra_items]
     try:
         client().transact_write_items(TransactItems=items)  # type: ignore[arg-type]
@@ -218,8 +221,10 @@ def idempotency_item(
     }
 
 
-def delete_entity(kind: str, entity_id: str, *, audit: Audit, parent_offer_id: str = "") -> None:
+def delete_entity(kind: str, entity_id: str, *, audit: "Audit", parent_offer_id: str = "") -> None:
     """Only for configuration nothing refers to (partner pixels, custom payouts)."""
+    from goalpost.store.audit_store import audit_put
+
     pk, sk = entity_key(kind, entity_id, parent_offer_id)
     client().transact_write_items(
         TransactItems=[

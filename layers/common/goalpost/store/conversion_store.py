@@ -5,11 +5,9 @@ from typing import Any, Literal, NamedTuple
 
 from botocore.exceptions import ClientError
 
-from goalpost.model.audit import Audit
 from goalpost.model.caps import CapCode, Counter, refusal_code
 from goalpost.model.conversion import Adjustment, Conversion
 from goalpost.model.session import Session
-from goalpost.store.audit_store import audit_put
 from goalpost.store.counter_store import cap_counter_update
 from goalpost.store.dynamo import (
     all_pages,
@@ -420,7 +418,10 @@ def adjust_conversion_status(
             }
         }
     ]
-    if audit_actor:
+    if audit_actor:  # the admin's changes (an advertiser's status postback is on the conversion only)
+        from goalpost.model.audit import Audit
+        from goalpost.store.audit_store import audit_put
+
         note = {"note": change.record["reason"]}
         audit = Audit(audit_actor, change.record["at"], "adjust", change.before, {**change.after, **note})
         items.append(audit_put("conversion", conversion.conversion_id, "", audit))

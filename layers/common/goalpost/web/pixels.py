@@ -20,7 +20,8 @@ from goalpost.model.ids import optional_id
 from goalpost.model.refusal import Refused
 from goalpost.tracking.pixels import count_impression, partner_pixels
 from goalpost.tracking.postbacks import record_conversion, record_goal_click
-from goalpost.web.params import conversion_request, query_params, session_from_cookies, source_ip, user_agent
+from goalpost.web.conversion_request import conversion_request, session_from_cookies
+from goalpost.web.params import query_params, source_ip, user_agent
 from goalpost.web.responses import header_value, http_response
 
 logger = logging.getLogger("goalpost.pixels")
