@@ -21,7 +21,6 @@ from goalpost.store import dynamo, signing_keys
 from goalpost.tracking.postbacks import record_conversion
 from goalpost.web.conversion_request import conversion_request
 from goalpost.web.params import lenient_params, query_params, source_ip, user_agent
-from goalpost.web.pixels import pixel_response
 from goalpost.web.responses import postback_response
 from goalpost.web.status import http_status
 
@@ -48,6 +47,16 @@ def _unavailable(event: dict[str, Any], fmt: str, transaction_id: str = "") -> d
     )
 
 
+def _pixel(
+    event: dict[str, Any], *, goal_click: bool, params: dict[str, str] | None = None
+) -> dict[str, Any]:
+    """/aff_goal's pixel forms (a=l, a=lc): imported on first use, most postback containers
+    never answer one (/aff_l, the default goal's pixel, is the pixel function's)."""
+    from goalpost.web.pixels import pixel_response
+
+    return pixel_response(event, default_goal=False, goal_click=goal_click, params=params)
+
+
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     default_goal = event.get("rawPath", "") == "/aff_lsr"
     try:
@@ -56,7 +65,7 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         # Refused parameters: a pixel still answers its GIF, format=json still answers JSON.
         asked = lenient_params(event)
         if not default_goal and asked.get("a") in ("l", "lc"):
-            return pixel_response(event, default_goal=False, goal_click=asked["a"] == "lc")
+            return _pixel(event, goal_click=asked["a"] == "lc")
         fmt = "json" if asked.get("format") == "json" else "text"
         telemetry.refused(event, "postback", error.code, error.reason)
         return postback_response(
@@ -65,7 +74,7 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     fmt = "json" if params.get("format") == "json" else "text"
     action = "lsr" if default_goal else params.get("a", "lsr")
     if action in ("l", "lc"):
-        return pixel_response(event, default_goal=False, goal_click=action == "lc", params=params)
+        return _pixel(event, goal_click=action == "lc", params=params)
     try:
         if action != "lsr":
             raise Refused(f"a must be lsr (postback), l (pixel) or lc (goal click), got {action[:20]!r}")
