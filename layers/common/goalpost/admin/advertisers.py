@@ -9,14 +9,9 @@ from goalpost.admin.documents import Caller, check_version, save, without_versio
 from goalpost.admin.errors import ApiError, not_found
 from goalpost.admin.http import IdPath, IfMatch
 from goalpost.admin.paging import check_limit, decode_cursor, page
-from goalpost.admin.schemas import (
-    AdvertiserIn,
-    AdvertiserPatch,
-)
+from goalpost.admin.schemas import AdvertiserIn, AdvertiserPatch
 from goalpost.admin.views import AdvertiserOut, Page
-from goalpost.model.offer import (
-    Advertiser,
-)
+from goalpost.model.offer import Advertiser
 from goalpost.store import config_store
 
 

@@ -11,18 +11,12 @@ from goalpost.admin.errors import ApiError, not_found
 from goalpost.admin.http import ConversionId, Day, FromDay, IdPath, TimeZone
 from goalpost.admin.offers import get_offer
 from goalpost.admin.paging import check_limit, decode_cursor, page
-from goalpost.admin.schemas import (
-    ConversionPatch,
-    DecisionIn,
-)
+from goalpost.admin.schemas import ConversionPatch, DecisionIn
 from goalpost.admin.views import AdjustedConversionOut, ConversionOut, DecisionsOut, Page
 from goalpost.model.conversion import Conversion
 from goalpost.rules.stats import Window
 from goalpost.rules.status import adjustment
-from goalpost.store import (
-    conversion_store,
-    report_store,
-)
+from goalpost.store import conversion_store, report_store
 
 
 def list_conversions(offer_id: str, span: Window, limit: int, cursor: str | None) -> dict[str, Any]:

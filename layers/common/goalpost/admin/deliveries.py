@@ -12,10 +12,7 @@ from goalpost.admin.http import IdPath
 from goalpost.admin.offers import get_offer
 from goalpost.admin.paging import check_limit, decode_cursor, page
 from goalpost.admin.views import DeliveryOut, Page
-from goalpost.store import (
-    conversion_store,
-    delivery_store,
-)
+from goalpost.store import conversion_store, delivery_store
 
 
 def list_deliveries(offer_id: str, limit: int, cursor: str | None) -> dict[str, Any]:

@@ -9,16 +9,10 @@ from typing import Any, NamedTuple
 from pydantic import BaseModel
 
 from goalpost.admin.errors import ApiError
-from goalpost.admin.schemas import (
-    RateIn,
-)
+from goalpost.admin.schemas import RateIn
 from goalpost.model.audit import Audit
-from goalpost.model.offer import (
-    Rate,
-)
-from goalpost.store import (
-    config_store,
-)
+from goalpost.model.offer import Rate
+from goalpost.store import config_store
 
 
 class Caller(NamedTuple):

@@ -13,18 +13,10 @@ from goalpost.admin.http import IdPath, IfMatch
 from goalpost.admin.network import base_url
 from goalpost.admin.offers import bundle_of, get_offer, network_allows, unique_slug, validated
 from goalpost.admin.paging import check_limit, decode_cursor, page
-from goalpost.admin.schemas import (
-    GoalIn,
-    GoalPatch,
-)
+from goalpost.admin.schemas import GoalIn, GoalPatch
 from goalpost.admin.views import GoalDetailOut, GoalOut, ManageGoalsOut, Page
 from goalpost.model.money import format_money
-from goalpost.model.offer import (
-    DEFAULT_GOAL_ID,
-    Goal,
-    OfferBundle,
-    Rate,
-)
+from goalpost.model.offer import DEFAULT_GOAL_ID, Goal, OfferBundle, Rate
 from goalpost.rules.engine import advertiser_of, goals_disabled, offer_goals
 from goalpost.rules.links import goal_links
 from goalpost.store import config_store, signing_keys

@@ -11,17 +11,10 @@ from goalpost.admin import http
 from goalpost.admin.documents import Caller, check_version, merged, save, without_version
 from goalpost.admin.http import IfMatch
 from goalpost.admin.paging import check_limit, decode_cursor, page
-from goalpost.admin.schemas import (
-    NetworkIn,
-)
+from goalpost.admin.schemas import NetworkIn
 from goalpost.admin.views import AuditEntryOut, NetworkOut, Page
-from goalpost.model.offer import (
-    NetworkSettings,
-)
-from goalpost.store import (
-    audit_store,
-    config_store,
-)
+from goalpost.model.offer import NetworkSettings
+from goalpost.store import audit_store, config_store
 
 
 def audit_trail(kind: str, subject: str, limit: int, cursor: str | None) -> dict[str, Any]:

@@ -11,28 +11,14 @@ from goalpost.admin.errors import ApiError, not_found
 from goalpost.admin.http import IdPath, IfMatch
 from goalpost.admin.network import base_url
 from goalpost.admin.paging import check_limit, decode_cursor, page
-from goalpost.admin.schemas import (
-    DefaultGoalIn,
-    GoalIn,
-    OfferIn,
-    OfferPatch,
-)
+from goalpost.admin.schemas import DefaultGoalIn, GoalIn, OfferIn, OfferPatch
 from goalpost.admin.views import OfferCapsOut, OfferOut, Page, TrackingLinkOut
 from goalpost.model.caps import MEASURES, Cap, Measure
-from goalpost.model.offer import (
-    DEFAULT_GOAL_ID,
-    Goal,
-    NetworkSettings,
-    Offer,
-    OfferBundle,
-)
+from goalpost.model.offer import DEFAULT_GOAL_ID, Goal, NetworkSettings, Offer, OfferBundle
 from goalpost.rules.caps import cap_status, counter_sort_keys
 from goalpost.rules.links import partner_tracking_link
 from goalpost.rules.slugs import slug_of
-from goalpost.store import (
-    config_store,
-    counter_store,
-)
+from goalpost.store import config_store, counter_store
 
 Settings = TypeVar("Settings", DefaultGoalIn, GoalIn)
 

@@ -10,9 +10,7 @@ from goalpost.admin.errors import ApiError, not_found
 from goalpost.admin.http import IdPath, IfMatch
 from goalpost.admin.offers import bundle_of, get_offer
 from goalpost.admin.paging import check_limit, decode_cursor, page
-from goalpost.admin.schemas import (
-    CustomPayoutIn,
-)
+from goalpost.admin.schemas import CustomPayoutIn
 from goalpost.admin.views import CustomPayoutOut, Page
 from goalpost.model.audit import Audit
 from goalpost.store import config_store

@@ -10,9 +10,7 @@ from goalpost.admin.errors import ApiError, not_found
 from goalpost.admin.http import IdPath
 from goalpost.admin.offers import bundle_of, get_offer
 from goalpost.admin.paging import check_limit, decode_cursor, page
-from goalpost.admin.schemas import (
-    PartnerPixelIn,
-)
+from goalpost.admin.schemas import PartnerPixelIn
 from goalpost.admin.views import Page, PartnerPixelOut
 from goalpost.model.audit import Audit
 from goalpost.store import config_store

@@ -10,16 +10,9 @@ from goalpost.admin.documents import Caller, check_version, merged, save, withou
 from goalpost.admin.errors import ApiError, not_found
 from goalpost.admin.http import IdPath, IfMatch
 from goalpost.admin.paging import check_limit, decode_cursor, page
-from goalpost.admin.schemas import (
-    PartnerIn,
-    PartnerPatch,
-    TierIn,
-)
+from goalpost.admin.schemas import PartnerIn, PartnerPatch, TierIn
 from goalpost.admin.views import NetworkOut, NewPartnerOut, Page, PartnerOut, RotatedKeyOut, TierOut
-from goalpost.model.offer import (
-    NetworkSettings,
-    Partner,
-)
+from goalpost.model.offer import NetworkSettings, Partner
 from goalpost.store import config_store
 
 

@@ -9,15 +9,9 @@ from goalpost.admin.documents import Caller, rate, save
 from goalpost.admin.errors import not_found
 from goalpost.admin.http import IdPath
 from goalpost.admin.paging import check_limit, decode_cursor, page
-from goalpost.admin.schemas import (
-    PayoutStructureIn,
-)
+from goalpost.admin.schemas import PayoutStructureIn
 from goalpost.admin.views import Page, PayoutStructureOut
-from goalpost.model.offer import (
-    Condition,
-    PayoutStructure,
-    StructureRule,
-)
+from goalpost.model.offer import Condition, PayoutStructure, StructureRule
 from goalpost.store import config_store
 
 
