@@ -31,7 +31,7 @@ from goalpost.admin.views import (
     Page,
     PartnerOfferOut,
     PartnerPostbackOut,
-    PartnerStatsOut,
+    StatsOut,
 )
 from goalpost.model.caps import Measure
 from goalpost.model.offer import Goal, NetworkSettings, OfferBundle, Partner, Rate
@@ -281,7 +281,7 @@ def my_stats(
     group_by: GroupBy = "offer",
     offer_id: OptionalId = "",
     goal_id: OptionalId = "",
-) -> Response[PartnerStatsOut]:
+) -> Response[StatsOut]:
     """The partner's own stats: no private goals, no revenue or profit (eventually consistent)."""
     span = reports.window_of(from_, to, timezone)
     groups = reports.parse_group_by(group_by)

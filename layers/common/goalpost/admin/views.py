@@ -230,7 +230,7 @@ class DeliveryOut(Out):
     created_at: str
 
 
-class Window(Out):
+class ReportRange(Out):
     """The range a report covers, in the caller's time zone."""
 
     from_: str = Field(alias="from")
@@ -239,7 +239,7 @@ class Window(Out):
     exact: bool
 
 
-class StatsOut(Window):
+class StatsOut(ReportRange):
     interval: str
     group_by: list[str]
     rows: list[dict[str, Any]]
@@ -247,13 +247,13 @@ class StatsOut(Window):
     consistency: str
 
 
-class ConversionReportOut(Window):
+class ConversionReportOut(ReportRange):
     columns: list[str]
     items: list[dict[str, Any]]
     next_cursor: str | None
 
 
-class FunnelOut(Window):
+class FunnelOut(ReportRange):
     offer_id: str
     partner_id: str | None
     consistency: str
@@ -273,7 +273,3 @@ class PartnerOfferOut(Out):
     tracking_link: str
     goals: list[PartnerGoalOut]
     caps: list[dict[str, Any]]
-
-
-class PartnerStatsOut(StatsOut):
-    pass
