@@ -13,7 +13,7 @@ from goalpost.model.audit import Audit
 from goalpost.model.conversion import Conversion
 from goalpost.rules.status import adjustment
 from goalpost.store import config_cache, config_store, conversion_store, session_store
-from tests.helpers import admin, call, click, conversions, partner_call, postback, setup_network
+from tests.helpers import ADMIN, admin, call, click, conversions, partner_call, postback, setup_network
 
 
 def goal_postback(tid: str, extra: str, path: str = "/aff_goal") -> dict[str, Any]:
@@ -581,6 +581,9 @@ def test_a_retried_create_with_its_idempotency_key_makes_one_pixel(aws) -> None:
     again = admin("POST", path, body, headers={"idempotency-key": "retry-me-1"})
     assert first[0] == 201 and again[0] == 200 and again[1]["pixel_id"] == first[1]["pixel_id"]
     assert len(admin("GET", path)[1]["items"]) == 1
+    replayed = call(ADMIN, "POST", path, body=body, headers={"idempotency-key": "retry-me-1"})
+    assert replayed["headers"]["idempotent-replayed"] == "true"  # said, with the version to change it at
+    assert replayed["headers"]["etag"] == f'"{first[1]["version"]}"'
     other = admin(
         "POST", path, {**body, "code": "https://p.example/other"}, headers={"idempotency-key": "retry-me-1"}
     )

@@ -76,7 +76,7 @@ def stored_conversion(conversion_id: str) -> Conversion:
 
 def get_conversion(conversion_id: str) -> dict[str, Any]:
     """The conversion as the report shows its records (its kind is the report's filter)."""
-    return {k: v for k, v in stored_conversion(conversion_id).to_dict().items() if k != "kind"}
+    return conversion_store.without_storage_fields(stored_conversion(conversion_id).to_dict())
 
 
 def adjust(conversion_id: str, patch: ConversionPatch, caller: Caller) -> dict[str, Any]:

@@ -80,6 +80,11 @@ def json_response(status: int, body: Any, headers: dict[str, str] | None = None)
     )
 
 
+def refused(error: ApiError) -> Response[Any]:
+    """A refusal in the API's one error shape, with its status."""
+    return json_response(error.status, error.body())
+
+
 def ok(body: Any) -> Response[Any]:
     return json_response(200, body)
 

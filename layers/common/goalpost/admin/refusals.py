@@ -27,12 +27,12 @@ router = http.resource_router()
 
 @router.exception_handler(ApiError)  # type: ignore[untyped-decorator]
 def api_error(error: ApiError) -> Response[Any]:
-    return http.json_response(error.status, error.body())
+    return http.refused(error)
 
 
 @router.exception_handler(dynamo.InvalidCursor)  # type: ignore[untyped-decorator]
 def invalid_cursor(error: dynamo.InvalidCursor) -> Response[Any]:
-    return http.json_response(400, ApiError(400, "bad_cursor", str(error)).body())
+    return http.refused(ApiError(400, "bad_cursor", str(error)))
 
 
 @router.exception_handler(RequestValidationError)  # type: ignore[untyped-decorator]
@@ -46,7 +46,7 @@ def validation_error(error: RequestValidationError) -> Response[Any]:
         if http.if_match_missing(errors)
         else ApiError(422, "validation_error", "request failed validation", errors)
     )
-    return http.json_response(refusal.status, refusal.body())
+    return http.refused(refusal)
 
 
 @router.exception_handler(Replayed)  # type: ignore[untyped-decorator]
@@ -67,8 +67,10 @@ def replayed(replay: Replayed) -> Response[Any]:
         "partner_pixel": lambda: partner_pixels.get_partner_pixel(offer_id, made),
     }
     doc = views[replay.kind]()
-    return http.json_response(200, doc, {"etag": f'"{doc.get("version", 0)}"', "idempotent-replayed": "true"})
+    answer = http.entity(doc)
+    answer.headers["idempotent-replayed"] = "true"
+    return answer
 
 
 def no_route(_: Exception) -> Response[Any]:
-    return http.json_response(404, ApiError(404, "no_route", "no such route").body())
+    return http.refused(ApiError(404, "no_route", "no such route"))

@@ -34,6 +34,14 @@ def conversion_id_of(transaction_id: str, goal_id: str, suffix: str = "") -> str
     return f"{transaction_id}-{goal_id}-{suffix}" if suffix else f"{transaction_id}-{goal_id}"
 
 
+REFUSAL_MARK = "R"
+"""A stored refusal's id is ``<transaction id>-R<n>``: no goal id starts with a letter."""
+
+
+def refusal_id_of(transaction_id: str, suffix: str) -> str:
+    return f"{transaction_id}-{REFUSAL_MARK}{suffix}"
+
+
 def is_transaction_id(value: str) -> bool:
     return 0 < len(value) <= MAX_TRANSACTION_ID_CHARS and set(value) <= TRANSACTION_ID_CHARS
 

@@ -7,6 +7,7 @@ from botocore.exceptions import ClientError
 
 from goalpost.model.caps import CapCode, Counter, refusal_code
 from goalpost.model.conversion import Adjustment, Conversion
+from goalpost.model.ids import REFUSAL_MARK
 from goalpost.model.session import Session
 from goalpost.store.counter_store import cap_counter_update
 from goalpost.store.dynamo import (
@@ -44,13 +45,16 @@ def _stored(record: Conversion, key: Mapping[str, Any]) -> dict[str, Any]:
     return {**to_item({**record.to_dict(), **report_index_keys(record)}), **key}
 
 
-def stored_key(conversion: Conversion) -> dict[str, Any] | None:
-    """Where a recorded conversion or a stored refusal lives (refusal ids are ``<tx>-R<n>``)."""
+def stored_key(conversion: Conversion) -> dict[str, Any]:
+    """Where a recorded conversion or a stored refusal lives (its id names the place)."""
     transaction_id, _, rest = conversion.conversion_id.partition("-")
-    if rest.startswith("R") and conversion.status == "rejected":
-        sk = f"REJECTED#{conversion.goal_id or '-'}#{rest[1:]}"
+    if rest.startswith(REFUSAL_MARK):
+        sk = f"REJECTED#{conversion.goal_id or '-'}#{rest.removeprefix(REFUSAL_MARK)}"
         return {"pk": {"S": f"TX#{transaction_id}"}, "sk": {"S": sk}}
-    return key_of_conversion_id(conversion.conversion_id)
+    key = key_of_conversion_id(conversion.conversion_id)
+    if key is None:
+        raise ValueError(f"{conversion.conversion_id!r} is no conversion id")
+    return key
 
 
 def pending_key(offer_id: str) -> str:
@@ -109,14 +113,9 @@ _MAX_CONFLICT_RETRIES = 3
 def insert_conversion(
     conversion: Conversion,
     *,
-    transaction_id: str,
-    goal_id: str,
-    suffix: str,
-    offer_id: str,
     now: int,
     allow_multiple: bool,
     end_point: bool,
-    unique_ids: Sequence[tuple[str, str]],
     fingerprint: str,
     retry_window_seconds: int,
     counters: Sequence[Counter] = (),
@@ -130,7 +129,8 @@ def insert_conversion(
     counters are added to in the same transaction, each on condition it has room: two
     conversions racing for a cap's last slot cannot both commit.
     """
-    key = conversion_key(transaction_id, goal_id, suffix)
+    transaction_id, goal_id, offer_id = conversion.transaction_id, conversion.goal_id, conversion.offer_id
+    key = stored_key(conversion)
     session_update = ["SET conv_count = if_not_exists(conv_count, :zero) + :one"]
     condition = [
         "attribute_exists(transaction_id)",
@@ -170,7 +170,7 @@ def insert_conversion(
         },
     ]
     guard_target = {"conversion_pk": key["pk"], "conversion_sk": key["sk"], "kind": {"S": "guard"}}
-    for field_name, value in unique_ids:
+    for field_name, value in conversion.unique_ids.items():
         items.append(
             {
                 "Put": {
@@ -305,7 +305,7 @@ def insert_rejection(conversion: Conversion, *, limit: int) -> bool:
                 {
                     "Put": {
                         "TableName": conversions_table(),
-                        "Item": _stored(conversion, key or {}),
+                        "Item": _stored(conversion, key),
                         "ConditionExpression": "attribute_not_exists(pk)",
                     }
                 },
@@ -373,8 +373,6 @@ def adjust_conversion_status(
     refusal stays refused.
     """
     key = stored_key(conversion)
-    if key is None:
-        return False
     amounts = {k: v for k, v in change.after.items() if k != "status"}
     sets = [
         "#s = :new",

@@ -39,14 +39,19 @@ class ReportQuery(NamedTuple):
     """Which records: conversions (the report), or also refusals and clawbacks (() for every kind)."""
 
 
+def _one_of(attribute: str, prefix: str, options: tuple[str, ...], values: dict[str, Any]) -> str:
+    """``attribute IN (:<prefix>0, ...)``, its values added to ``values``."""
+    values.update({f":{prefix}{n}": option for n, option in enumerate(options)})
+    return f"{attribute} IN ({', '.join(f':{prefix}{n}' for n in range(len(options)))})"
+
+
 def _report_filter(query: ReportQuery) -> tuple[str, dict[str, Any], dict[str, str]]:
     """The filter expression: the day index narrows the time, filters the rest."""
     parts: list[str] = []
     values: dict[str, Any] = {}
     names: dict[str, str] = {}
     if query.kinds:
-        parts.append(f"kind IN ({', '.join(f':k{n}' for n in range(len(query.kinds)))})")
-        values.update({f":k{n}": kind for n, kind in enumerate(query.kinds)})
+        parts.append(_one_of("kind", "k", query.kinds, values))
     for field_name, value in (
         ("offer_id", query.offer_id),
         ("partner_id", query.partner_id),
@@ -57,12 +62,8 @@ def _report_filter(query: ReportQuery) -> tuple[str, dict[str, Any], dict[str, s
             parts.append(f"{field_name} = :{field_name}")
             values[f":{field_name}"] = value
     if query.statuses:
-        names["#s"] = "status"
-        options = []
-        for n, status in enumerate(query.statuses):
-            options.append(f":s{n}")
-            values[f":s{n}"] = status
-        parts.append(f"#s IN ({', '.join(options)})")
+        names["#s"] = "status"  # a reserved word
+        parts.append(_one_of("#s", "s", query.statuses, values))
     if query.public_only:
         parts.append("(attribute_not_exists(#private) OR #private = :false)")
         names["#private"] = "private"

@@ -12,7 +12,7 @@ from functools import partial
 from typing import NamedTuple
 
 from goalpost.model.conversion import Conversion
-from goalpost.model.ids import conversion_id_of, iso_timestamp
+from goalpost.model.ids import conversion_id_of, iso_timestamp, refusal_id_of
 from goalpost.model.offer import Goal, NetworkSettings, Offer, OfferBundle, Partner
 from goalpost.model.session import Session
 from goalpost.rules import caps
@@ -70,7 +70,7 @@ def _refuse(
         session,
         bundle,
         refusal.goal,
-        conversion_id=f"{session.transaction_id}-R{suffix}",
+        conversion_id=refusal_id_of(session.transaction_id, suffix),
         status="rejected",
         status_code=refusal.code,
         worth=None,
@@ -188,14 +188,9 @@ def record_conversion(request: ConversionRequest, now: float) -> Outcome:
     )  # fmt: skip
     insert = partial(
         conversion_store.insert_conversion,
-        transaction_id=session.transaction_id,
-        goal_id=goal.goal_id,
-        suffix=suffix,
-        offer_id=offer.offer_id,
         now=whole_now,
         allow_multiple=goal.allow_multiple,
         end_point=goal.end_point,
-        unique_ids=request.unique_ids,
         fingerprint=request.fingerprint if goal.allow_multiple and not request.unique_ids else "",
         retry_window_seconds=RETRY_WINDOW_SECONDS,
     )
