@@ -51,17 +51,17 @@ def test_duplicate_pays_nothing_and_is_counted_on_the_original(aws) -> None:
     assert Decimal(conv["duplicate_count"]) == 1
 
 
-def test_postback_costs_one_read_and_one_write(aws) -> None:
+def test_postback_costs_one_read_and_one_conditional_write(aws) -> None:
     net = setup_network()
     warm_up = click(net["offer"]["offer_id"], net["partner"]["partner_id"])
     postback(f"transaction_id={warm_up}")  # config now cached, as in a warm Lambda
     tid = click(net["offer"]["offer_id"], net["partner"]["partner_id"])
     with dynamodb_calls() as seen:
         postback(f"transaction_id={tid}")
-    assert seen == ["GetItem", "TransactWriteItems"]
+    assert seen == ["GetItem", "PutItem"]  # the conversion's own conditional write, no transaction
     with dynamodb_calls() as seen:
         postback(f"transaction_id={tid}")
-    assert seen == ["GetItem", "UpdateItem"]
+    assert seen == ["GetItem", "PutItem", "UpdateItem"]  # the refused write, then the repeat counted
 
 
 def test_unknown_and_expired_sessions_are_rejected(aws) -> None:

@@ -154,6 +154,26 @@ THROTTLED = ClientError(
 
 
 @pytest.mark.parametrize("after", [False, True], ids=["throttled before write", "timeout after write"])
+def test_plain_conversion_storage_fault_is_a_503_and_the_retry_counts_once(aws, after: bool) -> None:
+    """The default goal is one conditional PutItem: a retry after a write that did apply finds it."""
+    net = setup_network()
+    offer_id = net["offer"]["offer_id"]
+    tid = click(offer_id, net["partner"]["partner_id"])
+    error = ReadTimeoutError(endpoint_url="https://dynamodb") if after else THROTTLED
+    undo = _fail("PutItem", error, times=1, after=after)
+    try:
+        first = postback(f"transaction_id={tid}&amount=9")
+    finally:
+        undo()
+    assert first["statusCode"] == 503 and "retry" in first["body"]
+    retry = json.loads(postback(f"transaction_id={tid}&amount=9&format=json")["body"])
+    assert retry["code"] == ("duplicate" if after else "approved_server_postback")
+    assert retry["conversion_id"] == f"{tid}-0"
+    [conv] = conversions(offer_id)
+    assert Decimal(conv["sale_amount"]) == 9
+
+
+@pytest.mark.parametrize("after", [False, True], ids=["throttled before write", "timeout after write"])
 def test_storage_fault_is_a_503_and_the_retry_counts_once(aws, after: bool) -> None:
     net = setup_network(
         offer={"goals_enabled": True},

@@ -33,7 +33,6 @@ class Session(NamedTuple):
     closed_by_goal: str = ""
     closed_by_sk: str = ""
     """Sort key of the conversion that closed the session (a retried end point repeats it)."""
-    converted_goals: frozenset[str] = frozenset()
 
     def is_expired(self, now: int) -> bool:
         return now >= self.expires_at

@@ -114,96 +114,48 @@ def insert_conversion(
     conversion: Conversion,
     *,
     now: int,
-    allow_multiple: bool,
     end_point: bool,
     fingerprint: str,
     retry_window_seconds: int,
     counters: Sequence[Counter] = (),
 ) -> InsertResult:
-    """Record a conversion and update its session in one transaction.
+    """Record a conversion exactly once.
 
-    The session update is conditional on the session being live (exists, not expired,
-    not closed) and, with multiple conversions off, on the goal not converted yet; an
-    end-point goal closes the session in the same transaction, so no conversion can land
-    after the close. Guard items make unique ids and retried postbacks idempotent. Cap
-    counters are added to in the same transaction, each on condition it has room: two
-    conversions racing for a cap's last slot cannot both commit.
+    Its key makes it unique: one item per goal and session (a goal that allows multiple
+    conversions gets a fresh suffix), written on condition it is not there yet. The caller has
+    just read the session live and open (a consistent read), so a plain conversion is that one
+    conditional PutItem. What must commit with it goes into one transaction with it: an
+    end-point goal closes its session, on condition the session is still live and open (of two
+    end points, one closes it); guard items make unique ids and retried postbacks idempotent;
+    cap counters are added to, each on condition it has room (two conversions racing for a cap's
+    last slot cannot both commit).
+
+    A plain conversion does not write its session, so one racing an end point either commits
+    (its read came before the close) or is refused as closed: every outcome is one a serial
+    order gives (that conversion, then the close), and none is counted twice.
     """
-    transaction_id, goal_id, offer_id = conversion.transaction_id, conversion.goal_id, conversion.offer_id
     key = stored_key(conversion)
-    session_update = ["SET conv_count = if_not_exists(conv_count, :zero) + :one"]
-    condition = [
-        "attribute_exists(transaction_id)",
-        "expires_at > :now",
-        "attribute_not_exists(closed_at)",
-    ]
-    values: dict[str, Any] = {":zero": 0, ":one": 1, ":now": now}
+    put: dict[str, Any] = {
+        "TableName": conversions_table(),
+        "Item": _stored(conversion, key),
+        "ConditionExpression": "attribute_not_exists(pk)",
+    }
+    guards = _guards(conversion, key, fingerprint, now, retry_window_seconds)
+    if not (end_point or guards or counters):
+        try:
+            client().put_item(**put)
+        except ClientError as error:
+            if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                return Duplicate(key=key, code="duplicate")
+            raise
+        return Inserted()
+
+    items: list[dict[str, Any]] = []
     if end_point:
-        session_update.append("closed_at = :now, closed_by_goal = :goal, closed_by_sk = :closing")
-        values[":goal"] = goal_id
-        values[":closing"] = key["sk"]["S"]
-    if not allow_multiple:
-        condition.append("NOT contains(converted_goals, :goal)")
-        values[":goal"] = goal_id
-        values[":goals"] = {goal_id}
-    update_expression = ", ".join(session_update)
-    if not allow_multiple:
-        update_expression += " ADD converted_goals :goals"
-
-    items: list[dict[str, Any]] = [
-        {
-            "Update": {
-                "TableName": sessions_table(),
-                "Key": {"transaction_id": {"S": transaction_id}},
-                "UpdateExpression": update_expression,
-                "ConditionExpression": " AND ".join(condition),
-                "ExpressionAttributeValues": attribute_values(values),
-                "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
-            }
-        },
-        {
-            "Put": {
-                "TableName": conversions_table(),
-                "Item": _stored(conversion, key),
-                "ConditionExpression": "attribute_not_exists(pk)",
-            }
-        },
-    ]
-    guard_target = {"conversion_pk": key["pk"], "conversion_sk": key["sk"], "kind": {"S": "guard"}}
-    for field_name, value in conversion.unique_ids.items():
-        items.append(
-            {
-                "Put": {
-                    "TableName": conversions_table(),
-                    "Item": {
-                        "pk": {"S": f"UNIQUE#{offer_id}#{field_name}#{value}"},
-                        "sk": {"S": "UNIQUE"},
-                        **guard_target,
-                    },
-                    "ConditionExpression": "attribute_not_exists(pk)",
-                    "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
-                }
-            }
-        )
-    if fingerprint:
-        items.append(
-            {
-                "Put": {
-                    "TableName": conversions_table(),
-                    "Item": {
-                        "pk": {"S": f"RETRY#{fingerprint}"},
-                        "sk": {"S": "RETRY"},
-                        "guard_expires_at": {"N": str(now + retry_window_seconds)},
-                        **guard_target,
-                    },
-                    "ConditionExpression": "attribute_not_exists(pk) OR guard_expires_at < :now",
-                    "ExpressionAttributeValues": {":now": {"N": str(now)}},
-                    "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
-                }
-            }
-        )
-
-    items.extend(cap_counter_update(offer_id, counter) for counter in counters)
+        items.append({"Update": _closing_update(conversion, key, now)})
+    items.append({"Put": put})
+    items.extend({"Put": guard} for guard in guards)
+    items.extend(cap_counter_update(conversion.offer_id, counter) for counter in counters)
 
     for attempt in range(_MAX_CONFLICT_RETRIES + 1):
         try:
@@ -213,12 +165,64 @@ def insert_conversion(
             if error.response["Error"]["Code"] != "TransactionCanceledException":
                 raise
             reasons = error.response.get("CancellationReasons", [])  # type: ignore[typeddict-item]
-            result = _why_cancelled(reasons, items, key, goal_id, now)
+            result = _why_cancelled(reasons, items, key, conversion.goal_id, now)
             if result is not None:
                 return result
             if attempt == _MAX_CONFLICT_RETRIES:
                 raise
     raise AssertionError("unreachable")
+
+
+def _closing_update(conversion: Conversion, key: dict[str, Any], now: int) -> dict[str, Any]:
+    """An end point closes its session, on condition the session exists, is live and is open."""
+    return {
+        "TableName": sessions_table(),
+        "Key": {"transaction_id": {"S": conversion.transaction_id}},
+        "UpdateExpression": "SET closed_at = :now, closed_by_goal = :goal, closed_by_sk = :closing",
+        "ConditionExpression": "attribute_exists(transaction_id) AND expires_at > :now "
+        "AND attribute_not_exists(closed_at)",
+        "ExpressionAttributeValues": attribute_values(
+            {":now": now, ":goal": conversion.goal_id, ":closing": key["sk"]["S"]}
+        ),
+        "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+    }
+
+
+def _guards(
+    conversion: Conversion, key: dict[str, Any], fingerprint: str, now: int, retry_window_seconds: int
+) -> list[dict[str, Any]]:
+    """Items that point at the conversion: one per unique id (unique per offer), and one for the
+    retry fingerprint (unique while its window lasts)."""
+    target = {"conversion_pk": key["pk"], "conversion_sk": key["sk"], "kind": {"S": "guard"}}
+    guards: list[dict[str, Any]] = [
+        {
+            "TableName": conversions_table(),
+            "Item": {
+                "pk": {"S": f"UNIQUE#{conversion.offer_id}#{field_name}#{value}"},
+                "sk": {"S": "UNIQUE"},
+                **target,
+            },
+            "ConditionExpression": "attribute_not_exists(pk)",
+            "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+        }
+        for field_name, value in conversion.unique_ids.items()
+    ]
+    if fingerprint:
+        guards.append(
+            {
+                "TableName": conversions_table(),
+                "Item": {
+                    "pk": {"S": f"RETRY#{fingerprint}"},
+                    "sk": {"S": "RETRY"},
+                    "guard_expires_at": {"N": str(now + retry_window_seconds)},
+                    **target,
+                },
+                "ConditionExpression": "attribute_not_exists(pk) OR guard_expires_at < :now",
+                "ExpressionAttributeValues": {":now": {"N": str(now)}},
+                "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+            }
+        )
+    return guards
 
 
 def _why_cancelled(
@@ -228,38 +232,41 @@ def _why_cancelled(
     goal_id: str,
     now: int,
 ) -> InsertResult | None:
-    """Map a cancelled transaction to its cause; None means a conflict worth retrying."""
-    codes = [r.get("Code", "None") for r in reasons]
-    if "ConditionalCheckFailed" not in codes:
-        return None  # TransactionConflict / throttling inside the transaction: retry
-    session_reason = reasons[0]
-    if session_reason.get("Code") == "ConditionalCheckFailed":
-        old = session_reason.get("Item")
-        if not old:
-            return SessionRefused("unknown_transaction")
-        session = session_from(from_item(old))
-        if session.is_closed:
-            if session.closed_by_goal == goal_id:  # our own end point, applied by an earlier try
-                return Duplicate(key=closing_conversion_key(session), code="duplicate")
-            return SessionRefused("session_closed")
-        if session.is_expired(now):
-            return SessionRefused("session_expired")
-        if goal_id in session.converted_goals:
-            return Duplicate(key=key, code="duplicate")
-    if codes[1] == "ConditionalCheckFailed":
-        return Duplicate(key=key, code="duplicate")
-    for reason, item in zip(reasons[2:], items[2:], strict=True):
+    """Map a cancelled transaction to its cause (the first failed condition, in item order: the
+    session, the conversion, its guards, its counters); None means a conflict worth retrying."""
+    for reason, item in zip(reasons, items, strict=True):
         if reason.get("Code") != "ConditionalCheckFailed":
             continue
+        if "Update" in item and item["Update"]["TableName"] == sessions_table():
+            return _closing_refused(reason.get("Item"), key, goal_id, now)
         if "Update" in item:  # a cap counter without room
             scope = item["Update"]["Key"]["sk"]["S"].partition("#")[0]
             return CapReached(refusal_code(scope))
+        stored = item["Put"]["Item"]
+        if stored["pk"] == key["pk"] and stored["sk"] == key["sk"]:
+            return Duplicate(key=key, code="duplicate")
         old = reason.get("Item") or {}
         target = {"pk": old.get("conversion_pk"), "sk": old.get("conversion_sk")}
         code: Literal["duplicate_unique_id", "duplicate_retry"] = (
-            "duplicate_retry" if item["Put"]["Item"]["sk"]["S"] == "RETRY" else "duplicate_unique_id"
+            "duplicate_retry" if stored["sk"]["S"] == "RETRY" else "duplicate_unique_id"
         )
         return Duplicate(key=target, code=code)
+    return None  # TransactionConflict / throttling inside the transaction: retry
+
+
+def _closing_refused(
+    old: Mapping[str, Any] | None, key: dict[str, Any], goal_id: str, now: int
+) -> InsertResult | None:
+    """Why an end point could not close its session."""
+    if not old:
+        return SessionRefused("unknown_transaction")
+    session = session_from(from_item(old))
+    if session.is_closed:
+        if session.closed_by_goal == goal_id:  # our own end point, applied by an earlier try
+            return Duplicate(key=closing_conversion_key(session), code="duplicate")
+        return SessionRefused("session_closed")
+    if session.is_expired(now):
+        return SessionRefused("session_expired")
     return None
 
 

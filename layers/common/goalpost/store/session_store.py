@@ -50,7 +50,6 @@ def session_from(data: Mapping[str, Any]) -> Session:
         closed_at=int(data.get("closed_at", 0)),
         closed_by_goal=data.get("closed_by_goal", ""),
         closed_by_sk=data.get("closed_by_sk", ""),
-        converted_goals=frozenset(data.get("converted_goals", ())),
     )
 
 

@@ -161,10 +161,6 @@ def record_conversion(request: ConversionRequest, now: float) -> Outcome:
     goal: Goal = verdict
     if session.is_closed:  # closed by this goal (judge refuses any other): its conversion repeated
         return _duplicate(conversion_store.closing_conversion_key(session), "duplicate", now)
-    if not goal.allow_multiple and goal.goal_id in session.converted_goals:
-        return _duplicate(
-            conversion_store.conversion_key(session.transaction_id, goal.goal_id), "duplicate", now
-        )
 
     fields = {**conversion_fields(request), **session.subs}
     worth = resolve_payout(
@@ -189,7 +185,6 @@ def record_conversion(request: ConversionRequest, now: float) -> Outcome:
     insert = partial(
         conversion_store.insert_conversion,
         now=whole_now,
-        allow_multiple=goal.allow_multiple,
         end_point=goal.end_point,
         fingerprint=request.fingerprint if goal.allow_multiple and not request.unique_ids else "",
         retry_window_seconds=RETRY_WINDOW_SECONDS,
