@@ -153,6 +153,34 @@ THROTTLED = ClientError(
 )
 
 
+def test_a_write_retried_by_botocore_after_its_answer_was_lost_is_not_a_duplicate(aws) -> None:
+    """botocore re-sends a PutItem whose answer timed out; the re-sent write meets the item the
+    first attempt stored. That is this request's own conversion, not a repeat of it."""
+    net = setup_network()
+    offer_id = net["offer"]["offer_id"]
+    tid = click(offer_id, net["partner"]["partner_id"])
+    resent = {"left": 1}
+
+    def lose_the_answer(response: Any, operation: Any, **_: Any) -> int | None:
+        if operation.name == "PutItem" and resent["left"] and response and response[0].status_code == 200:
+            resent["left"] -= 1
+            return 0  # applied, but answered as if timed out: retry at once
+        return None
+
+    events = dynamo.client().meta.events
+    events.register("needs-retry.dynamodb.PutItem", lose_the_answer)
+    try:
+        first = json.loads(postback(f"transaction_id={tid}&amount=9&format=json")["body"])
+    finally:
+        events.unregister("needs-retry.dynamodb.PutItem", lose_the_answer)
+    assert resent["left"] == 0  # the write was sent twice
+    assert first["success"] is True and first["code"] == "approved_server_postback"
+    [conv] = conversions(offer_id)
+    assert "duplicate_count" not in conv
+    again = json.loads(postback(f"transaction_id={tid}&amount=9&format=json")["body"])
+    assert again["code"] == "duplicate"  # a real repeat still is one
+
+
 @pytest.mark.parametrize("after", [False, True], ids=["throttled before write", "timeout after write"])
 def test_plain_conversion_storage_fault_is_a_503_and_the_retry_counts_once(aws, after: bool) -> None:
     """The default goal is one conditional PutItem: a retry after a write that did apply finds it."""

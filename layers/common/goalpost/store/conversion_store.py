@@ -1,5 +1,6 @@
 """Conversions table, the money path: conversions, refusals, guards, status adjustments."""
 
+import secrets
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal, NamedTuple
 
@@ -22,8 +23,9 @@ from goalpost.store.dynamo import (
 )
 from goalpost.store.session_store import session_from
 
-STORAGE_FIELDS = ("pk", "sk", "kind", "day_key", "created_key", "pending_key")
-"""Attributes of a stored conversion that are keys of the table and its indexes, not facts."""
+STORAGE_FIELDS = ("pk", "sk", "kind", "day_key", "created_key", "pending_key", "write_token")
+"""Attributes of a stored conversion that are keys of the table and its indexes, or how it was
+written, not facts."""
 
 
 def without_storage_fields(item: Mapping[str, Any]) -> dict[str, Any]:
@@ -142,13 +144,7 @@ def insert_conversion(
     }
     guards = _guards(conversion, key, fingerprint, now, retry_window_seconds)
     if not (end_point or guards or counters):
-        try:
-            client().put_item(**put)
-        except ClientError as error:
-            if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
-                return Duplicate(key=key, code="duplicate")
-            raise
-        return Inserted()
+        return _put_once(put, key)
 
     items: list[dict[str, Any]] = []
     if end_point:
@@ -171,6 +167,24 @@ def insert_conversion(
             if attempt == _MAX_CONFLICT_RETRIES:
                 raise
     raise AssertionError("unreachable")
+
+
+def _put_once(put: dict[str, Any], key: dict[str, Any]) -> InsertResult:
+    """The conditional PutItem of a plain conversion. botocore re-sends a write whose answer
+    timed out; if the first attempt had applied, the re-sent one meets its item. A token written
+    with the item tells that apart from a repeated postback (a transaction gets the same from
+    its ClientRequestToken)."""
+    token = {"S": secrets.token_hex(8)}
+    put["Item"]["write_token"] = token
+    try:
+        client().put_item(**put, ReturnValuesOnConditionCheckFailure="ALL_OLD")
+    except ClientError as error:
+        if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
+            raise
+        if error.response.get("Item", {}).get("write_token") == token:  # type: ignore[attr-defined]
+            return Inserted()  # this request's own write, applied by an attempt whose answer was lost
+        return Duplicate(key=key, code="duplicate")
+    return Inserted()
 
 
 def _closing_update(conversion: Conversion, key: dict[str, Any], now: int) -> dict[str, Any]:
