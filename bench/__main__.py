@@ -105,7 +105,9 @@ def _compile_sources() -> None:
         )
 
 
-def cold_start(runs: int = 12) -> dict[str, Any]:
+def cold_start(runs: int = 30) -> dict[str, Any]:
+    """Each target against the floor measured in the same round: the machine's drift (this VM
+    moves every import by ±10 % over minutes) hits both sides of each paired ratio alike."""
     _compile_sources()
     targets = {
         name: _IMPORT_APP.format(path=str(ROOT / "functions" / name / "app.py"))
@@ -119,13 +121,24 @@ def cold_start(runs: int = 12) -> dict[str, Any]:
         samples["floor"].append(_timed(_FLOOR))
         for name, code in targets.items():
             samples[name].append(_timed(code))
-    floor = statistics.median(samples["floor"])
+
+    def paired(name: str, against: str) -> list[float]:
+        return [a / b for a, b in zip(samples[name], samples[against], strict=True)]
+
+    def quartiles(values: list[float]) -> list[float]:
+        q1, _, q3 = statistics.quantiles(values, n=4)
+        return [round(q1, 2), round(q3, 2)]
+
     rows = {}
     for name, values in samples.items():
-        median = statistics.median(values)
-        rows[name] = {"median_ms": round(median * 1000, 1), "ratio_to_floor": round(median / floor, 2)}
-    full = rows["click (full Powertools stack)"]["median_ms"]
-    rows["click"]["ratio_to_full_powertools"] = round(rows["click"]["median_ms"] / full, 2)
+        ratios = paired(name, "floor")
+        rows[name] = {
+            "median_ms": round(statistics.median(values) * 1000, 1),
+            "ratio_to_floor": round(statistics.median(ratios), 2),
+            "ratio_quartiles": quartiles(ratios),
+        }
+    versus_full = paired("click", "click (full Powertools stack)")
+    rows["click"]["ratio_to_full_powertools"] = round(statistics.median(versus_full), 2)
     return {"runs": runs, "rows": rows}
 
 
@@ -507,10 +520,12 @@ def main() -> None:
     print("Goalpost bench (asserts nothing; figures vary with the machine)\n")
     cold = cold_start()
     print("Cold start: import of functions/<name>/app.py in a fresh interpreter, median of", cold["runs"])
-    print(f"  {'target':34} {'ms':>8} {'x floor':>8}")
+    print("  (x floor: median of each run's ratio to the floor measured beside it, and its quartiles)")
+    print(f"  {'target':34} {'ms':>8} {'x floor':>8}   quartiles")
     for name, row in cold["rows"].items():
         label = "import boto3 + client (floor)" if name == "floor" else name
-        print(f"  {label:34} {row['median_ms']:>8} {row['ratio_to_floor']:>8}")
+        q1, q3 = row["ratio_quartiles"]
+        print(f"  {label:34} {row['median_ms']:>8} {row['ratio_to_floor']:>8}   {q1:.2f}-{q3:.2f}")
     print(f"  click / full Powertools click: {cold['rows']['click']['ratio_to_full_powertools']}\n")
     logs = logging_cost()
     print("Logging choice: ms added to a cold start that already imported boto3 (median of 12)")
