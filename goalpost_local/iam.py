@@ -310,18 +310,21 @@ ENFORCER = Enforcer()
 
 
 def enforce(physical: Mapping[str, str], stream_arns: Mapping[str, str] | None = None) -> None:
-    """Put the template's policies in force for every boto3 client of this process."""
+    """Put the template's policies in force for every AWS client of this process: the layer's
+    (from its own botocore session) and boto3's (the local runtime's stream pump)."""
     import boto3
+
+    from goalpost.store import aws
 
     ENFORCER.policies = function_policies(physical, stream_arns or {})
     ENFORCER.physical = dict(physical)
-    events = boto3._get_default_session().events  # the default session: the one clients come from
-    # before-parameter-build sees the API parameters (before-call sees the serialized request)
-    events.register(
-        "before-parameter-build", ENFORCER.remember_stream, unique_id="goalpost-local-iam-streams"
-    )
-    events.register("before-parameter-build", ENFORCER.before_call, unique_id="goalpost-local-iam")
-    events.register("after-call", ENFORCER.after_call, unique_id="goalpost-local-iam-iterators")
+    for events in (aws.session().get_component("event_emitter"), boto3._get_default_session().events):
+        # before-parameter-build sees the API parameters (before-call sees the serialized request)
+        events.register(
+            "before-parameter-build", ENFORCER.remember_stream, unique_id="goalpost-local-iam-streams"
+        )
+        events.register("before-parameter-build", ENFORCER.before_call, unique_id="goalpost-local-iam")
+        events.register("after-call", ENFORCER.after_call, unique_id="goalpost-local-iam-iterators")
 
 
 def relax() -> None:

@@ -2,7 +2,7 @@
 
 Why not Powertools Logger and Metrics on the hot paths: importing them costs tens of
 milliseconds of cold start (``make bench``, Logging); ``json`` and ``sys`` are loaded by
-boto3 already, so a line written here costs nothing at import and one ``write`` per request.
+botocore already, so a line written here costs nothing at import and one ``write`` per request.
 
 The line carries the API request id (the same ``requestId`` as the API access log), the
 route, the outcome code and the transaction id, so an access-log line and its function line

@@ -2,19 +2,15 @@
 
 import os
 from collections.abc import Mapping
-from decimal import Decimal
+from decimal import Clamped, Context, Decimal, Inexact, Overflow, Rounded, Underflow
 from typing import TYPE_CHECKING, Any
 
-from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
+
+from goalpost.store import aws
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
-
-
-_serializer = TypeSerializer()
-
-_deserializer = TypeDeserializer()
 
 _CLIENT: "DynamoDBClient | None" = None
 
@@ -23,18 +19,13 @@ def client() -> "DynamoDBClient":
     """The process-wide DynamoDB client (created once, in the init phase when possible)."""
     global _CLIENT
     if _CLIENT is None:
-        import boto3
-        from botocore.config import Config
-
         # botocore retries a timed-out TransactWriteItems with the same (auto-generated)
         # ClientRequestToken, which DynamoDB treats as idempotent for ten minutes.
-        _CLIENT = boto3.client(
+        _CLIENT = aws.new_client(
             "dynamodb",
-            config=Config(
-                connect_timeout=2,
-                read_timeout=float(os.environ.get("GOALPOST_DYNAMODB_READ_TIMEOUT", "5")),
-                retries={"max_attempts": 3, "mode": "standard"},
-            ),
+            connect_timeout=2,
+            read_timeout=float(os.environ.get("GOALPOST_DYNAMODB_READ_TIMEOUT", "5")),
+            retries={"max_attempts": 3, "mode": "standard"},
         )
     return _CLIENT
 
@@ -61,16 +52,80 @@ def stats_table() -> str:
     return os.environ["STATS_TABLE"]
 
 
+NUMBERS = Context(Emin=-128, Emax=126, prec=38, traps=[Clamped, Overflow, Inexact, Rounded, Underflow])
+"""DynamoDB's numbers: 38 digits. One it would have to round is refused, never rounded."""
+
+
+def attribute(value: Any) -> dict[str, Any]:
+    """A Python value as a DynamoDB attribute value, by boto3's TypeSerializer rules (which the
+    hot paths do not import): money must be Decimal, a float is refused."""
+    if isinstance(value, bool):
+        return {"BOOL": value}
+    if value is None:
+        return {"NULL": True}
+    if isinstance(value, str):
+        return {"S": value}
+    if isinstance(value, int | Decimal):
+        return {"N": _number(value)}
+    if isinstance(value, float):
+        raise TypeError("Float types are not supported. Use Decimal types instead.")
+    if isinstance(value, bytes | bytearray):
+        return {"B": bytes(value)}
+    if isinstance(value, Mapping):
+        return {"M": {str(k): attribute(v) for k, v in value.items()}}
+    if isinstance(value, set | frozenset):
+        if all(isinstance(v, str) for v in value):
+            return {"SS": list(value)}
+        if all(isinstance(v, int | Decimal) and not isinstance(v, bool) for v in value):
+            return {"NS": [_number(v) for v in value]}
+    if isinstance(value, list | tuple):
+        return {"L": [attribute(v) for v in value]}
+    raise TypeError(f"Unsupported type {type(value)} for value {value!r}")
+
+
+def _number(value: int | Decimal) -> str:
+    number = str(NUMBERS.create_decimal(value))
+    if number in ("Infinity", "NaN", "-Infinity", "sNaN"):
+        raise TypeError("Infinity and NaN not supported")
+    return number
+
+
+def value_of(attribute_value: Mapping[str, Any]) -> Any:
+    """A DynamoDB attribute value as Python: numbers as Decimal, sets as sets."""
+    ((kind, raw),) = attribute_value.items()
+    if kind == "S":
+        return raw
+    if kind == "N":
+        return NUMBERS.create_decimal(raw)
+    if kind == "BOOL":
+        return raw
+    if kind == "NULL":
+        return None
+    if kind == "M":
+        return {k: value_of(v) for k, v in raw.items()}
+    if kind == "L":
+        return [value_of(v) for v in raw]
+    if kind == "SS":
+        return set(raw)
+    if kind == "NS":
+        return {NUMBERS.create_decimal(v) for v in raw}
+    if kind == "B":
+        return bytes(raw)
+    if kind == "BS":
+        return {bytes(v) for v in raw}
+    raise TypeError(f"{kind} is no DynamoDB type")
+
+
 def to_item(data: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: _serializer.serialize(v) for k, v in data.items() if v is not None}
+    return {k: attribute(v) for k, v in data.items() if v is not None}
 
 
 def from_item(item: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: _deserializer.deserialize(v) for k, v in item.items()}
+    return {k: value_of(v) for k, v in item.items()}
 
 
 def attribute_values(data: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: _serializer.serialize(v) for k, v in data.items()}
+    return {k: attribute(v) for k, v in data.items()}
 
 
 Page = tuple[list[dict[str, Any]], dict[str, Any] | None]

@@ -29,9 +29,9 @@ _read: dict[str, tuple[float, str]] = {}
 
 
 def _ssm() -> Any:
-    import boto3  # imported here: most containers never sign or verify a link
+    from goalpost.store import aws  # imported here: most containers never sign or verify a link
 
-    return boto3.client("ssm")
+    return aws.new_client("ssm")
 
 
 def configured_keys(now: float | None = None) -> str:

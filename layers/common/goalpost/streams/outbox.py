@@ -20,12 +20,10 @@ def client() -> Any:
     """The process-wide SQS client (no stubs package for SQS in the dev tools: typed as Any)."""
     global _CLIENT
     if _CLIENT is None:
-        import boto3
-        from botocore.config import Config
+        from goalpost.store import aws
 
-        _CLIENT = boto3.client(
-            "sqs",
-            config=Config(connect_timeout=2, read_timeout=5, retries={"max_attempts": 3, "mode": "standard"}),
+        _CLIENT = aws.new_client(
+            "sqs", connect_timeout=2, read_timeout=5, retries={"max_attempts": 3, "mode": "standard"}
         )
     return _CLIENT
 
