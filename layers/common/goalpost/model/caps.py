@@ -1,7 +1,5 @@
 """Caps and lookback windows as configured on an offer (the rules are in ``rules.caps``)."""
 
-from __future__ import annotations
-
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import Literal, NamedTuple
@@ -30,7 +28,7 @@ class Cap(NamedTuple):
         return dict(self._asdict())
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, object]) -> Cap:
+    def from_dict(cls, data: Mapping[str, object]) -> "Cap":
         return cls(
             period=data["period"],  # type: ignore[arg-type]
             measure=data.get("measure", "conversions"),  # type: ignore[arg-type]

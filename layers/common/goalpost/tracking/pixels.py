@@ -1,7 +1,5 @@
 """What a converting pixel shows, and the impression pixel's count (HTTP is ``web.pixels``)."""
 
-from __future__ import annotations
-
 import html
 import logging
 import secrets
