@@ -147,6 +147,9 @@ def test_the_seed_story_through_the_console_and_the_partner_portal(
     switch = page.get_by_role("switch", name="Multiple Conversion Goals")
     assert not switch.is_checked()
     switch.check()
+    # the page's own answer, not only the server's: Edit must open on the offer the switch saved
+    # (its new version), or the payout save meets an If-Match conflict
+    page.get_by_text("Multiple Conversion Goals on.").wait_for()
     wait_for(lambda: runtime.admin("GET", f"/admin/offers/{offer_id}").json()["goals_enabled"] is True)
     page.get_by_role("button", name="Edit", exact=True).click()
     page.locator("#dg-approve").check()
@@ -259,12 +262,14 @@ def test_the_seed_story_through_the_console_and_the_partner_portal(
         page.reload()
         page.locator("#f-offer").select_option(offer_id)  # other tests' traffic is in the runtime too
         time.sleep(0.5)
-        totals = (page.get_by_test_id("total-conversions"), page.get_by_test_id("total-payout"))
-        return bool(totals[0].inner_text() == expected and totals[1].inner_text() == "$17.00")
+        shown = {
+            name: page.get_by_test_id(f"total-{name}").inner_text()
+            for name in ("clicks", "conversions", "payout")
+        }
+        return shown == {"clicks": "1", "conversions": expected, "payout": "$17.00"}
 
+    # clicks and conversions come from two streams, each on its own schedule: wait for both
     wait_for(lambda: stats_show("4"), seconds=30)
-    assert page.get_by_test_id("total-clicks").inner_text() == "1"
-    assert page.get_by_test_id("total-payout").inner_text() == "$17.00"
     until(page, "document.querySelector('canvas').dataset.points === '7'")  # the last 7 days, by day
     shot(page, "stats")
 
