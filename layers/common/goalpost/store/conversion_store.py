@@ -175,9 +175,11 @@ def _put_once(put: dict[str, Any], key: dict[str, Any]) -> InsertResult:
     with the item tells that apart from a repeated postback (a transaction gets the same from
     its ClientRequestToken)."""
     token = {"S": secrets.token_hex(8)}
-    put["Item"]["write_token"] = token
     try:
-        client().put_item(**put, ReturnValuesOnConditionCheckFailure="ALL_OLD")
+        client().put_item(
+            **{**put, "Item": {**put["Item"], "write_token": token}},
+            ReturnValuesOnConditionCheckFailure="ALL_OLD",
+        )
     except ClientError as error:
         if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
             raise

@@ -22,10 +22,7 @@ def client() -> "DynamoDBClient":
         # botocore retries a timed-out TransactWriteItems with the same (auto-generated)
         # ClientRequestToken, which DynamoDB treats as idempotent for ten minutes.
         _CLIENT = aws.new_client(
-            "dynamodb",
-            connect_timeout=2,
-            read_timeout=float(os.environ.get("GOALPOST_DYNAMODB_READ_TIMEOUT", "5")),
-            retries={"max_attempts": 3, "mode": "standard"},
+            "dynamodb", read_timeout=float(os.environ.get("GOALPOST_DYNAMODB_READ_TIMEOUT", "5"))
         )
     return _CLIENT
 

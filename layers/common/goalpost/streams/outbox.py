@@ -22,9 +22,7 @@ def client() -> Any:
     if _CLIENT is None:
         from goalpost.store import aws
 
-        _CLIENT = aws.new_client(
-            "sqs", connect_timeout=2, read_timeout=5, retries={"max_attempts": 3, "mode": "standard"}
-        )
+        _CLIENT = aws.new_client("sqs")
     return _CLIENT
 
 
