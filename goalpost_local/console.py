@@ -11,12 +11,12 @@ from __future__ import annotations
 import gzip
 import json
 import secrets
-import time
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
 
+from goalpost.model import clock
 from goalpost_local.template import resources
 
 
@@ -154,7 +154,7 @@ def verify(authorizer: JwtAuthorizer, header: str, now: float | None = None) -> 
     claims = decoded.claims
     if not authorizer.issuer:
         return None
-    moment = time.time() if now is None else now
+    moment = clock.now() if now is None else now
     audience = claims.get("aud") or claims.get("client_id")
     if (
         claims.get("iss") != authorizer.issuer

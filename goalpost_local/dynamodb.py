@@ -66,6 +66,8 @@ from moto.moto_server.werkzeug_app import (
 )
 from werkzeug.serving import BaseWSGIServer, make_server
 
+from goalpost.model import clock
+
 
 def _key_of(table: Table, op_type: str, op: dict[str, Any]) -> tuple[DynamoType, DynamoType | None]:
     key = op["Item"] if op_type == "Put" else op["Key"]
@@ -298,7 +300,7 @@ class _QuietRequestHandler(MotoRequestHandler):  # type: ignore[misc]
     def date_time_string(self, timestamp: float | None = None) -> str:
         if timestamp is not None:
             return str(super().date_time_string(timestamp))
-        second = int(time.time())
+        second = int(clock.now())
         if _QuietRequestHandler._date[0] != second:
             _QuietRequestHandler._date = (second, str(super().date_time_string(second)))
         return _QuietRequestHandler._date[1]

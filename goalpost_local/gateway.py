@@ -24,6 +24,7 @@ from types import ModuleType
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
+from goalpost.model import clock
 from goalpost_local import console, faults, iam
 from goalpost_local.template import ROOT, Route, authorizers, routes
 
@@ -163,7 +164,7 @@ def build_event(
     query: dict[str, str] = {}
     for key, value in parse_qsl(raw_query, keep_blank_values=True, errors="replace"):
         query[key] = f"{query[key]},{value}" if key in query else value
-    now = time.time()
+    now = clock.now()
     route_key = f"{route.method} {route.path}"
     event: dict[str, Any] = {
         "version": "2.0",

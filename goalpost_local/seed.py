@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-import time
 from decimal import Decimal
 from typing import Any
 
 from goalpost.admin import advertisers, goals, offers, partners
 from goalpost.admin.documents import Caller
 from goalpost.admin.schemas import AdvertiserIn, DefaultGoalIn, GoalIn, OfferIn, PartnerIn, RateIn
+from goalpost.model import clock
 from goalpost.model.ids import iso_timestamp
 
 
 def seed_demo(base_url: str) -> dict[str, Any]:
-    caller = Caller("local-seed", iso_timestamp(time.time()))
+    caller = Caller("local-seed", iso_timestamp(clock.now()))
     advertiser = advertisers.create_advertiser(AdvertiserIn(name="Acme Shop"), caller)
     partner = partners.create_partner(PartnerIn(name="Demo Partner"), caller)
     offer = offers.create_offer(

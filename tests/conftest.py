@@ -23,9 +23,30 @@ for _name in (
 os.environ["AWS_ACCESS_KEY_ID"] = "testing"
 os.environ["AWS_SECRET_ACCESS_KEY"] = "testing"
 os.environ["AWS_DEFAULT_REGION"] = "us-east-1"
+if os.environ.get("GOALPOST_LOCAL_SHIFT_DAYS"):
+    # The time-shifted run (make test): this process and the local runtime it spawns live
+    # GOALPOST_LOCAL_SHIFT_DAYS days from today, so a test that pins a date without setting the
+    # tracker's clock, or a module that reads a second clock, fails here whatever today is.
+    import goalpost_local  # noqa: F401 - starts the shift
 os.environ["GOALPOST_SIGNING_KEYS"] = (
     "k2:test-secret-two-0123456789abcdefghijkl,k1:test-secret-one-0123456789abcdefghijkl"
 )
+
+
+@pytest.fixture
+def clock() -> Iterator[Any]:
+    """Stops the tracker's clock at the real time of the test's start; the test moves it."""
+    import time
+
+    from goalpost.model import clock as tracker_clock
+    from tests.helpers import Clock
+
+    held = Clock(time.time())
+    tracker_clock.set_source(held)
+    try:
+        yield held
+    finally:
+        tracker_clock.set_source(None)
 
 
 @pytest.fixture

@@ -230,3 +230,17 @@ def forget_cached_clients() -> None:
     outbox.reset_client()
     config_cache.clear()
     signing_keys.forget_keys()
+
+
+class Clock:
+    """The tracker's one clock (goalpost.model.clock) held by a test: ``at`` is what every module
+    reads as now; the test sets or advances it."""
+
+    def __init__(self, at: float) -> None:
+        self.at = at
+
+    def __call__(self) -> float:
+        return self.at
+
+    def advance(self, seconds: float) -> None:
+        self.at += seconds

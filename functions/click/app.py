@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import gc
 import logging
-import time
 from typing import Any
 
 gc.disable()  # no garbage collections while the init phase imports: they cost ~30 ms (make bench)
@@ -12,6 +11,7 @@ gc.disable()  # no garbage collections while the init phase imports: they cost ~
 from botocore.exceptions import BotoCoreError, ClientError
 
 from goalpost import telemetry
+from goalpost.model import clock
 from goalpost.model.refusal import Refused
 from goalpost.store import dynamo
 from goalpost.tracking.clicks import start_session
@@ -29,7 +29,7 @@ gc.freeze()  # what init built is permanent: warm invocations never scan it
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     try:
         click = start_session(
-            query_params(event), ip=source_ip(event), user_agent=user_agent(event), now=int(time.time())
+            query_params(event), ip=source_ip(event), user_agent=user_agent(event), now=int(clock.now())
         )
     except Refused as error:
         telemetry.refused(event, "click", error.code, error.reason)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import gc
 import logging
-import time
 from typing import Any
 
 gc.disable()  # no garbage collections while the init phase imports: they cost ~30 ms (make bench)
@@ -16,6 +15,7 @@ gc.disable()  # no garbage collections while the init phase imports: they cost ~
 from botocore.exceptions import BotoCoreError, ClientError
 
 from goalpost import telemetry
+from goalpost.model import clock
 from goalpost.model.refusal import Refused
 from goalpost.store import dynamo, signing_keys
 from goalpost.tracking.postbacks import record_conversion
@@ -93,7 +93,7 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     except (ClientError, BotoCoreError):  # the signing keys (SSM) could not be read
         return _unavailable(event, fmt)
     try:
-        outcome = record_conversion(request, time.time())
+        outcome = record_conversion(request, clock.now())
     except (ClientError, BotoCoreError):
         return _unavailable(event, fmt, request.transaction_id)
     telemetry.answered(

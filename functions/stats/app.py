@@ -5,9 +5,9 @@ group could not be applied; groups already applied are recognised by their marke
 """
 
 import logging
-import time
 from typing import Any
 
+from goalpost.model import clock
 from goalpost.store import dynamo
 from goalpost.streams.stats_stream import process_records
 
@@ -16,5 +16,5 @@ dynamo.client()
 
 
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    failures = process_records(event.get("Records", []), int(time.time()))
+    failures = process_records(event.get("Records", []), int(clock.now()))
     return {"batchItemFailures": [{"itemIdentifier": sequence} for sequence in failures]}

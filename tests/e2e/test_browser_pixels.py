@@ -20,7 +20,7 @@ import pytest
 from tests.e2e.chromium import ARGS, CHROMIUM
 from tests.e2e.conftest import LocalRuntime, make_network, wait_for
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
 
 class Advertiser(ThreadingHTTPServer):

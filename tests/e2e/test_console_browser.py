@@ -26,7 +26,7 @@ import pytest
 from tests.e2e.chromium import ARGS, CHROMIUM
 from tests.e2e.conftest import LocalRuntime, wait_for
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
 
 SHOTS = os.environ.get("GOALPOST_SCREENSHOTS", "")

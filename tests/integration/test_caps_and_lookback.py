@@ -4,7 +4,6 @@ lookback windows, through the postback handler on moto."""
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -13,18 +12,16 @@ from typing import Any
 import pytest
 
 from goalpost.store import config_cache
-from tests.helpers import admin, click, conversions, postback, setup_network
+from tests.helpers import Clock, admin, click, conversions, postback, setup_network
 
 T0 = datetime(2026, 11, 25, 12, 0, tzinfo=UTC).timestamp()
 DAY = 86400.0
 
 
-@pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> list[float]:
-    """The handlers' clock, moved by the test (sessions, caps and lookback all read it)."""
-    now = [T0]
-    monkeypatch.setattr(time, "time", lambda: now[0])
-    return now
+@pytest.fixture(autouse=True)
+def _from_noon_on_november_25(clock: Clock) -> None:
+    """The periods below are counted from this instant (the next month is six days away)."""
+    clock.at = T0
 
 
 def answer(response: dict[str, Any]) -> dict[str, Any]:
@@ -61,7 +58,7 @@ NEXT_PERIOD = {"day": DAY, "month": 6 * DAY, "lifetime": None}
 @pytest.mark.parametrize("period", ["day", "month", "lifetime"])
 @pytest.mark.parametrize("scope", ["offer", "partner"])
 def test_a_cap_refuses_what_exceeds_it_until_its_period_ends(
-    aws: Any, clock: list[float], scope: str, period: str, measure: str
+    aws: Any, clock: Clock, scope: str, period: str, measure: str
 ) -> None:
     cap = {"period": period, "measure": measure, "limit": LIMIT_FOR_ONE[measure]}
     if scope == "partner":
@@ -75,32 +72,32 @@ def test_a_cap_refuses_what_exceeds_it_until_its_period_ends(
     other = convert(offer_id, second)
     assert other["success"] is (scope == "partner")  # a partner's cap binds that partner only
 
-    clock[0] += 3600 if period == "day" else 5 * DAY  # still the same day / month (Nov 30)
+    clock.at += 3600 if period == "day" else 5 * DAY  # still the same day / month (Nov 30)
     assert convert(offer_id, first)["code"] == code
     if NEXT_PERIOD[period] is None:
-        clock[0] = T0 + 400 * DAY
+        clock.at = T0 + 400 * DAY
         assert convert(offer_id, first)["code"] == code  # a lifetime cap never resets
     else:
-        clock[0] = T0 + float(NEXT_PERIOD[period])  # type: ignore[arg-type]
+        clock.at = T0 + float(NEXT_PERIOD[period])  # type: ignore[arg-type]
         assert convert(offer_id, first)["success"]
     stored = conversions(offer_id)
     refused = [c for c in stored if c["status"] == "rejected"]
     assert refused and {c["status_code"] for c in refused} == {code}  # the report shows the code
 
 
-def test_days_are_the_offers_time_zone(aws: Any, clock: list[float]) -> None:
-    clock[0] = datetime(2026, 11, 25, 3, 0, tzinfo=UTC).timestamp()  # Nov 24, 22:00 in New York
+def test_days_are_the_offers_time_zone(aws: Any, clock: Clock) -> None:
+    clock.at = datetime(2026, 11, 25, 3, 0, tzinfo=UTC).timestamp()  # Nov 24, 22:00 in New York
     offer_id, first, _ = capped_network(
         {"period": "day", "measure": "conversions", "limit": "1"}, timezone="America/New_York"
     )
     assert convert(offer_id, first)["success"]
-    clock[0] += 1.5 * 3600  # 23:30 in New York: the same day
+    clock.at += 1.5 * 3600  # 23:30 in New York: the same day
     assert convert(offer_id, first)["code"] == "offer_cap_reached"
-    clock[0] += 3600  # 00:30 in New York, Nov 25 (05:30 UTC): a new day there
+    clock.at += 3600  # 00:30 in New York, Nov 25 (05:30 UTC): a new day there
     assert convert(offer_id, first)["success"]
 
 
-def test_each_partner_cap_and_a_partners_own_cap(aws: Any, clock: list[float]) -> None:
+def test_each_partner_cap_and_a_partners_own_cap(aws: Any, clock: Clock) -> None:
     offer_id, first, second = capped_network(
         {"period": "day", "measure": "conversions", "limit": "1", "partner_id": "*"}
     )
@@ -115,7 +112,7 @@ def test_each_partner_cap_and_a_partners_own_cap(aws: Any, clock: list[float]) -
     assert [convert(offer_id, second)["success"] for _ in range(2)] == [True, False]
 
 
-def test_over_the_cap_can_be_recorded_pending_for_review(aws: Any, clock: list[float]) -> None:
+def test_over_the_cap_can_be_recorded_pending_for_review(aws: Any, clock: Clock) -> None:
     offer_id, first, _ = capped_network(
         {"period": "lifetime", "measure": "conversions", "limit": "1"}, cap_action="pending"
     )
@@ -127,7 +124,7 @@ def test_over_the_cap_can_be_recorded_pending_for_review(aws: Any, clock: list[f
     assert [c["status_code"] for c in pending] == ["offer_cap_reached"]
 
 
-def test_a_cap_a_single_conversion_exceeds_refuses_it(aws: Any, clock: list[float]) -> None:
+def test_a_cap_a_single_conversion_exceeds_refuses_it(aws: Any, clock: Clock) -> None:
     offer_id, first, _ = capped_network({"period": "day", "measure": "payout", "limit": "1.5"})
     assert convert(offer_id, first)["code"] == "offer_cap_reached"  # pays 2 > 1.5
 
@@ -162,13 +159,13 @@ def lookback_network(
     return offer_id, partner_id, goal_postback
 
 
-def test_a_conversion_too_soon_after_the_click_is_refused(aws: Any, clock: list[float]) -> None:
+def test_a_conversion_too_soon_after_the_click_is_refused(aws: Any, clock: Clock) -> None:
     offer_id, partner_id, goal_postback = lookback_network({"min_session_seconds": 10})
     tid = click(offer_id, partner_id)
-    clock[0] += 2
+    clock.at += 2
     early = answer(postback(f"transaction_id={tid}&format=json"))
     assert (early["http"], early["code"], early["success"]) == (403, "lookback_too_soon", False)
-    clock[0] += 10
+    clock.at += 10
     assert answer(postback(f"transaction_id={tid}&format=json"))["success"] is True
     assert goal_postback(click(offer_id, partner_id))["code"] == "lookback_too_soon"  # goals inherit it
     refused = [c["status_code"] for c in conversions(offer_id) if c["status"] == "rejected"]
@@ -176,21 +173,19 @@ def test_a_conversion_too_soon_after_the_click_is_refused(aws: Any, clock: list[
 
 
 def test_a_conversion_after_the_window_is_refused_and_a_goal_overrides_the_offer(
-    aws: Any, clock: list[float]
+    aws: Any, clock: Clock
 ) -> None:
     offer_id, partner_id, goal_postback = lookback_network(
         {"max_session_seconds": 3600}, goal={"max_session_seconds": 0, "min_session_seconds": 0}
     )
     tid = click(offer_id, partner_id)
-    clock[0] += 3601
+    clock.at += 3601
     late = answer(postback(f"transaction_id={tid}&format=json"))
     assert (late["http"], late["code"], late["success"]) == (410, "lookback_expired", False)
     assert goal_postback(tid)["success"]  # the goal's own window: while the session lives
 
 
-def test_admins_see_each_caps_usage_and_partners_the_caps_that_bind_them(
-    aws: Any, clock: list[float]
-) -> None:
+def test_admins_see_each_caps_usage_and_partners_the_caps_that_bind_them(aws: Any, clock: Clock) -> None:
     from tests.helpers import partner_call
 
     net = setup_network(offer={"default_goal": {"payout": {"flat": "2"}, "revenue": {"flat": "3"}}})

@@ -16,9 +16,10 @@ from __future__ import annotations
 import json
 import os
 import sys
-import time
 from collections.abc import Mapping
 from typing import Any, TextIO
+
+from goalpost.model import clock
 
 NAMESPACE = "Goalpost"
 
@@ -58,7 +59,7 @@ def outcome_line(
 ) -> dict[str, Any]:
     """The line for one outcome: correlation fields, and the metric (count 1) when named."""
     context = (event or {}).get("requestContext") or {}
-    moment = time.time() if now is None else now
+    moment = clock.now() if now is None else now
     line: dict[str, Any] = {
         "timestamp": int(moment * 1000),
         "level": level,

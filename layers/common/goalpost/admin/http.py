@@ -7,7 +7,6 @@ import base64
 import hashlib
 import json
 import re
-import time
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import Response, content_types
@@ -20,6 +19,7 @@ from goalpost.admin.documents import Caller
 from goalpost.admin.errors import ApiError
 from goalpost.admin.paging import MAX_PAGE
 from goalpost.admin.views import Refusal
+from goalpost.model import clock
 from goalpost.model.ids import CONVERSION_ID, NUMERIC_ID, iso_timestamp
 
 IdPath = Annotated[str, Path(pattern=f"^{NUMERIC_ID}$")]
@@ -139,7 +139,7 @@ def caller(router: BaseRouter, partner_id: str = "") -> Caller:
     request = f"{event.http_method} {event.path}\n{event.body or ''}"
     return Caller(
         actor=str(actor),
-        at=iso_timestamp(time.time()),
+        at=iso_timestamp(clock.now()),
         idempotency_key=key,
         request_hash=hashlib.sha256(request.encode()).hexdigest() if key else "",
     )

@@ -1,6 +1,5 @@
 """Offers with their default goal, caps and partners' tracking links."""
 
-import time
 from typing import Any, TypeVar
 
 from aws_lambda_powertools.event_handler import Response
@@ -13,6 +12,7 @@ from goalpost.admin.network import base_url
 from goalpost.admin.paging import check_limit, decode_cursor, page
 from goalpost.admin.schemas import DefaultGoalIn, GoalIn, OfferIn, OfferPatch
 from goalpost.admin.views import OfferCapsOut, OfferOut, Page, TrackingLinkOut
+from goalpost.model import clock
 from goalpost.model.caps import MEASURES, Cap, Measure
 from goalpost.model.offer import DEFAULT_GOAL_ID, Goal, NetworkSettings, Offer, OfferBundle
 from goalpost.rules.caps import cap_status, counter_sort_keys
@@ -209,7 +209,7 @@ def update(offer_id: IdPath, body: OfferPatch, if_match: IfMatch) -> Response[Of
 @router.get("/admin/offers/<offer_id>/caps", **http.documented())
 def caps(offer_id: IdPath) -> Response[OfferCapsOut]:
     """Each cap with what its current period has counted and what is left."""
-    return http.ok(offer_caps(offer_id, int(time.time())))
+    return http.ok(offer_caps(offer_id, int(clock.now())))
 
 
 @router.get("/admin/offers/<offer_id>/tracking-links", **http.documented())

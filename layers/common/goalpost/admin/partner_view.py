@@ -4,7 +4,6 @@ Never revenue, never private goals, never another partner's data: everything her
 computed for the partner the API-key authorizer identified.
 """
 
-import time
 from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
@@ -33,6 +32,7 @@ from goalpost.admin.views import (
     PartnerPostbackOut,
     StatsOut,
 )
+from goalpost.model import clock
 from goalpost.model.caps import Measure
 from goalpost.model.offer import Goal, NetworkSettings, OfferBundle, Partner, Rate
 from goalpost.rules.engine import offer_goals
@@ -94,7 +94,7 @@ def _caps_view(bundle: OfferBundle, partner: Partner) -> list[dict[str, Any]]:
     """The caps that bind this partner, with what is left."""
     if not bundle.offer.caps:
         return []
-    return offers.cap_usage(bundle.offer, int(time.time()), partner.partner_id, _PARTNER_MEASURES)
+    return offers.cap_usage(bundle.offer, int(clock.now()), partner.partner_id, _PARTNER_MEASURES)
 
 
 def authenticated_partner(authorized_id: str, api_key: str) -> str:

@@ -31,6 +31,7 @@ from goalpost.admin.http import (
 )
 from goalpost.admin.paging import check_limit, decode_cursor, page
 from goalpost.admin.views import ConversionReportOut, FunnelOut, StatsOut
+from goalpost.model import clock
 from goalpost.model.conversion import CONVERSION, STATUSES
 from goalpost.model.ids import iso_timestamp
 from goalpost.model.money import format_money
@@ -329,7 +330,7 @@ def funnel(offer_id: str, span: Window, zone_name: str, partner_id: str, order: 
 
 
 def window_of(day_from: str | None, day_to: str | None, zone: str) -> Window:
-    return report_window(day_from, day_to, zone, datetime.now(UTC))
+    return report_window(day_from, day_to, zone, datetime.fromtimestamp(clock.now(), UTC))
 
 
 def report_response(report: dict[str, Any], format_: str) -> Response[Any]:

@@ -25,13 +25,13 @@ import os
 import socket
 import ssl
 import threading
-import time
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Literal, NamedTuple
 from urllib.parse import urlsplit
 
 from goalpost import telemetry
+from goalpost.model import clock
 from goalpost.model.conversion import CLAWBACK, CONVERSION, Conversion
 from goalpost.model.ids import iso_timestamp
 from goalpost.model.offer import DEFAULT_GOAL_ID, OfferBundle
@@ -379,5 +379,5 @@ def redeliver(offer_id: str, identifier: str, now: int, at: str) -> dict[str, An
 
 def now_and_stamp() -> tuple[int, str]:
     """The time as the handlers pass it: unix seconds, and ISO 8601 in UTC with milliseconds."""
-    moment = time.time()
+    moment = clock.now()
     return int(moment), iso_timestamp(moment)

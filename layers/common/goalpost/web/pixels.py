@@ -9,13 +9,13 @@ from __future__ import annotations
 import base64
 import html
 import logging
-import time
 from collections.abc import Mapping
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
 from goalpost import telemetry
+from goalpost.model import clock
 from goalpost.model.ids import optional_id
 from goalpost.model.refusal import Refused
 from goalpost.tracking.pixels import count_impression, partner_pixels
@@ -74,7 +74,7 @@ def pixel_response(
     except (ClientError, BotoCoreError):  # the session or the signing keys could not be read
         return _unavailable(event)
     try:
-        outcome = (record_goal_click if goal_click else record_conversion)(request, time.time())
+        outcome = (record_goal_click if goal_click else record_conversion)(request, clock.now())
         shown = partner_pixels(outcome.record) if outcome.record is not None else None
     except (ClientError, BotoCoreError):
         return _unavailable(event, request.transaction_id)
@@ -110,7 +110,7 @@ def _unavailable(event: Mapping[str, Any], transaction_id: str = "") -> dict[str
 def impression_response(event: Mapping[str, Any]) -> dict[str, Any]:
     """``/aff_i``: count an impression; always a GIF."""
     try:
-        count_impression(query_params(event), time.time())
+        count_impression(query_params(event), clock.now())
     except Refused as error:
         return gif_response(error.code, error.reason)
     except (ClientError, BotoCoreError):
