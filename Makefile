@@ -8,7 +8,7 @@ export PYTHONPATH := $(CURDIR)/layers/common:$(CURDIR)
 export AWS_DEFAULT_REGION ?= us-east-1
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: install console screenshots run test lint typecheck template-check pytest pytest-shifted build bench openapi clean
+.PHONY: install console screenshots run test lint typecheck template-check pytest pytest-shifted build bench mutate openapi clean
 
 $(VENV)/.installed: requirements-dev.lock
 	$(PYTHON) -m venv $(VENV)
@@ -87,6 +87,11 @@ build: $(SAM_VENV)/.installed console
 ## bench: cold start, round trips, capacity and cost (asserts nothing about time)
 bench: install
 	$(BIN)/python -m bench
+
+## mutate: mutation testing of the money rules (rules/, model/money.py, model/ids.py) with the
+## unit tests; a score per module (not part of make test: minutes, not seconds)
+mutate: install
+	$(BIN)/python -m bench.mutate
 
 ## screenshots: the README's pictures of the console, taken by its browser tests
 screenshots: install
