@@ -1,0 +1,138 @@
+"""Caps as the money rules they are: a sharded cap adds up to the cap, the views count what
+the counters hold, a lookback bound is inclusive. Pure functions, no AWS; the instants are
+inputs (no clock is read)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from goalpost.model.caps import Cap, Lookback
+from goalpost.rules.caps import MAX_SHARDS, cap_status, counters, lookback_refusal, shard_limit
+
+D = Decimal
+NOON = int(datetime(2026, 11, 30, 12, 0, tzinfo=UTC).timestamp())
+
+
+@given(
+    st.integers(min_value=1, max_value=10**6),
+    st.integers(min_value=1, max_value=MAX_SHARDS),
+)
+def test_sharded_conversion_caps_add_up_to_the_cap_in_whole_conversions(limit: int, shards: int) -> None:
+    parts = [shard_limit(D(limit), "conversions", shard, shards) for shard in range(shards)]
+    assert sum(parts) == limit
+    assert all(part == int(part) for part in parts)
+    assert max(parts) - min(parts) <= 1  # spread evenly, never one shard holding the whole cap
+
+
+@given(
+    st.decimals(min_value=D("0.00001"), max_value=10**9, places=5, allow_nan=False, allow_infinity=False),
+    st.integers(min_value=1, max_value=MAX_SHARDS),
+    st.sampled_from(["payout", "revenue"]),
+)
+def test_sharded_money_caps_add_up_to_the_cap_exactly(limit: Decimal, shards: int, measure: str) -> None:
+    parts = [shard_limit(limit, measure, shard, shards) for shard in range(shards)]  # type: ignore[arg-type]
+    assert sum(parts) == limit
+    assert all(part >= 0 for part in parts)
+
+
+def test_two_shards_each_hold_half_a_cap() -> None:
+    assert [shard_limit(D(10), "conversions", shard, 2) for shard in range(2)] == [5, 5]
+    assert [shard_limit(D(3), "conversions", shard, 2) for shard in range(2)] == [2, 1]
+    assert [shard_limit(D("10.00001"), "payout", shard, 2) for shard in range(2)] == [
+        D("5.00000"),
+        D("5.00001"),
+    ]
+
+
+def test_a_shard_counts_in_its_own_counter_against_its_part_of_the_cap() -> None:
+    caps = [Cap("day", "conversions", D(4))]
+    found = counters(
+        caps, partner_id="3", payout=D(1), revenue=D(1), now=NOON, timezone="UTC", shard=1, shards=2
+    )
+    assert not isinstance(found, str)
+    (counter,) = found
+    assert (counter.period_key, counter.room) == ("day:2026-11-30#s1", {"conversions": D(1)})
+    unsharded = counters(caps, partner_id="3", payout=D(1), revenue=D(1), now=NOON, timezone="UTC")
+    assert not isinstance(unsharded, str)
+    assert (unsharded[0].period_key, unsharded[0].room) == ("day:2026-11-30", {"conversions": D(3)})
+
+
+def test_a_conversion_exactly_filling_a_cap_is_counted_and_one_cent_more_is_refused() -> None:
+    caps = [Cap("day", "payout", D("2.5"))]
+    exact = counters(caps, partner_id="3", payout=D("2.5"), revenue=D(0), now=NOON, timezone="UTC")
+    assert not isinstance(exact, str) and exact[0].room == {"payout": D(0)}
+    over = counters(caps, partner_id="3", payout=D("2.50001"), revenue=D(0), now=NOON, timezone="UTC")
+    assert over == "offer_cap_reached"
+
+
+def test_two_caps_on_one_counter_keep_the_tighter_room() -> None:
+    caps = [Cap("day", "conversions", D(10)), Cap("day", "conversions", D(3))]
+    found = counters(caps, partner_id="3", payout=D(0), revenue=D(0), now=NOON, timezone="UTC")
+    assert not isinstance(found, str)
+    assert [c.room for c in found] == [{"conversions": D(2)}]
+
+
+def test_the_admins_cap_view_sums_the_shards_and_lists_an_each_partner_cap_once_uncounted() -> None:
+    caps = [
+        Cap("day", "conversions", D(10)),
+        Cap("month", "payout", D(50), "*"),
+        Cap("lifetime", "revenue", D(900)),
+        Cap("day", "payout", D(0)),  # 0 is no cap: not listed
+    ]
+    usage = [
+        {"sk": "offer#day:2026-11-30#s0", "conversions": 3, "payout": D("4.5")},
+        {"sk": "offer#day:2026-11-30#s1", "conversions": 4},
+        {"sk": "offer#day:2026-11-29#s0", "conversions": 9},  # yesterday: not today's count
+        {"sk": "offer#lifetime#s0", "revenue": D("1000")},
+    ]
+    view = cap_status(caps, usage, now=NOON, timezone="UTC")
+    assert [(row["period"], row.get("used"), row.get("remaining")) for row in view] == [
+        ("day", D(7), D(3)),
+        ("month", None, None),  # counted per partner: each partner's own view shows it
+        ("lifetime", D(1000), D(0)),  # over the cap (limit lowered after): nothing left, never negative
+    ]
+    assert view[0]["period_key"] == "day:2026-11-30"
+
+
+def test_a_partners_cap_view_counts_its_own_counter_and_the_offers() -> None:
+    caps = [
+        Cap("day", "conversions", D(10)),
+        Cap("month", "payout", D(50), "*"),
+        Cap("month", "payout", D(80), "7"),
+    ]
+    usage = [
+        {"sk": "offer#day:2026-11-30", "conversions": 6},
+        {"sk": "partner:7#month:2026-11", "payout": D("12.5")},
+        {"sk": "partner:8#month:2026-11", "payout": D("40")},
+    ]
+    view = cap_status(
+        caps, usage, now=NOON, timezone="UTC", partner_id="7", measures=("conversions", "payout")
+    )
+    assert [(row["limit"], row["used"], row["remaining"]) for row in view] == [
+        (D(10), D(6), D(4)),
+        (D(80), D("12.5"), D("67.5")),  # the partner's own cap replaces the each-partner one
+    ]
+    other = cap_status(caps, usage, now=NOON, timezone="UTC", partner_id="8")
+    assert [(row["limit"], row["used"]) for row in other] == [(D(10), D(6)), (D(50), D(40))]
+    hidden = cap_status(caps, usage, now=NOON, timezone="UTC", partner_id="8", measures=("conversions",))
+    assert [row["measure"] for row in hidden] == ["conversions"]  # partners never see revenue caps
+
+
+def test_lookback_bounds_are_inclusive_and_the_reason_gives_the_age() -> None:
+    window = Lookback(min_session_seconds=15, max_session_seconds=3600)
+    assert lookback_refusal(window, NOON, NOON + 14) == (
+        "lookback_too_soon",
+        "conversion 14 s after the click; this goal counts conversions from 15 s after it",
+    )
+    assert lookback_refusal(window, NOON, NOON + 15) is None
+    assert lookback_refusal(window, NOON, NOON + 3600) is None
+    assert lookback_refusal(window, NOON, NOON + 3601) == (
+        "lookback_expired",
+        "conversion 3601 s after the click; this goal counts conversions up to 3600 s after it",
+    )
+    assert lookback_refusal(Lookback(min_session_seconds=15), NOON, NOON + 10**8) is None
+    assert lookback_refusal(Lookback(max_session_seconds=60), NOON, NOON) is None
