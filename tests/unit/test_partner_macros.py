@@ -1,0 +1,110 @@
+"""The partner macros of the tracking contract, each filled from the conversion it reports:
+a partner's postback that carries the wrong value (or a value where the contract says empty)
+pays or attributes the wrong thing on the partner's side."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+from goalpost.model.conversion import Conversion
+from goalpost.model.offer import Goal, Offer, OfferBundle
+from goalpost.model.session import ADV_SUB_FIELDS, SUB_FIELDS
+from goalpost.rules.macros import conversion_macros, expand_macros, expand_url, url_template_problem
+
+DEFAULT = Goal(goal_id="0", offer_id="1", name="Lead", slug="lead")
+SALE = Goal(goal_id="5", offer_id="1", name="Big Sale", slug="big-sale", ref_id="SALE-1")
+BUNDLE = OfferBundle(
+    offer=Offer(
+        offer_id="1", name="O", advertiser_id="3", offer_url="https://shop.example", default_goal=DEFAULT,
+        ref_id="OFFER-REF",
+    ),
+    goals={"5": SALE},
+    custom_payouts={},
+)  # fmt: skip
+
+
+def conversion(**overrides: object) -> Conversion:
+    base: dict[str, object] = {
+        "conversion_id": "tx1-5",
+        "offer_id": "1",
+        "goal_id": "5",
+        "partner_id": "9",
+        "transaction_id": "tx1",
+        "status": "approved",
+        "status_code": "approved_server_postback",
+        "created_at": "2026-11-30T00:00:00.000Z",
+        "goal_name": "Stored Name",
+        "advertiser_id": "3",
+        "currency": "EUR",
+        "ip": "203.0.113.9",
+        "session_ip": "198.51.100.7",
+        "subs": {"aff_sub": "a1", "aff_sub3": "a3", "source": "news", "aff_click_id": "clk-42"},
+        "adv_subs": {"adv_sub": "order-7", "adv_sub5": "v5"},
+        "sale_amount": Decimal("19.90"),
+        "payout": Decimal("2.50000"),
+    }
+    base.update(overrides)
+    return Conversion(**base)  # type: ignore[arg-type]
+
+
+def test_every_partner_macro_carries_its_conversions_value() -> None:
+    values = conversion_macros(conversion(), BUNDLE, "5")
+    ran = values.pop("ran")
+    assert values == {
+        "transaction_id": "tx1",
+        "offer_id": "1",
+        "affiliate_id": "9",
+        "source": "news",
+        "aff_click_id": "clk-42",
+        "payout": "2.50",
+        "sale_amount": "19.90",
+        "currency": "EUR",
+        "goal_id": "5",
+        "goal_name": "big-sale",
+        "goal_ref": "SALE-1",
+        "session_ip": "198.51.100.7",
+        "ip": "203.0.113.9",
+        "advertiser_id": "3",
+        "offer_ref": "OFFER-REF",
+        "conversion_id": "tx1-5",
+        "aff_sub": "a1", "aff_sub2": "", "aff_sub3": "a3", "aff_sub4": "", "aff_sub5": "",
+        "adv_sub": "order-7", "adv_sub2": "", "adv_sub3": "", "adv_sub4": "", "adv_sub5": "v5",
+    }  # fmt: skip
+    assert set(SUB_FIELDS) | set(ADV_SUB_FIELDS) <= set(values)
+    assert re.fullmatch(r"[0-9]{1,9}", ran)  # a cache-buster below 10^9
+
+
+def test_the_cache_buster_changes_from_postback_to_postback() -> None:
+    assert len({conversion_macros(conversion(), BUNDLE, "5")["ran"] for _ in range(20)}) > 1
+
+
+def test_missing_values_are_empty_never_none_or_placeholders() -> None:
+    bare = conversion(subs={}, adv_subs={}, sale_amount=None, payout=None)
+    values = conversion_macros(bare, BUNDLE, "5")
+    for name in ("source", "aff_click_id", "payout", "sale_amount", *SUB_FIELDS, *ADV_SUB_FIELDS):
+        assert values[name] == "", name
+
+
+def test_a_goal_deleted_since_keeps_its_stored_name_and_no_ref() -> None:
+    values = conversion_macros(conversion(goal_id="6"), BUNDLE, "6")
+    assert (values["goal_name"], values["goal_ref"]) == ("Stored Name", "")
+
+
+def test_an_unknown_macro_is_empty_and_values_are_encoded_whole() -> None:
+    url = "https://p.example/pb?tid={transaction_id}&x={nope}&s={aff_sub1}"
+    assert expand_macros(url, {"transaction_id": "a&b=c/d", "aff_sub": "é"}) == (
+        "https://p.example/pb?tid=a%26b%3Dc%2Fd&x=&s=%C3%A9"
+    )
+
+
+def test_a_postback_url_keeps_its_origin_whatever_the_case_of_its_host() -> None:
+    assert expand_url("HTTPS://P.Example/pb?t={transaction_id}", {"transaction_id": "1"}) == (
+        "HTTPS://P.Example/pb?t=1"
+    )
+    assert url_template_problem("ftp://p.example/{x}") == "must be an absolute http(s) URL"
+    assert url_template_problem("https://{host}/x") == (
+        "macros may not stand in the scheme, host or port, only in the path and query"
+    )
+    assert url_template_problem("https://p.example}/x") is not None
+    assert url_template_problem("https:///x") is not None
