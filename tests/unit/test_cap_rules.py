@@ -136,3 +136,50 @@ def test_lookback_bounds_are_inclusive_and_the_reason_gives_the_age() -> None:
     )
     assert lookback_refusal(Lookback(min_session_seconds=15), NOON, NOON + 10**8) is None
     assert lookback_refusal(Lookback(max_session_seconds=60), NOON, NOON) is None
+
+
+def test_a_tiny_money_cap_never_leaves_a_shard_a_negative_part() -> None:
+    parts = [shard_limit(D("0.00014"), "payout", shard, 16) for shard in range(16)]
+    assert sum(parts) == D("0.00014") and min(parts) >= 0
+    assert parts[:15] == [D(0)] * 15  # parts are rounded down; the last shard holds the rest
+
+
+def test_two_shards_are_both_used() -> None:
+    from goalpost.rules.caps import first_shard
+
+    assert {first_shard(f"{n:032x}", 2) for n in range(20)} == {0, 1}
+
+
+def test_a_sharded_conversions_cap_counts_whole_conversions_in_each_shard() -> None:
+    caps = [Cap("day", "conversions", D(3))]
+    found = counters(
+        caps, partner_id="3", payout=D(1), revenue=D(1), now=NOON, timezone="UTC", shard=1, shards=2
+    )
+    assert not isinstance(found, str) and found[0].room == {"conversions": D(0)}  # shard 1 holds 1 of 3
+
+
+def test_a_partners_own_cap_binds_its_conversions() -> None:
+    caps = [Cap("day", "conversions", D(1), "7")]
+    assert counters(caps, partner_id="7", payout=D(0), revenue=D(0), now=NOON, timezone="UTC") != []
+    assert counters(caps, partner_id="8", payout=D(0), revenue=D(0), now=NOON, timezone="UTC") == []
+
+
+def test_the_tighter_of_two_caps_wins_in_either_order() -> None:
+    for caps in ([Cap("day", "conversions", D(3)), Cap("day", "conversions", D(10))],
+                 [Cap("day", "conversions", D(10)), Cap("day", "conversions", D(3))]):  # fmt: skip
+        found = counters(caps, partner_id="3", payout=D(0), revenue=D(0), now=NOON, timezone="UTC")
+        assert not isinstance(found, str) and [c.room for c in found] == [{"conversions": D(2)}]
+
+
+def test_a_cap_view_shows_a_limit_of_one_and_a_cap_nothing_has_counted_yet() -> None:
+    caps = [Cap("month", "conversions", D(1)), Cap("day", "revenue", D(5)), Cap("day", "payout", D(2))]
+    usage = [{"sk": "offer#month:2026-11", "conversions": 1}, {"sk": "offer#day:2026-11-30", "revenue": D(2)}]
+    view = cap_status(caps, usage, now=NOON, timezone="UTC")
+    assert [(row["measure"], row["used"], row["remaining"]) for row in view] == [
+        ("conversions", D(1), D(0)),
+        ("revenue", D(2), D(3)),
+        ("payout", D(0), D(2)),  # a counter without this measure has counted none of it
+    ]
+    only_payout = cap_status(caps, usage, now=NOON, timezone="UTC", partner_id="3", measures=("payout",))
+    assert [row["measure"] for row in only_payout] == ["payout"]  # a hidden measure skips, not stops
+    assert cap_status(caps, [], now=NOON, timezone="UTC")[0]["used"] == D(0)

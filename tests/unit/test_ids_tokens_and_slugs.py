@@ -59,6 +59,8 @@ def test_numeric_ids_are_digits_normalised_and_named_when_wrong() -> None:
     assert optional_id({}, "goal_id") is None
     assert optional_id({"goal_id": ""}, "goal_id") is None
     assert optional_id({"goal_id": "05"}, "goal_id") == "5"
+    with pytest.raises(Refused, match=r"^goal_id must be a number"):
+        optional_id({"goal_id": "x"}, "goal_id")
 
 
 def test_conversion_and_refusal_ids_as_reports_list_them() -> None:
@@ -76,6 +78,8 @@ def test_transaction_ids_are_128_random_bits_and_what_we_accept_is_bounded() -> 
     assert not is_transaction_id("a" * 65)
     assert not is_transaction_id("")
     assert not is_transaction_id("ab<12")
+    assert is_transaction_id("a")
+    assert is_transaction_id("0123456789abcdefABCDEF-_")  # every character allowed, at once
 
 
 def test_stored_instants_are_utc_with_milliseconds_and_sort_as_text() -> None:
