@@ -77,6 +77,11 @@ def test_a_goal_that_does_not_resolve_says_why(
     assert seen(find_goal(req, bundle(), network, goal_offer_id)) == expected
 
 
+def test_goals_switched_off_on_the_offer_say_which_offer() -> None:
+    refused = find_goal(request(goal_id="7"), bundle(goals_enabled=False), NET, None)
+    assert seen(refused) == ("goals_disabled", "multiple conversion goals are disabled on offer 1", None)
+
+
 def test_the_goals_of_an_offer_are_told_apart_by_name_and_by_ref() -> None:
     b = bundle()
     b = b._replace(goals={**b.goals, "13": b.goals["8"]._replace(goal_id="13", name="Refund", slug="refund")})
