@@ -108,3 +108,32 @@ def test_a_postback_url_keeps_its_origin_whatever_the_case_of_its_host() -> None
     )
     assert url_template_problem("https://p.example}/x") is not None
     assert url_template_problem("https:///x") is not None
+
+
+def test_html_pixel_code_is_refused_with_where_each_macro_would_run() -> None:
+    from goalpost.rules.macros import html_template_problem
+
+    told = {
+        "<script>var s = {aff_sub};</script>": "{aff_sub} inside <script> or <style>",
+        "<a href={aff_sub} title={goal_id}>x</a>": (
+            "{aff_sub} in the unquoted attribute href of <a>; {goal_id} in the unquoted attribute title of <a>"
+        ),
+        '<a href="{aff_sub}">x</a>': "{aff_sub} in href of <a> before a fixed http(s) origin",
+        '<img src="{aff_sub}//x/">': "{aff_sub} in src of <img> before a fixed http(s) origin",
+        '<img src="x" onerror="{aff_sub}">': "{aff_sub} in the attribute onerror of <img>",
+        "<{aff_sub}>": "{aff_sub} outside text and attribute values",
+        "<!-- {aff_sub} {payout} -->": "{aff_sub}, {payout} outside text and attribute values",
+        "<p>&amp;{aff_sub}</p><style>{x}</style><p>ok</p><script>{y}</script>": (
+            "{x} inside <script> or <style>; {y} inside <script> or <style>"
+        ),
+    }
+    for code, problem in told.items():
+        assert html_template_problem(code) == problem, code
+    for fine in (
+        '<a HREF="https://p.example/{aff_sub}">x</a>',
+        '<img src="//cdn.example/{aff_sub}">',
+        '<img src="/{aff_sub}">',
+        '<div class="{aff_sub} {aff_sub}">{aff_sub}</div>',  # a macro used twice, placed twice
+        "<p>no macros at all</p>",
+    ):
+        assert html_template_problem(fine) is None, fine
