@@ -15,7 +15,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Header, Path, Que
 from pydantic import BaseModel
 
 from goalpost.admin import access
-from goalpost.admin.documents import Caller
+from goalpost.admin.documents import Caller, check_replay
 from goalpost.admin.errors import ApiError
 from goalpost.admin.paging import MAX_PAGE
 from goalpost.admin.views import Refusal
@@ -48,6 +48,12 @@ ConversionId = Annotated[str, Path(pattern=f"^{CONVERSION_ID}$")]
 IfMatch = Annotated[
     str,
     Header(alias="if-match", description='The version (ETag) you read, e.g. "3". Without it: 428.'),
+]
+OptionalIfMatch = Annotated[
+    str | None,
+    Header(
+        alias="if-match", description='The version (ETag) you read, e.g. "3"; without it: the current one.'
+    ),
 ]
 
 ADMIN_SECURITY: list[dict[str, list[str]]] = [{"iam": []}, {"consoleUser": []}]
@@ -103,11 +109,23 @@ def no_content() -> Response[Any]:
 
 
 def version(if_match: str) -> int:
-    """Optimistic concurrency: updates say which version they change (If-Match: "3")."""
-    raw = if_match.removeprefix("W/").strip().strip('"')
+    """Optimistic concurrency: updates say which version they change (If-Match: "3").
+
+    If-Match compares strongly (RFC 9110 13.1.1): a weak tag (``W/"3"``) never matches, 412."""
+    raw = if_match.strip()
+    if raw.startswith("W/"):
+        raise ApiError(
+            412, "version_conflict", 'If-Match compares strongly: a weak tag (W/"3") never matches; send "3"'
+        )
+    raw = raw.strip('"')
     if not raw.isdigit() or len(raw) > 12:
         raise ApiError(400, "bad_if_match", "If-Match must be the version number you read")
     return int(raw)
+
+
+def optional_version(if_match: str | None) -> int | None:
+    """If-Match where it is optional: the version to change, or None for the current one."""
+    return None if if_match is None else version(if_match)
 
 
 def if_match_missing(errors: list[dict[str, Any]]) -> bool:
@@ -124,9 +142,23 @@ IF_MATCH_REQUIRED = ApiError(
 _IDEMPOTENCY_KEY = re.compile(r"[\x21-\x7e]{1,255}")
 
 
-def caller(router: BaseRouter, partner_id: str = "") -> Caller:
+def request_hash(method: str, path: str, body: str | None) -> str:
+    """What a retry must repeat: method, path and the parsed body (whitespace and the order of
+    keys do not make another request)."""
+    text = body or ""
+    try:
+        text = json.dumps(json.loads(text), sort_keys=True, separators=(",", ":")) if text else ""
+    except ValueError:
+        pass  # not JSON: refused before routing; the raw text then names it
+    return hashlib.sha256(f"{method} {path}\n{text}".encode()).hexdigest()
+
+
+def caller(router: BaseRouter, partner_id: str = "", *, replay: bool = True) -> Caller:
     """The IAM principal, the console user, or the partner (its id as the partner routes
-    checked it), for the audit trail; with the create's Idempotency-Key, if any."""
+    checked it), for the audit trail; with the request's Idempotency-Key, if any.
+
+    A key already used answers before any rule is applied: a retry replays what the first
+    request made (``Replayed``), the same key on another request is a 422."""
     event = router.current_event
     authorizer = event.raw_event.get("requestContext", {}).get("authorizer") or {}
     raw_path = str(event.raw_event.get("rawPath", ""))
@@ -136,13 +168,15 @@ def caller(router: BaseRouter, partner_id: str = "") -> Caller:
     key = event.headers.get("idempotency-key") or ""
     if key and not _IDEMPOTENCY_KEY.fullmatch(key):
         raise ApiError(400, "bad_idempotency_key", "Idempotency-Key is 1 to 255 visible ASCII characters")
-    request = f"{event.http_method} {event.path}\n{event.body or ''}"
-    return Caller(
+    found = Caller(
         actor=str(actor),
         at=iso_timestamp(clock.now()),
         idempotency_key=key,
-        request_hash=hashlib.sha256(request.encode()).hexdigest() if key else "",
+        request_hash=request_hash(event.http_method, event.path, event.decoded_body) if key else "",
     )
+    if key and replay:
+        check_replay(found)
+    return found
 
 
 def error_response(error: ApiError) -> dict[str, Any]:

@@ -10,7 +10,7 @@ from goalpost.admin.errors import ApiError, not_found
 from goalpost.admin.http import IdPath, IfMatch
 from goalpost.admin.network import base_url
 from goalpost.admin.paging import check_limit, decode_cursor, page
-from goalpost.admin.schemas import DefaultGoalIn, GoalIn, OfferIn, OfferPatch
+from goalpost.admin.schemas import DefaultGoalIn, GoalIn, GoalSettingsIn, OfferIn, OfferPatch
 from goalpost.admin.views import OfferCapsOut, OfferOut, Page, TrackingLinkOut
 from goalpost.model import clock
 from goalpost.model.caps import MEASURES, Cap, Measure
@@ -37,17 +37,34 @@ def bundle_of(offer_id: str) -> OfferBundle:
     return bundle
 
 
+def check_references(settings: GoalSettingsIn) -> None:
+    """Payout structures and partner tiers a goal (the default goal too) names must exist."""
+    for structure_id in settings.payout_structure_ids:
+        if config_store.get_entity("structure", structure_id) is None:
+            raise ApiError(422, "unknown_payout_structure", f"payout structure {structure_id} does not exist")
+    for tier_id in {*settings.tier_payouts, *settings.tier_revenues}:
+        if config_store.get_entity("tier", tier_id) is None:
+            raise ApiError(422, "unknown_tier", f"partner tier {tier_id} does not exist")
+
+
 def _default_goal(offer_id: str, advertiser_id: str, settings: DefaultGoalIn, slug: str = "") -> Goal:
+    """The default goal: every setting of an additional goal but end point and private (TUNE:
+    "only additional goals can be set as an endpoint"), tiers and payout structures included."""
     return Goal(
         goal_id=DEFAULT_GOAL_ID,
         offer_id=offer_id,
         name=settings.name,
         slug=slug or slug_of(settings.name) or "conversion",
+        description=settings.description,
         advertiser_id=advertiser_id,
         protocol=settings.protocol,
         ref_id=settings.ref_id,
         payout=rate(settings.payout),
         revenue=rate(settings.revenue),
+        tiers_enabled=settings.tiers_enabled,
+        tier_payouts={k: rate(v) for k, v in settings.tier_payouts.items()},
+        tier_revenues={k: rate(v) for k, v in settings.tier_revenues.items()},
+        payout_structure_ids=tuple(settings.payout_structure_ids),
         allow_multiple=settings.allow_multiple,
         approve=settings.approve,
         encrypted=settings.encrypted,
@@ -59,6 +76,7 @@ def create_offer(body: OfferIn, caller: Caller) -> dict[str, Any]:
         raise ApiError(422, "unknown_advertiser", f"advertiser {body.advertiser_id} does not exist")
     network = config_store.get_network_settings()
     network_allows(network, approve=body.default_goal.approve, encrypted=body.default_goal.encrypted)
+    check_references(body.default_goal)
     offer_id = config_store.next_id("offer")
     offer = Offer(
         offer_id=offer_id,
@@ -109,6 +127,7 @@ def update_offer(offer_id: str, patch: OfferPatch, expected_version: int, caller
             approve=settings.approve and not old_goal.get("approve"),
             encrypted=settings.encrypted and not old_goal.get("encrypted"),
         )
+        check_references(settings)
         slug = str(old_goal["slug"])
         if patch.default_goal.regenerate_slug:
             slug = unique_slug(bundle_of(offer_id), settings.name, except_goal=DEFAULT_GOAL_ID)

@@ -123,10 +123,15 @@ class PartnerIn(Strict):
 
 
 class GoalSettingsIn(Strict):
-    """Settings shared by the default goal (on the offer) and additional goals."""
+    """Settings shared by the default goal (on the offer) and additional goals: payout and
+    revenue with their tiers and payout structures, as TUNE's "Edit on the default goal"."""
 
     payout: RateIn = RateIn()
     revenue: RateIn = RateIn()
+    tiers_enabled: bool = False
+    tier_payouts: dict[str, RateIn] = Field(default={}, description="Partner tier id -> its payout")
+    tier_revenues: dict[str, RateIn] = Field(default={}, description="Partner tier id -> its revenue")
+    payout_structure_ids: list[Id] = Field(default=[], description="Structures, their rules tried in order")
     allow_multiple: bool = False
     approve: bool = False
     encrypted: bool = False
@@ -136,6 +141,7 @@ class GoalSettingsIn(Strict):
 
 class DefaultGoalIn(GoalSettingsIn):
     name: Name = "Conversion"
+    description: Annotated[str, Field(max_length=2000)] = ""
 
 
 def _check_url(value: str) -> str:
@@ -181,10 +187,6 @@ class GoalIn(GoalSettingsIn, LookbackIn):
     advertiser_id: Id | None = None
     end_point: bool = False
     private: bool = False
-    tiers_enabled: bool = False
-    tier_payouts: dict[str, RateIn] = {}
-    tier_revenues: dict[str, RateIn] = {}
-    payout_structure_ids: list[Id] = []
 
     @model_validator(mode="after")
     def _private_goals_pay_nothing(self) -> GoalIn:
@@ -306,8 +308,13 @@ class DefaultGoalPatch(Strict):
 
     name: Name | None = None
     regenerate_slug: bool = False
+    description: Annotated[str, Field(max_length=2000)] | None = None
     payout: RateIn | None = None
     revenue: RateIn | None = None
+    tiers_enabled: bool | None = None
+    tier_payouts: dict[str, RateIn] | None = None
+    tier_revenues: dict[str, RateIn] | None = None
+    payout_structure_ids: list[Id] | None = None
     allow_multiple: bool | None = None
     approve: bool | None = None
     encrypted: bool | None = None
