@@ -103,3 +103,18 @@ def test_a_weak_tag_never_matches(aws) -> None:
     _, offer = admin("GET", f"/admin/offers/{offer_id}")
     assert offer["name"] == "Widgets" and offer["version"] == 1
     assert admin("PATCH", f"/admin/offers/{offer_id}", {"name": "New"}, if_match='"1"')[0] == 200
+
+
+def test_a_delete_answers_204_without_a_body(aws) -> None:
+    from tests.helpers import call
+
+    net = setup_network()
+    offer_id, partner_id = net["offer"]["offer_id"], net["partner"]["partner_id"]
+    body = {"partner_id": partner_id, "kind": "postback", "code": "https://p.example/pb"}
+    _, pixel = admin("POST", f"/admin/offers/{offer_id}/partner-pixels", body)
+    payout_path = f"/admin/offers/{offer_id}/partner-payouts/{partner_id}/0"
+    assert admin("PUT", payout_path, {"payout": {"flat": "1"}}, if_match='"0"')[0] == 200
+    for path in (f"/admin/offers/{offer_id}/partner-pixels/{pixel['pixel_id']}", payout_path):
+        answer = call(ADMIN, "DELETE", path, if_match='"1"')
+        assert answer["statusCode"] == 204 and answer["body"] == "", answer
+        assert not any(k.lower() == "content-type" for k in answer["headers"]), answer

@@ -108,6 +108,26 @@ def no_content() -> Response[Any]:
     return Response(204, content_types.APPLICATION_JSON, "")
 
 
+BODILESS = frozenset({204, 304})
+"""Answers that never carry a body (RFC 9110 6.4.1): a keep-alive client reads no bytes after
+their headers, so a body would be taken for the start of the next answer."""
+
+
+def bodiless(result: dict[str, Any]) -> dict[str, Any]:
+    """The Lambda result as sent: a 204 or 304 without a body or a content type.
+
+    The resolver serializes a route's ``None`` as ``null``; this is the one place that drops it.
+    """
+    if int(result.get("statusCode", 200)) not in BODILESS:
+        return result
+    headers = {k: v for k, v in (result.get("headers") or {}).items() if k.lower() != "content-type"}
+    multi = {k: v for k, v in (result.get("multiValueHeaders") or {}).items() if k.lower() != "content-type"}
+    answer = {**result, "body": "", "isBase64Encoded": False, "headers": headers}
+    if "multiValueHeaders" in result:
+        answer["multiValueHeaders"] = multi
+    return answer
+
+
 def version(if_match: str) -> int:
     """Optimistic concurrency: updates say which version they change (If-Match: "3").
 
