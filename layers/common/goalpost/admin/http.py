@@ -20,7 +20,7 @@ from goalpost.admin.errors import ApiError
 from goalpost.admin.paging import MAX_PAGE
 from goalpost.admin.views import Refusal
 from goalpost.model import clock
-from goalpost.model.ids import CONVERSION_ID, NUMERIC_ID, iso_timestamp
+from goalpost.model.ids import NUMERIC_ID, RECORD_ID, iso_timestamp
 
 IdPath = Annotated[str, Path(pattern=f"^{NUMERIC_ID}$")]
 Limit = Annotated[int, Query(ge=1, le=MAX_PAGE)]
@@ -44,7 +44,14 @@ GroupBy = Annotated[
 ]
 StatusQuery = Annotated[str, Query(pattern=r"^[a-z,]{0,40}$", description="comma-separated statuses")]
 Format = Annotated[str, Query(pattern=r"^(json|csv)$")]
-ConversionId = Annotated[str, Path(pattern=f"^{CONVERSION_ID}$")]
+RecordId = Annotated[
+    str,
+    Path(
+        # a clawback's time has colons, which clients may send percent-encoded (record_id decodes)
+        pattern=f"^{RECORD_ID.replace(':', '(:|%3[Aa])')}$",
+        description="A conversion, a refusal (<transaction>-R<hex>) or a clawback (<conversion>-C<time>)",
+    ),
+]
 IfMatch = Annotated[
     str,
     Header(alias="if-match", description='The version (ETag) you read, e.g. "3". Without it: 428.'),
@@ -78,6 +85,11 @@ def documented(
     responses: dict[int, Any] = {status: success}
     responses.update({code: _REFUSED for code in (_WRITE_ERRORS if writes else _READ_ERRORS)})
     return {"responses": responses, "security": PARTNER_SECURITY if partner else ADMIN_SECURITY}
+
+
+def record_id(path_value: str) -> str:
+    """A record id from its path segment (a clawback's colons may come as ``%3A``)."""
+    return path_value.replace("%3A", ":").replace("%3a", ":")
 
 
 def json_response(status: int, body: Any, headers: dict[str, str] | None = None) -> Response[Any]:
