@@ -10,7 +10,7 @@ from goalpost.admin.errors import ApiError, not_found
 from goalpost.admin.http import IdPath, IfMatch
 from goalpost.admin.network import base_url
 from goalpost.admin.paging import check_limit, decode_cursor, page
-from goalpost.admin.schemas import DefaultGoalIn, GoalIn, GoalSettingsIn, OfferIn, OfferPatch
+from goalpost.admin.schemas import CapIn, DefaultGoalIn, GoalIn, GoalSettingsIn, OfferIn, OfferPatch
 from goalpost.admin.views import OfferCapsOut, OfferOut, Page, TrackingLinkOut
 from goalpost.model import clock
 from goalpost.model.caps import MEASURES, Cap, Measure
@@ -71,9 +71,17 @@ def _default_goal(offer_id: str, advertiser_id: str, settings: DefaultGoalIn, sl
     )
 
 
+def check_cap_partners(caps: list[CapIn] | None) -> None:
+    """A cap for one partner names a partner that exists ("" and "*" name no one)."""
+    for cap in caps or ():
+        if cap.partner_id not in ("", "*") and config_store.get_entity("partner", cap.partner_id) is None:
+            raise ApiError(422, "unknown_partner", f"cap for partner {cap.partner_id}: no such partner")
+
+
 def create_offer(body: OfferIn, caller: Caller) -> dict[str, Any]:
     if config_store.get_entity("advertiser", body.advertiser_id) is None:
         raise ApiError(422, "unknown_advertiser", f"advertiser {body.advertiser_id} does not exist")
+    check_cap_partners(body.caps)
     network = config_store.get_network_settings()
     network_allows(network, approve=body.default_goal.approve, encrypted=body.default_goal.encrypted)
     check_references(body.default_goal)
@@ -111,6 +119,7 @@ def update_offer(offer_id: str, patch: OfferPatch, expected_version: int, caller
     """Only what the request sends changes, inside the default goal too."""
     current = get_offer(offer_id)
     check_version(current, expected_version)
+    check_cap_partners(patch.caps)
     doc = merged({k: v for k, v in current.items() if k != "version"}, patch, frozenset({"default_goal"}))
     if patch.default_goal is not None:
         old_goal = current["default_goal"]
