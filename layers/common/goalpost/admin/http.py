@@ -206,7 +206,7 @@ def caller(router: BaseRouter, partner_id: str = "", *, replay: bool = True) -> 
         idempotency_key=key,
         request_hash=request_hash(event.http_method, event.path, event.decoded_body) if key else "",
     )
-    if key and replay:
+    if key and replay and event.http_method == "POST":  # creates and the key rotation
         check_replay(found)
     return found
 
