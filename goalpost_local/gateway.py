@@ -248,12 +248,18 @@ class _RequestHandler(BaseHTTPRequestHandler):
         logger.info("%s %s", self.address_string(), format % args)
 
     def _send(self, status: int, headers: list[tuple[str, str]], body: bytes) -> None:
+        """One answer. A 1xx, 204 or 304 has no body whatever the function returned (RFC 9110
+        6.4.1) and no content-length: a keep-alive client reads nothing after their headers,
+        so stray bytes would become the start of its next answer."""
         self.send_response(status)
+        bodiless = status < 200 or status in (204, 304)
         for name, value in headers:
-            self.send_header(name, value)
-        self.send_header("content-length", str(len(body)))
+            if not (bodiless and name.lower() in ("content-length", "content-type")):
+                self.send_header(name, value)
+        if not bodiless:
+            self.send_header("content-length", str(len(body)))
         self.end_headers()
-        if self.command != "HEAD":
+        if self.command != "HEAD" and not bodiless:
             self.wfile.write(body)
 
     def _json(self, status: int, payload: dict[str, Any]) -> None:

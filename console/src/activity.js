@@ -32,7 +32,7 @@ export function PostbacksScreen({ offerId, canChange }) {
         columns=${[
           ['ID', (p) => p.pixel_id], ['Partner', (p) => p.partner_id], ['Goal', (p) => p.goal_id], ['Kind', (p) => p.kind],
           ['Code', (p) => html`<span class="secret">${p.code}</span>`],
-          ['', (p) => (canChange ? html`<button type="button" class="secondary outline" onClick=${() => action.run(() => admin('DELETE', `/offers/${offerId}/partner-pixels/${p.pixel_id}`).then(data.reload), 'Removed.')}>Remove</button>` : null)],
+          ['', (p) => (canChange ? html`<button type="button" class="secondary outline" onClick=${() => action.run(() => admin('DELETE', `/offers/${offerId}/partner-pixels/${p.pixel_id}`, { version: p.version }).then(data.reload), 'Removed.')}>Remove</button>` : null)],
         ]} />
       ${canChange ? html`<form onSubmit=${submit} aria-labelledby="add-pixel">
         <h2 id="add-pixel">Add a partner postback or pixel</h2>

@@ -118,6 +118,9 @@ function PayoutPanel({ offer, canChange, onSaved }) {
   const goal = offer.default_goal;
   const [editing, setEditing] = useState(null);
   const saving = useVersionedSave(() => admin('GET', `/offers/${offer.offer_id}`));
+  const lists = useLoad(async () => ({ tiers: await everything(admin, '/tiers'), structures: await everything(admin, '/payout-structures') }), []);
+  const structureName = Object.fromEntries(((lists.data || {}).structures || []).map((st) => [st.structure_id, st.name]));
+  const tierName = Object.fromEntries(((lists.data || {}).tiers || []).map((t) => [t.tier_id, t.name]));
   // the patch is what the user changed from what they opened; a conflict's latest only lends its version
   const submit = (versioned, edited) => saving.save(versioned, (latest) => admin('PATCH', `/offers/${offer.offer_id}`, {
     body: { default_goal: patchOf(editing.base.default_goal, edited) }, version: latest.version,
@@ -125,7 +128,7 @@ function PayoutPanel({ offer, canChange, onSaved }) {
   return html`<article aria-labelledby="payout-panel">
     <header class="actions" style="justify-content: space-between">
       <h2 id="payout-panel" style="margin:0">Payout</h2>
-      ${canChange && !editing ? html`<button type="button" class="secondary" onClick=${() => { saving.clear(); setEditing({ base: offer, form: { name: goal.name, payout: goal.payout, revenue: goal.revenue, allow_multiple: goal.allow_multiple, approve: goal.approve, encrypted: goal.encrypted, protocol: goal.protocol, ref_id: goal.ref_id } }); }}>Edit</button>` : null}
+      ${canChange && !editing ? html`<button type="button" class="secondary" onClick=${() => { saving.clear(); setEditing({ base: offer, form: { name: goal.name, payout: goal.payout, revenue: goal.revenue, tiers_enabled: Boolean(goal.tiers_enabled), tier_payouts: goal.tier_payouts || {}, tier_revenues: goal.tier_revenues || {}, payout_structure_ids: goal.payout_structure_ids || [], allow_multiple: goal.allow_multiple, approve: goal.approve, encrypted: goal.encrypted, protocol: goal.protocol, ref_id: goal.ref_id } }); }}>Edit</button>` : null}
     </header>
     ${editing ? html`<form onSubmit=${(e) => { e.preventDefault(); submit(saving.conflict ? saving.conflict.latest : editing.base, editing.form); }}>
         <label for="dg-name">Default goal name <input id="dg-name" required value=${editing.form.name} onInput=${(e) => setEditing({ ...editing, form: { ...editing.form, name: e.target.value } })} /></label>
@@ -133,6 +136,7 @@ function PayoutPanel({ offer, canChange, onSaved }) {
           <${RateInput} legend="Payout" idPrefix="dg-payout" currency=${offer.currency} value=${editing.form.payout} onInput=${(v) => setEditing({ ...editing, form: { ...editing.form, payout: v } })} />
           <${RateInput} legend="Revenue" idPrefix="dg-revenue" currency=${offer.currency} value=${editing.form.revenue} onInput=${(v) => setEditing({ ...editing, form: { ...editing.form, revenue: v } })} />
         </div>
+        ${lists.data ? html`<${PayoutRules} form=${editing.form} prefix="dg" currency=${offer.currency} lists=${lists.data} onInput=${(patch) => setEditing({ ...editing, form: { ...editing.form, ...patch } })} />` : html`<p aria-busy="true">Loading tiers and payout structures…</p>`}
         <${GoalBehaviour} form=${editing.form} prefix="dg" onInput=${(patch) => setEditing({ ...editing, form: { ...editing.form, ...patch } })} />
         <${ErrorNote} error=${saving.error} />
         <${ConflictNote} conflict=${saving.conflict}
@@ -149,9 +153,31 @@ function PayoutPanel({ offer, canChange, onSaved }) {
         <div><dt>Revenue</dt><dd>${rate(goal.revenue, offer.currency)}</dd></div>
         <div><dt>Multiple conversions</dt><dd>${yesNo(goal.allow_multiple)}</dd></div>
         <div><dt>Approval</dt><dd>${goal.approve ? 'Required' : 'Automatic'}</dd></div>
+        <div><dt>Tiered payouts</dt><dd data-testid="default-tiers">${goal.tiers_enabled
+          ? Object.entries(goal.tier_payouts || {}).map(([id, r]) => `${tierName[id] || id}: ${rate(r, offer.currency)}`).join(', ') || 'On (no tier rates)'
+          : 'Off'}</dd></div>
+        <div><dt>Payout structures</dt><dd data-testid="default-structures">${(goal.payout_structure_ids || []).map((id) => structureName[id] || id).join(', ') || 'None'}</dd></div>
       </dl>`}
     <${Done} message=${saving.done} />
   </article>`;
+}
+
+/** Tiered payouts and revenues, and payout structures: every goal's, the default goal's too
+ * (offer-goals.txt: "selecting Edit on the default goal and enabling the tiered payouts"). */
+function PayoutRules({ form, prefix, currency, lists, onInput }) {
+  const tierRate = (kind, tierId) => (value) => onInput({ [kind]: { ...(form[kind] || {}), [tierId]: value } });
+  const structures = form.payout_structure_ids || [];
+  return html`<${Check} id=${prefix + '-tiers'} label="Tiered payouts" hint="a payout and revenue per partner tier" checked=${form.tiers_enabled} onChange=${(v) => onInput({ tiers_enabled: v })} />
+    ${form.tiers_enabled ? (lists.tiers.length ? lists.tiers.map((tier) => html`<div class="grid">
+        <${RateInput} legend=${`Payout for tier ${tier.name}`} idPrefix=${`${prefix}-tier-${tier.tier_id}-payout`} currency=${currency} value=${(form.tier_payouts || {})[tier.tier_id]} onInput=${tierRate('tier_payouts', tier.tier_id)} />
+        <${RateInput} legend=${`Revenue for tier ${tier.name}`} idPrefix=${`${prefix}-tier-${tier.tier_id}-revenue`} currency=${currency} value=${(form.tier_revenues || {})[tier.tier_id]} onInput=${tierRate('tier_revenues', tier.tier_id)} />
+      </div>`) : html`<p class="muted">No tiers yet: create them in Network settings.</p>`) : null}
+    <label for=${prefix + '-structures'}>Payout structures (rules by sale amount, country, sub ids…)
+      <select id=${prefix + '-structures'} multiple size=${Math.min(4, Math.max(2, lists.structures.length))}
+        onChange=${(e) => onInput({ payout_structure_ids: [...e.target.selectedOptions].map((o) => o.value) })}>
+        ${lists.structures.map((st) => html`<option value=${st.structure_id} selected=${structures.includes(st.structure_id)}>${st.name}</option>`)}
+      </select>
+    </label>`;
 }
 
 /** Settings every goal has (default goal included). */
@@ -290,7 +316,6 @@ function GoalForm({ offer, goal, lists }) {
     location.hash = `#/offers/${offerId}/goals/${saved.goal_id}`;
     return saved;
   });
-  const tierRate = (kind, tierId) => (value) => set({ [kind]: { ...form[kind], [tierId]: value } });
   const title = goal ? `Edit goal ${goal.goal_id}: ${goal.name}` : `Add Goal — ${offer.name}`;
   return html`<${Page} title=${title}>
     <form onSubmit=${(e) => { e.preventDefault(); submit(saving.conflict ? saving.conflict.latest : goal); }}>
@@ -309,17 +334,7 @@ function GoalForm({ offer, goal, lists }) {
         <${RateInput} legend="Payout" idPrefix="goal-payout" currency=${offer.currency} value=${form.payout} onInput=${(v) => set({ payout: v })} />
         <${RateInput} legend="Revenue" idPrefix="goal-revenue" currency=${offer.currency} value=${form.revenue} onInput=${(v) => set({ revenue: v })} />
       </div>
-      <${Check} id="goal-tiers" label="Tiered payouts" hint="a payout and revenue per partner tier" checked=${form.tiers_enabled} onChange=${(v) => set({ tiers_enabled: v })} />
-      ${form.tiers_enabled ? (lists.tiers.length ? lists.tiers.map((tier) => html`<div class="grid">
-          <${RateInput} legend=${`Payout for tier ${tier.name}`} idPrefix=${`tier-${tier.tier_id}-payout`} currency=${offer.currency} value=${form.tier_payouts[tier.tier_id]} onInput=${tierRate('tier_payouts', tier.tier_id)} />
-          <${RateInput} legend=${`Revenue for tier ${tier.name}`} idPrefix=${`tier-${tier.tier_id}-revenue`} currency=${offer.currency} value=${form.tier_revenues[tier.tier_id]} onInput=${tierRate('tier_revenues', tier.tier_id)} />
-        </div>`) : html`<p class="muted">No tiers yet: create them in Network settings.</p>`) : null}
-      <label for="goal-structures">Payout structures (rules by sale amount, country, sub ids…)
-        <select id="goal-structures" multiple size=${Math.min(4, Math.max(2, lists.structures.length))}
-          onChange=${(e) => set({ payout_structure_ids: [...e.target.selectedOptions].map((o) => o.value) })}>
-          ${lists.structures.map((s) => html`<option value=${s.structure_id} selected=${form.payout_structure_ids.includes(s.structure_id)}>${s.name}</option>`)}
-        </select>
-      </label>
+      <${PayoutRules} form=${form} prefix="goal" currency=${offer.currency} lists=${lists} onInput=${set} />
       <${GoalBehaviour} form=${form} prefix="goal" onInput=${set} />
       <${ErrorNote} error=${saving.error} />
       <${ConflictNote} conflict=${saving.conflict} onApply=${() => submit(saving.conflict.latest)}

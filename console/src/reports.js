@@ -93,9 +93,14 @@ export function ConversionScreen({ conversionId, canChange }) {
     const body = Object.fromEntries(Object.entries(form).filter(([, v]) => v !== ''));
     action.run(() => admin('PATCH', `/conversions/${conversionId}`, { body }).then(() => { setForm({ payout: '', revenue: '', sale_amount: '', status: '', note: '' }); conversion.reload(); }), 'Adjusted.');
   };
-  return html`<${Loaded} state=${conversion} what="the conversion">${(c) => html`<${Page} title=${`Conversion ${c.conversion_id}`}>
+  // a refusal (why it was refused) and a clawback (what it reverses) are history: nothing to adjust
+  const what = (c) => (c.kind === 'clawback' ? 'Clawback' : c.conversion_id.includes('-R') ? 'Refusal' : 'Conversion');
+  const adjustable = (c) => what(c) === 'Conversion';
+  return html`<${Loaded} state=${conversion} what="the conversion">${(c) => html`<${Page} title=${`${what(c)} ${c.conversion_id}`}>
+    ${c.reverses ? html`<p>Reverses the payout and revenue of conversion <a href=${`#/conversions/${c.reverses}`}>${c.reverses}</a>.</p>` : null}
+    ${what(c) === 'Refusal' ? html`<p role="note">Refused: ${c.note || c.status_code}</p>` : null}
     <dl class="grid-form">
-      ${['status', 'status_code', 'created_at', 'offer_id', 'goal_id', 'goal_name', 'partner_id', 'advertiser_id', 'transaction_id', 'via'].map((k) => html`<div><dt>${k}</dt><dd>${String(c[k] ?? '')}</dd></div>`)}
+      ${['kind', 'status', 'status_code', 'created_at', 'offer_id', 'goal_id', 'goal_name', 'partner_id', 'advertiser_id', 'transaction_id', 'via'].map((k) => html`<div><dt>${k}</dt><dd>${String(c[k] ?? '')}</dd></div>`)}
       <div><dt>Sale amount</dt><dd>${money(c.sale_amount, c.currency)}</dd></div>
       <div><dt>Payout</dt><dd>${money(c.payout, c.currency)}</dd></div>
       <div><dt>Revenue</dt><dd>${money(c.revenue, c.currency)}</dd></div>
@@ -104,7 +109,7 @@ export function ConversionScreen({ conversionId, canChange }) {
     <${Table} caption="Who changed what, when and why" rows=${c.adjustments || []} empty="No adjustments."
       columns=${[['When', (a) => a.at], ['Who', (a) => a.actor || a.by || ''], ['From', (a) => a.from || ''], ['To', (a) => a.to || ''], ['Why', (a) => a.reason || a.note || ''],
         ['Change', (a) => JSON.stringify(a.after || a.changes || {})]]} />
-    ${canChange ? html`<form onSubmit=${submit} aria-labelledby="adjust"><h2 id="adjust">Adjust</h2>
+    ${canChange && adjustable(c) ? html`<form onSubmit=${submit} aria-labelledby="adjust"><h2 id="adjust">Adjust</h2>
       <div class="grid-form">
         <label for="adj-payout">Payout <input id="adj-payout" inputmode="decimal" value=${form.payout} onInput=${set('payout')} /></label>
         <label for="adj-revenue">Revenue <input id="adj-revenue" inputmode="decimal" value=${form.revenue} onInput=${set('revenue')} /></label>

@@ -61,4 +61,4 @@ app.use(middlewares=[_forget_changed_config])
 
 @logger.inject_lambda_context
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return http.refused_before_routing(event) or app.resolve(event, context)
+    return http.bodiless(http.refused_before_routing(event) or app.resolve(event, context))

@@ -375,3 +375,46 @@ def test_keyboard_only_and_a_phone_screen(runtime: LocalRuntime, open_page: Call
     page.keyboard.type("Keyboard Co")
     page.keyboard.press("Enter")
     page.get_by_role("cell", name="Keyboard Co", exact=True).wait_for()
+
+
+def test_the_default_goal_takes_tiers_and_payout_structures(
+    runtime: LocalRuntime, open_page: Callable[..., Any]
+) -> None:
+    """offer-goals.txt: "you can set the payout tiers by selecting Edit on the default goal and
+    enabling the tiered payouts/revenues"; payout structures likewise. The conversion pays by them."""
+    from tests.e2e.conftest import click, make_network
+
+    tier = runtime.admin("POST", "/admin/tiers", {"name": "Platinum", "level": 9}).json()
+    rule = {"conditions": [{"field": "amount", "operator": ">=", "values": ["100"]}], "payout": {"flat": "7"}}
+    structure = runtime.admin(
+        "POST", "/admin/payout-structures", {"name": "Baskets over 100", "rules": [rule]}
+    ).json()
+    net = make_network(runtime, "https://shop.example.com/?tid={transaction_id}")
+    offer_id, partner = net["offer"]["offer_id"], net["partner"]
+    moved = runtime.admin("PATCH", f"/admin/partners/{partner['partner_id']}", {"tier_id": tier["tier_id"]},
+                          {"if-match": f'"{partner["version"]}"'})  # fmt: skip
+    assert moved.status == 200, moved.body
+
+    page = signed_in_admin(open_page, runtime)
+    go(page, runtime, f"#/offers/{offer_id}")
+    arrived(page, re.compile(f"^Offer {offer_id}"))
+    assert page.get_by_test_id("default-tiers").inner_text() == "Off"
+    page.get_by_role("button", name="Edit", exact=True).click()
+    page.locator("#dg-tiers").check()
+    page.locator(f"#dg-tier-{tier['tier_id']}-payout-flat").fill("3")
+    page.locator("#dg-structures").select_option(structure["structure_id"])
+    page.get_by_role("button", name="Save payout").click()
+    wait_for(lambda: page.get_by_test_id("default-tiers").inner_text() == "Platinum: $3.00")
+    assert page.get_by_test_id("default-structures").inner_text() == "Baskets over 100"
+    shot(page, "default-goal-tiers")
+
+    goal = runtime.admin("GET", f"/admin/offers/{offer_id}/goals/0").json()
+    assert goal["tiers_enabled"] is True and goal["payout_structure_ids"] == [structure["structure_id"]]
+    for amount in ("10", "150"):
+        tid = click(runtime, net)
+        assert runtime.get(f"/aff_lsr?transaction_id={tid}&amount={amount}&adv_sub=o{amount}").status == 200
+    paid = {
+        c["adv_subs"]["adv_sub"]: Decimal(c["payout"])
+        for c in runtime.admin("GET", f"/admin/offers/{offer_id}/conversions?limit=10").json()["items"]
+    }
+    assert paid == {"o10": Decimal("3"), "o150": Decimal("7")}

@@ -8,12 +8,12 @@ from aws_lambda_powertools.event_handler import Response
 from goalpost.admin import http, reports
 from goalpost.admin.documents import Caller
 from goalpost.admin.errors import ApiError, not_found
-from goalpost.admin.http import ConversionId, Day, FromDay, IdPath, TimeZone
+from goalpost.admin.http import Day, FromDay, IdPath, RecordId, TimeZone
 from goalpost.admin.offers import get_offer
 from goalpost.admin.paging import check_limit, decode_cursor, page
 from goalpost.admin.schemas import ConversionPatch, DecisionIn
 from goalpost.admin.views import AdjustedConversionOut, ConversionOut, DecisionsOut, Page
-from goalpost.model.conversion import Conversion
+from goalpost.model.conversion import CLAWBACK, CONVERSION, REVERSED, Conversion
 from goalpost.rules.stats import Window
 from goalpost.rules.status import adjustment
 from goalpost.store import conversion_store, report_store
@@ -27,7 +27,16 @@ def list_conversions(offer_id: str, span: Window, limit: int, cursor: str | None
     items, last = report_store.conversion_report(
         query, limit=check_limit(limit), cursor=decode_cursor(cursor)
     )
-    return page([conversion_store.without_storage_fields(item) for item in items], last)
+    return page([shown(item) for item in items], last)
+
+
+def shown(item: dict[str, Any]) -> dict[str, Any]:
+    """A record as the admin API shows it; a clawback's status is ``reversed`` (clawbacks
+    written before it had its own status were stored as ``approved``)."""
+    doc = {**conversion_store.without_storage_fields(item), "kind": item.get("kind") or CONVERSION}
+    if doc["kind"] == CLAWBACK:
+        doc["status"] = REVERSED
+    return doc
 
 
 def list_pending(offer_id: str, limit: int, cursor: str | None) -> dict[str, Any]:
@@ -67,16 +76,28 @@ def decide(body: DecisionIn, caller: Caller) -> dict[str, Any]:
     return {"items": results, "next_cursor": None}
 
 
-def stored_conversion(conversion_id: str) -> Conversion:
-    conversion = conversion_store.get_conversion(conversion_id)
-    if conversion is None or conversion.is_clawback:
-        raise not_found("conversion", conversion_id)
-    return conversion
-
-
 def get_conversion(conversion_id: str) -> dict[str, Any]:
-    """The conversion as the report shows its records (its kind is the report's filter)."""
-    return conversion_store.without_storage_fields(stored_conversion(conversion_id).to_dict())
+    """Any record the reports list: a conversion with its adjustments, a stored refusal (why it
+    was refused) or a clawback (``reverses`` names the conversion it reverses)."""
+    record = conversion_store.get_record(conversion_id)
+    if record is None:
+        raise not_found("conversion", conversion_id)
+    return shown(record)
+
+
+def _adjustable(conversion_id: str) -> Conversion:
+    """Only a recorded conversion is adjusted: a refusal stays refused, a clawback is history."""
+    record = conversion_store.get_record(conversion_id)
+    if record is None:
+        raise not_found("conversion", conversion_id)
+    conversion = Conversion.from_dict(record)
+    if conversion.is_clawback:
+        raise ApiError(
+            409, "not_adjustable", f"{conversion_id} is a clawback (history): adjust {conversion.reverses}"
+        )
+    if not str(record.get("sk", "")).startswith("CONV#"):
+        raise ApiError(409, "not_adjustable", f"{conversion_id} is a refusal: nothing was recorded to adjust")
+    return conversion
 
 
 def adjust(conversion_id: str, patch: ConversionPatch, caller: Caller) -> dict[str, Any]:
@@ -85,7 +106,7 @@ def adjust(conversion_id: str, patch: ConversionPatch, caller: Caller) -> dict[s
     Stats follow (the consumer sees the change on the stream); leaving approved writes a
     clawback and fires the partner's reversal postback, becoming approved its postback.
     """
-    conversion = stored_conversion(conversion_id)
+    conversion = _adjustable(conversion_id)
     amounts = {
         name: value
         for name, value in (
@@ -144,12 +165,13 @@ def decisions(body: DecisionIn) -> Response[DecisionsOut]:
 
 
 @router.get("/admin/conversions/<conversion_id>", **http.documented())
-def get(conversion_id: ConversionId) -> Response[ConversionOut]:
-    """One conversion with its adjustments (who, when, from, to, before, after, why)."""
-    return http.ok(get_conversion(conversion_id))
+def get(conversion_id: RecordId) -> Response[ConversionOut]:
+    """One record of the reports: a conversion with its adjustments (who, when, from, to,
+    before, after, why), a stored refusal (``-R…``) or a clawback (``-C…``)."""
+    return http.ok(get_conversion(http.record_id(conversion_id)))
 
 
 @router.patch("/admin/conversions/<conversion_id>", **http.documented(writes=True))
-def patch(conversion_id: ConversionId, body: ConversionPatch) -> Response[AdjustedConversionOut]:
+def patch(conversion_id: RecordId, body: ConversionPatch) -> Response[AdjustedConversionOut]:
     """Adjust payout, revenue, sale amount or status; recorded with an audit entry."""
-    return http.ok(adjust(conversion_id, body, http.caller(router)))
+    return http.ok(adjust(http.record_id(conversion_id), body, http.caller(router)))

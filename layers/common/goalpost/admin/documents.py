@@ -38,6 +38,27 @@ class Replayed(Exception):
         self.kind, self.entity_id, self.parent_offer_id = kind, entity_id, parent_offer_id
 
 
+def _key_hash(caller: Caller) -> str:
+    """Keys are per caller: two admins' "retry-1" are two keys."""
+    return hashlib.sha256(f"{caller.actor}|{caller.idempotency_key}".encode()).hexdigest()
+
+
+def _replay(guard: Mapping[str, Any], caller: Caller) -> Replayed:
+    if guard.get("request_hash") != caller.request_hash:
+        raise ApiError(422, "idempotency_key_reused", "this Idempotency-Key was used for a different request")
+    return Replayed(str(guard["entity_kind"]), str(guard["entity_id"]), str(guard["parent_offer_id"]))
+
+
+def check_replay(caller: Caller) -> None:
+    """Before any rule: a request whose Idempotency-Key already made something replays it
+    (``Replayed``); the key on a different request is refused. Nothing made yet: go on."""
+    if not caller.idempotency_key:
+        return
+    guard = config_store.get_idempotency(_key_hash(caller), caller.epoch)
+    if guard is not None:
+        raise _replay(guard, caller)
+
+
 def rate(value: RateIn) -> Rate:
     return Rate(flat=value.flat, percent=value.percent)
 
@@ -52,17 +73,18 @@ def save(
     expected_version: int | None = None,
     parent_offer_id: str = "",
     extra_items: tuple[dict[str, Any], ...] = (),
+    once: bool | None = None,
 ) -> dict[str, Any]:
     """Store a configuration document with its audit record; 412 when another admin saved first.
 
-    A create with an Idempotency-Key writes its guard in the same transaction, so a retried
-    create makes nothing new (``Replayed``) and a crash can never leave one without the other.
+    A create (or, with ``once``, another POST such as a key rotation) with an Idempotency-Key
+    writes its guard in the same transaction, so a retry makes nothing new (``Replayed``) and a
+    crash can never leave one without the other.
     """
     action = "create" if before is None else "update"
-    if action == "create" and caller.idempotency_key:
-        key_hash = hashlib.sha256(f"{caller.actor}|{caller.idempotency_key}".encode()).hexdigest()
+    if (action == "create" if once is None else once) and caller.idempotency_key:
         guard = config_store.idempotency_item(
-            key_hash, caller.request_hash, kind, entity_id, parent_offer_id, caller.epoch
+            _key_hash(caller), caller.request_hash, kind, entity_id, parent_offer_id, caller.epoch
         )
         extra_items = (*extra_items, guard)
     try:
@@ -76,13 +98,7 @@ def save(
             extra_items=extra_items,
         )
     except config_store.AlreadyCreated as done:
-        if done.guard.get("request_hash") != caller.request_hash:
-            raise ApiError(
-                422, "idempotency_key_reused", "this Idempotency-Key was used for a different request"
-            ) from None
-        raise Replayed(
-            str(done.guard["entity_kind"]), str(done.guard["entity_id"]), str(done.guard["parent_offer_id"])
-        ) from None
+        raise _replay(done.guard, caller) from None
     if not saved:
         if expected_version is None:
             raise ApiError(409, "already_exists", f"{kind} {entity_id} already exists")

@@ -11,9 +11,17 @@ from goalpost.admin.errors import ApiError, not_found
 from goalpost.admin.exports import to_csv
 from goalpost.admin.http import IdPath, IfMatch
 from goalpost.admin.network import base_url
-from goalpost.admin.offers import bundle_of, get_offer, network_allows, unique_slug, validated
+from goalpost.admin.offers import (
+    bundle_of,
+    check_references,
+    get_offer,
+    network_allows,
+    unique_slug,
+    update_offer,
+    validated,
+)
 from goalpost.admin.paging import check_limit, decode_cursor, page
-from goalpost.admin.schemas import GoalIn, GoalPatch
+from goalpost.admin.schemas import DefaultGoalPatch, GoalIn, GoalPatch, OfferPatch
 from goalpost.admin.views import GoalDetailOut, GoalOut, ManageGoalsOut, Page
 from goalpost.model.money import format_money
 from goalpost.model.offer import DEFAULT_GOAL_ID, Goal, OfferBundle, Rate
@@ -27,16 +35,6 @@ def _links(base_url: str, goal: Goal, bundle: OfferBundle) -> dict[str, Any]:
     advertiser = config_store.get_advertiser(advertiser_of(goal, bundle))
     token = advertiser.security_token if advertiser else ""
     return goal_links(base_url, goal, token, signing_keys.signing_key() if goal.encrypted else None)
-
-
-def _check_references(body: GoalIn) -> None:
-    """Payout structures and partner tiers a goal names must exist."""
-    for structure_id in body.payout_structure_ids:
-        if config_store.get_entity("structure", structure_id) is None:
-            raise ApiError(422, "unknown_payout_structure", f"payout structure {structure_id} does not exist")
-    for tier_id in {*body.tier_payouts, *body.tier_revenues}:
-        if config_store.get_entity("tier", tier_id) is None:
-            raise ApiError(422, "unknown_tier", f"partner tier {tier_id} does not exist")
 
 
 def _goal_from(offer_id: str, goal_id: str, slug: str, body: GoalIn, advertiser_id: str) -> Goal:
@@ -74,7 +72,7 @@ def create_goal(offer_id: str, body: GoalIn, base_url: str, caller: Caller) -> d
     if off is not None:
         raise ApiError(409, "goals_disabled", f"{off}: switch them on before adding goals")
     network_allows(network, approve=body.approve, encrypted=body.encrypted)
-    _check_references(body)
+    check_references(body)
     slug = unique_slug(bundle, body.name)
     goal_id = config_store.next_id("goal")
     goal = _goal_from(offer_id, goal_id, slug, body, str(offer_doc["advertiser_id"]))
@@ -103,18 +101,50 @@ def get_goal(offer_id: str, goal_id: str, base_url: str) -> dict[str, Any]:
     )
     if goal is None:
         raise not_found("goal", goal_id)
-    doc = config_store.get_entity("goal", goal_id, offer_id) or {}
+    if goal.is_default:  # it lives on the offer: its version is the offer's
+        doc = config_store.get_entity("offer", offer_id) or {}
+    else:
+        doc = config_store.get_entity("goal", goal_id, offer_id) or {}
     links = _links(base_url, goal, bundle)
     return {**goal.to_dict(), "version": doc.get("version", 0), "links": links}
+
+
+_ADDITIONAL_ONLY = {
+    "end_point": "only additional goals can be an end point",
+    "private": "the default goal cannot be private",
+    "status": "the default goal follows the offer's status: change the offer's",
+    "advertiser_id": "the default goal's advertiser is the offer's",
+    "min_session_seconds": "the default goal's lookback is the offer's: change the offer's",
+    "max_session_seconds": "the default goal's lookback is the offer's: change the offer's",
+}
+
+
+def _default_goal_patch(patch: GoalPatch, current: dict[str, Any]) -> DefaultGoalPatch:
+    """A goal PATCH of the default goal, as the offer's ``default_goal`` change it is.
+
+    What only additional goals have is refused when it would change anything (sending the
+    default goal's own value back, as an edit form does, is no change)."""
+    sent = patch.model_dump(exclude_unset=True)
+    problems = [
+        {"loc": ["body", name], "msg": _ADDITIONAL_ONLY[name], "type": "additional_goal_only"}
+        for name in _ADDITIONAL_ONLY
+        if name in sent and sent[name] != current.get(name)
+    ]
+    if problems:
+        raise ApiError(422, "default_goal", "these settings belong to additional goals only", problems)
+    return DefaultGoalPatch.model_validate(
+        {k: v for k, v in sent.items() if k in DefaultGoalPatch.model_fields}
+    )
 
 
 def update_goal(
     offer_id: str, goal_id: str, patch: GoalPatch, expected_version: int, base_url: str, caller: Caller
 ) -> dict[str, Any]:
     if goal_id == DEFAULT_GOAL_ID:
-        raise ApiError(
-            409, "default_goal", "edit the default goal through the offer (PATCH /admin/offers/<id>)"
-        )
+        offer = get_offer(offer_id)
+        change = _default_goal_patch(patch, offer["default_goal"])
+        update_offer(offer_id, OfferPatch(default_goal=change), expected_version, caller)
+        return get_goal(offer_id, goal_id, base_url)
     current = config_store.get_entity("goal", goal_id, offer_id)
     if current is None:
         raise not_found("goal", goal_id)
@@ -133,7 +163,7 @@ def update_goal(
         approve=body.approve and not current.get("approve"),
         encrypted=body.encrypted and not current.get("encrypted"),
     )
-    _check_references(body)
+    check_references(body)
     bundle = bundle_of(offer_id)
     if body.private and not current.get("private"):
         _private_blockers(offer_id, goal_id, bundle)

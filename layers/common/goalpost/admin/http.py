@@ -15,12 +15,12 @@ from aws_lambda_powertools.event_handler.openapi.params import Header, Path, Que
 from pydantic import BaseModel
 
 from goalpost.admin import access
-from goalpost.admin.documents import Caller
+from goalpost.admin.documents import Caller, check_replay
 from goalpost.admin.errors import ApiError
 from goalpost.admin.paging import MAX_PAGE
 from goalpost.admin.views import Refusal
 from goalpost.model import clock
-from goalpost.model.ids import CONVERSION_ID, NUMERIC_ID, iso_timestamp
+from goalpost.model.ids import NUMERIC_ID, RECORD_ID, iso_timestamp
 
 IdPath = Annotated[str, Path(pattern=f"^{NUMERIC_ID}$")]
 Limit = Annotated[int, Query(ge=1, le=MAX_PAGE)]
@@ -44,10 +44,23 @@ GroupBy = Annotated[
 ]
 StatusQuery = Annotated[str, Query(pattern=r"^[a-z,]{0,40}$", description="comma-separated statuses")]
 Format = Annotated[str, Query(pattern=r"^(json|csv)$")]
-ConversionId = Annotated[str, Path(pattern=f"^{CONVERSION_ID}$")]
+RecordId = Annotated[
+    str,
+    Path(
+        # a clawback's time has colons, which clients may send percent-encoded (record_id decodes)
+        pattern=f"^{RECORD_ID.replace(':', '(:|%3[Aa])')}$",
+        description="A conversion, a refusal (<transaction>-R<hex>) or a clawback (<conversion>-C<time>)",
+    ),
+]
 IfMatch = Annotated[
     str,
     Header(alias="if-match", description='The version (ETag) you read, e.g. "3". Without it: 428.'),
+]
+OptionalIfMatch = Annotated[
+    str | None,
+    Header(
+        alias="if-match", description='The version (ETag) you read, e.g. "3"; without it: the current one.'
+    ),
 ]
 
 ADMIN_SECURITY: list[dict[str, list[str]]] = [{"iam": []}, {"consoleUser": []}]
@@ -72,6 +85,11 @@ def documented(
     responses: dict[int, Any] = {status: success}
     responses.update({code: _REFUSED for code in (_WRITE_ERRORS if writes else _READ_ERRORS)})
     return {"responses": responses, "security": PARTNER_SECURITY if partner else ADMIN_SECURITY}
+
+
+def record_id(path_value: str) -> str:
+    """A record id from its path segment (a clawback's colons may come as ``%3A``)."""
+    return path_value.replace("%3A", ":").replace("%3a", ":")
 
 
 def json_response(status: int, body: Any, headers: dict[str, str] | None = None) -> Response[Any]:
@@ -102,12 +120,44 @@ def no_content() -> Response[Any]:
     return Response(204, content_types.APPLICATION_JSON, "")
 
 
+BODILESS = frozenset({204, 304})
+"""Answers that never carry a body (RFC 9110 6.4.1): a keep-alive client reads no bytes after
+their headers, so a body would be taken for the start of the next answer."""
+
+
+def bodiless(result: dict[str, Any]) -> dict[str, Any]:
+    """The Lambda result as sent: a 204 or 304 without a body or a content type.
+
+    The resolver serializes a route's ``None`` as ``null``; this is the one place that drops it.
+    """
+    if int(result.get("statusCode", 200)) not in BODILESS:
+        return result
+    headers = {k: v for k, v in (result.get("headers") or {}).items() if k.lower() != "content-type"}
+    multi = {k: v for k, v in (result.get("multiValueHeaders") or {}).items() if k.lower() != "content-type"}
+    answer = {**result, "body": "", "isBase64Encoded": False, "headers": headers}
+    if "multiValueHeaders" in result:
+        answer["multiValueHeaders"] = multi
+    return answer
+
+
 def version(if_match: str) -> int:
-    """Optimistic concurrency: updates say which version they change (If-Match: "3")."""
-    raw = if_match.removeprefix("W/").strip().strip('"')
+    """Optimistic concurrency: updates say which version they change (If-Match: "3").
+
+    If-Match compares strongly (RFC 9110 13.1.1): a weak tag (``W/"3"``) never matches, 412."""
+    raw = if_match.strip()
+    if raw.startswith("W/"):
+        raise ApiError(
+            412, "version_conflict", 'If-Match compares strongly: a weak tag (W/"3") never matches; send "3"'
+        )
+    raw = raw.strip('"')
     if not raw.isdigit() or len(raw) > 12:
         raise ApiError(400, "bad_if_match", "If-Match must be the version number you read")
     return int(raw)
+
+
+def optional_version(if_match: str | None) -> int | None:
+    """If-Match where it is optional: the version to change, or None for the current one."""
+    return None if if_match is None else version(if_match)
 
 
 def if_match_missing(errors: list[dict[str, Any]]) -> bool:
@@ -124,9 +174,23 @@ IF_MATCH_REQUIRED = ApiError(
 _IDEMPOTENCY_KEY = re.compile(r"[\x21-\x7e]{1,255}")
 
 
-def caller(router: BaseRouter, partner_id: str = "") -> Caller:
+def request_hash(method: str, path: str, body: str | None) -> str:
+    """What a retry must repeat: method, path and the parsed body (whitespace and the order of
+    keys do not make another request)."""
+    text = body or ""
+    try:
+        text = json.dumps(json.loads(text), sort_keys=True, separators=(",", ":")) if text else ""
+    except ValueError:
+        pass  # not JSON: refused before routing; the raw text then names it
+    return hashlib.sha256(f"{method} {path}\n{text}".encode()).hexdigest()
+
+
+def caller(router: BaseRouter, partner_id: str = "", *, replay: bool = True) -> Caller:
     """The IAM principal, the console user, or the partner (its id as the partner routes
-    checked it), for the audit trail; with the create's Idempotency-Key, if any."""
+    checked it), for the audit trail; with the request's Idempotency-Key, if any.
+
+    A key already used answers before any rule is applied: a retry replays what the first
+    request made (``Replayed``), the same key on another request is a 422."""
     event = router.current_event
     authorizer = event.raw_event.get("requestContext", {}).get("authorizer") or {}
     raw_path = str(event.raw_event.get("rawPath", ""))
@@ -136,13 +200,15 @@ def caller(router: BaseRouter, partner_id: str = "") -> Caller:
     key = event.headers.get("idempotency-key") or ""
     if key and not _IDEMPOTENCY_KEY.fullmatch(key):
         raise ApiError(400, "bad_idempotency_key", "Idempotency-Key is 1 to 255 visible ASCII characters")
-    request = f"{event.http_method} {event.path}\n{event.body or ''}"
-    return Caller(
+    found = Caller(
         actor=str(actor),
         at=iso_timestamp(clock.now()),
         idempotency_key=key,
-        request_hash=hashlib.sha256(request.encode()).hexdigest() if key else "",
+        request_hash=request_hash(event.http_method, event.path, event.decoded_body) if key else "",
     )
+    if key and replay and event.http_method == "POST":  # creates and the key rotation
+        check_replay(found)
+    return found
 
 
 def error_response(error: ApiError) -> dict[str, Any]:

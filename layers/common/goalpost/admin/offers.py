@@ -10,7 +10,7 @@ from goalpost.admin.errors import ApiError, not_found
 from goalpost.admin.http import IdPath, IfMatch
 from goalpost.admin.network import base_url
 from goalpost.admin.paging import check_limit, decode_cursor, page
-from goalpost.admin.schemas import DefaultGoalIn, GoalIn, OfferIn, OfferPatch
+from goalpost.admin.schemas import CapIn, DefaultGoalIn, GoalIn, GoalSettingsIn, OfferIn, OfferPatch
 from goalpost.admin.views import OfferCapsOut, OfferOut, Page, TrackingLinkOut
 from goalpost.model import clock
 from goalpost.model.caps import MEASURES, Cap, Measure
@@ -37,28 +37,54 @@ def bundle_of(offer_id: str) -> OfferBundle:
     return bundle
 
 
+def check_references(settings: GoalSettingsIn) -> None:
+    """Payout structures and partner tiers a goal (the default goal too) names must exist."""
+    for structure_id in settings.payout_structure_ids:
+        if config_store.get_entity("structure", structure_id) is None:
+            raise ApiError(422, "unknown_payout_structure", f"payout structure {structure_id} does not exist")
+    for tier_id in {*settings.tier_payouts, *settings.tier_revenues}:
+        if config_store.get_entity("tier", tier_id) is None:
+            raise ApiError(422, "unknown_tier", f"partner tier {tier_id} does not exist")
+
+
 def _default_goal(offer_id: str, advertiser_id: str, settings: DefaultGoalIn, slug: str = "") -> Goal:
+    """The default goal: every setting of an additional goal but end point and private (TUNE:
+    "only additional goals can be set as an endpoint"), tiers and payout structures included."""
     return Goal(
         goal_id=DEFAULT_GOAL_ID,
         offer_id=offer_id,
         name=settings.name,
         slug=slug or slug_of(settings.name) or "conversion",
+        description=settings.description,
         advertiser_id=advertiser_id,
         protocol=settings.protocol,
         ref_id=settings.ref_id,
         payout=rate(settings.payout),
         revenue=rate(settings.revenue),
+        tiers_enabled=settings.tiers_enabled,
+        tier_payouts={k: rate(v) for k, v in settings.tier_payouts.items()},
+        tier_revenues={k: rate(v) for k, v in settings.tier_revenues.items()},
+        payout_structure_ids=tuple(settings.payout_structure_ids),
         allow_multiple=settings.allow_multiple,
         approve=settings.approve,
         encrypted=settings.encrypted,
     )
 
 
+def check_cap_partners(caps: list[CapIn] | None) -> None:
+    """A cap for one partner names a partner that exists ("" and "*" name no one)."""
+    for cap in caps or ():
+        if cap.partner_id not in ("", "*") and config_store.get_entity("partner", cap.partner_id) is None:
+            raise ApiError(422, "unknown_partner", f"cap for partner {cap.partner_id}: no such partner")
+
+
 def create_offer(body: OfferIn, caller: Caller) -> dict[str, Any]:
     if config_store.get_entity("advertiser", body.advertiser_id) is None:
         raise ApiError(422, "unknown_advertiser", f"advertiser {body.advertiser_id} does not exist")
+    check_cap_partners(body.caps)
     network = config_store.get_network_settings()
     network_allows(network, approve=body.default_goal.approve, encrypted=body.default_goal.encrypted)
+    check_references(body.default_goal)
     offer_id = config_store.next_id("offer")
     offer = Offer(
         offer_id=offer_id,
@@ -93,6 +119,7 @@ def update_offer(offer_id: str, patch: OfferPatch, expected_version: int, caller
     """Only what the request sends changes, inside the default goal too."""
     current = get_offer(offer_id)
     check_version(current, expected_version)
+    check_cap_partners(patch.caps)
     doc = merged({k: v for k, v in current.items() if k != "version"}, patch, frozenset({"default_goal"}))
     if patch.default_goal is not None:
         old_goal = current["default_goal"]
@@ -109,6 +136,7 @@ def update_offer(offer_id: str, patch: OfferPatch, expected_version: int, caller
             approve=settings.approve and not old_goal.get("approve"),
             encrypted=settings.encrypted and not old_goal.get("encrypted"),
         )
+        check_references(settings)
         slug = str(old_goal["slug"])
         if patch.default_goal.regenerate_slug:
             slug = unique_slug(bundle_of(offer_id), settings.name, except_goal=DEFAULT_GOAL_ID)

@@ -63,12 +63,15 @@ def delete_custom_payout(
     if current is None:
         raise not_found("custom payout", key)
     check_version(current, expected_version)
-    config_store.delete_entity(
+    deleted = config_store.delete_entity(
         "custom_payout",
         key,
         audit=Audit(caller.actor, caller.at, "delete", current, None),
+        expected_version=expected_version,
         parent_offer_id=offer_id,
     )
+    if not deleted:
+        raise ApiError(412, "version_conflict", f"custom payout {key} changed or went meanwhile: reload")
 
 
 def list_custom_payouts(offer_id: str, limit: int, cursor: str | None) -> dict[str, Any]:

@@ -5,9 +5,9 @@ from typing import Any
 from aws_lambda_powertools.event_handler import Response
 
 from goalpost.admin import http
-from goalpost.admin.documents import Caller, save
+from goalpost.admin.documents import Caller, check_version, save
 from goalpost.admin.errors import ApiError, not_found
-from goalpost.admin.http import IdPath
+from goalpost.admin.http import IdPath, IfMatch
 from goalpost.admin.offers import bundle_of, get_offer
 from goalpost.admin.paging import check_limit, decode_cursor, page
 from goalpost.admin.schemas import PartnerPixelIn
@@ -46,14 +46,20 @@ def list_partner_pixels(offer_id: str, limit: int, cursor: str | None) -> dict[s
     return page(docs, last)
 
 
-def delete_partner_pixel(offer_id: str, pixel_id: str, caller: Caller) -> None:
+def delete_partner_pixel(offer_id: str, pixel_id: str, expected_version: int | None, caller: Caller) -> None:
+    """Remove a pixel at the version the caller read (None: as it is now); 412 if it changed."""
     current = get_partner_pixel(offer_id, pixel_id)
-    config_store.delete_entity(
+    wanted = int(current.get("version", 0)) if expected_version is None else expected_version
+    check_version(current, wanted)
+    deleted = config_store.delete_entity(
         "partner_pixel",
         pixel_id,
         audit=Audit(caller.actor, caller.at, "delete", current, None),
+        expected_version=wanted,
         parent_offer_id=offer_id,
     )
+    if not deleted:
+        raise ApiError(412, "version_conflict", f"partner pixel {pixel_id} changed or went meanwhile: reload")
 
 
 # ------------------------------------------------------------------ routes
@@ -74,6 +80,6 @@ def list_all(
 
 
 @router.delete("/admin/offers/<offer_id>/partner-pixels/<pixel_id>", **http.documented(204, writes=True))
-def delete(offer_id: IdPath, pixel_id: IdPath) -> Response[None]:
-    delete_partner_pixel(offer_id, pixel_id, http.caller(router))
+def delete(offer_id: IdPath, pixel_id: IdPath, if_match: IfMatch) -> Response[None]:
+    delete_partner_pixel(offer_id, pixel_id, http.version(if_match), http.caller(router))
     return http.no_content()

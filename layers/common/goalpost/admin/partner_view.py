@@ -247,7 +247,7 @@ def remove_postback(partner_id: str, offer_id: str, pixel_id: str, caller: Calle
     current = config_store.get_entity("partner_pixel", pixel_id, offer_id)
     if current is None or current.get("partner_id") != partner_id:
         raise not_found("postback", pixel_id)
-    partner_pixels.delete_partner_pixel(offer_id, pixel_id, caller)
+    partner_pixels.delete_partner_pixel(offer_id, pixel_id, None, caller)
 
 
 # ------------------------------------------------------------------ routes (API key)

@@ -73,21 +73,35 @@ def update_partner(
     )
 
 
-def rotate_api_key(partner_id: str, caller: Caller) -> dict[str, Any]:
-    current = get_partner(partner_id)
-    key, digest, lookup = _new_api_key(partner_id)
-    doc = {**without_version(current), "api_key_sha256": digest}
-    retire = (config_store.retired_api_key_item(current["api_key_sha256"]),)
-    saved = save(
-        "partner",
-        partner_id,
-        doc,
-        caller,
-        before=current,
-        expected_version=int(current["version"]),
-        extra_items=(lookup, *retire),
-    )
-    return {**without_secrets(saved), "api_key": key}
+_ROTATION_ATTEMPTS = 10
+
+
+def rotate_api_key(partner_id: str, caller: Caller, expected_version: int | None = None) -> dict[str, Any]:
+    """A new key; the previous one stops working at once.
+
+    With If-Match, the rotation applies to that version only (412 otherwise). Without it, it
+    applies to the partner as it is: a concurrent change makes it read again and rotate that
+    (each rotation retires the key before it, so one key works at the end). With an
+    Idempotency-Key, a retry replays the first rotation (one new key, shown once).
+    """
+    for _ in range(_ROTATION_ATTEMPTS):
+        current = get_partner(partner_id)
+        version = int(current["version"]) if expected_version is None else expected_version
+        check_version(current, version)
+        key, digest, lookup = _new_api_key(partner_id)
+        doc = {**without_version(current), "api_key_sha256": digest}
+        retire = (config_store.retired_api_key_item(current["api_key_sha256"]),)
+        try:
+            saved = save(
+                "partner", partner_id, doc, caller, before=current, expected_version=version,
+                extra_items=(lookup, *retire), once=True,
+            )  # fmt: skip
+        except ApiError as refused:
+            if refused.code == "version_conflict" and expected_version is None:
+                continue  # another change came first: rotate the partner as it is now
+            raise
+        return {**without_secrets(saved), "api_key": key}
+    raise ApiError(409, "partner_busy", f"partner {partner_id} kept changing: try the rotation again")
 
 
 def list_partners(limit: int, cursor: str | None) -> dict[str, Any]:
@@ -169,8 +183,10 @@ def update(partner_id: IdPath, body: PartnerPatch, if_match: IfMatch) -> Respons
 
 
 @router.post("/admin/partners/<partner_id>/api-key", **http.documented(writes=True))
-def rotate_key(partner_id: IdPath) -> Response[RotatedKeyOut]:
-    return http.entity(rotate_api_key(partner_id, http.caller(router)))
+def rotate_key(partner_id: IdPath, if_match: http.OptionalIfMatch = None) -> Response[RotatedKeyOut]:
+    """A new API key, shown once. If-Match is optional (the version you read, else the current);
+    an Idempotency-Key makes a retry replay the first rotation instead of making another key."""
+    return http.entity(rotate_api_key(partner_id, http.caller(router), http.optional_version(if_match)))
 
 
 @router.post("/admin/tiers", **http.documented(201, writes=True))

@@ -27,7 +27,28 @@ router = http.resource_router()
 
 @router.exception_handler(ApiError)  # type: ignore[untyped-decorator]
 def api_error(error: ApiError) -> Response[Any]:
-    return http.refused(error)
+    made = _made_meanwhile(error)
+    return replayed(made) if made is not None else http.refused(error)
+
+
+def _made_meanwhile(error: ApiError) -> Replayed | None:
+    """A create refused by a rule (a taken slug...) because a concurrent request with the same
+    Idempotency-Key made it first: that request's replay, not the refusal."""
+    event = router.current_event
+    if (
+        event.http_method != "POST"
+        or not event.headers.get("idempotency-key")
+        or error.code in ("idempotency_key_reused", "bad_idempotency_key")
+        or str(event.raw_event.get("rawPath", "")).startswith("/partner")
+    ):
+        return None
+    try:
+        http.caller(router)
+    except Replayed as replay:
+        return replay
+    except ApiError:
+        return None
+    return None
 
 
 @router.exception_handler(dynamo.InvalidCursor)  # type: ignore[untyped-decorator]

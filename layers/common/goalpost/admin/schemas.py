@@ -5,15 +5,41 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
 from goalpost.model.conversion import ConversionStatus
 from goalpost.model.ids import NUMERIC_ID
+from goalpost.model.money import PLAIN_AMOUNT
 from goalpost.rules.caps import MAX_SHARDS
 from goalpost.rules.macros import html_template_problem, url_template_problem
 
-Money = Annotated[Decimal, Field(ge=0, le=Decimal("1000000000"), decimal_places=5, allow_inf_nan=False)]
-Percent = Annotated[Decimal, Field(ge=0, le=1000, decimal_places=5, allow_inf_nan=False)]
+
+def _not_bool(value: object) -> object:
+    """JSON's true and false are no numbers (pydantic would take them as 1 and 0)."""
+    if isinstance(value, bool):
+        raise ValueError("a number is expected, not true or false")
+    return value
+
+
+def _plain_amount(value: object) -> object:
+    """Amounts, limits and percents as tracking links take amounts (``parse_amount``): plain
+    digits with at most five decimals; no exponent (``1e3``), sign or separators."""
+    _not_bool(value)
+    if isinstance(value, str) and not PLAIN_AMOUNT.fullmatch(value.strip()):
+        raise ValueError(
+            f"expected a plain decimal, at most 5 decimal places (e.g. 1000 or 2.50), not {value[:40]!r}"
+        )
+    if isinstance(value, float) and "e" in repr(value):
+        raise ValueError(f"a plain decimal is expected, not {value!r}")
+    return value
+
+
+PlainAmount = BeforeValidator(_plain_amount)
+NotBool = BeforeValidator(_not_bool)
+Money = Annotated[
+    Decimal, PlainAmount, Field(ge=0, le=Decimal("1000000000"), decimal_places=5, allow_inf_nan=False)
+]
+Percent = Annotated[Decimal, PlainAmount, Field(ge=0, le=1000, decimal_places=5, allow_inf_nan=False)]
 Name = Annotated[str, Field(min_length=1, max_length=120)]
 Id = Annotated[str, Field(pattern=f"^{NUMERIC_ID}$")]
 
@@ -29,7 +55,7 @@ class RateIn(Strict):
     percent: Percent = Decimal(0)
 
 
-Seconds = Annotated[int, Field(ge=0, le=365 * 86400)]
+Seconds = Annotated[int, NotBool, Field(ge=0, le=365 * 86400)]
 
 
 class CapIn(Strict):
@@ -123,10 +149,15 @@ class PartnerIn(Strict):
 
 
 class GoalSettingsIn(Strict):
-    """Settings shared by the default goal (on the offer) and additional goals."""
+    """Settings shared by the default goal (on the offer) and additional goals: payout and
+    revenue with their tiers and payout structures, as TUNE's "Edit on the default goal"."""
 
     payout: RateIn = RateIn()
     revenue: RateIn = RateIn()
+    tiers_enabled: bool = False
+    tier_payouts: dict[str, RateIn] = Field(default={}, description="Partner tier id -> its payout")
+    tier_revenues: dict[str, RateIn] = Field(default={}, description="Partner tier id -> its revenue")
+    payout_structure_ids: list[Id] = Field(default=[], description="Structures, their rules tried in order")
     allow_multiple: bool = False
     approve: bool = False
     encrypted: bool = False
@@ -136,6 +167,7 @@ class GoalSettingsIn(Strict):
 
 class DefaultGoalIn(GoalSettingsIn):
     name: Name = "Conversion"
+    description: Annotated[str, Field(max_length=2000)] = ""
 
 
 def _check_url(value: str) -> str:
@@ -151,7 +183,7 @@ class OfferIn(LookbackIn):
     advertiser_id: Id
     offer_url: Annotated[str, Field(min_length=8, max_length=2000)]
     status: Literal["active", "paused", "pending", "expired", "deleted"] = "active"
-    session_hours: Annotated[int, Field(ge=1, le=8760)] | None = Field(
+    session_hours: Annotated[int, NotBool, Field(ge=1, le=8760)] | None = Field(
         default=None, description="Click session lifespan; defaults to the network's."
     )
     currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] | None = Field(
@@ -165,7 +197,7 @@ class OfferIn(LookbackIn):
     cap_action: Literal["refuse", "pending"] = Field(
         default="refuse", description="Over a cap: refuse the conversion, or record it pending for review"
     )
-    cap_shards: Annotated[int, Field(ge=1, le=MAX_SHARDS)] = Field(
+    cap_shards: Annotated[int, NotBool, Field(ge=1, le=MAX_SHARDS)] = Field(
         default=1, description="Counter items per cap and period; ~500 conversions/s each (README, Caps)"
     )
 
@@ -181,10 +213,6 @@ class GoalIn(GoalSettingsIn, LookbackIn):
     advertiser_id: Id | None = None
     end_point: bool = False
     private: bool = False
-    tiers_enabled: bool = False
-    tier_payouts: dict[str, RateIn] = {}
-    tier_revenues: dict[str, RateIn] = {}
-    payout_structure_ids: list[Id] = []
 
     @model_validator(mode="after")
     def _private_goals_pay_nothing(self) -> GoalIn:
@@ -284,7 +312,7 @@ class PartnerPatch(Strict):
 
 class TierIn(Strict):
     name: Name
-    level: Annotated[int, Field(ge=0, le=1000)] = 0
+    level: Annotated[int, NotBool, Field(ge=0, le=1000)] = 0
     default: bool = False
 
 
@@ -292,7 +320,7 @@ class NetworkIn(Strict):
     goals_enabled: bool = Field(default=True, description='"Offer Goals" network-wide')
     tracking_domain: Annotated[str, Field(max_length=253, pattern=r"^([a-z0-9.-]+(:[0-9]{1,5})?)?$")] = ""
     currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] = "USD"
-    session_hours: Annotated[int, Field(ge=1, le=8760)] = 24
+    session_hours: Annotated[int, NotBool, Field(ge=1, le=8760)] = 24
     approval_enabled: bool = True
     encrypted_enabled: bool = True
     partners_see_pending: bool = False
@@ -306,8 +334,13 @@ class DefaultGoalPatch(Strict):
 
     name: Name | None = None
     regenerate_slug: bool = False
+    description: Annotated[str, Field(max_length=2000)] | None = None
     payout: RateIn | None = None
     revenue: RateIn | None = None
+    tiers_enabled: bool | None = None
+    tier_payouts: dict[str, RateIn] | None = None
+    tier_revenues: dict[str, RateIn] | None = None
+    payout_structure_ids: list[Id] | None = None
     allow_multiple: bool | None = None
     approve: bool | None = None
     encrypted: bool | None = None
@@ -319,7 +352,7 @@ class OfferPatch(LookbackIn):
     name: Name | None = None
     offer_url: Annotated[str, Field(min_length=8, max_length=2000)] | None = None
     status: Literal["active", "paused", "pending", "expired", "deleted"] | None = None
-    session_hours: Annotated[int, Field(ge=1, le=8760)] | None = None
+    session_hours: Annotated[int, NotBool, Field(ge=1, le=8760)] | None = None
     currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] | None = None
     goals_enabled: bool | None = None
     ref_id: Annotated[str, Field(max_length=100)] | None = None
@@ -327,7 +360,7 @@ class OfferPatch(LookbackIn):
     timezone: str | None = None
     caps: list[CapIn] | None = Field(default=None, description="Replaces the offer's caps")
     cap_action: Literal["refuse", "pending"] | None = None
-    cap_shards: Annotated[int, Field(ge=1, le=MAX_SHARDS)] | None = None
+    cap_shards: Annotated[int, NotBool, Field(ge=1, le=MAX_SHARDS)] | None = None
 
     _tz = field_validator("timezone")(_check_timezone)
     _caps = field_validator("caps")(_check_caps)

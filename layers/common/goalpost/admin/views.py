@@ -126,6 +126,8 @@ class GoalOut(Out):
     end_point: bool
     approve: bool
     private: bool
+    min_session_seconds: int | None = None
+    max_session_seconds: int | None = None
 
 
 class GoalDetailOut(GoalOut):
@@ -142,6 +144,10 @@ class OfferOut(Versioned):
     status: str
     currency: str
     goals_enabled: bool
+    session_hours: int = 24
+    cap_shards: int = 1
+    min_session_seconds: int = 0
+    max_session_seconds: int = 0
 
 
 class CapUsageOut(Out):

@@ -36,6 +36,15 @@ def conversion_id_of(transaction_id: str, goal_id: str, suffix: str = "") -> str
 
 REFUSAL_MARK = "R"
 """A stored refusal's id is ``<transaction id>-R<n>``: no goal id starts with a letter."""
+REFUSAL_ID = "[0-9a-f]{32}-R[0-9a-f]{1,16}"
+CLAWBACK_MARK = "C"
+"""A clawback's id is ``<conversion id>-C<when>`` (when: ``iso_timestamp``)."""
+CLAWBACK_ID = (
+    f"{CONVERSION_ID}-{CLAWBACK_MARK}"
+    "[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}[.][0-9]{3}Z"
+)
+RECORD_ID = f"({CONVERSION_ID}|{REFUSAL_ID}|{CLAWBACK_ID})"
+"""Any record the conversion report lists: a conversion, a stored refusal or a clawback."""
 
 
 def refusal_id_of(transaction_id: str, suffix: str) -> str:

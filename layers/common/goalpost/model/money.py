@@ -13,6 +13,8 @@ MAX_AMOUNT = Decimal("1000000000000")
 # Plain digits with an optional fraction of at most five places: no sign, no exponent,
 # no NaN/Infinity, no thousands separators. Anything else is the sender's mistake.
 _AMOUNT = re.compile(r"[0-9]{1,13}(?:\.[0-9]{1,5})?")
+PLAIN_AMOUNT = _AMOUNT
+"""The one rule for amounts written as text, in tracking links and the admin API alike."""
 
 
 class InvalidAmount(ValueError):

@@ -4,7 +4,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from goalpost.model.conversion import CLAWBACK, Adjustment, Conversion
+from goalpost.model.conversion import CLAWBACK, REVERSED, Adjustment, Conversion
 
 
 def approval_transitions(conversion: Conversion) -> tuple[int, int]:
@@ -73,7 +73,7 @@ def clawback_record(conversion: Conversion, at: str, reason: str) -> Conversion:
         partner_id=conversion.partner_id,
         advertiser_id=conversion.advertiser_id,
         transaction_id=conversion.transaction_id,
-        status="approved",
+        status=REVERSED,
         status_code="clawback",
         transition=approval_transitions(conversion)[1] + 1,  # which reversal this is
         payout=-(conversion.payout or Decimal(0)),

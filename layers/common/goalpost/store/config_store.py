@@ -169,10 +169,13 @@ def save_entity(
     from goalpost.store.audit_store import audit_put  # admin writes only: not on the tracking paths
 
     items = [{"Put": put}, audit_put(kind, entity_id, parent_offer_id, audit), *extra_items]
-    try:
-        client().transact_write_items(TransactItems=items)  # type: ignore[arg-type]
-    except ClientError as error:
-        if error.response["Error"]["Code"] == "TransactionCanceledException":
+    for attempt in range(_CONFLICT_RETRIES + 1):
+        try:
+            client().transact_write_items(TransactItems=items)  # type: ignore[arg-type]
+            return True
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "TransactionCanceledException":
+                raise
             reasons = error.response.get("CancellationReasons", [])  # type: ignore[typeddict-item]
             for reason, item in zip(reasons, items, strict=False):
                 pk = str(item.get("Put", {}).get("Item", {}).get("pk", {}).get("S", ""))
@@ -180,8 +183,16 @@ def save_entity(
                     raise AlreadyCreated(from_item(reason.get("Item") or {})) from None
             if reasons and reasons[0].get("Code") == "ConditionalCheckFailed":
                 return False
-        raise
-    return True
+            # Another transaction on the same items (a concurrent retry writing the same
+            # Idempotency-Key): once it is over, this one commits or meets its condition.
+            if attempt == _CONFLICT_RETRIES or not any(
+                r.get("Code") == "TransactionConflict" for r in reasons
+            ):
+                raise
+    raise AssertionError("unreachable")
+
+
+_CONFLICT_RETRIES = 3
 
 
 IDEMPOTENCY_SECONDS = 86400
@@ -221,17 +232,51 @@ def idempotency_item(
     }
 
 
-def delete_entity(kind: str, entity_id: str, *, audit: "Audit", parent_offer_id: str = "") -> None:
-    """Only for configuration nothing refers to (partner pixels, custom payouts)."""
+def get_idempotency(key_hash: str, now: int) -> dict[str, Any] | None:
+    """The guard a request's Idempotency-Key wrote, while it is remembered (None: unused key)."""
+    item = (
+        client()
+        .get_item(
+            TableName=config_table(),
+            Key={"pk": {"S": f"IDEMPOTENCY#{key_hash}"}, "sk": {"S": "IDEMPOTENCY"}},
+            ConsistentRead=True,
+        )
+        .get("Item")
+    )
+    if not item:
+        return None
+    guard = from_item(item)
+    return guard if int(guard.get("expires_at", 0)) >= now else None
+
+
+def delete_entity(
+    kind: str, entity_id: str, *, audit: "Audit", expected_version: int, parent_offer_id: str = ""
+) -> bool:
+    """Only for configuration nothing refers to (partner pixels, custom payouts), on condition
+    it is still at the version the caller read (False: it changed or went meanwhile)."""
     from goalpost.store.audit_store import audit_put
 
     pk, sk = entity_key(kind, entity_id, parent_offer_id)
-    client().transact_write_items(
-        TransactItems=[
-            {"Delete": {"TableName": config_table(), "Key": {"pk": {"S": pk}, "sk": {"S": sk}}}},
-            audit_put(kind, entity_id, parent_offer_id, audit),  # type: ignore[list-item]
-        ]
-    )
+    delete = {
+        "TableName": config_table(),
+        "Key": {"pk": {"S": pk}, "sk": {"S": sk}},
+        "ConditionExpression": "version = :v",
+        "ExpressionAttributeValues": {":v": {"N": str(expected_version)}},
+    }
+    try:
+        client().transact_write_items(
+            TransactItems=[
+                {"Delete": delete},  # type: ignore[typeddict-item]
+                audit_put(kind, entity_id, parent_offer_id, audit),  # type: ignore[list-item]
+            ]
+        )
+    except ClientError as error:
+        if error.response["Error"]["Code"] == "TransactionCanceledException":
+            reasons = error.response.get("CancellationReasons", [])  # type: ignore[typeddict-item]
+            if reasons and reasons[0].get("Code") == "ConditionalCheckFailed":
+                return False
+        raise
+    return True
 
 
 def index_item(pk: str, sk: str, kind: str, doc: Mapping[str, Any]) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from botocore.exceptions import ClientError
 
 from goalpost.model.caps import CapCode, Counter, refusal_code
 from goalpost.model.conversion import Adjustment, Conversion
-from goalpost.model.ids import REFUSAL_MARK
+from goalpost.model.ids import CLAWBACK_MARK, REFUSAL_MARK
 from goalpost.model.session import Session
 from goalpost.store.counter_store import cap_counter_update
 from goalpost.store.dynamo import (
@@ -484,3 +484,32 @@ def session_conversions(transaction_id: str) -> list[dict[str, Any]]:
         ConsistentRead=True,
     )
     return [from_item(i) for i in response.get("Items", [])]
+
+
+def get_record(record_id: str) -> dict[str, Any] | None:
+    """Any record the reports list, by its id: a conversion, a stored refusal (``-R``) or a
+    clawback (``-C``). The latter two are found among their session's records, not by a key
+    their id spells (a session stores at most a few dozen)."""
+    transaction_id, _, rest = record_id.partition("-")
+    if rest.startswith(REFUSAL_MARK):
+        prefix = "REJECTED#"
+    elif f"-{CLAWBACK_MARK}" in rest:
+        prefix = "CLAWBACK#"
+    else:
+        key = key_of_conversion_id(record_id)
+        if key is None:
+            return None
+        item = client().get_item(TableName=conversions_table(), Key=key, ConsistentRead=True).get("Item")
+        return from_item(item) if item else None
+    found = all_pages(
+        {
+            "TableName": conversions_table(),
+            "KeyConditionExpression": "pk = :pk AND begins_with(sk, :prefix)",
+            "FilterExpression": "conversion_id = :id",
+            "ExpressionAttributeValues": attribute_values(
+                {":pk": f"TX#{transaction_id}", ":prefix": prefix, ":id": record_id}
+            ),
+            "ConsistentRead": True,
+        }
+    )
+    return found[0] if found else None

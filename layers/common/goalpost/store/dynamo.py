@@ -128,7 +128,8 @@ def attribute_values(data: Mapping[str, Any]) -> dict[str, Any]:
 Page = tuple[list[dict[str, Any]], dict[str, Any] | None]
 
 INTEGER_FIELDS = frozenset(
-    {"version", "session_hours", "level", "duplicate_count", "session_created_at"}
+    {"version", "session_hours", "level", "duplicate_count", "session_created_at", "transition"}
+    | {"cap_shards", "min_session_seconds", "max_session_seconds"}
     | {"attempts", "response_code"}
 )
 """Whole numbers in documents and records: DynamoDB gives every number back as a Decimal."""
