@@ -173,11 +173,14 @@ def store_signing_keys(ssm: Any, keys: str) -> None:
 
 
 def function_environment(
-    table_names: dict[str, str], queue_urls: dict[str, str] | None = None
+    table_names: dict[str, str],
+    queue_urls: dict[str, str] | None = None,
+    parameters: dict[str, str] | None = None,
 ) -> dict[str, str]:
-    """Globals' environment variables with !Ref to tables and queues resolved to the local ones."""
+    """Globals' environment variables with !Ref to tables and queues resolved to the local ones
+    (and to template parameters: the defaults, or a deployed stack's ``parameters``)."""
     variables = load_template()["Globals"]["Function"]["Environment"]["Variables"]
-    params = parameter_defaults()
+    params = {**parameter_defaults(), **(parameters or {})}
     env: dict[str, str] = {}
     for key, value in variables.items():
         if isinstance(value, dict) and "Fn::If" in value:  # a deploy's choice: its default branch
