@@ -186,6 +186,7 @@ def test_alarm_topic_is_encrypted_with_a_key_cloudwatch_may_use(deployment: Depl
     )
     key = deployment.client("sns").get_topic_attributes(TopicArn=topic)["Attributes"].get("KmsMasterKeyId")
     assert key, "the alarm topic is not encrypted"
+    assert not key.startswith("alias/aws/"), f"{key} is an AWS-managed key: CloudWatch cannot use it"
     kms = deployment.client("kms")
     metadata = kms.describe_key(KeyId=key)["KeyMetadata"]
     assert metadata["KeyManager"] == "CUSTOMER", f"{key} is an AWS-managed key: CloudWatch cannot use it"
