@@ -16,6 +16,9 @@ to its queue or table.
 KMS keys: CloudFormation takes a key policy as a JSON object, the KMS API as a string; moto
 stores the object as it comes and then fails every call on the key (json.loads of a dict),
 so the policy is handed to it as the string KMS would hold.
+
+Tables: CloudFormation reads "false" (a parameter's value) as false for a Boolean property;
+moto keeps the string, and "false" is truthy, so a test stack's tables came out protected.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from moto.awslambda.models import EventSourceMapping, LambdaBackend
 from moto.cognitoidp.models import cognitoidp_backends
 from moto.core.common_models import CloudFormationModel
 from moto.dynamodb.models import dynamodb_backends
+from moto.dynamodb.models.table import Table
 from moto.kms.models import Key
 from moto.sqs.models import sqs_backends
 
@@ -189,3 +193,29 @@ def _create_key_with_policy_text(
 
 
 Key.create_from_cloudformation_json = classmethod(_create_key_with_policy_text)  # type: ignore[method-assign,assignment]
+
+
+_create_table = Table.create_from_cloudformation_json.__func__  # type: ignore[attr-defined]
+
+
+def _create_table_with_booleans(
+    cls: type[Table],
+    /,
+    resource_name: str,
+    cloudformation_json: Any,
+    account_id: str,
+    region_name: str,
+    **kw: Any,
+) -> Table:
+    properties = cloudformation_json.get("Properties", {})
+    protection = properties.get("DeletionProtectionEnabled")
+    if isinstance(protection, str):
+        cloudformation_json = {
+            **cloudformation_json,
+            "Properties": {**properties, "DeletionProtectionEnabled": protection.lower() == "true"},
+        }
+    table: Table = _create_table(cls, resource_name, cloudformation_json, account_id, region_name, **kw)
+    return table
+
+
+Table.create_from_cloudformation_json = classmethod(_create_table_with_booleans)  # type: ignore[method-assign,assignment]

@@ -10,6 +10,7 @@ stack's own tables, queues, parameter and user pool.
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -335,3 +336,34 @@ def test_click_postback_report_and_partner_delivery_on_the_stacks_own_resources(
         partner.shutdown()
     after = _inventory(deployment)
     assert after == before, "the runtime created resources of its own"
+
+
+def test_teardown_as_the_readme_writes_it_leaves_nothing_behind(deployment: Deployment) -> None:
+    """README, Tearing down a test stack: `sam delete`, then the tables the stack retains
+    (unprotected: DeletionProtection=false), then the signing-keys parameter. Runs last."""
+    done = subprocess.run(
+        [str(SAM), "delete", "--stack-name", STACK, "--region", "us-east-1", "--no-prompts"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "AWS_ENDPOINT_URL": deployment.endpoint, "SAM_CLI_TELEMETRY": "0"},
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    dynamodb = deployment.client("dynamodb")
+    retained = {
+        r["PhysicalResourceId"]
+        for r in deployment.resources
+        if r["LogicalResourceId"] in ("ConversionsTable", "ConfigTable", "StatsTable")
+    }
+    left = [t for t in dynamodb.list_tables()["TableNames"] if t.startswith(f"{STACK}-")]
+    assert set(left) == retained  # the money tables stay, by design (DeletionPolicy: Retain)
+    for table in left:
+        dynamodb.delete_table(TableName=table)
+    deployment.client("ssm").delete_parameter(Name=PARAMETERS["SigningKeysParameter"])
+    assert dynamodb.list_tables()["TableNames"] == []
+    assert (
+        deployment.client("cloudformation").list_stacks(StackStatusFilter=["CREATE_COMPLETE"])[
+            "StackSummaries"
+        ]
+        == []
+    )
