@@ -16,6 +16,7 @@ import shutil
 import subprocess
 import threading
 from collections.abc import Iterator
+from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -229,6 +230,46 @@ def test_the_dashboard_the_stack_created_is_json(deployment: Deployment) -> None
     )
     body = deployment.client("cloudwatch").get_dashboard(DashboardName=name)["DashboardBody"]
     assert len(json.loads(body)["widgets"]) == 10
+
+
+# List prices, us-east-1: CloudWatch $0.10 per standard-resolution alarm metric and $3.00 per
+# dashboard, a month; KMS $1.00 per customer-managed key a month (its API calls: CloudWatch's
+# publishes, within the free 20,000); SQS $0.40 per million requests, which an SQS event
+# source mapping makes while idle: Lambda keeps 5 pollers long-polling (a 20 s ReceiveMessage
+# each), 5 x 3 a minute = 648,000 a month. Everything else is billed per request or per GB
+# stored: nothing for an idle, empty stack (tables, streams, functions, API, logs, Cognito).
+ALARM_METRIC, DASHBOARD, KMS_KEY = Decimal("0.10"), Decimal("3.00"), Decimal("1.00")
+IDLE_SQS_REQUESTS, SQS_PER_MILLION = 5 * 3 * 60 * 24 * 30, Decimal("0.40")
+
+
+def idle_monthly_cost(template: dict[str, Any]) -> dict[str, Decimal]:
+    resources = _deployed_resources(template, PARAMETERS).items()
+    props = {name: template["Resources"][name].get("Properties", {}) for name, _ in resources}
+    metrics = sum(
+        1 if "MetricName" in props[name] else len([m for m in props[name]["Metrics"] if "MetricStat" in m])
+        for name, kind in resources
+        if kind == "AWS::CloudWatch::Alarm"
+    )
+    kinds = dict(resources)
+    sqs_mappings = sum(
+        1
+        for name, kind in resources
+        if kind == "AWS::Lambda::EventSourceMapping"
+        and kinds.get(props[name]["EventSourceArn"].get("Fn::GetAtt", [""])[0]) == "AWS::SQS::Queue"
+    )
+    return {
+        f"{metrics} alarm metrics": metrics * ALARM_METRIC,
+        "dashboards": sum(1 for _, k in resources if k == "AWS::CloudWatch::Dashboard") * DASHBOARD,
+        "KMS keys": sum(1 for _, k in resources if k == "AWS::KMS::Key") * KMS_KEY,
+        f"{sqs_mappings} idle SQS pollers": sqs_mappings * IDLE_SQS_REQUESTS * SQS_PER_MILLION / 1_000_000,
+    }
+
+
+def test_the_readme_states_the_idle_stack_cost_the_template_adds_up_to(deployment: Deployment) -> None:
+    parts = idle_monthly_cost(deployment.translated)
+    total = sum(parts.values(), Decimal(0)).quantize(Decimal("0.01"))
+    print(f"\nidle stack, a month: ${total} = " + ", ".join(f"{k} ${v:.2f}" for k, v in parts.items()))
+    assert f"**${total} a month**" in (ROOT / "README.md").read_text(), f"README: idle stack costs ${total}"
 
 
 # ---------------------------------------------------------------- smoke on the stack's resources
