@@ -8,7 +8,7 @@ export PYTHONPATH := $(CURDIR)/layers/common:$(CURDIR)
 export AWS_DEFAULT_REGION ?= us-east-1
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: install console screenshots run test lint typecheck template-check pytest pytest-shifted build bench mutate openapi clean
+.PHONY: install console screenshots run test lint typecheck template-check deploy-check pytest pytest-shifted build bench mutate openapi clean
 
 $(VENV)/.installed: requirements-dev.lock
 	$(PYTHON) -m venv $(VENV)
@@ -44,8 +44,8 @@ install: $(VENV)/.installed $(SAM_VENV)/.installed console
 run: install
 	$(BIN)/python -m goalpost_local
 
-## test: lint, type-check, template checks, then unit, integration and e2e tests
-test: install lint typecheck template-check pytest pytest-shifted
+## test: lint, type-check, template checks, the deploy check, then unit, integration and e2e tests
+test: install lint typecheck template-check deploy-check pytest pytest-shifted
 
 lint: install
 	$(BIN)/ruff check .
@@ -60,6 +60,12 @@ template-check: install $(SAM_VENV)/.installed
 	$(BIN)/cfn-lint template.yaml
 	$(BIN)/cfn-lint template.yaml --append-rules cfn_lint_serverless.rules
 	$(SAM) validate --lint --template template.yaml
+
+## deploy-check: sam build, the SAM translator (default and custom-domain parameters), every JSON
+## in a string, the stack created on moto's CloudFormation, and the end-to-end smoke on the
+## stack's own resources (tests/deploy; about a minute)
+deploy-check: install build
+	GOALPOST_DEPLOY_CHECK=1 $(BIN)/pytest -q tests/deploy
 
 pytest: install
 	$(BIN)/pytest

@@ -23,7 +23,7 @@ from goalpost import telemetry
 from goalpost.model.offer import Advertiser, Goal, Offer, Partner, Rate
 from goalpost.store import dynamo
 from goalpost_local.gateway import LambdaContext, build_event
-from goalpost_local.template import routes
+from goalpost_local.template import routes, select_route
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -85,7 +85,9 @@ def _load(path: Path, name: str) -> Any:
 
 
 def _event(path: str, query: str) -> dict[str, Any]:
-    route = next(r for r in routes() if r.matches("GET", path) is not None)
+    selected = select_route(routes(), "GET", path)
+    assert selected is not None, path
+    route = selected[0]
     return build_event(
         method="GET", raw_path=path, raw_query=query, headers=[("user-agent", "bench")], body=b"",
         source_ip="203.0.113.7", route=route, path_parameters={}, host="track.example.net",

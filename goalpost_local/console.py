@@ -63,6 +63,12 @@ def create_user_pool(cognito: Any, region: str, prefix: str = "goalpost-local") 
     )["UserPoolClient"]["ClientId"]
     for resource in resources("AWS::Cognito::UserPoolGroup").values():
         cognito.create_group(UserPoolId=pool_id, GroupName=resource["Properties"]["GroupName"])
+    return invite_users(cognito, region, pool_id, client_id)
+
+
+def invite_users(cognito: Any, region: str, pool_id: str, client_id: str) -> ConsoleSignIn:
+    """An admin and a viewer in the pool's groups, with passwords to sign in with (as an
+    operator invites console users: AdminCreateUser, README)."""
     users = []
     for username, group in (("admin", "ConsoleAdmins"), ("viewer", "ConsoleViewers")):
         password = "Local-" + secrets.token_urlsafe(12) + "9a"

@@ -396,6 +396,8 @@ def main() -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, required=True)
     args = parser.parse_args()
+    from goalpost_local import cloudformation  # noqa: F401 - moto's CloudFormation learns Cognito's types
+
     db = EmbeddedDynamoDB(args.host, args.port).start()
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())

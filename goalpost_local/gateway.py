@@ -26,7 +26,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 from goalpost.model import clock
 from goalpost_local import console, faults, iam
-from goalpost_local.template import ROOT, Route, authorizers, routes
+from goalpost_local.template import ROOT, Route, authorizers, check_routes, routes, select_route
 
 logger = logging.getLogger("goalpost_local.gateway")
 
@@ -223,6 +223,7 @@ class LocalGateway(ThreadingHTTPServer):
         """moto's Cognito, reached through /__local/cognito (same origin for the console's form)."""
         self.jwt_authorizers = console.jwt_authorizers(sign_in)
         self.routes = routes()
+        check_routes(self.routes)  # as API Gateway would route them: one answer per request
         self.handlers: dict[str, Handler] = {
             r.function: load_handler(r.code_uri, r.handler, r.function) for r in self.routes
         }
@@ -287,13 +288,11 @@ class _RequestHandler(BaseHTTPRequestHandler):
         if raw_path == "/__local/cognito" and self.command == "POST" and self.server.cognito_endpoint:
             self._cognito(body)
             return
-        for route in self.server.routes:
-            params = route.matches(self.command, raw_path)
-            if params is not None:
-                break
-        else:
+        selected = select_route(self.server.routes, self.command, raw_path)
+        if selected is None:
             self._json(404, {"message": "Not Found"})
             return
+        route, params = selected
         if route.authorizer == "AWS_IAM" and not self._authorized():
             self._json(401, {"message": "Unauthorized: send Authorization: Bearer <token from make run>"})
             return

@@ -93,11 +93,16 @@ def sam_policy_templates() -> dict[str, Any]:
 class _Resolver:
     """Resolves the intrinsics policies use (Ref, GetAtt, Sub, Select, Split) to local names."""
 
-    def __init__(self, physical: Mapping[str, str], stream_arns: Mapping[str, str]) -> None:
+    def __init__(
+        self,
+        physical: Mapping[str, str],
+        stream_arns: Mapping[str, str],
+        parameters: Mapping[str, str] | None = None,
+    ) -> None:
         self.physical = physical
         self.stream_arns = stream_arns
         self.kinds = {name: r["Type"] for name, r in resources_all().items()}
-        self.parameters = parameter_defaults()
+        self.parameters = {**parameter_defaults(), **(parameters or {})}
 
     def get_att(self, logical: str, attribute: str) -> str:
         kind, name = self.kinds.get(logical, ""), self.physical.get(logical, logical)
@@ -179,10 +184,13 @@ def _statements(raw: Any) -> list[Statement]:
 
 
 def function_policies(
-    physical: Mapping[str, str], stream_arns: Mapping[str, str]
+    physical: Mapping[str, str],
+    stream_arns: Mapping[str, str],
+    parameters: Mapping[str, str] | None = None,
 ) -> dict[str, list[Statement]]:
-    """Each function's statements, as SAM would attach them to its execution role."""
-    resolver = _Resolver(physical, stream_arns)
+    """Each function's statements, as SAM would attach them to its execution role (template
+    parameters: the defaults, or a deployed stack's)."""
+    resolver = _Resolver(physical, stream_arns, parameters)
     templates = sam_policy_templates()
     policies: dict[str, list[Statement]] = {}
     for function, resource in resources("AWS::Serverless::Function").items():
@@ -309,14 +317,18 @@ class Enforcer:
 ENFORCER = Enforcer()
 
 
-def enforce(physical: Mapping[str, str], stream_arns: Mapping[str, str] | None = None) -> None:
+def enforce(
+    physical: Mapping[str, str],
+    stream_arns: Mapping[str, str] | None = None,
+    parameters: Mapping[str, str] | None = None,
+) -> None:
     """Put the template's policies in force for every AWS client of this process: the layer's
     (from its own botocore session) and boto3's (the local runtime's stream pump)."""
     import boto3
 
     from goalpost.store import aws
 
-    ENFORCER.policies = function_policies(physical, stream_arns or {})
+    ENFORCER.policies = function_policies(physical, stream_arns or {}, parameters)
     ENFORCER.physical = dict(physical)
     for events in (aws.session().get_component("event_emitter"), boto3._get_default_session().events):
         # before-parameter-build sees the API parameters (before-call sees the serialized request)

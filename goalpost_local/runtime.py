@@ -92,7 +92,13 @@ def place_signing_keys(*, embedded: bool, use_aws: bool) -> None:
 def start(host: str = "127.0.0.1", port: int = 3000, admin_token: str | None = None) -> LocalStack:
     """Start everything in this process, in background threads; returns once serving."""
     embedded: DynamoDBProcess | None = None
-    if not os.environ.get("AWS_ENDPOINT_URL_DYNAMODB") and not os.environ.get("GOALPOST_USE_AWS"):
+    stack_name = os.environ.get("GOALPOST_STACK", "")
+    stack_endpoint = os.environ.get("AWS_ENDPOINT_URL", "") if stack_name else ""
+    if stack_name:
+        if not stack_endpoint:
+            raise SystemExit("GOALPOST_STACK needs AWS_ENDPOINT_URL: the moto server that holds the stack")
+        configure_aws(stack_endpoint)
+    elif not os.environ.get("AWS_ENDPOINT_URL_DYNAMODB") and not os.environ.get("GOALPOST_USE_AWS"):
         embedded = DynamoDBProcess(host).start()
         configure_aws(embedded.endpoint)
         os.environ["GOALPOST_LOCAL_TRIM_STREAMS"] = embedded.endpoint  # only the pump reads these streams
@@ -103,14 +109,23 @@ def start(host: str = "127.0.0.1", port: int = 3000, admin_token: str | None = N
 
     dynamodb, sqs = boto3.client("dynamodb"), boto3.client("sqs")
     prefix = os.environ.get("GOALPOST_TABLE_PREFIX", "goalpost-local")
-    table_names = create_tables(dynamodb, prefix=prefix)
-    queue_urls = create_queues(sqs, prefix=prefix)
-    os.environ.update(function_environment(table_names, queue_urls))
-    if embedded is not None:  # against real AWS, IAM itself decides
+    deployed = None
+    if stack_name:  # the stack's own resources, by physical id: nothing created here
+        from goalpost_local import stack
+
+        deployed = stack.find(boto3.client("cloudformation"), stack_name)
+        table_names, queue_urls = deployed.tables(), deployed.queues()
+    else:
+        table_names = create_tables(dynamodb, prefix=prefix)
+        queue_urls = create_queues(sqs, prefix=prefix)
+    parameters = deployed.parameters if deployed is not None else None
+    os.environ.update(function_environment(table_names, queue_urls, parameters))
+    if embedded is not None or deployed is not None:  # against real AWS, IAM itself decides
         from goalpost_local import iam
 
-        iam.enforce(physical_names(table_names, queue_urls), stream_arns(dynamodb, table_names))
-    place_signing_keys(embedded=embedded is not None, use_aws=bool(os.environ.get("GOALPOST_USE_AWS")))
+        iam.enforce(physical_names(table_names, queue_urls), stream_arns(dynamodb, table_names), parameters)
+    if deployed is None:  # a stack's parameter is the operator's, made before the deploy
+        place_signing_keys(embedded=embedded is not None, use_aws=bool(os.environ.get("GOALPOST_USE_AWS")))
     os.environ.setdefault("CONFIG_CACHE_SECONDS", "2")
     # partner delivery back-off starts at 1 s locally (30 s in the cloud): same queue, quicker tries
     os.environ.setdefault("GOALPOST_DELIVERY_BACKOFF_SECONDS", "1")
@@ -129,15 +144,21 @@ def start(host: str = "127.0.0.1", port: int = 3000, admin_token: str | None = N
     token = admin_token or os.environ.get("GOALPOST_ADMIN_TOKEN") or secrets.token_urlsafe(24)
     os.environ.setdefault("GOALPOST_ALLOW_PRIVATE_POSTBACKS", "1")  # local partners live on 127.0.0.1
     sign_in = None
+    cognito_endpoint = embedded.endpoint if embedded is not None else stack_endpoint
     if embedded is not None:  # the console's user pool in moto's Cognito, as the template makes it
         from goalpost_local import console
 
         sign_in = console.create_user_pool(
             boto3.client("cognito-idp"), os.environ["AWS_DEFAULT_REGION"], prefix
         )
-    gateway = LocalGateway(
-        (host, port), token, sign_in, cognito_endpoint=embedded.endpoint if embedded is not None else ""
-    )
+    elif deployed is not None:  # the stack's pool and client; console users invited into it
+        from goalpost_local import console
+
+        pool_id, client_id = deployed.user_pool()
+        sign_in = console.invite_users(
+            boto3.client("cognito-idp"), os.environ["AWS_DEFAULT_REGION"], pool_id, client_id
+        )
+    gateway = LocalGateway((host, port), token, sign_in, cognito_endpoint=cognito_endpoint)
     os.environ["GOALPOST_CONSOLE_COGNITO_ENDPOINT"] = f"{gateway.base_url}/__local/cognito" if sign_in else ""
     os.environ["GOALPOST_CONSOLE_CLIENT_ID"] = sign_in.client_id if sign_in else ""
     pump = StreamPump(boto3.client("dynamodb"), boto3.client("dynamodbstreams"), table_names).start()

@@ -173,11 +173,14 @@ def store_signing_keys(ssm: Any, keys: str) -> None:
 
 
 def function_environment(
-    table_names: dict[str, str], queue_urls: dict[str, str] | None = None
+    table_names: dict[str, str],
+    queue_urls: dict[str, str] | None = None,
+    parameters: dict[str, str] | None = None,
 ) -> dict[str, str]:
-    """Globals' environment variables with !Ref to tables and queues resolved to the local ones."""
+    """Globals' environment variables with !Ref to tables and queues resolved to the local ones
+    (and to template parameters: the defaults, or a deployed stack's ``parameters``)."""
     variables = load_template()["Globals"]["Function"]["Environment"]["Variables"]
-    params = parameter_defaults()
+    params = {**parameter_defaults(), **(parameters or {})}
     env: dict[str, str] = {}
     for key, value in variables.items():
         if isinstance(value, dict) and "Fn::If" in value:  # a deploy's choice: its default branch
@@ -243,8 +246,54 @@ def routes() -> list[Route]:
                     pattern=_path_pattern(event_props["Path"]),
                 )
             )
-    # Literal paths before greedy ones, as API Gateway prefers the most specific route.
-    return sorted(found, key=lambda r: ("{" in r.path, -len(r.path)))
+    return sorted(found, key=_path_rank)
+
+
+def _path_rank(route: Route) -> tuple[bool, bool, int]:
+    """API Gateway's order (HTTP APIs, "Routing API requests"): a path without variables, then
+    one with path variables, then one with a greedy variable; among those, the longer literal
+    part (more specific) first."""
+    literal = route.path.split("{", 1)[0]
+    return ("+}" in route.path, "{" in route.path, -len(literal.rstrip("/").split("/")))
+
+
+class AmbiguousRoute(Exception):
+    """Two routes match a request, one more specific by its path, the other by its method."""
+
+
+def select_route(candidates: list[Route], method: str, path: str) -> tuple[Route, dict[str, str]] | None:
+    """The route API Gateway picks for a request (most specific path, then the exact method
+    over ANY), or None (no route: 404). Raises AmbiguousRoute when the most specific path
+    only matches through ANY while a less specific path names the method itself: API Gateway's
+    rules do not say which wins, so the template must not leave it open."""
+    matching = [(r, params) for r in candidates if (params := r.matches(method, path)) is not None]
+    if not matching:
+        return None
+    matching.sort(key=lambda found: (_path_rank(found[0]), found[0].method == "ANY"))
+    best, params = matching[0]
+    if best.method == "ANY":
+        exact = [r for r, _ in matching if r.method == method and _path_rank(r) != _path_rank(best)]
+        if exact:
+            raise AmbiguousRoute(
+                f"{method} {path} matches ANY {best.path} (more specific path) and "
+                f"{method} {exact[0].path} (exact method): add {method} {best.path}"
+            )
+    return best, params
+
+
+METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
+
+
+def check_routes(candidates: list[Route]) -> None:
+    """Raises AmbiguousRoute if a request for any route's path, by any method, is ambiguous."""
+    for route in candidates:
+        for method in METHODS if route.method == "ANY" else (route.method,):
+            select_route(candidates, method, probe_path(route.path))
+
+
+def probe_path(route_path: str) -> str:
+    """A request path that a route matches (each variable filled in; a greedy one with two parts)."""
+    return re.sub(r"\{[^}]+\+\}", "probe/path", re.sub(r"\{[^}+]+\}", "probe", route_path))
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from goalpost_local.gateway import LOCAL_ADMIN_IAM, LambdaContext, build_event, load_handler
-from goalpost_local.template import authorizers, routes
+from goalpost_local.template import authorizers, routes, select_route
 
 ADMIN = "GoalsAdminFunction"
 
@@ -32,12 +32,10 @@ def event(
     if_match: str | None = None,
     headers: dict[str, str] | None = None,
 ) -> dict[str, Any]:
-    for route in routes():
-        params = route.matches(method, path)
-        if params is not None:
-            break
-    else:
+    selected = select_route(routes(), method, path)
+    if selected is None:
         raise AssertionError(f"no route for {method} {path}")
+    route, params = selected
     pairs = [("user-agent", user_agent), ("host", "track.example.net"), *(headers or {}).items()]
     if cookies:
         pairs.append(("cookie", "; ".join(cookies)))

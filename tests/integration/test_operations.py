@@ -116,18 +116,16 @@ def test_sample_events_are_events_the_functions_understand(aws) -> None:
     import json
 
     from goalpost_local.gateway import LambdaContext
-    from goalpost_local.template import ROOT, routes
+    from goalpost_local.template import ROOT, routes, select_route
     from tests.helpers import handler
 
     setup_network()  # offer 1, partner 1
     answered: dict[str, int] = {}
     for path in sorted((ROOT / "events").glob("*.json")):
         sample = json.loads(path.read_text())
-        route = next(
-            r
-            for r in routes()
-            if r.matches(sample["requestContext"]["http"]["method"], sample["rawPath"]) is not None
-        )
+        selected = select_route(routes(), sample["requestContext"]["http"]["method"], sample["rawPath"])
+        assert selected is not None, path.name
+        route = selected[0]
         response = handler(route.function)(sample, LambdaContext(route.function))
         answered[path.stem] = response["statusCode"]
     assert answered["click"] == 302
