@@ -172,3 +172,49 @@ def test_an_attempt_never_outlasts_its_deadline(partners, monkeypatch) -> None:
     monkeypatch.setenv("GOALPOST_ALLOW_PRIVATE_POSTBACKS", "1")
     with pytest.raises(partner_postbacks.DeadlineExceeded):
         partner_postbacks.send(partners["slow"].base + "/x", {}, deadline=1.0)
+
+
+def test_a_host_that_does_not_resolve_is_retried_on_the_back_off(
+    aws, deliveries, partners, monkeypatch
+) -> None:
+    """DNS failures are transient: a partner whose name does not resolve (its zone being moved,
+    a resolver's outage) gets the back-off of a 5xx, not a refusal after one try. Two pixels: one
+    whose name resolves again after two failed tries (delivered on the third), one that never
+    does (six tries, then the dead letters, its record ``failed``, never ``refused``)."""
+    import socket
+
+    monkeypatch.setenv("GOALPOST_DELIVERY_BACKOFF_SECONDS", "0")
+    real_getaddrinfo = socket.getaddrinfo
+    port = partners["ok"].server_address[1]
+    lookups = {"back.partner.test": 0, "gone.partner.test": 0}
+
+    def resolver(host: Any, *args: Any, **kwargs: Any) -> Any:
+        if host in lookups:
+            lookups[host] += 1
+            if host == "gone.partner.test" or lookups[host] <= 2:
+                raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+            return real_getaddrinfo("127.0.0.1", *args, **kwargs)
+        return real_getaddrinfo(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", resolver)
+    net = setup_network()
+    offer_id, partner_id = net["offer"]["offer_id"], net["partner"]["partner_id"]
+    for host in lookups:
+        pixel = {"partner_id": partner_id, "kind": "postback", "code": f"http://{host}:{port}/pb/{host}"}
+        assert admin("POST", f"/admin/offers/{offer_id}/partner-pixels", pixel)[0] == 201
+    assert postback(f"transaction_id={click(offer_id, partner_id)}")["statusCode"] == 200
+    deliveries.drain(rounds=8)
+
+    assert [h["path"] for h in partners["ok"].hits] == ["/pb/back.partner.test"]
+    assert lookups == {"back.partner.test": 3, "gone.partner.test": 6}
+    records = admin("GET", f"/admin/offers/{offer_id}/deliveries")[1]["items"]
+    by_host = {r["url"].split("/")[2].split(":")[0]: r for r in records}
+    assert (by_host["back.partner.test"]["status"], by_host["back.partner.test"]["attempts"]) == (
+        "delivered",
+        3,
+    )
+    gone = by_host["gone.partner.test"]
+    assert (gone["status"], gone["attempts"]) == ("failed", 6)
+    assert "cannot resolve gone.partner.test" in gone["last_error"]
+    dead = [json.loads(d["body"]) for d in deliveries.dead_letters()]
+    assert [d["url"] for d in dead] == [gone["url"]]

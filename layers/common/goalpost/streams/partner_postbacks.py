@@ -105,6 +105,12 @@ class UnsafeDestination(ValueError):
     """A partner URL we will not call (scheme, or an address inside a private network)."""
 
 
+class UnresolvedHost(ConnectionError):
+    """The partner's host name did not resolve (now): DNS failures are transient (a partner's
+    zone being moved, a resolver's outage), so the delivery is retried on its back-off like a
+    5xx answer, never refused for good."""
+
+
 _BLOCKED_V6 = (
     ipaddress.ip_network("::/96"),  # IPv4-compatible (::127.0.0.1), and :: itself
     ipaddress.ip_network("64:ff9b::/96"),  # NAT64: reaches any IPv4 address, private ones too
@@ -132,7 +138,7 @@ def resolve_destination(url: str) -> tuple[str, str, int, str]:
     try:
         infos = socket.getaddrinfo(parts.hostname, port, type=socket.SOCK_STREAM)
     except socket.gaierror as error:
-        raise UnsafeDestination(f"cannot resolve {parts.hostname}: {error}") from None
+        raise UnresolvedHost(f"cannot resolve {parts.hostname}: {error}") from None
     ip = str(infos[0][4][0])
     allow_private = os.environ.get("GOALPOST_ALLOW_PRIVATE_POSTBACKS") == "1"
     if not is_public(ipaddress.ip_address(ip)) and not allow_private:
