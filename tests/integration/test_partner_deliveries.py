@@ -5,66 +5,13 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import threading
 import time
-from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
 
 from goalpost.streams import partner_postbacks
 from tests.helpers import admin, click, postback, setup_network
-
-
-class Partner(ThreadingHTTPServer):
-    """A partner's server: ``ok`` answers 200, ``down`` 500, ``slow`` trickles a byte a second."""
-
-    daemon_threads = True
-
-    def __init__(self, mode: str) -> None:
-        super().__init__(("127.0.0.1", 0), _Handler)
-        self.mode = mode
-        self.hits: list[dict[str, Any]] = []
-
-    @property
-    def base(self) -> str:
-        return f"http://127.0.0.1:{self.server_address[1]}"
-
-
-class _Handler(BaseHTTPRequestHandler):
-    server: Partner
-
-    def do_GET(self) -> None:
-        self.server.hits.append({"path": self.path, "headers": dict(self.headers.items())})
-        if self.server.mode == "slow":
-            self.wfile.write(b"HTTP/1.1 200 OK\r\n")
-            for _ in range(30):  # a header line a second: each read is quick, the whole is not
-                time.sleep(1)
-                try:
-                    self.wfile.write(b"X-Slow: 1\r\n")
-                    self.wfile.flush()
-                except OSError:
-                    return
-            return
-        status = 200 if self.server.mode == "ok" else 500
-        self.send_response(status)
-        self.send_header("content-length", "2")
-        self.end_headers()
-        self.wfile.write(b"ok")
-
-    def log_message(self, *args: Any) -> None:
-        pass
-
-
-@pytest.fixture
-def partners() -> Iterator[dict[str, Partner]]:
-    servers = {mode: Partner(mode) for mode in ("ok", "down", "slow")}
-    for server in servers.values():
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield servers
-    for server in servers.values():
-        server.shutdown()
 
 
 def verify(secret: str, url: str, headers: dict[str, str], tolerance: int = 300) -> bool:
