@@ -32,6 +32,7 @@ from goalpost.store import conversion_store, dynamo
 from tests.helpers import admin, click, delivery_pumps, postback, setup_network
 
 STATUSES = ("approved", "pending", "rejected")
+CHANGES_PER_RACER = 3
 
 
 def approved_conversion(partner_base: str) -> dict[str, str]:
@@ -156,7 +157,7 @@ def test_a_change_read_before_approved_pending_approved_is_refused(
 
 
 def test_sixty_racing_status_changes_tell_the_partner_one_story(embedded, partners, monkeypatch) -> None:
-    """60 racers on one approved conversion, three status changes each, twice over: status
+    """60 racers on one approved conversion, three status changes each, three times over: status
     postbacks by conversion_unique_id and by adv_sub, admin decisions and PATCHes, on the
     embedded DynamoDB (each request atomic, as in DynamoDB). Whatever commits, the story holds."""
     monkeypatch.setenv("GOALPOST_DELIVERY_BACKOFF_SECONDS", "0")
@@ -171,7 +172,7 @@ def test_sixty_racing_status_changes_tell_the_partner_one_story(embedded, partne
         chooser = random.Random(seed)
         start.wait()
         done = []
-        for status in (chooser.choice(STATUSES) for _ in range(3)):
+        for status in (chooser.choice(STATUSES) for _ in range(CHANGES_PER_RACER)):
             if kind in ("unique", "order"):
                 done.append(str(status_postback(tid, status, by=kind)["code"]))
             else:
@@ -180,7 +181,7 @@ def test_sixty_racing_status_changes_tell_the_partner_one_story(embedded, partne
                 )
         return done
 
-    for round_ in range(2):
+    for round_ in range(3):
         kinds = ("unique", "order", "decision", "patch") * 15
         start = threading.Barrier(len(kinds))
         racers = [(kind, 100 * round_ + n, start) for n, kind in enumerate(kinds)]
