@@ -46,6 +46,10 @@ EventKind = Literal["approved", "reversal"]
 CONNECT_TIMEOUT = 2.0
 USER_AGENT = "Goalpost-Postback/2.0"
 RESPONSE_BYTES = 65536
+READ_BACKSTOP = CONNECT_TIMEOUT
+"""A socket read waits at most the deadline and this much: the deadline's timer ends the
+attempt (DeadlineExceeded); the socket's own timeout, no earlier than the timer even when its
+thread is scheduled late on a busy machine, is only the backstop."""
 
 
 def attempt_deadline() -> float:
@@ -156,7 +160,7 @@ class _PinnedHTTPS(http.client.HTTPSConnection):
 
     def connect(self) -> None:
         sock = socket.create_connection((self._ip, self.port), timeout=min(CONNECT_TIMEOUT, self._budget))
-        sock.settimeout(self._budget)
+        sock.settimeout(self._budget + READ_BACKSTOP)
         self.sock = self._context.wrap_socket(sock, server_hostname=self.host)  # type: ignore[attr-defined]
 
 
@@ -170,7 +174,7 @@ class _PinnedHTTP(http.client.HTTPConnection):
         self.sock = socket.create_connection(
             (self._ip, self.port), timeout=min(CONNECT_TIMEOUT, self._budget)
         )
-        self.sock.settimeout(self._budget)
+        self.sock.settimeout(self._budget + READ_BACKSTOP)
 
 
 class DeadlineExceeded(TimeoutError):
