@@ -206,15 +206,16 @@ def delivery_pumps(dynamodb: Any) -> DeliveryPumps:
     from goalpost_local.streams import StreamPump
     from goalpost_local.template import table_definitions
 
-    names = {logical: f"test-{logical}" for logical in table_definitions()}
+    queue_url = os.environ["PARTNER_DELIVERIES_QUEUE_URL"]
+    prefix = queue_url.rsplit("/", 1)[-1].removesuffix("-PartnerDeliveriesQueue")  # as create_queues names it
+    names = {logical: f"{prefix}-{logical}" for logical in table_definitions()}
     streams = boto3.client(
         "dynamodbstreams", region_name="us-east-1", config=Config(account_id_endpoint_mode="disabled")
     )
     stream = StreamPump(dynamodb, streams, names, functions={"PartnerPostbacksFunction"}).attach()
     sqs = boto3.client("sqs", region_name="us-east-1")
-    queue_url = os.environ["PARTNER_DELIVERIES_QUEUE_URL"]
     urls = {"PartnerDeliveriesQueue": queue_url}
-    dead = sqs.get_queue_url(QueueName="test-PartnerDeliveriesDeadLetters")["QueueUrl"]
+    dead = sqs.get_queue_url(QueueName=f"{prefix}-PartnerDeliveriesDeadLetters")["QueueUrl"]
     urls["PartnerDeliveriesDeadLetters"] = dead
     return DeliveryPumps(stream, QueuePump(sqs, urls))
 

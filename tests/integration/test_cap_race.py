@@ -9,42 +9,16 @@ from __future__ import annotations
 
 import threading
 import time
-import uuid
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 from typing import Any
 
-import boto3
 import pytest
 
 from goalpost.store import config_cache, counter_store, dynamo
 from goalpost.tracking.postbacks import record_conversion
 from goalpost.web.conversion_request import conversion_request
-from goalpost_local.dynamodb import EmbeddedDynamoDB
-from goalpost_local.template import create_queues, create_tables, function_environment
-from tests.helpers import admin, click, forget_cached_clients, setup_network
-
-
-@pytest.fixture
-def embedded(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    db = EmbeddedDynamoDB().start()
-    for service in ("DYNAMODB", "DYNAMODB_STREAMS", "SQS", "SSM"):
-        monkeypatch.setenv(f"AWS_ENDPOINT_URL_{service}", db.endpoint)
-    monkeypatch.delenv("GOALPOST_SIGNING_KEYS_PARAMETER", raising=False)
-    client = boto3.client("dynamodb", region_name="us-east-1")
-    prefix = f"race-{uuid.uuid4().hex[:8]}"  # moto's state outlives the server: fresh tables per test
-    names = create_tables(client, prefix=prefix)
-    queues = create_queues(boto3.client("sqs", region_name="us-east-1"), prefix=prefix)
-    for key, value in function_environment(names, queues).items():
-        if key != "GOALPOST_SIGNING_KEYS_PARAMETER":
-            monkeypatch.setenv(key, value)
-    forget_cached_clients()
-    try:
-        yield client
-    finally:
-        forget_cached_clients()
-        db.stop()
+from tests.helpers import admin, click, setup_network
 
 
 @pytest.mark.parametrize(("scope", "shards"), [("offer", 1), ("partner", 1), ("offer", 4)])

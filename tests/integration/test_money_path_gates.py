@@ -421,6 +421,49 @@ def test_making_a_paid_goal_private_keeps_its_paid_history_in_the_partners_figur
     assert Decimal(totals["totals"]["payout"]) == Decimal("2")
 
 
+@pytest.mark.parametrize("batches", ["a batch each", "one batch"])
+def test_a_private_conversion_in_the_same_hourly_cell_hides_nothing_the_goal_paid(
+    aws, stats_consumer, clock, batches: str
+) -> None:
+    """Issue 24, point 3: a goal paid 2.00 while public, then made private; a conversion recorded
+    on it now lands in the same hour. The partner still sees the paid conversion, as paid, and
+    never the private one (neither its count nor anything else); the admin sees both."""
+    clock.at = (int(clock.at) // 3600) * 3600 + 60  # both conversions in one hour, whatever today is
+    net = setup_network(
+        offer={"goals_enabled": True},
+        goals=[{"name": "Upgrade", "payout": {"flat": "2"}, "revenue": {"flat": "3"}}],
+    )
+    offer_id, partner_id, goal_id = (
+        net["offer"]["offer_id"],
+        net["partner"]["partner_id"],
+        net["goals"][0]["goal_id"],
+    )
+    assert goal_postback(click(offer_id, partner_id), "goal_name=upgrade")["success"] is True
+    if batches == "a batch each":
+        stats_consumer.drain()
+    clock.advance(60)
+    status, _ = patch(f"/admin/offers/{offer_id}/goals/{goal_id}", {"private": True, "payout": {"flat": "0"}})
+    assert status == 200
+    assert goal_postback(click(offer_id, partner_id), "goal_name=upgrade")["success"] is True
+    stats_consumer.drain()
+
+    def partner(path: str, query: str) -> Any:
+        response = partner_call(path, net["partner"]["api_key"], query)
+        assert response["statusCode"] == 200, response["body"]
+        return json.loads(response["body"])
+
+    paid = partner("/partner/conversions", "")["items"]
+    assert [(c["goal_id"], Decimal(c["payout"])) for c in paid] == [(goal_id, Decimal("2"))]
+    seen = partner("/partner/stats", "interval=total&group_by=goal")
+    assert [(r["goal_id"], r["conversions"], r["payout"]) for r in seen["rows"] if r["goal_id"]] == [
+        (goal_id, 1, "2.00")
+    ]
+    assert (seen["totals"]["conversions"], seen["totals"]["payout"]) == (1, "2.00")
+    _, everything = admin("GET", "/admin/stats", query="interval=total&group_by=goal")
+    row = next(r for r in everything["rows"] if r["goal_id"] == goal_id)
+    assert (row["conversions"], row["payout"], row["revenue"]) == (2, "2.00", "6.00")
+
+
 def test_a_goal_with_custom_payouts_can_be_made_private_once_they_are_removed_or_zero(aws) -> None:
     net = setup_network(offer={"goals_enabled": True}, goals=[{"name": "Upgrade"}])
     offer_id, partner_id, goal_id = (

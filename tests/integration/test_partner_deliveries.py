@@ -5,66 +5,13 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import threading
 import time
-from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
 
 from goalpost.streams import partner_postbacks
 from tests.helpers import admin, click, postback, setup_network
-
-
-class Partner(ThreadingHTTPServer):
-    """A partner's server: ``ok`` answers 200, ``down`` 500, ``slow`` trickles a byte a second."""
-
-    daemon_threads = True
-
-    def __init__(self, mode: str) -> None:
-        super().__init__(("127.0.0.1", 0), _Handler)
-        self.mode = mode
-        self.hits: list[dict[str, Any]] = []
-
-    @property
-    def base(self) -> str:
-        return f"http://127.0.0.1:{self.server_address[1]}"
-
-
-class _Handler(BaseHTTPRequestHandler):
-    server: Partner
-
-    def do_GET(self) -> None:
-        self.server.hits.append({"path": self.path, "headers": dict(self.headers.items())})
-        if self.server.mode == "slow":
-            self.wfile.write(b"HTTP/1.1 200 OK\r\n")
-            for _ in range(30):  # a header line a second: each read is quick, the whole is not
-                time.sleep(1)
-                try:
-                    self.wfile.write(b"X-Slow: 1\r\n")
-                    self.wfile.flush()
-                except OSError:
-                    return
-            return
-        status = 200 if self.server.mode == "ok" else 500
-        self.send_response(status)
-        self.send_header("content-length", "2")
-        self.end_headers()
-        self.wfile.write(b"ok")
-
-    def log_message(self, *args: Any) -> None:
-        pass
-
-
-@pytest.fixture
-def partners() -> Iterator[dict[str, Partner]]:
-    servers = {mode: Partner(mode) for mode in ("ok", "down", "slow")}
-    for server in servers.values():
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield servers
-    for server in servers.values():
-        server.shutdown()
 
 
 def verify(secret: str, url: str, headers: dict[str, str], tolerance: int = 300) -> bool:
@@ -172,3 +119,49 @@ def test_an_attempt_never_outlasts_its_deadline(partners, monkeypatch) -> None:
     monkeypatch.setenv("GOALPOST_ALLOW_PRIVATE_POSTBACKS", "1")
     with pytest.raises(partner_postbacks.DeadlineExceeded):
         partner_postbacks.send(partners["slow"].base + "/x", {}, deadline=1.0)
+
+
+def test_a_host_that_does_not_resolve_is_retried_on_the_back_off(
+    aws, deliveries, partners, monkeypatch
+) -> None:
+    """DNS failures are transient: a partner whose name does not resolve (its zone being moved,
+    a resolver's outage) gets the back-off of a 5xx, not a refusal after one try. Two pixels: one
+    whose name resolves again after two failed tries (delivered on the third), one that never
+    does (six tries, then the dead letters, its record ``failed``, never ``refused``)."""
+    import socket
+
+    monkeypatch.setenv("GOALPOST_DELIVERY_BACKOFF_SECONDS", "0")
+    real_getaddrinfo = socket.getaddrinfo
+    port = partners["ok"].server_address[1]
+    lookups = {"back.partner.test": 0, "gone.partner.test": 0}
+
+    def resolver(host: Any, *args: Any, **kwargs: Any) -> Any:
+        if host in lookups:
+            lookups[host] += 1
+            if host == "gone.partner.test" or lookups[host] <= 2:
+                raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+            return real_getaddrinfo("127.0.0.1", *args, **kwargs)
+        return real_getaddrinfo(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", resolver)
+    net = setup_network()
+    offer_id, partner_id = net["offer"]["offer_id"], net["partner"]["partner_id"]
+    for host in lookups:
+        pixel = {"partner_id": partner_id, "kind": "postback", "code": f"http://{host}:{port}/pb/{host}"}
+        assert admin("POST", f"/admin/offers/{offer_id}/partner-pixels", pixel)[0] == 201
+    assert postback(f"transaction_id={click(offer_id, partner_id)}")["statusCode"] == 200
+    deliveries.drain(rounds=8)
+
+    assert [h["path"] for h in partners["ok"].hits] == ["/pb/back.partner.test"]
+    assert lookups == {"back.partner.test": 3, "gone.partner.test": 6}
+    records = admin("GET", f"/admin/offers/{offer_id}/deliveries")[1]["items"]
+    by_host = {r["url"].split("/")[2].split(":")[0]: r for r in records}
+    assert (by_host["back.partner.test"]["status"], by_host["back.partner.test"]["attempts"]) == (
+        "delivered",
+        3,
+    )
+    gone = by_host["gone.partner.test"]
+    assert (gone["status"], gone["attempts"]) == ("failed", 6)
+    assert "cannot resolve gone.partner.test" in gone["last_error"]
+    dead = [json.loads(d["body"]) for d in deliveries.dead_letters()]
+    assert [d["url"] for d in dead] == [gone["url"]]

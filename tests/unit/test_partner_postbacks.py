@@ -109,6 +109,18 @@ def test_every_approval_transition_is_its_own_delivery() -> None:
     assert delivery_id("t-0", "approved", 2, "7") == "t-0.approved-2.7"
 
 
+def test_an_adjustment_of_amounts_only_is_no_approval_transition() -> None:
+    """Approved, its payout adjusted (approved to approved), reversed, approved again: the
+    partner gets ``approved``, ``reversal``, ``approved-2`` (no number skipped, so
+    ``reversal-k`` still follows ``approved-k``)."""
+    repriced = {"from": "approved", "to": "approved", "before": {"payout": "2"}, "after": {"payout": "3"}}
+    adjusted = {**CONV, "adjustments": [repriced]}
+    assert approval_transitions(Conversion.from_dict(adjusted)) == (1, 0)
+    story = [repriced, {"from": "approved", "to": "rejected"}, {"from": "rejected", "to": "approved"}]
+    assert approval_transitions(Conversion.from_dict({**CONV, "adjustments": story})) == (2, 1)
+    assert approval_transitions(Conversion.from_dict({**CONV, "adjustments": story[:2]})) == (1, 1)
+
+
 def test_back_off_doubles_per_try_and_is_capped(monkeypatch) -> None:
     monkeypatch.setenv("GOALPOST_DELIVERY_BACKOFF_SECONDS", "30")
     assert [backoff_seconds(n) for n in (1, 2, 3, 4)] == [30, 60, 120, 240]

@@ -115,6 +115,22 @@ def test_a_group_folds_records_per_cell_and_is_cut_at_the_cell_limit() -> None:
     assert (second.first_event, second.last_event, second.size) == ("e5", "e5", 1)
 
 
+def test_a_private_conversion_counts_in_its_own_cell_beside_the_public_one() -> None:
+    """Privacy as recorded: the same hour, offer, partner and goal, two cells (one batch or many)."""
+    public = contribution("INSERT", conversion("approved", "2"), {}, no_advertiser)
+    private = contribution("INSERT", conversion("approved", "0", private=True), {}, no_advertiser)
+    assert public is not None and private is not None
+    assert public.cell == Cell("2026-11-24T03", "1", "2", "3")
+    assert private.cell == Cell("2026-11-24T03", "1", "2", "3", private=True)
+    group = first_group([("e1", public), ("e2", private)], 0, max_cells=99)
+    assert group.cells[public.cell].counters["payout"] == Decimal(2)
+    assert group.cells[private.cell].counters == {
+        "conversions": 1,
+        "revenue": Decimal(15),
+        "sale_amount": Decimal(50),
+    }
+
+
 def test_a_utc_hour_lands_in_the_callers_local_day() -> None:
     new_york = ZoneInfo("America/New_York")
     assert period_of("2026-11-24T03", "day", new_york) == "2026-11-23"

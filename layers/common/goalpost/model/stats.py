@@ -5,19 +5,22 @@ from typing import NamedTuple
 
 
 class Cell(NamedTuple):
-    """Where an event is counted: its UTC hour (``YYYY-MM-DDTHH``), offer, partner, goal."""
+    """Where an event is counted: its UTC hour (``YYYY-MM-DDTHH``), offer, partner, goal, and
+    whether it was recorded on a private goal."""
 
     hour: str
     offer_id: str
     partner_id: str
     goal_id: str = ""
+    private: bool = False
+    """Conversions recorded while their goal was private count in a cell of their own: partners
+    never see it, and it never hides what the goal paid in the same hour while it was public."""
 
 
 class CellDelta(NamedTuple):
     """What a batch adds to one cell, with the labels the cell carries for reports."""
 
     advertiser_id: str
-    private: bool
     counters: dict[str, Decimal]
     currency: str = ""
 

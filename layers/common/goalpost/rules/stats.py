@@ -1,12 +1,15 @@
 """Stats: what each tracked event adds to an hourly cell, and how cells become report rows.
 
-A cell is (UTC hour, offer, partner, goal); offer-level events (clicks, impressions) use
-the goal ``""``. Cells are written by the stats stream consumer from the sessions and
-conversions streams, never on the request path, so they are eventually consistent
-(seconds). A conversion adds to its own hour (when it happened), whatever its status:
-pending and rejected conversions are counted as such but add no money; approval adds the
-money, a rejection after approval takes it out again (the cell follows every change of
-the conversion, not the clawback records, which are the partner's reversal ledger).
+A cell is (UTC hour, offer, partner, goal, privacy); offer-level events (clicks,
+impressions) use the goal ``""``. Conversions recorded on a private goal have cells of their
+own (privacy is judged as recorded): partners never see those, and a private conversion
+never hides what its goal paid in the same hour while it was public. Cells are written by
+the stats stream consumer from the sessions and conversions streams, never on the request
+path, so they are eventually consistent (seconds). A conversion adds to its own hour (when
+it happened), whatever its status: pending and rejected conversions are counted as such but
+add no money; approval adds the money, a rejection after approval takes it out again (the
+cell follows every change of the conversion, not the clawback records, which are the
+partner's reversal ledger).
 
 Hourly UTC buckets make any whole-hour time zone exact: each UTC hour falls entirely in
 one local hour. Zones with a half-hour offset are answered with each UTC hour placed at
@@ -35,7 +38,6 @@ DIMENSIONS: tuple[Dimension, ...] = ("offer", "goal", "partner", "advertiser")
 class Contribution(NamedTuple):
     cell: Cell
     advertiser_id: str
-    private: bool
     counters: dict[str, Decimal]
     currency: str = ""
     """The currency of the money in ``counters`` (conversions only)."""
@@ -85,33 +87,35 @@ def contribution(
     if kind is None and "transaction_id" in image and event_name == "INSERT":  # a new session
         offer_id = str(image["offer_id"])
         cell = Cell(hour_of_epoch(int(image["created_at"])), offer_id, str(image["partner_id"]))
-        return Contribution(cell, advertiser_of(offer_id, ""), False, {"clicks": Decimal(1)})
+        return Contribution(cell, advertiser_of(offer_id, ""), {"clicks": Decimal(1)})
     if kind == CONVERSION:
         counters = _difference(conversion_worth(new), conversion_worth(old))
         if not counters:
             return None
         offer_id = str(image["offer_id"])
         cell = Cell(
-            hour_of_iso(str(image["created_at"])), offer_id, str(image["partner_id"]), str(image["goal_id"])
+            hour_of_iso(str(image["created_at"])),
+            offer_id,
+            str(image["partner_id"]),
+            str(image["goal_id"]),
+            private=bool(image.get("private")),
         )
         advertiser = str(image.get("advertiser_id") or advertiser_of(offer_id, cell.goal_id))
-        return Contribution(
-            cell, advertiser, bool(image.get("private")), counters, str(image.get("currency") or "")
-        )
+        return Contribution(cell, advertiser, counters, str(image.get("currency") or ""))
     if kind == IMPRESSIONS:
         added = Decimal(str(new.get("impressions", 0))) - Decimal(str(old.get("impressions", 0)))
         if not added:
             return None
         offer_id = str(image["offer_id"])
         cell = Cell(str(image["hour"]), offer_id, str(image["partner_id"]))
-        return Contribution(cell, advertiser_of(offer_id, ""), False, {"impressions": added})
+        return Contribution(cell, advertiser_of(offer_id, ""), {"impressions": added})
     if kind == GOAL_CLICK:
         added = Decimal(str(new.get("clicks", 0))) - Decimal(str(old.get("clicks", 0)))
         if not added:
             return None
         offer_id, goal_id = str(image["offer_id"]), str(image["goal_id"])
         cell = Cell(hour_of_iso(str(image["last_at"])), offer_id, str(image["partner_id"]), goal_id)
-        return Contribution(cell, advertiser_of(offer_id, goal_id), False, {"goal_clicks": added})
+        return Contribution(cell, advertiser_of(offer_id, goal_id), {"goal_clicks": added})
     return None
 
 
@@ -135,9 +139,7 @@ def first_group(events: Sequence[tuple[str, Contribution | None]], start: int, m
 def _add(cells: dict[Cell, CellDelta], found: Contribution) -> None:
     known = cells.get(found.cell)
     if known is None:
-        cells[found.cell] = CellDelta(
-            found.advertiser_id, found.private, dict(found.counters), found.currency
-        )
+        cells[found.cell] = CellDelta(found.advertiser_id, dict(found.counters), found.currency)
         return
     for name, value in found.counters.items():
         known.counters[name] = known.counters.get(name, Decimal(0)) + value

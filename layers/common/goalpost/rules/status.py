@@ -11,12 +11,14 @@ def approval_transitions(conversion: Conversion) -> tuple[int, int]:
     """How many times a conversion became approved, and left approved, by its adjustments.
 
     Approved at once counts as the first approval; each is told to partners (``approved``,
-    ``approved-2``...), and so is each reversal (``reversal``, ``reversal-2``...).
+    ``approved-2``...), and so is each reversal (``reversal``, ``reversal-2``...). An
+    adjustment of amounts only (approved to approved) is neither: the numbers stay those of
+    the status changes, so ``reversal-k`` always follows ``approved-k``.
     """
-    adjustments = conversion.adjustments
-    initial = adjustments[0]["from"] if adjustments else conversion.status
-    became = int(initial == "approved") + sum(1 for a in adjustments if a.get("to") == "approved")
-    left = sum(1 for a in adjustments if a.get("from") == "approved")
+    changes = [a for a in conversion.adjustments if a.get("from") != a.get("to")]
+    initial = conversion.adjustments[0]["from"] if conversion.adjustments else conversion.status
+    became = int(initial == "approved") + sum(1 for a in changes if a.get("to") == "approved")
+    left = sum(1 for a in changes if a.get("from") == "approved")
     return became, left
 
 

@@ -17,7 +17,7 @@ Tables (README, "Tables and keys", lists every access pattern):
                pk=OFFER#<id> sk=OFFER | GOAL#<id> | PAYOUT#<partner>#<goal>,
                pk=STRUCTURE#<id> sk=PROFILE, pk=COUNTER sk=<kind>
                GSI by_kind: kind, pk (lists every entity of a kind)
-- stats:       pk=CELLS#<utc day>#<shard>, sk=<offer>#<hh>#<partner>#<goal|->  hourly cells
+- stats:       pk=CELLS#<utc day>#<shard>, sk=<offer>#<hh>#<partner>#<goal|->[#private]  hourly cells
                pk=APPLIED#<first stream event id> sk=APPLIED                 batch marker (TTL)
                GSI by_partner_day: partner_day=<partner>#<utc day>, sk
 """

@@ -394,6 +394,13 @@ def adjust_conversion_status(
     the audit trail, and a clawback (``change.clawback``) is put beside the conversion, all
     in the same transaction. Only a recorded conversion (CONV#) changes status: a stored
     refusal stays refused.
+
+    "Meanwhile" is judged by the count of adjustments, the conversion's version: the write
+    applies only to the conversion as it was read, with exactly the adjustments it was read
+    with. Its status alone would not do (approved -> pending -> approved in between passes
+    a condition on "still approved", and two clawbacks would then carry the same transition
+    number, one partner reversal lost); so the history is one chain, each change made from
+    the state the one before it left, and the transitions told to partners follow it.
     """
     key = stored_key(conversion)
     amounts = {k: v for k, v in change.after.items() if k != "status"}
@@ -412,6 +419,11 @@ def adjust_conversion_status(
         ":empty": [],
         ":adj": [change.record],
     }
+    if conversion.adjustments:  # the version read: how many adjustments it had
+        conditions.append("size(adjustments) = :read")
+        values[":read"] = len(conversion.adjustments)
+    else:
+        conditions.append("attribute_not_exists(adjustments)")
     removes = []
     if change.after["status"] == "pending":
         sets.append("pending_key = :pending")

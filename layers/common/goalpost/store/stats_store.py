@@ -21,11 +21,17 @@ STATS_MARKER_SECONDS = 3 * 86400
 _MAX_TRANSACTION_CONFLICTS = 5
 
 
+PRIVATE_CELL = "#private"
+"""The end of a private cell's sort key: the cell beside the public one of the same hour, offer,
+partner and goal."""
+
+
 def _cell_key(cell: "Cell") -> dict[str, Any]:
     shard = zlib.crc32(f"{cell.offer_id}#{cell.partner_id}".encode()) % STATS_SHARDS
+    sk = f"{cell.offer_id}#{cell.hour[11:13]}#{cell.partner_id}#{cell.goal_id or '-'}"
     return {
         "pk": {"S": f"CELLS#{cell.hour[:10]}#{shard}"},
-        "sk": {"S": f"{cell.offer_id}#{cell.hour[11:13]}#{cell.partner_id}#{cell.goal_id or '-'}"},
+        "sk": {"S": sk + PRIVATE_CELL if cell.private else sk},
     }
 
 
@@ -77,7 +83,7 @@ def apply_stats(group: "Group", now: int) -> str | None:
         if delta.currency:
             sets.append("currency = :currency")
             values[":currency"] = delta.currency
-        if delta.private:
+        if cell.private:
             names["#private"] = "private"
             sets.append("#private = :private")
             values[":private"] = True

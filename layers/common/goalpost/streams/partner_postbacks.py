@@ -46,6 +46,10 @@ EventKind = Literal["approved", "reversal"]
 CONNECT_TIMEOUT = 2.0
 USER_AGENT = "Goalpost-Postback/2.0"
 RESPONSE_BYTES = 65536
+READ_BACKSTOP = CONNECT_TIMEOUT
+"""A socket read waits at most the deadline and this much: the deadline's timer ends the
+attempt (DeadlineExceeded); the socket's own timeout, no earlier than the timer even when its
+thread is scheduled late on a busy machine, is only the backstop."""
 
 
 def attempt_deadline() -> float:
@@ -105,6 +109,12 @@ class UnsafeDestination(ValueError):
     """A partner URL we will not call (scheme, or an address inside a private network)."""
 
 
+class UnresolvedHost(ConnectionError):
+    """The partner's host name did not resolve (now): DNS failures are transient (a partner's
+    zone being moved, a resolver's outage), so the delivery is retried on its back-off like a
+    5xx answer, never refused for good."""
+
+
 _BLOCKED_V6 = (
     ipaddress.ip_network("::/96"),  # IPv4-compatible (::127.0.0.1), and :: itself
     ipaddress.ip_network("64:ff9b::/96"),  # NAT64: reaches any IPv4 address, private ones too
@@ -132,7 +142,7 @@ def resolve_destination(url: str) -> tuple[str, str, int, str]:
     try:
         infos = socket.getaddrinfo(parts.hostname, port, type=socket.SOCK_STREAM)
     except socket.gaierror as error:
-        raise UnsafeDestination(f"cannot resolve {parts.hostname}: {error}") from None
+        raise UnresolvedHost(f"cannot resolve {parts.hostname}: {error}") from None
     ip = str(infos[0][4][0])
     allow_private = os.environ.get("GOALPOST_ALLOW_PRIVATE_POSTBACKS") == "1"
     if not is_public(ipaddress.ip_address(ip)) and not allow_private:
@@ -150,7 +160,7 @@ class _PinnedHTTPS(http.client.HTTPSConnection):
 
     def connect(self) -> None:
         sock = socket.create_connection((self._ip, self.port), timeout=min(CONNECT_TIMEOUT, self._budget))
-        sock.settimeout(self._budget)
+        sock.settimeout(self._budget + READ_BACKSTOP)
         self.sock = self._context.wrap_socket(sock, server_hostname=self.host)  # type: ignore[attr-defined]
 
 
@@ -164,7 +174,7 @@ class _PinnedHTTP(http.client.HTTPConnection):
         self.sock = socket.create_connection(
             (self._ip, self.port), timeout=min(CONNECT_TIMEOUT, self._budget)
         )
-        self.sock.settimeout(self._budget)
+        self.sock.settimeout(self._budget + READ_BACKSTOP)
 
 
 class DeadlineExceeded(TimeoutError):

@@ -241,6 +241,11 @@ def _insert_within_caps(
     return None, refused
 
 
+STATUS_ATTEMPTS = 3
+"""A status postback that lost a race (the conversion changed between its read and its write)
+reads the conversion again and applies its status to what it finds, up to this many times."""
+
+
 def adjust_status(request: ConversionRequest, now: float) -> Outcome:
     """``status=`` on a postback naming an existing conversion: an adjustment, never an overwrite.
 
@@ -249,6 +254,11 @@ def adjust_status(request: ConversionRequest, now: float) -> Outcome:
     stored refusal. The token of the conversion's advertiser (the goal's) decides. The change
     is appended to the conversion's adjustments (from, to, reason, time); a rejection after
     approval also writes a clawback record that reverses payout and revenue.
+
+    The write applies only to the conversion as read (its version); when another change came
+    first, the postback's status is applied again to the conversion as it now is (the status
+    it names is what the advertiser wants, whatever came before), at most ``STATUS_ATTEMPTS``
+    times, then answered ``status_conflict`` (send again).
     """
     session = session_store.get_session(request.transaction_id)
     offer_id = session.offer_id if session is not None else request.offer_id
@@ -257,6 +267,26 @@ def adjust_status(request: ConversionRequest, now: float) -> Outcome:
     bundle = config_cache.offer_bundle(offer_id)
     if bundle is None:
         return Outcome(False, "unknown_offer", f"offer {offer_id} does not exist")
+    for _attempt in range(STATUS_ATTEMPTS):
+        found = _named_conversion(request, offer_id, bundle)
+        if isinstance(found, Outcome):
+            return found
+        conversion = found
+        old, conversion_id = conversion.status, conversion.conversion_id
+        if old == request.new_status:
+            return Outcome(True, "status_unchanged", "", conversion_id, old)
+        reason = request.reason or f"status={request.new_status} by advertiser postback"
+        change = adjustment(
+            conversion, new_status=request.new_status, reason=reason, at=iso_timestamp(now), via=request.via,
+            actor="advertiser", amounts={},
+        )  # fmt: skip
+        if conversion_store.adjust_conversion_status(conversion, change):
+            return Outcome(True, "status_updated", reason, conversion_id, request.new_status)
+    return Outcome(False, "status_conflict", "the conversion kept changing meanwhile; send again")
+
+
+def _named_conversion(request: ConversionRequest, offer_id: str, bundle: OfferBundle) -> Conversion | Outcome:
+    """The conversion a status postback names, read now, or why there is none for it."""
     unique = dict(request.unique_ids).get("conversion_unique_id")
     order = (request.adv_subs or {}).get("adv_sub")
     if unique:
@@ -279,15 +309,4 @@ def adjust_status(request: ConversionRequest, now: float) -> Outcome:
         return Outcome(False, "invalid_security_token", "security_token is missing or wrong")
     if conversion is None or conversion.transaction_id != request.transaction_id:
         return Outcome(False, "unknown_conversion", "no conversion of this session matches")
-    old, conversion_id = conversion.status, conversion.conversion_id
-    if old == request.new_status:
-        return Outcome(True, "status_unchanged", "", conversion_id, old)
-    reason = request.reason or f"status={request.new_status} by advertiser postback"
-    change = adjustment(
-        conversion, new_status=request.new_status, reason=reason, at=iso_timestamp(now), via=request.via,
-        actor="advertiser", amounts={},
-    )  # fmt: skip
-    changed = conversion_store.adjust_conversion_status(conversion, change)
-    if not changed:
-        return Outcome(False, "status_conflict", "the conversion changed meanwhile; send again")
-    return Outcome(True, "status_updated", reason, conversion_id, request.new_status)
+    return conversion
