@@ -130,7 +130,10 @@ class GoalOut(Out):
 
 class GoalDetailOut(GoalOut):
     version: int
-    links: dict[str, Any] = Field(description="Postback URLs and pixel code for this goal")
+    links: dict[str, str] = Field(
+        description="The links this goal accepts: postback URLs and pixel code (an encrypted goal's "
+        "are its signed enc= forms only: postback, image_pixel, iframe_pixel, click_pixel)"
+    )
 
 
 class OfferOut(Versioned):

@@ -23,7 +23,8 @@ class Session(NamedTuple):
     transaction_id: str
     offer_id: str
     partner_id: str
-    created_at: int
+    created_at: float
+    """Unix seconds to the millisecond (the clock's precision: lookback ages are measured from it)."""
     expires_at: int
     subs: Mapping[str, str] = EMPTY
     """aff_sub..aff_sub5, source, aff_click_id as sent on the click (only the ones present)."""
@@ -34,7 +35,7 @@ class Session(NamedTuple):
     closed_by_sk: str = ""
     """Sort key of the conversion that closed the session (a retried end point repeats it)."""
 
-    def is_expired(self, now: int) -> bool:
+    def is_expired(self, now: float) -> bool:
         return now >= self.expires_at
 
     @property
