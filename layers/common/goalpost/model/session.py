@@ -8,6 +8,8 @@ from goalpost.model.offer import EMPTY
 SUB_FIELDS = ("aff_sub", "aff_sub2", "aff_sub3", "aff_sub4", "aff_sub5")
 CLICK_CONTEXT_FIELDS = (*SUB_FIELDS, "source", "aff_click_id")
 """What a click may carry and its session keeps (and conversions copy)."""
+MAX_CLICK_SUB_CHARS = 255
+"""Per sub id on a click: keeps a session item within 1 KB (one write capacity unit)."""
 
 ADV_SUB_FIELDS = ("adv_sub", "adv_sub2", "adv_sub3", "adv_sub4", "adv_sub5")
 

@@ -8,12 +8,9 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from goalpost.model.ids import cookie_name, new_transaction_id, require_id
 from goalpost.model.refusal import Refused
-from goalpost.model.session import CLICK_CONTEXT_FIELDS, Session
+from goalpost.model.session import CLICK_CONTEXT_FIELDS, MAX_CLICK_SUB_CHARS, Session
 from goalpost.rules.macros import UnsafeUrl, expand_url
 from goalpost.store import config_cache, session_store
-
-MAX_CLICK_SUB_CHARS = 255
-"""Per sub id on a click: keeps a session item within 1 KB (one write capacity unit)."""
 
 logger = logging.getLogger("goalpost.tracking")
 

@@ -25,9 +25,16 @@ MAX_VALUE_CHARS = 500
 """TUNE allows adv_sub values of up to 500 characters; no tracking value needs more."""
 MAX_FIELDS = 64
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-_MARKUP = re.compile(r"[<>\"'`\\]")
-"""Tracking values end up in partner URLs, HTML pixels and CSV exports: no markup or quotes."""
+CONTROL_CHARACTERS = r"\x00-\x1f\x7f"
+MARKUP_CHARACTERS = "<>\"'`\\\\"
+"""Tracking values end up in partner URLs, HTML pixels and CSV exports: no markup or quotes.
+(Both are regex character-class bodies, valid alike in Python and JavaScript.)"""
+TRACKING_VALUE = f"[^{CONTROL_CHARACTERS}{MARKUP_CHARACTERS}]*"
+"""A value the tracking routes accept (its characters; lengths are bounded apart): the one rule,
+which the partner portal's link builder is handed (``link_rules``) so it builds only links the
+click accepts."""
+_CONTROL = re.compile(f"[{CONTROL_CHARACTERS}]")
+_MARKUP = re.compile(f"[{MARKUP_CHARACTERS}]")
 _NAME = re.compile(r"[a-z_0-9]{1,40}")
 KEYWORDS = frozenset({"a", "format", "status"})
 """Parameters whose values are words from a fixed list: folded to lower case when read."""
