@@ -58,15 +58,16 @@ def main() -> None:
     # embedded moto when it fails), within the same bound.
     signal.signal(signal.SIGTERM, _on_sigterm_while_starting)
     stack: runtime.LocalStack | None = None
+    code = 0
     try:
         stack = runtime.start(args.host, args.port)
         _serve(stack, seed=not args.no_seed)
     except (Stopped, KeyboardInterrupt):
-        pass
+        logging.getLogger("goalpost_local").info("stopping")
     except Exception:
         logging.getLogger("goalpost_local").exception("the local runtime failed")
-        _stop_within(stack, code=1)
-    _stop_within(stack)
+        code = 1
+    _stop_within(stack, code)
 
 
 def _serve(stack: runtime.LocalStack, *, seed: bool) -> None:

@@ -37,7 +37,7 @@ def goal_links(
     if goal.encrypted:
         if signing_key is None:
             raise ValueError(f"goal {goal.goal_id} is encrypted: its links need the signing key")
-        selector = selector_name = f"enc={signing.sign(goal.offer_id, goal.goal_id, signing_key)}"
+        selector = f"enc={signing.sign(goal.offer_id, goal.goal_id, signing_key)}"
         links["postback"] = f"{postback}{selector}&transaction_id={{transaction_id}}{token}"
     else:
         if goal.is_default:

@@ -41,8 +41,9 @@ KEYWORDS = frozenset({"a", "format", "status"})
 
 
 def _normal(name: str, value: str) -> tuple[str, str]:
-    """A parameter as the tracker reads it: the name in lower case (and a keyword's value)."""
-    name = name.lower()
+    """A parameter as the tracker reads it: the name in lower case (and a keyword's value).
+    Only ASCII names are folded (no other name is one the tracker reads)."""
+    name = name.lower() if name.isascii() else name
     return name, value.lower() if name in KEYWORDS else value
 
 
