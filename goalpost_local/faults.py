@@ -7,6 +7,7 @@ applies it, or timing out after it did. Only served when the runtime runs with
 ``GOALPOST_LOCAL_FAULTS=1``.
 """
 
+import json
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -55,9 +56,30 @@ def _after(model: Any, **_: Any) -> None:
         raise ReadTimeoutError(endpoint_url="injected")
 
 
+MODES = ("throttle", "timeout_after")
+
+
+def parse(body: bytes) -> tuple[str, str, int]:
+    """(operation, mode, times) from a ``POST /__local/faults`` body; ValueError says what is wrong."""
+    try:
+        spec = json.loads(body or b"{}")
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise ValueError("the body must be a JSON object") from None
+    if not isinstance(spec, dict):
+        raise ValueError("the body must be a JSON object")
+    operation, mode, times = spec.get("operation"), spec.get("mode"), spec.get("times", 1)
+    if not isinstance(operation, str) or not operation.isalnum():
+        raise ValueError("operation must be a DynamoDB operation name, e.g. TransactWriteItems")
+    if mode not in MODES:
+        raise ValueError("mode must be throttle or timeout_after")
+    if not isinstance(times, int) or isinstance(times, bool) or not 1 <= times <= 1000:
+        raise ValueError("times must be a whole number from 1 to 1000")
+    return operation, str(mode), times
+
+
 def arm(operation: str, mode: str, times: int) -> None:
     global _installed
-    if mode not in ("throttle", "timeout_after"):
+    if mode not in MODES:
         raise ValueError("mode must be throttle or timeout_after")
     from goalpost.store import dynamo
 

@@ -25,7 +25,7 @@ from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from goalpost.model import clock
-from goalpost_local import console, faults, iam
+from goalpost_local import console, faults, iam, powertools
 from goalpost_local.template import ROOT, Route, authorizers, check_routes, routes, select_route
 
 logger = logging.getLogger("goalpost_local.gateway")
@@ -65,6 +65,7 @@ def function_module(code_uri: str, handler: str, function: str) -> ModuleType:
         module = importlib.util.module_from_spec(spec)
         sys.modules[unique] = module
         spec.loader.exec_module(module)
+        powertools.isolate_requests()  # environments are threads here: each its own request
     return module
 
 
@@ -209,6 +210,9 @@ def build_event(
 
 class LocalGateway(ThreadingHTTPServer):
     daemon_threads = True
+    request_queue_size = 1024
+    """The listen backlog, sized like a server's (the kernel caps it at net.core.somaxconn):
+    socketserver's default of 5 reset connections under a burst of a few dozen clients."""
 
     def __init__(
         self,
@@ -281,9 +285,13 @@ class _RequestHandler(BaseHTTPRequestHandler):
             and self.command == "POST"
             and os.environ.get("GOALPOST_LOCAL_FAULTS") == "1"
         ):
-            spec = json.loads(body or b"{}")
-            faults.arm(str(spec["operation"]), str(spec["mode"]), int(spec.get("times", 1)))
-            self._json(200, {"armed": spec})
+            try:
+                operation, mode, times = faults.parse(body)
+            except ValueError as error:
+                self._json(400, {"message": str(error)})
+                return
+            faults.arm(operation, mode, times)
+            self._json(200, {"armed": {"operation": operation, "mode": mode, "times": times}})
             return
         if raw_path == "/__local/cognito" and self.command == "POST" and self.server.cognito_endpoint:
             self._cognito(body)

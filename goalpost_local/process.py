@@ -32,21 +32,20 @@ def free_port() -> int:
 def spawn(
     admin_token: str, env: Mapping[str, str] | None = None, start_timeout: float = 60
 ) -> Iterator[Spawned]:
-    """Start ``python -m goalpost_local --no-seed`` with its own embedded DynamoDB; stop it after."""
+    """Start ``python -m goalpost_local --no-seed`` with its own embedded DynamoDB (or the
+    ``AWS_ENDPOINT_URL_DYNAMODB`` that ``env`` names; nothing of the caller's shell); stop it after."""
     port = free_port()
+    inherited = {
+        name: value
+        for name, value in os.environ.items()
+        if not name.startswith("AWS_ENDPOINT_URL") and name != "GOALPOST_USE_AWS"
+    }
     child_env = {
-        **os.environ,
+        **inherited,
         **(env or {}),
         "GOALPOST_ADMIN_TOKEN": admin_token,
         "PYTHONPATH": f"{ROOT / 'layers' / 'common'}{os.pathsep}{ROOT}",
     }
-    for name in (
-        "AWS_ENDPOINT_URL_DYNAMODB",
-        "AWS_ENDPOINT_URL_DYNAMODB_STREAMS",
-        "AWS_ENDPOINT_URL_SQS",
-        "GOALPOST_USE_AWS",
-    ):
-        child_env.pop(name, None)
     process = subprocess.Popen(  # noqa: S603 - our own interpreter and module, fixed arguments
         [sys.executable, "-m", "goalpost_local", "--port", str(port), "--no-seed"],
         cwd=ROOT,

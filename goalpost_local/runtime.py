@@ -59,15 +59,28 @@ class LocalStack:
             pump.stop()
 
 
-def configure_aws(endpoint: str | None) -> None:
-    """Point boto3 at the embedded DynamoDB unless the user chose another endpoint."""
+LOCAL_SERVICES = ("SQS", "SSM", "COGNITO_IDENTITY_PROVIDER")
+"""What the embedded moto serves beside DynamoDB (``AWS_ENDPOINT_URL_<service>``)."""
+
+
+def local_endpoints(embedded: str, dynamodb: str | None = None) -> dict[str, str]:
+    """Every endpoint a local run uses: nothing but the embedded moto and, when given, your
+    DynamoDB (DynamoDB Local, whose streams it serves on the same endpoint). ``AWS_ENDPOINT_URL``
+    sends any other service to moto too: without ``GOALPOST_USE_AWS`` no client can reach AWS."""
+    table_endpoint = dynamodb or embedded
+    return {
+        "AWS_ENDPOINT_URL": embedded,
+        "AWS_ENDPOINT_URL_DYNAMODB": table_endpoint,
+        "AWS_ENDPOINT_URL_DYNAMODB_STREAMS": table_endpoint,
+        **{f"AWS_ENDPOINT_URL_{service}": embedded for service in LOCAL_SERVICES},
+    }
+
+
+def configure_aws(endpoints: dict[str, str] | None) -> None:
+    """Point boto3 at the local endpoints (``None``: ``GOALPOST_USE_AWS``, AWS's own)."""
     os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
-    if endpoint:
-        os.environ["AWS_ENDPOINT_URL_DYNAMODB"] = endpoint
-        os.environ["AWS_ENDPOINT_URL_DYNAMODB_STREAMS"] = endpoint
-        os.environ["AWS_ENDPOINT_URL_SQS"] = endpoint
-        os.environ["AWS_ENDPOINT_URL_SSM"] = endpoint
-        os.environ["AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER"] = endpoint
+    if endpoints:
+        os.environ.update(endpoints)
         os.environ.setdefault("AWS_ACCESS_KEY_ID", "local")
         os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "local")
 
@@ -75,9 +88,9 @@ def configure_aws(endpoint: str | None) -> None:
 def place_signing_keys(*, embedded: bool, use_aws: bool) -> None:
     """Where the functions find the signing keys of encrypted links.
 
-    Embedded: in its SSM, as deployed (``GOALPOST_SIGNING_KEYS`` when set, else random keys).
-    ``GOALPOST_USE_AWS``: your account's parameter, named as the template names it. Another
-    DynamoDB endpoint (DynamoDB Local) has no SSM beside it: the keys come from the environment.
+    Local (embedded moto, with its DynamoDB or beside DynamoDB Local): in moto's SSM, as
+    deployed (``GOALPOST_SIGNING_KEYS`` when set, else random keys). ``GOALPOST_USE_AWS``: your
+    account's parameter, named as the template names it.
     """
     if embedded:
         import boto3
@@ -90,20 +103,49 @@ def place_signing_keys(*, embedded: bool, use_aws: bool) -> None:
 
 
 def start(host: str = "127.0.0.1", port: int = 3000, admin_token: str | None = None) -> LocalStack:
-    """Start everything in this process, in background threads; returns once serving."""
+    """Start everything in this process, in background threads; returns once serving.
+
+    Without ``GOALPOST_USE_AWS`` every service is local: the embedded moto serves SQS, SSM and
+    Cognito always, and DynamoDB too unless ``AWS_ENDPOINT_URL_DYNAMODB`` names another
+    (DynamoDB Local). Only ``GOALPOST_USE_AWS`` lets a client reach AWS.
+    """
+    use_aws = bool(os.environ.get("GOALPOST_USE_AWS"))
+    own_dynamodb = os.environ.get("AWS_ENDPOINT_URL_DYNAMODB") or None
+    moto: DynamoDBProcess | None = None
     embedded: DynamoDBProcess | None = None
     stack_name = os.environ.get("GOALPOST_STACK", "")
     stack_endpoint = os.environ.get("AWS_ENDPOINT_URL", "") if stack_name else ""
-    if stack_name:
+    if stack_name:  # a stack's own resources, on the moto server that holds it
         if not stack_endpoint:
             raise SystemExit("GOALPOST_STACK needs AWS_ENDPOINT_URL: the moto server that holds the stack")
-        configure_aws(stack_endpoint)
-    elif not os.environ.get("AWS_ENDPOINT_URL_DYNAMODB") and not os.environ.get("GOALPOST_USE_AWS"):
-        embedded = DynamoDBProcess(host).start()
-        configure_aws(embedded.endpoint)
-        os.environ["GOALPOST_LOCAL_TRIM_STREAMS"] = embedded.endpoint  # only the pump reads these streams
+        configure_aws(local_endpoints(stack_endpoint))
+    elif not use_aws:  # moto when it serves the tables too (the default): its IAM checks and stream trimming
+        moto = DynamoDBProcess(host).start()
+        embedded = moto if own_dynamodb is None else None
+        configure_aws(local_endpoints(moto.endpoint, own_dynamodb))
+        if embedded is not None:
+            os.environ["GOALPOST_LOCAL_TRIM_STREAMS"] = embedded.endpoint  # only the pump reads these streams
     else:
         configure_aws(None)
+    try:
+        return _start_serving(host, port, admin_token, moto, embedded, stack_name, stack_endpoint)
+    except BaseException:  # a failed (or interrupted) start leaves no moto process behind
+        if moto is not None:
+            moto.stop()
+        raise
+
+
+def _start_serving(
+    host: str,
+    port: int,
+    admin_token: str | None,
+    moto: DynamoDBProcess | None,
+    embedded: DynamoDBProcess | None,
+    stack_name: str,
+    stack_endpoint: str,
+) -> LocalStack:
+    """Tables, queues, keys, the gateway and the event source mappings, on the endpoints set."""
+    use_aws = bool(os.environ.get("GOALPOST_USE_AWS"))
 
     import boto3
 
@@ -125,7 +167,7 @@ def start(host: str = "127.0.0.1", port: int = 3000, admin_token: str | None = N
 
         iam.enforce(physical_names(table_names, queue_urls), stream_arns(dynamodb, table_names), parameters)
     if deployed is None:  # a stack's parameter is the operator's, made before the deploy
-        place_signing_keys(embedded=embedded is not None, use_aws=bool(os.environ.get("GOALPOST_USE_AWS")))
+        place_signing_keys(embedded=moto is not None, use_aws=use_aws)
     os.environ.setdefault("CONFIG_CACHE_SECONDS", "2")
     # partner delivery back-off starts at 1 s locally (30 s in the cloud): same queue, quicker tries
     os.environ.setdefault("GOALPOST_DELIVERY_BACKOFF_SECONDS", "1")
@@ -144,8 +186,8 @@ def start(host: str = "127.0.0.1", port: int = 3000, admin_token: str | None = N
     token = admin_token or os.environ.get("GOALPOST_ADMIN_TOKEN") or secrets.token_urlsafe(24)
     os.environ.setdefault("GOALPOST_ALLOW_PRIVATE_POSTBACKS", "1")  # local partners live on 127.0.0.1
     sign_in = None
-    cognito_endpoint = embedded.endpoint if embedded is not None else stack_endpoint
-    if embedded is not None:  # the console's user pool in moto's Cognito, as the template makes it
+    cognito_endpoint = moto.endpoint if moto is not None else stack_endpoint
+    if moto is not None:  # the console's user pool in moto's Cognito, as the template makes it
         from goalpost_local import console
 
         sign_in = console.create_user_pool(
@@ -167,5 +209,5 @@ def start(host: str = "127.0.0.1", port: int = 3000, admin_token: str | None = N
     thread = threading.Thread(target=gateway.serve_forever, daemon=True)
     thread.start()
     return LocalStack(
-        gateway=gateway, dynamodb=embedded, admin_token=token, thread=thread, pump=pump, sign_in=sign_in
+        gateway=gateway, dynamodb=moto, admin_token=token, thread=thread, pump=pump, sign_in=sign_in
     )

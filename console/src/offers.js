@@ -373,6 +373,7 @@ export function GoalScreen({ offerId, goalId, canChange }) {
 }
 
 const LINK_LABELS = {
+  postback: 'Server postback URL (encrypted: the only form this goal accepts)',
   postback_by_name: 'Server postback URL (by goal name)',
   postback_by_id: 'Server postback URL (by goal id)',
   image_pixel: 'Image pixel (HTTPS, by cookie)',

@@ -3,6 +3,7 @@
 import { useState } from 'preact/hooks';
 import { ApiError, downloadCsv, partner } from './api.js';
 import { keepPartnerKey } from './auth.js';
+import { buildLink } from './links.js';
 import { StatsTable } from './reports.js';
 import {
   CopyField, Done, ErrorNote, Loaded, Page, RangeFields, Table, TrafficChart, defaultRange, everything,
@@ -33,15 +34,6 @@ export function PartnerSignIn({ onSignedIn }) {
   </form>`;
 }
 
-const SUBS = ['aff_sub', 'aff_sub2', 'aff_sub3', 'aff_sub4', 'aff_sub5', 'source'];
-
-/** The partner's tracking link with its sub ids filled in. */
-function withSubs(link, subs) {
-  const url = new URL(link);
-  for (const [key, value] of Object.entries(subs)) if (value) url.searchParams.set(key, value);
-  return url.toString();
-}
-
 export function PortalOffers() {
   const offers = useLoad(() => everything(partner, '/offers'), []);
   return html`<${Page} title="My offers">
@@ -57,27 +49,31 @@ export function PortalOffer({ offerId }) {
   const [subs, setSubs] = useState({});
   return html`<${Loaded} state=${offer} what="the offer">${(o) => html`<${Page} title=${`${o.name} (${o.offer_id})`}>
     <h2>Tracking link</h2>
-    <div class="grid-form">${SUBS.map((key) => html`<label for=${'sub-' + key}>${key} <input id=${'sub-' + key} maxlength="100" value=${subs[key] || ''} onInput=${(e) => setSubs({ ...subs, [key]: e.target.value })} /></label>`)}</div>
-    <${CopyField} id="partner-link" label="Your tracking link" value=${withSubs(o.tracking_link, subs)} />
+    <div class="grid-form">${o.link_rules.sub_ids.map((key) => html`<label for=${'sub-' + key}>${key} <input id=${'sub-' + key} maxlength=${o.link_rules.max_chars} value=${subs[key] || ''} onInput=${(e) => setSubs({ ...subs, [key]: e.target.value })} /></label>`)}</div>
+    <${TrackingLink} built=${buildLink(o.tracking_link, subs, o.link_rules)} />
     <h2>Goals</h2>
     <${Table} caption="What you earn per conversion" rows=${o.goals} rowKey=${(g) => g.goal_id}
       columns=${[['Goal', (g) => g.name], ['Payout', (g) => rate(g.payout, o.currency), { num: true }], ['Multiple per click', (g) => (g.allow_multiple ? 'Yes' : 'No')],
         ['Approval', (g) => (g.approve ? 'After review' : 'Automatic')]]} />
     ${o.caps && o.caps.length ? html`<${Table} caption="Caps that apply to you" rows=${o.caps}
       columns=${[['Period', (c) => c.period], ['Measure', (c) => c.measure], ['Limit', (c) => c.limit, { num: true }], ['Left', (c) => c.remaining, { num: true }]]} />` : null}
-    <${PortalPostbacks} offer=${o} />
+    ${o.manage_postbacks ? html`<${PortalPostbacks} offer=${o} />` : html`<h2>My postbacks</h2><p class="muted">Your network manager sets your postbacks for this network.</p>`}
   <//>`}<//>`;
 }
 
+function TrackingLink({ built }) {
+  if (built.problems) {
+    return html`<article class="notice-error" role="alert"><strong>No link: the click would refuse it. </strong><ul>${built.problems.map((p) => html`<li>${p}</li>`)}</ul></article>`;
+  }
+  return html`<${CopyField} id="partner-link" label="Your tracking link" value=${built.link} />`;
+}
+
+/** Only when the network lets partners manage their postbacks (the offer says so): no request that must fail. */
 function PortalPostbacks({ offer }) {
-  const list = useLoad(() => partner('GET', `/offers/${offer.offer_id}/postbacks`).catch((error) => {
-    if (error.code === 'postbacks_managed_by_network') return null;
-    throw error;
-  }), [offer.offer_id]);
+  const list = useLoad(() => partner('GET', `/offers/${offer.offer_id}/postbacks`), [offer.offer_id]);
   const empty = { goal_id: '0', kind: 'postback', code: '' };
   const [form, setForm] = useState(empty);
   const action = useAction();
-  if (!list.loading && !list.error && list.data === null) return html`<p class="muted">Your network manager sets your postbacks for this network.</p>`;
   const submit = (e) => {
     e.preventDefault();
     action.run(() => partner('POST', `/offers/${offer.offer_id}/postbacks`, { body: form }).then(() => { setForm(empty); list.reload(); }), 'Postback added.');

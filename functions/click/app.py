@@ -29,7 +29,7 @@ gc.freeze()  # what init built is permanent: warm invocations never scan it
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     try:
         click = start_session(
-            query_params(event), ip=source_ip(event), user_agent=user_agent(event), now=int(clock.now())
+            query_params(event), ip=source_ip(event), user_agent=user_agent(event), now=clock.now()
         )
     except Refused as error:
         telemetry.refused(event, "click", error.code, error.reason)

@@ -418,3 +418,54 @@ def test_the_default_goal_takes_tiers_and_payout_structures(
         for c in runtime.admin("GET", f"/admin/offers/{offer_id}/conversions?limit=10").json()["items"]
     }
     assert paid == {"o10": Decimal("3"), "o150": Decimal("7")}
+
+
+def test_the_portal_offer_page_builds_only_working_links_and_makes_no_failing_request(
+    runtime: LocalRuntime, open_page: Callable[..., Any]
+) -> None:
+    """On a network that sets partners' postbacks (the default), the offer page asked for the
+    partner's postbacks anyway: a 403 and a console error on every visit. And the link builder
+    took any character, so a partner could publish a link the click refuses (400)."""
+    network = runtime.admin("GET", "/admin/network").json()
+    settable = ("goals_enabled", "tracking_domain", "currency", "session_hours", "approval_enabled",
+                "encrypted_enabled", "partners_see_pending", "partners_manage_postbacks")  # fmt: skip
+    settings = {k: network[k] for k in settable if k in network}
+    changed = runtime.admin(
+        "PUT", "/admin/network", {**settings, "partners_manage_postbacks": False},
+        {"if-match": f'"{network["version"]}"'},
+    )  # fmt: skip
+    assert changed.status == 200, changed.body
+    try:
+        adv = runtime.admin("POST", "/admin/advertisers", {"name": "Link Co"}).json()
+        partner = runtime.admin("POST", "/admin/partners", {"name": "Link Partner"}).json()
+        created = runtime.admin(
+            "POST", "/admin/offers",
+            {"name": "Link Offer", "advertiser_id": adv["advertiser_id"], "offer_url": "https://shop.example.com/?t={transaction_id}",
+             "default_goal": {"payout": {"flat": "1"}, "revenue": {"flat": "2"}}},
+        )  # fmt: skip
+        assert created.status == 201, created.body
+        page = open_page()
+        failed: list[str] = []
+        page.on("console", lambda m: failed.append(m.text) if m.type == "error" else None)
+        page.on("response", lambda r: failed.append(f"{r.status} {r.url}") if r.status >= 400 else None)
+        go(page, runtime, "#/portal")
+        page.get_by_label("Your API key").fill(partner["api_key"])
+        page.get_by_role("button", name="Sign in as partner").click()
+        page.get_by_role("link", name="Link Offer").click()
+        arrived(page, re.compile("^Link Offer"))
+        page.get_by_text("Your network manager sets your postbacks").wait_for()
+        page.wait_for_load_state("networkidle")
+        assert failed == []  # no request that must fail (it was a 403 and a console error)
+        page.get_by_label("aff_sub", exact=True).fill("<b>")
+        page.get_by_role("alert").get_by_text(
+            "aff_sub has characters a tracking link cannot carry"
+        ).wait_for()
+        assert page.get_by_label("Your tracking link").count() == 0  # no link the click would refuse
+        page.get_by_label("aff_sub", exact=True).fill("spring sale")
+        link = page.get_by_label("Your tracking link").input_value()
+        assert "aff_sub=spring+sale" in link
+        assert runtime.get(link.removeprefix(runtime.base_url)).status == 302
+        assert failed == []
+    finally:
+        now = runtime.admin("GET", "/admin/network").json()
+        runtime.admin("PUT", "/admin/network", settings, {"if-match": f'"{now["version"]}"'})

@@ -181,7 +181,7 @@ def test_security_admin_needs_credentials_and_forged_links_are_refused(runtime: 
         [{"name": "Secret", "encrypted": True}],
     )
     offer_id = net["offer"]["offer_id"]
-    token = net["goals"][0]["links"]["encrypted"]["postback"].split("enc=")[1].split("&")[0]
+    token = net["goals"][0]["links"]["postback"].split("enc=")[1].split("&")[0]
     tid = click(runtime, net)
     altered = token[:-1] + ("A" if token[-1] != "A" else "B")
     assert runtime.get(f"/aff_goal?a=lsr&enc={altered}&transaction_id={tid}").status == 403

@@ -185,6 +185,26 @@ def test_a_conversion_after_the_window_is_refused_and_a_goal_overrides_the_offer
     assert goal_postback(tid)["success"]  # the goal's own window: while the session lives
 
 
+@pytest.mark.parametrize("click_fraction", [0.1, 0.5, 0.9])
+def test_lookback_ages_are_measured_at_the_clocks_precision(
+    aws: Any, clock: Clock, click_fraction: float
+) -> None:
+    """9.6 s after the click is too soon for a 10 s minimum and 3600.4 s too late for a 3600 s
+    maximum, wherever in its second the click fell (whole seconds were wrong by up to 1 s)."""
+    offer_id, partner_id, _goal_postback = lookback_network(
+        {"min_session_seconds": 10, "max_session_seconds": 3600}
+    )
+    clock.at = int(clock.at) + click_fraction
+    soon = click(offer_id, partner_id)
+    late = click(offer_id, partner_id)
+    clock.at += 9.6
+    assert answer(postback(f"transaction_id={soon}&format=json"))["code"] == "lookback_too_soon"
+    clock.at += 0.41  # 10.01 s: in the window
+    assert answer(postback(f"transaction_id={soon}&format=json"))["success"] is True
+    clock.at += 3590.39  # 3600.4 s after the click
+    assert answer(postback(f"transaction_id={late}&format=json"))["code"] == "lookback_expired"
+
+
 def test_admins_see_each_caps_usage_and_partners_the_caps_that_bind_them(aws: Any, clock: Clock) -> None:
     from tests.helpers import partner_call
 

@@ -127,3 +127,26 @@ def test_last_click_wins_the_offer_cookie(aws) -> None:
     assert response["headers"]["x-goalpost-code"] == "approved_client_cookie"
     [conversion] = conversions(offer_id)
     assert conversion["transaction_id"] == latest
+
+
+def test_names_and_keyword_values_are_matched_in_any_case(aws) -> None:
+    """README, Tracking contract (case rules): ``A=L`` is a pixel and answers its GIF,
+    ``FORMAT=JSON`` answers JSON, ``Transaction_ID`` names the session; data values keep their case."""
+    import json
+
+    net = setup_network(offer={"goals_enabled": True}, goals=[{"name": "Sale", "payout": {"flat": "1"}}])
+    offer_id = net["offer"]["offer_id"]
+    tid = click(offer_id, net["partner"]["partner_id"])
+    response = pixel("/aff_goal", "A=L&Goal_Name=sale&Adv_Sub=Order-7", cookies=[f"gp_o{offer_id}={tid}"])
+    assert_gif(response)
+    assert response["headers"]["x-goalpost-code"] == "approved_client_cookie"
+    refused = pixel("/aff_goal", "A=LC&adv_sub=%3C", cookies=[f"gp_o{offer_id}={tid}"])  # refused params
+    assert_gif(refused)
+    assert refused["headers"]["x-goalpost-code"] == "bad_request"
+    for query in ("Transaction_ID={}&format=JSON", "transaction_id={}&FORMAT=Json"):
+        answer = pixel("/aff_lsr", query.format(click(offer_id, net["partner"]["partner_id"])))
+        assert answer["headers"]["content-type"] == "application/json"
+        assert json.loads(answer["body"])["code"] == "approved_server_postback"
+    bad = pixel("/aff_lsr", "transaction_id=nope&Format=JSON&amount=-1")
+    assert bad["headers"]["content-type"] == "application/json" and bad["statusCode"] == 400
+    assert [c["adv_subs"] for c in conversions(offer_id) if c.get("adv_subs")] == [{"adv_sub": "Order-7"}]

@@ -31,9 +31,9 @@ def test_encrypted_goal_accepts_only_the_handed_out_link(aws) -> None:
     net = encrypted_network()
     goal = net["goals"][0]
     links = goal["links"]
-    assert "encrypted" in links and links["postback_by_name"].endswith("transaction_id={transaction_id}")
+    assert links["postback"].endswith("transaction_id={transaction_id}")
     offer_id, partner_id = net["offer"]["offer_id"], net["partner"]["partner_id"]
-    token = enc_token(links["encrypted"]["postback"])
+    token = enc_token(links["postback"])
 
     plain = goal_postback(click(offer_id, partner_id), f"goal_id={goal['goal_id']}")
     assert (plain["http"], plain["code"]) == (403, "encrypted_required")
@@ -46,6 +46,49 @@ def test_encrypted_goal_accepts_only_the_handed_out_link(aws) -> None:
     assert goal_postback(click(offer_id, partner_id), f"enc={other_goal}")["code"] == "invalid_encrypted_link"
 
 
+def _fire(link: str, tid: str, offer_id: str) -> str:
+    """Use a handed-out link as the advertiser would: a postback URL with the session's id, or
+    the pixel code's URL on a page whose visitor carries the tracking cookie. Its outcome code."""
+    import html
+    from urllib.parse import urlsplit
+
+    from tests.helpers import call
+
+    url = html.unescape(link.split('src="', 1)[1].split('"', 1)[0]) if link.startswith("<") else link
+    parts = urlsplit(url.replace("{transaction_id}", tid))
+    function = "PixelFunction" if parts.path == "/aff_l" else "PostbackFunction"
+    response = call(function, "GET", parts.path, parts.query, cookies=[f"gp_o{offer_id}={tid}"])
+    if response["headers"]["content-type"].startswith("text/plain"):  # TUNE's postback answer
+        return str(response["body"])  # success=true; ... code=<code>; or success=false; err_msg=...;
+    return str(response["headers"]["x-goalpost-code"])
+
+
+@pytest.mark.parametrize("encrypted", [True, False])
+def test_every_link_a_goal_hands_out_is_accepted(aws, encrypted: bool) -> None:
+    """An encrypted goal refuses its plain forms (encrypted_required): it is given only the
+    enc= forms. Each link of the default goal and of an additional goal, used as handed out,
+    records (or, the goal click pixel, counts) its conversion."""
+    net = setup_network(
+        offer={"goals_enabled": True, "default_goal": {"payout": {"flat": "1"}, "encrypted": encrypted}},
+        goals=[{"name": "Sale", "payout": {"flat": "3"}, "encrypted": encrypted}],
+    )
+    offer_id, partner_id = net["offer"]["offer_id"], net["partner"]["partner_id"]
+    for goal_id in ("0", net["goals"][0]["goal_id"]):
+        status, detail = admin("GET", f"/admin/offers/{offer_id}/goals/{goal_id}")
+        assert status == 200, detail
+        links = detail["links"]
+        expected = {"image_pixel", "iframe_pixel"} | ({"click_pixel"} if goal_id != "0" else set())
+        expected |= {"postback"} if encrypted else {"postback_by_name", "postback_by_id"}
+        assert set(links) == expected
+        assert all(("enc=" in link) == encrypted for link in links.values())
+        for kind, link in links.items():
+            wanted = {"click_pixel": "goal_click", "postback": "approved_server_postback"}.get(
+                kind.removesuffix("_by_name").removesuffix("_by_id"), "approved_client_cookie"
+            )
+            outcome = _fire(link, click(offer_id, partner_id), offer_id)
+            assert outcome == wanted or f"code={wanted};" in outcome, (goal_id, kind, link, outcome)
+
+
 def test_signing_keys_rotate_without_breaking_handed_out_links(aws, monkeypatch) -> None:
     """Rotation as documented: a new key in front of the SSM parameter; containers read it
     again within KEYS_MAX_AGE (here: at once)."""
@@ -56,7 +99,7 @@ def test_signing_keys_rotate_without_breaking_handed_out_links(aws, monkeypatch)
     monkeypatch.setattr(signing_keys, "KEYS_MAX_AGE", 0.0)
     ssm = boto3.client("ssm", region_name="us-east-1")
     net = encrypted_network()
-    old_token = enc_token(net["goals"][0]["links"]["encrypted"]["postback"])
+    old_token = enc_token(net["goals"][0]["links"]["postback"])
     assert old_token.split(".")[2] == "k2"
     store_signing_keys(
         ssm, "k3:brand-new-secret-0123456789abcdefghijkl,k2:test-secret-two-0123456789abcdefghijkl"
@@ -64,7 +107,7 @@ def test_signing_keys_rotate_without_breaking_handed_out_links(aws, monkeypatch)
     offer_id, partner_id = net["offer"]["offer_id"], net["partner"]["partner_id"]
     assert goal_postback(click(offer_id, partner_id), f"enc={old_token}")["success"]
     status, detail = admin("GET", f"/admin/offers/{offer_id}/goals/{net['goals'][0]['goal_id']}")
-    new_token = enc_token(detail["links"]["encrypted"]["postback"])
+    new_token = enc_token(detail["links"]["postback"])
     assert status == 200 and new_token.split(".")[2] == "k3"
     assert goal_postback(click(offer_id, partner_id), f"enc={new_token}")["success"]
     store_signing_keys(ssm, "k3:brand-new-secret-0123456789abcdefghijkl")  # k2 retired

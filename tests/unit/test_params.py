@@ -52,3 +52,22 @@ def test_lenient_params_never_refuse_and_take_the_first_value() -> None:
 
     event = {"rawQueryString": "a=l&a=lsr&format=json&x=%FF&" + "y" * 10000}
     assert lenient_params(event)["a"] == "l" and lenient_params(event)["format"] == "json"
+
+
+def test_names_and_keyword_values_are_folded_and_data_values_kept() -> None:
+    from goalpost.web.params import lenient_params
+
+    assert query_params(ev("STATUS=Approved&Adv_Sub=AbC&A=LSR&Format=JSON")) == {
+        "status": "approved", "adv_sub": "AbC", "a": "lsr", "format": "json",
+    }  # fmt: skip
+    assert lenient_params(ev("A=L&FORMAT=JSON&adv_sub=%FF")) == {
+        "a": "l",
+        "format": "json",
+        "adv_sub": "\ufffd",
+    }
+
+
+def test_a_name_sent_twice_in_different_cases_is_a_repeat() -> None:
+    with pytest.raises(Refused) as caught:
+        query_params(ev("amount=1&Amount=2"))
+    assert "repeated" in caught.value.reason

@@ -30,7 +30,7 @@ from goalpost.rules.links import goal_links
 from goalpost.store import config_store, signing_keys
 
 
-def _links(base_url: str, goal: Goal, bundle: OfferBundle) -> dict[str, Any]:
+def _links(base_url: str, goal: Goal, bundle: OfferBundle) -> dict[str, str]:
     """The goal's links, carrying its advertiser's security token when one is set."""
     advertiser = config_store.get_advertiser(advertiser_of(goal, bundle))
     token = advertiser.security_token if advertiser else ""

@@ -35,11 +35,13 @@ from goalpost.admin.views import (
 from goalpost.model import clock
 from goalpost.model.caps import Measure
 from goalpost.model.offer import Goal, NetworkSettings, OfferBundle, Partner, Rate
+from goalpost.model.session import CLICK_CONTEXT_FIELDS, MAX_CLICK_SUB_CHARS
 from goalpost.rules.engine import offer_goals
 from goalpost.rules.links import partner_tracking_link
 from goalpost.rules.payouts import custom_payout_of, listed_payout, partner_tier
 from goalpost.rules.stats import Dimension, Interval, Window
 from goalpost.store import config_store
+from goalpost.web.params import MAX_QUERY_BYTES, TRACKING_VALUE
 
 
 def _effective_payout(goal: Goal, bundle: OfferBundle, partner: Partner, network: NetworkSettings) -> Rate:
@@ -80,11 +82,21 @@ def _offer_view(
         "currency": offer.currency,
         "session_hours": offer.session_hours,
         "tracking_link": partner_tracking_link(base_url, offer.offer_id, partner.partner_id),
+        "link_rules": LINK_RULES,
+        "manage_postbacks": network.partners_manage_postbacks,
         "goals": [_goal_view(g, _effective_payout(g, bundle, partner, network)) for g in visible],
         "timezone": offer.timezone,
         "caps": _caps_view(bundle, partner),
     }
 
+
+LINK_RULES: dict[str, Any] = {
+    "sub_ids": list(CLICK_CONTEXT_FIELDS),
+    "allowed": TRACKING_VALUE,
+    "max_chars": MAX_CLICK_SUB_CHARS,
+    "max_query_chars": MAX_QUERY_BYTES,
+}
+"""The click's own rule for a tracking link's sub ids (``tracking.clicks``, ``web.params``)."""
 
 _PARTNER_MEASURES: tuple[Measure, ...] = ("conversions", "payout")
 """Never revenue caps: revenue is the network's."""

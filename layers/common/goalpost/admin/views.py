@@ -132,7 +132,10 @@ class GoalOut(Out):
 
 class GoalDetailOut(GoalOut):
     version: int
-    links: dict[str, Any] = Field(description="Postback URLs and pixel code for this goal")
+    links: dict[str, str] = Field(
+        description="The links this goal accepts: postback URLs and pixel code (an encrypted goal's "
+        "are its signed enc= forms only: postback, image_pixel, iframe_pixel, click_pixel)"
+    )
 
 
 class OfferOut(Versioned):
@@ -272,10 +275,24 @@ class PartnerGoalOut(Out):
     payout: RateOut
 
 
+class LinkRulesOut(Out):
+    """What the click accepts in a tracking link's sub ids: the click's own rule, so a partner's
+    link builder (the portal's) builds only links that work."""
+
+    sub_ids: list[str] = Field(description="the sub id parameters a tracking link may carry")
+    allowed: str = Field(description="regular expression (Python and JavaScript alike) a whole value matches")
+    max_chars: int = Field(description="the most characters (code points) in one value")
+    max_query_chars: int = Field(description="the most characters in the link's encoded query string")
+
+
 class PartnerOfferOut(Out):
     offer_id: str
     name: str
     currency: str
     tracking_link: str
+    link_rules: LinkRulesOut
+    manage_postbacks: bool = Field(
+        description="whether you manage your own postbacks on this offer (otherwise the network sets them)"
+    )
     goals: list[PartnerGoalOut]
     caps: list[dict[str, Any]]

@@ -8,6 +8,8 @@ from goalpost.model.offer import EMPTY
 SUB_FIELDS = ("aff_sub", "aff_sub2", "aff_sub3", "aff_sub4", "aff_sub5")
 CLICK_CONTEXT_FIELDS = (*SUB_FIELDS, "source", "aff_click_id")
 """What a click may carry and its session keeps (and conversions copy)."""
+MAX_CLICK_SUB_CHARS = 255
+"""Per sub id on a click: keeps a session item within 1 KB (one write capacity unit)."""
 
 ADV_SUB_FIELDS = ("adv_sub", "adv_sub2", "adv_sub3", "adv_sub4", "adv_sub5")
 
@@ -23,7 +25,8 @@ class Session(NamedTuple):
     transaction_id: str
     offer_id: str
     partner_id: str
-    created_at: int
+    created_at: float
+    """Unix seconds to the millisecond (the clock's precision: lookback ages are measured from it)."""
     expires_at: int
     subs: Mapping[str, str] = EMPTY
     """aff_sub..aff_sub5, source, aff_click_id as sent on the click (only the ones present)."""
@@ -34,7 +37,7 @@ class Session(NamedTuple):
     closed_by_sk: str = ""
     """Sort key of the conversion that closed the session (a retried end point repeats it)."""
 
-    def is_expired(self, now: int) -> bool:
+    def is_expired(self, now: float) -> bool:
         return now >= self.expires_at
 
     @property

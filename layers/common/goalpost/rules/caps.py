@@ -116,19 +116,23 @@ def counters(
     ]
 
 
-def lookback_refusal(window: Lookback, session_created_at: int, now: int) -> tuple[str, str] | None:
-    """(code, reason) when the session is too young or too old to convert; None when in window."""
+def lookback_refusal(window: Lookback, session_created_at: float, now: float) -> tuple[str, str] | None:
+    """(code, reason) when the session is too young or too old to convert; None when in window.
+
+    The age is measured at the clock's precision (the session keeps its click to the
+    millisecond): 9.6 s is too soon for a 10 s minimum, 3600.4 s too late for a 3600 s maximum.
+    """
     age = now - session_created_at
     if window.min_session_seconds and age < window.min_session_seconds:
         return (
             "lookback_too_soon",
-            f"conversion {age} s after the click; this goal counts conversions from "
+            f"conversion {age:.3f} s after the click; this goal counts conversions from "
             f"{window.min_session_seconds} s after it",
         )
     if window.max_session_seconds and age > window.max_session_seconds:
         return (
             "lookback_expired",
-            f"conversion {age} s after the click; this goal counts conversions up to "
+            f"conversion {age:.3f} s after the click; this goal counts conversions up to "
             f"{window.max_session_seconds} s after it",
         )
     return None

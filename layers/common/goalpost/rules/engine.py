@@ -176,7 +176,7 @@ def judge(
     partner: Partner | None,
     advertisers: Callable[[str], Advertiser | None],
     goal_offer_id: str | None,
-    now: int,
+    now: float,
 ) -> Goal | Refusal:
     """Every gate a conversion passes before it is worth anything, in TUNE's order.
 
@@ -285,7 +285,7 @@ def conversion_record(
         via=request.via,
         ip=request.ip,
         user_agent=request.user_agent,
-        session_created_at=session.created_at,
+        session_created_at=int(session.created_at),
         session_ip=session.ip,
         subs=dict(session.subs),
         adv_subs=dict(request.adv_subs or {}),

@@ -1,6 +1,7 @@
 """Sessions table: one item per click (TTL on expires_at)."""
 
 from collections.abc import Mapping
+from decimal import Decimal
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -15,7 +16,7 @@ def put_session(session: Session) -> None:
         "transaction_id": session.transaction_id,
         "offer_id": session.offer_id,
         "partner_id": session.partner_id,
-        "created_at": session.created_at,
+        "created_at": Decimal(f"{session.created_at:.3f}"),  # to the millisecond, as every instant
         "expires_at": session.expires_at,
     }
     if session.subs:
@@ -42,7 +43,7 @@ def session_from(data: Mapping[str, Any]) -> Session:
         transaction_id=data["transaction_id"],
         offer_id=str(data["offer_id"]),
         partner_id=str(data["partner_id"]),
-        created_at=int(data["created_at"]),
+        created_at=float(data["created_at"]),
         expires_at=int(data["expires_at"]),
         subs={str(k): str(v) for k, v in data.get("subs", {}).items()},
         ip=data.get("ip", ""),

@@ -8,12 +8,9 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from goalpost.model.ids import cookie_name, new_transaction_id, require_id
 from goalpost.model.refusal import Refused
-from goalpost.model.session import CLICK_CONTEXT_FIELDS, Session
+from goalpost.model.session import CLICK_CONTEXT_FIELDS, MAX_CLICK_SUB_CHARS, Session
 from goalpost.rules.macros import UnsafeUrl, expand_url
 from goalpost.store import config_cache, session_store
-
-MAX_CLICK_SUB_CHARS = 255
-"""Per sub id on a click: keeps a session item within 1 KB (one write capacity unit)."""
 
 logger = logging.getLogger("goalpost.tracking")
 
@@ -26,7 +23,7 @@ class Click(NamedTuple):
     """False when the session could not be stored: the user still reaches the offer."""
 
 
-def start_session(params: Mapping[str, str], *, ip: str, user_agent: str, now: int) -> Click:
+def start_session(params: Mapping[str, str], *, ip: str, user_agent: str, now: float) -> Click:
     """Check offer and partner, store the session (the only write), build the redirect."""
     offer_id = require_id(params, "offer_id")
     partner_id = require_id(params, "aff_id")
@@ -55,8 +52,8 @@ def start_session(params: Mapping[str, str], *, ip: str, user_agent: str, now: i
         transaction_id=new_transaction_id(),
         offer_id=offer_id,
         partner_id=partner_id,
-        created_at=now,
-        expires_at=now + lifespan,
+        created_at=round(now, 3),
+        expires_at=int(now) + lifespan,
         subs=subs,
         ip=ip,
         user_agent=user_agent,

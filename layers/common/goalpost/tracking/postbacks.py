@@ -124,7 +124,7 @@ def _judged(request: ConversionRequest, now: float) -> Judged | Outcome:
         partner=partner,
         advertisers=config_cache.advertiser,
         goal_offer_id=_goal_offer(request, bundle),
-        now=int(now),
+        now=now,
     )
     return Judged(session, bundle, network, partner, verdict)
 
