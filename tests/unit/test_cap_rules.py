@@ -126,13 +126,13 @@ def test_lookback_bounds_are_inclusive_and_the_reason_gives_the_age() -> None:
     window = Lookback(min_session_seconds=15, max_session_seconds=3600)
     assert lookback_refusal(window, NOON, NOON + 14) == (
         "lookback_too_soon",
-        "conversion 14 s after the click; this goal counts conversions from 15 s after it",
+        "conversion 14.000 s after the click; this goal counts conversions from 15 s after it",
     )
     assert lookback_refusal(window, NOON, NOON + 15) is None
     assert lookback_refusal(window, NOON, NOON + 3600) is None
     assert lookback_refusal(window, NOON, NOON + 3601) == (
         "lookback_expired",
-        "conversion 3601 s after the click; this goal counts conversions up to 3600 s after it",
+        "conversion 3601.000 s after the click; this goal counts conversions up to 3600 s after it",
     )
     assert lookback_refusal(Lookback(min_session_seconds=15), NOON, NOON + 10**8) is None
     assert lookback_refusal(Lookback(max_session_seconds=60), NOON, NOON) is None

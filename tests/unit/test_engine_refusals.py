@@ -171,7 +171,7 @@ CLOSED_BY_8 = {"closed_at": NOW - 1, "closed_by_goal": "8"}
             {"lookback": LOOKBACK_OFFER_SECONDS},
             (
                 "lookback_too_soon",
-                "conversion 29 s after the click; this goal counts conversions from 30 s after it",
+                "conversion 29.000 s after the click; this goal counts conversions from 30 s after it",
                 "7",
             ),
         ),
@@ -181,7 +181,7 @@ CLOSED_BY_8 = {"closed_at": NOW - 1, "closed_by_goal": "8"}
             {"lookback": LOOKBACK_OFFER_SECONDS},
             (
                 "lookback_expired",
-                "conversion 601 s after the click; this goal counts conversions up to 600 s after it",
+                "conversion 601.000 s after the click; this goal counts conversions up to 600 s after it",
                 "7",
             ),
         ),
