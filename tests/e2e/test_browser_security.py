@@ -20,7 +20,7 @@ import pytest
 
 from tests.e2e.chromium import ARGS, CHROMIUM
 from tests.e2e.conftest import LocalRuntime, click, make_network, wait_for
-from tests.e2e.test_console_browser import printed
+from tests.e2e.test_console_browser import console_sign_in_url, printed
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
@@ -134,7 +134,7 @@ def test_a_partners_pixel_script_finds_nothing_of_the_console_and_cannot_touch_i
         try:
             page = browser.new_context().new_page()
             page.set_default_timeout(15_000)
-            page.goto(printed(runtime, r"Console \(signed in as admin\): (\S+)").group(1))
+            page.goto(console_sign_in_url(runtime))
             page.get_by_role("heading", name="Offers", exact=True).wait_for()
             tokens = page.evaluate("JSON.stringify(Object.assign({}, sessionStorage))")
             assert "refresh" in tokens  # the console's tokens are there to be stolen
@@ -168,3 +168,61 @@ def test_a_partners_pixel_script_finds_nothing_of_the_console_and_cannot_touch_i
     assert from_popup["opener_draw"].startswith("blocked")
     assert attacker.visits == []  # the console's window was never navigated to the partner's page
     assert shown_url == pixels[1]  # the address bar never showed the console for the partner's page
+
+
+def _cognito(runtime: LocalRuntime, action: str, body: dict[str, Any]) -> Any:
+    return runtime.get(
+        "/__local/cognito",
+        {
+            "x-amz-target": f"AWSCognitoIdentityProviderService.{action}",
+            "content-type": "application/x-amz-json-1.1",
+        },
+        method="POST",
+        data=body,
+    )
+
+
+def test_the_local_sign_in_passes_only_the_consoles_calls_and_prints_a_one_time_code(
+    runtime: LocalRuntime,
+) -> None:
+    line = printed(runtime, r"Console \(signed in as admin\): \S+#signed-in=(\S+)")
+    code = line.group(1)
+    assert not code.startswith("eyJ") and len(code) < 64  # a code, not a token
+    first = runtime.get("/__local/sign-in-code", method="POST", data={"code": code})
+    assert first.status == 200 and first.json()["access"].startswith("eyJ")
+    again = runtime.get("/__local/sign-in-code", method="POST", data={"code": code})
+    assert again.status == 400  # spent: what logs and history keep is worth nothing
+    assert runtime.get("/__local/sign-in-code/new", method="POST", data={}).status == 404  # admin token only
+
+    client_id = runtime.get("/console/config.json").json()["clientId"]
+    user, password = printed(runtime, r"(viewer) / (\S+) \(ConsoleViewers\)").groups()
+    for action, body in (
+        ("AdminAddUserToGroup", {"UserPoolId": "x", "Username": user, "GroupName": "ConsoleAdmins"}),
+        ("AdminGetUser", {"UserPoolId": "x", "Username": user}),
+        ("ListUsers", {"UserPoolId": "x"}),
+        ("UpdateUserAttributes", {"AccessToken": "x", "UserAttributes": []}),
+    ):
+        refused = _cognito(runtime, action, body)
+        assert refused.status == 400 and b"not a sign-in call" in refused.body, (action, refused.body)
+
+    signed_in = _cognito(
+        runtime,
+        "InitiateAuth",
+        {
+            "AuthFlow": "USER_PASSWORD_AUTH",
+            "ClientId": client_id,
+            "AuthParameters": {"USERNAME": user, "PASSWORD": password},
+        },
+    )
+    assert signed_in.status == 200, signed_in.body
+    refresh = signed_in.json()["AuthenticationResult"]["RefreshToken"]
+    refreshing = {
+        "AuthFlow": "REFRESH_TOKEN_AUTH",
+        "ClientId": client_id,
+        "AuthParameters": {"REFRESH_TOKEN": refresh},
+    }
+    assert _cognito(runtime, "InitiateAuth", refreshing).status == 200
+    assert _cognito(runtime, "RevokeToken", {"Token": refresh, "ClientId": client_id}).status == 200
+    assert (
+        _cognito(runtime, "InitiateAuth", refreshing).status == 400
+    )  # signed out: the refresh token is spent
