@@ -63,3 +63,10 @@ def test_people_and_partners_have_their_own_route_throttles_below_the_default() 
         assert throttled[key]["ThrottlingRateLimit"] < default["ThrottlingRateLimit"]
         assert throttled[key]["ThrottlingBurstLimit"] < default["ThrottlingBurstLimit"]
     assert not any(k.split(" ", 1)[1].startswith(("/aff_", "/click")) for k in throttled)
+
+
+def test_access_tokens_live_five_minutes_and_refresh_tokens_can_be_revoked() -> None:
+    client = _resource("ConsoleUserPoolClient")
+    assert client["TokenValidityUnits"]["AccessToken"] == "minutes"
+    assert client["AccessTokenValidity"] == 5  # what a token kept after sign-out or disabling is worth
+    assert client["EnableTokenRevocation"] is True
