@@ -226,3 +226,21 @@ def test_the_local_sign_in_passes_only_the_consoles_calls_and_prints_a_one_time_
     assert (
         _cognito(runtime, "InitiateAuth", refreshing).status == 400
     )  # signed out: the refresh token is spent
+
+
+def test_after_sign_out_the_access_token_the_gateway_still_takes_is_refused(runtime: LocalRuntime) -> None:
+    """As on AWS: the gateway (API Gateway's JWT check) takes the unexpired token; the function
+    asks Cognito and refuses it (RevokeToken, AdminUserGlobalSignOut, a disabled user)."""
+    client_id = runtime.get("/console/config.json").json()["clientId"]
+    user, password = printed(runtime, r"(viewer) / (\S+) \(ConsoleViewers\)").groups()
+    signing_in = {"USERNAME": user, "PASSWORD": password}
+    answer = _cognito(
+        runtime,
+        "InitiateAuth",
+        {"AuthFlow": "USER_PASSWORD_AUTH", "ClientId": client_id, "AuthParameters": signing_in},
+    ).json()["AuthenticationResult"]
+    revoked = _cognito(runtime, "RevokeToken", {"Token": answer["RefreshToken"], "ClientId": client_id})
+    assert revoked.status == 200
+    bearer = {"authorization": f"Bearer {answer['AccessToken']}"}
+    refused = runtime.get("/console/api/admin/advertisers", bearer)
+    assert refused.status == 401 and refused.json()["error"]["code"] == "console_signed_out", refused.body

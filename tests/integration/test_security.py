@@ -8,8 +8,10 @@ import json
 import re
 from typing import Any
 
+import pytest
+
 from goalpost_local.gateway import LambdaContext
-from tests.helpers import ADMIN, admin, call, click, event, handler, setup_network
+from tests.helpers import admin, call, click, event, handler, setup_network
 
 
 def partner_request(method: str, path: str, partner: dict[str, Any], body: Any = None) -> tuple[int, Any]:
@@ -86,13 +88,13 @@ def test_viewers_never_see_an_advertisers_security_token_and_admins_see_it_once(
     adv = net["advertiser"]["advertiser_id"]
     offer_id, goal_id = net["offer"]["offer_id"], net["goals"][0]["goal_id"]
     admin_claims, viewer = claims("alice", "[ConsoleAdmins]"), claims("victor", "[ConsoleViewers]")
-    request = event(
-        "PATCH", f"/console/api/admin/advertisers/{adv}", body={"security_token": "tok-secret-77"}
+    status, set_now = console_call(
+        "PATCH",
+        f"/console/api/admin/advertisers/{adv}",
+        admin_claims,
+        {"security_token": "tok-secret-77"},
+        if_match=f'"{net["advertiser"]["version"]}"',
     )
-    request["requestContext"]["authorizer"] = {"jwt": {"claims": admin_claims, "scopes": None}}
-    request["headers"]["if-match"] = f'"{net["advertiser"]["version"]}"'
-    response = handler(ADMIN)(request, LambdaContext(ADMIN))
-    status, set_now = response["statusCode"], json.loads(response["body"])
     assert status == 200 and set_now["security_token"] == "tok-secret-77"  # the admin sees it once
 
     reads = [
@@ -186,3 +188,34 @@ def test_a_partner_keeps_at_most_20_postbacks_per_offer_of_at_most_4_kb(aws: Any
     assert status == 201, made  # a removed postback frees its slot
     status, pixels = admin("GET", f"/admin/offers/{offer_id}/partner-pixels", query="limit=100")
     assert sum(p["partner_id"] == me["partner_id"] for p in pixels["items"]) == 20
+
+
+def test_a_revoked_console_token_is_refused_although_api_gateway_took_it(aws: Any) -> None:
+    import boto3
+
+    from goalpost.admin import console_sessions
+    from goalpost_local import console
+    from tests.integration.test_console import claims, console_call
+
+    cognito = boto3.client("cognito-idp", region_name="us-east-1")
+    pool = console.create_user_pool(cognito, "us-east-1", prefix="revoke")
+    tokens = console.sign_in(cognito, pool, pool.admin)
+    alice = claims("admin", "[ConsoleAdmins]")
+    status, _ = console_call("GET", "/console/api/admin/advertisers", alice, token=tokens["access"])
+    assert status == 200
+    # what disabling, demoting or signing out does (README, Console and partner portal)
+    cognito.admin_user_global_sign_out(UserPoolId=pool.pool_id, Username="admin")
+    console_sessions.forget()  # past the 30 s a good answer is remembered
+    status, refused = console_call("GET", "/console/api/admin/advertisers", alice, token=tokens["access"])
+    assert status == 401 and refused["error"]["code"] == "console_signed_out", refused
+    status, refused = console_call(
+        "POST", "/console/api/admin/advertisers", alice, {"name": "X"}, token=tokens["access"]
+    )
+    assert status == 401
+    status, listed = admin("GET", "/admin/advertisers")
+    assert listed["items"] == []  # nothing was stored
+    refreshing = {"REFRESH_TOKEN": tokens["refresh"]}
+    with pytest.raises(cognito.exceptions.NotAuthorizedException):
+        cognito.initiate_auth(
+            ClientId=pool.client_id, AuthFlow="REFRESH_TOKEN_AUTH", AuthParameters=refreshing
+        )

@@ -14,7 +14,7 @@ from aws_lambda_powertools.event_handler.api_gateway import BaseRouter, Router
 from aws_lambda_powertools.event_handler.openapi.params import Header, Path, Query
 from pydantic import BaseModel
 
-from goalpost.admin import access
+from goalpost.admin import access, console_sessions
 from goalpost.admin.documents import Caller
 from goalpost.admin.errors import ApiError
 from goalpost.admin.paging import MAX_PAGE
@@ -171,6 +171,8 @@ def refused_before_routing(event: dict[str, Any]) -> dict[str, Any] | None:
         method = str((context.get("http") or {}).get("method", ""))
         try:
             access.admin_actor(raw_path, method, context.get("authorizer") or {})
+            if raw_path.startswith("/console/api"):  # a token API Gateway took may have been revoked
+                console_sessions.check_live(str((event.get("headers") or {}).get("authorization", "")))
         except ApiError as refused:
             return error_response(refused)
     body = event.get("body")
