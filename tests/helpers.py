@@ -12,6 +12,7 @@ from goalpost_local.gateway import LOCAL_ADMIN_IAM, LambdaContext, build_event, 
 from goalpost_local.template import authorizers, routes
 
 ADMIN = "GoalsAdminFunction"
+PARTNER = "PartnerApiFunction"
 
 
 def handler(function: str) -> Callable[[dict[str, Any], Any], dict[str, Any]]:
@@ -82,7 +83,7 @@ def partner_call(path: str, api_key: str, query: str = "") -> dict[str, Any]:
         }
     request = event("GET", path, query, headers={"x-api-key": api_key})
     request["requestContext"]["authorizer"] = {"lambda": answer["context"]}
-    return handler(ADMIN)(request, LambdaContext(ADMIN))
+    return handler(PARTNER)(request, LambdaContext(PARTNER))
 
 
 def admin(

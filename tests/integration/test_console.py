@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from goalpost_local.gateway import LambdaContext
-from tests.helpers import ADMIN, admin, event, handler, setup_network
+from tests.helpers import ADMIN, PARTNER, admin, event, handler, setup_network
 
 CONSOLE = "ConsoleFunction"
 
@@ -120,7 +120,7 @@ def partner_request(
     method: str, path: str, partner_id: str, api_key: str, body: Any = None
 ) -> tuple[int, Any]:
     request = event(method, path, body=body, partner_id=partner_id, headers={"x-api-key": api_key})
-    response = handler(ADMIN)(request, LambdaContext(ADMIN))
+    response = handler(PARTNER)(request, LambdaContext(PARTNER))
     return response["statusCode"], json.loads(response["body"]) if response.get("body") else None
 
 

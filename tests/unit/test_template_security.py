@@ -70,3 +70,17 @@ def test_access_tokens_live_five_minutes_and_refresh_tokens_can_be_revoked() -> 
     assert client["TokenValidityUnits"]["AccessToken"] == "minutes"
     assert client["AccessTokenValidity"] == 5  # what a token kept after sign-out or disabling is worth
     assert client["EnableTokenRevocation"] is True
+
+
+def test_partner_routes_run_in_their_own_function_whose_role_writes_no_conversion() -> None:
+    served = {r.function for r in routes() if r.path.startswith("/partner/")}
+    assert served == {"PartnerApiFunction"}
+    statements = _resource("PartnerApiFunction")["Policies"][0]["Statement"]
+    granted = {(a, str(r)) for s in statements for a in s["Action"] for r in s["Resource"]}
+    assert not any("ConversionsTable" in r and a != "dynamodb:Query" for a, r in granted)
+    assert not any(
+        "StatsTable" in r and a not in ("dynamodb:Query", "dynamodb:GetItem", "dynamodb:BatchGetItem")
+        for a, r in granted
+    )
+    assert not any(a.startswith("ssm:") or "SessionsTable" in r for a, r in granted)
+    assert len(_resource("PartnerApiFunction")["Policies"]) == 1  # nothing else
