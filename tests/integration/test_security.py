@@ -219,3 +219,29 @@ def test_a_revoked_console_token_is_refused_although_api_gateway_took_it(aws: An
         cognito.initiate_auth(
             ClientId=pool.client_id, AuthFlow="REFRESH_TOKEN_AUTH", AuthParameters=refreshing
         )
+
+
+def test_a_partners_postback_secret_is_kept_where_only_the_signer_reads_it(aws: Any) -> None:
+    from goalpost_local.template import resources
+
+    status, made = admin(
+        "POST", "/admin/partners", {"name": "Signer", "postback_secret": "s" * 16 + "-kept-apart"}
+    )
+    assert status == 201 and made["postback_secret"] == "s" * 16 + "-kept-apart"  # shown once
+    config = [
+        item
+        for page in aws.get_paginator("scan").paginate(TableName=_table(aws, "ConfigTable"))
+        for item in page["Items"]
+    ]
+    assert "-kept-apart" not in json.dumps(config)  # nothing in the table every function reads
+    secrets = aws.scan(TableName=_table(aws, "SecretsTable"))["Items"]
+    assert [i["postback_secret"]["S"] for i in secrets] == ["s" * 16 + "-kept-apart"]
+    functions = resources("AWS::Serverless::Function")
+    named = {
+        name for name, fn in functions.items() if "SecretsTable" in str(fn["Properties"].get("Policies"))
+    }
+    assert named == {"GoalsAdminFunction", "PartnerDeliveryFunction"}  # the writer and the signer only
+
+
+def _table(aws: Any, logical_id: str) -> str:
+    return next(n for n in aws.list_tables()["TableNames"] if n.endswith(logical_id))
