@@ -45,7 +45,8 @@ def create_partner(body: PartnerIn, caller: Caller) -> dict[str, Any]:
         api_key_sha256=digest,
     )  # the secret goes to the secrets table, which only the postback signer reads (README, Security)
     stored = secret_store.partner_secret_put(partner_id, secret)
-    saved = save("partner", partner_id, partner.to_dict(), caller, extra_items=(lookup, stored))
+    doc = {k: v for k, v in partner.to_dict().items() if k != "postback_secret"}
+    saved = save("partner", partner_id, doc, caller, extra_items=(lookup, stored))
     return {**without_secrets(saved), "api_key": key, "postback_secret": secret}
 
 
