@@ -89,7 +89,7 @@ function StaffSignIn({ onSignedIn }) {
       const result = challenge
         ? await answerChallenge(challenge.challenge, challenge.session, form.username, form.answer)
         : await signIn(form.username, form.password);
-      if (result.challenge) setChallenge(result);
+      if (result.challenge) { setChallenge(result); setForm({ ...form, answer: '' }); }
       else onSignedIn();
     });
   };

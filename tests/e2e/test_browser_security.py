@@ -244,3 +244,63 @@ def test_after_sign_out_the_access_token_the_gateway_still_takes_is_refused(runt
     bearer = {"authorization": f"Bearer {answer['AccessToken']}"}
     refused = runtime.get("/console/api/admin/advertisers", bearer)
     assert refused.status == 401 and refused.json()["error"]["code"] == "console_signed_out", refused.body
+
+
+def _totp(secret: str, at: float) -> str:
+    """RFC 6238 (what an authenticator app shows): HMAC-SHA1 over the 30 s step, 6 digits."""
+    import base64
+    import hashlib
+    import hmac
+    import struct
+
+    key = base64.b32decode(secret.upper() + "=" * (-len(secret) % 8))
+    digest = hmac.new(key, struct.pack(">Q", int(at // 30)), hashlib.sha1).digest()
+    offset = digest[-1] & 0x0F
+    return f"{(struct.unpack('>I', digest[offset : offset + 4])[0] & 0x7FFFFFFF) % 1_000_000:06d}"
+
+
+def test_a_new_console_user_sets_up_an_authenticator_app_at_the_first_sign_in(runtime: LocalRuntime) -> None:
+    """MFA is required by default (ConsoleMfa): the console walks a new user through the new
+    password, the authenticator app's key and its first code, then asks for a code every time."""
+    import boto3
+    from playwright.sync_api import sync_playwright
+
+    from goalpost.model import clock
+
+    cognito = boto3.client("cognito-idp", endpoint_url=runtime.dynamodb_endpoint, region_name="us-east-1")
+    pool_id = next(
+        p["Id"] for p in cognito.list_user_pools(MaxResults=60)["UserPools"] if "ConsoleUserPool" in p["Name"]
+    )
+    assert cognito.get_user_pool_mfa_config(UserPoolId=pool_id)["MfaConfiguration"] == "ON"  # as deployed
+    cognito.admin_create_user(
+        UserPoolId=pool_id, Username="newbie", TemporaryPassword="Temp-Passw0rd-1", MessageAction="SUPPRESS"
+    )
+    cognito.admin_add_user_to_group(UserPoolId=pool_id, Username="newbie", GroupName="ConsoleViewers")
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            page = browser.new_context().new_page()
+            page.set_default_timeout(15_000)
+            page.goto(f"{runtime.base_url}/console")
+            page.get_by_label("User name").fill("newbie")
+            page.get_by_label("Password", exact=True).fill("Temp-Passw0rd-1")
+            page.get_by_role("button", name="Sign in", exact=True).click()
+            page.get_by_label("Choose a new password").fill("Chosen-Passw0rd-2")
+            page.get_by_role("button", name="Continue").click()
+            secret = page.locator("#mfa-secret").inner_text()
+            code = page.get_by_label("Code from your authenticator app")
+            assert code.input_value() == ""  # the new password is not left in the code field
+            code.fill(_totp(secret, clock.now()))
+            page.get_by_role("button", name="Continue").click()
+            page.get_by_role("heading", name="Offers", exact=True).wait_for()
+
+            page.get_by_role("button", name="Sign out").click()
+            page.get_by_label("User name").fill("newbie")
+            page.get_by_label("Password", exact=True).fill("Chosen-Passw0rd-2")
+            page.get_by_role("button", name="Sign in", exact=True).click()
+            page.get_by_label("Code from your authenticator app").fill(_totp(secret, clock.now()))
+            page.get_by_role("button", name="Continue").click()
+            page.get_by_role("heading", name="Offers", exact=True).wait_for()
+        finally:
+            browser.close()
