@@ -47,7 +47,14 @@ def test_threat_protection_is_enforced_on_the_plan_that_has_it() -> None:
 def test_postbacks_and_pixels_keep_reserved_capacity_that_clicks_cannot_take() -> None:
     params = parameter_defaults()
     for function in ("PostbackFunction", "PixelFunction"):
-        assert _resource(function)["ReservedConcurrentExecutions"] == {"Ref": "PostbackReservedConcurrency"}
+        reserved = _chosen(
+            _resource(function)["ReservedConcurrentExecutions"], "ReservePostbackCapacity", params
+        )
+        assert reserved == {"Ref": "PostbackReservedConcurrency"}
+        no_reserve = {**params, "PostbackReservedConcurrency": "0"}  # an account whose limit is too low
+        assert _chosen(
+            _resource(function)["ReservedConcurrentExecutions"], "ReservePostbackCapacity", no_reserve
+        ) == {"Ref": "AWS::NoValue"}
     assert int(params["PostbackReservedConcurrency"]) >= 50
     assert "ReservedConcurrentExecutions" not in _resource("ClickFunction")
 
