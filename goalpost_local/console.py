@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from goalpost.model import clock
-from goalpost_local.template import resources
+from goalpost_local.template import condition_holds, parameter_defaults, resources
 
 
 @dataclass(frozen=True)
@@ -54,6 +54,14 @@ def create_user_pool(cognito: Any, region: str, prefix: str = "goalpost-local") 
     pool_id = cognito.create_user_pool(
         PoolName=f"{prefix}-{pool_name}", **{k: pool[k] for k in keys if k in pool}
     )["UserPool"]["Id"]
+    mfa = pool.get("MfaConfiguration", "OFF")
+    if isinstance(mfa, dict):  # !If [ConsoleMfaRequired, "ON", OPTIONAL]: a deploy's default
+        condition, when_true, when_false = mfa["Fn::If"]
+        mfa = when_true if condition_holds(condition, parameter_defaults()) else when_false
+    if mfa != "OFF":  # as deployed: a user with a temporary password sets up TOTP at the first sign-in
+        cognito.set_user_pool_mfa_config(
+            UserPoolId=pool_id, SoftwareTokenMfaConfiguration={"Enabled": True}, MfaConfiguration=mfa
+        )
     _, client = _only("AWS::Cognito::UserPoolClient")
     client_id = cognito.create_user_pool_client(
         UserPoolId=pool_id,

@@ -14,6 +14,7 @@ import importlib.util
 import json
 import logging
 import os
+import secrets
 import sys
 import threading
 import time
@@ -226,6 +227,9 @@ class LocalGateway(ThreadingHTTPServer):
         self.cognito_endpoint = cognito_endpoint
         """moto's Cognito, reached through /__local/cognito (same origin for the console's form)."""
         self.jwt_authorizers = console.jwt_authorizers(sign_in)
+        self.sign_in = sign_in
+        self._codes: dict[str, tuple[str, float]] = {}
+        self._codes_lock = threading.Lock()
         self.routes = routes()
         check_routes(self.routes)  # as API Gateway would route them: one answer per request
         self.handlers: dict[str, Handler] = {
@@ -239,10 +243,45 @@ class LocalGateway(ThreadingHTTPServer):
                 authorizer.code_uri, authorizer.handler, authorizer.function
             )
 
+    def one_time_code(self, user: str = "admin") -> str:
+        """A code the console trades once, within ``SIGN_IN_CODE_SECONDS``, for ``user``'s tokens
+        (POST /__local/sign-in-code): what `make run` prints instead of a refresh token."""
+        code = secrets.token_urlsafe(24)
+        with self._codes_lock:
+            self._codes[code] = (user, time.monotonic() + SIGN_IN_CODE_SECONDS)
+        return code
+
+    def redeem(self, code: str) -> dict[str, str] | None:
+        """The tokens for a code not used before and not expired (then never again), else None."""
+        with self._codes_lock:
+            user, until = self._codes.pop(code, ("", 0.0))
+        if not user or time.monotonic() > until or self.sign_in is None:
+            return None
+        import boto3
+
+        account = self.sign_in.admin if user == "admin" else self.sign_in.viewer
+        return console.sign_in(boto3.client("cognito-idp"), self.sign_in, account)
+
     @property
     def base_url(self) -> str:
         host, port = self.server_address[:2]
         return f"http://{host!s}:{port}"
+
+
+CONSOLE_COGNITO_CALLS = frozenset(
+    {
+        "InitiateAuth",
+        "RespondToAuthChallenge",
+        "AssociateSoftwareToken",
+        "VerifySoftwareToken",
+        "RevokeToken",
+    }
+)
+"""What the console's sign-in calls at Cognito: all /__local/cognito passes on."""
+
+
+SIGN_IN_CODE_SECONDS = 600
+"""How long the sign-in code `make run` prints stays good (it is spent at its first use)."""
 
 
 class _RequestHandler(BaseHTTPRequestHandler):
@@ -292,6 +331,19 @@ class _RequestHandler(BaseHTTPRequestHandler):
                 return
             faults.arm(operation, mode, times)
             self._json(200, {"armed": {"operation": operation, "mode": mode, "times": times}})
+            return
+        if raw_path == "/__local/sign-in-code" and self.command == "POST":
+            code = str(json.loads(body or b"{}").get("code", "")) if body.startswith(b"{") else ""
+            tokens = self.server.redeem(code)
+            if tokens is None:
+                self._json(400, {"message": "this sign-in code was used or has expired: sign in"})
+            else:
+                self._json(200, {"refresh": tokens["refresh"], "access": tokens["access"]})
+            return
+        if raw_path == "/__local/sign-in-code/new" and self.command == "POST" and self._authorized():
+            self._json(
+                200, {"code": self.server.one_time_code(str(json.loads(body or b"{}").get("user", "admin")))}
+            )
             return
         if raw_path == "/__local/cognito" and self.command == "POST" and self.server.cognito_endpoint:
             self._cognito(body)
@@ -378,8 +430,15 @@ class _RequestHandler(BaseHTTPRequestHandler):
         import urllib.request
 
         target = self.headers.get("x-amz-target", "")
-        if not target.startswith("AWSCognitoIdentityProviderService."):
-            self._json(400, {"__type": "InvalidParameterException", "message": "not a Cognito call"})
+        action = target.removeprefix("AWSCognitoIdentityProviderService.")
+        if action not in CONSOLE_COGNITO_CALLS or action == target:
+            # moto signs nothing: an admin call let through would be anyone's (AdminAddUserToGroup...)
+            self._json(
+                400, {"__type": "InvalidParameterException", "message": "not a sign-in call of the console"}
+            )
+            return
+        if action == "RevokeToken":
+            self._revoke(body)
             return
         request = urllib.request.Request(  # noqa: S310 - the embedded moto's own endpoint
             self.server.cognito_endpoint,
@@ -393,6 +452,44 @@ class _RequestHandler(BaseHTTPRequestHandler):
         except urllib.error.HTTPError as refused:
             status, payload = refused.code, refused.read()
         self._send(status, [("content-type", "application/x-amz-json-1.1")], payload)
+
+    def _cognito_call(self, action: str, payload: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        import urllib.error
+        import urllib.request
+
+        request = urllib.request.Request(  # noqa: S310 - the embedded moto's own endpoint
+            self.server.cognito_endpoint,
+            data=json.dumps(payload).encode(),
+            headers={
+                "x-amz-target": f"AWSCognitoIdentityProviderService.{action}",
+                "content-type": "application/x-amz-json-1.1",
+            },
+            method="POST",
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=10) as answer:  # noqa: S310
+                return answer.status, json.loads(answer.read() or b"{}")
+        except urllib.error.HTTPError as refused:
+            return refused.code, json.loads(refused.read() or b"{}")
+
+    def _revoke(self, body: bytes) -> None:
+        """RevokeToken, which moto lacks: the refresh token's user is signed out (GlobalSignOut),
+        so the token can no longer be refreshed (Cognito revokes only that token's family)."""
+        request = json.loads(body or b"{}")
+        status, tokens = self._cognito_call(
+            "InitiateAuth",
+            {
+                "AuthFlow": "REFRESH_TOKEN_AUTH",
+                "ClientId": request.get("ClientId", ""),
+                "AuthParameters": {"REFRESH_TOKEN": request.get("Token", "")},
+            },
+        )
+        if status == 200:
+            access = tokens["AuthenticationResult"]["AccessToken"]
+            status, _ = self._cognito_call("GlobalSignOut", {"AccessToken": access})
+        self._json(
+            200 if status == 200 else 400, {} if status == 200 else {"__type": "UnauthorizedException"}
+        )
 
     def _authorized(self) -> bool:
         supplied = self.headers.get("authorization", "")

@@ -224,6 +224,10 @@ _TRANSACT_ACTIONS = {
 }
 
 
+_TOKEN_AUTHORIZED = frozenset({"GetUser", "GlobalSignOut", "RevokeToken", "InitiateAuth"})
+"""Cognito calls AWS authorizes by the token they carry (no IAM policy is consulted)."""
+
+
 def required(service: str, operation: str, params: Mapping[str, Any]) -> list[tuple[str, str]]:
     """The (action, resource) pairs IAM checks for one API call."""
     if service == "dynamodb":
@@ -246,6 +250,8 @@ def required(service: str, operation: str, params: Mapping[str, Any]) -> list[tu
         return [(f"dynamodb:{operation}", str(params.get("StreamArn", "*")))]
     if service == "sqs":
         return [(f"sqs:{operation}", str(params.get("QueueUrl", "*")))]
+    if service == "cognito-idp" and operation in _TOKEN_AUTHORIZED:
+        return []  # authorized by the user's access token, not by the caller's IAM policy
     if service == "ssm" and params.get("Name"):
         return [(f"ssm:{operation}", parameter_arn(str(params["Name"])))]
     return [(f"{service}:{operation}", "*")]

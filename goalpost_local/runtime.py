@@ -34,17 +34,11 @@ class LocalStack:
         return str(self.gateway.base_url)
 
     def console_url(self, user: str = "admin") -> str:
-        """The console, already signed in: a refresh token in the URL's fragment (never sent to
-        a server; the page trades it for an access token, as after any sign-in, and drops it)."""
+        """The console, about to be signed in: a one-time code in the URL's fragment (what logs,
+        scrollback and history keep is spent once used, and worthless after 10 minutes)."""
         if self.sign_in is None:
             return f"{self.base_url}/console"
-        import boto3
-
-        from goalpost_local import console
-
-        account = self.sign_in.admin if user == "admin" else self.sign_in.viewer
-        tokens = console.sign_in(boto3.client("cognito-idp"), self.sign_in, account)
-        return f"{self.base_url}/console#signed-in={tokens['refresh']}"
+        return f"{self.base_url}/console#signed-in={self.gateway.one_time_code(user)}"
 
     def stop(self) -> None:
         """Bounded (SIGTERM to exit in under 2 s): pollers told first, then servers closed."""

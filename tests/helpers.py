@@ -12,6 +12,7 @@ from goalpost_local.gateway import LOCAL_ADMIN_IAM, LambdaContext, build_event, 
 from goalpost_local.template import authorizers, routes, select_route
 
 ADMIN = "GoalsAdminFunction"
+PARTNER = "PartnerApiFunction"
 
 
 def handler(function: str) -> Callable[[dict[str, Any], Any], dict[str, Any]]:
@@ -80,7 +81,7 @@ def partner_call(path: str, api_key: str, query: str = "") -> dict[str, Any]:
         }
     request = event("GET", path, query, headers={"x-api-key": api_key})
     request["requestContext"]["authorizer"] = {"lambda": answer["context"]}
-    return handler(ADMIN)(request, LambdaContext(ADMIN))
+    return handler(PARTNER)(request, LambdaContext(PARTNER))
 
 
 def admin(
@@ -222,13 +223,16 @@ def delivery_pumps(dynamodb: Any) -> DeliveryPumps:
 
 def forget_cached_clients() -> None:
     """What a new Lambda container starts without: clients, cached config and signing keys."""
-    from goalpost.store import config_cache, dynamo, signing_keys
+    from goalpost.admin import console_sessions
+    from goalpost.store import config_cache, dynamo, secret_store, signing_keys
     from goalpost.streams import outbox
 
     dynamo.reset_client()
     outbox.reset_client()
     config_cache.clear()
     signing_keys.forget_keys()
+    secret_store.forget()
+    console_sessions.forget()
 
 
 class Clock:

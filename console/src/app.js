@@ -89,13 +89,15 @@ function StaffSignIn({ onSignedIn }) {
       const result = challenge
         ? await answerChallenge(challenge.challenge, challenge.session, form.username, form.answer)
         : await signIn(form.username, form.password);
-      if (result.challenge) setChallenge(result);
+      if (result.challenge) { setChallenge(result); setForm({ ...form, answer: '' }); }
       else onSignedIn();
     });
   };
   const set = (key) => (e) => setForm({ ...form, [key]: e.target.value });
   return html`<form onSubmit=${submit} aria-labelledby="staff-sign-in">
     <h2 id="staff-sign-in">Network staff sign-in</h2>
+    ${challenge && challenge.secret ? html`<p id="mfa-setup">This network requires an authenticator app. Add this key to yours (TOTP, 6 digits, 30 s), then enter its first code:
+        <code id="mfa-secret">${challenge.secret}</code></p>` : null}
     ${challenge ? html`<label for="challenge">${challenge.challenge === 'NEW_PASSWORD_REQUIRED' ? 'Choose a new password' : 'Code from your authenticator app'}
         <input id="challenge" type=${challenge.challenge === 'NEW_PASSWORD_REQUIRED' ? 'password' : 'text'} autocomplete=${challenge.challenge === 'NEW_PASSWORD_REQUIRED' ? 'new-password' : 'one-time-code'} required value=${form.answer} onInput=${set('answer')} /></label>`
       : html`<label for="username">User name <input id="username" autocomplete="username" required value=${form.username} onInput=${set('username')} /></label>
@@ -136,7 +138,7 @@ function App() {
   if (!inPortal && staff) {
     const who = `${staff.username}${canChange(staff) ? '' : ' (read only)'}`;
     return html`<a class="skip-link" href="#main" onClick=${(e) => { e.preventDefault(); document.querySelector('main h1')?.focus(); }}>Skip to content</a>
-      <${Header} label="Console" links=${STAFF_LINKS} current=${hash === '#/' ? '#/offers' : hash.split('?')[0]} who=${who} onSignOut=${() => { signOutStaff(); rerender(); }} />
+      <${Header} label="Console" links=${STAFF_LINKS} current=${hash === '#/' ? '#/offers' : hash.split('?')[0]} who=${who} onSignOut=${() => { signOutStaff().finally(rerender); }} />
       <main class="container" id="main">${route(STAFF_ROUTES, hash, staff)}</main>`;
   }
   return html`<${SignInPage} onSignedIn=${rerender} />`;

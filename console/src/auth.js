@@ -28,14 +28,16 @@ function keep(tokens) {
   return session;
 }
 
-/** `make run` prints a URL whose fragment carries a refresh token (fragments never reach a
- * server): trade it for an access token, keep both, drop the fragment. */
+/** `make run` prints a URL whose fragment carries a one-time code (fragments never reach a
+ * server; the local runtime only): trade it once for tokens, keep them, drop the fragment. */
 export async function takeTokensFromUrl() {
-  const match = location.hash.match(/^#signed-in=([A-Za-z0-9_.-]+)/);
+  const match = location.hash.match(/^#signed-in=([A-Za-z0-9_-]+)/);
   if (!match) return;
   history.replaceState(null, '', location.pathname + '#/');
-  sessionStorage.setItem(STAFF, JSON.stringify({ refresh: match[1] }));
-  await refreshStaff();
+  const response = await fetch('/__local/sign-in-code', {
+    method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ code: match[1] }),
+  });
+  if (response.ok) keep(await response.json());
 }
 
 async function cognito(action, body) {
@@ -67,14 +69,22 @@ export async function answerChallenge(challenge, session, username, response) {
   const { clientId } = await loadConfig();
   const responses = { USERNAME: username };
   if (challenge === 'NEW_PASSWORD_REQUIRED') responses.NEW_PASSWORD = response;
-  else responses.SOFTWARE_TOKEN_MFA_CODE = response;
+  else if (challenge === 'MFA_SETUP') {
+    // the first sign-in where MFA is required: the app's first code proves the key was taken
+    const verified = await cognito('VerifySoftwareToken', { Session: session, UserCode: response, FriendlyDeviceName: 'Goalpost console' });
+    session = verified.Session;
+  } else responses.SOFTWARE_TOKEN_MFA_CODE = response;
   const answer = await cognito('RespondToAuthChallenge', {
     ChallengeName: challenge, ClientId: clientId, Session: session, ChallengeResponses: responses,
   });
   return finish(answer, username);
 }
 
-function finish(answer, username) {
+async function finish(answer, username) {
+  if (answer.ChallengeName === 'MFA_SETUP') {
+    const made = await cognito('AssociateSoftwareToken', { Session: answer.Session });
+    return { challenge: 'MFA_SETUP', session: made.Session, secret: made.SecretCode };
+  }
   if (answer.ChallengeName) return { challenge: answer.ChallengeName, session: answer.Session };
   const result = answer.AuthenticationResult;
   return { signedIn: keep({ access: result.AccessToken, refresh: result.RefreshToken, username }) };
@@ -97,8 +107,14 @@ export async function refreshStaff() {
   }
 }
 
-export function signOutStaff() {
+/** Sign-out revokes the refresh token at Cognito (and with it the access tokens it issued), so a
+ * copy of either stops working; the tab forgets both whatever Cognito answers. */
+export async function signOutStaff() {
+  const current = staffSession();
   sessionStorage.removeItem(STAFF);
+  if (!current || !current.refresh) return;
+  const { clientId } = await loadConfig();
+  await cognito('RevokeToken', { Token: current.refresh, ClientId: clientId }).catch(() => null);
 }
 
 export function partnerKey() {

@@ -18,7 +18,7 @@ export function AdvertisersScreen({ canChange }) {
     <${Loaded} state=${list} what="advertisers">${(items) => html`<${Table} caption="Advertisers: their security token goes into their postback links" rows=${items} rowKey=${(a) => a.advertiser_id}
       columns=${[
         ['ID', (a) => a.advertiser_id], ['Name', (a) => a.name], ['Status', (a) => a.status],
-        ['Security token', (a) => (a.security_token ? html`<span class="secret">${a.security_token}</span> ${a.security_token_applied ? '(required)' : '(not required yet)'}` : 'none')],
+        ['Security token', (a) => (a.security_token_set ? `set ${a.security_token_applied ? '(required)' : '(not required yet)'}; in the goals' postback links` : 'none')],
         ['', (a) => html`<span class="actions">${canChange ? html`<${StatusButton} kind="advertisers" id=${a.advertiser_id} doc=${a} off="paused" onSaved=${list.reload} />` : null}
           <a href=${`#/history/advertiser/${a.advertiser_id}`}>History</a></span>`],
       ]} />`}<//>

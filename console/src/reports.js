@@ -178,6 +178,7 @@ const SWITCHES = [
   ['encrypted_enabled', 'Encrypted tracking', 'goals may sign their links'],
   ['partners_see_pending', 'Partners see pending conversions', ''],
   ['partners_manage_postbacks', 'Partners manage their own postbacks', 'in their portal, on goals they see'],
+  ['partners_html_pixels', 'Partners may save HTML pixel code', 'runs sandboxed on the tracking domain; off: URLs only'],
 ];
 
 function NetworkForm({ network, canChange, onSaved }) {

@@ -79,9 +79,16 @@ def shot(page: Any, name: str) -> None:
         page.screenshot(path=str(Path(SHOTS) / f"{name}.png"), full_page=True)
 
 
+def console_sign_in_url(runtime: LocalRuntime, user: str = "admin") -> str:
+    """A fresh signed-in URL like the one `make run` prints (its code is good once)."""
+    made = runtime.admin("POST", "/__local/sign-in-code/new", {"user": user})
+    assert made.status == 200, made.body
+    return f"{runtime.base_url}/console#signed-in={made.json()['code']}"
+
+
 def signed_in_admin(open_page: Callable[..., Any], runtime: LocalRuntime, **size: int) -> Any:
     page = open_page(**size)
-    page.goto(printed(runtime, r"Console \(signed in as admin\): (\S+)").group(1))
+    page.goto(console_sign_in_url(runtime))
     page.get_by_role("heading", name="Offers", exact=True).wait_for()
     return page
 

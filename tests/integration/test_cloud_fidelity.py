@@ -11,7 +11,7 @@ from botocore.exceptions import ClientError
 from goalpost.store import dynamo
 from goalpost_local import iam
 from goalpost_local.gateway import LambdaContext
-from tests.helpers import ADMIN, admin, click, event, handler, partner_call, postback, setup_network
+from tests.helpers import ADMIN, PARTNER, admin, click, event, handler, partner_call, postback, setup_network
 
 
 def conversions_arn() -> str:
@@ -118,7 +118,7 @@ def test_a_rotated_partner_key_stops_working_at_once(aws) -> None:
     # API Gateway may still hold the authorizer's answer for the old key: the function checks again
     cached = event("GET", "/partner/offers", headers={"x-api-key": old_key})
     cached["requestContext"]["authorizer"] = {"lambda": {"partner_id": partner_id}}
-    response: dict[str, Any] = handler(ADMIN)(cached, LambdaContext(ADMIN))
+    response: dict[str, Any] = handler(PARTNER)(cached, LambdaContext(PARTNER))
     assert response["statusCode"] == 401
     assert partner_call("/partner/offers", rotated["api_key"])["statusCode"] == 200
 

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from goalpost_local.gateway import LambdaContext
-from tests.helpers import ADMIN, admin, event, handler, setup_network
+from tests.helpers import ADMIN, PARTNER, admin, event, handler, setup_network
 
 CONSOLE = "ConsoleFunction"
 
@@ -60,9 +60,31 @@ def test_the_sign_in_settings_name_the_user_pool_client(monkeypatch: pytest.Monk
     assert "connect-src 'self' https://cognito-idp.eu-west-1.amazonaws.com/" in csp
 
 
-def console_call(method: str, path: str, claims: dict[str, str] | None, body: Any = None) -> tuple[int, Any]:
-    """/console/api/admin/...: what API Gateway's JWT authorizer passes on (claims as strings)."""
-    request = event(method, path, body=body)
+def live_token() -> str:
+    """An access token Cognito (moto's) still accepts: the function asks it about every console
+    token (revoked ones are refused although API Gateway took them)."""
+    import boto3
+
+    from goalpost_local import console
+
+    cognito = boto3.client("cognito-idp", region_name="us-east-1")
+    pool = console.create_user_pool(cognito, "us-east-1", prefix="test")
+    return console.sign_in(cognito, pool, pool.admin)["access"]
+
+
+def console_call(
+    method: str,
+    path: str,
+    claims: dict[str, str] | None,
+    body: Any = None,
+    *,
+    token: str | None = None,
+    if_match: str | None = None,
+) -> tuple[int, Any]:
+    """/console/api/admin/...: what API Gateway's JWT authorizer passes on (claims as strings),
+    with the bearer token it checked."""
+    headers = {"authorization": f"Bearer {token or live_token()}"}
+    request = event(method, path, body=body, headers=headers, if_match=if_match)
     request["requestContext"]["authorizer"] = {"jwt": {"claims": claims, "scopes": None}} if claims else {}
     response = handler(ADMIN)(request, LambdaContext(ADMIN))
     return response["statusCode"], json.loads(response["body"]) if response.get("body") else None
@@ -98,7 +120,7 @@ def partner_request(
     method: str, path: str, partner_id: str, api_key: str, body: Any = None
 ) -> tuple[int, Any]:
     request = event(method, path, body=body, partner_id=partner_id, headers={"x-api-key": api_key})
-    response = handler(ADMIN)(request, LambdaContext(ADMIN))
+    response = handler(PARTNER)(request, LambdaContext(PARTNER))
     return response["statusCode"], json.loads(response["body"]) if response.get("body") else None
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 from decimal import Decimal
 from typing import Any
@@ -297,8 +298,9 @@ def test_an_unsafe_html_pixel_stored_before_the_rule_is_never_served(aws) -> Non
         "PixelFunction", "GET", "/aff_l", f"offer_id={offer_id}", cookies=[f"gp_o{offer_id}={tid}"]
     )
     assert response["statusCode"] == 200 and response["headers"]["content-type"].startswith("text/html")
-    assert "<script>" not in response["body"]
-    assert '<p title="alert(document.domain)//">ok</p>' in response["body"]
+    served = html.unescape(response["body"])  # the partners' code sits in the frame's srcdoc
+    assert "<script>" not in served
+    assert '<p title="alert(document.domain)//">ok</p>' in served
 
 
 # ------------------------------------------------------------------ 6. retried end points
@@ -526,7 +528,7 @@ def test_the_audit_trail_never_shows_secrets(aws) -> None:
     admin("POST", f"/admin/partners/{partner['partner_id']}/api-key")
     body = json.dumps(admin("GET", f"/admin/audit/partner/{partner['partner_id']}")[1])
     assert partner["postback_secret"] not in body and 'api_key_sha256": "[redacted]' in body
-    assert 'postback_secret": "[redacted]' in body and "api_key_sha256" in body
+    assert "postback_secret" not in body  # not in the partner's document at all: in SecretsTable
     audit = json.dumps(admin("GET", f"/admin/audit/advertiser/{adv['advertiser_id']}")[1])
     assert "tok-123456" not in audit and 'security_token": "[redacted]' in audit
 

@@ -1,6 +1,8 @@
 """Pixels on the same engine: cookie sessions, the goal click pixel, never a broken page."""
 
 import base64
+import html
+import re
 
 from goalpost.store import conversion_store, counter_store
 from tests.helpers import admin, call, click, conversions, setup_network
@@ -82,8 +84,10 @@ def test_iframe_goal_answers_html_with_escaped_partner_pixels(aws) -> None:
     tid = click(offer_id, net["partner"]["partner_id"], "&aff_sub=a%26b%2Bc")
     response = pixel("/aff_goal", "a=l&goal_name=lead", cookies=[f"gp_o{offer_id}={tid}"])
     assert response["statusCode"] == 200 and response["headers"]["content-type"].startswith("text/html")
+    framed = re.search(r'<iframe sandbox="allow-scripts" srcdoc="([^"]*)"', response["body"])
+    assert framed is not None  # the partner's HTML runs in a sandboxed frame of its own
+    assert '<span data-sub="a&amp;b+c">3.00</span>' in html.unescape(framed.group(1))
     body = response["body"]
-    assert '<span data-sub="a&amp;b+c">3.00</span>' in body
     assert '<img src="https://p.example/i.gif?s=a%26b%2Bc&amp;g=lead"' in body
     assert "no-store" in response["headers"]["cache-control"]
 

@@ -15,10 +15,16 @@ from goalpost.model.offer import Advertiser
 from goalpost.store import config_store
 
 
-def advertiser_view(doc: dict[str, Any]) -> dict[str, Any]:
-    """The token itself is shown to admins (it goes into the advertiser's postback links)."""
-    view = {k: v for k, v in doc.items() if k != "security_token_sha256"}
-    view["security_token_applied"] = Advertiser.from_dict(doc).token_enforced
+def advertiser_view(doc: dict[str, Any], *, show_token: bool = False) -> dict[str, Any]:
+    """The token itself is shown once, in the answer of the admin's write that set it; reads say
+    only whether one is set (it reaches the advertiser through the goal's postback links, which
+    console viewers see without it)."""
+    view = {k: v for k, v in doc.items() if k not in ("security_token_sha256", "security_token")}
+    advertiser = Advertiser.from_dict(doc)
+    view["security_token_set"] = bool(advertiser.security_token or advertiser.security_token_sha256)
+    view["security_token_applied"] = advertiser.token_enforced
+    if show_token:
+        view["security_token"] = advertiser.security_token
     return view
 
 
@@ -31,7 +37,8 @@ def create_advertiser(body: AdvertiserIn, caller: Caller) -> dict[str, Any]:
         security_token=body.security_token or "",
         security_token_applied=body.security_token_applied,
     )
-    return advertiser_view(save("advertiser", advertiser_id, advertiser.to_dict(), caller))
+    saved = save("advertiser", advertiser_id, advertiser.to_dict(), caller)
+    return advertiser_view(saved, show_token=bool(body.security_token))
 
 
 def get_advertiser(advertiser_id: str) -> dict[str, Any]:
@@ -61,7 +68,7 @@ def update_advertiser(
     if doc.get("security_token_applied") and not doc.get("security_token"):
         raise ApiError(409, "no_security_token", "set security_token before applying it")
     saved = save("advertiser", advertiser_id, doc, caller, before=current, expected_version=expected_version)
-    return advertiser_view(saved)
+    return advertiser_view(saved, show_token=patch.security_token is not None or patch.remove_security_token)
 
 
 def list_advertisers(limit: int, cursor: str | None) -> dict[str, Any]:

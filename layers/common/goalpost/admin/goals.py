@@ -29,11 +29,18 @@ from goalpost.rules.engine import advertiser_of, goals_disabled, offer_goals
 from goalpost.rules.links import goal_links
 from goalpost.store import config_store, signing_keys
 
+TOKEN_PLACEHOLDER = "HIDDEN"  # noqa: S105 (a placeholder, not a secret)
+"""Stands for the advertiser's security token in links shown to a caller who may not see it."""
 
-def _links(base_url: str, goal: Goal, bundle: OfferBundle) -> dict[str, str]:
-    """The goal's links, carrying its advertiser's security token when one is set."""
+
+
+def _links(base_url: str, goal: Goal, bundle: OfferBundle, *, with_token: bool = True) -> dict[str, str]:
+    """The goal's links, carrying its advertiser's security token when one is set (to callers who
+    may see secrets: a console viewer sees ``security_token=HIDDEN``)."""
     advertiser = config_store.get_advertiser(advertiser_of(goal, bundle))
     token = advertiser.security_token if advertiser else ""
+    if token and not with_token:
+        token = TOKEN_PLACEHOLDER
     return goal_links(base_url, goal, token, signing_keys.signing_key() if goal.encrypted else None)
 
 
@@ -93,7 +100,7 @@ def list_goals(offer_id: str, limit: int, cursor: str | None) -> dict[str, Any]:
     return page(first + docs, last)
 
 
-def get_goal(offer_id: str, goal_id: str, base_url: str) -> dict[str, Any]:
+def get_goal(offer_id: str, goal_id: str, base_url: str, *, with_token: bool = True) -> dict[str, Any]:
     """A goal's detail: settings, its slug (the URL-friendly name) and its tracking links."""
     bundle = bundle_of(offer_id)
     goal = next(
@@ -105,7 +112,7 @@ def get_goal(offer_id: str, goal_id: str, base_url: str) -> dict[str, Any]:
         doc = config_store.get_entity("offer", offer_id) or {}
     else:
         doc = config_store.get_entity("goal", goal_id, offer_id) or {}
-    links = _links(base_url, goal, bundle)
+    links = _links(base_url, goal, bundle, with_token=with_token)
     return {**goal.to_dict(), "version": doc.get("version", 0), "links": links}
 
 
@@ -275,7 +282,7 @@ def manage(
 
 @router.get("/admin/offers/<offer_id>/goals/<goal_id>", **http.documented())
 def get(offer_id: IdPath, goal_id: IdPath) -> Response[GoalDetailOut]:
-    return http.entity(get_goal(offer_id, goal_id, base_url(router)))
+    return http.entity(get_goal(offer_id, goal_id, base_url(router), with_token=http.sees_secrets(router)))
 
 
 @router.patch("/admin/offers/<offer_id>/goals/<goal_id>", **http.documented(writes=True))

@@ -14,7 +14,7 @@ from aws_lambda_powertools.event_handler.api_gateway import BaseRouter, Router
 from aws_lambda_powertools.event_handler.openapi.params import Header, Path, Query
 from pydantic import BaseModel
 
-from goalpost.admin import access
+from goalpost.admin import access, console_sessions
 from goalpost.admin.documents import Caller, check_replay
 from goalpost.admin.errors import ApiError
 from goalpost.admin.paging import MAX_PAGE
@@ -185,6 +185,13 @@ def request_hash(method: str, path: str, body: str | None) -> str:
     return hashlib.sha256(f"{method} {path}\n{text}".encode()).hexdigest()
 
 
+def sees_secrets(router: BaseRouter) -> bool:
+    """Whether this request's caller may see secrets in what it reads (console viewers never)."""
+    event = router.current_event
+    authorizer = event.raw_event.get("requestContext", {}).get("authorizer") or {}
+    return access.sees_secrets(str(event.raw_event.get("rawPath", "")), authorizer)
+
+
 def caller(router: BaseRouter, partner_id: str = "", *, replay: bool = True) -> Caller:
     """The IAM principal, the console user, or the partner (its id as the partner routes
     checked it), for the audit trail; with the request's Idempotency-Key, if any.
@@ -230,6 +237,8 @@ def refused_before_routing(event: dict[str, Any]) -> dict[str, Any] | None:
         method = str((context.get("http") or {}).get("method", ""))
         try:
             access.admin_actor(raw_path, method, context.get("authorizer") or {})
+            if raw_path.startswith("/console/api"):  # a token API Gateway took may have been revoked
+                console_sessions.check_live(str((event.get("headers") or {}).get("authorization", "")))
         except ApiError as refused:
             return error_response(refused)
     body = event.get("body")

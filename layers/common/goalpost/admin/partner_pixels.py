@@ -15,6 +15,15 @@ from goalpost.admin.views import Page, PartnerPixelOut
 from goalpost.model.audit import Audit
 from goalpost.store import config_store
 
+PIXELS_PER_PARTNER_AND_OFFER = 20
+"""Each offer's pixels are read with it by every click, postback and pixel (the offer bundle,
+cached 30 s), and a conversion calls all of its partner's: a partner keeps at most 20 per offer,
+each at most ``PIXEL_CODE_BYTES`` (README, Security: what that costs to read)."""
+
+
+def _slot_scope(offer_id: str, partner_id: str) -> str:
+    return f"PIXELS#{offer_id}#{partner_id}"
+
 
 def create_partner_pixel(offer_id: str, body: PartnerPixelIn, caller: Caller) -> dict[str, Any]:
     goal = bundle_of(offer_id).goal(body.goal_id)
@@ -28,7 +37,16 @@ def create_partner_pixel(offer_id: str, body: PartnerPixelIn, caller: Caller) ->
         raise not_found("partner", body.partner_id)
     pixel_id = config_store.next_id("pixel")
     doc = {"pixel_id": pixel_id, "offer_id": offer_id, **body.model_dump()}
-    return save("partner_pixel", pixel_id, doc, caller, parent_offer_id=offer_id)
+    slot = config_store.slot_item(_slot_scope(offer_id, body.partner_id), PIXELS_PER_PARTNER_AND_OFFER)
+    try:
+        return save("partner_pixel", pixel_id, doc, caller, parent_offer_id=offer_id, extra_items=(slot,))
+    except config_store.LimitReached:
+        raise ApiError(
+            409,
+            "too_many_pixels",
+            f"partner {body.partner_id} has {PIXELS_PER_PARTNER_AND_OFFER} postbacks and pixels on offer"
+            f" {offer_id}, the most it may have: remove one first",
+        ) from None
 
 
 def get_partner_pixel(offer_id: str, pixel_id: str) -> dict[str, Any]:
@@ -57,6 +75,7 @@ def delete_partner_pixel(offer_id: str, pixel_id: str, expected_version: int | N
         audit=Audit(caller.actor, caller.at, "delete", current, None),
         expected_version=wanted,
         parent_offer_id=offer_id,
+        extra_items=(config_store.slot_release(_slot_scope(offer_id, str(current["partner_id"]))),),
     )
     if not deleted:
         raise ApiError(412, "version_conflict", f"partner pixel {pixel_id} changed or went meanwhile: reload")

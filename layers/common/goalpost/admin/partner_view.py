@@ -249,6 +249,10 @@ def add_postback(partner_id: str, offer_id: str, body: PartnerPostbackIn, caller
     bundle, network = _manageable_offer(partner_id, offer_id)
     if body.goal_id not in {g.goal_id for g in _visible_goals(bundle, network)}:
         raise not_found("goal", body.goal_id)
+    if body.kind == "html" and not network.partners_html_pixels:
+        raise ApiError(
+            403, "html_pixels_managed_by_network", "this network does not take HTML pixel code from partners"
+        )
     pixel = PartnerPixelIn(partner_id=partner_id, **body.model_dump())
     created = partner_pixels.create_partner_pixel(offer_id, pixel, caller)
     return {k: v for k, v in created.items() if k != "partner_id"}

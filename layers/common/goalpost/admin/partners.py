@@ -13,7 +13,7 @@ from goalpost.admin.paging import check_limit, decode_cursor, page
 from goalpost.admin.schemas import PartnerIn, PartnerPatch, TierIn
 from goalpost.admin.views import NetworkOut, NewPartnerOut, Page, PartnerOut, RotatedKeyOut, TierOut
 from goalpost.model.offer import NetworkSettings, Partner
-from goalpost.store import config_store
+from goalpost.store import config_store, secret_store
 
 
 def without_secrets(doc: dict[str, Any]) -> dict[str, Any]:
@@ -43,9 +43,10 @@ def create_partner(body: PartnerIn, caller: Caller) -> dict[str, Any]:
         status=body.status,
         tier_id=body.tier_id,
         api_key_sha256=digest,
-        postback_secret=secret,
-    )
-    saved = save("partner", partner_id, partner.to_dict(), caller, extra_items=(lookup,))
+    )  # the secret goes to the secrets table, which only the postback signer reads (README, Security)
+    stored = secret_store.partner_secret_put(partner_id, secret)
+    doc = {k: v for k, v in partner.to_dict().items() if k != "postback_secret"}
+    saved = save("partner", partner_id, doc, caller, extra_items=(lookup, stored))
     return {**without_secrets(saved), "api_key": key, "postback_secret": secret}
 
 

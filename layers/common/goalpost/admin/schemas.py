@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from decimal import Decimal
 from typing import Annotated, Literal
 
@@ -11,7 +12,10 @@ from goalpost.model.conversion import ConversionStatus
 from goalpost.model.ids import NUMERIC_ID
 from goalpost.model.money import PLAIN_AMOUNT
 from goalpost.rules.caps import MAX_SHARDS
-from goalpost.rules.macros import html_template_problem, url_template_problem
+from goalpost.rules.macros import html_template_problem, partner_url_problem, url_template_problem
+
+PIXEL_CODE_BYTES = 4096
+"""A partner postback or pixel's code and reversal code together, UTF-8 (README, Security)."""
 
 
 def _not_bool(value: object) -> object:
@@ -178,6 +182,15 @@ def _check_url(value: str) -> str:
     return value
 
 
+def _check_partner_url(value: str) -> str:
+    """An offer URL's rule, and port 80 or 443 (the local runtime's test partners excepted)."""
+    any_port = os.environ.get("GOALPOST_ALLOW_PRIVATE_POSTBACKS") == "1"
+    problem = partner_url_problem(value, any_port=any_port)
+    if problem:
+        raise ValueError(problem)
+    return value
+
+
 class OfferIn(LookbackIn):
     name: Name
     advertiser_id: Id
@@ -327,6 +340,10 @@ class NetworkIn(Strict):
     partners_manage_postbacks: bool = Field(
         default=False, description="Partners add and remove their own postbacks and pixels"
     )
+    partners_html_pixels: bool = Field(
+        default=False,
+        description="Partners managing their own pixels may save HTML code (run sandboxed, README Security)",
+    )
 
 
 class DefaultGoalPatch(Strict):
@@ -399,21 +416,24 @@ class PartnerPostbackIn(Strict):
 
     goal_id: Id = Field(default="0", description="0: the offer's default goal")
     kind: Literal["postback", "image", "html"]
-    code: Annotated[str, Field(min_length=1, max_length=5000)]
-    reversal_code: Annotated[str, Field(max_length=5000)] = Field(
+    code: Annotated[str, Field(min_length=1, max_length=PIXEL_CODE_BYTES)]
+    reversal_code: Annotated[str, Field(max_length=PIXEL_CODE_BYTES)] = Field(
         default="", description="Postback URL fired when an approved conversion is reversed."
     )
 
     @model_validator(mode="after")
     def _codes_are_safe(self) -> PartnerPostbackIn:
+        size = len(self.code.encode()) + len(self.reversal_code.encode())
+        if size > PIXEL_CODE_BYTES:
+            raise ValueError(f"code and reversal_code take {size} bytes (UTF-8): at most {PIXEL_CODE_BYTES}")
         if self.kind in ("postback", "image"):
-            _check_url(self.code)
+            _check_partner_url(self.code)
         else:
             problem = html_template_problem(self.code)
             if problem:
                 raise ValueError(f"HTML pixel code: {problem}")
         if self.reversal_code:
-            _check_url(self.reversal_code)
+            _check_partner_url(self.reversal_code)
         return self
 
 

@@ -82,7 +82,11 @@ class AdvertiserOut(Versioned):
     advertiser_id: str
     name: str
     status: str
+    security_token_set: bool
     security_token_applied: bool
+    security_token: str | None = Field(
+        default=None, description="Only in the answer of the write that set it: shown once"
+    )
 
 
 class PartnerOut(Versioned):

@@ -396,6 +396,7 @@ class NetworkSettings(NamedTuple):
     encrypted_enabled: bool = True
     partners_see_pending: bool = False
     partners_manage_postbacks: bool = False
+    partners_html_pixels: bool = False
     default_tier_id: str = ""
     version: int = 0
 
@@ -412,6 +413,7 @@ class NetworkSettings(NamedTuple):
             encrypted_enabled=bool(data.get("encrypted_enabled", True)),
             partners_see_pending=bool(data.get("partners_see_pending", False)),
             partners_manage_postbacks=bool(data.get("partners_manage_postbacks", False)),
+            partners_html_pixels=bool(data.get("partners_html_pixels", False)),
             default_tier_id=str(data.get("default_tier_id", "")),
             version=int(data.get("version", 0)),
         )

@@ -39,6 +39,27 @@ def url_template_problem(template: str) -> str | None:
     return None
 
 
+PARTNER_PORTS = (80, 443)
+"""The only ports partner postbacks and image pixels may name (the web's): no SSH, SMTP, admin
+consoles or databases on a partner's public host are reached through us."""
+
+
+def partner_url_problem(template: str, *, any_port: bool = False) -> str | None:
+    """A partner postback or image pixel URL: an offer URL's rule, and a web port (80 or 443).
+
+    ``any_port``: the local runtime's own test partners listen on free ports of 127.0.0.1.
+    """
+    problem = url_template_problem(template)
+    if problem or any_port:
+        return problem
+    match = _ORIGIN.match(template)
+    authority = match.group(2).rsplit("@", 1)[-1] if match else ""
+    port = authority.rsplit("]", 1)[-1].partition(":")[2]
+    if port and (not port.isdigit() or int(port) not in PARTNER_PORTS):
+        return f"partner URLs may name port 80 or 443 only, not {port}"
+    return None
+
+
 def _origin(url: str) -> str:
     match = _ORIGIN.match(url)
     return f"{match.group(1).lower()}://{match.group(2).lower()}" if match else ""

@@ -181,6 +181,10 @@ def save_entity(
                 pk = str(item.get("Put", {}).get("Item", {}).get("pk", {}).get("S", ""))
                 if reason.get("Code") == "ConditionalCheckFailed" and pk.startswith("IDEMPOTENCY#"):
                     raise AlreadyCreated(from_item(reason.get("Item") or {})) from None
+            for reason, item in zip(reasons, items, strict=False):  # a replay first, then the bound
+                limit_pk = str(item.get("Update", {}).get("Key", {}).get("pk", {}).get("S", ""))
+                if reason.get("Code") == "ConditionalCheckFailed" and limit_pk.startswith("LIMIT#"):
+                    raise LimitReached(limit_pk) from None
             if reasons and reasons[0].get("Code") == "ConditionalCheckFailed":
                 return False
             # Another transaction on the same items (a concurrent retry writing the same
@@ -250,7 +254,13 @@ def get_idempotency(key_hash: str, now: int) -> dict[str, Any] | None:
 
 
 def delete_entity(
-    kind: str, entity_id: str, *, audit: "Audit", expected_version: int, parent_offer_id: str = ""
+    kind: str,
+    entity_id: str,
+    *,
+    audit: "Audit",
+    expected_version: int,
+    parent_offer_id: str = "",
+    extra_items: Sequence[dict[str, Any]] = (),
 ) -> bool:
     """Only for configuration nothing refers to (partner pixels, custom payouts), on condition
     it is still at the version the caller read (False: it changed or went meanwhile)."""
@@ -268,6 +278,7 @@ def delete_entity(
             TransactItems=[
                 {"Delete": delete},  # type: ignore[typeddict-item]
                 audit_put(kind, entity_id, parent_offer_id, audit),  # type: ignore[list-item]
+                *extra_items,  # type: ignore[list-item]
             ]
         )
     except ClientError as error:
@@ -277,6 +288,37 @@ def delete_entity(
                 return False
         raise
     return True
+
+
+class LimitReached(Exception):
+    """A create would pass a bound kept by a counter item (``slot_item``): nothing was written."""
+
+
+def slot_item(scope: str, limit: int) -> dict[str, Any]:
+    """Take one of ``limit`` slots of ``scope`` in the create's own transaction (so concurrent
+    creates cannot pass the bound): the transaction fails, ``LimitReached``, when all are taken."""
+    return {
+        "Update": {
+            "TableName": config_table(),
+            "Key": {"pk": {"S": f"LIMIT#{scope}"}, "sk": {"S": "LIMIT"}},
+            "UpdateExpression": "ADD n :one",
+            "ConditionExpression": "attribute_not_exists(n) OR n < :limit",
+            "ExpressionAttributeValues": {":one": {"N": "1"}, ":limit": {"N": str(limit)}},
+        }
+    }
+
+
+def slot_release(scope: str) -> dict[str, Any]:
+    """Give a slot back, in the delete's own transaction (unconditionally: what was created
+    before the bound took no slot, and its delete must still go through)."""
+    return {
+        "Update": {
+            "TableName": config_table(),
+            "Key": {"pk": {"S": f"LIMIT#{scope}"}, "sk": {"S": "LIMIT"}},
+            "UpdateExpression": "ADD n :minus",
+            "ExpressionAttributeValues": {":minus": {"N": "-1"}},
+        }
+    }
 
 
 def index_item(pk: str, sk: str, kind: str, doc: Mapping[str, Any]) -> dict[str, Any]:

@@ -35,9 +35,9 @@ from goalpost.model import clock
 from goalpost.model.conversion import CLAWBACK, CONVERSION, Conversion
 from goalpost.model.ids import iso_timestamp
 from goalpost.model.offer import DEFAULT_GOAL_ID, OfferBundle
-from goalpost.rules.macros import UnsafeUrl, conversion_macros, expand_url
+from goalpost.rules.macros import PARTNER_PORTS, UnsafeUrl, conversion_macros, expand_url
 from goalpost.rules.status import approval_transitions
-from goalpost.store import config_cache, delivery_store, dynamo
+from goalpost.store import config_cache, delivery_store, dynamo, secret_store
 from goalpost.streams import outbox
 
 logger = logging.getLogger("goalpost.partner_postbacks")
@@ -134,17 +134,22 @@ def is_public(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
 
 
 def resolve_destination(url: str) -> tuple[str, str, int, str]:
-    """(scheme, host, port, ip) for a public http(s) URL; the IP is what we connect to."""
+    """(scheme, host, port, ip) for a public http(s) URL on port 80 or 443; the IP is what we connect to."""
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise UnsafeDestination(f"only http(s) URLs are called, not {parts.scheme or 'no scheme'}")
-    port = parts.port or (443 if parts.scheme == "https" else 80)
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError:
+        raise UnsafeDestination("the URL's port is not a number from 0 to 65535") from None
+    allow_private = os.environ.get("GOALPOST_ALLOW_PRIVATE_POSTBACKS") == "1"
+    if port not in PARTNER_PORTS and not allow_private:
+        raise UnsafeDestination(f"partner postbacks go to ports 80 and 443 only, not {port}")
     try:
         infos = socket.getaddrinfo(parts.hostname, port, type=socket.SOCK_STREAM)
     except socket.gaierror as error:
         raise UnresolvedHost(f"cannot resolve {parts.hostname}: {error}") from None
     ip = str(infos[0][4][0])
-    allow_private = os.environ.get("GOALPOST_ALLOW_PRIVATE_POSTBACKS") == "1"
     if not is_public(ipaddress.ip_address(ip)) and not allow_private:
         raise UnsafeDestination(f"{parts.hostname} resolves to non-public address {ip}")
     return parts.scheme, parts.hostname, port, ip
@@ -319,11 +324,13 @@ def attempt(offer_id: str, identifier: str, now: int, at: str) -> Attempt:
         return Attempt(started == "delivered", started == "busy")
     url, event = str(record["url"]), str(record.get("event", "approved"))
     headers = {"X-Goalpost-Delivery": identifier, "X-Goalpost-Event": event}
-    partner = config_cache.partner(str(record.get("partner_id", "")))
-    if partner is not None and partner.postback_secret:
-        headers["X-Goalpost-Signature"] = signature(
-            partner.postback_secret, now, "GET", url, event, identifier
-        )
+    partner_id = str(record.get("partner_id", ""))
+    secret = secret_store.partner_postback_secret(partner_id)
+    if not secret:  # a partner created before secrets had a table of their own
+        partner = config_cache.partner(partner_id)
+        secret = partner.postback_secret if partner is not None else ""
+    if secret:
+        headers["X-Goalpost-Signature"] = signature(secret, now, "GET", url, event, identifier)
     try:
         status = send(url, headers)
     except UnsafeDestination as error:

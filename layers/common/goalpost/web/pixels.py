@@ -9,7 +9,7 @@ from __future__ import annotations
 import base64
 import html
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -30,6 +30,36 @@ GIF = base64.b64encode(
     b"GIF89a\x01\x00\x01\x00\x80\x00\x00\x00\x00\x00\xff\xff\xff!\xf9\x04\x01\x00\x00\x00\x00"
     b",\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02D\x01\x00;"
 ).decode()
+
+
+PIXEL_HTML_HEADERS = {
+    # An iframe goal's page, and the partner's HTML framed in it, run in opaque origins: scripts,
+    # but no access to this origin's storage, cookies or same-origin requests, no forms, popups or
+    # navigation of another window (the console shares this host). ``allow-same-origin`` must
+    # never be added (README, Security).
+    "content-security-policy": "sandbox allow-scripts",
+    "x-content-type-options": "nosniff",
+    "referrer-policy": "no-referrer",
+}
+
+
+def iframe_page(partner_html: Sequence[str], images: Sequence[str]) -> str:
+    """An iframe goal's page: the partners' image pixels, and their HTML code in a frame of its own.
+
+    The page itself holds no script. The partners' code runs in a sandboxed ``srcdoc`` frame
+    (scripts only: an opaque origin, no top navigation, forms or popups) of 1x1 pixels: it can
+    read nothing of this origin, draw nothing visible, and cannot rewrite the address bar (its
+    own URL is ``about:srcdoc``), even when this page is opened as a tab of its own.
+    """
+    imgs = "".join(f'<img src="{html.escape(url)}" width="1" height="1" alt="">' for url in images)
+    frame = ""
+    if partner_html:
+        document = '<!DOCTYPE html><html><head><meta charset="utf-8"></head><body>' + "".join(partner_html)
+        frame = (
+            f'<iframe sandbox="allow-scripts" srcdoc="{html.escape(document + "</body></html>")}"'
+            ' width="1" height="1" style="border:0;position:absolute" title="partner pixels"></iframe>'
+        )
+    return f'<!DOCTYPE html><html><head><meta charset="utf-8"></head><body>{frame}{imgs}</body></html>'
 
 
 def gif_response(code: str, reason: str = "") -> dict[str, Any]:
@@ -85,16 +115,12 @@ def pixel_response(
     if shown is None:
         return gif_response(outcome.code, outcome.reason)
     if shown.iframe:
-        parts = [
-            *shown.html,
-            *(f'<img src="{html.escape(url)}" width="1" height="1" alt="">' for url in shown.images),
-        ]
-        body = (
-            '<!DOCTYPE html><html><head><meta charset="utf-8"></head><body>'
-            + "".join(parts)
-            + "</body></html>"
+        return http_response(
+            200,
+            iframe_page(shown.html, shown.images),
+            "text/html; charset=utf-8",
+            headers={"x-goalpost-code": outcome.code, **PIXEL_HTML_HEADERS},
         )
-        return http_response(200, body, "text/html; charset=utf-8", headers={"x-goalpost-code": outcome.code})
     if shown.images:
         return http_response(302, "", headers={"location": shown.images[0], "x-goalpost-code": outcome.code})
     return gif_response(outcome.code)

@@ -1,0 +1,247 @@
+"""Issue 26: a partner's HTML never runs beside the console, bounded partner postbacks, secrets
+kept from the read-only viewer, partner postbacks only to web ports (HTTP tests on moto)."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from typing import Any
+
+import pytest
+
+from goalpost_local.gateway import LambdaContext
+from tests.helpers import admin, call, click, event, handler, setup_network
+
+
+def partner_request(method: str, path: str, partner: dict[str, Any], body: Any = None) -> tuple[int, Any]:
+    function = partner_function()
+    request = event(
+        method, path, body=body, partner_id=partner["partner_id"], headers={"x-api-key": partner["api_key"]}
+    )
+    response = handler(function)(request, LambdaContext(function))
+    return response["statusCode"], json.loads(response["body"]) if response.get("body") else None
+
+
+def partner_function() -> str:
+    """The function that serves the partner routes (as the template routes them)."""
+    from goalpost_local.template import routes
+
+    return next(r.function for r in routes() if r.path.startswith("/partner/"))
+
+
+def network_settings(**changes: Any) -> None:
+    status, network = admin("GET", "/admin/network")
+    status, saved = admin("PUT", "/admin/network", changes, if_match=f'"{network["version"]}"')
+    assert status == 200, saved
+
+
+def test_partners_save_html_pixel_code_only_when_the_network_takes_it(aws: Any) -> None:
+    net = setup_network(offer={"goals_enabled": True}, goals=[{"name": "Lead", "protocol": "iframe"}])
+    offer_id, goal_id, me = net["offer"]["offer_id"], net["goals"][0]["goal_id"], net["partner"]
+    path = f"/partner/offers/{offer_id}/postbacks"
+    code = {
+        "goal_id": goal_id,
+        "kind": "html",
+        "code": "<script>new Image().src='https://p.example/x'</script>",
+    }
+    network_settings(partners_manage_postbacks=True)
+    status, refused = partner_request("POST", path, me, code)
+    assert status == 403 and refused["error"]["code"] == "html_pixels_managed_by_network", refused
+    status, listed = partner_request("GET", path, me)
+    assert listed["items"] == []  # nothing stored
+    status, created = partner_request(
+        "POST", path, me, {**code, "kind": "image", "code": "https://p.example/i"}
+    )
+    assert status == 201, created  # URLs still are the partner's to set
+
+    network_settings(partners_html_pixels=True)
+    status, created = partner_request("POST", path, me, code)
+    assert status == 201, created
+
+
+def test_an_iframe_pixel_serves_the_partners_html_sandboxed_in_an_opaque_origin(aws: Any) -> None:
+    net = setup_network(offer={"goals_enabled": True}, goals=[{"name": "Lead", "protocol": "iframe"}])
+    offer_id, goal_id = net["offer"]["offer_id"], net["goals"][0]["goal_id"]
+    status, _ = admin(
+        "POST",
+        f"/admin/offers/{offer_id}/partner-pixels",
+        {"partner_id": net["partner"]["partner_id"], "goal_id": goal_id, "kind": "html", "code": "<b>hi</b>"},
+    )
+    assert status == 201
+    tid = click(offer_id, net["partner"]["partner_id"])
+    response = call("PostbackFunction", "GET", "/aff_goal", f"a=l&goal_name=lead&transaction_id={tid}")
+    assert response["statusCode"] == 200
+    framed = re.search(r'<iframe sandbox="allow-scripts" srcdoc="([^"]*)"', response["body"])
+    assert framed is not None and "<b>hi</b>" in html.unescape(framed.group(1))
+    assert "<b>" not in response["body"]  # the page itself holds none of the partner's code
+    policy = response["headers"]["content-security-policy"]
+    directives = [d.strip() for d in policy.split(";")]
+    assert "sandbox allow-scripts" in directives and "allow-same-origin" not in policy
+    assert response["headers"]["x-content-type-options"] == "nosniff"
+
+
+def test_viewers_never_see_an_advertisers_security_token_and_admins_see_it_once(aws: Any) -> None:
+    from tests.integration.test_console import claims, console_call
+
+    net = setup_network(offer={"goals_enabled": True}, goals=[{"name": "Upsell"}])
+    adv = net["advertiser"]["advertiser_id"]
+    offer_id, goal_id = net["offer"]["offer_id"], net["goals"][0]["goal_id"]
+    admin_claims, viewer = claims("alice", "[ConsoleAdmins]"), claims("victor", "[ConsoleViewers]")
+    status, set_now = console_call(
+        "PATCH",
+        f"/console/api/admin/advertisers/{adv}",
+        admin_claims,
+        {"security_token": "tok-secret-77"},
+        if_match=f'"{net["advertiser"]["version"]}"',
+    )
+    assert status == 200 and set_now["security_token"] == "tok-secret-77"  # the admin sees it once
+
+    reads = [
+        console_call("GET", f"/console/api/admin/advertisers/{adv}", viewer),
+        console_call("GET", "/console/api/admin/advertisers", viewer),
+        console_call("GET", f"/console/api/admin/offers/{offer_id}/goals/{goal_id}", viewer),
+        console_call("GET", f"/console/api/admin/offers/{offer_id}/goals/0", viewer),
+        console_call("GET", f"/console/api/admin/advertisers/{adv}", admin_claims),
+        console_call("GET", "/console/api/admin/advertisers", admin_claims),
+    ]
+    for status, answer in reads:
+        assert status == 200, answer
+        assert "tok-secret-77" not in json.dumps(answer)
+    status, shown = console_call("GET", f"/console/api/admin/advertisers/{adv}", viewer)
+    assert shown["security_token_set"] is True
+    status, goal = console_call("GET", f"/console/api/admin/offers/{offer_id}/goals/{goal_id}", viewer)
+    assert goal["links"]["postback_by_name"].endswith("&security_token=HIDDEN")
+    # the admin deploys the links: they carry the token
+    status, goal = console_call("GET", f"/console/api/admin/offers/{offer_id}/goals/{goal_id}", admin_claims)
+    assert goal["links"]["postback_by_name"].endswith("&security_token=tok-secret-77")
+
+
+def test_partner_postbacks_name_only_the_web_ports(aws: Any, monkeypatch: Any) -> None:
+    monkeypatch.setenv("GOALPOST_ALLOW_PRIVATE_POSTBACKS", "0")
+    net = setup_network()
+    offer_id, me = net["offer"]["offer_id"], net["partner"]
+    network_settings(partners_manage_postbacks=True)
+    path = f"/partner/offers/{offer_id}/postbacks"
+    for url in ("https://partner.example:22/pb?t={transaction_id}", "http://partner.example:6379/x"):
+        status, refused = partner_request("POST", path, me, {"kind": "postback", "code": url})
+        assert status == 422 and "port 80 or 443" in json.dumps(refused), refused
+        status, refused = admin(
+            "POST",
+            f"/admin/offers/{offer_id}/partner-pixels",
+            {
+                "partner_id": me["partner_id"],
+                "kind": "image",
+                "code": "https://p.example/x",
+                "reversal_code": url,
+            },
+        )
+        assert status == 422, refused
+    status, listed = partner_request("GET", path, me)
+    assert listed["items"] == []
+    for url in (
+        "https://partner.example:443/pb",
+        "http://partner.example:80/pb",
+        "https://partner.example/pb",
+    ):
+        status, created = partner_request("POST", path, me, {"kind": "postback", "code": url})
+        assert status == 201, created
+
+
+def test_a_partner_keeps_at_most_20_postbacks_per_offer_of_at_most_4_kb(aws: Any) -> None:
+    net = setup_network()
+    offer_id, me = net["offer"]["offer_id"], net["partner"]
+    network_settings(partners_manage_postbacks=True)
+    path = f"/partner/offers/{offer_id}/postbacks"
+    big = "https://partner.example/pb?t={transaction_id}&pad=" + "x" * 4050
+    status, refused = partner_request("POST", path, me, {"kind": "postback", "code": big})
+    assert status == 422 and "at most 4096" in json.dumps(refused), refused
+    status, refused = partner_request(
+        "POST", path, me, {"kind": "postback", "code": big[:3000], "reversal_code": big[:1200]}
+    )
+    assert status == 422, refused
+    created = []
+    for n in range(20):
+        status, made = partner_request(
+            "POST", path, me, {"kind": "postback", "code": f"https://p.example/{n}"}
+        )
+        assert status == 201, made
+        created.append(made["pixel_id"])
+    status, refused = partner_request("POST", path, me, {"kind": "postback", "code": "https://p.example/21"})
+    assert status == 409 and refused["error"]["code"] == "too_many_pixels", refused
+    status, refused = admin(
+        "POST",
+        f"/admin/offers/{offer_id}/partner-pixels",
+        {"partner_id": me["partner_id"], "kind": "postback", "code": "https://p.example/by-admin"},
+    )
+    assert status == 409, refused  # the bound is the partner's, whoever saves
+    status, other = admin("POST", "/admin/partners", {"name": "Other"})
+    status, theirs = admin(
+        "POST",
+        f"/admin/offers/{offer_id}/partner-pixels",
+        {"partner_id": other["partner_id"], "kind": "postback", "code": "https://p.example/other"},
+    )
+    assert status == 201, theirs  # another partner's slots are its own
+    status, _ = partner_request("DELETE", f"{path}/{created[0]}", me)
+    assert status == 204
+    status, made = partner_request("POST", path, me, {"kind": "postback", "code": "https://p.example/again"})
+    assert status == 201, made  # a removed postback frees its slot
+    status, pixels = admin("GET", f"/admin/offers/{offer_id}/partner-pixels", query="limit=100")
+    assert sum(p["partner_id"] == me["partner_id"] for p in pixels["items"]) == 20
+
+
+def test_a_revoked_console_token_is_refused_although_api_gateway_took_it(aws: Any) -> None:
+    import boto3
+
+    from goalpost.admin import console_sessions
+    from goalpost_local import console
+    from tests.integration.test_console import claims, console_call
+
+    cognito = boto3.client("cognito-idp", region_name="us-east-1")
+    pool = console.create_user_pool(cognito, "us-east-1", prefix="revoke")
+    tokens = console.sign_in(cognito, pool, pool.admin)
+    alice = claims("admin", "[ConsoleAdmins]")
+    status, _ = console_call("GET", "/console/api/admin/advertisers", alice, token=tokens["access"])
+    assert status == 200
+    # what disabling, demoting or signing out does (README, Console and partner portal)
+    cognito.admin_user_global_sign_out(UserPoolId=pool.pool_id, Username="admin")
+    console_sessions.forget()  # past the 30 s a good answer is remembered
+    status, refused = console_call("GET", "/console/api/admin/advertisers", alice, token=tokens["access"])
+    assert status == 401 and refused["error"]["code"] == "console_signed_out", refused
+    status, refused = console_call(
+        "POST", "/console/api/admin/advertisers", alice, {"name": "X"}, token=tokens["access"]
+    )
+    assert status == 401
+    status, listed = admin("GET", "/admin/advertisers")
+    assert listed["items"] == []  # nothing was stored
+    refreshing = {"REFRESH_TOKEN": tokens["refresh"]}
+    with pytest.raises(cognito.exceptions.NotAuthorizedException):
+        cognito.initiate_auth(
+            ClientId=pool.client_id, AuthFlow="REFRESH_TOKEN_AUTH", AuthParameters=refreshing
+        )
+
+
+def test_a_partners_postback_secret_is_kept_where_only_the_signer_reads_it(aws: Any) -> None:
+    from goalpost_local.template import resources
+
+    status, made = admin(
+        "POST", "/admin/partners", {"name": "Signer", "postback_secret": "s" * 16 + "-kept-apart"}
+    )
+    assert status == 201 and made["postback_secret"] == "s" * 16 + "-kept-apart"  # shown once
+    config = [
+        item
+        for page in aws.get_paginator("scan").paginate(TableName=_table(aws, "ConfigTable"))
+        for item in page["Items"]
+    ]
+    assert "-kept-apart" not in json.dumps(config)  # nothing in the table every function reads
+    secrets = aws.scan(TableName=_table(aws, "SecretsTable"))["Items"]
+    assert [i["postback_secret"]["S"] for i in secrets] == ["s" * 16 + "-kept-apart"]
+    functions = resources("AWS::Serverless::Function")
+    named = {
+        name for name, fn in functions.items() if "SecretsTable" in str(fn["Properties"].get("Policies"))
+    }
+    assert named == {"GoalsAdminFunction", "PartnerDeliveryFunction"}  # the writer and the signer only
+
+
+def _table(aws: Any, logical_id: str) -> str:
+    return next(n for n in aws.list_tables()["TableNames"] if n.endswith(logical_id))
