@@ -39,7 +39,7 @@ addopts = "-q -p no:cacheprovider"
 [tool.mutmut]
 source_paths = ["goalpost"]
 only_mutate = {MUTATED!r}
-also_copy = ["goalpost_local"]
+also_copy = ["goalpost_local", "template.yaml"]
 pytest_add_cli_args_test_selection = ["tests/unit"]
 pytest_add_cli_args = {[f"--ignore={path}" for path in REPO_SCANS]!r}
 timeout_multiplier = {TIMEOUT_MULTIPLIER}
@@ -57,6 +57,7 @@ def stage() -> None:
     shutil.copytree(ROOT / "tests/unit", STAGE / "tests/unit", ignore=ignore)
     for name in ("__init__.py", "conftest.py", "helpers.py"):
         shutil.copy(ROOT / "tests" / name, STAGE / "tests" / name)
+    shutil.copy(ROOT / "template.yaml", STAGE / "template.yaml")  # unit tests of the template read it
     (STAGE / "pyproject.toml").write_text(PYPROJECT)
 
 

@@ -94,3 +94,4 @@ def test_a_goal_name_becomes_its_slug_and_a_slug_stays_itself() -> None:
     assert slug_of("Große Bestellung!") == "grosse-bestellung"
     long = slug_of("Ünïcode  Sale — Große Bestellung! " * 6)
     assert len(long) == 100 and long.startswith("unicode-sale-grosse-bestellung-unicode")
+    assert slug_of("Straße " + "x" * 150) == "strasse-" + "x" * 92  # cut at 100 characters

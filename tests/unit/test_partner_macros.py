@@ -137,3 +137,64 @@ def test_html_pixel_code_is_refused_with_where_each_macro_would_run() -> None:
         "<p>no macros at all</p>",
     ):
         assert html_template_problem(fine) is None, fine
+
+
+def test_partner_urls_may_name_only_the_webs_ports() -> None:
+    from goalpost.rules.macros import partner_url_problem
+
+    assert partner_url_problem("https://p.example/pb?t={transaction_id}") is None
+    assert partner_url_problem("https://p.example:443/pb") is None
+    assert partner_url_problem("http://p.example:80/pb") is None
+    assert (
+        partner_url_problem("https://p.example:22/pb") == "partner URLs may name port 80 or 443 only, not 22"
+    )
+    assert partner_url_problem("https://user:pw@p.example:8443/") == (
+        "partner URLs may name port 80 or 443 only, not 8443"
+    )
+    assert (
+        partner_url_problem("https://a@b@p.example:25/")
+        == "partner URLs may name port 80 or 443 only, not 25"
+    )
+    assert partner_url_problem("https://user:9000@p.example/") is None  # a password, not a port
+    assert (
+        partner_url_problem("https://[2001:db8::1]:8080/")
+        == "partner URLs may name port 80 or 443 only, not 8080"
+    )
+    assert partner_url_problem("https://[2001:db8::1]/") is None
+    assert (
+        partner_url_problem("https://p.example:http/")
+        == "partner URLs may name port 80 or 443 only, not http"
+    )
+    assert partner_url_problem("https://p.example:22/", any_port=True) is None  # the local runtime's partners
+    assert partner_url_problem("https://{host}/x", any_port=True) is not None  # never a macro in the host
+    assert partner_url_problem("https://{host}:22/x") == (
+        "macros may not stand in the scheme, host or port, only in the path and query"
+    )
+
+
+def test_a_url_whose_values_would_move_it_is_refused_with_the_template_named() -> None:
+    import pytest
+
+    from goalpost.rules.macros import UnsafeUrl
+
+    with pytest.raises(UnsafeUrl, match=r"^the URL's macros would change its host: 'https://\{x\}/'$"):
+        expand_url("https://{x}/", {"x": "p.example"})
+    assert expand_url("https://p.example/{x}", {"x": "a b"}) == "https://p.example/a%20b"
+
+
+def test_the_cache_buster_is_below_a_billion_and_wide() -> None:
+    draws = [int(conversion_macros(conversion(), BUNDLE, "5")["ran"]) for _ in range(30)]
+    assert all(0 <= d < 10**9 for d in draws) and max(draws) > 10**6
+
+
+def test_text_after_a_closed_script_or_style_may_hold_macros() -> None:
+    from goalpost.rules.macros import html_template_problem
+
+    assert html_template_problem("<script>track()</script><p>{aff_sub}</p>") is None
+    assert html_template_problem("<style>a{}</style><style></style><b>{aff_sub}</b>") is None
+    assert html_template_problem("</script><p>{aff_sub}</p>") is None  # a stray end tag opens nothing
+    assert html_template_problem("<script></script><script>{aff_sub}</script>") == (
+        "{aff_sub} inside <script> or <style>"
+    )
+    assert html_template_problem('<img src="https://p.example/i?a=&amp;{aff_sub}" alt="">') is None
+    assert html_template_problem('<img alt="" src>{aff_sub}') is None  # an attribute without a value
