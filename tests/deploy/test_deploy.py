@@ -394,7 +394,7 @@ def test_teardown_as_the_readme_writes_it_leaves_nothing_behind(deployment: Depl
     retained = {
         r["PhysicalResourceId"]
         for r in deployment.resources
-        if r["LogicalResourceId"] in ("ConversionsTable", "ConfigTable", "StatsTable")
+        if r["LogicalResourceId"] in ("ConversionsTable", "ConfigTable", "StatsTable", "SecretsTable")
     }
     left = [t for t in dynamodb.list_tables()["TableNames"] if t.startswith(f"{STACK}-")]
     assert set(left) == retained  # the money tables stay, by design (DeletionPolicy: Retain)

@@ -25,7 +25,7 @@ def test_console_admin_calls_reach_the_admin_function_with_the_console_authorize
 def test_a_path_without_variables_beats_one_with_and_a_longer_literal_beats_a_shorter() -> None:
     assert _route("GET", "/aff_c") == ("ClickFunction", "")
     assert _route("GET", "/admin/offers") == ("GoalsAdminFunction", "AWS_IAM")
-    assert _route("GET", "/partner/offers") == ("GoalsAdminFunction", "PartnerKey")
+    assert _route("GET", "/partner/offers") == ("PartnerApiFunction", "PartnerKey")
 
 
 def test_no_request_for_the_templates_routes_is_ambiguous() -> None:
