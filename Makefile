@@ -8,14 +8,16 @@ export PYTHONPATH := $(CURDIR)/layers/common:$(CURDIR)
 export AWS_DEFAULT_REGION ?= us-east-1
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: install console screenshots run test lint typecheck template-check deploy-check pytest pytest-shifted build bench mutate openapi clean
+.PHONY: install console screenshots run test lint format typecheck template-check deploy-check pytest pytest-shifted build bench mutate openapi clean
 
 $(VENV)/.installed: requirements-dev.lock
+	@echo "Installing the Python packages into $(VENV) (first run only: about 680 MB)..."
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.lock
 	touch $@
 
 $(SAM_VENV)/.installed: requirements-sam.lock
+	@echo "Installing the SAM CLI into $(SAM_VENV) (first run only: about 340 MB)..."
 	$(PYTHON) -m venv $(SAM_VENV)
 	$(SAM_VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-sam.lock
 	touch $@
@@ -25,6 +27,7 @@ $(SAM_VENV)/.installed: requirements-sam.lock
 CONSOLE_STATIC := functions/console/static
 
 console/node_modules/.installed: console/package-lock.json
+	@echo "Installing the console's npm packages into console/node_modules (first run only: about 55 MB)..."
 	npm ci --prefix console --no-audit --no-fund --loglevel=error
 	touch $@
 
@@ -51,6 +54,12 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	cd layers/common && ../../$(BIN)/lint-imports --config ../../pyproject.toml
+	cd console && node_modules/.bin/prettier --check 'src/**/*.{js,css}' && node_modules/.bin/eslint src
+
+## format: format the Python code (ruff) and the console's code (prettier, console/.prettierrc.json)
+format: install
+	$(BIN)/ruff format .
+	cd console && node_modules/.bin/prettier --write 'src/**/*.{js,css}'
 
 typecheck: install
 	$(BIN)/mypy

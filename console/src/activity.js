@@ -4,25 +4,48 @@ import { useState } from 'preact/hooks';
 import { admin } from './api.js';
 import { offerTabs } from './offers.js';
 import {
-  Done, ErrorNote, Loaded, PIXEL_KINDS, Page, RangeFields, Table, Tabs, defaultRange, everything, html, money,
-  options, useAction, useLoad,
+  Done,
+  ErrorNote,
+  Loaded,
+  PIXEL_KINDS,
+  Page,
+  RangeFields,
+  Table,
+  Tabs,
+  defaultRange,
+  everything,
+  html,
+  money,
+  options,
+  useAction,
+  useLoad,
 } from './ui.js';
 
 /** Partner pixels/postbacks of an offer, and what happened when we sent them. */
 export function PostbacksScreen({ offerId, canChange }) {
-  const data = useLoad(async () => ({
-    pixels: await everything(admin, `/offers/${offerId}/partner-pixels`),
-    goals: await everything(admin, `/offers/${offerId}/goals`),
-    partners: await everything(admin, '/partners'),
-    deliveries: (await admin('GET', `/offers/${offerId}/deliveries`, { params: { limit: 50 } })).items,
-  }), [offerId]);
+  const data = useLoad(
+    async () => ({
+      pixels: await everything(admin, `/offers/${offerId}/partner-pixels`),
+      goals: await everything(admin, `/offers/${offerId}/goals`),
+      partners: await everything(admin, '/partners'),
+      deliveries: (await admin('GET', `/offers/${offerId}/deliveries`, { params: { limit: 50 } })).items,
+    }),
+    [offerId],
+  );
   const empty = { partner_id: '', goal_id: '0', kind: 'postback', code: '', reversal_code: '' };
   const [form, setForm] = useState(empty);
   const action = useAction();
   const set = (key) => (e) => setForm({ ...form, [key]: e.target.value });
   const submit = (e) => {
     e.preventDefault();
-    action.run(() => admin('POST', `/offers/${offerId}/partner-pixels`, { body: form }).then(() => { setForm(empty); data.reload(); }), 'Partner postback added.');
+    action.run(
+      () =>
+        admin('POST', `/offers/${offerId}/partner-pixels`, { body: form }).then(() => {
+          setForm(empty);
+          data.reload();
+        }),
+      'Partner postback added.',
+    );
   };
   return html`<${Page} title=${`Partner postbacks — offer ${offerId}`}>
     <${Tabs} items=${offerTabs(offerId)} current=${`#/offers/${offerId}/postbacks`} />
@@ -30,15 +53,30 @@ export function PostbacksScreen({ offerId, canChange }) {
       <${Table} caption="Fired on each approved conversion of the partner (reversal URL when one is reversed)" rows=${d.pixels} rowKey=${(p) => p.pixel_id}
         empty="No partner postbacks or pixels."
         columns=${[
-          ['ID', (p) => p.pixel_id], ['Partner', (p) => p.partner_id], ['Goal', (p) => p.goal_id], ['Kind', (p) => p.kind],
+          ['ID', (p) => p.pixel_id],
+          ['Partner', (p) => p.partner_id],
+          ['Goal', (p) => p.goal_id],
+          ['Kind', (p) => p.kind],
           ['Code', (p) => html`<span class="secret">${p.code}</span>`],
-          ['', (p) => (canChange ? html`<button type="button" class="secondary outline" onClick=${() => action.run(() => admin('DELETE', `/offers/${offerId}/partner-pixels/${p.pixel_id}`, { version: p.version }).then(data.reload), 'Removed.')}>Remove</button>` : null)],
+          [
+            '',
+            (p) =>
+              canChange
+                ? html`<button type="button" class="secondary outline" onClick=${() => action.run(() => admin('DELETE', `/offers/${offerId}/partner-pixels/${p.pixel_id}`, { version: p.version }).then(data.reload), 'Removed.')}>Remove</button>`
+                : null,
+          ],
         ]} />
-      ${canChange ? html`<form onSubmit=${submit} aria-labelledby="add-pixel">
+      ${
+        canChange
+          ? html`<form onSubmit=${submit} aria-labelledby="add-pixel">
         <h2 id="add-pixel">Add a partner postback or pixel</h2>
         <div class="grid-form">
           <label for="px-partner">Partner <select id="px-partner" required onChange=${set('partner_id')}>${options(d.partners, 'partner_id', form.partner_id, 'Choose…')}</select></label>
-          <label for="px-goal">Goal <select id="px-goal" onChange=${set('goal_id')}>${options(d.goals.filter((g) => !g.private), 'goal_id', form.goal_id)}</select></label>
+          <label for="px-goal">Goal <select id="px-goal" onChange=${set('goal_id')}>${options(
+            d.goals.filter((g) => !g.private),
+            'goal_id',
+            form.goal_id,
+          )}</select></label>
           <label for="px-kind">Kind <select id="px-kind" onChange=${set('kind')}>
             ${PIXEL_KINDS.map(([v, l]) => html`<option value=${v} selected=${form.kind === v}>${l}</option>`)}</select></label>
         </div>
@@ -46,7 +84,9 @@ export function PostbacksScreen({ offerId, canChange }) {
           <textarea id="px-code" required rows="2" onInput=${set('code')}>${form.code}</textarea></label>
         <label for="px-reversal">Reversal URL (optional) <input id="px-reversal" type="url" value=${form.reversal_code} onInput=${set('reversal_code')} /></label>
         <button type="submit" aria-busy=${action.busy}>Add</button>
-      </form>` : null}
+      </form>`
+          : null
+      }
       <${ErrorNote} error=${action.error} /><${Done} message=${action.done} />
       <h2>Delivery log</h2>
       <${Deliveries} offerId=${offerId} items=${d.deliveries} canChange=${canChange} onRetried=${data.reload} />`}<//>
@@ -58,11 +98,25 @@ function Deliveries({ offerId, items, canChange, onRetried }) {
   return html`<${Table} caption="Postbacks sent to partners: attempts, last answer, time" rows=${items} rowKey=${(d) => d.delivery_id}
       empty="Nothing sent yet."
       columns=${[
-        ['Event', (d) => d.event], ['Partner', (d) => d.partner_id], ['Status', (d) => d.status], ['Attempts', (d) => d.attempts, { num: true }],
-        ['HTTP', (d) => d.response_code || '', { num: true }], ['Last attempt', (d) => d.last_attempt_at || ''],
-        ['URL', (d) => html`<span class="secret">${d.url}</span>${d.last_error ? html`<br /><small class="muted">${d.last_error}</small>` : null}`],
-        ['', (d) => (canChange && d.status !== 'delivered' ? html`<button type="button" class="secondary outline" aria-label=${`Retry delivery ${d.delivery_id}`}
-          onClick=${() => retry.run(() => admin('POST', `/offers/${offerId}/deliveries/${d.delivery_id}/retry`).then(onRetried), 'Retry queued.')}>Retry</button>` : null)],
+        ['Event', (d) => d.event],
+        ['Partner', (d) => d.partner_id],
+        ['Status', (d) => d.status],
+        ['Attempts', (d) => d.attempts, { num: true }],
+        ['HTTP', (d) => d.response_code || '', { num: true }],
+        ['Last attempt', (d) => d.last_attempt_at || ''],
+        [
+          'URL',
+          (d) =>
+            html`<span class="secret">${d.url}</span>${d.last_error ? html`<br /><small class="muted">${d.last_error}</small>` : null}`,
+        ],
+        [
+          '',
+          (d) =>
+            canChange && d.status !== 'delivered'
+              ? html`<button type="button" class="secondary outline" aria-label=${`Retry delivery ${d.delivery_id}`}
+          onClick=${() => retry.run(() => admin('POST', `/offers/${offerId}/deliveries/${d.delivery_id}/retry`).then(onRetried), 'Retry queued.')}>Retry</button>`
+              : null,
+        ],
       ]} />
     <${ErrorNote} error=${retry.error} /><${Done} message=${retry.done} />`;
 }
@@ -81,36 +135,63 @@ export function Decisions({ items, canChange, onDecided, caption }) {
   const [chosen, setChosen] = useState(new Set());
   const [note, setNote] = useState('');
   const action = useAction();
-  const toggle = (id, on) => { const next = new Set(chosen); on ? next.add(id) : next.delete(id); setChosen(next); };
-  const decide = (status) => action.run(async () => {
-    const ids = [...chosen];
-    let changed = 0;
-    for (let i = 0; i < ids.length; i += 100) {
-      const answer = await admin('POST', '/conversions/decisions', { body: { conversion_ids: ids.slice(i, i + 100), status, note } });
-      changed += answer.items.filter((r) => r.outcome !== 'unchanged' && r.outcome !== 'not_found').length;
-    }
-    setChosen(new Set());
-    setNote('');
-    onDecided();
-    return changed;
-  }, (changed) => `${changed} conversion(s) ${status}.`);
+  const toggle = (id, on) => {
+    const next = new Set(chosen);
+    on ? next.add(id) : next.delete(id);
+    setChosen(next);
+  };
+  const decide = (status) =>
+    action.run(
+      async () => {
+        const ids = [...chosen];
+        let changed = 0;
+        for (let i = 0; i < ids.length; i += 100) {
+          const answer = await admin('POST', '/conversions/decisions', {
+            body: { conversion_ids: ids.slice(i, i + 100), status, note },
+          });
+          changed += answer.items.filter((r) => r.outcome !== 'unchanged' && r.outcome !== 'not_found').length;
+        }
+        setChosen(new Set());
+        setNote('');
+        onDecided();
+        return changed;
+      },
+      (changed) => `${changed} conversion(s) ${status}.`,
+    );
   const all = items.length > 0 && chosen.size === items.length;
   return html`
-    ${canChange && items.length ? html`<div class="actions" role="group" aria-label="Decide the chosen conversions">
+    ${
+      canChange && items.length
+        ? html`<div class="actions" role="group" aria-label="Decide the chosen conversions">
       <label for="select-all"><input type="checkbox" id="select-all" checked=${all} onChange=${(e) => setChosen(e.target.checked ? new Set(items.map((c) => c.conversion_id)) : new Set())} /> Select all</label>
       <label for="decision-note" style="flex:1">Note <input id="decision-note" maxlength="500" value=${note} onInput=${(e) => setNote(e.target.value)} placeholder="why (kept in the conversion's history)" /></label>
       <button type="button" disabled=${!chosen.size} aria-busy=${action.busy} onClick=${() => decide('approved')}>Approve (${chosen.size})</button>
       <button type="button" class="secondary" disabled=${!chosen.size} onClick=${() => decide('rejected')}>Reject (${chosen.size})</button>
-    </div>` : null}
+    </div>`
+        : null
+    }
     <${ErrorNote} error=${action.error} /><${Done} message=${action.done} />
     <${Table} caption=${caption || 'Waiting for approval: partners are paid (and told) once approved'} rows=${items} rowKey=${(c) => c.conversion_id}
       empty="No pending conversions."
       columns=${[
-        ...(canChange ? [['Choose', (c) => html`<input type="checkbox" aria-label=${`Choose conversion ${c.conversion_id}`} checked=${chosen.has(c.conversion_id)} onChange=${(e) => toggle(c.conversion_id, e.target.checked)} />`]] : []),
-        ['Created', (c) => c.created_at], ['Conversion', (c) => html`<a href=${`#/conversions/${c.conversion_id}`}>${c.conversion_id.slice(0, 12)}…</a>`],
-        ['Offer', (c) => c.offer_id], ['Goal', (c) => c.goal_name || c.goal_id], ['Partner', (c) => c.partner_id],
-        ['Sale', (c) => money(c.sale_amount, c.currency), { num: true }], ['Payout', (c) => money(c.payout, c.currency), { num: true }],
-        ['Revenue', (c) => money(c.revenue, c.currency), { num: true }], ['Status', (c) => c.status],
+        ...(canChange
+          ? [
+              [
+                'Choose',
+                (c) =>
+                  html`<input type="checkbox" aria-label=${`Choose conversion ${c.conversion_id}`} checked=${chosen.has(c.conversion_id)} onChange=${(e) => toggle(c.conversion_id, e.target.checked)} />`,
+              ],
+            ]
+          : []),
+        ['Created', (c) => c.created_at],
+        ['Conversion', (c) => html`<a href=${`#/conversions/${c.conversion_id}`}>${c.conversion_id.slice(0, 12)}…</a>`],
+        ['Offer', (c) => c.offer_id],
+        ['Goal', (c) => c.goal_name || c.goal_id],
+        ['Partner', (c) => c.partner_id],
+        ['Sale', (c) => money(c.sale_amount, c.currency), { num: true }],
+        ['Payout', (c) => money(c.payout, c.currency), { num: true }],
+        ['Revenue', (c) => money(c.revenue, c.currency), { num: true }],
+        ['Status', (c) => c.status],
       ]} />`;
 }
 
@@ -119,17 +200,31 @@ export function FunnelScreen({ offerId }) {
   const [range, setRange] = useState(defaultRange());
   const [partnerId, setPartnerId] = useState('');
   const partners = useLoad(() => everything(admin, '/partners'), []);
-  const funnel = useLoad(() => admin('GET', `/offers/${offerId}/funnel`, { params: { ...range, partner_id: partnerId } }), [offerId, range.from, range.to, range.timezone, partnerId]);
+  const funnel = useLoad(
+    () => admin('GET', `/offers/${offerId}/funnel`, { params: { ...range, partner_id: partnerId } }),
+    [offerId, range.from, range.to, range.timezone, partnerId],
+  );
   return html`<${Page} title=${`Funnel — offer ${offerId}`}>
     <${Tabs} items=${offerTabs(offerId)} current=${`#/offers/${offerId}/funnel`} />
     <${RangeFields} value=${range} onInput=${setRange} />
     <label for="funnel-partner">Partner <select id="funnel-partner" onChange=${(e) => setPartnerId(e.target.value)}>${options(partners.data || [], 'partner_id', partnerId, 'All partners')}</select></label>
     <${Loaded} state=${funnel} what="the funnel">${(f) => html`<${Table} caption=${f.consistency} rows=${f.steps}
       columns=${[
-        ['Step', (s) => (s.step === 'sessions' ? 'Sessions (clicks)' : `${s.name} (${s.goal_id})${s.private ? ' — private' : ''}${s.end_point ? ' — end point' : ''}`)],
+        [
+          'Step',
+          (s) =>
+            s.step === 'sessions'
+              ? 'Sessions (clicks)'
+              : `${s.name} (${s.goal_id})${s.private ? ' — private' : ''}${s.end_point ? ' — end point' : ''}`,
+        ],
         ['Count', (s) => s.count, { num: true }],
         ['Drop-off', (s) => (s.drop_off === undefined ? '' : s.drop_off), { num: true }],
-        ['Of sessions', (s) => (s.rate_from_sessions === null || s.rate_from_sessions === undefined ? '' : `${s.rate_from_sessions}%`), { num: true }],
+        [
+          'Of sessions',
+          (s) =>
+            s.rate_from_sessions === null || s.rate_from_sessions === undefined ? '' : `${s.rate_from_sessions}%`,
+          { num: true },
+        ],
       ]} />`}<//>
   <//>`;
 }

@@ -31,7 +31,8 @@ async function parse(response, raw) {
     if (response.status === 204) return null;
     const body = await response.json();
     const etag = response.headers.get('etag');
-    if (etag && body && typeof body === 'object' && body.version === undefined) body.version = Number(etag.replace(/"/g, ''));
+    if (etag && body && typeof body === 'object' && body.version === undefined)
+      body.version = Number(etag.replace(/"/g, ''));
     return body;
   }
   const body = await response.json().catch(() => ({}));

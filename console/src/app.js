@@ -4,12 +4,25 @@ import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { signedOut } from './api.js';
 import {
-  answerChallenge, canChange, keepPartnerKey, loadConfig, partnerKey, signIn, signOutStaff, staffSession,
+  answerChallenge,
+  canChange,
+  keepPartnerKey,
+  loadConfig,
+  partnerKey,
+  signIn,
+  signOutStaff,
+  staffSession,
   takeTokensFromUrl,
 } from './auth.js';
 import { FunnelScreen, PendingScreen, PostbacksScreen } from './activity.js';
 import {
-  GoalFormScreen, GoalScreen, GoalsScreen, OfferScreen, OffersScreen, PartnerPayoutsScreen, TrackingLinksScreen,
+  GoalFormScreen,
+  GoalScreen,
+  GoalsScreen,
+  OfferScreen,
+  OffersScreen,
+  PartnerPayoutsScreen,
+  TrackingLinksScreen,
 } from './offers.js';
 import { AdvertisersScreen, PartnersScreen } from './people.js';
 import { PartnerSignIn, PortalConversions, PortalOffer, PortalOffers, PortalStats } from './portal.js';
@@ -32,20 +45,36 @@ const STAFF_ROUTES = [
   [/^#\/offers\/(\d+)$/, ([id], q, s) => html`<${OfferScreen} key=${id} offerId=${id} canChange=${canChange(s)} />`],
   [/^#\/offers\/(\d+)\/goals$/, ([id], q, s) => html`<${GoalsScreen} offerId=${id} canChange=${canChange(s)} />`],
   [/^#\/offers\/(\d+)\/goals\/new$/, ([id]) => html`<${GoalFormScreen} offerId=${id} />`],
-  [/^#\/offers\/(\d+)\/goals\/(\d+)$/, ([id, goal], q, s) => html`<${GoalScreen} offerId=${id} goalId=${goal} canChange=${canChange(s)} />`],
+  [
+    /^#\/offers\/(\d+)\/goals\/(\d+)$/,
+    ([id, goal], q, s) => html`<${GoalScreen} offerId=${id} goalId=${goal} canChange=${canChange(s)} />`,
+  ],
   [/^#\/offers\/(\d+)\/goals\/(\d+)\/edit$/, ([id, goal]) => html`<${GoalFormScreen} offerId=${id} goalId=${goal} />`],
-  [/^#\/offers\/(\d+)\/payouts$/, ([id], q, s) => html`<${PartnerPayoutsScreen} offerId=${id} goalFilter=${q.get('goal') || ''} canChange=${canChange(s)} />`],
+  [
+    /^#\/offers\/(\d+)\/payouts$/,
+    ([id], q, s) =>
+      html`<${PartnerPayoutsScreen} offerId=${id} goalFilter=${q.get('goal') || ''} canChange=${canChange(s)} />`,
+  ],
   [/^#\/offers\/(\d+)\/links$/, ([id]) => html`<${TrackingLinksScreen} offerId=${id} />`],
-  [/^#\/offers\/(\d+)\/postbacks$/, ([id], q, s) => html`<${PostbacksScreen} offerId=${id} canChange=${canChange(s)} />`],
+  [
+    /^#\/offers\/(\d+)\/postbacks$/,
+    ([id], q, s) => html`<${PostbacksScreen} offerId=${id} canChange=${canChange(s)} />`,
+  ],
   [/^#\/offers\/(\d+)\/pending$/, ([id], q, s) => html`<${PendingScreen} offerId=${id} canChange=${canChange(s)} />`],
   [/^#\/offers\/(\d+)\/funnel$/, ([id]) => html`<${FunnelScreen} offerId=${id} />`],
   [/^#\/advertisers$/, (p, q, s) => html`<${AdvertisersScreen} canChange=${canChange(s)} />`],
   [/^#\/partners$/, (p, q, s) => html`<${PartnersScreen} canChange=${canChange(s)} />`],
   [/^#\/conversions$/, (p, q, s) => html`<${ConversionsScreen} canChange=${canChange(s)} />`],
-  [/^#\/conversions\/([0-9a-f-]+)$/, ([id], q, s) => html`<${ConversionScreen} conversionId=${id} canChange=${canChange(s)} />`],
+  [
+    /^#\/conversions\/([0-9a-f-]+)$/,
+    ([id], q, s) => html`<${ConversionScreen} conversionId=${id} canChange=${canChange(s)} />`,
+  ],
   [/^#\/stats$/, () => html`<${StatsScreen} />`],
   [/^#\/network$/, (p, q, s) => html`<${NetworkScreen} canChange=${canChange(s)} />`],
-  [/^#\/history\/([a-z_]+)\/([0-9a-z#/-]+)$/, ([kind, subject]) => html`<${HistoryScreen} kind=${kind} subject=${subject} />`],
+  [
+    /^#\/history\/([a-z_]+)\/([0-9a-z#/-]+)$/,
+    ([kind, subject]) => html`<${HistoryScreen} kind=${kind} subject=${subject} />`,
+  ],
 ];
 
 const PORTAL_ROUTES = [
@@ -76,8 +105,19 @@ function Header({ links, current, who, onSignOut, label }) {
   </nav></header>`;
 }
 
-const STAFF_LINKS = [['#/offers', 'Offers'], ['#/advertisers', 'Advertisers'], ['#/partners', 'Partners'], ['#/conversions', 'Conversions'], ['#/stats', 'Stats'], ['#/network', 'Network']];
-const PORTAL_LINKS = [['#/portal/offers', 'My offers'], ['#/portal/stats', 'My stats'], ['#/portal/conversions', 'My conversions']];
+const STAFF_LINKS = [
+  ['#/offers', 'Offers'],
+  ['#/advertisers', 'Advertisers'],
+  ['#/partners', 'Partners'],
+  ['#/conversions', 'Conversions'],
+  ['#/stats', 'Stats'],
+  ['#/network', 'Network'],
+];
+const PORTAL_LINKS = [
+  ['#/portal/offers', 'My offers'],
+  ['#/portal/stats', 'My stats'],
+  ['#/portal/conversions', 'My conversions'],
+];
 
 function StaffSignIn({ onSignedIn }) {
   const [form, setForm] = useState({ username: '', password: '', answer: '' });
@@ -89,19 +129,28 @@ function StaffSignIn({ onSignedIn }) {
       const result = challenge
         ? await answerChallenge(challenge.challenge, challenge.session, form.username, form.answer)
         : await signIn(form.username, form.password);
-      if (result.challenge) { setChallenge(result); setForm({ ...form, answer: '' }); }
-      else onSignedIn();
+      if (result.challenge) {
+        setChallenge(result);
+        setForm({ ...form, answer: '' });
+      } else onSignedIn();
     });
   };
   const set = (key) => (e) => setForm({ ...form, [key]: e.target.value });
   return html`<form onSubmit=${submit} aria-labelledby="staff-sign-in">
     <h2 id="staff-sign-in">Network staff sign-in</h2>
-    ${challenge && challenge.secret ? html`<p id="mfa-setup">This network requires an authenticator app. Add this key to yours (TOTP, 6 digits, 30 s), then enter its first code:
-        <code id="mfa-secret">${challenge.secret}</code></p>` : null}
-    ${challenge ? html`<label for="challenge">${challenge.challenge === 'NEW_PASSWORD_REQUIRED' ? 'Choose a new password' : 'Code from your authenticator app'}
+    ${
+      challenge && challenge.secret
+        ? html`<p id="mfa-setup">This network requires an authenticator app. Add this key to yours (TOTP, 6 digits, 30 s), then enter its first code:
+        <code id="mfa-secret">${challenge.secret}</code></p>`
+        : null
+    }
+    ${
+      challenge
+        ? html`<label for="challenge">${challenge.challenge === 'NEW_PASSWORD_REQUIRED' ? 'Choose a new password' : 'Code from your authenticator app'}
         <input id="challenge" type=${challenge.challenge === 'NEW_PASSWORD_REQUIRED' ? 'password' : 'text'} autocomplete=${challenge.challenge === 'NEW_PASSWORD_REQUIRED' ? 'new-password' : 'one-time-code'} required value=${form.answer} onInput=${set('answer')} /></label>`
-      : html`<label for="username">User name <input id="username" autocomplete="username" required value=${form.username} onInput=${set('username')} /></label>
-        <label for="password">Password <input id="password" type="password" autocomplete="current-password" required value=${form.password} onInput=${set('password')} /></label>`}
+        : html`<label for="username">User name <input id="username" autocomplete="username" required value=${form.username} onInput=${set('username')} /></label>
+        <label for="password">Password <input id="password" type="password" autocomplete="current-password" required value=${form.password} onInput=${set('password')} /></label>`
+    }
     <${ErrorNote} error=${action.error} />
     <button type="submit" aria-busy=${action.busy}>${challenge ? 'Continue' : 'Sign in'}</button>
   </form>`;
@@ -109,12 +158,24 @@ function StaffSignIn({ onSignedIn }) {
 
 function SignInPage({ onSignedIn }) {
   const [config, setConfig] = useState(null);
-  useEffect(() => { loadConfig().then(setConfig, () => setConfig({})); }, []);
+  useEffect(() => {
+    loadConfig().then(setConfig, () => setConfig({}));
+  }, []);
   return html`<main class="container" id="main">
     <h1 tabindex="-1">Goalpost</h1>
     <div class="grid">
-      <article>${config && !config.clientId ? html`<p>Staff sign-in is not configured here.</p>` : html`<${StaffSignIn} onSignedIn=${() => { location.hash = '#/'; onSignedIn(); }} />`}</article>
-      <article><${PartnerSignIn} onSignedIn=${() => { location.hash = '#/portal'; onSignedIn(); }} /></article>
+      <article>${
+        config && !config.clientId
+          ? html`<p>Staff sign-in is not configured here.</p>`
+          : html`<${StaffSignIn} onSignedIn=${() => {
+              location.hash = '#/';
+              onSignedIn();
+            }} />`
+      }</article>
+      <article><${PartnerSignIn} onSignedIn=${() => {
+        location.hash = '#/portal';
+        onSignedIn();
+      }} /></article>
     </div>
   </main>`;
 }
@@ -131,14 +192,26 @@ function App() {
   const staff = staffSession();
   const inPortal = hash.startsWith('#/portal');
   if (inPortal && partnerKey()) {
-    return html`<a class="skip-link" href="#main" onClick=${(e) => { e.preventDefault(); document.querySelector('main h1')?.focus(); }}>Skip to content</a>
-      <${Header} label="Partner portal" links=${PORTAL_LINKS} current=${hash} who="Partner" onSignOut=${() => { keepPartnerKey(null); location.hash = '#/'; rerender(); }} />
+    return html`<a class="skip-link" href="#main" onClick=${(e) => {
+      e.preventDefault();
+      document.querySelector('main h1')?.focus();
+    }}>Skip to content</a>
+      <${Header} label="Partner portal" links=${PORTAL_LINKS} current=${hash} who="Partner" onSignOut=${() => {
+        keepPartnerKey(null);
+        location.hash = '#/';
+        rerender();
+      }} />
       <main class="container" id="main">${route(PORTAL_ROUTES, hash)}</main>`;
   }
   if (!inPortal && staff) {
     const who = `${staff.username}${canChange(staff) ? '' : ' (read only)'}`;
-    return html`<a class="skip-link" href="#main" onClick=${(e) => { e.preventDefault(); document.querySelector('main h1')?.focus(); }}>Skip to content</a>
-      <${Header} label="Console" links=${STAFF_LINKS} current=${hash === '#/' ? '#/offers' : hash.split('?')[0]} who=${who} onSignOut=${() => { signOutStaff().finally(rerender); }} />
+    return html`<a class="skip-link" href="#main" onClick=${(e) => {
+      e.preventDefault();
+      document.querySelector('main h1')?.focus();
+    }}>Skip to content</a>
+      <${Header} label="Console" links=${STAFF_LINKS} current=${hash === '#/' ? '#/offers' : hash.split('?')[0]} who=${who} onSignOut=${() => {
+        signOutStaff().finally(rerender);
+      }} />
       <main class="container" id="main">${route(STAFF_ROUTES, hash, staff)}</main>`;
   }
   return html`<${SignInPage} onSignedIn=${rerender} />`;

@@ -35,7 +35,9 @@ export async function takeTokensFromUrl() {
   if (!match) return;
   history.replaceState(null, '', location.pathname + '#/');
   const response = await fetch('/__local/sign-in-code', {
-    method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ code: match[1] }),
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ code: match[1] }),
   });
   if (response.ok) keep(await response.json());
 }
@@ -45,7 +47,10 @@ async function cognito(action, body) {
   if (!cognitoEndpoint) throw new Error('This console has no sign-in configured.');
   const response = await fetch(cognitoEndpoint, {
     method: 'POST',
-    headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': `AWSCognitoIdentityProviderService.${action}` },
+    headers: {
+      'content-type': 'application/x-amz-json-1.1',
+      'x-amz-target': `AWSCognitoIdentityProviderService.${action}`,
+    },
     body: JSON.stringify(body),
   });
   const answer = await response.json().catch(() => ({}));
@@ -60,7 +65,9 @@ async function cognito(action, body) {
 export async function signIn(username, password) {
   const { clientId } = await loadConfig();
   const answer = await cognito('InitiateAuth', {
-    AuthFlow: 'USER_PASSWORD_AUTH', ClientId: clientId, AuthParameters: { USERNAME: username, PASSWORD: password },
+    AuthFlow: 'USER_PASSWORD_AUTH',
+    ClientId: clientId,
+    AuthParameters: { USERNAME: username, PASSWORD: password },
   });
   return finish(answer, username);
 }
@@ -71,11 +78,18 @@ export async function answerChallenge(challenge, session, username, response) {
   if (challenge === 'NEW_PASSWORD_REQUIRED') responses.NEW_PASSWORD = response;
   else if (challenge === 'MFA_SETUP') {
     // the first sign-in where MFA is required: the app's first code proves the key was taken
-    const verified = await cognito('VerifySoftwareToken', { Session: session, UserCode: response, FriendlyDeviceName: 'Goalpost console' });
+    const verified = await cognito('VerifySoftwareToken', {
+      Session: session,
+      UserCode: response,
+      FriendlyDeviceName: 'Goalpost console',
+    });
     session = verified.Session;
   } else responses.SOFTWARE_TOKEN_MFA_CODE = response;
   const answer = await cognito('RespondToAuthChallenge', {
-    ChallengeName: challenge, ClientId: clientId, Session: session, ChallengeResponses: responses,
+    ChallengeName: challenge,
+    ClientId: clientId,
+    Session: session,
+    ChallengeResponses: responses,
   });
   return finish(answer, username);
 }
@@ -97,11 +111,13 @@ export async function refreshStaff() {
   try {
     const { clientId } = await loadConfig();
     const answer = await cognito('InitiateAuth', {
-      AuthFlow: 'REFRESH_TOKEN_AUTH', ClientId: clientId, AuthParameters: { REFRESH_TOKEN: current.refresh },
+      AuthFlow: 'REFRESH_TOKEN_AUTH',
+      ClientId: clientId,
+      AuthParameters: { REFRESH_TOKEN: current.refresh },
     });
     keep({ access: answer.AuthenticationResult.AccessToken, refresh: current.refresh });
     return true;
-  } catch (error) {
+  } catch {
     sessionStorage.removeItem(STAFF);
     return false;
   }

@@ -13,9 +13,11 @@ export function buildLink(link, subs, rules) {
   for (const [key, value] of Object.entries(subs)) {
     if (!value) continue;
     if ([...value].length > rules.max_chars) problems.push(`${key} is longer than ${rules.max_chars} characters.`);
-    else if (!allowed.test(value)) problems.push(`${key} has characters a tracking link cannot carry: control characters or < > " ' \` \\.`);
+    else if (!allowed.test(value))
+      problems.push(`${key} has characters a tracking link cannot carry: control characters or < > " ' \` \\.`);
     else url.searchParams.set(key, value);
   }
-  if (url.search.length - 1 > rules.max_query_chars) problems.push(`The link is longer than ${rules.max_query_chars} characters after its query: shorten the sub ids.`);
+  if (url.search.length - 1 > rules.max_query_chars)
+    problems.push(`The link is longer than ${rules.max_query_chars} characters after its query: shorten the sub ids.`);
   return problems.length ? { problems } : { link: url.toString() };
 }

@@ -3,8 +3,25 @@
 import { useState } from 'preact/hooks';
 import { admin, downloadCsv } from './api.js';
 import {
-  Check, ConflictNote, CopyField, Done, ErrorNote, Loaded, Page, RateInput, Table, Tabs,
-  everything, html, options, patchOf, rate, useAction, useLoad, useVersionedSave, yesNo,
+  Check,
+  ConflictNote,
+  CopyField,
+  Done,
+  ErrorNote,
+  Loaded,
+  Page,
+  RateInput,
+  Table,
+  Tabs,
+  everything,
+  html,
+  options,
+  patchOf,
+  rate,
+  useAction,
+  useLoad,
+  useVersionedSave,
+  yesNo,
 } from './ui.js';
 
 const STATUSES = ['active', 'paused', 'pending', 'expired', 'deleted'];
@@ -32,7 +49,14 @@ export function OffersScreen({ canChange }) {
 }
 
 function NewOffer({ advertisers, onCreated }) {
-  const empty = { name: '', advertiser_id: '', offer_url: '', goalName: 'Conversion', payout: { flat: '0', percent: '0' }, revenue: { flat: '0', percent: '0' } };
+  const empty = {
+    name: '',
+    advertiser_id: '',
+    offer_url: '',
+    goalName: 'Conversion',
+    payout: { flat: '0', percent: '0' },
+    revenue: { flat: '0', percent: '0' },
+  };
   const [form, setForm] = useState(empty);
   const action = useAction();
   const set = (key) => (e) => setForm({ ...form, [key]: e.target.value });
@@ -41,7 +65,9 @@ function NewOffer({ advertisers, onCreated }) {
     action.run(async () => {
       const created = await admin('POST', '/offers', {
         body: {
-          name: form.name, advertiser_id: form.advertiser_id, offer_url: form.offer_url,
+          name: form.name,
+          advertiser_id: form.advertiser_id,
+          offer_url: form.offer_url,
           default_goal: { name: form.goalName, payout: form.payout, revenue: form.revenue },
         },
       });
@@ -74,9 +100,14 @@ function NewOffer({ advertisers, onCreated }) {
 export function offerTabs(offerId) {
   const base = `#/offers/${offerId}`;
   return [
-    [base, 'Overview'], [`${base}/goals`, 'Goals'], [`${base}/payouts`, 'Partner payouts'],
-    [`${base}/links`, 'Tracking links'], [`${base}/postbacks`, 'Partner postbacks'], [`${base}/pending`, 'Pending'],
-    [`${base}/funnel`, 'Funnel'], [`#/history/offer/${offerId}`, 'History'],
+    [base, 'Overview'],
+    [`${base}/goals`, 'Goals'],
+    [`${base}/payouts`, 'Partner payouts'],
+    [`${base}/links`, 'Tracking links'],
+    [`${base}/postbacks`, 'Partner postbacks'],
+    [`${base}/pending`, 'Pending'],
+    [`${base}/funnel`, 'Funnel'],
+    [`#/history/offer/${offerId}`, 'History'],
   ];
 }
 
@@ -85,7 +116,9 @@ export function OfferScreen({ offerId, canChange }) {
   const offer = useLoad(() => admin('GET', `/offers/${offerId}`), [offerId]);
   const network = useLoad(() => admin('GET', '/network'), []);
   const saved = (doc) => (doc && doc.offer_id ? offer.replace(doc) : offer.reload());
-  return html`<${Loaded} state=${offer} what="the offer">${(data) => html`<${Page} title=${`Offer ${data.offer_id}: ${data.name}`}>
+  return html`<${Loaded} state=${offer} what="the offer">${(
+    data,
+  ) => html`<${Page} title=${`Offer ${data.offer_id}: ${data.name}`}>
     <${Tabs} items=${offerTabs(offerId)} current=${`#/offers/${offerId}`} />
     ${network.data && !network.data.goals_enabled ? html`<p class="notice-error" role="note">Offer goals are disabled for the whole network (Network settings): only default goals convert.</p>` : null}
     <${GoalsSwitch} offer=${data} canChange=${canChange} onSaved=${saved} />
@@ -100,8 +133,13 @@ function GoalsSwitch({ offer, canChange, onSaved }) {
   const saving = useVersionedSave(() => admin('GET', `/offers/${offer.offer_id}`));
   const toggle = (wanted) => {
     setEnabled(wanted); // shown at once; put back if the save fails
-    saving.save(offer, (base) => admin('PATCH', `/offers/${offer.offer_id}`, { body: { goals_enabled: wanted }, version: base.version }),
-      wanted ? 'Multiple Conversion Goals on.' : 'Multiple Conversion Goals off.')
+    saving
+      .save(
+        offer,
+        (base) =>
+          admin('PATCH', `/offers/${offer.offer_id}`, { body: { goals_enabled: wanted }, version: base.version }),
+        wanted ? 'Multiple Conversion Goals on.' : 'Multiple Conversion Goals off.',
+      )
       .then((saved) => (saved ? onSaved(saved) : setEnabled(offer.goals_enabled)));
   };
   return html`<article aria-labelledby="goals-switch">
@@ -109,7 +147,13 @@ function GoalsSwitch({ offer, canChange, onSaved }) {
     <${Check} id="goals-enabled" switchRole label="Multiple Conversion Goals" checked=${enabled}
       hint="On: the offer converts on its goals besides the default goal." onChange=${canChange ? toggle : () => setEnabled(offer.goals_enabled)} />
     <${ErrorNote} error=${saving.error} /><${Done} message=${saving.done} />
-    <${ConflictNote} conflict=${saving.conflict} onApply=${() => { saving.dropConflict(); onSaved(); }} onDiscard=${() => { saving.dropConflict(); onSaved(); }} />
+    <${ConflictNote} conflict=${saving.conflict} onApply=${() => {
+      saving.dropConflict();
+      onSaved();
+    }} onDiscard=${() => {
+      saving.dropConflict();
+      onSaved();
+    }} />
   </article>`;
 }
 
@@ -118,19 +162,66 @@ function PayoutPanel({ offer, canChange, onSaved }) {
   const goal = offer.default_goal;
   const [editing, setEditing] = useState(null);
   const saving = useVersionedSave(() => admin('GET', `/offers/${offer.offer_id}`));
-  const lists = useLoad(async () => ({ tiers: await everything(admin, '/tiers'), structures: await everything(admin, '/payout-structures') }), []);
-  const structureName = Object.fromEntries(((lists.data || {}).structures || []).map((st) => [st.structure_id, st.name]));
+  const lists = useLoad(
+    async () => ({
+      tiers: await everything(admin, '/tiers'),
+      structures: await everything(admin, '/payout-structures'),
+    }),
+    [],
+  );
+  const structureName = Object.fromEntries(
+    ((lists.data || {}).structures || []).map((st) => [st.structure_id, st.name]),
+  );
   const tierName = Object.fromEntries(((lists.data || {}).tiers || []).map((t) => [t.tier_id, t.name]));
   // the patch is what the user changed from what they opened; a conflict's latest only lends its version
-  const submit = (versioned, edited) => saving.save(versioned, (latest) => admin('PATCH', `/offers/${offer.offer_id}`, {
-    body: { default_goal: patchOf(editing.base.default_goal, edited) }, version: latest.version,
-  })).then((saved) => { if (saved) { setEditing(null); onSaved(saved); } });
+  const submit = (versioned, edited) =>
+    saving
+      .save(versioned, (latest) =>
+        admin('PATCH', `/offers/${offer.offer_id}`, {
+          body: { default_goal: patchOf(editing.base.default_goal, edited) },
+          version: latest.version,
+        }),
+      )
+      .then((saved) => {
+        if (saved) {
+          setEditing(null);
+          onSaved(saved);
+        }
+      });
   return html`<article aria-labelledby="payout-panel">
     <header class="actions" style="justify-content: space-between">
       <h2 id="payout-panel" style="margin:0">Payout</h2>
-      ${canChange && !editing ? html`<button type="button" class="secondary" onClick=${() => { saving.clear(); setEditing({ base: offer, form: { name: goal.name, payout: goal.payout, revenue: goal.revenue, tiers_enabled: Boolean(goal.tiers_enabled), tier_payouts: goal.tier_payouts || {}, tier_revenues: goal.tier_revenues || {}, payout_structure_ids: goal.payout_structure_ids || [], allow_multiple: goal.allow_multiple, approve: goal.approve, encrypted: goal.encrypted, protocol: goal.protocol, ref_id: goal.ref_id } }); }}>Edit</button>` : null}
+      ${
+        canChange && !editing
+          ? html`<button type="button" class="secondary" onClick=${() => {
+              saving.clear();
+              setEditing({
+                base: offer,
+                form: {
+                  name: goal.name,
+                  payout: goal.payout,
+                  revenue: goal.revenue,
+                  tiers_enabled: Boolean(goal.tiers_enabled),
+                  tier_payouts: goal.tier_payouts || {},
+                  tier_revenues: goal.tier_revenues || {},
+                  payout_structure_ids: goal.payout_structure_ids || [],
+                  allow_multiple: goal.allow_multiple,
+                  approve: goal.approve,
+                  encrypted: goal.encrypted,
+                  protocol: goal.protocol,
+                  ref_id: goal.ref_id,
+                },
+              });
+            }}>Edit</button>`
+          : null
+      }
     </header>
-    ${editing ? html`<form onSubmit=${(e) => { e.preventDefault(); submit(saving.conflict ? saving.conflict.latest : editing.base, editing.form); }}>
+    ${
+      editing
+        ? html`<form onSubmit=${(e) => {
+            e.preventDefault();
+            submit(saving.conflict ? saving.conflict.latest : editing.base, editing.form);
+          }}>
         <label for="dg-name">Default goal name <input id="dg-name" required value=${editing.form.name} onInput=${(e) => setEditing({ ...editing, form: { ...editing.form, name: e.target.value } })} /></label>
         <div class="grid">
           <${RateInput} legend="Payout" idPrefix="dg-payout" currency=${offer.currency} value=${editing.form.payout} onInput=${(v) => setEditing({ ...editing, form: { ...editing.form, payout: v } })} />
@@ -141,23 +232,35 @@ function PayoutPanel({ offer, canChange, onSaved }) {
         <${ErrorNote} error=${saving.error} />
         <${ConflictNote} conflict=${saving.conflict}
           onApply=${() => submit(saving.conflict.latest, editing.form)}
-          onDiscard=${() => { saving.dropConflict(); setEditing(null); onSaved(); }} />
+          onDiscard=${() => {
+            saving.dropConflict();
+            setEditing(null);
+            onSaved();
+          }} />
         <div class="actions">
           <button type="submit" aria-busy=${saving.busy}>Save payout</button>
-          <button type="button" class="secondary" onClick=${() => { saving.dropConflict(); setEditing(null); }}>Cancel</button>
+          <button type="button" class="secondary" onClick=${() => {
+            saving.dropConflict();
+            setEditing(null);
+          }}>Cancel</button>
         </div>
       </form>`
-    : html`<dl class="grid-form">
+        : html`<dl class="grid-form">
         <div><dt>Default goal</dt><dd>${goal.name} <span class="muted">(${goal.slug})</span></dd></div>
         <div><dt>Payout</dt><dd data-testid="default-payout">${rate(goal.payout, offer.currency)}</dd></div>
         <div><dt>Revenue</dt><dd>${rate(goal.revenue, offer.currency)}</dd></div>
         <div><dt>Multiple conversions</dt><dd>${yesNo(goal.allow_multiple)}</dd></div>
         <div><dt>Approval</dt><dd>${goal.approve ? 'Required' : 'Automatic'}</dd></div>
-        <div><dt>Tiered payouts</dt><dd data-testid="default-tiers">${goal.tiers_enabled
-          ? Object.entries(goal.tier_payouts || {}).map(([id, r]) => `${tierName[id] || id}: ${rate(r, offer.currency)}`).join(', ') || 'On (no tier rates)'
-          : 'Off'}</dd></div>
+        <div><dt>Tiered payouts</dt><dd data-testid="default-tiers">${
+          goal.tiers_enabled
+            ? Object.entries(goal.tier_payouts || {})
+                .map(([id, r]) => `${tierName[id] || id}: ${rate(r, offer.currency)}`)
+                .join(', ') || 'On (no tier rates)'
+            : 'Off'
+        }</dd></div>
         <div><dt>Payout structures</dt><dd data-testid="default-structures">${(goal.payout_structure_ids || []).map((id) => structureName[id] || id).join(', ') || 'None'}</dd></div>
-      </dl>`}
+      </dl>`
+    }
     <${Done} message=${saving.done} />
   </article>`;
 }
@@ -168,10 +271,18 @@ function PayoutRules({ form, prefix, currency, lists, onInput }) {
   const tierRate = (kind, tierId) => (value) => onInput({ [kind]: { ...(form[kind] || {}), [tierId]: value } });
   const structures = form.payout_structure_ids || [];
   return html`<${Check} id=${prefix + '-tiers'} label="Tiered payouts" hint="a payout and revenue per partner tier" checked=${form.tiers_enabled} onChange=${(v) => onInput({ tiers_enabled: v })} />
-    ${form.tiers_enabled ? (lists.tiers.length ? lists.tiers.map((tier) => html`<div class="grid">
+    ${
+      form.tiers_enabled
+        ? lists.tiers.length
+          ? lists.tiers.map(
+              (tier) => html`<div class="grid">
         <${RateInput} legend=${`Payout for tier ${tier.name}`} idPrefix=${`${prefix}-tier-${tier.tier_id}-payout`} currency=${currency} value=${(form.tier_payouts || {})[tier.tier_id]} onInput=${tierRate('tier_payouts', tier.tier_id)} />
         <${RateInput} legend=${`Revenue for tier ${tier.name}`} idPrefix=${`${prefix}-tier-${tier.tier_id}-revenue`} currency=${currency} value=${(form.tier_revenues || {})[tier.tier_id]} onInput=${tierRate('tier_revenues', tier.tier_id)} />
-      </div>`) : html`<p class="muted">No tiers yet: create them in Network settings.</p>`) : null}
+      </div>`,
+            )
+          : html`<p class="muted">No tiers yet: create them in Network settings.</p>`
+        : null
+    }
     <label for=${prefix + '-structures'}>Payout structures (rules by sale amount, country, sub ids…)
       <select id=${prefix + '-structures'} multiple size=${Math.min(4, Math.max(2, lists.structures.length))}
         onChange=${(e) => onInput({ payout_structure_ids: [...e.target.selectedOptions].map((o) => o.value) })}>
@@ -188,7 +299,11 @@ function GoalBehaviour({ form, prefix, onInput }) {
     <${Check} id=${prefix + '-encrypted'} label="Encrypted tracking" hint="links carry a signed goal id" checked=${form.encrypted} onChange=${(v) => onInput({ encrypted: v })} />
     <label for=${prefix + '-protocol'}>Tracking pixel type
       <select id=${prefix + '-protocol'} onChange=${(e) => onInput({ protocol: e.target.value })}>
-        ${[['server', 'Server postback'], ['image', 'Image pixel'], ['iframe', 'iFrame pixel']].map(([v, l]) => html`<option value=${v} selected=${form.protocol === v}>${l}</option>`)}
+        ${[
+          ['server', 'Server postback'],
+          ['image', 'Image pixel'],
+          ['iframe', 'iFrame pixel'],
+        ].map(([v, l]) => html`<option value=${v} selected=${form.protocol === v}>${l}</option>`)}
       </select>
     </label>
     <label for=${prefix + '-ref'}>Reference ID <input id=${prefix + '-ref'} maxlength="100" value=${form.ref_id} onInput=${(e) => onInput({ ref_id: e.target.value })} /></label>
@@ -196,11 +311,31 @@ function GoalBehaviour({ form, prefix, onInput }) {
 }
 
 function OfferSettings({ offer, canChange, onSaved }) {
-  const pick = (o) => ({ name: o.name, offer_url: o.offer_url, status: o.status, session_hours: o.session_hours, currency: o.currency, timezone: o.timezone, cap_action: o.cap_action });
+  const pick = (o) => ({
+    name: o.name,
+    offer_url: o.offer_url,
+    status: o.status,
+    session_hours: o.session_hours,
+    currency: o.currency,
+    timezone: o.timezone,
+    cap_action: o.cap_action,
+  });
   const [form, setForm] = useState(null);
   const saving = useVersionedSave(() => admin('GET', `/offers/${offer.offer_id}`));
-  const submit = (versioned) => saving.save(versioned, (latest) => admin('PATCH', `/offers/${offer.offer_id}`, { body: patchOf(pick(offer), form), version: latest.version }), 'Offer saved.')
-    .then((saved) => { if (saved) { setForm(null); onSaved(saved); } });
+  const submit = (versioned) =>
+    saving
+      .save(
+        versioned,
+        (latest) =>
+          admin('PATCH', `/offers/${offer.offer_id}`, { body: patchOf(pick(offer), form), version: latest.version }),
+        'Offer saved.',
+      )
+      .then((saved) => {
+        if (saved) {
+          setForm(null);
+          onSaved(saved);
+        }
+      });
   const set = (key, number) => (e) => setForm({ ...form, [key]: number ? Number(e.target.value) : e.target.value });
   if (!form) {
     return html`<article aria-labelledby="offer-settings">
@@ -217,7 +352,10 @@ function OfferSettings({ offer, canChange, onSaved }) {
       <${Done} message=${saving.done} />
     </article>`;
   }
-  return html`<form onSubmit=${(e) => { e.preventDefault(); submit(saving.conflict ? saving.conflict.latest : offer); }} aria-labelledby="offer-settings-edit">
+  return html`<form onSubmit=${(e) => {
+    e.preventDefault();
+    submit(saving.conflict ? saving.conflict.latest : offer);
+  }} aria-labelledby="offer-settings-edit">
     <h2 id="offer-settings-edit">Edit settings</h2>
     <div class="grid-form">
       <label for="os-name">Name <input id="os-name" required value=${form.name} onInput=${set('name')} /></label>
@@ -231,19 +369,34 @@ function OfferSettings({ offer, canChange, onSaved }) {
     </div>
     <label for="os-url">Offer URL <input id="os-url" type="url" required value=${form.offer_url} onInput=${set('offer_url')} /></label>
     <${ErrorNote} error=${saving.error} />
-    <${ConflictNote} conflict=${saving.conflict} onApply=${() => submit(saving.conflict.latest)} onDiscard=${() => { saving.dropConflict(); setForm(null); onSaved(); }} />
+    <${ConflictNote} conflict=${saving.conflict} onApply=${() => submit(saving.conflict.latest)} onDiscard=${() => {
+      saving.dropConflict();
+      setForm(null);
+      onSaved();
+    }} />
     <div class="actions"><button type="submit" aria-busy=${saving.busy}>Save settings</button>
-      <button type="button" class="secondary" onClick=${() => { saving.dropConflict(); setForm(null); }}>Cancel</button></div>
+      <button type="button" class="secondary" onClick=${() => {
+        saving.dropConflict();
+        setForm(null);
+      }}>Cancel</button></div>
   </form>`;
 }
 
 function Caps({ offerId }) {
   const caps = useLoad(() => admin('GET', `/offers/${offerId}/caps`), [offerId]);
   return html`<article aria-labelledby="caps"><h2 id="caps">Caps</h2>
-    <${Loaded} state=${caps} what="caps">${(data) => html`<${Table} caption="Each cap, what its current period counted and what is left"
+    <${Loaded} state=${caps} what="caps">${(
+      data,
+    ) => html`<${Table} caption="Each cap, what its current period counted and what is left"
       rows=${data.caps} empty="No caps on this offer."
-      columns=${[['Scope', (c) => (c.partner_id ? `Partner ${c.partner_id}` : 'Offer')], ['Period', (c) => c.period], ['Measure', (c) => c.measure],
-        ['Limit', (c) => c.limit, { num: true }], ['Used', (c) => c.used, { num: true }], ['Left', (c) => c.remaining, { num: true }]]} />`}<//>
+      columns=${[
+        ['Scope', (c) => (c.partner_id ? `Partner ${c.partner_id}` : 'Offer')],
+        ['Period', (c) => c.period],
+        ['Measure', (c) => c.measure],
+        ['Limit', (c) => c.limit, { num: true }],
+        ['Used', (c) => c.used, { num: true }],
+        ['Left', (c) => c.remaining, { num: true }],
+      ]} />`}<//>
   </article>`;
 }
 
@@ -256,15 +409,27 @@ export function GoalsScreen({ offerId, canChange }) {
   return html`<${Page} title=${`Manage goals — ${name}`} actions=${canChange ? html`<a role="button" href=${`#/offers/${offerId}/goals/new`}>Add Goal</a>` : null}>
     <${Tabs} items=${offerTabs(offerId)} current=${`#/offers/${offerId}/goals`} />
     ${offer.data && !offer.data.goals_enabled ? html`<p role="note" class="notice-error">Multiple Conversion Goals is off for this offer: only the default goal converts. Turn it on in Overview.</p>` : null}
-    <${Loaded} state=${rows} what="goals">${(data) => html`<${Table} caption="Goals of this offer (0 is the default goal)" rows=${data.items} rowKey=${(r) => r.ID}
+    <${Loaded} state=${rows} what="goals">${(
+      data,
+    ) => html`<${Table} caption="Goals of this offer (0 is the default goal)" rows=${data.items} rowKey=${(r) => r.ID}
       columns=${[
-        ['ID', (r) => r.ID], ['Name', (r) => r.Name], ['Status', (r) => r.Status], ['Advertiser', (r) => r.Advertiser],
-        ['Tracking Pixel Type', (r) => r['Tracking Pixel Type']], ['Endpoint', (r) => yesNo(r.Endpoint)], ['Private', (r) => yesNo(r.Private)],
-        ['Allow Multiples', (r) => yesNo(r['Allow Multiples'])], ['Payout', (r) => r.Payout, { num: true }], ['Revenue', (r) => r.Revenue, { num: true }],
-        ['', (r) => html`<span class="actions">
+        ['ID', (r) => r.ID],
+        ['Name', (r) => r.Name],
+        ['Status', (r) => r.Status],
+        ['Advertiser', (r) => r.Advertiser],
+        ['Tracking Pixel Type', (r) => r['Tracking Pixel Type']],
+        ['Endpoint', (r) => yesNo(r.Endpoint)],
+        ['Private', (r) => yesNo(r.Private)],
+        ['Allow Multiples', (r) => yesNo(r['Allow Multiples'])],
+        ['Payout', (r) => r.Payout, { num: true }],
+        ['Revenue', (r) => r.Revenue, { num: true }],
+        [
+          '',
+          (r) => html`<span class="actions">
           <a href=${r.ID === '0' ? `#/offers/${offerId}` : `#/offers/${offerId}/goals/${r.ID}`} aria-label=${`View goal ${r.Name}`}>View</a>
           ${canChange ? html`<a href=${r.ID === '0' ? `#/offers/${offerId}` : `#/offers/${offerId}/goals/${r.ID}/edit`} aria-label=${`Edit goal ${r.Name}`}>Edit</a>` : null}
-          ${r.Private ? null : html`<a href=${`#/offers/${offerId}/payouts?goal=${r.ID}`} aria-label=${`Partner payouts of goal ${r.Name}`}>Payout</a>`}</span>`],
+          ${r.Private ? null : html`<a href=${`#/offers/${offerId}/payouts?goal=${r.ID}`} aria-label=${`Partner payouts of goal ${r.Name}`}>Payout</a>`}</span>`,
+        ],
       ]} />`}<//>
     <button type="button" class="secondary" onClick=${() => action.run(() => downloadCsv(admin, `/offers/${offerId}/goals/manage`, {}, `offer-${offerId}-goals.csv`))}>Download CSV</button>
     <${ErrorNote} error=${action.error} />
@@ -272,10 +437,23 @@ export function GoalsScreen({ offerId, canChange }) {
 }
 
 const NEW_GOAL = {
-  name: '', description: '', status: 'active', advertiser_id: '', private: false, end_point: false,
-  payout: { flat: '0', percent: '0' }, revenue: { flat: '0', percent: '0' }, tiers_enabled: false,
-  tier_payouts: {}, tier_revenues: {}, payout_structure_ids: [], allow_multiple: false, approve: false,
-  encrypted: false, protocol: 'server', ref_id: '',
+  name: '',
+  description: '',
+  status: 'active',
+  advertiser_id: '',
+  private: false,
+  end_point: false,
+  payout: { flat: '0', percent: '0' },
+  revenue: { flat: '0', percent: '0' },
+  tiers_enabled: false,
+  tier_payouts: {},
+  tier_revenues: {},
+  payout_structure_ids: [],
+  allow_multiple: false,
+  approve: false,
+  encrypted: false,
+  protocol: 'server',
+  ref_id: '',
 };
 
 function goalForm(goal) {
@@ -288,13 +466,20 @@ function goalForm(goal) {
 /** Add Goal, and Edit of an existing goal (with the version it was read at). */
 export function GoalFormScreen({ offerId, goalId }) {
   const offer = useLoad(() => admin('GET', `/offers/${offerId}`), [offerId]);
-  const goal = useLoad(() => (goalId ? admin('GET', `/offers/${offerId}/goals/${goalId}`) : Promise.resolve(null)), [offerId, goalId]);
-  const lists = useLoad(async () => ({
-    advertisers: await everything(admin, '/advertisers'),
-    tiers: await everything(admin, '/tiers'),
-    structures: await everything(admin, '/payout-structures'),
-  }), []);
-  if (offer.error || goal.error || lists.error) return html`<${ErrorNote} error=${offer.error || goal.error || lists.error} />`;
+  const goal = useLoad(
+    () => (goalId ? admin('GET', `/offers/${offerId}/goals/${goalId}`) : Promise.resolve(null)),
+    [offerId, goalId],
+  );
+  const lists = useLoad(
+    async () => ({
+      advertisers: await everything(admin, '/advertisers'),
+      tiers: await everything(admin, '/tiers'),
+      structures: await everything(admin, '/payout-structures'),
+    }),
+    [],
+  );
+  if (offer.error || goal.error || lists.error)
+    return html`<${ErrorNote} error=${offer.error || goal.error || lists.error} />`;
   if (!offer.data || !lists.data || (goalId && !goal.data)) return html`<p aria-busy="true">Loading…</p>`;
   return html`<${GoalForm} key=${goalId || 'new'} offer=${offer.data} goal=${goal.data} lists=${lists.data} />`;
 }
@@ -309,16 +494,23 @@ function GoalForm({ offer, goal, lists }) {
     const sent = { ...form, advertiser_id: form.advertiser_id || null };
     return base ? patchOf(goalForm(base), sent) : sent;
   };
-  const submit = (versioned) => saving.save(versioned, async (latest) => {
-    const saved = goal
-      ? await admin('PATCH', `/offers/${offerId}/goals/${goal.goal_id}`, { body: body(goal), version: latest.version })
-      : await admin('POST', `/offers/${offerId}/goals`, { body: body(null) });
-    location.hash = `#/offers/${offerId}/goals/${saved.goal_id}`;
-    return saved;
-  });
+  const submit = (versioned) =>
+    saving.save(versioned, async (latest) => {
+      const saved = goal
+        ? await admin('PATCH', `/offers/${offerId}/goals/${goal.goal_id}`, {
+            body: body(goal),
+            version: latest.version,
+          })
+        : await admin('POST', `/offers/${offerId}/goals`, { body: body(null) });
+      location.hash = `#/offers/${offerId}/goals/${saved.goal_id}`;
+      return saved;
+    });
   const title = goal ? `Edit goal ${goal.goal_id}: ${goal.name}` : `Add Goal — ${offer.name}`;
   return html`<${Page} title=${title}>
-    <form onSubmit=${(e) => { e.preventDefault(); submit(saving.conflict ? saving.conflict.latest : goal); }}>
+    <form onSubmit=${(e) => {
+      e.preventDefault();
+      submit(saving.conflict ? saving.conflict.latest : goal);
+    }}>
       <div class="grid-form">
         <label for="goal-name">Name <input id="goal-name" required maxlength="100" value=${form.name} onInput=${text('name')} /></label>
         <label for="goal-status">Status <select id="goal-status" onChange=${text('status')}>${['active', 'paused', 'deleted'].map((s) => html`<option selected=${form.status === s}>${s}</option>`)}</select></label>
@@ -338,7 +530,10 @@ function GoalForm({ offer, goal, lists }) {
       <${GoalBehaviour} form=${form} prefix="goal" onInput=${set} />
       <${ErrorNote} error=${saving.error} />
       <${ConflictNote} conflict=${saving.conflict} onApply=${() => submit(saving.conflict.latest)}
-        onDiscard=${() => { saving.dropConflict(); location.hash = `#/offers/${offerId}/goals/${goal.goal_id}`; }} />
+        onDiscard=${() => {
+          saving.dropConflict();
+          location.hash = `#/offers/${offerId}/goals/${goal.goal_id}`;
+        }} />
       <div class="actions">
         <button type="submit" aria-busy=${saving.busy}>${goal ? 'Save goal' : 'Add goal'}</button>
         <a href=${`#/offers/${offerId}/goals`} role="button" class="secondary">Cancel</a>
@@ -383,20 +578,41 @@ const LINK_LABELS = {
 
 /** Partner Payouts: a custom payout per partner and goal. */
 export function PartnerPayoutsScreen({ offerId, goalFilter, canChange }) {
-  const data = useLoad(async () => ({
-    payouts: await everything(admin, `/offers/${offerId}/partner-payouts`),
-    goals: await everything(admin, `/offers/${offerId}/goals`),
-    partners: await everything(admin, '/partners'),
-    offer: await admin('GET', `/offers/${offerId}`),
-  }), [offerId]);
+  const data = useLoad(
+    async () => ({
+      payouts: await everything(admin, `/offers/${offerId}/partner-payouts`),
+      goals: await everything(admin, `/offers/${offerId}/goals`),
+      partners: await everything(admin, '/partners'),
+      offer: await admin('GET', `/offers/${offerId}`),
+    }),
+    [offerId],
+  );
   const empty = { partner_id: '', goal_id: goalFilter || '0', payout: { flat: '0', percent: '0' }, version: 0 };
   const [form, setForm] = useState(empty);
-  const saving = useVersionedSave(() => everything(admin, `/offers/${offerId}/partner-payouts`).then((items) => items.find((p) => p.partner_id === form.partner_id && p.goal_id === form.goal_id) || { version: 0 }));
+  const saving = useVersionedSave(() =>
+    everything(admin, `/offers/${offerId}/partner-payouts`).then(
+      (items) => items.find((p) => p.partner_id === form.partner_id && p.goal_id === form.goal_id) || { version: 0 },
+    ),
+  );
   const remove = useAction();
   const submit = (e) => {
     e.preventDefault();
-    saving.save(form, (base) => admin('PUT', `/offers/${offerId}/partner-payouts/${form.partner_id}/${form.goal_id}`, { body: { payout: form.payout }, version: base.version }), 'Custom payout saved.')
-      .then((saved) => { if (saved) { setForm(empty); data.reload(); } });
+    saving
+      .save(
+        form,
+        (base) =>
+          admin('PUT', `/offers/${offerId}/partner-payouts/${form.partner_id}/${form.goal_id}`, {
+            body: { payout: form.payout },
+            version: base.version,
+          }),
+        'Custom payout saved.',
+      )
+      .then((saved) => {
+        if (saved) {
+          setForm(empty);
+          data.reload();
+        }
+      });
   };
   return html`<${Page} title=${`Partner payouts — offer ${offerId}`}>
     <${Tabs} items=${offerTabs(offerId)} current=${`#/offers/${offerId}/payouts`} />
@@ -412,12 +628,20 @@ export function PartnerPayoutsScreen({ offerId, goalFilter, canChange }) {
             ['Partner', (p) => `${partnerName[p.partner_id] || ''} (${p.partner_id})`],
             ['Goal', (p) => `${goalName[p.goal_id] || ''} (${p.goal_id})`],
             ['Payout', (p) => rate(p.payout, d.offer.currency), { num: true }],
-            ['', (p) => (canChange ? html`<span class="actions">
+            [
+              '',
+              (p) =>
+                canChange
+                  ? html`<span class="actions">
               <button type="button" class="secondary outline" onClick=${() => setForm({ partner_id: p.partner_id, goal_id: p.goal_id, payout: p.payout, version: p.version })}>Edit</button>
-              <button type="button" class="secondary outline" onClick=${() => remove.run(() => admin('DELETE', `/offers/${offerId}/partner-payouts/${p.partner_id}/${p.goal_id}`, { version: p.version }).then(data.reload), 'Removed.')}>Remove</button></span>` : null)],
+              <button type="button" class="secondary outline" onClick=${() => remove.run(() => admin('DELETE', `/offers/${offerId}/partner-payouts/${p.partner_id}/${p.goal_id}`, { version: p.version }).then(data.reload), 'Removed.')}>Remove</button></span>`
+                  : null,
+            ],
           ]} />
         <${ErrorNote} error=${remove.error} />
-        ${canChange ? html`<form onSubmit=${submit} aria-labelledby="custom-payout">
+        ${
+          canChange
+            ? html`<form onSubmit=${submit} aria-labelledby="custom-payout">
           <h2 id="custom-payout">${form.version ? 'Edit custom payout' : 'Add custom payout'}</h2>
           <div class="grid-form">
             <label for="cp-partner">Partner <select id="cp-partner" required disabled=${Boolean(form.version)} onChange=${(e) => setForm({ ...form, partner_id: e.target.value })}>${options(d.partners, 'partner_id', form.partner_id, 'Choose…')}</select></label>
@@ -425,11 +649,20 @@ export function PartnerPayoutsScreen({ offerId, goalFilter, canChange }) {
           </div>
           <${RateInput} legend="Payout for this partner" idPrefix="cp-payout" currency=${d.offer.currency} value=${form.payout} onInput=${(v) => setForm({ ...form, payout: v })} />
           <${ErrorNote} error=${saving.error} />
-          <${ConflictNote} conflict=${saving.conflict} onApply=${() => { setForm({ ...form, version: saving.conflict.latest.version }); saving.dropConflict(); }} onDiscard=${() => { saving.dropConflict(); setForm(empty); data.reload(); }} />
+          <${ConflictNote} conflict=${saving.conflict} onApply=${() => {
+            setForm({ ...form, version: saving.conflict.latest.version });
+            saving.dropConflict();
+          }} onDiscard=${() => {
+            saving.dropConflict();
+            setForm(empty);
+            data.reload();
+          }} />
           <div class="actions"><button type="submit" aria-busy=${saving.busy}>Save custom payout</button>
             ${form.version ? html`<button type="button" class="secondary" onClick=${() => setForm(empty)}>Cancel</button>` : null}</div>
           <${Done} message=${saving.done || remove.done} />
-        </form>` : null}`;
+        </form>`
+            : null
+        }`;
     }}<//>
   <//>`;
 }
@@ -442,4 +675,3 @@ export function TrackingLinksScreen({ offerId }) {
     <${Loaded} state=${links} what="links">${(items) => (items.length ? items.map((l) => html`<${CopyField} id=${'tl-' + l.partner_id} label=${`${l.name} (${l.partner_id})`} value=${l.tracking_link} />`) : html`<p class="muted">No active partners.</p>`)}<//>
   <//>`;
 }
-

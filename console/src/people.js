@@ -2,7 +2,17 @@
 import { useState } from 'preact/hooks';
 import { admin } from './api.js';
 import {
-  ConflictNote, CopyField, Done, ErrorNote, Loaded, Page, Table, everything, html, useAction, useLoad,
+  ConflictNote,
+  CopyField,
+  Done,
+  ErrorNote,
+  Loaded,
+  Page,
+  Table,
+  everything,
+  html,
+  useAction,
+  useLoad,
   useVersionedSave,
 } from './ui.js';
 
@@ -12,20 +22,46 @@ export function AdvertisersScreen({ canChange }) {
   const action = useAction();
   const create = (e) => {
     e.preventDefault();
-    action.run(() => admin('POST', '/advertisers', { body: { name } }).then(() => { setName(''); list.reload(); }), 'Advertiser created.');
+    action.run(
+      () =>
+        admin('POST', '/advertisers', { body: { name } }).then(() => {
+          setName('');
+          list.reload();
+        }),
+      'Advertiser created.',
+    );
   };
   return html`<${Page} title="Advertisers">
-    <${Loaded} state=${list} what="advertisers">${(items) => html`<${Table} caption="Advertisers: their security token goes into their postback links" rows=${items} rowKey=${(a) => a.advertiser_id}
+    <${Loaded} state=${list} what="advertisers">${(
+      items,
+    ) => html`<${Table} caption="Advertisers: their security token goes into their postback links" rows=${items} rowKey=${(a) => a.advertiser_id}
       columns=${[
-        ['ID', (a) => a.advertiser_id], ['Name', (a) => a.name], ['Status', (a) => a.status],
-        ['Security token', (a) => (a.security_token_set ? `set ${a.security_token_applied ? '(required)' : '(not required yet)'}; in the goals' postback links` : 'none')],
-        ['', (a) => html`<span class="actions">${canChange ? html`<${StatusButton} kind="advertisers" id=${a.advertiser_id} doc=${a} off="paused" onSaved=${list.reload} />` : null}
-          <a href=${`#/history/advertiser/${a.advertiser_id}`}>History</a></span>`],
+        ['ID', (a) => a.advertiser_id],
+        ['Name', (a) => a.name],
+        ['Status', (a) => a.status],
+        [
+          'Security token',
+          (a) =>
+            a.security_token_set
+              ? `set ${a.security_token_applied ? '(required)' : '(not required yet)'}; in the goals' postback links`
+              : 'none',
+        ],
+        [
+          '',
+          (
+            a,
+          ) => html`<span class="actions">${canChange ? html`<${StatusButton} kind="advertisers" id=${a.advertiser_id} doc=${a} off="paused" onSaved=${list.reload} />` : null}
+          <a href=${`#/history/advertiser/${a.advertiser_id}`}>History</a></span>`,
+        ],
       ]} />`}<//>
-    ${canChange ? html`<form onSubmit=${create} aria-labelledby="new-advertiser"><h2 id="new-advertiser">New advertiser</h2>
+    ${
+      canChange
+        ? html`<form onSubmit=${create} aria-labelledby="new-advertiser"><h2 id="new-advertiser">New advertiser</h2>
       <div class="actions"><label for="adv-name" style="flex:1">Name <input id="adv-name" required value=${name} onInput=${(e) => setName(e.target.value)} /></label>
       <button type="submit" aria-busy=${action.busy}>Create advertiser</button></div>
-      <${ErrorNote} error=${action.error} /><${Done} message=${action.done} /></form>` : null}
+      <${ErrorNote} error=${action.error} /><${Done} message=${action.done} /></form>`
+        : null
+    }
   <//>`;
 }
 
@@ -33,12 +69,19 @@ export function AdvertisersScreen({ canChange }) {
 function StatusButton({ kind, id, doc, off, onSaved }) {
   const saving = useVersionedSave(() => admin('GET', `/${kind}/${id}`));
   const next = doc.status === 'active' ? off : 'active';
-  const label = next === 'active' ? (kind === 'partners' ? 'Unblock' : 'Activate') : kind === 'partners' ? 'Block' : 'Pause';
-  const save = (base) => saving.save(base, (latest) => admin('PATCH', `/${kind}/${id}`, { body: { status: next }, version: latest.version })).then((saved) => saved && onSaved());
+  const label =
+    next === 'active' ? (kind === 'partners' ? 'Unblock' : 'Activate') : kind === 'partners' ? 'Block' : 'Pause';
+  const save = (base) =>
+    saving
+      .save(base, (latest) => admin('PATCH', `/${kind}/${id}`, { body: { status: next }, version: latest.version }))
+      .then((saved) => saved && onSaved());
   return html`<span>
     <button type="button" class="secondary outline" aria-label=${`${label} ${doc.name}`} aria-busy=${saving.busy} onClick=${() => save(doc)}>${label}</button>
     <${ErrorNote} error=${saving.error} />
-    <${ConflictNote} conflict=${saving.conflict} onApply=${() => save(saving.conflict.latest)} onDiscard=${() => { saving.dropConflict(); onSaved(); }} />
+    <${ConflictNote} conflict=${saving.conflict} onApply=${() => save(saving.conflict.latest)} onDiscard=${() => {
+      saving.dropConflict();
+      onSaved();
+    }} />
   </span>`;
 }
 
@@ -62,22 +105,50 @@ export function PartnersScreen({ canChange }) {
   const action = useAction();
   const create = (e) => {
     e.preventDefault();
-    action.run(() => admin('POST', '/partners', { body: { name } }).then((created) => { setName(''); setSecrets(created); list.reload(); }));
+    action.run(() =>
+      admin('POST', '/partners', { body: { name } }).then((created) => {
+        setName('');
+        setSecrets(created);
+        list.reload();
+      }),
+    );
   };
-  const rotate = (p) => action.run(() => admin('POST', `/partners/${p.partner_id}/api-key`).then((rotated) => { setSecrets(rotated); list.reload(); }));
+  const rotate = (p) =>
+    action.run(() =>
+      admin('POST', `/partners/${p.partner_id}/api-key`).then((rotated) => {
+        setSecrets(rotated);
+        list.reload();
+      }),
+    );
   const tierName = Object.fromEntries((tiers.data || []).map((t) => [t.tier_id, t.name]));
   return html`<${Page} title="Partners">
     <${ShownOnce} secrets=${secrets} onClose=${() => setSecrets(null)} />
-    <${Loaded} state=${list} what="partners">${(items) => html`<${Table} caption="Partners (affiliates) of the network" rows=${items} rowKey=${(p) => p.partner_id}
+    <${Loaded} state=${list} what="partners">${(
+      items,
+    ) => html`<${Table} caption="Partners (affiliates) of the network" rows=${items} rowKey=${(p) => p.partner_id}
       columns=${[
-        ['ID', (p) => p.partner_id], ['Name', (p) => p.name], ['Status', (p) => p.status], ['Tier', (p) => tierName[p.tier_id] || 'default'],
-        ['', (p) => html`<span class="actions">${canChange ? html`<${StatusButton} kind="partners" id=${p.partner_id} doc=${p} off="blocked" onSaved=${list.reload} />
-          <button type="button" class="secondary outline" aria-label=${`New API key for ${p.name}`} onClick=${() => rotate(p)}>New API key</button>` : null}
-          <a href=${`#/history/partner/${p.partner_id}`}>History</a></span>`],
+        ['ID', (p) => p.partner_id],
+        ['Name', (p) => p.name],
+        ['Status', (p) => p.status],
+        ['Tier', (p) => tierName[p.tier_id] || 'default'],
+        [
+          '',
+          (p) => html`<span class="actions">${
+            canChange
+              ? html`<${StatusButton} kind="partners" id=${p.partner_id} doc=${p} off="blocked" onSaved=${list.reload} />
+          <button type="button" class="secondary outline" aria-label=${`New API key for ${p.name}`} onClick=${() => rotate(p)}>New API key</button>`
+              : null
+          }
+          <a href=${`#/history/partner/${p.partner_id}`}>History</a></span>`,
+        ],
       ]} />`}<//>
     <${ErrorNote} error=${action.error} />
-    ${canChange ? html`<form onSubmit=${create} aria-labelledby="new-partner"><h2 id="new-partner">New partner</h2>
+    ${
+      canChange
+        ? html`<form onSubmit=${create} aria-labelledby="new-partner"><h2 id="new-partner">New partner</h2>
       <div class="actions"><label for="partner-name" style="flex:1">Name <input id="partner-name" required value=${name} onInput=${(e) => setName(e.target.value)} /></label>
-      <button type="submit" aria-busy=${action.busy}>Create partner</button></div></form>` : null}
+      <button type="submit" aria-busy=${action.busy}>Create partner</button></div></form>`
+        : null
+    }
   <//>`;
 }

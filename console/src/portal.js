@@ -6,8 +6,23 @@ import { keepPartnerKey } from './auth.js';
 import { buildLink } from './links.js';
 import { StatsTable } from './reports.js';
 import {
-  CopyField, Done, ErrorNote, Loaded, Page, RangeFields, Table, TrafficChart, defaultRange, everything,
-  PIXEL_KINDS, html, money, rate, useAction, useChartSeries, useLoad,
+  CopyField,
+  Done,
+  ErrorNote,
+  Loaded,
+  Page,
+  RangeFields,
+  Table,
+  TrafficChart,
+  defaultRange,
+  everything,
+  PIXEL_KINDS,
+  html,
+  money,
+  rate,
+  useAction,
+  useChartSeries,
+  useLoad,
 } from './ui.js';
 
 export function PartnerSignIn({ onSignedIn }) {
@@ -21,7 +36,9 @@ export function PartnerSignIn({ onSignedIn }) {
         await partner('GET', '/offers', { params: { limit: 1 } });
       } catch (error) {
         keepPartnerKey(null);
-        throw error.status === 401 || error.status === 403 ? new ApiError(error.status, error.code, 'That API key was not accepted.') : error;
+        throw error.status === 401 || error.status === 403
+          ? new ApiError(error.status, error.code, 'That API key was not accepted.')
+          : error;
       }
       onSignedIn();
     });
@@ -37,10 +54,18 @@ export function PartnerSignIn({ onSignedIn }) {
 export function PortalOffers() {
   const offers = useLoad(() => everything(partner, '/offers'), []);
   return html`<${Page} title="My offers">
-    <${Loaded} state=${offers} what="offers">${(items) => html`<${Table} caption="Offers you may promote, with your payout" rows=${items} rowKey=${(o) => o.offer_id}
+    <${Loaded} state=${offers} what="offers">${(
+      items,
+    ) => html`<${Table} caption="Offers you may promote, with your payout" rows=${items} rowKey=${(o) => o.offer_id}
       empty="No offers for you yet."
-      columns=${[['ID', (o) => o.offer_id], ['Offer', (o) => html`<a href=${`#/portal/offers/${o.offer_id}`}>${o.name}</a>`],
-        ['Goals and payouts', (o) => html`<ul>${o.goals.map((g) => html`<li>${g.name}: ${rate(g.payout, o.currency)}</li>`)}</ul>`]]} />`}<//>
+      columns=${[
+        ['ID', (o) => o.offer_id],
+        ['Offer', (o) => html`<a href=${`#/portal/offers/${o.offer_id}`}>${o.name}</a>`],
+        [
+          'Goals and payouts',
+          (o) => html`<ul>${o.goals.map((g) => html`<li>${g.name}: ${rate(g.payout, o.currency)}</li>`)}</ul>`,
+        ],
+      ]} />`}<//>
   <//>`;
 }
 
@@ -53,10 +78,23 @@ export function PortalOffer({ offerId }) {
     <${TrackingLink} built=${buildLink(o.tracking_link, subs, o.link_rules)} />
     <h2>Goals</h2>
     <${Table} caption="What you earn per conversion" rows=${o.goals} rowKey=${(g) => g.goal_id}
-      columns=${[['Goal', (g) => g.name], ['Payout', (g) => rate(g.payout, o.currency), { num: true }], ['Multiple per click', (g) => (g.allow_multiple ? 'Yes' : 'No')],
-        ['Approval', (g) => (g.approve ? 'After review' : 'Automatic')]]} />
-    ${o.caps && o.caps.length ? html`<${Table} caption="Caps that apply to you" rows=${o.caps}
-      columns=${[['Period', (c) => c.period], ['Measure', (c) => c.measure], ['Limit', (c) => c.limit, { num: true }], ['Left', (c) => c.remaining, { num: true }]]} />` : null}
+      columns=${[
+        ['Goal', (g) => g.name],
+        ['Payout', (g) => rate(g.payout, o.currency), { num: true }],
+        ['Multiple per click', (g) => (g.allow_multiple ? 'Yes' : 'No')],
+        ['Approval', (g) => (g.approve ? 'After review' : 'Automatic')],
+      ]} />
+    ${
+      o.caps && o.caps.length
+        ? html`<${Table} caption="Caps that apply to you" rows=${o.caps}
+      columns=${[
+        ['Period', (c) => c.period],
+        ['Measure', (c) => c.measure],
+        ['Limit', (c) => c.limit, { num: true }],
+        ['Left', (c) => c.remaining, { num: true }],
+      ]} />`
+        : null
+    }
     ${o.manage_postbacks ? html`<${PortalPostbacks} offer=${o} />` : html`<h2>My postbacks</h2><p class="muted">Your network manager sets your postbacks for this network.</p>`}
   <//>`}<//>`;
 }
@@ -76,13 +114,30 @@ function PortalPostbacks({ offer }) {
   const action = useAction();
   const submit = (e) => {
     e.preventDefault();
-    action.run(() => partner('POST', `/offers/${offer.offer_id}/postbacks`, { body: form }).then(() => { setForm(empty); list.reload(); }), 'Postback added.');
+    action.run(
+      () =>
+        partner('POST', `/offers/${offer.offer_id}/postbacks`, { body: form }).then(() => {
+          setForm(empty);
+          list.reload();
+        }),
+      'Postback added.',
+    );
   };
   return html`<h2>My postbacks</h2>
-    <${Loaded} state=${list} what="postbacks">${(page) => html`<${Table} caption="Called when your conversions are approved" rows=${page.items} rowKey=${(p) => p.pixel_id}
+    <${Loaded} state=${list} what="postbacks">${(
+      page,
+    ) => html`<${Table} caption="Called when your conversions are approved" rows=${page.items} rowKey=${(p) => p.pixel_id}
       empty="No postbacks yet."
-      columns=${[['Goal', (p) => p.goal_id], ['Kind', (p) => p.kind], ['URL or code', (p) => html`<span class="secret">${p.code}</span>`],
-        ['', (p) => html`<button type="button" class="secondary outline" onClick=${() => action.run(() => partner('DELETE', `/offers/${offer.offer_id}/postbacks/${p.pixel_id}`).then(list.reload), 'Removed.')}>Remove</button>`]]} />`}<//>
+      columns=${[
+        ['Goal', (p) => p.goal_id],
+        ['Kind', (p) => p.kind],
+        ['URL or code', (p) => html`<span class="secret">${p.code}</span>`],
+        [
+          '',
+          (p) =>
+            html`<button type="button" class="secondary outline" onClick=${() => action.run(() => partner('DELETE', `/offers/${offer.offer_id}/postbacks/${p.pixel_id}`).then(list.reload), 'Removed.')}>Remove</button>`,
+        ],
+      ]} />`}<//>
     <form onSubmit=${submit} aria-labelledby="add-postback"><h3 id="add-postback">Add a postback</h3>
       <div class="grid-form">
         <label for="pb-goal">Goal <select id="pb-goal" onChange=${(e) => setForm({ ...form, goal_id: e.target.value })}>${offer.goals.map((g) => html`<option value=${g.goal_id} selected=${form.goal_id === g.goal_id}>${g.name}</option>`)}</select></label>
@@ -94,7 +149,12 @@ function PortalPostbacks({ offer }) {
     </form>`;
 }
 
-const PARTNER_METRICS = [['clicks', 'Clicks'], ['conversions', 'Conversions'], ['payout', 'Payout'], ['conversion_rate', 'CR %']];
+const PARTNER_METRICS = [
+  ['clicks', 'Clicks'],
+  ['conversions', 'Conversions'],
+  ['payout', 'Payout'],
+  ['conversion_rate', 'CR %'],
+];
 
 export function PortalStats() {
   const [range, setRange] = useState(defaultRange());
@@ -112,15 +172,27 @@ export function PortalStats() {
 
 export function PortalConversions() {
   const [range, setRange] = useState(defaultRange());
-  const report = useLoad(() => partner('GET', '/conversions', { params: { ...range, limit: 100 } }), [JSON.stringify(range)]);
+  const report = useLoad(
+    () => partner('GET', '/conversions', { params: { ...range, limit: 100 } }),
+    [JSON.stringify(range)],
+  );
   const csv = useAction();
   return html`<${Page} title="My conversions">
     <${RangeFields} value=${range} onInput=${setRange} />
     <button type="button" class="secondary" onClick=${() => csv.run(() => downloadCsv(partner, '/conversions', { ...range }, 'my-conversions.csv'))}>Download CSV</button>
     <${ErrorNote} error=${csv.error} />
-    <${Loaded} state=${report} what="conversions">${(r) => html`<${Table} caption=${`Your conversions ${r.from} to ${r.to}`} rows=${r.items} rowKey=${(c) => c.conversion_id}
+    <${Loaded} state=${report} what="conversions">${(
+      r,
+    ) => html`<${Table} caption=${`Your conversions ${r.from} to ${r.to}`} rows=${r.items} rowKey=${(c) => c.conversion_id}
       empty="No conversions in this range."
-      columns=${[['Created', (c) => c.created_at], ['Offer', (c) => c.offer_id], ['Goal', (c) => c.goal_name], ['Status', (c) => c.status],
-        ['Sub', (c) => c.aff_sub], ['Sale', (c) => money(c.sale_amount, c.currency), { num: true }], ['Payout', (c) => money(c.payout, c.currency), { num: true }]]} />`}<//>
+      columns=${[
+        ['Created', (c) => c.created_at],
+        ['Offer', (c) => c.offer_id],
+        ['Goal', (c) => c.goal_name],
+        ['Status', (c) => c.status],
+        ['Sub', (c) => c.aff_sub],
+        ['Sale', (c) => money(c.sale_amount, c.currency), { num: true }],
+        ['Payout', (c) => money(c.payout, c.currency), { num: true }],
+      ]} />`}<//>
   <//>`;
 }

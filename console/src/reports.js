@@ -4,8 +4,26 @@ import { useState } from 'preact/hooks';
 import { admin, downloadCsv } from './api.js';
 import { Decisions } from './activity.js';
 import {
-  Check, ConflictNote, Done, ErrorNote, Loaded, Page, RangeFields, Table, TrafficChart, defaultRange,
-  everything, html, money, options, patchOf, show, useAction, useChartSeries, useLoad, useVersionedSave,
+  Check,
+  ConflictNote,
+  Done,
+  ErrorNote,
+  Loaded,
+  Page,
+  RangeFields,
+  Table,
+  TrafficChart,
+  defaultRange,
+  everything,
+  html,
+  money,
+  options,
+  patchOf,
+  show,
+  useAction,
+  useChartSeries,
+  useLoad,
+  useVersionedSave,
 } from './ui.js';
 
 function Filters({ value, onInput, lists, statuses }) {
@@ -15,17 +33,29 @@ function Filters({ value, onInput, lists, statuses }) {
     <label for="f-goal">Goal ID <input id="f-goal" inputmode="numeric" pattern="[0-9]*" value=${value.goal_id} onInput=${set('goal_id')} placeholder="any" /></label>
     <label for="f-partner">Partner <select id="f-partner" onChange=${set('partner_id')}>${options(lists.partners, 'partner_id', value.partner_id, 'All partners')}</select></label>
     <label for="f-advertiser">Advertiser <select id="f-advertiser" onChange=${set('advertiser_id')}>${options(lists.advertisers, 'advertiser_id', value.advertiser_id, 'All advertisers')}</select></label>
-    ${statuses ? html`<label for="f-status">Status <select id="f-status" onChange=${set('status')}>
-      ${[['', 'Any'], ['approved', 'Approved'], ['pending', 'Pending'], ['rejected', 'Rejected']].map(([v, l]) => html`<option value=${v} selected=${value.status === v}>${l}</option>`)}</select></label>` : null}
+    ${
+      statuses
+        ? html`<label for="f-status">Status <select id="f-status" onChange=${set('status')}>
+      ${[
+        ['', 'Any'],
+        ['approved', 'Approved'],
+        ['pending', 'Pending'],
+        ['rejected', 'Rejected'],
+      ].map(([v, l]) => html`<option value=${v} selected=${value.status === v}>${l}</option>`)}</select></label>`
+        : null
+    }
   </div>`;
 }
 
 function useLists() {
-  return useLoad(async () => ({
-    offers: await everything(admin, '/offers'),
-    partners: await everything(admin, '/partners'),
-    advertisers: await everything(admin, '/advertisers'),
-  }), []);
+  return useLoad(
+    async () => ({
+      offers: await everything(admin, '/offers'),
+      partners: await everything(admin, '/partners'),
+      advertisers: await everything(admin, '/advertisers'),
+    }),
+    [],
+  );
 }
 
 export function ConversionsScreen({ canChange }) {
@@ -48,13 +78,21 @@ export function ConversionsScreen({ canChange }) {
   }, [JSON.stringify(params), pages]);
   const csv = useAction();
   const totals = (items) => {
-    const sum = (key) => items.filter((c) => c.status === 'approved').reduce((acc, c) => addDecimal(acc, c[key] || '0'), '0');
+    const sum = (key) =>
+      items.filter((c) => c.status === 'approved').reduce((acc, c) => addDecimal(acc, c[key] || '0'), '0');
     return { payout: sum('payout'), revenue: sum('revenue') };
   };
   return html`<${Page} title="Conversion report">
     <form onSubmit=${(e) => e.preventDefault()} aria-label="Report filters">
-      <${RangeFields} value=${range} onInput=${(v) => { setPages(1); setRange(v); }} />
-      <${Loaded} state=${lists} what="filters">${(l) => html`<${Filters} value=${filters} onInput=${(v) => { setPages(1); setFilters(v); }} lists=${l} statuses />`}<//>
+      <${RangeFields} value=${range} onInput=${(v) => {
+        setPages(1);
+        setRange(v);
+      }} />
+      <${Loaded} state=${lists} what="filters">${(l) =>
+        html`<${Filters} value=${filters} onInput=${(v) => {
+          setPages(1);
+          setFilters(v);
+        }} lists=${l} statuses />`}<//>
       <button type="button" class="secondary" aria-busy=${csv.busy} onClick=${() => csv.run(() => downloadCsv(admin, '/conversions', { ...params }, 'conversions.csv'))}>Download CSV</button>
       <${ErrorNote} error=${csv.error} />
     </form>
@@ -91,12 +129,21 @@ export function ConversionScreen({ conversionId, canChange }) {
   const submit = (e) => {
     e.preventDefault();
     const body = Object.fromEntries(Object.entries(form).filter(([, v]) => v !== ''));
-    action.run(() => admin('PATCH', `/conversions/${conversionId}`, { body }).then(() => { setForm({ payout: '', revenue: '', sale_amount: '', status: '', note: '' }); conversion.reload(); }), 'Adjusted.');
+    action.run(
+      () =>
+        admin('PATCH', `/conversions/${conversionId}`, { body }).then(() => {
+          setForm({ payout: '', revenue: '', sale_amount: '', status: '', note: '' });
+          conversion.reload();
+        }),
+      'Adjusted.',
+    );
   };
   // a refusal (why it was refused) and a clawback (what it reverses) are history: nothing to adjust
   const what = (c) => (c.kind === 'clawback' ? 'Clawback' : c.conversion_id.includes('-R') ? 'Refusal' : 'Conversion');
   const adjustable = (c) => what(c) === 'Conversion';
-  return html`<${Loaded} state=${conversion} what="the conversion">${(c) => html`<${Page} title=${`${what(c)} ${c.conversion_id}`}>
+  return html`<${Loaded} state=${conversion} what="the conversion">${(
+    c,
+  ) => html`<${Page} title=${`${what(c)} ${c.conversion_id}`}>
     ${c.reverses ? html`<p>Reverses the payout and revenue of conversion <a href=${`#/conversions/${c.reverses}`}>${c.reverses}</a>.</p>` : null}
     ${what(c) === 'Refusal' ? html`<p role="note">Refused: ${c.note || c.status_code}</p>` : null}
     <dl class="grid-form">
@@ -107,9 +154,17 @@ export function ConversionScreen({ conversionId, canChange }) {
     </dl>
     <h2>Adjustments</h2>
     <${Table} caption="Who changed what, when and why" rows=${c.adjustments || []} empty="No adjustments."
-      columns=${[['When', (a) => a.at], ['Who', (a) => a.actor || a.by || ''], ['From', (a) => a.from || ''], ['To', (a) => a.to || ''], ['Why', (a) => a.reason || a.note || ''],
-        ['Change', (a) => JSON.stringify(a.after || a.changes || {})]]} />
-    ${canChange && adjustable(c) ? html`<form onSubmit=${submit} aria-labelledby="adjust"><h2 id="adjust">Adjust</h2>
+      columns=${[
+        ['When', (a) => a.at],
+        ['Who', (a) => a.actor || a.by || ''],
+        ['From', (a) => a.from || ''],
+        ['To', (a) => a.to || ''],
+        ['Why', (a) => a.reason || a.note || ''],
+        ['Change', (a) => JSON.stringify(a.after || a.changes || {})],
+      ]} />
+    ${
+      canChange && adjustable(c)
+        ? html`<form onSubmit=${submit} aria-labelledby="adjust"><h2 id="adjust">Adjust</h2>
       <div class="grid-form">
         <label for="adj-payout">Payout <input id="adj-payout" inputmode="decimal" value=${form.payout} onInput=${set('payout')} /></label>
         <label for="adj-revenue">Revenue <input id="adj-revenue" inputmode="decimal" value=${form.revenue} onInput=${set('revenue')} /></label>
@@ -118,11 +173,21 @@ export function ConversionScreen({ conversionId, canChange }) {
       </div>
       <label for="adj-note">Why (required) <input id="adj-note" required maxlength="500" value=${form.note} onInput=${set('note')} /></label>
       <${ErrorNote} error=${action.error} /><${Done} message=${action.done} />
-      <button type="submit" aria-busy=${action.busy}>Save adjustment</button></form>` : null}
+      <button type="submit" aria-busy=${action.busy}>Save adjustment</button></form>`
+        : null
+    }
   <//>`}<//>`;
 }
 
-const METRICS = [['clicks', 'Clicks'], ['conversions', 'Conversions'], ['pending', 'Pending'], ['payout', 'Payout'], ['revenue', 'Revenue'], ['profit', 'Profit'], ['conversion_rate', 'CR %']];
+const METRICS = [
+  ['clicks', 'Clicks'],
+  ['conversions', 'Conversions'],
+  ['pending', 'Pending'],
+  ['payout', 'Payout'],
+  ['revenue', 'Revenue'],
+  ['profit', 'Profit'],
+  ['conversion_rate', 'CR %'],
+];
 
 /** Stats by offer / goal / partner / advertiser over a range, with the chart over time. */
 export function StatsScreen() {
@@ -149,12 +214,18 @@ export function StatsScreen() {
 
 export function StatsTable({ stats, metrics }) {
   const dims = stats.group_by || [];
-  const cell = (row, key) => (['payout', 'revenue', 'profit', 'sale_amount'].includes(key) ? money(row[key], row.currency || stats.totals.currency) : row[key] ?? '');
+  const cell = (row, key) =>
+    ['payout', 'revenue', 'profit', 'sale_amount'].includes(key)
+      ? money(row[key], row.currency || stats.totals.currency)
+      : (row[key] ?? '');
   return html`
     <${Table} caption=${stats.consistency} rows=${stats.rows} empty="No traffic in this range yet (stats trail the tracking by a few seconds)."
       columns=${[
         ...(stats.interval === 'total' ? [] : [['Period', (r) => r.period]]),
-        ...dims.map((d) => [d[0].toUpperCase() + d.slice(1), (r) => r[`${d}_name`] ? `${r[`${d}_name`]} (${r[`${d}_id`]})` : r[`${d}_id`] ?? r[d] ?? '']),
+        ...dims.map((d) => [
+          d[0].toUpperCase() + d.slice(1),
+          (r) => (r[`${d}_name`] ? `${r[`${d}_name`]} (${r[`${d}_id`]})` : (r[`${d}_id`] ?? r[d] ?? '')),
+        ]),
         ...metrics.map(([key, label]) => [label, (r) => cell(r, key), { num: true }]),
       ]} />
     <p><strong>Totals:</strong> ${metrics.map(([key, label]) => html`<span>${label} <span data-testid=${'total-' + key}>${cell(stats.totals, key)}</span>; </span>`)}</p>`;
@@ -167,7 +238,11 @@ export function NetworkScreen({ canChange }) {
   return html`<${Page} title="Network settings">
     <${Loaded} state=${network} what="settings">${(n) => html`<${NetworkForm} key=${n.version} network=${n} canChange=${canChange} onSaved=${network.reload} />`}<//>
     <h2>Partner tiers</h2>
-    <${Loaded} state=${tiers} what="tiers">${(items) => html`<${Tiers} items=${items} network=${network.data} canChange=${canChange} onSaved=${() => { tiers.reload(); network.reload(); }} />`}<//>
+    <${Loaded} state=${tiers} what="tiers">${(items) =>
+      html`<${Tiers} items=${items} network=${network.data} canChange=${canChange} onSaved=${() => {
+        tiers.reload();
+        network.reload();
+      }} />`}<//>
     <p><a href="#/history/network/settings">History of the network settings</a></p>
   <//>`;
 }
@@ -178,16 +253,34 @@ const SWITCHES = [
   ['encrypted_enabled', 'Encrypted tracking', 'goals may sign their links'],
   ['partners_see_pending', 'Partners see pending conversions', ''],
   ['partners_manage_postbacks', 'Partners manage their own postbacks', 'in their portal, on goals they see'],
-  ['partners_html_pixels', 'Partners may save HTML pixel code', 'runs sandboxed on the tracking domain; off: URLs only'],
+  [
+    'partners_html_pixels',
+    'Partners may save HTML pixel code',
+    'runs sandboxed on the tracking domain; off: URLs only',
+  ],
 ];
 
 function NetworkForm({ network, canChange, onSaved }) {
-  const pick = (n) => ({ ...Object.fromEntries(SWITCHES.map(([k]) => [k, n[k]])), tracking_domain: n.tracking_domain, currency: n.currency, session_hours: n.session_hours });
+  const pick = (n) => ({
+    ...Object.fromEntries(SWITCHES.map(([k]) => [k, n[k]])),
+    tracking_domain: n.tracking_domain,
+    currency: n.currency,
+    session_hours: n.session_hours,
+  });
   const [form, setForm] = useState(pick(network));
   const saving = useVersionedSave(() => admin('GET', '/network'));
-  const submit = (versioned) => saving.save(versioned, (latest) => admin('PUT', '/network', { body: patchOf(pick(network), form), version: latest.version }), 'Network settings saved.')
-    .then((saved) => saved && onSaved());
-  return html`<form onSubmit=${(e) => { e.preventDefault(); submit(saving.conflict ? saving.conflict.latest : network); }}>
+  const submit = (versioned) =>
+    saving
+      .save(
+        versioned,
+        (latest) => admin('PUT', '/network', { body: patchOf(pick(network), form), version: latest.version }),
+        'Network settings saved.',
+      )
+      .then((saved) => saved && onSaved());
+  return html`<form onSubmit=${(e) => {
+    e.preventDefault();
+    submit(saving.conflict ? saving.conflict.latest : network);
+  }}>
     <fieldset disabled=${!canChange}>
       ${SWITCHES.map(([key, label, hint]) => html`<${Check} id=${'n-' + key} switchRole label=${label} hint=${hint} checked=${form[key]} onChange=${(v) => setForm({ ...form, [key]: v })} />`)}
       <div class="grid-form">
@@ -197,7 +290,10 @@ function NetworkForm({ network, canChange, onSaved }) {
       </div>
     </fieldset>
     <${ErrorNote} error=${saving.error} /><${Done} message=${saving.done} />
-    <${ConflictNote} conflict=${saving.conflict} onApply=${() => submit(saving.conflict.latest)} onDiscard=${() => { saving.dropConflict(); onSaved(); }} />
+    <${ConflictNote} conflict=${saving.conflict} onApply=${() => submit(saving.conflict.latest)} onDiscard=${() => {
+      saving.dropConflict();
+      onSaved();
+    }} />
     ${canChange ? html`<button type="submit" aria-busy=${saving.busy}>Save settings</button>` : null}
   </form>`;
 }
@@ -206,11 +302,37 @@ function Tiers({ items, network, canChange, onSaved }) {
   const [name, setName] = useState('');
   const action = useAction();
   return html`<${Table} caption="Tiers set a goal's payout per partner group (one is the default)" rows=${items} rowKey=${(t) => t.tier_id} empty="No tiers."
-      columns=${[['ID', (t) => t.tier_id], ['Name', (t) => t.name], ['Level', (t) => t.level, { num: true }],
-        ['Default', (t) => (network && network.default_tier_id === t.tier_id ? 'Yes' : canChange && network ? html`<button type="button" class="secondary outline" onClick=${() => action.run(() => admin('PUT', `/tiers/${t.tier_id}/default`, { version: network.version }).then(onSaved))}>Make default</button>` : 'No')]]} />
-    ${canChange ? html`<form onSubmit=${(e) => { e.preventDefault(); action.run(() => admin('POST', '/tiers', { body: { name } }).then(() => { setName(''); onSaved(); }), 'Tier created.'); }}>
+      columns=${[
+        ['ID', (t) => t.tier_id],
+        ['Name', (t) => t.name],
+        ['Level', (t) => t.level, { num: true }],
+        [
+          'Default',
+          (t) =>
+            network && network.default_tier_id === t.tier_id
+              ? 'Yes'
+              : canChange && network
+                ? html`<button type="button" class="secondary outline" onClick=${() => action.run(() => admin('PUT', `/tiers/${t.tier_id}/default`, { version: network.version }).then(onSaved))}>Make default</button>`
+                : 'No',
+        ],
+      ]} />
+    ${
+      canChange
+        ? html`<form onSubmit=${(e) => {
+            e.preventDefault();
+            action.run(
+              () =>
+                admin('POST', '/tiers', { body: { name } }).then(() => {
+                  setName('');
+                  onSaved();
+                }),
+              'Tier created.',
+            );
+          }}>
       <div class="actions"><label for="tier-name" style="flex:1">New tier <input id="tier-name" required value=${name} onInput=${(e) => setName(e.target.value)} /></label>
-      <button type="submit">Create tier</button></div></form>` : null}
+      <button type="submit">Create tier</button></div></form>`
+        : null
+    }
     <${ErrorNote} error=${action.error} /><${Done} message=${action.done} />`;
 }
 
@@ -218,9 +340,18 @@ function Tiers({ items, network, canChange, onSaved }) {
 export function HistoryScreen({ kind, subject }) {
   const trail = useLoad(() => admin('GET', `/audit/${kind}/${subject}`, { params: { limit: 100 } }), [kind, subject]);
   return html`<${Page} title=${`History of ${kind} ${subject}`}>
-    <${Loaded} state=${trail} what="the history">${(t) => html`<${Table} caption="Newest first" rows=${t.items} empty="No changes recorded."
-      columns=${[['When', (e) => e.at], ['Who', (e) => e.actor], ['Action', (e) => e.action],
-        ['Changed', (e) => html`<ul>${(e.changed || []).map((field) => html`<li><code>${field}</code>${e.before && e.after ? html`: ${show((e.before || {})[field])} → ${show((e.after || {})[field])}` : null}</li>`)}</ul>`]]} />`}<//>
+    <${Loaded} state=${trail} what="the history">${(
+      t,
+    ) => html`<${Table} caption="Newest first" rows=${t.items} empty="No changes recorded."
+      columns=${[
+        ['When', (e) => e.at],
+        ['Who', (e) => e.actor],
+        ['Action', (e) => e.action],
+        [
+          'Changed',
+          (e) =>
+            html`<ul>${(e.changed || []).map((field) => html`<li><code>${field}</code>${e.before && e.after ? html`: ${show((e.before || {})[field])} → ${show((e.after || {})[field])}` : null}</li>`)}</ul>`,
+        ],
+      ]} />`}<//>
   <//>`;
 }
-

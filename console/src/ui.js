@@ -20,7 +20,10 @@ export function useLoad(load, deps) {
   }, deps);
   useEffect(run, [run]);
   // what a save answered is the newest version: shown at once, no reload racing the next edit
-  const replace = (data) => { latest.current += 1; setState({ data, error: null, loading: false }); };
+  const replace = (data) => {
+    latest.current += 1;
+    setState({ data, error: null, loading: false });
+  };
   return { ...state, reload: run, replace };
 }
 
@@ -44,7 +47,9 @@ export function useAction() {
 
 export function Page({ title, children, actions }) {
   const heading = useRef(null);
-  useEffect(() => { heading.current && heading.current.focus(); }, [title]);
+  useEffect(() => {
+    heading.current && heading.current.focus();
+  }, [title]);
   return html`<section>
     <div class="actions" style="justify-content: space-between">
       <h1 tabindex="-1" ref=${heading}>${title}</h1>
@@ -60,7 +65,8 @@ export function Loading({ what }) {
 
 export function ErrorNote({ error }) {
   if (!error) return null;
-  const details = error.details && error.details.length ? html`<ul>${error.details.map((d) => html`<li>${d}</li>`)}</ul>` : null;
+  const details =
+    error.details && error.details.length ? html`<ul>${error.details.map((d) => html`<li>${d}</li>`)}</ul>` : null;
   return html`<article class="notice-error" role="alert"><strong>${error.status ? `Refused (${error.status}): ` : ''}</strong>${error.message}${details}</article>`;
 }
 
@@ -156,9 +162,11 @@ export function CopyField({ id, label, value, multiline }) {
   return html`<div>
     <label for=${id}>${label}</label>
     <div class="copy-row">
-      ${multiline
-        ? html`<textarea id=${id} readonly rows="3">${value}</textarea>`
-        : html`<input id=${id} readonly value=${value} />`}
+      ${
+        multiline
+          ? html`<textarea id=${id} readonly rows="3">${value}</textarea>`
+          : html`<input id=${id} readonly value=${value} />`
+      }
       <button type="button" class="secondary" onClick=${copy} aria-describedby=${id}>${copied ? 'Copied' : 'Copy'}</button>
     </div>
     <span class="muted" role="status" aria-live="polite">${copied ? 'Copied to the clipboard.' : ''}</span>
@@ -169,7 +177,10 @@ export function CopyField({ id, label, value, multiline }) {
 export function options(items, idKey, selected, blank) {
   return [
     blank !== undefined ? html`<option value="">${blank}</option>` : null,
-    ...(items || []).map((item) => html`<option value=${item[idKey]} selected=${String(selected) === String(item[idKey])}>${item.name} (${item[idKey]})</option>`),
+    ...(items || []).map(
+      (item) =>
+        html`<option value=${item[idKey]} selected=${String(selected) === String(item[idKey])}>${item.name} (${item[idKey]})</option>`,
+    ),
   ];
 }
 
@@ -201,13 +212,18 @@ function loadChart() {
 }
 
 /** The kinds of partner postback, as the admin and the partner choose them. */
-export const PIXEL_KINDS = [['postback', 'Server postback URL'], ['image', 'Image pixel URL'], ['html', 'HTML code']];
+export const PIXEL_KINDS = [
+  ['postback', 'Server postback URL'],
+  ['image', 'Image pixel URL'],
+  ['html', 'HTML code'],
+];
 
 /** The chart's rows: the stats' own rows (by hour or day); for totals, one more read by day. */
 export function useChartSeries(call, params, stats) {
   const total = params.interval === 'total';
   const byDay = useLoad(
-    () => (total ? call('GET', '/stats', { params: { ...params, interval: 'day', group_by: '' } }) : Promise.resolve(null)),
+    () =>
+      total ? call('GET', '/stats', { params: { ...params, interval: 'day', group_by: '' } }) : Promise.resolve(null),
     [JSON.stringify(params)],
   );
   return total ? byDay : stats;
@@ -222,7 +238,11 @@ export function TrafficChart({ rows, label, from, to }) {
     const byPeriod = new Map();
     // by day: every day of the range, quiet days at zero (the API returns only days with traffic)
     if (from && to && (!rows.length || rows[0].period.length === 10)) {
-      for (let day = new Date(`${from}T00:00:00Z`); day <= new Date(`${to}T00:00:00Z`); day.setUTCDate(day.getUTCDate() + 1)) {
+      for (
+        let day = new Date(`${from}T00:00:00Z`);
+        day <= new Date(`${to}T00:00:00Z`);
+        day.setUTCDate(day.getUTCDate() + 1)
+      ) {
         byPeriod.set(day.toISOString().slice(0, 10), { clicks: 0, conversions: 0 });
       }
     }
@@ -240,15 +260,33 @@ export function TrafficChart({ rows, label, from, to }) {
         data: {
           labels: periods,
           datasets: [
-            { label: 'Clicks', data: periods.map((p) => byPeriod.get(p).clicks), borderColor: '#1f6feb', backgroundColor: '#1f6feb' },
-            { label: 'Conversions', data: periods.map((p) => byPeriod.get(p).conversions), borderColor: '#d9480f', backgroundColor: '#d9480f' },
+            {
+              label: 'Clicks',
+              data: periods.map((p) => byPeriod.get(p).clicks),
+              borderColor: '#1f6feb',
+              backgroundColor: '#1f6feb',
+            },
+            {
+              label: 'Conversions',
+              data: periods.map((p) => byPeriod.get(p).conversions),
+              borderColor: '#d9480f',
+              backgroundColor: '#d9480f',
+            },
           ],
         },
-        options: { responsive: true, maintainAspectRatio: false, animation: false, scales: { y: { beginAtZero: true, ticks: { precision: 0 } } } },
+        options: {
+          responsive: true,
+          maintainAspectRatio: false,
+          animation: false,
+          scales: { y: { beginAtZero: true, ticks: { precision: 0 } } },
+        },
       });
       canvas.current.dataset.points = String(periods.length);
     });
-    return () => { cancelled = true; if (chart) chart.destroy(); };
+    return () => {
+      cancelled = true;
+      if (chart) chart.destroy();
+    };
   }, [rows, from, to]);
   return html`<figure>
     <div class="chart-box"><canvas ref=${canvas} role="img" aria-label=${label}></canvas></div>
@@ -290,7 +328,8 @@ export function changes(before, after, prefix = '') {
     const a = (before || {})[key];
     const b = (after || {})[key];
     const name = prefix + key;
-    if (a && b && typeof a === 'object' && typeof b === 'object' && !Array.isArray(a)) found.push(...changes(a, b, name + '.'));
+    if (a && b && typeof a === 'object' && typeof b === 'object' && !Array.isArray(a))
+      found.push(...changes(a, b, name + '.'));
     else if (JSON.stringify(a) !== JSON.stringify(b)) found.push({ field: name, from: a, to: b });
   }
   return found;
@@ -311,7 +350,8 @@ export function patchOf(base, edited) {
 }
 
 /** A field's value in a change list (audit history, edit conflicts). */
-export const show = (v) => (v === undefined || v === null || v === '' ? '—' : typeof v === 'object' ? JSON.stringify(v) : String(v));
+export const show = (v) =>
+  v === undefined || v === null || v === '' ? '—' : typeof v === 'object' ? JSON.stringify(v) : String(v);
 
 /** Someone saved first (412): what they changed, and the user's choice. */
 export function ConflictNote({ conflict, onApply, onDiscard }) {
@@ -319,9 +359,11 @@ export function ConflictNote({ conflict, onApply, onDiscard }) {
   return html`<article class="notice-error" role="alert" aria-labelledby="conflict-title">
     <h2 id="conflict-title">Changed by someone else since you opened it</h2>
     <p>This was saved as version ${conflict.latest.version} while you edited version ${conflict.base.version}. Nothing of yours was saved. Their changes:</p>
-    <ul>${conflict.changed.length
-      ? conflict.changed.map((c) => html`<li><code>${c.field}</code>: ${show(c.from)} → ${show(c.to)}</li>`)
-      : html`<li>no field you can see here</li>`}</ul>
+    <ul>${
+      conflict.changed.length
+        ? conflict.changed.map((c) => html`<li><code>${c.field}</code>: ${show(c.from)} → ${show(c.to)}</li>`)
+        : html`<li>no field you can see here</li>`
+    }</ul>
     <div class="actions">
       <button type="button" onClick=${onApply}>Apply my changes to the latest version</button>
       <button type="button" class="secondary" onClick=${onDiscard}>Discard my changes</button>
@@ -333,17 +375,21 @@ export function ConflictNote({ conflict, onApply, onDiscard }) {
 export function useVersionedSave(loadLatest) {
   const [conflict, setConflict] = useState(null);
   const action = useAction();
-  const save = (base, send, doneMessage) => action.run(async () => {
-    try {
-      const saved = await send(base);
-      setConflict(null);
-      return saved;
-    } catch (error) {
-      if (error.status !== 412) throw error;
-      const latest = await loadLatest();
-      setConflict({ base, latest, changed: changes(base, latest) });
-      return undefined;
-    }
-  }, (saved) => (saved ? doneMessage : ''));
+  const save = (base, send, doneMessage) =>
+    action.run(
+      async () => {
+        try {
+          const saved = await send(base);
+          setConflict(null);
+          return saved;
+        } catch (error) {
+          if (error.status !== 412) throw error;
+          const latest = await loadLatest();
+          setConflict({ base, latest, changed: changes(base, latest) });
+          return undefined;
+        }
+      },
+      (saved) => (saved ? doneMessage : ''),
+    );
   return { ...action, conflict, save, dropConflict: () => setConflict(null) };
 }
