@@ -33,7 +33,6 @@ TOKEN_PLACEHOLDER = "HIDDEN"  # noqa: S105 (a placeholder, not a secret)
 """Stands for the advertiser's security token in links shown to a caller who may not see it."""
 
 
-
 def _links(base_url: str, goal: Goal, bundle: OfferBundle, *, with_token: bool = True) -> dict[str, str]:
     """The goal's links, carrying its advertiser's security token when one is set (to callers who
     may see secrets: a console viewer sees ``security_token=HIDDEN``)."""
