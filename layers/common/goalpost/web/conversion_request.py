@@ -11,12 +11,12 @@ import re
 from collections.abc import Mapping, Sequence
 
 from goalpost.model.conversion import STATUSES
+from goalpost.model.conversion_request import ConversionRequest, Via
 from goalpost.model.ids import COOKIE_PREFIX, is_transaction_id, optional_id
 from goalpost.model.money import InvalidAmount, parse_amount
 from goalpost.model.offer import DEFAULT_GOAL_ID
 from goalpost.model.refusal import Refused
 from goalpost.model.session import ADV_SUB_FIELDS, UNIQUE_FIELDS
-from goalpost.rules.engine import ConversionRequest, Via
 from goalpost.rules.signing import verify as verify_token
 from goalpost.store import signing_keys
 
