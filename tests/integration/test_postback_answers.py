@@ -37,7 +37,10 @@ def test_the_pixel_adapter_is_imported_on_the_first_pixel_form_only() -> None:
         "PATH": "/usr/bin:/bin",
         "AWS_DEFAULT_REGION": "us-east-1",
         "GOALPOST_SIGNING_KEYS": os.environ["GOALPOST_SIGNING_KEYS"],
-        **{name: name.lower() for name in ("SESSIONS_TABLE", "CONVERSIONS_TABLE", "CONFIG_TABLE")},
+        **{
+            name: name.lower()
+            for name in ("SESSIONS_TABLE", "CONVERSIONS_TABLE", "CONFIG_TABLE", "STATS_TABLE")
+        },
     }
     out = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=True)
     # (the outcome's log line goes to stdout too)
