@@ -18,8 +18,8 @@ from goalpost import telemetry
 from goalpost.model import clock
 from goalpost.model.refusal import Refused
 from goalpost.tracking.postbacks import record_conversion
-from goalpost.web.conversion_request import conversion_request
-from goalpost.web.params import lenient_params, query_params, source_ip, user_agent
+from goalpost.web.conversion_request import request_of
+from goalpost.web.params import lenient_params, query_params
 from goalpost.web.responses import postback_response
 from goalpost.web.status import http_status
 
@@ -51,13 +51,7 @@ def postback_answer(event: Mapping[str, Any]) -> dict[str, Any]:
     try:
         if action != "lsr":
             raise Refused(f"a must be lsr (postback), l (pixel) or lc (goal click), got {action[:20]!r}")
-        request = conversion_request(
-            params,
-            default_goal=default_goal,
-            via="server_postback",
-            ip=source_ip(event),
-            user_agent=user_agent(event),
-        )
+        request = request_of(event, params, default_goal=default_goal, via="server_postback")
     except Refused as error:
         telemetry.refused(event, "postback", error.code, error.reason, params.get("transaction_id", "")[:64])
         return _refused(error, fmt)
