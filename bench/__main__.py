@@ -32,6 +32,8 @@ BENCH_ENV = {
     "CONVERSIONS_TABLE": "bench-conversions",
     "CONFIG_TABLE": "bench-config",
     "STATS_TABLE": "bench-stats",
+    "SECRETS_TABLE": "bench-secrets",
+    "PARTNER_DELIVERIES_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/000000000000/bench-deliveries",
     "PYTHONPATH": PYTHONPATH,
 }
 

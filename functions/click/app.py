@@ -10,7 +10,7 @@ gc.disable()  # no garbage collections while the init phase imports: they cost ~
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from goalpost import telemetry
+from goalpost import settings, telemetry
 from goalpost.model import clock
 from goalpost.model.refusal import Refused
 from goalpost.store import dynamo
@@ -21,6 +21,8 @@ from goalpost.web.status import http_status
 
 logger = logging.getLogger()
 logger.setLevel(logging.INFO)
+# what this function's template policies name: one unset fails the cold start, not a request
+settings.require(settings.config_table, settings.sessions_table)
 dynamo.client()  # create the DynamoDB client in the (faster, billed once) init phase
 gc.enable()
 gc.freeze()  # what init built is permanent: warm invocations never scan it

@@ -10,11 +10,12 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import os
 import re
 from functools import cache
 from pathlib import Path
 from typing import Any
+
+from goalpost import settings
 
 STATIC = Path(__file__).resolve().parent / "static"
 TYPES = {
@@ -34,8 +35,8 @@ _IMPORT_MAP = re.compile(rb'<script type="importmap">(.*?)</script>', re.S)
 def _config() -> dict[str, str]:
     """What the sign-in form needs: Cognito's endpoint and the console's public client id."""
     return {
-        "cognitoEndpoint": os.environ.get("GOALPOST_CONSOLE_COGNITO_ENDPOINT", ""),
-        "clientId": os.environ.get("GOALPOST_CONSOLE_CLIENT_ID", ""),
+        "cognitoEndpoint": settings.console_cognito_endpoint(),
+        "clientId": settings.console_client_id(),
     }
 
 

@@ -13,6 +13,7 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from goalpost import settings
 from goalpost.admin import (
     advertisers,
     conversions,
@@ -45,6 +46,10 @@ for resource in (
     app.include_router(resource.router)
 app.not_found(refusals.no_route)
 app.enable_swagger(path="/admin/swagger", **OPENAPI)
+# what this function's template policies name: one unset fails the cold start, not a request
+settings.require(
+    settings.config_table, settings.conversions_table, settings.secrets_table, settings.stats_table
+)
 dynamo.client()
 
 

@@ -11,6 +11,7 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from goalpost import settings
 from goalpost.admin import http, partner_view, refusals
 from goalpost.store import dynamo
 
@@ -19,6 +20,8 @@ app = APIGatewayHttpResolver(enable_validation=True, response_validation_error_h
 app.include_router(partner_view.router)
 app.include_router(refusals.router)
 app.not_found(refusals.no_route)
+# what this function's template policies name: one unset fails the cold start, not a request
+settings.require(settings.config_table, settings.conversions_table, settings.stats_table)
 dynamo.client()
 
 

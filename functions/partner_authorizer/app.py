@@ -6,9 +6,12 @@ Keys are stored only as SHA-256; API Gateway caches each answer for five minutes
 import logging
 from typing import Any
 
+from goalpost import settings
 from goalpost.store import config_store, dynamo
 
 logger = logging.getLogger()
+# what this function's template policies name: one unset fails the cold start, not a request
+settings.require(settings.config_table)
 dynamo.client()
 
 

@@ -7,11 +7,19 @@ back-off and, after the queue's maxReceiveCount, moved whole to the dead-letter 
 import logging
 from typing import Any
 
+from goalpost import settings
 from goalpost.store import dynamo
 from goalpost.streams import outbox
 from goalpost.streams.partner_postbacks import deliver_messages, now_and_stamp
 
 logging.getLogger().setLevel(logging.INFO)
+# what this function's template policies name: one unset fails the cold start, not a request
+settings.require(
+    settings.config_table,
+    settings.conversions_table,
+    settings.partner_deliveries_queue_url,
+    settings.secrets_table,
+)
 dynamo.client()
 outbox.client()
 

@@ -7,11 +7,14 @@ storage or queue, reported as the first record to retry (the event source retrie
 import logging
 from typing import Any
 
+from goalpost import settings
 from goalpost.store import dynamo
 from goalpost.streams import outbox
 from goalpost.streams.partner_postbacks import now_and_stamp, plan
 
 logging.getLogger().setLevel(logging.INFO)
+# what this function's template policies name: one unset fails the cold start, not a request
+settings.require(settings.config_table, settings.conversions_table, settings.partner_deliveries_queue_url)
 dynamo.client()
 outbox.client()
 

@@ -8,10 +8,15 @@ from typing import Any
 
 gc.disable()  # no garbage collections while the init phase imports: they cost ~30 ms (make bench)
 
+from goalpost import settings
 from goalpost.store import dynamo, signing_keys
 from goalpost.web.pixels import impression_response, pixel_response
 
 logging.getLogger().setLevel(logging.INFO)
+# what this function's template policies name: one unset fails the cold start, not a request
+settings.require(
+    settings.config_table, settings.conversions_table, settings.sessions_table, settings.stats_table
+)
 dynamo.client()
 signing_keys.check_environment_keys()  # malformed keys in the environment fail the cold start loudly
 gc.enable()

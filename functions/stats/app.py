@@ -7,11 +7,14 @@ group could not be applied; groups already applied are recognised by their marke
 import logging
 from typing import Any
 
+from goalpost import settings
 from goalpost.model import clock
 from goalpost.store import dynamo
 from goalpost.streams.stats_stream import process_records
 
 logging.getLogger().setLevel(logging.INFO)
+# what this function's template policies name: one unset fails the cold start, not a request
+settings.require(settings.config_table, settings.stats_table)
 dynamo.client()
 
 

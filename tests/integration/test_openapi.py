@@ -92,6 +92,7 @@ def test_tracking_functions_import_no_admin_models_nor_validating_resolver() -> 
         "print(','.join(bad))\n"
     )
     env = {"PYTHONPATH": f"{ROOT / 'layers' / 'common'}", "AWS_DEFAULT_REGION": "us-east-1",
-           "SESSIONS_TABLE": "s", "CONVERSIONS_TABLE": "c", "CONFIG_TABLE": "f", "PATH": "/usr/bin:/bin"}  # fmt: skip
+           "SESSIONS_TABLE": "s", "CONVERSIONS_TABLE": "c", "CONFIG_TABLE": "f", "STATS_TABLE": "t",
+           "PATH": "/usr/bin:/bin"}  # fmt: skip
     out = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""

@@ -1,8 +1,9 @@
 import hashlib
 
+from goalpost.model.conversion_request import ConversionRequest
 from goalpost.model.offer import Advertiser, Goal, NetworkSettings, Offer, OfferBundle, Partner
 from goalpost.model.session import Session
-from goalpost.rules.engine import ConversionRequest, Refusal, find_goal, judge
+from goalpost.rules.engine import Refusal, find_goal, judge
 from goalpost.web.status import http_status
 
 NOW = 1_800_000_000

@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import pytest
 
+from goalpost.model.conversion_request import ConversionRequest
 from goalpost.model.offer import Advertiser, Goal, Lookback, NetworkSettings
 from goalpost.model.session import Session
-from goalpost.rules.engine import ConversionRequest, Refusal, find_goal, judge
+from goalpost.rules.engine import Refusal, find_goal, judge
 from tests.unit.test_engine import NET, NOW, PARTNER, bundle, request, session, token
 
 LOOKBACK_OFFER_SECONDS = (30, 600)

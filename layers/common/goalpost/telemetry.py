@@ -14,11 +14,11 @@ API call from the function.
 from __future__ import annotations
 
 import json
-import os
 import sys
 from collections.abc import Mapping
 from typing import Any, TextIO
 
+from goalpost import settings
 from goalpost.model import clock
 
 NAMESPACE = "Goalpost"
@@ -68,7 +68,7 @@ def outcome_line(
         "route": (event or {}).get("routeKey", ""),
         "code": code,
         "transactionId": transaction_id,
-        "function": os.environ.get("AWS_LAMBDA_FUNCTION_NAME", ""),
+        "function": settings.function_name(),
     }
     line.update(fields)
     if metric is not None:

@@ -1,12 +1,12 @@
 """Network settings (TUNE's network-wide switches), the audit trail, the tracking domain."""
 
-import os
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import BaseRouter
 from aws_lambda_powertools.event_handler.openapi.params import Path
 
+from goalpost import settings
 from goalpost.admin import http
 from goalpost.admin.documents import Caller, check_version, merged, save, without_version
 from goalpost.admin.http import IfMatch
@@ -50,7 +50,7 @@ def tracking_base_url(request_host: str) -> str:
     stack is recreated, a custom domain (template parameter ``DomainName``) does not.
     """
     domain = config_store.get_network_settings().tracking_domain
-    host = domain or os.environ.get("GOALPOST_TRACKING_DOMAIN", "") or request_host
+    host = domain or settings.tracking_domain() or request_host
     if not host:
         return ""
     local = host.startswith(("127.0.0.1", "localhost"))

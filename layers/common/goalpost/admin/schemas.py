@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import os
 from decimal import Decimal
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
+from goalpost import settings
 from goalpost.model.conversion import ConversionStatus
 from goalpost.model.ids import NUMERIC_ID
 from goalpost.model.money import PLAIN_AMOUNT
@@ -184,7 +184,7 @@ def _check_url(value: str) -> str:
 
 def _check_partner_url(value: str) -> str:
     """An offer URL's rule, and port 80 or 443 (the local runtime's test partners excepted)."""
-    any_port = os.environ.get("GOALPOST_ALLOW_PRIVATE_POSTBACKS") == "1"
+    any_port = settings.allow_private_postbacks()
     problem = partner_url_problem(value, any_port=any_port)
     if problem:
         raise ValueError(problem)

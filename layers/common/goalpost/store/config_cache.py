@@ -7,11 +7,11 @@ therefore visible on the tracking paths within that many seconds.
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
+from goalpost import settings
 from goalpost.model.offer import Advertiser, NetworkSettings, OfferBundle, Partner, PayoutStructure
 from goalpost.store import config_store
 
@@ -22,7 +22,7 @@ _MAX_ENTRIES = 5000
 
 
 def max_age() -> float:
-    return float(os.environ.get("CONFIG_CACHE_SECONDS", "30"))
+    return settings.config_cache_seconds()
 
 
 def _cached(kind: str, key: str, load: Callable[[], T]) -> T:

@@ -1,12 +1,12 @@
 """The one small DynamoDB helper: client, table names, (de)serialising, paged queries."""
 
-import os
 from collections.abc import Mapping
 from decimal import Clamped, Context, Decimal, Inexact, Overflow, Rounded, Underflow
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
+from goalpost import settings
 from goalpost.store import aws
 
 if TYPE_CHECKING:
@@ -21,9 +21,7 @@ def client() -> "DynamoDBClient":
     if _CLIENT is None:
         # botocore retries a timed-out TransactWriteItems with the same (auto-generated)
         # ClientRequestToken, which DynamoDB treats as idempotent for ten minutes.
-        _CLIENT = aws.new_client(
-            "dynamodb", read_timeout=float(os.environ.get("GOALPOST_DYNAMODB_READ_TIMEOUT", "5"))
-        )
+        _CLIENT = aws.new_client("dynamodb", read_timeout=settings.dynamodb_read_timeout())
     return _CLIENT
 
 
@@ -34,19 +32,19 @@ def reset_client() -> None:
 
 
 def sessions_table() -> str:
-    return os.environ["SESSIONS_TABLE"]
+    return settings.sessions_table()
 
 
 def conversions_table() -> str:
-    return os.environ["CONVERSIONS_TABLE"]
+    return settings.conversions_table()
 
 
 def config_table() -> str:
-    return os.environ["CONFIG_TABLE"]
+    return settings.config_table()
 
 
 def stats_table() -> str:
-    return os.environ["STATS_TABLE"]
+    return settings.stats_table()
 
 
 NUMBERS = Context(Emin=-128, Emax=126, prec=38, traps=[Clamped, Overflow, Inexact, Rounded, Underflow])

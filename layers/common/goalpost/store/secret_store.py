@@ -8,9 +8,9 @@ function that signs partner postbacks: no other role names it.
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
+from goalpost import settings
 from goalpost.model import clock
 from goalpost.store.dynamo import client, to_item
 
@@ -21,7 +21,7 @@ _cache: dict[str, tuple[str, float]] = {}
 
 
 def secrets_table() -> str:
-    return os.environ["SECRETS_TABLE"]
+    return settings.secrets_table()
 
 
 def partner_secret_put(partner_id: str, secret: str) -> dict[str, Any]:

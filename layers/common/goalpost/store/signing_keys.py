@@ -8,10 +8,11 @@ bound, and only containers that sign or verify a link pay for the SSM client); w
 parameter name they come from ``GOALPOST_SIGNING_KEYS`` (tests, and a developer's own runs).
 """
 
-import os
 import re
 import time
 from typing import Any
+
+from goalpost import settings
 
 MIN_SECRET_BYTES = 32
 """HMAC-SHA256 keys shorter than the hash's own 32 bytes weaken every link they sign."""
@@ -22,7 +23,7 @@ class SigningKeyError(ValueError):
     """GOALPOST_SIGNING_KEYS is malformed: a deployment mistake, refused loudly."""
 
 
-PARAMETER_ENV = "GOALPOST_SIGNING_KEYS_PARAMETER"
+PARAMETER_ENV = settings.signing_keys_parameter.name
 KEYS_MAX_AGE = 300.0
 """Seconds a container keeps the keys it read from SSM before reading them again."""
 _read: dict[str, tuple[float, str]] = {}
@@ -39,9 +40,9 @@ def configured_keys(now: float | None = None) -> str:
 
     An SSM failure raises botocore's error, which callers answer as "temporarily unavailable".
     """
-    name = os.environ.get(PARAMETER_ENV, "")
+    name = settings.signing_keys_parameter()
     if not name:
-        return os.environ.get("GOALPOST_SIGNING_KEYS", "")
+        return settings.signing_keys()
     moment = time.monotonic() if now is None else now
     cached = _read.get(name)
     if cached is None or moment - cached[0] >= KEYS_MAX_AGE:
@@ -58,7 +59,7 @@ def forget_keys() -> None:
 def check_environment_keys() -> None:
     """Keys given in the environment are checked at cold start (a malformed list fails loudly);
     keys in SSM are read, and checked, on first use, so cold starts never wait on SSM."""
-    if not os.environ.get(PARAMETER_ENV):
+    if not settings.signing_keys_parameter():
         keyring()
 
 
@@ -84,5 +85,7 @@ def signing_key() -> tuple[str, bytes]:
     """The key new links are signed with (the first one)."""
     keys = keyring()
     if not keys:
-        raise RuntimeError(f"no signing keys are configured ({PARAMETER_ENV} or GOALPOST_SIGNING_KEYS)")
+        raise RuntimeError(
+            f"no signing keys are configured ({PARAMETER_ENV} or {settings.signing_keys.name})"
+        )
     return keys[0]

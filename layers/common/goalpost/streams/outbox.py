@@ -7,9 +7,10 @@ message says everything about what was not delivered, even without its DynamoDB 
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterable, Mapping
 from typing import Any
+
+from goalpost import settings
 
 _CLIENT: Any = None
 BATCH = 10
@@ -32,7 +33,7 @@ def reset_client() -> None:
 
 
 def queue_url() -> str:
-    return os.environ["PARTNER_DELIVERIES_QUEUE_URL"]
+    return settings.partner_deliveries_queue_url()
 
 
 def enqueue(deliveries: Iterable[Mapping[str, Any]]) -> None:

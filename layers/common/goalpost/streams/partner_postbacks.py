@@ -21,7 +21,6 @@ import hmac
 import http.client
 import ipaddress
 import logging
-import os
 import socket
 import ssl
 import threading
@@ -30,7 +29,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Literal, NamedTuple
 from urllib.parse import urlsplit
 
-from goalpost import telemetry
+from goalpost import settings, telemetry
 from goalpost.model import clock
 from goalpost.model.conversion import CLAWBACK, CONVERSION, Conversion
 from goalpost.model.ids import iso_timestamp
@@ -54,12 +53,12 @@ thread is scheduled late on a busy machine, is only the backstop."""
 
 def attempt_deadline() -> float:
     """Seconds one attempt may take in all: connect, send and read (a trickling server included)."""
-    return float(os.environ.get("GOALPOST_DELIVERY_DEADLINE_SECONDS", "5"))
+    return settings.delivery_deadline_seconds()
 
 
 def backoff_seconds(receive_count: int) -> int:
     """How long a failed delivery waits before its next try: base x 2^(tries - 1), at most 1 h."""
-    base = int(os.environ.get("GOALPOST_DELIVERY_BACKOFF_SECONDS", "30"))
+    base = settings.delivery_backoff_seconds()
     return int(min(base * 2 ** max(receive_count - 1, 0), 3600))
 
 
@@ -142,7 +141,7 @@ def resolve_destination(url: str) -> tuple[str, str, int, str]:
         port = parts.port or (443 if parts.scheme == "https" else 80)
     except ValueError:
         raise UnsafeDestination("the URL's port is not a number from 0 to 65535") from None
-    allow_private = os.environ.get("GOALPOST_ALLOW_PRIVATE_POSTBACKS") == "1"
+    allow_private = settings.allow_private_postbacks()
     if port not in PARTNER_PORTS and not allow_private:
         raise UnsafeDestination(f"partner postbacks go to ports 80 and 443 only, not {port}")
     try:

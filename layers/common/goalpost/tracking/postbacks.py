@@ -12,12 +12,12 @@ from functools import partial
 from typing import NamedTuple
 
 from goalpost.model.conversion import Conversion
+from goalpost.model.conversion_request import ConversionRequest
 from goalpost.model.ids import conversion_id_of, iso_timestamp, refusal_id_of
 from goalpost.model.offer import Goal, NetworkSettings, Offer, OfferBundle, Partner
 from goalpost.model.session import Session
 from goalpost.rules import caps
 from goalpost.rules.engine import (
-    ConversionRequest,
     Refusal,
     conversion_fields,
     conversion_record,

@@ -9,18 +9,39 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 from goalpost.model.conversion import STATUSES
+from goalpost.model.conversion_request import ConversionRequest, Via
 from goalpost.model.ids import COOKIE_PREFIX, is_transaction_id, optional_id
 from goalpost.model.money import InvalidAmount, parse_amount
 from goalpost.model.offer import DEFAULT_GOAL_ID
 from goalpost.model.refusal import Refused
 from goalpost.model.session import ADV_SUB_FIELDS, UNIQUE_FIELDS
-from goalpost.rules.engine import ConversionRequest, Via
 from goalpost.rules.signing import verify as verify_token
 from goalpost.store import signing_keys
+from goalpost.web.params import source_ip, user_agent
 
 _CURRENCY = re.compile(r"[A-Za-z]{3}")
+
+
+def request_of(
+    event: Mapping[str, Any],
+    params: Mapping[str, str],
+    *,
+    default_goal: bool,
+    via: Via,
+    transaction_id: str | None = None,
+) -> ConversionRequest:
+    """``conversion_request`` for an HTTP request: its caller's address and user agent from the event."""
+    return conversion_request(
+        params,
+        default_goal=default_goal,
+        via=via,
+        ip=source_ip(event),
+        user_agent=user_agent(event),
+        transaction_id=transaction_id,
+    )
 
 
 def conversion_request(

@@ -20,8 +20,8 @@ from goalpost.model.ids import optional_id
 from goalpost.model.refusal import Refused
 from goalpost.tracking.pixels import count_impression, partner_pixels
 from goalpost.tracking.postbacks import record_conversion, record_goal_click
-from goalpost.web.conversion_request import conversion_request, session_from_cookies
-from goalpost.web.params import query_params, source_ip, user_agent
+from goalpost.web.conversion_request import request_of, session_from_cookies
+from goalpost.web.params import query_params
 from goalpost.web.responses import header_value, http_response
 
 logger = logging.getLogger("goalpost.pixels")
@@ -90,13 +90,8 @@ def pixel_response(
             from_cookie = session_from_cookies(event.get("cookies") or [], optional_id(params, "offer_id"))
             if not from_cookie:
                 raise Refused("no tracking cookie and no transaction_id", code="no_session")
-        request = conversion_request(
-            params,
-            default_goal=default_goal,
-            via="client_cookie",
-            ip=source_ip(event),
-            user_agent=user_agent(event),
-            transaction_id=from_cookie,
+        request = request_of(
+            event, params, default_goal=default_goal, via="client_cookie", transaction_id=from_cookie
         )
     except Refused as error:
         telemetry.refused(event, "pixel", error.code, error.reason)
