@@ -198,3 +198,19 @@ def test_text_after_a_closed_script_or_style_may_hold_macros() -> None:
     )
     assert html_template_problem('<img src="https://p.example/i?a=&amp;{aff_sub}" alt="">') is None
     assert html_template_problem('<img alt="" src>{aff_sub}') is None  # an attribute without a value
+
+
+def test_every_macro_a_refusal_names_is_listed_and_a_half_brace_in_the_host_is_refused_too() -> None:
+    import pytest
+
+    from goalpost.rules.macros import UnsafeUrl, html_template_problem, partner_url_problem
+
+    assert html_template_problem("<a href={a}{b}>x</a>") == "{a}, {b} in the unquoted attribute href of <a>"
+    assert html_template_problem("<script>{a}{b}</script>") == "{a}, {b} inside <script> or <style>"
+    assert url_template_problem("https://p{x.example/") is not None  # an opening brace alone
+    assert partner_url_problem("https://a@b:99@p.example/") is None  # the host is after the last @
+    with pytest.raises(UnsafeUrl):
+        expand_url("ftp://p.example/{x}", {"x": "1"})  # a template that is no http(s) URL at all
+    long = "ftp://p.example/" + "x" * 100
+    with pytest.raises(UnsafeUrl, match=r"would change its host: '" + long[:80] + "'$"):
+        expand_url(long, {})
