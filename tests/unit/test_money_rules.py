@@ -231,3 +231,16 @@ def test_a_percentage_payout_never_exceeds_the_sale(amount: Decimal, percent: De
     assert D(0) <= result.payout <= round_money(amount)
     assert result.payout == round_money(amount * percent / 100)
     assert result.payout_source == "default"
+
+
+def test_a_partners_custom_payout_is_found_by_partner_and_goal_and_never_on_a_private_goal() -> None:
+    from goalpost.model.offer import Offer, OfferBundle
+    from goalpost.rules.payouts import custom_payout_of
+
+    goal = sale_goal()
+    offer = Offer(offer_id="1", name="O", advertiser_id="3", offer_url="https://x", default_goal=goal)
+    bundle = OfferBundle(offer=offer, goals={}, custom_payouts={("7", "5"): Rate(flat=D("9"))})
+    assert custom_payout_of(goal, bundle, "7") == Rate(flat=D("9"))
+    assert custom_payout_of(goal, bundle, "8") is None
+    assert custom_payout_of(goal._replace(goal_id="6"), bundle, "7") is None
+    assert custom_payout_of(goal._replace(private=True), bundle, "7") is None
