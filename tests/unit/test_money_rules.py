@@ -13,38 +13,20 @@ from hypothesis import strategies as st
 from goalpost.model.money import InvalidAmount, format_money, parse_amount, round_money
 from goalpost.model.offer import (
     Condition,
-    Goal,
     NetworkSettings,
     Partner,
     PayoutStructure,
     Rate,
     StructureRule,
 )
-from goalpost.rules.payouts import condition_holds, listed_payout, partner_tier, resolve_payout
+from goalpost.rules.payouts import condition_holds, listed_payout, partner_tier
+from tests.unit.test_payouts import goal as sale_goal
+from tests.unit.test_payouts import resolve as worth
 
 D = Decimal
 
 amounts = st.decimals(min_value=0, max_value=10**9, places=5, allow_nan=False, allow_infinity=False)
 percents = st.decimals(min_value=0, max_value=100, places=3, allow_nan=False, allow_infinity=False)
-
-
-def sale_goal(**overrides: object) -> Goal:
-    base: dict[str, object] = {
-        "goal_id": "5",
-        "offer_id": "1",
-        "name": "Sale",
-        "slug": "sale",
-        "payout": Rate(flat=D("1")),
-        "revenue": Rate(flat=D("2")),
-    }
-    base.update(overrides)
-    return Goal(**base)  # type: ignore[arg-type]
-
-
-def worth(goal: Goal, amount: Decimal | None = None, **given_: object):  # type: ignore[no-untyped-def]
-    args: dict[str, object] = {"tier_id": "", "custom_payout": None, "structures": [], "fields": {}}
-    args.update(given_)
-    return resolve_payout(goal, amount=amount, **args)  # type: ignore[arg-type]
 
 
 def holds(operator: str, values: tuple[str, ...], amount: str) -> bool:
