@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 STAGE = ROOT / ".mutate"
 MUTATED = ["goalpost/rules/*.py", "goalpost/model/money.py", "goalpost/model/ids.py"]
 """The money rules: every rule module, amounts and rounding, the id formats."""
-REPO_SCANS = ["tests/unit/test_one_clock.py"]
+REPO_SCANS = ["tests/unit/test_one_clock.py", "tests/unit/test_one_environment.py"]
 """Unit tests that read the repository's files rather than the rules: meaningless in the stage."""
 TIMEOUT_MULTIPLIER, TIMEOUT_CONSTANT = 10.0, 2.0
 """A mutant's tests may take this many times their unmutated duration plus 2 s, then it is a
