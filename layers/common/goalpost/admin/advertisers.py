@@ -66,7 +66,7 @@ def update_advertiser(
     if patch.remove_security_token:
         doc.update(security_token="", security_token_applied=False, security_token_sha256="")
     if doc.get("security_token_applied") and not doc.get("security_token"):
-        raise ApiError(409, "no_security_token", "set security_token before applying it")
+        raise ApiError("no_security_token", "set security_token before applying it")
     saved = save("advertiser", advertiser_id, doc, caller, before=current, expected_version=expected_version)
     return advertiser_view(saved, show_token=patch.security_token is not None or patch.remove_security_token)
 

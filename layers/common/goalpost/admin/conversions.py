@@ -93,10 +93,10 @@ def _adjustable(conversion_id: str) -> Conversion:
     conversion = Conversion.from_dict(record)
     if conversion.is_clawback:
         raise ApiError(
-            409, "not_adjustable", f"{conversion_id} is a clawback (history): adjust {conversion.reverses}"
+            "not_adjustable", f"{conversion_id} is a clawback (history): adjust {conversion.reverses}"
         )
     if not str(record.get("sk", "")).startswith("CONV#"):
-        raise ApiError(409, "not_adjustable", f"{conversion_id} is a refusal: nothing was recorded to adjust")
+        raise ApiError("not_adjustable", f"{conversion_id} is a refusal: nothing was recorded to adjust")
     return conversion
 
 
@@ -117,7 +117,7 @@ def adjust(conversion_id: str, patch: ConversionPatch, caller: Caller) -> dict[s
         if value is not None and getattr(conversion, name) != value
     }
     if conversion.private and amounts.get("payout"):
-        raise ApiError(422, "private_goal_payout", "conversions of a private goal pay partners nothing")
+        raise ApiError("private_goal_payout", "conversions of a private goal pay partners nothing")
     old = conversion.status
     new_status = patch.status or old
     if not amounts and new_status == old:
@@ -128,7 +128,7 @@ def adjust(conversion_id: str, patch: ConversionPatch, caller: Caller) -> dict[s
     )  # fmt: skip
     changed = conversion_store.adjust_conversion_status(conversion, change, audit_actor=caller.actor)
     if not changed:
-        raise ApiError(409, "conversion_changed", "the conversion changed meanwhile: reload, then adjust")
+        raise ApiError("conversion_changed", "the conversion changed meanwhile: reload, then adjust")
     return {**get_conversion(conversion_id), "outcome": "updated"}
 
 

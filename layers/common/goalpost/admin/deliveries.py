@@ -31,7 +31,7 @@ def retry_delivery(offer_id: str, delivery_id: str, caller: Caller) -> dict[str,
     if current is None:
         raise not_found("delivery", delivery_id)
     if current.get("status") == "delivered":
-        raise ApiError(409, "already_delivered", f"delivery {delivery_id} already succeeded")
+        raise ApiError("already_delivered", f"delivery {delivery_id} already succeeded")
     result = redeliver(offer_id, delivery_id, caller.epoch, caller.at)
     if result is None:
         raise not_found("delivery", delivery_id)

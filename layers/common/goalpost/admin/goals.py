@@ -76,7 +76,7 @@ def create_goal(offer_id: str, body: GoalIn, base_url: str, caller: Caller) -> d
     bundle = bundle_of(offer_id)
     off = goals_disabled(network, bundle.offer)
     if off is not None:
-        raise ApiError(409, "goals_disabled", f"{off}: switch them on before adding goals")
+        raise ApiError("goals_disabled", f"{off}: switch them on before adding goals")
     network_allows(network, approve=body.approve, encrypted=body.encrypted)
     check_references(body)
     slug = unique_slug(bundle, body.name)
@@ -137,7 +137,7 @@ def _default_goal_patch(patch: GoalPatch, current: dict[str, Any]) -> DefaultGoa
         if name in sent and sent[name] != current.get(name)
     ]
     if problems:
-        raise ApiError(422, "default_goal", "these settings belong to additional goals only", problems)
+        raise ApiError("default_goal", "these settings belong to additional goals only", problems)
     return DefaultGoalPatch.model_validate(
         {k: v for k, v in sent.items() if k in DefaultGoalPatch.model_fields}
     )
@@ -201,7 +201,6 @@ def _private_blockers(offer_id: str, goal_id: str, bundle: OfferBundle) -> None:
         blockers.append(f"partner pixels {', '.join(sorted(p['pixel_id'] for p in pixels))}")
     if blockers:
         raise ApiError(
-            409,
             "private_goal_conflict",
             f"before making goal {goal_id} private, remove {' and '.join(blockers)}",
         )

@@ -25,9 +25,9 @@ Settings = TypeVar("Settings", DefaultGoalIn, GoalIn)
 
 def network_allows(network: NetworkSettings, *, approve: bool, encrypted: bool) -> None:
     if approve and not network.approval_enabled:
-        raise ApiError(409, "approval_disabled", "conversion approval is disabled on this network")
+        raise ApiError("approval_disabled", "conversion approval is disabled on this network")
     if encrypted and not network.encrypted_enabled:
-        raise ApiError(409, "encrypted_disabled", "encrypted conversion tracking is disabled on this network")
+        raise ApiError("encrypted_disabled", "encrypted conversion tracking is disabled on this network")
 
 
 def bundle_of(offer_id: str) -> OfferBundle:
@@ -41,10 +41,10 @@ def check_references(settings: GoalSettingsIn) -> None:
     """Payout structures and partner tiers a goal (the default goal too) names must exist."""
     for structure_id in settings.payout_structure_ids:
         if config_store.get_entity("structure", structure_id) is None:
-            raise ApiError(422, "unknown_payout_structure", f"payout structure {structure_id} does not exist")
+            raise ApiError("unknown_payout_structure", f"payout structure {structure_id} does not exist")
     for tier_id in {*settings.tier_payouts, *settings.tier_revenues}:
         if config_store.get_entity("tier", tier_id) is None:
-            raise ApiError(422, "unknown_tier", f"partner tier {tier_id} does not exist")
+            raise ApiError("unknown_tier", f"partner tier {tier_id} does not exist")
 
 
 def _default_goal(offer_id: str, advertiser_id: str, settings: DefaultGoalIn, slug: str = "") -> Goal:
@@ -75,12 +75,12 @@ def check_cap_partners(caps: list[CapIn] | None) -> None:
     """A cap for one partner names a partner that exists ("" and "*" name no one)."""
     for cap in caps or ():
         if cap.partner_id not in ("", "*") and config_store.get_entity("partner", cap.partner_id) is None:
-            raise ApiError(422, "unknown_partner", f"cap for partner {cap.partner_id}: no such partner")
+            raise ApiError("unknown_partner", f"cap for partner {cap.partner_id}: no such partner")
 
 
 def create_offer(body: OfferIn, caller: Caller) -> dict[str, Any]:
     if config_store.get_entity("advertiser", body.advertiser_id) is None:
-        raise ApiError(422, "unknown_advertiser", f"advertiser {body.advertiser_id} does not exist")
+        raise ApiError("unknown_advertiser", f"advertiser {body.advertiser_id} does not exist")
     check_cap_partners(body.caps)
     network = config_store.get_network_settings()
     network_allows(network, approve=body.default_goal.approve, encrypted=body.default_goal.encrypted)
@@ -190,11 +190,11 @@ def partner_links(offer_id: str, base_url: str, limit: int, cursor: str | None) 
 def unique_slug(bundle: OfferBundle, name: str, except_goal: str = "") -> str:
     slug = slug_of(name)
     if not slug:
-        raise ApiError(422, "bad_name", "goal name has no characters usable in a URL-friendly name")
+        raise ApiError("bad_name", "goal name has no characters usable in a URL-friendly name")
     everyone = (bundle.offer.default_goal, *bundle.goals.values())
     taken = {g.slug for g in everyone if g.goal_id != except_goal}
     if slug in taken:
-        raise ApiError(409, "slug_taken", f"offer {bundle.offer.offer_id} already has a goal named {slug!r}")
+        raise ApiError("slug_taken", f"offer {bundle.offer.offer_id} already has a goal named {slug!r}")
     return slug
 
 
@@ -206,7 +206,7 @@ def validated(model: type[Settings], data: dict[str, Any]) -> Settings:
         return model.model_validate(data)
     except ValidationError as error:
         details = [{"loc": list(e["loc"]), "msg": e["msg"], "type": e["type"]} for e in error.errors()]
-        raise ApiError(422, "validation_error", "the goal after this change is not valid", details) from None
+        raise ApiError("validation_error", "the goal after this change is not valid", details) from None
 
 
 # ------------------------------------------------------------------ routes

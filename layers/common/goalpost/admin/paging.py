@@ -24,11 +24,11 @@ def decode_cursor(cursor: str | None) -> dict[str, Any] | None:
         padded = cursor + "=" * (-len(cursor) % 4)
         data = json.loads(base64.urlsafe_b64decode(padded.encode()), parse_float=Decimal)
     except (ValueError, UnicodeDecodeError):
-        raise ApiError(400, "bad_cursor", "cursor is not one this API handed out") from None
+        raise ApiError("bad_cursor", "cursor is not one this API handed out") from None
     if not isinstance(data, dict) or not all(
         isinstance(k, str) and isinstance(v, str | int | Decimal) for k, v in data.items()
     ):
-        raise ApiError(400, "bad_cursor", "cursor is not one this API handed out")
+        raise ApiError("bad_cursor", "cursor is not one this API handed out")
     return data
 
 
@@ -38,5 +38,5 @@ def page(items: list[dict[str, Any]], last: dict[str, Any] | None) -> dict[str, 
 
 def check_limit(limit: int) -> int:
     if not 1 <= limit <= MAX_PAGE:
-        raise ApiError(400, "bad_limit", f"limit must be between 1 and {MAX_PAGE}")
+        raise ApiError("bad_limit", f"limit must be between 1 and {MAX_PAGE}")
     return limit

@@ -28,7 +28,6 @@ def set_custom_payout(
         raise not_found("goal", goal_id)
     if goal.private:
         raise ApiError(
-            409,
             "private_goal",
             f"goal {goal_id} is private: private goals pay nothing, so they take no custom payouts",
         )
@@ -71,7 +70,7 @@ def delete_custom_payout(
         parent_offer_id=offer_id,
     )
     if not deleted:
-        raise ApiError(412, "version_conflict", f"custom payout {key} changed or went meanwhile: reload")
+        raise ApiError("version_conflict", f"custom payout {key} changed or went meanwhile: reload")
 
 
 def list_custom_payouts(offer_id: str, limit: int, cursor: str | None) -> dict[str, Any]:

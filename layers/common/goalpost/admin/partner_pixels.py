@@ -31,7 +31,7 @@ def create_partner_pixel(offer_id: str, body: PartnerPixelIn, caller: Caller) ->
         raise not_found("goal", body.goal_id)
     if goal.private:
         raise ApiError(
-            409, "private_goal", f"goal {body.goal_id} is private: partners get no pixels or postbacks for it"
+            "private_goal", f"goal {body.goal_id} is private: partners get no pixels or postbacks for it"
         )
     if config_store.get_entity("partner", body.partner_id) is None:
         raise not_found("partner", body.partner_id)
@@ -42,7 +42,6 @@ def create_partner_pixel(offer_id: str, body: PartnerPixelIn, caller: Caller) ->
         return save("partner_pixel", pixel_id, doc, caller, parent_offer_id=offer_id, extra_items=(slot,))
     except config_store.LimitReached:
         raise ApiError(
-            409,
             "too_many_pixels",
             f"partner {body.partner_id} has {PIXELS_PER_PARTNER_AND_OFFER} postbacks and pixels on offer"
             f" {offer_id}, the most it may have: remove one first",
@@ -78,7 +77,7 @@ def delete_partner_pixel(offer_id: str, pixel_id: str, expected_version: int | N
         extra_items=(config_store.slot_release(_slot_scope(offer_id, str(current["partner_id"]))),),
     )
     if not deleted:
-        raise ApiError(412, "version_conflict", f"partner pixel {pixel_id} changed or went meanwhile: reload")
+        raise ApiError("version_conflict", f"partner pixel {pixel_id} changed or went meanwhile: reload")
 
 
 # ------------------------------------------------------------------ routes

@@ -117,7 +117,7 @@ def authenticated_partner(authorized_id: str, api_key: str) -> str:
     """
     if not authorized_id or config_store.partner_for_api_key(api_key) != authorized_id:
         raise ApiError(
-            401, "unauthorized", "this API key is not (or no longer) valid: use the partner's current key"
+            "unauthorized", "this API key is not (or no longer) valid: use the partner's current key"
         )
     return authorized_id
 
@@ -125,7 +125,7 @@ def authenticated_partner(authorized_id: str, api_key: str) -> str:
 def _partner(partner_id: str) -> Partner:
     doc = config_store.get_entity("partner", partner_id)
     if doc is None or doc.get("status") != "active":
-        raise ApiError(403, "partner_inactive", "this partner account is not active")
+        raise ApiError("partner_inactive", "this partner account is not active")
     return Partner.from_dict(doc)
 
 
@@ -178,7 +178,7 @@ def stats(
     """
     _partner(partner_id)
     if any(d not in ("offer", "goal") for d in group_by):
-        raise ApiError(400, "bad_group_by", "partners group stats by offer and goal")
+        raise ApiError("bad_group_by", "partners group stats by offer and goal")
     return reports.stats(
         span,
         zone_name,
@@ -228,7 +228,7 @@ def _manageable_offer(partner_id: str, offer_id: str) -> tuple[OfferBundle, Netw
     network = config_store.get_network_settings()
     if not network.partners_manage_postbacks:
         raise ApiError(
-            403, "postbacks_managed_by_network", "this network sets partners' postbacks: ask your manager"
+            "postbacks_managed_by_network", "this network sets partners' postbacks: ask your manager"
         )
     bundle = config_store.load_offer_bundle(offer_id)
     if bundle is None or bundle.offer.status != "active":
@@ -251,7 +251,7 @@ def add_postback(partner_id: str, offer_id: str, body: PartnerPostbackIn, caller
         raise not_found("goal", body.goal_id)
     if body.kind == "html" and not network.partners_html_pixels:
         raise ApiError(
-            403, "html_pixels_managed_by_network", "this network does not take HTML pixel code from partners"
+            "html_pixels_managed_by_network", "this network does not take HTML pixel code from partners"
         )
     pixel = PartnerPixelIn(partner_id=partner_id, **body.model_dump())
     created = partner_pixels.create_partner_pixel(offer_id, pixel, caller)

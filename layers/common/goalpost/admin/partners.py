@@ -22,7 +22,7 @@ def without_secrets(doc: dict[str, Any]) -> dict[str, Any]:
 
 def _check_tier(tier_id: str) -> None:
     if tier_id and config_store.get_entity("tier", tier_id) is None:
-        raise ApiError(422, "unknown_tier", f"partner tier {tier_id} does not exist")
+        raise ApiError("unknown_tier", f"partner tier {tier_id} does not exist")
 
 
 def _new_api_key(partner_id: str) -> tuple[str, str, dict[str, Any]]:
@@ -102,7 +102,7 @@ def rotate_api_key(partner_id: str, caller: Caller, expected_version: int | None
                 continue  # another change came first: rotate the partner as it is now
             raise
         return {**without_secrets(saved), "api_key": key}
-    raise ApiError(409, "partner_busy", f"partner {partner_id} kept changing: try the rotation again")
+    raise ApiError("partner_busy", f"partner {partner_id} kept changing: try the rotation again")
 
 
 def list_partners(limit: int, cursor: str | None) -> dict[str, Any]:

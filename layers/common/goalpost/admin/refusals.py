@@ -3,10 +3,14 @@
 A router of exception handlers only; the app includes it like the resources' routers.
 """
 
+import logging
 from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.openapi.exceptions import (
+    RequestValidationError,
+    ResponseValidationError,
+)
 
 from goalpost.admin import (
     advertisers,
@@ -23,6 +27,7 @@ from goalpost.admin.errors import ApiError
 from goalpost.store import dynamo
 
 router = http.resource_router()
+logger = logging.getLogger("goalpost.admin")
 
 
 @router.exception_handler(ApiError)  # type: ignore[untyped-decorator]
@@ -53,7 +58,7 @@ def _made_meanwhile(error: ApiError) -> Replayed | None:
 
 @router.exception_handler(dynamo.InvalidCursor)  # type: ignore[untyped-decorator]
 def invalid_cursor(error: dynamo.InvalidCursor) -> Response[Any]:
-    return http.refused(ApiError(400, "bad_cursor", str(error)))
+    return http.refused(ApiError("bad_cursor", str(error)))
 
 
 @router.exception_handler(RequestValidationError)  # type: ignore[untyped-decorator]
@@ -65,9 +70,17 @@ def validation_error(error: RequestValidationError) -> Response[Any]:
     refusal = (
         http.IF_MATCH_REQUIRED
         if http.if_match_missing(errors)
-        else ApiError(422, "validation_error", "request failed validation", errors)
+        else ApiError("validation_error", "request failed validation", errors)
     )
     return http.refused(refusal)
+
+
+@router.exception_handler(ResponseValidationError)  # type: ignore[untyped-decorator]
+def answer_broke_its_model(error: ResponseValidationError) -> Response[Any]:
+    """An answer that contradicts its own model is our bug: a 500, in the one error shape (the
+    caller learns nothing of the answer; the log has what broke)."""
+    logger.error("answer broke its model: %s", error.errors())
+    return http.refused(ApiError("internal_error", "the answer broke its own schema: our bug, reported"))
 
 
 @router.exception_handler(Replayed)  # type: ignore[untyped-decorator]
@@ -94,4 +107,4 @@ def replayed(replay: Replayed) -> Response[Any]:
 
 
 def no_route(_: Exception) -> Response[Any]:
-    return http.refused(ApiError(404, "no_route", "no such route"))
+    return http.refused(ApiError("no_route", "no such route"))

@@ -77,23 +77,23 @@ def parse_zone(raw: str) -> tzinfo:
         sign, hours, minutes = match.groups()
         offset = timedelta(hours=int(hours), minutes=int(minutes))
         if offset > timedelta(hours=14) or int(minutes) >= 60:
-            raise ApiError(400, "bad_timezone", f"{raw!r} is not a UTC offset between -14:00 and +14:00")
+            raise ApiError("bad_timezone", f"{raw!r} is not a UTC offset between -14:00 and +14:00")
         return timezone(-offset if sign == "-" else offset)
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
     try:
         return ZoneInfo(raw)
     except (ZoneInfoNotFoundError, ValueError):
-        raise ApiError(400, "bad_timezone", f"{raw[:64]!r} is not a time zone name or UTC offset") from None
+        raise ApiError("bad_timezone", f"{raw[:64]!r} is not a time zone name or UTC offset") from None
 
 
 def _day(raw: str, name: str) -> date:
     try:
         day = date.fromisoformat(raw)
     except ValueError:
-        raise ApiError(400, "bad_date", f"{name} must be a date (YYYY-MM-DD), got {raw[:20]!r}") from None
+        raise ApiError("bad_date", f"{name} must be a date (YYYY-MM-DD), got {raw[:20]!r}") from None
     if not 2000 <= day.year <= 2100:
-        raise ApiError(400, "bad_date", f"{name} must be between 2000 and 2100")
+        raise ApiError("bad_date", f"{name} must be between 2000 and 2100")
     return day
 
 
@@ -104,9 +104,9 @@ def report_window(day_from: str | None, day_to: str | None, zone_name: str, now:
     last = _day(day_to, "to") if day_to else today
     first = _day(day_from, "from") if day_from else last - timedelta(days=DEFAULT_RANGE_DAYS - 1)
     if first > last:
-        raise ApiError(400, "bad_range", "from must not be after to")
+        raise ApiError("bad_range", "from must not be after to")
     if (last - first).days + 1 > MAX_RANGE_DAYS:
-        raise ApiError(400, "bad_range", f"a report covers at most {MAX_RANGE_DAYS} days")
+        raise ApiError("bad_range", f"a report covers at most {MAX_RANGE_DAYS} days")
     return window(first, last, zone)
 
 
@@ -161,7 +161,7 @@ def parse_group_by(raw: str) -> tuple[Dimension, ...]:
     for name in names:
         dimension = next((d for d in DIMENSIONS if d == name), None)
         if dimension is None:
-            raise ApiError(400, "bad_group_by", f"group_by takes {', '.join(DIMENSIONS)}; got {name[:20]!r}")
+            raise ApiError("bad_group_by", f"group_by takes {', '.join(DIMENSIONS)}; got {name[:20]!r}")
         if dimension not in chosen:
             chosen.append(dimension)
     return tuple(chosen)
@@ -293,7 +293,7 @@ def parse_statuses(raw: str, allowed: tuple[str, ...]) -> tuple[str, ...]:
     chosen = tuple(dict.fromkeys(s for s in raw.split(",") if s)) if raw else allowed
     wrong = [s for s in chosen if s not in allowed]
     if wrong:
-        raise ApiError(400, "bad_status", f"status takes {', '.join(allowed)}; got {wrong[0][:20]!r}")
+        raise ApiError("bad_status", f"status takes {', '.join(allowed)}; got {wrong[0][:20]!r}")
     return chosen
 
 
@@ -304,7 +304,7 @@ def flow_order(bundle: OfferBundle, order: str = "") -> list[FunnelStep]:
         ids = [g for g in order.split(",") if g]
         unknown = [g for g in ids if g not in goals]
         if unknown:
-            raise ApiError(400, "bad_goal_order", f"goal {unknown[0][:20]} is not a goal of this offer")
+            raise ApiError("bad_goal_order", f"goal {unknown[0][:20]} is not a goal of this offer")
         chosen = [goals[g] for g in dict.fromkeys(ids)]
     else:
         chosen = sorted(
