@@ -85,7 +85,11 @@ router = http.resource_router()
 
 @router.post("/admin/advertisers", **http.documented(201, writes=True))
 def create(body: AdvertiserIn) -> Response[AdvertiserOut]:
-    return http.entity(create_advertiser(body, http.caller(router)), 201)
+    return http.create(
+        router,
+        lambda caller: create_advertiser(body, caller),
+        lambda made: advertiser_view(get_advertiser(made.entity_id)),
+    )
 
 
 @router.get("/admin/advertisers", **http.documented())

@@ -260,7 +260,12 @@ router = http.resource_router()
 
 @router.post("/admin/offers/<offer_id>/goals", **http.documented(201, writes=True))
 def create(offer_id: IdPath, body: GoalIn) -> Response[GoalDetailOut]:
-    return http.entity(create_goal(offer_id, body, base_url(router), http.caller(router)), 201)
+    links_base = base_url(router)
+    return http.create(
+        router,
+        lambda caller: create_goal(offer_id, body, links_base, caller),
+        lambda made: get_goal(offer_id, made.entity_id, links_base),
+    )
 
 
 @router.get("/admin/offers/<offer_id>/goals", **http.documented())

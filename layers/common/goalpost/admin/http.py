@@ -8,6 +8,7 @@ import base64
 import hashlib
 import json
 import re
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import Response, content_types
@@ -16,7 +17,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Header, Path, Que
 from pydantic import BaseModel
 
 from goalpost.admin import access, console_sessions
-from goalpost.admin.documents import Caller, check_replay
+from goalpost.admin.documents import Caller, Replayed, check_replay
 from goalpost.admin.errors import AdminCode, ApiError
 from goalpost.admin.paging import MAX_PAGE
 from goalpost.admin.views import Refusal
@@ -288,6 +289,56 @@ def caller(router: BaseRouter, partner_id: str = "", *, replay: bool = True) -> 
     if key and replay and event.http_method == "POST":  # creates and the key rotation
         check_replay(found)
     return found
+
+
+def create(
+    answering: BaseRouter,
+    make: Callable[[Caller], dict[str, Any]],
+    replay: Callable[[Replayed], dict[str, Any]],
+    *,
+    partner_id: str = "",
+    status: int = 201,
+) -> Response[Any]:
+    """A create route's answer: what ``make`` made (``status``, with its ETag), or, for a retry
+    with the Idempotency-Key of a request that made it, ``replay`` of what that request made.
+
+    Every route that makes something with a key (creates, the key rotation) answers through
+    here, so each declares its replay where it is routed: there is no list of kinds to forget.
+    A rule's refusal (a slug now taken...) that a concurrent request with the same key caused by
+    making it first is that request's replay too. Secrets shown once (a partner's API key) are
+    not in a replay: rotate the key if the first answer was lost.
+    """
+    try:
+        return entity(make(caller(answering, partner_id)), status)
+    except Replayed as made:
+        return _replayed(replay(made))
+    except ApiError as refused:
+        first = _made_meanwhile(answering, refused, partner_id)
+        if first is None:
+            raise
+        return _replayed(replay(first))
+
+
+def _replayed(doc: dict[str, Any]) -> Response[Any]:
+    answer = entity(doc)
+    answer.headers["idempotent-replayed"] = "true"
+    return answer
+
+
+def _made_meanwhile(answering: BaseRouter, error: ApiError, partner_id: str) -> Replayed | None:
+    """The replay of a concurrent request with this Idempotency-Key that made the thing first."""
+    if not answering.current_event.headers.get("idempotency-key") or error.code in (
+        "idempotency_key_reused",
+        "bad_idempotency_key",
+    ):
+        return None
+    try:
+        caller(answering, partner_id)
+    except Replayed as made:
+        return made
+    except ApiError:
+        return None
+    return None
 
 
 def error_response(error: ApiError) -> dict[str, Any]:

@@ -216,7 +216,9 @@ router = http.resource_router()
 
 @router.post("/admin/offers", **http.documented(201, writes=True))
 def create(body: OfferIn) -> Response[OfferOut]:
-    return http.entity(create_offer(body, http.caller(router)), 201)
+    return http.create(
+        router, lambda caller: create_offer(body, caller), lambda made: get_offer(made.entity_id)
+    )
 
 
 @router.get("/admin/offers", **http.documented())

@@ -87,7 +87,11 @@ router = http.resource_router()
 
 @router.post("/admin/offers/<offer_id>/partner-pixels", **http.documented(201, writes=True))
 def create(offer_id: IdPath, body: PartnerPixelIn) -> Response[PartnerPixelOut]:
-    return http.entity(create_partner_pixel(offer_id, body, http.caller(router)), 201)
+    return http.create(
+        router,
+        lambda caller: create_partner_pixel(offer_id, body, caller),
+        lambda made: get_partner_pixel(offer_id, made.entity_id),
+    )
 
 
 @router.get("/admin/offers/<offer_id>/partner-pixels", **http.documented())

@@ -241,7 +241,7 @@ def list_postbacks(partner_id: str, offer_id: str, limit: int, cursor: str | Non
     _manageable_offer(partner_id, offer_id)
     listed = partner_pixels.list_partner_pixels(offer_id, limit, cursor)
     mine = [p for p in listed["items"] if p.get("partner_id") == partner_id]
-    return {**listed, "items": [{k: v for k, v in p.items() if k != "partner_id"} for p in mine]}
+    return {**listed, "items": [_own_postback(p) for p in mine]}
 
 
 def add_postback(partner_id: str, offer_id: str, body: PartnerPostbackIn, caller: Caller) -> dict[str, Any]:
@@ -254,8 +254,12 @@ def add_postback(partner_id: str, offer_id: str, body: PartnerPostbackIn, caller
             "html_pixels_managed_by_network", "this network does not take HTML pixel code from partners"
         )
     pixel = PartnerPixelIn(partner_id=partner_id, **body.model_dump())
-    created = partner_pixels.create_partner_pixel(offer_id, pixel, caller)
-    return {k: v for k, v in created.items() if k != "partner_id"}
+    return _own_postback(partner_pixels.create_partner_pixel(offer_id, pixel, caller))
+
+
+def _own_postback(pixel: dict[str, Any]) -> dict[str, Any]:
+    """A partner's postback as the partner sees it (its own id is implied)."""
+    return {k: v for k, v in pixel.items() if k != "partner_id"}
 
 
 def remove_postback(partner_id: str, offer_id: str, pixel_id: str, caller: Caller) -> None:
@@ -333,7 +337,12 @@ def my_postbacks(
 @router.post("/partner/offers/<offer_id>/postbacks", **http.documented(201, partner=True, writes=True))
 def add_my_postback(offer_id: IdPath, body: PartnerPostbackIn) -> Response[PartnerPostbackOut]:
     partner_id = _partner_id()
-    return http.entity(add_postback(partner_id, offer_id, body, http.caller(router, partner_id)), 201)
+    return http.create(
+        router,
+        lambda caller: add_postback(partner_id, offer_id, body, caller),
+        lambda made: _own_postback(partner_pixels.get_partner_pixel(offer_id, made.entity_id)),
+        partner_id=partner_id,
+    )
 
 
 @router.delete(

@@ -164,8 +164,12 @@ router = http.resource_router()
 
 
 @router.post("/admin/partners", **http.documented(201, writes=True))
-def create(body: PartnerIn) -> Response[NewPartnerOut]:
-    return http.entity(create_partner(body, http.caller(router)), 201)
+def create(body: PartnerIn) -> Response[NewPartnerOut | PartnerOut]:
+    """A partner, with its API key and postback secret shown once; a retry with the same
+    Idempotency-Key answers 200 with the partner as made, without them."""
+    return http.create(
+        router, lambda caller: create_partner(body, caller), lambda made: partner_view(made.entity_id)
+    )
 
 
 @router.get("/admin/partners", **http.documented())
@@ -184,15 +188,26 @@ def update(partner_id: IdPath, body: PartnerPatch, if_match: IfMatch) -> Respons
 
 
 @router.post("/admin/partners/<partner_id>/api-key", **http.documented(writes=True))
-def rotate_key(partner_id: IdPath, if_match: http.OptionalIfMatch = None) -> Response[RotatedKeyOut]:
+def rotate_key(
+    partner_id: IdPath, if_match: http.OptionalIfMatch = None
+) -> Response[RotatedKeyOut | PartnerOut]:
     """A new API key, shown once. If-Match is optional (the version you read, else the current);
-    an Idempotency-Key makes a retry replay the first rotation instead of making another key."""
-    return http.entity(rotate_api_key(partner_id, http.caller(router), http.optional_version(if_match)))
+    an Idempotency-Key makes a retry replay the first rotation (the partner, without the key)
+    instead of making another key."""
+    version = http.optional_version(if_match)
+    return http.create(
+        router,
+        lambda caller: rotate_api_key(partner_id, caller, version),
+        lambda made: partner_view(made.entity_id),
+        status=200,
+    )
 
 
 @router.post("/admin/tiers", **http.documented(201, writes=True))
 def create_partner_tier(body: TierIn) -> Response[TierOut]:
-    return http.entity(create_tier(body, http.caller(router)), 201)
+    return http.create(
+        router, lambda caller: create_tier(body, caller), lambda made: get_tier(made.entity_id)
+    )
 
 
 @router.get("/admin/tiers", **http.documented())

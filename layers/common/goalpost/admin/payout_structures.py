@@ -53,7 +53,11 @@ router = http.resource_router()
 
 @router.post("/admin/payout-structures", **http.documented(201, writes=True))
 def create(body: PayoutStructureIn) -> Response[PayoutStructureOut]:
-    return http.entity(create_payout_structure(body, http.caller(router)), 201)
+    return http.create(
+        router,
+        lambda caller: create_payout_structure(body, caller),
+        lambda made: get_payout_structure(made.entity_id),
+    )
 
 
 @router.get("/admin/payout-structures", **http.documented())
