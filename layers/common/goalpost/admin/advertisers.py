@@ -8,7 +8,7 @@ from goalpost.admin import http
 from goalpost.admin.documents import Caller, check_version, save, without_version
 from goalpost.admin.errors import ApiError, not_found
 from goalpost.admin.http import IdPath, IfMatch
-from goalpost.admin.paging import check_limit, decode_cursor, page
+from goalpost.admin.paging import Listed, check_limit, decode_cursor, page
 from goalpost.admin.schemas import AdvertiserIn, AdvertiserPatch
 from goalpost.admin.views import AdvertiserOut, Page
 from goalpost.model.offer import Advertiser
@@ -71,7 +71,7 @@ def update_advertiser(
     return advertiser_view(saved, show_token=patch.security_token is not None or patch.remove_security_token)
 
 
-def list_advertisers(limit: int, cursor: str | None) -> dict[str, Any]:
+def list_advertisers(limit: int, cursor: str | None) -> Listed[dict[str, Any]]:
     docs, last = config_store.list_entities(
         "advertiser", limit=check_limit(limit), cursor=decode_cursor(cursor)
     )

@@ -10,12 +10,12 @@ from goalpost.admin.documents import Caller
 from goalpost.admin.errors import ApiError, not_found
 from goalpost.admin.http import IdPath
 from goalpost.admin.offers import get_offer
-from goalpost.admin.paging import check_limit, decode_cursor, page
+from goalpost.admin.paging import Listed, check_limit, decode_cursor, page
 from goalpost.admin.views import DeliveryOut, Page
 from goalpost.store import conversion_store, delivery_store
 
 
-def list_deliveries(offer_id: str, limit: int, cursor: str | None) -> dict[str, Any]:
+def list_deliveries(offer_id: str, limit: int, cursor: str | None) -> Listed[dict[str, Any]]:
     get_offer(offer_id)
     items, last = delivery_store.list_deliveries(
         offer_id, limit=check_limit(limit), cursor=decode_cursor(cursor)

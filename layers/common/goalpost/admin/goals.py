@@ -20,7 +20,7 @@ from goalpost.admin.offers import (
     update_offer,
     validated,
 )
-from goalpost.admin.paging import check_limit, decode_cursor, page
+from goalpost.admin.paging import Listed, check_limit, decode_cursor, page
 from goalpost.admin.schemas import DefaultGoalPatch, GoalIn, GoalPatch, OfferPatch
 from goalpost.admin.views import GoalDetailOut, GoalOut, ManageGoalsOut, Page
 from goalpost.model.money import format_money
@@ -87,7 +87,7 @@ def create_goal(offer_id: str, body: GoalIn, base_url: str, caller: Caller) -> d
     return {**saved, "links": _links(base_url, goal, bundle)}
 
 
-def list_goals(offer_id: str, limit: int, cursor: str | None) -> dict[str, Any]:
+def list_goals(offer_id: str, limit: int, cursor: str | None) -> Listed[dict[str, Any]]:
     """The default goal first, then additional goals while goals are on for network and offer."""
     bundle = bundle_of(offer_id)
     first = [bundle.offer.default_goal.to_dict()] if cursor is None else []
@@ -222,9 +222,9 @@ def _describe(value: Rate) -> str:
     return " + ".join(parts) or "0"
 
 
-def manage_view(offer_id: str) -> list[dict[str, Any]]:
+def manage_view(offer_id: str) -> list[dict[str, object]]:
     """The Manage Offer Goals table, as TUNE shows it."""
-    rows = []
+    rows: list[dict[str, object]] = []
     for goal in offer_goals(bundle_of(offer_id), config_store.get_network_settings()):
         rows.append(
             dict(
@@ -249,7 +249,7 @@ def manage_view(offer_id: str) -> list[dict[str, Any]]:
     return rows
 
 
-def manage_csv(rows: list[dict[str, Any]]) -> str:
+def manage_csv(rows: list[dict[str, object]]) -> str:
     return to_csv(MANAGE_COLUMNS, rows)
 
 

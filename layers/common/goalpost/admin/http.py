@@ -9,7 +9,7 @@ import hashlib
 import json
 import re
 from collections.abc import Callable
-from typing import Annotated, Any
+from typing import Annotated, Any, NotRequired, TypedDict
 
 from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.api_gateway import BaseRouter, Router
@@ -163,12 +163,23 @@ def http_status(code: AdminCode) -> int:
     return HTTP_STATUS[code]
 
 
-def error_body(error: ApiError) -> dict[str, Any]:
+class ErrorDetail(TypedDict):
+    code: AdminCode
+    message: str
+    details: NotRequired[Any]
+
+
+class ErrorBody(TypedDict):
     """The API's one error shape: ``{"error": {"code", "message", "details"}}``."""
-    body: dict[str, Any] = {"code": error.code, "message": error.message}
+
+    error: ErrorDetail
+
+
+def error_body(error: ApiError) -> ErrorBody:
+    detail: ErrorDetail = {"code": error.code, "message": error.message}
     if error.details is not None:
-        body["details"] = error.details
-    return {"error": body}
+        detail["details"] = error.details
+    return {"error": detail}
 
 
 def refused(error: ApiError) -> Response[Any]:

@@ -1,6 +1,6 @@
 """Offers with their default goal, caps and partners' tracking links."""
 
-from typing import Any, TypeVar
+from typing import Any, TypedDict, TypeVar
 
 from aws_lambda_powertools.event_handler import Response
 
@@ -9,7 +9,7 @@ from goalpost.admin.documents import Caller, check_version, merged, rate, save
 from goalpost.admin.errors import ApiError, not_found
 from goalpost.admin.http import IdPath, IfMatch
 from goalpost.admin.network import base_url
-from goalpost.admin.paging import check_limit, decode_cursor, page
+from goalpost.admin.paging import Listed, check_limit, decode_cursor, page
 from goalpost.admin.schemas import CapIn, DefaultGoalIn, GoalIn, GoalSettingsIn, OfferIn, OfferPatch
 from goalpost.admin.views import OfferCapsOut, OfferOut, Page, TrackingLinkOut
 from goalpost.model import clock
@@ -144,7 +144,14 @@ def update_offer(offer_id: str, patch: OfferPatch, expected_version: int, caller
     return save("offer", offer_id, doc, caller, before=current, expected_version=expected_version)
 
 
-def offer_caps(offer_id: str, now: int) -> dict[str, Any]:
+class OfferCaps(TypedDict):
+    offer_id: str
+    timezone: str
+    cap_action: str
+    caps: list[dict[str, object]]
+
+
+def offer_caps(offer_id: str, now: int) -> OfferCaps:
     """The offer's caps with what the current day, month or lifetime has counted so far."""
     offer = bundle_of(offer_id).offer
     rows = cap_usage(offer, now)
@@ -153,7 +160,7 @@ def offer_caps(offer_id: str, now: int) -> dict[str, Any]:
 
 def cap_usage(
     offer: Offer, now: int, partner_id: str | None = None, measures: tuple[Measure, ...] = MEASURES
-) -> list[dict[str, Any]]:
+) -> list[dict[str, object]]:
     """Each cap (every one, or those binding ``partner_id``) with its current period's use,
     read from exactly the counters of the current periods."""
     keys = counter_sort_keys(
@@ -166,16 +173,23 @@ def cap_usage(
     )  # fmt: skip
 
 
-def list_offers(limit: int, cursor: str | None) -> dict[str, Any]:
+def list_offers(limit: int, cursor: str | None) -> Listed[dict[str, Any]]:
     docs, last = config_store.list_entities("offer", limit=check_limit(limit), cursor=decode_cursor(cursor))
     return page(docs, last)
 
 
-def partner_links(offer_id: str, base_url: str, limit: int, cursor: str | None) -> dict[str, Any]:
+class TrackingLink(TypedDict):
+    partner_id: str
+    name: str
+    status: str
+    tracking_link: str
+
+
+def partner_links(offer_id: str, base_url: str, limit: int, cursor: str | None) -> Listed[TrackingLink]:
     """Each partner's tracking link for this offer."""
     get_offer(offer_id)
     docs, last = config_store.list_entities("partner", limit=check_limit(limit), cursor=decode_cursor(cursor))
-    items = [
+    items: list[TrackingLink] = [
         {
             "partner_id": d["partner_id"],
             "name": d["name"],

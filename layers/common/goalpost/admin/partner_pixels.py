@@ -9,7 +9,7 @@ from goalpost.admin.documents import Caller, check_version, save
 from goalpost.admin.errors import ApiError, not_found
 from goalpost.admin.http import IdPath, IfMatch
 from goalpost.admin.offers import bundle_of, get_offer
-from goalpost.admin.paging import check_limit, decode_cursor, page
+from goalpost.admin.paging import Listed, check_limit, decode_cursor, page
 from goalpost.admin.schemas import PartnerPixelIn
 from goalpost.admin.views import Page, PartnerPixelOut
 from goalpost.model.audit import Audit
@@ -55,7 +55,7 @@ def get_partner_pixel(offer_id: str, pixel_id: str) -> dict[str, Any]:
     return doc
 
 
-def list_partner_pixels(offer_id: str, limit: int, cursor: str | None) -> dict[str, Any]:
+def list_partner_pixels(offer_id: str, limit: int, cursor: str | None) -> Listed[dict[str, Any]]:
     get_offer(offer_id)
     docs, last = config_store.offer_items_page(
         offer_id, "PIXEL#", limit=check_limit(limit), cursor=decode_cursor(cursor)

@@ -4,7 +4,8 @@ Never revenue, never private goals, never another partner's data: everything her
 computed for the partner the API-key authorizer identified.
 """
 
-from typing import Any
+from decimal import Decimal
+from typing import Any, TypedDict
 
 from aws_lambda_powertools.event_handler import Response
 
@@ -23,7 +24,7 @@ from goalpost.admin.http import (
     TimeZone,
 )
 from goalpost.admin.network import base_url
-from goalpost.admin.paging import check_limit, decode_cursor, page
+from goalpost.admin.paging import Listed, check_limit, decode_cursor, page
 from goalpost.admin.schemas import PartnerPixelIn, PartnerPostbackIn
 from goalpost.admin.views import (
     ConversionReportOut,
@@ -52,7 +53,39 @@ def _effective_payout(goal: Goal, bundle: OfferBundle, partner: Partner, network
     )
 
 
-def _goal_view(goal: Goal, payout: Rate) -> dict[str, Any]:
+class PartnerGoal(TypedDict):
+    goal_id: str
+    name: str
+    goal_name: str
+    description: str
+    ref_id: str
+    payout: dict[str, Decimal]
+    allow_multiple: bool
+    end_point: bool
+    approve: bool
+
+
+class LinkRules(TypedDict):
+    sub_ids: list[str]
+    allowed: str
+    max_chars: int
+    max_query_chars: int
+
+
+class PartnerOffer(TypedDict):
+    offer_id: str
+    name: str
+    currency: str
+    session_hours: int
+    tracking_link: str
+    link_rules: LinkRules
+    manage_postbacks: bool
+    goals: list[PartnerGoal]
+    timezone: str
+    caps: list[dict[str, object]]
+
+
+def _goal_view(goal: Goal, payout: Rate) -> PartnerGoal:
     return {
         "goal_id": goal.goal_id,
         "name": goal.name,
@@ -73,7 +106,7 @@ def _visible_goals(bundle: OfferBundle, network: NetworkSettings) -> list[Goal]:
 
 def _offer_view(
     bundle: OfferBundle, partner: Partner, network: NetworkSettings, base_url: str
-) -> dict[str, Any]:
+) -> PartnerOffer:
     offer = bundle.offer
     visible = _visible_goals(bundle, network)
     return {
@@ -90,7 +123,7 @@ def _offer_view(
     }
 
 
-LINK_RULES: dict[str, Any] = {
+LINK_RULES: LinkRules = {
     "sub_ids": list(CLICK_CONTEXT_FIELDS),
     "allowed": TRACKING_VALUE,
     "max_chars": MAX_CLICK_SUB_CHARS,
@@ -102,7 +135,7 @@ _PARTNER_MEASURES: tuple[Measure, ...] = ("conversions", "payout")
 """Never revenue caps: revenue is the network's."""
 
 
-def _caps_view(bundle: OfferBundle, partner: Partner) -> list[dict[str, Any]]:
+def _caps_view(bundle: OfferBundle, partner: Partner) -> list[dict[str, object]]:
     """The caps that bind this partner, with what is left."""
     if not bundle.offer.caps:
         return []
@@ -129,7 +162,7 @@ def _partner(partner_id: str) -> Partner:
     return Partner.from_dict(doc)
 
 
-def list_offers(partner_id: str, base_url: str, limit: int, cursor: str | None) -> dict[str, Any]:
+def list_offers(partner_id: str, base_url: str, limit: int, cursor: str | None) -> Listed[PartnerOffer]:
     partner = _partner(partner_id)
     network = config_store.get_network_settings()
     docs, last = config_store.list_entities("offer", limit=check_limit(limit), cursor=decode_cursor(cursor))
@@ -143,7 +176,7 @@ def list_offers(partner_id: str, base_url: str, limit: int, cursor: str | None) 
     return page(items, last)
 
 
-def get_offer(partner_id: str, offer_id: str, base_url: str) -> dict[str, Any]:
+def get_offer(partner_id: str, offer_id: str, base_url: str) -> PartnerOffer:
     partner = _partner(partner_id)
     bundle = config_store.load_offer_bundle(offer_id)
     if bundle is None or bundle.offer.status != "active":
@@ -169,7 +202,7 @@ def stats(
     group_by: tuple[Dimension, ...],
     offer_id: str,
     goal_id: str,
-) -> dict[str, Any]:
+) -> reports.StatsReport:
     """The partner's own stats: its cells only, no private goals, no revenue or profit.
 
     Privacy is judged as recorded: what a goal paid while it was public stays in the
@@ -199,7 +232,7 @@ def conversion_report(
     status: str,
     limit: int,
     cursor: str | None,
-) -> dict[str, Any]:
+) -> reports.ConversionReport:
     """The partner's own conversions: approved ones (and pending, if the network allows).
 
     Conversions recorded on a private goal never show; those recorded while it was public do.

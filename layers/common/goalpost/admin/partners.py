@@ -9,7 +9,7 @@ from goalpost.admin import http
 from goalpost.admin.documents import Caller, check_version, merged, save, without_version
 from goalpost.admin.errors import ApiError, not_found
 from goalpost.admin.http import IdPath, IfMatch
-from goalpost.admin.paging import check_limit, decode_cursor, page
+from goalpost.admin.paging import Listed, check_limit, decode_cursor, page
 from goalpost.admin.schemas import PartnerIn, PartnerPatch, TierIn
 from goalpost.admin.views import NetworkOut, NewPartnerOut, Page, PartnerOut, RotatedKeyOut, TierOut
 from goalpost.model.offer import NetworkSettings, Partner
@@ -105,7 +105,7 @@ def rotate_api_key(partner_id: str, caller: Caller, expected_version: int | None
     raise ApiError("partner_busy", f"partner {partner_id} kept changing: try the rotation again")
 
 
-def list_partners(limit: int, cursor: str | None) -> dict[str, Any]:
+def list_partners(limit: int, cursor: str | None) -> Listed[dict[str, Any]]:
     docs, last = config_store.list_entities("partner", limit=check_limit(limit), cursor=decode_cursor(cursor))
     return page([without_secrets(d) for d in docs], last)
 
@@ -148,7 +148,7 @@ def _make_default(tier_id: str, network: NetworkSettings, caller: Caller) -> dic
     )
 
 
-def list_tiers(limit: int, cursor: str | None) -> dict[str, Any]:
+def list_tiers(limit: int, cursor: str | None) -> Listed[dict[str, Any]]:
     """Tiers with their default flag, ordered by level (within a page; networks have a handful)."""
     docs, last = config_store.list_entities("tier", limit=check_limit(limit), cursor=decode_cursor(cursor))
     default = config_store.get_network_settings().default_tier_id

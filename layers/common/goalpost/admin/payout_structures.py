@@ -8,7 +8,7 @@ from goalpost.admin import http
 from goalpost.admin.documents import Caller, rate, save
 from goalpost.admin.errors import not_found
 from goalpost.admin.http import IdPath
-from goalpost.admin.paging import check_limit, decode_cursor, page
+from goalpost.admin.paging import Listed, check_limit, decode_cursor, page
 from goalpost.admin.schemas import PayoutStructureIn
 from goalpost.admin.views import Page, PayoutStructureOut
 from goalpost.model.offer import Condition, PayoutStructure, StructureRule
@@ -39,7 +39,7 @@ def get_payout_structure(structure_id: str) -> dict[str, Any]:
     return doc
 
 
-def list_payout_structures(limit: int, cursor: str | None) -> dict[str, Any]:
+def list_payout_structures(limit: int, cursor: str | None) -> Listed[dict[str, Any]]:
     docs, last = config_store.list_entities(
         "structure", limit=check_limit(limit), cursor=decode_cursor(cursor)
     )
