@@ -114,3 +114,24 @@ def test_every_create_route_replays_a_retry_with_its_idempotency_key(aws) -> Non
         assert without_secrets(again) == without_secrets(first), template
         assert all(again.get(secret) is None for secret in SHOWN_ONCE), (template, again)
         assert listed(path, net) == before + 1, template  # one record, not two
+
+
+def test_every_admin_resource_router_is_served_by_the_admin_function(aws) -> None:
+    """The one list a new resource still joins (functions/goals_admin/app.py): a module of
+    ``goalpost.admin`` with routes that the admin app does not serve fails here."""
+    import importlib
+    import pkgutil
+
+    import goalpost.admin
+    from goalpost_local.gateway import function_module
+
+    route = next(r for r in routes() if r.function == "GoalsAdminFunction")
+    app = function_module(route.code_uri, route.handler, route.function).app
+    served = {r.func.__module__ for r in (*app._static_routes, *app._dynamic_routes)}
+    resources = set()
+    for found in pkgutil.iter_modules(goalpost.admin.__path__, "goalpost.admin."):
+        router = getattr(importlib.import_module(found.name), "router", None)
+        if router is not None and router._routes:
+            resources.add(found.name)
+    assert len(resources) >= 12, resources
+    assert resources <= served, f"not included in the admin app: {sorted(resources - served)}"
