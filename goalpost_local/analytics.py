@@ -70,10 +70,11 @@ def connect(export_dir: Path) -> Any:
     for table, columns in TABLES.items():
         files = sorted(Path(export_dir, table).glob("dt=*/*.parquet"))
         if files:
-            pattern = str(Path(export_dir, table) / "dt=*" / "*.parquet")
+            pattern = str(Path(export_dir, table) / "dt=*" / "*.parquet").replace("'", "''")
+            # our own table names; the path quoted as a SQL string
+            view = f"CREATE VIEW {table} AS SELECT * FROM read_parquet('{pattern}', "  # noqa: S608
             connection.execute(
-                f"CREATE VIEW {table} AS SELECT * FROM read_parquet('{pattern}', hive_partitioning = true, "
-                "hive_types = {'dt': VARCHAR}, union_by_name = true)"
+                view + "hive_partitioning = true, hive_types = {'dt': VARCHAR}, union_by_name = true)"
             )
         else:
             definition = ", ".join(f'"{c}" {duckdb_type(t)}' for c, t in columns)
@@ -81,7 +82,9 @@ def connect(export_dir: Path) -> Any:
     return connection
 
 
-def run(report: str, export_dir: Path, day_from: date, day_to: date) -> tuple[list[str], list[tuple[Any, ...]]]:
+def run(
+    report: str, export_dir: Path, day_from: date, day_to: date
+) -> tuple[list[str], list[tuple[Any, ...]]]:
     """A report's column names and rows."""
     sql = render((SQL_DIR / f"{report}.sql").read_text(), parameters(day_from, day_to))
     connection = connect(export_dir)

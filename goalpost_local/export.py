@@ -60,7 +60,8 @@ class ParquetFolderSink:
                     f"INSERT INTO batch VALUES ({placeholders})",  # noqa: S608 - our own column list
                     [[row.get(column) for column, _ in columns] for row in rows],
                 )
-                connection.execute(f"COPY batch TO '{partial}' (FORMAT parquet)")
+                target = str(partial).replace("'", "''")
+                connection.execute(f"COPY batch TO '{target}' (FORMAT parquet)")
             finally:
                 connection.close()
             partial.rename(folder / name)  # readers never see half a file

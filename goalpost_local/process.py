@@ -37,7 +37,9 @@ def spawn(
     ``AWS_ENDPOINT_URL_DYNAMODB`` that ``env`` names; nothing of the caller's shell); stop it after."""
     with tempfile.TemporaryDirectory(prefix="goalpost-export-") as export_dir:
         # the export's Parquet files: a folder of the caller's, else one removed afterwards
-        with _spawn(admin_token, {"GOALPOST_LOCAL_EXPORT_DIR": export_dir, **(env or {})}, start_timeout) as spawned:
+        with _spawn(
+            admin_token, {"GOALPOST_LOCAL_EXPORT_DIR": export_dir, **(env or {})}, start_timeout
+        ) as spawned:
             yield spawned
 
 

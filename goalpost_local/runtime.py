@@ -205,7 +205,9 @@ def _start_serving(
     from goalpost_local.analytics import DEFAULT_EXPORT_DIR
     from goalpost_local.export import ParquetFolderSink
 
-    export.set_sink(ParquetFolderSink(Path(os.environ.get("GOALPOST_LOCAL_EXPORT_DIR") or DEFAULT_EXPORT_DIR)))
+    export.set_sink(
+        ParquetFolderSink(Path(os.environ.get("GOALPOST_LOCAL_EXPORT_DIR") or DEFAULT_EXPORT_DIR))
+    )
     pump = StreamPump(boto3.client("dynamodb"), boto3.client("dynamodbstreams"), table_names).start()
     gateway.stream_pump = pump
     gateway.queue_pump = QueuePump(sqs, queue_urls).start()

@@ -131,7 +131,8 @@ def test_a_day_exported_gives_the_stats_and_the_report_to_the_cent(aws, clock, e
     records = report_records(day)
     assert len(records) == len(sql("conversion_report", exported.folder))
     expected = {
-        r["conversion_id"]: (r["status"], r.get("payout"), r.get("revenue"), r.get("sale_amount")) for r in records
+        r["conversion_id"]: (r["status"], r.get("payout"), r.get("revenue"), r.get("sale_amount"))
+        for r in records
     }
     found = {
         r["conversion_id"]: (
@@ -173,7 +174,9 @@ def test_payouts_sub_ids_and_funnel_match_the_admin_api(aws, clock, exported) ->
 
     payouts = {r["partner_id"]: r for r in sql("partner_payouts", exported.folder)}
     for partner in played["partners"]:
-        status, body = admin("GET", "/admin/stats", query=f"from={day}&to={day}&interval=total&partner_id={partner}")
+        status, body = admin(
+            "GET", "/admin/stats", query=f"from={day}&to={day}&interval=total&partner_id={partner}"
+        )
         assert status == 200, body
         assert format_money(payouts[partner]["payout"]) == body["totals"]["payout"]
         assert payouts[partner]["conversions"] == body["totals"]["conversions"]

@@ -190,7 +190,9 @@ def _delivery(image: Mapping[str, Any], seq: str) -> Row:
     delivery_id = _text(image["delivery_id"])
     return {
         "seq": seq,
-        "changed_at": _text(image.get("finished_at") or image.get("last_attempt_at") or image.get("created_at")),
+        "changed_at": _text(
+            image.get("finished_at") or image.get("last_attempt_at") or image.get("created_at")
+        ),
         "delivery_id": delivery_id,
         "conversion_id": delivery_id.split(".", 1)[0],
         "offer_id": _text(image["offer_id"]),
@@ -291,7 +293,9 @@ class FirehoseSink:
         if answer.get("FailedPutCount"):
             # The whole batch is retried by the stream: rows sent twice are counted once (keys).
             failed = next(r for r in answer["RequestResponses"] if r.get("ErrorCode"))
-            raise RuntimeError(f"{answer['FailedPutCount']} export records refused: {failed.get('ErrorCode')}")
+            raise RuntimeError(
+                f"{answer['FailedPutCount']} export records refused: {failed.get('ErrorCode')}"
+            )
 
 
 _SINK: Sink | None = None
@@ -322,7 +326,9 @@ def export(records: Sequence[Mapping[str, Any]]) -> list[str]:
             found = row_of(record)
         except (KeyError, ValueError, ArithmeticError):
             # An item we cannot read (written before a field existed) must not block its shard.
-            logger.error("export: unreadable stream record skipped", extra={"event_id": record.get("eventID")})
+            logger.error(
+                "export: unreadable stream record skipped", extra={"event_id": record.get("eventID")}
+            )
             continue
         if found is not None:
             by_table.setdefault(found[0], []).append(found[1])
