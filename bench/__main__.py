@@ -366,6 +366,13 @@ def stats_batch(
     streams = boto3.client(
         "dynamodbstreams", region_name="us-east-1", config=Config(account_id_endpoint_mode="disabled")
     )
+    import tempfile
+
+    from goalpost.streams import export
+    from goalpost_local.export import ParquetFolderSink
+
+    # the stats function runs the export too: locally into a Parquet folder (no Firehose)
+    export.set_sink(ParquetFolderSink(Path(tempfile.mkdtemp(prefix="goalpost-bench-export-"))))
     pump = StreamPump(raw, streams, table_names, functions={"StatsFunction"}).attach()
     pump.drain()  # what the measured paths above wrote
     clicks, conversions = 600, 200

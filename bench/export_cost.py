@@ -4,8 +4,9 @@ Rows are built by the export itself (goalpost.streams.export) from stream record
 tracker writes them (a click with sub ids and a browser's user agent; an approved sale with its
 sub ids); their JSON is packed as the function packs it; Firehose bills each record in 5 KB
 steps for ingestion and again for format conversion; Parquet bytes are measured by writing
-the rows with DuckDB (Snappy, as Firehose writes them); the function's CPU per batch is measured
-with the sink replaced by one that only packs.
+the rows with DuckDB (Snappy, as Firehose writes them); the export's CPU per batch is measured
+with the sink replaced by one that only packs. The export rides on the stats function's
+invocations: the Lambda request share below is an upper bound (they would be made anyway).
 """
 
 from __future__ import annotations
@@ -29,8 +30,8 @@ PRICES = {
     "athena_per_tb_scanned": 5.00,
 }
 FIREHOSE_STEP = 5 * 1024
-BATCH = 1000  # the export function's BatchSize (template.yaml)
-MEMORY_GB = 0.25  # ExportFunction MemorySize 256
+BATCH = 1000  # the stats function's BatchSize (template.yaml)
+MEMORY_GB = 0.5  # StatsFunction (which runs the export): Globals MemorySize 512
 OBJECTS_PER_MONTH = 3 * 12 * 24 * 30  # 3 streams, a file per 5-minute buffer at most (busy hours)
 USER_AGENT = "Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Mobile/15E148 Safari/604.1"
 

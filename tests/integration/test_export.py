@@ -1,10 +1,9 @@
-"""The export on moto: a day of traffic through the handlers, the export function fed from both
-streams into Parquet files (the local sink: DuckDB, Firehose's layout), then analytics/sql run
+"""The export on moto: a day of traffic through the handlers, the stats function (which runs
+the export) fed from both streams into Parquet files (the local sink: DuckDB, Firehose's layout), then analytics/sql run
 with DuckDB over them gives the totals of /admin/stats and the conversion report, to the cent."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -19,27 +18,11 @@ DAY = date(2026, 11, 24)
 
 
 @pytest.fixture
-def exported(aws: Any, tmp_path: Path) -> Iterator[Any]:
-    """The export function fed from moto's streams, writing Parquet under ``tmp_path``."""
-    import boto3
-    from botocore.config import Config
-
-    from goalpost.streams import export
-    from goalpost_local.export import ParquetFolderSink
-    from goalpost_local.streams import StreamPump
-    from goalpost_local.template import table_definitions
-
-    export.set_sink(ParquetFolderSink(tmp_path))
-    names = {logical: f"test-{logical}" for logical in table_definitions()}
-    streams = boto3.client(
-        "dynamodbstreams", region_name="us-east-1", config=Config(account_id_endpoint_mode="disabled")
-    )
-    pump = StreamPump(aws, streams, names, functions={"ExportFunction"}).attach()
-    pump.folder = tmp_path
-    try:
-        yield pump
-    finally:
-        export.set_sink(None)
+def exported(aws: Any, export_folder: Path) -> Any:
+    """The stats function fed from moto's streams: its export writes Parquet under ``export_folder``."""
+    pump = stats_pump(aws)
+    pump.folder = export_folder
+    return pump
 
 
 def play_a_day(clock: Any) -> dict[str, Any]:
@@ -109,8 +92,6 @@ def report_records(day: str) -> list[dict[str, Any]]:
 
 def test_a_day_exported_gives_the_stats_and_the_report_to_the_cent(aws, clock, exported) -> None:
     play_a_day(clock)
-    stats = stats_pump(aws)
-    stats.drain()
     exported.drain()
     day = DAY.isoformat()
 
@@ -168,7 +149,6 @@ def test_a_day_exported_gives_the_stats_and_the_report_to_the_cent(aws, clock, e
 
 def test_payouts_sub_ids_and_funnel_match_the_admin_api(aws, clock, exported) -> None:
     played = play_a_day(clock)
-    stats_pump(aws).drain()
     exported.drain()
     day = DAY.isoformat()
 
@@ -199,19 +179,9 @@ def test_payouts_sub_ids_and_funnel_match_the_admin_api(aws, clock, exported) ->
 def test_a_redelivered_stream_is_counted_once(aws, clock, exported) -> None:
     """At least once: a batch exported twice (a retry, Firehose writing a record twice) adds
     files, never counts: every table is keyed."""
-    from goalpost_local.streams import StreamPump
-    from goalpost_local.template import table_definitions
-
     play_a_day(clock)
     exported.drain()
     once = sql("totals", exported.folder)
-    import boto3
-    from botocore.config import Config
-
-    names = {logical: f"test-{logical}" for logical in table_definitions()}
-    streams = boto3.client(
-        "dynamodbstreams", region_name="us-east-1", config=Config(account_id_endpoint_mode="disabled")
-    )
-    StreamPump(aws, streams, names, functions={"ExportFunction"}).attach().drain()  # from the start again
+    stats_pump(aws).drain()  # another consumer reads both streams from the start again
     assert len(list(exported.folder.glob("clicks/dt=*/*.parquet"))) >= 2
     assert sql("totals", exported.folder) == once
