@@ -59,7 +59,11 @@ def render(sql: str, values: Mapping[str, str]) -> str:
     """The SQL with its parameters as quoted literals (values are ISO days: nothing to escape)."""
     for value in values.values():
         date.fromisoformat(value)  # only days ever reach the SQL
-    return _PARAMETER.sub(lambda m: f"'{values[m.group(1)]}'", sql)
+    lines = []
+    for line in sql.splitlines():
+        code, dashes, comment = line.partition("--")  # comments keep their parameter names
+        lines.append(_PARAMETER.sub(lambda m: f"'{values[m.group(1)]}'", code) + dashes + comment)
+    return "\n".join(lines) + "\n"
 
 
 def connect(export_dir: Path) -> Any:

@@ -174,3 +174,27 @@ def test_a_refused_batch_is_retried_from_the_first_record(monkeypatch) -> None:
         assert export.export(batch) == ["11"]
     finally:
         export.set_sink(None)
+
+
+def test_the_sql_parameters_become_day_literals_and_nothing_else_does() -> None:
+    from datetime import date
+
+    import pytest
+
+    from goalpost_local.analytics import parameters, render
+
+    values = parameters(date(2026, 2, 28), date(2026, 2, 28))
+    assert values == {
+        "from": "2026-02-28",
+        "end": "2026-03-01",
+        "scan_from": "2026-02-27",
+        "scan_to": "2026-03-01",
+    }
+    sql = (
+        "-- :from is the first day\nSELECT 1 WHERE dt >= :scan_from AND created_at < :end AND x = ':from_day'"
+    )
+    assert render(sql, values) == (
+        "-- :from is the first day\nSELECT 1 WHERE dt >= '2026-02-27' AND created_at < '2026-03-01' AND x = ':from_day'\n"
+    )
+    with pytest.raises(ValueError):
+        render(sql, {**values, "from": "2026-02-28' OR 1=1 --"})
