@@ -8,7 +8,7 @@ export PYTHONPATH := $(CURDIR)/layers/common:$(CURDIR)
 export AWS_DEFAULT_REGION ?= us-east-1
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: install console screenshots run test lint format typecheck template-check deploy-check pytest pytest-shifted build bench mutate openapi clean
+.PHONY: install console screenshots run test lint format typecheck template-check deploy-check pytest pytest-shifted build bench mutate openapi analytics clean
 
 $(VENV)/.installed: requirements-dev.lock
 	@echo "Installing the Python packages into $(VENV) (first run only: about 680 MB)..."
@@ -111,6 +111,13 @@ mutate: install
 ## screenshots: the README's pictures of the console, taken by its browser tests
 screenshots: install
 	GOALPOST_SCREENSHOTS=docs/screenshots $(BIN)/pytest -q tests/e2e/test_console_browser.py
+
+## analytics: a report of analytics/sql with DuckDB over the Parquet files `make run` exported
+## (REPORT=totals|conversions_by_day|conversion_report|partner_payouts|sub_ids|funnel;
+## FROM=YYYY-MM-DD TO=YYYY-MM-DD, or MONTH=YYYY-MM; PRINT=1 prints the SQL for Athena instead)
+REPORT ?= totals
+analytics: install
+	$(BIN)/python -m goalpost_local.analytics $(REPORT) $(if $(MONTH),--month $(MONTH),--from $(or $(FROM),$(shell date -u +%F)) --to $(or $(TO),$(or $(FROM),$(shell date -u +%F)))) $(if $(PRINT),--print)
 
 ## openapi: regenerate docs/openapi.json from the admin routes (a test keeps it in sync)
 openapi: install

@@ -24,6 +24,9 @@ PYTHONPATH = f"{ROOT / 'layers' / 'common'}{os.pathsep}{ROOT}"
 for _path in (str(ROOT / "layers" / "common"), str(ROOT)):
     if _path not in sys.path:
         sys.path.insert(0, _path)
+
+from bench.export_cost import export_cost  # noqa: E402 - after the layer is on the path
+
 BENCH_ENV = {
     "AWS_ACCESS_KEY_ID": "bench",
     "AWS_SECRET_ACCESS_KEY": "bench",
@@ -363,6 +366,13 @@ def stats_batch(
     streams = boto3.client(
         "dynamodbstreams", region_name="us-east-1", config=Config(account_id_endpoint_mode="disabled")
     )
+    import tempfile
+
+    from goalpost.streams import export
+    from goalpost_local.export import ParquetFolderSink
+
+    # the stats function runs the export too: locally into a Parquet folder (no Firehose)
+    export.set_sink(ParquetFolderSink(Path(tempfile.mkdtemp(prefix="goalpost-bench-export-"))))
     pump = StreamPump(raw, streams, table_names, functions={"StatsFunction"}).attach()
     pump.drain()  # what the measured paths above wrote
     clicks, conversions = 600, 200
@@ -566,6 +576,21 @@ def main() -> None:
         print(f"  {label:24} ${parts['total']:.3f}  ({detail})")
     print()
 
+    export = export_cost()
+    print(
+        f"The export per million events ({export['prices']['as_of']}; Firehose bills records in 5 KB steps)"
+    )
+    for label in ("per_million_clicks", "per_million_conversions"):
+        parts = export[label]
+        print(
+            f"  {label:24} ${parts['total']:.3f}  (Firehose ingest {parts['firehose_ingest']} + conversion "
+            f"{parts['firehose_format_conversion']}, Lambda {parts['lambda_requests'] + parts['lambda_duration']:.4f}, "
+            f"S3 a month {parts['s3_storage_month']}); {parts['json_bytes_per_event']} JSON bytes an event, "
+            f"{parts['events_per_firehose_record']} events a record, {parts['parquet_bytes_per_event']} Parquet bytes; "
+            f"one event a record: ${parts['without_packing_firehose']}"
+        )
+    print()
+
     run = load()
     print(
         f"Load on the local runtime: {run['requests']} requests ({run['clicks']} clicks + {run['postbacks']} postbacks), "
@@ -595,6 +620,7 @@ def main() -> None:
                 "round_trips": rt,
                 "warm_cpu": cpu,
                 "cost": money,
+                "export_cost": export,
                 "load": run,
             },
             indent=2,

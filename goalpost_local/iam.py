@@ -113,6 +113,9 @@ class _Resolver:
                 return self.stream_arns.get(logical) or f"{table_arn(name)}/stream/*"
         if kind == "AWS::SQS::Queue":
             return queue_arn(name) if attribute == "Arn" else name
+        if kind == "AWS::KinesisFirehose::DeliveryStream" and attribute == "Arn":
+            # the export's streams: locally its rows go to a Parquet folder (goalpost_local.export)
+            return f"arn:aws:firehose:{region()}:{ACCOUNT}:deliverystream/{name}"
         raise ValueError(f"cannot resolve !GetAtt {logical}.{attribute} locally")
 
     def ref(self, name: str, variables: Mapping[str, Any]) -> str:

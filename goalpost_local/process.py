@@ -4,6 +4,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -34,6 +35,16 @@ def spawn(
 ) -> Iterator[Spawned]:
     """Start ``python -m goalpost_local --no-seed`` with its own embedded DynamoDB (or the
     ``AWS_ENDPOINT_URL_DYNAMODB`` that ``env`` names; nothing of the caller's shell); stop it after."""
+    with tempfile.TemporaryDirectory(prefix="goalpost-export-") as export_dir:
+        # the export's Parquet files: a folder of the caller's, else one removed afterwards
+        with _spawn(
+            admin_token, {"GOALPOST_LOCAL_EXPORT_DIR": export_dir, **(env or {})}, start_timeout
+        ) as spawned:
+            yield spawned
+
+
+@contextmanager
+def _spawn(admin_token: str, env: Mapping[str, str], start_timeout: float) -> Iterator[Spawned]:
     port = free_port()
     inherited = {
         name: value
@@ -42,7 +53,7 @@ def spawn(
     }
     child_env = {
         **inherited,
-        **(env or {}),
+        **env,
         "GOALPOST_ADMIN_TOKEN": admin_token,
         "PYTHONPATH": f"{ROOT / 'layers' / 'common'}{os.pathsep}{ROOT}",
     }

@@ -197,6 +197,17 @@ def _start_serving(
     gateway = LocalGateway((host, port), token, sign_in, cognito_endpoint=cognito_endpoint)
     os.environ["GOALPOST_CONSOLE_COGNITO_ENDPOINT"] = f"{gateway.base_url}/__local/cognito" if sign_in else ""
     os.environ["GOALPOST_CONSOLE_CLIENT_ID"] = sign_in.client_id if sign_in else ""
+    # The export: no Firehose format conversion locally, so its rows become Parquet files in a
+    # folder, in the export bucket's layout (goalpost_local.export; make analytics reads them).
+    from pathlib import Path
+
+    from goalpost.streams import export
+    from goalpost_local.analytics import DEFAULT_EXPORT_DIR
+    from goalpost_local.export import ParquetFolderSink
+
+    export.set_sink(
+        ParquetFolderSink(Path(os.environ.get("GOALPOST_LOCAL_EXPORT_DIR") or DEFAULT_EXPORT_DIR))
+    )
     pump = StreamPump(boto3.client("dynamodb"), boto3.client("dynamodbstreams"), table_names).start()
     gateway.stream_pump = pump
     gateway.queue_pump = QueuePump(sqs, queue_urls).start()

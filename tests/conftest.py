@@ -52,13 +52,23 @@ def clock() -> Iterator[Any]:
 
 
 @pytest.fixture
-def aws() -> Iterator[Any]:
-    """moto's in-process DynamoDB with the tables of template.yaml; yields a boto3 client."""
+def export_folder(tmp_path: Any) -> Any:
+    """Where the stats function's export writes its Parquet files in a test (the local sink)."""
+    return tmp_path / "export"
+
+
+@pytest.fixture
+def aws(export_folder: Any) -> Iterator[Any]:
+    """moto's in-process DynamoDB with the tables of template.yaml; yields a boto3 client.
+    The export (ridden by the stats function) writes Parquet to ``export_folder``, as the local
+    runtime does: there is no Firehose format conversion on moto."""
     import boto3
     from moto import mock_aws
 
     import goalpost_local.dynamodb  # noqa: F401 - moto as the local runtime runs it (lean transaction backups)
+    from goalpost.streams import export
     from goalpost_local import iam
+    from goalpost_local.export import ParquetFolderSink
     from goalpost_local.template import (
         create_queues,
         create_tables,
@@ -81,9 +91,11 @@ def aws() -> Iterator[Any]:
         saved = {k: os.environ.get(k) for k in env}
         os.environ.update(env)
         forget_cached_clients()
+        export.set_sink(ParquetFolderSink(export_folder))
         try:
             yield client
         finally:
+            export.set_sink(None)
             iam.relax()
             forget_cached_clients()
             for key, value in saved.items():

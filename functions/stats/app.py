@@ -1,7 +1,12 @@
-"""Sessions- and conversions-stream consumer: hourly stats cells, off the request path.
+"""Sessions- and conversions-stream consumer: hourly stats cells, and the export, off the
+request path.
 
-Reports partial batch failures: the event source retries from the first record whose
-group could not be applied; groups already applied are recognised by their marker.
+The export first (every event of the batch as rows to Firehose, goalpost.streams.export),
+then the stats. Reports partial batch failures: an export that failed retries the whole
+batch (rows sent twice are counted once: they are keyed); otherwise the event source
+retries from the first record whose stats group could not be applied (groups already
+applied are recognised by their marker, their rows exported again harmlessly). One consumer
+for both, not two: DynamoDB Streams serves at most two readers per shard without throttling.
 """
 
 import logging
@@ -10,14 +15,18 @@ from typing import Any
 from goalpost import settings
 from goalpost.model import clock
 from goalpost.store import dynamo
+from goalpost.streams import export
 from goalpost.streams.stats_stream import process_records
 
 logging.getLogger().setLevel(logging.INFO)
 # what this function's template policies name: one unset fails the cold start, not a request
 settings.require(settings.config_table, settings.stats_table)
+if isinstance(export.sink(), export.FirehoseSink):  # locally: the runtime's Parquet folder
+    settings.require(*export.STREAMS.values())
 dynamo.client()
 
 
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    failures = process_records(event.get("Records", []), int(clock.now()))
+    records = event.get("Records", [])
+    failures = export.export(records) or process_records(records, int(clock.now()))
     return {"batchItemFailures": [{"itemIdentifier": sequence} for sequence in failures]}

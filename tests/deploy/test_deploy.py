@@ -272,6 +272,63 @@ def test_the_readme_states_the_idle_stack_cost_the_template_adds_up_to(deploymen
     assert f"**${total} a month**" in (ROOT / "README.md").read_text(), f"README: idle stack costs ${total}"
 
 
+def test_the_export_bucket_glue_tables_streams_and_workgroup_are_what_the_stack_made(
+    deployment: Deployment,
+) -> None:
+    """moto's CloudFormation does not model Glue, Athena workgroups, Firehose or bucket
+    policies: goalpost_local/cloudformation.py creates them on moto's backends, so this reads
+    back what the stack's own properties made."""
+    from goalpost.streams.export import TABLES
+
+    physical = {r["LogicalResourceId"]: r["PhysicalResourceId"] for r in deployment.resources}
+    s3 = deployment.client("s3")
+    bucket = physical["ExportBucket"]
+    rules = s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]["Rules"]
+    assert rules[0]["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"] == "AES256"
+    block = s3.get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"]
+    assert all(
+        block[k]
+        for k in ("BlockPublicAcls", "BlockPublicPolicy", "IgnorePublicAcls", "RestrictPublicBuckets")
+    )
+    lifecycle = {r["ID"]: r for r in s3.get_bucket_lifecycle_configuration(Bucket=bucket)["Rules"]}
+    retention = load_template()["Parameters"]["ExportRetentionDays"]["Default"]
+    assert lifecycle["ExportRetention"]["Expiration"]["Days"] == int(
+        PARAMETERS.get("ExportRetentionDays", retention)
+    )
+    policy = json.loads(s3.get_bucket_policy(Bucket=bucket)["Policy"])
+    (tls,) = [st for st in policy["Statement"] if st["Effect"] == "Deny"]
+    assert tls["Condition"] == {"Bool": {"aws:SecureTransport": "false"}} and tls["Action"] == "s3:*"
+
+    glue = deployment.client("glue")
+    database = physical["ExportDatabase"]
+    assert database == f"{STACK.replace('-', '_')}_export"
+    for table, columns in TABLES.items():
+        found = glue.get_table(DatabaseName=database, Name=table)["Table"]
+        assert [(c["Name"], c["Type"]) for c in found["StorageDescriptor"]["Columns"]] == list(columns)
+        assert found["StorageDescriptor"]["Location"] == f"s3://{bucket}/{table}/"
+        assert found["Parameters"]["projection.enabled"] == "true"
+        assert found["Parameters"]["storage.location.template"] == f"s3://{bucket}/{table}/dt=${{dt}}/"
+
+    firehose = deployment.client("firehose")
+    for logical, table in (
+        ("ExportClicksStream", "clicks"),
+        ("ExportConversionEventsStream", "conversion_events"),
+        ("ExportDeliveriesStream", "deliveries"),
+    ):
+        name = physical[logical]
+        description = firehose.describe_delivery_stream(DeliveryStreamName=name)["DeliveryStreamDescription"]
+        (destination,) = description["Destinations"]
+        s3_destination = destination["ExtendedS3DestinationDescription"]
+        assert s3_destination["BucketARN"] == f"arn:aws:s3:::{bucket}"
+        assert s3_destination["Prefix"] == f"{table}/dt=!{{timestamp:yyyy-MM-dd}}/"
+        schema = s3_destination["DataFormatConversionConfiguration"]["SchemaConfiguration"]
+        assert (schema["DatabaseName"], schema["TableName"]) == (database, table)
+
+    workgroup = deployment.client("athena").get_work_group(WorkGroup=physical["ExportWorkGroup"])["WorkGroup"]
+    results = workgroup["Configuration"]["ResultConfiguration"]["OutputLocation"]
+    assert results == f"s3://{bucket}/athena-results/"
+
+
 # ---------------------------------------------------------------- smoke on the stack's resources
 
 
@@ -402,6 +459,12 @@ def test_teardown_as_the_readme_writes_it_leaves_nothing_behind(deployment: Depl
         dynamodb.delete_table(TableName=table)
     deployment.client("ssm").delete_parameter(Name=PARAMETERS["SigningKeysParameter"])
     assert dynamodb.list_tables()["TableNames"] == []
+    assert deployment.client("glue").get_databases()["DatabaseList"] == []
+    assert deployment.client("firehose").list_delivery_streams()["DeliveryStreamNames"] == []
+    export_bucket = next(
+        r["PhysicalResourceId"] for r in deployment.resources if r["LogicalResourceId"] == "ExportBucket"
+    )
+    assert export_bucket not in {b["Name"] for b in deployment.client("s3").list_buckets()["Buckets"]}
     assert (
         deployment.client("cloudformation").list_stacks(StackStatusFilter=["CREATE_COMPLETE"])[
             "StackSummaries"

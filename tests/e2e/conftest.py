@@ -8,6 +8,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -76,9 +77,20 @@ class LocalRuntime:
 
 
 @pytest.fixture(scope="session")
-def runtime() -> Iterator[LocalRuntime]:
+def export_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where the runtime's export writes its Parquet files (not the repository's .goalpost-local)."""
+    return tmp_path_factory.mktemp("export")
+
+
+@pytest.fixture(scope="session")
+def runtime(export_dir: Path) -> Iterator[LocalRuntime]:
     # no back-off between delivery tries: the tests wait on outcomes, not on the clock
-    with spawn(TOKEN, {"GOALPOST_LOCAL_FAULTS": "1", "GOALPOST_DELIVERY_BACKOFF_SECONDS": "0"}) as spawned:
+    env = {
+        "GOALPOST_LOCAL_FAULTS": "1",
+        "GOALPOST_DELIVERY_BACKOFF_SECONDS": "0",
+        "GOALPOST_LOCAL_EXPORT_DIR": str(export_dir),
+    }
+    with spawn(TOKEN, env) as spawned:
         yield LocalRuntime(spawned.base_url, spawned.dynamodb_endpoint, spawned.logs)
 
 

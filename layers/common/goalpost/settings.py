@@ -66,6 +66,11 @@ stats_table = Text("STATS_TABLE")
 secrets_table = Text("SECRETS_TABLE")
 partner_deliveries_queue_url = Text("PARTNER_DELIVERIES_QUEUE_URL")
 
+# The export's Firehose streams (ExportFunction's own environment; locally a Parquet writer).
+export_clicks_stream = Text("EXPORT_CLICKS_STREAM")
+export_conversions_stream = Text("EXPORT_CONVERSIONS_STREAM")
+export_deliveries_stream = Text("EXPORT_DELIVERIES_STREAM")
+
 # Tuning.
 config_cache_seconds = Number("CONFIG_CACHE_SECONDS", 30)
 """How long a container trusts its cached offer, goal and partner config."""
