@@ -13,13 +13,18 @@ OPENAPI_FILE = ROOT / "docs" / "openapi.json"
 
 def generate() -> str:
     os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
-    for name in ("SESSIONS_TABLE", "CONVERSIONS_TABLE", "CONFIG_TABLE", "STATS_TABLE"):
+    for name in ("SESSIONS_TABLE", "CONVERSIONS_TABLE", "CONFIG_TABLE", "STATS_TABLE", "SECRETS_TABLE"):
         os.environ.setdefault(name, "unused")
     from goalpost_local.gateway import function_module
 
     route = next(r for r in routes() if r.function == "GoalsAdminFunction")
     module = function_module(route.code_uri, route.handler, route.function)
     from goalpost.admin.openapi import openapi_json
+    from goalpost.store import dynamo
+
+    # The handler's cold start made a DynamoDB client for wherever the environment pointed:
+    # never keep it for whatever runs next in this process (a test's moto).
+    dynamo.reset_client()
 
     return json.dumps(json.loads(openapi_json(module.app)), indent=2, sort_keys=True) + "\n"
 

@@ -468,3 +468,20 @@ class ConversionPatch(Strict):
         if self.payout is None and self.revenue is None and self.sale_amount is None and self.status is None:
             raise ValueError("name at least one of payout, revenue, sale_amount, status")
         return self
+
+
+CurrencyCode = Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
+ExchangeRate = Annotated[str, Field(pattern=r"^[0-9]{1,9}(\.[0-9]{1,10})?$")]
+
+
+class ExchangeRatesIn(Strict):
+    """An admin's rates for a day: units of each currency for one euro (as the ECB quotes)."""
+
+    rates: dict[CurrencyCode, ExchangeRate] = Field(min_length=1, max_length=200)
+
+
+class RatesImportIn(Strict):
+    """One of the ECB's reference-rate files, as published (CSV or XML), as text."""
+
+    source: Literal["ecb"] = "ecb"
+    file: str = Field(min_length=1, max_length=4_000_000)

@@ -300,3 +300,28 @@ class PartnerOfferOut(Out):
     )
     goals: list[PartnerGoalOut]
     caps: list[dict[str, Any]]
+
+
+class ExchangeRatesOut(Out):
+    day: str
+    """The day the table was published for."""
+    pivot: str
+    rates: dict[str, Decimal]
+    """Units of each currency for one unit of ``pivot``."""
+    sources: dict[str, str]
+    """Per currency: ``ecb`` (imported) or ``admin`` (set by an admin; an import keeps it)."""
+    version: int
+    in_force_on: str | None = None
+    """The day asked for, when the table is the one in force on it (an earlier day's, over a weekend)."""
+
+
+class RateHistoryOut(BaseModel):
+    items: list[ExchangeRatesOut]
+
+
+class RatesImportedOut(Out):
+    days: int
+    changed: int
+    first_day: str
+    last_day: str
+    skipped_currencies: list[str]

@@ -1,0 +1,80 @@
+"""Converting money between currencies: which day's rate, and the one rounding step.
+
+An amount stays exact in the currency it was earned in; a converted amount is rounded once,
+half-up, to the target currency's minor unit, and carries the rate and the rate's day so a
+later change of rates never changes what was recorded.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import NamedTuple
+
+from goalpost.model.currency import round_to_minor
+from goalpost.model.exchange import MAX_RATE_AGE_DAYS, RateDay
+
+
+class Converted(NamedTuple):
+    """An amount in ``currency``, and how it got there from the amount it was converted from."""
+
+    amount: Decimal
+    currency: str
+    rate: Decimal
+    """Units of ``currency`` for one unit of the source currency (1 when nothing was converted)."""
+    rate_day: str
+    """The day of the rates used ("" when nothing was converted)."""
+
+
+class NoRate(NamedTuple):
+    """Why an amount could not be converted: the sender can act on it (or the admin loads rates)."""
+
+    source: str
+    target: str
+    day: str
+
+    @property
+    def reason(self) -> str:
+        return (
+            f"no exchange rate from {self.source} to {self.target} for {self.day} "
+            f"(rates must be loaded for a day at most {MAX_RATE_AGE_DAYS} days before it)"
+        )
+
+
+def usable(rates: RateDay | None, day: str) -> RateDay | None:
+    """The table a conversion on ``day`` may use: published on or before it, at most
+    ``MAX_RATE_AGE_DAYS`` earlier (an older table is a failed import, not a holiday)."""
+    if rates is None or rates.day > day:
+        return None
+    oldest = (date.fromisoformat(day) - timedelta(days=MAX_RATE_AGE_DAYS)).isoformat()
+    return rates if rates.day >= oldest else None
+
+
+def convert(amount: Decimal, source: str, target: str, rates: RateDay | None, day: str) -> Converted | NoRate:
+    """``amount`` of ``source`` in ``target``, at the rate of ``rates`` (the table for ``day``)."""
+    if source == target:
+        return Converted(amount, target, Decimal(1), "")
+    table = usable(rates, day)
+    rate = table.cross_rate(source, target) if table is not None else None
+    if table is None or rate is None:
+        return NoRate(source, target, day)
+    return Converted(round_to_minor(amount * rate, target), target, rate, table.day)
+
+
+def merged(existing: RateDay | None, incoming: RateDay) -> RateDay | None:
+    """``existing`` with ``incoming``'s rates laid over it; None when nothing changes.
+
+    An admin's rate is a decision: an import of the ECB's rates never replaces it (the
+    admin changes or removes it). An admin's new rate replaces any earlier one.
+    """
+    if existing is None:
+        return incoming._replace(version=0)
+    rates, sources = dict(existing.rates), dict(existing.sources)
+    for code, rate in incoming.rates.items():
+        source = incoming.sources[code]
+        if source != "admin" and sources.get(code) == "admin":
+            continue
+        rates[code], sources[code] = rate, source
+    if rates == dict(existing.rates) and sources == dict(existing.sources):
+        return None
+    return existing._replace(rates=rates, sources=sources)
