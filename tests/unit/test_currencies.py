@@ -175,3 +175,40 @@ def test_the_ecbs_xml_is_read_like_its_csv() -> None:
 def test_a_file_that_is_not_the_ecbs_is_refused_with_its_reason(text: str, reason: str) -> None:
     with pytest.raises(InvalidRates, match=reason):
         parse_ecb(text)
+
+
+def test_a_eur_sale_on_a_usd_offer_paying_a_gbp_partner_in_a_eur_network() -> None:
+    from goalpost.rules.exchange import Currencies, Priced, priced, sale_in_offer_currency
+
+    day = table("2026-12-04", USD="1.0500", GBP="0.8400")
+    currencies = Currencies(sale="EUR", offer="USD", partner="GBP", base="EUR")
+    assert currencies.needs_rates
+    sale = sale_in_offer_currency(D("100.00"), currencies, day, "2026-12-05")
+    assert sale == Converted(D("105.00"), "USD", D("1.05"), "2026-12-04")
+    money = priced(D("10.50"), D("21.00"), currencies, day, "2026-12-05")
+    assert money == Priced(
+        partner_payout=Converted(D("8.40"), "GBP", D("0.8"), "2026-12-04"),
+        base_payout=Converted(D("10.00"), "EUR", D("0.9523809524"), "2026-12-04"),
+        base_revenue=Converted(D("20.00"), "EUR", D("0.9523809524"), "2026-12-04"),
+    )
+    assert money.rate_day == "2026-12-04"
+
+
+def test_one_currency_everywhere_needs_no_rates_and_changes_nothing() -> None:
+    from goalpost.rules.exchange import Currencies, priced
+
+    same = Currencies("USD", "USD", "USD", "USD")
+    assert not same.needs_rates
+    money = priced(D("0.12345"), None, same, None, "2026-12-05")
+    assert not isinstance(money, NoRate)
+    assert money.partner_payout == Converted(D("0.12345"), "USD", D(1), "")
+    assert money.base_revenue is None and money.rate_day == ""
+
+
+def test_a_missing_rate_for_any_leg_refuses_the_whole_conversion() -> None:
+    from goalpost.rules.exchange import Currencies, priced
+
+    day = table("2026-12-04", USD="1.05")
+    assert priced(D("1"), D("2"), Currencies("USD", "USD", "CHF", "USD"), day, "2026-12-04") == NoRate(
+        "USD", "CHF", "2026-12-04"
+    )

@@ -78,3 +78,67 @@ def merged(existing: RateDay | None, incoming: RateDay) -> RateDay | None:
     if rates == dict(existing.rates) and sources == dict(existing.sources):
         return None
     return existing._replace(rates=rates, sources=sources)
+
+
+class Currencies(NamedTuple):
+    """The currencies one conversion touches: what the sale was sent in, what the offer is
+    priced in (revenue, and the payout as configured), what the partner is paid in, and the
+    network's base currency (reports)."""
+
+    sale: str
+    offer: str
+    partner: str
+    base: str
+
+    @property
+    def needs_rates(self) -> bool:
+        """Whether any amount changes currency: only then are rates read at all."""
+        return not (self.sale == self.offer == self.partner == self.base)
+
+
+class Priced(NamedTuple):
+    """A conversion's money in every currency it is reported in, each with its rate."""
+
+    partner_payout: Converted | None
+    base_payout: Converted | None
+    base_revenue: Converted | None
+
+    @property
+    def rate_day(self) -> str:
+        days = {c.rate_day for c in self if c is not None and c.rate_day}
+        return days.pop() if days else ""
+
+
+def sale_in_offer_currency(
+    amount: Decimal | None, currencies: Currencies, rates: RateDay | None, day: str
+) -> Converted | NoRate | None:
+    """The sale amount as the payout rules see it: in the offer's currency (a percent of a
+    EUR sale on a USD offer is a percent of its USD value). None: no amount was sent."""
+    if amount is None:
+        return None
+    return convert(amount, currencies.sale, currencies.offer, rates, day)
+
+
+def priced(
+    payout: Decimal | None,
+    revenue: Decimal | None,
+    currencies: Currencies,
+    rates: RateDay | None,
+    day: str,
+) -> Priced | NoRate:
+    """The payout in the partner's currency and both amounts in the base currency, each
+    converted once from the offer's currency (never from an already converted amount)."""
+    results: list[Converted | None] = []
+    for amount, target in (
+        (payout, currencies.partner),
+        (payout, currencies.base),
+        (revenue, currencies.base),
+    ):
+        if amount is None:
+            results.append(None)
+            continue
+        converted = convert(amount, currencies.offer, target, rates, day)
+        if isinstance(converted, NoRate):
+            return converted
+        results.append(converted)
+    return Priced(*results)
