@@ -257,6 +257,8 @@ class StatsOut(ReportRange):
     group_by: list[str]
     rows: list[dict[str, Any]]
     totals: dict[str, Any]
+    money: Literal["base", "original", "partner"]
+    """Whose currency the money is in: the network's base, each offer's, or the partner's."""
     consistency: str
 
 

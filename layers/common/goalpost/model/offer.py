@@ -176,6 +176,8 @@ class Offer(NamedTuple):
     """Lookback window: a conversion counts from this long after the click (0: at once)..."""
     max_session_seconds: int = 0
     """... up to this long after it (0: as long as the session lives)."""
+    accepts_other_currencies: bool = True
+    """A postback in another currency is converted into ``currency``; False: refused."""
 
     def lookback(self, goal: Goal) -> Lookback:
         """The window a goal's conversions must fall in: the goal's own, else the offer's."""
@@ -204,6 +206,7 @@ class Offer(NamedTuple):
             "cap_shards": self.cap_shards,
             "min_session_seconds": self.min_session_seconds,
             "max_session_seconds": self.max_session_seconds,
+            "accepts_other_currencies": self.accepts_other_currencies,
         }
 
     @classmethod
@@ -226,6 +229,7 @@ class Offer(NamedTuple):
             cap_shards=int(data.get("cap_shards") or 1),
             min_session_seconds=int(data.get("min_session_seconds") or 0),
             max_session_seconds=int(data.get("max_session_seconds") or 0),
+            accepts_other_currencies=bool(data.get("accepts_other_currencies", True)),
         )
 
 
@@ -239,6 +243,8 @@ class Partner(NamedTuple):
     """Empty: the network's default tier."""
     api_key_sha256: str = ""
     postback_secret: str = ""
+    currency: str = ""
+    """What the partner is paid in; "": each offer's own currency."""
 
     def to_dict(self) -> dict[str, Any]:
         return self._asdict()
@@ -252,6 +258,7 @@ class Partner(NamedTuple):
             tier_id=str(data.get("tier_id", "")),
             api_key_sha256=data.get("api_key_sha256", ""),
             postback_secret=data.get("postback_secret", ""),
+            currency=str(data.get("currency", "")),
         )
 
 

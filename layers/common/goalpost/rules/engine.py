@@ -6,13 +6,15 @@ Nothing here talks to AWS; ``tracking.postbacks`` reads the inputs and writes th
 import hashlib
 import hmac
 from collections.abc import Callable
-from typing import NamedTuple
+from decimal import Decimal
+from typing import Any, NamedTuple
 
 from goalpost.model.conversion import Conversion
 from goalpost.model.conversion_request import ConversionRequest
 from goalpost.model.offer import Advertiser, Goal, NetworkSettings, Offer, OfferBundle, Partner
 from goalpost.model.session import Session
 from goalpost.rules.caps import lookback_refusal
+from goalpost.rules.exchange import Converted, Priced
 from goalpost.rules.payouts import Worth
 from goalpost.rules.slugs import slug_of
 
@@ -156,11 +158,10 @@ def judge(
             f"goal {found.goal_id} belongs to advertiser {advertiser_id}, not {request.advertiser_id}",
             found,
         )
-    if request.currency is not None and request.currency != offer.currency:
+    if request.currency not in (None, offer.currency) and not offer.accepts_other_currencies:
         return Refusal(
             "currency_mismatch",
-            f"offer {offer.offer_id} is priced in {offer.currency}; amounts are not converted, "
-            f"send them in {offer.currency}",
+            f"offer {offer.offer_id} accepts amounts only in {offer.currency}",
             found,
         )
     if offer.status != "active":
@@ -192,11 +193,12 @@ def judge(
     return found
 
 
-def conversion_fields(request: ConversionRequest) -> dict[str, str]:
-    """The fields payout-structure rules look at (adv_sub*, aff_sub*, source, amount)."""
+def conversion_fields(request: ConversionRequest, amount: Decimal | None) -> dict[str, str]:
+    """The fields payout-structure rules look at (adv_sub*, aff_sub*, source, and ``amount``:
+    the sale in the offer's currency, which is what a structure's bounds are written in)."""
     fields = dict(request.adv_subs or {})
-    if request.amount is not None:
-        fields["amount"] = str(request.amount)
+    if amount is not None:
+        fields["amount"] = str(amount)
     return fields
 
 
@@ -212,6 +214,8 @@ def conversion_record(
     worth: Worth | None,
     created_at: str,
     note: str = "",
+    sale: Converted | None = None,
+    money: Priced | None = None,
 ) -> Conversion:
     """The stored conversion: its own facts plus the session's click context, copied.
 
@@ -249,4 +253,25 @@ def conversion_record(
         revenue=worth.revenue if worth is not None else None,
         payout_source=worth.payout_source if worth is not None else "",
         note=note,
+        sale_currency=request.currency if request.currency not in (None, offer.currency) else "",
+        sale_rate=sale.rate if sale is not None and sale.rate_day else None,
+        **_priced_fields(money),
     )
+
+
+def _priced_fields(money: Priced | None) -> dict[str, Any]:
+    if money is None:
+        return {}
+    fields: dict[str, Any] = {"rate_day": money.rate_day}
+    if money.partner_payout is not None:
+        partner = money.partner_payout
+        fields.update(
+            partner_currency=partner.currency, partner_payout=partner.amount, partner_rate=partner.rate
+        )
+    if money.base_payout is not None:
+        base = money.base_payout
+        fields.update(base_currency=base.currency, base_payout=base.amount, base_rate=base.rate)
+    if money.base_revenue is not None:
+        fields.update(base_currency=money.base_revenue.currency, base_revenue=money.base_revenue.amount)
+        fields["base_rate"] = money.base_revenue.rate
+    return fields

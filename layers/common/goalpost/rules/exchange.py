@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
+from goalpost.model.conversion import Conversion
 from goalpost.model.currency import round_to_minor
 from goalpost.model.exchange import MAX_RATE_AGE_DAYS, RateDay
 
@@ -142,3 +143,30 @@ def priced(
             return converted
         results.append(converted)
     return Priced(*results)
+
+
+def repriced(
+    conversion: Conversion, payout: Decimal | None, revenue: Decimal | None, rates: RateDay | None, day: str
+) -> dict[str, Any] | NoRate:
+    """What an adjustment of payout or revenue writes beside them: the partner's and the base
+    amounts again, at the rates of the adjustment's own day (the record keeps the ones before).
+    A conversion recorded before currencies were kept gets nothing more (its amounts stand)."""
+    if not conversion.base_currency:
+        return {}
+    currencies = Currencies(
+        sale=conversion.currency,
+        offer=conversion.currency,
+        partner=conversion.partner_currency or conversion.currency,
+        base=conversion.base_currency,
+    )
+    money = priced(payout, revenue, currencies, rates if currencies.needs_rates else None, day)
+    if isinstance(money, NoRate):
+        return money
+    fields: dict[str, Any] = {"rate_day": money.rate_day}
+    if money.partner_payout is not None:
+        fields.update(partner_payout=money.partner_payout.amount, partner_rate=money.partner_payout.rate)
+    if money.base_payout is not None:
+        fields.update(base_payout=money.base_payout.amount, base_rate=money.base_payout.rate)
+    if money.base_revenue is not None:
+        fields.update(base_revenue=money.base_revenue.amount, base_rate=money.base_revenue.rate)
+    return fields

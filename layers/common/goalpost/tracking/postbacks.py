@@ -24,6 +24,7 @@ from goalpost.rules.engine import (
     judge,
     token_matches,
 )
+from goalpost.rules.exchange import Currencies, NoRate, priced, sale_in_offer_currency
 from goalpost.rules.payouts import Worth, custom_payout_of, partner_tier, resolve_payout
 from goalpost.rules.status import REJECTIONS_PER_SESSION, adjustment
 from goalpost.store import config_cache, conversion_store, counter_store, session_store
@@ -162,25 +163,39 @@ def record_conversion(request: ConversionRequest, now: float) -> Outcome:
     if session.is_closed:  # closed by this goal (judge refuses any other): its conversion repeated
         return _duplicate(conversion_store.closing_conversion_key(session), "duplicate", now)
 
-    fields = {**conversion_fields(request), **session.subs}
+    offer = bundle.offer
+    currencies = Currencies(
+        sale=request.currency or offer.currency,
+        offer=offer.currency,
+        partner=(partner.currency if partner is not None else "") or offer.currency,
+        base=network.currency,
+    )
+    day = iso_timestamp(now)[:10]
+    rates = config_cache.exchange_rates(day) if currencies.needs_rates else None
+    sale = sale_in_offer_currency(request.amount, currencies, rates, day)
+    if isinstance(sale, NoRate):
+        return _refuse(Refusal("no_exchange_rate", sale.reason, goal), request, session, bundle, now)
+    fields = {**conversion_fields(request, sale.amount if sale is not None else None), **session.subs}
     worth = resolve_payout(
         goal,
         tier_id=partner_tier(partner, network),
         custom_payout=custom_payout_of(goal, bundle, session.partner_id),
         structures=config_cache.payout_structures(goal.payout_structure_ids),
         fields=fields,
-        amount=request.amount,
+        amount=sale.amount if sale is not None else None,
     )
+    money = priced(worth.payout, worth.revenue, currencies, rates, day)
+    if isinstance(money, NoRate):
+        return _refuse(Refusal("no_exchange_rate", money.reason, goal), request, session, bundle, now)
     suffix = secrets.token_hex(6) if goal.allow_multiple else ""
     conversion_id = conversion_id_of(session.transaction_id, goal.goal_id, suffix)
     if goal.approve:
         status, status_code = "pending", "approval_pending"
     else:
         status, status_code = "approved", f"approved_{request.via}"
-    offer = bundle.offer
     record = conversion_record(
         request, session, bundle, goal, conversion_id=conversion_id, status=status,
-        status_code=status_code, worth=worth, created_at=iso_timestamp(now),
+        status_code=status_code, worth=worth, created_at=iso_timestamp(now), sale=sale, money=money,
     )  # fmt: skip
     insert = partial(
         conversion_store.insert_conversion,
