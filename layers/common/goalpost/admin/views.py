@@ -94,6 +94,7 @@ class PartnerOut(Versioned):
     name: str
     status: str
     tier_id: str
+    currency: str = ""
 
 
 class NewPartnerOut(PartnerOut):
@@ -150,6 +151,7 @@ class OfferOut(Versioned):
     default_goal: GoalOut
     status: str
     currency: str
+    accepts_other_currencies: bool = True
     goals_enabled: bool
     session_hours: int = 24
     cap_shards: int = 1
