@@ -59,7 +59,15 @@ def convert(amount: Decimal, source: str, target: str, rates: RateDay | None, da
     rate = table.cross_rate(source, target) if table is not None else None
     if table is None or rate is None:
         return NoRate(source, target, day)
-    return Converted(round_to_minor(amount * rate, target), target, rate, table.day)
+    return Converted(at_rate(amount, rate, target), target, rate, table.day)
+
+
+def at_rate(amount: Decimal, rate: Decimal | None, target: str) -> Decimal:
+    """``amount`` converted into ``target`` at a rate already chosen (a recorded one): the
+    one rounding step of every conversion between currencies. No rate, or 1: unchanged."""
+    if rate is None or rate == 1:
+        return amount
+    return round_to_minor(amount * rate, target)
 
 
 def merged(existing: RateDay | None, incoming: RateDay) -> RateDay | None:

@@ -22,9 +22,9 @@ from decimal import Decimal
 from typing import Any, Literal, NamedTuple
 
 from goalpost.model.conversion import CONVERSION, GOAL_CLICK, IMPRESSIONS
-from goalpost.model.currency import round_to_minor
 from goalpost.model.money import format_money
 from goalpost.model.stats import Cell, CellDelta, Group
+from goalpost.rules.exchange import at_rate
 
 COUNTS = ("clicks", "impressions", "goal_clicks", "conversions", "pending", "rejected")
 AMOUNTS = ("payout", "revenue", "sale_amount")
@@ -71,19 +71,22 @@ def conversion_worth(image: Mapping[str, Any]) -> dict[str, Decimal]:
     worth = {counter: Decimal(1)}
     if counter == "conversions":
         payout, revenue = _amount(image, "payout"), _amount(image, "revenue")
-        sale = _amount(image, "sale_amount")
-        if image.get("sale_rate") is not None:  # sent in another currency: as the rules saw it
-            sale = round_to_minor(sale * Decimal(str(image["sale_rate"])), str(image["currency"]))
+        # sent in another currency: in the offer's, as the payout rules saw it
+        sale = at_rate(_amount(image, "sale_amount"), _rate(image, "sale_rate"), str(image.get("currency")))
         worth.update(payout=payout, revenue=revenue, sale_amount=sale)
         # Recorded before currencies were kept: in its offer's currency, taken as the base's.
         base = str(image.get("base_currency") or image.get("currency") or "")
-        base_rate = Decimal(str(image.get("base_rate") or 1))
         worth[f"base:{base}:payout"] = _amount(image, "base_payout", payout)
         worth[f"base:{base}:revenue"] = _amount(image, "base_revenue", revenue)
-        worth[f"base:{base}:sale_amount"] = round_to_minor(sale * base_rate, base) if base_rate != 1 else sale
+        worth[f"base:{base}:sale_amount"] = at_rate(sale, _rate(image, "base_rate"), base)
         partner = str(image.get("partner_currency") or image.get("currency") or "")
         worth[f"partner:{partner}:payout"] = _amount(image, "partner_payout", payout)
     return worth
+
+
+def _rate(image: Mapping[str, Any], name: str) -> Decimal | None:
+    value = image.get(name)
+    return None if value is None else Decimal(str(value))
 
 
 def _amount(image: Mapping[str, Any], name: str, default: Decimal = Decimal(0)) -> Decimal:
