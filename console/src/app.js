@@ -25,6 +25,7 @@ import {
   TrackingLinksScreen,
 } from './offers.js';
 import { AdvertisersScreen, PartnersScreen } from './people.js';
+import { RatesScreen } from './rates.js';
 import { PartnerSignIn, PortalConversions, PortalOffer, PortalOffers, PortalStats } from './portal.js';
 import { ConversionScreen, ConversionsScreen, HistoryScreen, NetworkScreen, StatsScreen } from './reports.js';
 import { ErrorNote, html, useAction } from './ui.js';
@@ -71,6 +72,7 @@ const STAFF_ROUTES = [
   ],
   [/^#\/stats$/, () => html`<${StatsScreen} />`],
   [/^#\/network$/, (p, q, s) => html`<${NetworkScreen} canChange=${canChange(s)} />`],
+  [/^#\/rates$/, (p, q, s) => html`<${RatesScreen} canChange=${canChange(s)} />`],
   [
     /^#\/history\/([a-z_]+)\/([0-9a-z#/-]+)$/,
     ([kind, subject]) => html`<${HistoryScreen} kind=${kind} subject=${subject} />`,
@@ -111,6 +113,7 @@ const STAFF_LINKS = [
   ['#/partners', 'Partners'],
   ['#/conversions', 'Conversions'],
   ['#/stats', 'Stats'],
+  ['#/rates', 'Rates'],
   ['#/network', 'Network'],
 ];
 const PORTAL_LINKS = [
