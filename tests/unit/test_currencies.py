@@ -212,3 +212,17 @@ def test_a_missing_rate_for_any_leg_refuses_the_whole_conversion() -> None:
     assert priced(D("1"), D("2"), Currencies("USD", "USD", "CHF", "USD"), day, "2026-12-04") == NoRate(
         "USD", "CHF", "2026-12-04"
     )
+
+
+def test_the_consoles_minor_units_are_the_layers() -> None:
+    """The console shows amounts to their minor unit from its own short list (the currencies
+    whose minor unit is not the cent): it must be the layer's, no more, no less."""
+    import re
+    from pathlib import Path
+
+    source = (Path(__file__).parents[2] / "console" / "src" / "ui.js").read_text(encoding="utf-8")
+    block = source[source.index("const MINOR_UNITS") : source.index("]);", source.index("const MINOR_UNITS"))]
+    console: dict[str, int] = {}
+    for codes, unit in re.findall(r"\.\.\.\[([^\]]*)\]\.map\(\(c\) => \[c, (\d)\]\)", block):
+        console.update(dict.fromkeys(re.findall(r"'([A-Z]{3})'", codes), int(unit)))
+    assert console == {code: unit for code, unit in MINOR_UNITS.items() if unit != 2}
