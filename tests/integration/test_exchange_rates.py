@@ -67,7 +67,7 @@ def test_no_rates_in_force_is_a_404_that_says_so(aws, clock) -> None:
 
 def test_bad_rates_are_refused_and_store_nothing(aws, clock) -> None:
     for body, code in [
-        ({"rates": {"XAU": "0.0005"}}, "invalid_currency"),
+        ({"rates": {"XAU": "0.0005"}}, "validation_error"),  # ISO 4217, but no minor unit: no money
         ({"rates": {"EUR": "1"}}, "invalid_currency"),
         ({"rates": {"USD": "0"}}, "invalid_rate"),
     ]:

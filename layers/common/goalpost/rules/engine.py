@@ -7,14 +7,14 @@ import hashlib
 import hmac
 from collections.abc import Callable
 from decimal import Decimal
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from goalpost.model.conversion import Conversion
 from goalpost.model.conversion_request import ConversionRequest
 from goalpost.model.offer import Advertiser, Goal, NetworkSettings, Offer, OfferBundle, Partner
 from goalpost.model.session import Session
 from goalpost.rules.caps import lookback_refusal
-from goalpost.rules.exchange import Converted, Priced
+from goalpost.rules.exchange import Converted, Priced, recorded_fields
 from goalpost.rules.payouts import Worth
 from goalpost.rules.slugs import slug_of
 
@@ -255,23 +255,5 @@ def conversion_record(
         note=note,
         sale_currency=request.currency if request.currency not in (None, offer.currency) else "",
         sale_rate=sale.rate if sale is not None and sale.rate_day else None,
-        **_priced_fields(money),
+        **(recorded_fields(money) if money is not None else {}),
     )
-
-
-def _priced_fields(money: Priced | None) -> dict[str, Any]:
-    if money is None:
-        return {}
-    fields: dict[str, Any] = {"rate_day": money.rate_day}
-    if money.partner_payout is not None:
-        partner = money.partner_payout
-        fields.update(
-            partner_currency=partner.currency, partner_payout=partner.amount, partner_rate=partner.rate
-        )
-    if money.base_payout is not None:
-        base = money.base_payout
-        fields.update(base_currency=base.currency, base_payout=base.amount, base_rate=base.rate)
-    if money.base_revenue is not None:
-        fields.update(base_currency=money.base_revenue.currency, base_revenue=money.base_revenue.amount)
-        fields["base_rate"] = money.base_revenue.rate
-    return fields

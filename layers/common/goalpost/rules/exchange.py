@@ -153,28 +153,38 @@ def priced(
     return Priced(*results)
 
 
+def recorded_fields(money: Priced) -> dict[str, Any]:
+    """What a conversion stores of its other currencies: only the legs that changed currency
+    (a conversion in one currency stores nothing more: its amounts are its partner's and base's)."""
+    fields: dict[str, Any] = {}
+    partner, base_payout, base_revenue = money
+    if partner is not None and partner.rate_day:
+        fields.update(
+            partner_currency=partner.currency, partner_payout=partner.amount, partner_rate=partner.rate
+        )
+    for name, base in (("base_payout", base_payout), ("base_revenue", base_revenue)):
+        if base is not None and base.rate_day:
+            fields.update(base_currency=base.currency, base_rate=base.rate)
+            fields[name] = base.amount
+    if fields:
+        fields["rate_day"] = money.rate_day
+    return fields
+
+
 def repriced(
     conversion: Conversion, payout: Decimal | None, revenue: Decimal | None, rates: RateDay | None, day: str
 ) -> dict[str, Any] | NoRate:
     """What an adjustment of payout or revenue writes beside them: the partner's and the base
-    amounts again, at the rates of the adjustment's own day (the record keeps the ones before).
-    A conversion recorded before currencies were kept gets nothing more (its amounts stand)."""
-    if not conversion.base_currency:
-        return {}
+    amounts again, at the rates of the adjustment's own day (the record keeps the ones before)."""
     currencies = Currencies(
         sale=conversion.currency,
         offer=conversion.currency,
         partner=conversion.partner_currency or conversion.currency,
-        base=conversion.base_currency,
+        base=conversion.base_currency or conversion.currency,
     )
-    money = priced(payout, revenue, currencies, rates if currencies.needs_rates else None, day)
+    if not currencies.needs_rates:
+        return {}
+    money = priced(payout, revenue, currencies, rates, day)
     if isinstance(money, NoRate):
         return money
-    fields: dict[str, Any] = {"rate_day": money.rate_day}
-    if money.partner_payout is not None:
-        fields.update(partner_payout=money.partner_payout.amount, partner_rate=money.partner_payout.rate)
-    if money.base_payout is not None:
-        fields.update(base_payout=money.base_payout.amount, base_rate=money.base_payout.rate)
-    if money.base_revenue is not None:
-        fields.update(base_revenue=money.base_revenue.amount, base_rate=money.base_revenue.rate)
-    return fields
+    return recorded_fields(money)
