@@ -7,16 +7,18 @@ import hashlib
 import hmac
 from collections.abc import Callable
 from decimal import Decimal
-from typing import NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from goalpost.model.conversion import Conversion
 from goalpost.model.conversion_request import ConversionRequest
 from goalpost.model.offer import Advertiser, Goal, NetworkSettings, Offer, OfferBundle, Partner
 from goalpost.model.session import Session
 from goalpost.rules.caps import lookback_refusal
-from goalpost.rules.exchange import Converted, Priced, recorded_fields
 from goalpost.rules.payouts import Worth
 from goalpost.rules.slugs import slug_of
+
+if TYPE_CHECKING:
+    from goalpost.rules.exchange import Converted, Priced
 
 
 class Refusal(NamedTuple):
@@ -214,8 +216,8 @@ def conversion_record(
     worth: Worth | None,
     created_at: str,
     note: str = "",
-    sale: Converted | None = None,
-    money: Priced | None = None,
+    sale: "Converted | None" = None,
+    money: "Priced | None" = None,
 ) -> Conversion:
     """The stored conversion: its own facts plus the session's click context, copied.
 
@@ -255,5 +257,11 @@ def conversion_record(
         note=note,
         sale_currency=request.currency if request.currency not in (None, offer.currency) else "",
         sale_rate=sale.rate if sale is not None and sale.rate_day else None,
-        **(recorded_fields(money) if money is not None else {}),
+        **(_recorded(money) if money is not None else {}),
     )
+
+
+def _recorded(money: "Priced") -> dict[str, Any]:
+    from goalpost.rules.exchange import recorded_fields  # several currencies only: off the cold start
+
+    return recorded_fields(money)

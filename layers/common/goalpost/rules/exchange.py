@@ -7,6 +7,7 @@ later change of rates never changes what was recorded.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any, NamedTuple
@@ -14,6 +15,7 @@ from typing import Any, NamedTuple
 from goalpost.model.conversion import Conversion
 from goalpost.model.currency import round_to_minor
 from goalpost.model.exchange import MAX_RATE_AGE_DAYS, RateDay
+from goalpost.rules.payouts import Worth
 
 
 class Converted(NamedTuple):
@@ -151,6 +153,25 @@ def priced(
             return converted
         results.append(converted)
     return Priced(*results)
+
+
+def exchanged(
+    amount: Decimal | None,
+    currencies: Currencies,
+    rates: RateDay | None,
+    day: str,
+    worth_of: Callable[[Decimal | None], Worth],
+) -> tuple[Converted | None, Worth, Priced] | NoRate:
+    """A conversion across currencies: the sale into the offer's currency, what the payout
+    rules make of it (``worth_of``), then payout and revenue into the partner's and the base."""
+    sale = sale_in_offer_currency(amount, currencies, rates, day)
+    if isinstance(sale, NoRate):
+        return sale
+    worth = worth_of(sale.amount if sale is not None else None)
+    money = priced(worth.payout, worth.revenue, currencies, rates, day)
+    if isinstance(money, NoRate):
+        return money
+    return sale, worth, money
 
 
 def recorded_fields(money: Priced) -> dict[str, Any]:

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from goalpost import settings
-from goalpost.model.exchange import RateDay
 from goalpost.model.offer import Advertiser, NetworkSettings, OfferBundle, Partner, PayoutStructure
 from goalpost.store import config_store
+
+if TYPE_CHECKING:
+    from goalpost.model.exchange import RateDay
 
 T = TypeVar("T")
 

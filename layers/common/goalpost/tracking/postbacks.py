@@ -8,6 +8,7 @@ duplicate repeats. The pure rules live in ``rules.engine`` and ``rules.payouts``
 import logging
 import secrets
 from collections.abc import Callable, Mapping
+from decimal import Decimal
 from functools import partial
 from typing import NamedTuple
 
@@ -24,7 +25,6 @@ from goalpost.rules.engine import (
     judge,
     token_matches,
 )
-from goalpost.rules.exchange import Currencies, NoRate, priced, sale_in_offer_currency
 from goalpost.rules.payouts import Worth, custom_payout_of, partner_tier, resolve_payout
 from goalpost.rules.status import REJECTIONS_PER_SESSION, adjustment
 from goalpost.store import config_cache, conversion_store, counter_store, session_store
@@ -164,29 +164,31 @@ def record_conversion(request: ConversionRequest, now: float) -> Outcome:
         return _duplicate(conversion_store.closing_conversion_key(session), "duplicate", now)
 
     offer = bundle.offer
-    currencies = Currencies(
-        sale=request.currency or offer.currency,
-        offer=offer.currency,
-        partner=(partner.currency if partner is not None else "") or offer.currency,
-        base=network.currency,
-    )
-    day = iso_timestamp(now)[:10]
-    rates = config_cache.exchange_rates(day) if currencies.needs_rates else None
-    sale = sale_in_offer_currency(request.amount, currencies, rates, day)
-    if isinstance(sale, NoRate):
-        return _refuse(Refusal("no_exchange_rate", sale.reason, goal), request, session, bundle, now)
-    fields = {**conversion_fields(request, sale.amount if sale is not None else None), **session.subs}
-    worth = resolve_payout(
-        goal,
-        tier_id=partner_tier(partner, network),
-        custom_payout=custom_payout_of(goal, bundle, session.partner_id),
-        structures=config_cache.payout_structures(goal.payout_structure_ids),
-        fields=fields,
-        amount=sale.amount if sale is not None else None,
-    )
-    money = priced(worth.payout, worth.revenue, currencies, rates, day)
-    if isinstance(money, NoRate):
-        return _refuse(Refusal("no_exchange_rate", money.reason, goal), request, session, bundle, now)
+
+    def worth_of(amount: Decimal | None) -> Worth:
+        return resolve_payout(
+            goal,
+            tier_id=partner_tier(partner, network),
+            custom_payout=custom_payout_of(goal, bundle, session.partner_id),
+            structures=config_cache.payout_structures(goal.payout_structure_ids),
+            fields={**conversion_fields(request, amount), **session.subs},
+            amount=amount,
+        )
+
+    partner_currency = (partner.currency if partner is not None else "") or offer.currency
+    currencies = (request.currency or offer.currency, offer.currency, partner_currency, network.currency)
+    if len(set(currencies)) == 1:  # one currency: nothing is converted, read or even imported
+        sale, worth, money = None, worth_of(request.amount), None
+    else:
+        from goalpost.rules.exchange import Currencies, NoRate, exchanged
+
+        day = iso_timestamp(now)[:10]
+        converted = exchanged(
+            request.amount, Currencies(*currencies), config_cache.exchange_rates(day), day, worth_of
+        )
+        if isinstance(converted, NoRate):
+            return _refuse(Refusal("no_exchange_rate", converted.reason, goal), request, session, bundle, now)
+        sale, worth, money = converted
     suffix = secrets.token_hex(6) if goal.allow_multiple else ""
     conversion_id = conversion_id_of(session.transaction_id, goal.goal_id, suffix)
     if goal.approve:

@@ -13,7 +13,6 @@ from typing import Any
 
 from goalpost.model.conversion import STATUSES
 from goalpost.model.conversion_request import ConversionRequest, Via
-from goalpost.model.currency import is_currency
 from goalpost.model.ids import COOKIE_PREFIX, is_transaction_id, optional_id
 from goalpost.model.money import InvalidAmount, parse_amount
 from goalpost.model.offer import DEFAULT_GOAL_ID
@@ -88,6 +87,8 @@ def conversion_request(
             raise Refused(str(error), code="invalid_amount") from None
     currency = params.get("currency") or None
     if currency is not None:
+        from goalpost.model.currency import is_currency  # sent with amounts only: off the cold start
+
         if not _CURRENCY.fullmatch(currency) or not is_currency(currency.upper()):
             raise Refused("currency must be a three-letter ISO 4217 code", code="invalid_currency")
         currency = currency.upper()
