@@ -262,3 +262,26 @@ def test_the_funnel_counts_users_reaching_each_goal_and_drop_off_only_where_it_a
     assert (equal[2]["drop_off"], equal[2]["drop_off_applies"]) == (0, True)  # as many as before: no loss
     empty = funnel([], window=UTC_DAY, steps=steps)["steps"]
     assert (empty[1]["drop_off_rate"], empty[1]["rate_from_sessions"]) == (None, None)
+
+
+def test_each_money_view_adds_its_own_counters_and_never_two_currencies() -> None:
+    """Base and partner money are counted under counters named by their currency: a base that
+    changed from USD to EUR mid-range gives two currencies, never one sum."""
+    cells = [
+        {"hour": "2026-11-24T01", "offer_id": "1", "partner_id": "2", "goal_id": "3", "conversions": 1,
+         "currency": "USD", "payout": D("10.50"), "revenue": D("21"),
+         "base:EUR:payout": D("10.00"), "base:EUR:revenue": D("20.00"), "partner:GBP:payout": D("8.40")},
+        {"hour": "2026-11-24T02", "offer_id": "1", "partner_id": "2", "goal_id": "3", "conversions": 1,
+         "currency": "USD", "payout": D("1"), "revenue": D("2"),
+         "base:USD:payout": D("1"), "base:USD:revenue": D("2"), "partner:GBP:payout": D("0.80")},
+    ]  # fmt: skip
+
+    def totals(view: Any) -> dict[str, Any]:
+        return summarize(cells, window=UTC_DAY, interval="total", group_by=["offer"], view=view)["totals"]
+
+    assert (totals("original")["payout"], totals("original")["currency"]) == ("11.50", "USD")
+    partner = totals("partner")
+    assert (partner["payout"], partner["currency"]) == ("9.20", "GBP")
+    base = totals("base")
+    assert base["currency"] is None and "payout" not in base
+    assert (base["by_currency"]["EUR"]["payout"], base["by_currency"]["USD"]["payout"]) == ("10.00", "1.00")
