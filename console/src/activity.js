@@ -4,25 +4,27 @@ import { useState } from 'preact/hooks';
 import { admin } from './api.js';
 import { offerTabs } from './offers.js';
 import {
+  defaultRange,
   Done,
   ErrorNote,
+  everything,
+  html,
   Loaded,
-  PIXEL_KINDS,
+  money,
+  options,
   Page,
+  PIXEL_KINDS,
   RangeFields,
   Table,
   Tabs,
-  defaultRange,
-  everything,
-  html,
-  money,
-  options,
   useAction,
+  useCanChange,
   useLoad,
 } from './ui.js';
 
 /** Partner pixels/postbacks of an offer, and what happened when we sent them. */
-export function PostbacksScreen({ offerId, canChange }) {
+export function PostbacksScreen({ offerId }) {
+  const canChange = useCanChange();
   const data = useLoad(
     async () => ({
       pixels: await everything(admin, `/offers/${offerId}/partner-pixels`),
@@ -89,11 +91,12 @@ export function PostbacksScreen({ offerId, canChange }) {
       }
       <${ErrorNote} error=${action.error} /><${Done} message=${action.done} />
       <h2>Delivery log</h2>
-      <${Deliveries} offerId=${offerId} items=${d.deliveries} canChange=${canChange} onRetried=${data.reload} />`}<//>
+      <${Deliveries} offerId=${offerId} items=${d.deliveries} onRetried=${data.reload} />`}<//>
   <//>`;
 }
 
-function Deliveries({ offerId, items, canChange, onRetried }) {
+function Deliveries({ offerId, items, onRetried }) {
+  const canChange = useCanChange();
   const retry = useAction();
   return html`<${Table} caption="Postbacks sent to partners: attempts, last answer, time" rows=${items} rowKey=${(d) => d.delivery_id}
       empty="Nothing sent yet."
@@ -122,16 +125,19 @@ function Deliveries({ offerId, items, canChange, onRetried }) {
 }
 
 /** Conversions waiting for approval: approve or reject many at once, with a note. */
-export function PendingScreen({ offerId, canChange }) {
+export function PendingScreen({ offerId }) {
   const pending = useLoad(() => everything(admin, `/offers/${offerId}/conversions/pending`), [offerId]);
   return html`<${Page} title=${`Pending conversions — offer ${offerId}`}>
     <${Tabs} items=${offerTabs(offerId)} current=${`#/offers/${offerId}/pending`} />
-    <${Loaded} state=${pending} what="pending conversions">${(items) => html`<${Decisions} items=${items} canChange=${canChange} onDecided=${pending.reload} />`}<//>
+    <${Loaded} state=${pending} what="pending conversions">${(items) => html`<${Decisions} items=${items} onDecided=${pending.reload} />`}<//>
   <//>`;
 }
 
 /** A list of conversions with checkboxes and the approve / reject bar (also used by the report). */
-export function Decisions({ items, canChange, onDecided, caption }) {
+/** Approve or reject the conversions listed, in bulk; ``decidable`` false shows them only (a
+ * report of other statuses). */
+export function Decisions({ items, onDecided, caption, decidable = true }) {
+  const canChange = useCanChange() && decidable;
   const [chosen, setChosen] = useState(new Set());
   const [note, setNote] = useState('');
   const action = useAction();

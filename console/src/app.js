@@ -28,7 +28,7 @@ import { AdvertisersScreen, PartnersScreen } from './people.js';
 import { RatesScreen } from './rates.js';
 import { PartnerSignIn, PortalConversions, PortalOffer, PortalOffers, PortalStats } from './portal.js';
 import { ConversionScreen, ConversionsScreen, HistoryScreen, NetworkScreen, StatsScreen } from './reports.js';
-import { ErrorNote, html, useAction } from './ui.js';
+import { CanChange, ErrorNote, html, useAction } from './ui.js';
 
 function useHash() {
   const [hash, setHash] = useState(location.hash || '#/');
@@ -40,39 +40,29 @@ function useHash() {
   return hash;
 }
 
-/** [pattern, screen(params, query, session)]: the first match wins. */
+/** [pattern, screen(params, query)]: the first match wins (what the user may change: CanChange). */
 const STAFF_ROUTES = [
-  [/^#\/(?:offers)?$/, (p, q, s) => html`<${OffersScreen} canChange=${canChange(s)} />`],
-  [/^#\/offers\/(\d+)$/, ([id], q, s) => html`<${OfferScreen} key=${id} offerId=${id} canChange=${canChange(s)} />`],
-  [/^#\/offers\/(\d+)\/goals$/, ([id], q, s) => html`<${GoalsScreen} offerId=${id} canChange=${canChange(s)} />`],
+  [/^#\/(?:offers)?$/, () => html`<${OffersScreen} />`],
+  [/^#\/offers\/(\d+)$/, ([id]) => html`<${OfferScreen} key=${id} offerId=${id} />`],
+  [/^#\/offers\/(\d+)\/goals$/, ([id]) => html`<${GoalsScreen} offerId=${id} />`],
   [/^#\/offers\/(\d+)\/goals\/new$/, ([id]) => html`<${GoalFormScreen} offerId=${id} />`],
-  [
-    /^#\/offers\/(\d+)\/goals\/(\d+)$/,
-    ([id, goal], q, s) => html`<${GoalScreen} offerId=${id} goalId=${goal} canChange=${canChange(s)} />`,
-  ],
+  [/^#\/offers\/(\d+)\/goals\/(\d+)$/, ([id, goal]) => html`<${GoalScreen} offerId=${id} goalId=${goal} />`],
   [/^#\/offers\/(\d+)\/goals\/(\d+)\/edit$/, ([id, goal]) => html`<${GoalFormScreen} offerId=${id} goalId=${goal} />`],
   [
     /^#\/offers\/(\d+)\/payouts$/,
-    ([id], q, s) =>
-      html`<${PartnerPayoutsScreen} offerId=${id} goalFilter=${q.get('goal') || ''} canChange=${canChange(s)} />`,
+    ([id], q) => html`<${PartnerPayoutsScreen} offerId=${id} goalFilter=${q.get('goal') || ''} />`,
   ],
   [/^#\/offers\/(\d+)\/links$/, ([id]) => html`<${TrackingLinksScreen} offerId=${id} />`],
-  [
-    /^#\/offers\/(\d+)\/postbacks$/,
-    ([id], q, s) => html`<${PostbacksScreen} offerId=${id} canChange=${canChange(s)} />`,
-  ],
-  [/^#\/offers\/(\d+)\/pending$/, ([id], q, s) => html`<${PendingScreen} offerId=${id} canChange=${canChange(s)} />`],
+  [/^#\/offers\/(\d+)\/postbacks$/, ([id]) => html`<${PostbacksScreen} offerId=${id} />`],
+  [/^#\/offers\/(\d+)\/pending$/, ([id]) => html`<${PendingScreen} offerId=${id} />`],
   [/^#\/offers\/(\d+)\/funnel$/, ([id]) => html`<${FunnelScreen} offerId=${id} />`],
-  [/^#\/advertisers$/, (p, q, s) => html`<${AdvertisersScreen} canChange=${canChange(s)} />`],
-  [/^#\/partners$/, (p, q, s) => html`<${PartnersScreen} canChange=${canChange(s)} />`],
-  [/^#\/conversions$/, (p, q, s) => html`<${ConversionsScreen} canChange=${canChange(s)} />`],
-  [
-    /^#\/conversions\/([0-9a-f-]+)$/,
-    ([id], q, s) => html`<${ConversionScreen} conversionId=${id} canChange=${canChange(s)} />`,
-  ],
+  [/^#\/advertisers$/, () => html`<${AdvertisersScreen} />`],
+  [/^#\/partners$/, () => html`<${PartnersScreen} />`],
+  [/^#\/conversions$/, () => html`<${ConversionsScreen} />`],
+  [/^#\/conversions\/([0-9a-f-]+)$/, ([id]) => html`<${ConversionScreen} conversionId=${id} />`],
   [/^#\/stats$/, () => html`<${StatsScreen} />`],
-  [/^#\/network$/, (p, q, s) => html`<${NetworkScreen} canChange=${canChange(s)} />`],
-  [/^#\/rates$/, (p, q, s) => html`<${RatesScreen} canChange=${canChange(s)} />`],
+  [/^#\/network$/, () => html`<${NetworkScreen} />`],
+  [/^#\/rates$/, () => html`<${RatesScreen} />`],
   [
     /^#\/history\/([a-z_]+)\/([0-9a-z#/-]+)$/,
     ([kind, subject]) => html`<${HistoryScreen} kind=${kind} subject=${subject} />`,
@@ -86,11 +76,11 @@ const PORTAL_ROUTES = [
   [/^#\/portal\/conversions$/, () => html`<${PortalConversions} />`],
 ];
 
-function route(routes, hash, session) {
+function route(routes, hash) {
   const [path, search = ''] = hash.split('?');
   for (const [pattern, screen] of routes) {
     const match = path.match(pattern);
-    if (match) return screen(match.slice(1), new URLSearchParams(search), session);
+    if (match) return screen(match.slice(1), new URLSearchParams(search));
   }
   return html`<section><h1 tabindex="-1">Not found</h1><p>No screen at <code>${hash}</code>. <a href="#/">Offers</a></p></section>`;
 }
@@ -215,7 +205,9 @@ function App() {
       <${Header} label="Console" links=${STAFF_LINKS} current=${hash === '#/' ? '#/offers' : hash.split('?')[0]} who=${who} onSignOut=${() => {
         signOutStaff().finally(rerender);
       }} />
-      <main class="container" id="main">${route(STAFF_ROUTES, hash, staff)}</main>`;
+      <${CanChange.Provider} value=${canChange(staff)}>
+        <main class="container" id="main">${route(STAFF_ROUTES, hash)}</main>
+      <//>`;
   }
   return html`<${SignInPage} onSignedIn=${rerender} />`;
 }

@@ -9,17 +9,18 @@ import {
   CopyField,
   Done,
   ErrorNote,
+  everything,
+  html,
   Loaded,
+  options,
   Page,
+  patchOf,
+  rate,
   RateInput,
   Table,
   Tabs,
-  everything,
-  html,
-  options,
-  patchOf,
-  rate,
   useAction,
+  useCanChange,
   useLoad,
   useVersionedSave,
   yesNo,
@@ -27,7 +28,8 @@ import {
 
 const STATUSES = ['active', 'paused', 'pending', 'expired', 'deleted'];
 
-export function OffersScreen({ canChange }) {
+export function OffersScreen() {
+  const canChange = useCanChange();
   const offers = useLoad(() => everything(admin, '/offers'), []);
   const advertisers = useLoad(() => everything(admin, '/advertisers'), []);
   const byId = Object.fromEntries((advertisers.data || []).map((a) => [a.advertiser_id, a.name]));
@@ -113,7 +115,7 @@ export function offerTabs(offerId) {
 }
 
 /** The offer page: its Payout panel, the Multiple Conversion Goals switch, settings and caps. */
-export function OfferScreen({ offerId, canChange }) {
+export function OfferScreen({ offerId }) {
   const offer = useLoad(() => admin('GET', `/offers/${offerId}`), [offerId]);
   const network = useLoad(() => admin('GET', '/network'), []);
   const saved = (doc) => (doc && doc.offer_id ? offer.replace(doc) : offer.reload());
@@ -122,14 +124,15 @@ export function OfferScreen({ offerId, canChange }) {
   ) => html`<${Page} title=${`Offer ${data.offer_id}: ${data.name}`}>
     <${Tabs} items=${offerTabs(offerId)} current=${`#/offers/${offerId}`} />
     ${network.data && !network.data.goals_enabled ? html`<p class="notice-error" role="note">Offer goals are disabled for the whole network (Network settings): only default goals convert.</p>` : null}
-    <${GoalsSwitch} offer=${data} canChange=${canChange} onSaved=${saved} />
-    <${PayoutPanel} offer=${data} canChange=${canChange} onSaved=${saved} />
-    <${OfferSettings} offer=${data} canChange=${canChange} onSaved=${saved} />
+    <${GoalsSwitch} offer=${data} onSaved=${saved} />
+    <${PayoutPanel} offer=${data} onSaved=${saved} />
+    <${OfferSettings} offer=${data} onSaved=${saved} />
     <${Caps} offerId=${offerId} />
   <//>`}<//>`;
 }
 
-function GoalsSwitch({ offer, canChange, onSaved }) {
+function GoalsSwitch({ offer, onSaved }) {
+  const canChange = useCanChange();
   const [enabled, setEnabled] = useState(offer.goals_enabled);
   const saving = useVersionedSave(() => admin('GET', `/offers/${offer.offer_id}`));
   const toggle = (wanted) => {
@@ -159,7 +162,8 @@ function GoalsSwitch({ offer, canChange, onSaved }) {
 }
 
 /** Payout panel: the default goal's payout and revenue, with its Edit button. */
-function PayoutPanel({ offer, canChange, onSaved }) {
+function PayoutPanel({ offer, onSaved }) {
+  const canChange = useCanChange();
   const goal = offer.default_goal;
   const [editing, setEditing] = useState(null);
   const saving = useVersionedSave(() => admin('GET', `/offers/${offer.offer_id}`));
@@ -311,7 +315,8 @@ function GoalBehaviour({ form, prefix, onInput }) {
   </div>`;
 }
 
-function OfferSettings({ offer, canChange, onSaved }) {
+function OfferSettings({ offer, onSaved }) {
+  const canChange = useCanChange();
   const pick = (o) => ({
     name: o.name,
     offer_url: o.offer_url,
@@ -404,7 +409,8 @@ function Caps({ offerId }) {
 }
 
 /** Manage goals: ID, Name, Status, Advertiser, Tracking Pixel Type, Endpoint, Private, Allow Multiples, Payout, Revenue. */
-export function GoalsScreen({ offerId, canChange }) {
+export function GoalsScreen({ offerId }) {
+  const canChange = useCanChange();
   const offer = useLoad(() => admin('GET', `/offers/${offerId}`), [offerId]);
   const rows = useLoad(() => admin('GET', `/offers/${offerId}/goals/manage`), [offerId]);
   const action = useAction();
@@ -546,7 +552,8 @@ function GoalForm({ offer, goal, lists }) {
 }
 
 /** A goal's page: its settings and its conversion tracking links. */
-export function GoalScreen({ offerId, goalId, canChange }) {
+export function GoalScreen({ offerId, goalId }) {
+  const canChange = useCanChange();
   const goal = useLoad(() => admin('GET', `/offers/${offerId}/goals/${goalId}`), [offerId, goalId]);
   return html`<${Loaded} state=${goal} what="the goal">${(g) => html`<${Page} title=${`Goal ${g.goal_id}: ${g.name}`}
       actions=${html`${canChange ? html`<a role="button" href=${`#/offers/${offerId}/goals/${goalId}/edit`}>Edit</a>` : null}
@@ -580,7 +587,8 @@ const LINK_LABELS = {
 };
 
 /** Partner Payouts: a custom payout per partner and goal. */
-export function PartnerPayoutsScreen({ offerId, goalFilter, canChange }) {
+export function PartnerPayoutsScreen({ offerId, goalFilter }) {
+  const canChange = useCanChange();
   const data = useLoad(
     async () => ({
       payouts: await everything(admin, `/offers/${offerId}/partner-payouts`),

@@ -7,17 +7,19 @@ import {
   CopyField,
   Done,
   ErrorNote,
+  everything,
+  html,
   Loaded,
   Page,
   Table,
-  everything,
-  html,
   useAction,
+  useCanChange,
   useLoad,
   useVersionedSave,
 } from './ui.js';
 
-export function AdvertisersScreen({ canChange }) {
+export function AdvertisersScreen() {
+  const canChange = useCanChange();
   const list = useLoad(() => everything(admin, '/advertisers'), []);
   const [name, setName] = useState('');
   const action = useAction();
@@ -98,7 +100,8 @@ function ShownOnce({ secrets, onClose }) {
   </article>`;
 }
 
-export function PartnersScreen({ canChange }) {
+export function PartnersScreen() {
+  const canChange = useCanChange();
   const list = useLoad(() => everything(admin, '/partners'), []);
   const tiers = useLoad(() => everything(admin, '/tiers'), []);
   const [name, setName] = useState('');

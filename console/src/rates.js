@@ -2,7 +2,7 @@
 // own rate. Rates are units of each currency for one euro, as the ECB quotes them.
 import { useState } from 'preact/hooks';
 import { admin } from './api.js';
-import { Done, ErrorNote, Loaded, Page, Table, daysAgo, html, today, useAction, useLoad } from './ui.js';
+import { Done, ErrorNote, Loaded, Page, Table, daysAgo, html, today, useAction, useCanChange, useLoad } from './ui.js';
 
 /** Currencies networks commonly price or pay in (any ISO 4217 code is accepted). */
 export const COMMON_CURRENCIES = [
@@ -128,7 +128,8 @@ function SetRateForm({ onDone }) {
   </form>`;
 }
 
-export function RatesScreen({ canChange }) {
+export function RatesScreen() {
+  const canChange = useCanChange();
   const [day, setDay] = useState(today());
   const [shown, setShown] = useState(0);
   const refresh = () => setShown(shown + 1);

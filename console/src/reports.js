@@ -7,21 +7,22 @@ import { CurrencyInput } from './rates.js';
 import {
   Check,
   ConflictNote,
+  defaultRange,
   Done,
   ErrorNote,
-  Loaded,
-  Page,
-  RangeFields,
-  Table,
-  TrafficChart,
-  defaultRange,
   everything,
   html,
+  Loaded,
   money,
   options,
+  Page,
   patchOf,
+  RangeFields,
   show,
+  Table,
+  TrafficChart,
   useAction,
+  useCanChange,
   useChartSeries,
   useLoad,
   useVersionedSave,
@@ -59,7 +60,8 @@ function useLists() {
   );
 }
 
-export function ConversionsScreen({ canChange }) {
+export function ConversionsScreen() {
+  const canChange = useCanChange();
   const [range, setRange] = useState(defaultRange());
   const [filters, setFilters] = useState({ offer_id: '', goal_id: '', partner_id: '', advertiser_id: '', status: '' });
   const [pages, setPages] = useState(1);
@@ -101,7 +103,7 @@ export function ConversionsScreen({ canChange }) {
       const sums = totals(r.items);
       return html`
         <p role="status">${r.items.length} conversion(s) shown; approved payout <strong data-testid="report-payout">${money(sums.payout)}</strong>, revenue <strong>${money(sums.revenue)}</strong>.</p>
-        <${Decisions} items=${r.items} canChange=${canChange && filters.status === 'pending'} onDecided=${report.reload}
+        <${Decisions} items=${r.items} decidable=${filters.status === 'pending'} onDecided=${report.reload}
           caption=${`Conversions ${r.from} to ${r.to} (${r.timezone}), newest first${canChange ? '; choose status Pending to approve or reject in bulk' : ''}`} />
         ${r.next_cursor ? html`<button type="button" class="secondary" onClick=${() => setPages(pages + 1)}>Show more</button>` : null}`;
     }}<//>
@@ -122,7 +124,8 @@ export function addDecimal(a, b) {
   return (negative ? '-' : '') + text;
 }
 
-export function ConversionScreen({ conversionId, canChange }) {
+export function ConversionScreen({ conversionId }) {
+  const canChange = useCanChange();
   const conversion = useLoad(() => admin('GET', `/conversions/${conversionId}`), [conversionId]);
   const [form, setForm] = useState({ payout: '', revenue: '', sale_amount: '', status: '', note: '' });
   const action = useAction();
@@ -239,14 +242,14 @@ export function StatsTable({ stats, metrics }) {
 }
 
 /** Network settings (the "Offer Goals" switch among them) and partner tiers. */
-export function NetworkScreen({ canChange }) {
+export function NetworkScreen() {
   const network = useLoad(() => admin('GET', '/network'), []);
   const tiers = useLoad(() => everything(admin, '/tiers'), []);
   return html`<${Page} title="Network settings">
-    <${Loaded} state=${network} what="settings">${(n) => html`<${NetworkForm} key=${n.version} network=${n} canChange=${canChange} onSaved=${network.reload} />`}<//>
+    <${Loaded} state=${network} what="settings">${(n) => html`<${NetworkForm} key=${n.version} network=${n} onSaved=${network.reload} />`}<//>
     <h2>Partner tiers</h2>
     <${Loaded} state=${tiers} what="tiers">${(items) =>
-      html`<${Tiers} items=${items} network=${network.data} canChange=${canChange} onSaved=${() => {
+      html`<${Tiers} items=${items} network=${network.data} onSaved=${() => {
         tiers.reload();
         network.reload();
       }} />`}<//>
@@ -267,7 +270,8 @@ const SWITCHES = [
   ],
 ];
 
-function NetworkForm({ network, canChange, onSaved }) {
+function NetworkForm({ network, onSaved }) {
+  const canChange = useCanChange();
   const pick = (n) => ({
     ...Object.fromEntries(SWITCHES.map(([k]) => [k, n[k]])),
     tracking_domain: n.tracking_domain,
@@ -305,7 +309,8 @@ function NetworkForm({ network, canChange, onSaved }) {
   </form>`;
 }
 
-function Tiers({ items, network, canChange, onSaved }) {
+function Tiers({ items, network, onSaved }) {
+  const canChange = useCanChange();
   const [name, setName] = useState('');
   const action = useAction();
   return html`<${Table} caption="Tiers set a goal's payout per partner group (one is the default)" rows=${items} rowKey=${(t) => t.tier_id} empty="No tiers."

@@ -1,9 +1,17 @@
 // Shared pieces of the console's screens: native, labelled elements that Pico styles.
-import { h } from 'preact';
-import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
+import { createContext, h } from 'preact';
+import { useCallback, useContext, useEffect, useRef, useState } from 'preact/hooks';
 import htm from 'htm';
 
 export const html = htm.bind(h);
+
+/** Whether the signed-in staff member may change things (ConsoleAdmins) or only read
+ * (ConsoleViewers): the app provides it once, around the screens; each reads it here. */
+export const CanChange = createContext(false);
+
+export function useCanChange() {
+  return useContext(CanChange);
+}
 
 /** Data for a screen: { data, error, loading, reload }, loaded again when deps change. */
 export function useLoad(load, deps) {

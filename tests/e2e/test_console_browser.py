@@ -350,6 +350,25 @@ def test_sign_in_form_and_a_read_only_console_user(
     page.get_by_role("link", name="Partners", exact=True).click()
     page.get_by_role("heading", name="Partners").wait_for()
     assert page.get_by_role("button", name="Create partner").count() == 0
+    # every screen reads what the user may do from the one CanChange the app provides: the
+    # offer's page and its panels, its goals, the network settings offer a viewer no change
+    advertiser = runtime.admin("POST", "/admin/advertisers", {"name": "Viewer's Shop"}).json()
+    offer = runtime.admin(
+        "POST", "/admin/offers",
+        {"name": "Viewer's Offer", "advertiser_id": advertiser["advertiser_id"],
+         "offer_url": "https://shop.example.com/?tid={transaction_id}"},
+    ).json()  # fmt: skip
+    go(page, runtime, f"#/offers/{offer['offer_id']}")
+    arrived(page, re.compile(r"Offer \d+: Viewer's Offer"))
+    page.get_by_text("Offer URL", exact=True).wait_for()
+    for action in ("Edit", "Edit settings"):
+        assert page.get_by_role("button", name=action, exact=True).count() == 0, action
+    go(page, runtime, f"#/offers/{offer['offer_id']}/goals")
+    arrived(page, re.compile("^Manage goals"))
+    assert page.get_by_role("button", name="Add Goal", exact=True).count() == 0
+    go(page, runtime, "#/network")
+    arrived(page, re.compile("Network"))
+    assert page.get_by_role("button", name="Save settings").count() == 0
     # and the API itself refuses a viewer's change (the console hides what the API forbids)
     token = str(page.evaluate("JSON.parse(sessionStorage.getItem('goalpost.console')).access"))
     refused = runtime.get(

@@ -54,7 +54,7 @@ def test_the_history_lists_each_published_day_in_a_range(aws, clock) -> None:
     status, refused = admin(
         "GET", "/admin/exchange-rates/history", query="from_day=2026-12-05&to_day=2026-12-01"
     )
-    assert status == 422 and refused["error"]["code"] == "invalid_range"
+    assert status == 400 and refused["error"]["code"] == "bad_range"
 
 
 def test_no_rates_in_force_is_a_404_that_says_so(aws, clock) -> None:

@@ -76,7 +76,7 @@ def patch(conversion_id: str, status: str) -> str:
     try:
         return str(admin_conversions.adjust(conversion_id, body, caller)["outcome"])
     except ApiError as error:
-        assert error.status == 409, error
+        assert error.code == "conversion_changed", error
         return "conflict"
 
 

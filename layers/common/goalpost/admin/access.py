@@ -27,15 +27,13 @@ def console_actor(claims: Mapping[str, Any], method: str) -> str:
     """The audit trail's name for a console user allowed to make this request; else 403."""
     username = str(claims.get("username") or claims.get("cognito:username") or claims.get("sub") or "")
     if not username or claims.get("token_use", "access") != "access":
-        raise ApiError(401, "console_token", "sign in to the console again (an access token is needed)")
+        raise ApiError("console_token", "sign in to the console again (an access token is needed)")
     groups = _groups(claims)
     if CONSOLE_ADMINS in groups or (CONSOLE_VIEWERS in groups and method.upper() in _READS):
         return f"console:{username}"
     if CONSOLE_VIEWERS in groups:
-        raise ApiError(403, "read_only", "your console account may read, not change (group ConsoleViewers)")
-    raise ApiError(
-        403, "no_console_group", "your console account is in neither ConsoleAdmins nor ConsoleViewers"
-    )
+        raise ApiError("read_only", "your console account may read, not change (group ConsoleViewers)")
+    raise ApiError("no_console_group", "your console account is in neither ConsoleAdmins nor ConsoleViewers")
 
 
 def sees_secrets(raw_path: str, authorizer: Mapping[str, Any]) -> bool:
@@ -62,5 +60,5 @@ def admin_actor(raw_path: str, method: str, authorizer: Mapping[str, Any]) -> st
         return console_actor(claims, method)
     actor = iam_actor(authorizer)
     if not actor:
-        raise ApiError(403, "iam_required", "admin routes take IAM-signed requests only")
+        raise ApiError("iam_required", "admin routes take IAM-signed requests only")
     return actor

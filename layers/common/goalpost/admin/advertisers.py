@@ -8,7 +8,7 @@ from goalpost.admin import http
 from goalpost.admin.documents import Caller, check_version, save, without_version
 from goalpost.admin.errors import ApiError, not_found
 from goalpost.admin.http import IdPath, IfMatch
-from goalpost.admin.paging import check_limit, decode_cursor, page
+from goalpost.admin.paging import Listed, check_limit, decode_cursor, page
 from goalpost.admin.schemas import AdvertiserIn, AdvertiserPatch
 from goalpost.admin.views import AdvertiserOut, Page
 from goalpost.model.offer import Advertiser
@@ -60,12 +60,12 @@ def update_advertiser(
     if patch.remove_security_token:
         doc.update(security_token="", security_token_applied=False, security_token_sha256="")
     if doc.get("security_token_applied") and not doc.get("security_token"):
-        raise ApiError(409, "no_security_token", "set security_token before applying it")
+        raise ApiError("no_security_token", "set security_token before applying it")
     saved = save("advertiser", advertiser_id, doc, caller, before=current, expected_version=expected_version)
     return advertiser_view(saved, show_token=patch.security_token is not None or patch.remove_security_token)
 
 
-def list_advertisers(limit: int, cursor: str | None) -> dict[str, Any]:
+def list_advertisers(limit: int, cursor: str | None) -> Listed[dict[str, Any]]:
     docs, last = config_store.list_entities(
         "advertiser", limit=check_limit(limit), cursor=decode_cursor(cursor)
     )
@@ -79,7 +79,11 @@ router = http.resource_router()
 
 @router.post("/admin/advertisers", **http.documented(201, writes=True))
 def create(body: AdvertiserIn) -> Response[AdvertiserOut]:
-    return http.entity(create_advertiser(body, http.caller(router)), 201)
+    return http.create(
+        router,
+        lambda caller: create_advertiser(body, caller),
+        lambda made: advertiser_view(get_advertiser(made.entity_id)),
+    )
 
 
 @router.get("/admin/advertisers", **http.documented())

@@ -36,7 +36,7 @@ def check_live(authorization: str) -> None:
     """Nothing when Cognito still accepts the token; 401 ``console_signed_out`` when it does not."""
     token = authorization.strip().removeprefix("Bearer ").strip()
     if not token:
-        raise ApiError(401, "console_token", "sign in to the console again (an access token is needed)")
+        raise ApiError("console_token", "sign in to the console again (an access token is needed)")
     key = hashlib.sha256(token.encode()).hexdigest()
     now = clock.now()
     if _live.get(key, 0.0) > now:
@@ -47,7 +47,7 @@ def check_live(authorization: str) -> None:
         if error.response.get("Error", {}).get("Code") in _SIGNED_OUT:
             _live.pop(key, None)
             raise ApiError(
-                401, "console_signed_out", "this sign-in was ended (signed out, or the account disabled)"
+                "console_signed_out", "this sign-in was ended (signed out, or the account disabled)"
             ) from None
         raise
     if len(_live) > 1000:

@@ -1,7 +1,7 @@
 """One conversion's life after it is recorded: listing, approvals, adjustments (one module:
 both append to the conversion's history, with clawbacks, through the same store call)."""
 
-from typing import Any
+from typing import Any, Literal, NotRequired, TypedDict
 
 from aws_lambda_powertools.event_handler import Response
 
@@ -10,7 +10,7 @@ from goalpost.admin.documents import Caller
 from goalpost.admin.errors import ApiError, not_found
 from goalpost.admin.http import Day, FromDay, IdPath, RecordId, TimeZone
 from goalpost.admin.offers import get_offer
-from goalpost.admin.paging import check_limit, decode_cursor, page
+from goalpost.admin.paging import Listed, check_limit, decode_cursor, page
 from goalpost.admin.schemas import ConversionPatch, DecisionIn
 from goalpost.admin.views import AdjustedConversionOut, ConversionOut, DecisionsOut, Page
 from goalpost.model.conversion import CLAWBACK, CONVERSION, REVERSED, Conversion
@@ -20,7 +20,7 @@ from goalpost.rules.status import adjustment
 from goalpost.store import conversion_store, rate_store, report_store
 
 
-def list_conversions(offer_id: str, span: Window, limit: int, cursor: str | None) -> dict[str, Any]:
+def list_conversions(offer_id: str, span: Window, limit: int, cursor: str | None) -> Listed[dict[str, Any]]:
     """Everything recorded on an offer in a range, newest first: conversions, the refusals
     stored for real sessions (why each was refused) and clawbacks."""
     get_offer(offer_id)
@@ -40,7 +40,7 @@ def shown(item: dict[str, Any]) -> dict[str, Any]:
     return doc
 
 
-def list_pending(offer_id: str, limit: int, cursor: str | None) -> dict[str, Any]:
+def list_pending(offer_id: str, limit: int, cursor: str | None) -> Listed[dict[str, Any]]:
     """Every conversion of the offer awaiting approval, however old (the approvals index)."""
     get_offer(offer_id)
     items, last = report_store.pending_conversions(
@@ -49,13 +49,21 @@ def list_pending(offer_id: str, limit: int, cursor: str | None) -> dict[str, Any
     return page([conversion_store.without_storage_fields(item) for item in items], last)
 
 
-def decide(body: DecisionIn, caller: Caller) -> dict[str, Any]:
+class Decision(TypedDict):
+    """What became of one conversion of a bulk decision (``status``: as it now is)."""
+
+    conversion_id: str
+    outcome: Literal["updated", "unchanged", "conflict", "not_found"]
+    status: NotRequired[str]
+
+
+def decide(body: DecisionIn, caller: Caller) -> Listed[Decision]:
     """Approve, reject or re-approve conversions; each change is an adjustment (who, when, why).
 
     Leaving approved writes a clawback; becoming approved fires the partner's postbacks
     (through the conversions stream).
     """
-    results = []
+    results: list[Decision] = []
     for conversion_id in body.conversion_ids:
         conversion = conversion_store.get_conversion(conversion_id)
         if conversion is None or conversion.is_clawback:
@@ -70,9 +78,12 @@ def decide(body: DecisionIn, caller: Caller) -> dict[str, Any]:
             via="admin", actor=caller.actor, amounts={},
         )  # fmt: skip
         changed = conversion_store.adjust_conversion_status(conversion, change, audit_actor=caller.actor)
-        outcome = "updated" if changed else "conflict"
         results.append(
-            {"conversion_id": conversion_id, "outcome": outcome, "status": body.status if changed else old}
+            {
+                "conversion_id": conversion_id,
+                "outcome": "updated" if changed else "conflict",
+                "status": body.status if changed else old,
+            }
         )
     return {"items": results, "next_cursor": None}
 
@@ -94,10 +105,10 @@ def _adjustable(conversion_id: str) -> Conversion:
     conversion = Conversion.from_dict(record)
     if conversion.is_clawback:
         raise ApiError(
-            409, "not_adjustable", f"{conversion_id} is a clawback (history): adjust {conversion.reverses}"
+            "not_adjustable", f"{conversion_id} is a clawback (history): adjust {conversion.reverses}"
         )
     if not str(record.get("sk", "")).startswith("CONV#"):
-        raise ApiError(409, "not_adjustable", f"{conversion_id} is a refusal: nothing was recorded to adjust")
+        raise ApiError("not_adjustable", f"{conversion_id} is a refusal: nothing was recorded to adjust")
     return conversion
 
 
@@ -118,7 +129,7 @@ def adjust(conversion_id: str, patch: ConversionPatch, caller: Caller) -> dict[s
         if value is not None and getattr(conversion, name) != value
     }
     if conversion.private and amounts.get("payout"):
-        raise ApiError(422, "private_goal_payout", "conversions of a private goal pay partners nothing")
+        raise ApiError("private_goal_payout", "conversions of a private goal pay partners nothing")
     old = conversion.status
     new_status = patch.status or old
     if not amounts and new_status == old:
@@ -131,7 +142,7 @@ def adjust(conversion_id: str, patch: ConversionPatch, caller: Caller) -> dict[s
     )  # fmt: skip
     changed = conversion_store.adjust_conversion_status(conversion, change, audit_actor=caller.actor)
     if not changed:
-        raise ApiError(409, "conversion_changed", "the conversion changed meanwhile: reload, then adjust")
+        raise ApiError("conversion_changed", "the conversion changed meanwhile: reload, then adjust")
     return {**get_conversion(conversion_id), "outcome": "updated"}
 
 
@@ -141,7 +152,7 @@ def _repriced(conversion: Conversion, amounts: dict[str, Any], day: str) -> dict
     revenue = amounts.get("revenue", conversion.revenue)
     fields = repriced(conversion, payout, revenue, rate_store.rates_on_or_before(day), day)
     if isinstance(fields, NoRate):
-        raise ApiError(422, "no_exchange_rate", fields.reason)
+        raise ApiError("no_exchange_rate", fields.reason)
     return {name: value for name, value in fields.items() if getattr(conversion, name) != value}
 
 

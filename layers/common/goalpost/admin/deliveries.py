@@ -10,12 +10,12 @@ from goalpost.admin.documents import Caller
 from goalpost.admin.errors import ApiError, not_found
 from goalpost.admin.http import IdPath
 from goalpost.admin.offers import get_offer
-from goalpost.admin.paging import check_limit, decode_cursor, page
+from goalpost.admin.paging import Listed, check_limit, decode_cursor, page
 from goalpost.admin.views import DeliveryOut, Page
 from goalpost.store import conversion_store, delivery_store
 
 
-def list_deliveries(offer_id: str, limit: int, cursor: str | None) -> dict[str, Any]:
+def list_deliveries(offer_id: str, limit: int, cursor: str | None) -> Listed[dict[str, Any]]:
     get_offer(offer_id)
     items, last = delivery_store.list_deliveries(
         offer_id, limit=check_limit(limit), cursor=decode_cursor(cursor)
@@ -31,7 +31,7 @@ def retry_delivery(offer_id: str, delivery_id: str, caller: Caller) -> dict[str,
     if current is None:
         raise not_found("delivery", delivery_id)
     if current.get("status") == "delivered":
-        raise ApiError(409, "already_delivered", f"delivery {delivery_id} already succeeded")
+        raise ApiError("already_delivered", f"delivery {delivery_id} already succeeded")
     result = redeliver(offer_id, delivery_id, caller.epoch, caller.at)
     if result is None:
         raise not_found("delivery", delivery_id)

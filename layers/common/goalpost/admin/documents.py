@@ -45,7 +45,7 @@ def _key_hash(caller: Caller) -> str:
 
 def _replay(guard: Mapping[str, Any], caller: Caller) -> Replayed:
     if guard.get("request_hash") != caller.request_hash:
-        raise ApiError(422, "idempotency_key_reused", "this Idempotency-Key was used for a different request")
+        raise ApiError("idempotency_key_reused", "this Idempotency-Key was used for a different request")
     return Replayed(str(guard["entity_kind"]), str(guard["entity_id"]), str(guard["parent_offer_id"]))
 
 
@@ -101,9 +101,8 @@ def save(
         raise _replay(done.guard, caller) from None
     if not saved:
         if expected_version is None:
-            raise ApiError(409, "already_exists", f"{kind} {entity_id} already exists")
+            raise ApiError("already_exists", f"{kind} {entity_id} already exists")
         raise ApiError(
-            412,
             "version_conflict",
             f"{kind} {entity_id} changed since version {expected_version}: reload, then apply your change",
         )
@@ -132,7 +131,6 @@ def merged(
 def check_version(current: dict[str, Any], expected_version: int) -> None:
     if int(current.get("version", 0)) != expected_version:
         raise ApiError(
-            412,
             "version_conflict",
             f"version is {current.get('version', 0)}, not {expected_version}: reload, then apply your change",
         )

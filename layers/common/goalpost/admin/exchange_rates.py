@@ -28,15 +28,15 @@ def rates_in_force(day: str) -> dict[str, Any]:
     """The table a conversion on ``day`` would use, or why there is none."""
     table = usable(rate_store.rates_on_or_before(day), day)
     if table is None:
-        raise ApiError(404, "no_exchange_rates", f"no exchange rates in force on {day}: import or set them")
+        raise ApiError("no_exchange_rates", f"no exchange rates in force on {day}: import or set them")
     return {**table.to_dict(), "in_force_on": day}
 
 
 def rate_history(first_day: str, last_day: str) -> dict[str, Any]:
     if last_day < first_day:
-        raise ApiError(422, "invalid_range", "from_day is after to_day")
+        raise ApiError("bad_range", "from_day is after to_day")
     if date.fromisoformat(last_day) - date.fromisoformat(first_day) > timedelta(days=MAX_HISTORY_DAYS):
-        raise ApiError(422, "invalid_range", f"a history spans at most {MAX_HISTORY_DAYS} days")
+        raise ApiError("bad_range", f"a history spans at most {MAX_HISTORY_DAYS} days")
     return {"items": [day.to_dict() for day in rate_store.rate_history(first_day, last_day)]}
 
 
@@ -45,11 +45,11 @@ def set_rates(day: str, body: ExchangeRatesIn, caller: Caller) -> dict[str, Any]
     rates = {}
     for code, raw in body.rates.items():
         if code == PIVOT:  # the schema has already refused codes that are no ISO 4217 money
-            raise ApiError(422, "invalid_currency", f"rates are units of each currency per 1 {PIVOT}")
+            raise ApiError("invalid_currency", f"rates are units of each currency per 1 {PIVOT}")
         try:
             rates[code] = parse_rate(raw, code)
         except InvalidRates as bad:
-            raise ApiError(422, "invalid_rate", str(bad)) from None
+            raise ApiError("invalid_rate", str(bad)) from None
     incoming = RateDay(day=day, rates=rates, sources=dict.fromkeys(rates, "admin"))
     _save([incoming], caller, day)
     stored = rate_store.rate_history(day, day)
@@ -61,7 +61,7 @@ def import_ecb(body: RatesImportIn, caller: Caller) -> dict[str, Any]:
     try:
         imported = parse_ecb(body.file)
     except InvalidRates as bad:
-        raise ApiError(422, "invalid_rates_file", str(bad)) from None
+        raise ApiError("invalid_rates_file", str(bad)) from None
     changed = _save(imported.days, caller, "import")
     return {
         "days": len(imported.days),
@@ -86,7 +86,7 @@ def _save(incoming: list[RateDay], caller: Caller, subject: str) -> int:
             return len(changes)
         except rate_store.RatesChanged:
             continue
-    raise ApiError(409, "rates_changed", "the rates changed while they were being saved: send it again")
+    raise ApiError("rates_changed", "the rates changed while they were being saved: send it again")
 
 
 def _today() -> str:

@@ -20,7 +20,7 @@ from goalpost.admin.offers import (
     update_offer,
     validated,
 )
-from goalpost.admin.paging import check_limit, decode_cursor, page
+from goalpost.admin.paging import Listed, check_limit, decode_cursor, page
 from goalpost.admin.schemas import DefaultGoalPatch, GoalIn, GoalPatch, OfferPatch
 from goalpost.admin.views import GoalDetailOut, GoalOut, ManageGoalsOut, Page
 from goalpost.model.money import format_money
@@ -57,7 +57,7 @@ def create_goal(offer_id: str, body: GoalIn, base_url: str, caller: Caller) -> d
     bundle = bundle_of(offer_id)
     off = goals_disabled(network, bundle.offer)
     if off is not None:
-        raise ApiError(409, "goals_disabled", f"{off}: switch them on before adding goals")
+        raise ApiError("goals_disabled", f"{off}: switch them on before adding goals")
     network_allows(network, approve=body.approve, encrypted=body.encrypted)
     check_references(body)
     slug = unique_slug(bundle, body.name)
@@ -68,7 +68,7 @@ def create_goal(offer_id: str, body: GoalIn, base_url: str, caller: Caller) -> d
     return {**saved, "links": _links(base_url, goal, bundle)}
 
 
-def list_goals(offer_id: str, limit: int, cursor: str | None) -> dict[str, Any]:
+def list_goals(offer_id: str, limit: int, cursor: str | None) -> Listed[dict[str, Any]]:
     """The default goal first, then additional goals while goals are on for network and offer."""
     bundle = bundle_of(offer_id)
     first = [bundle.offer.default_goal.to_dict()] if cursor is None else []
@@ -118,7 +118,7 @@ def _default_goal_patch(patch: GoalPatch, current: dict[str, Any]) -> DefaultGoa
         if name in sent and sent[name] != current.get(name)
     ]
     if problems:
-        raise ApiError(422, "default_goal", "these settings belong to additional goals only", problems)
+        raise ApiError("default_goal", "these settings belong to additional goals only", problems)
     return DefaultGoalPatch.model_validate(
         {k: v for k, v in sent.items() if k in DefaultGoalPatch.model_fields}
     )
@@ -182,7 +182,6 @@ def _private_blockers(offer_id: str, goal_id: str, bundle: OfferBundle) -> None:
         blockers.append(f"partner pixels {', '.join(sorted(p['pixel_id'] for p in pixels))}")
     if blockers:
         raise ApiError(
-            409,
             "private_goal_conflict",
             f"before making goal {goal_id} private, remove {' and '.join(blockers)}",
         )
@@ -204,9 +203,9 @@ def _describe(value: Rate) -> str:
     return " + ".join(parts) or "0"
 
 
-def manage_view(offer_id: str) -> list[dict[str, Any]]:
+def manage_view(offer_id: str) -> list[dict[str, object]]:
     """The Manage Offer Goals table, as TUNE shows it."""
-    rows = []
+    rows: list[dict[str, object]] = []
     for goal in offer_goals(bundle_of(offer_id), config_store.get_network_settings()):
         rows.append(
             dict(
@@ -231,7 +230,7 @@ def manage_view(offer_id: str) -> list[dict[str, Any]]:
     return rows
 
 
-def manage_csv(rows: list[dict[str, Any]]) -> str:
+def manage_csv(rows: list[dict[str, object]]) -> str:
     return to_csv(MANAGE_COLUMNS, rows)
 
 
@@ -242,7 +241,12 @@ router = http.resource_router()
 
 @router.post("/admin/offers/<offer_id>/goals", **http.documented(201, writes=True))
 def create(offer_id: IdPath, body: GoalIn) -> Response[GoalDetailOut]:
-    return http.entity(create_goal(offer_id, body, base_url(router), http.caller(router)), 201)
+    links_base = base_url(router)
+    return http.create(
+        router,
+        lambda caller: create_goal(offer_id, body, links_base, caller),
+        lambda made: get_goal(offer_id, made.entity_id, links_base),
+    )
 
 
 @router.get("/admin/offers/<offer_id>/goals", **http.documented())

@@ -1,5 +1,6 @@
 """The admin API's HTTP glue, shared by its routers: parameter types, who calls, ETags and
-If-Match, the documented answers of each kind of route, and the checks made before routing."""
+If-Match, the documented answers of each kind of route, the one map from refusal codes to HTTP
+statuses, and the checks made before routing."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ import base64
 import hashlib
 import json
 import re
-from typing import Annotated, Any
+from collections.abc import Callable
+from typing import Annotated, Any, NotRequired, TypedDict
 
 from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.api_gateway import BaseRouter, Router
@@ -15,8 +17,8 @@ from aws_lambda_powertools.event_handler.openapi.params import Header, Path, Que
 from pydantic import BaseModel
 
 from goalpost.admin import access, console_sessions
-from goalpost.admin.documents import Caller, check_replay
-from goalpost.admin.errors import ApiError
+from goalpost.admin.documents import Caller, Replayed, check_replay
+from goalpost.admin.errors import AdminCode, ApiError
 from goalpost.admin.paging import MAX_PAGE
 from goalpost.admin.views import Refusal
 from goalpost.model import clock
@@ -98,9 +100,98 @@ def json_response(status: int, body: Any, headers: dict[str, str] | None = None)
     )
 
 
+HTTP_STATUS: dict[AdminCode, int] = {
+    # the request itself
+    "bad_cursor": 400,
+    "bad_date": 400,
+    "bad_goal_order": 400,
+    "bad_group_by": 400,
+    "bad_idempotency_key": 400,
+    "bad_if_match": 400,
+    "bad_limit": 400,
+    "bad_range": 400,
+    "bad_status": 400,
+    "bad_timezone": 400,
+    "invalid_json": 400,
+    "unsupported_media_type": 415,
+    "validation_error": 422,
+    "bad_name": 422,
+    "default_goal": 422,
+    "idempotency_key_reused": 422,
+    "if_match_required": 428,
+    # who calls
+    "console_token": 401,
+    "console_signed_out": 401,
+    "unauthorized": 401,
+    "iam_required": 403,
+    "no_console_group": 403,
+    "read_only": 403,
+    "partner_inactive": 403,
+    "postbacks_managed_by_network": 403,
+    "html_pixels_managed_by_network": 403,
+    # what it names
+    "no_route": 404,
+    "not_found": 404,
+    "unknown_advertiser": 422,
+    "unknown_partner": 422,
+    "unknown_payout_structure": 422,
+    "unknown_tier": 422,
+    "no_exchange_rates": 404,
+    # money
+    "invalid_currency": 422,
+    "invalid_rate": 422,
+    "invalid_rates_file": 422,
+    "no_exchange_rate": 422,
+    "rates_changed": 409,
+    # the state it meets
+    "already_delivered": 409,
+    "already_exists": 409,
+    "approval_disabled": 409,
+    "encrypted_disabled": 409,
+    "goals_disabled": 409,
+    "conversion_changed": 409,
+    "no_security_token": 409,
+    "not_adjustable": 409,
+    "partner_busy": 409,
+    "private_goal": 409,
+    "private_goal_conflict": 409,
+    "private_goal_payout": 422,
+    "slug_taken": 409,
+    "too_many_pixels": 409,
+    "version_conflict": 412,
+    # our side
+    "internal_error": 500,
+}
+"""The one map from the admin's refusal codes to HTTP statuses (the tracking routes have theirs,
+``web.status``): use cases say what is wrong, this says how HTTP says it."""
+
+
+def http_status(code: AdminCode) -> int:
+    return HTTP_STATUS[code]
+
+
+class ErrorDetail(TypedDict):
+    code: AdminCode
+    message: str
+    details: NotRequired[Any]
+
+
+class ErrorBody(TypedDict):
+    """The API's one error shape: ``{"error": {"code", "message", "details"}}``."""
+
+    error: ErrorDetail
+
+
+def error_body(error: ApiError) -> ErrorBody:
+    detail: ErrorDetail = {"code": error.code, "message": error.message}
+    if error.details is not None:
+        detail["details"] = error.details
+    return {"error": detail}
+
+
 def refused(error: ApiError) -> Response[Any]:
-    """A refusal in the API's one error shape, with its status."""
-    return json_response(error.status, error.body())
+    """A refusal in the API's one error shape, with its code's status."""
+    return json_response(http_status(error.code), error_body(error))
 
 
 def ok(body: Any) -> Response[Any]:
@@ -147,11 +238,11 @@ def version(if_match: str) -> int:
     raw = if_match.strip()
     if raw.startswith("W/"):
         raise ApiError(
-            412, "version_conflict", 'If-Match compares strongly: a weak tag (W/"3") never matches; send "3"'
+            "version_conflict", 'If-Match compares strongly: a weak tag (W/"3") never matches; send "3"'
         )
     raw = raw.strip('"')
     if not raw.isdigit() or len(raw) > 12:
-        raise ApiError(400, "bad_if_match", "If-Match must be the version number you read")
+        raise ApiError("bad_if_match", "If-Match must be the version number you read")
     return int(raw)
 
 
@@ -168,7 +259,7 @@ def if_match_missing(errors: list[dict[str, Any]]) -> bool:
 
 
 IF_MATCH_REQUIRED = ApiError(
-    428, "if_match_required", 'send If-Match with the version you read (e.g. If-Match: "3")'
+    "if_match_required", 'send If-Match with the version you read (e.g. If-Match: "3")'
 )
 
 _IDEMPOTENCY_KEY = re.compile(r"[\x21-\x7e]{1,255}")
@@ -206,7 +297,7 @@ def caller(router: BaseRouter, partner_id: str = "", *, replay: bool = True) -> 
     )
     key = event.headers.get("idempotency-key") or ""
     if key and not _IDEMPOTENCY_KEY.fullmatch(key):
-        raise ApiError(400, "bad_idempotency_key", "Idempotency-Key is 1 to 255 visible ASCII characters")
+        raise ApiError("bad_idempotency_key", "Idempotency-Key is 1 to 255 visible ASCII characters")
     found = Caller(
         actor=str(actor),
         at=iso_timestamp(clock.now()),
@@ -218,12 +309,62 @@ def caller(router: BaseRouter, partner_id: str = "", *, replay: bool = True) -> 
     return found
 
 
+def create(
+    answering: BaseRouter,
+    make: Callable[[Caller], dict[str, Any]],
+    replay: Callable[[Replayed], dict[str, Any]],
+    *,
+    partner_id: str = "",
+    status: int = 201,
+) -> Response[Any]:
+    """A create route's answer: what ``make`` made (``status``, with its ETag), or, for a retry
+    with the Idempotency-Key of a request that made it, ``replay`` of what that request made.
+
+    Every route that makes something with a key (creates, the key rotation) answers through
+    here, so each declares its replay where it is routed: there is no list of kinds to forget.
+    A rule's refusal (a slug now taken...) that a concurrent request with the same key caused by
+    making it first is that request's replay too. Secrets shown once (a partner's API key) are
+    not in a replay: rotate the key if the first answer was lost.
+    """
+    try:
+        return entity(make(caller(answering, partner_id)), status)
+    except Replayed as made:
+        return _replayed(replay(made))
+    except ApiError as refused:
+        first = _made_meanwhile(answering, refused, partner_id)
+        if first is None:
+            raise
+        return _replayed(replay(first))
+
+
+def _replayed(doc: dict[str, Any]) -> Response[Any]:
+    answer = entity(doc)
+    answer.headers["idempotent-replayed"] = "true"
+    return answer
+
+
+def _made_meanwhile(answering: BaseRouter, error: ApiError, partner_id: str) -> Replayed | None:
+    """The replay of a concurrent request with this Idempotency-Key that made the thing first."""
+    if not answering.current_event.headers.get("idempotency-key") or error.code in (
+        "idempotency_key_reused",
+        "bad_idempotency_key",
+    ):
+        return None
+    try:
+        caller(answering, partner_id)
+    except Replayed as made:
+        return made
+    except ApiError:
+        return None
+    return None
+
+
 def error_response(error: ApiError) -> dict[str, Any]:
     """A refusal answered before the resolver runs, in the API's one error shape."""
     return {
-        "statusCode": error.status,
+        "statusCode": http_status(error.code),
         "headers": {"content-type": "application/json"},
-        "body": json.dumps(error.body()),
+        "body": json.dumps(error_body(error)),
     }
 
 
@@ -246,10 +387,10 @@ def refused_before_routing(event: dict[str, Any]) -> dict[str, Any] | None:
         return None
     content_type = (event.get("headers") or {}).get("content-type", "")
     if content_type.split(";", 1)[0].strip().lower() != "application/json":
-        return error_response(ApiError(415, "unsupported_media_type", "send the body as application/json"))
+        return error_response(ApiError("unsupported_media_type", "send the body as application/json"))
     try:
         raw = base64.b64decode(body) if event.get("isBase64Encoded") else body.encode()
         json.loads(raw.decode("utf-8"))
     except (ValueError, UnicodeDecodeError):
-        return error_response(ApiError(400, "invalid_json", "the body is not valid UTF-8 JSON"))
+        return error_response(ApiError("invalid_json", "the body is not valid UTF-8 JSON"))
     return None

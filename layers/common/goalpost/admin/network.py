@@ -10,14 +10,14 @@ from goalpost import settings
 from goalpost.admin import http
 from goalpost.admin.documents import Caller, check_version, merged, save, without_version
 from goalpost.admin.http import IfMatch
-from goalpost.admin.paging import check_limit, decode_cursor, page
+from goalpost.admin.paging import Listed, check_limit, decode_cursor, page
 from goalpost.admin.schemas import NetworkIn
 from goalpost.admin.views import AuditEntryOut, NetworkOut, Page
 from goalpost.model.offer import NetworkSettings
 from goalpost.store import audit_store, config_store
 
 
-def audit_trail(kind: str, subject: str, limit: int, cursor: str | None) -> dict[str, Any]:
+def audit_trail(kind: str, subject: str, limit: int, cursor: str | None) -> Listed[dict[str, Any]]:
     items, last = audit_store.audit_trail(
         kind, subject, limit=check_limit(limit), cursor=decode_cursor(cursor)
     )

@@ -1,6 +1,6 @@
 """Offers with their default goal, caps and partners' tracking links."""
 
-from typing import Any, TypeVar
+from typing import Any, TypedDict, TypeVar
 
 from aws_lambda_powertools.event_handler import Response
 
@@ -9,7 +9,7 @@ from goalpost.admin.documents import Caller, check_version, merged, save
 from goalpost.admin.errors import ApiError, not_found
 from goalpost.admin.http import IdPath, IfMatch
 from goalpost.admin.network import base_url
-from goalpost.admin.paging import check_limit, decode_cursor, page
+from goalpost.admin.paging import Listed, check_limit, decode_cursor, page
 from goalpost.admin.schemas import CapIn, DefaultGoalIn, GoalIn, GoalSettingsIn, OfferIn, OfferPatch
 from goalpost.admin.views import OfferCapsOut, OfferOut, Page, TrackingLinkOut
 from goalpost.model import clock
@@ -25,9 +25,9 @@ Settings = TypeVar("Settings", DefaultGoalIn, GoalIn)
 
 def network_allows(network: NetworkSettings, *, approve: bool, encrypted: bool) -> None:
     if approve and not network.approval_enabled:
-        raise ApiError(409, "approval_disabled", "conversion approval is disabled on this network")
+        raise ApiError("approval_disabled", "conversion approval is disabled on this network")
     if encrypted and not network.encrypted_enabled:
-        raise ApiError(409, "encrypted_disabled", "encrypted conversion tracking is disabled on this network")
+        raise ApiError("encrypted_disabled", "encrypted conversion tracking is disabled on this network")
 
 
 def bundle_of(offer_id: str) -> OfferBundle:
@@ -41,10 +41,10 @@ def check_references(settings: GoalSettingsIn) -> None:
     """Payout structures and partner tiers a goal (the default goal too) names must exist."""
     for structure_id in settings.payout_structure_ids:
         if config_store.get_entity("structure", structure_id) is None:
-            raise ApiError(422, "unknown_payout_structure", f"payout structure {structure_id} does not exist")
+            raise ApiError("unknown_payout_structure", f"payout structure {structure_id} does not exist")
     for tier_id in {*settings.tier_payouts, *settings.tier_revenues}:
         if config_store.get_entity("tier", tier_id) is None:
-            raise ApiError(422, "unknown_tier", f"partner tier {tier_id} does not exist")
+            raise ApiError("unknown_tier", f"partner tier {tier_id} does not exist")
 
 
 def _default_goal(offer_id: str, advertiser_id: str, settings: DefaultGoalIn, slug: str = "") -> Goal:
@@ -65,12 +65,12 @@ def check_cap_partners(caps: list[CapIn] | None) -> None:
     """A cap for one partner names a partner that exists ("" and "*" name no one)."""
     for cap in caps or ():
         if cap.partner_id not in ("", "*") and config_store.get_entity("partner", cap.partner_id) is None:
-            raise ApiError(422, "unknown_partner", f"cap for partner {cap.partner_id}: no such partner")
+            raise ApiError("unknown_partner", f"cap for partner {cap.partner_id}: no such partner")
 
 
 def create_offer(body: OfferIn, caller: Caller) -> dict[str, Any]:
     if config_store.get_entity("advertiser", body.advertiser_id) is None:
-        raise ApiError(422, "unknown_advertiser", f"advertiser {body.advertiser_id} does not exist")
+        raise ApiError("unknown_advertiser", f"advertiser {body.advertiser_id} does not exist")
     check_cap_partners(body.caps)
     network = config_store.get_network_settings()
     network_allows(network, approve=body.default_goal.approve, encrypted=body.default_goal.encrypted)
@@ -125,7 +125,14 @@ def update_offer(offer_id: str, patch: OfferPatch, expected_version: int, caller
     return save("offer", offer_id, doc, caller, before=current, expected_version=expected_version)
 
 
-def offer_caps(offer_id: str, now: int) -> dict[str, Any]:
+class OfferCaps(TypedDict):
+    offer_id: str
+    timezone: str
+    cap_action: str
+    caps: list[dict[str, object]]
+
+
+def offer_caps(offer_id: str, now: int) -> OfferCaps:
     """The offer's caps with what the current day, month or lifetime has counted so far."""
     offer = bundle_of(offer_id).offer
     rows = cap_usage(offer, now)
@@ -134,7 +141,7 @@ def offer_caps(offer_id: str, now: int) -> dict[str, Any]:
 
 def cap_usage(
     offer: Offer, now: int, partner_id: str | None = None, measures: tuple[Measure, ...] = MEASURES
-) -> list[dict[str, Any]]:
+) -> list[dict[str, object]]:
     """Each cap (every one, or those binding ``partner_id``) with its current period's use,
     read from exactly the counters of the current periods."""
     keys = counter_sort_keys(
@@ -147,16 +154,23 @@ def cap_usage(
     )  # fmt: skip
 
 
-def list_offers(limit: int, cursor: str | None) -> dict[str, Any]:
+def list_offers(limit: int, cursor: str | None) -> Listed[dict[str, Any]]:
     docs, last = config_store.list_entities("offer", limit=check_limit(limit), cursor=decode_cursor(cursor))
     return page(docs, last)
 
 
-def partner_links(offer_id: str, base_url: str, limit: int, cursor: str | None) -> dict[str, Any]:
+class TrackingLink(TypedDict):
+    partner_id: str
+    name: str
+    status: str
+    tracking_link: str
+
+
+def partner_links(offer_id: str, base_url: str, limit: int, cursor: str | None) -> Listed[TrackingLink]:
     """Each partner's tracking link for this offer."""
     get_offer(offer_id)
     docs, last = config_store.list_entities("partner", limit=check_limit(limit), cursor=decode_cursor(cursor))
-    items = [
+    items: list[TrackingLink] = [
         {
             "partner_id": d["partner_id"],
             "name": d["name"],
@@ -171,11 +185,11 @@ def partner_links(offer_id: str, base_url: str, limit: int, cursor: str | None) 
 def unique_slug(bundle: OfferBundle, name: str, except_goal: str = "") -> str:
     slug = slug_of(name)
     if not slug:
-        raise ApiError(422, "bad_name", "goal name has no characters usable in a URL-friendly name")
+        raise ApiError("bad_name", "goal name has no characters usable in a URL-friendly name")
     everyone = (bundle.offer.default_goal, *bundle.goals.values())
     taken = {g.slug for g in everyone if g.goal_id != except_goal}
     if slug in taken:
-        raise ApiError(409, "slug_taken", f"offer {bundle.offer.offer_id} already has a goal named {slug!r}")
+        raise ApiError("slug_taken", f"offer {bundle.offer.offer_id} already has a goal named {slug!r}")
     return slug
 
 
@@ -187,7 +201,7 @@ def validated(model: type[Settings], data: dict[str, Any]) -> Settings:
         return model.model_validate(data)
     except ValidationError as error:
         details = [{"loc": list(e["loc"]), "msg": e["msg"], "type": e["type"]} for e in error.errors()]
-        raise ApiError(422, "validation_error", "the goal after this change is not valid", details) from None
+        raise ApiError("validation_error", "the goal after this change is not valid", details) from None
 
 
 # ------------------------------------------------------------------ routes
@@ -197,7 +211,9 @@ router = http.resource_router()
 
 @router.post("/admin/offers", **http.documented(201, writes=True))
 def create(body: OfferIn) -> Response[OfferOut]:
-    return http.entity(create_offer(body, http.caller(router)), 201)
+    return http.create(
+        router, lambda caller: create_offer(body, caller), lambda made: get_offer(made.entity_id)
+    )
 
 
 @router.get("/admin/offers", **http.documented())

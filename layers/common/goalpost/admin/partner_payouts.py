@@ -9,7 +9,7 @@ from goalpost.admin.documents import Caller, check_version, rate, save
 from goalpost.admin.errors import ApiError, not_found
 from goalpost.admin.http import IdPath, IfMatch
 from goalpost.admin.offers import bundle_of, get_offer
-from goalpost.admin.paging import check_limit, decode_cursor, page
+from goalpost.admin.paging import Listed, check_limit, decode_cursor, page
 from goalpost.admin.schemas import CustomPayoutIn
 from goalpost.admin.views import CustomPayoutOut, Page
 from goalpost.model.audit import Audit
@@ -28,7 +28,6 @@ def set_custom_payout(
         raise not_found("goal", goal_id)
     if goal.private:
         raise ApiError(
-            409,
             "private_goal",
             f"goal {goal_id} is private: private goals pay nothing, so they take no custom payouts",
         )
@@ -71,10 +70,10 @@ def delete_custom_payout(
         parent_offer_id=offer_id,
     )
     if not deleted:
-        raise ApiError(412, "version_conflict", f"custom payout {key} changed or went meanwhile: reload")
+        raise ApiError("version_conflict", f"custom payout {key} changed or went meanwhile: reload")
 
 
-def list_custom_payouts(offer_id: str, limit: int, cursor: str | None) -> dict[str, Any]:
+def list_custom_payouts(offer_id: str, limit: int, cursor: str | None) -> Listed[dict[str, Any]]:
     get_offer(offer_id)
     docs, last = config_store.offer_items_page(
         offer_id, "PAYOUT#", limit=check_limit(limit), cursor=decode_cursor(cursor)

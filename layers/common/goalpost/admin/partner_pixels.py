@@ -9,7 +9,7 @@ from goalpost.admin.documents import Caller, check_version, save
 from goalpost.admin.errors import ApiError, not_found
 from goalpost.admin.http import IdPath, IfMatch
 from goalpost.admin.offers import bundle_of, get_offer
-from goalpost.admin.paging import check_limit, decode_cursor, page
+from goalpost.admin.paging import Listed, check_limit, decode_cursor, page
 from goalpost.admin.schemas import PartnerPixelIn
 from goalpost.admin.views import Page, PartnerPixelOut
 from goalpost.model.audit import Audit
@@ -31,7 +31,7 @@ def create_partner_pixel(offer_id: str, body: PartnerPixelIn, caller: Caller) ->
         raise not_found("goal", body.goal_id)
     if goal.private:
         raise ApiError(
-            409, "private_goal", f"goal {body.goal_id} is private: partners get no pixels or postbacks for it"
+            "private_goal", f"goal {body.goal_id} is private: partners get no pixels or postbacks for it"
         )
     if config_store.get_entity("partner", body.partner_id) is None:
         raise not_found("partner", body.partner_id)
@@ -42,7 +42,6 @@ def create_partner_pixel(offer_id: str, body: PartnerPixelIn, caller: Caller) ->
         return save("partner_pixel", pixel_id, doc, caller, parent_offer_id=offer_id, extra_items=(slot,))
     except config_store.LimitReached:
         raise ApiError(
-            409,
             "too_many_pixels",
             f"partner {body.partner_id} has {PIXELS_PER_PARTNER_AND_OFFER} postbacks and pixels on offer"
             f" {offer_id}, the most it may have: remove one first",
@@ -56,7 +55,7 @@ def get_partner_pixel(offer_id: str, pixel_id: str) -> dict[str, Any]:
     return doc
 
 
-def list_partner_pixels(offer_id: str, limit: int, cursor: str | None) -> dict[str, Any]:
+def list_partner_pixels(offer_id: str, limit: int, cursor: str | None) -> Listed[dict[str, Any]]:
     get_offer(offer_id)
     docs, last = config_store.offer_items_page(
         offer_id, "PIXEL#", limit=check_limit(limit), cursor=decode_cursor(cursor)
@@ -78,7 +77,7 @@ def delete_partner_pixel(offer_id: str, pixel_id: str, expected_version: int | N
         extra_items=(config_store.slot_release(_slot_scope(offer_id, str(current["partner_id"]))),),
     )
     if not deleted:
-        raise ApiError(412, "version_conflict", f"partner pixel {pixel_id} changed or went meanwhile: reload")
+        raise ApiError("version_conflict", f"partner pixel {pixel_id} changed or went meanwhile: reload")
 
 
 # ------------------------------------------------------------------ routes
@@ -88,7 +87,11 @@ router = http.resource_router()
 
 @router.post("/admin/offers/<offer_id>/partner-pixels", **http.documented(201, writes=True))
 def create(offer_id: IdPath, body: PartnerPixelIn) -> Response[PartnerPixelOut]:
-    return http.entity(create_partner_pixel(offer_id, body, http.caller(router)), 201)
+    return http.create(
+        router,
+        lambda caller: create_partner_pixel(offer_id, body, caller),
+        lambda made: get_partner_pixel(offer_id, made.entity_id),
+    )
 
 
 @router.get("/admin/offers/<offer_id>/partner-pixels", **http.documented())

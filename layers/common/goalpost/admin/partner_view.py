@@ -4,7 +4,8 @@ Never revenue, never private goals, never another partner's data: everything her
 computed for the partner the API-key authorizer identified.
 """
 
-from typing import Any
+from decimal import Decimal
+from typing import Any, TypedDict
 
 from aws_lambda_powertools.event_handler import Response
 
@@ -23,7 +24,7 @@ from goalpost.admin.http import (
     TimeZone,
 )
 from goalpost.admin.network import base_url
-from goalpost.admin.paging import check_limit, decode_cursor, page
+from goalpost.admin.paging import Listed, check_limit, decode_cursor, page
 from goalpost.admin.schemas import PartnerPixelIn, PartnerPostbackIn
 from goalpost.admin.views import (
     ConversionReportOut,
@@ -52,7 +53,39 @@ def _effective_payout(goal: Goal, bundle: OfferBundle, partner: Partner, network
     )
 
 
-def _goal_view(goal: Goal, payout: Rate) -> dict[str, Any]:
+class PartnerGoal(TypedDict):
+    goal_id: str
+    name: str
+    goal_name: str
+    description: str
+    ref_id: str
+    payout: dict[str, Decimal]
+    allow_multiple: bool
+    end_point: bool
+    approve: bool
+
+
+class LinkRules(TypedDict):
+    sub_ids: list[str]
+    allowed: str
+    max_chars: int
+    max_query_chars: int
+
+
+class PartnerOffer(TypedDict):
+    offer_id: str
+    name: str
+    currency: str
+    session_hours: int
+    tracking_link: str
+    link_rules: LinkRules
+    manage_postbacks: bool
+    goals: list[PartnerGoal]
+    timezone: str
+    caps: list[dict[str, object]]
+
+
+def _goal_view(goal: Goal, payout: Rate) -> PartnerGoal:
     return {
         "goal_id": goal.goal_id,
         "name": goal.name,
@@ -73,7 +106,7 @@ def _visible_goals(bundle: OfferBundle, network: NetworkSettings) -> list[Goal]:
 
 def _offer_view(
     bundle: OfferBundle, partner: Partner, network: NetworkSettings, base_url: str
-) -> dict[str, Any]:
+) -> PartnerOffer:
     offer = bundle.offer
     visible = _visible_goals(bundle, network)
     return {
@@ -90,7 +123,7 @@ def _offer_view(
     }
 
 
-LINK_RULES: dict[str, Any] = {
+LINK_RULES: LinkRules = {
     "sub_ids": list(CLICK_CONTEXT_FIELDS),
     "allowed": TRACKING_VALUE,
     "max_chars": MAX_CLICK_SUB_CHARS,
@@ -102,7 +135,7 @@ _PARTNER_MEASURES: tuple[Measure, ...] = ("conversions", "payout")
 """Never revenue caps: revenue is the network's."""
 
 
-def _caps_view(bundle: OfferBundle, partner: Partner) -> list[dict[str, Any]]:
+def _caps_view(bundle: OfferBundle, partner: Partner) -> list[dict[str, object]]:
     """The caps that bind this partner, with what is left."""
     if not bundle.offer.caps:
         return []
@@ -117,7 +150,7 @@ def authenticated_partner(authorized_id: str, api_key: str) -> str:
     """
     if not authorized_id or config_store.partner_for_api_key(api_key) != authorized_id:
         raise ApiError(
-            401, "unauthorized", "this API key is not (or no longer) valid: use the partner's current key"
+            "unauthorized", "this API key is not (or no longer) valid: use the partner's current key"
         )
     return authorized_id
 
@@ -125,11 +158,11 @@ def authenticated_partner(authorized_id: str, api_key: str) -> str:
 def _partner(partner_id: str) -> Partner:
     doc = config_store.get_entity("partner", partner_id)
     if doc is None or doc.get("status") != "active":
-        raise ApiError(403, "partner_inactive", "this partner account is not active")
+        raise ApiError("partner_inactive", "this partner account is not active")
     return Partner.from_dict(doc)
 
 
-def list_offers(partner_id: str, base_url: str, limit: int, cursor: str | None) -> dict[str, Any]:
+def list_offers(partner_id: str, base_url: str, limit: int, cursor: str | None) -> Listed[PartnerOffer]:
     partner = _partner(partner_id)
     network = config_store.get_network_settings()
     docs, last = config_store.list_entities("offer", limit=check_limit(limit), cursor=decode_cursor(cursor))
@@ -143,7 +176,7 @@ def list_offers(partner_id: str, base_url: str, limit: int, cursor: str | None) 
     return page(items, last)
 
 
-def get_offer(partner_id: str, offer_id: str, base_url: str) -> dict[str, Any]:
+def get_offer(partner_id: str, offer_id: str, base_url: str) -> PartnerOffer:
     partner = _partner(partner_id)
     bundle = config_store.load_offer_bundle(offer_id)
     if bundle is None or bundle.offer.status != "active":
@@ -169,7 +202,7 @@ def stats(
     group_by: tuple[Dimension, ...],
     offer_id: str,
     goal_id: str,
-) -> dict[str, Any]:
+) -> reports.StatsReport:
     """The partner's own stats: its cells only, no private goals, no revenue or profit.
 
     Privacy is judged as recorded: what a goal paid while it was public stays in the
@@ -178,7 +211,7 @@ def stats(
     """
     _partner(partner_id)
     if any(d not in ("offer", "goal") for d in group_by):
-        raise ApiError(400, "bad_group_by", "partners group stats by offer and goal")
+        raise ApiError("bad_group_by", "partners group stats by offer and goal")
     return reports.stats(
         span,
         zone_name,
@@ -200,7 +233,7 @@ def conversion_report(
     status: str,
     limit: int,
     cursor: str | None,
-) -> dict[str, Any]:
+) -> reports.ConversionReport:
     """The partner's own conversions: approved ones (and pending, if the network allows).
 
     Conversions recorded on a private goal never show; those recorded while it was public do.
@@ -229,7 +262,7 @@ def _manageable_offer(partner_id: str, offer_id: str) -> tuple[OfferBundle, Netw
     network = config_store.get_network_settings()
     if not network.partners_manage_postbacks:
         raise ApiError(
-            403, "postbacks_managed_by_network", "this network sets partners' postbacks: ask your manager"
+            "postbacks_managed_by_network", "this network sets partners' postbacks: ask your manager"
         )
     bundle = config_store.load_offer_bundle(offer_id)
     if bundle is None or bundle.offer.status != "active":
@@ -242,7 +275,7 @@ def list_postbacks(partner_id: str, offer_id: str, limit: int, cursor: str | Non
     _manageable_offer(partner_id, offer_id)
     listed = partner_pixels.list_partner_pixels(offer_id, limit, cursor)
     mine = [p for p in listed["items"] if p.get("partner_id") == partner_id]
-    return {**listed, "items": [{k: v for k, v in p.items() if k != "partner_id"} for p in mine]}
+    return {**listed, "items": [_own_postback(p) for p in mine]}
 
 
 def add_postback(partner_id: str, offer_id: str, body: PartnerPostbackIn, caller: Caller) -> dict[str, Any]:
@@ -252,11 +285,15 @@ def add_postback(partner_id: str, offer_id: str, body: PartnerPostbackIn, caller
         raise not_found("goal", body.goal_id)
     if body.kind == "html" and not network.partners_html_pixels:
         raise ApiError(
-            403, "html_pixels_managed_by_network", "this network does not take HTML pixel code from partners"
+            "html_pixels_managed_by_network", "this network does not take HTML pixel code from partners"
         )
     pixel = PartnerPixelIn(partner_id=partner_id, **body.model_dump())
-    created = partner_pixels.create_partner_pixel(offer_id, pixel, caller)
-    return {k: v for k, v in created.items() if k != "partner_id"}
+    return _own_postback(partner_pixels.create_partner_pixel(offer_id, pixel, caller))
+
+
+def _own_postback(pixel: dict[str, Any]) -> dict[str, Any]:
+    """A partner's postback as the partner sees it (its own id is implied)."""
+    return {k: v for k, v in pixel.items() if k != "partner_id"}
 
 
 def remove_postback(partner_id: str, offer_id: str, pixel_id: str, caller: Caller) -> None:
@@ -334,7 +371,12 @@ def my_postbacks(
 @router.post("/partner/offers/<offer_id>/postbacks", **http.documented(201, partner=True, writes=True))
 def add_my_postback(offer_id: IdPath, body: PartnerPostbackIn) -> Response[PartnerPostbackOut]:
     partner_id = _partner_id()
-    return http.entity(add_postback(partner_id, offer_id, body, http.caller(router, partner_id)), 201)
+    return http.create(
+        router,
+        lambda caller: add_postback(partner_id, offer_id, body, caller),
+        lambda made: _own_postback(partner_pixels.get_partner_pixel(offer_id, made.entity_id)),
+        partner_id=partner_id,
+    )
 
 
 @router.delete(

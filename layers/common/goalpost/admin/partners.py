@@ -9,7 +9,7 @@ from goalpost.admin import http
 from goalpost.admin.documents import Caller, check_version, merged, save, without_version
 from goalpost.admin.errors import ApiError, not_found
 from goalpost.admin.http import IdPath, IfMatch
-from goalpost.admin.paging import check_limit, decode_cursor, page
+from goalpost.admin.paging import Listed, check_limit, decode_cursor, page
 from goalpost.admin.schemas import PartnerIn, PartnerPatch, TierIn
 from goalpost.admin.views import NetworkOut, NewPartnerOut, Page, PartnerOut, RotatedKeyOut, TierOut
 from goalpost.model.offer import NetworkSettings, Partner
@@ -22,7 +22,7 @@ def without_secrets(doc: dict[str, Any]) -> dict[str, Any]:
 
 def _check_tier(tier_id: str) -> None:
     if tier_id and config_store.get_entity("tier", tier_id) is None:
-        raise ApiError(422, "unknown_tier", f"partner tier {tier_id} does not exist")
+        raise ApiError("unknown_tier", f"partner tier {tier_id} does not exist")
 
 
 def _new_api_key(partner_id: str) -> tuple[str, str, dict[str, Any]]:
@@ -98,10 +98,10 @@ def rotate_api_key(partner_id: str, caller: Caller, expected_version: int | None
                 continue  # another change came first: rotate the partner as it is now
             raise
         return {**without_secrets(saved), "api_key": key}
-    raise ApiError(409, "partner_busy", f"partner {partner_id} kept changing: try the rotation again")
+    raise ApiError("partner_busy", f"partner {partner_id} kept changing: try the rotation again")
 
 
-def list_partners(limit: int, cursor: str | None) -> dict[str, Any]:
+def list_partners(limit: int, cursor: str | None) -> Listed[dict[str, Any]]:
     docs, last = config_store.list_entities("partner", limit=check_limit(limit), cursor=decode_cursor(cursor))
     return page([without_secrets(d) for d in docs], last)
 
@@ -144,7 +144,7 @@ def _make_default(tier_id: str, network: NetworkSettings, caller: Caller) -> dic
     )
 
 
-def list_tiers(limit: int, cursor: str | None) -> dict[str, Any]:
+def list_tiers(limit: int, cursor: str | None) -> Listed[dict[str, Any]]:
     """Tiers with their default flag, ordered by level (within a page; networks have a handful)."""
     docs, last = config_store.list_entities("tier", limit=check_limit(limit), cursor=decode_cursor(cursor))
     default = config_store.get_network_settings().default_tier_id
@@ -160,8 +160,12 @@ router = http.resource_router()
 
 
 @router.post("/admin/partners", **http.documented(201, writes=True))
-def create(body: PartnerIn) -> Response[NewPartnerOut]:
-    return http.entity(create_partner(body, http.caller(router)), 201)
+def create(body: PartnerIn) -> Response[NewPartnerOut | PartnerOut]:
+    """A partner, with its API key and postback secret shown once; a retry with the same
+    Idempotency-Key answers 200 with the partner as made, without them."""
+    return http.create(
+        router, lambda caller: create_partner(body, caller), lambda made: partner_view(made.entity_id)
+    )
 
 
 @router.get("/admin/partners", **http.documented())
@@ -180,15 +184,26 @@ def update(partner_id: IdPath, body: PartnerPatch, if_match: IfMatch) -> Respons
 
 
 @router.post("/admin/partners/<partner_id>/api-key", **http.documented(writes=True))
-def rotate_key(partner_id: IdPath, if_match: http.OptionalIfMatch = None) -> Response[RotatedKeyOut]:
+def rotate_key(
+    partner_id: IdPath, if_match: http.OptionalIfMatch = None
+) -> Response[RotatedKeyOut | PartnerOut]:
     """A new API key, shown once. If-Match is optional (the version you read, else the current);
-    an Idempotency-Key makes a retry replay the first rotation instead of making another key."""
-    return http.entity(rotate_api_key(partner_id, http.caller(router), http.optional_version(if_match)))
+    an Idempotency-Key makes a retry replay the first rotation (the partner, without the key)
+    instead of making another key."""
+    version = http.optional_version(if_match)
+    return http.create(
+        router,
+        lambda caller: rotate_api_key(partner_id, caller, version),
+        lambda made: partner_view(made.entity_id),
+        status=200,
+    )
 
 
 @router.post("/admin/tiers", **http.documented(201, writes=True))
 def create_partner_tier(body: TierIn) -> Response[TierOut]:
-    return http.entity(create_tier(body, http.caller(router)), 201)
+    return http.create(
+        router, lambda caller: create_tier(body, caller), lambda made: get_tier(made.entity_id)
+    )
 
 
 @router.get("/admin/tiers", **http.documented())

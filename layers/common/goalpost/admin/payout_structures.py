@@ -8,7 +8,7 @@ from goalpost.admin import http
 from goalpost.admin.documents import Caller, save
 from goalpost.admin.errors import not_found
 from goalpost.admin.http import IdPath
-from goalpost.admin.paging import check_limit, decode_cursor, page
+from goalpost.admin.paging import Listed, check_limit, decode_cursor, page
 from goalpost.admin.schemas import PayoutStructureIn
 from goalpost.admin.views import Page, PayoutStructureOut
 from goalpost.model.offer import PayoutStructure
@@ -28,7 +28,7 @@ def get_payout_structure(structure_id: str) -> dict[str, Any]:
     return doc
 
 
-def list_payout_structures(limit: int, cursor: str | None) -> dict[str, Any]:
+def list_payout_structures(limit: int, cursor: str | None) -> Listed[dict[str, Any]]:
     docs, last = config_store.list_entities(
         "structure", limit=check_limit(limit), cursor=decode_cursor(cursor)
     )
@@ -42,7 +42,11 @@ router = http.resource_router()
 
 @router.post("/admin/payout-structures", **http.documented(201, writes=True))
 def create(body: PayoutStructureIn) -> Response[PayoutStructureOut]:
-    return http.entity(create_payout_structure(body, http.caller(router)), 201)
+    return http.create(
+        router,
+        lambda caller: create_payout_structure(body, caller),
+        lambda made: get_payout_structure(made.entity_id),
+    )
 
 
 @router.get("/admin/payout-structures", **http.documented())

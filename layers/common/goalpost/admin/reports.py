@@ -10,7 +10,7 @@ import re
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from decimal import Decimal
-from typing import Annotated, Any, NamedTuple
+from typing import Annotated, Any, NamedTuple, TypedDict
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Query
@@ -78,23 +78,23 @@ def parse_zone(raw: str) -> tzinfo:
         sign, hours, minutes = match.groups()
         offset = timedelta(hours=int(hours), minutes=int(minutes))
         if offset > timedelta(hours=14) or int(minutes) >= 60:
-            raise ApiError(400, "bad_timezone", f"{raw!r} is not a UTC offset between -14:00 and +14:00")
+            raise ApiError("bad_timezone", f"{raw!r} is not a UTC offset between -14:00 and +14:00")
         return timezone(-offset if sign == "-" else offset)
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
     try:
         return ZoneInfo(raw)
     except (ZoneInfoNotFoundError, ValueError):
-        raise ApiError(400, "bad_timezone", f"{raw[:64]!r} is not a time zone name or UTC offset") from None
+        raise ApiError("bad_timezone", f"{raw[:64]!r} is not a time zone name or UTC offset") from None
 
 
 def _day(raw: str, name: str) -> date:
     try:
         day = date.fromisoformat(raw)
     except ValueError:
-        raise ApiError(400, "bad_date", f"{name} must be a date (YYYY-MM-DD), got {raw[:20]!r}") from None
+        raise ApiError("bad_date", f"{name} must be a date (YYYY-MM-DD), got {raw[:20]!r}") from None
     if not 2000 <= day.year <= 2100:
-        raise ApiError(400, "bad_date", f"{name} must be between 2000 and 2100")
+        raise ApiError("bad_date", f"{name} must be between 2000 and 2100")
     return day
 
 
@@ -105,13 +105,39 @@ def report_window(day_from: str | None, day_to: str | None, zone_name: str, now:
     last = _day(day_to, "to") if day_to else today
     first = _day(day_from, "from") if day_from else last - timedelta(days=DEFAULT_RANGE_DAYS - 1)
     if first > last:
-        raise ApiError(400, "bad_range", "from must not be after to")
+        raise ApiError("bad_range", "from must not be after to")
     if (last - first).days + 1 > MAX_RANGE_DAYS:
-        raise ApiError(400, "bad_range", f"a report covers at most {MAX_RANGE_DAYS} days")
+        raise ApiError("bad_range", f"a report covers at most {MAX_RANGE_DAYS} days")
     return window(first, last, zone)
 
 
-def _window_info(span: Window, zone_name: str) -> dict[str, Any]:
+ReportRange = TypedDict("ReportRange", {"from": str, "to": str, "timezone": str, "exact": bool})
+"""The range a report covers, in the caller's zone (``exact``: it is whole hours)."""
+
+
+class StatsReport(ReportRange):
+    interval: str
+    group_by: list[str]
+    rows: list[dict[str, Any]]
+    totals: dict[str, Any]
+    money: MoneyView
+    consistency: str
+
+
+class ConversionReport(ReportRange):
+    columns: list[str]
+    items: list[dict[str, Any]]
+    next_cursor: str | None
+
+
+class FunnelReport(ReportRange):
+    offer_id: str
+    partner_id: str | None
+    steps: list[dict[str, Any]]
+    consistency: str
+
+
+def _window_info(span: Window, zone_name: str) -> ReportRange:
     local_end = (span.end - timedelta(microseconds=1)).astimezone(span.zone)
     return {
         "from": span.start.astimezone(span.zone).date().isoformat(),
@@ -162,7 +188,7 @@ def parse_group_by(raw: str) -> tuple[Dimension, ...]:
     for name in names:
         dimension = next((d for d in DIMENSIONS if d == name), None)
         if dimension is None:
-            raise ApiError(400, "bad_group_by", f"group_by takes {', '.join(DIMENSIONS)}; got {name[:20]!r}")
+            raise ApiError("bad_group_by", f"group_by takes {', '.join(DIMENSIONS)}; got {name[:20]!r}")
         if dimension not in chosen:
             chosen.append(dimension)
     return tuple(chosen)
@@ -178,7 +204,7 @@ def stats(
     visible: Callable[[dict[str, Any]], bool] | None = None,
     hidden: frozenset[str] = frozenset(),
     view: MoneyView = "base",
-) -> dict[str, Any]:
+) -> StatsReport:
     cells = read_cells(span, filters)
     if visible is not None:
         cells = [c for c in cells if visible(c)]
@@ -194,7 +220,8 @@ def stats(
         **_window_info(span, zone_name),
         "interval": interval,
         "group_by": list(group_by),
-        **summary,
+        "rows": summary["rows"],
+        "totals": summary["totals"],
         "money": view,
         "consistency": CONSISTENCY,
     }
@@ -293,20 +320,22 @@ def conversion_report(
     *,
     columns: tuple[str, ...] = ADMIN_COLUMNS,
     partners: bool = False,
-) -> dict[str, Any]:
+) -> ConversionReport:
     """A page of conversions; for ``partners``, only public goals and the partner's money."""
     query = report_query(span, filters, statuses, public_only=partners)
     items, last = report_store.conversion_report(
         query, limit=check_limit(limit), cursor=decode_cursor(cursor)
     )
+    listed = page([report_row(i, columns, partners=partners) for i in items], last)
     return {
         **_window_info(span, zone_name),
         "columns": list(columns),
-        **page([report_row(i, columns, partners=partners) for i in items], last),
+        "items": listed["items"],
+        "next_cursor": listed["next_cursor"],
     }
 
 
-def report_csv(report: dict[str, Any]) -> str:
+def report_csv(report: ConversionReport) -> str:
     return to_csv(report["columns"], report["items"])
 
 
@@ -314,7 +343,7 @@ def parse_statuses(raw: str, allowed: tuple[str, ...]) -> tuple[str, ...]:
     chosen = tuple(dict.fromkeys(s for s in raw.split(",") if s)) if raw else allowed
     wrong = [s for s in chosen if s not in allowed]
     if wrong:
-        raise ApiError(400, "bad_status", f"status takes {', '.join(allowed)}; got {wrong[0][:20]!r}")
+        raise ApiError("bad_status", f"status takes {', '.join(allowed)}; got {wrong[0][:20]!r}")
     return chosen
 
 
@@ -325,7 +354,7 @@ def flow_order(bundle: OfferBundle, order: str = "") -> list[FunnelStep]:
         ids = [g for g in order.split(",") if g]
         unknown = [g for g in ids if g not in goals]
         if unknown:
-            raise ApiError(400, "bad_goal_order", f"goal {unknown[0][:20]} is not a goal of this offer")
+            raise ApiError("bad_goal_order", f"goal {unknown[0][:20]} is not a goal of this offer")
         chosen = [goals[g] for g in dict.fromkeys(ids)]
     else:
         chosen = sorted(
@@ -335,7 +364,7 @@ def flow_order(bundle: OfferBundle, order: str = "") -> list[FunnelStep]:
     return [FunnelStep(g.goal_id, g.name, g.private, g.end_point) for g in chosen]
 
 
-def funnel(offer_id: str, span: Window, zone_name: str, partner_id: str, order: str) -> dict[str, Any]:
+def funnel(offer_id: str, span: Window, zone_name: str, partner_id: str, order: str) -> FunnelReport:
     bundle = config_store.load_offer_bundle(offer_id)
     if bundle is None:
         raise not_found("offer", offer_id)
@@ -345,7 +374,7 @@ def funnel(offer_id: str, span: Window, zone_name: str, partner_id: str, order: 
         "offer_id": offer_id,
         **_window_info(span, zone_name),
         "partner_id": partner_id or None,
-        **funnel_of(cells, window=span, steps=steps),
+        "steps": funnel_of(cells, window=span, steps=steps)["steps"],
         "consistency": CONSISTENCY,
     }
 
@@ -354,12 +383,12 @@ def window_of(day_from: str | None, day_to: str | None, zone: str) -> Window:
     return report_window(day_from, day_to, zone, datetime.fromtimestamp(clock.now(), UTC))
 
 
-def report_response(report: dict[str, Any], format_: str) -> Response[Any]:
+def report_response(report: ConversionReport, format_: str) -> Response[Any]:
     """JSON, or CSV with the next page's cursor in X-Next-Cursor."""
     if format_ != "csv":
         return http.ok(report)
     headers = {"content-disposition": 'attachment; filename="conversions.csv"'}
-    if report.get("next_cursor"):
+    if report["next_cursor"]:
         headers["x-next-cursor"] = report["next_cursor"]
     return http.csv_text(report_csv(report), headers)
 
