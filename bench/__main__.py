@@ -344,6 +344,26 @@ def round_trips() -> dict[str, Any]:
         admin("PATCH", f"/admin/offers/{offer_id}", {"caps": []}, if_match=str(version))
         config_cache.clear()
 
+        # A sale sent in another currency (EUR on the USD offer): converted at the day's rates,
+        # read once per container and cache period, then from the cache.
+        from tests.helpers import load_rates
+
+        load_rates(USD="1.0500")
+        pb(f"transaction_id={click(offer_id, partner_id)}&amount=20")  # warm the offer's cache again
+        first_tid, cached_tid = click(offer_id, partner_id), click(offer_id, partner_id)
+        rows.append(
+            measure(
+                "postback: a sale in another currency, rates not yet cached",
+                lambda: pb(f"transaction_id={first_tid}&amount=20&currency=EUR"),
+            )
+        )
+        rows.append(
+            measure(
+                "postback: a sale in another currency (rates cached)",
+                lambda: pb(f"transaction_id={cached_tid}&amount=20&currency=EUR"),
+            )
+        )
+
         def new_session() -> str:
             do_click()
             return state["tid"]

@@ -20,6 +20,11 @@ def generate() -> str:
     route = next(r for r in routes() if r.function == "GoalsAdminFunction")
     module = function_module(route.code_uri, route.handler, route.function)
     from goalpost.admin.openapi import openapi_json
+    from goalpost.store import dynamo
+
+    # The handler's cold start made a DynamoDB client for wherever the environment pointed:
+    # never keep it for whatever runs next in this process (a test's moto).
+    dynamo.reset_client()
 
     return json.dumps(json.loads(openapi_json(module.app)), indent=2, sort_keys=True) + "\n"
 

@@ -147,6 +147,22 @@ def money(value: Any) -> Decimal:
     return Decimal(str(value))
 
 
+def today() -> str:
+    """The tracker's UTC day (whatever the clock says: tests never name a date)."""
+    from datetime import UTC, datetime
+
+    from goalpost.model import clock
+
+    return datetime.fromtimestamp(clock.now(), UTC).date().isoformat()
+
+
+def load_rates(day: str | None = None, **per_euro: str) -> dict[str, Any]:
+    """An admin's exchange rates for a day (default: today), units per euro as the ECB quotes."""
+    status, table = admin("PUT", f"/admin/exchange-rates/{day or today()}", {"rates": per_euro})
+    assert status == 200, table
+    return table
+
+
 @contextmanager
 def dynamodb_calls() -> Iterator[list[str]]:
     """Record the DynamoDB operations made through the goalpost client."""

@@ -25,6 +25,7 @@ import {
   TrackingLinksScreen,
 } from './offers.js';
 import { AdvertisersScreen, PartnersScreen } from './people.js';
+import { RatesScreen } from './rates.js';
 import { PartnerSignIn, PortalConversions, PortalOffer, PortalOffers, PortalStats } from './portal.js';
 import { ConversionScreen, ConversionsScreen, HistoryScreen, NetworkScreen, StatsScreen } from './reports.js';
 import { CanChange, ErrorNote, html, useAction } from './ui.js';
@@ -61,6 +62,7 @@ const STAFF_ROUTES = [
   [/^#\/conversions\/([0-9a-f-]+)$/, ([id]) => html`<${ConversionScreen} conversionId=${id} />`],
   [/^#\/stats$/, () => html`<${StatsScreen} />`],
   [/^#\/network$/, () => html`<${NetworkScreen} />`],
+  [/^#\/rates$/, () => html`<${RatesScreen} />`],
   [
     /^#\/history\/([a-z_]+)\/([0-9a-z#/-]+)$/,
     ([kind, subject]) => html`<${HistoryScreen} kind=${kind} subject=${subject} />`,
@@ -101,6 +103,7 @@ const STAFF_LINKS = [
   ['#/partners', 'Partners'],
   ['#/conversions', 'Conversions'],
   ['#/stats', 'Stats'],
+  ['#/rates', 'Rates'],
   ['#/network', 'Network'],
 ];
 const PORTAL_LINKS = [

@@ -2,6 +2,7 @@
 // Goals switch, Add Goal, the goal's page with its tracking links, Manage goals, Partner Payouts).
 import { useState } from 'preact/hooks';
 import { admin, downloadCsv } from './api.js';
+import { CurrencyInput } from './rates.js';
 import {
   Check,
   ConflictNote,
@@ -322,6 +323,7 @@ function OfferSettings({ offer, onSaved }) {
     status: o.status,
     session_hours: o.session_hours,
     currency: o.currency,
+    accepts_other_currencies: o.accepts_other_currencies !== false,
     timezone: o.timezone,
     cap_action: o.cap_action,
   });
@@ -350,7 +352,7 @@ function OfferSettings({ offer, onSaved }) {
         <div><dt>Status</dt><dd>${offer.status}</dd></div>
         <div><dt>Offer URL</dt><dd class="secret">${offer.offer_url}</dd></div>
         <div><dt>Session lifespan</dt><dd>${offer.session_hours} h</dd></div>
-        <div><dt>Currency</dt><dd>${offer.currency}</dd></div>
+        <div><dt>Currency</dt><dd>${offer.currency}${offer.accepts_other_currencies === false ? ' only' : ' (other currencies converted)'}</dd></div>
         <div><dt>Time zone (caps)</dt><dd>${offer.timezone}</dd></div>
         <div><dt>Advertiser</dt><dd>${offer.advertiser_id}</dd></div>
       </dl>
@@ -366,12 +368,13 @@ function OfferSettings({ offer, onSaved }) {
       <label for="os-name">Name <input id="os-name" required value=${form.name} onInput=${set('name')} /></label>
       <label for="os-status">Status <select id="os-status" onChange=${set('status')}>${STATUSES.map((s) => html`<option selected=${form.status === s}>${s}</option>`)}</select></label>
       <label for="os-hours">Session lifespan (hours) <input id="os-hours" type="number" min="1" max="8760" value=${form.session_hours} onInput=${set('session_hours', true)} /></label>
-      <label for="os-currency">Currency <input id="os-currency" pattern="[A-Z]{3}" value=${form.currency} onInput=${set('currency')} /></label>
+      <${CurrencyInput} id="os-currency" label="Currency" required value=${form.currency} onInput=${(v) => setForm({ ...form, currency: v })} />
       <label for="os-tz">Time zone (caps) <input id="os-tz" value=${form.timezone} onInput=${set('timezone')} /></label>
       <label for="os-capaction">Over a cap <select id="os-capaction" onChange=${set('cap_action')}>
         <option value="refuse" selected=${form.cap_action === 'refuse'}>Refuse the conversion</option>
         <option value="pending" selected=${form.cap_action === 'pending'}>Record it pending for review</option></select></label>
     </div>
+    <${Check} id="os-other-currencies" label="Convert amounts sent in other currencies" hint="off: a postback in another currency is refused (currency_mismatch)" checked=${form.accepts_other_currencies} onChange=${(v) => setForm({ ...form, accepts_other_currencies: v })} />
     <label for="os-url">Offer URL <input id="os-url" type="url" required value=${form.offer_url} onInput=${set('offer_url')} /></label>
     <${ErrorNote} error=${saving.error} />
     <${ConflictNote} conflict=${saving.conflict} onApply=${() => submit(saving.conflict.latest)} onDiscard=${() => {

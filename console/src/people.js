@@ -1,6 +1,7 @@
 // Advertisers and partners: create, block, keys and secrets (shown once).
 import { useState } from 'preact/hooks';
 import { admin } from './api.js';
+import { CurrencyInput } from './rates.js';
 import {
   ConflictNote,
   CopyField,
@@ -104,13 +105,15 @@ export function PartnersScreen() {
   const list = useLoad(() => everything(admin, '/partners'), []);
   const tiers = useLoad(() => everything(admin, '/tiers'), []);
   const [name, setName] = useState('');
+  const [currency, setCurrency] = useState('');
   const [secrets, setSecrets] = useState(null);
   const action = useAction();
   const create = (e) => {
     e.preventDefault();
     action.run(() =>
-      admin('POST', '/partners', { body: { name } }).then((created) => {
+      admin('POST', '/partners', { body: { name, currency } }).then((created) => {
         setName('');
+        setCurrency('');
         setSecrets(created);
         list.reload();
       }),
@@ -134,6 +137,7 @@ export function PartnersScreen() {
         ['Name', (p) => p.name],
         ['Status', (p) => p.status],
         ['Tier', (p) => tierName[p.tier_id] || 'default'],
+        ['Paid in', (p) => p.currency || "each offer's currency"],
         [
           '',
           (p) => html`<span class="actions">${
@@ -150,6 +154,7 @@ export function PartnersScreen() {
       canChange
         ? html`<form onSubmit=${create} aria-labelledby="new-partner"><h2 id="new-partner">New partner</h2>
       <div class="actions"><label for="partner-name" style="flex:1">Name <input id="partner-name" required value=${name} onInput=${(e) => setName(e.target.value)} /></label>
+      <${CurrencyInput} id="partner-currency" label="Paid in" blank="each offer's" value=${currency} onInput=${setCurrency} />
       <button type="submit" aria-busy=${action.busy}>Create partner</button></div></form>`
         : null
     }

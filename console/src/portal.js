@@ -191,7 +191,7 @@ export function PortalConversions() {
         ['Goal', (c) => c.goal_name],
         ['Status', (c) => c.status],
         ['Sub', (c) => c.aff_sub],
-        ['Sale', (c) => money(c.sale_amount, c.currency), { num: true }],
+        ['Sale', (c) => money(c.sale_amount, c.sale_currency || c.currency), { num: true }],
         ['Payout', (c) => money(c.payout, c.currency), { num: true }],
       ]} />`}<//>
   <//>`;

@@ -3,6 +3,7 @@
 import { useState } from 'preact/hooks';
 import { admin, downloadCsv } from './api.js';
 import { Decisions } from './activity.js';
+import { CurrencyInput } from './rates.js';
 import {
   Check,
   ConflictNote,
@@ -151,9 +152,12 @@ export function ConversionScreen({ conversionId }) {
     ${what(c) === 'Refusal' ? html`<p role="note">Refused: ${c.note || c.status_code}</p>` : null}
     <dl class="grid-form">
       ${['kind', 'status', 'status_code', 'created_at', 'offer_id', 'goal_id', 'goal_name', 'partner_id', 'advertiser_id', 'transaction_id', 'via'].map((k) => html`<div><dt>${k}</dt><dd>${String(c[k] ?? '')}</dd></div>`)}
-      <div><dt>Sale amount</dt><dd>${money(c.sale_amount, c.currency)}</dd></div>
+      <div><dt>Sale amount</dt><dd>${money(c.sale_amount, c.sale_currency || c.currency)}${c.sale_rate ? ` (at ${c.sale_rate} ${c.currency} per ${c.sale_currency})` : ''}</dd></div>
       <div><dt>Payout</dt><dd>${money(c.payout, c.currency)}</dd></div>
       <div><dt>Revenue</dt><dd>${money(c.revenue, c.currency)}</dd></div>
+      ${c.partner_currency && c.partner_currency !== c.currency ? html`<div><dt>Paid to the partner</dt><dd>${money(c.partner_payout, c.partner_currency)} (at ${c.partner_rate})</dd></div>` : null}
+      ${c.base_currency && c.base_currency !== c.currency ? html`<div><dt>In the base currency</dt><dd>payout ${money(c.base_payout, c.base_currency)}, revenue ${money(c.base_revenue, c.base_currency)} (at ${c.base_rate})</dd></div>` : null}
+      ${c.rate_day ? html`<div><dt>Rates of</dt><dd>${c.rate_day}</dd></div>` : null}
     </dl>
     <h2>Adjustments</h2>
     <${Table} caption="Who changed what, when and why" rows=${c.adjustments || []} empty="No adjustments."
@@ -195,7 +199,7 @@ const METRICS = [
 /** Stats by offer / goal / partner / advertiser over a range, with the chart over time. */
 export function StatsScreen() {
   const [range, setRange] = useState(defaultRange());
-  const [view, setView] = useState({ interval: 'day', group_by: 'offer' });
+  const [view, setView] = useState({ interval: 'day', group_by: 'offer', money: 'base' });
   const [filters, setFilters] = useState({ offer_id: '', goal_id: '', partner_id: '', advertiser_id: '' });
   const lists = useLists();
   const params = { ...range, ...view, ...filters };
@@ -207,6 +211,9 @@ export function StatsScreen() {
       <div class="grid-form">
         <label for="s-interval">By <select id="s-interval" onChange=${(e) => setView({ ...view, interval: e.target.value })}>${['hour', 'day', 'total'].map((i) => html`<option selected=${view.interval === i}>${i}</option>`)}</select></label>
         <label for="s-group">Rows per <select id="s-group" onChange=${(e) => setView({ ...view, group_by: e.target.value })}>${['offer', 'goal', 'partner', 'advertiser', 'offer,goal', 'offer,partner'].map((g) => html`<option selected=${view.group_by === g}>${g}</option>`)}</select></label>
+        <label for="s-money">Money in <select id="s-money" onChange=${(e) => setView({ ...view, money: e.target.value })}>
+          <option value="base" selected=${view.money === 'base'}>the base currency</option>
+          <option value="original" selected=${view.money === 'original'}>each offer's currency</option></select></label>
       </div>
       <${Loaded} state=${lists} what="filters">${(l) => html`<${Filters} value=${filters} onInput=${setFilters} lists=${l} />`}<//>
     </form>
@@ -289,7 +296,7 @@ function NetworkForm({ network, onSaved }) {
       ${SWITCHES.map(([key, label, hint]) => html`<${Check} id=${'n-' + key} switchRole label=${label} hint=${hint} checked=${form[key]} onChange=${(v) => setForm({ ...form, [key]: v })} />`)}
       <div class="grid-form">
         <label for="n-domain">Tracking domain <input id="n-domain" value=${form.tracking_domain} onInput=${(e) => setForm({ ...form, tracking_domain: e.target.value })} placeholder="track.example.com" /></label>
-        <label for="n-currency">Currency <input id="n-currency" pattern="[A-Z]{3}" value=${form.currency} onInput=${(e) => setForm({ ...form, currency: e.target.value })} /></label>
+        <${CurrencyInput} id="n-currency" label="Base currency (reports add up in it)" required value=${form.currency} onInput=${(v) => setForm({ ...form, currency: v })} />
         <label for="n-hours">Session lifespan (hours) <input id="n-hours" type="number" min="1" max="8760" value=${form.session_hours} onInput=${(e) => setForm({ ...form, session_hours: Number(e.target.value) })} /></label>
       </div>
     </fieldset>

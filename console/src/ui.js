@@ -110,13 +110,41 @@ export function yesNo(value) {
 
 const SYMBOLS = { USD: '$', EUR: '€', GBP: '£' };
 
-/** An amount as the API sent it (a decimal string): never through a float. */
+// ISO 4217 currencies whose minor unit is not the cent (the layer's table has them all)
+const MINOR_UNITS = Object.fromEntries([
+  ...[
+    'BIF',
+    'CLP',
+    'DJF',
+    'GNF',
+    'ISK',
+    'JPY',
+    'KMF',
+    'KRW',
+    'PYG',
+    'RWF',
+    'UGX',
+    'UYI',
+    'VND',
+    'VUV',
+    'XAF',
+    'XOF',
+    'XPF',
+  ].map((c) => [c, 0]),
+  ...['BHD', 'IQD', 'JOD', 'KWD', 'LYD', 'OMR', 'TND'].map((c) => [c, 3]),
+  ...['CLF', 'UYW'].map((c) => [c, 4]),
+]);
+
+/** An amount as the API sent it (a decimal string): never through a float; to the currency's
+ * minor unit, or more places when the amount has them. */
 export function money(amount, currency) {
   if (amount === null || amount === undefined || amount === '') return '';
   const symbol = SYMBOLS[currency || 'USD'];
   const text = String(amount);
   const [whole, fraction = ''] = text.replace(/^-/, '').split('.');
-  const cents = (fraction + '00').slice(0, Math.max(2, fraction.replace(/0+$/, '').length));
+  const minor = MINOR_UNITS[currency] ?? 2;
+  const cents = (fraction + '000').slice(0, Math.max(minor, fraction.replace(/0+$/, '').length));
+  if (!cents) return symbol ? `${sign}${symbol}${whole}` : `${sign}${whole} ${currency}`;
   const sign = text.startsWith('-') ? '-' : '';
   return symbol ? `${sign}${symbol}${whole}.${cents}` : `${sign}${whole}.${cents} ${currency}`;
 }

@@ -18,6 +18,7 @@ from goalpost.admin import (
     advertisers,
     conversions,
     deliveries,
+    exchange_rates,
     goals,
     http,
     network,
@@ -41,7 +42,7 @@ app = APIGatewayHttpResolver(
 )
 for resource in (
     network, advertisers, partners, payout_structures, offers, goals, partner_payouts, partner_pixels,
-    conversions, deliveries, reports, partner_view, refusals,
+    conversions, deliveries, reports, partner_view, exchange_rates, refusals,
 ):  # fmt: skip
     app.include_router(resource.router)
 app.not_found(refusals.no_route)

@@ -495,3 +495,63 @@ def test_the_portal_offer_page_builds_only_working_links_and_makes_no_failing_re
     finally:
         now = runtime.admin("GET", "/admin/network").json()
         runtime.admin("PUT", "/admin/network", settings, {"if-match": f'"{now["version"]}"'})
+
+
+def test_rates_imported_in_the_console_pay_a_partner_in_its_own_currency(
+    runtime: LocalRuntime, open_page: Callable[..., Any], tmp_path: Path
+) -> None:
+    """The admin imports the ECB's daily file on the Rates screen, sets a rate the ECB does not
+    publish, creates a partner paid in GBP, and reads the conversion in both currencies."""
+    from datetime import UTC, datetime
+
+    from tests.e2e.conftest import click, make_network
+
+    day = datetime.fromtimestamp(time.time(), UTC).date().isoformat()  # the runtime's today, whatever it is
+    daily = tmp_path / "eurofxref-daily.xml"
+    daily.write_text(
+        '<?xml version="1.0" encoding="UTF-8"?><gesmes:Envelope xmlns:gesmes="http://www.gesmes.org/xml/2002-08-01"'
+        ' xmlns="http://www.ecb.int/vocabulary/2002-08-01/eurofxref"><Cube>'
+        f'<Cube time="{day}"><Cube currency="USD" rate="1.0500"/><Cube currency="GBP" rate="0.8400"/>'
+        '<Cube currency="BGN" rate="1.9558"/></Cube></Cube></gesmes:Envelope>',
+        encoding="utf-8",
+    )
+    page = signed_in_admin(open_page, runtime)
+    go(page, runtime, "#/rates")
+    arrived(page, "Exchange rates")
+    page.locator("#rates-file").set_input_files(str(daily))
+    page.get_by_role("button", name="Import", exact=True).click()
+    page.get_by_text(re.compile(r"Imported 1 day\(s\).*left out \(no longer ISO 4217\): BGN")).wait_for()
+    in_force = page.get_by_role("table", name=f"Exchange rates in force on {day}")
+    in_force.get_by_role("cell", name="0.8400").wait_for()
+    page.locator("#rate-currency").fill("aed")
+    page.locator("#rate-value").fill("3.9712")
+    page.get_by_role("button", name="Save rate").click()
+    page.get_by_text(f"Rate saved: 1 EUR = 3.9712 AED on {day}.").wait_for()
+    in_force.get_by_role("cell", name="set by an admin").wait_for()
+    shot(page, "exchange-rates")
+
+    go(page, runtime, "#/partners")
+    arrived(page, "Partners")
+    page.locator("#partner-name").fill("Paid in pounds")
+    page.locator("#partner-currency").fill("GBP")
+    page.get_by_role("button", name="Create partner").click()
+    page.get_by_role("button", name="I have copied them").click()
+    page.get_by_role("cell", name="GBP", exact=True).wait_for()
+    partners = runtime.admin("GET", "/admin/partners?limit=100").json()["items"]
+    pounds = next(p for p in partners if p["name"] == "Paid in pounds")
+    assert pounds["currency"] == "GBP"
+
+    net = make_network(runtime, "https://shop.example.com/?tid={transaction_id}")
+    net["partner"] = pounds
+    tid = click(runtime, net)
+    assert runtime.get(f"/aff_lsr?transaction_id={tid}").status == 200
+    (conversion,) = runtime.admin("GET", f"/admin/offers/{net['offer']['offer_id']}/conversions").json()[
+        "items"
+    ]
+    assert (conversion["partner_payout"], conversion["partner_currency"]) == (
+        "0.80",
+        "GBP",
+    )  # 1.00 USD at 0.8
+    go(page, runtime, f"#/conversions/{conversion['conversion_id']}")
+    arrived(page, re.compile("^Conversion "))
+    page.get_by_text(re.compile(r"£0\.80 \(at 0\.8")).wait_for()

@@ -6,7 +6,7 @@ import json
 from decimal import Decimal
 from typing import Any
 
-from tests.helpers import ADMIN, admin, call, click, conversions, postback, setup_network
+from tests.helpers import ADMIN, admin, call, click, conversions, load_rates, postback, setup_network
 
 
 def admin_full(method: str, path: str, body: Any = None, if_match: str | None = None) -> dict[str, Any]:
@@ -71,6 +71,7 @@ def test_network_defaults_apply_to_new_offers_and_goals_switch_off_everywhere(aw
     assert admin("POST", f"/admin/offers/{offer_id}/goals", {"name": "Other"})[0] == 409
     refused = postback(f"a=lsr&goal_id={goal_id}&transaction_id={tid}&format=json", path="/aff_goal")
     assert json.loads(refused["body"])["code"] == "goals_disabled"
+    load_rates(USD="1.05")  # the USD offer's money is now also reported in the new base, EUR
     assert postback(f"transaction_id={tid}")["statusCode"] == 200  # default goals keep working
 
     status, offer = admin(

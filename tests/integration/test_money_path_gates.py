@@ -188,14 +188,18 @@ def test_pixels_found_by_cookie_need_no_token_those_naming_a_transaction_do(aws)
 # ------------------------------------------------------------------ also expected: adv_id and currency
 
 
-def test_adv_id_of_another_advertiser_and_a_foreign_currency_are_refused_not_ignored(aws) -> None:
+def test_adv_id_of_another_advertiser_and_a_currency_without_a_rate_are_refused_not_ignored(aws) -> None:
     net = setup_network(offer={"goals_enabled": True}, goals=[{"name": "Sale", "payout": {"percent": "10"}}])
     offer_id = net["offer"]["offer_id"]
     tid = click(offer_id, net["partner"]["partner_id"])
     other = goal_postback(tid, "goal_name=sale&adv_id=999&amount=10")
     assert (other["http"], other["code"]) == (422, "advertiser_mismatch")
-    euros = goal_postback(tid, "goal_name=sale&currency=EUR&amount=10")
-    assert (euros["http"], euros["code"]) == (422, "currency_mismatch")
+    euros = goal_postback(tid, "goal_name=sale&currency=EUR&amount=10")  # converted, but no rate is in force
+    assert (euros["http"], euros["code"]) == (422, "no_exchange_rate")
+    gold = goal_postback(
+        tid, "goal_name=sale&currency=XAU&amount=10"
+    )  # ISO 4217, but no money a network pays
+    assert (gold["http"], gold["code"]) == (400, "invalid_currency")
     bad = goal_postback(tid, "goal_name=sale&currency=E1R&amount=10")
     assert (bad["http"], bad["code"]) == (400, "invalid_currency")
     adv = net["advertiser"]["advertiser_id"]
@@ -204,7 +208,7 @@ def test_adv_id_of_another_advertiser_and_a_foreign_currency_are_refused_not_ign
     assert sorted(c["status_code"] for c in rows(offer_id)) == [
         "advertiser_mismatch",
         "approved_server_postback",
-        "currency_mismatch",
+        "no_exchange_rate",
     ]
 
 

@@ -5,7 +5,7 @@ import subprocess
 import sys
 
 from goalpost.model.audit import Audit
-from goalpost.store import config_cache, config_store
+from goalpost.store import config_cache, config_store, dynamo
 from goalpost_local.openapi import OPENAPI_FILE, generate
 from goalpost_local.template import ROOT
 from tests.helpers import ADMIN, call
@@ -15,6 +15,13 @@ def test_committed_openapi_matches_the_code() -> None:
     assert OPENAPI_FILE.read_text(encoding="utf-8") == generate(), (
         "run `make openapi` and commit docs/openapi.json"
     )
+
+
+def test_generating_the_document_keeps_no_client_for_the_next_test() -> None:
+    """Its cold start of the admin function made a DynamoDB client outside any moto: kept, it
+    sent every later test of the process to the real endpoint (the order bug of stop 23)."""
+    generate()
+    assert dynamo._CLIENT is None
 
 
 def test_openapi_is_3_1_and_documents_every_admin_route_and_error_shape() -> None:

@@ -64,10 +64,11 @@ def test_a_goal_with_a_ref_and_no_notes_stores_them_as_they_are() -> None:
     assert (stored.goal_ref, stored.note, stored.advertiser_id) == ("REG", "", "3")
 
 
-def test_payout_rules_see_the_adv_subs_and_the_amount_as_sent() -> None:
-    fields = conversion_fields(request(adv_subs={"adv_sub2": "gold"}, amount=D("100.50")))
-    assert fields == {"adv_sub2": "gold", "amount": "100.50"}
-    assert conversion_fields(request()) == {}
+def test_payout_rules_see_the_adv_subs_and_the_amount_in_the_offers_currency() -> None:
+    sent = request(adv_subs={"adv_sub2": "gold"}, amount=D("100.50"), currency="EUR")
+    fields = conversion_fields(sent, D("105.53"))  # the EUR sale, in USD
+    assert fields == {"adv_sub2": "gold", "amount": "105.53"}
+    assert conversion_fields(request(), None) == {}
 
 
 def test_an_offers_goals_are_the_default_then_the_others_by_number_while_goals_are_on() -> None:

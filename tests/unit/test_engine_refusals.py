@@ -20,6 +20,8 @@ def judged(req: ConversionRequest, sess: Session, **given: object) -> Goal | Ref
     if "lookback" in given:
         low, high = given.pop("lookback")  # type: ignore[misc]
         b = b._replace(offer=b.offer._replace(min_session_seconds=low, max_session_seconds=high))
+    if given.pop("own_currency_only", False):
+        b = b._replace(offer=b.offer._replace(accepts_other_currencies=False))
     advertisers: dict[str, Advertiser] = given.pop("advertisers", {})  # type: ignore[assignment]
     return judge(
         req,
@@ -146,12 +148,8 @@ CLOSED_BY_8 = {"closed_at": NOW - 1, "closed_by_goal": "8"}
         (
             request(goal_id="7", currency="EUR"),
             {},
-            {},
-            (
-                "currency_mismatch",
-                "offer 1 is priced in USD; amounts are not converted, send them in USD",
-                "7",
-            ),
+            {"own_currency_only": True},
+            ("currency_mismatch", "offer 1 accepts amounts only in USD", "7"),
         ),
         (
             request(goal_id="7"),

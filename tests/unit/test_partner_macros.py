@@ -75,6 +75,26 @@ def test_every_partner_macro_carries_its_conversions_value() -> None:
     assert re.fullmatch(r"[0-9]{1,9}", ran)  # a cache-buster below 10^9
 
 
+def test_a_partner_paid_in_its_own_currency_is_told_its_payout_sale_and_currency() -> None:
+    """A 100 EUR sale on a USD offer (rate 1.05), the partner paid in GBP (0.8 per USD)."""
+    paid_in_gbp = conversion(
+        currency="USD", sale_amount=Decimal("100"), sale_currency="EUR", sale_rate=Decimal("1.05"),
+        payout=Decimal("10.50"), partner_currency="GBP", partner_payout=Decimal("8.40"),
+        partner_rate=Decimal("0.8"),
+    )  # fmt: skip
+    values = conversion_macros(paid_in_gbp, BUNDLE, "5")
+    # 100 EUR = 105.00 USD = 84.00 GBP: what the partner is told matches what it is paid in
+    assert (values["payout"], values["sale_amount"], values["currency"]) == ("8.40", "84.00", "GBP")
+    same = conversion(partner_currency="EUR", partner_payout=Decimal("2.50000"), partner_rate=Decimal(1))
+    assert (
+        conversion_macros(same, BUNDLE, "5")["sale_amount"],
+        conversion_macros(same, BUNDLE, "5")["currency"],
+    ) == (
+        "19.90",
+        "EUR",
+    )
+
+
 def test_the_cache_buster_changes_from_postback_to_postback() -> None:
     assert len({conversion_macros(conversion(), BUNDLE, "5")["ran"] for _ in range(20)}) > 1
 

@@ -51,6 +51,11 @@ def test_pending_counts_no_money_and_approval_adds_it() -> None:
         "payout": Decimal(10),
         "revenue": Decimal(15),
         "sale_amount": Decimal(50),
+        # recorded without currencies: its own amounts stand for the base's and the partner's
+        "base::payout": Decimal(10),
+        "base::revenue": Decimal(15),
+        "base::sale_amount": Decimal(50),
+        "partner::payout": Decimal(10),
     }
     assert approved.cell == Cell("2026-11-24T03", "1", "2", "3")
 
@@ -64,12 +69,21 @@ def test_rejection_after_approval_takes_the_money_out() -> None:
         "payout": Decimal(-10),
         "revenue": Decimal(-15),
         "sale_amount": Decimal(-50),
+        "base::payout": Decimal(-10),
+        "base::revenue": Decimal(-15),
+        "base::sale_amount": Decimal(-50),
+        "partner::payout": Decimal(-10),
     }
 
 
 def test_an_edited_payout_moves_only_the_difference_and_a_duplicate_counter_nothing() -> None:
     edited = contribution("MODIFY", conversion("approved", "12.5"), conversion("approved"), no_advertiser)
-    assert edited is not None and edited.counters == {"payout": Decimal("2.5")}
+    assert edited is not None
+    assert edited.counters == {
+        "payout": Decimal("2.5"),
+        "base::payout": Decimal("2.5"),
+        "partner::payout": Decimal("2.5"),
+    }
     repeat = conversion("approved", duplicate_count=1)
     assert contribution("MODIFY", repeat, conversion("approved"), no_advertiser) is None
 
@@ -128,6 +142,8 @@ def test_a_private_conversion_counts_in_its_own_cell_beside_the_public_one() -> 
         "conversions": 1,
         "revenue": Decimal(15),
         "sale_amount": Decimal(50),
+        "base::revenue": Decimal(15),
+        "base::sale_amount": Decimal(50),
     }
 
 

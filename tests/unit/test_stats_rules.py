@@ -41,12 +41,17 @@ def sale(**overrides: Any) -> dict[str, Any]:
     return base
 
 
+IN_EUR = {
+    "base:EUR:payout": D(2), "base:EUR:revenue": D(5), "base:EUR:sale_amount": D(40), "partner:EUR:payout": D(2),
+}  # fmt: skip
+"""A conversion recorded before currencies were kept: its own amounts stand for base and partner."""
+
 # ------------------------------------------------------------------ what a record adds
 
 
 def test_an_approved_conversion_counts_once_with_its_money_pending_and_rejected_without() -> None:
     assert conversion_worth(sale()) == {
-        "conversions": D(1), "payout": D(2), "revenue": D(5), "sale_amount": D(40),
+        "conversions": D(1), "payout": D(2), "revenue": D(5), "sale_amount": D(40), **IN_EUR,
     }  # fmt: skip
     assert conversion_worth(sale(status="pending")) == {"pending": D(1)}
     assert conversion_worth(sale(status="rejected")) == {"rejected": D(1)}
@@ -58,6 +63,10 @@ def test_an_approved_conversion_counts_once_with_its_money_pending_and_rejected_
         "payout": D(0),
         "revenue": D(0),
         "sale_amount": D(0),
+        "base:EUR:payout": D(0),
+        "base:EUR:revenue": D(0),
+        "base:EUR:sale_amount": D(0),
+        "partner:EUR:payout": D(0),
     }
 
 
@@ -66,7 +75,7 @@ def test_a_conversion_adds_to_its_own_hour_goal_and_privacy_with_its_currency() 
     assert found == Contribution(
         Cell("2026-11-24T03", "1", "2", "3", private=True),
         "9",
-        {"conversions": D(1), "payout": D(2), "revenue": D(5), "sale_amount": D(40)},
+        {"conversions": D(1), "payout": D(2), "revenue": D(5), "sale_amount": D(40), **IN_EUR},
         "EUR",
     )
     unnamed = contribution("INSERT", sale(advertiser_id="", currency=None), {}, advertiser_of)
@@ -76,11 +85,12 @@ def test_a_conversion_adds_to_its_own_hour_goal_and_privacy_with_its_currency() 
 def test_approval_adds_the_money_and_a_rejection_after_approval_takes_it_out() -> None:
     approved = contribution("MODIFY", sale(), sale(status="pending"), advertiser_of)
     assert approved is not None and approved.counters == {
-        "pending": D(-1), "conversions": D(1), "payout": D(2), "revenue": D(5), "sale_amount": D(40),
+        "pending": D(-1), "conversions": D(1), "payout": D(2), "revenue": D(5), "sale_amount": D(40), **IN_EUR,
     }  # fmt: skip
     rejected = contribution("MODIFY", sale(status="rejected"), sale(), advertiser_of)
     assert rejected is not None and rejected.counters == {
         "rejected": D(1), "conversions": D(-1), "payout": D(-2), "revenue": D(-5), "sale_amount": D(-40),
+        **{name: -amount for name, amount in IN_EUR.items()},
     }  # fmt: skip
     assert contribution("MODIFY", sale(note="seen"), sale(), advertiser_of) is None  # nothing counted changed
 
@@ -252,3 +262,26 @@ def test_the_funnel_counts_users_reaching_each_goal_and_drop_off_only_where_it_a
     assert (equal[2]["drop_off"], equal[2]["drop_off_applies"]) == (0, True)  # as many as before: no loss
     empty = funnel([], window=UTC_DAY, steps=steps)["steps"]
     assert (empty[1]["drop_off_rate"], empty[1]["rate_from_sessions"]) == (None, None)
+
+
+def test_each_money_view_adds_its_own_counters_and_never_two_currencies() -> None:
+    """Base and partner money are counted under counters named by their currency: a base that
+    changed from USD to EUR mid-range gives two currencies, never one sum."""
+    cells = [
+        {"hour": "2026-11-24T01", "offer_id": "1", "partner_id": "2", "goal_id": "3", "conversions": 1,
+         "currency": "USD", "payout": D("10.50"), "revenue": D("21"),
+         "base:EUR:payout": D("10.00"), "base:EUR:revenue": D("20.00"), "partner:GBP:payout": D("8.40")},
+        {"hour": "2026-11-24T02", "offer_id": "1", "partner_id": "2", "goal_id": "3", "conversions": 1,
+         "currency": "USD", "payout": D("1"), "revenue": D("2"),
+         "base:USD:payout": D("1"), "base:USD:revenue": D("2"), "partner:GBP:payout": D("0.80")},
+    ]  # fmt: skip
+
+    def totals(view: Any) -> dict[str, Any]:
+        return summarize(cells, window=UTC_DAY, interval="total", group_by=["offer"], view=view)["totals"]
+
+    assert (totals("original")["payout"], totals("original")["currency"]) == ("11.50", "USD")
+    partner = totals("partner")
+    assert (partner["payout"], partner["currency"]) == ("9.20", "GBP")
+    base = totals("base")
+    assert base["currency"] is None and "payout" not in base
+    assert (base["by_currency"]["EUR"]["payout"], base["by_currency"]["USD"]["payout"]) == ("10.00", "1.00")

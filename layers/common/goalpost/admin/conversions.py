@@ -14,9 +14,10 @@ from goalpost.admin.paging import Listed, check_limit, decode_cursor, page
 from goalpost.admin.schemas import ConversionPatch, DecisionIn
 from goalpost.admin.views import AdjustedConversionOut, ConversionOut, DecisionsOut, Page
 from goalpost.model.conversion import CLAWBACK, CONVERSION, REVERSED, Conversion
+from goalpost.rules.exchange import NoRate, repriced
 from goalpost.rules.stats import Window
 from goalpost.rules.status import adjustment
-from goalpost.store import conversion_store, report_store
+from goalpost.store import conversion_store, rate_store, report_store
 
 
 def list_conversions(offer_id: str, span: Window, limit: int, cursor: str | None) -> Listed[dict[str, Any]]:
@@ -133,6 +134,8 @@ def adjust(conversion_id: str, patch: ConversionPatch, caller: Caller) -> dict[s
     new_status = patch.status or old
     if not amounts and new_status == old:
         return {**get_conversion(conversion_id), "outcome": "unchanged"}
+    if "payout" in amounts or "revenue" in amounts:
+        amounts.update(_repriced(conversion, amounts, caller.at[:10]))
     change = adjustment(
         conversion, new_status=new_status, reason=patch.note, at=caller.at, via="admin", actor=caller.actor,
         amounts=amounts,
@@ -141,6 +144,16 @@ def adjust(conversion_id: str, patch: ConversionPatch, caller: Caller) -> dict[s
     if not changed:
         raise ApiError("conversion_changed", "the conversion changed meanwhile: reload, then adjust")
     return {**get_conversion(conversion_id), "outcome": "updated"}
+
+
+def _repriced(conversion: Conversion, amounts: dict[str, Any], day: str) -> dict[str, Any]:
+    """The partner's and the base amounts of new payout or revenue, at the rates of ``day``."""
+    payout = amounts.get("payout", conversion.payout)
+    revenue = amounts.get("revenue", conversion.revenue)
+    fields = repriced(conversion, payout, revenue, rate_store.rates_on_or_before(day), day)
+    if isinstance(fields, NoRate):
+        raise ApiError("no_exchange_rate", fields.reason)
+    return {name: value for name, value in fields.items() if getattr(conversion, name) != value}
 
 
 # ------------------------------------------------------------------ routes

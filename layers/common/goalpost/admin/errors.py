@@ -46,6 +46,13 @@ AdminCode = Literal[
     "unknown_partner",
     "unknown_payout_structure",
     "unknown_tier",
+    "no_exchange_rates",
+    # money
+    "invalid_currency",
+    "invalid_rate",
+    "invalid_rates_file",
+    "no_exchange_rate",
+    "rates_changed",
     # the state it meets
     "already_delivered",
     "already_exists",

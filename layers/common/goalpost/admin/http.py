@@ -136,6 +136,13 @@ HTTP_STATUS: dict[AdminCode, int] = {
     "unknown_partner": 422,
     "unknown_payout_structure": 422,
     "unknown_tier": 422,
+    "no_exchange_rates": 404,
+    # money
+    "invalid_currency": 422,
+    "invalid_rate": 422,
+    "invalid_rates_file": 422,
+    "no_exchange_rate": 422,
+    "rates_changed": 409,
     # the state it meets
     "already_delivered": 409,
     "already_exists": 409,

@@ -220,6 +220,7 @@ def stats(
         reports.Filters(offer_id=offer_id, goal_id=goal_id, partner_id=partner_id),
         visible=lambda c: not c.get("private"),
         hidden=_partner_hidden(config_store.get_network_settings()),
+        view="partner",
     )
 
 
@@ -248,7 +249,7 @@ def conversion_report(
         limit,
         cursor,
         columns=reports.PARTNER_COLUMNS,
-        public_only=True,
+        partners=True,
     )
 
 

@@ -44,6 +44,7 @@ from goalpost.rules.stats import (
     Dimension,
     FunnelStep,
     Interval,
+    MoneyView,
     Window,
     summarize,
     window,
@@ -119,6 +120,7 @@ class StatsReport(ReportRange):
     group_by: list[str]
     rows: list[dict[str, Any]]
     totals: dict[str, Any]
+    money: MoneyView
     consistency: str
 
 
@@ -201,6 +203,7 @@ def stats(
     *,
     visible: Callable[[dict[str, Any]], bool] | None = None,
     hidden: frozenset[str] = frozenset(),
+    view: MoneyView = "base",
 ) -> StatsReport:
     cells = read_cells(span, filters)
     if visible is not None:
@@ -211,6 +214,7 @@ def stats(
         interval=interval,
         group_by=group_by,
         hidden=hidden,
+        view=view,
     )
     return {
         **_window_info(span, zone_name),
@@ -218,11 +222,19 @@ def stats(
         "group_by": list(group_by),
         "rows": summary["rows"],
         "totals": summary["totals"],
+        "money": view,
         "consistency": CONSISTENCY,
     }
 
 
 _TRAFFIC_DETAIL = ("session_ip", "ip", "user_agent", "via", "duplicate_count", "note")
+EXCHANGE_COLUMNS = (
+    "sale_rate", "partner_currency", "partner_payout", "partner_rate",
+    "base_currency", "base_payout", "base_revenue", "base_rate", "rate_day",
+)  # fmt: skip
+"""What a conversion was worth in the partner's and the network's currencies, frozen when
+recorded (admins only: a partner's row gives its own payout and currency as ``payout``)."""
+_MONEY_COLUMNS = ("payout", "revenue", "sale_amount", "partner_payout", "base_payout", "base_revenue")
 
 
 ADMIN_COLUMNS = (
@@ -242,21 +254,30 @@ ADMIN_COLUMNS = (
     "revenue",
     "sale_amount",
     "currency",
+    "sale_currency",
+    *EXCHANGE_COLUMNS,
     "session_created_at",
     *_TRAFFIC_DETAIL,
 )
 
 
-_NOT_FOR_PARTNERS = {"revenue", "advertiser_id", "status_code", *ADV_SUB_FIELDS, *_TRAFFIC_DETAIL}
+_NOT_FOR_PARTNERS = {
+    "revenue", "advertiser_id", "status_code", *ADV_SUB_FIELDS, *_TRAFFIC_DETAIL, *EXCHANGE_COLUMNS,
+}  # fmt: skip
 
 
 PARTNER_COLUMNS = tuple(c for c in ADMIN_COLUMNS if c not in _NOT_FOR_PARTNERS)
 
 
-def report_row(item: dict[str, Any], columns: tuple[str, ...]) -> dict[str, Any]:
-    """A conversion as a flat row: sub ids as columns, money as exact decimal strings."""
+def report_row(item: dict[str, Any], columns: tuple[str, ...], *, partners: bool = False) -> dict[str, Any]:
+    """A conversion as a flat row: sub ids as columns, money as exact decimal strings, each
+    amount's currency named (a partner's payout in the partner's own currency)."""
     flat: dict[str, Any] = {**item, **item.get("subs", {}), **item.get("adv_subs", {})}
-    for name in ("payout", "revenue", "sale_amount"):
+    if flat.get("sale_amount") is not None:
+        flat["sale_currency"] = flat.get("sale_currency") or flat.get("currency")
+    if partners and flat.get("partner_currency"):
+        flat["payout"], flat["currency"] = flat.get("partner_payout"), flat["partner_currency"]
+    for name in _MONEY_COLUMNS:
         if flat.get(name) is not None:
             flat[name] = format_money(Decimal(str(flat[name])))
     created = flat.get("session_created_at")
@@ -298,13 +319,14 @@ def conversion_report(
     cursor: str | None,
     *,
     columns: tuple[str, ...] = ADMIN_COLUMNS,
-    public_only: bool = False,
+    partners: bool = False,
 ) -> ConversionReport:
-    query = report_query(span, filters, statuses, public_only=public_only)
+    """A page of conversions; for ``partners``, only public goals and the partner's money."""
+    query = report_query(span, filters, statuses, public_only=partners)
     items, last = report_store.conversion_report(
         query, limit=check_limit(limit), cursor=decode_cursor(cursor)
     )
-    listed = page([report_row(i, columns) for i in items], last)
+    listed = page([report_row(i, columns, partners=partners) for i in items], last)
     return {
         **_window_info(span, zone_name),
         "columns": list(columns),
@@ -374,6 +396,7 @@ def report_response(report: ConversionReport, format_: str) -> Response[Any]:
 # ------------------------------------------------------------------ routes
 
 router = http.resource_router()
+MoneyQuery = Annotated[str, Query(pattern=r"^(base|original)$")]
 
 
 @router.get("/admin/stats", **http.documented())
@@ -387,9 +410,14 @@ def network_stats(
     goal_id: OptionalId = "",
     partner_id: OptionalId = "",
     advertiser_id: OptionalId = "",
+    money: MoneyQuery = "base",
 ) -> Response[StatsOut]:
     """Clicks, impressions, goal clicks, conversions (approved, pending, rejected), payout,
     revenue, profit, sale amount and conversion rate, by hour or day in the caller's time zone.
+
+    Money in the network's base currency (``money=base``, as each conversion was converted
+    when recorded), or in each offer's own currency (``money=original``: never added across
+    currencies, given per currency in ``by_currency``).
 
     Eventually consistent: aggregated from the tracking streams, a few seconds behind.
     Pending and rejected conversions add no money; grouped by goal, the offer's clicks and
@@ -397,7 +425,8 @@ def network_stats(
     """
     span = window_of(from_, to, timezone)
     filters = Filters(offer_id, goal_id, partner_id, advertiser_id)
-    return http.ok(stats(span, timezone, interval, parse_group_by(group_by), filters))  # type: ignore[arg-type]
+    view: MoneyView = "original" if money == "original" else "base"
+    return http.ok(stats(span, timezone, interval, parse_group_by(group_by), filters, view=view))  # type: ignore[arg-type]
 
 
 @router.get("/admin/conversions", **http.documented(csv=ConversionReportOut))

@@ -5,10 +5,19 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 
 from goalpost import settings
 from goalpost.model.conversion import ConversionStatus
+from goalpost.model.currency import is_currency
 from goalpost.model.ids import NUMERIC_ID
 from goalpost.model.money import PLAIN_AMOUNT
 from goalpost.rules.caps import MAX_SHARDS
@@ -40,6 +49,16 @@ def _plain_amount(value: object) -> object:
 
 PlainAmount = BeforeValidator(_plain_amount)
 NotBool = BeforeValidator(_not_bool)
+
+
+def _iso_currency(code: str) -> str:
+    if not is_currency(code):
+        raise ValueError(f"{code} is not an ISO 4217 currency with a minor unit")
+    return code
+
+
+CurrencyCode = Annotated[str, Field(pattern=r"^[A-Z]{3}$"), AfterValidator(_iso_currency)]
+"""An ISO 4217 code money is kept in (USD, EUR, JPY...; not gold, not a test code)."""
 Money = Annotated[
     Decimal, PlainAmount, Field(ge=0, le=Decimal("1000000000"), decimal_places=5, allow_inf_nan=False)
 ]
@@ -150,6 +169,9 @@ class PartnerIn(Strict):
     postback_secret: Annotated[str, Field(min_length=16, max_length=128)] | None = Field(
         default=None, description="HMAC key for signed partner postbacks; generated when omitted."
     )
+    currency: CurrencyCode | Literal[""] = Field(
+        default="", description="What the partner is paid in; empty: each offer's own currency."
+    )
 
 
 class GoalSettingsIn(Strict):
@@ -199,8 +221,10 @@ class OfferIn(LookbackIn):
     session_hours: Annotated[int, NotBool, Field(ge=1, le=8760)] | None = Field(
         default=None, description="Click session lifespan; defaults to the network's."
     )
-    currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] | None = Field(
-        default=None, description="Defaults to the network's currency."
+    currency: CurrencyCode | None = Field(default=None, description="Defaults to the network's currency.")
+    accepts_other_currencies: bool = Field(
+        default=True,
+        description="A postback's amount in another currency is converted at the day's rate; false: refused",
     )
     goals_enabled: bool = Field(default=False, description='"Multiple Conversion Goals"')
     ref_id: Annotated[str, Field(max_length=100)] = ""
@@ -321,6 +345,7 @@ class PartnerPatch(Strict):
     name: Name | None = None
     status: Literal["active", "pending", "blocked", "deleted"] | None = None
     tier_id: Annotated[str, Field(pattern=f"^({NUMERIC_ID})?$")] | None = None
+    currency: CurrencyCode | Literal[""] | None = None
 
 
 class TierIn(Strict):
@@ -332,7 +357,7 @@ class TierIn(Strict):
 class NetworkIn(Strict):
     goals_enabled: bool = Field(default=True, description='"Offer Goals" network-wide')
     tracking_domain: Annotated[str, Field(max_length=253, pattern=r"^([a-z0-9.-]+(:[0-9]{1,5})?)?$")] = ""
-    currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] = "USD"
+    currency: CurrencyCode = Field(default="USD", description="The base currency reports add up in")
     session_hours: Annotated[int, NotBool, Field(ge=1, le=8760)] = 24
     approval_enabled: bool = True
     encrypted_enabled: bool = True
@@ -370,7 +395,8 @@ class OfferPatch(LookbackIn):
     offer_url: Annotated[str, Field(min_length=8, max_length=2000)] | None = None
     status: Literal["active", "paused", "pending", "expired", "deleted"] | None = None
     session_hours: Annotated[int, NotBool, Field(ge=1, le=8760)] | None = None
-    currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] | None = None
+    currency: CurrencyCode | None = None
+    accepts_other_currencies: bool | None = None
     goals_enabled: bool | None = None
     ref_id: Annotated[str, Field(max_length=100)] | None = None
     default_goal: DefaultGoalPatch | None = None
@@ -468,3 +494,19 @@ class ConversionPatch(Strict):
         if self.payout is None and self.revenue is None and self.sale_amount is None and self.status is None:
             raise ValueError("name at least one of payout, revenue, sale_amount, status")
         return self
+
+
+ExchangeRate = Annotated[str, Field(pattern=r"^[0-9]{1,9}(\.[0-9]{1,10})?$")]
+
+
+class ExchangeRatesIn(Strict):
+    """An admin's rates for a day: units of each currency for one euro (as the ECB quotes)."""
+
+    rates: dict[CurrencyCode, ExchangeRate] = Field(min_length=1, max_length=200)
+
+
+class RatesImportIn(Strict):
+    """One of the ECB's reference-rate files, as published (CSV or XML), as text."""
+
+    source: Literal["ecb"] = "ecb"
+    file: str = Field(min_length=1, max_length=4_000_000)

@@ -94,6 +94,7 @@ class PartnerOut(Versioned):
     name: str
     status: str
     tier_id: str
+    currency: str = ""
 
 
 class NewPartnerOut(PartnerOut):
@@ -150,6 +151,7 @@ class OfferOut(Versioned):
     default_goal: GoalOut
     status: str
     currency: str
+    accepts_other_currencies: bool = True
     goals_enabled: bool
     session_hours: int = 24
     cap_shards: int = 1
@@ -257,6 +259,8 @@ class StatsOut(ReportRange):
     group_by: list[str]
     rows: list[dict[str, Any]]
     totals: dict[str, Any]
+    money: Literal["base", "original", "partner"]
+    """Whose currency the money is in: the network's base, each offer's, or the partner's."""
     consistency: str
 
 
@@ -300,3 +304,28 @@ class PartnerOfferOut(Out):
     )
     goals: list[PartnerGoalOut]
     caps: list[dict[str, Any]]
+
+
+class ExchangeRatesOut(Out):
+    day: str
+    """The day the table was published for."""
+    pivot: str
+    rates: dict[str, Decimal]
+    """Units of each currency for one unit of ``pivot``."""
+    sources: dict[str, str]
+    """Per currency: ``ecb`` (imported) or ``admin`` (set by an admin; an import keeps it)."""
+    version: int
+    in_force_on: str | None = None
+    """The day asked for, when the table is the one in force on it (an earlier day's, over a weekend)."""
+
+
+class RateHistoryOut(BaseModel):
+    items: list[ExchangeRatesOut]
+
+
+class RatesImportedOut(Out):
+    days: int
+    changed: int
+    first_day: str
+    last_day: str
+    skipped_currencies: list[str]

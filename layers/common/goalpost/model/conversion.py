@@ -26,6 +26,18 @@ IMPRESSIONS = "impressions"
 """The other kinds of record the conversions table streams (counted by the stats, never paid)."""
 
 
+EXCHANGED_AMOUNTS = (
+    "sale_rate",
+    "partner_payout",
+    "partner_rate",
+    "base_payout",
+    "base_revenue",
+    "base_rate",
+)
+EXCHANGE_LABELS = ("sale_currency", "partner_currency", "base_currency", "rate_day")
+"""What a conversion keeps of its currencies (frozen when recorded; README, Currencies)."""
+
+
 def _int(value: Any) -> int:
     return int(value) if value not in (None, "") else 0
 
@@ -74,6 +86,21 @@ class Conversion(NamedTuple):
     """A clawback: the conversion it reverses."""
     transition: int = 0
     """A clawback: which reversal of that conversion it is (1, 2...)."""
+    sale_currency: str = ""
+    """The currency ``sale_amount`` was sent in, when not the offer's (``currency``)."""
+    sale_rate: Decimal | None = None
+    """Units of the offer's currency for one of ``sale_currency``: what the payout rules saw."""
+    partner_currency: str = ""
+    partner_payout: Decimal | None = None
+    """The payout in the partner's currency (what the partner is paid and told)."""
+    partner_rate: Decimal | None = None
+    base_currency: str = ""
+    """The network's base currency when the conversion was recorded (reports add these up)."""
+    base_payout: Decimal | None = None
+    base_revenue: Decimal | None = None
+    base_rate: Decimal | None = None
+    rate_day: str = ""
+    """The day of the exchange rates used ("" when nothing changed currency)."""
 
     @property
     def is_clawback(self) -> bool:
@@ -112,7 +139,12 @@ class Conversion(NamedTuple):
                 subs=dict(self.subs),
                 adv_subs=dict(self.adv_subs),
             )
-        amounts = {"sale_amount": self.sale_amount, "payout": self.payout, "revenue": self.revenue}
+        amounts = {
+            "sale_amount": self.sale_amount,
+            "payout": self.payout,
+            "revenue": self.revenue,
+            **{name: getattr(self, name) for name in EXCHANGED_AMOUNTS},
+        }
         doc.update({k: v for k, v in amounts.items() if v is not None})  # 0 is an amount
         optional = {
             "unique_ids": dict(self.unique_ids) or None,
@@ -124,6 +156,7 @@ class Conversion(NamedTuple):
             "last_duplicate_at": self.last_duplicate_at,
             "reverses": self.reverses,
             "transition": self.transition,
+            **{name: getattr(self, name) for name in EXCHANGE_LABELS},
         }
         doc.update({k: v for k, v in optional.items() if v not in (None, "", 0)})
         return doc
@@ -165,6 +198,16 @@ class Conversion(NamedTuple):
             last_duplicate_at=str(data.get("last_duplicate_at", "")),
             reverses=str(data.get("reverses", "")),
             transition=_int(data.get("transition")),
+            sale_currency=str(data.get("sale_currency", "")),
+            sale_rate=_decimal(data.get("sale_rate")),
+            partner_currency=str(data.get("partner_currency", "")),
+            partner_payout=_decimal(data.get("partner_payout")),
+            partner_rate=_decimal(data.get("partner_rate")),
+            base_currency=str(data.get("base_currency", "")),
+            base_payout=_decimal(data.get("base_payout")),
+            base_revenue=_decimal(data.get("base_revenue")),
+            base_rate=_decimal(data.get("base_rate")),
+            rate_day=str(data.get("rate_day", "")),
         )
 
 

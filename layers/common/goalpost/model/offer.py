@@ -126,6 +126,8 @@ class Offer(NamedTuple):
     """Lookback window: a conversion counts from this long after the click (0: at once)..."""
     max_session_seconds: int = 0
     """... up to this long after it (0: as long as the session lives)."""
+    accepts_other_currencies: bool = True
+    """A postback in another currency is converted into ``currency``; False: refused."""
 
     def lookback(self, goal: Goal) -> Lookback:
         """The window a goal's conversions must fall in: the goal's own, else the offer's."""
@@ -153,6 +155,8 @@ class Partner(NamedTuple):
     """Empty: the network's default tier."""
     api_key_sha256: str = ""
     postback_secret: str = ""
+    currency: str = ""
+    """What the partner is paid in; "": each offer's own currency."""
 
     def to_dict(self) -> dict[str, Any]:
         return document(self)

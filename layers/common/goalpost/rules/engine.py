@@ -6,7 +6,8 @@ Nothing here talks to AWS; ``tracking.postbacks`` reads the inputs and writes th
 import hashlib
 import hmac
 from collections.abc import Callable
-from typing import NamedTuple
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from goalpost.model.conversion import Conversion
 from goalpost.model.conversion_request import ConversionRequest
@@ -15,6 +16,9 @@ from goalpost.model.session import Session
 from goalpost.rules.caps import lookback_refusal
 from goalpost.rules.payouts import Worth
 from goalpost.rules.slugs import slug_of
+
+if TYPE_CHECKING:
+    from goalpost.rules.exchange import Converted, Priced
 
 
 class Refusal(NamedTuple):
@@ -156,11 +160,10 @@ def judge(
             f"goal {found.goal_id} belongs to advertiser {advertiser_id}, not {request.advertiser_id}",
             found,
         )
-    if request.currency is not None and request.currency != offer.currency:
+    if request.currency not in (None, offer.currency) and not offer.accepts_other_currencies:
         return Refusal(
             "currency_mismatch",
-            f"offer {offer.offer_id} is priced in {offer.currency}; amounts are not converted, "
-            f"send them in {offer.currency}",
+            f"offer {offer.offer_id} accepts amounts only in {offer.currency}",
             found,
         )
     if offer.status != "active":
@@ -192,11 +195,12 @@ def judge(
     return found
 
 
-def conversion_fields(request: ConversionRequest) -> dict[str, str]:
-    """The fields payout-structure rules look at (adv_sub*, aff_sub*, source, amount)."""
+def conversion_fields(request: ConversionRequest, amount: Decimal | None) -> dict[str, str]:
+    """The fields payout-structure rules look at (adv_sub*, aff_sub*, source, and ``amount``:
+    the sale in the offer's currency, which is what a structure's bounds are written in)."""
     fields = dict(request.adv_subs or {})
-    if request.amount is not None:
-        fields["amount"] = str(request.amount)
+    if amount is not None:
+        fields["amount"] = str(amount)
     return fields
 
 
@@ -212,6 +216,8 @@ def conversion_record(
     worth: Worth | None,
     created_at: str,
     note: str = "",
+    sale: "Converted | None" = None,
+    money: "Priced | None" = None,
 ) -> Conversion:
     """The stored conversion: its own facts plus the session's click context, copied.
 
@@ -249,4 +255,13 @@ def conversion_record(
         revenue=worth.revenue if worth is not None else None,
         payout_source=worth.payout_source if worth is not None else "",
         note=note,
+        sale_currency=request.currency if request.currency not in (None, offer.currency) else "",
+        sale_rate=sale.rate if sale is not None and sale.rate_day else None,
+        **(_recorded(money) if money is not None else {}),
     )
+
+
+def _recorded(money: "Priced") -> dict[str, Any]:
+    from goalpost.rules.exchange import recorded_fields  # several currencies only: off the cold start
+
+    return recorded_fields(money)

@@ -96,6 +96,19 @@ def _money(value: Any) -> str:
     return format_money(value) if isinstance(value, Decimal) else ""
 
 
+def partner_sale_amount(conversion: Conversion) -> Decimal | None:
+    """The sale in the partner's currency: as the payout rules saw it (the offer's currency),
+    then at the partner's recorded rate."""
+    from goalpost.rules.exchange import at_rate  # conversions only: not on the click's import
+
+    if conversion.sale_amount is None:
+        return None
+    offer_sale = at_rate(conversion.sale_amount, conversion.sale_rate, conversion.currency)
+    if not conversion.partner_currency:
+        return offer_sale
+    return at_rate(offer_sale, conversion.partner_rate, conversion.partner_currency)
+
+
 def conversion_macros(conversion: Conversion, bundle: OfferBundle, goal_id: str) -> dict[str, str]:
     """The contract's partner macros for one conversion (partner postbacks and pixels)."""
     import secrets
@@ -108,9 +121,10 @@ def conversion_macros(conversion: Conversion, bundle: OfferBundle, goal_id: str)
         "affiliate_id": conversion.partner_id,
         "source": subs.get("source", ""),
         "aff_click_id": subs.get("aff_click_id", ""),
-        "payout": _money(conversion.payout),
-        "sale_amount": _money(conversion.sale_amount),
-        "currency": conversion.currency,
+        # in the partner's currency, as the partner is paid (README, Currencies)
+        "payout": _money(conversion.partner_payout if conversion.partner_currency else conversion.payout),
+        "sale_amount": _money(partner_sale_amount(conversion)),
+        "currency": conversion.partner_currency or conversion.currency,
         "goal_id": goal_id,
         "goal_name": goal.slug if goal else conversion.goal_name,
         "goal_ref": goal.ref_id if goal else "",

@@ -24,9 +24,18 @@ from typing import Any, Literal, NamedTuple
 from goalpost.model.conversion import CONVERSION, GOAL_CLICK, IMPRESSIONS
 from goalpost.model.money import format_money
 from goalpost.model.stats import Cell, CellDelta, Group
+from goalpost.rules.exchange import at_rate
 
 COUNTS = ("clicks", "impressions", "goal_clicks", "conversions", "pending", "rejected")
 AMOUNTS = ("payout", "revenue", "sale_amount")
+"""In the offer's currency: the cell's ``currency`` label (the money as priced)."""
+
+MoneyView = Literal["base", "original", "partner"]
+"""Which amounts a report adds up: the network's base currency (default), each offer's own
+currency, or each partner's (what partners are paid in). Base and partner amounts are kept
+under counters named with their currency (``base:EUR:payout``), so a change of the base or of
+a partner's currency never adds two currencies together."""
+MONEY_VIEWS: tuple[MoneyView, ...] = ("base", "original", "partner")
 
 STATUS_COUNTER = {"approved": "conversions", "pending": "pending", "rejected": "rejected"}
 
@@ -61,9 +70,28 @@ def conversion_worth(image: Mapping[str, Any]) -> dict[str, Decimal]:
         return {}
     worth = {counter: Decimal(1)}
     if counter == "conversions":
-        for name in AMOUNTS:
-            worth[name] = Decimal(str(image.get(name, 0)))
+        payout, revenue = _amount(image, "payout"), _amount(image, "revenue")
+        # sent in another currency: in the offer's, as the payout rules saw it
+        sale = at_rate(_amount(image, "sale_amount"), _rate(image, "sale_rate"), str(image.get("currency")))
+        worth.update(payout=payout, revenue=revenue, sale_amount=sale)
+        # Recorded before currencies were kept: in its offer's currency, taken as the base's.
+        base = str(image.get("base_currency") or image.get("currency") or "")
+        worth[f"base:{base}:payout"] = _amount(image, "base_payout", payout)
+        worth[f"base:{base}:revenue"] = _amount(image, "base_revenue", revenue)
+        worth[f"base:{base}:sale_amount"] = at_rate(sale, _rate(image, "base_rate"), base)
+        partner = str(image.get("partner_currency") or image.get("currency") or "")
+        worth[f"partner:{partner}:payout"] = _amount(image, "partner_payout", payout)
     return worth
+
+
+def _rate(image: Mapping[str, Any], name: str) -> Decimal | None:
+    value = image.get(name)
+    return None if value is None else Decimal(str(value))
+
+
+def _amount(image: Mapping[str, Any], name: str, default: Decimal = Decimal(0)) -> Decimal:
+    value = image.get(name)
+    return default if value is None else Decimal(str(value))
 
 
 def _difference(new: Mapping[str, Decimal], old: Mapping[str, Decimal]) -> dict[str, Decimal]:
@@ -203,21 +231,36 @@ class Sums(NamedTuple):
 
     counts: dict[str, Decimal]
     money: dict[str, dict[str, Decimal]]
+    view: MoneyView = "original"
 
     @classmethod
-    def empty(cls) -> "Sums":
-        return cls({}, {})
+    def empty(cls, view: MoneyView = "original") -> "Sums":
+        return cls({}, {}, view)
 
     def add(self, cell: Mapping[str, Any]) -> None:
         for name in COUNTS:
             value = Decimal(str(cell.get(name, 0)))
             if value:
                 self.counts[name] = self.counts.get(name, Decimal(0)) + value
-        amounts = {name: Decimal(str(cell.get(name, 0))) for name in AMOUNTS}
-        if any(amounts.values()):
-            money = self.money.setdefault(str(cell.get("currency") or ""), {})
+        for currency, amounts in money_of(cell, self.view).items():
+            money = self.money.setdefault(currency, {})
             for name, value in amounts.items():
                 money[name] = money.get(name, Decimal(0)) + value
+
+
+def money_of(cell: Mapping[str, Any], view: MoneyView) -> dict[str, dict[str, Decimal]]:
+    """A cell's money as one view sees it, per currency (only currencies with money)."""
+    found: dict[str, dict[str, Decimal]] = {}
+    if view == "original":
+        amounts = {name: Decimal(str(cell.get(name, 0))) for name in AMOUNTS}
+        if any(amounts.values()):
+            found[str(cell.get("currency") or "")] = amounts
+        return found
+    for key, value in cell.items():
+        parts = str(key).split(":")
+        if len(parts) == 3 and parts[0] == view and parts[2] in AMOUNTS and Decimal(str(value)):
+            found.setdefault(parts[1], {})[parts[2]] = Decimal(str(value))
+    return found
 
 
 def _money(amounts: Mapping[str, Decimal]) -> dict[str, str]:
@@ -255,6 +298,7 @@ def summarize(
     interval: Interval,
     group_by: Sequence[Dimension],
     hidden: frozenset[str] = frozenset(),
+    view: MoneyView = "original",
 ) -> dict[str, Any]:
     """Rows per (period, dimensions) and totals, from stored cells.
 
@@ -262,7 +306,7 @@ def summarize(
     each offer: clicks belong to the offer, not to a goal.
     """
     rows: dict[tuple[str, ...], Sums] = {}
-    totals = Sums.empty()
+    totals = Sums.empty(view)
     for cell in cells:
         hour = str(cell["hour"])
         if not window.contains_hour(hour):
@@ -274,7 +318,7 @@ def summarize(
             "advertiser": str(cell.get("advertiser_id", "")),
         }
         key = (period_of(hour, interval, window.zone), *(labels[d] for d in group_by))
-        rows.setdefault(key, Sums.empty()).add(cell)
+        rows.setdefault(key, Sums.empty(view)).add(cell)
         totals.add(cell)
     goal_at = 1 + list(group_by).index("goal") if "goal" in group_by else 0
     out = []

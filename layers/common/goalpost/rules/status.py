@@ -83,4 +83,17 @@ def clawback_record(conversion: Conversion, at: str, reason: str) -> Conversion:
         currency=conversion.currency,
         created_at=at,
         note=reason,
+        # in every currency as recorded: a reversal takes back exactly what was paid
+        partner_currency=conversion.partner_currency,
+        partner_payout=_negated(conversion.partner_payout),
+        partner_rate=conversion.partner_rate,
+        base_currency=conversion.base_currency,
+        base_payout=_negated(conversion.base_payout),
+        base_revenue=_negated(conversion.base_revenue),
+        base_rate=conversion.base_rate,
+        rate_day=conversion.rate_day,
     )
+
+
+def _negated(amount: Decimal | None) -> Decimal | None:
+    return None if amount is None else -amount

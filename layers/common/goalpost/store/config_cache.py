@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from goalpost import settings
 from goalpost.model.offer import Advertiser, NetworkSettings, OfferBundle, Partner, PayoutStructure
 from goalpost.store import config_store
+
+if TYPE_CHECKING:
+    from goalpost.model.exchange import RateDay
 
 T = TypeVar("T")
 
@@ -68,3 +71,11 @@ def payout_structures(structure_ids: Iterable[str]) -> list[PayoutStructure]:
 
 def goal_offer(goal_id: str) -> str | None:
     return _cached("goal_offer", goal_id, lambda: config_store.get_goal_offer(goal_id))
+
+
+def exchange_rates(day: str) -> RateDay | None:
+    """The rates in force on ``day`` (UTC), as stored ``CONFIG_CACHE_SECONDS`` ago at most:
+    read only for a conversion whose currencies differ (one Query per day per container)."""
+    from goalpost.store import rate_store
+
+    return _cached("rates", day, lambda: rate_store.rates_on_or_before(day))

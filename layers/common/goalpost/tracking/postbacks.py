@@ -8,6 +8,7 @@ duplicate repeats. The pure rules live in ``rules.engine`` and ``rules.payouts``
 import logging
 import secrets
 from collections.abc import Callable, Mapping
+from decimal import Decimal
 from functools import partial
 from typing import NamedTuple
 
@@ -162,25 +163,41 @@ def record_conversion(request: ConversionRequest, now: float) -> Outcome:
     if session.is_closed:  # closed by this goal (judge refuses any other): its conversion repeated
         return _duplicate(conversion_store.closing_conversion_key(session), "duplicate", now)
 
-    fields = {**conversion_fields(request), **session.subs}
-    worth = resolve_payout(
-        goal,
-        tier_id=partner_tier(partner, network),
-        custom_payout=custom_payout_of(goal, bundle, session.partner_id),
-        structures=config_cache.payout_structures(goal.payout_structure_ids),
-        fields=fields,
-        amount=request.amount,
-    )
+    offer = bundle.offer
+
+    def worth_of(amount: Decimal | None) -> Worth:
+        return resolve_payout(
+            goal,
+            tier_id=partner_tier(partner, network),
+            custom_payout=custom_payout_of(goal, bundle, session.partner_id),
+            structures=config_cache.payout_structures(goal.payout_structure_ids),
+            fields={**conversion_fields(request, amount), **session.subs},
+            amount=amount,
+        )
+
+    partner_currency = (partner.currency if partner is not None else "") or offer.currency
+    currencies = (request.currency or offer.currency, offer.currency, partner_currency, network.currency)
+    if len(set(currencies)) == 1:  # one currency: nothing is converted, read or even imported
+        sale, worth, money = None, worth_of(request.amount), None
+    else:
+        from goalpost.rules.exchange import Currencies, NoRate, exchanged
+
+        day = iso_timestamp(now)[:10]
+        converted = exchanged(
+            request.amount, Currencies(*currencies), config_cache.exchange_rates(day), day, worth_of
+        )
+        if isinstance(converted, NoRate):
+            return _refuse(Refusal("no_exchange_rate", converted.reason, goal), request, session, bundle, now)
+        sale, worth, money = converted
     suffix = secrets.token_hex(6) if goal.allow_multiple else ""
     conversion_id = conversion_id_of(session.transaction_id, goal.goal_id, suffix)
     if goal.approve:
         status, status_code = "pending", "approval_pending"
     else:
         status, status_code = "approved", f"approved_{request.via}"
-    offer = bundle.offer
     record = conversion_record(
         request, session, bundle, goal, conversion_id=conversion_id, status=status,
-        status_code=status_code, worth=worth, created_at=iso_timestamp(now),
+        status_code=status_code, worth=worth, created_at=iso_timestamp(now), sale=sale, money=money,
     )  # fmt: skip
     insert = partial(
         conversion_store.insert_conversion,

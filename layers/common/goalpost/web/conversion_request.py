@@ -87,7 +87,9 @@ def conversion_request(
             raise Refused(str(error), code="invalid_amount") from None
     currency = params.get("currency") or None
     if currency is not None:
-        if not _CURRENCY.fullmatch(currency):
+        from goalpost.model.currency import is_currency  # sent with amounts only: off the cold start
+
+        if not _CURRENCY.fullmatch(currency) or not is_currency(currency.upper()):
             raise Refused("currency must be a three-letter ISO 4217 code", code="invalid_currency")
         currency = currency.upper()
     new_status = params.get("status", "")

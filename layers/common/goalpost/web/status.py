@@ -39,6 +39,7 @@ HTTP_STATUS: dict[str, int] = {
     "goal_not_on_offer": 422,
     "advertiser_mismatch": 422,
     "currency_mismatch": 422,
+    "no_exchange_rate": 422,
     "session_closed": 409,
     "goal_inactive": 409,
     "offer_cap_reached": 409,
