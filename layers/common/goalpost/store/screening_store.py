@@ -7,6 +7,7 @@ below 1 KB). ``rules.screening`` judges what they answer.
 """
 
 from decimal import Decimal
+from typing import Any
 
 from botocore.exceptions import ClientError
 
@@ -51,7 +52,7 @@ def visit(offer_id: str, visitor: str, now: float, window_seconds: int) -> float
     except ClientError as error:
         if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
             raise
-        old = error.response.get("Item", {})  # type: ignore[attr-defined]
+        old: dict[str, Any] = error.response.get("Item", {})  # type: ignore[attr-defined]
         return float(old["unique_at"]["N"]) if "unique_at" in old else now
     return None
 
