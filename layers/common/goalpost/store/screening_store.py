@@ -52,7 +52,7 @@ def visit(offer_id: str, visitor: str, now: float, window_seconds: int) -> float
     except ClientError as error:
         if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
             raise
-        old: dict[str, Any] = error.response.get("Item", {})  # type: ignore[attr-defined]
+        old: dict[str, Any] = error.response.get("Item", {})  # type: ignore[attr-defined, assignment]
         return float(old["unique_at"]["N"]) if "unique_at" in old else now
     return None
 
