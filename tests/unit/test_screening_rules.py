@@ -118,11 +118,13 @@ def test_ip_mismatch_compares_ipv4_exactly_and_ipv6_by_64(action: str) -> None:
 
 
 @pytest.mark.parametrize("action", ACTING)
-def test_conversion_rate_passes_the_limit_th_conversion_and_judges_the_next(action: str) -> None:
+def test_conversion_rate_judges_a_conversion_its_counter_had_no_room_for(action: str) -> None:
     rule = Rule(action, 5)  # type: ignore[arg-type]
-    assert rules.conversion_rate_verdict(5, rule, "203.0.113.7") is None
-    verdict = rules.conversion_rate_verdict(6, rule, "203.0.113.7")
+    assert rules.conversion_rate_verdict(True, rule, "203.0.113.7", "4") is None
+    verdict = rules.conversion_rate_verdict(False, rule, "2001:db8::5", "4")
     assert verdict is not None and (verdict.code, verdict.action) == ("conversion_rate", action)
+    assert "more than 5 conversions this hour from 2001:db8::/64 on offer 4" == verdict.reason
+    assert rules.conversion_rate_verdict(False, Rule("off", 5), "203.0.113.7", "4") is None
 
 
 def test_postback_allow_list_takes_addresses_and_networks_of_both_families() -> None:
@@ -168,7 +170,7 @@ def test_every_verdict_code_is_in_the_one_reason_table() -> None:
         rules.duplicate_click_verdict(0.0, 1.0, Rule("flag", 10)),
         rules.too_soon_verdict(("lookback_too_soon", ""), Rule("flag")),
         rules.ip_mismatch_verdict("1.2.3.4", "1.2.3.5", Rule("flag")),
-        rules.conversion_rate_verdict(2, Rule("flag", 1), "1.2.3.4"),
+        rules.conversion_rate_verdict(False, Rule("flag", 1), "1.2.3.4", "1"),
         rules.ip_not_allowed_verdict("1.2.3.4", ["10.0.0.0/8"], "1"),
         *rules.user_agent_verdicts("", Screening(empty_user_agent=Rule("flag"))),
         *rules.user_agent_verdicts("Googlebot", Screening(bots=Rule("flag"))),

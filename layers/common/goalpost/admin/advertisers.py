@@ -36,6 +36,7 @@ def create_advertiser(body: AdvertiserIn, caller: Caller) -> dict[str, Any]:
         status=body.status,
         security_token=body.security_token or "",
         security_token_applied=body.security_token_applied,
+        postback_ips=tuple(body.postback_ips),
     )
     saved = save("advertiser", advertiser_id, advertiser.to_dict(), caller)
     return advertiser_view(saved, show_token=bool(body.security_token))
@@ -58,6 +59,8 @@ def update_advertiser(
     for name in ("name", "status"):
         if getattr(patch, name) is not None:
             doc[name] = getattr(patch, name)
+    if patch.postback_ips is not None:
+        doc["postback_ips"] = patch.postback_ips
     if patch.security_token is not None:
         doc["security_token"] = patch.security_token
         doc["security_token_sha256"] = ""

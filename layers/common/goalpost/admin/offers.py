@@ -103,6 +103,9 @@ def create_offer(body: OfferIn, caller: Caller) -> dict[str, Any]:
         cap_shards=body.cap_shards,
         min_session_seconds=body.min_session_seconds or 0,
         max_session_seconds=body.max_session_seconds or 0,
+        screening=body.screening.model_dump(exclude_none=True) if body.screening else {},
+        fallback_offer_id=body.fallback_offer_id or "",
+        fallback_url=body.fallback_url or "",
     )
     doc = {k: v for k, v in offer.to_dict().items() if k != "version"}
     return save("offer", offer_id, doc, caller)

@@ -74,6 +74,8 @@ class Conversion(NamedTuple):
     """A clawback: the conversion it reverses."""
     transition: int = 0
     """A clawback: which reversal of that conversion it is (1, 2...)."""
+    flags: tuple[str, ...] = ()
+    """Screening reason codes found on this conversion (the one that held or refused it among them)."""
 
     @property
     def is_clawback(self) -> bool:
@@ -124,6 +126,7 @@ class Conversion(NamedTuple):
             "last_duplicate_at": self.last_duplicate_at,
             "reverses": self.reverses,
             "transition": self.transition,
+            "flags": list(self.flags) or None,
         }
         doc.update({k: v for k, v in optional.items() if v not in (None, "", 0)})
         return doc
@@ -165,6 +168,7 @@ class Conversion(NamedTuple):
             last_duplicate_at=str(data.get("last_duplicate_at", "")),
             reverses=str(data.get("reverses", "")),
             transition=_int(data.get("transition")),
+            flags=tuple(str(f) for f in data.get("flags") or ()),
         )
 
 

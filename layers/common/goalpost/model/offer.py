@@ -13,6 +13,7 @@ from types import MappingProxyType
 from typing import Any, Literal, NamedTuple
 
 from goalpost.model.caps import Cap, Lookback
+from goalpost.model.screening import Screening
 
 DEFAULT_GOAL_ID = "0"
 """The offer's default goal, as TUNE reports it (goal_id 0)."""
@@ -176,6 +177,12 @@ class Offer(NamedTuple):
     """Lookback window: a conversion counts from this long after the click (0: at once)..."""
     max_session_seconds: int = 0
     """... up to this long after it (0: as long as the session lives)."""
+    screening: Mapping[str, Any] = EMPTY
+    """The screening rules this offer sets itself (``Screening.overridden``); the others are the network's."""
+    fallback_offer_id: str = ""
+    """Where a click goes when it cannot reach this offer (paused or expired offer, partner not
+    allowed, screened out): this offer's URL (if active), else ``fallback_url``, else the network's."""
+    fallback_url: str = ""
 
     def lookback(self, goal: Goal) -> Lookback:
         """The window a goal's conversions must fall in: the goal's own, else the offer's."""
@@ -204,6 +211,9 @@ class Offer(NamedTuple):
             "cap_shards": self.cap_shards,
             "min_session_seconds": self.min_session_seconds,
             "max_session_seconds": self.max_session_seconds,
+            "screening": dict(self.screening),
+            "fallback_offer_id": self.fallback_offer_id,
+            "fallback_url": self.fallback_url,
         }
 
     @classmethod
@@ -226,6 +236,9 @@ class Offer(NamedTuple):
             cap_shards=int(data.get("cap_shards") or 1),
             min_session_seconds=int(data.get("min_session_seconds") or 0),
             max_session_seconds=int(data.get("max_session_seconds") or 0),
+            screening=dict(data.get("screening") or {}),
+            fallback_offer_id=str(data.get("fallback_offer_id") or ""),
+            fallback_url=str(data.get("fallback_url") or ""),
         )
 
 
@@ -269,6 +282,8 @@ class Advertiser(NamedTuple):
     security_token_applied: bool = False
     security_token_sha256: str = ""
     """Hex SHA-256 of a token set before tokens were kept (always enforced; links cannot carry it)."""
+    postback_ips: tuple[str, ...] = ()
+    """Addresses and networks (CIDR) its server postbacks may come from; empty: anywhere (TUNE 14)."""
 
     @property
     def token_enforced(self) -> bool:
@@ -277,7 +292,7 @@ class Advertiser(NamedTuple):
         return bool(self.security_token_sha256)
 
     def to_dict(self) -> dict[str, Any]:
-        return self._asdict()
+        return {**self._asdict(), "postback_ips": list(self.postback_ips)}
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> "Advertiser":
@@ -288,6 +303,7 @@ class Advertiser(NamedTuple):
             security_token=data.get("security_token", ""),
             security_token_applied=bool(data.get("security_token_applied", False)),
             security_token_sha256=data.get("security_token_sha256", ""),
+            postback_ips=tuple(str(ip) for ip in data.get("postback_ips") or ()),
         )
 
 
@@ -398,6 +414,10 @@ class NetworkSettings(NamedTuple):
     partners_manage_postbacks: bool = False
     partners_html_pixels: bool = False
     default_tier_id: str = ""
+    screening: Screening = Screening()
+    """The screening rules' network defaults (each offer may override them)."""
+    fallback_url: str = ""
+    """The last stop of a click that cannot reach its offer (after the offer's own fallback)."""
     version: int = 0
 
     @classmethod
@@ -415,8 +435,10 @@ class NetworkSettings(NamedTuple):
             partners_manage_postbacks=bool(data.get("partners_manage_postbacks", False)),
             partners_html_pixels=bool(data.get("partners_html_pixels", False)),
             default_tier_id=str(data.get("default_tier_id", "")),
+            screening=Screening.from_dict(data.get("screening")),
+            fallback_url=str(data.get("fallback_url", "")),
             version=int(data.get("version", 0)),
         )
 
     def to_dict(self) -> dict[str, Any]:
-        return self._asdict()
+        return {**self._asdict(), "screening": self.screening.to_dict()}

@@ -71,10 +71,10 @@ class Rule(NamedTuple):
     def from_dict(cls, data: Mapping[str, Any] | None, default: "Rule") -> "Rule":
         if not data:
             return default
-        action = data.get("action", default.action)
+        action, limit = data.get("action"), data.get("limit")
         return cls(
             action=action if action in ACTIONS else default.action,
-            limit=int(data.get("limit", default.limit) or 0),
+            limit=default.limit if limit is None else int(limit),
         )
 
     def to_dict(self) -> dict[str, Any]:

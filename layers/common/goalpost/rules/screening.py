@@ -113,14 +113,15 @@ def ip_mismatch_verdict(conversion_ip: str, click_ip: str, rule: Rule) -> Verdic
     )
 
 
-def conversion_rate_verdict(conversions_this_hour: int, rule: Rule, ip: str) -> Verdict | None:
-    """``conversions_this_hour`` counts this conversion too."""
-    if not rule.on or conversions_this_hour <= rule.limit:
+def conversion_rate_verdict(counted: bool, rule: Rule, ip: str, offer_id: str) -> Verdict | None:
+    """``counted``: the hour's counter for this IP on this offer had room for this conversion
+    (``store.screening_store.count_conversion``: it holds at most ``limit``)."""
+    if not rule.on or counted:
         return None
     return Verdict(
         "conversion_rate",
         rule.action,
-        f"{conversions_this_hour} conversions this hour from {ip_key(ip)} on this offer (limit {rule.limit})",
+        f"more than {rule.limit} conversions this hour from {ip_key(ip)} on offer {offer_id}",
     )
 
 
