@@ -5,7 +5,17 @@ from __future__ import annotations
 
 import pytest
 
-from goalpost.model.screening import ACTIONS, REASON_CODES, REASONS, Rule, Screening, Verdict, strongest
+from goalpost.model.screening import (
+    ACTIONS,
+    REASON_CODES,
+    REASONS,
+    Rule,
+    Screening,
+    ScreeningSettings,
+    Verdict,
+    in_force,
+    strongest,
+)
 from goalpost.rules import screening as rules
 
 ACTING = [a for a in ACTIONS if a != "off"]
@@ -150,16 +160,23 @@ def test_refuse_decides_over_hold_over_flag() -> None:
 
 
 def test_an_offer_overrides_the_rules_it_names_and_keeps_the_network_s_others() -> None:
-    network = Screening(click_rate=Rule("refuse", 60), bots=Rule("flag"))
-    offer = network.overridden(
-        {"click_rate": {"limit": 10}, "bots": {"action": "off"}, "unique_order_ids": True}
+    network = ScreeningSettings(click_rate=Rule("refuse", 60), bots=Rule("flag"))
+    offer = ScreeningSettings(click_rate=Rule("flag", 10), bots=Rule("off"), unique_order_ids=True)
+    assert in_force(network, ScreeningSettings()) == Screening(
+        click_rate=Rule("refuse", 60), bots=Rule("flag")
     )
-    assert offer.click_rate == Rule("refuse", 10)
-    assert offer.bots == Rule("off")
-    assert offer.unique_order_ids is True
-    assert offer.duplicate_clicks == network.duplicate_clicks
-    assert Screening.from_dict(network.to_dict()) == network
-    assert not Screening().screens_clicks and network.screens_clicks
+    rules_in_force = in_force(network, offer)
+    assert rules_in_force.click_rate == Rule("flag", 10)
+    assert rules_in_force.bots == Rule("off")
+    assert rules_in_force.unique_order_ids is True
+    assert rules_in_force.duplicate_clicks == Screening().duplicate_clicks
+    # a limit of 0 keeps the inherited one
+    assert in_force(network, ScreeningSettings(click_rate=Rule("flag"))).click_rate == Rule("flag", 60)
+    assert in_force(
+        ScreeningSettings(), ScreeningSettings(duplicate_clicks=Rule("refuse"))
+    ).duplicate_clicks == Rule("refuse", 86400)
+    assert ScreeningSettings.from_dict(offer.to_dict()) == offer
+    assert not Screening().screens_clicks and in_force(network, ScreeningSettings()).screens_clicks
 
 
 def test_every_verdict_code_is_in_the_one_reason_table() -> None:

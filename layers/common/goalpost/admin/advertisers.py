@@ -30,14 +30,7 @@ def advertiser_view(doc: dict[str, Any], *, show_token: bool = False) -> dict[st
 
 def create_advertiser(body: AdvertiserIn, caller: Caller) -> dict[str, Any]:
     advertiser_id = config_store.next_id("advertiser")
-    advertiser = Advertiser(
-        advertiser_id=advertiser_id,
-        name=body.name,
-        status=body.status,
-        security_token=body.security_token or "",
-        security_token_applied=body.security_token_applied,
-        postback_ips=tuple(body.postback_ips),
-    )
+    advertiser = Advertiser.from_dict({**body.model_dump(), "advertiser_id": advertiser_id})
     saved = save("advertiser", advertiser_id, advertiser.to_dict(), caller)
     return advertiser_view(saved, show_token=bool(body.security_token))
 

@@ -60,7 +60,7 @@ def check_replay(caller: Caller) -> None:
 
 
 def rate(value: RateIn) -> Rate:
-    return Rate(flat=value.flat, percent=value.percent)
+    return Rate.from_dict(value.model_dump())
 
 
 def save(

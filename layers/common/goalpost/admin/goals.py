@@ -6,7 +6,7 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from goalpost.admin import http
-from goalpost.admin.documents import Caller, check_version, merged, rate, save
+from goalpost.admin.documents import Caller, check_version, merged, save
 from goalpost.admin.errors import ApiError, not_found
 from goalpost.admin.exports import to_csv
 from goalpost.admin.http import IdPath, IfMatch
@@ -44,30 +44,11 @@ def _links(base_url: str, goal: Goal, bundle: OfferBundle, *, with_token: bool =
 
 
 def _goal_from(offer_id: str, goal_id: str, slug: str, body: GoalIn, advertiser_id: str) -> Goal:
-    return Goal(
-        goal_id=goal_id,
-        offer_id=offer_id,
-        name=body.name,
-        slug=slug,
-        status=body.status,
-        description=body.description,
-        advertiser_id=body.advertiser_id or advertiser_id,
-        protocol=body.protocol,
-        ref_id=body.ref_id,
-        payout=rate(body.payout),
-        revenue=rate(body.revenue),
-        tiers_enabled=body.tiers_enabled,
-        tier_payouts={k: rate(v) for k, v in body.tier_payouts.items()},
-        tier_revenues={k: rate(v) for k, v in body.tier_revenues.items()},
-        payout_structure_ids=tuple(body.payout_structure_ids),
-        allow_multiple=body.allow_multiple,
-        end_point=body.end_point,
-        approve=body.approve,
-        encrypted=body.encrypted,
-        private=body.private,
-        min_session_seconds=body.min_session_seconds,
-        max_session_seconds=body.max_session_seconds,
-    )
+    """The goal as the request sets it; ids, slug and (unless the goal names its own) the
+    advertiser are the server's."""
+    owned = {"goal_id": goal_id, "offer_id": offer_id, "slug": slug}
+    advertiser = body.advertiser_id or advertiser_id
+    return Goal.from_dict({**body.model_dump(), **owned, "advertiser_id": advertiser})
 
 
 def create_goal(offer_id: str, body: GoalIn, base_url: str, caller: Caller) -> dict[str, Any]:

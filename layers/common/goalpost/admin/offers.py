@@ -5,7 +5,7 @@ from typing import Any, TypeVar
 from aws_lambda_powertools.event_handler import Response
 
 from goalpost.admin import http
-from goalpost.admin.documents import Caller, check_version, merged, rate, save
+from goalpost.admin.documents import Caller, check_version, merged, save
 from goalpost.admin.errors import ApiError, not_found
 from goalpost.admin.http import IdPath, IfMatch
 from goalpost.admin.network import base_url
@@ -13,7 +13,7 @@ from goalpost.admin.paging import check_limit, decode_cursor, page
 from goalpost.admin.schemas import CapIn, DefaultGoalIn, GoalIn, GoalSettingsIn, OfferIn, OfferPatch
 from goalpost.admin.views import OfferCapsOut, OfferOut, Page, TrackingLinkOut
 from goalpost.model import clock
-from goalpost.model.caps import MEASURES, Cap, Measure
+from goalpost.model.caps import MEASURES, Measure
 from goalpost.model.offer import DEFAULT_GOAL_ID, Goal, NetworkSettings, Offer, OfferBundle
 from goalpost.rules.caps import cap_status, counter_sort_keys
 from goalpost.rules.links import partner_tracking_link
@@ -50,24 +50,14 @@ def check_references(settings: GoalSettingsIn) -> None:
 def _default_goal(offer_id: str, advertiser_id: str, settings: DefaultGoalIn, slug: str = "") -> Goal:
     """The default goal: every setting of an additional goal but end point and private (TUNE:
     "only additional goals can be set as an endpoint"), tiers and payout structures included."""
-    return Goal(
-        goal_id=DEFAULT_GOAL_ID,
-        offer_id=offer_id,
-        name=settings.name,
-        slug=slug or slug_of(settings.name) or "conversion",
-        description=settings.description,
-        advertiser_id=advertiser_id,
-        protocol=settings.protocol,
-        ref_id=settings.ref_id,
-        payout=rate(settings.payout),
-        revenue=rate(settings.revenue),
-        tiers_enabled=settings.tiers_enabled,
-        tier_payouts={k: rate(v) for k, v in settings.tier_payouts.items()},
-        tier_revenues={k: rate(v) for k, v in settings.tier_revenues.items()},
-        payout_structure_ids=tuple(settings.payout_structure_ids),
-        allow_multiple=settings.allow_multiple,
-        approve=settings.approve,
-        encrypted=settings.encrypted,
+    return Goal.from_dict(
+        {
+            **settings.model_dump(),
+            "goal_id": DEFAULT_GOAL_ID,
+            "offer_id": offer_id,
+            "slug": slug or slug_of(settings.name) or "conversion",
+            "advertiser_id": advertiser_id,
+        }
     )
 
 
@@ -86,26 +76,15 @@ def create_offer(body: OfferIn, caller: Caller) -> dict[str, Any]:
     network_allows(network, approve=body.default_goal.approve, encrypted=body.default_goal.encrypted)
     check_references(body.default_goal)
     offer_id = config_store.next_id("offer")
-    offer = Offer(
-        offer_id=offer_id,
-        name=body.name,
-        advertiser_id=body.advertiser_id,
-        offer_url=body.offer_url,
-        default_goal=_default_goal(offer_id, body.advertiser_id, body.default_goal),
-        status=body.status,
-        session_hours=body.session_hours or network.session_hours,
-        currency=body.currency or network.currency,
-        goals_enabled=body.goals_enabled,
-        ref_id=body.ref_id,
-        timezone=body.timezone,
-        caps=tuple(Cap.from_dict(c.model_dump()) for c in body.caps),
-        cap_action=body.cap_action,
-        cap_shards=body.cap_shards,
-        min_session_seconds=body.min_session_seconds or 0,
-        max_session_seconds=body.max_session_seconds or 0,
-        screening=body.screening.model_dump(exclude_none=True) if body.screening else {},
-        fallback_offer_id=body.fallback_offer_id or "",
-        fallback_url=body.fallback_url or "",
+    offer = Offer.from_dict(
+        {
+            **body.model_dump(),
+            "offer_id": offer_id,
+            "default_goal": _default_goal(offer_id, body.advertiser_id, body.default_goal).to_dict(),
+            "session_hours": body.session_hours or network.session_hours,
+            "currency": body.currency or network.currency,
+            "screening": body.screening.model_dump(exclude_none=True) if body.screening else {},
+        }
     )
     doc = {k: v for k, v in offer.to_dict().items() if k != "version"}
     return save("offer", offer_id, doc, caller)

@@ -37,13 +37,9 @@ def create_partner(body: PartnerIn, caller: Caller) -> dict[str, Any]:
     partner_id = config_store.next_id("partner")
     key, digest, lookup = _new_api_key(partner_id)
     secret = body.postback_secret or secrets.token_urlsafe(32)
-    partner = Partner(
-        partner_id=partner_id,
-        name=body.name,
-        status=body.status,
-        tier_id=body.tier_id,
-        api_key_sha256=digest,
-    )  # the secret goes to the secrets table, which only the postback signer reads (README, Security)
+    # the secret goes to the secrets table, which only the postback signer reads (README, Security)
+    sent = body.model_dump(exclude={"postback_secret"})
+    partner = Partner.from_dict({**sent, "partner_id": partner_id, "api_key_sha256": digest})
     stored = secret_store.partner_secret_put(partner_id, secret)
     doc = {k: v for k, v in partner.to_dict().items() if k != "postback_secret"}
     saved = save("partner", partner_id, doc, caller, extra_items=(lookup, stored))

@@ -5,30 +5,19 @@ from typing import Any
 from aws_lambda_powertools.event_handler import Response
 
 from goalpost.admin import http
-from goalpost.admin.documents import Caller, rate, save
+from goalpost.admin.documents import Caller, save
 from goalpost.admin.errors import not_found
 from goalpost.admin.http import IdPath
 from goalpost.admin.paging import check_limit, decode_cursor, page
 from goalpost.admin.schemas import PayoutStructureIn
 from goalpost.admin.views import Page, PayoutStructureOut
-from goalpost.model.offer import Condition, PayoutStructure, StructureRule
+from goalpost.model.offer import PayoutStructure
 from goalpost.store import config_store
 
 
 def create_payout_structure(body: PayoutStructureIn, caller: Caller) -> dict[str, Any]:
     structure_id = config_store.next_id("structure")
-    structure = PayoutStructure(
-        structure_id=structure_id,
-        name=body.name,
-        rules=tuple(
-            StructureRule(
-                conditions=tuple(Condition(c.field, c.operator, tuple(c.values)) for c in rule.conditions),
-                payout=rate(rule.payout) if rule.payout is not None else None,
-                revenue=rate(rule.revenue) if rule.revenue is not None else None,
-            )
-            for rule in body.rules
-        ),
-    )
+    structure = PayoutStructure.from_dict({**body.model_dump(), "structure_id": structure_id})
     return save("structure", structure_id, structure.to_dict(), caller)
 
 

@@ -126,10 +126,10 @@ class ScreeningRuleIn(Strict):
         default=None,
         description="off, flag (recorded, counted, paid), hold (conversions: pending for review), refuse",
     )
-    limit: Annotated[int, NotBool, Field(ge=0, le=10_000_000)] | None = Field(
-        default=None,
+    limit: Annotated[int, NotBool, Field(ge=0, le=10_000_000)] = Field(
+        default=0,
         description="duplicate_clicks: window in seconds; click_rate: clicks a minute per IP; "
-        "conversion_rate: conversions an hour per IP on an offer",
+        "conversion_rate: conversions an hour per IP on an offer; 0: the inherited limit",
     )
 
 

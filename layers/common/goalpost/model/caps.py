@@ -2,7 +2,9 @@
 
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import Literal, NamedTuple
+from typing import Any, Literal, NamedTuple
+
+from goalpost.model.fields import document, load
 
 Period = Literal["day", "month", "lifetime"]
 Measure = Literal["conversions", "payout", "revenue"]
@@ -24,17 +26,12 @@ class Cap(NamedTuple):
     limit: Decimal
     partner_id: str = ""
 
-    def to_dict(self) -> dict[str, object]:
-        return dict(self._asdict())
+    def to_dict(self) -> dict[str, Any]:
+        return document(self)
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, object]) -> "Cap":
-        return cls(
-            period=data["period"],  # type: ignore[arg-type]
-            measure=data.get("measure", "conversions"),  # type: ignore[arg-type]
-            limit=Decimal(str(data["limit"])),
-            partner_id=str(data.get("partner_id", "")),
-        )
+    def from_dict(cls, data: Mapping[str, Any] | None) -> "Cap":
+        return load(cls, data)
 
 
 class Counter(NamedTuple):

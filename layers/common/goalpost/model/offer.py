@@ -10,10 +10,11 @@ The admin API validates input with its own pydantic schemas.
 from collections.abc import Mapping
 from decimal import Decimal
 from types import MappingProxyType
-from typing import Any, Literal, NamedTuple
+from typing import Annotated, Any, Literal, NamedTuple
 
 from goalpost.model.caps import Cap, Lookback
-from goalpost.model.screening import Screening
+from goalpost.model.fields import Codec, document, load, same
+from goalpost.model.screening import ScreeningSettings
 
 DEFAULT_GOAL_ID = "0"
 """The offer's default goal, as TUNE reports it (goal_id 0)."""
@@ -35,10 +36,6 @@ EMPTY: Mapping[str, Any] = MappingProxyType({})
 """The shared empty mapping used as a default (never mutated)."""
 
 
-def _dec(value: Any) -> Decimal:
-    return value if isinstance(value, Decimal) else Decimal(str(value))
-
-
 class Rate(NamedTuple):
     """A payout or revenue: flat per conversion, percent of the sale amount, or both."""
 
@@ -49,22 +46,12 @@ class Rate(NamedTuple):
     def is_zero(self) -> bool:
         return self.flat == 0 and self.percent == 0
 
-    def to_dict(self) -> dict[str, Decimal]:
-        return {"flat": self.flat, "percent": self.percent}
+    def to_dict(self) -> dict[str, Any]:
+        return document(self)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any] | None) -> "Rate":
-        if not data:
-            return cls()
-        return cls(flat=_dec(data.get("flat", 0)), percent=_dec(data.get("percent", 0)))
-
-
-def _optional_int(value: Any) -> int | None:
-    return None if value is None or value == "" else int(value)
-
-
-def _rates(data: Mapping[str, Any] | None) -> dict[str, Rate]:
-    return {str(k): Rate.from_dict(v) for k, v in (data or {}).items()}
+        return load(cls, data)
 
 
 class Goal(NamedTuple):
@@ -99,57 +86,20 @@ class Goal(NamedTuple):
         return self.goal_id == DEFAULT_GOAL_ID
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "goal_id": self.goal_id,
-            "offer_id": self.offer_id,
-            "name": self.name,
-            "slug": self.slug,
-            "status": self.status,
-            "description": self.description,
-            "advertiser_id": self.advertiser_id,
-            "protocol": self.protocol,
-            "ref_id": self.ref_id,
-            "payout": self.payout.to_dict(),
-            "revenue": self.revenue.to_dict(),
-            "tiers_enabled": self.tiers_enabled,
-            "tier_payouts": {k: v.to_dict() for k, v in self.tier_payouts.items()},
-            "tier_revenues": {k: v.to_dict() for k, v in self.tier_revenues.items()},
-            "payout_structure_ids": list(self.payout_structure_ids),
-            "allow_multiple": self.allow_multiple,
-            "end_point": self.end_point,
-            "approve": self.approve,
-            "encrypted": self.encrypted,
-            "private": self.private,
-            "min_session_seconds": self.min_session_seconds,
-            "max_session_seconds": self.max_session_seconds,
-        }
+        return document(self)
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> "Goal":
-        return cls(
-            goal_id=str(data["goal_id"]),
-            offer_id=str(data["offer_id"]),
-            name=data["name"],
-            slug=data["slug"],
-            status=data.get("status", "active"),
-            description=data.get("description", ""),
-            advertiser_id=str(data.get("advertiser_id", "")),
-            protocol=data.get("protocol", "server"),
-            ref_id=data.get("ref_id", ""),
-            payout=Rate.from_dict(data.get("payout")),
-            revenue=Rate.from_dict(data.get("revenue")),
-            tiers_enabled=bool(data.get("tiers_enabled", False)),
-            tier_payouts=_rates(data.get("tier_payouts")),
-            tier_revenues=_rates(data.get("tier_revenues")),
-            payout_structure_ids=tuple(str(s) for s in data.get("payout_structure_ids", ())),
-            allow_multiple=bool(data.get("allow_multiple", False)),
-            end_point=bool(data.get("end_point", False)),
-            approve=bool(data.get("approve", False)),
-            encrypted=bool(data.get("encrypted", False)),
-            private=bool(data.get("private", False)),
-            min_session_seconds=_optional_int(data.get("min_session_seconds")),
-            max_session_seconds=_optional_int(data.get("max_session_seconds")),
-        )
+    def from_dict(cls, data: Mapping[str, Any] | None) -> "Goal":
+        return load(cls, data)
+
+
+def _refuse_unless_pending(value: Any) -> str:
+    """An offer's cap action as stored: anything but "pending" refuses (the safe side)."""
+    return "pending" if value == "pending" else "refuse"
+
+
+def _at_least_one(value: Any) -> int:
+    return int(value) or 1
 
 
 class Offer(NamedTuple):
@@ -169,15 +119,15 @@ class Offer(NamedTuple):
     timezone: str = "UTC"
     """Where the offer's days and months (of its caps) begin."""
     caps: tuple[Cap, ...] = ()
-    cap_action: Literal["refuse", "pending"] = "refuse"
+    cap_action: Annotated[Literal["refuse", "pending"], Codec(_refuse_unless_pending, same)] = "refuse"
     """Over a cap: refuse the conversion, or record it as pending for an admin to decide."""
-    cap_shards: int = 1
+    cap_shards: Annotated[int, Codec(_at_least_one, same)] = 1
     """Counter items per cap and period: more shards, more conversions per second (README, Caps)."""
     min_session_seconds: int = 0
     """Lookback window: a conversion counts from this long after the click (0: at once)..."""
     max_session_seconds: int = 0
     """... up to this long after it (0: as long as the session lives)."""
-    screening: Mapping[str, Any] = EMPTY
+    screening: ScreeningSettings = ScreeningSettings()
     """The screening rules this offer sets itself (``Screening.overridden``); the others are the network's."""
     fallback_offer_id: str = ""
     """Where a click goes when it cannot reach this offer (paused or expired offer, partner not
@@ -193,53 +143,11 @@ class Offer(NamedTuple):
         )
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "offer_id": self.offer_id,
-            "name": self.name,
-            "advertiser_id": self.advertiser_id,
-            "offer_url": self.offer_url,
-            "default_goal": self.default_goal.to_dict(),
-            "status": self.status,
-            "session_hours": self.session_hours,
-            "currency": self.currency,
-            "goals_enabled": self.goals_enabled,
-            "ref_id": self.ref_id,
-            "version": self.version,
-            "timezone": self.timezone,
-            "caps": [cap.to_dict() for cap in self.caps],
-            "cap_action": self.cap_action,
-            "cap_shards": self.cap_shards,
-            "min_session_seconds": self.min_session_seconds,
-            "max_session_seconds": self.max_session_seconds,
-            "screening": dict(self.screening),
-            "fallback_offer_id": self.fallback_offer_id,
-            "fallback_url": self.fallback_url,
-        }
+        return document(self)
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> "Offer":
-        return cls(
-            offer_id=str(data["offer_id"]),
-            name=data["name"],
-            advertiser_id=str(data["advertiser_id"]),
-            offer_url=data["offer_url"],
-            default_goal=Goal.from_dict(data["default_goal"]),
-            status=data.get("status", "active"),
-            session_hours=int(data.get("session_hours", 24)),
-            currency=data.get("currency", "USD"),
-            goals_enabled=bool(data.get("goals_enabled", False)),
-            ref_id=data.get("ref_id", ""),
-            version=int(data.get("version", 1)),
-            timezone=str(data.get("timezone") or "UTC"),
-            caps=tuple(Cap.from_dict(c) for c in data.get("caps") or ()),
-            cap_action="pending" if data.get("cap_action") == "pending" else "refuse",
-            cap_shards=int(data.get("cap_shards") or 1),
-            min_session_seconds=int(data.get("min_session_seconds") or 0),
-            max_session_seconds=int(data.get("max_session_seconds") or 0),
-            screening=dict(data.get("screening") or {}),
-            fallback_offer_id=str(data.get("fallback_offer_id") or ""),
-            fallback_url=str(data.get("fallback_url") or ""),
-        )
+    def from_dict(cls, data: Mapping[str, Any] | None) -> "Offer":
+        return load(cls, data)
 
 
 class Partner(NamedTuple):
@@ -254,18 +162,11 @@ class Partner(NamedTuple):
     postback_secret: str = ""
 
     def to_dict(self) -> dict[str, Any]:
-        return self._asdict()
+        return document(self)
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> "Partner":
-        return cls(
-            partner_id=str(data["partner_id"]),
-            name=data["name"],
-            status=data.get("status", "active"),
-            tier_id=str(data.get("tier_id", "")),
-            api_key_sha256=data.get("api_key_sha256", ""),
-            postback_secret=data.get("postback_secret", ""),
-        )
+    def from_dict(cls, data: Mapping[str, Any] | None) -> "Partner":
+        return load(cls, data)
 
 
 class Advertiser(NamedTuple):
@@ -292,19 +193,11 @@ class Advertiser(NamedTuple):
         return bool(self.security_token_sha256)
 
     def to_dict(self) -> dict[str, Any]:
-        return {**self._asdict(), "postback_ips": list(self.postback_ips)}
+        return document(self)
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> "Advertiser":
-        return cls(
-            advertiser_id=str(data["advertiser_id"]),
-            name=data["name"],
-            status=data.get("status", "active"),
-            security_token=data.get("security_token", ""),
-            security_token_applied=bool(data.get("security_token_applied", False)),
-            security_token_sha256=data.get("security_token_sha256", ""),
-            postback_ips=tuple(str(ip) for ip in data.get("postback_ips") or ()),
-        )
+    def from_dict(cls, data: Mapping[str, Any] | None) -> "Advertiser":
+        return load(cls, data)
 
 
 RuleField = Literal[
@@ -323,16 +216,12 @@ class Condition(NamedTuple):
     operator: RuleOperator
     values: tuple[str, ...]
 
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> "Condition":
-        return cls(
-            field=data["field"],
-            operator=data["operator"],
-            values=tuple(str(v) for v in data["values"]),
-        )
-
     def to_dict(self) -> dict[str, Any]:
-        return {"field": self.field, "operator": self.operator, "values": list(self.values)}
+        return document(self)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any] | None) -> "Condition":
+        return load(cls, data)
 
 
 class StructureRule(NamedTuple):
@@ -341,24 +230,16 @@ class StructureRule(NamedTuple):
     A rule sets payout, revenue or both; what it leaves out (None) stays the goal's own.
     """
 
-    conditions: tuple[Condition, ...]
-    payout: Rate | None
-    revenue: Rate | None
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> "StructureRule":
-        return cls(
-            conditions=tuple(Condition.from_dict(c) for c in data.get("conditions", ())),
-            payout=Rate.from_dict(data["payout"]) if data.get("payout") is not None else None,
-            revenue=Rate.from_dict(data["revenue"]) if data.get("revenue") is not None else None,
-        )
+    conditions: tuple[Condition, ...] = ()
+    payout: Rate | None = None
+    revenue: Rate | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "conditions": [c.to_dict() for c in self.conditions],
-            "payout": self.payout.to_dict() if self.payout is not None else None,
-            "revenue": self.revenue.to_dict() if self.revenue is not None else None,
-        }
+        return document(self)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any] | None) -> "StructureRule":
+        return load(cls, data)
 
 
 class PayoutStructure(NamedTuple):
@@ -366,22 +247,14 @@ class PayoutStructure(NamedTuple):
 
     structure_id: str
     name: str
-    rules: tuple[StructureRule, ...]
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> "PayoutStructure":
-        return cls(
-            structure_id=str(data["structure_id"]),
-            name=data["name"],
-            rules=tuple(StructureRule.from_dict(r) for r in data.get("rules", ())),
-        )
+    rules: tuple[StructureRule, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "structure_id": self.structure_id,
-            "name": self.name,
-            "rules": [r.to_dict() for r in self.rules],
-        }
+        return document(self)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any] | None) -> "PayoutStructure":
+        return load(cls, data)
 
 
 class OfferBundle(NamedTuple):
@@ -414,31 +287,15 @@ class NetworkSettings(NamedTuple):
     partners_manage_postbacks: bool = False
     partners_html_pixels: bool = False
     default_tier_id: str = ""
-    screening: Screening = Screening()
+    screening: ScreeningSettings = ScreeningSettings()
     """The screening rules' network defaults (each offer may override them)."""
     fallback_url: str = ""
     """The last stop of a click that cannot reach its offer (after the offer's own fallback)."""
     version: int = 0
 
+    def to_dict(self) -> dict[str, Any]:
+        return document(self)
+
     @classmethod
     def from_dict(cls, data: Mapping[str, Any] | None) -> "NetworkSettings":
-        if not data:
-            return cls()
-        return cls(
-            goals_enabled=bool(data.get("goals_enabled", True)),
-            tracking_domain=data.get("tracking_domain", ""),
-            currency=data.get("currency", "USD"),
-            session_hours=int(data.get("session_hours", 24)),
-            approval_enabled=bool(data.get("approval_enabled", True)),
-            encrypted_enabled=bool(data.get("encrypted_enabled", True)),
-            partners_see_pending=bool(data.get("partners_see_pending", False)),
-            partners_manage_postbacks=bool(data.get("partners_manage_postbacks", False)),
-            partners_html_pixels=bool(data.get("partners_html_pixels", False)),
-            default_tier_id=str(data.get("default_tier_id", "")),
-            screening=Screening.from_dict(data.get("screening")),
-            fallback_url=str(data.get("fallback_url", "")),
-            version=int(data.get("version", 0)),
-        )
-
-    def to_dict(self) -> dict[str, Any]:
-        return {**self._asdict(), "screening": self.screening.to_dict()}
+        return load(cls, data)

@@ -8,6 +8,8 @@ the counters they read in ``store.screening_store``.
 from collections.abc import Mapping
 from typing import Any, Literal, NamedTuple
 
+from goalpost.model.fields import document, load
+
 Action = Literal["off", "flag", "hold", "refuse"]
 """off: the rule is not applied; flag: recorded and counted, nothing else changes (paid);
 hold: a conversion is recorded ``pending`` for review (clicks cannot be held: a click rule's
@@ -61,24 +63,18 @@ class Rule(NamedTuple):
     action: Action = "off"
     limit: int = 0
     """duplicate_clicks: window in seconds; click_rate: clicks a minute; conversion_rate:
-    conversions an hour; unused by the other rules."""
+    conversions an hour; unused by the other rules. 0 in a setting: the inherited limit."""
 
     @property
     def on(self) -> bool:
         return self.action != "off"
 
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any] | None, default: "Rule") -> "Rule":
-        if not data:
-            return default
-        action, limit = data.get("action"), data.get("limit")
-        return cls(
-            action=action if action in ACTIONS else default.action,
-            limit=default.limit if limit is None else int(limit),
-        )
-
     def to_dict(self) -> dict[str, Any]:
-        return {"action": self.action, "limit": self.limit}
+        return document(self)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any] | None) -> "Rule":
+        return load(cls, data)
 
 
 CLICK_RULES = ("duplicate_clicks", "click_rate", "bots", "empty_user_agent")
@@ -86,8 +82,30 @@ CONVERSION_RULES = ("too_soon", "ip_mismatch", "conversion_rate")
 RULES = (*CLICK_RULES, *CONVERSION_RULES)
 
 
+class ScreeningSettings(NamedTuple):
+    """The screening settings as stored, one field per rule: on the network, its defaults; on
+    an offer, the rules it overrides. None: inherited (the network's, else ``Screening``'s)."""
+
+    duplicate_clicks: Rule | None = None
+    click_rate: Rule | None = None
+    bots: Rule | None = None
+    empty_user_agent: Rule | None = None
+    too_soon: Rule | None = None
+    ip_mismatch: Rule | None = None
+    conversion_rate: Rule | None = None
+    unique_order_ids: bool | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return document(self)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any] | None) -> "ScreeningSettings":
+        return load(cls, data)
+
+
 class Screening(NamedTuple):
-    """The screening settings: the network's defaults, each overridable per offer.
+    """The screening rules in force for one offer: built-in defaults, then the network's
+    settings, then the offer's (``overridden``). Not stored.
 
     ``too_soon`` is the lookback minimum (``min_session_seconds`` of the offer or goal): its
     action defaults to refuse, what the tracker always did.
@@ -112,27 +130,25 @@ class Screening(NamedTuple):
         """Any click rule on: only then does the click path read a bot list or write a counter."""
         return any(self.rule(name).on for name in CLICK_RULES)
 
-    def overridden(self, overrides: Mapping[str, Any] | None) -> "Screening":
-        """These settings with an offer's overrides applied (what the offer names wins)."""
-        if not overrides:
-            return self
-        changes: dict[str, Any] = {
-            name: Rule.from_dict(overrides[name], self.rule(name))
-            for name in RULES
-            if overrides.get(name) is not None
-        }
-        if overrides.get("unique_order_ids") is not None:
-            changes["unique_order_ids"] = bool(overrides["unique_order_ids"])
-        return self._replace(**changes)
+    def overridden(self, settings: ScreeningSettings) -> "Screening":
+        """These rules with the settings' applied (a rule set replaces the inherited one; its
+        limit 0 keeps the inherited limit)."""
+        changes: dict[str, Any] = {}
+        for name in RULES:
+            given: Rule | None = getattr(settings, name)
+            if given is not None:
+                changes[name] = given if given.limit else given._replace(limit=self.rule(name).limit)
+        if settings.unique_order_ids is not None:
+            changes["unique_order_ids"] = settings.unique_order_ids
+        return self._replace(**changes) if changes else self
 
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any] | None) -> "Screening":
-        return cls().overridden(data)
 
-    def to_dict(self) -> dict[str, Any]:
-        data: dict[str, Any] = {name: self.rule(name).to_dict() for name in RULES}
-        data["unique_order_ids"] = self.unique_order_ids
-        return data
+DEFAULTS = Screening()
+
+
+def in_force(network: ScreeningSettings, offer: ScreeningSettings) -> Screening:
+    """The rules an offer's traffic is screened by: its own settings over the network's over the defaults."""
+    return DEFAULTS.overridden(network).overridden(offer)
 
 
 class Verdict(NamedTuple):

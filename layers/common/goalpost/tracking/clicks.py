@@ -9,7 +9,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from goalpost.model.ids import cookie_name, new_transaction_id, require_id
 from goalpost.model.offer import NetworkSettings, Offer
 from goalpost.model.refusal import Refused
-from goalpost.model.screening import Verdict, flags_of, strongest
+from goalpost.model.screening import Verdict, flags_of, in_force, strongest
 from goalpost.model.session import CLICK_CONTEXT_FIELDS, MAX_CLICK_SUB_CHARS, Session
 from goalpost.rules.macros import UnsafeUrl, expand_url
 from goalpost.store import config_cache, session_store
@@ -68,7 +68,7 @@ def start_session(
         refused = Refused(f"partner {partner_id} is {partner.status}", code="partner_inactive")
         return fallback(session, offer, refused)
     network = config_cache.network()
-    screening = network.screening.overridden(offer.screening)
+    screening = in_force(network.screening, offer.screening)
     if screening.screens_clicks:
         from goalpost.tracking.screening import screen_click  # only networks that screen import it
 

@@ -15,7 +15,7 @@ from goalpost.model.conversion import Conversion
 from goalpost.model.conversion_request import ConversionRequest
 from goalpost.model.ids import conversion_id_of, iso_timestamp, refusal_id_of
 from goalpost.model.offer import Goal, NetworkSettings, Offer, OfferBundle, Partner
-from goalpost.model.screening import Screening, Verdict, flags_of, strongest
+from goalpost.model.screening import Screening, Verdict, flags_of, in_force, strongest
 from goalpost.model.session import Session
 from goalpost.rules import caps
 from goalpost.rules.engine import (
@@ -124,7 +124,7 @@ def _judged(request: ConversionRequest, now: float) -> Judged | Outcome:
         raise LookupError(f"session {session.transaction_id} names missing offer {session.offer_id}")
     network = config_cache.network()
     partner = config_cache.partner(session.partner_id)
-    screening = network.screening.overridden(bundle.offer.screening)
+    screening = in_force(network.screening, bundle.offer.screening)
     verdict = judge(
         request,
         session,
