@@ -324,3 +324,32 @@ def test_a_click_rule_cannot_be_held(aws: Any) -> None:
     body["screening"] = {"bots": {"action": "hold"}}
     status, answer = admin("PUT", "/admin/network", body, if_match=str(current["version"]))
     assert status == 422 and "cannot be held" in str(answer)
+
+
+# ---------------------------------------------------------------- stats
+
+
+def test_stats_count_gross_unique_and_invalid_clicks_and_held_conversions(aws: Any, clock: Any) -> None:
+    from tests.helpers import stats_pump
+
+    pump = stats_pump(aws)
+    net = setup_network()
+    offer_id = net["offer"]["offer_id"]
+    set_network(
+        screening={
+            "duplicate_clicks": {"action": "flag", "limit": 3600},
+            "bots": {"action": "refuse"},
+            "ip_mismatch": {"action": "hold"},
+        }
+    )
+    first = tid_of(click_as(net))
+    tid_of(click_as(net))  # the same visitor again: gross, not unique
+    assert click_as(net, ua=BOT)["statusCode"] == 403  # invalid
+    cookie = f"gp_o{offer_id}={first}"
+    call("PixelFunction", "GET", "/aff_l", "", cookies=[cookie], ip="198.51.100.99")  # held: ip_mismatch
+    pump.drain()
+    status, stats = admin("GET", "/admin/stats", query=f"interval=total&offer_id={offer_id}")
+    assert status == 200, stats
+    totals = stats["totals"]
+    assert (totals["clicks"], totals["unique_clicks"], totals["invalid_clicks"]) == (2, 1, 1)
+    assert (totals["held"], totals["pending"], totals["conversions"]) == (1, 0, 0)

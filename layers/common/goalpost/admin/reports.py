@@ -39,6 +39,7 @@ from goalpost.model.offer import DEFAULT_GOAL_ID, OfferBundle
 from goalpost.model.session import ADV_SUB_FIELDS, CLICK_CONTEXT_FIELDS
 from goalpost.rules.stats import (
     AMOUNTS,
+    CLICK_COUNTS,
     COUNTS,
     DIMENSIONS,
     Dimension,
@@ -152,7 +153,7 @@ def read_cells(span: Window, filters: Filters) -> list[dict[str, Any]]:
     return [c if c.get("goal_id") else {k: v for k, v in c.items() if k not in _GOAL_COUNTERS} for c in kept]
 
 
-_GOAL_COUNTERS = frozenset(COUNTS + AMOUNTS) - {"clicks", "impressions"}
+_GOAL_COUNTERS = frozenset(COUNTS + AMOUNTS) - CLICK_COUNTS
 
 
 def parse_group_by(raw: str) -> tuple[Dimension, ...]:
