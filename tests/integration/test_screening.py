@@ -18,7 +18,7 @@ BROWSER = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko
 def set_network(**changes: Any) -> None:
     status, current = admin("GET", "/admin/network")
     assert status == 200
-    body = {k: v for k, v in current.items() if k not in ("version", "default_tier_id")}
+    body = {k: v for k, v in current.items() if k not in ("version", "default_tier_id", "bot_list_version")}
     body.update(changes)
     status, saved = admin("PUT", "/admin/network", body, if_match=str(current["version"]))
     assert status == 200, saved
@@ -318,9 +318,10 @@ def test_a_repeated_order_id_across_sessions_is_a_duplicate_where_the_offer_says
     assert '"code": "duplicate_unique_id"' in repeat["body"]
 
 
-def test_a_click_rule_cannot_be_held(aws: Any) -> None:
+def test_a_click_rule_cannot_be_held_and_the_bot_list_version_is_shown(aws: Any) -> None:
     status, current = admin("GET", "/admin/network")
-    body = {k: v for k, v in current.items() if k not in ("version", "default_tier_id")}
+    assert current["bot_list_version"] == "1.67.0"
+    body = {k: v for k, v in current.items() if k not in ("version", "default_tier_id", "bot_list_version")}
     body["screening"] = {"bots": {"action": "hold"}}
     status, answer = admin("PUT", "/admin/network", body, if_match=str(current["version"]))
     assert status == 422 and "cannot be held" in str(answer)

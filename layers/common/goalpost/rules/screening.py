@@ -53,6 +53,16 @@ def bot_list() -> tuple[Callable[[str], bool], str]:
     return crawleruseragents.is_crawler, version("crawler-user-agents")
 
 
+def bot_list_version() -> str:
+    """The installed list's version, without loading the list (the admin shows it)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("crawler-user-agents")
+    except PackageNotFoundError:
+        return ""
+
+
 def is_bot(user_agent: str) -> bool:
     return bot_list()[0](user_agent)
 
