@@ -354,3 +354,48 @@ def test_stats_count_gross_unique_and_invalid_clicks_and_held_conversions(aws: A
     totals = stats["totals"]
     assert (totals["clicks"], totals["unique_clicks"], totals["invalid_clicks"]) == (2, 1, 1)
     assert (totals["held"], totals["pending"], totals["conversions"]) == (1, 0, 0)
+
+
+# ---------------------------------------------------------------- reports
+
+
+def test_the_partner_sees_its_own_held_and_refused_conversions_with_the_reason_never_another_s(
+    aws: Any,
+) -> None:
+    from tests.helpers import partner_call
+
+    net = setup_network()
+    offer_id = net["offer"]["offer_id"]
+    status, other = admin("POST", "/admin/partners", {"name": "Partner Two"})
+    assert status == 201
+    set_network(
+        screening={"ip_mismatch": {"action": "hold"}, "conversion_rate": {"action": "refuse", "limit": 1}}
+    )
+    tids = [tid_of(click_as(net, ip="198.51.100.1")) for _ in range(2)]
+    other_net = {**net, "partner": other}
+    other_tid = tid_of(click_as(other_net, ip="198.51.100.7"))
+    assert postback(f"transaction_id={tids[0]}")["statusCode"] == 200  # approved (counted: 1 of 1)
+    assert postback(f"transaction_id={tids[1]}")["statusCode"] == 429  # refused: conversion_rate
+    call(
+        "PixelFunction", "GET", "/aff_l", "", cookies=[f"gp_o{offer_id}={other_tid}"], ip="192.0.2.1"
+    )  # held
+    mine = json.loads(partner_call("/partner/conversions", net["partner"]["api_key"])["body"])
+    assert "reason" in mine["columns"] and "status_code" not in mine["columns"]
+    rows = sorted((r["status"], r["reason"]) for r in mine["items"])
+    assert rows == [("approved", ""), ("rejected", "conversion_rate")]
+    theirs = json.loads(partner_call("/partner/conversions", other["api_key"])["body"])
+    assert [(r["status"], r["reason"]) for r in theirs["items"]] == [("pending", "ip_mismatch")]
+
+
+def test_the_conversion_report_shows_the_reason_and_the_flags(aws: Any) -> None:
+    net = setup_network(offer={"min_session_seconds": 600})
+    set_network(screening={"too_soon": {"action": "flag"}})
+    postback(f"transaction_id={tid_of(click_as(net))}")
+    status, report = admin("GET", "/admin/conversions", query=f"offer_id={net['offer']['offer_id']}")
+    assert status == 200, report
+    [row] = report["items"]
+    assert (row["status"], row["status_code"], row["flags"]) == (
+        "approved",
+        "approved_server_postback",
+        "lookback_too_soon",
+    )

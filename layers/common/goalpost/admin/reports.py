@@ -205,6 +205,7 @@ ADMIN_COLUMNS = (
     "created_at",
     "status",
     "status_code",
+    "flags",
     "offer_id",
     "goal_id",
     "goal_name",
@@ -222,7 +223,7 @@ ADMIN_COLUMNS = (
 )
 
 
-_NOT_FOR_PARTNERS = {"revenue", "advertiser_id", "status_code", *ADV_SUB_FIELDS, *_TRAFFIC_DETAIL}
+_NOT_FOR_PARTNERS = {"revenue", "advertiser_id", "status_code", "flags", *ADV_SUB_FIELDS, *_TRAFFIC_DETAIL}
 
 
 PARTNER_COLUMNS = tuple(c for c in ADMIN_COLUMNS if c not in _NOT_FOR_PARTNERS)
@@ -234,6 +235,7 @@ def report_row(item: dict[str, Any], columns: tuple[str, ...]) -> dict[str, Any]
     for name in ("payout", "revenue", "sale_amount"):
         if flat.get(name) is not None:
             flat[name] = format_money(Decimal(str(flat[name])))
+    flat["flags"] = " ".join(flat.get("flags") or ())  # screening codes found (README, Traffic screening)
     created = flat.get("session_created_at")
     if created not in (None, ""):
         flat["session_created_at"] = (

@@ -55,6 +55,18 @@ REASONS: tuple[Reason, ...] = (
     Reason("invalid_security_token", "conversion", 19, "the advertiser's security token is missing or wrong"),
 )  # fmt: skip
 REASON_CODES = frozenset(reason.code for reason in REASONS)
+SCREENING_RULE_CODES = frozenset(
+    {
+        "duplicate_click",
+        "click_rate",
+        "bot_user_agent",
+        "empty_user_agent",
+        "lookback_too_soon",
+        "ip_mismatch",
+        "conversion_rate",
+    }
+)
+"""The codes the screening rules give (the others in the table are the gates TUNE also codes)."""
 
 
 class Rule(NamedTuple):
