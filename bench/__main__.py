@@ -364,6 +364,36 @@ def round_trips() -> dict[str, Any]:
             )
         )
 
+        # Screening on (README, Traffic screening): the same click with every click rule on
+        # (flag only, so each click still opens a session), then with the click rate alone.
+        def screening(rules: dict[str, Any]) -> None:
+            current = admin("GET", "/admin/network")[1]
+            body = {
+                k: v
+                for k, v in current.items()
+                if k not in ("version", "default_tier_id", "bot_list_version")
+            }
+            body["screening"] = rules
+            status, _ = admin("PUT", "/admin/network", body, if_match=str(current["version"]))
+            assert status == 200
+            config_cache.clear()
+            do_click()  # warm the caches (and load the bot list, when on) as a warm container has
+
+        every_rule = {
+            "bots": {"action": "flag"},
+            "empty_user_agent": {"action": "flag"},
+            "click_rate": {"action": "flag", "limit": 1000000},
+            "duplicate_clicks": {"action": "flag", "limit": 3600},
+        }
+        screening(every_rule)
+        rows.append(measure("click, screening on (bots, empty UA, click rate, duplicate)", do_click))
+        off = {name: {"action": "off"} for name in every_rule}
+        screening({**off, "bots": {"action": "flag"}})
+        rows.append(measure("click, screening on (bots only)", do_click))
+        screening({**off, "bots": {"action": "flag"}, "click_rate": every_rule["click_rate"]})
+        rows.append(measure("click, screening on (bots, click rate)", do_click))
+        screening(off)
+
         def new_session() -> str:
             do_click()
             return state["tid"]
@@ -514,6 +544,12 @@ def cost(rt: dict[str, Any], cpu: dict[str, Any], cold: dict[str, Any]) -> dict[
         "per_million_clicks": per_million(
             click, cpu["click"]["median_ms"], cold_rows["click"]["median_ms"], int(session_bytes)
         ),
+        "per_million_clicks_screened": per_million(
+            rows["click, screening on (bots, empty UA, click rate, duplicate)"],
+            cpu["click"]["median_ms"],
+            cold_rows["click"]["median_ms"],
+            int(session_bytes),
+        ),
         "per_million_conversions_with_caps": per_million(
             rows["postback: new conversion, offer day + partner month caps"],
             cpu["postback"]["median_ms"],
@@ -590,7 +626,12 @@ def main() -> None:
 
     money = cost(rt, cpu, cold)
     print(f"Cost per million ({money['prices']['as_of']})")
-    for label in ("per_million_clicks", "per_million_conversions", "per_million_conversions_with_caps"):
+    for label in (
+        "per_million_clicks",
+        "per_million_clicks_screened",
+        "per_million_conversions",
+        "per_million_conversions_with_caps",
+    ):
         parts = money[label]
         detail = ", ".join(f"{k} {v}" for k, v in parts.items() if k not in ("total", "billed_ms_assumed"))
         print(f"  {label:24} ${parts['total']:.3f}  ({detail})")

@@ -124,10 +124,11 @@ function Deliveries({ offerId, items, onRetried }) {
     <${ErrorNote} error=${retry.error} /><${Done} message=${retry.done} />`;
 }
 
-/** Conversions waiting for approval: approve or reject many at once, with a note. */
+/** The review queue: conversions waiting for approval, those held by a screening rule among
+ * them (their reason code shown): approve or reject many at once, with a note. */
 export function PendingScreen({ offerId }) {
   const pending = useLoad(() => everything(admin, `/offers/${offerId}/conversions/pending`), [offerId]);
-  return html`<${Page} title=${`Pending conversions — offer ${offerId}`}>
+  return html`<${Page} title=${`Review queue: pending and held conversions — offer ${offerId}`}>
     <${Tabs} items=${offerTabs(offerId)} current=${`#/offers/${offerId}/pending`} />
     <${Loaded} state=${pending} what="pending conversions">${(items) => html`<${Decisions} items=${items} onDecided=${pending.reload} />`}<//>
   <//>`;
@@ -198,7 +199,16 @@ export function Decisions({ items, onDecided, caption, decidable = true }) {
         ['Payout', (c) => money(c.payout, c.currency), { num: true }],
         ['Revenue', (c) => money(c.revenue, c.currency), { num: true }],
         ['Status', (c) => c.status],
+        ['Reason', (c) => reasonOf(c)],
       ]} />`;
+}
+
+/** Why a conversion is where it is: its code (a screening rule's when held or refused), and
+ * the other screening codes found on it (README, Traffic screening). */
+export function reasonOf(c) {
+  const flags = Array.isArray(c.flags) ? c.flags.join(' ') : c.flags || '';
+  const extra = flags && flags !== c.status_code ? ` (${flags})` : '';
+  return `${c.status_code || ''}${extra}`;
 }
 
 /** Sessions, then each goal in flow order, with the drop-off between steps. */

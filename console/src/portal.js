@@ -190,6 +190,7 @@ export function PortalConversions() {
         ['Offer', (c) => c.offer_id],
         ['Goal', (c) => c.goal_name],
         ['Status', (c) => c.status],
+        ['Reason', (c) => c.reason || ''],
         ['Sub', (c) => c.aff_sub],
         ['Sale', (c) => money(c.sale_amount, c.sale_currency || c.currency), { num: true }],
         ['Payout', (c) => money(c.payout, c.currency), { num: true }],

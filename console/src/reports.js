@@ -188,8 +188,11 @@ export function ConversionScreen({ conversionId }) {
 
 const METRICS = [
   ['clicks', 'Clicks'],
+  ['unique_clicks', 'Unique clicks'],
+  ['invalid_clicks', 'Invalid clicks'],
   ['conversions', 'Conversions'],
   ['pending', 'Pending'],
+  ['held', 'Held'],
   ['payout', 'Payout'],
   ['revenue', 'Revenue'],
   ['profit', 'Profit'],
@@ -241,12 +244,31 @@ export function StatsTable({ stats, metrics }) {
     <p><strong>Totals:</strong> ${metrics.map(([key, label]) => html`<span>${label} <span data-testid=${'total-' + key}>${cell(stats.totals, key)}</span>; </span>`)}</p>`;
 }
 
+/** The screening rules' network defaults (set through the admin API: PUT /admin/network),
+ * the bot list's version and the fallback URL, read-only (README, Traffic screening). */
+function ScreeningSummary({ network }) {
+  const rules = Object.entries(network.screening || {}).filter(([, rule]) => rule !== null && rule !== undefined);
+  return html`<h2>Traffic screening</h2>
+    <p>Bot list: crawler-user-agents <strong data-testid="bot-list-version">${network.bot_list_version || 'not installed'}</strong>. Fallback URL: ${network.fallback_url || 'none'}.</p>
+    <${Table} caption="Network defaults (each offer may override them)" rows=${rules} rowKey=${([name]) => name}
+      empty="No rule set: the built-in defaults apply (only too_soon, the lookback minimum, refuses)."
+      columns=${[
+        ['Rule', ([name]) => name],
+        [
+          'Setting',
+          ([, rule]) =>
+            typeof rule === 'object' ? `${rule.action}${rule.limit ? ` (limit ${rule.limit})` : ''}` : String(rule),
+        ],
+      ]} />`;
+}
+
 /** Network settings (the "Offer Goals" switch among them) and partner tiers. */
 export function NetworkScreen() {
   const network = useLoad(() => admin('GET', '/network'), []);
   const tiers = useLoad(() => everything(admin, '/tiers'), []);
   return html`<${Page} title="Network settings">
     <${Loaded} state=${network} what="settings">${(n) => html`<${NetworkForm} key=${n.version} network=${n} onSaved=${network.reload} />`}<//>
+    <${Loaded} state=${network} what="screening">${(n) => html`<${ScreeningSummary} network=${n} />`}<//>
     <h2>Partner tiers</h2>
     <${Loaded} state=${tiers} what="tiers">${(items) =>
       html`<${Tiers} items=${items} network=${network.data} onSaved=${() => {

@@ -36,8 +36,32 @@ def test_a_new_session_is_one_click_in_its_hour() -> None:
         no_advertiser,
     )
     assert found is not None
-    assert found.cell == Cell("2026-11-24T03", "1", "2", "") and found.counters == {"clicks": 1}
+    assert found.cell == Cell("2026-11-24T03", "1", "2", "")
+    assert found.counters == {"clicks": 1, "unique_clicks": 1}
     assert found.advertiser_id == "9"
+
+
+def test_a_duplicate_click_is_gross_not_unique_and_a_redirected_one_is_invalid() -> None:
+    session = {"transaction_id": "t", "offer_id": "1", "partner_id": "2", "created_at": 1795490000}
+    duplicate = contribution("INSERT", {**session, "flags": ["duplicate_click"]}, {}, no_advertiser)
+    flagged_bot = contribution("INSERT", {**session, "flags": ["bot_user_agent"]}, {}, no_advertiser)
+    redirected = contribution("INSERT", {**session, "redirected": "bot_user_agent"}, {}, no_advertiser)
+    assert duplicate is not None and duplicate.counters == {"clicks": 1}
+    assert flagged_bot is not None and flagged_bot.counters == {
+        "clicks": 1,
+        "unique_clicks": 1,
+    }  # flag: counted
+    assert redirected is not None and redirected.counters == {"invalid_clicks": 1}
+
+
+def test_a_conversion_held_by_a_screening_rule_is_its_own_column_until_decided() -> None:
+    held = conversion("pending", status_code="ip_mismatch")
+    found = contribution("INSERT", held, {}, no_advertiser)
+    assert found is not None and found.counters == {"held": 1}
+    approved = contribution("MODIFY", {**held, "status": "approved"}, held, no_advertiser)
+    assert approved is not None and approved.counters["held"] == -1 and approved.counters["conversions"] == 1
+    waiting = contribution("INSERT", conversion("pending", status_code="approval_pending"), {}, no_advertiser)
+    assert waiting is not None and waiting.counters == {"pending": 1}
 
 
 def test_pending_counts_no_money_and_approval_adds_it() -> None:
@@ -123,8 +147,8 @@ def test_a_group_folds_records_per_cell_and_is_cut_at_the_cell_limit() -> None:
     events = [click(1, "1"), click(2, "1"), ("e3", None), click(4, "2"), click(5, "3")]
     first = first_group(events, 0, max_cells=2)  # type: ignore[arg-type]
     assert (first.first_event, first.last_event, first.size) == ("e1", "e4", 4)
-    assert first.cells[Cell("2026-11-24T03", "1", "2", "")].counters == {"clicks": 2}
-    assert first.cells[Cell("2026-11-24T03", "2", "2", "")].counters == {"clicks": 1}
+    assert first.cells[Cell("2026-11-24T03", "1", "2", "")].counters == {"clicks": 2, "unique_clicks": 2}
+    assert first.cells[Cell("2026-11-24T03", "2", "2", "")].counters == {"clicks": 1, "unique_clicks": 1}
     second = first_group(events, 4, max_cells=2)  # type: ignore[arg-type]
     assert (second.first_event, second.last_event, second.size) == ("e5", "e5", 1)
 

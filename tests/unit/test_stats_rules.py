@@ -99,7 +99,7 @@ def test_a_new_session_is_a_click_in_its_hour_and_only_when_inserted() -> None:
     session = {"transaction_id": "t", "offer_id": "1", "partner_id": "2", "created_at": 1_795_000_000}
     found = contribution("INSERT", session, {}, advertiser_of)
     hour = datetime.fromtimestamp(1_795_000_000, UTC).strftime("%Y-%m-%dT%H")
-    assert found == Contribution(Cell(hour, "1", "2"), "adv-of-1-", {"clicks": D(1)})
+    assert found == Contribution(Cell(hour, "1", "2"), "adv-of-1-", {"clicks": D(1), "unique_clicks": D(1)})
     assert contribution("MODIFY", session, session, advertiser_of) is None
     assert contribution("REMOVE", {}, session, advertiser_of) is None  # an expired session is no click
 
@@ -184,7 +184,8 @@ def test_a_row_gives_exact_money_profit_and_a_rate_over_clicks() -> None:
     sums.add({"clicks": 1, "pending": 2})
     row = metrics(sums)
     assert row == {
-        "clicks": 4, "impressions": 0, "goal_clicks": 0, "conversions": 1, "pending": 2, "rejected": 0,
+        "clicks": 4, "unique_clicks": 0, "invalid_clicks": 0, "impressions": 0, "goal_clicks": 0,
+        "conversions": 1, "pending": 2, "held": 0, "rejected": 0,
         "payout": "2.50", "revenue": "7.00", "sale_amount": "0.00", "profit": "4.50", "currency": "EUR",
         "conversion_rate": "25.00",
     }  # fmt: skip

@@ -17,7 +17,7 @@ from typing import Any, Literal, Union, get_args, get_origin
 
 import pytest
 
-from goalpost.model import caps, offer
+from goalpost.model import caps, offer, screening
 from goalpost.model.caps import Cap
 from goalpost.model.fields import codec_of, fields_of
 from goalpost.model.offer import (
@@ -31,6 +31,7 @@ from goalpost.model.offer import (
     Rate,
     StructureRule,
 )
+from goalpost.model.screening import Rule, ScreeningSettings
 from goalpost.store.dynamo import from_item, to_item
 
 D = Decimal
@@ -39,7 +40,7 @@ D = Decimal
 def stored_nouns() -> list[type]:
     """Every NamedTuple of the config model that is stored (it has ``to_dict``)."""
     found = []
-    for module in (offer, caps):
+    for module in (offer, caps, screening):
         for _, value in inspect.getmembers(module, inspect.isclass):
             stored = hasattr(value, "_fields") and hasattr(value, "to_dict")
             if stored and value.__module__ == module.__name__:
@@ -50,7 +51,7 @@ def stored_nouns() -> list[type]:
 def test_the_stored_nouns_are_the_config_nouns() -> None:
     assert set(stored_nouns()) == {
         Rate, Goal, Offer, Partner, Advertiser, Condition, StructureRule, PayoutStructure,
-        NetworkSettings, Cap,
+        NetworkSettings, Cap, Rule, ScreeningSettings,
     }  # fmt: skip
 
 
@@ -152,6 +153,11 @@ def test_the_stored_format_is_the_one_existing_items_have() -> None:
         "caps": [{"period": "day", "measure": "payout", "limit": D("1000.50"), "partner_id": "*"}],
         "cap_action": "pending", "cap_shards": 4, "min_session_seconds": 0, "max_session_seconds": 600,
         "accepts_other_currencies": True,  # added with currencies (older items load it as True)
+        "screening": {
+            "duplicate_clicks": None, "click_rate": None, "bots": None, "empty_user_agent": None,
+            "too_soon": None, "ip_mismatch": None, "conversion_rate": None, "unique_order_ids": None,
+        },
+        "fallback_offer_id": "", "fallback_url": "",
     }  # fmt: skip
     structure = PayoutStructure(
         "5", "By amount", (StructureRule((Condition("amount", "between", ("1", "5")),), None, Rate(D(1))),)

@@ -52,6 +52,8 @@ def update_advertiser(
     for name in ("name", "status"):
         if getattr(patch, name) is not None:
             doc[name] = getattr(patch, name)
+    if patch.postback_ips is not None:
+        doc["postback_ips"] = patch.postback_ips
     if patch.security_token is not None:
         doc["security_token"] = patch.security_token
         doc["security_token_sha256"] = ""

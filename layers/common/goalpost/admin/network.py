@@ -14,6 +14,7 @@ from goalpost.admin.paging import Listed, check_limit, decode_cursor, page
 from goalpost.admin.schemas import NetworkIn
 from goalpost.admin.views import AuditEntryOut, NetworkOut, Page
 from goalpost.model.offer import NetworkSettings
+from goalpost.rules.screening import bot_list_version
 from goalpost.store import audit_store, config_store
 
 
@@ -25,7 +26,8 @@ def audit_trail(kind: str, subject: str, limit: int, cursor: str | None) -> List
 
 
 def get_network() -> dict[str, Any]:
-    return config_store.get_network_settings().to_dict()
+    """The settings, and (read-only) the version of the bot list the screening rules use."""
+    return {**config_store.get_network_settings().to_dict(), "bot_list_version": bot_list_version()}
 
 
 def put_network(body: NetworkIn, expected_version: int, caller: Caller) -> dict[str, Any]:

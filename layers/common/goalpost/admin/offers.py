@@ -83,6 +83,7 @@ def create_offer(body: OfferIn, caller: Caller) -> dict[str, Any]:
             "default_goal": _default_goal(offer_id, body.advertiser_id, body.default_goal).to_dict(),
             "session_hours": body.session_hours or network.session_hours,
             "currency": body.currency or network.currency,
+            "screening": body.screening.model_dump(exclude_none=True) if body.screening else {},
         }
     )
     doc = {k: v for k, v in offer.to_dict().items() if k != "version"}

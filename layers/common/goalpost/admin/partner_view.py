@@ -36,6 +36,7 @@ from goalpost.admin.views import (
 from goalpost.model import clock
 from goalpost.model.caps import Measure
 from goalpost.model.offer import Goal, NetworkSettings, OfferBundle, Partner, Rate
+from goalpost.model.screening import REASONS, SCREENING_RULE_CODES
 from goalpost.model.session import CLICK_CONTEXT_FIELDS, MAX_CLICK_SUB_CHARS
 from goalpost.rules.engine import offer_goals
 from goalpost.rules.links import partner_tracking_link
@@ -224,6 +225,12 @@ def stats(
     )
 
 
+SCREENED = frozenset(r.code for r in REASONS if r.on == "conversion" and r.code in SCREENING_RULE_CODES)
+"""Codes a partner sees on its own held or refused conversions: the traffic-quality verdicts
+of the screening rules (README, Traffic screening), never the advertiser's side (tokens, IP
+allow-lists) or other gates."""
+
+
 def conversion_report(
     partner_id: str,
     span: Window,
@@ -234,23 +241,45 @@ def conversion_report(
     limit: int,
     cursor: str | None,
 ) -> reports.ConversionReport:
-    """The partner's own conversions: approved ones (and pending, if the network allows).
+    """The partner's own conversions: approved ones (and pending, if the network allows), and
+    those held or refused by a screening rule, each with its ``reason`` code.
 
     Conversions recorded on a private goal never show; those recorded while it was public do.
+    A page may hold fewer rows than ``limit`` (the other refusals are left out); its cursor
+    still goes on from where the page ended.
     """
     _partner(partner_id)
     network = config_store.get_network_settings()
-    allowed = ("approved", "pending") if network.partners_see_pending else ("approved",)
-    return reports.conversion_report(
+    # A status filter names what the partner may see by status (pending only where the network
+    # shows pending); unfiltered, the held ones come too (their reason shown, nothing else).
+    choosable = (
+        ("approved", "pending", "rejected") if network.partners_see_pending else ("approved", "rejected")
+    )
+    statuses = reports.parse_statuses(status, choosable) if status else ("approved", "pending", "rejected")
+    report = reports.conversion_report(
         span,
         zone_name,
         reports.Filters(offer_id=offer_id, goal_id=goal_id, partner_id=partner_id),
-        reports.parse_statuses(status, allowed),
+        statuses,
         limit,
         cursor,
-        columns=reports.PARTNER_COLUMNS,
+        columns=(*reports.PARTNER_COLUMNS, "status_code"),
         partners=True,
     )
+
+    def shown(row: dict[str, Any]) -> bool:
+        if row["status"] == "approved":
+            return True
+        if row["status"] == "pending" and network.partners_see_pending:
+            return True
+        return row["status_code"] in SCREENED
+
+    rows = []
+    for row in report["items"]:
+        if shown(row):
+            code = row.pop("status_code")
+            rows.append({**row, "reason": code if code in SCREENED else ""})
+    return {**report, "columns": [*reports.PARTNER_COLUMNS, "reason"], "items": rows}
 
 
 # ------------------------------------------------------------------ the partner's own postbacks
@@ -354,7 +383,8 @@ def my_conversions(
     cursor: http.Cursor = None,
     format: Format = "json",  # noqa: A002 - the query parameter's name
 ) -> Response[ConversionReportOut | str]:
-    """The partner's own conversions (approved; pending too if the network allows)."""
+    """The partner's own conversions (approved; pending too if the network allows; held or
+    refused by a screening rule, with the reason)."""
     span = reports.window_of(from_, to, timezone)
     report = conversion_report(_partner_id(), span, timezone, offer_id, goal_id, status, limit, cursor)
     return reports.report_response(report, format)

@@ -39,6 +39,7 @@ from goalpost.model.offer import DEFAULT_GOAL_ID, OfferBundle
 from goalpost.model.session import ADV_SUB_FIELDS, CLICK_CONTEXT_FIELDS
 from goalpost.rules.stats import (
     AMOUNTS,
+    CLICK_COUNTS,
     COUNTS,
     DIMENSIONS,
     Dimension,
@@ -179,7 +180,7 @@ def read_cells(span: Window, filters: Filters) -> list[dict[str, Any]]:
     return [c if c.get("goal_id") else {k: v for k, v in c.items() if k not in _GOAL_COUNTERS} for c in kept]
 
 
-_GOAL_COUNTERS = frozenset(COUNTS + AMOUNTS) - {"clicks", "impressions"}
+_GOAL_COUNTERS = frozenset(COUNTS + AMOUNTS) - CLICK_COUNTS
 
 
 def parse_group_by(raw: str) -> tuple[Dimension, ...]:
@@ -242,6 +243,7 @@ ADMIN_COLUMNS = (
     "created_at",
     "status",
     "status_code",
+    "flags",
     "offer_id",
     "goal_id",
     "goal_name",
@@ -262,7 +264,7 @@ ADMIN_COLUMNS = (
 
 
 _NOT_FOR_PARTNERS = {
-    "revenue", "advertiser_id", "status_code", *ADV_SUB_FIELDS, *_TRAFFIC_DETAIL, *EXCHANGE_COLUMNS,
+    "revenue", "advertiser_id", "status_code", "flags", *ADV_SUB_FIELDS, *_TRAFFIC_DETAIL, *EXCHANGE_COLUMNS,
 }  # fmt: skip
 
 
@@ -280,6 +282,7 @@ def report_row(item: dict[str, Any], columns: tuple[str, ...], *, partners: bool
     for name in _MONEY_COLUMNS:
         if flat.get(name) is not None:
             flat[name] = format_money(Decimal(str(flat[name])))
+    flat["flags"] = " ".join(flat.get("flags") or ())  # screening codes found (README, Traffic screening)
     created = flat.get("session_created_at")
     if created not in (None, ""):
         flat["session_created_at"] = (

@@ -20,6 +20,7 @@ from goalpost.model.conversion import ConversionStatus
 from goalpost.model.currency import is_currency
 from goalpost.model.ids import NUMERIC_ID
 from goalpost.model.money import PLAIN_AMOUNT
+from goalpost.model.screening import CLICK_RULES
 from goalpost.rules.caps import MAX_SHARDS
 from goalpost.rules.macros import html_template_problem, partner_url_problem, url_template_problem
 
@@ -139,6 +140,65 @@ class LookbackIn(Strict):
 SecurityToken = Annotated[str, Field(min_length=8, max_length=128, pattern=r"^[A-Za-z0-9._~-]+$")]
 
 
+class ScreeningRuleIn(Strict):
+    action: Literal["off", "flag", "hold", "refuse"] | None = Field(
+        default=None,
+        description="off, flag (recorded, counted, paid), hold (conversions: pending for review), refuse",
+    )
+    limit: Annotated[int, NotBool, Field(ge=0, le=10_000_000)] = Field(
+        default=0,
+        description="duplicate_clicks: window in seconds; click_rate: clicks a minute per IP; "
+        "conversion_rate: conversions an hour per IP on an offer; 0: the inherited limit",
+    )
+
+
+class ScreeningIn(Strict):
+    """The screening settings (README, Traffic screening): one field per rule. On the network,
+    the defaults; on an offer, only the rules it overrides (the others stay the network's)."""
+
+    duplicate_clicks: ScreeningRuleIn | None = None
+    click_rate: ScreeningRuleIn | None = None
+    bots: ScreeningRuleIn | None = None
+    empty_user_agent: ScreeningRuleIn | None = None
+    too_soon: ScreeningRuleIn | None = Field(
+        default=None, description="Conversions sooner than the lookback minimum (min_session_seconds)"
+    )
+    ip_mismatch: ScreeningRuleIn | None = None
+    conversion_rate: ScreeningRuleIn | None = None
+    unique_order_ids: bool | None = Field(
+        default=None, description="adv_sub is an order id, unique across the offer's sessions"
+    )
+
+    @model_validator(mode="after")
+    def _clicks_are_not_held(self) -> ScreeningIn:
+        for name in CLICK_RULES:
+            rule = getattr(self, name)
+            if rule is not None and rule.action == "hold":
+                raise ValueError(f"{name}: a click cannot be held (flag or refuse it)")
+        return self
+
+
+FallbackUrl = Annotated[str, Field(max_length=2000)]
+
+
+def _check_fallback_url(value: str | None) -> str | None:
+    return value if not value else _check_url(value)
+
+
+PostbackIps = Annotated[list[str], Field(max_length=50)]
+
+
+def _check_postback_ips(value: list[str] | None) -> list[str] | None:
+    import ipaddress
+
+    for entry in value or ():
+        try:
+            ipaddress.ip_network(entry, strict=False)
+        except ValueError:
+            raise ValueError(f"{entry[:60]!r} is not an IP address or network (CIDR)") from None
+    return value
+
+
 class AdvertiserIn(Strict):
     name: Name
     status: Literal["active", "paused", "deleted"] = "active"
@@ -152,6 +212,12 @@ class AdvertiserIn(Strict):
         description="Enforce the token: server postbacks (and pixels naming a transaction_id) without it "
         "are refused. Pixels found by the tracking cookie never need it.",
     )
+    postback_ips: PostbackIps = Field(
+        default=[],
+        description="IPs and networks (CIDR) server postbacks may come from; empty: any (TUNE code 14)",
+    )
+
+    _ips = field_validator("postback_ips")(_check_postback_ips)
 
     @model_validator(mode="after")
     def _applied_needs_token(self) -> AdvertiserIn:
@@ -237,6 +303,17 @@ class OfferIn(LookbackIn):
     cap_shards: Annotated[int, NotBool, Field(ge=1, le=MAX_SHARDS)] = Field(
         default=1, description="Counter items per cap and period; ~500 conversions/s each (README, Caps)"
     )
+    screening: ScreeningIn | None = Field(
+        default=None, description="The screening rules this offer overrides"
+    )
+    fallback_offer_id: Annotated[str, Field(pattern=f"^({NUMERIC_ID})?$")] | None = Field(
+        default=None,
+        description="Where clicks go that cannot reach this offer (paused, expired, partner not allowed, "
+        "screened out): this offer, when active; then fallback_url; then the network's",
+    )
+    fallback_url: FallbackUrl | None = None
+
+    _fallback = field_validator("fallback_url")(_check_fallback_url)
 
     _url = field_validator("offer_url")(_check_url)
     _tz = field_validator("timezone")(_check_timezone)
@@ -339,6 +416,9 @@ class AdvertiserPatch(Strict):
     security_token: SecurityToken | None = None
     security_token_applied: bool | None = None
     remove_security_token: bool = False
+    postback_ips: PostbackIps | None = None
+
+    _ips = field_validator("postback_ips")(_check_postback_ips)
 
 
 class PartnerPatch(Strict):
@@ -369,6 +449,13 @@ class NetworkIn(Strict):
         default=False,
         description="Partners managing their own pixels may save HTML code (run sandboxed, README Security)",
     )
+    screening: ScreeningIn = Field(default=ScreeningIn(), description="The screening rules' network defaults")
+    fallback_url: FallbackUrl = Field(
+        default="",
+        description="The last stop of clicks that cannot reach their offer (after the offer's own)",
+    )
+
+    _fallback = field_validator("fallback_url")(_check_fallback_url)
 
 
 class DefaultGoalPatch(Strict):
@@ -404,6 +491,17 @@ class OfferPatch(LookbackIn):
     caps: list[CapIn] | None = Field(default=None, description="Replaces the offer's caps")
     cap_action: Literal["refuse", "pending"] | None = None
     cap_shards: Annotated[int, NotBool, Field(ge=1, le=MAX_SHARDS)] | None = None
+    screening: ScreeningIn | None = Field(
+        default=None, description="The screening rules this offer overrides"
+    )
+    fallback_offer_id: Annotated[str, Field(pattern=f"^({NUMERIC_ID})?$")] | None = Field(
+        default=None,
+        description="Where clicks go that cannot reach this offer (paused, expired, partner not allowed, "
+        "screened out): this offer, when active; then fallback_url; then the network's",
+    )
+    fallback_url: FallbackUrl | None = None
+
+    _fallback = field_validator("fallback_url")(_check_fallback_url)
 
     _tz = field_validator("timezone")(_check_timezone)
     _caps = field_validator("caps")(_check_caps)

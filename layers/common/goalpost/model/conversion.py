@@ -101,6 +101,8 @@ class Conversion(NamedTuple):
     base_rate: Decimal | None = None
     rate_day: str = ""
     """The day of the exchange rates used ("" when nothing changed currency)."""
+    flags: tuple[str, ...] = ()
+    """Screening reason codes found on this conversion (the one that held or refused it among them)."""
 
     @property
     def is_clawback(self) -> bool:
@@ -157,6 +159,7 @@ class Conversion(NamedTuple):
             "reverses": self.reverses,
             "transition": self.transition,
             **{name: getattr(self, name) for name in EXCHANGE_LABELS},
+            "flags": list(self.flags) or None,
         }
         doc.update({k: v for k, v in optional.items() if v not in (None, "", 0)})
         return doc
@@ -208,6 +211,7 @@ class Conversion(NamedTuple):
             base_revenue=_decimal(data.get("base_revenue")),
             base_rate=_decimal(data.get("base_rate")),
             rate_day=str(data.get("rate_day", "")),
+            flags=tuple(str(f) for f in data.get("flags") or ()),
         )
 
 

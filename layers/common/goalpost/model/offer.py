@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal, NamedTuple
 
 from goalpost.model.caps import Cap, Lookback
 from goalpost.model.fields import Codec, document, load, same
+from goalpost.model.screening import ScreeningSettings
 
 DEFAULT_GOAL_ID = "0"
 """The offer's default goal, as TUNE reports it (goal_id 0)."""
@@ -128,6 +129,12 @@ class Offer(NamedTuple):
     """... up to this long after it (0: as long as the session lives)."""
     accepts_other_currencies: bool = True
     """A postback in another currency is converted into ``currency``; False: refused."""
+    screening: ScreeningSettings = ScreeningSettings()
+    """The screening rules this offer sets itself (``Screening.overridden``); the others are the network's."""
+    fallback_offer_id: str = ""
+    """Where a click goes when it cannot reach this offer (paused or expired offer, partner not
+    allowed, screened out): this offer's URL (if active), else ``fallback_url``, else the network's."""
+    fallback_url: str = ""
 
     def lookback(self, goal: Goal) -> Lookback:
         """The window a goal's conversions must fall in: the goal's own, else the offer's."""
@@ -180,6 +187,8 @@ class Advertiser(NamedTuple):
     security_token_applied: bool = False
     security_token_sha256: str = ""
     """Hex SHA-256 of a token set before tokens were kept (always enforced; links cannot carry it)."""
+    postback_ips: tuple[str, ...] = ()
+    """Addresses and networks (CIDR) its server postbacks may come from; empty: anywhere (TUNE 14)."""
 
     @property
     def token_enforced(self) -> bool:
@@ -282,6 +291,10 @@ class NetworkSettings(NamedTuple):
     partners_manage_postbacks: bool = False
     partners_html_pixels: bool = False
     default_tier_id: str = ""
+    screening: ScreeningSettings = ScreeningSettings()
+    """The screening rules' network defaults (each offer may override them)."""
+    fallback_url: str = ""
+    """The last stop of a click that cannot reach its offer (after the offer's own fallback)."""
     version: int = 0
 
     def to_dict(self) -> dict[str, Any]:

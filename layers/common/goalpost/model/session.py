@@ -36,9 +36,18 @@ class Session(NamedTuple):
     closed_by_goal: str = ""
     closed_by_sk: str = ""
     """Sort key of the conversion that closed the session (a retried end point repeats it)."""
+    flags: tuple[str, ...] = ()
+    """Screening reason codes found on the click (``duplicate_click``: a gross, not unique, click)."""
+    redirected: str = ""
+    """Why the click went to a fallback instead of its offer: then this is only the click's
+    record (expired at once, no cookie), never a session that could convert."""
 
     def is_expired(self, now: float) -> bool:
         return now >= self.expires_at
+
+    @property
+    def is_unique(self) -> bool:
+        return "duplicate_click" not in self.flags
 
     @property
     def is_closed(self) -> bool:

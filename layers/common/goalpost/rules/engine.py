@@ -12,9 +12,11 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from goalpost.model.conversion import Conversion
 from goalpost.model.conversion_request import ConversionRequest
 from goalpost.model.offer import Advertiser, Goal, NetworkSettings, Offer, OfferBundle, Partner
+from goalpost.model.screening import Screening
 from goalpost.model.session import Session
 from goalpost.rules.caps import lookback_refusal
 from goalpost.rules.payouts import Worth
+from goalpost.rules.screening import ip_not_allowed_verdict
 from goalpost.rules.slugs import slug_of
 
 if TYPE_CHECKING:
@@ -134,11 +136,15 @@ def judge(
     advertisers: Callable[[str], Advertiser | None],
     goal_offer_id: str | None,
     now: float,
+    screening: Screening | None = None,
 ) -> Goal | Refusal:
     """Every gate a conversion passes before it is worth anything, in TUNE's order.
 
     The goal is resolved first because its advertiser's token is the one that decides; a
-    request whose goal does not resolve is judged against the offer's advertiser.
+    request whose goal does not resolve is judged against the offer's advertiser. A server
+    postback must come from its advertiser's allow-list (when it has one). A conversion too
+    soon after its click is refused here only while the ``too_soon`` screening rule refuses
+    (the default); held or flagged, the caller screens it.
     """
     offer = bundle.offer
     if request.offer_id is not None and request.offer_id != offer.offer_id:
@@ -152,6 +158,10 @@ def judge(
     advertiser = advertisers(advertiser_id)
     if request.needs_token and not token_matches(advertiser, request.security_token):
         return Refusal("invalid_security_token", "security_token is missing or wrong", named)
+    if request.via == "server_postback" and advertiser is not None and advertiser.postback_ips:
+        outside_list = ip_not_allowed_verdict(request.ip, advertiser.postback_ips, advertiser_id)
+        if outside_list is not None:
+            return Refusal(outside_list.code, outside_list.reason, named)
     if isinstance(found, Refusal):
         return found
     if request.advertiser_id is not None and request.advertiser_id != advertiser_id:
@@ -190,6 +200,9 @@ def judge(
             found,
         )
     outside = lookback_refusal(offer.lookback(found), session.created_at, now)
+    screened = outside is not None and outside[0] == "lookback_too_soon"
+    if screened and screening is not None and screening.too_soon.action != "refuse":
+        outside = None  # held, flagged or off by the too_soon rule: the caller screens it
     if outside is not None and not session.is_closed:  # closed by this goal: answered as a duplicate
         return Refusal(*outside, found)
     return found

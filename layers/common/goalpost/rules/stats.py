@@ -23,10 +23,19 @@ from typing import Any, Literal, NamedTuple
 
 from goalpost.model.conversion import CONVERSION, GOAL_CLICK, IMPRESSIONS
 from goalpost.model.money import format_money
+from goalpost.model.screening import REASON_CODES
 from goalpost.model.stats import Cell, CellDelta, Group
 from goalpost.rules.exchange import at_rate
 
-COUNTS = ("clicks", "impressions", "goal_clicks", "conversions", "pending", "rejected")
+COUNTS = (
+    "clicks", "unique_clicks", "invalid_clicks", "impressions", "goal_clicks",
+    "conversions", "pending", "held", "rejected",
+)  # fmt: skip
+"""clicks: every click that reached its offer (gross); unique_clicks: those not flagged
+duplicate_click; invalid_clicks: clicks screened out or sent to a fallback (no session);
+pending: awaiting approval; held: pending because a screening rule held it (its reason code)."""
+CLICK_COUNTS = frozenset({"clicks", "unique_clicks", "invalid_clicks", "impressions"})
+"""Counted per offer, not per goal."""
 AMOUNTS = ("payout", "revenue", "sale_amount")
 """In the offer's currency: the cell's ``currency`` label (the money as priced)."""
 
@@ -68,6 +77,8 @@ def conversion_worth(image: Mapping[str, Any]) -> dict[str, Decimal]:
     counter = STATUS_COUNTER.get(str(image.get("status")))
     if counter is None:
         return {}
+    if counter == "pending" and image.get("status_code") in REASON_CODES:
+        counter = "held"  # held for review by a screening rule, with its reason
     worth = {counter: Decimal(1)}
     if counter == "conversions":
         payout, revenue = _amount(image, "payout"), _amount(image, "revenue")
@@ -115,7 +126,12 @@ def contribution(
     if kind is None and "transaction_id" in image and event_name == "INSERT":  # a new session
         offer_id = str(image["offer_id"])
         cell = Cell(hour_of_epoch(int(image["created_at"])), offer_id, str(image["partner_id"]))
-        return Contribution(cell, advertiser_of(offer_id, ""), {"clicks": Decimal(1)})
+        if image.get("redirected"):  # screened out or sent to a fallback: not a click on the offer
+            return Contribution(cell, advertiser_of(offer_id, ""), {"invalid_clicks": Decimal(1)})
+        counts = {"clicks": Decimal(1)}
+        if "duplicate_click" not in (image.get("flags") or ()):
+            counts["unique_clicks"] = Decimal(1)
+        return Contribution(cell, advertiser_of(offer_id, ""), counts)
     if kind == CONVERSION:
         counters = _difference(conversion_worth(new), conversion_worth(old))
         if not counters:

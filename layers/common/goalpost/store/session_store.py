@@ -25,6 +25,10 @@ def put_session(session: Session) -> None:
         data["ip"] = session.ip
     if session.user_agent:
         data["user_agent"] = session.user_agent
+    if session.flags:
+        data["flags"] = list(session.flags)
+    if session.redirected:
+        data["redirected"] = session.redirected
     try:
         client().put_item(
             TableName=sessions_table(),
@@ -51,6 +55,8 @@ def session_from(data: Mapping[str, Any]) -> Session:
         closed_at=int(data.get("closed_at", 0)),
         closed_by_goal=data.get("closed_by_goal", ""),
         closed_by_sk=data.get("closed_by_sk", ""),
+        flags=tuple(data.get("flags") or ()),
+        redirected=data.get("redirected", ""),
     )
 
 

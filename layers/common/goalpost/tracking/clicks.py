@@ -7,7 +7,9 @@ from typing import NamedTuple
 from botocore.exceptions import BotoCoreError, ClientError
 
 from goalpost.model.ids import cookie_name, new_transaction_id, require_id
+from goalpost.model.offer import NetworkSettings, Offer
 from goalpost.model.refusal import Refused
+from goalpost.model.screening import Verdict, flags_of, in_force, strongest
 from goalpost.model.session import CLICK_CONTEXT_FIELDS, MAX_CLICK_SUB_CHARS, Session
 from goalpost.rules.macros import UnsafeUrl, expand_url
 from goalpost.store import config_cache, session_store
@@ -21,10 +23,17 @@ class Click(NamedTuple):
     cookie: str
     tracked: bool = True
     """False when the session could not be stored: the user still reaches the offer."""
+    redirected: str = ""
+    """The code the click was sent to a fallback for ("": it reached its offer)."""
+    reason: str = ""
 
 
-def start_session(params: Mapping[str, str], *, ip: str, user_agent: str, now: float) -> Click:
-    """Check offer and partner, store the session (the only write), build the redirect."""
+def start_session(
+    params: Mapping[str, str], *, ip: str, user_agent: str, now: float, cookie: str = ""
+) -> Click:
+    """Check offer and partner, screen the visitor, store the session (the only write while
+    screening is off), build the redirect; a click that cannot reach its offer goes to the
+    offer's fallback (``fallback``). ``cookie``: the offer's tracking cookie the visitor sent."""
     offer_id = require_id(params, "offer_id")
     partner_id = require_id(params, "aff_id")
     subs: dict[str, str] = {}
@@ -39,14 +48,6 @@ def start_session(params: Mapping[str, str], *, ip: str, user_agent: str, now: f
     if bundle is None:
         raise Refused(f"offer {offer_id} does not exist", code="unknown_offer")
     offer = bundle.offer
-    if offer.status != "active":
-        raise Refused(f"offer {offer_id} is {offer.status}", code="offer_inactive")
-    partner = config_cache.partner(partner_id)
-    if partner is None:
-        raise Refused(f"partner {partner_id} does not exist", code="unknown_partner")
-    if partner.status != "active":
-        raise Refused(f"partner {partner_id} is {partner.status}", code="partner_inactive")
-
     lifespan = offer.session_hours * 3600
     session = Session(
         transaction_id=new_transaction_id(),
@@ -58,6 +59,25 @@ def start_session(params: Mapping[str, str], *, ip: str, user_agent: str, now: f
         ip=ip,
         user_agent=user_agent,
     )
+    if offer.status != "active":
+        return fallback(session, offer, Refused(f"offer {offer_id} is {offer.status}", code="offer_inactive"))
+    partner = config_cache.partner(partner_id)
+    if partner is None:
+        raise Refused(f"partner {partner_id} does not exist", code="unknown_partner")
+    if partner.status != "active":
+        refused = Refused(f"partner {partner_id} is {partner.status}", code="partner_inactive")
+        return fallback(session, offer, refused)
+    network = config_cache.network()
+    screening = in_force(network.screening, offer.screening)
+    if screening.screens_clicks:
+        from goalpost.tracking.screening import screen_click  # only networks that screen import it
+
+        verdicts = screen_click(session, screening, cookie=cookie, now=now)
+        decided = strongest(verdicts)
+        if decided is not None and decided.action == "refuse":
+            return fallback(session._replace(flags=flags_of(verdicts)), offer, _refusal(decided), network)
+        session = session._replace(flags=flags_of(verdicts))
+
     macro_values = {
         "transaction_id": session.transaction_id,
         "offer_id": offer_id,
@@ -84,3 +104,49 @@ def start_session(params: Mapping[str, str], *, ip: str, user_agent: str, now: f
         "SameSite=None; Secure; HttpOnly"
     )
     return Click(session=session, location=location, cookie=cookie)
+
+
+def _refusal(verdict: Verdict) -> Refused:
+    return Refused(verdict.reason, code=verdict.code)
+
+
+def fallback(
+    session: Session, offer: Offer, refused: Refused, network: NetworkSettings | None = None
+) -> Click:
+    """Where a click goes that cannot reach its offer: the offer's fallback offer (when active),
+    its fallback URL, then the network's default URL; with none, the refusal is answered.
+
+    The click is recorded with why (an item of the sessions table that expired as it was
+    written and sets no cookie: nothing can convert on it); the fallback URL is given the
+    click's own values (sub ids, partner) but no transaction id.
+    """
+    location = ""
+    if offer.fallback_offer_id:
+        target = config_cache.offer_bundle(offer.fallback_offer_id)
+        if target is not None and target.offer.status == "active":
+            location = target.offer.offer_url
+    if not location:
+        location = offer.fallback_url
+    if not location:
+        location = (network or config_cache.network()).fallback_url
+    if not location and refused.code in ("offer_inactive", "partner_inactive"):
+        raise refused  # as before fallbacks: nothing recorded, the refusal answered
+    record = session._replace(expires_at=int(session.created_at), redirected=refused.code)
+    try:
+        session_store.put_session(record)
+    except (ClientError, BotoCoreError):
+        logger.exception("redirected click not recorded")
+    if not location:
+        raise refused
+    values = {
+        "transaction_id": "",
+        "offer_id": session.offer_id,
+        "affiliate_id": session.partner_id,
+        "offer_ref": offer.ref_id,
+        **{name: session.subs.get(name, "") for name in CLICK_CONTEXT_FIELDS},
+    }
+    try:
+        location = expand_url(location, values)
+    except UnsafeUrl:
+        raise refused from None
+    return Click(session=record, location=location, cookie="", redirected=refused.code, reason=refused.reason)

@@ -16,6 +16,7 @@ from goalpost.model.conversion import Conversion
 from goalpost.model.conversion_request import ConversionRequest
 from goalpost.model.ids import conversion_id_of, iso_timestamp, refusal_id_of
 from goalpost.model.offer import Goal, NetworkSettings, Offer, OfferBundle, Partner
+from goalpost.model.screening import Screening, Verdict, flags_of, in_force, strongest
 from goalpost.model.session import Session
 from goalpost.rules import caps
 from goalpost.rules.engine import (
@@ -26,6 +27,7 @@ from goalpost.rules.engine import (
     token_matches,
 )
 from goalpost.rules.payouts import Worth, custom_payout_of, partner_tier, resolve_payout
+from goalpost.rules.screening import too_soon_verdict
 from goalpost.rules.status import REJECTIONS_PER_SESSION, adjustment
 from goalpost.store import config_cache, conversion_store, counter_store, session_store
 
@@ -58,7 +60,12 @@ def _goal_offer(request: ConversionRequest, bundle: OfferBundle) -> str | None:
 
 
 def _refuse(
-    refusal: Refusal, request: ConversionRequest, session: Session, bundle: OfferBundle, now: float
+    refusal: Refusal,
+    request: ConversionRequest,
+    session: Session,
+    bundle: OfferBundle,
+    now: float,
+    flags: tuple[str, ...] = (),
 ) -> Outcome:
     """Record why a real session's conversion was refused (bounded per session), then answer.
 
@@ -77,7 +84,7 @@ def _refuse(
         worth=None,
         created_at=iso_timestamp(now),
         note=refusal.reason,
-    )
+    )._replace(flags=flags)
     stored = conversion_store.insert_rejection(record, limit=REJECTIONS_PER_SESSION)
     logger.info("conversion refused", extra={"code": refusal.code, "stored": stored})
     return Outcome(False, refusal.code, refusal.reason)
@@ -105,18 +112,20 @@ class Judged(NamedTuple):
     network: NetworkSettings
     partner: Partner | None
     verdict: Goal | Refusal
+    screening: Screening
 
 
 def _judged(request: ConversionRequest, now: float) -> Judged | Outcome:
     """The session, its offer and the verdict of every gate; an Outcome when nothing matches."""
     session = session_store.get_session(request.transaction_id)
-    if session is None:
+    if session is None or session.redirected:  # a redirected click's record is no session
         return Outcome(False, "unknown_transaction", "transaction_id matches no session")
     bundle = config_cache.offer_bundle(session.offer_id)
     if bundle is None:
         raise LookupError(f"session {session.transaction_id} names missing offer {session.offer_id}")
     network = config_cache.network()
     partner = config_cache.partner(session.partner_id)
+    screening = in_force(network.screening, bundle.offer.screening)
     verdict = judge(
         request,
         session,
@@ -126,8 +135,9 @@ def _judged(request: ConversionRequest, now: float) -> Judged | Outcome:
         advertisers=config_cache.advertiser,
         goal_offer_id=_goal_offer(request, bundle),
         now=now,
+        screening=screening,
     )
-    return Judged(session, bundle, network, partner, verdict)
+    return Judged(session, bundle, network, partner, verdict, screening)
 
 
 def record_goal_click(request: ConversionRequest, now: float) -> Outcome:
@@ -135,7 +145,7 @@ def record_goal_click(request: ConversionRequest, now: float) -> Outcome:
     judged = _judged(request, now)
     if isinstance(judged, Outcome):
         return judged
-    session, bundle, _network, _partner, verdict = judged
+    session, bundle, _network, _partner, verdict, _screening = judged
     if isinstance(verdict, Refusal):
         return Outcome(False, verdict.code, verdict.reason)
     counter_store.count_goal_click(
@@ -155,13 +165,18 @@ def record_conversion(request: ConversionRequest, now: float) -> Outcome:
     judged = _judged(request, now)
     if isinstance(judged, Outcome):
         return judged
-    session, bundle, network, partner, verdict = judged
+    session, bundle, network, partner, verdict, screening = judged
     whole_now = int(now)
     if isinstance(verdict, Refusal):
         return _refuse(verdict, request, session, bundle, now)
     goal: Goal = verdict
     if session.is_closed:  # closed by this goal (judge refuses any other): its conversion repeated
         return _duplicate(conversion_store.closing_conversion_key(session), "duplicate", now)
+    verdicts = _screen(request, session, bundle.offer, goal, screening, now)
+    decided = strongest(verdicts)
+    flags = flags_of(verdicts)
+    if decided is not None and decided.action == "refuse":
+        return _refuse(Refusal(decided.code, decided.reason, goal), request, session, bundle, now, flags)
 
     offer = bundle.offer
 
@@ -187,18 +202,26 @@ def record_conversion(request: ConversionRequest, now: float) -> Outcome:
             request.amount, Currencies(*currencies), config_cache.exchange_rates(day), day, worth_of
         )
         if isinstance(converted, NoRate):
-            return _refuse(Refusal("no_exchange_rate", converted.reason, goal), request, session, bundle, now)
+            refusal = Refusal("no_exchange_rate", converted.reason, goal)
+            return _refuse(refusal, request, session, bundle, now, flags)
         sale, worth, money = converted
     suffix = secrets.token_hex(6) if goal.allow_multiple else ""
     conversion_id = conversion_id_of(session.transaction_id, goal.goal_id, suffix)
-    if goal.approve:
+    if decided is not None and decided.action == "hold":
+        status, status_code = "pending", decided.code  # held for review, with the reason
+    elif goal.approve:
         status, status_code = "pending", "approval_pending"
     else:
         status, status_code = "approved", f"approved_{request.via}"
     record = conversion_record(
         request, session, bundle, goal, conversion_id=conversion_id, status=status,
         status_code=status_code, worth=worth, created_at=iso_timestamp(now), sale=sale, money=money,
-    )  # fmt: skip
+        note=decided.reason if decided is not None else "",
+    )._replace(flags=flags)  # fmt: skip
+    order_id = (request.adv_subs or {}).get("adv_sub", "")
+    if screening.unique_order_ids and order_id:
+        # The offer says order ids are unique: adv_sub guards the offer like a unique id (TUNE 18).
+        record = record._replace(unique_ids={**record.unique_ids, "adv_sub": order_id})
     insert = partial(
         conversion_store.insert_conversion,
         now=whole_now,
@@ -228,6 +251,24 @@ def record_conversion(request: ConversionRequest, now: float) -> Outcome:
     return Outcome(
         True, status_code, "", conversion_id=conversion_id, conversion_status=status, record=record
     )
+
+
+def _screen(
+    request: ConversionRequest, session: Session, offer: Offer, goal: Goal, screening: Screening, now: float
+) -> list[Verdict]:
+    """The screening rules over a conversion the judge let through: too soon after the click
+    (when its rule holds or flags: refusing, the judge refused it), then the IP rules."""
+    verdicts: list[Verdict] = []
+    soon = too_soon_verdict(
+        caps.lookback_refusal(offer.lookback(goal), session.created_at, now), screening.too_soon
+    )
+    if soon is not None:
+        verdicts.append(soon)
+    if screening.ip_mismatch.on or screening.conversion_rate.on:
+        from goalpost.tracking.screening import screen_conversion
+
+        verdicts.extend(screen_conversion(request, session, screening, now=now))
+    return verdicts
 
 
 def _insert_within_caps(

@@ -99,3 +99,12 @@ def source_ip(event: Mapping[str, Any]) -> str:
 def user_agent(event: Mapping[str, Any]) -> str:
     http: Mapping[str, Any] = event.get("requestContext", {}).get("http", {})
     return str(http.get("userAgent", ""))[:400]
+
+
+def cookie_value(event: Mapping[str, Any], name: str) -> str:
+    """The value of one cookie the browser sent (API Gateway lists them in ``cookies``); ""."""
+    for cookie in event.get("cookies") or ():
+        key, _, value = str(cookie).strip().partition("=")
+        if key == name:
+            return value[:200]
+    return ""

@@ -47,6 +47,14 @@ HTTP_STATUS: dict[str, int] = {
     "unsafe_offer_url": 409,
     "ambiguous_order": 409,
     "status_conflict": 409,
+    # screening (README, Traffic screening: the reason-code table)
+    "duplicate_click": 409,
+    "click_rate": 429,
+    "bot_user_agent": 403,
+    "empty_user_agent": 403,
+    "ip_mismatch": 403,
+    "conversion_rate": 429,
+    "ip_not_allowed": 403,
     # repeats: the conversion exists, nothing to fix
     "duplicate": 200,
     "duplicate_unique_id": 200,

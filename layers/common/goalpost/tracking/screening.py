@@ -1,0 +1,75 @@
+"""Screening a click or a conversion: the rules (``rules.screening``) over the counters
+(``store.screening_store``). Imported only by a click path whose network screens clicks.
+
+A counter that cannot be written (throttled, timed out) lets the request through unjudged by
+its rule, logged: screening must never turn a storage hiccup into a lost visitor or conversion.
+"""
+
+import logging
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from goalpost.model.conversion_request import ConversionRequest
+from goalpost.model.screening import Screening, Verdict
+from goalpost.model.session import Session
+from goalpost.rules import screening as rules
+from goalpost.store import screening_store
+
+logger = logging.getLogger("goalpost.screening")
+
+
+def screen_click(session: Session, screening: Screening, *, cookie: str, now: float) -> list[Verdict]:
+    """The click rules in order of cost: the user agent (no write), the IP's click rate, then
+    the duplicate visitor (one write each, only while its rule is on and nothing refused yet)."""
+    verdicts = rules.user_agent_verdicts(session.user_agent, screening)
+    refused = any(v.action == "refuse" for v in verdicts)
+    try:
+        if screening.click_rate.on and not refused:
+            count = screening_store.count_click(rules.ip_key(session.ip), int(now // 60))
+            found = rules.click_rate_verdict(count, screening.click_rate, session.ip)
+            if found is not None:
+                verdicts.append(found)
+                refused = found.action == "refuse"
+        if screening.duplicate_clicks.on and not refused:
+            visitor = rules.visitor_key(session.offer_id, session.ip, session.user_agent, cookie)
+            last = screening_store.visit(session.offer_id, visitor, now, screening.duplicate_clicks.limit)
+            dup = rules.duplicate_click_verdict(last, now, screening.duplicate_clicks)
+            if dup is not None:
+                verdicts.append(dup)
+    except (ClientError, BotoCoreError):
+        logger.exception("screening counter not written: the click passes unjudged by it")
+    return verdicts
+
+
+def screen_conversion(
+    request: ConversionRequest, session: Session, screening: Screening, *, now: float
+) -> list[Verdict]:
+    """The conversion rules that need more than the judge's facts: a pixel's IP against its
+    click's, then the conversions per visitor IP per hour on the offer (one write, while the
+    rule is on)."""
+    verdicts: list[Verdict] = []
+    if request.via == "client_cookie":
+        found = rules.ip_mismatch_verdict(request.ip, session.ip, screening.ip_mismatch)
+        if found is not None:
+            verdicts.append(found)
+    rule = screening.conversion_rate
+    # The visitor's IP: a pixel's own (the browser's), a server postback's click (the request
+    # itself comes from the advertiser's server, the same for every conversion).
+    visitor_ip = request.ip if request.via == "client_cookie" else session.ip
+    if rule.on and visitor_ip:
+        key = rules.ip_key(visitor_ip)
+        try:
+            counted = screening_store.count_conversion(
+                session.offer_id,
+                key,
+                int(now // 3600),
+                request.fingerprint[:32] or session.transaction_id,
+                rule.limit,
+            )
+        except (ClientError, BotoCoreError):
+            logger.exception("conversion rate counter not written: the conversion passes unjudged by it")
+            counted = True
+        found = rules.conversion_rate_verdict(counted, rule, visitor_ip, session.offer_id)
+        if found is not None:
+            verdicts.append(found)
+    return verdicts
