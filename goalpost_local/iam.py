@@ -69,6 +69,10 @@ def parameter_arn(name: str) -> str:
     return f"arn:aws:ssm:{region()}:{ACCOUNT}:parameter/{name.lstrip('/')}"
 
 
+def user_pool_arn(pool_id: str) -> str:
+    return f"arn:aws:cognito-idp:{region()}:{ACCOUNT}:userpool/{pool_id}"
+
+
 def queue_arn(name: str) -> str:
     return f"arn:aws:sqs:{region()}:{ACCOUNT}:{name}"
 
@@ -113,6 +117,8 @@ class _Resolver:
                 return self.stream_arns.get(logical) or f"{table_arn(name)}/stream/*"
         if kind == "AWS::SQS::Queue":
             return queue_arn(name) if attribute == "Arn" else name
+        if kind == "AWS::Cognito::UserPool" and attribute == "Arn":
+            return user_pool_arn(self.physical.get(logical, "*"))  # made after the policies
         raise ValueError(f"cannot resolve !GetAtt {logical}.{attribute} locally")
 
     def ref(self, name: str, variables: Mapping[str, Any]) -> str:
@@ -252,6 +258,8 @@ def required(service: str, operation: str, params: Mapping[str, Any]) -> list[tu
         return [(f"sqs:{operation}", str(params.get("QueueUrl", "*")))]
     if service == "cognito-idp" and operation in _TOKEN_AUTHORIZED:
         return []  # authorized by the user's access token, not by the caller's IAM policy
+    if service == "cognito-idp" and params.get("UserPoolId"):
+        return [(f"cognito-idp:{operation}", user_pool_arn(str(params["UserPoolId"])))]
     if service == "ssm" and params.get("Name"):
         return [(f"ssm:{operation}", parameter_arn(str(params["Name"])))]
     return [(f"{service}:{operation}", "*")]

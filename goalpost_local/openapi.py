@@ -13,7 +13,7 @@ OPENAPI_FILE = ROOT / "docs" / "openapi.json"
 
 def generate() -> str:
     os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
-    for name in ("SESSIONS_TABLE", "CONVERSIONS_TABLE", "CONFIG_TABLE", "STATS_TABLE"):
+    for name in ("SESSIONS_TABLE", "CONVERSIONS_TABLE", "CONFIG_TABLE", "STATS_TABLE", "SECRETS_TABLE"):
         os.environ.setdefault(name, "unused")
     from goalpost_local.gateway import function_module
 

@@ -197,6 +197,7 @@ def _start_serving(
     gateway = LocalGateway((host, port), token, sign_in, cognito_endpoint=cognito_endpoint)
     os.environ["GOALPOST_CONSOLE_COGNITO_ENDPOINT"] = f"{gateway.base_url}/__local/cognito" if sign_in else ""
     os.environ["GOALPOST_CONSOLE_CLIENT_ID"] = sign_in.client_id if sign_in else ""
+    os.environ["GOALPOST_CONSOLE_USER_POOL_ID"] = sign_in.pool_id if sign_in else ""
     pump = StreamPump(boto3.client("dynamodb"), boto3.client("dynamodbstreams"), table_names).start()
     gateway.stream_pump = pump
     gateway.queue_pump = QueuePump(sqs, queue_urls).start()

@@ -245,3 +245,124 @@ def test_a_partners_postback_secret_is_kept_where_only_the_signer_reads_it(aws: 
 
 def _table(aws: Any, logical_id: str) -> str:
     return next(n for n in aws.list_tables()["TableNames"] if n.endswith(logical_id))
+
+
+def _console_pool(monkeypatch: pytest.MonkeyPatch, prefix: str) -> tuple[Any, Any]:
+    """A console user pool (moto's Cognito, as the template makes it) that the admin function manages."""
+    import boto3
+
+    from goalpost_local import console
+
+    cognito = boto3.client("cognito-idp", region_name="us-east-1")
+    pool = console.create_user_pool(cognito, "us-east-1", prefix=prefix)
+    monkeypatch.setenv("GOALPOST_CONSOLE_USER_POOL_ID", pool.pool_id)
+    return cognito, pool
+
+
+def _refreshes(cognito: Any, pool: Any, refresh: str) -> bool:
+    try:
+        cognito.initiate_auth(
+            ClientId=pool.client_id, AuthFlow="REFRESH_TOKEN_AUTH", AuthParameters={"REFRESH_TOKEN": refresh}
+        )
+    except cognito.exceptions.NotAuthorizedException:
+        return False
+    return True
+
+
+def test_demoting_or_disabling_a_console_user_signs_them_out_everywhere(
+    aws: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from goalpost_local import console
+    from tests.integration.test_console import claims, console_call
+
+    cognito, pool = _console_pool(monkeypatch, "demote")
+    admin_name, viewer_name = pool.admin.username, pool.viewer.username
+    demoted = console.sign_in(cognito, pool, pool.admin)
+    disabled = console.sign_in(cognito, pool, pool.viewer)
+    as_admin = claims(admin_name, "[ConsoleAdmins]")
+    status, _ = console_call("GET", "/console/api/admin/advertisers", as_admin, token=demoted["access"])
+    assert status == 200  # a good answer, remembered 30 s: the demotion must forget it
+    assert _refreshes(cognito, pool, demoted["refresh"]) and _refreshes(cognito, pool, disabled["refresh"])
+
+    status, users = admin("GET", "/admin/console-users")
+    assert status == 200, users
+    assert [(u["username"], u["groups"], u["enabled"]) for u in users["items"]] == sorted(
+        [(admin_name, ["ConsoleAdmins"], True), (viewer_name, ["ConsoleViewers"], True)]
+    )
+
+    status, changed = admin("PATCH", f"/admin/console-users/{admin_name}", {"group": "ConsoleViewers"})
+    assert status == 200 and changed["groups"] == ["ConsoleViewers"] and changed["signed_out"], changed
+    assert not _refreshes(cognito, pool, demoted["refresh"])  # no new token with the new group either
+    status, refused = console_call("GET", "/console/api/admin/advertisers", as_admin, token=demoted["access"])
+    assert status == 401 and refused["error"]["code"] == "console_signed_out", refused
+    status, refused = console_call(
+        "POST", "/console/api/admin/advertisers", as_admin, {"name": "X"}, token=demoted["access"]
+    )
+    assert status == 401, refused
+
+    status, changed = admin("PATCH", f"/admin/console-users/{viewer_name}", {"enabled": False})
+    assert status == 200 and changed["enabled"] is False and changed["signed_out"], changed
+    assert not _refreshes(cognito, pool, disabled["refresh"])
+    as_viewer = claims(viewer_name, "[ConsoleViewers]")
+    status, refused = console_call(
+        "GET", "/console/api/admin/advertisers", as_viewer, token=disabled["access"]
+    )
+    assert status == 401 and refused["error"]["code"] == "console_signed_out", refused
+    status, listed = admin("GET", "/admin/advertisers")
+    assert listed["items"] == []  # nothing was stored
+
+    # promoting back signs nobody out; an unknown user is a 404; a console admin cannot lock
+    # themselves out
+    status, changed = admin("PATCH", f"/admin/console-users/{admin_name}", {"group": "ConsoleAdmins"})
+    assert status == 200 and changed["groups"] == ["ConsoleAdmins"] and not changed["signed_out"]
+    fresh = console.sign_in(cognito, pool, pool.admin)
+    status, refused = console_call(
+        "PATCH",
+        f"/console/api/admin/console-users/{admin_name}",
+        as_admin,
+        {"enabled": False},
+        token=fresh["access"],
+    )
+    assert (status, refused["error"]["code"]) == (409, "own_account"), refused
+    assert _refreshes(cognito, pool, fresh["refresh"])
+    status, refused = admin("PATCH", "/admin/console-users/nobody", {"enabled": False})
+    assert (status, refused["error"]["code"]) == (404, "not_found"), refused
+
+
+def test_deleting_a_console_user_signs_them_out_first(aws: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from goalpost_local import console
+    from tests.integration.test_console import claims, console_call
+
+    cognito, pool = _console_pool(monkeypatch, "delete")
+    tokens = console.sign_in(cognito, pool, pool.viewer)
+    status, _ = admin("DELETE", f"/admin/console-users/{pool.viewer.username}")
+    assert status == 204
+    assert not _refreshes(cognito, pool, tokens["refresh"])
+    as_viewer = claims(pool.viewer.username, "[ConsoleViewers]")
+    status, refused = console_call("GET", "/console/api/admin/advertisers", as_viewer, token=tokens["access"])
+    assert status == 401 and refused["error"]["code"] == "console_signed_out", refused
+    status, _ = admin("GET", f"/admin/console-users/{pool.viewer.username}")
+    assert status == 404
+
+
+def test_console_viewers_may_list_console_users_but_not_change_them(
+    aws: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from goalpost_local import console
+    from tests.integration.test_console import claims, console_call
+
+    cognito, pool = _console_pool(monkeypatch, "viewers")
+    tokens = console.sign_in(cognito, pool, pool.viewer)
+    as_viewer = claims(pool.viewer.username, "[ConsoleViewers]")
+    status, listed = console_call(
+        "GET", "/console/api/admin/console-users", as_viewer, token=tokens["access"]
+    )
+    assert status == 200 and len(listed["items"]) == 2
+    status, refused = console_call(
+        "PATCH",
+        f"/console/api/admin/console-users/{pool.admin.username}",
+        as_viewer,
+        {"group": "ConsoleViewers"},
+        token=tokens["access"],
+    )
+    assert (status, refused["error"]["code"]) == (403, "read_only"), refused

@@ -91,3 +91,40 @@ def test_partner_routes_run_in_their_own_function_whose_role_writes_no_conversio
     )
     assert not any(a.startswith("ssm:") or "SessionsTable" in r for a, r in granted)
     assert len(_resource("PartnerApiFunction")["Policies"]) == 1  # nothing else
+
+
+def _actions(logical_id: str) -> set[str]:
+    statements = [
+        s
+        for p in _resource(logical_id).get("Policies", [])
+        if isinstance(p, dict)
+        for s in p.get("Statement", [])
+    ]
+    return {a for s in statements for a in (s["Action"] if isinstance(s["Action"], list) else [s["Action"]])}
+
+
+def test_only_the_admin_function_may_change_console_users_and_sign_them_out() -> None:
+    """Point 5: the admin API's console-user routes demote, disable and delete users and sign
+    them out everywhere (AdminUserGlobalSignOut), on the console's pool only; no other role may."""
+    functions = [
+        n for n, r in load_template()["Resources"].items() if r["Type"] == "AWS::Serverless::Function"
+    ]
+    changing = {n for n in functions if any(a.startswith("cognito-idp:") for a in _actions(n))}
+    assert changing == {"GoalsAdminFunction"}
+    granted = _actions("GoalsAdminFunction")
+    for action in (
+        "AdminUserGlobalSignOut",
+        "AdminDisableUser",
+        "AdminRemoveUserFromGroup",
+        "AdminDeleteUser",
+    ):
+        assert f"cognito-idp:{action}" in granted
+    assert "cognito-idp:AdminCreateUser" not in granted and "cognito-idp:AdminSetUserPassword" not in granted
+    (cognito,) = [
+        s
+        for s in _resource("GoalsAdminFunction")["Policies"][0]["Statement"]
+        if str(s["Action"]).count("cognito-idp:")
+    ]
+    assert cognito["Resource"] == {"Fn::GetAtt": ["ConsoleUserPool", "Arn"]}
+    env = _resource("GoalsAdminFunction")["Environment"]["Variables"]
+    assert env["GOALPOST_CONSOLE_USER_POOL_ID"] == {"Ref": "ConsoleUserPool"}
