@@ -341,6 +341,30 @@ def round_trips() -> dict[str, Any]:
         admin("PATCH", f"/admin/offers/{offer_id}", {"caps": []}, if_match=str(version))
         config_cache.clear()
 
+        # The advertiser's security token, applied: each postback presents it. Warm, the
+        # advertiser comes from the config cache; cold, its item is read (and sized) once.
+        adv_path = f"/admin/advertisers/{net['offer']['advertiser_id']}"
+        token = {"security_token": "bench-token-4f9a1c2e7d", "security_token_applied": True}
+        admin("PATCH", adv_path, token, if_match=str(admin("GET", adv_path)[1]["version"]))
+        config_cache.clear()
+        signed = "&security_token=bench-token-4f9a1c2e7d"
+        cold_tid, warm_tid = click(offer_id, partner_id), click(offer_id, partner_id)
+        rows.append(
+            measure(
+                "postback: new conversion, advertiser token (config cache cold)",
+                lambda: pb(f"transaction_id={cold_tid}&amount=20{signed}"),
+            )
+        )
+        rows.append(
+            measure(
+                "postback: new conversion, advertiser token (warm)",
+                lambda: pb(f"transaction_id={warm_tid}&amount=20{signed}"),
+            )
+        )
+        untoken = {"remove_security_token": True}
+        admin("PATCH", adv_path, untoken, if_match=str(admin("GET", adv_path)[1]["version"]))
+        config_cache.clear()
+
         def new_session() -> str:
             do_click()
             return state["tid"]

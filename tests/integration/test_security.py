@@ -110,11 +110,140 @@ def test_viewers_never_see_an_advertisers_security_token_and_admins_see_it_once(
         assert "tok-secret-77" not in json.dumps(answer)
     status, shown = console_call("GET", f"/console/api/admin/advertisers/{adv}", viewer)
     assert shown["security_token_set"] is True
-    status, goal = console_call("GET", f"/console/api/admin/offers/{offer_id}/goals/{goal_id}", viewer)
-    assert goal["links"]["postback_by_name"].endswith("&security_token=HIDDEN")
-    # the admin deploys the links: they carry the token
-    status, goal = console_call("GET", f"/console/api/admin/offers/{offer_id}/goals/{goal_id}", admin_claims)
-    assert goal["links"]["postback_by_name"].endswith("&security_token=tok-secret-77")
+    for who in (viewer, admin_claims):  # only the token's hash is kept: the links hold a placeholder
+        status, goal = console_call("GET", f"/console/api/admin/offers/{offer_id}/goals/{goal_id}", who)
+        assert goal["links"]["postback_by_name"].endswith("&security_token=HIDDEN")
+    status, goal = admin("GET", f"/admin/offers/{offer_id}/goals/{goal_id}")
+    assert goal["links"]["postback_by_name"].endswith("&security_token=HIDDEN")  # IAM callers too
+
+
+def _config_items(aws: Any) -> str:
+    return json.dumps(
+        [
+            item
+            for page in aws.get_paginator("scan").paginate(TableName=_table(aws, "ConfigTable"))
+            for item in page["Items"]
+        ]
+    )
+
+
+def test_an_advertisers_security_token_is_kept_only_as_its_sha256(aws: Any) -> None:
+    """Point 8: the config table, which every function reads, holds the token's hash only; the
+    postback compares the presented token's hash; the admin sees the token once."""
+    import hashlib
+
+    status, made = admin(
+        "POST",
+        "/admin/advertisers",
+        {"name": "Hashed", "security_token": "tok-created-4411", "security_token_applied": True},
+    )
+    assert status == 201 and made["security_token"] == "tok-created-4411"  # shown once
+    net = setup_network(advertiser={"name": "Other"})
+    adv = net["advertiser"]["advertiser_id"]
+    status, set_now = admin(
+        "PATCH",
+        f"/admin/advertisers/{adv}",
+        {"security_token": "tok-patched-8822"},
+        if_match=f'"{net["advertiser"]["version"]}"',
+    )
+    assert status == 200 and set_now["security_token"] == "tok-patched-8822"
+    stored = _config_items(aws)
+    assert "tok-created-4411" not in stored and "tok-patched-8822" not in stored
+    assert hashlib.sha256(b"tok-patched-8822").hexdigest() in stored
+    for path in (f"/admin/advertisers/{adv}", "/admin/advertisers", f"/admin/audit/advertiser/{adv}"):
+        status, answer = admin("GET", path)
+        assert "tok-patched-8822" not in json.dumps(answer)
+    status, _ = admin("PATCH", f"/admin/advertisers/{adv}", {"security_token_applied": True}, if_match='"2"')
+    assert status == 200
+    tid = click(net["offer"]["offer_id"], net["partner"]["partner_id"])
+    refused = call(
+        "PostbackFunction", "GET", "/aff_lsr", f"transaction_id={tid}&security_token=tok-patched-882"
+    )
+    assert refused["statusCode"] == 403
+    digest = hashlib.sha256(b"tok-patched-8822").hexdigest()
+    refused = call("PostbackFunction", "GET", "/aff_lsr", f"transaction_id={tid}&security_token={digest}")
+    assert refused["statusCode"] == 403  # what the table holds does not convert
+    taken = call(
+        "PostbackFunction", "GET", "/aff_lsr", f"transaction_id={tid}&security_token=tok-patched-8822"
+    )
+    assert taken["statusCode"] == 200
+
+
+def test_rotating_an_advertisers_token_shows_the_new_one_once_and_retires_the_old(aws: Any) -> None:
+    from tests.integration.test_console import claims, console_call
+
+    net = setup_network(advertiser={"security_token": "tok-before-5150", "security_token_applied": True})
+    adv, offer_id, partner_id = (
+        net["advertiser"]["advertiser_id"],
+        net["offer"]["offer_id"],
+        net["partner"]["partner_id"],
+    )
+    status, refused = console_call(
+        "POST", f"/console/api/admin/advertisers/{adv}/security-token", claims("victor", "[ConsoleViewers]")
+    )
+    assert status == 403, refused  # viewers never get one
+    status, rotated = admin("POST", f"/admin/advertisers/{adv}/security-token")
+    assert status == 200 and rotated["security_token_applied"] is True, rotated
+    new = rotated["security_token"]
+    assert len(new) >= 32 and new != "tok-before-5150"
+    assert new not in _config_items(aws)
+    status, read = admin("GET", f"/admin/advertisers/{adv}")
+    assert read["security_token"] is None and read["security_token_set"] is True
+    tid = click(offer_id, partner_id)
+    old = call("PostbackFunction", "GET", "/aff_lsr", f"transaction_id={tid}&security_token=tok-before-5150")
+    assert old["statusCode"] == 403
+    assert (
+        call("PostbackFunction", "GET", "/aff_lsr", f"transaction_id={tid}&security_token={new}")[
+            "statusCode"
+        ]
+        == 200
+    )
+    status, stale = admin("POST", f"/admin/advertisers/{adv}/security-token", if_match='"1"')
+    assert status == 412, stale  # If-Match: that version only
+
+
+def test_a_token_stored_in_plain_text_before_keeps_working_and_is_hashed_at_the_next_write(aws: Any) -> None:
+    """Migration on the advertiser's next write: a plain token (as stored before) still converts;
+    any PATCH keeps only its hash, and postbacks with it keep converting."""
+    import hashlib
+
+    net = setup_network()
+    adv, offer_id, partner_id = (
+        net["advertiser"]["advertiser_id"],
+        net["offer"]["offer_id"],
+        net["partner"]["partner_id"],
+    )
+    table = _table(aws, "ConfigTable")
+    key = {"pk": {"S": f"ADV#{adv}"}, "sk": {"S": "PROFILE"}}
+    aws.update_item(
+        TableName=table,
+        Key=key,
+        UpdateExpression="SET #d.security_token = :t, #d.security_token_applied = :a REMOVE #d.security_token_sha256",
+        ExpressionAttributeNames={"#d": "doc"},
+        ExpressionAttributeValues={":t": {"S": "legacy-plain-77"}, ":a": {"BOOL": True}},
+    )
+    from goalpost.store import config_cache
+
+    config_cache.clear()
+    tid = click(offer_id, partner_id)
+    assert call("PostbackFunction", "GET", "/aff_lsr", f"transaction_id={tid}")["statusCode"] == 403
+    ok = call("PostbackFunction", "GET", "/aff_lsr", f"transaction_id={tid}&security_token=legacy-plain-77")
+    assert ok["statusCode"] == 200
+    status, renamed = admin(
+        "PATCH",
+        f"/admin/advertisers/{adv}",
+        {"name": "Renamed"},
+        if_match=f'"{net["advertiser"]["version"]}"',
+    )
+    assert status == 200 and renamed["security_token_applied"] is True and renamed["security_token"] is None
+    doc = aws.get_item(TableName=table, Key=key)["Item"]["doc"]["M"]
+    assert "security_token" not in doc
+    assert doc["security_token_sha256"]["S"] == hashlib.sha256(b"legacy-plain-77").hexdigest()
+    config_cache.clear()
+    tid = click(offer_id, partner_id)
+    assert call("PostbackFunction", "GET", "/aff_lsr", f"transaction_id={tid}")["statusCode"] == 403
+    ok = call("PostbackFunction", "GET", "/aff_lsr", f"transaction_id={tid}&security_token=legacy-plain-77")
+    assert ok["statusCode"] == 200
 
 
 def test_partner_postbacks_name_only_the_web_ports(aws: Any, monkeypatch: Any) -> None:

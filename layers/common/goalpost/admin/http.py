@@ -185,13 +185,6 @@ def request_hash(method: str, path: str, body: str | None) -> str:
     return hashlib.sha256(f"{method} {path}\n{text}".encode()).hexdigest()
 
 
-def sees_secrets(router: BaseRouter) -> bool:
-    """Whether this request's caller may see secrets in what it reads (console viewers never)."""
-    event = router.current_event
-    authorizer = event.raw_event.get("requestContext", {}).get("authorizer") or {}
-    return access.sees_secrets(str(event.raw_event.get("rawPath", "")), authorizer)
-
-
 def caller(router: BaseRouter, partner_id: str = "", *, replay: bool = True) -> Caller:
     """The IAM principal, the console user, or the partner (its id as the partner routes
     checked it), for the audit trail; with the request's Idempotency-Key, if any.

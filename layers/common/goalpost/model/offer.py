@@ -266,15 +266,14 @@ class Advertiser(NamedTuple):
     name: str
     status: AdvertiserStatus = "active"
     security_token: str = ""
+    """A token kept in plain text before issue 26 (still compared; hashed at the advertiser's next write)."""
     security_token_applied: bool = False
     security_token_sha256: str = ""
-    """Hex SHA-256 of a token set before tokens were kept (always enforced; links cannot carry it)."""
+    """Hex SHA-256 of the token: all that is kept of it (the admin sees it once, when it is set)."""
 
     @property
     def token_enforced(self) -> bool:
-        if self.security_token:
-            return self.security_token_applied
-        return bool(self.security_token_sha256)
+        return self.security_token_applied
 
     def to_dict(self) -> dict[str, Any]:
         return self._asdict()
@@ -286,7 +285,10 @@ class Advertiser(NamedTuple):
             name=data["name"],
             status=data.get("status", "active"),
             security_token=data.get("security_token", ""),
-            security_token_applied=bool(data.get("security_token_applied", False)),
+            # a hash stored before tokens could wait to be applied was always enforced
+            security_token_applied=bool(
+                data.get("security_token_applied", bool(data.get("security_token_sha256")))
+            ),
             security_token_sha256=data.get("security_token_sha256", ""),
         )
 

@@ -109,10 +109,13 @@ def token_matches(advertiser: Advertiser | None, token: str) -> bool:
     """Constant-time check of the advertiser's postback security token, once it is applied."""
     if advertiser is None or not advertiser.token_enforced:
         return True
-    if advertiser.security_token:
-        return hmac.compare_digest(token.encode(), advertiser.security_token.encode())
-    supplied = hashlib.sha256(token.encode()).hexdigest()  # tokens stored before they were shown
-    return hmac.compare_digest(supplied, advertiser.security_token_sha256)
+    if advertiser.security_token_sha256:  # only the hash is kept: compare the presented token's
+        supplied = hashlib.sha256(token.encode()).hexdigest()
+        return hmac.compare_digest(supplied, advertiser.security_token_sha256)
+    # a token stored in plain text before issue 26 (hashed at the advertiser's next write)
+    return bool(advertiser.security_token) and hmac.compare_digest(
+        token.encode(), advertiser.security_token.encode()
+    )
 
 
 def advertiser_of(goal: Goal, bundle: OfferBundle) -> str:
