@@ -495,3 +495,78 @@ def test_console_viewers_may_list_console_users_but_not_change_them(
         token=tokens["access"],
     )
     assert (status, refused["error"]["code"]) == (403, "read_only"), refused
+
+
+def test_the_partner_api_names_only_config_keys_its_role_allows(
+    aws: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Point 7: the partner function's role reads config items by partition key prefix
+    (dynamodb:LeadingKeys in template.yaml). Every DynamoDB request the partner routes make is
+    recorded here and each key matched against the template's patterns (the local IAM check
+    enforces them on every partner test too); an advertiser's item is refused."""
+    from botocore.exceptions import ClientError
+
+    from goalpost.store import config_store
+    from goalpost_local import iam
+
+    recorded: list[tuple[str, str, tuple[str, ...]]] = []
+    original = iam.Enforcer.check
+
+    def check(self: Any, function: str, action: str, resource: str, keys: tuple[str, ...] = ()) -> None:
+        if function == "PartnerApiFunction" and "ConfigTable" in resource:
+            recorded.append((action, resource, keys))
+        original(self, function, action, resource, keys)
+
+    monkeypatch.setattr(iam.Enforcer, "check", check)
+    net = setup_network(
+        advertiser={"security_token": "tok-partner-cannot-read", "security_token_applied": True}
+    )
+    offer_id, me = net["offer"]["offer_id"], net["partner"]
+    network_settings(partners_manage_postbacks=True)
+    for path in ("/partner/offers", f"/partner/offers/{offer_id}", "/partner/stats", "/partner/conversions"):
+        status, answer = partner_request("GET", path, me)
+        assert status == 200, (path, answer)
+    function = partner_function()
+    made = event(
+        "POST",
+        f"/partner/offers/{offer_id}/postbacks",
+        body={"kind": "postback", "code": "https://p.example/pb?t={transaction_id}"},
+        partner_id=me["partner_id"],
+        headers={"x-api-key": me["api_key"], "idempotency-key": "partner-pb-1"},
+    )
+    created = handler(function)(made, LambdaContext(function))
+    assert created["statusCode"] == 201, created
+    pixel_id = json.loads(created["body"])["pixel_id"]
+    status, _ = partner_request("GET", f"/partner/offers/{offer_id}/postbacks", me)
+    assert status == 200
+    status, _ = partner_request("DELETE", f"/partner/offers/{offer_id}/postbacks/{pixel_id}", me)
+    assert status == 204
+
+    policies = iam.ENFORCER.policies
+    assert policies is not None
+    statements = policies["PartnerApiFunction"]
+    for action, resource, keys in recorded:
+        covering = [s for s in statements if s.covers(action, resource) and s.leading_keys is not None]
+        assert covering, (action, resource)  # every config grant is narrowed by key
+        assert keys, (action, resource)  # a request naming no key (a Scan) would pass ForAllValues
+        assert any(all(iam.string_like(k, s.leading_keys or ()) for k in keys) for s in covering), keys
+    named = {k.split("#")[0] for _, _, keys in recorded for k in keys}
+    assert named == {
+        "OFFER",
+        "PARTNER",
+        "NETWORK",
+        "APIKEY",
+        "COUNTER",
+        "LIMIT",
+        "AUDIT",
+        "IDEMPOTENCY",
+        "offer",
+    }
+
+    with iam.acting_as("PartnerApiFunction"), pytest.raises(ClientError) as denied:
+        config_store.get_advertiser(net["advertiser"]["advertiser_id"])
+    assert denied.value.response["Error"]["Code"] == "AccessDeniedException"
+    with iam.acting_as("PartnerApiFunction"), pytest.raises(ClientError):
+        config_store.list_entities("advertiser", limit=10)
+    with iam.acting_as("GoalsAdminFunction"):
+        assert config_store.get_advertiser(net["advertiser"]["advertiser_id"]) is not None

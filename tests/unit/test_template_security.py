@@ -128,3 +128,26 @@ def test_only_the_admin_function_may_change_console_users_and_sign_them_out() ->
     assert cognito["Resource"] == {"Fn::GetAtt": ["ConsoleUserPool", "Arn"]}
     env = _resource("GoalsAdminFunction")["Environment"]["Variables"]
     assert env["GOALPOST_CONSOLE_USER_POOL_ID"] == {"Ref": "ConsoleUserPool"}
+
+
+def test_the_partner_functions_config_reads_are_narrowed_by_partition_key() -> None:
+    """Point 7: every grant of PartnerApiFunction on the config table carries a
+    ForAllValues:StringLike dynamodb:LeadingKeys condition that no advertiser (security tokens),
+    payout structure, tier or foreign audit item matches; no Scan (which names no key)."""
+    from goalpost_local.iam import string_like
+
+    statements = _resource("PartnerApiFunction")["Policies"][0]["Statement"]
+    on_config = [s for s in statements if "ConfigTable" in str(s["Resource"])]
+    assert on_config
+    for statement in on_config:
+        assert "dynamodb:Scan" not in statement["Action"]
+        assert list(statement["Condition"]) == ["ForAllValues:StringLike"], statement
+        patterns = tuple(statement["Condition"]["ForAllValues:StringLike"]["dynamodb:LeadingKeys"])
+        assert "*" not in patterns
+        for key in ("ADV#1", "STRUCTURE#1", "TIER#1", "AUDIT#advertiser#1", "AUDIT#partner#2", "advertiser"):
+            assert not string_like(key, patterns), (key, patterns)
+    reads = [s for s in on_config if "dynamodb:GetItem" in s["Action"]]
+    assert reads and all(
+        string_like("PARTNER#7", tuple(s["Condition"]["ForAllValues:StringLike"]["dynamodb:LeadingKeys"]))
+        for s in reads
+    )
