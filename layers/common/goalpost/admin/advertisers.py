@@ -1,6 +1,5 @@
 """Advertisers and their security tokens (only a token's SHA-256 is kept)."""
 
-import hashlib
 import secrets
 from typing import Any
 
@@ -14,6 +13,7 @@ from goalpost.admin.paging import check_limit, decode_cursor, page
 from goalpost.admin.schemas import AdvertiserIn, AdvertiserPatch
 from goalpost.admin.views import AdvertiserOut, Page
 from goalpost.model.offer import Advertiser
+from goalpost.rules.engine import token_digest
 from goalpost.store import config_store
 
 
@@ -27,11 +27,6 @@ def advertiser_view(doc: dict[str, Any], *, token: str | None = None) -> dict[st
     if token is not None:
         view["security_token"] = token
     return view
-
-
-def token_digest(token: str) -> str:
-    """What is kept of a security token (the postback and pixel compare the presented token's)."""
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def _keep_hashed(doc: dict[str, Any], token: str | None = None) -> None:
