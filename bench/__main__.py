@@ -364,6 +364,30 @@ def round_trips() -> dict[str, Any]:
             )
         )
 
+        # The advertiser's security token, applied: each postback presents it. Warm, the
+        # advertiser comes from the config cache; cold, its item is read (and sized) once.
+        adv_path = f"/admin/advertisers/{net['offer']['advertiser_id']}"
+        token = {"security_token": "bench-token-4f9a1c2e7d", "security_token_applied": True}
+        admin("PATCH", adv_path, token, if_match=str(admin("GET", adv_path)[1]["version"]))
+        config_cache.clear()
+        signed = "&security_token=bench-token-4f9a1c2e7d"
+        cold_tid, warm_tid = click(offer_id, partner_id), click(offer_id, partner_id)
+        rows.append(
+            measure(
+                "postback: new conversion, advertiser token (config cache cold)",
+                lambda: pb(f"transaction_id={cold_tid}&amount=20{signed}"),
+            )
+        )
+        rows.append(
+            measure(
+                "postback: new conversion, advertiser token (warm)",
+                lambda: pb(f"transaction_id={warm_tid}&amount=20{signed}"),
+            )
+        )
+        untoken = {"remove_security_token": True}
+        admin("PATCH", adv_path, untoken, if_match=str(admin("GET", adv_path)[1]["version"]))
+        config_cache.clear()
+
         # Screening on (README, Traffic screening): the same click with every click rule on
         # (flag only, so each click still opens a session), then with the click rate alone.
         def screening(rules: dict[str, Any]) -> None:

@@ -12,9 +12,10 @@ names no resource, so moto matches every DynamoDB action against resource ``*``;
 scoped to a table ARN (all of ours, as least privilege wants) never matches it, and every call
 would be denied. It also needs each function to sign with its own IAM user's keys. moto is
 kept for what it does well (the data); the policy evaluation is done here, on the same inputs
-IAM uses: action, resource ARN, Allow/Deny with wildcards. Conditions are not evaluated (the
-template uses none). Calls made outside a function (tests arranging data, the seed) are not
-checked: they stand for an admin's own credentials.
+IAM uses: action, resource ARN, Allow/Deny with wildcards, and the one condition the template
+uses: ``ForAllValues:StringLike`` on ``dynamodb:LeadingKeys`` (the partition keys a request
+names; any other condition is refused when the policies load). Calls made outside a function
+(tests arranging data, the seed) are not checked: they stand for an admin's own credentials.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import fnmatch
 import glob
 import json
 import os
+import re
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -45,11 +47,26 @@ class Statement:
     effect: str
     actions: tuple[str, ...]
     resources: tuple[str, ...]
+    leading_keys: tuple[str, ...] | None = None
+    """``ForAllValues:StringLike`` on ``dynamodb:LeadingKeys``: the patterns every partition key
+    the request names must match (None: no condition)."""
 
-    def covers(self, action: str, resource: str) -> bool:
-        return any(fnmatch.fnmatchcase(action.lower(), a.lower()) for a in self.actions) and any(
-            fnmatch.fnmatchcase(resource, r) for r in self.resources
+    def covers(self, action: str, resource: str, keys: tuple[str, ...] = ()) -> bool:
+        return (
+            any(fnmatch.fnmatchcase(action.lower(), a.lower()) for a in self.actions)
+            and any(fnmatch.fnmatchcase(resource, r) for r in self.resources)
+            and (self.leading_keys is None or all(string_like(k, self.leading_keys) for k in keys))
         )
+
+
+def string_like(value: str, patterns: tuple[str, ...]) -> bool:
+    """IAM's StringLike: case-sensitive, ``*`` any run of characters, ``?`` one (nothing else
+    is special, unlike fnmatch's brackets)."""
+    for pattern in patterns:
+        expression = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
+        if re.fullmatch(expression, value, re.DOTALL):
+            return True
+    return False
 
 
 class AccessDenied(Exception):
@@ -67,6 +84,10 @@ def table_arn(name: str) -> str:
 def parameter_arn(name: str) -> str:
     """An SSM parameter's ARN (a name without a leading slash gets one, as SSM's ARNs do)."""
     return f"arn:aws:ssm:{region()}:{ACCOUNT}:parameter/{name.lstrip('/')}"
+
+
+def user_pool_arn(pool_id: str) -> str:
+    return f"arn:aws:cognito-idp:{region()}:{ACCOUNT}:userpool/{pool_id}"
 
 
 def queue_arn(name: str) -> str:
@@ -116,6 +137,8 @@ class _Resolver:
         if kind == "AWS::KinesisFirehose::DeliveryStream" and attribute == "Arn":
             # the export's streams: locally its rows go to a Parquet folder (goalpost_local.export)
             return f"arn:aws:firehose:{region()}:{ACCOUNT}:deliverystream/{name}"
+        if kind == "AWS::Cognito::UserPool" and attribute == "Arn":
+            return user_pool_arn(self.physical.get(logical, "*"))  # made after the policies
         raise ValueError(f"cannot resolve !GetAtt {logical}.{attribute} locally")
 
     def ref(self, name: str, variables: Mapping[str, Any]) -> str:
@@ -171,6 +194,18 @@ def resources_all() -> dict[str, dict[str, Any]]:
     return found
 
 
+def _leading_keys(condition: Mapping[str, Any] | None) -> tuple[str, ...] | None:
+    """The one condition modelled: ``ForAllValues:StringLike`` on ``dynamodb:LeadingKeys``
+    (any other fails loudly: an unmodelled condition would silently allow too much)."""
+    if not condition:
+        return None
+    ((operator, tests),) = condition.items()
+    ((key, values),) = tests.items()
+    if operator != "ForAllValues:StringLike" or key != "dynamodb:LeadingKeys":
+        raise ValueError(f"condition {operator} on {key} is not modelled locally")
+    return tuple(str(v) for v in (values if isinstance(values, list) else [values]))
+
+
 def _statements(raw: Any) -> list[Statement]:
     found = []
     for statement in raw if isinstance(raw, list) else [raw]:
@@ -181,6 +216,7 @@ def _statements(raw: Any) -> list[Statement]:
                 effect=statement["Effect"],
                 actions=tuple(actions if isinstance(actions, list) else [actions]),
                 resources=tuple(str(r) for r in (targets if isinstance(targets, list) else [targets])),
+                leading_keys=_leading_keys(statement.get("Condition")),
             )
         )
     return found
@@ -212,9 +248,10 @@ def function_policies(
     return policies
 
 
-def allowed(statements: list[Statement], action: str, resource: str) -> bool:
-    """IAM's rule for identity policies: an explicit Deny wins, else some Allow must match."""
-    matching = [s for s in statements if s.covers(action, resource)]
+def allowed(statements: list[Statement], action: str, resource: str, keys: tuple[str, ...] = ()) -> bool:
+    """IAM's rule for identity policies: an explicit Deny wins, else some Allow must match
+    (``keys``: the partition key values the request names, for ``dynamodb:LeadingKeys``)."""
+    matching = [s for s in statements if s.covers(action, resource, keys)]
     return bool(matching) and all(s.effect == "Allow" for s in matching)
 
 
@@ -233,28 +270,107 @@ _TOKEN_AUTHORIZED = frozenset({"GetUser", "GlobalSignOut", "RevokeToken", "Initi
 
 def required(service: str, operation: str, params: Mapping[str, Any]) -> list[tuple[str, str]]:
     """The (action, resource) pairs IAM checks for one API call."""
+    return [(action, resource) for action, resource, _ in checked(service, operation, params)]
+
+
+@cache
+def _partition_keys() -> dict[str, tuple[str, dict[str, str]]]:
+    """Logical table id -> its partition key attribute and each index's (template.yaml)."""
+    found = {}
+    for logical, table in resources("AWS::DynamoDB::Table").items():
+        props = table["Properties"]
+
+        def hash_of(schema: list[dict[str, str]]) -> str:
+            return next(k["AttributeName"] for k in schema if k["KeyType"] == "HASH")
+
+        indexes = {i["IndexName"]: hash_of(i["KeySchema"]) for i in props.get("GlobalSecondaryIndexes", [])}
+        found[logical] = (hash_of(props["KeySchema"]), indexes)
+    return found
+
+
+def _key_attribute(table: str, index: str | None) -> str | None:
+    """The partition key attribute of a table (by its local name) or of one of its indexes."""
+    for logical, (attribute, indexes) in _partition_keys().items():
+        if ENFORCER.physical.get(logical, logical) == table:
+            return indexes.get(index) if index else attribute
+    return None
+
+
+def _value(typed: Any) -> str:
+    ((_, value),) = typed.items()
+    return str(value)
+
+
+def leading_keys(operation: str, table: str, body: Mapping[str, Any]) -> tuple[str, ...]:
+    """The partition key values one DynamoDB request names (``dynamodb:LeadingKeys``): none for
+    a Scan, which is why IAM's ForAllValues lets a Scan through (a role with a LeadingKeys
+    condition must not be granted Scan)."""
+    attribute = _key_attribute(table, body.get("IndexName"))
+    if attribute is None:
+        return ()
+    if operation == "Query":
+        names = body.get("ExpressionAttributeNames", {})
+        values = body.get("ExpressionAttributeValues", {})
+        for name, placeholder in re.findall(
+            r"([#\w.]+)\s*=\s*(:\w+)", body.get("KeyConditionExpression", "")
+        ):
+            if names.get(name, name) == attribute:
+                return (_value(values[placeholder]),)
+        return ()
+    if operation in ("BatchGetItem", "BatchWriteItem"):
+        keys = []
+        for entry in body.get("Keys", []) or body.get("Writes", []):
+            key = (
+                entry.get("PutRequest", {}).get("Item") or entry.get("DeleteRequest", {}).get("Key") or entry
+            )
+            keys.append(_value(key[attribute]))
+        return tuple(keys)
+    key = body.get("Key") or body.get("Item") or {}
+    return (_value(key[attribute]),) if attribute in key else ()
+
+
+def checked(
+    service: str, operation: str, params: Mapping[str, Any]
+) -> list[tuple[str, str, tuple[str, ...]]]:
+    """(action, resource, partition key values) for each authorization of one API call."""
     if service == "dynamodb":
         if operation in ("TransactWriteItems", "TransactGetItems"):
             needed = []
             for item in params.get("TransactItems", []):
                 ((kind, body),) = item.items()
-                needed.append((f"dynamodb:{_TRANSACT_ACTIONS[kind]}", table_arn(body["TableName"])))
+                action = _TRANSACT_ACTIONS[kind]
+                keys = leading_keys(action, body["TableName"], body)
+                needed.append((f"dynamodb:{action}", table_arn(body["TableName"]), keys))
             return needed
-        if operation in ("BatchGetItem", "BatchWriteItem"):
-            return [(f"dynamodb:{operation}", table_arn(t)) for t in params.get("RequestItems", {})]
+        if operation == "BatchGetItem":
+            return [
+                (f"dynamodb:{operation}", table_arn(t), leading_keys(operation, t, request))
+                for t, request in params.get("RequestItems", {}).items()
+            ]
+        if operation == "BatchWriteItem":
+            return [
+                (f"dynamodb:{operation}", table_arn(t), leading_keys(operation, t, {"Writes": writes}))
+                for t, writes in params.get("RequestItems", {}).items()
+            ]
         table = params.get("TableName")
         if not table:
-            return [(f"dynamodb:{operation}", "*")]
+            return [(f"dynamodb:{operation}", "*", ())]
         arn = table_arn(str(table))
         if params.get("IndexName"):
             arn += f"/index/{params['IndexName']}"
-        return [(f"dynamodb:{operation}", arn)]
+        return [(f"dynamodb:{operation}", arn, leading_keys(operation, str(table), params))]
+    return [(action, resource, ()) for action, resource in _other(service, operation, params)]
+
+
+def _other(service: str, operation: str, params: Mapping[str, Any]) -> list[tuple[str, str]]:
     if service == "dynamodbstreams":
         return [(f"dynamodb:{operation}", str(params.get("StreamArn", "*")))]
     if service == "sqs":
         return [(f"sqs:{operation}", str(params.get("QueueUrl", "*")))]
     if service == "cognito-idp" and operation in _TOKEN_AUTHORIZED:
         return []  # authorized by the user's access token, not by the caller's IAM policy
+    if service == "cognito-idp" and params.get("UserPoolId"):
+        return [(f"cognito-idp:{operation}", user_pool_arn(str(params["UserPoolId"])))]
     if service == "ssm" and params.get("Name"):
         return [(f"ssm:{operation}", parameter_arn(str(params["Name"])))]
     return [(f"{service}:{operation}", "*")]
@@ -272,11 +388,11 @@ class Enforcer:
         self.iterators: dict[str, str] = {}
         """Shard iterator -> stream ARN (GetRecords names its stream only through the iterator)."""
 
-    def check(self, function: str, action: str, resource: str) -> None:
+    def check(self, function: str, action: str, resource: str, keys: tuple[str, ...] = ()) -> None:
         if self.policies is None:
             return
         statements = self.policies.get(function, [])
-        if not allowed(statements, action, resource):
+        if not allowed(statements, action, resource, keys):
             raise AccessDenied(
                 f"User: arn:aws:sts::{ACCOUNT}:assumed-role/{function}Role/{function} is not authorized "
                 f"to perform: {action} on resource: {resource} because no identity-based policy allows "
@@ -288,12 +404,12 @@ class Enforcer:
         if function is None or self.policies is None:
             return
         service = model.service_model.service_name
-        for action, resource in required(service, model.name, params):
+        for action, resource, keys in checked(service, model.name, params):
             resource = self.queue_arns.get(resource, resource)
             if action == "dynamodb:GetRecords":
                 resource = self.iterators.get(str(params.get("ShardIterator")), "*")
             try:
-                self.check(function, action, resource)
+                self.check(function, action, resource, keys)
             except AccessDenied as denied:
                 from botocore.exceptions import ClientError
 

@@ -208,6 +208,7 @@ def _start_serving(
     export.set_sink(
         ParquetFolderSink(Path(os.environ.get("GOALPOST_LOCAL_EXPORT_DIR") or DEFAULT_EXPORT_DIR))
     )
+    os.environ["GOALPOST_CONSOLE_USER_POOL_ID"] = sign_in.pool_id if sign_in else ""
     pump = StreamPump(boto3.client("dynamodb"), boto3.client("dynamodbstreams"), table_names).start()
     gateway.stream_pump = pump
     gateway.queue_pump = QueuePump(sqs, queue_urls).start()

@@ -22,7 +22,15 @@ export function AdvertisersScreen() {
   const canChange = useCanChange();
   const list = useLoad(() => everything(admin, '/advertisers'), []);
   const [name, setName] = useState('');
+  const [shown, setShown] = useState(null);
   const action = useAction();
+  const rotate = (a) =>
+    action.run(() =>
+      admin('POST', `/advertisers/${a.advertiser_id}/security-token`).then((rotated) => {
+        setShown(rotated);
+        list.reload();
+      }),
+    );
   const create = (e) => {
     e.preventDefault();
     action.run(
@@ -35,9 +43,19 @@ export function AdvertisersScreen() {
     );
   };
   return html`<${Page} title="Advertisers">
+    ${
+      shown
+        ? html`<article class="notice-ok" role="alert" aria-labelledby="token-shown-once">
+      <h2 id="token-shown-once">Copy it now: it is shown once</h2>
+      <p>Advertiser ${shown.name} (${shown.advertiser_id}). Goalpost keeps only a digest of the security token: the goals' postback links show <code>security_token=HIDDEN</code>, put this token in its place.${shown.security_token_applied ? ' The previous token no longer works.' : ''}</p>
+      <${CopyField} id="new-security-token" label="Security token" value=${shown.security_token} />
+      <button type="button" class="secondary" onClick=${() => setShown(null)}>I have copied it</button>
+    </article>`
+        : null
+    }
     <${Loaded} state=${list} what="advertisers">${(
       items,
-    ) => html`<${Table} caption="Advertisers: their security token goes into their postback links" rows=${items} rowKey=${(a) => a.advertiser_id}
+    ) => html`<${Table} caption="Advertisers: their security token goes into their postback links (shown once, when it is made)" rows=${items} rowKey=${(a) => a.advertiser_id}
       columns=${[
         ['ID', (a) => a.advertiser_id],
         ['Name', (a) => a.name],
@@ -46,14 +64,17 @@ export function AdvertisersScreen() {
           'Security token',
           (a) =>
             a.security_token_set
-              ? `set ${a.security_token_applied ? '(required)' : '(not required yet)'}; in the goals' postback links`
+              ? `set ${a.security_token_applied ? '(required)' : '(not required yet)'}; links show security_token=HIDDEN`
               : 'none',
         ],
         [
           '',
-          (
-            a,
-          ) => html`<span class="actions">${canChange ? html`<${StatusButton} kind="advertisers" id=${a.advertiser_id} doc=${a} off="paused" onSaved=${list.reload} />` : null}
+          (a) => html`<span class="actions">${
+            canChange
+              ? html`<${StatusButton} kind="advertisers" id=${a.advertiser_id} doc=${a} off="paused" onSaved=${list.reload} />
+          <button type="button" class="secondary outline" aria-label=${`New security token for ${a.name}`} onClick=${() => rotate(a)}>New security token</button>`
+              : null
+          }
           <a href=${`#/history/advertiser/${a.advertiser_id}`}>History</a></span>`,
         ],
       ]} />`}<//>

@@ -16,6 +16,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from goalpost import settings
 from goalpost.admin import (
     advertisers,
+    console_users,
     conversions,
     deliveries,
     exchange_rates,
@@ -42,7 +43,7 @@ app = APIGatewayHttpResolver(
 )
 for resource in (
     network, advertisers, partners, payout_structures, offers, goals, partner_payouts, partner_pixels,
-    conversions, deliveries, reports, partner_view, exchange_rates, refusals,
+    conversions, deliveries, reports, partner_view, exchange_rates, console_users, refusals,
 ):  # fmt: skip
     app.include_router(resource.router)
 app.not_found(refusals.no_route)

@@ -304,3 +304,60 @@ def test_a_new_console_user_sets_up_an_authenticator_app_at_the_first_sign_in(ru
             page.get_by_role("heading", name="Offers", exact=True).wait_for()
         finally:
             browser.close()
+
+
+def test_a_demoted_or_disabled_console_user_is_signed_out_everywhere(runtime: LocalRuntime) -> None:
+    """Issue 26, point 5: the admin API's console-user routes sign out whoever they demote or
+    disable; over HTTP, the user's refresh token yields nothing more and the access token the
+    gateway still takes is refused by the admin API."""
+    import boto3
+
+    cognito = boto3.client("cognito-idp", endpoint_url=runtime.dynamodb_endpoint, region_name="us-east-1")
+    pool_id = next(
+        p["Id"] for p in cognito.list_user_pools(MaxResults=60)["UserPools"] if "ConsoleUserPool" in p["Name"]
+    )
+    client_id = runtime.get("/console/config.json").json()["clientId"]
+    signed_in = {}
+    for username, group in (("demoted-alice", "ConsoleAdmins"), ("disabled-bob", "ConsoleViewers")):
+        cognito.admin_create_user(UserPoolId=pool_id, Username=username, MessageAction="SUPPRESS")
+        cognito.admin_set_user_password(
+            UserPoolId=pool_id, Username=username, Password="Chosen-Passw0rd-9", Permanent=True
+        )
+        cognito.admin_add_user_to_group(UserPoolId=pool_id, Username=username, GroupName=group)
+        answer = _cognito(
+            runtime,
+            "InitiateAuth",
+            {
+                "AuthFlow": "USER_PASSWORD_AUTH",
+                "ClientId": client_id,
+                "AuthParameters": {"USERNAME": username, "PASSWORD": "Chosen-Passw0rd-9"},
+            },
+        )
+        assert answer.status == 200, answer.body
+        signed_in[username] = answer.json()["AuthenticationResult"]
+
+    def refreshes(username: str) -> int:
+        refresh = signed_in[username]["RefreshToken"]
+        body = {
+            "AuthFlow": "REFRESH_TOKEN_AUTH",
+            "ClientId": client_id,
+            "AuthParameters": {"REFRESH_TOKEN": refresh},
+        }
+        return int(_cognito(runtime, "InitiateAuth", body).status)
+
+    def reads(username: str) -> Any:
+        bearer = {"authorization": f"Bearer {signed_in[username]['AccessToken']}"}
+        return runtime.get("/console/api/admin/advertisers", bearer)
+
+    for username in signed_in:
+        assert reads(username).status == 200 and refreshes(username) == 200
+
+    demoted = runtime.admin("PATCH", "/admin/console-users/demoted-alice", {"group": "ConsoleViewers"})
+    assert demoted.status == 200 and demoted.json()["signed_out"] is True, demoted.body
+    disabled = runtime.admin("PATCH", "/admin/console-users/disabled-bob", {"enabled": False})
+    assert disabled.status == 200 and disabled.json()["enabled"] is False, disabled.body
+
+    for username in signed_in:
+        assert refreshes(username) == 400, username  # the refresh token yields no new tokens
+        refused = reads(username)
+        assert refused.status == 401 and refused.json()["error"]["code"] == "console_signed_out", refused.body

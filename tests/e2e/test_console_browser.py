@@ -555,3 +555,29 @@ def test_rates_imported_in_the_console_pay_a_partner_in_its_own_currency(
     go(page, runtime, f"#/conversions/{conversion['conversion_id']}")
     arrived(page, re.compile("^Conversion "))
     page.get_by_text(re.compile(r"£0\.80 \(at 0\.8")).wait_for()
+
+
+def test_a_new_advertiser_security_token_is_shown_once_and_the_links_hold_a_placeholder(
+    runtime: LocalRuntime, open_page: Callable[..., Any]
+) -> None:
+    """Issue 26, point 8: only the token's SHA-256 is kept, so the console shows a new token
+    once, and the goals' links say security_token=HIDDEN from then on."""
+    from tests.e2e.conftest import make_network
+
+    net = make_network(runtime, "https://shop.example.com/?tid={transaction_id}")
+    adv = runtime.admin("POST", "/admin/advertisers", {"name": "Token Rotor Co"}).json()
+    page = signed_in_admin(open_page, runtime)
+    go(page, runtime, "#/advertisers")
+    arrived(page, "Advertisers")
+    page.get_by_role("button", name="New security token for Token Rotor Co").click()
+    shown = page.locator("#new-security-token")
+    shown.wait_for()
+    token = shown.input_value()
+    assert len(token) >= 32
+    page.get_by_role("button", name="I have copied it").click()
+    row = page.get_by_role("row").filter(has_text="Token Rotor Co")
+    row.filter(has_text="security_token=HIDDEN").wait_for()
+    assert token not in page.content()
+    read = runtime.admin("GET", f"/admin/advertisers/{adv['advertiser_id']}").json()
+    assert read["security_token_set"] is True and read["security_token"] is None
+    assert net["offer"]["offer_id"]

@@ -159,3 +159,41 @@ def test_each_execution_environment_runs_one_invocation_at_a_time_as_lambda_does
         thread.join()
     assert most_in_one[0] == 1  # one invocation at a time per environment
     assert pool.started == 3 and most_at_once[0] == 3  # scaled out to the limit, never past it
+
+
+def test_leading_keys_conditions_are_evaluated_as_iam_does(aws) -> None:
+    """ForAllValues:StringLike on dynamodb:LeadingKeys: every partition key a request names
+    must match a pattern (items of a transaction one by one, a Query by its key condition, an
+    index by its own partition key); a Scan names none, so ForAllValues lets it through."""
+    config = dynamo.config_table()
+    assert iam.checked(
+        "dynamodb", "GetItem", {"TableName": config, "Key": {"pk": {"S": "ADV#1"}, "sk": {"S": "P"}}}
+    ) == [("dynamodb:GetItem", iam.table_arn(config), ("ADV#1",))]
+    query = {
+        "TableName": config,
+        "IndexName": "by_kind",
+        "KeyConditionExpression": "#k = :k",
+        "ExpressionAttributeNames": {"#k": "kind"},
+        "ExpressionAttributeValues": {":k": {"S": "advertiser"}},
+    }
+    assert iam.checked("dynamodb", "Query", query)[0][2] == ("advertiser",)
+    writes = {
+        "TransactItems": [
+            {"Put": {"TableName": config, "Item": {"pk": {"S": "OFFER#1"}, "sk": {"S": "PIXEL#1"}}}},
+            {"Update": {"TableName": config, "Key": {"pk": {"S": "ADV#1"}, "sk": {"S": "PROFILE"}}}},
+        ]
+    }
+    assert [keys for _, _, keys in iam.checked("dynamodb", "TransactWriteItems", writes)] == [
+        ("OFFER#1",),
+        ("ADV#1",),
+    ]
+    assert iam.checked("dynamodb", "Scan", {"TableName": config})[0][2] == ()
+    narrowed = [iam.Statement("Allow", ("dynamodb:GetItem", "dynamodb:Scan"), ("*",), ("OFFER#*", "NETWORK"))]
+    arn = iam.table_arn(config)
+    assert iam.allowed(narrowed, "dynamodb:GetItem", arn, ("OFFER#12",))
+    assert iam.allowed(narrowed, "dynamodb:GetItem", arn, ("NETWORK",))
+    assert not iam.allowed(narrowed, "dynamodb:GetItem", arn, ("ADV#1",))
+    assert not iam.allowed(narrowed, "dynamodb:GetItem", arn, ("NETWORKS",))  # whole value, not a prefix
+    assert not iam.allowed(narrowed, "dynamodb:GetItem", arn, ("OFFER#1", "ADV#1"))  # for all values
+    assert iam.allowed(narrowed, "dynamodb:Scan", arn, ())  # why no narrowed role may be granted Scan
+    assert not iam.string_like("OFFER#1", ("offer#*",)) and iam.string_like("OFFER#[1]", ("OFFER#[?]",))

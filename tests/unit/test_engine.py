@@ -113,16 +113,47 @@ def test_session_gates() -> None:
     assert isinstance(mismatch, Refusal) and mismatch.code == "offer_mismatch"
 
 
+def _sha(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
 def test_security_token_when_applied() -> None:
+    """Only the token's SHA-256 is kept: the presented token's hash is compared."""
     adv = Advertiser(
-        advertiser_id="3", name="A", security_token_sha256=hashlib.sha256(b"s3cret-token").hexdigest()
+        advertiser_id="3", name="A", security_token_applied=True, security_token_sha256=_sha("s3cret-token")
     )
     bad = judged(request(goal_id="7"), session(), adv)
     assert isinstance(bad, Refusal) and bad.code == "invalid_security_token"
     wrong = judged(request(goal_id="7", security_token="nope"), session(), adv)
     assert isinstance(wrong, Refusal) and wrong.code == "invalid_security_token"
+    hash_itself = judged(request(goal_id="7", security_token=_sha("s3cret-token")), session(), adv)
+    assert isinstance(hash_itself, Refusal)  # reading the stored hash is not enough to convert
     ok = judged(request(goal_id="7", security_token="s3cret-token"), session(), adv)
     assert isinstance(ok, Goal)
+
+
+def test_a_hash_stored_before_tokens_waited_to_be_applied_stays_enforced() -> None:
+    adv = Advertiser.from_dict(
+        {"advertiser_id": "3", "name": "A", "security_token_sha256": _sha("old-token")}
+    )
+    assert adv.token_enforced
+    assert isinstance(judged(request(goal_id="7"), session(), adv), Refusal)
+    assert isinstance(judged(request(goal_id="7", security_token="old-token"), session(), adv), Goal)
+
+
+def test_a_token_stored_in_plain_text_before_issue_26_keeps_working_until_hashed() -> None:
+    stored = {
+        "advertiser_id": "3",
+        "name": "A",
+        "security_token": "plain-token",
+        "security_token_applied": True,
+    }
+    adv = Advertiser.from_dict(stored)
+    assert isinstance(judged(request(goal_id="7", security_token="plain-token"), session(), adv), Goal)
+    assert isinstance(judged(request(goal_id="7", security_token="plain-tokeN"), session(), adv), Refusal)
+    assert isinstance(judged(request(goal_id="7"), session(), adv), Refusal)
+    not_applied = Advertiser.from_dict({**stored, "security_token_applied": False})
+    assert isinstance(judged(request(goal_id="7"), session(), not_applied), Goal)
 
 
 def test_encrypted_goal_refuses_plain_form() -> None:
@@ -136,7 +167,7 @@ def token(value: str, applied: bool = True, advertiser_id: str = "3", status: st
         advertiser_id=advertiser_id,
         name="A",
         status=status,
-        security_token=value,
+        security_token_sha256=_sha(value),
         security_token_applied=applied,  # type: ignore[arg-type]
     )
 

@@ -91,3 +91,63 @@ def test_partner_routes_run_in_their_own_function_whose_role_writes_no_conversio
     )
     assert not any(a.startswith("ssm:") or "SessionsTable" in r for a, r in granted)
     assert len(_resource("PartnerApiFunction")["Policies"]) == 1  # nothing else
+
+
+def _actions(logical_id: str) -> set[str]:
+    statements = [
+        s
+        for p in _resource(logical_id).get("Policies", [])
+        if isinstance(p, dict)
+        for s in p.get("Statement", [])
+    ]
+    return {a for s in statements for a in (s["Action"] if isinstance(s["Action"], list) else [s["Action"]])}
+
+
+def test_only_the_admin_function_may_change_console_users_and_sign_them_out() -> None:
+    """Point 5: the admin API's console-user routes demote, disable and delete users and sign
+    them out everywhere (AdminUserGlobalSignOut), on the console's pool only; no other role may."""
+    functions = [
+        n for n, r in load_template()["Resources"].items() if r["Type"] == "AWS::Serverless::Function"
+    ]
+    changing = {n for n in functions if any(a.startswith("cognito-idp:") for a in _actions(n))}
+    assert changing == {"GoalsAdminFunction"}
+    granted = _actions("GoalsAdminFunction")
+    for action in (
+        "AdminUserGlobalSignOut",
+        "AdminDisableUser",
+        "AdminRemoveUserFromGroup",
+        "AdminDeleteUser",
+    ):
+        assert f"cognito-idp:{action}" in granted
+    assert "cognito-idp:AdminCreateUser" not in granted and "cognito-idp:AdminSetUserPassword" not in granted
+    (cognito,) = [
+        s
+        for s in _resource("GoalsAdminFunction")["Policies"][0]["Statement"]
+        if str(s["Action"]).count("cognito-idp:")
+    ]
+    assert cognito["Resource"] == {"Fn::GetAtt": ["ConsoleUserPool", "Arn"]}
+    env = _resource("GoalsAdminFunction")["Environment"]["Variables"]
+    assert env["GOALPOST_CONSOLE_USER_POOL_ID"] == {"Ref": "ConsoleUserPool"}
+
+
+def test_the_partner_functions_config_reads_are_narrowed_by_partition_key() -> None:
+    """Point 7: every grant of PartnerApiFunction on the config table carries a
+    ForAllValues:StringLike dynamodb:LeadingKeys condition that no advertiser (security tokens),
+    payout structure, tier or foreign audit item matches; no Scan (which names no key)."""
+    from goalpost_local.iam import string_like
+
+    statements = _resource("PartnerApiFunction")["Policies"][0]["Statement"]
+    on_config = [s for s in statements if "ConfigTable" in str(s["Resource"])]
+    assert on_config
+    for statement in on_config:
+        assert "dynamodb:Scan" not in statement["Action"]
+        assert list(statement["Condition"]) == ["ForAllValues:StringLike"], statement
+        patterns = tuple(statement["Condition"]["ForAllValues:StringLike"]["dynamodb:LeadingKeys"])
+        assert "*" not in patterns
+        for key in ("ADV#1", "STRUCTURE#1", "TIER#1", "AUDIT#advertiser#1", "AUDIT#partner#2", "advertiser"):
+            assert not string_like(key, patterns), (key, patterns)
+    reads = [s for s in on_config if "dynamodb:GetItem" in s["Action"]]
+    assert reads and all(
+        string_like("PARTNER#7", tuple(s["Condition"]["ForAllValues:StringLike"]["dynamodb:LeadingKeys"]))
+        for s in reads
+    )

@@ -94,6 +94,8 @@ allow_private_postbacks = Flag("GOALPOST_ALLOW_PRIVATE_POSTBACKS")
 # The console's sign-in form.
 console_cognito_endpoint = Text("GOALPOST_CONSOLE_COGNITO_ENDPOINT", "")
 console_client_id = Text("GOALPOST_CONSOLE_CLIENT_ID", "")
+console_user_pool_id = Text("GOALPOST_CONSOLE_USER_POOL_ID", "")
+"""The console's user pool: the admin API's console-user routes change and sign out its users."""
 
 # Set by Lambda.
 function_name = Text("AWS_LAMBDA_FUNCTION_NAME", "")

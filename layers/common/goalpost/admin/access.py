@@ -36,18 +36,6 @@ def console_actor(claims: Mapping[str, Any], method: str) -> str:
     raise ApiError("no_console_group", "your console account is in neither ConsoleAdmins nor ConsoleViewers")
 
 
-def sees_secrets(raw_path: str, authorizer: Mapping[str, Any]) -> bool:
-    """Whether a read shows secrets (an advertiser's security token in its postback links).
-
-    Console viewers never do; console admins do. IAM callers do: API Gateway checked their
-    policy, and the README's read-only policy is for machines that need the links.
-    """
-    if raw_path.startswith("/console/api/admin"):
-        claims = (authorizer.get("jwt") or {}).get("claims") or {}
-        return CONSOLE_ADMINS in _groups(claims)
-    return bool(iam_actor(authorizer))
-
-
 def iam_actor(authorizer: Mapping[str, Any]) -> str:
     iam = authorizer.get("iam") or {}
     return str(iam.get("userArn") or iam.get("callerId") or "")

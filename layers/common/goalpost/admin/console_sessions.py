@@ -25,7 +25,8 @@ _live: dict[str, float] = {}
 _client: Any = None
 
 
-def _cognito() -> Any:
+def cognito() -> Any:
+    """The function's Cognito client (token checks; console user changes)."""
     global _client
     if _client is None:
         _client = aws.new_client("cognito-idp", read_timeout=3.0)
@@ -42,7 +43,7 @@ def check_live(authorization: str) -> None:
     if _live.get(key, 0.0) > now:
         return
     try:
-        _cognito().get_user(AccessToken=token)
+        cognito().get_user(AccessToken=token)
     except ClientError as error:
         if error.response.get("Error", {}).get("Code") in _SIGNED_OUT:
             _live.pop(key, None)

@@ -30,16 +30,15 @@ from goalpost.rules.links import goal_links
 from goalpost.store import config_store, signing_keys
 
 TOKEN_PLACEHOLDER = "HIDDEN"  # noqa: S105 (a placeholder, not a secret)
-"""Stands for the advertiser's security token in links shown to a caller who may not see it."""
+"""Stands for the advertiser's security token in the links: only its SHA-256 is kept (the admin
+saw the token once, when it was set or rotated, and puts it in place of the placeholder)."""
 
 
-def _links(base_url: str, goal: Goal, bundle: OfferBundle, *, with_token: bool = True) -> dict[str, str]:
-    """The goal's links, carrying its advertiser's security token when one is set (to callers who
-    may see secrets: a console viewer sees ``security_token=HIDDEN``)."""
+def _links(base_url: str, goal: Goal, bundle: OfferBundle) -> dict[str, str]:
+    """The goal's links, with ``security_token=HIDDEN`` when its advertiser has a token."""
     advertiser = config_store.get_advertiser(advertiser_of(goal, bundle))
-    token = advertiser.security_token if advertiser else ""
-    if token and not with_token:
-        token = TOKEN_PLACEHOLDER
+    token_set = advertiser is not None and bool(advertiser.security_token or advertiser.security_token_sha256)
+    token = TOKEN_PLACEHOLDER if token_set else ""
     return goal_links(base_url, goal, token, signing_keys.signing_key() if goal.encrypted else None)
 
 
@@ -80,7 +79,7 @@ def list_goals(offer_id: str, limit: int, cursor: str | None) -> Listed[dict[str
     return page(first + docs, last)
 
 
-def get_goal(offer_id: str, goal_id: str, base_url: str, *, with_token: bool = True) -> dict[str, Any]:
+def get_goal(offer_id: str, goal_id: str, base_url: str) -> dict[str, Any]:
     """A goal's detail: settings, its slug (the URL-friendly name) and its tracking links."""
     bundle = bundle_of(offer_id)
     goal = next(
@@ -92,7 +91,7 @@ def get_goal(offer_id: str, goal_id: str, base_url: str, *, with_token: bool = T
         doc = config_store.get_entity("offer", offer_id) or {}
     else:
         doc = config_store.get_entity("goal", goal_id, offer_id) or {}
-    links = _links(base_url, goal, bundle, with_token=with_token)
+    links = _links(base_url, goal, bundle)
     return {**goal.to_dict(), "version": doc.get("version", 0), "links": links}
 
 
@@ -266,7 +265,7 @@ def manage(
 
 @router.get("/admin/offers/<offer_id>/goals/<goal_id>", **http.documented())
 def get(offer_id: IdPath, goal_id: IdPath) -> Response[GoalDetailOut]:
-    return http.entity(get_goal(offer_id, goal_id, base_url(router), with_token=http.sees_secrets(router)))
+    return http.entity(get_goal(offer_id, goal_id, base_url(router)))
 
 
 @router.patch("/admin/offers/<offer_id>/goals/<goal_id>", **http.documented(writes=True))

@@ -153,6 +153,9 @@ HTTP_STATUS: dict[AdminCode, int] = {
     "no_security_token": 409,
     "not_adjustable": 409,
     "partner_busy": 409,
+    "advertiser_busy": 409,
+    "no_console_user_pool": 409,
+    "own_account": 409,
     "private_goal": 409,
     "private_goal_conflict": 409,
     "private_goal_payout": 422,
@@ -274,13 +277,6 @@ def request_hash(method: str, path: str, body: str | None) -> str:
     except ValueError:
         pass  # not JSON: refused before routing; the raw text then names it
     return hashlib.sha256(f"{method} {path}\n{text}".encode()).hexdigest()
-
-
-def sees_secrets(router: BaseRouter) -> bool:
-    """Whether this request's caller may see secrets in what it reads (console viewers never)."""
-    event = router.current_event
-    authorizer = event.raw_event.get("requestContext", {}).get("authorizer") or {}
-    return access.sees_secrets(str(event.raw_event.get("rawPath", "")), authorizer)
 
 
 def caller(router: BaseRouter, partner_id: str = "", *, replay: bool = True) -> Caller:

@@ -184,24 +184,27 @@ class Advertiser(NamedTuple):
     name: str
     status: AdvertiserStatus = "active"
     security_token: str = ""
+    """A token kept in plain text before issue 26 (still compared; hashed at the advertiser's next write)."""
     security_token_applied: bool = False
     security_token_sha256: str = ""
-    """Hex SHA-256 of a token set before tokens were kept (always enforced; links cannot carry it)."""
+    """Hex SHA-256 of the token: all that is kept of it (the admin sees it once, when it is set)."""
     postback_ips: tuple[str, ...] = ()
     """Addresses and networks (CIDR) its server postbacks may come from; empty: anywhere (TUNE 14)."""
 
     @property
     def token_enforced(self) -> bool:
-        if self.security_token:
-            return self.security_token_applied
-        return bool(self.security_token_sha256)
+        return self.security_token_applied
 
     def to_dict(self) -> dict[str, Any]:
         return document(self)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any] | None) -> "Advertiser":
-        return load(cls, data)
+        loaded = load(cls, data)
+        if data and data.get("security_token_applied") is None and loaded.security_token_sha256:
+            # a hash stored before tokens could wait to be applied was always enforced
+            loaded = loaded._replace(security_token_applied=True)
+        return loaded
 
 
 RuleField = Literal[

@@ -111,14 +111,21 @@ def find_goal(
     return goal
 
 
+def token_digest(token: str) -> str:
+    """All that is kept of an advertiser's security token: its hex SHA-256."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
 def token_matches(advertiser: Advertiser | None, token: str) -> bool:
     """Constant-time check of the advertiser's postback security token, once it is applied."""
     if advertiser is None or not advertiser.token_enforced:
         return True
-    if advertiser.security_token:
-        return hmac.compare_digest(token.encode(), advertiser.security_token.encode())
-    supplied = hashlib.sha256(token.encode()).hexdigest()  # tokens stored before they were shown
-    return hmac.compare_digest(supplied, advertiser.security_token_sha256)
+    if advertiser.security_token_sha256:  # only the hash is kept: compare the presented token's
+        return hmac.compare_digest(token_digest(token), advertiser.security_token_sha256)
+    # a token stored in plain text before issue 26 (hashed at the advertiser's next write)
+    return bool(advertiser.security_token) and hmac.compare_digest(
+        token.encode(), advertiser.security_token.encode()
+    )
 
 
 def advertiser_of(goal: Goal, bundle: OfferBundle) -> str:
