@@ -174,12 +174,13 @@ def test_items_written_before_a_setting_existed_load_with_its_default() -> None:
         "offer_id": 3, "name": "Widgets", "advertiser_id": 1, "offer_url": "https://shop.example/",
         "default_goal": {"goal_id": 0, "offer_id": 3, "name": "Conversion", "slug": "conversion"},
         "version": D(4), "session_hours": D(48), "pk": "OFFER#3",
+        "caps": [{"period": "day", "limit": D(5)}],  # as a PATCH stored it (the fields it sent)
     }  # fmt: skip
     loaded = Offer.from_dict(old)
     assert loaded == Offer(
         offer_id="3", name="Widgets", advertiser_id="1", offer_url="https://shop.example/",
         default_goal=Goal(goal_id="0", offer_id="3", name="Conversion", slug="conversion"),
-        version=4, session_hours=48,
+        version=4, session_hours=48, caps=(Cap("day", "conversions", D(5)),),
     )  # fmt: skip
     assert type(loaded.session_hours) is int and loaded.default_goal.tier_payouts == {}
     assert NetworkSettings.from_dict(None) == NetworkSettings() == NetworkSettings.from_dict({})

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import inspect
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Optional
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from goalpost import settings
 from goalpost.model.conversion import ConversionStatus
@@ -52,6 +53,43 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
+class Patch(Strict):
+    """A partial change, derived from the request model that creates the same thing.
+
+    ``class OfferPatch(Patch, source=OfferIn, exclude=("advertiser_id",))`` has every field of
+    ``OfferIn`` but those excluded (what cannot change after the create), each optional with
+    default None and the source's constraints, validators and description; a field sent as
+    null or left out changes nothing. The class body declares only what differs: nested
+    patches and what only a change has (``regenerate_slug``). Fields its other bases declare
+    (``LookbackIn``, with its rule) stay as they declare them. A setting added to the source
+    is in its patch at once (tests/unit/test_declared_once.py).
+    """
+
+    if TYPE_CHECKING:  # the derived fields are made at run time
+
+        def __getattr__(self, name: str) -> Any: ...
+
+    def __init_subclass__(
+        cls, source: type[BaseModel] | None = None, exclude: tuple[str, ...] = (), **kwargs: Any
+    ) -> None:
+        super().__init_subclass__(**kwargs)
+        if source is None:
+            return
+        own = dict(inspect.get_annotations(cls))
+        inherited = {name for base in cls.__bases__ for name in getattr(base, "model_fields", {})}
+        unknown = set(exclude) - set(source.model_fields)
+        if unknown:
+            raise TypeError(f"{cls.__name__} excludes fields {source.__name__} does not have: {unknown}")
+        derived: dict[str, Any] = {}
+        for name, info in source.model_fields.items():
+            if name in exclude or name in own or name in inherited:
+                continue
+            kind = Annotated[info.annotation, *info.metadata] if info.metadata else info.annotation
+            derived[name] = Optional[kind]  # noqa: UP045 (a type made at run time)
+            setattr(cls, name, Field(default=None, description=info.description))
+        cls.__annotations__ = {**derived, **own}
+
+
 class RateIn(Strict):
     """Flat amount per conversion, percent of the sale amount, or both."""
 
@@ -79,9 +117,7 @@ class CapIn(Strict):
         return self
 
 
-def _check_timezone(value: str | None) -> str | None:
-    if value is None:
-        return None
+def _check_timezone(value: str) -> str:
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
     try:
@@ -91,14 +127,18 @@ def _check_timezone(value: str | None) -> str | None:
     return value
 
 
-def _check_caps(caps: list[CapIn] | None) -> list[CapIn] | None:
+def _check_caps(caps: list[CapIn]) -> list[CapIn]:
     seen: set[tuple[str, str, str]] = set()
-    for cap in caps or []:
+    for cap in caps:
         key = (cap.partner_id, cap.period, cap.measure)
         if key in seen:
             raise ValueError(f"two caps for {cap.partner_id or 'the offer'}, {cap.period}, {cap.measure}")
         seen.add(key)
     return caps
+
+
+TimeZone = Annotated[str, AfterValidator(_check_timezone)]
+Caps = Annotated[list[CapIn], AfterValidator(_check_caps)]
 
 
 class LookbackIn(Strict):
@@ -182,6 +222,9 @@ def _check_url(value: str) -> str:
     return value
 
 
+OfferUrl = Annotated[str, Field(min_length=8, max_length=2000), AfterValidator(_check_url)]
+
+
 def _check_partner_url(value: str) -> str:
     """An offer URL's rule, and port 80 or 443 (the local runtime's test partners excepted)."""
     any_port = settings.allow_private_postbacks()
@@ -194,7 +237,7 @@ def _check_partner_url(value: str) -> str:
 class OfferIn(LookbackIn):
     name: Name
     advertiser_id: Id
-    offer_url: Annotated[str, Field(min_length=8, max_length=2000)]
+    offer_url: OfferUrl
     status: Literal["active", "paused", "pending", "expired", "deleted"] = "active"
     session_hours: Annotated[int, NotBool, Field(ge=1, le=8760)] | None = Field(
         default=None, description="Click session lifespan; defaults to the network's."
@@ -205,18 +248,14 @@ class OfferIn(LookbackIn):
     goals_enabled: bool = Field(default=False, description='"Multiple Conversion Goals"')
     ref_id: Annotated[str, Field(max_length=100)] = ""
     default_goal: DefaultGoalIn = DefaultGoalIn()
-    timezone: str = Field(default="UTC", description="IANA time zone of the offer's cap days and months")
-    caps: list[CapIn] = []
+    timezone: TimeZone = Field(default="UTC", description="IANA time zone of the offer's cap days and months")
+    caps: Caps = Field(default=[], description="The offer's caps (a change replaces them all)")
     cap_action: Literal["refuse", "pending"] = Field(
         default="refuse", description="Over a cap: refuse the conversion, or record it pending for review"
     )
     cap_shards: Annotated[int, NotBool, Field(ge=1, le=MAX_SHARDS)] = Field(
         default=1, description="Counter items per cap and period; ~500 conversions/s each (README, Caps)"
     )
-
-    _url = field_validator("offer_url")(_check_url)
-    _tz = field_validator("timezone")(_check_timezone)
-    _caps = field_validator("caps")(_check_caps)
 
 
 class GoalIn(GoalSettingsIn, LookbackIn):
@@ -309,18 +348,12 @@ class CustomPayoutIn(Strict):
     payout: RateIn
 
 
-class AdvertiserPatch(Strict):
-    name: Name | None = None
-    status: Literal["active", "paused", "deleted"] | None = None
-    security_token: SecurityToken | None = None
-    security_token_applied: bool | None = None
+class AdvertiserPatch(Patch, source=AdvertiserIn):
     remove_security_token: bool = False
 
 
-class PartnerPatch(Strict):
-    name: Name | None = None
-    status: Literal["active", "pending", "blocked", "deleted"] | None = None
-    tier_id: Annotated[str, Field(pattern=f"^({NUMERIC_ID})?$")] | None = None
+class PartnerPatch(Patch, source=PartnerIn, exclude=("postback_secret",)):
+    """The postback secret is set once, at the create (then only the secrets table holds it)."""
 
 
 class TierIn(Strict):
@@ -346,69 +379,22 @@ class NetworkIn(Strict):
     )
 
 
-class DefaultGoalPatch(Strict):
+class DefaultGoalPatch(Patch, source=DefaultGoalIn):
     """Only the fields sent change; the slug stays unless ``regenerate_slug`` (postbacks use it)."""
 
-    name: Name | None = None
     regenerate_slug: bool = False
-    description: Annotated[str, Field(max_length=2000)] | None = None
-    payout: RateIn | None = None
-    revenue: RateIn | None = None
-    tiers_enabled: bool | None = None
-    tier_payouts: dict[str, RateIn] | None = None
-    tier_revenues: dict[str, RateIn] | None = None
-    payout_structure_ids: list[Id] | None = None
-    allow_multiple: bool | None = None
-    approve: bool | None = None
-    encrypted: bool | None = None
-    protocol: Literal["server", "image", "iframe"] | None = None
-    ref_id: Annotated[str, Field(max_length=100)] | None = None
 
 
-class OfferPatch(LookbackIn):
-    name: Name | None = None
-    offer_url: Annotated[str, Field(min_length=8, max_length=2000)] | None = None
-    status: Literal["active", "paused", "pending", "expired", "deleted"] | None = None
-    session_hours: Annotated[int, NotBool, Field(ge=1, le=8760)] | None = None
-    currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] | None = None
-    goals_enabled: bool | None = None
-    ref_id: Annotated[str, Field(max_length=100)] | None = None
+class OfferPatch(LookbackIn, Patch, source=OfferIn, exclude=("advertiser_id",)):
+    """Only the fields sent change, inside the default goal too; the advertiser stays."""
+
     default_goal: DefaultGoalPatch | None = None
-    timezone: str | None = None
-    caps: list[CapIn] | None = Field(default=None, description="Replaces the offer's caps")
-    cap_action: Literal["refuse", "pending"] | None = None
-    cap_shards: Annotated[int, NotBool, Field(ge=1, le=MAX_SHARDS)] | None = None
-
-    _tz = field_validator("timezone")(_check_timezone)
-    _caps = field_validator("caps")(_check_caps)
-
-    @field_validator("offer_url")
-    @classmethod
-    def _url(cls, value: str | None) -> str | None:
-        return None if value is None else _check_url(value)
 
 
-class GoalPatch(LookbackIn):
+class GoalPatch(LookbackIn, Patch, source=GoalIn):
     """Only the fields sent change; ``regenerate_slug`` re-derives the slug from the name."""
 
-    name: Name | None = None
     regenerate_slug: bool = False
-    description: Annotated[str, Field(max_length=2000)] | None = None
-    status: Literal["active", "paused", "deleted"] | None = None
-    advertiser_id: Id | None = None
-    protocol: Literal["server", "image", "iframe"] | None = None
-    ref_id: Annotated[str, Field(max_length=100)] | None = None
-    payout: RateIn | None = None
-    revenue: RateIn | None = None
-    tiers_enabled: bool | None = None
-    tier_payouts: dict[str, RateIn] | None = None
-    tier_revenues: dict[str, RateIn] | None = None
-    payout_structure_ids: list[Id] | None = None
-    allow_multiple: bool | None = None
-    end_point: bool | None = None
-    approve: bool | None = None
-    encrypted: bool | None = None
-    private: bool | None = None
 
 
 class PartnerPostbackIn(Strict):
