@@ -109,7 +109,7 @@ class View(BaseModel):
             if name in defaults:
                 setattr(cls, name, _view_default(defaults[name]))
         cls.__annotations__ = {**derived, **own}
-        _VIEWS[noun] = cls
+        _VIEWS.setdefault(noun, cls)  # the first view of a noun is the one other nouns hold
 
 
 class Page(BaseModel, Generic[T]):
@@ -223,10 +223,8 @@ class OfferOut(Versioned, View, noun=Offer):
     pass
 
 
-class CapUsageOut(Out):
-    period: str
-    measure: str
-    limit: Decimal
+class CapUsageOut(Out, View, noun=Cap):
+    """A cap with its current period's use (period_key, used, remaining)."""
 
 
 class OfferCapsOut(Out):
