@@ -286,3 +286,22 @@ def test_a_noun_is_built_from_every_field_of_its_request(
     body = request_model.model_validate(FULL_REQUESTS[request_model])
     built = noun.from_dict({**body.model_dump(), **owned})
     _carried(built, body, owned)
+
+
+def test_an_item_stored_before_a_setting_existed_is_answered_with_its_default() -> None:
+    """A noun's default (a rate) is shown as its view, with no serializer warning in the logs."""
+    import warnings
+
+    old_goal = {"goal_id": "0", "offer_id": "3", "name": "Conversion", "slug": "conversion"}
+    old = {
+        "version": 2,
+        "offer_id": "3",
+        "name": "W",
+        "advertiser_id": "1",
+        "offer_url": "https://x.example/",
+    }
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        shown = views.OfferOut.model_validate({**old, "default_goal": old_goal}).model_dump(mode="json")
+    assert shown["default_goal"]["payout"] == {"flat": "0", "percent": "0"}
+    assert (shown["timezone"], shown["caps"], shown["default_goal"]["tier_payouts"]) == ("UTC", [], {})

@@ -106,8 +106,8 @@ class View(BaseModel):
             if name in hide or name in own or name in inherited:
                 continue
             derived[name] = _view_type(annotation)
-            if name in defaults:
-                setattr(cls, name, _view_default(defaults[name]))
+            if name in defaults:  # validated: a noun's default (a rate) is then its view
+                setattr(cls, name, Field(default=_view_default(defaults[name]), validate_default=True))
         cls.__annotations__ = {**derived, **own}
         _VIEWS.setdefault(noun, cls)  # the first view of a noun is the one other nouns hold
 
