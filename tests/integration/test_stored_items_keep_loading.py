@@ -85,3 +85,16 @@ def test_a_change_saves_an_old_item_and_it_still_loads(aws) -> None:
     )
     [conversion] = conversions("73")
     assert conversion["status"] == "pending" and Decimal(conversion["payout"]) == 7
+
+
+def test_a_null_in_a_change_is_refused_never_stored(aws) -> None:
+    """Stored, a null name or session lifespan broke the offer: its answers and its clicks."""
+    _old_items()
+    for body in ({"name": None}, {"session_hours": None}, {"min_session_seconds": None}, {"status": None}):
+        status, refused = admin("PATCH", "/admin/offers/73", body, if_match='"1"')
+        assert (status, refused["error"]["code"]) == (422, "validation_error"), (body, refused)
+    status, refused = admin("PATCH", "/admin/partners/72", {"name": None}, if_match='"1"')
+    assert (status, refused["error"]["code"]) == (422, "validation_error"), refused
+    status, offer = admin("GET", "/admin/offers/73")
+    assert status == 200 and offer["version"] == 1 and offer["name"] == "Old Offer"
+    assert postback(f"transaction_id={click('73', '72')}")["body"].startswith("success=true;")

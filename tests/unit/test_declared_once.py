@@ -305,3 +305,31 @@ def test_an_item_stored_before_a_setting_existed_is_answered_with_its_default() 
         shown = views.OfferOut.model_validate({**old, "default_goal": old_goal}).model_dump(mode="json")
     assert shown["default_goal"]["payout"] == {"flat": "0", "percent": "0"}
     assert (shown["timezone"], shown["caps"], shown["default_goal"]["tier_payouts"]) == ("UTC", [], {})
+
+
+@pytest.mark.parametrize(
+    ("patch", "body", "taken"),
+    [
+        (schemas.OfferPatch, {"name": None}, False),
+        (schemas.OfferPatch, {"session_hours": None}, False),  # the create's null is the network's
+        (schemas.OfferPatch, {"currency": None}, False),
+        (schemas.OfferPatch, {"min_session_seconds": None}, False),
+        (schemas.OfferPatch, {"default_goal": {"payout": None}}, False),
+        (schemas.PartnerPatch, {"tier_id": None}, False),
+        (schemas.AdvertiserPatch, {"status": None}, False),
+        (schemas.AdvertiserPatch, {"security_token": None}, True),  # no new token
+        (schemas.GoalPatch, {"advertiser_id": None, "min_session_seconds": None}, True),  # the offer's
+        (schemas.GoalPatch, {"name": None}, False),
+    ],
+)
+def test_a_patch_takes_null_only_where_the_setting_can_be_null(
+    patch: type[BaseModel], body: dict[str, Any], taken: bool
+) -> None:
+    from pydantic import ValidationError
+
+    try:
+        patch.model_validate(body)
+    except ValidationError:
+        assert not taken, body
+    else:
+        assert taken, body

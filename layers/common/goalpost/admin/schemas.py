@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import inspect
 from decimal import Decimal
-from typing import TYPE_CHECKING, Annotated, Any, Literal, Optional
+from types import NoneType, UnionType
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Union, get_args, get_origin
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from goalpost import settings
 from goalpost.model.conversion import ConversionStatus
+from goalpost.model.fields import stores_null
 from goalpost.model.ids import NUMERIC_ID
 from goalpost.model.money import PLAIN_AMOUNT
+from goalpost.model.offer import Offer, Partner
 from goalpost.rules.caps import MAX_SHARDS
 from goalpost.rules.macros import html_template_problem, partner_url_problem, url_template_problem
 
@@ -53,16 +56,27 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
+def _not_null(annotation: Any) -> Any:
+    """``X | None`` as ``X``; any other type as it is."""
+    if get_origin(annotation) in (Union, UnionType):
+        kept = tuple(a for a in get_args(annotation) if a is not NoneType)
+        return kept[0] if len(kept) == 1 else Union[kept]  # noqa: UP007 (a type made at run time)
+    return annotation
+
+
 class Patch(Strict):
     """A partial change, derived from the request model that creates the same thing.
 
-    ``class OfferPatch(Patch, source=OfferIn, exclude=("advertiser_id",))`` has every field of
-    ``OfferIn`` but those excluded (what cannot change after the create), each optional with
-    default None and the source's constraints, validators and description; a field sent as
-    null or left out changes nothing. The class body declares only what differs: nested
-    patches and what only a change has (``regenerate_slug``). Fields its other bases declare
-    (``LookbackIn``, with its rule) stay as they declare them. A setting added to the source
-    is in its patch at once (tests/unit/test_declared_once.py).
+    ``class OfferPatch(Patch, source=OfferIn, noun=Offer, exclude=("advertiser_id",))`` has
+    every field of ``OfferIn`` but those excluded (what cannot change after the create), each
+    optional (left out: no change) with the source's constraints, validators and description.
+    Null is a value like any other: refused where the source refuses it, and where the change
+    is stored as it is (``merged``) also where the model ``noun`` cannot hold it (an offer's
+    session lifespan: null at the create means the network's, but a stored null broke the
+    offer). The class body declares only what differs: nested patches and what only a change
+    has (``regenerate_slug``); fields its other bases declare (``LookbackIn``) stay as they
+    declare them. A setting added to the source is in its patch at once
+    (tests/unit/test_declared_once.py).
     """
 
     if TYPE_CHECKING:  # the derived fields are made at run time
@@ -70,7 +84,11 @@ class Patch(Strict):
         def __getattr__(self, name: str) -> Any: ...
 
     def __init_subclass__(
-        cls, source: type[BaseModel] | None = None, exclude: tuple[str, ...] = (), **kwargs: Any
+        cls,
+        source: type[BaseModel] | None = None,
+        exclude: tuple[str, ...] = (),
+        noun: type | None = None,
+        **kwargs: Any,
     ) -> None:
         super().__init_subclass__(**kwargs)
         if source is None:
@@ -84,8 +102,11 @@ class Patch(Strict):
         for name, info in source.model_fields.items():
             if name in exclude or name in own or name in inherited:
                 continue
-            kind = Annotated[info.annotation, *info.metadata] if info.metadata else info.annotation
-            derived[name] = Optional[kind]  # noqa: UP045 (a type made at run time)
+            kind = info.annotation
+            if noun is not None and name in noun._fields and not stores_null(noun, name):  # type: ignore[attr-defined]
+                kind = _not_null(kind)
+            derived[name] = Annotated[kind, *info.metadata] if info.metadata else kind
+            # left out: None, not validated (so not a value a request may send unless its type takes it)
             setattr(cls, name, Field(default=None, description=info.description))
         cls.__annotations__ = {**derived, **own}
 
@@ -141,20 +162,25 @@ TimeZone = Annotated[str, AfterValidator(_check_timezone)]
 Caps = Annotated[list[CapIn], AfterValidator(_check_caps)]
 
 
-class LookbackIn(Strict):
+class LookbackOrdered(Strict):
+    """The lookback window's rule, for a model with either bound or both."""
+
+    @model_validator(mode="after")
+    def _ordered(self) -> LookbackOrdered:
+        low = getattr(self, "min_session_seconds", None)
+        high = getattr(self, "max_session_seconds", None)
+        if low and high and low >= high:
+            raise ValueError("min_session_seconds must be below max_session_seconds")
+        return self
+
+
+class LookbackIn(LookbackOrdered):
     min_session_seconds: Seconds | None = Field(
         default=None, description="Lookback window: conversions count from this long after the click"
     )
     max_session_seconds: Seconds | None = Field(
         default=None, description="... up to this long after it (0 = while the session lives)"
     )
-
-    @model_validator(mode="after")
-    def _ordered(self) -> LookbackIn:
-        low, high = self.min_session_seconds, self.max_session_seconds
-        if low and high and low >= high:
-            raise ValueError("min_session_seconds must be below max_session_seconds")
-        return self
 
 
 SecurityToken = Annotated[str, Field(min_length=8, max_length=128, pattern=r"^[A-Za-z0-9._~-]+$")]
@@ -352,7 +378,7 @@ class AdvertiserPatch(Patch, source=AdvertiserIn):
     remove_security_token: bool = False
 
 
-class PartnerPatch(Patch, source=PartnerIn, exclude=("postback_secret",)):
+class PartnerPatch(Patch, source=PartnerIn, noun=Partner, exclude=("postback_secret",)):
     """The postback secret is set once, at the create (then only the secrets table holds it)."""
 
 
@@ -385,7 +411,7 @@ class DefaultGoalPatch(Patch, source=DefaultGoalIn):
     regenerate_slug: bool = False
 
 
-class OfferPatch(LookbackIn, Patch, source=OfferIn, exclude=("advertiser_id",)):
+class OfferPatch(LookbackOrdered, Patch, source=OfferIn, noun=Offer, exclude=("advertiser_id",)):
     """Only the fields sent change, inside the default goal too; the advertiser stays."""
 
     default_goal: DefaultGoalPatch | None = None

@@ -178,6 +178,11 @@ def _missing_value(annotation: Any) -> Any:
     return _MISSING
 
 
+def stores_null(noun: type, name: str) -> bool:
+    """Whether a noun's field may hold None (its type says ``X | None``)."""
+    return next(f.nullable for f in fields_of(noun) if f.name == name)
+
+
 def stored_defaults(noun: type) -> dict[str, Any]:
     """What a field holds when its stored document lacks it, for each field that has one."""
     return {f.name: f.default for f in fields_of(noun) if f.default is not _MISSING}
