@@ -17,7 +17,7 @@ from typing import Any, Literal, Union, get_args, get_origin
 
 import pytest
 
-from goalpost.model import caps, offer
+from goalpost.model import caps, offer, partner_terms
 from goalpost.model.caps import Cap
 from goalpost.model.fields import codec_of, fields_of
 from goalpost.model.offer import (
@@ -31,6 +31,7 @@ from goalpost.model.offer import (
     Rate,
     StructureRule,
 )
+from goalpost.model.partner_terms import CustomPayout, Tier
 from goalpost.store.dynamo import from_item, to_item
 
 D = Decimal
@@ -39,7 +40,7 @@ D = Decimal
 def stored_nouns() -> list[type]:
     """Every NamedTuple of the config model that is stored (it has ``to_dict``)."""
     found = []
-    for module in (offer, caps):
+    for module in (offer, caps, partner_terms):
         for _, value in inspect.getmembers(module, inspect.isclass):
             stored = hasattr(value, "_fields") and hasattr(value, "to_dict")
             if stored and value.__module__ == module.__name__:
@@ -50,7 +51,7 @@ def stored_nouns() -> list[type]:
 def test_the_stored_nouns_are_the_config_nouns() -> None:
     assert set(stored_nouns()) == {
         Rate, Goal, Offer, Partner, Advertiser, Condition, StructureRule, PayoutStructure,
-        NetworkSettings, Cap,
+        NetworkSettings, Cap, Tier, CustomPayout,
     }  # fmt: skip
 
 

@@ -29,6 +29,7 @@ from goalpost.model.offer import (
     Rate,
     StructureRule,
 )
+from goalpost.model.partner_terms import CustomPayout, Tier
 
 T = TypeVar("T")
 
@@ -196,11 +197,8 @@ class RotatedKeyOut(PartnerOut):
     api_key: str = Field(description="Shown once: the previous key stops working now")
 
 
-class TierOut(Versioned):
-    tier_id: str
-    name: str
-    level: int
-    default: bool
+class TierOut(Versioned, View, noun=Tier):
+    default: bool = Field(description="The network's default tier (partners without a tier of their own)")
 
 
 class PayoutStructureOut(Versioned, View, noun=PayoutStructure):
@@ -248,11 +246,8 @@ class ManageGoalsOut(BaseModel):
     next_cursor: None = None
 
 
-class CustomPayoutOut(Versioned):
-    partner_id: str
-    goal_id: str
-    payout: RateOut
-    set_at: str
+class CustomPayoutOut(Versioned, View, noun=CustomPayout):
+    pass
 
 
 class PartnerPixelOut(Versioned):
