@@ -220,5 +220,22 @@ def test_the_per_field_converters_keep_the_safe_side() -> None:
 
 
 def test_codecs_are_worked_out_on_first_use_not_at_import() -> None:
-    """The hot paths import the model on every cold start; each noun's codecs are built once."""
+    """The hot paths import the model on every cold start; each noun's codecs are built once,
+    on its first load (in a fresh interpreter: this one has used them already)."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import goalpost
+
+    code = (
+        "import goalpost.model.offer, goalpost.model.caps, goalpost.model.fields as f\n"
+        "assert not f._FIELDS, f._FIELDS\n"
+        "goalpost.model.offer.Offer.from_dict({'offer_id': '1', 'name': 'n', 'advertiser_id': '1',"
+        " 'offer_url': 'u', 'default_goal': {'goal_id': '0', 'offer_id': '1', 'name': 'c', 'slug': 'c'}})\n"
+        "assert goalpost.model.offer.Offer in f._FIELDS and goalpost.model.offer.Goal in f._FIELDS\n"
+    )
+    layer = str(Path(goalpost.__file__).resolve().parent.parent)
+    subprocess.run([sys.executable, "-c", code], check=True, env={**os.environ, "PYTHONPATH": layer})
     assert fields_of(Offer) is fields_of(Offer)
