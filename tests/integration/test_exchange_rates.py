@@ -104,3 +104,16 @@ def test_concurrent_admin_rates_and_an_import_lose_nothing(aws, clock) -> None:
     for code in ("CHF", "SEK", "NOK", "DKK"):
         assert (code in rates) == (answers[code] == 200), (code, answers, rates)
     assert (rates["USD"] == "1.0600") == (answers["import"] == 200), (answers, rates)
+
+
+def test_a_day_that_is_not_on_the_calendar_is_a_400(aws, clock) -> None:
+    """The pattern lets 0000-00-00 through; the calendar does not (schemathesis found the 500)."""
+    for path, query in [
+        ("/admin/exchange-rates/history", "to_day=0000-00-00"),
+        ("/admin/exchange-rates/history", "from_day=2026-02-30"),
+        ("/admin/exchange-rates", "day=2026-13-01"),
+    ]:
+        status, refused = admin("GET", path, query=query)
+        assert (status, refused["error"]["code"]) == (400, "bad_date"), (path, query, refused)
+    status, refused = admin("PUT", "/admin/exchange-rates/2026-02-30", {"rates": {"USD": "1.05"}})
+    assert (status, refused["error"]["code"]) == (400, "bad_date")

@@ -9,9 +9,7 @@ from typing import Any, NamedTuple
 from pydantic import BaseModel
 
 from goalpost.admin.errors import ApiError
-from goalpost.admin.schemas import RateIn
 from goalpost.model.audit import Audit
-from goalpost.model.offer import Rate
 from goalpost.store import config_store
 
 
@@ -57,10 +55,6 @@ def check_replay(caller: Caller) -> None:
     guard = config_store.get_idempotency(_key_hash(caller), caller.epoch)
     if guard is not None:
         raise _replay(guard, caller)
-
-
-def rate(value: RateIn) -> Rate:
-    return Rate.from_dict(value.model_dump())
 
 
 def save(

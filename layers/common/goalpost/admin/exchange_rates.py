@@ -24,6 +24,14 @@ MAX_HISTORY_DAYS = 400
 _WRITE_RETRIES = 3
 
 
+def calendar_day(raw: str) -> date:
+    """A day the pattern let through is still checked against the calendar (0000-00-00)."""
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise ApiError("bad_date", f"{raw[:20]!r} is not a day of the calendar (YYYY-MM-DD)") from None
+
+
 def rates_in_force(day: str) -> dict[str, Any]:
     """The table a conversion on ``day`` would use, or why there is none."""
     table = usable(rate_store.rates_on_or_before(day), day)
@@ -35,7 +43,7 @@ def rates_in_force(day: str) -> dict[str, Any]:
 def rate_history(first_day: str, last_day: str) -> dict[str, Any]:
     if last_day < first_day:
         raise ApiError("bad_range", "from_day is after to_day")
-    if date.fromisoformat(last_day) - date.fromisoformat(first_day) > timedelta(days=MAX_HISTORY_DAYS):
+    if calendar_day(last_day) - calendar_day(first_day) > timedelta(days=MAX_HISTORY_DAYS):
         raise ApiError("bad_range", f"a history spans at most {MAX_HISTORY_DAYS} days")
     return {"items": [day.to_dict() for day in rate_store.rate_history(first_day, last_day)]}
 
@@ -103,20 +111,20 @@ DayQuery = Annotated[str | None, Query(pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
 @router.get("/admin/exchange-rates", **http.documented())
 def in_force(day: DayQuery = None) -> Response[ExchangeRatesOut]:
     """The rates a conversion on ``day`` (default: today, UTC) is converted with."""
-    return http.ok(rates_in_force(day or _today()))
+    return http.ok(rates_in_force(calendar_day(day).isoformat() if day else _today()))
 
 
 @router.get("/admin/exchange-rates/history", **http.documented())
 def history(from_day: DayQuery = None, to_day: DayQuery = None) -> Response[RateHistoryOut]:
     """The tables published between two days (default: the last 31 days)."""
     last = to_day or _today()
-    first = from_day or (date.fromisoformat(last) - timedelta(days=30)).isoformat()
+    first = from_day or (calendar_day(last) - timedelta(days=30)).isoformat()
     return http.ok(rate_history(first, last))
 
 
 @router.put("/admin/exchange-rates/<day>", **http.documented(writes=True))
 def put_rates(day: DayPath, body: ExchangeRatesIn) -> Response[ExchangeRatesOut]:
-    return http.ok(set_rates(day, body, http.caller(router)))
+    return http.ok(set_rates(calendar_day(day).isoformat(), body, http.caller(router)))
 
 
 @router.post("/admin/exchange-rates/import", **http.documented(writes=True))

@@ -68,15 +68,10 @@ def check_cap_partners(caps: list[CapIn] | None) -> None:
             raise ApiError("unknown_partner", f"cap for partner {cap.partner_id}: no such partner")
 
 
-def create_offer(body: OfferIn, caller: Caller) -> dict[str, Any]:
-    if config_store.get_entity("advertiser", body.advertiser_id) is None:
-        raise ApiError("unknown_advertiser", f"advertiser {body.advertiser_id} does not exist")
-    check_cap_partners(body.caps)
-    network = config_store.get_network_settings()
-    network_allows(network, approve=body.default_goal.approve, encrypted=body.default_goal.encrypted)
-    check_references(body.default_goal)
-    offer_id = config_store.next_id("offer")
-    offer = Offer.from_dict(
+def offer_from(body: OfferIn, offer_id: str, network: NetworkSettings) -> Offer:
+    """The offer as the request sets it: its id is the server's, the session lifespan and
+    currency it leaves out the network's."""
+    return Offer.from_dict(
         {
             **body.model_dump(),
             "offer_id": offer_id,
@@ -86,8 +81,18 @@ def create_offer(body: OfferIn, caller: Caller) -> dict[str, Any]:
             "screening": body.screening.model_dump(exclude_none=True) if body.screening else {},
         }
     )
+
+
+def create_offer(body: OfferIn, caller: Caller) -> dict[str, Any]:
+    if config_store.get_entity("advertiser", body.advertiser_id) is None:
+        raise ApiError("unknown_advertiser", f"advertiser {body.advertiser_id} does not exist")
+    check_cap_partners(body.caps)
+    network = config_store.get_network_settings()
+    network_allows(network, approve=body.default_goal.approve, encrypted=body.default_goal.encrypted)
+    check_references(body.default_goal)
+    offer = offer_from(body, config_store.next_id("offer"), network)
     doc = {k: v for k, v in offer.to_dict().items() if k != "version"}
-    return save("offer", offer_id, doc, caller)
+    return save("offer", offer.offer_id, doc, caller)
 
 
 def get_offer(offer_id: str) -> dict[str, Any]:

@@ -5,7 +5,7 @@ from typing import Any
 from aws_lambda_powertools.event_handler import Response
 
 from goalpost.admin import http
-from goalpost.admin.documents import Caller, check_version, rate, save
+from goalpost.admin.documents import Caller, check_version, save
 from goalpost.admin.errors import ApiError, not_found
 from goalpost.admin.http import IdPath, IfMatch
 from goalpost.admin.offers import bundle_of, get_offer
@@ -13,6 +13,7 @@ from goalpost.admin.paging import Listed, check_limit, decode_cursor, page
 from goalpost.admin.schemas import CustomPayoutIn
 from goalpost.admin.views import CustomPayoutOut, Page
 from goalpost.model.audit import Audit
+from goalpost.model.partner_terms import CustomPayout
 from goalpost.store import config_store
 
 
@@ -36,12 +37,8 @@ def set_custom_payout(
     key = f"{partner_id}#{goal_id}"
     current = config_store.get_entity("custom_payout", key, offer_id)
     check_version(current or {"version": 0}, expected_version)
-    doc = {
-        "partner_id": partner_id,
-        "goal_id": goal_id,
-        "payout": rate(body.payout).to_dict(),
-        "set_at": caller.at,
-    }
+    owned = {"partner_id": partner_id, "goal_id": goal_id, "set_at": caller.at}
+    doc = CustomPayout.from_dict({**body.model_dump(), **owned}).to_dict()
     return save(
         "custom_payout",
         key,

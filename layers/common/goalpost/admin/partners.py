@@ -13,6 +13,7 @@ from goalpost.admin.paging import Listed, check_limit, decode_cursor, page
 from goalpost.admin.schemas import PartnerIn, PartnerPatch, TierIn
 from goalpost.admin.views import NetworkOut, NewPartnerOut, Page, PartnerOut, RotatedKeyOut, TierOut
 from goalpost.model.offer import NetworkSettings, Partner
+from goalpost.model.partner_terms import Tier
 from goalpost.store import config_store, secret_store
 
 
@@ -109,7 +110,8 @@ def list_partners(limit: int, cursor: str | None) -> Listed[dict[str, Any]]:
 def create_tier(body: TierIn, caller: Caller) -> dict[str, Any]:
     """Named tiers ordered by level; exactly one is the default (the first one, or the one asked)."""
     tier_id = config_store.next_id("tier")
-    saved = save("tier", tier_id, {"tier_id": tier_id, "name": body.name, "level": body.level}, caller)
+    tier = Tier.from_dict({**body.model_dump(exclude={"default"}), "tier_id": tier_id})
+    saved = save("tier", tier_id, tier.to_dict(), caller)
     network = config_store.get_network_settings()
     if body.default or not network.default_tier_id:
         _make_default(tier_id, network, caller._replace(idempotency_key=""))

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import inspect
 from decimal import Decimal
-from typing import Annotated, Literal
+from types import NoneType, UnionType
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Union, get_args, get_origin
 
 from pydantic import (
     AfterValidator,
@@ -18,8 +20,10 @@ from pydantic import (
 from goalpost import settings
 from goalpost.model.conversion import ConversionStatus
 from goalpost.model.currency import is_currency
+from goalpost.model.fields import stores_null
 from goalpost.model.ids import NUMERIC_ID
 from goalpost.model.money import PLAIN_AMOUNT
+from goalpost.model.offer import Offer, Partner
 from goalpost.model.screening import CLICK_RULES
 from goalpost.rules.caps import MAX_SHARDS
 from goalpost.rules.macros import html_template_problem, partner_url_problem, url_template_problem
@@ -60,6 +64,10 @@ def _iso_currency(code: str) -> str:
 
 CurrencyCode = Annotated[str, Field(pattern=r"^[A-Z]{3}$"), AfterValidator(_iso_currency)]
 """An ISO 4217 code money is kept in (USD, EUR, JPY...; not gold, not a test code)."""
+CurrencyOrNone = Annotated[
+    str, Field(pattern=r"^([A-Z]{3})?$"), AfterValidator(lambda code: code and _iso_currency(code))
+]
+"""A currency code, or "" (a partner paid in each offer's own currency)."""
 Money = Annotated[
     Decimal, PlainAmount, Field(ge=0, le=Decimal("1000000000"), decimal_places=5, allow_inf_nan=False)
 ]
@@ -70,6 +78,61 @@ Id = Annotated[str, Field(pattern=f"^{NUMERIC_ID}$")]
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+def _not_null(annotation: Any) -> Any:
+    """``X | None`` as ``X``; any other type as it is."""
+    if get_origin(annotation) in (Union, UnionType):
+        kept = tuple(a for a in get_args(annotation) if a is not NoneType)
+        return kept[0] if len(kept) == 1 else Union[kept]  # noqa: UP007 (a type made at run time)
+    return annotation
+
+
+class Patch(Strict):
+    """A partial change, derived from the request model that creates the same thing.
+
+    ``class OfferPatch(Patch, source=OfferIn, noun=Offer, exclude=("advertiser_id",))`` has
+    every field of ``OfferIn`` but those excluded (what cannot change after the create), each
+    optional (left out: no change) with the source's constraints, validators and description.
+    Null is a value like any other: refused where the source refuses it, and where the change
+    is stored as it is (``merged``) also where the model ``noun`` cannot hold it (an offer's
+    session lifespan: null at the create means the network's, but a stored null broke the
+    offer). The class body declares only what differs: nested patches and what only a change
+    has (``regenerate_slug``); fields its other bases declare (``LookbackIn``) stay as they
+    declare them. A setting added to the source is in its patch at once
+    (tests/unit/test_declared_once.py).
+    """
+
+    if TYPE_CHECKING:  # the derived fields are made at run time
+
+        def __getattr__(self, name: str) -> Any: ...
+
+    def __init_subclass__(
+        cls,
+        source: type[BaseModel] | None = None,
+        exclude: tuple[str, ...] = (),
+        noun: type | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init_subclass__(**kwargs)
+        if source is None:
+            return
+        own = dict(inspect.get_annotations(cls))
+        inherited = {name for base in cls.__bases__ for name in getattr(base, "model_fields", {})}
+        unknown = set(exclude) - set(source.model_fields)
+        if unknown:
+            raise TypeError(f"{cls.__name__} excludes fields {source.__name__} does not have: {unknown}")
+        derived: dict[str, Any] = {}
+        for name, info in source.model_fields.items():
+            if name in exclude or name in own or name in inherited:
+                continue
+            kind = info.annotation
+            if noun is not None and name in noun._fields and not stores_null(noun, name):  # type: ignore[attr-defined]
+                kind = _not_null(kind)
+            derived[name] = Annotated[kind, *info.metadata] if info.metadata else kind
+            # left out: None, not validated (so not a value a request may send unless its type takes it)
+            setattr(cls, name, Field(default=None, description=info.description))
+        cls.__annotations__ = {**derived, **own}
 
 
 class RateIn(Strict):
@@ -99,9 +162,7 @@ class CapIn(Strict):
         return self
 
 
-def _check_timezone(value: str | None) -> str | None:
-    if value is None:
-        return None
+def _check_timezone(value: str) -> str:
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
     try:
@@ -111,9 +172,9 @@ def _check_timezone(value: str | None) -> str | None:
     return value
 
 
-def _check_caps(caps: list[CapIn] | None) -> list[CapIn] | None:
+def _check_caps(caps: list[CapIn]) -> list[CapIn]:
     seen: set[tuple[str, str, str]] = set()
-    for cap in caps or []:
+    for cap in caps:
         key = (cap.partner_id, cap.period, cap.measure)
         if key in seen:
             raise ValueError(f"two caps for {cap.partner_id or 'the offer'}, {cap.period}, {cap.measure}")
@@ -121,20 +182,29 @@ def _check_caps(caps: list[CapIn] | None) -> list[CapIn] | None:
     return caps
 
 
-class LookbackIn(Strict):
+TimeZone = Annotated[str, AfterValidator(_check_timezone)]
+Caps = Annotated[list[CapIn], AfterValidator(_check_caps)]
+
+
+class LookbackOrdered(Strict):
+    """The lookback window's rule, for a model with either bound or both."""
+
+    @model_validator(mode="after")
+    def _ordered(self) -> LookbackOrdered:
+        low = getattr(self, "min_session_seconds", None)
+        high = getattr(self, "max_session_seconds", None)
+        if low and high and low >= high:
+            raise ValueError("min_session_seconds must be below max_session_seconds")
+        return self
+
+
+class LookbackIn(LookbackOrdered):
     min_session_seconds: Seconds | None = Field(
         default=None, description="Lookback window: conversions count from this long after the click"
     )
     max_session_seconds: Seconds | None = Field(
         default=None, description="... up to this long after it (0 = while the session lives)"
     )
-
-    @model_validator(mode="after")
-    def _ordered(self) -> LookbackIn:
-        low, high = self.min_session_seconds, self.max_session_seconds
-        if low and high and low >= high:
-            raise ValueError("min_session_seconds must be below max_session_seconds")
-        return self
 
 
 SecurityToken = Annotated[str, Field(min_length=8, max_length=128, pattern=r"^[A-Za-z0-9._~-]+$")]
@@ -178,11 +248,12 @@ class ScreeningIn(Strict):
         return self
 
 
-FallbackUrl = Annotated[str, Field(max_length=2000)]
-
-
-def _check_fallback_url(value: str | None) -> str | None:
+def _check_fallback_url(value: str) -> str:
     return value if not value else _check_url(value)
+
+
+FallbackUrl = Annotated[str, Field(max_length=2000), AfterValidator(_check_fallback_url)]
+"""A redirect for clicks that cannot reach their offer: a safe http(s) URL, or empty."""
 
 
 PostbackIps = Annotated[list[str], Field(max_length=50)]
@@ -235,7 +306,7 @@ class PartnerIn(Strict):
     postback_secret: Annotated[str, Field(min_length=16, max_length=128)] | None = Field(
         default=None, description="HMAC key for signed partner postbacks; generated when omitted."
     )
-    currency: CurrencyCode | Literal[""] = Field(
+    currency: CurrencyOrNone = Field(
         default="", description="What the partner is paid in; empty: each offer's own currency."
     )
 
@@ -270,6 +341,9 @@ def _check_url(value: str) -> str:
     return value
 
 
+OfferUrl = Annotated[str, Field(min_length=8, max_length=2000), AfterValidator(_check_url)]
+
+
 def _check_partner_url(value: str) -> str:
     """An offer URL's rule, and port 80 or 443 (the local runtime's test partners excepted)."""
     any_port = settings.allow_private_postbacks()
@@ -282,7 +356,7 @@ def _check_partner_url(value: str) -> str:
 class OfferIn(LookbackIn):
     name: Name
     advertiser_id: Id
-    offer_url: Annotated[str, Field(min_length=8, max_length=2000)]
+    offer_url: OfferUrl
     status: Literal["active", "paused", "pending", "expired", "deleted"] = "active"
     session_hours: Annotated[int, NotBool, Field(ge=1, le=8760)] | None = Field(
         default=None, description="Click session lifespan; defaults to the network's."
@@ -295,8 +369,8 @@ class OfferIn(LookbackIn):
     goals_enabled: bool = Field(default=False, description='"Multiple Conversion Goals"')
     ref_id: Annotated[str, Field(max_length=100)] = ""
     default_goal: DefaultGoalIn = DefaultGoalIn()
-    timezone: str = Field(default="UTC", description="IANA time zone of the offer's cap days and months")
-    caps: list[CapIn] = []
+    timezone: TimeZone = Field(default="UTC", description="IANA time zone of the offer's cap days and months")
+    caps: Caps = Field(default=[], description="The offer's caps (a change replaces them all)")
     cap_action: Literal["refuse", "pending"] = Field(
         default="refuse", description="Over a cap: refuse the conversion, or record it pending for review"
     )
@@ -312,12 +386,6 @@ class OfferIn(LookbackIn):
         "screened out): this offer, when active; then fallback_url; then the network's",
     )
     fallback_url: FallbackUrl | None = None
-
-    _fallback = field_validator("fallback_url")(_check_fallback_url)
-
-    _url = field_validator("offer_url")(_check_url)
-    _tz = field_validator("timezone")(_check_timezone)
-    _caps = field_validator("caps")(_check_caps)
 
 
 class GoalIn(GoalSettingsIn, LookbackIn):
@@ -410,22 +478,15 @@ class CustomPayoutIn(Strict):
     payout: RateIn
 
 
-class AdvertiserPatch(Strict):
-    name: Name | None = None
-    status: Literal["active", "paused", "deleted"] | None = None
-    security_token: SecurityToken | None = None
-    security_token_applied: bool | None = None
+class AdvertiserPatch(Patch, source=AdvertiserIn):
     remove_security_token: bool = False
     postback_ips: PostbackIps | None = None
 
     _ips = field_validator("postback_ips")(_check_postback_ips)
 
 
-class PartnerPatch(Strict):
-    name: Name | None = None
-    status: Literal["active", "pending", "blocked", "deleted"] | None = None
-    tier_id: Annotated[str, Field(pattern=f"^({NUMERIC_ID})?$")] | None = None
-    currency: CurrencyCode | Literal[""] | None = None
+class PartnerPatch(Patch, source=PartnerIn, noun=Partner, exclude=("postback_secret",)):
+    """The postback secret is set once, at the create (then only the secrets table holds it)."""
 
 
 class TierIn(Strict):
@@ -455,84 +516,23 @@ class NetworkIn(Strict):
         description="The last stop of clicks that cannot reach their offer (after the offer's own)",
     )
 
-    _fallback = field_validator("fallback_url")(_check_fallback_url)
 
-
-class DefaultGoalPatch(Strict):
+class DefaultGoalPatch(Patch, source=DefaultGoalIn):
     """Only the fields sent change; the slug stays unless ``regenerate_slug`` (postbacks use it)."""
 
-    name: Name | None = None
     regenerate_slug: bool = False
-    description: Annotated[str, Field(max_length=2000)] | None = None
-    payout: RateIn | None = None
-    revenue: RateIn | None = None
-    tiers_enabled: bool | None = None
-    tier_payouts: dict[str, RateIn] | None = None
-    tier_revenues: dict[str, RateIn] | None = None
-    payout_structure_ids: list[Id] | None = None
-    allow_multiple: bool | None = None
-    approve: bool | None = None
-    encrypted: bool | None = None
-    protocol: Literal["server", "image", "iframe"] | None = None
-    ref_id: Annotated[str, Field(max_length=100)] | None = None
 
 
-class OfferPatch(LookbackIn):
-    name: Name | None = None
-    offer_url: Annotated[str, Field(min_length=8, max_length=2000)] | None = None
-    status: Literal["active", "paused", "pending", "expired", "deleted"] | None = None
-    session_hours: Annotated[int, NotBool, Field(ge=1, le=8760)] | None = None
-    currency: CurrencyCode | None = None
-    accepts_other_currencies: bool | None = None
-    goals_enabled: bool | None = None
-    ref_id: Annotated[str, Field(max_length=100)] | None = None
+class OfferPatch(LookbackOrdered, Patch, source=OfferIn, noun=Offer, exclude=("advertiser_id",)):
+    """Only the fields sent change, inside the default goal too; the advertiser stays."""
+
     default_goal: DefaultGoalPatch | None = None
-    timezone: str | None = None
-    caps: list[CapIn] | None = Field(default=None, description="Replaces the offer's caps")
-    cap_action: Literal["refuse", "pending"] | None = None
-    cap_shards: Annotated[int, NotBool, Field(ge=1, le=MAX_SHARDS)] | None = None
-    screening: ScreeningIn | None = Field(
-        default=None, description="The screening rules this offer overrides"
-    )
-    fallback_offer_id: Annotated[str, Field(pattern=f"^({NUMERIC_ID})?$")] | None = Field(
-        default=None,
-        description="Where clicks go that cannot reach this offer (paused, expired, partner not allowed, "
-        "screened out): this offer, when active; then fallback_url; then the network's",
-    )
-    fallback_url: FallbackUrl | None = None
-
-    _fallback = field_validator("fallback_url")(_check_fallback_url)
-
-    _tz = field_validator("timezone")(_check_timezone)
-    _caps = field_validator("caps")(_check_caps)
-
-    @field_validator("offer_url")
-    @classmethod
-    def _url(cls, value: str | None) -> str | None:
-        return None if value is None else _check_url(value)
 
 
-class GoalPatch(LookbackIn):
+class GoalPatch(LookbackIn, Patch, source=GoalIn):
     """Only the fields sent change; ``regenerate_slug`` re-derives the slug from the name."""
 
-    name: Name | None = None
     regenerate_slug: bool = False
-    description: Annotated[str, Field(max_length=2000)] | None = None
-    status: Literal["active", "paused", "deleted"] | None = None
-    advertiser_id: Id | None = None
-    protocol: Literal["server", "image", "iframe"] | None = None
-    ref_id: Annotated[str, Field(max_length=100)] | None = None
-    payout: RateIn | None = None
-    revenue: RateIn | None = None
-    tiers_enabled: bool | None = None
-    tier_payouts: dict[str, RateIn] | None = None
-    tier_revenues: dict[str, RateIn] | None = None
-    payout_structure_ids: list[Id] | None = None
-    allow_multiple: bool | None = None
-    end_point: bool | None = None
-    approve: bool | None = None
-    encrypted: bool | None = None
-    private: bool | None = None
 
 
 class PartnerPostbackIn(Strict):

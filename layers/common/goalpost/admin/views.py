@@ -8,16 +8,110 @@ added later, TUNE's optional fields), so extra fields pass through as they are.
 
 from __future__ import annotations
 
+import inspect
+from collections.abc import Mapping
 from decimal import Decimal
-from typing import Any, Generic, Literal, TypeVar
+from types import NoneType, UnionType
+from typing import Annotated, Any, Generic, Literal, Optional, TypeVar, Union, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict, Field, RootModel
+
+from goalpost.model.caps import Cap
+from goalpost.model.fields import stored_defaults
+from goalpost.model.offer import (
+    Advertiser,
+    Condition,
+    Goal,
+    NetworkSettings,
+    Offer,
+    Partner,
+    PayoutStructure,
+    Rate,
+    StructureRule,
+)
+from goalpost.model.partner_terms import CustomPayout, Tier
+from goalpost.model.screening import Rule, ScreeningSettings
 
 T = TypeVar("T")
 
 
 class Out(BaseModel):
     model_config = ConfigDict(extra="allow")
+
+
+_VIEWS: dict[type, type[BaseModel]] = {}
+"""Each model noun's view, for the fields of other nouns that hold it."""
+
+
+def _view_type(annotation: Any) -> Any:
+    """A model field's type as an answer shows it: nouns as their views, tuples as lists,
+    literals as strings (a stored value is shown as it is, never refused)."""
+    origin = get_origin(annotation)
+    if origin is Annotated:
+        return _view_type(annotation.__origin__)
+    if origin is Literal:
+        return str
+    if origin in (Union, UnionType):
+        (inner,) = [a for a in get_args(annotation) if a is not NoneType]
+        return Optional[_view_type(inner)]  # noqa: UP045 (a type made at run time)
+    if origin is tuple:
+        return list[_view_type(get_args(annotation)[0])]  # type: ignore[misc]
+    if origin in (Mapping, dict):
+        return dict[str, _view_type(get_args(annotation)[1])]  # type: ignore[misc]
+    if annotation in _VIEWS:
+        return _VIEWS[annotation]
+    if annotation in (str, bool, int, Decimal, Any):
+        return annotation
+    raise TypeError(f"no view for {annotation!r}: declare the field on the view")
+
+
+def _view_default(value: Any) -> Any:
+    if hasattr(value, "to_dict"):
+        return value.to_dict()
+    if isinstance(value, tuple):
+        return list(value)
+    if isinstance(value, Mapping):
+        return dict(value)
+    return value
+
+
+def _every_field_required(schema: dict[str, Any]) -> None:
+    """Every field a view declares is in every answer (a default fills what an old item
+    lacks), so the document says so to clients."""
+    schema["required"] = list(schema.get("properties", {}))
+
+
+class View(BaseModel):
+    """An answer derived from the model noun it shows.
+
+    ``class OfferOut(Versioned, View, noun=Offer)`` has every field of ``Offer`` (but those in
+    ``hide``: secrets, what the view replaces) with the noun's type and default, so an item
+    stored before a setting existed still validates; the class body declares only what the
+    answer adds or shows otherwise. A setting added to the noun is in its answer at once
+    (tests/unit/test_declared_once.py).
+    """
+
+    model_config = ConfigDict(json_schema_extra=_every_field_required)
+
+    def __init_subclass__(cls, noun: type | None = None, hide: tuple[str, ...] = (), **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if noun is None:
+            return
+        own = dict(inspect.get_annotations(cls))
+        inherited = {name for base in cls.__bases__ for name in getattr(base, "model_fields", {})}
+        unknown = set(hide) - set(noun._fields)  # type: ignore[attr-defined]
+        if unknown:
+            raise TypeError(f"{cls.__name__} hides fields {noun.__name__} does not have: {unknown}")
+        defaults = stored_defaults(noun)
+        derived: dict[str, Any] = {}
+        for name, annotation in noun.__annotations__.items():
+            if name in hide or name in own or name in inherited:
+                continue
+            derived[name] = _view_type(annotation)
+            if name in defaults:  # validated: a noun's default (a rate) is then its view
+                setattr(cls, name, Field(default=_view_default(defaults[name]), validate_default=True))
+        cls.__annotations__ = {**derived, **own}
+        _VIEWS.setdefault(noun, cls)  # the first view of a noun is the one other nouns hold
 
 
 class Page(BaseModel, Generic[T]):
@@ -49,22 +143,36 @@ class Refusal(RootModel[ApiErrorOut | GatewayErrorOut]):
     pass
 
 
-class RateOut(BaseModel):
-    flat: Decimal
-    percent: Decimal
+class RateOut(View, noun=Rate):
+    pass
+
+
+class CapOut(View, noun=Cap):
+    pass
+
+
+class ConditionOut(View, noun=Condition):
+    pass
+
+
+class RuleOut(View, noun=StructureRule):
+    pass
 
 
 class Versioned(Out):
     version: int = Field(description="Send it back in If-Match to change this document")
 
 
-class NetworkOut(Versioned):
-    goals_enabled: bool
-    approval_enabled: bool
-    encrypted_enabled: bool
-    currency: str
-    session_hours: int
-    default_tier_id: str
+class ScreeningRuleOut(View, noun=Rule):
+    pass
+
+
+class ScreeningOut(View, noun=ScreeningSettings):
+    """The screening rules a network or an offer sets (null: inherited)."""
+
+
+class NetworkOut(Versioned, View, noun=NetworkSettings):
+    bot_list_version: str = Field(default="", description="The crawler list's version (crawler-user-agents)")
 
 
 class AuditEntryOut(Out):
@@ -78,23 +186,15 @@ class AuditEntryOut(Out):
     after: dict[str, Any] | None
 
 
-class AdvertiserOut(Versioned):
-    advertiser_id: str
-    name: str
-    status: str
+class AdvertiserOut(Versioned, View, noun=Advertiser, hide=("security_token_sha256",)):
     security_token_set: bool
-    security_token_applied: bool
     security_token: str | None = Field(
         default=None, description="Only in the answer of the write that set it: shown once"
     )
 
 
-class PartnerOut(Versioned):
-    partner_id: str
-    name: str
-    status: str
-    tier_id: str
-    currency: str = ""
+class PartnerOut(Versioned, View, noun=Partner, hide=("api_key_sha256", "postback_secret")):
+    pass
 
 
 class NewPartnerOut(PartnerOut):
@@ -106,33 +206,16 @@ class RotatedKeyOut(PartnerOut):
     api_key: str = Field(description="Shown once: the previous key stops working now")
 
 
-class TierOut(Versioned):
-    tier_id: str
-    name: str
-    level: int
-    default: bool
+class TierOut(Versioned, View, noun=Tier):
+    default: bool = Field(description="The network's default tier (partners without a tier of their own)")
 
 
-class PayoutStructureOut(Versioned):
-    structure_id: str
-    name: str
-    rules: list[dict[str, Any]]
+class PayoutStructureOut(Versioned, View, noun=PayoutStructure):
+    pass
 
 
-class GoalOut(Out):
-    goal_id: str
-    offer_id: str
-    name: str
-    slug: str
-    status: str
-    payout: RateOut
-    revenue: RateOut
-    allow_multiple: bool
-    end_point: bool
-    approve: bool
-    private: bool
-    min_session_seconds: int | None = None
-    max_session_seconds: int | None = None
+class GoalOut(Out, View, noun=Goal):
+    pass
 
 
 class GoalDetailOut(GoalOut):
@@ -143,26 +226,12 @@ class GoalDetailOut(GoalOut):
     )
 
 
-class OfferOut(Versioned):
-    offer_id: str
-    name: str
-    advertiser_id: str
-    offer_url: str
-    default_goal: GoalOut
-    status: str
-    currency: str
-    accepts_other_currencies: bool = True
-    goals_enabled: bool
-    session_hours: int = 24
-    cap_shards: int = 1
-    min_session_seconds: int = 0
-    max_session_seconds: int = 0
+class OfferOut(Versioned, View, noun=Offer):
+    pass
 
 
-class CapUsageOut(Out):
-    period: str
-    measure: str
-    limit: Decimal
+class CapUsageOut(Out, View, noun=Cap):
+    """A cap with its current period's use (period_key, used, remaining)."""
 
 
 class OfferCapsOut(Out):
@@ -186,11 +255,8 @@ class ManageGoalsOut(BaseModel):
     next_cursor: None = None
 
 
-class CustomPayoutOut(Versioned):
-    partner_id: str
-    goal_id: str
-    payout: RateOut
-    set_at: str
+class CustomPayoutOut(Versioned, View, noun=CustomPayout):
+    pass
 
 
 class PartnerPixelOut(Versioned):

@@ -2,9 +2,9 @@
 
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import Any, Literal, NamedTuple
+from typing import Annotated, Any, Literal, NamedTuple
 
-from goalpost.model.fields import document, load
+from goalpost.model.fields import Missing, document, load
 
 Period = Literal["day", "month", "lifetime"]
 Measure = Literal["conversions", "payout", "revenue"]
@@ -22,7 +22,7 @@ class Cap(NamedTuple):
     """One limit: ``partner_id`` "" for the offer as a whole, "*" for each partner, or one partner."""
 
     period: Period
-    measure: Measure
+    measure: Annotated[Measure, Missing("conversions")]
     limit: Decimal
     partner_id: str = ""
 

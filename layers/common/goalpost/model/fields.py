@@ -13,10 +13,12 @@ field is stored:
 | ``Mapping[str, X]`` | a dict of X | a dict |
 | ``X \\| None`` | None, or X | None, or X |
 | ``Annotated[X, Codec(load, dump)]`` | ``load`` | ``dump`` (the per-field converter) |
+| ``Annotated[X, Missing(value)]`` | ``value`` when the document lacks it | as X |
 
 Reading is lenient, so items written before a field existed keep loading: a missing field,
 ``None`` or ``""`` takes the field's default; a field without a default that may be None is
-None when missing; any other missing field is an error (``KeyError``). Keys a noun does not
+None when missing; a field declared ``Missing(value)`` (required to build the noun, optional
+in what is stored) takes that value; any other missing field is an error (``KeyError``). Keys a noun does not
 declare are ignored (storage keys, ``version`` on nouns that do not carry it).
 
 The codecs are worked out on a noun's first use, not at import: the hot paths import the
@@ -44,6 +46,16 @@ class Codec:
 
     def __init__(self, load: Convert, dump: Convert) -> None:
         self.load, self.dump = load, dump
+
+
+class Missing:
+    """What a stored document that lacks a field (none or an empty one) holds for it, for a
+    field the noun itself requires: ``measure: Annotated[Measure, Missing("conversions")]``."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
 
 
 def same(value: Any) -> Any:
@@ -150,12 +162,30 @@ def fields_of(noun: type) -> tuple[_Field, ...]:
             _Field(
                 name,
                 codec_of(annotations[name]),
-                defaults.get(name, _MISSING),
+                defaults.get(name, _missing_value(annotations[name])),
                 _nullable(annotations[name]),
             )
             for name in noun._fields  # type: ignore[attr-defined]
         )
     return found
+
+
+def _missing_value(annotation: Any) -> Any:
+    if get_origin(annotation) is Annotated:
+        given = [m for m in annotation.__metadata__ if isinstance(m, Missing)]
+        if given:
+            return given[0].value
+    return _MISSING
+
+
+def stores_null(noun: type, name: str) -> bool:
+    """Whether a noun's field may hold None (its type says ``X | None``)."""
+    return next(f.nullable for f in fields_of(noun) if f.name == name)
+
+
+def stored_defaults(noun: type) -> dict[str, Any]:
+    """What a field holds when its stored document lacks it, for each field that has one."""
+    return {f.name: f.default for f in fields_of(noun) if f.default is not _MISSING}
 
 
 def document(item: Any) -> dict[str, Any]:
