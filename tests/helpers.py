@@ -267,10 +267,11 @@ def forget_cached_clients() -> None:
     """What a new Lambda container starts without: clients, cached config and signing keys."""
     from goalpost.admin import console_sessions
     from goalpost.store import config_cache, dynamo, secret_store, signing_keys
-    from goalpost.streams import outbox
+    from goalpost.streams import events, outbox
 
     dynamo.reset_client()
     outbox.reset_client()
+    events.reset_client()
     config_cache.clear()
     signing_keys.forget_keys()
     secret_store.forget()

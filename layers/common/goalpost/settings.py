@@ -65,6 +65,8 @@ config_table = Text("CONFIG_TABLE")
 stats_table = Text("STATS_TABLE")
 secrets_table = Text("SECRETS_TABLE")
 partner_deliveries_queue_url = Text("PARTNER_DELIVERIES_QUEUE_URL")
+event_bus_name = Text("EVENT_BUS_NAME", "")
+"""The EventBridge bus the conversions-stream consumer publishes to ("" : publish nothing)."""
 
 # Tuning.
 config_cache_seconds = Number("CONFIG_CACHE_SECONDS", 30)
