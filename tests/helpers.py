@@ -165,7 +165,9 @@ def dynamodb_calls() -> Iterator[list[str]]:
         events.unregister("before-call.dynamodb", record)
 
 
-def record_conversion(offer_id: str, partner_id: str, created_at: str, goal_id: str = "0") -> str:
+def record_conversion(
+    offer_id: str, partner_id: str, created_at: str, goal_id: str = "0", status: str = "approved"
+) -> str:
     """Write an approved conversion through the store's own insert (its item and report keys as a
     postback writes them), without the click and postback around it: its conversion id."""
     import secrets
@@ -176,7 +178,7 @@ def record_conversion(offer_id: str, partner_id: str, created_at: str, goal_id: 
     tid = secrets.token_hex(16)
     conversion = Conversion(
         conversion_id=f"{tid}-{goal_id}", offer_id=offer_id, goal_id=goal_id, partner_id=partner_id,
-        transaction_id=tid, status="approved", status_code="approved_server_postback",
+        transaction_id=tid, status=status, status_code=f"{status}_server_postback",
         created_at=created_at, payout=Decimal("1.00"), revenue=Decimal("2.00"), currency="USD",
     )  # fmt: skip
     result = conversion_store.insert_conversion(

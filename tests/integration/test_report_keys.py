@@ -160,3 +160,29 @@ def test_a_one_partner_or_one_offer_report_reads_what_it_returns_not_the_network
     for n in range(400):  # the rest of the network's day: another partner on another offer
         record_conversion(crowd_offer, crowd_partner, iso_timestamp(clock.at - 30 * n - 1))
     assert _reads_of_one_partner_and_one_offer(offer_id, partner_id) == alone
+
+
+def test_the_approvals_list_pages_across_its_shards_newest_first(aws, clock) -> None:
+    net = setup_network()
+    offer_id, partner_id = net["offer"]["offer_id"], net["partner"]["partner_id"]
+    made = [
+        (
+            iso_timestamp(clock.at - 86_400 * n - 60),
+            record_conversion(
+                offer_id, partner_id, iso_timestamp(clock.at - 86_400 * n - 60), status="pending"
+            ),
+        )
+        for n in range(9)  # one a day: the approvals list is not bound to a range
+    ]
+    record_conversion(offer_id, partner_id, iso_timestamp(clock.at), status="approved")  # not awaiting
+    assert len({conversion_store.report_shard(cid) for _, cid in made}) >= 3
+    seen: list[str] = []
+    cursor = ""
+    while True:
+        status, body = admin("GET", f"/admin/offers/{offer_id}/conversions/pending", query=f"limit=2{cursor}")
+        assert status == 200 and len(body["items"]) <= 2
+        seen.extend(c["conversion_id"] for c in body["items"])
+        if not body["next_cursor"]:
+            break
+        cursor = f"&cursor={body['next_cursor']}"
+    assert seen == [cid for _, cid in sorted(made, reverse=True)]

@@ -58,6 +58,11 @@ def partner_partitions(partner_id: str) -> list[str]:
     return [f"PARTNER#{partner_id}#{shard}" for shard in range(REPORT_SHARDS)]
 
 
+def pending_partitions(offer_id: str) -> list[str]:
+    """The by_offer_pending partitions of one offer (its conversions awaiting approval)."""
+    return [f"PENDING#{offer_id}#{shard}" for shard in range(REPORT_SHARDS)]
+
+
 def offer_partitions(offer_id: str) -> list[str]:
     """The by_offer_time partitions of one offer (its records of every day)."""
     return [f"OFFER#{offer_id}#{shard}" for shard in range(REPORT_SHARDS)]
@@ -79,7 +84,7 @@ def report_index_keys(record: Conversion) -> dict[str, str]:
     if record.offer_id:
         keys["offer_key"] = offer_partitions(record.offer_id)[shard]
     if not record.is_clawback and record.status == "pending":
-        keys["pending_key"] = pending_key(record.offer_id)
+        keys["pending_key"] = pending_key(record.offer_id, record.conversion_id)
     return keys
 
 
@@ -100,8 +105,9 @@ def stored_key(conversion: Conversion) -> dict[str, Any]:
     return key
 
 
-def pending_key(offer_id: str) -> str:
-    return f"PENDING#{offer_id}"
+def pending_key(offer_id: str, conversion_id: str) -> str:
+    """A conversion's place in the approvals index: its offer's, in the shard of its id."""
+    return pending_partitions(offer_id)[report_shard(conversion_id)]
 
 
 def conversion_key(transaction_id: str, goal_id: str, suffix: str = "") -> dict[str, Any]:
@@ -468,7 +474,7 @@ def adjust_conversion_status(
     removes = []
     if change.after["status"] == "pending":
         sets.append("pending_key = :pending")
-        values[":pending"] = pending_key(conversion.offer_id)
+        values[":pending"] = pending_key(conversion.offer_id, conversion.conversion_id)
     else:
         removes.append("pending_key")  # leaves the approvals index (sparse)
     for n, (field_name, value) in enumerate(sorted(amounts.items())):

@@ -7,21 +7,28 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, NamedTuple
 
 from goalpost.model.conversion import CONVERSION
-from goalpost.store.conversion_store import day_partitions, offer_partitions, partner_partitions, pending_key
+from goalpost.store.conversion_store import (
+    day_partitions,
+    offer_partitions,
+    partner_partitions,
+    pending_partitions,
+)
 from goalpost.store.dynamo import InvalidCursor, Page, attribute_values, conversions_table, query_page
 
 
 def pending_conversions(offer_id: str, *, limit: int, cursor: Mapping[str, Any] | None = None) -> Page:
-    """An offer's conversions awaiting approval, newest first: the sparse by_offer_pending index
-    holds exactly those (a decision takes a conversion out of it)."""
-    query = {
-        "TableName": conversions_table(),
-        "IndexName": "by_offer_pending",
-        "KeyConditionExpression": "pending_key = :p",
-        "ExpressionAttributeValues": {":p": {"S": pending_key(offer_id)}},
-        "ScanIndexForward": False,
-    }
-    return query_page(query, limit, cursor)
+    """An offer's conversions awaiting approval, newest first, however old: the sparse
+    by_offer_pending index holds exactly those (a decision takes a conversion out of it), in
+    the offer's shards, merged as the reports merge theirs."""
+    query = ReportQuery(start=EARLIEST, end=LATEST, days=(), kinds=())
+    partitions = pending_partitions(offer_id)
+    return _page(
+        _merged(query, "by_offer_pending", "pending_key", partitions, _cursor_position(cursor), limit), limit
+    )
+
+
+EARLIEST, LATEST = "0", "~"
+"""Bounds around every ``created_key`` (an ISO instant, then the id)."""
 
 
 class ReportQuery(NamedTuple):
@@ -94,6 +101,11 @@ def conversion_report(query: ReportQuery, *, limit: int, cursor: Mapping[str, An
         _merged(query, index, attribute, partitions, before, limit)
         for index, attribute, partitions in _partition_groups(query, before)
     )
+    return _page(merged, limit)
+
+
+def _page(merged: Iterator[dict[str, Any]], limit: int) -> Page:
+    """The first ``limit`` records, and the cursor after them when there are more."""
     items = list(itertools.islice(merged, limit + 1))
     if len(items) <= limit:
         return items, None
