@@ -186,3 +186,19 @@ def test_the_approvals_list_pages_across_its_shards_newest_first(aws, clock) -> 
             break
         cursor = f"&cursor={body['next_cursor']}"
     assert seen == [cid for _, cid in sorted(made, reverse=True)]
+
+
+def test_a_reports_parallel_shard_queries_are_held_to_the_admin_functions_policy(aws, monkeypatch) -> None:
+    """The shards are queried from worker threads: they still act as the admin function (the
+    local IAM check follows them), so a policy that does not reach an index fails here too."""
+    from botocore.exceptions import ClientError
+
+    from goalpost_local import iam
+
+    assert iam.ENFORCER.policies is not None
+    statements = iam.ENFORCER.policies["GoalsAdminFunction"]
+    deny = iam.Statement("Deny", ("dynamodb:Query",), ("*/index/by_partner_time",))
+    monkeypatch.setitem(iam.ENFORCER.policies, "GoalsAdminFunction", [*statements, deny])
+    assert admin("GET", "/admin/conversions", query="offer_id=1")[0] == 200
+    with pytest.raises(ClientError, match=r"AccessDeniedException.*index/by_partner_time"):
+        admin("GET", "/admin/conversions", query="partner_id=1")

@@ -1,5 +1,6 @@
 """Conversion reports: index queries over the conversions table (never a scan)."""
 
+import contextvars
 import heapq
 import itertools
 from collections.abc import Iterator, Mapping
@@ -160,7 +161,12 @@ def _merged(
         for p in partitions
     ]
     with ThreadPoolExecutor(max_workers=len(queries)) as pool:
-        first_pages = list(pool.map(lambda q: query_page(q, page_size, None), queries))
+        # each query in a copy of this thread's context (whatever the caller keeps there, e.g.
+        # the local runtime's record of which function is acting, holds in the workers too)
+        futures = [
+            pool.submit(contextvars.copy_context().run, query_page, q, page_size, None) for q in queries
+        ]
+        first_pages = [future.result() for future in futures]
     streams = [_stream(q, page_size, first) for q, first in zip(queries, first_pages, strict=True)]
     for item in heapq.merge(*streams, key=_created_key, reverse=True):
         if before is None or str(item["created_key"]) < before:  # BETWEEN includes the cursor's own
