@@ -202,3 +202,17 @@ def test_a_reports_parallel_shard_queries_are_held_to_the_admin_functions_policy
     assert admin("GET", "/admin/conversions", query="offer_id=1")[0] == 200
     with pytest.raises(ClientError, match=r"AccessDeniedException.*index/by_partner_time"):
         admin("GET", "/admin/conversions", query="partner_id=1")
+
+
+def test_a_selective_filter_reads_on_in_growing_pages_not_one_small_page_after_another(aws, clock) -> None:
+    net = setup_network()
+    offer_id, partner_id = net["offer"]["offer_id"], net["partner"]["partner_id"]
+    for n in range(600):  # the partner's approved conversions, and 3 pending ones among the oldest
+        record_conversion(offer_id, partner_id, iso_timestamp(clock.at - 10 * n - 5), status="approved")
+    for n in range(3):
+        record_conversion(offer_id, partner_id, iso_timestamp(clock.at - 7_000 - n), status="pending")
+    with items_read() as reads:
+        status, report = admin("GET", "/admin/conversions", query=f"partner_id={partner_id}&status=pending")
+    assert status == 200 and len(report["items"]) == 3
+    # 10 shards of ~60 records: pages of 8, 16, 32, 64 (4 a shard), not 8 at a time (8 a shard)
+    assert reads["queries"] <= 4 * REPORT_SHARDS + 5, reads

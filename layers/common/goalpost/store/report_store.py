@@ -178,10 +178,16 @@ def _created_key(item: Mapping[str, Any]) -> str:
 
 
 def _stream(kwargs: dict[str, Any], page_size: int, first: Page) -> Iterator[dict[str, Any]]:
-    """One shard's records, newest first, a page at a time (a filter may leave a page empty)."""
+    """One shard's records, newest first, a page at a time (a filter may leave a page empty).
+    Each further page asks for twice as many as the one before: a selective filter costs a few
+    round trips, not one per few records, and a shard reads at most about twice what it gives."""
     items, last = first
     while True:
         yield from items
         if last is None:
             return
+        page_size = min(page_size * 2, MAX_SHARD_PAGE)
         items, last = query_page(kwargs, page_size, last)
+
+
+MAX_SHARD_PAGE = 512
