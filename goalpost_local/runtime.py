@@ -100,8 +100,8 @@ def place_signing_keys(*, embedded: bool, use_aws: bool) -> None:
 def start(host: str = "127.0.0.1", port: int = 3000, admin_token: str | None = None) -> LocalStack:
     """Start everything in this process, in background threads; returns once serving.
 
-    Without ``GOALPOST_USE_AWS`` every service is local: the embedded moto serves SQS, SSM and
-    Cognito always, and DynamoDB too unless ``AWS_ENDPOINT_URL_DYNAMODB`` names another
+    Without ``GOALPOST_USE_AWS`` every service is local: the embedded moto serves SQS, SSM,
+    Cognito and EventBridge always, and DynamoDB too unless ``AWS_ENDPOINT_URL_DYNAMODB`` names another
     (DynamoDB Local). Only ``GOALPOST_USE_AWS`` lets a client reach AWS.
     """
     use_aws = bool(os.environ.get("GOALPOST_USE_AWS"))
