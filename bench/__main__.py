@@ -182,7 +182,9 @@ def round_trips() -> dict[str, Any]:
             ],
         )
         offer_id, partner_id = net["offer"]["offer_id"], net["partner"]["partner_id"]
-        gsi_keys = {"day_key", "pending_key"}  # the conversions report indexes (projection ALL)
+        # the conversions report indexes (projection ALL): by_day_time, by_partner_time,
+        # by_offer_time, by_offer_pending
+        gsi_keys = {"day_key", "partner_key", "offer_key", "pending_key"}
 
         calls: list[dict[str, Any]] = []
 
@@ -495,11 +497,17 @@ PRICES = {
     "dynamodb_on_demand_rru_per_million": 0.125,
     "dynamodb_storage_gb_month": 0.25,
     "cloudwatch_logs_ingest_per_gb": 0.50,
+    "eventbridge_custom_events_per_million": 1.00,
 }
+EVENTS_PER_PUT = 10  # PutEvents entries per call (the stream consumer batches them)
+PUT_EVENTS_MS = 25.0  # assumed latency of one PutEvents call, billed in the consumer's duration
 MEMORY_GB = 0.5  # template Globals MemorySize 512
 DYNAMODB_LATENCY_MS = {"write": 6.0, "read": 3.0, "transaction": 12.0}
 ACCESS_LOG_BYTES = 260  # one API access-log line (template format)
 COLD_START_SHARE = 0.01  # share of invocations that are cold (init is billed since 2025)
+REPORT_OTHERS = int(os.environ.get("GOALPOST_BENCH_REPORT_OTHERS", "10000"))
+"""Records of other partners on the report benchmark's day (moto writes ~150 a second here:
+``GOALPOST_BENCH_REPORT_OTHERS=100000 make bench`` for the issue's 100,000, ~10 minutes)."""
 
 
 def outcome_line_bytes() -> int:
@@ -552,6 +560,12 @@ def cost(rt: dict[str, Any], cpu: dict[str, Any], cold: dict[str, Any]) -> dict[
         return parts
 
     rows = {r["path"]: r for r in rt["rows"]}
+    put_events_gb_s = PUT_EVENTS_MS / 1000 / EVENTS_PER_PUT * MEMORY_GB
+    per_event = {
+        "eventbridge_put_events": PRICES["eventbridge_custom_events_per_million"],
+        "lambda_duration": round(put_events_gb_s * PRICES["lambda_arm64_gb_second"] * 1e6, 4),
+    }
+    per_event["total"] = round(sum(per_event.values()), 3)
     click = rows["click"]
     conv = rows["postback: new conversion (default goal)"]
     cold_rows = cold["rows"]
@@ -586,6 +600,11 @@ def cost(rt: dict[str, Any], cpu: dict[str, Any], cold: dict[str, Any]) -> dict[
             cold_rows["postback"]["median_ms"],
             function_log_bytes=outcome_line_bytes(),
         ),
+        # EventBridge: published from the conversions stream's consumer (already invoked per
+        # batch), ten entries per PutEvents call; a conversion approved at once is two events
+        # (created, approved), a pending one one. Routing them (rules, targets) is the network's.
+        "per_million_events": per_event,
+        "events_per_million_conversions_approved_at_once": round(2 * per_event["total"], 3),
     }
 
 
@@ -655,11 +674,33 @@ def main() -> None:
         "per_million_clicks_screened",
         "per_million_conversions",
         "per_million_conversions_with_caps",
+        "per_million_events",
     ):
         parts = money[label]
         detail = ", ".join(f"{k} {v}" for k, v in parts.items() if k not in ("total", "billed_ms_assumed"))
         print(f"  {label:24} ${parts['total']:.3f}  ({detail})")
-    print()
+    print(
+        "  events of a million conversions approved at once (created + approved): "
+        f"${money['events_per_million_conversions_approved_at_once']:.3f}\n"
+    )
+
+    from bench.reports import report_reads
+
+    reads = report_reads(REPORT_OTHERS)
+    print(
+        f"Report reads: one page ({reads['limit']}) of each report, items read (DynamoDB ScannedCount), "
+        f"{reads['shards']} shards, {reads['mine']} records of partner 1 on offer 1"
+    )
+    print(f"  {'report':12} {'alone':>18} {'+' + format(reads['others'], ',') + ' others':>22}")
+    for name in reads["alone"]:
+        a, w = reads["alone"][name], reads["with_others"][name]
+        print(
+            f"  {name:12} {a['items_read']:>6} read / {a['queries']:>2} q   {w['items_read']:>8} read / {w['queries']:>2} q"
+        )
+    print(
+        f"  one partner before the report keys were sharded and narrowed: every record of the day, "
+        f"{reads['before_sharding_one_partner_items_read']:,} read\n"
+    )
 
     export = export_cost()
     print(
@@ -706,6 +747,7 @@ def main() -> None:
                 "warm_cpu": cpu,
                 "cost": money,
                 "export_cost": export,
+                "report_reads": reads,
                 "load": run,
             },
             indent=2,

@@ -17,6 +17,9 @@ KMS keys: CloudFormation takes a key policy as a JSON object, the KMS API as a s
 stores the object as it comes and then fails every call on the key (json.loads of a dict),
 so the policy is handed to it as the string KMS would hold.
 
+EventBridge buses: moto creates a stack's bus but gives it no physical id; CloudFormation's is
+the bus's name (what !Ref returns), by which the local runtime finds it.
+
 Tables: CloudFormation reads "false" (a parameter's value) as false for a Boolean property;
 moto keeps the string, and "false" is truthy, so a test stack's tables came out protected.
 
@@ -40,6 +43,7 @@ from moto.cognitoidp.models import cognitoidp_backends
 from moto.core.common_models import CloudFormationModel
 from moto.dynamodb.models import dynamodb_backends
 from moto.dynamodb.models.table import Table
+from moto.events.models import EventBus
 from moto.firehose.models import firehose_backends
 from moto.glue.models import glue_backends
 from moto.kms.models import Key
@@ -444,3 +448,10 @@ def _create_bucket_whole(
 
 
 FakeBucket.create_from_cloudformation_json = classmethod(_create_bucket_whole)  # type: ignore[method-assign,assignment]
+
+
+def _bus_name(self: EventBus) -> str:
+    return str(self.name)
+
+
+EventBus.physical_resource_id = property(_bus_name)  # type: ignore[assignment,method-assign,attr-defined]

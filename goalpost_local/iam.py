@@ -94,6 +94,10 @@ def queue_arn(name: str) -> str:
     return f"arn:aws:sqs:{region()}:{ACCOUNT}:{name}"
 
 
+def event_bus_arn(name: str) -> str:
+    return f"arn:aws:events:{region()}:{ACCOUNT}:event-bus/{name}"
+
+
 def queue_arn_of(logical_id: str) -> str:
     """The ARN of a template queue, by logical id, as created locally."""
     return queue_arn(ENFORCER.physical.get(logical_id, logical_id))
@@ -367,6 +371,9 @@ def _other(service: str, operation: str, params: Mapping[str, Any]) -> list[tupl
         return [(f"dynamodb:{operation}", str(params.get("StreamArn", "*")))]
     if service == "sqs":
         return [(f"sqs:{operation}", str(params.get("QueueUrl", "*")))]
+    if service == "events" and operation == "PutEvents":
+        buses = {str(e.get("EventBusName") or "default") for e in params.get("Entries", [])}
+        return [("events:PutEvents", event_bus_arn(bus)) for bus in sorted(buses)]
     if service == "cognito-idp" and operation in _TOKEN_AUTHORIZED:
         return []  # authorized by the user's access token, not by the caller's IAM policy
     if service == "cognito-idp" and params.get("UserPoolId"):

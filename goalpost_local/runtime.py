@@ -10,6 +10,7 @@ from typing import Any
 
 from goalpost_local.dynamodb import DynamoDBProcess
 from goalpost_local.template import (
+    create_event_buses,
     create_queues,
     create_tables,
     function_environment,
@@ -53,7 +54,7 @@ class LocalStack:
             pump.stop()
 
 
-LOCAL_SERVICES = ("SQS", "SSM", "COGNITO_IDENTITY_PROVIDER")
+LOCAL_SERVICES = ("SQS", "SSM", "COGNITO_IDENTITY_PROVIDER", "EVENTBRIDGE")
 """What the embedded moto serves beside DynamoDB (``AWS_ENDPOINT_URL_<service>``)."""
 
 
@@ -99,8 +100,8 @@ def place_signing_keys(*, embedded: bool, use_aws: bool) -> None:
 def start(host: str = "127.0.0.1", port: int = 3000, admin_token: str | None = None) -> LocalStack:
     """Start everything in this process, in background threads; returns once serving.
 
-    Without ``GOALPOST_USE_AWS`` every service is local: the embedded moto serves SQS, SSM and
-    Cognito always, and DynamoDB too unless ``AWS_ENDPOINT_URL_DYNAMODB`` names another
+    Without ``GOALPOST_USE_AWS`` every service is local: the embedded moto serves SQS, SSM,
+    Cognito and EventBridge always, and DynamoDB too unless ``AWS_ENDPOINT_URL_DYNAMODB`` names another
     (DynamoDB Local). Only ``GOALPOST_USE_AWS`` lets a client reach AWS.
     """
     use_aws = bool(os.environ.get("GOALPOST_USE_AWS"))
@@ -151,15 +152,18 @@ def _start_serving(
 
         deployed = stack.find(boto3.client("cloudformation"), stack_name)
         table_names, queue_urls = deployed.tables(), deployed.queues()
+        buses = deployed.event_buses()
     else:
         table_names = create_tables(dynamodb, prefix=prefix)
         queue_urls = create_queues(sqs, prefix=prefix)
+        buses = create_event_buses(boto3.client("events"), prefix=prefix)
     parameters = deployed.parameters if deployed is not None else None
-    os.environ.update(function_environment(table_names, queue_urls, parameters))
+    os.environ.update(function_environment(table_names, queue_urls, parameters, buses))
     if embedded is not None or deployed is not None:  # against real AWS, IAM itself decides
         from goalpost_local import iam
 
-        iam.enforce(physical_names(table_names, queue_urls), stream_arns(dynamodb, table_names), parameters)
+        physical = physical_names(table_names, queue_urls, buses)
+        iam.enforce(physical, stream_arns(dynamodb, table_names), parameters)
     if deployed is None:  # a stack's parameter is the operator's, made before the deploy
         place_signing_keys(embedded=moto is not None, use_aws=use_aws)
     os.environ.setdefault("CONFIG_CACHE_SECONDS", "2")
@@ -170,13 +174,14 @@ def _start_serving(
     os.environ.setdefault("GOALPOST_DYNAMODB_READ_TIMEOUT", "120")
 
     from goalpost.store import dynamo
-    from goalpost.streams import outbox
+    from goalpost.streams import events, outbox
     from goalpost_local.gateway import LocalGateway
     from goalpost_local.queues import QueuePump
     from goalpost_local.streams import StreamPump
 
     dynamo.reset_client()
     outbox.reset_client()
+    events.reset_client()
     token = admin_token or os.environ.get("GOALPOST_ADMIN_TOKEN") or secrets.token_urlsafe(24)
     os.environ.setdefault("GOALPOST_ALLOW_PRIVATE_POSTBACKS", "1")  # local partners live on 127.0.0.1
     sign_in = None

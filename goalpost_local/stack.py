@@ -40,6 +40,10 @@ class Deployed:
         """Logical id -> queue URL (an SQS queue's physical id)."""
         return self._of("AWS::SQS::Queue")
 
+    def event_buses(self) -> dict[str, str]:
+        """Logical id -> EventBridge bus name (its physical id)."""
+        return self._of("AWS::Events::EventBus")
+
     def user_pool(self) -> tuple[str, str]:
         """The console's user pool id and its client id."""
         ((pool,),) = [list(self._of("AWS::Cognito::UserPool").values())]

@@ -123,9 +123,25 @@ def create_queues(client: Any, prefix: str = "goalpost-local") -> dict[str, str]
     return urls
 
 
-def physical_names(table_names: dict[str, str], queue_urls: dict[str, str]) -> dict[str, str]:
-    """Logical id -> physical name of every table and queue (what !Ref / QueueName resolve to)."""
-    return {**table_names, **{logical: url.rsplit("/", 1)[-1] for logical, url in queue_urls.items()}}
+def create_event_buses(client: Any, prefix: str = "goalpost-local") -> dict[str, str]:
+    """Create the template's EventBridge buses (in moto's events); returns logical id -> name."""
+    names: dict[str, str] = {}
+    for logical_id in resources("AWS::Events::EventBus"):
+        name = f"{prefix}-{logical_id}"
+        try:
+            client.create_event_bus(Name=name)
+        except client.exceptions.ResourceAlreadyExistsException:
+            pass  # a restart against the same moto server: the bus is there
+        names[logical_id] = name
+    return names
+
+
+def physical_names(
+    table_names: dict[str, str], queue_urls: dict[str, str], event_buses: dict[str, str] | None = None
+) -> dict[str, str]:
+    """Logical id -> physical name of every table, queue and bus (what !Ref / QueueName resolve to)."""
+    queues = {logical: url.rsplit("/", 1)[-1] for logical, url in queue_urls.items()}
+    return {**table_names, **queues, **(event_buses or {})}
 
 
 def stream_arns(client: Any, table_names: dict[str, str]) -> dict[str, str]:
@@ -176,9 +192,11 @@ def function_environment(
     table_names: dict[str, str],
     queue_urls: dict[str, str] | None = None,
     parameters: dict[str, str] | None = None,
+    event_buses: dict[str, str] | None = None,
 ) -> dict[str, str]:
-    """Globals' environment variables with !Ref to tables and queues resolved to the local ones
-    (and to template parameters: the defaults, or a deployed stack's ``parameters``)."""
+    """Globals' environment variables with !Ref to tables, queues and buses resolved to the local
+    ones (and to template parameters: the defaults, or a deployed stack's ``parameters``). A bus
+    not given resolves to "" (its events are then not published)."""
     variables = load_template()["Globals"]["Function"]["Environment"]["Variables"]
     params = {**parameter_defaults(), **(parameters or {})}
     env: dict[str, str] = {}
@@ -188,7 +206,12 @@ def function_environment(
             value = when_true if condition_holds(condition, params) else when_false
         if isinstance(value, dict) and "Ref" in value:
             ref = value["Ref"]
-            resolved = table_names.get(ref) or (queue_urls or {}).get(ref) or params.get(ref, "")
+            resolved = (
+                table_names.get(ref)
+                or (queue_urls or {}).get(ref)
+                or (event_buses or {}).get(ref)
+                or params.get(ref, "")
+            )
             if resolved or key not in os.environ:
                 env[key] = resolved  # a parameter without default (a secret) keeps the caller's value
         else:

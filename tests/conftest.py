@@ -70,6 +70,7 @@ def aws(export_folder: Any) -> Iterator[Any]:
     from goalpost_local import iam
     from goalpost_local.export import ParquetFolderSink
     from goalpost_local.template import (
+        create_event_buses,
         create_queues,
         create_tables,
         function_environment,
@@ -83,11 +84,12 @@ def aws(export_folder: Any) -> Iterator[Any]:
         client = boto3.client("dynamodb", region_name="us-east-1")
         names = create_tables(client, prefix="test")
         queues = create_queues(boto3.client("sqs", region_name="us-east-1"), prefix="test")
+        buses = create_event_buses(boto3.client("events", region_name="us-east-1"), prefix="test")
         # the functions read the keys from SSM, as deployed (GOALPOST_SIGNING_KEYS_PARAMETER)
         store_signing_keys(boto3.client("ssm", region_name="us-east-1"), os.environ["GOALPOST_SIGNING_KEYS"])
         # each function held to its template policies
-        iam.enforce(physical_names(names, queues), stream_arns(client, names))
-        env = {**function_environment(names, queues), "GOALPOST_ALLOW_PRIVATE_POSTBACKS": "1"}
+        iam.enforce(physical_names(names, queues, buses), stream_arns(client, names))
+        env = {**function_environment(names, queues, None, buses), "GOALPOST_ALLOW_PRIVATE_POSTBACKS": "1"}
         saved = {k: os.environ.get(k) for k in env}
         os.environ.update(env)
         forget_cached_clients()

@@ -181,6 +181,50 @@ def dynamodb_calls() -> Iterator[list[str]]:
         events.unregister("before-call.dynamodb", record)
 
 
+def record_conversion(
+    offer_id: str, partner_id: str, created_at: str, goal_id: str = "0", status: str = "approved"
+) -> str:
+    """Write an approved conversion through the store's own insert (its item and report keys as a
+    postback writes them), without the click and postback around it: its conversion id."""
+    import secrets
+
+    from goalpost.model.conversion import Conversion
+    from goalpost.store import conversion_store
+
+    tid = secrets.token_hex(16)
+    conversion = Conversion(
+        conversion_id=f"{tid}-{goal_id}", offer_id=offer_id, goal_id=goal_id, partner_id=partner_id,
+        transaction_id=tid, status=status, status_code=f"{status}_server_postback",
+        created_at=created_at, payout=Decimal("1.00"), revenue=Decimal("2.00"), currency="USD",
+    )  # fmt: skip
+    result = conversion_store.insert_conversion(
+        conversion, now=0, end_point=False, fingerprint="", retry_window_seconds=0
+    )
+    assert result.outcome == "inserted", result
+    return conversion.conversion_id
+
+
+@contextmanager
+def items_read() -> Iterator[dict[str, int]]:
+    """Count what the goalpost client's queries read (DynamoDB's ScannedCount: the items a query
+    evaluated, before any filter) and how many queries it made."""
+    from goalpost.store import dynamo
+
+    counts = {"items": 0, "queries": 0}
+
+    def record(model: Any, parsed: dict[str, Any], **_: Any) -> None:
+        if model.name == "Query":
+            counts["items"] += int(parsed.get("ScannedCount", 0))
+            counts["queries"] += 1
+
+    events = dynamo.client().meta.events
+    events.register("after-call.dynamodb", record)
+    try:
+        yield counts
+    finally:
+        events.unregister("after-call.dynamodb", record)
+
+
 def stats_pump(dynamodb: Any) -> Any:
     """A stream pump feeding only the stats function, reading both streams from their start."""
     import boto3
@@ -241,10 +285,11 @@ def forget_cached_clients() -> None:
     """What a new Lambda container starts without: clients, cached config and signing keys."""
     from goalpost.admin import console_sessions
     from goalpost.store import config_cache, dynamo, secret_store, signing_keys
-    from goalpost.streams import outbox
+    from goalpost.streams import events, outbox
 
     dynamo.reset_client()
     outbox.reset_client()
+    events.reset_client()
     config_cache.clear()
     signing_keys.forget_keys()
     secret_store.forget()

@@ -1,7 +1,10 @@
-"""Conversions-stream consumer: plans partner postbacks (records and queues each delivery).
+"""Conversions-stream consumer: plans partner postbacks (records and queues each delivery) and
+publishes Goalpost's events to the EventBridge bus (goalpost.streams.events).
 
-Sends nothing itself, so no partner's server can hold up this stream: a failure here is our
-storage or queue, reported as the first record to retry (the event source retries in order).
+Sends nothing to partners itself, so no partner's server can hold up this stream: a failure
+here is our storage, queue or bus, reported as the first record to retry (the event source
+retries in order; a retried record's deliveries are not recorded twice, and its events carry
+the same ids).
 """
 
 import logging
@@ -9,7 +12,7 @@ from typing import Any
 
 from goalpost import settings
 from goalpost.store import dynamo
-from goalpost.streams import outbox
+from goalpost.streams import events, outbox
 from goalpost.streams.partner_postbacks import now_and_stamp, plan
 
 logging.getLogger().setLevel(logging.INFO)
@@ -17,9 +20,17 @@ logging.getLogger().setLevel(logging.INFO)
 settings.require(settings.config_table, settings.conversions_table, settings.partner_deliveries_queue_url)
 dynamo.client()
 outbox.client()
+if settings.event_bus_name():
+    events.client()
 
 
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     _now, at = now_and_stamp()
-    failures = plan(event.get("Records", []), at)
+    records = event.get("Records", [])
+    failures = plan(records, at)
+    sequences = [str(r["dynamodb"]["SequenceNumber"]) for r in records]
+    planned = records[: sequences.index(failures[0])] if failures else records
+    unpublished = events.publish(events.collect(planned))
+    if unpublished is not None:
+        failures = [unpublished]
     return {"batchItemFailures": [{"itemIdentifier": sequence} for sequence in failures]}

@@ -1,7 +1,17 @@
-"""The report keys: a conversion sits in one report index (2 WCU with its item), approvals in a sparse one."""
+"""The report keys: a record sits in three write-sharded report indexes (the network's day, its
+partner, its offer: 4 WCU with its item), a conversion awaiting approval also in a sparse one."""
 
+import zlib
+
+import pytest
+
+from goalpost.model import clock as tracker_clock
+from goalpost.model.ids import iso_timestamp
 from goalpost.store import conversion_store, dynamo
-from tests.helpers import admin, click, conversions, postback, setup_network
+from goalpost.store.conversion_store import REPORT_SHARDS
+from tests.helpers import admin, click, conversions, items_read, postback, record_conversion, setup_network
+
+REPORT_INDEXES = {"by_day_time", "by_partner_time", "by_offer_time"}
 
 
 def _indexes_of(item: dict[str, object]) -> set[str]:
@@ -13,13 +23,21 @@ def _indexes_of(item: dict[str, object]) -> set[str]:
     }
 
 
-def test_a_new_conversion_is_written_to_one_report_index(aws) -> None:
+def test_a_new_conversion_is_written_to_the_three_report_indexes_in_the_shard_of_its_id(aws) -> None:
     net = setup_network()
-    tid = click(net["offer"]["offer_id"], net["partner"]["partner_id"])
+    offer_id, partner_id = net["offer"]["offer_id"], net["partner"]["partner_id"]
+    tid = click(offer_id, partner_id)
     assert postback(f"transaction_id={tid}")["statusCode"] == 200
     [item] = [i for i in conversion_store.session_conversions(tid) if str(i["sk"]).startswith("CONV#")]
-    # the conversion's own PutItem (1 WCU) and this one index write (1 WCU)
-    assert _indexes_of(item) == {"by_day_time"}
+    # the conversion's own PutItem (1 WCU) and one write per report index (3 WCU)
+    assert _indexes_of(item) == REPORT_INDEXES
+    shard = zlib.crc32(item["conversion_id"].encode()) % REPORT_SHARDS
+    day = item["created_at"][:10]
+    assert (item["day_key"], item["partner_key"], item["offer_key"]) == (
+        f"DAY#{day}#{shard}",
+        f"PARTNER#{partner_id}#{shard}",
+        f"OFFER#{offer_id}#{shard}",
+    )
 
 
 def test_pending_conversions_are_listed_for_approval_until_decided(aws) -> None:
@@ -28,7 +46,7 @@ def test_pending_conversions_are_listed_for_approval_until_decided(aws) -> None:
     tid = click(offer_id, net["partner"]["partner_id"])
     assert postback(f"transaction_id={tid}")["statusCode"] == 200
     [item] = [i for i in conversion_store.session_conversions(tid) if str(i["sk"]).startswith("CONV#")]
-    assert _indexes_of(item) == {"by_day_time", "by_offer_pending"}
+    assert _indexes_of(item) == REPORT_INDEXES | {"by_offer_pending"}
     status, pending = admin("GET", f"/admin/offers/{offer_id}/conversions/pending")
     assert status == 200 and [c["transaction_id"] for c in pending["items"]] == [tid]
 
@@ -40,7 +58,7 @@ def test_pending_conversions_are_listed_for_approval_until_decided(aws) -> None:
     status, pending = admin("GET", f"/admin/offers/{offer_id}/conversions/pending")
     assert status == 200 and pending["items"] == []
     [item] = [i for i in conversion_store.session_conversions(tid) if str(i["sk"]).startswith("CONV#")]
-    assert _indexes_of(item) == {"by_day_time"}  # out of the approvals index
+    assert _indexes_of(item) == REPORT_INDEXES  # out of the approvals index
 
     status, _ = admin(
         "PATCH", f"/admin/conversions/{conversion_id}", {"status": "pending", "note": "recheck"}
@@ -50,7 +68,7 @@ def test_pending_conversions_are_listed_for_approval_until_decided(aws) -> None:
     assert [c["conversion_id"] for c in pending["items"]] == [conversion_id]  # back for a decision
 
 
-def test_the_day_index_serves_the_offers_list_and_the_offer_and_partner_reports(aws) -> None:
+def test_the_report_indexes_serve_the_offers_list_and_the_offer_and_partner_reports(aws) -> None:
     net = setup_network()
     offer_id = net["offer"]["offer_id"]
     tid = click(offer_id, net["partner"]["partner_id"])
@@ -67,3 +85,134 @@ def test_the_day_index_serves_the_offers_list_and_the_offer_and_partner_reports(
     assert status == 200 and sorted(r["status"] for r in mine["items"]) == ["approved", "rejected"]
     status, everyone = admin("GET", "/admin/conversions", query="status=approved")
     assert {r["transaction_id"] for r in everyone["items"]} >= {tid, other_tid}
+
+
+def _all_pages(query: str, limit: int) -> list[str]:
+    """Every record id of a report, page after page through its cursor."""
+    seen: list[str] = []
+    cursor = ""
+    while True:
+        status, body = admin("GET", "/admin/conversions", query=f"{query}&limit={limit}{cursor}")
+        assert status == 200, body
+        assert len(body["items"]) <= limit
+        seen.extend(r["conversion_id"] for r in body["items"])
+        if not body["next_cursor"]:
+            return seen
+        cursor = f"&cursor={body['next_cursor']}"
+
+
+@pytest.mark.parametrize("limit", [1, 3, 7, 100])
+def test_report_pages_cross_shard_boundaries_in_time_order_and_lose_nothing(aws, clock, limit) -> None:
+    net, other = setup_network(), setup_network()
+    offer_id, partner_id = net["offer"]["offer_id"], net["partner"]["partner_id"]
+    start = clock.at
+    mine: list[tuple[str, str]] = []
+    theirs: list[tuple[str, str]] = []
+    for n in range(24):  # every 20 minutes for 8 hours (across a UTC midnight now and then)
+        created = iso_timestamp(start - 1200 * n)
+        mine.append((created, record_conversion(offer_id, partner_id, created)))
+        if n % 3 == 0:
+            created = iso_timestamp(start - 1200 * n - 7)
+            theirs.append(
+                (
+                    created,
+                    record_conversion(other["offer"]["offer_id"], other["partner"]["partner_id"], created),
+                )
+            )
+    assert len({conversion_store.report_shard(cid) for _, cid in mine}) >= 4  # spread over the shards
+    newest_first = [cid for _, cid in sorted(mine, reverse=True)]
+    everyone = [cid for _, cid in sorted(mine + theirs, reverse=True)]
+    day = iso_timestamp(tracker_clock.now())[:10]
+    window = f"to={day}"
+    assert _all_pages(f"{window}&partner_id={partner_id}", limit) == newest_first
+    assert _all_pages(f"{window}&offer_id={offer_id}", limit) == newest_first
+    assert _all_pages(window, limit) == everyone
+
+
+def test_a_report_cursor_the_api_did_not_hand_out_is_refused(aws) -> None:
+    import base64
+    import json
+
+    for made_up in ({"before": 5}, {"before": "x"}, {"before": "2026-01-01T00:00:00.000Z#1-0", "x": "y"}):
+        cursor = base64.urlsafe_b64encode(json.dumps(made_up).encode()).decode().rstrip("=")
+        status, body = admin("GET", "/admin/conversions", query=f"cursor={cursor}")
+        assert status == 400 and body["error"]["code"] == "bad_cursor", made_up
+
+
+def _reads_of_one_partner_and_one_offer(offer_id: str, partner_id: str) -> tuple[int, int]:
+    with items_read() as partner_reads:
+        status, report = admin("GET", "/admin/conversions", query=f"partner_id={partner_id}&limit=50")
+    assert status == 200 and len(report["items"]) == 6
+    with items_read() as offer_reads:
+        status, report = admin("GET", "/admin/conversions", query=f"offer_id={offer_id}&limit=50")
+    assert status == 200 and len(report["items"]) == 6
+    return partner_reads["items"], offer_reads["items"]
+
+
+def test_a_one_partner_or_one_offer_report_reads_what_it_returns_not_the_networks_day(aws, clock) -> None:
+    net, crowd = setup_network(), setup_network()
+    offer_id, partner_id = net["offer"]["offer_id"], net["partner"]["partner_id"]
+    for n in range(6):
+        record_conversion(offer_id, partner_id, iso_timestamp(clock.at - 60 * n))
+    alone = _reads_of_one_partner_and_one_offer(offer_id, partner_id)
+    assert alone == (6, 6)
+    crowd_offer, crowd_partner = crowd["offer"]["offer_id"], crowd["partner"]["partner_id"]
+    for n in range(400):  # the rest of the network's day: another partner on another offer
+        record_conversion(crowd_offer, crowd_partner, iso_timestamp(clock.at - 30 * n - 1))
+    assert _reads_of_one_partner_and_one_offer(offer_id, partner_id) == alone
+
+
+def test_the_approvals_list_pages_across_its_shards_newest_first(aws, clock) -> None:
+    net = setup_network()
+    offer_id, partner_id = net["offer"]["offer_id"], net["partner"]["partner_id"]
+    made = [
+        (
+            iso_timestamp(clock.at - 86_400 * n - 60),
+            record_conversion(
+                offer_id, partner_id, iso_timestamp(clock.at - 86_400 * n - 60), status="pending"
+            ),
+        )
+        for n in range(9)  # one a day: the approvals list is not bound to a range
+    ]
+    record_conversion(offer_id, partner_id, iso_timestamp(clock.at), status="approved")  # not awaiting
+    assert len({conversion_store.report_shard(cid) for _, cid in made}) >= 3
+    seen: list[str] = []
+    cursor = ""
+    while True:
+        status, body = admin("GET", f"/admin/offers/{offer_id}/conversions/pending", query=f"limit=2{cursor}")
+        assert status == 200 and len(body["items"]) <= 2
+        seen.extend(c["conversion_id"] for c in body["items"])
+        if not body["next_cursor"]:
+            break
+        cursor = f"&cursor={body['next_cursor']}"
+    assert seen == [cid for _, cid in sorted(made, reverse=True)]
+
+
+def test_a_reports_parallel_shard_queries_are_held_to_the_admin_functions_policy(aws, monkeypatch) -> None:
+    """The shards are queried from worker threads: they still act as the admin function (the
+    local IAM check follows them), so a policy that does not reach an index fails here too."""
+    from botocore.exceptions import ClientError
+
+    from goalpost_local import iam
+
+    assert iam.ENFORCER.policies is not None
+    statements = iam.ENFORCER.policies["GoalsAdminFunction"]
+    deny = iam.Statement("Deny", ("dynamodb:Query",), ("*/index/by_partner_time",))
+    monkeypatch.setitem(iam.ENFORCER.policies, "GoalsAdminFunction", [*statements, deny])
+    assert admin("GET", "/admin/conversions", query="offer_id=1")[0] == 200
+    with pytest.raises(ClientError, match=r"AccessDeniedException.*index/by_partner_time"):
+        admin("GET", "/admin/conversions", query="partner_id=1")
+
+
+def test_a_selective_filter_reads_on_in_growing_pages_not_one_small_page_after_another(aws, clock) -> None:
+    net = setup_network()
+    offer_id, partner_id = net["offer"]["offer_id"], net["partner"]["partner_id"]
+    for n in range(600):  # the partner's approved conversions, and 3 pending ones among the oldest
+        record_conversion(offer_id, partner_id, iso_timestamp(clock.at - 10 * n - 5), status="approved")
+    for n in range(3):
+        record_conversion(offer_id, partner_id, iso_timestamp(clock.at - 7_000 - n), status="pending")
+    with items_read() as reads:
+        status, report = admin("GET", "/admin/conversions", query=f"partner_id={partner_id}&status=pending")
+    assert status == 200 and len(report["items"]) == 3
+    # 10 shards of ~60 records: pages of 8, 16, 32, 64 (4 a shard), not 8 at a time (8 a shard)
+    assert reads["queries"] <= 4 * REPORT_SHARDS + 5, reads

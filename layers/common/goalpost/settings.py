@@ -65,6 +65,8 @@ config_table = Text("CONFIG_TABLE")
 stats_table = Text("STATS_TABLE")
 secrets_table = Text("SECRETS_TABLE")
 partner_deliveries_queue_url = Text("PARTNER_DELIVERIES_QUEUE_URL")
+event_bus_name = Text("EVENT_BUS_NAME", "")
+"""The EventBridge bus the conversions-stream consumer publishes to ("" : publish nothing)."""
 
 # The export's Firehose streams (ExportFunction's own environment; locally a Parquet writer).
 export_clicks_stream = Text("EXPORT_CLICKS_STREAM")

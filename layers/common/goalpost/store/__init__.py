@@ -10,9 +10,11 @@ Tables (README, "Tables and keys", lists every access pattern):
 - conversions: pk=TX#<txid>, sk=CONV#<goal>[#<n>]  conversions of a session
                pk=UNIQUE#<offer>#<field>#<value>  guard: a unique id seen on an offer
                pk=RETRY#<fingerprint>             guard: a postback seen in the retry window
-               GSI by_offer_time:   offer_key=OFFER#<id>,        created_key=<iso time>#<conversion id>
-               GSI by_partner_time: partner_key=PARTNER#<id>,    created_key (conversions only)
-               GSI by_day_time:     day_key=DAY#<utc yyyy-mm-dd>, created_key (conversions only)
+               GSI by_offer_time:   offer_key=OFFER#<id>#<shard>,    created_key=<iso time>#<record id>
+               GSI by_partner_time: partner_key=PARTNER#<id>#<shard>, created_key
+               GSI by_day_time:     day_key=DAY#<utc yyyy-mm-dd>#<shard>, created_key
+               GSI by_offer_pending: pending_key=PENDING#<id>#<shard>, created_key (pending only)
+               (every record, shard = crc32(record id) % REPORT_SHARDS)
 - config:      pk=NETWORK sk=SETTINGS, pk=ADV#<id> sk=PROFILE, pk=PARTNER#<id> sk=PROFILE,
                pk=OFFER#<id> sk=OFFER | GOAL#<id> | PAYOUT#<partner>#<goal>,
                pk=STRUCTURE#<id> sk=PROFILE, pk=COUNTER sk=<kind>

@@ -1,6 +1,7 @@
 """Conversions table, the money path: conversions, refusals, guards, status adjustments."""
 
 import secrets
+import zlib
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal, NamedTuple
 
@@ -23,7 +24,9 @@ from goalpost.store.dynamo import (
 )
 from goalpost.store.session_store import session_from
 
-STORAGE_FIELDS = ("pk", "sk", "kind", "day_key", "created_key", "pending_key", "write_token")
+STORAGE_FIELDS = (
+    "pk", "sk", "kind", "day_key", "partner_key", "offer_key", "created_key", "pending_key", "write_token",
+)  # fmt: skip
 """Attributes of a stored conversion that are keys of the table and its indexes, or how it was
 written, not facts."""
 
@@ -32,13 +35,56 @@ def without_storage_fields(item: Mapping[str, Any]) -> dict[str, Any]:
     return as_written({k: v for k, v in item.items() if k not in STORAGE_FIELDS})
 
 
+REPORT_SHARDS = 10
+"""How many partitions each report key is written across (README, "Capacity"): a record goes to
+one of them, chosen from its id, so at 5,000 records a second, all of one partner or one offer
+included, no index partition takes more than 500 writes a second (DynamoDB allows 1,000).
+Reports read every shard and merge them in time order. Changing it moves where new records are
+written: records keep the shard they were written to, so raise it only with a backfill."""
+
+
+def report_shard(record_id: str) -> int:
+    """The shard of a record: a CRC-32 of its id (deterministic, spread evenly: ids are random)."""
+    return zlib.crc32(record_id.encode()) % REPORT_SHARDS
+
+
+def day_partitions(day: str) -> list[str]:
+    """The by_day_time partitions of one UTC day (the whole network's records)."""
+    return [f"DAY#{day}#{shard}" for shard in range(REPORT_SHARDS)]
+
+
+def partner_partitions(partner_id: str) -> list[str]:
+    """The by_partner_time partitions of one partner (its records of every day)."""
+    return [f"PARTNER#{partner_id}#{shard}" for shard in range(REPORT_SHARDS)]
+
+
+def pending_partitions(offer_id: str) -> list[str]:
+    """The by_offer_pending partitions of one offer (its conversions awaiting approval)."""
+    return [f"PENDING#{offer_id}#{shard}" for shard in range(REPORT_SHARDS)]
+
+
+def offer_partitions(offer_id: str) -> list[str]:
+    """The by_offer_time partitions of one offer (its records of every day)."""
+    return [f"OFFER#{offer_id}#{shard}" for shard in range(REPORT_SHARDS)]
+
+
 def report_index_keys(record: Conversion) -> dict[str, str]:
-    """Where a record sits in the report indexes: every record by its UTC day (by_day_time),
-    a conversion awaiting approval also by its offer (by_offer_pending, sparse)."""
+    """Where a record sits in the report indexes, each sorted by ``created_key`` (time, then id):
+    the network's day (by_day_time), its partner (by_partner_time) and its offer (by_offer_time),
+    each key in the shard its id picks; a conversion awaiting approval also by its offer
+    (by_offer_pending, sparse)."""
     created = record.created_at
-    keys = {"day_key": f"DAY#{created[:10]}", "created_key": f"{created}#{record.conversion_id}"}
+    shard = report_shard(record.conversion_id)
+    keys = {
+        "day_key": day_partitions(created[:10])[shard],
+        "created_key": f"{created}#{record.conversion_id}",
+    }
+    if record.partner_id:
+        keys["partner_key"] = partner_partitions(record.partner_id)[shard]
+    if record.offer_id:
+        keys["offer_key"] = offer_partitions(record.offer_id)[shard]
     if not record.is_clawback and record.status == "pending":
-        keys["pending_key"] = pending_key(record.offer_id)
+        keys["pending_key"] = pending_key(record.offer_id, record.conversion_id)
     return keys
 
 
@@ -59,8 +105,9 @@ def stored_key(conversion: Conversion) -> dict[str, Any]:
     return key
 
 
-def pending_key(offer_id: str) -> str:
-    return f"PENDING#{offer_id}"
+def pending_key(offer_id: str, conversion_id: str) -> str:
+    """A conversion's place in the approvals index: its offer's, in the shard of its id."""
+    return pending_partitions(offer_id)[report_shard(conversion_id)]
 
 
 def conversion_key(transaction_id: str, goal_id: str, suffix: str = "") -> dict[str, Any]:
@@ -427,7 +474,7 @@ def adjust_conversion_status(
     removes = []
     if change.after["status"] == "pending":
         sets.append("pending_key = :pending")
-        values[":pending"] = pending_key(conversion.offer_id)
+        values[":pending"] = pending_key(conversion.offer_id, conversion.conversion_id)
     else:
         removes.append("pending_key")  # leaves the approvals index (sparse)
     for n, (field_name, value) in enumerate(sorted(amounts.items())):

@@ -1,24 +1,35 @@
 """Conversion reports: index queries over the conversions table (never a scan)."""
 
-from collections.abc import Mapping
+import contextvars
+import heapq
+import itertools
+from collections.abc import Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, NamedTuple
 
 from goalpost.model.conversion import CONVERSION
-from goalpost.store.conversion_store import pending_key
-from goalpost.store.dynamo import Page, attribute_values, conversions_table, query_page
+from goalpost.store.conversion_store import (
+    day_partitions,
+    offer_partitions,
+    partner_partitions,
+    pending_partitions,
+)
+from goalpost.store.dynamo import InvalidCursor, Page, attribute_values, conversions_table, query_page
 
 
 def pending_conversions(offer_id: str, *, limit: int, cursor: Mapping[str, Any] | None = None) -> Page:
-    """An offer's conversions awaiting approval, newest first: the sparse by_offer_pending index
-    holds exactly those (a decision takes a conversion out of it)."""
-    query = {
-        "TableName": conversions_table(),
-        "IndexName": "by_offer_pending",
-        "KeyConditionExpression": "pending_key = :p",
-        "ExpressionAttributeValues": {":p": {"S": pending_key(offer_id)}},
-        "ScanIndexForward": False,
-    }
-    return query_page(query, limit, cursor)
+    """An offer's conversions awaiting approval, newest first, however old: the sparse
+    by_offer_pending index holds exactly those (a decision takes a conversion out of it), in
+    the offer's shards, merged as the reports merge theirs."""
+    query = ReportQuery(start=EARLIEST, end=LATEST, days=(), kinds=())
+    partitions = pending_partitions(offer_id)
+    return _page(
+        _merged(query, "by_offer_pending", "pending_key", partitions, _cursor_position(cursor), limit), limit
+    )
+
+
+EARLIEST, LATEST = "0", "~"
+"""Bounds around every ``created_key`` (an ISO instant, then the id)."""
 
 
 class ReportQuery(NamedTuple):
@@ -27,7 +38,8 @@ class ReportQuery(NamedTuple):
     start: str
     end: str
     days: tuple[str, ...]
-    """The UTC days the range touches, oldest first (the day index is read one day at a time)."""
+    """The UTC days the range touches, oldest first (the network's day index is read one day at a
+    time; a partner's or an offer's index serves the whole range at once)."""
     offer_id: str = ""
     partner_id: str = ""
     goal_id: str = ""
@@ -46,7 +58,7 @@ def _one_of(attribute: str, prefix: str, options: tuple[str, ...], values: dict[
 
 
 def _report_filter(query: ReportQuery) -> tuple[str, dict[str, Any], dict[str, str]]:
-    """The filter expression: the day index narrows the time, filters the rest."""
+    """The filter expression: the index narrows the time (and the partner or offer), filters the rest."""
     parts: list[str] = []
     values: dict[str, Any] = {}
     names: dict[str, str] = {}
@@ -71,53 +83,111 @@ def _report_filter(query: ReportQuery) -> tuple[str, dict[str, Any], dict[str, s
     return " AND ".join(parts), values, names
 
 
+REPORT_CURSOR = "before"
+"""A report's cursor: the ``created_key`` of the last record it returned. Every shard of every
+partition is sorted by that key, so one position resumes them all (a page may end in the middle
+of one shard and before another's first record)."""
+
+
 def conversion_report(query: ReportQuery, *, limit: int, cursor: Mapping[str, Any] | None = None) -> Page:
-    """Records in a time range, newest first, through the by_day_time index (never a scan):
-    one UTC day after the other; offer, partner, goal, status... are filter expressions.
-
-    One index serves every report so a conversion pays one index write (README, "Tables and
-    keys"): a narrow filter on a busy network reads the day's records to fill its page.
+    """Records in a time range, newest first, through the narrowest report index (never a scan):
+    one partner's (by_partner_time) or one offer's (by_offer_time) partitions when the query names
+    one, else the network's, one UTC day after the other (by_day_time). Each is write-sharded
+    (``REPORT_SHARDS``): the shards are queried in parallel and merged by ``created_key``; goal,
+    status, kind... are filter expressions. A page asks each shard for a little more than its
+    share and reads on only where the merge needs it, so a report reads about what it returns.
     """
-    days = list(reversed(query.days))
-    if cursor and "next_day" in cursor:
-        days = days[days.index(str(cursor["next_day"])) :] if str(cursor["next_day"]) in days else []
-        cursor = None
-    elif cursor and "day_key" in cursor:
-        day = str(cursor["day_key"]).removeprefix("DAY#")
-        days = days[days.index(day) :] if day in days else []
-    items: list[dict[str, Any]] = []
-    for position, day in enumerate(days):
-        page_items, last = _report_page(query, day, limit - len(items), cursor)
-        cursor = None
-        items.extend(page_items)
-        if last is not None:
-            return items, last
-        if len(items) >= limit:
-            rest = days[position + 1 :]
-            return items, ({"next_day": rest[0]} if rest else None)
-    return items, None
+    before = _cursor_position(cursor)
+    merged = itertools.chain.from_iterable(
+        _merged(query, index, attribute, partitions, before, limit)
+        for index, attribute, partitions in _partition_groups(query, before)
+    )
+    return _page(merged, limit)
 
 
-def _report_page(query: ReportQuery, day: str, limit: int, cursor: Mapping[str, Any] | None) -> Page:
+def _page(merged: Iterator[dict[str, Any]], limit: int) -> Page:
+    """The first ``limit`` records, and the cursor after them when there are more."""
+    items = list(itertools.islice(merged, limit + 1))
+    if len(items) <= limit:
+        return items, None
+    items = items[:limit]
+    return items, {REPORT_CURSOR: str(items[-1]["created_key"])}
+
+
+def _cursor_position(cursor: Mapping[str, Any] | None) -> str | None:
+    if not cursor:
+        return None
+    position = cursor.get(REPORT_CURSOR)
+    if set(cursor) != {REPORT_CURSOR} or not isinstance(position, str) or "#" not in position:
+        raise InvalidCursor("the cursor does not belong to this list")
+    return position
+
+
+def _partition_groups(query: ReportQuery, before: str | None) -> Iterator[tuple[str, str, list[str]]]:
+    """(index, key attribute, partitions) to read, newest first; each group's records are older
+    than the one's before it, so the groups are read one after the other."""
+    if query.partner_id:
+        yield "by_partner_time", "partner_key", partner_partitions(query.partner_id)
+    elif query.offer_id:
+        yield "by_offer_time", "offer_key", offer_partitions(query.offer_id)
+    else:
+        for day in reversed(query.days):
+            if before is None or day <= before[:10]:
+                yield "by_day_time", "day_key", day_partitions(day)
+
+
+def _merged(
+    query: ReportQuery, index: str, attribute: str, partitions: list[str], before: str | None, limit: int
+) -> Iterator[dict[str, Any]]:
+    """The records of some partitions of an index, newest first: the first page of each is read
+    in parallel, later pages only when the merge reaches their end."""
     expression, values, names = _report_filter(query)
+    upper = before if before is not None and before < query.end else query.end
     kwargs: dict[str, Any] = {
         "TableName": conversions_table(),
-        "IndexName": "by_day_time",
-        "KeyConditionExpression": "day_key = :day AND created_key BETWEEN :start AND :end",
-        "ExpressionAttributeValues": attribute_values(
-            {**values, ":day": f"DAY#{day}", ":start": query.start, ":end": query.end}
-        ),
+        "IndexName": index,
+        "KeyConditionExpression": f"{attribute} = :part AND created_key BETWEEN :start AND :end",
+        "ExpressionAttributeValues": attribute_values({**values, ":start": query.start, ":end": upper}),
         "ScanIndexForward": False,
     }
     if expression:
         kwargs["FilterExpression"] = expression
     if names:
         kwargs["ExpressionAttributeNames"] = names
-    # A filter may leave a page short: read on until the page is full or the range ends.
-    items: list[dict[str, Any]] = []
+    # A shard holds about 1/n of the page: ask each for its share and a little more.
+    page_size = -(-(limit + 1) // len(partitions)) + 2
+    queries = [
+        {**kwargs, "ExpressionAttributeValues": {**kwargs["ExpressionAttributeValues"], ":part": {"S": p}}}
+        for p in partitions
+    ]
+    with ThreadPoolExecutor(max_workers=len(queries)) as pool:
+        # each query in a copy of this thread's context (whatever the caller keeps there, e.g.
+        # the local runtime's record of which function is acting, holds in the workers too)
+        futures = [
+            pool.submit(contextvars.copy_context().run, query_page, q, page_size, None) for q in queries
+        ]
+        first_pages = [future.result() for future in futures]
+    streams = [_stream(q, page_size, first) for q, first in zip(queries, first_pages, strict=True)]
+    for item in heapq.merge(*streams, key=_created_key, reverse=True):
+        if before is None or str(item["created_key"]) < before:  # BETWEEN includes the cursor's own
+            yield item
+
+
+def _created_key(item: Mapping[str, Any]) -> str:
+    return str(item["created_key"])
+
+
+def _stream(kwargs: dict[str, Any], page_size: int, first: Page) -> Iterator[dict[str, Any]]:
+    """One shard's records, newest first, a page at a time (a filter may leave a page empty).
+    Each further page asks for twice as many as the one before: a selective filter costs a few
+    round trips, not one per few records, and a shard reads at most about twice what it gives."""
+    items, last = first
     while True:
-        page_items, last = query_page(kwargs, limit - len(items), cursor)
-        items.extend(page_items)
-        if last is None or len(items) >= limit:
-            return items, last
-        cursor = last
+        yield from items
+        if last is None:
+            return
+        page_size = min(page_size * 2, MAX_SHARD_PAGE)
+        items, last = query_page(kwargs, page_size, last)
+
+
+MAX_SHARD_PAGE = 512
