@@ -1,4 +1,6 @@
--- Totals for a range of UTC days, per currency: the figures of GET /admin/stats (totals).
+-- Totals for a range of UTC days in the base currency (per base currency, should it have
+-- changed): the figures of GET /admin/stats (totals, money=base). Rows exported before
+-- currencies were kept have no base columns: their own amounts stand for them.
 -- Parameters: :from, :end (the day after :to), :scan_from (:from - 1 day), :scan_to (:to + 1 day).
 -- A conversion counts in the hour it happened, with its latest status (the last row of its
 -- changes): approved adds its money, pending and rejected (refusals too) are counted only.
@@ -15,15 +17,16 @@ clicks_once AS (
   WHERE dt BETWEEN :scan_from AND :scan_to AND clicked_at >= :from AND clicked_at < :end
 )
 SELECT
-  currency,
+  coalesce(base_currency, currency) AS currency,
   (SELECT count(*) FROM clicks_once) AS clicks,
   sum(CASE WHEN status = 'approved' THEN 1 ELSE 0 END) AS conversions,
   sum(CASE WHEN status = 'pending' THEN 1 ELSE 0 END) AS pending,
   sum(CASE WHEN status = 'rejected' THEN 1 ELSE 0 END) AS rejected,
-  sum(CASE WHEN status = 'approved' THEN coalesce(payout, 0) ELSE 0 END) AS payout,
-  sum(CASE WHEN status = 'approved' THEN coalesce(revenue, 0) ELSE 0 END) AS revenue,
-  sum(CASE WHEN status = 'approved' THEN coalesce(sale_amount, 0) ELSE 0 END) AS sale_amount,
-  sum(CASE WHEN status = 'approved' THEN coalesce(revenue, 0) - coalesce(payout, 0) ELSE 0 END) AS profit
+  sum(CASE WHEN status = 'approved' THEN coalesce(base_payout, payout, 0) ELSE 0 END) AS payout,
+  sum(CASE WHEN status = 'approved' THEN coalesce(base_revenue, revenue, 0) ELSE 0 END) AS revenue,
+  sum(CASE WHEN status = 'approved' THEN coalesce(base_sale_amount, sale_amount, 0) ELSE 0 END) AS sale_amount,
+  sum(CASE WHEN status = 'approved'
+      THEN coalesce(base_revenue, revenue, 0) - coalesce(base_payout, payout, 0) ELSE 0 END) AS profit
 FROM conversions
-GROUP BY currency
-ORDER BY currency
+GROUP BY coalesce(base_currency, currency)
+ORDER BY 1

@@ -185,3 +185,47 @@ def test_a_redelivered_stream_is_counted_once(aws, clock, exported) -> None:
     stats_pump(aws).drain()  # another consumer reads both streams from the start again
     assert len(list(exported.folder.glob("clicks/dt=*/*.parquet"))) >= 2
     assert sql("totals", exported.folder) == once
+
+
+def test_money_in_several_currencies_is_exported_and_reported_as_the_stats_give_it(
+    aws, clock, exported
+) -> None:
+    """A EUR network, a USD offer paying a GBP partner, sales sent in EUR and in USD: the SQL's
+    totals are /admin/stats' (base currency) and the partner's payouts its own stats' (GBP)."""
+    from tests.helpers import ADMIN, call, load_rates
+
+    clock.at = datetime(DAY.year, DAY.month, DAY.day, 6, 0, tzinfo=UTC).timestamp()
+    network = admin("GET", "/admin/network")[1]
+    changed = call(
+        ADMIN, "PUT", "/admin/network", body={"currency": "EUR"}, if_match=f'"{network["version"]}"'
+    )
+    assert changed["statusCode"] == 200, changed
+    load_rates(DAY.isoformat(), USD="1.0873", GBP="0.8299")
+    net = setup_network(
+        offer={
+            "currency": "USD",
+            "default_goal": {"payout": {"percent": "12.5"}, "revenue": {"percent": "20"}},
+        },
+        partner={"currency": "GBP"},
+    )
+    offer_id, partner_id = net["offer"]["offer_id"], net["partner"]["partner_id"]
+    for n, amount in enumerate(("19.99", "0.07", "1234.56", "3.33")):
+        tid = click(offer_id, partner_id)
+        currency = "&currency=EUR" if n % 2 else ""
+        assert postback(f"transaction_id={tid}&amount={amount}{currency}")["statusCode"] == 200
+        clock.advance(60)
+    exported.drain()
+    day = DAY.isoformat()
+
+    totals = admin("GET", "/admin/stats", query=f"from={day}&to={day}&interval=total&group_by=")[1]["totals"]
+    (row,) = sql("totals", exported.folder)
+    assert row["currency"] == totals["currency"] == "EUR"
+    for name in ("payout", "revenue", "sale_amount", "profit"):
+        assert format_money(row[name]) == totals[name], name
+
+    (paid,) = sql("partner_payouts", exported.folder)
+    assert (paid["partner_id"], paid["currency"]) == (partner_id, "GBP")
+    recorded = [c for c in report_records(day) if c["status"] == "approved"]
+    assert format_money(paid["payout"]) == format_money(
+        sum(Decimal(str(c["partner_payout"])) for c in recorded)
+    )

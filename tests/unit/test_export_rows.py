@@ -48,8 +48,12 @@ def test_every_template_glue_table_has_the_export_columns_in_order() -> None:
         declared = [(c["Name"], c["Type"]) for c in tables[name]["StorageDescriptor"]["Columns"]]
         assert declared == list(columns), name
         assert tables[name]["PartitionKeys"] == [{"Name": "dt", "Type": "string"}]
-    money = [c for c, kind in export.TABLES["conversion_events"] if kind.startswith("decimal")]
-    assert money == ["payout", "revenue", "sale_amount"]
+    money = [c for c, kind in export.TABLES["conversion_events"] if kind == export.MONEY]
+    assert money == [
+        "payout", "revenue", "sale_amount", "partner_payout", "base_payout", "base_revenue", "base_sale_amount",
+    ]  # fmt: skip
+    rates = [c for c, kind in export.TABLES["conversion_events"] if kind == export.RATE]
+    assert rates == ["sale_rate", "partner_rate", "base_rate"]
     assert all(
         "double" not in kind and "float" not in kind for cols in export.TABLES.values() for _, kind in cols
     )

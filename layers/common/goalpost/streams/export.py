@@ -37,6 +37,8 @@ logger = logging.getLogger("goalpost.export")
 
 MONEY = "decimal(18,5)"
 """Amounts: 13 digits and 5 places (goalpost.model.money), exact in Parquet and SQL alike."""
+RATE = "decimal(20,10)"
+"""Exchange rates: ten places, as a conversion records them (goalpost.model.exchange)."""
 
 TABLES: dict[str, tuple[tuple[str, str], ...]] = {
     "clicks": (
@@ -80,6 +82,20 @@ TABLES: dict[str, tuple[tuple[str, str], ...]] = {
         ("adjusted_to", "string"),
         ("adjusted_reason", "string"),
         ("adjusted_by", "string"),
+        # its money in every currency, frozen when recorded (README, Currencies); a conversion
+        # in one currency has its own amounts here
+        ("sale_currency", "string"),
+        ("sale_rate", RATE),
+        ("partner_currency", "string"),
+        ("partner_payout", MONEY),
+        ("partner_rate", RATE),
+        ("base_currency", "string"),
+        ("base_payout", MONEY),
+        ("base_revenue", MONEY),
+        ("base_sale_amount", MONEY),
+        ("base_rate", RATE),
+        ("rate_day", "string"),
+        ("flags", "string"),
     ),
     "deliveries": (
         ("seq", "string"),
@@ -183,6 +199,42 @@ def _conversion(event_name: str, image: Mapping[str, Any], old: Mapping[str, Any
         "adjusted_to": _text(last.get("to")),
         "adjusted_reason": _text(last.get("reason")),
         "adjusted_by": _text(last.get("by")),
+        **_currencies(image),
+        "flags": ",".join(str(f) for f in image.get("flags") or ()),
+    }
+
+
+def _base_sale(image: Mapping[str, Any]) -> Decimal | None:
+    """The sale in the base currency, as the stats count it (one rounding step per conversion)."""
+    from goalpost.rules.exchange import at_rate
+
+    sale = _amount(image.get("sale_amount"))
+    if sale is None:
+        return None
+    currency = _text(image.get("currency"))
+    offer_sale = at_rate(sale, _amount(image.get("sale_rate")), currency)
+    return at_rate(offer_sale, _amount(image.get("base_rate")), _text(image.get("base_currency")) or currency)
+
+
+def _currencies(image: Mapping[str, Any]) -> Row:
+    """The amounts in each currency as reports add them: what was recorded, or (one currency)
+    the conversion's own amounts."""
+    currency = _text(image.get("currency"))
+    payout, revenue = _amount(image.get("payout")), _amount(image.get("revenue"))
+    converted_base = bool(image.get("base_currency"))
+    converted_partner = bool(image.get("partner_currency"))
+    return {
+        "sale_currency": _text(image.get("sale_currency")) or currency,
+        "sale_rate": _amount(image.get("sale_rate")),
+        "partner_currency": _text(image.get("partner_currency")) or currency,
+        "partner_payout": _amount(image.get("partner_payout")) if converted_partner else payout,
+        "partner_rate": _amount(image.get("partner_rate")),
+        "base_currency": _text(image.get("base_currency")) or currency,
+        "base_payout": _amount(image.get("base_payout")) if converted_base else payout,
+        "base_revenue": _amount(image.get("base_revenue")) if converted_base else revenue,
+        "base_sale_amount": _base_sale(image),
+        "base_rate": _amount(image.get("base_rate")),
+        "rate_day": _text(image.get("rate_day")),
     }
 
 
