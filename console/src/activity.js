@@ -198,6 +198,10 @@ export function Decisions({ items, onDecided, caption, decidable = true }) {
         ['Payout', (c) => money(c.payout, c.currency), { num: true }],
         ['Revenue', (c) => money(c.revenue, c.currency), { num: true }],
         ['Status', (c) => c.status],
+        [
+          'Trace',
+          (c) => html`<a href=${`#/trace/${c.transaction_id}`} aria-label=${`Trace ${c.conversion_id}`}>trace</a>`,
+        ],
       ]} />`;
 }
 

@@ -101,6 +101,8 @@ class Conversion(NamedTuple):
     base_rate: Decimal | None = None
     rate_day: str = ""
     """The day of the exchange rates used ("" when nothing changed currency)."""
+    request_query: Mapping[str, str] = EMPTY
+    """A stored refusal: the request's query as received, secrets redacted (``model.redact``)."""
 
     @property
     def is_clawback(self) -> bool:
@@ -156,6 +158,7 @@ class Conversion(NamedTuple):
             "last_duplicate_at": self.last_duplicate_at,
             "reverses": self.reverses,
             "transition": self.transition,
+            "request_query": dict(self.request_query) or None,
             **{name: getattr(self, name) for name in EXCHANGE_LABELS},
         }
         doc.update({k: v for k, v in optional.items() if v not in (None, "", 0)})
@@ -208,6 +211,7 @@ class Conversion(NamedTuple):
             base_revenue=_decimal(data.get("base_revenue")),
             base_rate=_decimal(data.get("base_rate")),
             rate_day=str(data.get("rate_day", "")),
+            request_query={str(k): str(v) for k, v in (data.get("request_query") or {}).items()},
         )
 
 

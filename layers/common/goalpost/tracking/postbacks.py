@@ -78,6 +78,10 @@ def _refuse(
         created_at=iso_timestamp(now),
         note=refusal.reason,
     )
+    if request.query:
+        from goalpost.model.redact import redacted_query  # refusals only: off the valid path
+
+        record = record._replace(request_query=redacted_query(request.query))
     stored = conversion_store.insert_rejection(record, limit=REJECTIONS_PER_SESSION)
     logger.info("conversion refused", extra={"code": refusal.code, "stored": stored})
     return Outcome(False, refusal.code, refusal.reason)
@@ -148,13 +152,37 @@ def record_goal_click(request: ConversionRequest, now: float) -> Outcome:
     return Outcome(True, "goal_click", "")
 
 
+UNMATCHED_CODES = frozenset(
+    {"unknown_transaction", "unknown_offer", "invalid_security_token", "unknown_conversion"}
+)
+"""Refusals of a request no session's records keep: kept by offer and hour instead (the trace)."""
+
+
+def _unmatched(request: ConversionRequest, outcome: Outcome, now: float) -> Outcome:
+    """Keep a refusal that matched no session, bounded and for a week (``unmatched_store``)."""
+    if outcome.success or outcome.code not in UNMATCHED_CODES:
+        return outcome
+    from goalpost.model.redact import redacted_query  # refusals only: off the valid path
+    from goalpost.store import unmatched_store
+
+    record = {
+        "code": outcome.code, "reason": outcome.reason, "transaction_id": request.transaction_id[:64],
+        "offer_id": request.offer_id or "", "via": request.via, "ip": request.ip[:64],
+        "user_agent": request.user_agent[:160], "request_query": redacted_query(request.query or {}),
+    }  # fmt: skip
+    unmatched_store.record_unmatched(
+        record, offer_id=request.offer_id or "", at=iso_timestamp(now), now=int(now)
+    )
+    return outcome
+
+
 def record_conversion(request: ConversionRequest, now: float) -> Outcome:
     """Decide and record one conversion exactly once, however often it is retried."""
     if request.new_status:
-        return adjust_status(request, now)
+        return _unmatched(request, adjust_status(request, now), now)
     judged = _judged(request, now)
     if isinstance(judged, Outcome):
-        return judged
+        return _unmatched(request, judged, now)
     session, bundle, network, partner, verdict = judged
     whole_now = int(now)
     if isinstance(verdict, Refusal):

@@ -122,6 +122,7 @@ def conversion_request(
         advertiser_id=optional_id(params, "adv_id"),
         currency=currency,
         session_from_cookie=transaction_id is not None,
+        query=params,
     )
 
 
