@@ -170,3 +170,63 @@ def _conversions_table() -> str:
     from goalpost import settings
 
     return settings.conversions_table()
+
+
+def test_a_test_conversion_is_traced_and_never_paid_counted_capped_or_delivered(
+    aws, stats_consumer, deliveries, partners
+) -> None:
+    net = setup_network()
+    offer_id, partner_id = net["offer"]["offer_id"], net["partner"]["partner_id"]
+    pixel = {
+        "partner_id": partner_id,
+        "kind": "postback",
+        "code": partners["ok"].base + "/pb?tid={transaction_id}",
+    }
+    assert admin("POST", f"/admin/offers/{offer_id}/partner-pixels", pixel)[0] == 201
+    version = admin("GET", f"/admin/offers/{offer_id}")[1]["version"]
+    cap = {"period": "day", "measure": "conversions", "limit": "1"}
+    assert admin("PATCH", f"/admin/offers/{offer_id}", {"caps": [cap]}, if_match=str(version))[0] == 200
+    config_cache.clear()
+
+    tid = click(offer_id, partner_id)
+    for _ in range(3):  # tested three times: three test records, none of them on the cap
+        tested = answer(postback(f"transaction_id={tid}&amount=10&adv_sub=ord-t&test=1&format=json"))
+        assert (tested["success"], tested["code"], tested["status"]) == (True, "test", "test")
+    test_id = tested["conversion_id"]
+    deliveries.drain()
+    stats_consumer.drain()
+
+    # delivery: no partner was told
+    assert partners["ok"].hits == []
+    # stats: no conversion, no money
+    totals = admin("GET", "/admin/stats", query="interval=total")[1]["totals"]
+    assert (totals["conversions"], money(totals["payout"]), money(totals["revenue"])) == (0, 0, 0)
+    # payout: the admin cannot approve it (neither one by one nor in bulk), the advertiser's
+    # status postback does not find it
+    assert (
+        admin("PATCH", f"/admin/conversions/{test_id}", {"status": "approved", "note": "x"})[1]["error"][
+            "code"
+        ]
+        == "not_adjustable"
+    )
+    decided = admin(
+        "POST", "/admin/conversions/decisions", {"conversion_ids": [test_id], "status": "approved"}
+    )
+    assert decided[1]["items"][0]["status"] == "test"
+    assert (
+        answer(postback(f"transaction_id={tid}&adv_sub=ord-t&status=approved&format=json"))["success"]
+        is False
+    )
+    # caps: the real conversion still fits in the cap of one
+    real = answer(postback(f"transaction_id={tid}&format=json"))
+    assert real["success"] is True and real["status"] == "approved"
+    # the trace shows the tests, with what they would have been worth
+    story = trace(tid)
+    tests = [e for e in story["events"] if e["status"] == "test"]
+    assert len(tests) == 3 and all(e["request_query"]["test"] == "1" for e in tests)
+    assert money(tests[0]["rules"]["payout"]) == money("2.50")
+    deliveries.drain()
+    stats_consumer.drain()
+    assert len(partners["ok"].hits) == 1
+    totals = admin("GET", "/admin/stats", query="interval=total")[1]["totals"]
+    assert (totals["conversions"], money(totals["payout"])) == (1, money("2.50"))

@@ -15,6 +15,9 @@ from goalpost.model.offer import EMPTY
 ConversionKind = Literal["conversion", "clawback"]
 ConversionStatus = Literal["approved", "pending", "rejected"]
 STATUSES: tuple[ConversionStatus, ...] = ("approved", "pending", "rejected")
+TEST = "test"
+"""A test conversion's status (``test=1``): recorded and traced, never paid, counted or told to
+partners, and never adjusted into another status."""
 REVERSED = "reversed"
 """A clawback's own status: it reverses the money of an approved conversion; it is never
 approved, pending or rejected itself (nor counted, filtered or decided as a conversion)."""

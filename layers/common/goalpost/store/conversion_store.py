@@ -7,7 +7,7 @@ from typing import Any, Literal, NamedTuple
 from botocore.exceptions import ClientError
 
 from goalpost.model.caps import CapCode, Counter, refusal_code
-from goalpost.model.conversion import Adjustment, Conversion
+from goalpost.model.conversion import TEST, Adjustment, Conversion
 from goalpost.model.ids import CLAWBACK_MARK, REFUSAL_MARK
 from goalpost.model.session import Session
 from goalpost.store.counter_store import cap_counter_update
@@ -372,9 +372,10 @@ def conversions_with_order_id(transaction_id: str, order_id: str) -> list[Conver
         {
             "TableName": conversions_table(),
             "KeyConditionExpression": "pk = :pk AND begins_with(sk, :conv)",
-            "FilterExpression": "adv_subs.adv_sub = :order",
+            "FilterExpression": "adv_subs.adv_sub = :order AND #s <> :test",
+            "ExpressionAttributeNames": {"#s": "status"},
             "ExpressionAttributeValues": attribute_values(
-                {":pk": f"TX#{transaction_id}", ":conv": "CONV#", ":order": order_id}
+                {":pk": f"TX#{transaction_id}", ":conv": "CONV#", ":order": order_id, ":test": TEST}
             ),
             "ConsistentRead": True,
         }

@@ -10,9 +10,9 @@ import secrets
 from collections.abc import Callable, Mapping
 from decimal import Decimal
 from functools import partial
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
-from goalpost.model.conversion import Conversion
+from goalpost.model.conversion import TEST, Conversion
 from goalpost.model.conversion_request import ConversionRequest
 from goalpost.model.ids import conversion_id_of, iso_timestamp, refusal_id_of
 from goalpost.model.offer import Goal, NetworkSettings, Offer, OfferBundle, Partner
@@ -28,6 +28,9 @@ from goalpost.rules.engine import (
 from goalpost.rules.payouts import Worth, custom_payout_of, partner_tier, resolve_payout
 from goalpost.rules.status import REJECTIONS_PER_SESSION, adjustment
 from goalpost.store import config_cache, conversion_store, counter_store, session_store
+
+if TYPE_CHECKING:
+    from goalpost.rules.exchange import Converted, Priced
 
 logger = logging.getLogger("goalpost.postbacks")
 
@@ -188,7 +191,9 @@ def record_conversion(request: ConversionRequest, now: float) -> Outcome:
     if isinstance(verdict, Refusal):
         return _refuse(verdict, request, session, bundle, now)
     goal: Goal = verdict
-    if session.is_closed:  # closed by this goal (judge refuses any other): its conversion repeated
+    if (
+        session.is_closed and not request.test
+    ):  # closed by this goal (judge refuses any other): its conversion repeated
         return _duplicate(conversion_store.closing_conversion_key(session), "duplicate", now)
 
     offer = bundle.offer
@@ -217,6 +222,8 @@ def record_conversion(request: ConversionRequest, now: float) -> Outcome:
         if isinstance(converted, NoRate):
             return _refuse(Refusal("no_exchange_rate", converted.reason, goal), request, session, bundle, now)
         sale, worth, money = converted
+    if request.test:
+        return _record_test(request, session, bundle, goal, worth, sale, money, now)
     suffix = secrets.token_hex(6) if goal.allow_multiple else ""
     conversion_id = conversion_id_of(session.transaction_id, goal.goal_id, suffix)
     if goal.approve:
@@ -256,6 +263,35 @@ def record_conversion(request: ConversionRequest, now: float) -> Outcome:
     return Outcome(
         True, status_code, "", conversion_id=conversion_id, conversion_status=status, record=record
     )
+
+
+def _record_test(
+    request: ConversionRequest,
+    session: Session,
+    bundle: OfferBundle,
+    goal: Goal,
+    worth: Worth,
+    sale: "Converted | None",
+    money: "Priced | None",
+    now: float,
+) -> Outcome:
+    """A test conversion (``test=1``): recorded with status ``test`` and what it would be worth,
+    under an id of its own (never the real conversion's key), with no unique-id or retry guard,
+    on no cap, closing no session; never paid, counted in no stats money, told to no partner
+    (only approved conversions are). The trace shows it with the request as received."""
+    from goalpost.model.redact import redacted_query
+
+    conversion_id = conversion_id_of(session.transaction_id, goal.goal_id, secrets.token_hex(6))
+    record = conversion_record(
+        request, session, bundle, goal, conversion_id=conversion_id, status=TEST,
+        status_code=f"test_{request.via}", worth=worth, created_at=iso_timestamp(now), sale=sale, money=money,
+    )._replace(unique_ids={}, request_query=redacted_query(request.query or {}))  # fmt: skip
+    result = conversion_store.insert_conversion(
+        record, now=int(now), end_point=False, fingerprint="", retry_window_seconds=0, counters=()
+    )
+    if isinstance(result, conversion_store.SessionRefused | conversion_store.Duplicate):
+        return Outcome(False, "temporarily_unavailable", "the test conversion could not be recorded; retry")
+    return Outcome(True, TEST, "recorded as a test: not paid, not counted", conversion_id, TEST, record)
 
 
 def _insert_within_caps(

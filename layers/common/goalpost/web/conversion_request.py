@@ -123,6 +123,7 @@ def conversion_request(
         currency=currency,
         session_from_cookie=transaction_id is not None,
         query=params,
+        test=params.get("test", "") in ("1", "true"),
     )
 
 
