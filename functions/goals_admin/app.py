@@ -28,6 +28,7 @@ from goalpost.admin import (
     partner_view,
     partners,
     payout_structures,
+    postback_tester,
     refusals,
     reports,
     trace,
@@ -43,7 +44,7 @@ app = APIGatewayHttpResolver(
 )
 for resource in (
     network, advertisers, partners, payout_structures, offers, goals, partner_payouts, partner_pixels,
-    conversions, deliveries, reports, partner_view, exchange_rates, trace, refusals,
+    conversions, deliveries, reports, partner_view, exchange_rates, trace, postback_tester, refusals,
 ):  # fmt: skip
     app.include_router(resource.router)
 app.not_found(refusals.no_route)

@@ -230,3 +230,39 @@ def test_a_test_conversion_is_traced_and_never_paid_counted_capped_or_delivered(
     assert len(partners["ok"].hits) == 1
     totals = admin("GET", "/admin/stats", query="interval=total")[1]["totals"]
     assert (totals["conversions"], money(totals["payout"])) == (1, money("2.50"))
+
+
+def test_the_postback_tester_sends_signed_sample_macros_and_refuses_private_addresses(
+    aws, partners, monkeypatch
+) -> None:
+    net = setup_network()
+    offer_id, partner = net["offer"]["offer_id"], net["partner"]
+    code = partners["ok"].base + "/pb?tid={transaction_id}&s={aff_sub}&p={payout}&key=k-1"
+    pixel = {"partner_id": partner["partner_id"], "kind": "postback", "code": code}
+    status, made = admin("POST", f"/admin/offers/{offer_id}/partner-pixels", pixel)
+    assert status == 201
+    path = f"/admin/offers/{offer_id}/partner-pixels/{made['pixel_id']}/test"
+    status, tested = admin("POST", path, {"macros": {"aff_sub": "mine"}})
+    assert status == 200, tested
+    assert (tested["outcome"], tested["status"], tested["body"]) == ("delivered", 200, "ok")
+    assert "s=mine" in tested["url"] and "tid=" + "0" * 32 in tested["url"] and "k-1" not in tested["url"]
+    assert tested["took_ms"] >= 0 and tested["headers"]["content-length"] == "2"
+    [hit] = partners["ok"].hits
+    assert hit["headers"]["X-Goalpost-Test"] == "1"
+    from tests.integration.test_partner_deliveries import verify
+
+    assert verify(partner["postback_secret"], partners["ok"].base + hit["path"], hit["headers"])
+
+    # the same guard as real deliveries: a private address is refused, nothing is sent
+    inside = {
+        "partner_id": partner["partner_id"],
+        "kind": "postback",
+        "code": "http://127.0.0.1/pb?t={transaction_id}",
+    }
+    status, made = admin("POST", f"/admin/offers/{offer_id}/partner-pixels", inside)
+    assert status == 201, made
+    monkeypatch.setenv("GOALPOST_ALLOW_PRIVATE_POSTBACKS", "")
+    status, refused = admin("POST", f"/admin/offers/{offer_id}/partner-pixels/{made['pixel_id']}/test", {})
+    assert status == 200 and refused["outcome"] == "refused", refused
+    assert "resolves to non-public address 127.0.0.1" in refused["error"]
+    assert len(partners["ok"].hits) == 1
