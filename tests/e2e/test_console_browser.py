@@ -555,3 +555,35 @@ def test_rates_imported_in_the_console_pay_a_partner_in_its_own_currency(
     go(page, runtime, f"#/conversions/{conversion['conversion_id']}")
     arrived(page, re.compile("^Conversion "))
     page.get_by_text(re.compile(r"£0\.80 \(at 0\.8")).wait_for()
+
+
+def test_the_trace_opens_from_the_conversion_report_and_from_a_transaction_id_search(
+    runtime: LocalRuntime, open_page: Callable[..., Any]
+) -> None:
+    """Issue 29: the admin opens a click's trace from a row of the conversion report, and by
+    pasting its transaction id into the trace's search box; both name the decision and why."""
+    from tests.e2e.conftest import click, make_network
+
+    net = make_network(runtime, "https://shop.example.com/?tid={transaction_id}")
+    tid = click(runtime, net)
+    assert runtime.get(f"/aff_lsr?transaction_id={tid}&adv_sub=order-77").status == 200
+    assert b"duplicate" in runtime.get(f"/aff_lsr?transaction_id={tid}&adv_sub=order-77").body
+    offer_id = net["offer"]["offer_id"]
+    (conversion,) = runtime.admin("GET", f"/admin/offers/{offer_id}/conversions").json()["items"]
+
+    page = signed_in_admin(open_page, runtime)
+    go(page, runtime, "#/conversions")
+    arrived(page, "Conversion report")
+    page.get_by_role("link", name=f"Trace {conversion['conversion_id']}").click()
+    arrived(page, f"Trace {tid}")
+    event = page.get_by_role("article", name=f"Conversion {conversion['conversion_id']}")
+    event.get_by_test_id("trace-decision").get_by_text("approved").wait_for()
+    event.get_by_text("order-77").first.wait_for()
+    shot(page, "conversion-trace")
+
+    go(page, runtime, "#/trace")
+    arrived(page, "Conversion trace")
+    page.get_by_label("Transaction or conversion id").fill(tid)
+    page.get_by_role("button", name="Trace", exact=True).click()
+    arrived(page, f"Trace {tid}")
+    page.get_by_role("article", name=f"Conversion {conversion['conversion_id']}").wait_for()
