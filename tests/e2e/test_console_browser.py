@@ -587,3 +587,23 @@ def test_the_trace_opens_from_the_conversion_report_and_from_a_transaction_id_se
     page.get_by_role("button", name="Trace", exact=True).click()
     arrived(page, f"Trace {tid}")
     page.get_by_role("article", name=f"Conversion {conversion['conversion_id']}").wait_for()
+
+
+def test_every_goal_links_its_conversion_urls_the_default_goal_included(
+    runtime: LocalRuntime, open_page: Callable[..., Any]
+) -> None:
+    from tests.e2e.conftest import make_network
+
+    net = make_network(runtime, "https://shop.example.com/?tid={transaction_id}")
+    offer_id = net["offer"]["offer_id"]
+    page = signed_in_admin(open_page, runtime)
+    go(page, runtime, f"#/offers/{offer_id}/goals")
+    arrived(page, re.compile("^Manage goals"))
+    page.get_by_role("link", name=re.compile("^Conversion URLs of goal ")).first.click()
+    arrived(page, re.compile("^Goal 0: "))
+    field = page.get_by_label(re.compile("^Server postback URL")).first
+    field.wait_for()
+    assert "/aff_lsr?" in field.input_value()
+    go(page, runtime, f"#/offers/{offer_id}")
+    page.get_by_role("link", name="Conversion URLs").click()
+    arrived(page, re.compile("^Goal 0: "))
