@@ -266,3 +266,41 @@ def test_the_postback_tester_sends_signed_sample_macros_and_refuses_private_addr
     assert status == 200 and refused["outcome"] == "refused", refused
     assert "resolves to non-public address 127.0.0.1" in refused["error"]
     assert len(partners["ok"].hits) == 1
+
+
+def test_a_partner_traces_its_own_clicks_only_without_revenue_or_private_goals(
+    aws, deliveries, partners
+) -> None:
+    from tests.helpers import partner_call
+
+    net = setup_network(offer={"goals_enabled": True}, goals=[{"name": "Secret", "private": True}])
+    offer_id, partner = net["offer"]["offer_id"], net["partner"]
+    pixel = {
+        "partner_id": partner["partner_id"],
+        "kind": "postback",
+        "code": partners["ok"].base + "/pb?t={transaction_id}",
+    }
+    assert admin("POST", f"/admin/offers/{offer_id}/partner-pixels", pixel)[0] == 201
+    status, other = admin("POST", "/admin/partners", {"name": "Partner Two"})
+    assert status == 201
+    tid = click(offer_id, partner["partner_id"], "&aff_sub=mine")
+    assert answer(postback(f"transaction_id={tid}&format=json"))["success"]
+    secret_goal = net["goals"][0]["goal_id"]
+    assert answer(postback(f"transaction_id={tid}&goal_id={secret_goal}&format=json", "/aff_goal"))["success"]
+    deliveries.drain()
+
+    response = partner_call(f"/partner/trace/{tid}", partner["api_key"])
+    assert response["statusCode"] == 200, response
+    story = json.loads(response["body"])
+    [event] = story["events"]  # the private goal's conversion is not shown
+    assert event["goal_id"] == "0" and event["aff_sub"] == "mine" and money(event["payout"]) == money("2.50")
+    assert "revenue" not in json.dumps(story) and "advertiser_id" not in event
+    [delivery] = event["deliveries"]
+    assert (delivery["status"], delivery["response_code"], delivery["answer_head"]) == (
+        "delivered",
+        200,
+        "ok",
+    )
+    # another partner's click is not found, as an unknown one
+    assert partner_call(f"/partner/trace/{tid}", other["api_key"])["statusCode"] == 404
+    assert partner_call(f"/partner/trace/{'e' * 32}", partner["api_key"])["statusCode"] == 404

@@ -68,7 +68,7 @@ def _picked(item: dict[str, Any], fields: tuple[str, ...]) -> dict[str, Any]:
     return {k: int(v) if k in WHOLE_NUMBERS and isinstance(v, Decimal) else v for k, v in picked.items()}
 
 
-def _delivery(item: dict[str, Any]) -> dict[str, Any]:
+def delivery_view(item: dict[str, Any]) -> dict[str, Any]:
     shown = _picked(item, DELIVERY_FIELDS)
     shown["url"] = str(item.get("url_sent") or redacted_url(str(item.get("url", ""))))
     return shown
@@ -119,7 +119,7 @@ def trace(transaction_id: str) -> dict[str, Any]:
     if any(r.get("kind") in ("conversion", "clawback") for r in records):
         reads["query"] += 1
         deliveries = [
-            _delivery(d)
+            delivery_view(d)
             for d in delivery_store.session_deliveries(offer_id, transaction_id, limit=TRACE_DELIVERIES)
         ]
     click: dict[str, Any] = {}

@@ -356,3 +356,12 @@ class UnmatchedOut(Out):
     to: str
     items: list[dict[str, Any]]
     reads: dict[str, int]
+
+
+class PartnerTraceOut(Out):
+    """A partner's trace of its own click (no revenue, no private goal, no other partner)."""
+
+    transaction_id: str
+    offer_id: str
+    events: list[dict[str, Any]]
+    reads: dict[str, int]
