@@ -304,3 +304,17 @@ def test_a_partner_traces_its_own_clicks_only_without_revenue_or_private_goals(
     # another partner's click is not found, as an unknown one
     assert partner_call(f"/partner/trace/{tid}", other["api_key"])["statusCode"] == 404
     assert partner_call(f"/partner/trace/{'e' * 32}", partner["api_key"])["statusCode"] == 404
+
+
+def test_a_refused_postback_keeps_its_request_in_the_write_it_already_made(aws) -> None:
+    net = setup_network(advertiser={"security_token": TOKEN, "security_token_applied": True})
+    offer_id, partner_id = net["offer"]["offer_id"], net["partner"]["partner_id"]
+    postback(f"transaction_id={click(offer_id, partner_id)}&security_token=x")  # the config cache warm
+    tid = click(offer_id, partner_id)
+    with dynamodb_calls() as calls:
+        assert answer(postback(f"transaction_id={tid}&security_token=bad&format=json"))["code"] == (
+            "invalid_security_token"
+        )
+    assert calls == ["GetItem", "TransactWriteItems"]  # the session; the refusal with its counter
+    [event] = trace(tid)["events"]
+    assert event["request_query"] == {"transaction_id": tid, "security_token": "[redacted]", "format": "json"}
