@@ -104,3 +104,13 @@ def test_concurrent_admin_rates_and_an_import_lose_nothing(aws, clock) -> None:
     for code in ("CHF", "SEK", "NOK", "DKK"):
         assert (code in rates) == (answers[code] == 200), (code, answers, rates)
     assert (rates["USD"] == "1.0600") == (answers["import"] == 200), (answers, rates)
+
+
+def test_a_history_of_a_day_the_calendar_lacks_is_a_400_not_a_500(aws) -> None:
+    """Found by the schemathesis run (tests/e2e/test_admin_api_properties.py): 0000-00-00 matches
+    the day pattern and crashed the history route."""
+    from tests.helpers import admin as call_admin
+
+    status, body = call_admin("GET", "/admin/exchange-rates/history", query="to_day=0000-00-00")
+    assert status == 400 and body["error"]["code"] == "bad_date"
+    assert call_admin("GET", "/admin/exchange-rates/history", query="from_day=2026-02-30")[0] == 400

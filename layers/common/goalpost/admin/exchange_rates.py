@@ -109,9 +109,21 @@ def in_force(day: DayQuery = None) -> Response[ExchangeRatesOut]:
 @router.get("/admin/exchange-rates/history", **http.documented())
 def history(from_day: DayQuery = None, to_day: DayQuery = None) -> Response[RateHistoryOut]:
     """The tables published between two days (default: the last 31 days)."""
-    last = to_day or _today()
-    first = from_day or (date.fromisoformat(last) - timedelta(days=30)).isoformat()
+    last = _real_day(to_day, "to_day") if to_day else _today()
+    first = (
+        _real_day(from_day, "from_day")
+        if from_day
+        else (date.fromisoformat(last) - timedelta(days=30)).isoformat()
+    )
     return http.ok(rate_history(first, last))
+
+
+def _real_day(raw: str, name: str) -> str:
+    """A day the calendar has (the pattern lets 0000-00-00 through): else 400, never a 500."""
+    try:
+        return date.fromisoformat(raw).isoformat()
+    except ValueError:
+        raise ApiError("bad_date", f"{name} must be a real date (YYYY-MM-DD), got {raw!r}") from None
 
 
 @router.put("/admin/exchange-rates/<day>", **http.documented(writes=True))
