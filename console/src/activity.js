@@ -200,6 +200,10 @@ export function Decisions({ items, onDecided, caption, decidable = true }) {
         ['Revenue', (c) => money(c.revenue, c.currency), { num: true }],
         ['Status', (c) => c.status],
         ['Reason', (c) => reasonOf(c)],
+        [
+          'Trace',
+          (c) => html`<a href=${`#/trace/${c.transaction_id}`} aria-label=${`Trace ${c.conversion_id}`}>trace</a>`,
+        ],
       ]} />`;
 }
 

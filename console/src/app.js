@@ -26,6 +26,7 @@ import {
 } from './offers.js';
 import { AdvertisersScreen, PartnersScreen } from './people.js';
 import { RatesScreen } from './rates.js';
+import { TraceScreen, TraceSearchScreen } from './trace.js';
 import { PartnerSignIn, PortalConversions, PortalOffer, PortalOffers, PortalStats } from './portal.js';
 import { ConversionScreen, ConversionsScreen, HistoryScreen, NetworkScreen, StatsScreen } from './reports.js';
 import { CanChange, ErrorNote, html, useAction } from './ui.js';
@@ -60,6 +61,14 @@ const STAFF_ROUTES = [
   [/^#\/partners$/, () => html`<${PartnersScreen} />`],
   [/^#\/conversions$/, () => html`<${ConversionsScreen} />`],
   [/^#\/conversions\/([0-9a-f-]+)$/, ([id]) => html`<${ConversionScreen} conversionId=${id} />`],
+  [
+    /^#\/trace$/,
+    (_, q) =>
+      q.get('conversion_id')
+        ? html`<${TraceScreen} conversionId=${q.get('conversion_id')} />`
+        : html`<${TraceSearchScreen} />`,
+  ],
+  [/^#\/trace\/([0-9a-fA-F_-]+)$/, ([id]) => html`<${TraceScreen} key=${id} transactionId=${id} />`],
   [/^#\/stats$/, () => html`<${StatsScreen} />`],
   [/^#\/network$/, () => html`<${NetworkScreen} />`],
   [/^#\/rates$/, () => html`<${RatesScreen} />`],
@@ -102,6 +111,7 @@ const STAFF_LINKS = [
   ['#/advertisers', 'Advertisers'],
   ['#/partners', 'Partners'],
   ['#/conversions', 'Conversions'],
+  ['#/trace', 'Trace'],
   ['#/stats', 'Stats'],
   ['#/rates', 'Rates'],
   ['#/network', 'Network'],

@@ -251,7 +251,7 @@ function PayoutPanel({ offer, onSaved }) {
         </div>
       </form>`
         : html`<dl class="grid-form">
-        <div><dt>Default goal</dt><dd>${goal.name} <span class="muted">(${goal.slug})</span></dd></div>
+        <div><dt>Default goal</dt><dd>${goal.name} <span class="muted">(${goal.slug})</span> <a href=${`#/offers/${offer.offer_id}/goals/0`}>Conversion URLs</a></dd></div>
         <div><dt>Payout</dt><dd data-testid="default-payout">${rate(goal.payout, offer.currency)}</dd></div>
         <div><dt>Revenue</dt><dd>${rate(goal.revenue, offer.currency)}</dd></div>
         <div><dt>Multiple conversions</dt><dd>${yesNo(goal.allow_multiple)}</dd></div>
@@ -437,7 +437,8 @@ export function GoalsScreen({ offerId }) {
           (r) => html`<span class="actions">
           <a href=${r.ID === '0' ? `#/offers/${offerId}` : `#/offers/${offerId}/goals/${r.ID}`} aria-label=${`View goal ${r.Name}`}>View</a>
           ${canChange ? html`<a href=${r.ID === '0' ? `#/offers/${offerId}` : `#/offers/${offerId}/goals/${r.ID}/edit`} aria-label=${`Edit goal ${r.Name}`}>Edit</a>` : null}
-          ${r.Private ? null : html`<a href=${`#/offers/${offerId}/payouts?goal=${r.ID}`} aria-label=${`Partner payouts of goal ${r.Name}`}>Payout</a>`}</span>`,
+          ${r.Private ? null : html`<a href=${`#/offers/${offerId}/payouts?goal=${r.ID}`} aria-label=${`Partner payouts of goal ${r.Name}`}>Payout</a>`}
+          <a href=${`#/offers/${offerId}/goals/${r.ID}`} aria-label=${`Conversion URLs of goal ${r.Name}`}>Conversion URLs</a></span>`,
         ],
       ]} />`}<//>
     <button type="button" class="secondary" onClick=${() => action.run(() => downloadCsv(admin, `/offers/${offerId}/goals/manage`, {}, `offer-${offerId}-goals.csv`))}>Download CSV</button>
@@ -556,7 +557,7 @@ export function GoalScreen({ offerId, goalId }) {
   const canChange = useCanChange();
   const goal = useLoad(() => admin('GET', `/offers/${offerId}/goals/${goalId}`), [offerId, goalId]);
   return html`<${Loaded} state=${goal} what="the goal">${(g) => html`<${Page} title=${`Goal ${g.goal_id}: ${g.name}`}
-      actions=${html`${canChange ? html`<a role="button" href=${`#/offers/${offerId}/goals/${goalId}/edit`}>Edit</a>` : null}
+      actions=${html`${canChange ? html`<a role="button" href=${goalId === '0' ? `#/offers/${offerId}` : `#/offers/${offerId}/goals/${goalId}/edit`}>Edit</a>` : null}
         <a role="button" class="secondary" href=${`#/history/goal/${offerId}/${goalId}`}>History</a>`}>
     <p><a href=${`#/offers/${offerId}/goals`}>← Manage goals</a></p>
     <dl class="grid-form">

@@ -150,6 +150,7 @@ export function ConversionScreen({ conversionId }) {
   ) => html`<${Page} title=${`${what(c)} ${c.conversion_id}`}>
     ${c.reverses ? html`<p>Reverses the payout and revenue of conversion <a href=${`#/conversions/${c.reverses}`}>${c.reverses}</a>.</p>` : null}
     ${what(c) === 'Refusal' ? html`<p role="note">Refused: ${c.note || c.status_code}</p>` : null}
+    <p><a href=${`#/trace?conversion_id=${c.conversion_id}`}>Trace this click</a>: the click, every postback and pixel, the partner deliveries.</p>
     <dl class="grid-form">
       ${['kind', 'status', 'status_code', 'created_at', 'offer_id', 'goal_id', 'goal_name', 'partner_id', 'advertiser_id', 'transaction_id', 'via'].map((k) => html`<div><dt>${k}</dt><dd>${String(c[k] ?? '')}</dd></div>`)}
       <div><dt>Sale amount</dt><dd>${money(c.sale_amount, c.sale_currency || c.currency)}${c.sale_rate ? ` (at ${c.sale_rate} ${c.currency} per ${c.sale_currency})` : ''}</dd></div>

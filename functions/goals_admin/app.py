@@ -29,8 +29,10 @@ from goalpost.admin import (
     partner_view,
     partners,
     payout_structures,
+    postback_tester,
     refusals,
     reports,
+    trace,
 )  # fmt: skip
 from goalpost.admin.openapi import OPENAPI
 from goalpost.store import config_cache, dynamo
@@ -43,14 +45,19 @@ app = APIGatewayHttpResolver(
 )
 for resource in (
     network, advertisers, partners, payout_structures, offers, goals, partner_payouts, partner_pixels,
-    conversions, deliveries, reports, partner_view, exchange_rates, console_users, refusals,
+    conversions, deliveries, reports, partner_view, exchange_rates, console_users, trace, postback_tester,
+    refusals,
 ):  # fmt: skip
     app.include_router(resource.router)
 app.not_found(refusals.no_route)
 app.enable_swagger(path="/admin/swagger", **OPENAPI)
 # what this function's template policies name: one unset fails the cold start, not a request
 settings.require(
-    settings.config_table, settings.conversions_table, settings.secrets_table, settings.stats_table
+    settings.config_table,
+    settings.conversions_table,
+    settings.secrets_table,
+    settings.sessions_table,
+    settings.stats_table,
 )
 dynamo.client()
 

@@ -581,3 +581,55 @@ def test_a_new_advertiser_security_token_is_shown_once_and_the_links_hold_a_plac
     read = runtime.admin("GET", f"/admin/advertisers/{adv['advertiser_id']}").json()
     assert read["security_token_set"] is True and read["security_token"] is None
     assert net["offer"]["offer_id"]
+
+
+def test_the_trace_opens_from_the_conversion_report_and_from_a_transaction_id_search(
+    runtime: LocalRuntime, open_page: Callable[..., Any]
+) -> None:
+    """Issue 29: the admin opens a click's trace from a row of the conversion report, and by
+    pasting its transaction id into the trace's search box; both name the decision and why."""
+    from tests.e2e.conftest import click, make_network
+
+    net = make_network(runtime, "https://shop.example.com/?tid={transaction_id}")
+    tid = click(runtime, net)
+    assert runtime.get(f"/aff_lsr?transaction_id={tid}&adv_sub=order-77").status == 200
+    assert b"duplicate" in runtime.get(f"/aff_lsr?transaction_id={tid}&adv_sub=order-77").body
+    offer_id = net["offer"]["offer_id"]
+    (conversion,) = runtime.admin("GET", f"/admin/offers/{offer_id}/conversions").json()["items"]
+
+    page = signed_in_admin(open_page, runtime)
+    go(page, runtime, "#/conversions")
+    arrived(page, "Conversion report")
+    page.get_by_role("link", name=f"Trace {conversion['conversion_id']}").click()
+    arrived(page, f"Trace {tid}")
+    event = page.get_by_role("article", name=f"Conversion {conversion['conversion_id']}")
+    event.get_by_test_id("trace-decision").get_by_text("approved").wait_for()
+    event.get_by_text("order-77").first.wait_for()
+    shot(page, "conversion-trace")
+
+    go(page, runtime, "#/trace")
+    arrived(page, "Conversion trace")
+    page.get_by_label("Transaction or conversion id").fill(tid)
+    page.get_by_role("button", name="Trace", exact=True).click()
+    arrived(page, f"Trace {tid}")
+    page.get_by_role("article", name=f"Conversion {conversion['conversion_id']}").wait_for()
+
+
+def test_every_goal_links_its_conversion_urls_the_default_goal_included(
+    runtime: LocalRuntime, open_page: Callable[..., Any]
+) -> None:
+    from tests.e2e.conftest import make_network
+
+    net = make_network(runtime, "https://shop.example.com/?tid={transaction_id}")
+    offer_id = net["offer"]["offer_id"]
+    page = signed_in_admin(open_page, runtime)
+    go(page, runtime, f"#/offers/{offer_id}/goals")
+    arrived(page, re.compile("^Manage goals"))
+    page.get_by_role("link", name=re.compile("^Conversion URLs of goal ")).first.click()
+    arrived(page, re.compile("^Goal 0: "))
+    field = page.get_by_label(re.compile("^Server postback URL")).first
+    field.wait_for()
+    assert "/aff_lsr?" in field.input_value()
+    go(page, runtime, f"#/offers/{offer_id}")
+    page.get_by_role("link", name="Conversion URLs").click()
+    arrived(page, re.compile("^Goal 0: "))

@@ -13,7 +13,7 @@ from goalpost.admin.offers import get_offer
 from goalpost.admin.paging import Listed, check_limit, decode_cursor, page
 from goalpost.admin.schemas import ConversionPatch, DecisionIn
 from goalpost.admin.views import AdjustedConversionOut, ConversionOut, DecisionsOut, Page
-from goalpost.model.conversion import CLAWBACK, CONVERSION, REVERSED, Conversion
+from goalpost.model.conversion import CLAWBACK, CONVERSION, REVERSED, TEST, Conversion
 from goalpost.rules.exchange import NoRate, repriced
 from goalpost.rules.stats import Window
 from goalpost.rules.status import adjustment
@@ -70,7 +70,7 @@ def decide(body: DecisionIn, caller: Caller) -> Listed[Decision]:
             results.append({"conversion_id": conversion_id, "outcome": "not_found"})
             continue
         old = conversion.status
-        if old == body.status:
+        if old == body.status or old == TEST:  # a test conversion is never made a real one
             results.append({"conversion_id": conversion_id, "outcome": "unchanged", "status": old})
             continue
         change = adjustment(
@@ -109,6 +109,8 @@ def _adjustable(conversion_id: str) -> Conversion:
         )
     if not str(record.get("sk", "")).startswith("CONV#"):
         raise ApiError("not_adjustable", f"{conversion_id} is a refusal: nothing was recorded to adjust")
+    if conversion.status == TEST:
+        raise ApiError("not_adjustable", f"{conversion_id} is a test conversion: it is never paid")
     return conversion
 
 

@@ -26,11 +26,13 @@ from goalpost.admin.http import (
 from goalpost.admin.network import base_url
 from goalpost.admin.paging import Listed, check_limit, decode_cursor, page
 from goalpost.admin.schemas import PartnerPixelIn, PartnerPostbackIn
+from goalpost.admin.trace import TRACE_DELIVERIES, TRACE_RECORDS, TransactionPath, delivery_view
 from goalpost.admin.views import (
     ConversionReportOut,
     Page,
     PartnerOfferOut,
     PartnerPostbackOut,
+    PartnerTraceOut,
     StatsOut,
 )
 from goalpost.model import clock
@@ -282,6 +284,48 @@ def conversion_report(
     return {**report, "columns": [*reports.PARTNER_COLUMNS, "reason"], "items": rows}
 
 
+def partner_trace(partner_id: str, transaction_id: str) -> dict[str, Any]:
+    """The partner's trace of one of its own clicks: its conversions as its report shows them
+    (approved; pending if the network allows; no revenue, no advertiser fields, no private
+    goal) and its own postbacks' deliveries (status, tries, answer head, time, next retry).
+
+    Read from the conversion records (one bounded query) and the deliveries (one more): this
+    role reads no session. A click of another partner, or one with nothing the partner may
+    see, is not found (the same answer: nothing tells a partner another's click exists)."""
+    from goalpost.store import conversion_store, delivery_store
+
+    _partner(partner_id)
+    network = config_store.get_network_settings()
+    allowed = ("approved", "pending") if network.partners_see_pending else ("approved",)
+    records, _more = conversion_store.session_records(transaction_id, limit=TRACE_RECORDS)
+    if any(str(r.get("partner_id")) != partner_id for r in records):
+        raise not_found("transaction", transaction_id)
+    visible = [
+        r for r in records
+        if r.get("kind") == "conversion" and r.get("status") in allowed and not r.get("private")
+        and str(r.get("sk", "")).startswith("CONV#")
+    ]  # fmt: skip
+    if not visible:
+        raise not_found("transaction", transaction_id)
+    offer_id = str(visible[0]["offer_id"])
+    deliveries = [
+        delivery_view(d)
+        for d in delivery_store.session_deliveries(offer_id, transaction_id, limit=TRACE_DELIVERIES)
+        if str(d.get("partner_id")) == partner_id
+    ]
+    events = []
+    for record in sorted(visible, key=lambda r: str(r.get("created_at", ""))):
+        row = reports.report_row(record, reports.PARTNER_COLUMNS, partners=True)
+        prefix = f"{record['conversion_id']}."
+        row["adjustments"] = [
+            {"at": a.get("at", ""), "from": a.get("from", ""), "to": a.get("to", "")}
+            for a in record.get("adjustments") or []
+        ]
+        row["deliveries"] = [d for d in deliveries if str(d["delivery_id"]).startswith(prefix)]
+        events.append(row)
+    return {"transaction_id": transaction_id, "offer_id": offer_id, "events": events, "reads": {"query": 2}}
+
+
 # ------------------------------------------------------------------ the partner's own postbacks
 
 
@@ -416,3 +460,10 @@ def remove_my_postback(offer_id: IdPath, pixel_id: IdPath) -> Response[None]:
     partner_id = _partner_id()
     remove_postback(partner_id, offer_id, pixel_id, http.caller(router, partner_id))
     return http.no_content()
+
+
+@router.get("/partner/trace/<transaction_id>", **http.documented(partner=True))
+def my_trace(transaction_id: TransactionPath) -> Response[PartnerTraceOut]:
+    """The trace of one of the partner's own clicks: its conversions (as its report shows them)
+    and the deliveries of its own postbacks (status, tries, first 1 KB of its answer, time)."""
+    return http.ok(partner_trace(_partner_id(), transaction_id.lower()))

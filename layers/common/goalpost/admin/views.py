@@ -395,3 +395,39 @@ class RatesImportedOut(Out):
     first_day: str
     last_day: str
     skipped_currencies: list[str]
+
+
+class TraceOut(Out):
+    """A session's trace (README, Conversion trace)."""
+
+    transaction_id: str
+    offer_id: str
+    click: dict[str, Any]
+    session_found: bool
+    events: list[dict[str, Any]]
+    truncated: bool
+    reads: dict[str, int]
+
+
+class OrderTracesOut(Out):
+    offer_id: str
+    adv_sub: str
+    incomplete: bool
+    traces: list[TraceOut]
+
+
+class UnmatchedOut(Out):
+    offer_id: str
+    from_: str = Field(alias="from")
+    to: str
+    items: list[dict[str, Any]]
+    reads: dict[str, int]
+
+
+class PartnerTraceOut(Out):
+    """A partner's trace of its own click (no revenue, no private goal, no other partner)."""
+
+    transaction_id: str
+    offer_id: str
+    events: list[dict[str, Any]]
+    reads: dict[str, int]

@@ -15,6 +15,9 @@ from goalpost.model.offer import EMPTY
 ConversionKind = Literal["conversion", "clawback"]
 ConversionStatus = Literal["approved", "pending", "rejected"]
 STATUSES: tuple[ConversionStatus, ...] = ("approved", "pending", "rejected")
+TEST = "test"
+"""A test conversion's status (``test=1``): recorded and traced, never paid, counted or told to
+partners, and never adjusted into another status."""
 REVERSED = "reversed"
 """A clawback's own status: it reverses the money of an approved conversion; it is never
 approved, pending or rejected itself (nor counted, filtered or decided as a conversion)."""
@@ -103,6 +106,8 @@ class Conversion(NamedTuple):
     """The day of the exchange rates used ("" when nothing changed currency)."""
     flags: tuple[str, ...] = ()
     """Screening reason codes found on this conversion (the one that held or refused it among them)."""
+    request_query: Mapping[str, str] = EMPTY
+    """A stored refusal: the request's query as received, secrets redacted (``model.redact``)."""
 
     @property
     def is_clawback(self) -> bool:
@@ -158,6 +163,7 @@ class Conversion(NamedTuple):
             "last_duplicate_at": self.last_duplicate_at,
             "reverses": self.reverses,
             "transition": self.transition,
+            "request_query": dict(self.request_query) or None,
             **{name: getattr(self, name) for name in EXCHANGE_LABELS},
             "flags": list(self.flags) or None,
         }
@@ -212,6 +218,7 @@ class Conversion(NamedTuple):
             base_rate=_decimal(data.get("base_rate")),
             rate_day=str(data.get("rate_day", "")),
             flags=tuple(str(f) for f in data.get("flags") or ()),
+            request_query={str(k): str(v) for k, v in (data.get("request_query") or {}).items()},
         )
 
 

@@ -40,6 +40,10 @@ class ConversionRequest(NamedTuple):
     """``currency``: must be the offer's (amounts are never converted)."""
     session_from_cookie: bool = False
     """A pixel that found its session by the tracking cookie, not by a transaction_id parameter."""
+    test: bool = False
+    """``test=1``: record a test conversion (README, Conversion trace), never paid or counted."""
+    query: Mapping[str, str] | None = None
+    """The parameters as received (a refusal keeps them, secrets redacted, for the trace)."""
 
     @property
     def requested_goal(self) -> str:

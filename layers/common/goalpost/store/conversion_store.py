@@ -8,7 +8,7 @@ from typing import Any, Literal, NamedTuple
 from botocore.exceptions import ClientError
 
 from goalpost.model.caps import CapCode, Counter, refusal_code
-from goalpost.model.conversion import Adjustment, Conversion
+from goalpost.model.conversion import TEST, Adjustment, Conversion
 from goalpost.model.ids import CLAWBACK_MARK, REFUSAL_MARK
 from goalpost.model.session import Session
 from goalpost.store.counter_store import cap_counter_update
@@ -419,9 +419,10 @@ def conversions_with_order_id(transaction_id: str, order_id: str) -> list[Conver
         {
             "TableName": conversions_table(),
             "KeyConditionExpression": "pk = :pk AND begins_with(sk, :conv)",
-            "FilterExpression": "adv_subs.adv_sub = :order",
+            "FilterExpression": "adv_subs.adv_sub = :order AND #s <> :test",
+            "ExpressionAttributeNames": {"#s": "status"},
             "ExpressionAttributeValues": attribute_values(
-                {":pk": f"TX#{transaction_id}", ":conv": "CONV#", ":order": order_id}
+                {":pk": f"TX#{transaction_id}", ":conv": "CONV#", ":order": order_id, ":test": TEST}
             ),
             "ConsistentRead": True,
         }
@@ -572,3 +573,40 @@ def get_record(record_id: str) -> dict[str, Any] | None:
         }
     )
     return found[0] if found else None
+
+
+def session_records(transaction_id: str, *, limit: int) -> tuple[list[dict[str, Any]], bool]:
+    """A session's records in key order (conversions, refusals, clawbacks, goal clicks) as
+    stored, at most ``limit`` of them in one query; True when there were more."""
+    response = client().query(
+        TableName=conversions_table(),
+        KeyConditionExpression="pk = :pk",
+        ExpressionAttributeValues={":pk": {"S": f"TX#{transaction_id}"}},
+        ConsistentRead=True,
+        Limit=limit,
+    )
+    return [from_item(i) for i in response.get("Items", [])], "LastEvaluatedKey" in response
+
+
+def offer_records_with_order_id(
+    offer_id: str, order_id: str, day: str, *, pages: int
+) -> tuple[list[dict[str, Any]], bool]:
+    """An offer's conversions of one UTC day whose ``adv_sub`` is this order id (the day's
+    index, filtered), reading at most ``pages`` pages; True when the day had more to read."""
+    query: dict[str, Any] = {
+        "TableName": conversions_table(),
+        "IndexName": "by_day_time",
+        "KeyConditionExpression": "day_key = :day",
+        "FilterExpression": "offer_id = :offer AND adv_subs.adv_sub = :order",
+        "ExpressionAttributeValues": attribute_values(
+            {":day": f"DAY#{day}", ":offer": offer_id, ":order": order_id}
+        ),
+    }
+    found: list[dict[str, Any]] = []
+    for _page in range(pages):
+        response = client().query(**query)
+        found.extend(from_item(i) for i in response.get("Items", []))
+        if "LastEvaluatedKey" not in response:
+            return found, False
+        query = {**query, "ExclusiveStartKey": response["LastEvaluatedKey"]}
+    return found, True

@@ -73,17 +73,51 @@ def begin_delivery(offer_id: str, delivery_id: str, at: str, lease_from: str) ->
 
 
 def finish_delivery(
-    offer_id: str, delivery_id: str, status: str, response_code: int, error: str, at: str
+    offer_id: str,
+    delivery_id: str,
+    status: str,
+    response_code: int,
+    error: str,
+    at: str,
+    *,
+    url_sent: str = "",
+    answer_head: str = "",
+    took_ms: int = 0,
+    next_retry_at: str = "",
 ) -> None:
+    """The outcome of one try, in the one write that records it (the trace reads it back)."""
     client().update_item(
         TableName=conversions_table(),
         Key=_delivery_key(offer_id, delivery_id),
-        UpdateExpression="SET #s = :status, response_code = :code, last_error = :error, finished_at = :at",
+        UpdateExpression="SET #s = :status, response_code = :code, last_error = :error, finished_at = :at, "
+        "url_sent = :url, answer_head = :head, took_ms = :took, next_retry_at = :retry",
         ExpressionAttributeNames={"#s": "status"},
         ExpressionAttributeValues=attribute_values(
-            {":status": status, ":code": response_code, ":error": error, ":at": at}
+            {
+                ":status": status,
+                ":code": response_code,
+                ":error": error,
+                ":at": at,
+                ":url": url_sent,
+                ":head": answer_head,
+                ":took": took_ms,
+                ":retry": next_retry_at,
+            }
         ),
     )
+
+
+def session_deliveries(offer_id: str, transaction_id: str, *, limit: int) -> list[dict[str, Any]]:
+    """A session's deliveries (their ids begin with its conversions' ids): one bounded query."""
+    response = client().query(
+        TableName=conversions_table(),
+        KeyConditionExpression="pk = :pk AND begins_with(sk, :tx)",
+        ExpressionAttributeValues=attribute_values(
+            {":pk": f"DELIVERY#{offer_id}", ":tx": f"{transaction_id}-"}
+        ),
+        Limit=limit,
+    )
+    return [from_item(i) for i in response.get("Items", [])]
 
 
 def list_deliveries(offer_id: str, *, limit: int, cursor: Mapping[str, Any] | None = None) -> Page:

@@ -128,7 +128,7 @@ Page = tuple[list[dict[str, Any]], dict[str, Any] | None]
 INTEGER_FIELDS = frozenset(
     {"version", "session_hours", "level", "duplicate_count", "session_created_at", "transition"}
     | {"cap_shards", "min_session_seconds", "max_session_seconds"}
-    | {"attempts", "response_code"}
+    | {"attempts", "response_code", "took_ms"}
 )
 """Whole numbers in documents and records: DynamoDB gives every number back as a Decimal."""
 

@@ -69,3 +69,16 @@ def get_session(transaction_id: str) -> Session | None:
     )
     item = response.get("Item")
     return session_from(from_item(item)) if item else None
+
+
+def session_item(transaction_id: str) -> dict[str, Any] | None:
+    """The session as stored, every attribute (the trace shows fields later issues add, such as
+    screening flags, without this module knowing them): one strongly consistent GetItem."""
+    item = (
+        client()
+        .get_item(
+            TableName=sessions_table(), Key={"transaction_id": {"S": transaction_id}}, ConsistentRead=True
+        )
+        .get("Item")
+    )
+    return from_item(item) if item else None

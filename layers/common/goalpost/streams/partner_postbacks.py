@@ -24,6 +24,7 @@ import logging
 import socket
 import ssl
 import threading
+import time
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Literal, NamedTuple
@@ -34,6 +35,7 @@ from goalpost.model import clock
 from goalpost.model.conversion import CLAWBACK, CONVERSION, Conversion
 from goalpost.model.ids import iso_timestamp
 from goalpost.model.offer import DEFAULT_GOAL_ID, OfferBundle
+from goalpost.model.redact import redacted_url
 from goalpost.rules.macros import PARTNER_PORTS, UnsafeUrl, conversion_macros, expand_url
 from goalpost.rules.status import approval_transitions
 from goalpost.store import config_cache, delivery_store, dynamo, secret_store
@@ -181,18 +183,32 @@ class _PinnedHTTP(http.client.HTTPConnection):
         self.sock.settimeout(self._budget + READ_BACKSTOP)
 
 
+class Answer(NamedTuple):
+    """A partner's answer as the trace keeps it: status, headers, the first ``ANSWER_KEPT`` bytes."""
+
+    status: int
+    headers: dict[str, str]
+    head: str
+    took_ms: int
+
+
+ANSWER_KEPT = 1024
+"""How much of a partner's answer a delivery record (and the tester) keeps: the first 1 KB."""
+
+
 class DeadlineExceeded(TimeoutError):
     """The attempt as a whole took longer than its deadline (a slow or trickling server)."""
 
 
-def send(url: str, headers: Mapping[str, str], deadline: float | None = None) -> int:
-    """One GET within ``deadline`` seconds in all, no redirects followed; returns the status.
+def send(url: str, headers: Mapping[str, str], deadline: float | None = None) -> Answer:
+    """One GET within ``deadline`` seconds in all, no redirects followed; returns the answer.
 
     Socket timeouts bound each read, not the attempt: a server trickling a byte a second
     would hold it for ever. A timer shuts the socket down at the deadline, which ends any
     read in progress.
     """
     budget = attempt_deadline() if deadline is None else deadline
+    started = time.monotonic()
     scheme, host, port, ip = resolve_destination(url)
     parts = urlsplit(url)
     target = parts.path or "/"
@@ -217,10 +233,15 @@ def send(url: str, headers: Mapping[str, str], deadline: float | None = None) ->
     try:
         connection.request("GET", target, headers={"User-Agent": USER_AGENT, **headers})
         response = connection.getresponse()
-        response.read(RESPONSE_BYTES)
+        body = response.read(RESPONSE_BYTES)
         if expired.is_set():
             raise DeadlineExceeded(f"no complete answer within {budget:g} s")
-        return response.status
+        return Answer(
+            response.status,
+            {k: v[:200] for k, v in list(response.getheaders())[:30]},
+            body[:ANSWER_KEPT].decode("utf-8", "replace"),
+            int((time.monotonic() - started) * 1000),
+        )
     except (OSError, http.client.HTTPException):
         if expired.is_set():
             raise DeadlineExceeded(f"no complete answer within {budget:g} s") from None
@@ -309,8 +330,12 @@ class Attempt(NamedTuple):
     """False when nothing a retry can change (delivered, refused, unknown)."""
 
 
-def attempt(offer_id: str, identifier: str, now: int, at: str) -> Attempt:
-    """One try of one recorded delivery: sign now, send within the deadline, record the outcome."""
+def attempt(offer_id: str, identifier: str, now: int, at: str, receives: int = 0) -> Attempt:
+    """One try of one recorded delivery: sign now, send within the deadline, record the outcome.
+
+    The outcome's record keeps what the trace shows: the URL sent (secrets redacted), the
+    status, the first 1 KB of the answer, the time taken and, for a queued try that failed
+    (``receives``: the queue's count), when the queue tries it next."""
     record = delivery_store.get_delivery(offer_id, identifier)
     if record is None:
         logger.warning("delivery %s has no record: nothing to send", identifier)
@@ -330,22 +355,34 @@ def attempt(offer_id: str, identifier: str, now: int, at: str) -> Attempt:
         secret = partner.postback_secret if partner is not None else ""
     if secret:
         headers["X-Goalpost-Signature"] = signature(secret, now, "GET", url, event, identifier)
+    sent = redacted_url(url)
+    began = time.monotonic()
+
+    def finish(status: str, answer: Answer | None, error: str) -> None:
+        retry_at = ""
+        if status == "failed" and receives:
+            retry_at = iso_timestamp(now + backoff_seconds(receives))
+        delivery_store.finish_delivery(
+            offer_id, identifier, status, answer.status if answer else 0, error, at,
+            url_sent=sent, answer_head=answer.head if answer else "",
+            took_ms=answer.took_ms if answer else int((time.monotonic() - began) * 1000),
+            next_retry_at=retry_at,
+        )  # fmt: skip
+
     try:
-        status = send(url, headers)
+        answer = send(url, headers)
     except UnsafeDestination as error:
-        delivery_store.finish_delivery(offer_id, identifier, "refused", 0, str(error), at)
+        finish("refused", None, str(error))
         _delivery_line("refused", identifier, record, f"postback {identifier} refused: {error}", "WARNING")
         return Attempt(False, False)
     except (OSError, http.client.HTTPException) as error:
-        delivery_store.finish_delivery(
-            offer_id, identifier, "failed", 0, f"{type(error).__name__}: {error}"[:200], at
-        )
+        finish("failed", None, f"{type(error).__name__}: {error}"[:200])
         _delivery_line("failed", identifier, record, f"postback {identifier} failed: {type(error).__name__}")
         return Attempt(False, True)
-    delivered = 200 <= status < 300
+    delivered = 200 <= answer.status < 300
     outcome = "delivered" if delivered else "failed"
-    delivery_store.finish_delivery(offer_id, identifier, outcome, status, "", at)
-    _delivery_line(outcome, identifier, record, f"postback {identifier} {outcome}: HTTP {status}")
+    finish(outcome, answer, "")
+    _delivery_line(outcome, identifier, record, f"postback {identifier} {outcome}: HTTP {answer.status}")
     return Attempt(delivered, not delivered)
 
 
@@ -372,10 +409,10 @@ def deliver_messages(messages: Sequence[Mapping[str, Any]], now: int, at: str) -
         except ValueError:
             logger.error("a message that is not a delivery was dropped: %.200s", sqs_message.get("body"))
             return None
-        result = attempt(str(body["offer_id"]), str(body["delivery_id"]), now, at)
+        receives = int(sqs_message.get("attributes", {}).get("ApproximateReceiveCount", "1"))
+        result = attempt(str(body["offer_id"]), str(body["delivery_id"]), now, at, receives)
         if not result.retry:
             return None
-        receives = int(sqs_message.get("attributes", {}).get("ApproximateReceiveCount", "1"))
         outbox.postpone(str(sqs_message["receiptHandle"]), backoff_seconds(receives))
         return str(sqs_message["messageId"])
 

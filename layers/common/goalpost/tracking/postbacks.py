@@ -10,9 +10,9 @@ import secrets
 from collections.abc import Callable, Mapping
 from decimal import Decimal
 from functools import partial
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
-from goalpost.model.conversion import Conversion
+from goalpost.model.conversion import TEST, Conversion
 from goalpost.model.conversion_request import ConversionRequest
 from goalpost.model.ids import conversion_id_of, iso_timestamp, refusal_id_of
 from goalpost.model.offer import Goal, NetworkSettings, Offer, OfferBundle, Partner
@@ -30,6 +30,9 @@ from goalpost.rules.payouts import Worth, custom_payout_of, partner_tier, resolv
 from goalpost.rules.screening import too_soon_verdict
 from goalpost.rules.status import REJECTIONS_PER_SESSION, adjustment
 from goalpost.store import config_cache, conversion_store, counter_store, session_store
+
+if TYPE_CHECKING:
+    from goalpost.rules.exchange import Converted, Priced
 
 logger = logging.getLogger("goalpost.postbacks")
 
@@ -85,6 +88,10 @@ def _refuse(
         created_at=iso_timestamp(now),
         note=refusal.reason,
     )._replace(flags=flags)
+    if request.query:
+        from goalpost.model.redact import redacted_query  # refusals only: off the valid path
+
+        record = record._replace(request_query=redacted_query(request.query))
     stored = conversion_store.insert_rejection(record, limit=REJECTIONS_PER_SESSION)
     logger.info("conversion refused", extra={"code": refusal.code, "stored": stored})
     return Outcome(False, refusal.code, refusal.reason)
@@ -158,19 +165,45 @@ def record_goal_click(request: ConversionRequest, now: float) -> Outcome:
     return Outcome(True, "goal_click", "")
 
 
+UNMATCHED_CODES = frozenset(
+    {"unknown_transaction", "unknown_offer", "invalid_security_token", "unknown_conversion"}
+)
+"""Refusals of a request no session's records keep: kept by offer and hour instead (the trace)."""
+
+
+def _unmatched(request: ConversionRequest, outcome: Outcome, now: float) -> Outcome:
+    """Keep a refusal that matched no session, bounded and for a week (``unmatched_store``)."""
+    if outcome.success or outcome.code not in UNMATCHED_CODES:
+        return outcome
+    from goalpost.model.redact import redacted_query  # refusals only: off the valid path
+    from goalpost.store import unmatched_store
+
+    record = {
+        "code": outcome.code, "reason": outcome.reason, "transaction_id": request.transaction_id[:64],
+        "offer_id": request.offer_id or "", "via": request.via, "ip": request.ip[:64],
+        "user_agent": request.user_agent[:160], "request_query": redacted_query(request.query or {}),
+    }  # fmt: skip
+    unmatched_store.record_unmatched(
+        record, offer_id=request.offer_id or "", at=iso_timestamp(now), now=int(now)
+    )
+    return outcome
+
+
 def record_conversion(request: ConversionRequest, now: float) -> Outcome:
     """Decide and record one conversion exactly once, however often it is retried."""
     if request.new_status:
-        return adjust_status(request, now)
+        return _unmatched(request, adjust_status(request, now), now)
     judged = _judged(request, now)
     if isinstance(judged, Outcome):
-        return judged
+        return _unmatched(request, judged, now)
     session, bundle, network, partner, verdict, screening = judged
     whole_now = int(now)
     if isinstance(verdict, Refusal):
         return _refuse(verdict, request, session, bundle, now)
     goal: Goal = verdict
-    if session.is_closed:  # closed by this goal (judge refuses any other): its conversion repeated
+    if (
+        session.is_closed and not request.test
+    ):  # closed by this goal (judge refuses any other): its conversion repeated
         return _duplicate(conversion_store.closing_conversion_key(session), "duplicate", now)
     verdicts = _screen(request, session, bundle.offer, goal, screening, now)
     decided = strongest(verdicts)
@@ -205,6 +238,8 @@ def record_conversion(request: ConversionRequest, now: float) -> Outcome:
             refusal = Refusal("no_exchange_rate", converted.reason, goal)
             return _refuse(refusal, request, session, bundle, now, flags)
         sale, worth, money = converted
+    if request.test:
+        return _record_test(request, session, bundle, goal, worth, sale, money, now)
     suffix = secrets.token_hex(6) if goal.allow_multiple else ""
     conversion_id = conversion_id_of(session.transaction_id, goal.goal_id, suffix)
     if decided is not None and decided.action == "hold":
@@ -269,6 +304,35 @@ def _screen(
 
         verdicts.extend(screen_conversion(request, session, screening, now=now))
     return verdicts
+
+
+def _record_test(
+    request: ConversionRequest,
+    session: Session,
+    bundle: OfferBundle,
+    goal: Goal,
+    worth: Worth,
+    sale: "Converted | None",
+    money: "Priced | None",
+    now: float,
+) -> Outcome:
+    """A test conversion (``test=1``): recorded with status ``test`` and what it would be worth,
+    under an id of its own (never the real conversion's key), with no unique-id or retry guard,
+    on no cap, closing no session; never paid, counted in no stats money, told to no partner
+    (only approved conversions are). The trace shows it with the request as received."""
+    from goalpost.model.redact import redacted_query
+
+    conversion_id = conversion_id_of(session.transaction_id, goal.goal_id, secrets.token_hex(6))
+    record = conversion_record(
+        request, session, bundle, goal, conversion_id=conversion_id, status=TEST,
+        status_code=f"test_{request.via}", worth=worth, created_at=iso_timestamp(now), sale=sale, money=money,
+    )._replace(unique_ids={}, request_query=redacted_query(request.query or {}))  # fmt: skip
+    result = conversion_store.insert_conversion(
+        record, now=int(now), end_point=False, fingerprint="", retry_window_seconds=0, counters=()
+    )
+    if isinstance(result, conversion_store.SessionRefused | conversion_store.Duplicate):
+        return Outcome(False, "temporarily_unavailable", "the test conversion could not be recorded; retry")
+    return Outcome(True, TEST, "recorded as a test: not paid, not counted", conversion_id, TEST, record)
 
 
 def _insert_within_caps(

@@ -122,6 +122,8 @@ def conversion_request(
         advertiser_id=optional_id(params, "adv_id"),
         currency=currency,
         session_from_cookie=transaction_id is not None,
+        query=params,
+        test=params.get("test", "") in ("1", "true"),
     )
 
 

@@ -1,0 +1,320 @@
+"""Issue 29: the conversion trace answers "my conversion didn't track" for each common reason."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from goalpost.store import config_cache
+from tests.helpers import admin, click, dynamodb_calls, money, postback, setup_network
+
+TOKEN = "tok-secret-77"
+
+
+def answer(response: dict[str, Any]) -> dict[str, Any]:
+    return json.loads(response["body"])
+
+
+def trace(tid: str) -> dict[str, Any]:
+    status, body = admin("GET", f"/admin/trace/{tid}")
+    assert status == 200, body
+    return body
+
+
+def test_the_trace_names_why_each_conversion_failed(aws, deliveries, partners, monkeypatch) -> None:
+    monkeypatch.setenv("GOALPOST_DELIVERY_BACKOFF_SECONDS", "0")
+    net = setup_network(
+        advertiser={"security_token": TOKEN, "security_token_applied": True},
+        offer={"goals_enabled": True},
+        goals=[{"name": "Signup", "end_point": True, "payout": {"flat": "1"}, "revenue": {"flat": "2"}}],
+    )
+    offer_id, partner_id = net["offer"]["offer_id"], net["partner"]["partner_id"]
+    pixel = {
+        "partner_id": partner_id,
+        "kind": "postback",
+        "code": partners["down"].base + "/pb?tid={transaction_id}&api_key=partner-key-9&p={payout}",
+    }
+    assert admin("POST", f"/admin/offers/{offer_id}/partner-pixels", pixel)[0] == 201
+
+    # wrong token: refused, stored with the request as received (the token redacted)
+    tid = click(offer_id, partner_id, "&aff_sub=camp-1")
+    refused = postback(f"transaction_id={tid}&security_token=wrong-one&adv_sub=order-1&format=json")
+    assert answer(refused)["code"] == "invalid_security_token"
+    story = trace(tid)
+    assert story["click"]["partner_id"] == partner_id and story["click"]["subs"] == {"aff_sub": "camp-1"}
+    assert story["click"]["ip"] and story["click"]["time"]
+    [event] = story["events"]
+    assert (event["decision"], event["status_code"]) == ("refused", "invalid_security_token")
+    assert event["note"] == "security_token is missing or wrong"
+    assert event["request_query"]["security_token"] == "[redacted]"
+    assert event["request_query"]["adv_sub"] == "order-1"
+    assert "wrong-one" not in json.dumps(story)
+
+    # accepted, told to a partner answering 500: the delivery's answer, tries and time are kept
+    accepted = answer(postback(f"transaction_id={tid}&security_token={TOKEN}&adv_sub=order-2&format=json"))
+    assert accepted["success"] is True
+    deliveries.drain()
+    story = trace(tid)
+    converted = story["events"][-1]
+    assert converted["decision"] == "approved" and converted["rules"]["payout_source"]
+    assert money(converted["rules"]["payout"]) == money("2.50")
+    [delivery] = converted["deliveries"]
+    assert (delivery["status"], delivery["response_code"], delivery["attempts"]) == ("failed", 500, 6)
+    assert delivery["answer_head"] == "ok" and delivery["took_ms"] >= 0
+    assert "api_key=%5Bredacted%5D" in delivery["url"] or "api_key=[redacted]" in delivery["url"]
+    assert "partner-key-9" not in json.dumps(story)
+
+    # session closed: an end point converted, a later conversion of another goal is refused
+    tid2 = click(offer_id, partner_id)
+    goal_id = net["goals"][0]["goal_id"]
+    closing = postback(
+        f"transaction_id={tid2}&goal_id={goal_id}&security_token={TOKEN}&format=json", "/aff_goal"
+    )
+    assert answer(closing)["success"] is True
+    late = answer(postback(f"transaction_id={tid2}&security_token={TOKEN}&format=json"))
+    assert late["code"] == "session_closed"
+    story = trace(tid2)
+    assert story["click"]["closed_by_goal"] == goal_id
+    assert [e["status_code"] for e in story["events"]][-1] == "session_closed"
+
+    # cap reached: the refusal names the cap
+    version = admin("GET", f"/admin/offers/{offer_id}")[1]["version"]
+    cap = {"period": "day", "measure": "conversions", "limit": "1"}
+    assert admin("PATCH", f"/admin/offers/{offer_id}", {"caps": [cap]}, if_match=str(version))[0] == 200
+    config_cache.clear()
+    filled = click(offer_id, partner_id)
+    assert answer(postback(f"transaction_id={filled}&security_token={TOKEN}&format=json"))["success"]
+    over = click(offer_id, partner_id)
+    assert (
+        answer(postback(f"transaction_id={over}&security_token={TOKEN}&format=json"))["code"]
+        == "offer_cap_reached"
+    )
+    [capped] = trace(over)["events"]
+    assert capped["rules"]["cap"] == "offer_cap_reached" and capped["decision"] == "refused"
+    assert trace(over)["offer_rules_now"]["caps"][0]["limit"] == "1"
+
+    # the same trace by conversion id, and by the advertiser's order id on the offer
+    status, by_id = admin("GET", "/admin/trace", query=f"conversion_id={converted['conversion_id']}")
+    assert status == 200 and by_id["transaction_id"] == tid, by_id
+    status, by_order = admin("GET", f"/admin/offers/{offer_id}/trace", query="adv_sub=order-2")
+    assert status == 200 and [t["transaction_id"] for t in by_order["traces"]] == [tid]
+    assert admin("GET", "/admin/trace/" + "0" * 32)[0] == 404
+
+
+def test_a_trace_reads_by_key_and_bounded_queries(aws) -> None:
+    net = setup_network()
+    offer_id, partner_id = net["offer"]["offer_id"], net["partner"]["partner_id"]
+    tid = click(offer_id, partner_id)
+    assert postback(f"transaction_id={tid}")["statusCode"] == 200
+    trace(tid)  # the config cache warm
+    with dynamodb_calls() as calls:
+        story = trace(tid)
+    assert sorted(calls) == ["GetItem", "Query", "Query"]
+    assert story["reads"] == {"get_item": 1, "query": 2}
+
+
+def test_refusals_that_matched_no_session_are_kept_by_offer_and_hour_bounded(aws, clock) -> None:
+    from datetime import UTC, datetime
+
+    clock.at = datetime(2026, 11, 25, 12, 30, 5, tzinfo=UTC).timestamp()
+    net = setup_network()
+    offer_id, partner_id = net["offer"]["offer_id"], net["partner"]["partner_id"]
+    unknown = "ab" * 16
+    refused = postback(
+        f"transaction_id={unknown}&offer_id={offer_id}&security_token=s3cret&adv_sub=o-9&format=json"
+    )
+    assert answer(refused)["code"] == "unknown_transaction"
+    status, found = admin("GET", f"/admin/unmatched/{offer_id}", query="from=2026-11-25T12&to=2026-11-25T12")
+    assert status == 200, found
+    [kept] = found["items"]
+    assert (kept["code"], kept["transaction_id"]) == ("unknown_transaction", unknown)
+    assert (
+        kept["request_query"]["security_token"] == "[redacted]" and kept["request_query"]["adv_sub"] == "o-9"
+    )
+    assert "s3cret" not in json.dumps(found)
+    # a request naming no offer is kept under "-"
+    postback(f"transaction_id={'cd' * 16}")
+    assert [
+        i["transaction_id"]
+        for i in admin("GET", "/admin/unmatched/-", query="from=2026-11-25T12")[1]["items"]
+    ] == ["cd" * 16]
+    # a storm within one minute keeps at most 4 (one slot a quarter of the minute's four)
+    for n in range(40):
+        postback(f"transaction_id={n:032x}&offer_id={offer_id}")
+    items = admin("GET", f"/admin/unmatched/{offer_id}", query="from=2026-11-25T12")[1]["items"]
+    assert len(items) <= 4
+    # kept a week: the item carries the table's TTL attribute
+    stored = aws.query(
+        TableName=_conversions_table(),
+        KeyConditionExpression="pk = :pk",
+        ExpressionAttributeValues={":pk": {"S": f"UNMATCHED#{offer_id}#2026-11-25T12"}},
+    )["Items"]
+    assert all(int(i["guard_expires_at"]["N"]) == int(clock.at) + 7 * 86400 for i in stored)
+    # the hour after: nothing; more than 24 hours at once: refused
+    assert (
+        admin("GET", f"/admin/unmatched/{offer_id}", query="from=2026-11-25T13&to=2026-11-25T13")[1]["items"]
+        == []
+    )
+    assert admin("GET", f"/admin/unmatched/{offer_id}", query="from=2026-11-24T00&to=2026-11-25T12")[0] == 400
+
+    # the valid path reads and writes as before (tests/integration/test_postback.py): the
+    # session, the conversion's own conditional write (the config cache warm)
+    assert answer(postback(f"transaction_id={click(offer_id, partner_id)}&format=json"))["success"]
+    tid = click(offer_id, partner_id)
+    with dynamodb_calls() as calls:
+        assert answer(postback(f"transaction_id={tid}&format=json"))["success"]
+    assert calls == ["GetItem", "PutItem"], calls
+
+
+def _conversions_table() -> str:
+    from goalpost import settings
+
+    return settings.conversions_table()
+
+
+def test_a_test_conversion_is_traced_and_never_paid_counted_capped_or_delivered(
+    aws, stats_consumer, deliveries, partners
+) -> None:
+    net = setup_network()
+    offer_id, partner_id = net["offer"]["offer_id"], net["partner"]["partner_id"]
+    pixel = {
+        "partner_id": partner_id,
+        "kind": "postback",
+        "code": partners["ok"].base + "/pb?tid={transaction_id}",
+    }
+    assert admin("POST", f"/admin/offers/{offer_id}/partner-pixels", pixel)[0] == 201
+    version = admin("GET", f"/admin/offers/{offer_id}")[1]["version"]
+    cap = {"period": "day", "measure": "conversions", "limit": "1"}
+    assert admin("PATCH", f"/admin/offers/{offer_id}", {"caps": [cap]}, if_match=str(version))[0] == 200
+    config_cache.clear()
+
+    tid = click(offer_id, partner_id)
+    for _ in range(3):  # tested three times: three test records, none of them on the cap
+        tested = answer(postback(f"transaction_id={tid}&amount=10&adv_sub=ord-t&test=1&format=json"))
+        assert (tested["success"], tested["code"], tested["status"]) == (True, "test", "test")
+    test_id = tested["conversion_id"]
+    deliveries.drain()
+    stats_consumer.drain()
+
+    # delivery: no partner was told
+    assert partners["ok"].hits == []
+    # stats: no conversion, no money
+    totals = admin("GET", "/admin/stats", query="interval=total")[1]["totals"]
+    assert (totals["conversions"], money(totals["payout"]), money(totals["revenue"])) == (0, 0, 0)
+    # payout: the admin cannot approve it (neither one by one nor in bulk), the advertiser's
+    # status postback does not find it
+    assert (
+        admin("PATCH", f"/admin/conversions/{test_id}", {"status": "approved", "note": "x"})[1]["error"][
+            "code"
+        ]
+        == "not_adjustable"
+    )
+    decided = admin(
+        "POST", "/admin/conversions/decisions", {"conversion_ids": [test_id], "status": "approved"}
+    )
+    assert decided[1]["items"][0]["status"] == "test"
+    assert (
+        answer(postback(f"transaction_id={tid}&adv_sub=ord-t&status=approved&format=json"))["success"]
+        is False
+    )
+    # caps: the real conversion still fits in the cap of one
+    real = answer(postback(f"transaction_id={tid}&format=json"))
+    assert real["success"] is True and real["status"] == "approved"
+    # the trace shows the tests, with what they would have been worth
+    story = trace(tid)
+    tests = [e for e in story["events"] if e["status"] == "test"]
+    assert len(tests) == 3 and all(e["request_query"]["test"] == "1" for e in tests)
+    assert money(tests[0]["rules"]["payout"]) == money("2.50")
+    deliveries.drain()
+    stats_consumer.drain()
+    assert len(partners["ok"].hits) == 1
+    totals = admin("GET", "/admin/stats", query="interval=total")[1]["totals"]
+    assert (totals["conversions"], money(totals["payout"])) == (1, money("2.50"))
+
+
+def test_the_postback_tester_sends_signed_sample_macros_and_refuses_private_addresses(
+    aws, partners, monkeypatch
+) -> None:
+    net = setup_network()
+    offer_id, partner = net["offer"]["offer_id"], net["partner"]
+    code = partners["ok"].base + "/pb?tid={transaction_id}&s={aff_sub}&p={payout}&key=k-1"
+    pixel = {"partner_id": partner["partner_id"], "kind": "postback", "code": code}
+    status, made = admin("POST", f"/admin/offers/{offer_id}/partner-pixels", pixel)
+    assert status == 201
+    path = f"/admin/offers/{offer_id}/partner-pixels/{made['pixel_id']}/test"
+    status, tested = admin("POST", path, {"macros": {"aff_sub": "mine"}})
+    assert status == 200, tested
+    assert (tested["outcome"], tested["status"], tested["body"]) == ("delivered", 200, "ok")
+    assert "s=mine" in tested["url"] and "tid=" + "0" * 32 in tested["url"] and "k-1" not in tested["url"]
+    assert tested["took_ms"] >= 0 and tested["headers"]["content-length"] == "2"
+    [hit] = partners["ok"].hits
+    assert hit["headers"]["X-Goalpost-Test"] == "1"
+    from tests.integration.test_partner_deliveries import verify
+
+    assert verify(partner["postback_secret"], partners["ok"].base + hit["path"], hit["headers"])
+
+    # the same guard as real deliveries: a private address is refused, nothing is sent
+    inside = {
+        "partner_id": partner["partner_id"],
+        "kind": "postback",
+        "code": "http://127.0.0.1/pb?t={transaction_id}",
+    }
+    status, made = admin("POST", f"/admin/offers/{offer_id}/partner-pixels", inside)
+    assert status == 201, made
+    monkeypatch.setenv("GOALPOST_ALLOW_PRIVATE_POSTBACKS", "")
+    status, refused = admin("POST", f"/admin/offers/{offer_id}/partner-pixels/{made['pixel_id']}/test", {})
+    assert status == 200 and refused["outcome"] == "refused", refused
+    assert "resolves to non-public address 127.0.0.1" in refused["error"]
+    assert len(partners["ok"].hits) == 1
+
+
+def test_a_partner_traces_its_own_clicks_only_without_revenue_or_private_goals(
+    aws, deliveries, partners
+) -> None:
+    from tests.helpers import partner_call
+
+    net = setup_network(offer={"goals_enabled": True}, goals=[{"name": "Secret", "private": True}])
+    offer_id, partner = net["offer"]["offer_id"], net["partner"]
+    pixel = {
+        "partner_id": partner["partner_id"],
+        "kind": "postback",
+        "code": partners["ok"].base + "/pb?t={transaction_id}",
+    }
+    assert admin("POST", f"/admin/offers/{offer_id}/partner-pixels", pixel)[0] == 201
+    status, other = admin("POST", "/admin/partners", {"name": "Partner Two"})
+    assert status == 201
+    tid = click(offer_id, partner["partner_id"], "&aff_sub=mine")
+    assert answer(postback(f"transaction_id={tid}&format=json"))["success"]
+    secret_goal = net["goals"][0]["goal_id"]
+    assert answer(postback(f"transaction_id={tid}&goal_id={secret_goal}&format=json", "/aff_goal"))["success"]
+    deliveries.drain()
+
+    response = partner_call(f"/partner/trace/{tid}", partner["api_key"])
+    assert response["statusCode"] == 200, response
+    story = json.loads(response["body"])
+    [event] = story["events"]  # the private goal's conversion is not shown
+    assert event["goal_id"] == "0" and event["aff_sub"] == "mine" and money(event["payout"]) == money("2.50")
+    assert "revenue" not in json.dumps(story) and "advertiser_id" not in event
+    [delivery] = event["deliveries"]
+    assert (delivery["status"], delivery["response_code"], delivery["answer_head"]) == (
+        "delivered",
+        200,
+        "ok",
+    )
+    # another partner's click is not found, as an unknown one
+    assert partner_call(f"/partner/trace/{tid}", other["api_key"])["statusCode"] == 404
+    assert partner_call(f"/partner/trace/{'e' * 32}", partner["api_key"])["statusCode"] == 404
+
+
+def test_a_refused_postback_keeps_its_request_in_the_write_it_already_made(aws) -> None:
+    net = setup_network(advertiser={"security_token": TOKEN, "security_token_applied": True})
+    offer_id, partner_id = net["offer"]["offer_id"], net["partner"]["partner_id"]
+    postback(f"transaction_id={click(offer_id, partner_id)}&security_token=x")  # the config cache warm
+    tid = click(offer_id, partner_id)
+    with dynamodb_calls() as calls:
+        assert answer(postback(f"transaction_id={tid}&security_token=bad&format=json"))["code"] == (
+            "invalid_security_token"
+        )
+    assert calls == ["GetItem", "TransactWriteItems"]  # the session; the refusal with its counter
+    [event] = trace(tid)["events"]
+    assert event["request_query"] == {"transaction_id": tid, "security_token": "[redacted]", "format": "json"}
