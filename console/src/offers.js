@@ -12,6 +12,7 @@ import {
   everything,
   html,
   Loaded,
+  named,
   options,
   Page,
   patchOf,
@@ -22,6 +23,7 @@ import {
   useAction,
   useCanChange,
   useLoad,
+  useNames,
   useVersionedSave,
   yesNo,
 } from './ui.js';
@@ -42,7 +44,7 @@ export function OffersScreen() {
       columns=${[
         ['ID', (o) => o.offer_id],
         ['Name', (o) => html`<a href=${`#/offers/${o.offer_id}`}>${o.name}</a>`],
-        ['Advertiser', (o) => byId[o.advertiser_id] || o.advertiser_id],
+        ['Advertiser', (o) => named(byId[o.advertiser_id], o.advertiser_id)],
         ['Status', (o) => o.status],
         ['Goals', (o) => (o.goals_enabled ? 'Multiple' : 'Default only')],
         ['Default payout', (o) => rate(o.default_goal.payout, o.currency)],
@@ -317,6 +319,7 @@ function GoalBehaviour({ form, prefix, onInput }) {
 
 function OfferSettings({ offer, onSaved }) {
   const canChange = useCanChange();
+  const names = useNames();
   const pick = (o) => ({
     name: o.name,
     offer_url: o.offer_url,
@@ -354,7 +357,7 @@ function OfferSettings({ offer, onSaved }) {
         <div><dt>Session lifespan</dt><dd>${offer.session_hours} h</dd></div>
         <div><dt>Currency</dt><dd>${offer.currency}${offer.accepts_other_currencies === false ? ' only' : ' (other currencies converted)'}</dd></div>
         <div><dt>Time zone (caps)</dt><dd>${offer.timezone}</dd></div>
-        <div><dt>Advertiser</dt><dd>${offer.advertiser_id}</dd></div>
+        <div><dt>Advertiser</dt><dd data-testid="offer-advertiser">${names.advertiser(offer.advertiser_id)}</dd></div>
       </dl>
       <${Done} message=${saving.done} />
     </article>`;
@@ -391,6 +394,7 @@ function OfferSettings({ offer, onSaved }) {
 }
 
 function Caps({ offerId }) {
+  const names = useNames();
   const caps = useLoad(() => admin('GET', `/offers/${offerId}/caps`), [offerId]);
   return html`<article aria-labelledby="caps"><h2 id="caps">Caps</h2>
     <${Loaded} state=${caps} what="caps">${(
@@ -398,7 +402,7 @@ function Caps({ offerId }) {
     ) => html`<${Table} caption="Each cap, what its current period counted and what is left"
       rows=${data.caps} empty="No caps on this offer."
       columns=${[
-        ['Scope', (c) => (c.partner_id ? `Partner ${c.partner_id}` : 'Offer')],
+        ['Scope', (c) => (c.partner_id ? `Partner ${names.partner(c.partner_id)}` : 'Offer')],
         ['Period', (c) => c.period],
         ['Measure', (c) => c.measure],
         ['Limit', (c) => c.limit, { num: true }],
@@ -411,6 +415,7 @@ function Caps({ offerId }) {
 /** Manage goals: ID, Name, Status, Advertiser, Tracking Pixel Type, Endpoint, Private, Allow Multiples, Payout, Revenue. */
 export function GoalsScreen({ offerId }) {
   const canChange = useCanChange();
+  const names = useNames();
   const offer = useLoad(() => admin('GET', `/offers/${offerId}`), [offerId]);
   const rows = useLoad(() => admin('GET', `/offers/${offerId}/goals/manage`), [offerId]);
   const action = useAction();
@@ -425,7 +430,7 @@ export function GoalsScreen({ offerId }) {
         ['ID', (r) => r.ID],
         ['Name', (r) => r.Name],
         ['Status', (r) => r.Status],
-        ['Advertiser', (r) => r.Advertiser],
+        ['Advertiser', (r) => names.advertiser(r.Advertiser)],
         ['Tracking Pixel Type', (r) => r['Tracking Pixel Type']],
         ['Endpoint', (r) => yesNo(r.Endpoint)],
         ['Private', (r) => yesNo(r.Private)],

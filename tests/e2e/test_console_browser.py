@@ -555,3 +555,89 @@ def test_rates_imported_in_the_console_pay_a_partner_in_its_own_currency(
     go(page, runtime, f"#/conversions/{conversion['conversion_id']}")
     arrived(page, re.compile("^Conversion "))
     page.get_by_text(re.compile(r"£0\.80 \(at 0\.8")).wait_for()
+
+
+def test_names_beside_ids_times_in_the_chosen_zone_and_history_field_by_field(
+    runtime: LocalRuntime, open_page: Callable[..., Any]
+) -> None:
+    """Reports, lists and the offer's pages showed bare ids (offer 2, partner 3, advertiser 1),
+    raw timestamps, and History as raw JSON running off the screen."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from tests.e2e.conftest import click, make_network
+
+    net = make_network(runtime, "https://shop.example.com/?tid={transaction_id}")
+    offer, partner, adv = net["offer"], net["partner"], net["advertiser"]
+    offer_id = offer["offer_id"]
+    renamed = runtime.admin("PATCH", f"/admin/offers/{offer_id}", {"name": f"Named Widgets {offer_id}"},
+                            {"if-match": f'"{offer["version"]}"'})  # fmt: skip
+    assert renamed.status == 200, renamed.body
+    tid = click(runtime, net)
+    assert runtime.get(f"/aff_lsr?transaction_id={tid}").status == 200
+    (conversion,) = runtime.admin("GET", f"/admin/offers/{offer_id}/conversions").json()["items"]
+    tokyo = datetime.fromisoformat(conversion["created_at"].replace("Z", "+00:00")).astimezone(
+        ZoneInfo("Asia/Tokyo")
+    )
+
+    page = signed_in_admin(open_page, runtime)
+    page.evaluate("localStorage.setItem('goalpost.timezone', 'Asia/Tokyo')")
+    offer_label = f"Named Widgets {offer_id} ({offer_id})"
+    partner_label = f"P1 ({partner['partner_id']})"
+    adv_label = f"Acme ({adv['advertiser_id']})"
+
+    # the conversion report: names beside ids, the time in the zone chosen
+    go(page, runtime, "#/conversions")
+    arrived(page, "Conversion report")
+    assert page.locator("#timezone").input_value() == "Asia/Tokyo"  # picked from the IANA names
+    page.locator("#f-offer").select_option(offer_id)
+    row = page.locator("table tbody tr").filter(has_text=offer_label)
+    row.wait_for()
+    assert partner_label in row.inner_text()
+    assert tokyo.strftime("%Y-%m-%d %H:%M:%S") + " GMT+9" in row.inner_text()
+
+    # one conversion: names, the time in Tokyo
+    go(page, runtime, f"#/conversions/{conversion['conversion_id']}")
+    arrived(page, re.compile("^Conversion "))
+    wait_for(lambda: page.get_by_test_id("conversion-offer").inner_text() == offer_label)
+    wait_for(lambda: page.get_by_test_id("conversion-partner").inner_text() == partner_label)
+    assert page.get_by_test_id("conversion-advertiser").inner_text() == adv_label
+    assert (
+        page.get_by_test_id("conversion-created").inner_text().startswith(tokyo.strftime("%Y-%m-%d %H:%M:%S"))
+    )
+
+    # the offer page and Manage goals: the advertiser by name
+    go(page, runtime, f"#/offers/{offer_id}")
+    arrived(page, re.compile(f"^Offer {offer_id}"))
+    wait_for(lambda: page.get_by_test_id("offer-advertiser").inner_text() == adv_label)
+    go(page, runtime, f"#/offers/{offer_id}/goals")
+    arrived(page, re.compile("^Manage goals"))
+    page.get_by_role("cell", name=adv_label, exact=True).wait_for()
+
+    # stats per partner: the partner by name
+    def stats_name_partner() -> bool:
+        go(page, runtime, "#/stats")
+        page.reload()
+        page.locator("#s-group").select_option("partner")
+        page.locator("#f-offer").select_option(offer_id)
+        time.sleep(0.5)
+        return page.get_by_role("cell", name=partner_label, exact=True).count() == 1
+
+    wait_for(stats_name_partner, seconds=30)
+
+    # History: each change as "field: before → after", no raw JSON
+    go(page, runtime, f"#/history/offer/{offer_id}")
+    arrived(page, f"History of offer {offer_label}")
+    changes = page.locator("ul.changes").first
+    changes.wait_for()
+    assert "name: Widgets → Named Widgets" in changes.inner_text()
+    assert '{"' not in page.locator("table").inner_text()
+
+    # nothing wider than a phone
+    phone = signed_in_admin(open_page, runtime, width=390, height=844)
+    for fragment in (f"#/conversions/{conversion['conversion_id']}", f"#/history/offer/{offer_id}"):
+        go(phone, runtime, fragment)
+        phone.locator("h1").wait_for()
+        phone.locator("dl, table").first.wait_for()
+        time.sleep(0.3)
+        assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), fragment

@@ -339,6 +339,28 @@ def report_csv(report: ConversionReport) -> str:
     return to_csv(report["columns"], report["items"])
 
 
+STATS_CSV_METRICS = (
+    "clicks", "impressions", "goal_clicks", "conversions", "pending", "rejected",
+    "payout", "revenue", "profit", "sale_amount", "currency", "conversion_rate",
+)  # fmt: skip
+
+
+def stats_csv(report: StatsReport) -> str:
+    """The stats' rows as CSV, their totals last (period ``totals``); a row whose money spans
+    several currencies gives it as ``by_currency.<code>.<field>`` columns, never added up."""
+    dims = [f"{d}_id" for d in report["group_by"]]
+    lines: list[dict[str, Any]] = []
+    extra: dict[str, None] = {}
+    for row in [*report["rows"], {"period": "totals", **report["totals"]}]:
+        flat = {k: v for k, v in row.items() if k != "by_currency"}
+        for code, amounts in (row.get("by_currency") or {}).items():
+            for field, value in amounts.items():
+                flat[f"by_currency.{code}.{field}"] = value
+                extra[f"by_currency.{code}.{field}"] = None
+        lines.append(flat)
+    return to_csv(["period", *dims, *STATS_CSV_METRICS, *extra], lines)
+
+
 def parse_statuses(raw: str, allowed: tuple[str, ...]) -> tuple[str, ...]:
     chosen = tuple(dict.fromkeys(s for s in raw.split(",") if s)) if raw else allowed
     wrong = [s for s in chosen if s not in allowed]
@@ -348,7 +370,8 @@ def parse_statuses(raw: str, allowed: tuple[str, ...]) -> tuple[str, ...]:
 
 
 def flow_order(bundle: OfferBundle, order: str = "") -> list[FunnelStep]:
-    """Default goal, then additional goals by id, end points last; or the order asked."""
+    """Default goal, then additional goals by id, end points last (the funnel then orders them
+    by how many users reached each); or the order asked, as asked."""
     goals = {DEFAULT_GOAL_ID: bundle.offer.default_goal, **bundle.goals}
     if order:
         ids = [g for g in order.split(",") if g]
@@ -374,7 +397,7 @@ def funnel(offer_id: str, span: Window, zone_name: str, partner_id: str, order: 
         "offer_id": offer_id,
         **_window_info(span, zone_name),
         "partner_id": partner_id or None,
-        "steps": funnel_of(cells, window=span, steps=steps)["steps"],
+        "steps": funnel_of(cells, window=span, steps=steps, by_reach=not order)["steps"],
         "consistency": CONSISTENCY,
     }
 
@@ -399,7 +422,7 @@ router = http.resource_router()
 MoneyQuery = Annotated[str, Query(pattern=r"^(base|original)$")]
 
 
-@router.get("/admin/stats", **http.documented())
+@router.get("/admin/stats", **http.documented(csv=StatsOut))
 def network_stats(
     from_: FromDay = None,
     to: Day = None,
@@ -411,7 +434,8 @@ def network_stats(
     partner_id: OptionalId = "",
     advertiser_id: OptionalId = "",
     money: MoneyQuery = "base",
-) -> Response[StatsOut]:
+    format: Format = "json",  # noqa: A002 - the query parameter's name
+) -> Response[StatsOut | str]:
     """Clicks, impressions, goal clicks, conversions (approved, pending, rejected), payout,
     revenue, profit, sale amount and conversion rate, by hour or day in the caller's time zone.
 
@@ -421,12 +445,16 @@ def network_stats(
 
     Eventually consistent: aggregated from the tracking streams, a few seconds behind.
     Pending and rejected conversions add no money; grouped by goal, the offer's clicks and
-    impressions are on the row with an empty goal_id.
+    impressions are on the row with an empty goal_id. The conversion rate is the default goal's
+    conversions over clicks; grouped by goal, each goal's own. CSV with format=csv.
     """
     span = window_of(from_, to, timezone)
     filters = Filters(offer_id, goal_id, partner_id, advertiser_id)
     view: MoneyView = "original" if money == "original" else "base"
-    return http.ok(stats(span, timezone, interval, parse_group_by(group_by), filters, view=view))  # type: ignore[arg-type]
+    report = stats(span, timezone, interval, parse_group_by(group_by), filters, view=view)  # type: ignore[arg-type]
+    if format == "csv":
+        return http.csv_text(stats_csv(report), {"content-disposition": 'attachment; filename="stats.csv"'})
+    return http.ok(report)
 
 
 @router.get("/admin/conversions", **http.documented(csv=ConversionReportOut))
@@ -467,5 +495,7 @@ def offer_funnel(
     partner_id: OptionalId = "",
     goals: Annotated[str, Query(pattern=r"^[0-9,]{0,200}$", description="flow order, e.g. 0,3,5")] = "",
 ) -> Response[FunnelOut]:
-    """Sessions, then each goal in flow order (private goals too) with drop-off between steps."""
+    """Sessions, then each goal in flow order (private goals too) with drop-off between steps:
+    the order given in ``goals``, else as users walked it (the goals most users reached first,
+    end points last)."""
     return http.ok(funnel(offer_id, window_of(from_, to, timezone), timezone, partner_id, goals))
