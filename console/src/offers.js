@@ -11,6 +11,7 @@ import {
   ErrorNote,
   everything,
   html,
+  ListTable,
   Loaded,
   named,
   options,
@@ -36,16 +37,23 @@ export function OffersScreen() {
   const advertisers = useLoad(() => everything(admin, '/advertisers'), []);
   const byId = Object.fromEntries((advertisers.data || []).map((a) => [a.advertiser_id, a.name]));
   return html`<${Page} title="Offers">
-    <${Loaded} state=${offers} what="offers">${(items) => html`<${Table}
+    <${Loaded} state=${offers} what="offers">${(items) => html`<${ListTable}
+      id="offers"
+      what="offers"
       caption="Every offer of the network"
       rows=${items}
       rowKey=${(o) => o.offer_id}
+      searchText=${(o) => `${o.offer_id} ${o.name} ${byId[o.advertiser_id] || ''}`}
       empty="No offers yet: create the first one below."
       columns=${[
-        ['ID', (o) => o.offer_id],
-        ['Name', (o) => html`<a href=${`#/offers/${o.offer_id}`}>${o.name}</a>`],
-        ['Advertiser', (o) => named(byId[o.advertiser_id], o.advertiser_id)],
-        ['Status', (o) => o.status],
+        ['ID', (o) => o.offer_id, { sort: (o) => o.offer_id }],
+        ['Name', (o) => html`<a href=${`#/offers/${o.offer_id}`}>${o.name}</a>`, { sort: (o) => o.name }],
+        [
+          'Advertiser',
+          (o) => named(byId[o.advertiser_id], o.advertiser_id),
+          { sort: (o) => byId[o.advertiser_id] || '' },
+        ],
+        ['Status', (o) => o.status, { sort: (o) => o.status }],
         ['Goals', (o) => (o.goals_enabled ? 'Multiple' : 'Default only')],
         ['Default payout', (o) => rate(o.default_goal.payout, o.currency)],
       ]} />`}<//>

@@ -101,9 +101,62 @@ export function Table({ caption, columns, rows, empty, rowKey }) {
   if (!rows || !rows.length) return html`<p class="muted">${empty || 'Nothing yet.'}</p>`;
   return html`<div class="overflow-auto"><table class="striped">
     <caption class="muted" style="text-align:left">${caption}</caption>
-    <thead><tr>${columns.map(([label, , o]) => html`<th scope="col" class=${o && o.num ? 'num' : ''}>${label}</th>`)}</tr></thead>
+    <thead><tr>${columns.map(([label, , o]) => html`<th scope="col" class=${o && o.num ? 'num' : ''} aria-sort=${o && o.sorted}>${label}</th>`)}</tr></thead>
     <tbody>${rows.map((row, i) => html`<tr key=${rowKey ? rowKey(row) : i}>${columns.map(([, cell, o]) => html`<td class=${o && o.num ? 'num' : ''}>${cell(row)}</td>`)}</tr>`)}</tbody>
   </table></div>`;
+}
+
+const compare = (a, b) => {
+  const x = a ?? '';
+  const y = b ?? '';
+  const nx = Number(x);
+  const ny = Number(y);
+  if (x !== '' && y !== '' && !Number.isNaN(nx) && !Number.isNaN(ny)) return nx - ny;
+  return String(x).localeCompare(String(y), undefined, { numeric: true, sensitivity: 'base' });
+};
+
+/** A list people work through: search (by name or id), sort by a column, pages of 25.
+ * Columns as Table's, with {sort: row => value} on the sortable ones. */
+export function ListTable({ id, caption, columns, rows, empty, rowKey, searchText, what, pageSize = 25 }) {
+  const [query, setQuery] = useState('');
+  // newest first (the ID column, descending): what was just created is on the first page
+  const [order, setOrder] = useState({ index: 0, down: true });
+  const [pageAt, setPageAt] = useState(0);
+  const wanted = query.trim().toLowerCase();
+  const found = (rows || []).filter((row) => !wanted || searchText(row).toLowerCase().includes(wanted));
+  const sortBy = order.index >= 0 && columns[order.index][2] && columns[order.index][2].sort;
+  const sorted = sortBy ? [...found].sort((a, b) => compare(sortBy(a), sortBy(b)) * (order.down ? -1 : 1)) : found;
+  const pages = Math.max(1, Math.ceil(sorted.length / pageSize));
+  const at = Math.min(pageAt, pages - 1);
+  const shown = sorted.slice(at * pageSize, (at + 1) * pageSize);
+  const header = columns.map(([label, cell, o], index) => {
+    if (!(o && o.sort)) return [label, cell, o];
+    const current = order.index === index;
+    const button = html`<button type="button" class="sort" aria-label=${`Sort by ${label}`}
+      onClick=${() => setOrder({ index, down: current ? !order.down : false })}>${label}${current ? (order.down ? ' ▼' : ' ▲') : ''}</button>`;
+    return [button, cell, { ...o, sorted: current ? (order.down ? 'descending' : 'ascending') : undefined }];
+  });
+  return html`<div class="list-table">
+    <label for=${id + '-search'}>Search ${what}
+      <input id=${id + '-search'} type="search" placeholder="name or ID" value=${query} onInput=${(e) => {
+        setQuery(e.target.value);
+        setPageAt(0);
+      }} /></label>
+    ${
+      rows && rows.length && !found.length
+        ? html`<p class="muted" role="status">Nothing matches “${query}”.</p>`
+        : html`<${Table} caption=${caption} columns=${header} rows=${shown} empty=${empty} rowKey=${rowKey} />`
+    }
+    ${
+      pages > 1
+        ? html`<nav class="actions pager" aria-label=${`Pages of ${caption}`}>
+      <button type="button" class="secondary outline" disabled=${at === 0} onClick=${() => setPageAt(at - 1)}>Previous</button>
+      <span role="status">Page ${at + 1} of ${pages} (${sorted.length} in all)</span>
+      <button type="button" class="secondary outline" disabled=${at >= pages - 1} onClick=${() => setPageAt(at + 1)}>Next</button>
+    </nav>`
+        : null
+    }
+  </div>`;
 }
 
 export function yesNo(value) {

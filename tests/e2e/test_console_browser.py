@@ -641,3 +641,70 @@ def test_names_beside_ids_times_in_the_chosen_zone_and_history_field_by_field(
         phone.locator("dl, table").first.wait_for()
         time.sleep(0.3)
         assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), fragment
+
+
+def test_lists_search_sort_and_page_and_reports_take_date_presets(
+    runtime: LocalRuntime, open_page: Callable[..., Any]
+) -> None:
+    """Lists had no search, sorting or paging; reports no date presets; the time zone was free
+    text (a typo gave an error)."""
+    from datetime import UTC, datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    made = [
+        runtime.admin("POST", "/admin/advertisers", {"name": f"Pager Co {n:02}"}).json() for n in range(30)
+    ]
+    page = signed_in_admin(open_page, runtime)
+    go(page, runtime, "#/advertisers")
+    arrived(page, "Advertisers")
+    pager = page.get_by_role("navigation", name=re.compile("^Pages of"))
+    pager.get_by_text(re.compile(r"Page 1 of \d+")).wait_for()
+    assert page.locator("table tbody tr").count() == 25
+    # newest first: the last one created is on the first page
+    assert page.locator("table tbody tr").first.locator("td").first.inner_text() == made[-1]["advertiser_id"]
+    pager.get_by_role("button", name="Next").click()
+    pager.get_by_text(re.compile(r"Page 2 of \d+")).wait_for()
+
+    # search by name, then by id
+    page.get_by_label("Search advertisers").fill("pager co 07")
+    assert page.locator("table tbody tr").count() == 1
+    assert page.get_by_role("cell", name="Pager Co 07", exact=True).count() == 1
+    page.get_by_label("Search advertisers").fill(made[12]["advertiser_id"])
+    page.get_by_role("cell", name="Pager Co 12", exact=True).wait_for()
+    page.get_by_label("Search advertisers").fill("no such advertiser")
+    page.get_by_text("Nothing matches").wait_for()
+
+    # sort by name, both ways
+    page.get_by_label("Search advertisers").fill("Pager Co")
+    page.get_by_role("button", name="Sort by Name").click()
+    names = page.locator("table tbody tr td:nth-child(2)").all_inner_texts()
+    assert names[:3] == ["Pager Co 00", "Pager Co 01", "Pager Co 02"]
+    assert page.locator("th[aria-sort=ascending]").inner_text().startswith("Name")
+    page.get_by_role("button", name="Sort by Name").click()
+    assert page.locator("table tbody tr td:nth-child(2)").first.inner_text() == "Pager Co 29"
+
+    # date presets and the time zone from the IANA names
+    go(page, runtime, "#/stats")
+    arrived(page, "Stats")
+    assert page.locator("#range-preset").input_value() == "last7"
+    page.locator("#timezone").select_option("Pacific/Kiritimati")  # UTC+14: its today is not UTC's
+    page.locator("#range-preset").select_option("yesterday")
+    now = datetime.fromtimestamp(time.time(), UTC).astimezone(ZoneInfo("Pacific/Kiritimati"))
+    yesterday = (now - timedelta(days=1)).date().isoformat()
+    assert page.locator("#from").input_value() == yesterday and page.locator("#to").input_value() == yesterday
+    page.locator("#range-preset").select_option("last_month")
+    first_this_month = now.date().replace(day=1)
+    last_month_end = first_this_month - timedelta(days=1)
+    assert page.locator("#from").input_value() == last_month_end.replace(day=1).isoformat()
+    assert page.locator("#to").input_value() == last_month_end.isoformat()
+    page.locator("#range-preset").select_option("this_month")
+    assert page.locator("#from").input_value() == first_this_month.isoformat()
+    options = page.locator("#timezone option").count()
+    assert options > 300  # every IANA zone the browser knows, no free text to mistype
+    # the stats as CSV, with the range and grouping shown
+    with page.expect_download() as got:
+        page.get_by_role("button", name="Download CSV").click()
+    assert got.value.suggested_filename == "stats.csv"
+    sheet = Path(got.value.path()).read_text(encoding="utf-8")
+    assert sheet.splitlines()[0].startswith("period,offer_id,clicks,")
+    assert sheet.splitlines()[-1].startswith("totals,")
