@@ -26,6 +26,7 @@ import {
 } from './offers.js';
 import { AdvertisersScreen, PartnersScreen } from './people.js';
 import { RatesScreen } from './rates.js';
+import { StructuresScreen } from './structures.js';
 import { PartnerSignIn, PortalConversions, PortalOffer, PortalOffers, PortalStats } from './portal.js';
 import { ConversionScreen, ConversionsScreen, HistoryScreen, NetworkScreen, StatsScreen } from './reports.js';
 import { CanChange, ErrorNote, html, useAction } from './ui.js';
@@ -63,6 +64,7 @@ const STAFF_ROUTES = [
   [/^#\/stats$/, () => html`<${StatsScreen} />`],
   [/^#\/network$/, () => html`<${NetworkScreen} />`],
   [/^#\/rates$/, () => html`<${RatesScreen} />`],
+  [/^#\/payout-structures$/, () => html`<${StructuresScreen} />`],
   [
     /^#\/history\/([a-z_]+)\/([0-9a-z#/-]+)$/,
     ([kind, subject]) => html`<${HistoryScreen} kind=${kind} subject=${subject} />`,
@@ -103,6 +105,7 @@ const STAFF_LINKS = [
   ['#/partners', 'Partners'],
   ['#/conversions', 'Conversions'],
   ['#/stats', 'Stats'],
+  ['#/payout-structures', 'Payout structures'],
   ['#/rates', 'Rates'],
   ['#/network', 'Network'],
 ];

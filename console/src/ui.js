@@ -132,8 +132,10 @@ export function ListTable({ id, caption, columns, rows, empty, rowKey, searchTex
   const header = columns.map(([label, cell, o], index) => {
     if (!(o && o.sort)) return [label, cell, o];
     const current = order.index === index;
-    const button = html`<button type="button" class="sort" aria-label=${`Sort by ${label}`}
-      onClick=${() => setOrder({ index, down: current ? !order.down : false })}>${label}${current ? (order.down ? ' ▼' : ' ▲') : ''}</button>`;
+    // named by its column (the header's aria-sort tells the order): a field labelled "Name"
+    // elsewhere on the screen stays the only thing called "Name" that takes text
+    const button = html`<button type="button" class="sort" title=${`Sort by ${label}`}
+      onClick=${() => setOrder({ index, down: current ? !order.down : false })}>${label}<span aria-hidden="true">${current ? (order.down ? ' ▼' : ' ▲') : ''}</span></button>`;
     return [button, cell, { ...o, sorted: current ? (order.down ? 'descending' : 'ascending') : undefined }];
   });
   return html`<div class="list-table">

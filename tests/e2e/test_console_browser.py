@@ -676,11 +676,11 @@ def test_lists_search_sort_and_page_and_reports_take_date_presets(
 
     # sort by name, both ways
     page.get_by_label("Search advertisers").fill("Pager Co")
-    page.get_by_role("button", name="Sort by Name").click()
+    page.locator("thead").get_by_role("button", name="Name", exact=True).click()
     names = page.locator("table tbody tr td:nth-child(2)").all_inner_texts()
     assert names[:3] == ["Pager Co 00", "Pager Co 01", "Pager Co 02"]
     assert page.locator("th[aria-sort=ascending]").inner_text().startswith("Name")
-    page.get_by_role("button", name="Sort by Name").click()
+    page.locator("thead").get_by_role("button", name="Name", exact=True).click()
     assert page.locator("table tbody tr td:nth-child(2)").first.inner_text() == "Pager Co 29"
 
     # date presets and the time zone from the IANA names
@@ -708,3 +708,84 @@ def test_lists_search_sort_and_page_and_reports_take_date_presets(
     sheet = Path(got.value.path()).read_text(encoding="utf-8")
     assert sheet.splitlines()[0].startswith("period,offer_id,clicks,")
     assert sheet.splitlines()[-1].startswith("totals,")
+
+
+def test_payout_structures_caps_and_the_default_goals_links_from_the_console(
+    runtime: LocalRuntime, open_page: Callable[..., Any]
+) -> None:
+    """Dead ends: no screen created payout structures (the goal form could only pick existing
+    ones), offer caps could not be added, nothing showed the default goal's postback URL."""
+    from tests.e2e.conftest import click, make_network
+
+    net = make_network(runtime, "https://shop.example.com/?tid={transaction_id}")
+    offer_id = net["offer"]["offer_id"]
+    page = signed_in_admin(open_page, runtime)
+
+    # a payout structure: two rules, then put the second first
+    page.get_by_role("link", name="Payout structures").click()
+    arrived(page, "Payout structures")
+    page.get_by_role("button", name="New payout structure").click()
+    page.get_by_label("Name", exact=True).fill(f"Baskets {offer_id}")
+    page.locator("#r0-c0-values").fill("100")
+    page.locator("#r0-payout-flat").fill("7")
+    page.get_by_role("button", name="Add rule").click()
+    page.locator("#r1-c0-field").select_option("adv_sub2")
+    page.locator("#r1-c0-operator").select_option("equals")
+    page.locator("#r1-c0-values").fill("vip")
+    page.locator("#r1-payout-flat").fill("4")
+    page.get_by_role("button", name="Create structure").click()
+    page.get_by_role("cell", name=f"Baskets {offer_id}", exact=True).wait_for()
+    structure = next(
+        s for s in runtime.admin("GET", "/admin/payout-structures?limit=100").json()["items"]
+        if s["name"] == f"Baskets {offer_id}"
+    )  # fmt: skip
+    assert [r["payout"]["flat"] for r in structure["rules"]] == ["7", "4"]
+    page.get_by_role("button", name=f"Edit structure Baskets {offer_id}").click()
+    page.get_by_role("button", name="Move rule 2 up").click()
+    page.get_by_role("button", name="Save structure").click()
+    page.get_by_text("Payout structure saved.").wait_for()
+    saved = runtime.admin("GET", f"/admin/payout-structures/{structure['structure_id']}").json()
+    assert [r["conditions"][0]["field"] for r in saved["rules"]] == ["adv_sub2", "amount"]
+    assert saved["version"] == structure["version"] + 1
+
+    # the default goal pays by it; a VIP basket of 150 matches the VIP rule, now tried first
+    goal = runtime.admin("GET", f"/admin/offers/{offer_id}/goals/0").json()
+    patched = runtime.admin("PATCH", f"/admin/offers/{offer_id}",
+                            {"default_goal": {"payout_structure_ids": [structure["structure_id"]]}},
+                            {"if-match": f'"{goal["version"]}"'})  # fmt: skip
+    assert patched.status == 200, patched.body
+
+    # caps: add one for the offer, change it, add one per partner, remove the first
+    go(page, runtime, f"#/offers/{offer_id}")
+    arrived(page, re.compile(f"^Offer {offer_id}"))
+    postback = page.get_by_label("Server postback URL (by goal name)", exact=False).first
+    assert "/aff_goal?a=lsr" in postback.input_value() or "/aff_lsr" in postback.input_value()
+    page.get_by_role("button", name="Add cap").click()
+    page.locator("#cap-period").select_option("day")
+    page.locator("#cap-limit").fill("5")
+    page.get_by_role("button", name="Save cap").click()
+    page.get_by_text("Cap added.").wait_for()
+    page.get_by_role("button", name="Edit cap Offer per day").click()
+    page.locator("#cap-limit").fill("6")
+    page.get_by_role("button", name="Save cap").click()
+    page.get_by_text("Cap saved.").wait_for()
+    page.get_by_role("button", name="Add cap").click()
+    page.locator("#cap-scope").select_option("partner")
+    page.locator("#cap-partner").select_option(net["partner"]["partner_id"])
+    page.locator("#cap-period").select_option("month")
+    page.locator("#cap-measure").select_option("payout")
+    page.locator("#cap-limit").fill("100")
+    page.get_by_role("button", name="Save cap").click()
+    page.get_by_text("Cap added.").wait_for()
+    page.get_by_role("button", name="Remove cap Offer per day").click()
+    page.get_by_text("Cap removed.").wait_for()
+    caps = runtime.admin("GET", f"/admin/offers/{offer_id}").json()["caps"]
+    assert [(c["partner_id"], c["period"], c["measure"], Decimal(str(c["limit"]))) for c in caps] == [
+        (net["partner"]["partner_id"], "month", "payout", Decimal(100))
+    ]
+    page.get_by_role("cell", name=f"Partner P1 ({net['partner']['partner_id']})", exact=True).wait_for()
+
+    tid = click(runtime, net)
+    assert runtime.get(f"/aff_lsr?transaction_id={tid}&amount=150&adv_sub2=vip").status == 200
+    (conversion,) = runtime.admin("GET", f"/admin/offers/{offer_id}/conversions").json()["items"]
+    assert Decimal(conversion["payout"]) == 4  # the VIP rule, moved first, wins over the amount rule
