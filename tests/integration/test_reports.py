@@ -420,3 +420,42 @@ def test_a_failed_group_is_retried_from_its_first_record_and_counts_once(aws, mo
     assert clicks() == {"1": 2, "2": 1, "3": 2}
     assert stats_stream.process_records(records, 0) == []  # a crash after the last commit: all again
     assert clicks() == {"1": 2, "2": 1, "3": 2}
+
+
+def test_the_dashboard_sums_today_yesterday_and_the_week_from_the_stats_cells(
+    aws, stats_consumer, clock
+) -> None:
+    """The console's home: three periods, the top offers and partners, conversions held for
+    review; one read of the stats cells in the caller's zone."""
+    from datetime import UTC, datetime
+
+    clock.at = datetime(2026, 11, 24, 12, tzinfo=UTC).timestamp()  # noon UTC, 21:00 in Tokyo
+    net = seed_offer()
+    offer_id, partner_id = net["offer"]["offer_id"], net["partner"]["partner_id"]
+    signup, sale, upgrade, _checkout = (g["goal_id"] for g in net["goals"])
+    yesterday = click(offer_id, partner_id)
+    assert postback(f"transaction_id={yesterday}&goal_id={sale}&amount=50", "/aff_goal")["statusCode"] == 200
+    clock.advance(86400)  # the next day: two clicks, a signup, an upgrade held for approval
+    today = click(offer_id, partner_id)
+    click(offer_id, partner_id)
+    for query in (f"transaction_id={today}&goal_id={signup}", f"transaction_id={today}&goal_id={upgrade}"):
+        assert postback(query, "/aff_goal")["statusCode"] == 200, query
+    stats_consumer.drain()
+
+    status, board = admin("GET", "/admin/dashboard", query="timezone=Asia/Tokyo")
+    assert status == 200, board
+    assert board["today"] == "2026-11-25" and board["timezone"] == "Asia/Tokyo"
+    figures = {name: (p["clicks"], p["conversions"], p["pending"], p["payout"], p["revenue"], p["profit"], p["epc"])
+               for name, p in board["periods"].items()}  # fmt: skip
+    assert figures == {
+        "today": (2, 1, 1, "1.00", "1.50", "0.50", "0.50"),
+        "yesterday": (1, 1, 0, "10.00", "15.00", "5.00", "10.00"),
+        "last_7_days": (3, 2, 1, "11.00", "16.50", "5.50", "3.6667"),
+    }
+    assert board["held_for_review"] == 1 and board["currency"] == "USD"
+    assert [(o["offer_id"], o["revenue"]) for o in board["top_offers"]][:1] == [(offer_id, "16.50")]
+    assert [p["partner_id"] for p in board["top_partners"]] == [partner_id]
+    assert board["invalid_clicks"] is None and board["held_by_screening"] is None  # issue 28
+    # the default zone is UTC: the same two days
+    status, utc = admin("GET", "/admin/dashboard")
+    assert status == 200 and utc["today"] == "2026-11-25" and utc["periods"]["today"]["clicks"] == 2

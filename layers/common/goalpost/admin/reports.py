@@ -30,7 +30,7 @@ from goalpost.admin.http import (
     TimeZone,
 )
 from goalpost.admin.paging import check_limit, decode_cursor, page
-from goalpost.admin.views import ConversionReportOut, FunnelOut, StatsOut
+from goalpost.admin.views import ConversionReportOut, DashboardOut, FunnelOut, StatsOut
 from goalpost.model import clock
 from goalpost.model.conversion import CONVERSION, STATUSES
 from goalpost.model.ids import iso_timestamp
@@ -402,6 +402,62 @@ def funnel(offer_id: str, span: Window, zone_name: str, partner_id: str, order: 
     }
 
 
+DASHBOARD_TOP = 5
+DASHBOARD_FIELDS = ("clicks", "conversions", "pending", "payout", "revenue", "profit", "currency")
+
+
+def _dashboard_figures(row: dict[str, Any]) -> dict[str, Any]:
+    figures = {k: row.get(k) for k in DASHBOARD_FIELDS}
+    clicks = int(row.get("clicks") or 0)
+    # earnings per click: what the partners earned (the payout) per click
+    figures["epc"] = (
+        format_money((Decimal(str(row.get("payout") or 0)) / clicks).quantize(Decimal("0.0001")))
+        if clicks
+        else None
+    )
+    figures["conversion_rate"] = row.get("conversion_rate")
+    return figures
+
+
+def dashboard(zone_name: str, now: datetime) -> dict[str, Any]:
+    """Today, yesterday and the last 7 days, top offers and partners and the conversions held
+    for review: one read of the last 7 days' stats cells (no scan of conversions or clicks),
+    summed three ways, in the network's base currency."""
+    week = report_window(None, None, zone_name, now)
+    today = now.astimezone(week.zone).date()
+    cells = read_cells(week, Filters())
+
+    def total(span: Window) -> dict[str, Any]:
+        summary = summarize(cells, window=span, interval="total", group_by=(), view="base")
+        return _dashboard_figures(summary["totals"])
+
+    def top(dimension: Dimension) -> list[dict[str, Any]]:
+        rows = summarize(cells, window=week, interval="total", group_by=(dimension,), view="base")["rows"]
+        rows.sort(key=lambda r: (-Decimal(str(r.get("revenue") or 0)), -int(r.get("clicks") or 0)))
+        return [
+            {f"{dimension}_id": r[f"{dimension}_id"], **_dashboard_figures(r)} for r in rows[:DASHBOARD_TOP]
+        ]
+
+    periods = {
+        "today": total(window(today, today, week.zone)),
+        "yesterday": total(window(today - timedelta(days=1), today - timedelta(days=1), week.zone)),
+        "last_7_days": total(week),
+    }
+    return {
+        "timezone": zone_name,
+        "today": today.isoformat(),
+        "periods": periods,
+        "top_offers": top("offer"),
+        "top_partners": top("partner"),
+        "held_for_review": int(periods["last_7_days"]["pending"] or 0),
+        # counted by traffic screening (issue 28, merged separately): null until it is
+        "invalid_clicks": None,
+        "held_by_screening": None,
+        "currency": periods["last_7_days"]["currency"],
+        "consistency": CONSISTENCY,
+    }
+
+
 def window_of(day_from: str | None, day_to: str | None, zone: str) -> Window:
     return report_window(day_from, day_to, zone, datetime.fromtimestamp(clock.now(), UTC))
 
@@ -455,6 +511,15 @@ def network_stats(
     if format == "csv":
         return http.csv_text(stats_csv(report), {"content-disposition": 'attachment; filename="stats.csv"'})
     return http.ok(report)
+
+
+@router.get("/admin/dashboard", **http.documented())
+def network_dashboard(timezone: TimeZone = "UTC") -> Response[DashboardOut]:
+    """The console's home: today, yesterday and the last 7 days (clicks, conversions, pending,
+    payout, revenue, profit, EPC = payout per click, conversion rate), the top 5 offers and
+    partners of the 7 days by revenue, the conversions held for review (pending), in the base
+    currency. One read of the stats cells; eventually consistent like the stats."""
+    return http.ok(dashboard(timezone, datetime.fromtimestamp(clock.now(), UTC)))
 
 
 @router.get("/admin/conversions", **http.documented(csv=ConversionReportOut))
