@@ -99,7 +99,8 @@ export function Tabs({ items, current }) {
 /** A table whose columns are [label, row => cell, {num}]; scrolls sideways on a phone. */
 export function Table({ caption, columns, rows, empty, rowKey }) {
   if (!rows || !rows.length) return html`<p class="muted">${empty || 'Nothing yet.'}</p>`;
-  return html`<div class="overflow-auto"><table class="striped">
+  // the scroller takes the focus (a phone's keyboard user scrolls it) and says what it holds
+  return html`<div class="overflow-auto" tabindex="0" role="region" aria-label=${typeof caption === 'string' && caption ? caption : 'Table'}><table class="striped">
     <caption class="muted" style="text-align:left">${caption}</caption>
     <thead><tr>${columns.map(([label, , o]) => html`<th scope="col" class=${o && o.num ? 'num' : ''} aria-sort=${o && o.sorted}>${label}</th>`)}</tr></thead>
     <tbody>${rows.map((row, i) => html`<tr key=${rowKey ? rowKey(row) : i}>${columns.map(([, cell, o]) => html`<td class=${o && o.num ? 'num' : ''}>${cell(row)}</td>`)}</tr>`)}</tbody>
