@@ -104,3 +104,10 @@ def test_concurrent_admin_rates_and_an_import_lose_nothing(aws, clock) -> None:
     for code in ("CHF", "SEK", "NOK", "DKK"):
         assert (code in rates) == (answers[code] == 200), (code, answers, rates)
     assert (rates["USD"] == "1.0600") == (answers["import"] == 200), (answers, rates)
+
+
+def test_a_day_the_calendar_has_not_is_a_4xx_not_a_5xx(aws) -> None:
+    """Found by the schemathesis run: to_day=0000-00-00 matched the pattern and crashed (500)."""
+    for query in ("to_day=0000-00-00", "from_day=2026-02-30&to_day=2026-03-01", "to_day=2026-13-01"):
+        status, body = admin("GET", "/admin/exchange-rates/history", query=query)
+        assert status == 400 and body["error"]["code"] == "bad_date", (query, body)

@@ -32,7 +32,17 @@ def rates_in_force(day: str) -> dict[str, Any]:
     return {**table.to_dict(), "in_force_on": day}
 
 
+def calendar_day(raw: str, name: str) -> date:
+    """A day the pattern lets through but the calendar has not (0000-00-00, 2026-02-30): a 4xx."""
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise ApiError("bad_date", f"{name} must be a calendar date (YYYY-MM-DD), got {raw[:20]!r}") from None
+
+
 def rate_history(first_day: str, last_day: str) -> dict[str, Any]:
+    calendar_day(first_day, "from_day")
+    calendar_day(last_day, "to_day")
     if last_day < first_day:
         raise ApiError("bad_range", "from_day is after to_day")
     if date.fromisoformat(last_day) - date.fromisoformat(first_day) > timedelta(days=MAX_HISTORY_DAYS):
@@ -110,7 +120,7 @@ def in_force(day: DayQuery = None) -> Response[ExchangeRatesOut]:
 def history(from_day: DayQuery = None, to_day: DayQuery = None) -> Response[RateHistoryOut]:
     """The tables published between two days (default: the last 31 days)."""
     last = to_day or _today()
-    first = from_day or (date.fromisoformat(last) - timedelta(days=30)).isoformat()
+    first = from_day or (calendar_day(last, "to_day") - timedelta(days=30)).isoformat()
     return http.ok(rate_history(first, last))
 
 
