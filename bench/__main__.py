@@ -3,7 +3,8 @@
 Sections: cold start (import time of each handler in a fresh interpreter, against the
 boto3-client floor and a full-Powertools click), DynamoDB round trips and capacity units
 per request path, warm CPU per request with DynamoDB stubbed at the HTTP layer, cost per
-million at list prices, and a bounded load run against the local runtime on 127.0.0.1.
+million at list prices, the dashboard on a month of stats, and a bounded load run against the
+local runtime on 127.0.0.1.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ for _path in (str(ROOT / "layers" / "common"), str(ROOT)):
     if _path not in sys.path:
         sys.path.insert(0, _path)
 
+from bench.dashboard import dashboard_bench  # noqa: E402 - after the layer is on the path
 from bench.export_cost import export_cost  # noqa: E402 - after the layer is on the path
 
 BENCH_ENV = {
@@ -717,6 +719,14 @@ def main() -> None:
         )
     print()
 
+    board = dashboard_bench()
+    print(
+        f"Dashboard (/admin/dashboard) on a month of stats ({board['network']}: {board['cells_in_table']} cells, "
+        f"{board['cells_read']} read): median {board['median_ms']} ms, slowest {board['max_ms']} ms of {board['runs']} "
+        f"(in-process on moto; seeded in {board['seed_seconds']} s)"
+    )
+    print()
+
     run = load()
     print(
         f"Load on the local runtime: {run['requests']} requests ({run['clicks']} clicks + {run['postbacks']} postbacks), "
@@ -748,6 +758,7 @@ def main() -> None:
                 "cost": money,
                 "export_cost": export,
                 "report_reads": reads,
+                "dashboard": board,
                 "load": run,
             },
             indent=2,

@@ -4,6 +4,7 @@ import { useState } from 'preact/hooks';
 import { admin } from './api.js';
 import { offerTabs } from './offers.js';
 import {
+  At,
   defaultRange,
   Done,
   ErrorNote,
@@ -11,6 +12,7 @@ import {
   html,
   Loaded,
   money,
+  named,
   options,
   Page,
   PIXEL_KINDS,
@@ -20,6 +22,7 @@ import {
   useAction,
   useCanChange,
   useLoad,
+  useNames,
 } from './ui.js';
 
 /** Partner pixels/postbacks of an offer, and what happened when we sent them. */
@@ -49,15 +52,16 @@ export function PostbacksScreen({ offerId }) {
       'Partner postback added.',
     );
   };
-  return html`<${Page} title=${`Partner postbacks — offer ${offerId}`}>
+  const names = useNames();
+  return html`<${Page} title=${`Partner postbacks — offer ${names.offer(offerId)}`}>
     <${Tabs} items=${offerTabs(offerId)} current=${`#/offers/${offerId}/postbacks`} />
     <${Loaded} state=${data} what="postbacks">${(d) => html`
       <${Table} caption="Fired on each approved conversion of the partner (reversal URL when one is reversed)" rows=${d.pixels} rowKey=${(p) => p.pixel_id}
         empty="No partner postbacks or pixels."
         columns=${[
           ['ID', (p) => p.pixel_id],
-          ['Partner', (p) => p.partner_id],
-          ['Goal', (p) => p.goal_id],
+          ['Partner', (p) => names.partner(p.partner_id)],
+          ['Goal', (p) => named((d.goals.find((g) => String(g.goal_id) === String(p.goal_id)) || {}).name, p.goal_id)],
           ['Kind', (p) => p.kind],
           ['Code', (p) => html`<span class="secret">${p.code}</span>`],
           [
@@ -97,16 +101,17 @@ export function PostbacksScreen({ offerId }) {
 
 function Deliveries({ offerId, items, onRetried }) {
   const canChange = useCanChange();
+  const names = useNames();
   const retry = useAction();
   return html`<${Table} caption="Postbacks sent to partners: attempts, last answer, time" rows=${items} rowKey=${(d) => d.delivery_id}
       empty="Nothing sent yet."
       columns=${[
         ['Event', (d) => d.event],
-        ['Partner', (d) => d.partner_id],
+        ['Partner', (d) => names.partner(d.partner_id)],
         ['Status', (d) => d.status],
         ['Attempts', (d) => d.attempts, { num: true }],
         ['HTTP', (d) => d.response_code || '', { num: true }],
-        ['Last attempt', (d) => d.last_attempt_at || ''],
+        ['Last attempt', (d) => html`<${At} value=${d.last_attempt_at} />`],
         [
           'URL',
           (d) =>
@@ -128,7 +133,8 @@ function Deliveries({ offerId, items, onRetried }) {
  * them (their reason code shown): approve or reject many at once, with a note. */
 export function PendingScreen({ offerId }) {
   const pending = useLoad(() => everything(admin, `/offers/${offerId}/conversions/pending`), [offerId]);
-  return html`<${Page} title=${`Review queue: pending and held conversions — offer ${offerId}`}>
+  const names = useNames();
+  return html`<${Page} title=${`Review queue: pending and held conversions — offer ${names.offer(offerId)}`}>
     <${Tabs} items=${offerTabs(offerId)} current=${`#/offers/${offerId}/pending`} />
     <${Loaded} state=${pending} what="pending conversions">${(items) => html`<${Decisions} items=${items} onDecided=${pending.reload} />`}<//>
   <//>`;
@@ -139,6 +145,7 @@ export function PendingScreen({ offerId }) {
  * report of other statuses). */
 export function Decisions({ items, onDecided, caption, decidable = true }) {
   const canChange = useCanChange() && decidable;
+  const names = useNames();
   const [chosen, setChosen] = useState(new Set());
   const [note, setNote] = useState('');
   const action = useAction();
@@ -190,11 +197,11 @@ export function Decisions({ items, onDecided, caption, decidable = true }) {
               ],
             ]
           : []),
-        ['Created', (c) => c.created_at],
+        ['Created', (c) => html`<${At} value=${c.created_at} />`],
         ['Conversion', (c) => html`<a href=${`#/conversions/${c.conversion_id}`}>${c.conversion_id.slice(0, 12)}…</a>`],
-        ['Offer', (c) => c.offer_id],
-        ['Goal', (c) => c.goal_name || c.goal_id],
-        ['Partner', (c) => c.partner_id],
+        ['Offer', (c) => names.offer(c.offer_id)],
+        ['Goal', (c) => named(c.goal_name, c.goal_id)],
+        ['Partner', (c) => names.partner(c.partner_id)],
         ['Sale', (c) => money(c.sale_amount, c.currency), { num: true }],
         ['Payout', (c) => money(c.payout, c.currency), { num: true }],
         ['Revenue', (c) => money(c.revenue, c.currency), { num: true }],
@@ -224,7 +231,8 @@ export function FunnelScreen({ offerId }) {
     () => admin('GET', `/offers/${offerId}/funnel`, { params: { ...range, partner_id: partnerId } }),
     [offerId, range.from, range.to, range.timezone, partnerId],
   );
-  return html`<${Page} title=${`Funnel — offer ${offerId}`}>
+  const names = useNames();
+  return html`<${Page} title=${`Funnel — offer ${names.offer(offerId)}`}>
     <${Tabs} items=${offerTabs(offerId)} current=${`#/offers/${offerId}/funnel`} />
     <${RangeFields} value=${range} onInput=${setRange} />
     <label for="funnel-partner">Partner <select id="funnel-partner" onChange=${(e) => setPartnerId(e.target.value)}>${options(partners.data || [], 'partner_id', partnerId, 'All partners')}</select></label>

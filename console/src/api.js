@@ -64,11 +64,12 @@ export const partner = request('/partner', () => ({ 'x-api-key': partnerKey() ||
 
 /** A CSV report downloaded with the caller's credentials (a plain link could not carry them):
  * every page (X-Next-Cursor), one header row. */
-export async function downloadCsv(call, path, params, filename) {
+export async function downloadCsv(call, path, params, filename, { paged = true } = {}) {
   const parts = [];
   let cursor;
   do {
-    const response = await call('GET', path, { params: { ...params, limit: 100, cursor, format: 'csv' }, raw: true });
+    const paging = paged ? { limit: 100, cursor } : {};
+    const response = await call('GET', path, { params: { ...params, ...paging, format: 'csv' }, raw: true });
     const text = await response.text();
     parts.push(parts.length ? text.slice(text.indexOf('\n') + 1) : text);
     cursor = response.headers.get('x-next-cursor');

@@ -15,6 +15,7 @@ import {
   takeTokensFromUrl,
 } from './auth.js';
 import { FunnelScreen, PendingScreen, PostbacksScreen } from './activity.js';
+import { DashboardScreen } from './dashboard.js';
 import {
   GoalFormScreen,
   GoalScreen,
@@ -27,6 +28,7 @@ import {
 import { AdvertisersScreen, PartnersScreen } from './people.js';
 import { RatesScreen } from './rates.js';
 import { TraceScreen, TraceSearchScreen } from './trace.js';
+import { StructuresScreen } from './structures.js';
 import { PartnerSignIn, PortalConversions, PortalOffer, PortalOffers, PortalStats } from './portal.js';
 import { ConversionScreen, ConversionsScreen, HistoryScreen, NetworkScreen, StatsScreen } from './reports.js';
 import { CanChange, ErrorNote, html, useAction } from './ui.js';
@@ -43,7 +45,8 @@ function useHash() {
 
 /** [pattern, screen(params, query)]: the first match wins (what the user may change: CanChange). */
 const STAFF_ROUTES = [
-  [/^#\/(?:offers)?$/, () => html`<${OffersScreen} />`],
+  [/^#\/(?:dashboard)?$/, () => html`<${DashboardScreen} />`],
+  [/^#\/offers$/, () => html`<${OffersScreen} />`],
   [/^#\/offers\/(\d+)$/, ([id]) => html`<${OfferScreen} key=${id} offerId=${id} />`],
   [/^#\/offers\/(\d+)\/goals$/, ([id]) => html`<${GoalsScreen} offerId=${id} />`],
   [/^#\/offers\/(\d+)\/goals\/new$/, ([id]) => html`<${GoalFormScreen} offerId=${id} />`],
@@ -72,6 +75,7 @@ const STAFF_ROUTES = [
   [/^#\/stats$/, () => html`<${StatsScreen} />`],
   [/^#\/network$/, () => html`<${NetworkScreen} />`],
   [/^#\/rates$/, () => html`<${RatesScreen} />`],
+  [/^#\/payout-structures$/, () => html`<${StructuresScreen} />`],
   [
     /^#\/history\/([a-z_]+)\/([0-9a-z#/-]+)$/,
     ([kind, subject]) => html`<${HistoryScreen} kind=${kind} subject=${subject} />`,
@@ -91,14 +95,19 @@ function route(routes, hash) {
     const match = path.match(pattern);
     if (match) return screen(match.slice(1), new URLSearchParams(search));
   }
-  return html`<section><h1 tabindex="-1">Not found</h1><p>No screen at <code>${hash}</code>. <a href="#/">Offers</a></p></section>`;
+  return html`<section><h1 tabindex="-1">Not found</h1><p>No screen at <code>${hash}</code>. <a href="#/">Dashboard</a></p></section>`;
 }
 
 function Header({ links, current, who, onSignOut, label }) {
   const active = (href) => current === href || (href !== '#/' && current.startsWith(href + '/'));
-  return html`<header class="app-header container"><nav aria-label=${label}>
-    <ul><li><a href=${links[0][0]}><strong>Goalpost</strong></a></li></ul>
-    <ul>
+  // on a phone the links fold behind a Menu button (CSS shows it under 768 px); a choice closes it
+  const [open, setOpen] = useState(false);
+  useEffect(() => setOpen(false), [current]);
+  return html`<header class="app-header container"><nav aria-label=${label} class=${open ? 'menu-open' : ''}>
+    <ul><li><a href=${links[0][0]}><strong>Goalpost</strong></a></li>
+      <li class="menu-button"><button type="button" class="secondary outline" aria-expanded=${open ? 'true' : 'false'} aria-controls="nav-links"
+        onClick=${() => setOpen(!open)}>Menu</button></li></ul>
+    <ul id="nav-links" class="nav-links">
       ${links.map(([href, text]) => html`<li><a href=${href} aria-current=${active(href) ? 'page' : undefined}>${text}</a></li>`)}
       <li><span class="muted">${who}</span></li>
       <li><button type="button" class="secondary outline" onClick=${onSignOut}>Sign out</button></li>
@@ -107,12 +116,14 @@ function Header({ links, current, who, onSignOut, label }) {
 }
 
 const STAFF_LINKS = [
+  ['#/dashboard', 'Dashboard'],
   ['#/offers', 'Offers'],
   ['#/advertisers', 'Advertisers'],
   ['#/partners', 'Partners'],
   ['#/conversions', 'Conversions'],
   ['#/trace', 'Trace'],
   ['#/stats', 'Stats'],
+  ['#/payout-structures', 'Payout structures'],
   ['#/rates', 'Rates'],
   ['#/network', 'Network'],
 ];
@@ -212,7 +223,7 @@ function App() {
       e.preventDefault();
       document.querySelector('main h1')?.focus();
     }}>Skip to content</a>
-      <${Header} label="Console" links=${STAFF_LINKS} current=${hash === '#/' ? '#/offers' : hash.split('?')[0]} who=${who} onSignOut=${() => {
+      <${Header} label="Console" links=${STAFF_LINKS} current=${hash === '#/' ? '#/dashboard' : hash.split('?')[0]} who=${who} onSignOut=${() => {
         signOutStaff().finally(rerender);
       }} />
       <${CanChange.Provider} value=${canChange(staff)}>

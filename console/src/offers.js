@@ -11,7 +11,9 @@ import {
   ErrorNote,
   everything,
   html,
+  ListTable,
   Loaded,
+  named,
   options,
   Page,
   patchOf,
@@ -22,6 +24,7 @@ import {
   useAction,
   useCanChange,
   useLoad,
+  useNames,
   useVersionedSave,
   yesNo,
 } from './ui.js';
@@ -34,16 +37,23 @@ export function OffersScreen() {
   const advertisers = useLoad(() => everything(admin, '/advertisers'), []);
   const byId = Object.fromEntries((advertisers.data || []).map((a) => [a.advertiser_id, a.name]));
   return html`<${Page} title="Offers">
-    <${Loaded} state=${offers} what="offers">${(items) => html`<${Table}
+    <${Loaded} state=${offers} what="offers">${(items) => html`<${ListTable}
+      id="offers"
+      what="offers"
       caption="Every offer of the network"
       rows=${items}
       rowKey=${(o) => o.offer_id}
+      searchText=${(o) => `${o.offer_id} ${o.name} ${byId[o.advertiser_id] || ''}`}
       empty="No offers yet: create the first one below."
       columns=${[
-        ['ID', (o) => o.offer_id],
-        ['Name', (o) => html`<a href=${`#/offers/${o.offer_id}`}>${o.name}</a>`],
-        ['Advertiser', (o) => byId[o.advertiser_id] || o.advertiser_id],
-        ['Status', (o) => o.status],
+        ['ID', (o) => o.offer_id, { sort: (o) => o.offer_id }],
+        ['Name', (o) => html`<a href=${`#/offers/${o.offer_id}`}>${o.name}</a>`, { sort: (o) => o.name }],
+        [
+          'Advertiser',
+          (o) => named(byId[o.advertiser_id], o.advertiser_id),
+          { sort: (o) => byId[o.advertiser_id] || '' },
+        ],
+        ['Status', (o) => o.status, { sort: (o) => o.status }],
         ['Goals', (o) => (o.goals_enabled ? 'Multiple' : 'Default only')],
         ['Default payout', (o) => rate(o.default_goal.payout, o.currency)],
       ]} />`}<//>
@@ -127,7 +137,8 @@ export function OfferScreen({ offerId }) {
     <${GoalsSwitch} offer=${data} onSaved=${saved} />
     <${PayoutPanel} offer=${data} onSaved=${saved} />
     <${OfferSettings} offer=${data} onSaved=${saved} />
-    <${Caps} offerId=${offerId} />
+    <${DefaultGoalLinks} offer=${data} />
+    <${Caps} offer=${data} onSaved=${saved} />
   <//>`}<//>`;
 }
 
@@ -293,7 +304,8 @@ function PayoutRules({ form, prefix, currency, lists, onInput }) {
         onChange=${(e) => onInput({ payout_structure_ids: [...e.target.selectedOptions].map((o) => o.value) })}>
         ${lists.structures.map((st) => html`<option value=${st.structure_id} selected=${structures.includes(st.structure_id)}>${st.name}</option>`)}
       </select>
-    </label>`;
+    </label>
+    <p class="muted"><a href="#/payout-structures">Create or edit payout structures</a></p>`;
 }
 
 /** Settings every goal has (default goal included). */
@@ -317,6 +329,7 @@ function GoalBehaviour({ form, prefix, onInput }) {
 
 function OfferSettings({ offer, onSaved }) {
   const canChange = useCanChange();
+  const names = useNames();
   const pick = (o) => ({
     name: o.name,
     offer_url: o.offer_url,
@@ -354,7 +367,7 @@ function OfferSettings({ offer, onSaved }) {
         <div><dt>Session lifespan</dt><dd>${offer.session_hours} h</dd></div>
         <div><dt>Currency</dt><dd>${offer.currency}${offer.accepts_other_currencies === false ? ' only' : ' (other currencies converted)'}</dd></div>
         <div><dt>Time zone (caps)</dt><dd>${offer.timezone}</dd></div>
-        <div><dt>Advertiser</dt><dd>${offer.advertiser_id}</dd></div>
+        <div><dt>Advertiser</dt><dd data-testid="offer-advertiser">${names.advertiser(offer.advertiser_id)}</dd></div>
       </dl>
       <${Done} message=${saving.done} />
     </article>`;
@@ -390,27 +403,141 @@ function OfferSettings({ offer, onSaved }) {
   </form>`;
 }
 
-function Caps({ offerId }) {
-  const caps = useLoad(() => admin('GET', `/offers/${offerId}/caps`), [offerId]);
+const CAP_PERIODS = ['day', 'month', 'lifetime'];
+const CAP_MEASURES = ['conversions', 'payout', 'revenue'];
+const capScope = (partnerId, names) =>
+  partnerId === '*' ? 'Each partner' : partnerId ? `Partner ${names.partner(partnerId)}` : 'Offer';
+
+/** Caps: what each counted this period; add, change or remove one (the offer's caps, saved
+ * with its version). */
+function Caps({ offer, onSaved }) {
+  const offerId = offer.offer_id;
+  const canChange = useCanChange();
+  const names = useNames();
+  const caps = useLoad(() => admin('GET', `/offers/${offerId}/caps`), [offerId, offer.version]);
+  const empty = { index: -1, scope: 'offer', partner_id: '', period: 'day', measure: 'conversions', limit: '' };
+  const [form, setForm] = useState(null);
+  const saving = useVersionedSave(() => admin('GET', `/offers/${offerId}`));
+  const current = (offer.caps || []).map((c) => ({
+    partner_id: c.partner_id || '',
+    period: c.period,
+    measure: c.measure,
+    limit: String(c.limit),
+  }));
+  const store = (next, message) =>
+    saving
+      .save(
+        offer,
+        (latest) => admin('PATCH', `/offers/${offerId}`, { body: { caps: next }, version: latest.version }),
+        message,
+      )
+      .then((saved) => {
+        if (saved) {
+          setForm(null);
+          onSaved(saved);
+        }
+      });
+  const submit = (e) => {
+    e.preventDefault();
+    const partnerId = form.scope === 'offer' ? '' : form.scope === 'each' ? '*' : form.partner_id;
+    const cap = { partner_id: partnerId, period: form.period, measure: form.measure, limit: form.limit };
+    const next = form.index < 0 ? [...current, cap] : current.map((c, i) => (i === form.index ? cap : c));
+    store(next, form.index < 0 ? 'Cap added.' : 'Cap saved.');
+  };
+  const edit = (cap, index) =>
+    setForm({
+      index,
+      scope: cap.partner_id === '*' ? 'each' : cap.partner_id ? 'partner' : 'offer',
+      partner_id: cap.partner_id === '*' ? '' : cap.partner_id,
+      period: cap.period,
+      measure: cap.measure,
+      limit: cap.limit,
+    });
+  const used = (cap) =>
+    ((caps.data || {}).caps || []).find(
+      (c) => (c.partner_id || '') === cap.partner_id && c.period === cap.period && c.measure === cap.measure,
+    ) || {};
+  const set = (key) => (e) => setForm({ ...form, [key]: e.target.value });
   return html`<article aria-labelledby="caps"><h2 id="caps">Caps</h2>
-    <${Loaded} state=${caps} what="caps">${(
-      data,
-    ) => html`<${Table} caption="Each cap, what its current period counted and what is left"
-      rows=${data.caps} empty="No caps on this offer."
+    <${Table} caption="Each cap, what its current period counted and what is left"
+      rows=${current} empty="No caps on this offer."
       columns=${[
-        ['Scope', (c) => (c.partner_id ? `Partner ${c.partner_id}` : 'Offer')],
+        ['Scope', (c) => capScope(c.partner_id, names)],
         ['Period', (c) => c.period],
         ['Measure', (c) => c.measure],
         ['Limit', (c) => c.limit, { num: true }],
-        ['Used', (c) => c.used, { num: true }],
-        ['Left', (c) => c.remaining, { num: true }],
-      ]} />`}<//>
+        ['Used', (c) => used(c).used ?? '', { num: true }],
+        ['Left', (c) => used(c).remaining ?? '', { num: true }],
+        [
+          '',
+          (c) =>
+            canChange
+              ? html`<span class="actions">
+          <button type="button" class="secondary outline" aria-label=${`Edit cap ${capScope(c.partner_id, names)} per ${c.period}`} onClick=${() => edit(c, current.indexOf(c))}>Edit</button>
+          <button type="button" class="secondary outline" aria-label=${`Remove cap ${capScope(c.partner_id, names)} per ${c.period}`}
+            onClick=${() =>
+              store(
+                current.filter((x) => x !== c),
+                'Cap removed.',
+              )}>Remove</button></span>`
+              : null,
+        ],
+      ]} />
+    <${ErrorNote} error=${saving.error} /><${Done} message=${saving.done} />
+    <${ConflictNote} conflict=${saving.conflict} onApply=${() => {
+      saving.dropConflict();
+      onSaved();
+    }} onDiscard=${() => {
+      saving.dropConflict();
+      onSaved();
+    }} />
+    ${
+      canChange && !form
+        ? html`<button type="button" class="secondary" onClick=${() => setForm(empty)}>Add cap</button>`
+        : null
+    }
+    ${
+      form
+        ? html`<form onSubmit=${submit} aria-labelledby="cap-form"><h3 id="cap-form">${form.index < 0 ? 'New cap' : 'Edit cap'}</h3>
+      <div class="grid-form">
+        <label for="cap-scope">Applies to <select id="cap-scope" onChange=${set('scope')}>
+          <option value="offer" selected=${form.scope === 'offer'}>The offer as a whole</option>
+          <option value="each" selected=${form.scope === 'each'}>Each partner</option>
+          <option value="partner" selected=${form.scope === 'partner'}>One partner</option></select></label>
+        ${
+          form.scope === 'partner'
+            ? html`<label for="cap-partner">Partner <select id="cap-partner" required onChange=${set('partner_id')}>${options((names.lists || {}).partners || [], 'partner_id', form.partner_id, 'Choose…')}</select></label>`
+            : null
+        }
+        <label for="cap-period">Period <select id="cap-period" onChange=${set('period')}>${CAP_PERIODS.map((p) => html`<option selected=${form.period === p}>${p}</option>`)}</select></label>
+        <label for="cap-measure">Measure <select id="cap-measure" onChange=${set('measure')}>${CAP_MEASURES.map((m) => html`<option selected=${form.measure === m}>${m}</option>`)}</select></label>
+        <label for="cap-limit">Limit (${form.measure === 'conversions' ? 'conversions' : offer.currency}) <input id="cap-limit" required inputmode="decimal" pattern="[0-9]+(\\.[0-9]{1,6})?" value=${form.limit} onInput=${set('limit')} /></label>
+      </div>
+      <div class="actions"><button type="submit" aria-busy=${saving.busy}>Save cap</button>
+        <button type="button" class="secondary" onClick=${() => setForm(null)}>Cancel</button></div>
+    </form>`
+        : null
+    }
+  </article>`;
+}
+
+/** The default goal's conversion tracking links (the other goals have them on their page). */
+function DefaultGoalLinks({ offer }) {
+  const goal = useLoad(() => admin('GET', `/offers/${offer.offer_id}/goals/0`), [offer.offer_id, offer.version]);
+  return html`<article aria-labelledby="default-links"><h2 id="default-links">Conversion tracking (default goal)</h2>
+    <p class="muted">Give the advertiser one of these; the server postback is the most reliable.</p>
+    <${Loaded} state=${goal} what="the links">${(g) =>
+      Object.entries(g.links || {}).map(
+        ([kind, link]) =>
+          html`<${CopyField} id=${'default-link-' + kind} label=${LINK_LABELS[kind] || kind} value=${link} multiline=${link.startsWith('<')} />`,
+      )}<//>
   </article>`;
 }
 
 /** Manage goals: ID, Name, Status, Advertiser, Tracking Pixel Type, Endpoint, Private, Allow Multiples, Payout, Revenue. */
 export function GoalsScreen({ offerId }) {
   const canChange = useCanChange();
+  const names = useNames();
   const offer = useLoad(() => admin('GET', `/offers/${offerId}`), [offerId]);
   const rows = useLoad(() => admin('GET', `/offers/${offerId}/goals/manage`), [offerId]);
   const action = useAction();
@@ -425,7 +552,7 @@ export function GoalsScreen({ offerId }) {
         ['ID', (r) => r.ID],
         ['Name', (r) => r.Name],
         ['Status', (r) => r.Status],
-        ['Advertiser', (r) => r.Advertiser],
+        ['Advertiser', (r) => names.advertiser(r.Advertiser)],
         ['Tracking Pixel Type', (r) => r['Tracking Pixel Type']],
         ['Endpoint', (r) => yesNo(r.Endpoint)],
         ['Private', (r) => yesNo(r.Private)],

@@ -9,9 +9,9 @@ import {
   ErrorNote,
   everything,
   html,
+  ListTable,
   Loaded,
   Page,
-  Table,
   useAction,
   useCanChange,
   useLoad,
@@ -55,11 +55,12 @@ export function AdvertisersScreen() {
     }
     <${Loaded} state=${list} what="advertisers">${(
       items,
-    ) => html`<${Table} caption="Advertisers: their security token goes into their postback links (shown once, when it is made)" rows=${items} rowKey=${(a) => a.advertiser_id}
+    ) => html`<${ListTable} id="advertisers" what="advertisers" caption="Advertisers: their security token goes into their postback links (shown once, when it is made)" rows=${items} rowKey=${(a) => a.advertiser_id}
+      searchText=${(a) => `${a.advertiser_id} ${a.name}`}
       columns=${[
-        ['ID', (a) => a.advertiser_id],
-        ['Name', (a) => a.name],
-        ['Status', (a) => a.status],
+        ['ID', (a) => a.advertiser_id, { sort: (a) => a.advertiser_id }],
+        ['Name', (a) => a.name, { sort: (a) => a.name }],
+        ['Status', (a) => a.status, { sort: (a) => a.status }],
         [
           'Security token',
           (a) =>
@@ -152,12 +153,13 @@ export function PartnersScreen() {
     <${ShownOnce} secrets=${secrets} onClose=${() => setSecrets(null)} />
     <${Loaded} state=${list} what="partners">${(
       items,
-    ) => html`<${Table} caption="Partners (affiliates) of the network" rows=${items} rowKey=${(p) => p.partner_id}
+    ) => html`<${ListTable} id="partners" what="partners" caption="Partners (affiliates) of the network" rows=${items} rowKey=${(p) => p.partner_id}
+      searchText=${(p) => `${p.partner_id} ${p.name}`}
       columns=${[
-        ['ID', (p) => p.partner_id],
-        ['Name', (p) => p.name],
-        ['Status', (p) => p.status],
-        ['Tier', (p) => tierName[p.tier_id] || 'default'],
+        ['ID', (p) => p.partner_id, { sort: (p) => p.partner_id }],
+        ['Name', (p) => p.name, { sort: (p) => p.name }],
+        ['Status', (p) => p.status, { sort: (p) => p.status }],
+        ['Tier', (p) => tierName[p.tier_id] || 'default', { sort: (p) => tierName[p.tier_id] || '' }],
         ['Paid in', (p) => p.currency || "each offer's currency"],
         [
           '',

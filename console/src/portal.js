@@ -6,6 +6,7 @@ import { keepPartnerKey } from './auth.js';
 import { buildLink } from './links.js';
 import { StatsTable } from './reports.js';
 import {
+  At,
   CopyField,
   Done,
   ErrorNote,
@@ -19,11 +20,20 @@ import {
   PIXEL_KINDS,
   html,
   money,
+  named,
+  options,
   rate,
   useAction,
   useChartSeries,
   useLoad,
 } from './ui.js';
+
+/** The partner's offers by id (its own list: the portal shows names, never bare ids). */
+function useOfferNames() {
+  const offers = useLoad(() => everything(partner, '/offers'), []);
+  const byId = Object.fromEntries((offers.data || []).map((o) => [String(o.offer_id), o.name]));
+  return { items: offers.data || [], name: (id) => named(byId[String(id)], id) };
+}
 
 export function PartnerSignIn({ onSignedIn }) {
   const [key, setKey] = useState('');
@@ -159,19 +169,25 @@ const PARTNER_METRICS = [
 export function PortalStats() {
   const [range, setRange] = useState(defaultRange());
   const [interval, setStep] = useState('day');
-  const params = { ...range, interval, group_by: 'offer' };
+  const [offerId, setOfferId] = useState('');
+  const offers = useOfferNames();
+  const params = { ...range, interval, group_by: 'offer', offer_id: offerId };
   const stats = useLoad(() => partner('GET', '/stats', { params }), [JSON.stringify(params)]);
   const series = useChartSeries(partner, params, stats);
   return html`<${Page} title="My stats">
     <${RangeFields} value=${range} onInput=${setRange} />
-    <label for="ps-interval">By <select id="ps-interval" onChange=${(e) => setStep(e.target.value)}>${['hour', 'day', 'total'].map((i) => html`<option selected=${interval === i}>${i}</option>`)}</select></label>
+    <div class="grid-form">
+      <label for="ps-interval">By <select id="ps-interval" onChange=${(e) => setStep(e.target.value)}>${['hour', 'day', 'total'].map((i) => html`<option selected=${interval === i}>${i}</option>`)}</select></label>
+      <label for="ps-offer">Offer <select id="ps-offer" onChange=${(e) => setOfferId(e.target.value)}>${options(offers.items, 'offer_id', offerId, 'All offers')}</select></label>
+    </div>
     <${Loaded} state=${series} what="the chart">${(s) => html`<${TrafficChart} rows=${s.rows} from=${s.from} to=${s.to} label=${`Your clicks and conversions, ${s.from} to ${s.to} (${s.timezone})`} />`}<//>
-    <${Loaded} state=${stats} what="stats">${(s) => html`<${StatsTable} stats=${s} metrics=${PARTNER_METRICS} />`}<//>
+    <${Loaded} state=${stats} what="stats">${(s) => html`<${StatsTable} stats=${s} metrics=${PARTNER_METRICS} label=${(d, r) => (d === 'offer' ? offers.name(r.offer_id) : String(r[`${d}_id`] ?? ''))} />`}<//>
   <//>`;
 }
 
 export function PortalConversions() {
   const [range, setRange] = useState(defaultRange());
+  const offers = useOfferNames();
   const report = useLoad(
     () => partner('GET', '/conversions', { params: { ...range, limit: 100 } }),
     [JSON.stringify(range)],
@@ -186,8 +202,8 @@ export function PortalConversions() {
     ) => html`<${Table} caption=${`Your conversions ${r.from} to ${r.to}`} rows=${r.items} rowKey=${(c) => c.conversion_id}
       empty="No conversions in this range."
       columns=${[
-        ['Created', (c) => c.created_at],
-        ['Offer', (c) => c.offer_id],
+        ['Created', (c) => html`<${At} value=${c.created_at} />`],
+        ['Offer', (c) => offers.name(c.offer_id)],
         ['Goal', (c) => c.goal_name],
         ['Status', (c) => c.status],
         ['Reason', (c) => c.reason || ''],

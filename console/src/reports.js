@@ -5,7 +5,10 @@ import { admin, downloadCsv } from './api.js';
 import { Decisions } from './activity.js';
 import { CurrencyInput } from './rates.js';
 import {
+  At,
+  changes,
   Check,
+  chosenZone,
   ConflictNote,
   defaultRange,
   Done,
@@ -14,6 +17,7 @@ import {
   html,
   Loaded,
   money,
+  named,
   options,
   Page,
   patchOf,
@@ -24,7 +28,9 @@ import {
   useAction,
   useCanChange,
   useChartSeries,
+  useGoalNames,
   useLoad,
+  useNames,
   useVersionedSave,
 } from './ui.js';
 
@@ -126,6 +132,7 @@ export function addDecimal(a, b) {
 
 export function ConversionScreen({ conversionId }) {
   const canChange = useCanChange();
+  const names = useNames();
   const conversion = useLoad(() => admin('GET', `/conversions/${conversionId}`), [conversionId]);
   const [form, setForm] = useState({ payout: '', revenue: '', sale_amount: '', status: '', note: '' });
   const action = useAction();
@@ -152,7 +159,21 @@ export function ConversionScreen({ conversionId }) {
     ${what(c) === 'Refusal' ? html`<p role="note">Refused: ${c.note || c.status_code}</p>` : null}
     <p><a href=${`#/trace?conversion_id=${c.conversion_id}`}>Trace this click</a>: the click, every postback and pixel, the partner deliveries.</p>
     <dl class="grid-form">
-      ${['kind', 'status', 'status_code', 'created_at', 'offer_id', 'goal_id', 'goal_name', 'partner_id', 'advertiser_id', 'transaction_id', 'via'].map((k) => html`<div><dt>${k}</dt><dd>${String(c[k] ?? '')}</dd></div>`)}
+      ${[
+        ['Kind', c.kind],
+        ['Status', c.status],
+        ['Status code', c.status_code],
+        ['Created', html`<${At} value=${c.created_at} />`],
+        ['Offer', html`<a href=${`#/offers/${c.offer_id}`}>${names.offer(c.offer_id)}</a>`],
+        ['Goal', named(c.goal_name, c.goal_id)],
+        ['Partner', names.partner(c.partner_id)],
+        ['Advertiser', names.advertiser(c.advertiser_id)],
+        ['Transaction', html`<span class="secret">${c.transaction_id || ''}</span>`],
+        ['Via', c.via],
+      ].map(
+        ([label, value]) =>
+          html`<div><dt>${label}</dt><dd data-testid=${'conversion-' + label.toLowerCase().replace(' ', '-')}>${value ?? ''}</dd></div>`,
+      )}
       <div><dt>Sale amount</dt><dd>${money(c.sale_amount, c.sale_currency || c.currency)}${c.sale_rate ? ` (at ${c.sale_rate} ${c.currency} per ${c.sale_currency})` : ''}</dd></div>
       <div><dt>Payout</dt><dd>${money(c.payout, c.currency)}</dd></div>
       <div><dt>Revenue</dt><dd>${money(c.revenue, c.currency)}</dd></div>
@@ -163,12 +184,17 @@ export function ConversionScreen({ conversionId }) {
     <h2>Adjustments</h2>
     <${Table} caption="Who changed what, when and why" rows=${c.adjustments || []} empty="No adjustments."
       columns=${[
-        ['When', (a) => a.at],
+        ['When', (a) => html`<${At} value=${a.at} />`],
         ['Who', (a) => a.actor || a.by || ''],
-        ['From', (a) => a.from || ''],
-        ['To', (a) => a.to || ''],
         ['Why', (a) => a.reason || a.note || ''],
-        ['Change', (a) => JSON.stringify(a.after || a.changes || {})],
+        [
+          'Change',
+          (a) =>
+            html`<ul class="changes">${(a.before || a.after
+              ? changes(a.before || {}, a.after || {})
+              : [{ field: 'status', from: a.from, to: a.to }]
+            ).map((ch) => html`<li><code>${ch.field}</code>: ${show(ch.from)} → ${show(ch.to)}</li>`)}</ul>`,
+        ],
       ]} />
     ${
       canChange && adjustable(c)
@@ -209,6 +235,8 @@ export function StatsScreen() {
   const params = { ...range, ...view, ...filters };
   const stats = useLoad(() => admin('GET', '/stats', { params }), [JSON.stringify(params)]);
   const series = useChartSeries(admin, params, stats);
+  const labels = useStatsLabels(stats.data);
+  const csv = useAction();
   return html`<${Page} title="Stats">
     <form onSubmit=${(e) => e.preventDefault()} aria-label="Stats filters">
       <${RangeFields} value=${range} onInput=${setRange} />
@@ -220,13 +248,30 @@ export function StatsScreen() {
           <option value="original" selected=${view.money === 'original'}>each offer's currency</option></select></label>
       </div>
       <${Loaded} state=${lists} what="filters">${(l) => html`<${Filters} value=${filters} onInput=${setFilters} lists=${l} />`}<//>
+      <button type="button" class="secondary" aria-busy=${csv.busy} onClick=${() => csv.run(() => downloadCsv(admin, '/stats', params, 'stats.csv', { paged: false }))}>Download CSV</button>
+      <${ErrorNote} error=${csv.error} />
     </form>
+    <p class="muted" id="cr-note">CR % is the default goal's conversions over clicks; grouped by goal, each goal's conversions over its offer's clicks.</p>
     <${Loaded} state=${series} what="the chart">${(s) => html`<${TrafficChart} rows=${s.rows} from=${s.from} to=${s.to} label=${`Clicks and conversions per ${view.interval === 'hour' ? 'hour' : 'day'}, ${s.from} to ${s.to} (${s.timezone})`} />`}<//>
-    <${Loaded} state=${stats} what="stats">${(s) => html`<${StatsTable} stats=${s} metrics=${METRICS} />`}<//>
+    <${Loaded} state=${stats} what="stats">${(s) => html`<${StatsTable} stats=${s} metrics=${METRICS} label=${labels} />`}<//>
   <//>`;
 }
 
-export function StatsTable({ stats, metrics }) {
+/** A stats row's dimension as "Name (id)", from the names the screen has loaded. */
+export function useStatsLabels(stats) {
+  const names = useNames();
+  const goalName = useGoalNames(
+    (stats && (stats.group_by || []).includes('goal') ? stats.rows : []).map((r) => r.offer_id),
+  );
+  return (dim, row) => {
+    const id = row[`${dim}_id`] ?? row[dim];
+    if (dim === 'goal' && !id) return 'Clicks (no goal)';
+    if (dim === 'goal') return row.offer_id === undefined ? String(id ?? '') : goalName(row.offer_id, id);
+    return names[dim] ? names[dim](id) : String(id ?? '');
+  };
+}
+
+export function StatsTable({ stats, metrics, label }) {
   const dims = stats.group_by || [];
   const cell = (row, key) =>
     ['payout', 'revenue', 'profit', 'sale_amount'].includes(key)
@@ -238,7 +283,8 @@ export function StatsTable({ stats, metrics }) {
         ...(stats.interval === 'total' ? [] : [['Period', (r) => r.period]]),
         ...dims.map((d) => [
           d[0].toUpperCase() + d.slice(1),
-          (r) => (r[`${d}_name`] ? `${r[`${d}_name`]} (${r[`${d}_id`]})` : (r[`${d}_id`] ?? r[d] ?? '')),
+          (r) =>
+            label ? label(d, r) : r[`${d}_name`] ? named(r[`${d}_name`], r[`${d}_id`]) : (r[`${d}_id`] ?? r[d] ?? ''),
         ]),
         ...metrics.map(([key, label]) => [label, (r) => cell(r, key), { num: true }]),
       ]} />
@@ -371,21 +417,38 @@ function Tiers({ items, network, onSaved }) {
     <${ErrorNote} error=${action.error} /><${Done} message=${action.done} />`;
 }
 
-/** The audit history of any object: who changed what, when, before and after. */
+const SUBJECT_KINDS = { offer: 'offer', partner: 'partner', advertiser: 'advertiser' };
+
+/** One audit entry's changes, field by field: "payout.flat: 1 → 2" (a creation: "— → value"). */
+export function auditChanges(entry) {
+  const found = changes(entry.before || {}, entry.after || {});
+  const seen = new Set(found.map((c) => c.field.split('.')[0]));
+  // a secret changes behind "[redacted]" on both sides: changed, its values never shown
+  for (const field of entry.changed || [])
+    if (!seen.has(field) && !['updated_at', 'links'].includes(field)) found.push({ field, hidden: true });
+  return found;
+}
+
+/** The audit history of any object: who changed what, when, each field before → after. */
 export function HistoryScreen({ kind, subject }) {
+  const names = useNames();
   const trail = useLoad(() => admin('GET', `/audit/${kind}/${subject}`, { params: { limit: 100 } }), [kind, subject]);
-  return html`<${Page} title=${`History of ${kind} ${subject}`}>
+  const label = SUBJECT_KINDS[kind] ? names[SUBJECT_KINDS[kind]](subject) : subject;
+  return html`<${Page} title=${`History of ${kind} ${label}`}>
     <${Loaded} state=${trail} what="the history">${(
       t,
-    ) => html`<${Table} caption="Newest first" rows=${t.items} empty="No changes recorded."
+    ) => html`<${Table} caption=${`Newest first; times in ${chosenZone()}`} rows=${t.items} empty="No changes recorded."
       columns=${[
-        ['When', (e) => e.at],
+        ['When', (e) => html`<${At} value=${e.at} />`],
         ['Who', (e) => e.actor],
         ['Action', (e) => e.action],
         [
-          'Changed',
+          'Changes',
           (e) =>
-            html`<ul>${(e.changed || []).map((field) => html`<li><code>${field}</code>${e.before && e.after ? html`: ${show((e.before || {})[field])} → ${show((e.after || {})[field])}` : null}</li>`)}</ul>`,
+            html`<ul class="changes">${auditChanges(e).map(
+              (c) =>
+                html`<li><code>${c.field}</code>${c.hidden ? ' changed (value not shown)' : html`: <span class="before">${show(c.from)}</span> → <span class="after">${show(c.to)}</span>`}</li>`,
+            )}</ul>`,
         ],
       ]} />`}<//>
   <//>`;

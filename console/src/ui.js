@@ -1,7 +1,8 @@
 // Shared pieces of the console's screens: native, labelled elements that Pico styles.
 import { createContext, h } from 'preact';
-import { useCallback, useContext, useEffect, useRef, useState } from 'preact/hooks';
+import { useCallback, useContext, useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import htm from 'htm';
+import { admin } from './api.js';
 
 export const html = htm.bind(h);
 
@@ -55,9 +56,10 @@ export function useAction() {
 
 export function Page({ title, children, actions }) {
   const heading = useRef(null);
+  // on arriving at a screen (not when its title fills in a name loaded a moment later)
   useEffect(() => {
     heading.current && heading.current.focus();
-  }, [title]);
+  }, [location.hash]);
   return html`<section>
     <div class="actions" style="justify-content: space-between">
       <h1 tabindex="-1" ref=${heading}>${title}</h1>
@@ -97,11 +99,67 @@ export function Tabs({ items, current }) {
 /** A table whose columns are [label, row => cell, {num}]; scrolls sideways on a phone. */
 export function Table({ caption, columns, rows, empty, rowKey }) {
   if (!rows || !rows.length) return html`<p class="muted">${empty || 'Nothing yet.'}</p>`;
-  return html`<div class="overflow-auto"><table class="striped">
+  // the scroller takes the focus (a phone's keyboard user scrolls it) and says what it holds
+  return html`<div class="overflow-auto" tabindex="0" role="region" aria-label=${typeof caption === 'string' && caption ? caption : 'Table'}><table class="striped">
     <caption class="muted" style="text-align:left">${caption}</caption>
-    <thead><tr>${columns.map(([label, , o]) => html`<th scope="col" class=${o && o.num ? 'num' : ''}>${label}</th>`)}</tr></thead>
+    <thead><tr>${columns.map(([label, , o]) => html`<th scope="col" class=${o && o.num ? 'num' : ''} aria-sort=${o && o.sorted}>${label}</th>`)}</tr></thead>
     <tbody>${rows.map((row, i) => html`<tr key=${rowKey ? rowKey(row) : i}>${columns.map(([, cell, o]) => html`<td class=${o && o.num ? 'num' : ''}>${cell(row)}</td>`)}</tr>`)}</tbody>
   </table></div>`;
+}
+
+const compare = (a, b) => {
+  const x = a ?? '';
+  const y = b ?? '';
+  const nx = Number(x);
+  const ny = Number(y);
+  if (x !== '' && y !== '' && !Number.isNaN(nx) && !Number.isNaN(ny)) return nx - ny;
+  return String(x).localeCompare(String(y), undefined, { numeric: true, sensitivity: 'base' });
+};
+
+/** A list people work through: search (by name or id), sort by a column, pages of 25.
+ * Columns as Table's, with {sort: row => value} on the sortable ones. */
+export function ListTable({ id, caption, columns, rows, empty, rowKey, searchText, what, pageSize = 25 }) {
+  const [query, setQuery] = useState('');
+  // newest first (the ID column, descending): what was just created is on the first page
+  const [order, setOrder] = useState({ index: 0, down: true });
+  const [pageAt, setPageAt] = useState(0);
+  const wanted = query.trim().toLowerCase();
+  const found = (rows || []).filter((row) => !wanted || searchText(row).toLowerCase().includes(wanted));
+  const sortBy = order.index >= 0 && columns[order.index][2] && columns[order.index][2].sort;
+  const sorted = sortBy ? [...found].sort((a, b) => compare(sortBy(a), sortBy(b)) * (order.down ? -1 : 1)) : found;
+  const pages = Math.max(1, Math.ceil(sorted.length / pageSize));
+  const at = Math.min(pageAt, pages - 1);
+  const shown = sorted.slice(at * pageSize, (at + 1) * pageSize);
+  const header = columns.map(([label, cell, o], index) => {
+    if (!(o && o.sort)) return [label, cell, o];
+    const current = order.index === index;
+    // named by its column (the header's aria-sort tells the order): a field labelled "Name"
+    // elsewhere on the screen stays the only thing called "Name" that takes text
+    const button = html`<button type="button" class="sort" title=${`Sort by ${label}`}
+      onClick=${() => setOrder({ index, down: current ? !order.down : false })}>${label}<span aria-hidden="true">${current ? (order.down ? ' ▼' : ' ▲') : ''}</span></button>`;
+    return [button, cell, { ...o, sorted: current ? (order.down ? 'descending' : 'ascending') : undefined }];
+  });
+  return html`<div class="list-table">
+    <label for=${id + '-search'}>Search ${what}
+      <input id=${id + '-search'} type="search" placeholder="name or ID" value=${query} onInput=${(e) => {
+        setQuery(e.target.value);
+        setPageAt(0);
+      }} /></label>
+    ${
+      rows && rows.length && !found.length
+        ? html`<p class="muted" role="status">Nothing matches “${query}”.</p>`
+        : html`<${Table} caption=${caption} columns=${header} rows=${shown} empty=${empty} rowKey=${rowKey} />`
+    }
+    ${
+      pages > 1
+        ? html`<nav class="actions pager" aria-label=${`Pages of ${caption}`}>
+      <button type="button" class="secondary outline" disabled=${at === 0} onClick=${() => setPageAt(at - 1)}>Previous</button>
+      <span role="status">Page ${at + 1} of ${pages} (${sorted.length} in all)</span>
+      <button type="button" class="secondary outline" disabled=${at >= pages - 1} onClick=${() => setPageAt(at + 1)}>Next</button>
+    </nav>`
+        : null
+    }
+  </div>`;
 }
 
 export function yesNo(value) {
@@ -330,27 +388,195 @@ export function TrafficChart({ rows, label, from, to }) {
   </figure>`;
 }
 
+const ZONE_KEY = 'goalpost.timezone';
+
+/** Whether the browser knows an IANA time zone by this name. */
+export function validZone(zone) {
+  if (!zone) return false;
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function browserZone() {
+  return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
+}
+
+/** The time zone the user last chose on a report (kept in this browser), else the browser's. */
+export function chosenZone() {
+  const kept = localStorage.getItem(ZONE_KEY);
+  return validZone(kept) ? kept : browserZone();
+}
+
+export function chooseZone(zone) {
+  if (validZone(zone)) localStorage.setItem(ZONE_KEY, zone);
+}
+
+/** Every IANA time zone the browser knows (UTC first). */
+export function zoneNames() {
+  const names = typeof Intl.supportedValuesOf === 'function' ? Intl.supportedValuesOf('timeZone') : [];
+  return ['UTC', ...names.filter((z) => z !== 'UTC')];
+}
+
+/** A timestamp (ISO text or epoch seconds) as "2026-12-05 01:26:21 GMT+1" in the chosen zone. */
+export function when(value, zone = chosenZone()) {
+  if (value === null || value === undefined || value === '') return '';
+  const date =
+    typeof value === 'number' || /^\d+$/.test(String(value)) ? new Date(Number(value) * 1000) : new Date(value);
+  if (Number.isNaN(date.getTime())) return String(value);
+  const parts = Object.fromEntries(
+    new Intl.DateTimeFormat('en-GB', {
+      timeZone: zone,
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+      hourCycle: 'h23',
+      timeZoneName: 'short',
+    })
+      .formatToParts(date)
+      .map((p) => [p.type, p.value]),
+  );
+  return `${parts.year}-${parts.month}-${parts.day} ${parts.hour}:${parts.minute}:${parts.second} ${parts.timeZoneName}`;
+}
+
+/** A timestamp shown in the chosen time zone (the exact instant in its datetime attribute). */
+export function At({ value }) {
+  if (value === null || value === undefined || value === '') return '';
+  const text = when(value);
+  const iso = /^\d+$/.test(String(value)) ? new Date(Number(value) * 1000).toISOString() : String(value);
+  return html`<time datetime=${iso}>${text}</time>`;
+}
+
+/** "Name (id)": the name people read, the id they quote; the id alone while names load. */
+export function named(name, id) {
+  if (id === null || id === undefined || id === '') return '';
+  return name ? `${name} (${id})` : String(id);
+}
+
+/** Names of the network's offers, partners and advertisers, for screens that hold only ids. */
+export function useNames() {
+  const lists = useLoad(async () => {
+    const [offers, partners, advertisers] = await Promise.all([
+      everything(admin, '/offers'),
+      everything(admin, '/partners'),
+      everything(admin, '/advertisers'),
+    ]);
+    return { offers, partners, advertisers };
+  }, []);
+  return useMemo(() => {
+    const data = lists.data || { offers: [], partners: [], advertisers: [] };
+    const map = (items, key) => Object.fromEntries(items.map((item) => [String(item[key]), item.name]));
+    const offers = map(data.offers, 'offer_id');
+    const partners = map(data.partners, 'partner_id');
+    const advertisers = map(data.advertisers, 'advertiser_id');
+    return {
+      lists: lists.data,
+      error: lists.error,
+      offerName: (id) => offers[String(id)] || '',
+      offer: (id) => named(offers[String(id)], id),
+      partner: (id) => named(partners[String(id)], id),
+      advertiser: (id) => named(advertisers[String(id)], id),
+    };
+  }, [lists.data, lists.error]);
+}
+
+/** Goal names of some offers ({offerId: {goalId: name}}), for rows that hold goal ids. */
+export function useGoalNames(offerIds) {
+  const ids = [...new Set((offerIds || []).filter((id) => id !== undefined && id !== null && id !== ''))].sort();
+  const goals = useLoad(async () => {
+    const found = {};
+    await Promise.all(
+      ids.map(async (id) => {
+        const items = await everything(admin, `/offers/${id}/goals`);
+        found[id] = Object.fromEntries(items.map((g) => [String(g.goal_id), g.name]));
+      }),
+    );
+    return found;
+  }, [ids.join(',')]);
+  return (offerId, goalId) => named(((goals.data || {})[String(offerId)] || {})[String(goalId)], goalId);
+}
+
+/** The calendar day (YYYY-MM-DD) in a time zone, some days before today. */
+export function dayIn(zone, daysBefore = 0) {
+  const parts = Object.fromEntries(
+    new Intl.DateTimeFormat('en-GB', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit' })
+      .formatToParts(new Date())
+      .map((p) => [p.type, p.value]),
+  );
+  const day = new Date(Date.UTC(Number(parts.year), Number(parts.month) - 1, Number(parts.day) - daysBefore));
+  return day.toISOString().slice(0, 10);
+}
+
 export function today() {
-  return new Date().toISOString().slice(0, 10);
+  return dayIn(chosenZone());
 }
 
 export function daysAgo(days) {
-  return new Date(Date.now() - days * 86400000).toISOString().slice(0, 10);
+  return dayIn(chosenZone(), days);
 }
 
-/** Date range and time zone of a report. */
+/** The report ranges people pick most: [key, label, zone => {from, to}]. */
+export const PRESETS = [
+  ['today', 'Today', (z) => ({ from: dayIn(z), to: dayIn(z) })],
+  ['yesterday', 'Yesterday', (z) => ({ from: dayIn(z, 1), to: dayIn(z, 1) })],
+  ['last7', 'Last 7 days', (z) => ({ from: dayIn(z, 6), to: dayIn(z) })],
+  ['last30', 'Last 30 days', (z) => ({ from: dayIn(z, 29), to: dayIn(z) })],
+  ['this_month', 'This month', (z) => ({ from: dayIn(z).slice(0, 8) + '01', to: dayIn(z) })],
+  [
+    'last_month',
+    'Last month',
+    (z) => {
+      const first = new Date(`${dayIn(z).slice(0, 8)}01T00:00:00Z`);
+      const end = new Date(first.getTime() - 86400000);
+      return { from: end.toISOString().slice(0, 8) + '01', to: end.toISOString().slice(0, 10) };
+    },
+  ],
+];
+
+function presetOf(value) {
+  const found = PRESETS.find(([, , range]) => {
+    const r = range(value.timezone);
+    return r.from === value.from && r.to === value.to;
+  });
+  return found ? found[0] : '';
+}
+
+/** Date range (a preset or two dates) and the time zone (one of the IANA names) of a report. */
 export function RangeFields({ value, onInput }) {
+  const zones = useMemo(zoneNames, []);
   const set = (key) => (e) => onInput({ ...value, [key]: e.target.value });
+  const preset = presetOf(value);
+  const pick = (e) => {
+    const found = PRESETS.find(([key]) => key === e.target.value);
+    if (found) onInput({ ...value, ...found[2](value.timezone) });
+  };
+  const zone = (e) => {
+    chooseZone(e.target.value);
+    const moved = preset ? PRESETS.find(([key]) => key === preset)[2](e.target.value) : {};
+    onInput({ ...value, timezone: e.target.value, ...moved });
+  };
   return html`<div class="grid-form">
+    <label for="range-preset">Range <select id="range-preset" onChange=${pick}>
+      ${!preset ? html`<option value="" selected>Custom</option>` : null}
+      ${PRESETS.map(([key, label]) => html`<option value=${key} selected=${preset === key}>${label}</option>`)}
+    </select></label>
     <label for="from">From <input type="date" id="from" value=${value.from} onInput=${set('from')} /></label>
     <label for="to">To <input type="date" id="to" value=${value.to} onInput=${set('to')} /></label>
-    <label for="timezone">Time zone <input id="timezone" value=${value.timezone} onInput=${set('timezone')} list="zones" /></label>
-    <datalist id="zones">${['UTC', 'America/New_York', 'America/Los_Angeles', 'Europe/London', 'Europe/Berlin', 'Asia/Tokyo', 'Australia/Sydney'].map((z) => html`<option value=${z} />`)}</datalist>
+    <label for="timezone">Time zone <select id="timezone" onChange=${zone}>
+      ${(zones.includes(value.timezone) ? zones : [value.timezone, ...zones]).map((z) => html`<option selected=${z === value.timezone}>${z}</option>`)}
+    </select></label>
   </div>`;
 }
 
 export function defaultRange() {
-  return { from: daysAgo(6), to: today(), timezone: Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC' };
+  const zone = chosenZone();
+  return { ...PRESETS[2][2](zone), timezone: zone };
 }
 
 const HIDDEN_FIELDS = new Set(['version', 'links', 'updated_at']);
@@ -364,8 +590,10 @@ export function changes(before, after, prefix = '') {
     const a = (before || {})[key];
     const b = (after || {})[key];
     const name = prefix + key;
-    if (a && b && typeof a === 'object' && typeof b === 'object' && !Array.isArray(a))
-      found.push(...changes(a, b, name + '.'));
+    const plain = (v) => v && typeof v === 'object' && !Array.isArray(v);
+    // into nested documents, a created or removed one too: its fields, one by one
+    if ((plain(a) || plain(b)) && (plain(a) || a == null) && (plain(b) || b == null))
+      found.push(...changes(a || {}, b || {}, name + '.'));
     else if (JSON.stringify(a) !== JSON.stringify(b)) found.push({ field: name, from: a, to: b });
   }
   return found;
@@ -387,7 +615,13 @@ export function patchOf(base, edited) {
 
 /** A field's value in a change list (audit history, edit conflicts). */
 export const show = (v) =>
-  v === undefined || v === null || v === '' ? '—' : typeof v === 'object' ? JSON.stringify(v) : String(v);
+  v === undefined || v === null || v === '' || (Array.isArray(v) && !v.length)
+    ? '—'
+    : Array.isArray(v) && v.every((x) => typeof x !== 'object')
+      ? v.join(', ')
+      : typeof v === 'object'
+        ? JSON.stringify(v)
+        : String(v);
 
 /** Someone saved first (412): what they changed, and the user's choice. */
 export function ConflictNote({ conflict, onApply, onDiscard }) {

@@ -135,7 +135,7 @@ def test_a_partners_pixel_script_finds_nothing_of_the_console_and_cannot_touch_i
             page = browser.new_context().new_page()
             page.set_default_timeout(15_000)
             page.goto(console_sign_in_url(runtime))
-            page.get_by_role("heading", name="Offers", exact=True).wait_for()
+            page.get_by_role("heading", name="Dashboard", exact=True).wait_for()
             tokens = page.evaluate("JSON.stringify(Object.assign({}, sessionStorage))")
             assert "refresh" in tokens  # the console's tokens are there to be stolen
 
@@ -293,7 +293,7 @@ def test_a_new_console_user_sets_up_an_authenticator_app_at_the_first_sign_in(ru
             assert code.input_value() == ""  # the new password is not left in the code field
             code.fill(_totp(secret, clock.now()))
             page.get_by_role("button", name="Continue").click()
-            page.get_by_role("heading", name="Offers", exact=True).wait_for()
+            page.get_by_role("heading", name="Dashboard", exact=True).wait_for()
 
             page.get_by_role("button", name="Sign out").click()
             page.get_by_label("User name").fill("newbie")
@@ -301,7 +301,7 @@ def test_a_new_console_user_sets_up_an_authenticator_app_at_the_first_sign_in(ru
             page.get_by_role("button", name="Sign in", exact=True).click()
             page.get_by_label("Code from your authenticator app").fill(_totp(secret, clock.now()))
             page.get_by_role("button", name="Continue").click()
-            page.get_by_role("heading", name="Offers", exact=True).wait_for()
+            page.get_by_role("heading", name="Dashboard", exact=True).wait_for()
         finally:
             browser.close()
 

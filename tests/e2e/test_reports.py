@@ -42,7 +42,21 @@ def test_stats_follow_clicks_and_conversions_within_seconds(runtime: LocalRuntim
         "9.00",
         "80.00",
     )
-    assert totals()["conversion_rate"] == "100.00"
+    # the rate is the default goal's conversions over clicks (none here); each goal its own
+    assert totals()["conversion_rate"] == "0.00"
+    by_goal = runtime.admin("GET", f"/admin/stats?interval=total&group_by=goal&offer_id={offer_id}").json()
+    assert {r["goal_id"]: r["conversion_rate"] for r in by_goal["rows"]} == {
+        "": "0.00", signup: "50.00", sale: "50.00",
+    }  # fmt: skip
+
+    # the same stats as CSV: a line per row, the totals last
+    sheet = runtime.admin("GET", f"/admin/stats?interval=total&group_by=goal&offer_id={offer_id}&format=csv")
+    assert sheet.status == 200 and sheet.headers["content-type"].startswith("text/csv"), sheet.body
+    lines = list(csv.DictReader(io.StringIO(sheet.body.decode())))
+    assert [(r["period"], r["goal_id"], r["conversions"]) for r in lines] == [
+        ("total", "", "0"), ("total", signup, "1"), ("total", sale, "1"), ("totals", "", "2"),
+    ]  # fmt: skip
+    assert lines[-1]["payout"] == "17.00" and lines[-1]["clicks"] == "2"
 
     report = runtime.admin("GET", f"/admin/conversions?offer_id={offer_id}&format=csv")
     assert report.status == 200 and report.headers["content-type"].startswith("text/csv")

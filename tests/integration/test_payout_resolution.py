@@ -143,3 +143,43 @@ def test_goal_cannot_apply_a_missing_structure(aws) -> None:
         {"name": "S", "payout_structure_ids": ["77"]},
     )
     assert status == 422 and body["error"]["code"] == "unknown_payout_structure"
+
+
+def test_a_payout_structure_is_edited_and_reordered_with_its_version(aws) -> None:
+    """Structures could be created but never changed: a wrong rule, or rules in the wrong order
+    (the first that holds wins), meant a new structure and editing every goal using it."""
+    big = {"conditions": [{"field": "amount", "operator": ">=", "values": ["100"]}], "payout": {"flat": "7"}}
+    vip = {
+        "conditions": [{"field": "adv_sub2", "operator": "equals", "values": ["vip"]}],
+        "payout": {"flat": "4"},
+    }
+    status, structure = admin("POST", "/admin/payout-structures", {"name": "Baskets", "rules": [big, vip]})
+    assert status == 201, structure
+    net = setup_network(
+        offer={"goals_enabled": True},
+        goals=[
+            {"name": "Sale", "payout": {"flat": "1"}, "payout_structure_ids": [structure["structure_id"]]}
+        ],
+    )
+    offer_id, partner_id = net["offer"]["offer_id"], net["partner"]["partner_id"]
+    sale_postback(click(offer_id, partner_id), "&amount=150&adv_sub=before&adv_sub2=vip")
+
+    path = f"/admin/payout-structures/{structure['structure_id']}"
+    status, saved = admin(
+        "PUT", path, {"name": "VIP first", "rules": [vip, big]}, if_match=f'"{structure["version"]}"'
+    )
+    assert status == 200, saved
+    assert saved["name"] == "VIP first" and [r["payout"]["flat"] for r in saved["rules"]] == ["4", "7"]
+    status, stale = admin("PUT", path, {"name": "Lost", "rules": [big]}, if_match=f'"{structure["version"]}"')
+    assert status == 412, stale
+    status, bad = admin("PUT", path, {"name": "Empty", "rules": []}, if_match=f'"{saved["version"]}"')
+    assert status == 422, bad
+    assert admin("GET", path)[1]["name"] == "VIP first"  # neither the stale nor the bad one stored
+
+    from goalpost.store import config_cache
+
+    config_cache.clear()  # a Lambda's configuration cache lives minutes; a new one reads the new rules
+    sale_postback(click(offer_id, partner_id), "&amount=150&adv_sub=after&adv_sub2=vip")
+    assert payouts_by_order(offer_id) == {"before": Decimal("7"), "after": Decimal("4")}
+    status, trail = admin("GET", f"/admin/audit/structure/{structure['structure_id']}")
+    assert status == 200 and trail["items"][0]["action"] == "update", trail

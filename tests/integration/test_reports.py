@@ -78,7 +78,9 @@ def test_seed_scenario_numbers_approval_and_reversal(aws, stats_consumer) -> Non
     assert total["conversions"] == 4 and total["pending"] == 1 and total["rejected"] == 0
     assert total["payout"] == "12.00" and total["revenue"] == "18.10" and total["profit"] == "6.10"
     assert total["sale_amount"] == "50.00" and total["currency"] == "USD"
-    assert total["conversion_rate"] == "133.33"
+    # no conversion on the default goal: the signups, the upgrade and the sale are goals of
+    # their own, each with its own rate by goal (counted together over clicks: 133 %)
+    assert total["conversion_rate"] == "0.00"
     assert body["totals"]["payout"] == "12.00"
     assert "seconds" in body["consistency"]
 
@@ -86,6 +88,7 @@ def test_seed_scenario_numbers_approval_and_reversal(aws, stats_consumer) -> Non
     assert row_of(by_goal, goal_id=goals["signup"])["payout"] == "2.00"
     assert row_of(by_goal, goal_id=goals["signup"])["conversion_rate"] == "66.67"  # 2 of the offer's 3 clicks
     assert row_of(by_goal, goal_id=goals["sale"])["sale_amount"] == "50.00"
+    assert row_of(by_goal, goal_id=goals["sale"])["conversion_rate"] == "33.33"
     assert row_of(by_goal, goal_id="")["clicks"] == 3
     other = seed_offer()  # another offer's clicks are not the goal's offer's
     click(other["offer"]["offer_id"], other["partner"]["partner_id"])
@@ -274,16 +277,17 @@ def test_funnel_shows_where_users_drop_off(aws, stats_consumer) -> None:
     status, funnel = admin("GET", f"/admin/offers/{offer_id}/funnel")
     assert status == 200, funnel
     steps = [(s.get("goal_id"), s["count"]) for s in funnel["steps"]]
-    # default goal, additional goals by id, the end point (Sale) last; private goals included
+    # in flow order, as the users walked it: the goals most reached first (ties by id), the
+    # default goal nobody reached after them, the end point (Sale) last; private goals included
     assert steps == [
         (None, 3),
-        ("0", 0),
         (goals["signup"], 2),
         (goals["upgrade"], 1),
         (net["goals"][3]["goal_id"], 1),
+        ("0", 0),
         (goals["sale"], 1),
     ]
-    assert funnel["steps"][4]["private"] is True and funnel["steps"][5]["end_point"] is True
+    assert funnel["steps"][3]["private"] is True and funnel["steps"][5]["end_point"] is True
     ordered = admin(
         "GET", f"/admin/offers/{offer_id}/funnel", query=f"goals={goals['signup']},{goals['sale']}"
     )[1]["steps"]
@@ -416,3 +420,42 @@ def test_a_failed_group_is_retried_from_its_first_record_and_counts_once(aws, mo
     assert clicks() == {"1": 2, "2": 1, "3": 2}
     assert stats_stream.process_records(records, 0) == []  # a crash after the last commit: all again
     assert clicks() == {"1": 2, "2": 1, "3": 2}
+
+
+def test_the_dashboard_sums_today_yesterday_and_the_week_from_the_stats_cells(
+    aws, stats_consumer, clock
+) -> None:
+    """The console's home: three periods, the top offers and partners, conversions held for
+    review; one read of the stats cells in the caller's zone."""
+    from datetime import UTC, datetime
+
+    clock.at = datetime(2026, 11, 24, 12, tzinfo=UTC).timestamp()  # noon UTC, 21:00 in Tokyo
+    net = seed_offer()
+    offer_id, partner_id = net["offer"]["offer_id"], net["partner"]["partner_id"]
+    signup, sale, upgrade, _checkout = (g["goal_id"] for g in net["goals"])
+    yesterday = click(offer_id, partner_id)
+    assert postback(f"transaction_id={yesterday}&goal_id={sale}&amount=50", "/aff_goal")["statusCode"] == 200
+    clock.advance(86400)  # the next day: two clicks, a signup, an upgrade held for approval
+    today = click(offer_id, partner_id)
+    click(offer_id, partner_id)
+    for query in (f"transaction_id={today}&goal_id={signup}", f"transaction_id={today}&goal_id={upgrade}"):
+        assert postback(query, "/aff_goal")["statusCode"] == 200, query
+    stats_consumer.drain()
+
+    status, board = admin("GET", "/admin/dashboard", query="timezone=Asia/Tokyo")
+    assert status == 200, board
+    assert board["today"] == "2026-11-25" and board["timezone"] == "Asia/Tokyo"
+    figures = {name: (p["clicks"], p["conversions"], p["pending"], p["payout"], p["revenue"], p["profit"], p["epc"])
+               for name, p in board["periods"].items()}  # fmt: skip
+    assert figures == {
+        "today": (2, 1, 1, "1.00", "1.50", "0.50", "0.50"),
+        "yesterday": (1, 1, 0, "10.00", "15.00", "5.00", "10.00"),
+        "last_7_days": (3, 2, 1, "11.00", "16.50", "5.50", "3.6667"),
+    }
+    assert board["held_for_review"] == 1 and board["currency"] == "USD"
+    assert [(o["offer_id"], o["revenue"]) for o in board["top_offers"]][:1] == [(offer_id, "16.50")]
+    assert [p["partner_id"] for p in board["top_partners"]] == [partner_id]
+    assert board["invalid_clicks"] is None and board["held_by_screening"] is None  # issue 28
+    # the default zone is UTC: the same two days
+    status, utc = admin("GET", "/admin/dashboard")
+    assert status == 200 and utc["today"] == "2026-11-25" and utc["periods"]["today"]["clicks"] == 2

@@ -189,7 +189,7 @@ def test_summaries_add_profit_and_conversion_rate_and_hide_what_is_asked() -> No
             "hour": "2026-11-24T11",
             "offer_id": "1",
             "partner_id": "2",
-            "goal_id": "3",
+            "goal_id": "0",
             "conversions": 1,
             "payout": Decimal("0.1"),
             "revenue": Decimal("0.3"),

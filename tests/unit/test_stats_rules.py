@@ -180,7 +180,7 @@ def test_an_hour_falls_in_its_local_period() -> None:
 def test_a_row_gives_exact_money_profit_and_a_rate_over_clicks() -> None:
     sums = Sums.empty()
     sums.add({"clicks": 3, "conversions": 1, "payout": D("2.5"), "revenue": D("7"), "sale_amount": 0,
-              "currency": "EUR"})  # fmt: skip
+              "currency": "EUR", "goal_id": "0"})  # fmt: skip
     sums.add({"clicks": 1, "pending": 2})
     row = metrics(sums)
     assert row == {
@@ -193,6 +193,25 @@ def test_a_row_gives_exact_money_profit_and_a_rate_over_clicks() -> None:
     assert (nothing["payout"], nothing["profit"], nothing["currency"], nothing["conversion_rate"]) == (
         "0.00", "0.00", None, None,
     )  # fmt: skip
+
+
+def test_the_conversion_rate_is_the_default_goals_conversions_over_clicks_each_goal_its_own() -> None:
+    """Every goal's conversions over the clicks gave 150-200 % on a flow of goals: the rate is
+    the default goal's (a click converts once); each other goal has its own rate by goal."""
+    cells = [
+        {"hour": "2026-11-24T03", "offer_id": "1", "partner_id": "2", "goal_id": "", "clicks": 4},
+        {"hour": "2026-11-24T03", "offer_id": "1", "partner_id": "2", "goal_id": "0", "conversions": 1},
+        {"hour": "2026-11-24T03", "offer_id": "1", "partner_id": "2", "goal_id": "3", "conversions": 4},
+        {"hour": "2026-11-24T04", "offer_id": "1", "partner_id": "2", "goal_id": "5", "conversions": 3},
+    ]
+    by_offer = summarize(cells, window=UTC_DAY, interval="total", group_by=["offer"])
+    assert by_offer["rows"][0]["conversions"] == 8
+    assert by_offer["rows"][0]["conversion_rate"] == "25.00"  # 1 default-goal conversion of 4 clicks
+    assert by_offer["totals"]["conversion_rate"] == "25.00"
+    by_goal = summarize(cells, window=UTC_DAY, interval="total", group_by=["goal"])
+    rates = {r["goal_id"]: r["conversion_rate"] for r in by_goal["rows"]}
+    assert rates == {"": "0.00", "0": "25.00", "3": "100.00", "5": "75.00"}
+    assert "default_conversions" not in by_offer["totals"]
 
 
 def test_money_in_several_currencies_is_never_added_up_and_hidden_columns_stay_hidden() -> None:

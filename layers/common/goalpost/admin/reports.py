@@ -30,7 +30,7 @@ from goalpost.admin.http import (
     TimeZone,
 )
 from goalpost.admin.paging import check_limit, decode_cursor, page
-from goalpost.admin.views import ConversionReportOut, FunnelOut, StatsOut
+from goalpost.admin.views import ConversionReportOut, DashboardOut, FunnelOut, StatsOut
 from goalpost.model import clock
 from goalpost.model.conversion import CONVERSION, STATUSES
 from goalpost.model.ids import iso_timestamp
@@ -342,6 +342,28 @@ def report_csv(report: ConversionReport) -> str:
     return to_csv(report["columns"], report["items"])
 
 
+STATS_CSV_METRICS = (
+    "clicks", "impressions", "goal_clicks", "conversions", "pending", "rejected",
+    "payout", "revenue", "profit", "sale_amount", "currency", "conversion_rate",
+)  # fmt: skip
+
+
+def stats_csv(report: StatsReport) -> str:
+    """The stats' rows as CSV, their totals last (period ``totals``); a row whose money spans
+    several currencies gives it as ``by_currency.<code>.<field>`` columns, never added up."""
+    dims = [f"{d}_id" for d in report["group_by"]]
+    lines: list[dict[str, Any]] = []
+    extra: dict[str, None] = {}
+    for row in [*report["rows"], {"period": "totals", **report["totals"]}]:
+        flat = {k: v for k, v in row.items() if k != "by_currency"}
+        for code, amounts in (row.get("by_currency") or {}).items():
+            for field, value in amounts.items():
+                flat[f"by_currency.{code}.{field}"] = value
+                extra[f"by_currency.{code}.{field}"] = None
+        lines.append(flat)
+    return to_csv(["period", *dims, *STATS_CSV_METRICS, *extra], lines)
+
+
 def parse_statuses(raw: str, allowed: tuple[str, ...]) -> tuple[str, ...]:
     chosen = tuple(dict.fromkeys(s for s in raw.split(",") if s)) if raw else allowed
     wrong = [s for s in chosen if s not in allowed]
@@ -351,7 +373,8 @@ def parse_statuses(raw: str, allowed: tuple[str, ...]) -> tuple[str, ...]:
 
 
 def flow_order(bundle: OfferBundle, order: str = "") -> list[FunnelStep]:
-    """Default goal, then additional goals by id, end points last; or the order asked."""
+    """Default goal, then additional goals by id, end points last (the funnel then orders them
+    by how many users reached each); or the order asked, as asked."""
     goals = {DEFAULT_GOAL_ID: bundle.offer.default_goal, **bundle.goals}
     if order:
         ids = [g for g in order.split(",") if g]
@@ -377,7 +400,63 @@ def funnel(offer_id: str, span: Window, zone_name: str, partner_id: str, order: 
         "offer_id": offer_id,
         **_window_info(span, zone_name),
         "partner_id": partner_id or None,
-        "steps": funnel_of(cells, window=span, steps=steps)["steps"],
+        "steps": funnel_of(cells, window=span, steps=steps, by_reach=not order)["steps"],
+        "consistency": CONSISTENCY,
+    }
+
+
+DASHBOARD_TOP = 5
+DASHBOARD_FIELDS = ("clicks", "conversions", "pending", "payout", "revenue", "profit", "currency")
+
+
+def _dashboard_figures(row: dict[str, Any]) -> dict[str, Any]:
+    figures = {k: row.get(k) for k in DASHBOARD_FIELDS}
+    clicks = int(row.get("clicks") or 0)
+    # earnings per click: what the partners earned (the payout) per click
+    figures["epc"] = (
+        format_money((Decimal(str(row.get("payout") or 0)) / clicks).quantize(Decimal("0.0001")))
+        if clicks
+        else None
+    )
+    figures["conversion_rate"] = row.get("conversion_rate")
+    return figures
+
+
+def dashboard(zone_name: str, now: datetime) -> dict[str, Any]:
+    """Today, yesterday and the last 7 days, top offers and partners and the conversions held
+    for review: one read of the last 7 days' stats cells (no scan of conversions or clicks),
+    summed three ways, in the network's base currency."""
+    week = report_window(None, None, zone_name, now)
+    today = now.astimezone(week.zone).date()
+    cells = read_cells(week, Filters())
+
+    def total(span: Window) -> dict[str, Any]:
+        summary = summarize(cells, window=span, interval="total", group_by=(), view="base")
+        return _dashboard_figures(summary["totals"])
+
+    def top(dimension: Dimension) -> list[dict[str, Any]]:
+        rows = summarize(cells, window=week, interval="total", group_by=(dimension,), view="base")["rows"]
+        rows.sort(key=lambda r: (-Decimal(str(r.get("revenue") or 0)), -int(r.get("clicks") or 0)))
+        return [
+            {f"{dimension}_id": r[f"{dimension}_id"], **_dashboard_figures(r)} for r in rows[:DASHBOARD_TOP]
+        ]
+
+    periods = {
+        "today": total(window(today, today, week.zone)),
+        "yesterday": total(window(today - timedelta(days=1), today - timedelta(days=1), week.zone)),
+        "last_7_days": total(week),
+    }
+    return {
+        "timezone": zone_name,
+        "today": today.isoformat(),
+        "periods": periods,
+        "top_offers": top("offer"),
+        "top_partners": top("partner"),
+        "held_for_review": int(periods["last_7_days"]["pending"] or 0),
+        # counted by traffic screening (issue 28, merged separately): null until it is
+        "invalid_clicks": None,
+        "held_by_screening": None,
+        "currency": periods["last_7_days"]["currency"],
         "consistency": CONSISTENCY,
     }
 
@@ -402,7 +481,7 @@ router = http.resource_router()
 MoneyQuery = Annotated[str, Query(pattern=r"^(base|original)$")]
 
 
-@router.get("/admin/stats", **http.documented())
+@router.get("/admin/stats", **http.documented(csv=StatsOut))
 def network_stats(
     from_: FromDay = None,
     to: Day = None,
@@ -414,7 +493,8 @@ def network_stats(
     partner_id: OptionalId = "",
     advertiser_id: OptionalId = "",
     money: MoneyQuery = "base",
-) -> Response[StatsOut]:
+    format: Format = "json",  # noqa: A002 - the query parameter's name
+) -> Response[StatsOut | str]:
     """Clicks, impressions, goal clicks, conversions (approved, pending, rejected), payout,
     revenue, profit, sale amount and conversion rate, by hour or day in the caller's time zone.
 
@@ -424,12 +504,25 @@ def network_stats(
 
     Eventually consistent: aggregated from the tracking streams, a few seconds behind.
     Pending and rejected conversions add no money; grouped by goal, the offer's clicks and
-    impressions are on the row with an empty goal_id.
+    impressions are on the row with an empty goal_id. The conversion rate is the default goal's
+    conversions over clicks; grouped by goal, each goal's own. CSV with format=csv.
     """
     span = window_of(from_, to, timezone)
     filters = Filters(offer_id, goal_id, partner_id, advertiser_id)
     view: MoneyView = "original" if money == "original" else "base"
-    return http.ok(stats(span, timezone, interval, parse_group_by(group_by), filters, view=view))  # type: ignore[arg-type]
+    report = stats(span, timezone, interval, parse_group_by(group_by), filters, view=view)  # type: ignore[arg-type]
+    if format == "csv":
+        return http.csv_text(stats_csv(report), {"content-disposition": 'attachment; filename="stats.csv"'})
+    return http.ok(report)
+
+
+@router.get("/admin/dashboard", **http.documented())
+def network_dashboard(timezone: TimeZone = "UTC") -> Response[DashboardOut]:
+    """The console's home: today, yesterday and the last 7 days (clicks, conversions, pending,
+    payout, revenue, profit, EPC = payout per click, conversion rate), the top 5 offers and
+    partners of the 7 days by revenue, the conversions held for review (pending), in the base
+    currency. One read of the stats cells; eventually consistent like the stats."""
+    return http.ok(dashboard(timezone, datetime.fromtimestamp(clock.now(), UTC)))
 
 
 @router.get("/admin/conversions", **http.documented(csv=ConversionReportOut))
@@ -470,5 +563,7 @@ def offer_funnel(
     partner_id: OptionalId = "",
     goals: Annotated[str, Query(pattern=r"^[0-9,]{0,200}$", description="flow order, e.g. 0,3,5")] = "",
 ) -> Response[FunnelOut]:
-    """Sessions, then each goal in flow order (private goals too) with drop-off between steps."""
+    """Sessions, then each goal in flow order (private goals too) with drop-off between steps:
+    the order given in ``goals``, else as users walked it (the goals most users reached first,
+    end points last)."""
     return http.ok(funnel(offer_id, window_of(from_, to, timezone), timezone, partner_id, goals))

@@ -330,6 +330,20 @@ class StatsOut(ReportRange):
     consistency: str
 
 
+class DashboardOut(Out):
+    timezone: str
+    today: str
+    periods: dict[str, dict[str, Any]]
+    """today, yesterday, last_7_days: clicks, conversions, pending, payout, revenue, profit, EPC"""
+    top_offers: list[dict[str, Any]]
+    top_partners: list[dict[str, Any]]
+    held_for_review: int
+    invalid_clicks: int | None
+    held_by_screening: int | None
+    currency: str | None
+    consistency: str
+
+
 class ConversionReportOut(ReportRange):
     columns: list[str]
     items: list[dict[str, Any]]

@@ -23,6 +23,7 @@ from typing import Any, Literal, NamedTuple
 
 from goalpost.model.conversion import CONVERSION, GOAL_CLICK, IMPRESSIONS
 from goalpost.model.money import format_money
+from goalpost.model.offer import DEFAULT_GOAL_ID
 from goalpost.model.screening import REASON_CODES
 from goalpost.model.stats import Cell, CellDelta, Group
 from goalpost.rules.exchange import at_rate
@@ -37,6 +38,10 @@ pending: awaiting approval; held: pending because a screening rule held it (its 
 CLICK_COUNTS = frozenset({"clicks", "unique_clicks", "invalid_clicks", "impressions"})
 """Counted per offer, not per goal."""
 AMOUNTS = ("payout", "revenue", "sale_amount")
+DEFAULT_CONVERSIONS = "default_conversions"
+"""Approved conversions on offers' default goals: the conversion rate is these over clicks (each
+other goal's rate is its own, on its row when grouped by goal: a funnel's later steps counted
+over the same clicks would add up past 100 %)."""
 """In the offer's currency: the cell's ``currency`` label (the money as priced)."""
 
 MoneyView = Literal["base", "original", "partner"]
@@ -258,6 +263,11 @@ class Sums(NamedTuple):
             value = Decimal(str(cell.get(name, 0)))
             if value:
                 self.counts[name] = self.counts.get(name, Decimal(0)) + value
+        if str(cell.get("goal_id", "")) == DEFAULT_GOAL_ID:
+            # the conversion rate's numerator: a click converts once, on its offer's default goal
+            value = Decimal(str(cell.get("conversions", 0)))
+            if value:
+                self.counts[DEFAULT_CONVERSIONS] = self.counts.get(DEFAULT_CONVERSIONS, Decimal(0)) + value
         for currency, amounts in money_of(cell, self.view).items():
             money = self.money.setdefault(currency, {})
             for name, value in amounts.items():
@@ -302,7 +312,7 @@ def metrics(sums: Sums, hidden: frozenset[str] = frozenset()) -> dict[str, Any]:
             c: {k: v for k, v in _money(sums.money[c]).items() if k not in hidden} for c in currencies
         }
     row["conversion_rate"] = _ratio(
-        sums.counts.get("conversions", Decimal(0)), sums.counts.get("clicks", Decimal(0))
+        sums.counts.get(DEFAULT_CONVERSIONS, Decimal(0)), sums.counts.get("clicks", Decimal(0))
     )
     return {k: v for k, v in row.items() if k not in hidden}
 
@@ -360,9 +370,16 @@ class FunnelStep(NamedTuple):
 
 
 def funnel(
-    cells: Iterable[Mapping[str, Any]], *, window: Window, steps: Sequence[FunnelStep]
+    cells: Iterable[Mapping[str, Any]],
+    *,
+    window: Window,
+    steps: Sequence[FunnelStep],
+    by_reach: bool = False,
 ) -> dict[str, Any]:
     """Sessions, then each goal in flow order: visits of its page, conversions, drop-off.
+
+    ``by_reach`` orders the goals as the users walked them (most reached first, end points
+    last) instead of the order given.
 
     A goal's conversions count approved and pending ones (users who did reach it); refused
     and rejected postbacks are not users reaching a goal. Drop-off is how many of the step
@@ -385,6 +402,15 @@ def funnel(
                 + Decimal(str(cell.get("pending", 0)))
             )
             visits[goal_id] = visits.get(goal_id, Decimal(0)) + Decimal(str(cell.get("goal_clicks", 0)))
+    if by_reach:
+        # the flow as users walk it: the more users reach a goal, the earlier it comes (users
+        # reach the first steps before the later ones); end points stay last; ties keep the order
+        steps = [
+            s
+            for _, s in sorted(
+                enumerate(steps), key=lambda p: (p[1].end_point, -reached.get(p[1].goal_id, Decimal(0)), p[0])
+            )
+        ]
     out: list[dict[str, Any]] = [{"step": "sessions", "count": int(sessions)}]
     previous = sessions
     for step in steps:
