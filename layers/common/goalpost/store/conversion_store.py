@@ -591,22 +591,27 @@ def session_records(transaction_id: str, *, limit: int) -> tuple[list[dict[str, 
 def offer_records_with_order_id(
     offer_id: str, order_id: str, day: str, *, pages: int
 ) -> tuple[list[dict[str, Any]], bool]:
-    """An offer's conversions of one UTC day whose ``adv_sub`` is this order id (the day's
-    index, filtered), reading at most ``pages`` pages; True when the day had more to read."""
-    query: dict[str, Any] = {
-        "TableName": conversions_table(),
-        "IndexName": "by_day_time",
-        "KeyConditionExpression": "day_key = :day",
-        "FilterExpression": "offer_id = :offer AND adv_subs.adv_sub = :order",
-        "ExpressionAttributeValues": attribute_values(
-            {":day": f"DAY#{day}", ":offer": offer_id, ":order": order_id}
-        ),
-    }
+    """An offer's conversions of one UTC day whose ``adv_sub`` is this order id: the offer's
+    own index partitions (every shard) for that day, filtered, reading at most ``pages`` pages
+    of each; True when a shard had more to read."""
     found: list[dict[str, Any]] = []
-    for _page in range(pages):
-        response = client().query(**query)
-        found.extend(from_item(i) for i in response.get("Items", []))
-        if "LastEvaluatedKey" not in response:
-            return found, False
-        query = {**query, "ExclusiveStartKey": response["LastEvaluatedKey"]}
-    return found, True
+    more = False
+    for partition in offer_partitions(offer_id):
+        query: dict[str, Any] = {
+            "TableName": conversions_table(),
+            "IndexName": "by_offer_time",
+            "KeyConditionExpression": "offer_key = :part AND created_key BETWEEN :start AND :end",
+            "FilterExpression": "adv_subs.adv_sub = :order",
+            "ExpressionAttributeValues": attribute_values(
+                {":part": partition, ":start": day, ":end": f"{day}T~", ":order": order_id}
+            ),
+        }
+        for _page in range(pages):
+            response = client().query(**query)
+            found.extend(from_item(i) for i in response.get("Items", []))
+            if "LastEvaluatedKey" not in response:
+                break
+            query = {**query, "ExclusiveStartKey": response["LastEvaluatedKey"]}
+        else:
+            more = True
+    return found, more
