@@ -64,6 +64,15 @@ def convert(amount: Decimal, source: str, target: str, rates: RateDay | None, da
     return Converted(at_rate(amount, rate, target), target, rate, table.day)
 
 
+def recorded_sale(
+    sale: Decimal, sale_rate: Decimal | None, currency: str, rate: Decimal | None, target: str
+) -> tuple[Decimal, Decimal]:
+    """A recorded sale as the payout rules saw it (in the offer's ``currency``, at its
+    ``sale_rate``), and that in ``target`` at a recorded ``rate`` (the base's, the partner's)."""
+    offer_sale = at_rate(sale, sale_rate, currency)
+    return offer_sale, at_rate(offer_sale, rate, target)
+
+
 def at_rate(amount: Decimal, rate: Decimal | None, target: str) -> Decimal:
     """``amount`` converted into ``target`` at a rate already chosen (a recorded one): the
     one rounding step of every conversion between currencies. No rate, or 1: unchanged."""

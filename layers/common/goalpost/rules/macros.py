@@ -99,14 +99,15 @@ def _money(value: Any) -> str:
 def partner_sale_amount(conversion: Conversion) -> Decimal | None:
     """The sale in the partner's currency: as the payout rules saw it (the offer's currency),
     then at the partner's recorded rate."""
-    from goalpost.rules.exchange import at_rate  # conversions only: not on the click's import
+    from goalpost.rules.exchange import recorded_sale  # conversions only: not on the click's import
 
     if conversion.sale_amount is None:
         return None
-    offer_sale = at_rate(conversion.sale_amount, conversion.sale_rate, conversion.currency)
-    if not conversion.partner_currency:
-        return offer_sale
-    return at_rate(offer_sale, conversion.partner_rate, conversion.partner_currency)
+    currency = conversion.currency
+    return recorded_sale(
+        conversion.sale_amount, conversion.sale_rate, currency, conversion.partner_rate,
+        conversion.partner_currency or currency,
+    )[1]  # fmt: skip
 
 
 def conversion_macros(conversion: Conversion, bundle: OfferBundle, goal_id: str) -> dict[str, str]:

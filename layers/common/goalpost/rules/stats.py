@@ -26,7 +26,7 @@ from goalpost.model.money import format_money
 from goalpost.model.offer import DEFAULT_GOAL_ID
 from goalpost.model.screening import REASON_CODES
 from goalpost.model.stats import Cell, CellDelta, Group
-from goalpost.rules.exchange import at_rate
+from goalpost.rules.exchange import recorded_sale
 
 COUNTS = (
     "clicks", "unique_clicks", "invalid_clicks", "impressions", "goal_clicks",
@@ -87,14 +87,17 @@ def conversion_worth(image: Mapping[str, Any]) -> dict[str, Decimal]:
     worth = {counter: Decimal(1)}
     if counter == "conversions":
         payout, revenue = _amount(image, "payout"), _amount(image, "revenue")
-        # sent in another currency: in the offer's, as the payout rules saw it
-        sale = at_rate(_amount(image, "sale_amount"), _rate(image, "sale_rate"), str(image.get("currency")))
-        worth.update(payout=payout, revenue=revenue, sale_amount=sale)
         # Recorded before currencies were kept: in its offer's currency, taken as the base's.
         base = str(image.get("base_currency") or image.get("currency") or "")
+        # sent in another currency: in the offer's, as the payout rules saw it, then the base's
+        sale, base_sale = recorded_sale(
+            _amount(image, "sale_amount"), _rate(image, "sale_rate"), str(image.get("currency")),
+            _rate(image, "base_rate"), base,
+        )  # fmt: skip
+        worth.update(payout=payout, revenue=revenue, sale_amount=sale)
         worth[f"base:{base}:payout"] = _amount(image, "base_payout", payout)
         worth[f"base:{base}:revenue"] = _amount(image, "base_revenue", revenue)
-        worth[f"base:{base}:sale_amount"] = at_rate(sale, _rate(image, "base_rate"), base)
+        worth[f"base:{base}:sale_amount"] = base_sale
         partner = str(image.get("partner_currency") or image.get("currency") or "")
         worth[f"partner:{partner}:payout"] = _amount(image, "partner_payout", payout)
     return worth

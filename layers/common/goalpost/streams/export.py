@@ -206,14 +206,16 @@ def _conversion(event_name: str, image: Mapping[str, Any], old: Mapping[str, Any
 
 def _base_sale(image: Mapping[str, Any]) -> Decimal | None:
     """The sale in the base currency, as the stats count it (one rounding step per conversion)."""
-    from goalpost.rules.exchange import at_rate
+    from goalpost.rules.exchange import recorded_sale
 
     sale = _amount(image.get("sale_amount"))
     if sale is None:
         return None
     currency = _text(image.get("currency"))
-    offer_sale = at_rate(sale, _amount(image.get("sale_rate")), currency)
-    return at_rate(offer_sale, _amount(image.get("base_rate")), _text(image.get("base_currency")) or currency)
+    base = _text(image.get("base_currency")) or currency
+    return recorded_sale(
+        sale, _amount(image.get("sale_rate")), currency, _amount(image.get("base_rate")), base
+    )[1]
 
 
 def _currencies(image: Mapping[str, Any]) -> Row:
