@@ -20,15 +20,18 @@ from goalpost.store.dynamo import (
     conversions_table,
     from_item,
     sessions_table,
+    stats_table,
     to_item,
 )
 from goalpost.store.session_store import session_from
 
 STORAGE_FIELDS = (
     "pk", "sk", "kind", "day_key", "partner_key", "offer_key", "created_key", "pending_key", "write_token",
+    "projected_version",
 )  # fmt: skip
 """Attributes of a stored conversion that are keys of the table and its indexes, or how it was
-written, not facts."""
+written, not facts (``partner_key``/``offer_key``: the report indexes of before the report
+projection, still on items written then; ``projected_version``: a projection item's, below)."""
 
 
 def without_storage_fields(item: Mapping[str, Any]) -> dict[str, Any]:
@@ -38,7 +41,7 @@ def without_storage_fields(item: Mapping[str, Any]) -> dict[str, Any]:
 REPORT_SHARDS = 10
 """How many partitions each report key is written across (README, "Capacity"): a record goes to
 one of them, chosen from its id, so at 5,000 records a second, all of one partner or one offer
-included, no index partition takes more than 500 writes a second (DynamoDB allows 1,000).
+included, no partition takes more than 500 writes a second (DynamoDB allows 1,000).
 Reports read every shard and merge them in time order. Changing it moves where new records are
 written: records keep the shard they were written to, so raise it only with a backfill."""
 
@@ -54,8 +57,9 @@ def day_partitions(day: str) -> list[str]:
 
 
 def partner_partitions(partner_id: str) -> list[str]:
-    """The by_partner_time partitions of one partner (its records of every day)."""
-    return [f"PARTNER#{partner_id}#{shard}" for shard in range(REPORT_SHARDS)]
+    """The report projection's partitions of one partner (its records of every day): the
+    stats table's ``pk``, sorted by ``sk`` = the record's ``created_key`` (report_store)."""
+    return [f"REPORT#PARTNER#{partner_id}#{shard}" for shard in range(REPORT_SHARDS)]
 
 
 def pending_partitions(offer_id: str) -> list[str]:
@@ -64,28 +68,36 @@ def pending_partitions(offer_id: str) -> list[str]:
 
 
 def offer_partitions(offer_id: str) -> list[str]:
-    """The by_offer_time partitions of one offer (its records of every day)."""
-    return [f"OFFER#{offer_id}#{shard}" for shard in range(REPORT_SHARDS)]
+    """The report projection's partitions of one offer (its records of every day), as the
+    partner's."""
+    return [f"REPORT#OFFER#{offer_id}#{shard}" for shard in range(REPORT_SHARDS)]
 
 
 def report_index_keys(record: Conversion) -> dict[str, str]:
-    """Where a record sits in the report indexes, each sorted by ``created_key`` (time, then id):
-    the network's day (by_day_time), its partner (by_partner_time) and its offer (by_offer_time),
-    each key in the shard its id picks; a conversion awaiting approval also by its offer
-    (by_offer_pending, sparse)."""
+    """Where a record sits in the conversions table's report indexes, each sorted by
+    ``created_key`` (time, then id): the network's day (by_day_time), in the shard its id
+    picks; a conversion awaiting approval also by its offer (by_offer_pending, sparse). One
+    index write per record on the hot path (a new conversion: its PutItem + 1 = 2 WCU); the
+    one-partner and one-offer reports read the report projection that the conversions
+    stream's consumer keeps (report_store.project_record), off the hot path."""
     created = record.created_at
     shard = report_shard(record.conversion_id)
     keys = {
         "day_key": day_partitions(created[:10])[shard],
         "created_key": f"{created}#{record.conversion_id}",
     }
-    if record.partner_id:
-        keys["partner_key"] = partner_partitions(record.partner_id)[shard]
-    if record.offer_id:
-        keys["offer_key"] = offer_partitions(record.offer_id)[shard]
     if not record.is_clawback and record.status == "pending":
         keys["pending_key"] = pending_key(record.offer_id, record.conversion_id)
     return keys
+
+
+def report_version(item: Mapping[str, Any]) -> int:
+    """How many times a stored record has changed since it was written: every change this
+    module makes to one adds exactly one (an adjustment appends to ``adjustments``, a repeat
+    adds to ``duplicate_count``; refusals and clawbacks never change). The report projection
+    keeps the copy with the highest, so a stream record delivered again, or late, never
+    overwrites a newer one. A new way of changing a record must add to one of them."""
+    return len(item.get("adjustments") or ()) + int(item.get("duplicate_count") or 0)
 
 
 def _stored(record: Conversion, key: Mapping[str, Any]) -> dict[str, Any]:
@@ -592,15 +604,15 @@ def offer_records_with_order_id(
     offer_id: str, order_id: str, day: str, *, pages: int
 ) -> tuple[list[dict[str, Any]], bool]:
     """An offer's conversions of one UTC day whose ``adv_sub`` is this order id: the offer's
-    own index partitions (every shard) for that day, filtered, reading at most ``pages`` pages
-    of each; True when a shard had more to read."""
+    own partitions of the report projection (every shard) for that day, filtered, reading at
+    most ``pages`` pages of each; True when a shard had more to read. The projection follows
+    the conversions stream: a conversion shows here seconds after its postback."""
     found: list[dict[str, Any]] = []
     more = False
     for partition in offer_partitions(offer_id):
         query: dict[str, Any] = {
-            "TableName": conversions_table(),
-            "IndexName": "by_offer_time",
-            "KeyConditionExpression": "offer_key = :part AND created_key BETWEEN :start AND :end",
+            "TableName": stats_table(),
+            "KeyConditionExpression": "pk = :part AND sk BETWEEN :start AND :end",
             "FilterExpression": "adv_subs.adv_sub = :order",
             "ExpressionAttributeValues": attribute_values(
                 {":part": partition, ":start": day, ":end": f"{day}T~", ":order": order_id}

@@ -1,4 +1,16 @@
-"""Conversion reports: index queries over the conversions table (never a scan)."""
+"""Conversion reports: queries over the conversions table's report indexes and over the report
+projection (never a scan); and the projection's writes.
+
+The network's report reads the conversions table's write-sharded day index (by_day_time), which
+the postback writes with the record. The one-partner and one-offer reports read the **report
+projection**: a copy of each record under its partner's and under its offer's sharded keys in
+the stats table (``pk`` = ``partner_partitions``/``offer_partitions``, ``sk`` = the record's
+``created_key``; base-table keys, no index), put by the conversions stream's consumer
+(StatsFunction) with a condition on the record's version (``conversion_store.report_version``):
+a stream record delivered twice, or after a newer one, changes nothing. The projection trails
+the postback by the stream's delay (README, "At network scale"); it carries no ``expires_at``
+(the stats table's TTL attribute): it is kept as long as the conversions are.
+"""
 
 import contextvars
 import heapq
@@ -8,13 +20,71 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, NamedTuple
 
 from goalpost.model.conversion import CONVERSION
+from botocore.exceptions import ClientError
+
 from goalpost.store.conversion_store import (
     day_partitions,
     offer_partitions,
     partner_partitions,
     pending_partitions,
+    report_shard,
+    report_version,
 )
-from goalpost.store.dynamo import InvalidCursor, Page, attribute_values, conversions_table, query_page
+from goalpost.store.dynamo import (
+    InvalidCursor,
+    Page,
+    attribute_values,
+    client,
+    conversions_table,
+    query_page,
+    stats_table,
+    to_item,
+)
+
+PROJECTION_DROPS = frozenset(
+    {"pk", "sk", "day_key", "partner_key", "offer_key", "pending_key", "write_token", "expires_at"}
+)
+"""What a projection item leaves out of the record: the conversions table's own keys and index
+keys, and ``expires_at`` (the stats table's TTL attribute: a record never expires there)."""
+
+
+def is_report_record(item: Mapping[str, Any]) -> bool:
+    """A record the reports list (a conversion, a stored refusal, a clawback): it has a place
+    in time (``created_key``) and an id."""
+    return bool(item.get("created_key")) and bool(item.get("conversion_id"))
+
+
+def projection_items(record: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The report projection's copies of a stored record (as read from the table or a stream
+    image): under its partner and under its offer, in the shard of its id."""
+    shard = report_shard(str(record["conversion_id"]))
+    doc = {k: v for k, v in record.items() if k not in PROJECTION_DROPS}
+    doc["projected_version"] = report_version(record)
+    keys = []
+    if record.get("partner_id"):
+        keys.append(partner_partitions(str(record["partner_id"]))[shard])
+    if record.get("offer_id"):
+        keys.append(offer_partitions(str(record["offer_id"]))[shard])
+    return [{**doc, "pk": key, "sk": str(record["created_key"])} for key in keys]
+
+
+def project_record(record: Mapping[str, Any]) -> int:
+    """Put a record's projection items, each on condition that what is there is no newer
+    (an equal version is written again, unchanged); how many were put (the others were newer)."""
+    put = 0
+    for item in projection_items(record):
+        try:
+            client().put_item(
+                TableName=stats_table(),
+                Item=to_item(item),
+                ConditionExpression="attribute_not_exists(pk) OR projected_version <= :v",
+                ExpressionAttributeValues=attribute_values({":v": item["projected_version"]}),
+            )
+            put += 1
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+    return put
 
 
 def pending_conversions(offer_id: str, *, limit: int, cursor: Mapping[str, Any] | None = None) -> Page:
@@ -22,10 +92,19 @@ def pending_conversions(offer_id: str, *, limit: int, cursor: Mapping[str, Any] 
     by_offer_pending index holds exactly those (a decision takes a conversion out of it), in
     the offer's shards, merged as the reports merge theirs."""
     query = ReportQuery(start=EARLIEST, end=LATEST, days=(), kinds=())
+    source = Source(conversions_table(), "by_offer_pending", "pending_key", "created_key")
     partitions = pending_partitions(offer_id)
-    return _page(
-        _merged(query, "by_offer_pending", "pending_key", partitions, _cursor_position(cursor), limit), limit
-    )
+    return _page(_merged(query, source, partitions, _cursor_position(cursor), limit), limit)
+
+
+class Source(NamedTuple):
+    """Where a report's partitions are: a table, an index of it (or none), the partition key's
+    attribute and the sort key's (always a record's ``created_key``)."""
+
+    table: str
+    index: str | None
+    partition_key: str
+    sort_key: str
 
 
 EARLIEST, LATEST = "0", "~"
@@ -90,17 +169,17 @@ of one shard and before another's first record)."""
 
 
 def conversion_report(query: ReportQuery, *, limit: int, cursor: Mapping[str, Any] | None = None) -> Page:
-    """Records in a time range, newest first, through the narrowest report index (never a scan):
-    one partner's (by_partner_time) or one offer's (by_offer_time) partitions when the query names
-    one, else the network's, one UTC day after the other (by_day_time). Each is write-sharded
+    """Records in a time range, newest first, through the narrowest report key (never a scan):
+    one partner's or one offer's partitions of the report projection when the query names one,
+    else the network's, one UTC day after the other (by_day_time). Each is write-sharded
     (``REPORT_SHARDS``): the shards are queried in parallel and merged by ``created_key``; goal,
     status, kind... are filter expressions. A page asks each shard for a little more than its
     share and reads on only where the merge needs it, so a report reads about what it returns.
     """
     before = _cursor_position(cursor)
     merged = itertools.chain.from_iterable(
-        _merged(query, index, attribute, partitions, before, limit)
-        for index, attribute, partitions in _partition_groups(query, before)
+        _merged(query, source, partitions, before, limit)
+        for source, partitions in _partition_groups(query, before)
     )
     return _page(merged, limit)
 
@@ -123,33 +202,36 @@ def _cursor_position(cursor: Mapping[str, Any] | None) -> str | None:
     return position
 
 
-def _partition_groups(query: ReportQuery, before: str | None) -> Iterator[tuple[str, str, list[str]]]:
-    """(index, key attribute, partitions) to read, newest first; each group's records are older
-    than the one's before it, so the groups are read one after the other."""
+def _partition_groups(query: ReportQuery, before: str | None) -> Iterator[tuple[Source, list[str]]]:
+    """(source, partitions) to read, newest first; each group's records are older than the
+    one's before it, so the groups are read one after the other."""
+    projection = Source(stats_table(), None, "pk", "sk")
     if query.partner_id:
-        yield "by_partner_time", "partner_key", partner_partitions(query.partner_id)
+        yield projection, partner_partitions(query.partner_id)
     elif query.offer_id:
-        yield "by_offer_time", "offer_key", offer_partitions(query.offer_id)
+        yield projection, offer_partitions(query.offer_id)
     else:
+        day_index = Source(conversions_table(), "by_day_time", "day_key", "created_key")
         for day in reversed(query.days):
             if before is None or day <= before[:10]:
-                yield "by_day_time", "day_key", day_partitions(day)
+                yield day_index, day_partitions(day)
 
 
 def _merged(
-    query: ReportQuery, index: str, attribute: str, partitions: list[str], before: str | None, limit: int
+    query: ReportQuery, source: Source, partitions: list[str], before: str | None, limit: int
 ) -> Iterator[dict[str, Any]]:
-    """The records of some partitions of an index, newest first: the first page of each is read
-    in parallel, later pages only when the merge reaches their end."""
+    """The records of some partitions, newest first: the first page of each is read in
+    parallel, later pages only when the merge reaches their end."""
     expression, values, names = _report_filter(query)
     upper = before if before is not None and before < query.end else query.end
     kwargs: dict[str, Any] = {
-        "TableName": conversions_table(),
-        "IndexName": index,
-        "KeyConditionExpression": f"{attribute} = :part AND created_key BETWEEN :start AND :end",
+        "TableName": source.table,
+        "KeyConditionExpression": f"{source.partition_key} = :part AND {source.sort_key} BETWEEN :start AND :end",
         "ExpressionAttributeValues": attribute_values({**values, ":start": query.start, ":end": upper}),
         "ScanIndexForward": False,
     }
+    if source.index:
+        kwargs["IndexName"] = source.index
     if expression:
         kwargs["FilterExpression"] = expression
     if names:
