@@ -184,9 +184,10 @@ def round_trips() -> dict[str, Any]:
             ],
         )
         offer_id, partner_id = net["offer"]["offer_id"], net["partner"]["partner_id"]
-        # the conversions report indexes (projection ALL): by_day_time, by_partner_time,
-        # by_offer_time, by_offer_pending
-        gsi_keys = {"day_key", "partner_key", "offer_key", "pending_key"}
+        # the conversions report indexes (projection ALL): by_day_time, by_offer_pending (the
+        # one-partner and one-offer reports read the report projection, written by the stats
+        # function from the stream: stats_batch)
+        gsi_keys = {"day_key", "pending_key"}
 
         calls: list[dict[str, Any]] = []
 
@@ -463,6 +464,15 @@ def stats_batch(
     transactions = [c for c in calls if c["op"] == "TransactWriteItems"]
     cell_updates = sum(len(c["params"]["TransactItems"]) - 1 for c in transactions)
     events = clicks + conversions  # new sessions + new conversions
+    # the report projection: each conversion's copies (its partner's, its offer's), each a
+    # conditional PutItem of its own size in the stats table (no index)
+    from bench.capacity import item_size, write_units
+
+    copies = [
+        c for c in calls if c["op"] == "PutItem" and c["params"]["TableName"] == table_names["StatsTable"]
+    ]
+    copy_sizes = [item_size(c["params"]["Item"]) for c in copies]
+    copy_wcu = sum(write_units(size) for size in copy_sizes)
     return {
         "stream_records": events,
         "transactions": len(transactions),
@@ -470,6 +480,13 @@ def stats_batch(
         "markers": len(transactions),
         "wcu": 2 * (cell_updates + len(transactions)),  # transactional writes cost 2 WCU per item (<1 KB)
         "requests": len(calls),
+        "projection": {
+            "conversions": conversions,
+            "puts": len(copies),
+            "item_bytes_max": max(copy_sizes, default=0),
+            "wcu": copy_wcu,
+            "wcu_per_conversion": round(copy_wcu / conversions, 3),
+        },
     }
 
 
@@ -606,8 +623,26 @@ def cost(rt: dict[str, Any], cpu: dict[str, Any], cold: dict[str, Any]) -> dict[
         # batch), ten entries per PutEvents call; a conversion approved at once is two events
         # (created, approved), a pending one one. Routing them (rules, targets) is the network's.
         "per_million_events": per_event,
+        # the report projection (one-partner and one-offer reports), off the hot path: the
+        # stats function's conditional puts, WORKERS at a time in an invocation it makes anyway
+        "per_million_conversions_report_projection": projection_cost(rt["stats"]["projection"]),
         "events_per_million_conversions_approved_at_once": round(2 * per_event["total"], 3),
     }
+
+
+def projection_cost(projection: dict[str, Any]) -> dict[str, float]:
+    from goalpost.streams.report_projection import WORKERS
+
+    per_conversion = projection["wcu_per_conversion"]
+    puts = projection["puts"] / projection["conversions"]
+    billed_s = puts * DYNAMODB_LATENCY_MS["write"] / 1000 / WORKERS
+    parts = {
+        "dynamodb_writes": per_conversion * PRICES["dynamodb_on_demand_wru_per_million"],
+        "lambda_duration": billed_s * MEMORY_GB * PRICES["lambda_arm64_gb_second"] * 1e6,
+    }
+    parts = {k: round(v, 4) for k, v in parts.items()}
+    parts["total"] = round(sum(parts.values()), 3)
+    return parts
 
 
 # --------------------------------------------------------------------------- load
@@ -659,6 +694,11 @@ def main() -> None:
         f"  stats consumer: {st['stream_records']} tracked events -> {st['transactions']} transaction(s), "
         f"{st['cell_updates']} cell updates + {st['markers']} marker(s), {st['wcu']} WCU in all"
     )
+    pr = st["projection"]
+    print(
+        f"  report projection: {pr['conversions']} conversions -> {pr['puts']} conditional puts "
+        f"(largest {pr['item_bytes_max']} bytes), {pr['wcu']} WCU: {pr['wcu_per_conversion']} a conversion"
+    )
     print()
 
     cpu = warm_cpu()
@@ -676,6 +716,7 @@ def main() -> None:
         "per_million_clicks_screened",
         "per_million_conversions",
         "per_million_conversions_with_caps",
+        "per_million_conversions_report_projection",
         "per_million_events",
     ):
         parts = money[label]

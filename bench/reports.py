@@ -1,6 +1,8 @@
 """Items a report reads (DynamoDB's ScannedCount), on moto with the template's tables and the
 real store code: a one-partner and a one-offer report on a day that also holds ``others``
-records of the rest of the network, and the network's own report, one page each."""
+records of the rest of the network, and the network's own report, one page each. Each record
+is written as the postback writes it (conversions table, its day index) and as the stats
+function projects it (its partner's and its offer's copies in the stats table)."""
 
 from __future__ import annotations
 
@@ -49,6 +51,16 @@ def report_reads(others: int = 100_000, mine: int = 60, limit: int = 50) -> dict
         )  # fmt: skip
         return conversion_store._stored(record, conversion_store.stored_key(record))
 
+    def write(batch: list[dict[str, Any]]) -> None:
+        """The records and their projection copies (``report_store.projection_items``)."""
+        _write(batch, raw, table)
+        copies = [
+            dynamo.to_item(copy)
+            for stored in batch
+            for copy in report_store.projection_items(dynamo.from_item(stored))
+        ]
+        _write(copies, raw, names["StatsTable"])
+
     def page(**narrow: str) -> dict[str, int]:
         counts = {"items": 0, "queries": 0}
 
@@ -70,7 +82,7 @@ def report_reads(others: int = 100_000, mine: int = 60, limit: int = 50) -> dict
         os.environ.update(function_environment(names))
         dynamo.reset_client()
         table = names["ConversionsTable"]
-        _write([item("1", "1", n, mine) for n in range(mine)], raw, table)
+        write([item("1", "1", n, mine) for n in range(mine)])
         alone = {
             "one partner": page(partner_id="1"),
             "one offer": page(offer_id="1"),
@@ -82,7 +94,7 @@ def report_reads(others: int = 100_000, mine: int = 60, limit: int = 50) -> dict
                 item(str(2 + n % 20), str(2 + n % 50), n, others)
                 for n in range(first, min(first + 5_000, others))
             ]
-            _write(batch, raw, table)
+            write(batch)
         written_s = time.perf_counter() - started
         crowded = {
             "one partner": page(partner_id="1"),

@@ -78,7 +78,7 @@ def aws(export_folder: Any) -> Iterator[Any]:
         store_signing_keys,
         stream_arns,
     )
-    from tests.helpers import forget_cached_clients
+    from tests.helpers import forget_cached_clients, forget_stats_consumer
 
     with mock_aws():
         client = boto3.client("dynamodb", region_name="us-east-1")
@@ -97,6 +97,7 @@ def aws(export_folder: Any) -> Iterator[Any]:
         try:
             yield client
         finally:
+            forget_stats_consumer()
             export.set_sink(None)
             iam.relax()
             forget_cached_clients()
@@ -110,9 +111,9 @@ def aws(export_folder: Any) -> Iterator[Any]:
 @pytest.fixture
 def stats_consumer(aws: Any) -> Any:
     """The stats function fed from moto's streams, as the event source mapping would: ``.drain()``."""
-    from tests.helpers import stats_pump
+    from tests.helpers import the_stats_consumer
 
-    return stats_pump(aws)
+    return the_stats_consumer(aws)
 
 
 @pytest.fixture

@@ -137,6 +137,10 @@ def postback(query: str, path: str = "/aff_lsr") -> dict[str, Any]:
 
 
 def conversions(offer_id: str) -> list[dict[str, Any]]:
+    """The offer's records as the admin lists them. The list reads the report projection, which
+    the stats function keeps from the conversions stream (seconds behind a postback in the
+    cloud): the test's stats consumer is drained first."""
+    the_stats_consumer().drain()
     status, page = admin("GET", f"/admin/offers/{offer_id}/conversions", query="limit=100")
     assert status == 200, page
     items: list[dict[str, Any]] = page["items"]
@@ -239,6 +243,24 @@ def stats_pump(dynamodb: Any) -> Any:
         "dynamodbstreams", region_name="us-east-1", config=Config(account_id_endpoint_mode="disabled")
     )
     return StreamPump(dynamodb, streams, names, functions={"StatsFunction"}).attach()
+
+
+_TEST_STATS_CONSUMER: list[Any] = []
+"""The running test's stats consumer (made on first use; conftest's ``aws`` fixture forgets it)."""
+
+
+def the_stats_consumer(dynamodb: Any = None) -> Any:
+    """The test's one stats function fed from moto's streams (``stats_consumer`` fixture): the
+    stats cells and the report projection (one-partner and one-offer reports) follow it."""
+    if not _TEST_STATS_CONSUMER:
+        import boto3
+
+        _TEST_STATS_CONSUMER.append(stats_pump(dynamodb or boto3.client("dynamodb", region_name="us-east-1")))
+    return _TEST_STATS_CONSUMER[0]
+
+
+def forget_stats_consumer() -> None:
+    _TEST_STATS_CONSUMER.clear()
 
 
 class DeliveryPumps:

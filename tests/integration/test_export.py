@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from goalpost.model.money import format_money
-from tests.helpers import admin, click, postback, setup_network, stats_pump
+from tests.helpers import admin, click, postback, setup_network, stats_pump, the_stats_consumer
 
 DAY = date(2026, 11, 24)
 
@@ -20,7 +20,7 @@ DAY = date(2026, 11, 24)
 @pytest.fixture
 def exported(aws: Any, export_folder: Path) -> Any:
     """The stats function fed from moto's streams: its export writes Parquet under ``export_folder``."""
-    pump = stats_pump(aws)
+    pump = the_stats_consumer(aws)
     pump.folder = export_folder
     return pump
 

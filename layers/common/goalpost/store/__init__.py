@@ -10,9 +10,7 @@ Tables (README, "Tables and keys", lists every access pattern):
 - conversions: pk=TX#<txid>, sk=CONV#<goal>[#<n>]  conversions of a session
                pk=UNIQUE#<offer>#<field>#<value>  guard: a unique id seen on an offer
                pk=RETRY#<fingerprint>             guard: a postback seen in the retry window
-               GSI by_offer_time:   offer_key=OFFER#<id>#<shard>,    created_key=<iso time>#<record id>
-               GSI by_partner_time: partner_key=PARTNER#<id>#<shard>, created_key
-               GSI by_day_time:     day_key=DAY#<utc yyyy-mm-dd>#<shard>, created_key
+               GSI by_day_time:     day_key=DAY#<utc yyyy-mm-dd>#<shard>, created_key=<iso time>#<record id>
                GSI by_offer_pending: pending_key=PENDING#<id>#<shard>, created_key (pending only)
                (every record, shard = crc32(record id) % REPORT_SHARDS)
 - config:      pk=NETWORK sk=SETTINGS, pk=ADV#<id> sk=PROFILE, pk=PARTNER#<id> sk=PROFILE,
@@ -21,5 +19,7 @@ Tables (README, "Tables and keys", lists every access pattern):
                GSI by_kind: kind, pk (lists every entity of a kind)
 - stats:       pk=CELLS#<utc day>#<shard>, sk=<offer>#<hh>#<partner>#<goal|->[#private]  hourly cells
                pk=APPLIED#<first stream event id> sk=APPLIED                 batch marker (TTL)
+               pk=REPORT#PARTNER#<id>#<shard> | REPORT#OFFER#<id>#<shard>, sk=<created_key>
+                    the report projection: each record's copies (report_store), from the stream
                GSI by_partner_day: partner_day=<partner>#<utc day>, sk
 """
