@@ -6,7 +6,7 @@ import json
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -128,16 +128,30 @@ def click(rt: LocalRuntime, net: dict[str, Any], extra: str = "") -> str:
     return parse_qs(urlsplit(response.headers["location"]).query)["tid"][0]
 
 
-def all_conversions(rt: LocalRuntime, offer_id: str) -> list[dict[str, Any]]:
-    """Every conversion of an offer, through the admin API's cursor pagination."""
-    items: list[dict[str, Any]] = []
-    cursor = ""
+def all_conversions(
+    rt: LocalRuntime,
+    offer_id: str,
+    until: Callable[[list[dict[str, Any]]], bool] = bool,
+    seconds: float = 20.0,
+) -> list[dict[str, Any]]:
+    """Every record of an offer, through the admin API's cursor pagination, once ``until``
+    holds for them (by default: once there is one), or as they are after ``seconds`` (the
+    test's own assertions then say what differs). The list reads the report projection, which
+    the stats function keeps from the conversions stream: locally, as in the cloud, up to the
+    event source's 5-second batching window after a postback."""
+    deadline = time.monotonic() + seconds
     while True:
-        page = rt.admin("GET", f"/admin/offers/{offer_id}/conversions?limit=100{cursor}").json()
-        items.extend(page["items"])
-        if not page["next_cursor"]:
+        items: list[dict[str, Any]] = []
+        cursor = ""
+        while True:
+            page = rt.admin("GET", f"/admin/offers/{offer_id}/conversions?limit=100{cursor}").json()
+            items.extend(page["items"])
+            if not page["next_cursor"]:
+                break
+            cursor = f"&cursor={page['next_cursor']}"
+        if until(items) or time.monotonic() > deadline:
             return items
-        cursor = f"&cursor={page['next_cursor']}"
+        time.sleep(0.2)
 
 
 def wait_for(condition: Any, seconds: float = 20.0) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
@@ -24,7 +25,9 @@ def test_concurrent_identical_postbacks_make_one_conversion(runtime: LocalRuntim
     with ThreadPoolExecutor(max_workers=20) as pool:
         statuses = list(pool.map(lambda _: runtime.get(f"/aff_lsr?transaction_id={tid}").status, range(40)))
     assert set(statuses) == {200}
-    [conv] = all_conversions(runtime, net["offer"]["offer_id"])
+    [conv] = all_conversions(
+        runtime, net["offer"]["offer_id"], lambda c: bool(c) and Decimal(c[0].get("duplicate_count", 0)) == 39
+    )
     assert Decimal(conv["duplicate_count"]) == 39
 
 
@@ -40,7 +43,11 @@ def test_concurrent_unique_ids_on_a_multiple_goal(runtime: LocalRuntime) -> None
     with ThreadPoolExecutor(max_workers=20) as pool:
         statuses = list(pool.map(lambda url: runtime.get(url).status, urls))
     assert set(statuses) == {200}
-    convs = all_conversions(runtime, net["offer"]["offer_id"])
+    convs = all_conversions(
+        runtime,
+        net["offer"]["offer_id"],
+        lambda c: sum(Decimal(x.get("duplicate_count", 0)) for x in c) == 30,
+    )
     assert sorted(Decimal(c["sale_amount"]) for c in convs) == [Decimal(n) for n in range(1, 11)]
     assert sum(Decimal(c.get("duplicate_count", 0)) for c in convs) == 30
 
@@ -57,7 +64,14 @@ def test_end_point_races_other_goals_without_landing_after_the_close(runtime: Lo
         with ThreadPoolExecutor(max_workers=9) as pool:
             results = list(pool.map(lambda url: runtime.get(url + "&format=json").json(), urls))
         assert results[0]["success"] is True
-        convs = [c for c in all_conversions(runtime, offer_id) if c["transaction_id"] == tid]
+        landed = sum(1 for r in results if r["success"])
+
+        def settled(records: list[dict[str, Any]], tid: str = tid, landed: int = landed) -> bool:
+            return (
+                sum(1 for c in records if c["transaction_id"] == tid and c["status"] == "approved") == landed
+            )
+
+        convs = [c for c in all_conversions(runtime, offer_id, settled) if c["transaction_id"] == tid]
         upgrade = next(c for c in convs if c["goal_name"] == "upgrade" and c["status"] == "approved")
         accepted = [c for c in convs if c["goal_name"] == "purchase" and c["status"] == "approved"]
         refused = [r for r in results[1:] if r["code"] == "session_closed"]

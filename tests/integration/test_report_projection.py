@@ -46,7 +46,10 @@ def of_conversion(records: list[dict[str, Any]], conversion_id: str) -> list[dic
 def projection_copies(partner_id: str, offer_id: str, kind: str = "conversion") -> list[dict[str, Any]]:
     """Every projection item of a partner and of an offer (of one kind of record), as stored."""
     found: list[dict[str, Any]] = []
-    for pk in [*conversion_store.partner_partitions(partner_id), *conversion_store.offer_partitions(offer_id)]:
+    for pk in [
+        *conversion_store.partner_partitions(partner_id),
+        *conversion_store.offer_partitions(offer_id),
+    ]:
         found.extend(
             dynamo.all_pages(
                 {

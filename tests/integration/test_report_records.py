@@ -4,10 +4,11 @@ clawbacks (``-C``); a clawback has its own status and is history, not adjusted."
 from decimal import Decimal
 from urllib.parse import quote
 
-from tests.helpers import admin, click, conversions, postback, setup_network
+from tests.helpers import admin, click, conversions, postback, setup_network, the_stats_consumer
 
 
 def _report(offer_id: str) -> list[dict]:  # type: ignore[type-arg]
+    the_stats_consumer().drain()  # the offer's report reads the stream's projection
     status, report = admin("GET", "/admin/conversions", query=f"offer_id={offer_id}&limit=100")
     assert status == 200, report
     return list(report["items"])
@@ -55,5 +56,6 @@ def test_a_clawback_opens_with_its_own_status(aws) -> None:
     ]
     # the report of conversions stays conversions: the clawback is not an approved conversion there
     assert [r["status"] for r in _report(offer_id)] == ["rejected"]
+    the_stats_consumer().drain()
     status, approved = admin("GET", "/admin/conversions", query=f"offer_id={offer_id}&status=approved")
     assert approved["items"] == []

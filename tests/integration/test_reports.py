@@ -20,6 +20,7 @@ from tests.helpers import (
     postback,
     setup_network,
     stats_pump,
+    the_stats_consumer,
 )
 
 
@@ -200,6 +201,7 @@ def test_conversion_report_filters_pages_and_exports_csv(aws) -> None:
     net = seed_offer()
     offer_id = net["offer"]["offer_id"]
     goals = play_seed(net)
+    the_stats_consumer().drain()  # the offer's and partner's reports read the stream's projection
     with dynamodb_calls() as calls:
         status, first = admin("GET", "/admin/conversions", query=f"offer_id={offer_id}&limit=2")
     assert status == 200 and len(first["items"]) == 2 and first["next_cursor"]

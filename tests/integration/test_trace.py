@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from goalpost.store import config_cache
-from tests.helpers import admin, click, dynamodb_calls, money, postback, setup_network
+from tests.helpers import admin, click, dynamodb_calls, money, postback, setup_network, the_stats_consumer
 
 TOKEN = "tok-secret-77"
 
@@ -96,6 +96,7 @@ def test_the_trace_names_why_each_conversion_failed(aws, deliveries, partners, m
     # the same trace by conversion id, and by the advertiser's order id on the offer
     status, by_id = admin("GET", "/admin/trace", query=f"conversion_id={converted['conversion_id']}")
     assert status == 200 and by_id["transaction_id"] == tid, by_id
+    the_stats_consumer().drain()  # the search by order id reads the offer's report projection
     status, by_order = admin("GET", f"/admin/offers/{offer_id}/trace", query="adv_sub=order-2")
     assert status == 200 and [t["transaction_id"] for t in by_order["traces"]] == [tid]
     assert admin("GET", "/admin/trace/" + "0" * 32)[0] == 404

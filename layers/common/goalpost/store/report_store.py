@@ -19,9 +19,9 @@ from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, NamedTuple
 
-from goalpost.model.conversion import CONVERSION
 from botocore.exceptions import ClientError
 
+from goalpost.model.conversion import CONVERSION
 from goalpost.store.conversion_store import (
     day_partitions,
     offer_partitions,
@@ -102,7 +102,7 @@ class Source(NamedTuple):
     attribute and the sort key's (always a record's ``created_key``)."""
 
     table: str
-    index: str | None
+    index_name: str | None
     partition_key: str
     sort_key: str
 
@@ -226,12 +226,14 @@ def _merged(
     upper = before if before is not None and before < query.end else query.end
     kwargs: dict[str, Any] = {
         "TableName": source.table,
-        "KeyConditionExpression": f"{source.partition_key} = :part AND {source.sort_key} BETWEEN :start AND :end",
+        "KeyConditionExpression": (
+            f"{source.partition_key} = :part AND {source.sort_key} BETWEEN :start AND :end"
+        ),
         "ExpressionAttributeValues": attribute_values({**values, ":start": query.start, ":end": upper}),
         "ScanIndexForward": False,
     }
-    if source.index:
-        kwargs["IndexName"] = source.index
+    if source.index_name:
+        kwargs["IndexName"] = source.index_name
     if expression:
         kwargs["FilterExpression"] = expression
     if names:
