@@ -65,10 +65,16 @@ def test_end_point_races_other_goals_without_landing_after_the_close(runtime: Lo
             results = list(pool.map(lambda url: runtime.get(url + "&format=json").json(), urls))
         assert results[0]["success"] is True
         landed = sum(1 for r in results if r["success"])
+        closed = sum(1 for r in results if r.get("code") == "session_closed")
 
-        def settled(records: list[dict[str, Any]], tid: str = tid, landed: int = landed) -> bool:
+        def settled(
+            records: list[dict[str, Any]], tid: str = tid, landed: int = landed, closed: int = closed
+        ) -> bool:
+            """Every answer's record in the offer's list (it follows the conversions stream)."""
+            mine = [c for c in records if c["transaction_id"] == tid]
             return (
-                sum(1 for c in records if c["transaction_id"] == tid and c["status"] == "approved") == landed
+                sum(c["status"] == "approved" for c in mine) == landed
+                and sum(c["status_code"] == "session_closed" for c in mine) == closed
             )
 
         convs = [c for c in all_conversions(runtime, offer_id, settled) if c["transaction_id"] == tid]
