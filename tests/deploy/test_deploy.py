@@ -366,7 +366,7 @@ def test_click_postback_report_and_partner_delivery_on_the_stacks_own_resources(
 ) -> None:
     from goalpost_local import console
     from goalpost_local.process import spawn
-    from tests.e2e.conftest import TOKEN, LocalRuntime, click, make_network, wait_for
+    from tests.e2e.conftest import TOKEN, LocalRuntime, all_conversions, click, make_network, wait_for
 
     physical = {r["LogicalResourceId"]: r["PhysicalResourceId"] for r in deployment.resources}
     before = _inventory(deployment)
@@ -398,7 +398,7 @@ def test_click_postback_report_and_partner_delivery_on_the_stacks_own_resources(
             assert pixel.status == 201, pixel.body
             tid = click(rt, net)
             assert rt.get(f"/aff_lsr?transaction_id={tid}").status == 200
-            conversions = rt.admin("GET", f"/admin/offers/{offer_id}/conversions").json()["items"]
+            conversions = all_conversions(rt, offer_id)  # the offer's list: the stream's projection
             assert [(c["transaction_id"], c["payout"]) for c in conversions] == [(tid, "1.00000")]
             try:
                 wait_for(lambda: partner.hits, seconds=30)
