@@ -769,7 +769,7 @@ def test_payout_structures_caps_and_the_default_goals_links_from_the_console(
     page.locator("#cap-limit").fill("5")
     page.get_by_role("button", name="Save cap").click()
     page.get_by_text("Cap added.").wait_for()
-    page.get_by_role("button", name="Edit cap Offer per day").click()
+    page.get_by_role("button", name="Edit conversions cap Offer per day").click()
     page.locator("#cap-limit").fill("6")
     page.get_by_role("button", name="Save cap").click()
     page.get_by_text("Cap saved.").wait_for()
@@ -781,11 +781,23 @@ def test_payout_structures_caps_and_the_default_goals_links_from_the_console(
     page.locator("#cap-limit").fill("100")
     page.get_by_role("button", name="Save cap").click()
     page.get_by_text("Cap added.").wait_for()
-    page.get_by_role("button", name="Remove cap Offer per day").click()
+    page.get_by_role("button", name="Add cap").click()  # a click cap: each partner, per week
+    page.locator("#cap-scope").select_option("each")
+    page.locator("#cap-period").select_option("week")
+    page.locator("#cap-measure").select_option("clicks")
+    page.locator("#cap-limit").fill("1000")
+    page.get_by_role("button", name="Save cap").click()
+    page.get_by_text("Cap added.").wait_for()
+    page.get_by_role("button", name="Edit clicks cap Each partner per week").click()
+    page.locator("#cap-limit").fill("2000")
+    page.get_by_role("button", name="Save cap").click()
+    page.get_by_text("Cap saved.").wait_for()
+    page.get_by_role("button", name="Remove conversions cap Offer per day").click()
     page.get_by_text("Cap removed.").wait_for()
     caps = runtime.admin("GET", f"/admin/offers/{offer_id}").json()["caps"]
     assert [(c["partner_id"], c["period"], c["measure"], Decimal(str(c["limit"]))) for c in caps] == [
-        (net["partner"]["partner_id"], "month", "payout", Decimal(100))
+        (net["partner"]["partner_id"], "month", "payout", Decimal(100)),
+        ("*", "week", "clicks", Decimal(2000)),
     ]
     page.get_by_role("cell", name=f"Partner P1 ({net['partner']['partner_id']})", exact=True).wait_for()
 

@@ -133,7 +133,7 @@ def test_caps_are_validated(aws: Any) -> None:
     net = setup_network()
     offer_id = net["offer"]["offer_id"]
     bad: list[dict[str, Any]] = [
-        {"caps": [{"period": "week", "limit": "1"}]},
+        {"caps": [{"period": "fortnight", "limit": "1"}]},
         {"caps": [{"period": "day", "measure": "conversions", "limit": "1.5"}]},
         {"caps": [{"period": "day", "limit": "-1"}]},
         {"caps": [{"period": "day", "limit": "1"}, {"period": "day", "limit": "2"}]},
