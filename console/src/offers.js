@@ -566,7 +566,7 @@ export function GoalsScreen({ offerId }) {
           (r) => html`<span class="actions">
           <a href=${r.ID === '0' ? `#/offers/${offerId}` : `#/offers/${offerId}/goals/${r.ID}`} aria-label=${`View goal ${r.Name}`}>View</a>
           ${canChange ? html`<a href=${r.ID === '0' ? `#/offers/${offerId}` : `#/offers/${offerId}/goals/${r.ID}/edit`} aria-label=${`Edit goal ${r.Name}`}>Edit</a>` : null}
-          ${r.Private ? null : html`<a href=${`#/offers/${offerId}/payouts?goal=${r.ID}`} aria-label=${`Partner payouts of goal ${r.Name}`}>Payout</a>`}
+          ${r.Private ? null : html`<a href=${`#/offers/${offerId}/payouts?goal=${r.ID}`} aria-label=${`Payout to partners of goal ${r.Name}`}>Payout</a>`}
           <a href=${`#/offers/${offerId}/goals/${r.ID}`} aria-label=${`Conversion URLs of goal ${r.Name}`}>Conversion URLs</a></span>`,
         ],
       ]} />`}<//>

@@ -25,7 +25,8 @@ from goalpost.store.dynamo import (
 from goalpost.store.session_store import session_from
 
 STORAGE_FIELDS = (
-    "pk", "sk", "kind", "day_key", "partner_key", "offer_key", "created_key", "pending_key", "write_token",
+    "pk", "sk", "kind", "day_key", "partner_key", "offer_key", "created_key", "pending_key", "review_key",
+    "write_token",
 )  # fmt: skip
 """Attributes of a stored conversion that are keys of the table and its indexes, or how it was
 written, not facts."""
@@ -63,6 +64,11 @@ def pending_partitions(offer_id: str) -> list[str]:
     return [f"PENDING#{offer_id}#{shard}" for shard in range(REPORT_SHARDS)]
 
 
+def review_partitions() -> list[str]:
+    """The by_review partitions: the network's conversions awaiting approval, every offer's."""
+    return [f"REVIEW#{shard}" for shard in range(REPORT_SHARDS)]
+
+
 def offer_partitions(offer_id: str) -> list[str]:
     """The by_offer_time partitions of one offer (its records of every day)."""
     return [f"OFFER#{offer_id}#{shard}" for shard in range(REPORT_SHARDS)]
@@ -72,7 +78,8 @@ def report_index_keys(record: Conversion) -> dict[str, str]:
     """Where a record sits in the report indexes, each sorted by ``created_key`` (time, then id):
     the network's day (by_day_time), its partner (by_partner_time) and its offer (by_offer_time),
     each key in the shard its id picks; a conversion awaiting approval also by its offer
-    (by_offer_pending, sparse)."""
+    (by_offer_pending) and in the network's review queue (by_review), both sparse: a conversion
+    that is not pending writes neither."""
     created = record.created_at
     shard = report_shard(record.conversion_id)
     keys = {
@@ -85,6 +92,7 @@ def report_index_keys(record: Conversion) -> dict[str, str]:
         keys["offer_key"] = offer_partitions(record.offer_id)[shard]
     if not record.is_clawback and record.status == "pending":
         keys["pending_key"] = pending_key(record.offer_id, record.conversion_id)
+        keys["review_key"] = review_partitions()[shard]
     return keys
 
 
@@ -474,10 +482,11 @@ def adjust_conversion_status(
         conditions.append("attribute_not_exists(adjustments)")
     removes = []
     if change.after["status"] == "pending":
-        sets.append("pending_key = :pending")
+        sets.extend(["pending_key = :pending", "review_key = :review"])
         values[":pending"] = pending_key(conversion.offer_id, conversion.conversion_id)
+        values[":review"] = review_partitions()[report_shard(conversion.conversion_id)]
     else:
-        removes.append("pending_key")  # leaves the approvals index (sparse)
+        removes.extend(["pending_key", "review_key"])  # leaves the approvals indexes (sparse)
     for n, (field_name, value) in enumerate(sorted(amounts.items())):
         names[f"#a{n}"] = field_name
         values[f":a{n}"] = value
@@ -492,7 +501,9 @@ def adjust_conversion_status(
             "Update": {
                 "TableName": conversions_table(),
                 "Key": key,
-                "UpdateExpression": "SET " + ", ".join(sets) + "".join(f" REMOVE {r}" for r in removes),
+                "UpdateExpression": "SET "
+                + ", ".join(sets)
+                + (f" REMOVE {', '.join(removes)}" if removes else ""),
                 "ConditionExpression": " AND ".join(conditions),
                 "ExpressionAttributeNames": names,
                 "ExpressionAttributeValues": attribute_values(values),

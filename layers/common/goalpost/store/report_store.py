@@ -13,6 +13,7 @@ from goalpost.store.conversion_store import (
     offer_partitions,
     partner_partitions,
     pending_partitions,
+    review_partitions,
 )
 from goalpost.store.dynamo import InvalidCursor, Page, attribute_values, conversions_table, query_page
 
@@ -26,6 +27,28 @@ def pending_conversions(offer_id: str, *, limit: int, cursor: Mapping[str, Any] 
     return _page(
         _merged(query, "by_offer_pending", "pending_key", partitions, _cursor_position(cursor), limit), limit
     )
+
+
+def review_queue(
+    *,
+    offer_id: str = "",
+    partner_id: str = "",
+    status_code: str = "",
+    limit: int,
+    cursor: Mapping[str, Any] | None = None,
+) -> Page:
+    """The network's conversions awaiting approval, every offer's, newest first, however old:
+    the sparse by_review index (one offer's: its own by_offer_pending, read as
+    ``pending_conversions``). A partner or reason code is a filter over what waits (the queue
+    holds only pending conversions, so a filter reads little beyond what it returns)."""
+    query = ReportQuery(
+        start=EARLIEST, end=LATEST, days=(), kinds=(), partner_id=partner_id, status_code=status_code
+    )
+    if offer_id:
+        index, attribute, partitions = "by_offer_pending", "pending_key", pending_partitions(offer_id)
+    else:
+        index, attribute, partitions = "by_review", "review_key", review_partitions()
+    return _page(_merged(query, index, attribute, partitions, _cursor_position(cursor), limit), limit)
 
 
 EARLIEST, LATEST = "0", "~"
@@ -45,6 +68,8 @@ class ReportQuery(NamedTuple):
     goal_id: str = ""
     advertiser_id: str = ""
     statuses: tuple[str, ...] = ()
+    status_code: str = ""
+    """Only records with this code (why a conversion is held, refused...)."""
     public_only: bool = False
     """Leave out conversions of private goals (the partner's view)."""
     kinds: tuple[str, ...] = (CONVERSION,)
@@ -69,6 +94,7 @@ def _report_filter(query: ReportQuery) -> tuple[str, dict[str, Any], dict[str, s
         ("partner_id", query.partner_id),
         ("goal_id", query.goal_id),
         ("advertiser_id", query.advertiser_id),
+        ("status_code", query.status_code),
     ):
         if value:
             parts.append(f"{field_name} = :{field_name}")
