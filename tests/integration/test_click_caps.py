@@ -150,12 +150,25 @@ def _race(action: Any, n: int = 20) -> list[Any]:
 def test_twenty_clicks_racing_for_a_click_cap_of_five_open_exactly_five_sessions(embedded: Any) -> None:
     net = setup_network()
     offer_id = net["offer"]["offer_id"]
-    patch_offer(offer_id, {"caps": [{"period": "day", "measure": "clicks", "limit": "5"}]})
+    patch_offer(
+        offer_id,
+        {
+            "caps": [{"period": "day", "measure": "clicks", "limit": "5"}],
+            "fallback_url": "https://elsewhere.example.com/",
+        },
+    )
     config_cache.clear()
     answers = _race(lambda i: click_as(net, ip=f"203.0.113.{i + 1}"))
     opened = [a for a in answers if a.get("cookies")]
-    refused = [a for a in answers if a["headers"].get("x-goalpost-reason") == "click_cap"]
-    assert len(opened) == 5 and len(refused) == 15, [a["statusCode"] for a in answers]
+    redirected = [
+        a
+        for a in answers
+        if a["statusCode"] == 302
+        and a["headers"].get("x-goalpost-reason") == "click_cap"
+        and a["headers"]["location"] == "https://elsewhere.example.com/"
+    ]
+    assert len(opened) == 5 and len(redirected) == 15, [a["statusCode"] for a in answers]
+    assert len(redirected_records(embedded)) == 15
     assert len({tid_of(a) for a in opened}) == 5
     [row] = admin("GET", f"/admin/offers/{offer_id}/caps")[1]["caps"]
     assert row["used"] == "5"
