@@ -423,6 +423,33 @@ def round_trips() -> dict[str, Any]:
         rows.append(measure("click, screening on (bots, click rate)", do_click))
         screening(off)
 
+        # Click caps (README, Click caps): one cap (one conditional UpdateItem), two (one
+        # transaction), and a click over its cap (the failed update, then the redirected record).
+        offer_path = f"/admin/offers/{offer_id}"
+
+        def click_caps(caps: list[dict[str, Any]]) -> None:
+            version = admin("GET", offer_path)[1]["version"]
+            status, _ = admin("PATCH", offer_path, {"caps": caps}, if_match=str(version))
+            assert status == 200
+            config_cache.clear()
+            do_click()  # warm the offer's cache
+
+        day_cap = {"period": "day", "measure": "clicks", "limit": "1000000"}
+        click_caps([day_cap])
+        rows.append(measure("click, one click cap", do_click))
+        click_caps(
+            [day_cap, {"period": "month", "measure": "clicks", "limit": "1000000", "partner_id": partner_id}]
+        )
+        rows.append(measure("click, two click caps (offer day, partner month)", do_click))
+        click_caps([{"period": "lifetime", "measure": "clicks", "limit": "1"}])  # the warm click filled it
+
+        def capped_click() -> int:
+            query = f"offer_id={offer_id}&aff_id={partner_id}&aff_sub=campaign-42&source=newsletter"
+            return int(call("ClickFunction", "GET", "/aff_c", query)["statusCode"])
+
+        rows.append(measure("click over its click cap (no fallback: 409, recorded)", capped_click))
+        click_caps([])
+
         def new_session() -> str:
             do_click()
             return state["tid"]
@@ -607,6 +634,18 @@ def cost(rt: dict[str, Any], cpu: dict[str, Any], cold: dict[str, Any]) -> dict[
             cold_rows["click"]["median_ms"],
             int(session_bytes),
         ),
+        "per_million_clicks_one_click_cap": per_million(
+            rows["click, one click cap"],
+            cpu["click"]["median_ms"],
+            cold_rows["click"]["median_ms"],
+            int(session_bytes),
+        ),
+        "per_million_clicks_two_click_caps": per_million(
+            rows["click, two click caps (offer day, partner month)"],
+            cpu["click"]["median_ms"],
+            cold_rows["click"]["median_ms"],
+            int(session_bytes),
+        ),
         "per_million_conversions_with_caps": per_million(
             rows["postback: new conversion, offer day + partner month caps"],
             cpu["postback"]["median_ms"],
@@ -714,6 +753,8 @@ def main() -> None:
     for label in (
         "per_million_clicks",
         "per_million_clicks_screened",
+        "per_million_clicks_one_click_cap",
+        "per_million_clicks_two_click_caps",
         "per_million_conversions",
         "per_million_conversions_with_caps",
         "per_million_conversions_report_projection",

@@ -140,6 +140,40 @@ export function PendingScreen({ offerId }) {
   <//>`;
 }
 
+/** The network's review queue: every offer's pending and held conversions, newest first, by
+ * offer, partner or reason code, 100 a page ("Show more"); approve or reject many at once. */
+export function ReviewScreen() {
+  const names = useNames();
+  const [filters, setFilters] = useState({ offer_id: '', partner_id: '', reason: '' });
+  const [pages, setPages] = useState(1);
+  const queue = useLoad(async () => {
+    const items = [];
+    let cursor;
+    for (let i = 0; i < pages; i += 1) {
+      const page = await admin('GET', '/review-queue', { params: { ...filters, limit: 100, cursor } });
+      items.push(...page.items);
+      cursor = page.next_cursor;
+      if (!cursor) break;
+    }
+    return { items, next_cursor: cursor };
+  }, [JSON.stringify(filters), pages]);
+  const set = (key) => (e) => {
+    setPages(1);
+    setFilters({ ...filters, [key]: e.target.value });
+  };
+  const lists = names.lists || {};
+  return html`<${Page} title="Review queue: every offer's pending and held conversions">
+    <form onSubmit=${(e) => e.preventDefault()} aria-label="Review queue filters"><div class="grid-form">
+      <label for="rq-offer">Offer <select id="rq-offer" onChange=${set('offer_id')}>${options(lists.offers || [], 'offer_id', filters.offer_id, 'All offers')}</select></label>
+      <label for="rq-partner">Partner <select id="rq-partner" onChange=${set('partner_id')}>${options(lists.partners || [], 'partner_id', filters.partner_id, 'All partners')}</select></label>
+      <label for="rq-reason">Reason code <input id="rq-reason" pattern="[a-z_]*" maxlength="40" value=${filters.reason} onChange=${set('reason')} placeholder="any, e.g. ip_mismatch" /></label>
+    </div></form>
+    <${Loaded} state=${queue} what="the review queue">${(q) => html`
+      <${Decisions} items=${q.items} onDecided=${queue.reload} caption="Waiting for approval, every offer, newest first: partners are paid (and told) once approved" />
+      ${q.next_cursor ? html`<button type="button" class="secondary" onClick=${() => setPages(pages + 1)}>Show more</button>` : null}`}<//>
+  <//>`;
+}
+
 /** A list of conversions with checkboxes and the approve / reject bar (also used by the report). */
 /** Approve or reject the conversions listed, in bulk; ``decidable`` false shows them only (a
  * report of other statuses). */

@@ -14,7 +14,7 @@ import {
   staffSession,
   takeTokensFromUrl,
 } from './auth.js';
-import { FunnelScreen, PendingScreen, PostbacksScreen } from './activity.js';
+import { FunnelScreen, PendingScreen, PostbacksScreen, ReviewScreen } from './activity.js';
 import { DashboardScreen } from './dashboard.js';
 import {
   GoalFormScreen,
@@ -59,6 +59,7 @@ const STAFF_ROUTES = [
   [/^#\/offers\/(\d+)\/links$/, ([id]) => html`<${TrackingLinksScreen} offerId=${id} />`],
   [/^#\/offers\/(\d+)\/postbacks$/, ([id]) => html`<${PostbacksScreen} offerId=${id} />`],
   [/^#\/offers\/(\d+)\/pending$/, ([id]) => html`<${PendingScreen} offerId=${id} />`],
+  [/^#\/review$/, () => html`<${ReviewScreen} />`],
   [/^#\/offers\/(\d+)\/funnel$/, ([id]) => html`<${FunnelScreen} offerId=${id} />`],
   [/^#\/advertisers$/, () => html`<${AdvertisersScreen} />`],
   [/^#\/partners$/, () => html`<${PartnersScreen} />`],
@@ -121,6 +122,7 @@ const STAFF_LINKS = [
   ['#/advertisers', 'Advertisers'],
   ['#/partners', 'Partners'],
   ['#/conversions', 'Conversions'],
+  ['#/review', 'Review'],
   ['#/trace', 'Trace'],
   ['#/stats', 'Stats'],
   ['#/payout-structures', 'Payout structures'],

@@ -403,8 +403,10 @@ function OfferSettings({ offer, onSaved }) {
   </form>`;
 }
 
-const CAP_PERIODS = ['day', 'month', 'lifetime'];
-const CAP_MEASURES = ['conversions', 'payout', 'revenue'];
+const CAP_PERIODS = ['day', 'week', 'month', 'lifetime'];
+/** clicks: a click cap (a click over it goes to the offer's fallback, README: Click caps). */
+const CAP_MEASURES = ['conversions', 'payout', 'revenue', 'clicks'];
+const WHOLE = ['conversions', 'clicks'];
 const capScope = (partnerId, names) =>
   partnerId === '*' ? 'Each partner' : partnerId ? `Partner ${names.partner(partnerId)}` : 'Offer';
 
@@ -473,8 +475,8 @@ function Caps({ offer, onSaved }) {
           (c) =>
             canChange
               ? html`<span class="actions">
-          <button type="button" class="secondary outline" aria-label=${`Edit cap ${capScope(c.partner_id, names)} per ${c.period}`} onClick=${() => edit(c, current.indexOf(c))}>Edit</button>
-          <button type="button" class="secondary outline" aria-label=${`Remove cap ${capScope(c.partner_id, names)} per ${c.period}`}
+          <button type="button" class="secondary outline" aria-label=${`Edit ${c.measure} cap ${capScope(c.partner_id, names)} per ${c.period}`} onClick=${() => edit(c, current.indexOf(c))}>Edit</button>
+          <button type="button" class="secondary outline" aria-label=${`Remove ${c.measure} cap ${capScope(c.partner_id, names)} per ${c.period}`}
             onClick=${() =>
               store(
                 current.filter((x) => x !== c),
@@ -511,7 +513,7 @@ function Caps({ offer, onSaved }) {
         }
         <label for="cap-period">Period <select id="cap-period" onChange=${set('period')}>${CAP_PERIODS.map((p) => html`<option selected=${form.period === p}>${p}</option>`)}</select></label>
         <label for="cap-measure">Measure <select id="cap-measure" onChange=${set('measure')}>${CAP_MEASURES.map((m) => html`<option selected=${form.measure === m}>${m}</option>`)}</select></label>
-        <label for="cap-limit">Limit (${form.measure === 'conversions' ? 'conversions' : offer.currency}) <input id="cap-limit" required inputmode="decimal" pattern="[0-9]+(\\.[0-9]{1,6})?" value=${form.limit} onInput=${set('limit')} /></label>
+        <label for="cap-limit">Limit (${WHOLE.includes(form.measure) ? form.measure : offer.currency}) <input id="cap-limit" required inputmode=${WHOLE.includes(form.measure) ? 'numeric' : 'decimal'} pattern=${WHOLE.includes(form.measure) ? '[0-9]+' : '[0-9]+(\\.[0-9]{1,6})?'} value=${form.limit} onInput=${set('limit')} /></label>
       </div>
       <div class="actions"><button type="submit" aria-busy=${saving.busy}>Save cap</button>
         <button type="button" class="secondary" onClick=${() => setForm(null)}>Cancel</button></div>
@@ -564,7 +566,7 @@ export function GoalsScreen({ offerId }) {
           (r) => html`<span class="actions">
           <a href=${r.ID === '0' ? `#/offers/${offerId}` : `#/offers/${offerId}/goals/${r.ID}`} aria-label=${`View goal ${r.Name}`}>View</a>
           ${canChange ? html`<a href=${r.ID === '0' ? `#/offers/${offerId}` : `#/offers/${offerId}/goals/${r.ID}/edit`} aria-label=${`Edit goal ${r.Name}`}>Edit</a>` : null}
-          ${r.Private ? null : html`<a href=${`#/offers/${offerId}/payouts?goal=${r.ID}`} aria-label=${`Partner payouts of goal ${r.Name}`}>Payout</a>`}
+          ${r.Private ? null : html`<a href=${`#/offers/${offerId}/payouts?goal=${r.ID}`} aria-label=${`Payout to partners of goal ${r.Name}`}>Payout</a>`}
           <a href=${`#/offers/${offerId}/goals/${r.ID}`} aria-label=${`Conversion URLs of goal ${r.Name}`}>Conversion URLs</a></span>`,
         ],
       ]} />`}<//>

@@ -767,7 +767,7 @@ def test_payout_structures_caps_and_the_default_goals_links_from_the_console(
     page.locator("#cap-limit").fill("5")
     page.get_by_role("button", name="Save cap").click()
     page.get_by_text("Cap added.").wait_for()
-    page.get_by_role("button", name="Edit cap Offer per day").click()
+    page.get_by_role("button", name="Edit conversions cap Offer per day").click()
     page.locator("#cap-limit").fill("6")
     page.get_by_role("button", name="Save cap").click()
     page.get_by_text("Cap saved.").wait_for()
@@ -779,11 +779,23 @@ def test_payout_structures_caps_and_the_default_goals_links_from_the_console(
     page.locator("#cap-limit").fill("100")
     page.get_by_role("button", name="Save cap").click()
     page.get_by_text("Cap added.").wait_for()
-    page.get_by_role("button", name="Remove cap Offer per day").click()
+    page.get_by_role("button", name="Add cap").click()  # a click cap: each partner, per week
+    page.locator("#cap-scope").select_option("each")
+    page.locator("#cap-period").select_option("week")
+    page.locator("#cap-measure").select_option("clicks")
+    page.locator("#cap-limit").fill("1000")
+    page.get_by_role("button", name="Save cap").click()
+    page.get_by_text("Cap added.").wait_for()
+    page.get_by_role("button", name="Edit clicks cap Each partner per week").click()
+    page.locator("#cap-limit").fill("2000")
+    page.get_by_role("button", name="Save cap").click()
+    page.get_by_text("Cap saved.").wait_for()
+    page.get_by_role("button", name="Remove conversions cap Offer per day").click()
     page.get_by_text("Cap removed.").wait_for()
     caps = runtime.admin("GET", f"/admin/offers/{offer_id}").json()["caps"]
     assert [(c["partner_id"], c["period"], c["measure"], Decimal(str(c["limit"]))) for c in caps] == [
-        (net["partner"]["partner_id"], "month", "payout", Decimal(100))
+        (net["partner"]["partner_id"], "month", "payout", Decimal(100)),
+        ("*", "week", "clicks", Decimal(2000)),
     ]
     page.get_by_role("cell", name=f"Partner P1 ({net['partner']['partner_id']})", exact=True).wait_for()
 
@@ -840,6 +852,40 @@ def test_the_dashboard_after_seeded_traffic(runtime: LocalRuntime, open_page: Ca
     shot(page, "dashboard")
 
 
+def test_the_network_review_queue_filters_by_offer_and_decides_in_bulk_with_a_note(
+    runtime: LocalRuntime, open_page: Callable[..., Any]
+) -> None:
+    """The review queue was per offer only: an admin visited each offer's Pending tab."""
+    from tests.e2e.conftest import click, make_network
+
+    nets = [make_network(runtime, "https://shop.example.com/?tid={transaction_id}") for _ in range(2)]
+    for net in nets:
+        offer_id = net["offer"]["offer_id"]
+        goal = runtime.admin("GET", f"/admin/offers/{offer_id}/goals/0").json()
+        patched = runtime.admin("PATCH", f"/admin/offers/{offer_id}", {"default_goal": {"approve": True}},
+                                {"if-match": f'"{goal["version"]}"'})  # fmt: skip
+        assert patched.status == 200, patched.body
+        assert runtime.get(f"/aff_lsr?transaction_id={click(runtime, net)}").status == 200
+    first, second = (n["offer"]["offer_id"] for n in nets)
+    page = signed_in_admin(open_page, runtime)
+    page.get_by_role("link", name="Review", exact=True).click()
+    arrived(page, "Review queue: every offer's pending and held conversions")
+    page.locator("#rq-offer").select_option(first)  # the runtime holds other tests' conversions too
+    choose = page.get_by_role("checkbox", name=re.compile("Choose conversion"))
+    wait_for(lambda: choose.count() == 1, seconds=10)
+    page.get_by_label("Select all").check()
+    page.get_by_label("Note").fill("checked with the advertiser")
+    page.get_by_role("button", name="Approve (1)").click()
+    page.get_by_text("No pending conversions.").wait_for()
+    (approved,) = runtime.admin("GET", f"/admin/offers/{first}/conversions").json()["items"]
+    assert approved["status"] == "approved"
+    assert approved["adjustments"][-1]["reason"] == "checked with the advertiser"
+    page.locator("#rq-offer").select_option(second)
+    wait_for(lambda: choose.count() == 1, seconds=10)  # the other offer's still waits
+    queue = runtime.admin("GET", f"/admin/review-queue?offer_id={second}").json()["items"]
+    assert [c["offer_id"] for c in queue] == [second]
+
+
 def test_a_phone_folds_the_nav_behind_a_menu_button_and_no_screen_scrolls_sideways(
     runtime: LocalRuntime, open_page: Callable[..., Any]
 ) -> None:
@@ -869,7 +915,7 @@ def test_a_phone_folds_the_nav_behind_a_menu_button_and_no_screen_scrolls_sidewa
         f"#/offers/{offer_id}/pending", f"#/offers/{offer_id}/funnel", f"#/history/offer/{offer_id}",
         "#/advertisers", "#/partners", "#/conversions", f"#/conversions/{conversion['conversion_id']}",
         "#/stats", "#/payout-structures", "#/rates", "#/network", "#/trace",
-        f"#/trace/{conversion['transaction_id']}",
+        f"#/trace/{conversion['transaction_id']}", "#/review",
     )  # fmt: skip
     for fragment in screens:
         go(page, runtime, fragment)
@@ -915,7 +961,7 @@ def test_axe_finds_no_serious_or_critical_violation_on_any_screen(
         f"#/offers/{offer_id}/payouts", f"#/offers/{offer_id}/postbacks", f"#/offers/{offer_id}/pending",
         f"#/offers/{offer_id}/funnel", f"#/history/offer/{offer_id}", "#/advertisers", "#/partners",
         "#/conversions", f"#/conversions/{conversion['conversion_id']}", "#/stats", "#/payout-structures",
-        "#/rates", "#/network", "#/trace", f"#/trace/{conversion['transaction_id']}",
+        "#/rates", "#/network", "#/trace", f"#/trace/{conversion['transaction_id']}", "#/review",
     )  # fmt: skip
     portal = ("#/portal/offers", f"#/portal/offers/{offer_id}", "#/portal/stats", "#/portal/conversions")
     found: dict[str, list[str]] = {}

@@ -133,7 +133,7 @@ def test_caps_are_validated(aws: Any) -> None:
     net = setup_network()
     offer_id = net["offer"]["offer_id"]
     bad: list[dict[str, Any]] = [
-        {"caps": [{"period": "week", "limit": "1"}]},
+        {"caps": [{"period": "fortnight", "limit": "1"}]},
         {"caps": [{"period": "day", "measure": "conversions", "limit": "1.5"}]},
         {"caps": [{"period": "day", "limit": "-1"}]},
         {"caps": [{"period": "day", "limit": "1"}, {"period": "day", "limit": "2"}]},
@@ -214,6 +214,7 @@ def test_admins_see_each_caps_usage_and_partners_the_caps_that_bind_them(aws: An
         {"period": "day", "measure": "conversions", "limit": "10"},
         {"period": "month", "measure": "payout", "limit": "50", "partner_id": "*"},
         {"period": "lifetime", "measure": "revenue", "limit": "900"},
+        {"period": "week", "measure": "clicks", "limit": "100", "partner_id": "*"},
     ]
     version = admin("GET", f"/admin/offers/{offer_id}")[1]["version"]
     assert admin("PATCH", f"/admin/offers/{offer_id}", {"caps": caps}, if_match=str(version))[0] == 200
@@ -230,6 +231,10 @@ def test_admins_see_each_caps_usage_and_partners_the_caps_that_bind_them(aws: An
 
     [offer] = json.loads(partner_call("/partner/offers", partner["api_key"])["body"])["items"]
     seen = {(c["period"], c["measure"]): c for c in offer["caps"]}
-    assert set(seen) == {("day", "conversions"), ("month", "payout")}  # never a revenue cap
+    assert set(seen) == {("day", "conversions"), ("month", "payout"), ("week", "clicks")}  # never revenue
     month = seen[("month", "payout")]
     assert (Decimal(month["used"]), Decimal(month["remaining"])) == (2, 48)
+    week = seen[
+        ("week", "clicks")
+    ]  # the partner's own clicks (one, by convert) counted by its each-partner cap
+    assert (Decimal(week["used"]), Decimal(week["remaining"])) == (1, 99)

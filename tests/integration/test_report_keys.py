@@ -58,7 +58,7 @@ def test_pending_conversions_are_listed_for_approval_until_decided(aws) -> None:
     tid = click(offer_id, net["partner"]["partner_id"])
     assert postback(f"transaction_id={tid}")["statusCode"] == 200
     [item] = [i for i in conversion_store.session_conversions(tid) if str(i["sk"]).startswith("CONV#")]
-    assert _indexes_of(item) == REPORT_INDEXES | {"by_offer_pending"}
+    assert _indexes_of(item) == REPORT_INDEXES | {"by_offer_pending", "by_review"}
     status, pending = admin("GET", f"/admin/offers/{offer_id}/conversions/pending")
     assert status == 200 and [c["transaction_id"] for c in pending["items"]] == [tid]
 

@@ -183,3 +183,52 @@ def test_a_cap_view_shows_a_limit_of_one_and_a_cap_nothing_has_counted_yet() -> 
     only_payout = cap_status(caps, usage, now=NOON, timezone="UTC", partner_id="3", measures=("payout",))
     assert [row["measure"] for row in only_payout] == ["payout"]  # a hidden measure skips, not stops
     assert cap_status(caps, [], now=NOON, timezone="UTC")[0]["used"] == D(0)
+
+
+def test_a_week_is_the_offers_local_iso_week_from_monday() -> None:
+    from goalpost.rules.caps import period_key
+
+    sunday_night_utc = int(datetime(2027, 1, 18, 3, 0, tzinfo=UTC).timestamp())  # Monday 03:00 UTC
+    assert period_key("week", sunday_night_utc, "UTC") == "week:2027-W03"
+    assert period_key("week", sunday_night_utc, "America/New_York") == "week:2027-W02"  # still Sunday
+    new_year = int(datetime(2027, 1, 1, 12, 0, tzinfo=UTC).timestamp())  # a Friday of 2026's last week
+    assert period_key("week", new_year, "UTC") == "week:2026-W53"
+
+
+def test_click_caps_name_their_own_counters_and_conversions_never_count_in_them() -> None:
+    from goalpost.model.caps import has_click_caps
+    from goalpost.rules.caps import click_counters
+
+    caps = [
+        Cap("day", "clicks", D(100)),
+        Cap("lifetime", "clicks", D(5), "*"),
+        Cap("lifetime", "clicks", D(8), "7"),
+        Cap("day", "conversions", D(3)),
+    ]
+    found = click_counters(caps, partner_id="7", now=NOON, timezone="UTC")
+    assert [(c.sort_key, c.limit) for c in found] == [
+        ("offer#day:2026-11-30#clicks", 100),
+        ("partner:7#lifetime#clicks", 8),  # the partner's own cap wins over each partner's
+    ]
+    assert found[0].expires_at == NOON + 40 * 86400 and found[1].expires_at == 0
+    other = click_counters(caps, partner_id="9", now=NOON, timezone="UTC")
+    assert [(c.sort_key, c.limit) for c in other][1] == ("partner:9#lifetime#clicks", 5)
+    made = counters(caps, partner_id="7", payout=D(1), revenue=D(1), now=NOON, timezone="UTC")
+    assert isinstance(made, list) and [c.room for c in made] == [{"conversions": D(2)}]
+    assert has_click_caps(caps) and not has_click_caps(
+        [Cap("day", "conversions", D(3)), Cap("day", "clicks", D(0))]
+    )
+    assert click_counters([Cap("day", "clicks", D(0))], partner_id="7", now=NOON, timezone="UTC") == []
+
+
+def test_the_admins_cap_view_counts_clicks_beside_conversions_of_the_same_period() -> None:
+    caps = [Cap("day", "clicks", D(10)), Cap("day", "conversions", D(3))]
+    usage = [
+        {"sk": "offer#day:2026-11-30", "conversions": D(2)},
+        {"sk": "offer#day:2026-11-30#clicks", "clicks": D(7)},
+    ]
+    rows = cap_status(caps, usage, now=NOON, timezone="UTC")
+    assert [(r["measure"], r["used"], r["remaining"]) for r in rows] == [
+        ("clicks", D(7), D(3)),
+        ("conversions", D(2), D(1)),
+    ]

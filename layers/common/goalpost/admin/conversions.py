@@ -1,14 +1,15 @@
 """One conversion's life after it is recorded: listing, approvals, adjustments (one module:
 both append to the conversion's history, with clawbacks, through the same store call)."""
 
-from typing import Any, Literal, NotRequired, TypedDict
+from typing import Annotated, Any, Literal, NotRequired, TypedDict
 
 from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from goalpost.admin import http, reports
 from goalpost.admin.documents import Caller
 from goalpost.admin.errors import ApiError, not_found
-from goalpost.admin.http import Day, FromDay, IdPath, RecordId, TimeZone
+from goalpost.admin.http import Day, FromDay, IdPath, OptionalId, RecordId, TimeZone
 from goalpost.admin.offers import get_offer
 from goalpost.admin.paging import Listed, check_limit, decode_cursor, page
 from goalpost.admin.schemas import ConversionPatch, DecisionIn
@@ -46,6 +47,20 @@ def list_pending(offer_id: str, limit: int, cursor: str | None) -> Listed[dict[s
     items, last = report_store.pending_conversions(
         offer_id, limit=check_limit(limit), cursor=decode_cursor(cursor)
     )
+    return page([conversion_store.without_storage_fields(item) for item in items], last)
+
+
+def review_queue(
+    offer_id: str, partner_id: str, reason: str, limit: int, cursor: str | None
+) -> Listed[dict[str, Any]]:
+    """The network's review queue: every offer's conversions awaiting approval, newest first,
+    however old; optionally one offer's, one partner's, or those held for one reason code."""
+    if offer_id:
+        get_offer(offer_id)
+    items, last = report_store.review_queue(
+        offer_id=offer_id, partner_id=partner_id, status_code=reason, limit=check_limit(limit),
+        cursor=decode_cursor(cursor),
+    )  # fmt: skip
     return page([conversion_store.without_storage_fields(item) for item in items], last)
 
 
@@ -182,6 +197,24 @@ def list_offer_pending(
 ) -> Response[Page[ConversionOut]]:
     """Conversions waiting for approval (excluded from partner postbacks until approved)."""
     return http.ok(list_pending(offer_id, limit, cursor))
+
+
+ReasonQuery = Annotated[
+    str, Query(pattern=r"^[a-z_]{0,40}$", description="a reason code (status_code), e.g. conversion_rate")
+]
+
+
+@router.get("/admin/review-queue", **http.documented())
+def network_review_queue(
+    offer_id: OptionalId = "",
+    partner_id: OptionalId = "",
+    reason: ReasonQuery = "",
+    limit: http.Limit = 50,
+    cursor: http.Cursor = None,
+) -> Response[Page[ConversionOut]]:
+    """Every offer's conversions waiting for approval (held by a screening rule or a cap, or
+    on a goal that needs approval), newest first; decide them with ``/admin/conversions/decisions``."""
+    return http.ok(review_queue(offer_id, partner_id, reason, limit, cursor))
 
 
 @router.post("/admin/conversions/decisions", **http.documented(writes=True))

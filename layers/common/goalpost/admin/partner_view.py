@@ -134,8 +134,9 @@ LINK_RULES: LinkRules = {
 }
 """The click's own rule for a tracking link's sub ids (``tracking.clicks``, ``web.params``)."""
 
-_PARTNER_MEASURES: tuple[Measure, ...] = ("conversions", "payout")
-"""Never revenue caps: revenue is the network's."""
+_PARTNER_MEASURES: tuple[Measure, ...] = ("conversions", "payout", "clicks")
+"""Never revenue caps: revenue is the network's. Click caps: a partner sees where its clicks stop
+reaching the offer."""
 
 
 def _caps_view(bundle: OfferBundle, partner: Partner) -> list[dict[str, object]]:

@@ -146,19 +146,20 @@ Seconds = Annotated[int, NotBool, Field(ge=0, le=365 * 86400)]
 
 
 class CapIn(Strict):
-    """A conversion cap: per day, month or lifetime; on conversions, payout or revenue; 0 = none."""
+    """A cap: per day, ISO week, month or lifetime; on conversions, payout, revenue or clicks
+    (a click over a click cap goes to the offer's fallback); 0 = none."""
 
-    period: Literal["day", "month", "lifetime"]
-    measure: Literal["conversions", "payout", "revenue"] = "conversions"
-    limit: Money = Field(description="0 = no cap. Conversions count whole conversions.")
+    period: Literal["day", "week", "month", "lifetime"]
+    measure: Literal["conversions", "payout", "revenue", "clicks"] = "conversions"
+    limit: Money = Field(description="0 = no cap. Conversions and clicks count whole ones.")
     partner_id: Annotated[str, Field(pattern=rf"^({NUMERIC_ID}|\*)?$")] = Field(
         default="", description='"" the offer as a whole, "*" each partner, or one partner\'s id'
     )
 
     @model_validator(mode="after")
     def _whole_conversions(self) -> CapIn:
-        if self.measure == "conversions" and self.limit != self.limit.to_integral_value():
-            raise ValueError("a conversions cap counts whole conversions")
+        if self.measure in ("conversions", "clicks") and self.limit != self.limit.to_integral_value():
+            raise ValueError(f"a {self.measure} cap counts whole {self.measure}")
         return self
 
 

@@ -6,16 +6,20 @@ from typing import Annotated, Any, Literal, NamedTuple
 
 from goalpost.model.fields import Missing, document, load
 
-Period = Literal["day", "month", "lifetime"]
-Measure = Literal["conversions", "payout", "revenue"]
-MEASURES: tuple[Measure, ...] = ("conversions", "payout", "revenue")
+Period = Literal["day", "week", "month", "lifetime"]
+"""Days, ISO weeks (from Monday) and months of the offer's time zone, or the offer's lifetime."""
+Measure = Literal["conversions", "payout", "revenue", "clicks"]
+MEASURES: tuple[Measure, ...] = ("conversions", "payout", "revenue", "clicks")
+CONVERSION_MEASURES: tuple[Measure, ...] = ("conversions", "payout", "revenue")
+"""What a conversion adds to; ``clicks`` caps count the tracking link's clicks (a click over
+one goes to the offer's fallback: ``click_cap``), in counters of their own."""
 CapCode = Literal["offer_cap_reached", "partner_cap_reached"]
 EVERY_PARTNER = "*"
 """A cap's ``partner_id`` for "each partner on this offer" (a partner's own cap wins)."""
 
 DAY_SECONDS = 86400
-COUNTER_TTL_SECONDS = {"day": 40 * DAY_SECONDS, "month": 400 * DAY_SECONDS}
-"""How long a day's or month's counter outlives its period (a lifetime counter never expires)."""
+COUNTER_TTL_SECONDS = {"day": 40 * DAY_SECONDS, "week": 60 * DAY_SECONDS, "month": 400 * DAY_SECONDS}
+"""How long a day's, week's or month's counter outlives its period (a lifetime counter never expires)."""
 
 
 class Cap(NamedTuple):
@@ -40,12 +44,29 @@ class Counter(NamedTuple):
     scope: str
     """"offer" or "partner:<id>": whose conversions it counts."""
     period_key: str
-    """"day:2026-11-25", "month:2026-11" or "lifetime", in the offer's time zone."""
+    """"day:2026-11-25", "week:2026-W48", "month:2026-11" or "lifetime", in the offer's time zone."""
     adds: Mapping[Measure, Decimal]
     room: Mapping[Measure, Decimal]
     """Per capped measure: the most the counter may hold before this conversion (limit - add)."""
     expires_at: int
     """0 for a lifetime counter."""
+
+
+class ClickCounter(NamedTuple):
+    """One counter item a click adds 1 to, on condition it holds fewer than ``limit``."""
+
+    sort_key: str
+    """``<scope>#<period key>#clicks`` (beside the conversion counters, never the same item)."""
+    limit: int
+    expires_at: int
+    """0 for a lifetime counter."""
+    cap: Cap
+
+
+def has_click_caps(caps: "tuple[Cap, ...] | list[Cap]") -> bool:
+    """Whether a click on this offer counts anywhere: else the click path writes nothing more
+    and imports nothing more (this module is already the offer's)."""
+    return any(cap.measure == "clicks" and cap.limit > 0 for cap in caps)
 
 
 class Lookback(NamedTuple):

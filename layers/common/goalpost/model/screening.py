@@ -40,6 +40,9 @@ REASONS: tuple[Reason, ...] = (
     Reason("bot_user_agent", "click", None,
            "the user agent matches a known bot or crawler (crawler-user-agents list)"),
     Reason("empty_user_agent", "click", None, "the click sent no user agent"),
+    Reason("click_cap", "click", 17,
+           "the offer's (or the partner's on it) click cap for the day, week, month or lifetime "
+           "is reached: the click goes to the fallback"),
     Reason("lookback_too_soon", "conversion", None,
            "the conversion came sooner after the click than the offer's (or goal's) minimum"),
     Reason("ip_mismatch", "conversion", None,

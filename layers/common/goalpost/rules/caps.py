@@ -1,10 +1,13 @@
 """Conversion caps and lookback windows: which limits a conversion meets, as pure rules.
 
 Caps (TUNE's "conversion caps", Everflow's and CAKE's alike) limit an offer's conversions, or
-each partner's on it, per day, per month or for its lifetime, counting conversions, payout or
-revenue; 0 is no cap. Days and months are the offer's time zone's. The counting itself is the
-store's: one counter item per scope and period, updated in the conversion's own transaction
-under a condition that leaves room for this conversion, so no concurrency can over-count
+each partner's on it, per day, per week, per month or for its lifetime, counting conversions,
+payout or revenue; 0 is no cap. Days, weeks and months are the offer's time zone's. A cap on
+``clicks`` (TUNE's and Everflow's click caps) counts the tracking link's clicks the same way:
+``click_counters`` names the items, one conditional ADD each (``store.counter_store.count_click``).
+The counting itself is the store's: one counter item per scope and period, updated in the
+conversion's own transaction under a condition that leaves room for this conversion, so no
+concurrency can over-count
 (see ``store.conversion_store.insert_conversion`` and README, Caps).
 
 Lookback windows (Everflow's and Affise's "min/max conversion time"): a conversion counts only
@@ -20,11 +23,13 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 from goalpost.model.caps import (
+    CONVERSION_MEASURES,
     COUNTER_TTL_SECONDS,
     EVERY_PARTNER,
     MEASURES,
     Cap,
     CapCode,
+    ClickCounter,
     Counter,
     Lookback,
     Measure,
@@ -44,7 +49,18 @@ def period_key(period: Period, now: int, timezone: str) -> str:
     from zoneinfo import ZoneInfo  # only offers with day or month caps need it
 
     local = datetime.fromtimestamp(now, UTC).astimezone(ZoneInfo(timezone))
+    if period == "week":
+        return f"week:{local:%G-W%V}"  # the ISO week: Monday to Sunday, numbered in its own year
     return f"day:{local:%Y-%m-%d}" if period == "day" else f"month:{local:%Y-%m}"
+
+
+def _expires(period: Period, now: int) -> int:
+    return now + COUNTER_TTL_SECONDS[period] if period in COUNTER_TTL_SECONDS else 0
+
+
+CLICKS_SUFFIX = "#clicks"
+"""A click counter's sort key ends so: never the item a conversion's transaction updates (a click
+must not contend with a conversion for one item), summed beside it by ``cap_status``."""
 
 
 def caps_for(caps: Iterable[Cap], partner_id: str) -> list[Cap]:
@@ -98,6 +114,8 @@ def counters(
     grouped: dict[tuple[str, str, Period], dict[Measure, Decimal]] = {}
     suffix = f"#s{shard}" if shards > 1 else ""
     for cap in caps_for(caps, partner_id):
+        if cap.measure not in CONVERSION_MEASURES:
+            continue  # click caps count clicks (click_counters)
         scope = _scope(cap, partner_id)
         room = grouped.setdefault((scope, period_key(cap.period, now, timezone) + suffix, cap.period), {})
         left = shard_limit(cap.limit, cap.measure, shard, shards) - adds[cap.measure]
@@ -110,10 +128,25 @@ def counters(
             period_key=key,
             adds=adds,
             room=room,
-            expires_at=now + COUNTER_TTL_SECONDS[period] if period in COUNTER_TTL_SECONDS else 0,
+            expires_at=_expires(period, now),
         )
         for (scope, key, period), room in grouped.items()
     ]
+
+
+def click_counters(caps: Iterable[Cap], *, partner_id: str, now: int, timezone: str) -> list[ClickCounter]:
+    """The click counters a click of this partner adds 1 to (the click caps binding it, as
+    ``caps_for`` chooses conversion caps), each with its limit; one item per scope and period,
+    never sharded (one item takes ~1,000 writes a second: README, Click caps)."""
+    found: dict[str, ClickCounter] = {}
+    for cap in caps_for(caps, partner_id):
+        if cap.measure != "clicks":
+            continue
+        key = f"{_scope(cap, partner_id)}#{period_key(cap.period, now, timezone)}{CLICKS_SUFFIX}"
+        counter = ClickCounter(key, int(cap.limit), _expires(cap.period, now), cap)
+        if key not in found or counter.limit < found[key].limit:
+            found[key] = counter
+    return sorted(found.values(), key=lambda counter: counter.sort_key)
 
 
 def lookback_refusal(window: Lookback, session_created_at: float, now: float) -> tuple[str, str] | None:
@@ -168,7 +201,10 @@ def counter_sort_keys(
     for cap, scope in _shown(caps, partner_id, measures):
         if scope is not None:
             base = f"{scope}#{period_key(cap.period, now, timezone)}"
-            keys.update([base] if shards == 1 else [f"{base}#s{shard}" for shard in range(shards)])
+            if cap.measure == "clicks":
+                keys.add(base + CLICKS_SUFFIX)
+            else:
+                keys.update([base] if shards == 1 else [f"{base}#s{shard}" for shard in range(shards)])
     return sorted(keys)
 
 
@@ -190,7 +226,7 @@ def cap_status(
     counted: dict[tuple[str, str], dict[str, Decimal]] = {}
     for item in usage:
         scope, _, rest = str(item.get("sk", "")).partition("#")
-        key = rest.split("#s", 1)[0]
+        key = rest.split("#", 1)[0]  # less the shard (#s<n>) or the click counter's #clicks
         totals = counted.setdefault((scope, key), {})
         for measure in MEASURES:
             totals[measure] = totals.get(measure, Decimal(0)) + Decimal(str(item.get(measure, 0) or 0))

@@ -12,6 +12,7 @@ Tables (README, "Tables and keys", lists every access pattern):
                pk=RETRY#<fingerprint>             guard: a postback seen in the retry window
                GSI by_day_time:     day_key=DAY#<utc yyyy-mm-dd>#<shard>, created_key=<iso time>#<record id>
                GSI by_offer_pending: pending_key=PENDING#<id>#<shard>, created_key (pending only)
+               GSI by_review: review_key=REVIEW#<shard>, created_key (pending only, every offer)
                (every record, shard = crc32(record id) % REPORT_SHARDS)
 - config:      pk=NETWORK sk=SETTINGS, pk=ADV#<id> sk=PROFILE, pk=PARTNER#<id> sk=PROFILE,
                pk=OFFER#<id> sk=OFFER | GOAL#<id> | PAYOUT#<partner>#<goal>,

@@ -26,8 +26,8 @@ from goalpost.store.dynamo import (
 from goalpost.store.session_store import session_from
 
 STORAGE_FIELDS = (
-    "pk", "sk", "kind", "day_key", "partner_key", "offer_key", "created_key", "pending_key", "write_token",
-    "projected_version",
+    "pk", "sk", "kind", "day_key", "partner_key", "offer_key", "created_key", "pending_key", "review_key",
+    "write_token", "projected_version",
 )  # fmt: skip
 """Attributes of a stored conversion that are keys of the table and its indexes, or how it was
 written, not facts (``partner_key``/``offer_key``: the report indexes of before the report
@@ -67,6 +67,11 @@ def pending_partitions(offer_id: str) -> list[str]:
     return [f"PENDING#{offer_id}#{shard}" for shard in range(REPORT_SHARDS)]
 
 
+def review_partitions() -> list[str]:
+    """The by_review partitions: the network's conversions awaiting approval, every offer's."""
+    return [f"REVIEW#{shard}" for shard in range(REPORT_SHARDS)]
+
+
 def offer_partitions(offer_id: str) -> list[str]:
     """The report projection's partitions of one offer (its records of every day), as the
     partner's."""
@@ -76,10 +81,11 @@ def offer_partitions(offer_id: str) -> list[str]:
 def report_index_keys(record: Conversion) -> dict[str, str]:
     """Where a record sits in the conversions table's report indexes, each sorted by
     ``created_key`` (time, then id): the network's day (by_day_time), in the shard its id
-    picks; a conversion awaiting approval also by its offer (by_offer_pending, sparse). One
-    index write per record on the hot path (a new conversion: its PutItem + 1 = 2 WCU); the
-    one-partner and one-offer reports read the report projection that the conversions
-    stream's consumer keeps (report_store.project_record), off the hot path."""
+    picks; a conversion awaiting approval also by its offer (by_offer_pending) and in the
+    network's review queue (by_review), both sparse: a conversion that is not pending writes
+    neither. One index write per approved record on the hot path (a new conversion: its PutItem
+    + 1 = 2 WCU); the one-partner and one-offer reports read the report projection that the
+    conversions stream's consumer keeps (report_store.project_record), off the hot path."""
     created = record.created_at
     shard = report_shard(record.conversion_id)
     keys = {
@@ -88,6 +94,7 @@ def report_index_keys(record: Conversion) -> dict[str, str]:
     }
     if not record.is_clawback and record.status == "pending":
         keys["pending_key"] = pending_key(record.offer_id, record.conversion_id)
+        keys["review_key"] = review_partitions()[shard]
     return keys
 
 
@@ -486,10 +493,11 @@ def adjust_conversion_status(
         conditions.append("attribute_not_exists(adjustments)")
     removes = []
     if change.after["status"] == "pending":
-        sets.append("pending_key = :pending")
+        sets.extend(["pending_key = :pending", "review_key = :review"])
         values[":pending"] = pending_key(conversion.offer_id, conversion.conversion_id)
+        values[":review"] = review_partitions()[report_shard(conversion.conversion_id)]
     else:
-        removes.append("pending_key")  # leaves the approvals index (sparse)
+        removes.extend(["pending_key", "review_key"])  # leaves the approvals indexes (sparse)
     for n, (field_name, value) in enumerate(sorted(amounts.items())):
         names[f"#a{n}"] = field_name
         values[f":a{n}"] = value
@@ -504,7 +512,9 @@ def adjust_conversion_status(
             "Update": {
                 "TableName": conversions_table(),
                 "Key": key,
-                "UpdateExpression": "SET " + ", ".join(sets) + "".join(f" REMOVE {r}" for r in removes),
+                "UpdateExpression": "SET "
+                + ", ".join(sets)
+                + (f" REMOVE {', '.join(removes)}" if removes else ""),
                 "ConditionExpression": " AND ".join(conditions),
                 "ExpressionAttributeNames": names,
                 "ExpressionAttributeValues": attribute_values(values),

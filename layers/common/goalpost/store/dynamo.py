@@ -147,6 +147,7 @@ def as_written(doc: Mapping[str, Any]) -> dict[str, Any]:
 
 _INDEX_KEYS: dict[str, tuple[str, ...]] = {
     "by_offer_pending": ("pending_key", "created_key"),
+    "by_review": ("review_key", "created_key"),
     "by_day_time": ("day_key", "created_key"),
     "by_kind": ("kind",),
     "by_partner_day": ("partner_day",),

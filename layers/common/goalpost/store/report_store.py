@@ -29,6 +29,7 @@ from goalpost.store.conversion_store import (
     pending_partitions,
     report_shard,
     report_version,
+    review_partitions,
 )
 from goalpost.store.dynamo import (
     InvalidCursor,
@@ -42,7 +43,17 @@ from goalpost.store.dynamo import (
 )
 
 PROJECTION_DROPS = frozenset(
-    {"pk", "sk", "day_key", "partner_key", "offer_key", "pending_key", "write_token", "expires_at"}
+    {
+        "pk",
+        "sk",
+        "day_key",
+        "partner_key",
+        "offer_key",
+        "pending_key",
+        "review_key",
+        "write_token",
+        "expires_at",
+    }
 )
 """What a projection item leaves out of the record: the conversions table's own keys and index
 keys, and ``expires_at`` (the stats table's TTL attribute: a record never expires there)."""
@@ -107,6 +118,30 @@ class Source(NamedTuple):
     sort_key: str
 
 
+def review_queue(
+    *,
+    offer_id: str = "",
+    partner_id: str = "",
+    status_code: str = "",
+    limit: int,
+    cursor: Mapping[str, Any] | None = None,
+) -> Page:
+    """The network's conversions awaiting approval, every offer's, newest first, however old:
+    the sparse by_review index (one offer's: its own by_offer_pending, read as
+    ``pending_conversions``). A partner or reason code is a filter over what waits (the queue
+    holds only pending conversions, so a filter reads little beyond what it returns)."""
+    query = ReportQuery(
+        start=EARLIEST, end=LATEST, days=(), kinds=(), partner_id=partner_id, status_code=status_code
+    )
+    if offer_id:
+        source = Source(conversions_table(), "by_offer_pending", "pending_key", "created_key")
+        partitions = pending_partitions(offer_id)
+    else:
+        source = Source(conversions_table(), "by_review", "review_key", "created_key")
+        partitions = review_partitions()
+    return _page(_merged(query, source, partitions, _cursor_position(cursor), limit), limit)
+
+
 EARLIEST, LATEST = "0", "~"
 """Bounds around every ``created_key`` (an ISO instant, then the id)."""
 
@@ -124,6 +159,8 @@ class ReportQuery(NamedTuple):
     goal_id: str = ""
     advertiser_id: str = ""
     statuses: tuple[str, ...] = ()
+    status_code: str = ""
+    """Only records with this code (why a conversion is held, refused...)."""
     public_only: bool = False
     """Leave out conversions of private goals (the partner's view)."""
     kinds: tuple[str, ...] = (CONVERSION,)
@@ -148,6 +185,7 @@ def _report_filter(query: ReportQuery) -> tuple[str, dict[str, Any], dict[str, s
         ("partner_id", query.partner_id),
         ("goal_id", query.goal_id),
         ("advertiser_id", query.advertiser_id),
+        ("status_code", query.status_code),
     ):
         if value:
             parts.append(f"{field_name} = :{field_name}")

@@ -6,6 +6,7 @@ from typing import NamedTuple
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from goalpost.model.caps import has_click_caps
 from goalpost.model.ids import cookie_name, new_transaction_id, require_id
 from goalpost.model.offer import NetworkSettings, Offer
 from goalpost.model.refusal import Refused
@@ -92,6 +93,10 @@ def start_session(
             f"offer {offer_id}'s URL has macros in its host: refused rather than redirect elsewhere",
             code="unsafe_offer_url",
         ) from None
+    if offer.caps and has_click_caps(offer.caps):
+        capped = _click_cap(session, offer, now)  # only offers with click caps write more
+        if capped is not None:
+            return fallback(session, offer, capped, network)
     try:
         session_store.put_session(session)
     except (ClientError, BotoCoreError):
@@ -104,6 +109,34 @@ def start_session(
         "SameSite=None; Secure; HttpOnly"
     )
     return Click(session=session, location=location, cookie=cookie)
+
+
+def _click_cap(session: Session, offer: Offer, now: float) -> Refused | None:
+    """Count the click in its click caps' counters (README, Click caps): the refusal of a click
+    over one, else None. A counter that cannot be written lets the click through (logged), as a
+    screening counter does."""
+    from goalpost.rules.caps import click_counters
+    from goalpost.store.counter_store import count_click
+
+    counters = click_counters(
+        offer.caps, partner_id=session.partner_id, now=int(now), timezone=offer.timezone
+    )
+    if not counters:
+        return None
+    try:
+        full = count_click(offer.offer_id, counters)
+    except (ClientError, BotoCoreError):
+        logger.exception("click cap counter not written: the click passes uncounted")
+        return None
+    if full is None:
+        return None
+    cap = full.cap
+    whose = "the offer" if cap.partner_id == "" else f"partner {session.partner_id}"
+    per = "in all" if cap.period == "lifetime" else f"a {cap.period}"
+    return Refused(
+        f"{whose}'s click cap on offer {offer.offer_id} is reached ({full.limit} clicks {per})",
+        code="click_cap",
+    )
 
 
 def _refusal(verdict: Verdict) -> Refused:

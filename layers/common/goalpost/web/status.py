@@ -44,6 +44,7 @@ HTTP_STATUS: dict[str, int] = {
     "goal_inactive": 409,
     "offer_cap_reached": 409,
     "partner_cap_reached": 409,
+    "click_cap": 409,
     "unsafe_offer_url": 409,
     "ambiguous_order": 409,
     "status_conflict": 409,
