@@ -93,6 +93,31 @@ def test_the_trace_names_why_each_conversion_failed(aws, deliveries, partners, m
     assert capped["rules"]["cap"] == "offer_cap_reached" and capped["decision"] == "refused"
     assert trace(over)["offer_rules_now"]["caps"][0]["limit"] == "1"
 
+    # screened: too soon after the click (the offer's lookback minimum; the too_soon rule
+    # refuses by default), then held for review when the offer's rule says hold
+    version = admin("GET", f"/admin/offers/{offer_id}")[1]["version"]
+    patch = {"caps": [], "min_session_seconds": 60}
+    assert admin("PATCH", f"/admin/offers/{offer_id}", patch, if_match=str(version))[0] == 200
+    config_cache.clear()
+    hasty = click(offer_id, partner_id)
+    refused = answer(postback(f"transaction_id={hasty}&security_token={TOKEN}&format=json"))
+    assert refused["code"] == "lookback_too_soon"
+    [screened] = trace(hasty)["events"]
+    assert (screened["decision"], screened["status_code"]) == ("refused", "lookback_too_soon")
+    assert screened["rules"]["screening"] == ["lookback_too_soon"]
+    assert screened["rules"]["lookback"] == "lookback_too_soon"
+    assert "after the click" in screened["note"]
+    version = admin("GET", f"/admin/offers/{offer_id}")[1]["version"]
+    hold = {"screening": {"too_soon": {"action": "hold"}}}
+    assert admin("PATCH", f"/admin/offers/{offer_id}", hold, if_match=str(version))[0] == 200
+    config_cache.clear()
+    held_tid = click(offer_id, partner_id)
+    held = answer(postback(f"transaction_id={held_tid}&security_token={TOKEN}&format=json"))
+    assert (held["success"], held["status"]) == (True, "pending")
+    [kept] = trace(held_tid)["events"]
+    assert (kept["decision"], kept["status_code"]) == ("pending", "lookback_too_soon")
+    assert kept["rules"]["screening"] == ["lookback_too_soon"]
+
     # the same trace by conversion id, and by the advertiser's order id on the offer
     status, by_id = admin("GET", "/admin/trace", query=f"conversion_id={converted['conversion_id']}")
     assert status == 200 and by_id["transaction_id"] == tid, by_id
