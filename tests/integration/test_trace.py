@@ -343,3 +343,66 @@ def test_a_refused_postback_keeps_its_request_in_the_write_it_already_made(aws) 
     assert calls == ["GetItem", "TransactWriteItems"]  # the session; the refusal with its counter
     [event] = trace(tid)["events"]
     assert event["request_query"] == {"transaction_id": tid, "security_token": "[redacted]", "format": "json"}
+
+
+def test_the_trace_says_how_each_goal_was_resolved_and_the_refusal_too(aws, deliveries, partners) -> None:
+    """ "Goal resolved by what": stored on the record the request writes anyway (no extra write)."""
+    from tests.helpers import call, partner_call
+
+    net = setup_network(
+        offer={"goals_enabled": True},
+        goals=[
+            {"name": "Lead", "allow_multiple": True, "ref_id": "LEAD-REF"},
+            {"name": "Sale", "encrypted": True},
+        ],
+    )
+    offer_id, partner = net["offer"]["offer_id"], net["partner"]
+    partner_id = partner["partner_id"]
+    lead, sale = net["goals"]
+    tid = click(offer_id, partner_id)
+    sent = {
+        "default_goal": ("/aff_lsr", f"transaction_id={tid}"),
+        "goal_id": ("/aff_goal", f"a=lsr&transaction_id={tid}&goal_id={lead['goal_id']}&adv_sub=a"),
+        "goal_name": ("/aff_goal", f"a=lsr&transaction_id={tid}&goal_name={lead['slug']}&adv_sub=b"),
+        "goal_ref": ("/aff_goal", f"a=lsr&transaction_id={tid}&goal_ref=LEAD-REF&adv_sub=c"),
+        "encrypted_link": (
+            "/aff_goal",
+            f"a=lsr&transaction_id={tid}&enc={sale['links']['postback'].split('enc=', 1)[1].split('&', 1)[0]}",
+        ),
+    }
+    for how, (path, query) in sent.items():
+        assert answer(postback(query + "&format=json", path))["success"], how
+    # the advertiser's pixel naming its goal by slug (a=l), found by its tracking cookie
+    pixel = call(
+        "PostbackFunction", "GET", "/aff_goal", f"a=l&goal_name={lead['slug']}&offer_id={offer_id}",
+        cookies=[f"gp_o{offer_id}={tid}"],
+    )  # fmt: skip
+    assert pixel["headers"]["x-goalpost-code"] == "approved_client_cookie", pixel
+    # refused: the goal looked for by name and not found
+    missing = answer(postback(f"a=lsr&transaction_id={tid}&goal_name=nope&format=json", "/aff_goal"))
+    assert missing["code"] == "goal_not_found"
+
+    events = trace(tid)["events"]
+    resolved = {
+        (e["goal_id"] if e.get("goal_id") else e.get("requested_goal"), e.get("via"), e["rules"]["goal_by"])
+        for e in events
+    }
+    assert resolved == {
+        ("0", "server_postback", "default_goal"),
+        (lead["goal_id"], "server_postback", "goal_id"),
+        (lead["goal_id"], "server_postback", "goal_name"),
+        (lead["goal_id"], "server_postback", "goal_ref"),
+        (sale["goal_id"], "server_postback", "encrypted_link"),
+        (lead["goal_id"], "client_cookie", "goal_name"),
+        ("nope", "server_postback", "goal_name"),
+    }
+    # the partner's trace says it too (how the advertiser named the goal; nothing private)
+    deliveries.drain()
+    story = json.loads(partner_call(f"/partner/trace/{tid}", partner["api_key"])["body"])
+    assert {e["goal_by"] for e in story["events"]} == {
+        "default_goal", "goal_id", "goal_name", "goal_ref", "encrypted_link",
+    }  # fmt: skip
+    # an unmatched refusal keeps it as well
+    postback(f"a=lsr&transaction_id={'f' * 32}&offer_id={offer_id}&goal_ref=X", "/aff_goal")
+    [kept] = admin("GET", f"/admin/unmatched/{offer_id}")[1]["items"]
+    assert kept["goal_by"] == "goal_ref"

@@ -321,6 +321,7 @@ def partner_trace(partner_id: str, transaction_id: str) -> dict[str, Any]:
             {"at": a.get("at", ""), "from": a.get("from", ""), "to": a.get("to", "")}
             for a in record.get("adjustments") or []
         ]
+        row["goal_by"] = str(record.get("goal_by", ""))  # how the advertiser named the goal
         row["deliveries"] = [d for d in deliveries if str(d["delivery_id"]).startswith(prefix)]
         events.append(row)
     return {"transaction_id": transaction_id, "offer_id": offer_id, "events": events, "reads": {"query": 2}}

@@ -50,7 +50,7 @@ RECORD_FIELDS = (
 RULE_FIELDS = (
     "payout_source", "payout", "revenue", "currency", "sale_amount", "sale_currency", "sale_rate",
     "partner_currency", "partner_payout", "partner_rate", "base_currency", "base_payout",
-    "base_revenue", "base_rate", "rate_day", "flags",
+    "base_revenue", "base_rate", "rate_day", "flags", "goal_by",
 )  # fmt: skip
 DELIVERY_FIELDS = (
     "delivery_id", "partner_id", "event", "status", "attempts", "response_code", "answer_head",

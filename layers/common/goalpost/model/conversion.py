@@ -22,6 +22,12 @@ REVERSED = "reversed"
 """A clawback's own status: it reverses the money of an approved conversion; it is never
 approved, pending or rejected itself (nor counted, filtered or decided as a conversion)."""
 
+GOAL_BY = ("encrypted_link", "default_goal", "goal_id", "goal_name", "goal_ref")
+"""How a conversion's goal was found, in the order the engine looks: the goal an encrypted
+link (``enc``) signs; the offer's default goal (``/aff_lsr``, ``/aff_l``); the goal named by
+``goal_id``, by ``goal_name`` (its slug, or its plain name) or by ``goal_ref`` (its ref id) on
+``/aff_goal`` (postback, ``a=lsr``, or the advertiser's pixel, ``a=l``: ``via`` tells which)."""
+
 CONVERSION: ConversionKind = "conversion"
 CLAWBACK: ConversionKind = "clawback"
 GOAL_CLICK = "goal_click"
@@ -108,6 +114,8 @@ class Conversion(NamedTuple):
     """Screening reason codes found on this conversion (the one that held or refused it among them)."""
     request_query: Mapping[str, str] = EMPTY
     """A stored refusal: the request's query as received, secrets redacted (``model.redact``)."""
+    goal_by: str = ""
+    """How the request named its goal (``GOAL_BY``): the trace's "goal resolved by what"."""
 
     @property
     def is_clawback(self) -> bool:
@@ -166,6 +174,7 @@ class Conversion(NamedTuple):
             "request_query": dict(self.request_query) or None,
             **{name: getattr(self, name) for name in EXCHANGE_LABELS},
             "flags": list(self.flags) or None,
+            "goal_by": self.goal_by,
         }
         doc.update({k: v for k, v in optional.items() if v not in (None, "", 0)})
         return doc
@@ -219,6 +228,7 @@ class Conversion(NamedTuple):
             rate_day=str(data.get("rate_day", "")),
             flags=tuple(str(f) for f in data.get("flags") or ()),
             request_query={str(k): str(v) for k, v in (data.get("request_query") or {}).items()},
+            goal_by=str(data.get("goal_by", "")),
         )
 
 

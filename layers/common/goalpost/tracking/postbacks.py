@@ -23,6 +23,7 @@ from goalpost.rules.engine import (
     Refusal,
     conversion_fields,
     conversion_record,
+    goal_resolution,
     judge,
     token_matches,
 )
@@ -182,6 +183,7 @@ def _unmatched(request: ConversionRequest, outcome: Outcome, now: float) -> Outc
         "code": outcome.code, "reason": outcome.reason, "transaction_id": request.transaction_id[:64],
         "offer_id": request.offer_id or "", "via": request.via, "ip": request.ip[:64],
         "user_agent": request.user_agent[:160], "request_query": redacted_query(request.query or {}),
+        "goal_by": goal_resolution(request),
     }  # fmt: skip
     unmatched_store.record_unmatched(
         record, offer_id=request.offer_id or "", at=iso_timestamp(now), now=int(now)
