@@ -216,7 +216,7 @@ def test_a_test_conversion_is_traced_and_never_paid_counted_capped_or_delivered(
     tid = click(offer_id, partner_id)
     for _ in range(3):  # tested three times: three test records, none of them on the cap
         tested = answer(postback(f"transaction_id={tid}&amount=10&adv_sub=ord-t&test=1&format=json"))
-        assert (tested["success"], tested["code"], tested["status"]) == (True, "test", "test")
+        assert (tested["success"], tested["code"], tested["status"]) == (True, "debug_test", "test")
     test_id = tested["conversion_id"]
     deliveries.drain()
     stats_consumer.drain()
@@ -406,3 +406,134 @@ def test_the_trace_says_how_each_goal_was_resolved_and_the_refusal_too(aws, deli
     postback(f"a=lsr&transaction_id={'f' * 32}&offer_id={offer_id}&goal_ref=X", "/aff_goal")
     [kept] = admin("GET", f"/admin/unmatched/{offer_id}")[1]["items"]
     assert kept["goal_by"] == "goal_ref"
+
+
+def _test_network(partners: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """An offer with a cap of one a day, and a partner with a postback and an image pixel."""
+    net = setup_network()
+    offer_id, partner = net["offer"]["offer_id"], net["partner"]
+    for kind, code in (
+        ("postback", partners["ok"].base + "/pb?tid={transaction_id}&test={test}&p={payout}"),
+        ("image", "https://img.partner.example/px?tid={transaction_id}&test={test}"),
+    ):
+        pixel = {"partner_id": partner["partner_id"], "kind": kind, "code": code}
+        assert admin("POST", f"/admin/offers/{offer_id}/partner-pixels", pixel)[0] == 201
+    version = admin("GET", f"/admin/offers/{offer_id}")[1]["version"]
+    cap = {"period": "day", "measure": "conversions", "limit": "1"}
+    assert admin("PATCH", f"/admin/offers/{offer_id}", {"caps": [cap]}, if_match=str(version))[0] == 200
+    config_cache.clear()
+    return offer_id, partner
+
+
+def _nothing_paid_counted_or_capped(offer_id: str, partner_id: str, stats_consumer: Any) -> None:
+    stats_consumer.drain()
+    totals = admin("GET", "/admin/stats", query="interval=total")[1]["totals"]
+    assert (totals["conversions"], money(totals["payout"]), money(totals["revenue"])) == (0, 0, 0)
+    real = answer(postback(f"transaction_id={click(offer_id, partner_id)}&format=json"))
+    assert (real["success"], real["status"]) == (True, "approved")  # the cap of one still has room
+
+
+def test_a_test_conversion_is_told_to_the_partner_only_when_the_tester_asks(
+    aws, stats_consumer, deliveries, partners
+) -> None:
+    from tests.helpers import call
+
+    offer_id, partner = _test_network(partners)
+    partner_id = partner["partner_id"]
+    tid = click(offer_id, partner_id)
+    quiet = answer(postback(f"transaction_id={tid}&test=1&format=json"))
+    told = answer(postback(f"transaction_id={tid}&test=1&test_delivery=1&format=json"))
+    assert (quiet["status"], told["status"]) == ("test", "test") and "told to the partner" in told["reason"]
+    deliveries.drain()
+    # only the test the tester asked about reached the partner, marked as a test, signed
+    [hit] = partners["ok"].hits
+    assert f"tid={tid}" in hit["path"] and "test=1" in hit["path"]
+    assert hit["headers"]["X-Goalpost-Test"] == "1"
+    assert hit["headers"]["X-Goalpost-Delivery"] == f"{told['conversion_id']}.test.1"
+    from tests.integration.test_partner_deliveries import verify
+
+    assert verify(partner["postback_secret"], partners["ok"].base + hit["path"], hit["headers"])
+    # the advertiser's pixel: the partner's image pixel only when asked, with {test} = 1
+    cookie = [f"gp_o{offer_id}={tid}"]
+    silent = call("PixelFunction", "GET", "/aff_l", f"offer_id={offer_id}&test=1", cookies=cookie)
+    assert silent["statusCode"] == 200 and silent["headers"]["x-goalpost-code"] == "debug_test"
+    shown = call(
+        "PixelFunction", "GET", "/aff_l", f"offer_id={offer_id}&test=1&test_delivery=1", cookies=cookie
+    )
+    assert shown["statusCode"] == 302, shown
+    assert shown["headers"]["location"] == f"https://img.partner.example/px?tid={tid}&test=1"
+    # the trace shows which test was told, and its delivery as a test
+    events = {e["conversion_id"]: e for e in trace(tid)["events"]}
+    assert events[told["conversion_id"]]["test_delivery"] is True
+    assert "test_delivery" not in events[quiet["conversion_id"]]
+    [delivery] = events[told["conversion_id"]]["deliveries"]
+    assert (delivery["status"], delivery["test"]) == ("delivered", "1")
+    # never paid, in stats money or on a cap; not approvable
+    _status, body = admin(
+        "PATCH", f"/admin/conversions/{told['conversion_id']}", {"status": "approved", "note": "x"}
+    )
+    assert body["error"]["code"] == "not_adjustable"
+    _nothing_paid_counted_or_capped(offer_id, partner_id, stats_consumer)
+
+
+def test_tunes_test_status_codes_record_tests_under_their_codes(aws, stats_consumer, partners) -> None:
+    offer_id, partner = _test_network(partners)
+    tid = click(offer_id, partner["partner_id"])
+    codes = {}
+    for sent in ("status=21", "status=22", "status=23", "test=1"):
+        got = answer(postback(f"transaction_id={tid}&{sent}&format=json"))
+        assert (got["success"], got["status"]) == (True, "test"), (sent, got)
+        codes[sent] = got["code"]
+    assert codes == {
+        "status=21": "employee_test", "status=22": "affiliate_test", "status=23": "debug_test",
+        "test=1": "debug_test",
+    }  # fmt: skip
+    assert sorted(e["status_code"] for e in trace(tid)["events"]) == sorted(codes.values())
+    assert answer(postback(f"transaction_id={tid}&status=24&format=json"))["code"] == "bad_status"
+    _nothing_paid_counted_or_capped(offer_id, partner["partner_id"], stats_consumer)
+
+
+def test_an_admins_test_link_opens_a_session_whose_conversions_are_all_tests(
+    aws, stats_consumer, deliveries, partners
+) -> None:
+    offer_id, partner = _test_network(partners)
+    partner_id = partner["partner_id"]
+    status, made = admin("GET", f"/admin/offers/{offer_id}/test-link", query=f"partner_id={partner_id}")
+    assert status == 200, made
+    link = made["tracking_link"]
+    assert link.startswith(f"https://track.example.net/aff_c?offer_id={offer_id}&aff_id={partner_id}&test=")
+    token = link.split("&test=", 1)[1]
+    tid = click(offer_id, partner_id, f"&test={token}&aff_sub=qa")
+    for _ in range(2):  # the default goal twice: tests have no duplicate guard
+        got = answer(postback(f"transaction_id={tid}&adv_sub=o-1&format=json"))
+        assert (got["success"], got["status"], got["code"]) == (True, "test", "employee_test")
+    story = trace(tid)
+    assert story["click"]["test_link"] == token
+    assert [e["status_code"] for e in story["events"]] == ["employee_test", "employee_test"]
+    deliveries.drain()
+    assert partners["ok"].hits == []  # the link did not ask for delivery
+    # a link asking for delivery: its tests reach the partner, marked as tests
+    status, told = admin(
+        "GET", f"/admin/offers/{offer_id}/test-link", query=f"partner_id={partner_id}&test_delivery=true"
+    )
+    assert status == 200 and told["test_delivery"] is True
+    tid2 = click(offer_id, partner_id, "&test=" + told["tracking_link"].split("&test=", 1)[1])
+    assert answer(postback(f"transaction_id={tid2}&format=json"))["code"] == "employee_test"
+    deliveries.drain()
+    [hit] = partners["ok"].hits
+    assert f"tid={tid2}" in hit["path"] and hit["headers"]["X-Goalpost-Test"] == "1"
+    # a token this network did not sign, or signed for another partner, makes no test session
+    forged = token[:-2] + ("AA" if not token.endswith("AA") else "BB")
+    status, other = admin("POST", "/admin/partners", {"name": "Partner Two"})
+    elsewhere = click(offer_id, other["partner_id"], f"&test={token}")
+    assert answer(postback(f"transaction_id={elsewhere}&format=json"))["status"] == "approved"
+    assert admin("GET", f"/admin/offers/{offer_id}/test-link", query="partner_id=999")[0] == 404
+    assert admin("GET", "/admin/offers/999/test-link", query=f"partner_id={partner_id}")[0] == 404
+    stats_consumer.drain()
+    totals = admin("GET", "/admin/stats", query="interval=total")[1]["totals"]
+    assert totals["conversions"] == 1  # only the forged-for-another-partner one, a real conversion
+    version = admin("GET", f"/admin/offers/{offer_id}")[1]["version"]
+    assert admin("PATCH", f"/admin/offers/{offer_id}", {"caps": []}, if_match=str(version))[0] == 200
+    config_cache.clear()
+    real = answer(postback(f"transaction_id={click(offer_id, partner_id, '&test=' + forged)}&format=json"))
+    assert real["status"] == "approved"

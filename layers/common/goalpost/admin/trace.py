@@ -40,12 +40,13 @@ ORDER_PAGES_PER_DAY = 4
 
 CLICK_FIELDS = (
     "offer_id", "partner_id", "subs", "ip", "user_agent", "flags", "redirected", "expires_at",
-    "closed_at", "closed_by_goal", "rejected_count",
+    "closed_at", "closed_by_goal", "rejected_count", "test_link",
 )  # fmt: skip
 RECORD_FIELDS = (
     "conversion_id", "kind", "status", "status_code", "note", "created_at", "goal_id", "goal_name",
     "requested_goal", "private", "via", "ip", "user_agent", "request_query", "adv_subs", "unique_ids",
     "adjustments", "duplicate_count", "last_duplicate_at", "reverses", "transition", "test",
+    "test_delivery",
 )  # fmt: skip
 RULE_FIELDS = (
     "payout_source", "payout", "revenue", "currency", "sale_amount", "sale_currency", "sale_rate",
@@ -54,7 +55,7 @@ RULE_FIELDS = (
 )  # fmt: skip
 DELIVERY_FIELDS = (
     "delivery_id", "partner_id", "event", "status", "attempts", "response_code", "answer_head",
-    "took_ms", "created_at", "last_attempt_at", "finished_at", "next_retry_at", "last_error",
+    "took_ms", "created_at", "last_attempt_at", "finished_at", "next_retry_at", "last_error", "test",
 )  # fmt: skip
 CAP_CODES = ("offer_cap_reached", "partner_cap_reached")
 LOOKBACK_CODES = ("lookback_too_soon", "lookback_expired", "session_expired")

@@ -16,8 +16,13 @@ ConversionKind = Literal["conversion", "clawback"]
 ConversionStatus = Literal["approved", "pending", "rejected"]
 STATUSES: tuple[ConversionStatus, ...] = ("approved", "pending", "rejected")
 TEST = "test"
-"""A test conversion's status (``test=1``): recorded and traced, never paid, counted or told to
-partners, and never adjusted into another status."""
+"""A test conversion's status (``test=1``, TUNE's ``status=21..23``, or any conversion of a
+session a test link opened): recorded and traced, never paid or counted, told to partners only
+when the tester asks (``test_delivery``), and never adjusted into another status."""
+TEST_CODES: Mapping[str, int] = {"employee_test": 21, "affiliate_test": 22, "debug_test": 23}
+"""A test conversion's ``status_code``, and TUNE's status code for it: ``employee_test`` on a
+session an admin's test link opened, ``affiliate_test`` for ``status=22``, ``debug_test`` for
+``test=1`` (or ``status=23``) on a postback or pixel (README, Conversion trace)."""
 REVERSED = "reversed"
 """A clawback's own status: it reverses the money of an approved conversion; it is never
 approved, pending or rejected itself (nor counted, filtered or decided as a conversion)."""
@@ -116,6 +121,8 @@ class Conversion(NamedTuple):
     """A stored refusal: the request's query as received, secrets redacted (``model.redact``)."""
     goal_by: str = ""
     """How the request named its goal (``GOAL_BY``): the trace's "goal resolved by what"."""
+    test_delivery: bool = False
+    """A test conversion the tester asked to be told to the partner's pixels (marked as a test)."""
 
     @property
     def is_clawback(self) -> bool:
@@ -175,6 +182,7 @@ class Conversion(NamedTuple):
             **{name: getattr(self, name) for name in EXCHANGE_LABELS},
             "flags": list(self.flags) or None,
             "goal_by": self.goal_by,
+            "test_delivery": self.test_delivery or None,
         }
         doc.update({k: v for k, v in optional.items() if v not in (None, "", 0)})
         return doc
@@ -229,6 +237,7 @@ class Conversion(NamedTuple):
             flags=tuple(str(f) for f in data.get("flags") or ()),
             request_query={str(k): str(v) for k, v in (data.get("request_query") or {}).items()},
             goal_by=str(data.get("goal_by", "")),
+            test_delivery=bool(data.get("test_delivery", False)),
         )
 
 
