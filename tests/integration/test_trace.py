@@ -537,3 +537,58 @@ def test_an_admins_test_link_opens_a_session_whose_conversions_are_all_tests(
     config_cache.clear()
     real = answer(postback(f"transaction_id={click(offer_id, partner_id, '&test=' + forged)}&format=json"))
     assert real["status"] == "approved"
+
+
+def test_a_partner_tests_its_own_postbacks_through_the_guard_and_never_anothers(
+    aws, partners, monkeypatch
+) -> None:
+    from tests.integration.test_partner_deliveries import verify
+    from tests.integration.test_security import network_settings, partner_request
+
+    net = setup_network()
+    offer_id, me = net["offer"]["offer_id"], net["partner"]
+    status, other = admin("POST", "/admin/partners", {"name": "Partner Two"})
+    assert status == 201
+    code = partners["ok"].base + "/pb?tid={transaction_id}&s={aff_sub}&test={test}&key=mine-9"
+    mine = {"partner_id": me["partner_id"], "kind": "postback", "code": code}
+    status, made = admin("POST", f"/admin/offers/{offer_id}/partner-pixels", mine)
+    assert status == 201
+    theirs = {**mine, "partner_id": other["partner_id"], "code": partners["ok"].base + "/theirs"}
+    status, their_pixel = admin("POST", f"/admin/offers/{offer_id}/partner-pixels", theirs)
+    assert status == 201
+    path = f"/partner/offers/{offer_id}/postbacks/{made['pixel_id']}/test"
+
+    # only where the network lets partners manage their postbacks
+    status, refused = partner_request("POST", path, me, {})
+    assert status == 403 and refused["error"]["code"] == "postbacks_managed_by_network", refused
+    network_settings(partners_manage_postbacks=True)
+
+    status, tested = partner_request("POST", path, me, {"macros": {"aff_sub": "camp"}})
+    assert status == 200, tested
+    assert (tested["outcome"], tested["status"], tested["body"]) == ("delivered", 200, "ok")
+    assert "s=camp" in tested["url"] and "mine-9" not in tested["url"] and "test=0" in tested["url"]
+    [hit] = partners["ok"].hits
+    assert hit["headers"]["X-Goalpost-Test"] == "1"
+    assert verify(me["postback_secret"], partners["ok"].base + hit["path"], hit["headers"])
+
+    # another partner's pixel: not found, as an unknown one; nothing sent
+    foreign = f"/partner/offers/{offer_id}/postbacks/{their_pixel['pixel_id']}/test"
+    assert partner_request("POST", foreign, me, {})[0] == 404
+    assert partner_request("POST", f"/partner/offers/{offer_id}/postbacks/999/test", me, {})[0] == 404
+    assert len(partners["ok"].hits) == 1
+
+    # the same SSRF guard as real deliveries: a private address is refused, nothing sent
+    inside = {
+        "partner_id": me["partner_id"],
+        "kind": "postback",
+        "code": "http://10.0.0.7/pb?t={transaction_id}",
+    }
+    status, made = admin("POST", f"/admin/offers/{offer_id}/partner-pixels", inside)
+    assert status == 201, made
+    monkeypatch.setenv("GOALPOST_ALLOW_PRIVATE_POSTBACKS", "")
+    status, blocked = partner_request(
+        "POST", f"/partner/offers/{offer_id}/postbacks/{made['pixel_id']}/test", me, {}
+    )
+    assert status == 200 and blocked["outcome"] == "refused", blocked
+    assert "resolves to non-public address 10.0.0.7" in blocked["error"]
+    assert len(partners["ok"].hits) == 1

@@ -9,7 +9,7 @@ from typing import Any, TypedDict
 
 from aws_lambda_powertools.event_handler import Response
 
-from goalpost.admin import http, offers, partner_pixels, reports
+from goalpost.admin import http, offers, partner_pixels, postback_tester, reports
 from goalpost.admin.documents import Caller
 from goalpost.admin.errors import ApiError, not_found
 from goalpost.admin.http import (
@@ -25,6 +25,7 @@ from goalpost.admin.http import (
 )
 from goalpost.admin.network import base_url
 from goalpost.admin.paging import Listed, check_limit, decode_cursor, page
+from goalpost.admin.postback_tester import PostbackTestIn, PostbackTestOut
 from goalpost.admin.schemas import PartnerPixelIn, PartnerPostbackIn
 from goalpost.admin.trace import TRACE_DELIVERIES, TRACE_RECORDS, TransactionPath, delivery_view
 from goalpost.admin.views import (
@@ -378,6 +379,17 @@ def remove_postback(partner_id: str, offer_id: str, pixel_id: str, caller: Calle
     partner_pixels.delete_partner_pixel(offer_id, pixel_id, None, caller)
 
 
+def test_own_postback(partner_id: str, offer_id: str, pixel_id: str, body: PostbackTestIn) -> dict[str, Any]:
+    """The postback tester on one of the partner's own postbacks (when the network lets partners
+    manage them): the admin tester's own code, SSRF guard and signing; another partner's pixel
+    is not found, as an unknown one."""
+    _manageable_offer(partner_id, offer_id)
+    current = config_store.get_entity("partner_pixel", pixel_id, offer_id)
+    if current is None or current.get("partner_id") != partner_id:
+        raise not_found("postback", pixel_id)
+    return postback_tester.test_postback(offer_id, pixel_id, body, partner_id=partner_id)
+
+
 # ------------------------------------------------------------------ routes (API key)
 
 router = http.resource_router()
@@ -461,6 +473,15 @@ def remove_my_postback(offer_id: IdPath, pixel_id: IdPath) -> Response[None]:
     partner_id = _partner_id()
     remove_postback(partner_id, offer_id, pixel_id, http.caller(router, partner_id))
     return http.no_content()
+
+
+@router.post("/partner/offers/<offer_id>/postbacks/<pixel_id>/test", **http.documented(partner=True))
+def test_my_postback(offer_id: IdPath, pixel_id: IdPath, body: PostbackTestIn) -> Response[PostbackTestOut]:
+    """Send one of the partner's own postbacks once now with sample macros (``macros``
+    overrides them): the expanded URL, the answer's status, headers, first 1 KB and the time.
+    Same SSRF guard, deadline and signature as a real delivery (``X-Goalpost-Test: 1``);
+    nothing is recorded."""
+    return http.ok(test_own_postback(_partner_id(), offer_id, pixel_id, body))
 
 
 @router.get("/partner/trace/<transaction_id>", **http.documented(partner=True))
