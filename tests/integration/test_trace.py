@@ -425,6 +425,16 @@ def _test_network(partners: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     return offer_id, partner
 
 
+def _pixel_test_id(tid: str, other_than: str) -> str:
+    """The told test the advertiser's pixel recorded (the one other told test of the session)."""
+    [found] = [
+        e["conversion_id"]
+        for e in trace(tid)["events"]
+        if e.get("test_delivery") and e["via"] == "client_cookie" and e["conversion_id"] != other_than
+    ]
+    return str(found)
+
+
 def _nothing_paid_counted_or_capped(offer_id: str, partner_id: str, stats_consumer: Any) -> None:
     stats_consumer.drain()
     totals = admin("GET", "/admin/stats", query="interval=total")[1]["totals"]
@@ -468,6 +478,14 @@ def test_a_test_conversion_is_told_to_the_partner_only_when_the_tester_asks(
     assert "test_delivery" not in events[quiet["conversion_id"]]
     [delivery] = events[told["conversion_id"]]["deliveries"]
     assert (delivery["status"], delivery["test"]) == ("delivered", "1")
+    # the partner's own trace shows the test it was told of (as a test), never the quiet one
+    from tests.helpers import partner_call
+
+    mine = json.loads(partner_call(f"/partner/trace/{tid}", partner["api_key"])["body"])
+    told_ids = {told["conversion_id"], shown_id := _pixel_test_id(tid, told["conversion_id"])}
+    assert {e["conversion_id"] for e in mine["events"]} == told_ids and shown_id
+    assert {e["status"] for e in mine["events"]} == {"test"}
+    assert "revenue" not in json.dumps(mine)
     # never paid, in stats money or on a cap; not approvable
     _status, body = admin(
         "PATCH", f"/admin/conversions/{told['conversion_id']}", {"status": "approved", "note": "x"}

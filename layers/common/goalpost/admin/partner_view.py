@@ -38,6 +38,7 @@ from goalpost.admin.views import (
 )
 from goalpost.model import clock
 from goalpost.model.caps import Measure
+from goalpost.model.conversion import TEST
 from goalpost.model.offer import Goal, NetworkSettings, OfferBundle, Partner, Rate
 from goalpost.model.screening import REASONS, SCREENING_RULE_CODES
 from goalpost.model.session import CLICK_CONTEXT_FIELDS, MAX_CLICK_SUB_CHARS
@@ -288,7 +289,8 @@ def conversion_report(
 def partner_trace(partner_id: str, transaction_id: str) -> dict[str, Any]:
     """The partner's trace of one of its own clicks: its conversions as its report shows them
     (approved; pending if the network allows; no revenue, no advertiser fields, no private
-    goal) and its own postbacks' deliveries (status, tries, answer head, time, next retry).
+    goal), the test conversions it was told of (status ``test``), and its own postbacks'
+    deliveries (status, tries, answer head, time, next retry).
 
     Read from the conversion records (one bounded query) and the deliveries (one more): this
     role reads no session. A click of another partner, or one with nothing the partner may
@@ -301,10 +303,13 @@ def partner_trace(partner_id: str, transaction_id: str) -> dict[str, Any]:
     records, _more = conversion_store.session_records(transaction_id, limit=TRACE_RECORDS)
     if any(str(r.get("partner_id")) != partner_id for r in records):
         raise not_found("transaction", transaction_id)
+    told_tests = [  # a test its tester asked to tell the partner: the partner got a postback for it
+        r for r in records if r.get("status") == TEST and r.get("test_delivery")
+    ]  # fmt: skip
     visible = [
         r for r in records
-        if r.get("kind") == "conversion" and r.get("status") in allowed and not r.get("private")
-        and str(r.get("sk", "")).startswith("CONV#")
+        if r.get("kind") == "conversion" and (r.get("status") in allowed or r in told_tests)
+        and not r.get("private") and str(r.get("sk", "")).startswith("CONV#")
     ]  # fmt: skip
     if not visible:
         raise not_found("transaction", transaction_id)
