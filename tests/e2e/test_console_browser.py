@@ -915,6 +915,7 @@ def test_axe_finds_no_serious_or_critical_violation_on_any_screen(
         "#/dashboard", "#/offers", f"#/offers/{offer_id}", f"#/offers/{offer_id}/goals",
         f"#/offers/{offer_id}/goals/new", f"#/offers/{offer_id}/goals/{net['goals'][0]['goal_id']}",
         f"#/offers/{offer_id}/payouts", f"#/offers/{offer_id}/postbacks", f"#/offers/{offer_id}/pending",
+        f"#/offers/{offer_id}/links",
         f"#/offers/{offer_id}/funnel", f"#/history/offer/{offer_id}", "#/advertisers", "#/partners",
         "#/conversions", f"#/conversions/{conversion['conversion_id']}", "#/stats", "#/payout-structures",
         "#/rates", "#/network", "#/trace", f"#/trace/{conversion['transaction_id']}",
@@ -1089,6 +1090,29 @@ def test_a_partner_opens_its_trace_from_its_report_and_by_search_and_tests_its_o
             )
     finally:
         server.shutdown()
+
+
+def test_an_admin_makes_a_test_link_whose_conversions_are_tests(
+    runtime: LocalRuntime, open_page: Callable[..., Any]
+) -> None:
+    """Issue 29: a test link from the offer's tracking links; its session converts as a test."""
+    from tests.e2e.conftest import click, make_network
+
+    net = make_network(runtime, "https://shop.example.com/?tid={transaction_id}")
+    offer_id, partner_id = net["offer"]["offer_id"], net["partner"]["partner_id"]
+    page = signed_in_admin(open_page, runtime)
+    go(page, runtime, f"#/offers/{offer_id}/links")
+    arrived(page, f"Tracking links — offer {offer_id}")
+    choose(page.locator("#test-link-partner"), f"({partner_id})")
+    page.get_by_role("button", name="Make test link").click()
+    field = page.locator("input#test-link")
+    field.wait_for()
+    link = field.input_value()
+    query = parse_qs(urlsplit(link).query)
+    assert (query["offer_id"], query["aff_id"]) == ([offer_id], [partner_id]) and query["test"]
+    tid = click(runtime, net, f"&test={query['test'][0]}")
+    answered = runtime.get(f"/aff_lsr?transaction_id={tid}&format=json").json()
+    assert (answered["status"], answered["code"]) == ("test", "employee_test"), answered
 
 
 def test_every_goal_links_its_conversion_urls_the_default_goal_included(
