@@ -29,7 +29,15 @@ import { AdvertisersScreen, PartnersScreen } from './people.js';
 import { RatesScreen } from './rates.js';
 import { TraceScreen, TraceSearchScreen } from './trace.js';
 import { StructuresScreen } from './structures.js';
-import { PartnerSignIn, PortalConversions, PortalOffer, PortalOffers, PortalStats } from './portal.js';
+import {
+  PartnerSignIn,
+  PortalConversions,
+  PortalOffer,
+  PortalOffers,
+  PortalStats,
+  PortalTrace,
+  PortalTraceSearchScreen,
+} from './portal.js';
 import { ConversionScreen, ConversionsScreen, HistoryScreen, NetworkScreen, StatsScreen } from './reports.js';
 import { CanChange, ErrorNote, html, useAction } from './ui.js';
 
@@ -88,6 +96,8 @@ const PORTAL_ROUTES = [
   [/^#\/portal\/offers\/(\d+)$/, ([id]) => html`<${PortalOffer} offerId=${id} />`],
   [/^#\/portal\/stats$/, () => html`<${PortalStats} />`],
   [/^#\/portal\/conversions$/, () => html`<${PortalConversions} />`],
+  [/^#\/portal\/trace$/, () => html`<${PortalTraceSearchScreen} />`],
+  [/^#\/portal\/trace\/([0-9a-fA-F_-]+)$/, ([id]) => html`<${PortalTrace} key=${id} transactionId=${id} />`],
 ];
 
 function route(routes, hash) {
@@ -133,6 +143,7 @@ const PORTAL_LINKS = [
   ['#/portal/offers', 'My offers'],
   ['#/portal/stats', 'My stats'],
   ['#/portal/conversions', 'My conversions'],
+  ['#/portal/trace', 'Trace'],
 ];
 
 function StaffSignIn({ onSignedIn }) {

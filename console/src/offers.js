@@ -566,7 +566,7 @@ export function GoalsScreen({ offerId }) {
           (r) => html`<span class="actions">
           <a href=${r.ID === '0' ? `#/offers/${offerId}` : `#/offers/${offerId}/goals/${r.ID}`} aria-label=${`View goal ${r.Name}`}>View</a>
           ${canChange ? html`<a href=${r.ID === '0' ? `#/offers/${offerId}` : `#/offers/${offerId}/goals/${r.ID}/edit`} aria-label=${`Edit goal ${r.Name}`}>Edit</a>` : null}
-          ${r.Private ? null : html`<a href=${`#/offers/${offerId}/payouts?goal=${r.ID}`} aria-label=${`Payout to partners of goal ${r.Name}`}>Payout</a>`}
+          ${r.Private ? null : html`<a href=${`#/offers/${offerId}/payouts?goal=${r.ID}`} aria-label=${`Payout: partner payouts of goal ${r.Name}`}>Payout</a>`}
           <a href=${`#/offers/${offerId}/goals/${r.ID}`} aria-label=${`Conversion URLs of goal ${r.Name}`}>Conversion URLs</a></span>`,
         ],
       ]} />`}<//>
@@ -814,5 +814,35 @@ export function TrackingLinksScreen({ offerId }) {
   return html`<${Page} title=${`Tracking links — offer ${offerId}`}>
     <${Tabs} items=${offerTabs(offerId)} current=${`#/offers/${offerId}/links`} />
     <${Loaded} state=${links} what="links">${(items) => (items.length ? items.map((l) => html`<${CopyField} id=${'tl-' + l.partner_id} label=${`${l.name} (${l.partner_id})`} value=${l.tracking_link} />`) : html`<p class="muted">No active partners.</p>`)}<//>
+    <${Loaded} state=${links} what="partners">${(items) => (items.length ? html`<${TestLinkForm} offerId=${offerId} partners=${items} />` : null)}<//>
   <//>`;
+}
+
+/** An admin's test link: every conversion of the sessions it opens is a test (employee_test,
+ * TUNE's 21), never paid or counted; told to the partner only when asked (README, Conversion trace). */
+function TestLinkForm({ offerId, partners }) {
+  const [partnerId, setPartnerId] = useState(String(partners[0].partner_id));
+  const [deliver, setDeliver] = useState(false);
+  const [made, setMade] = useState(null);
+  const action = useAction();
+  const submit = (e) => {
+    e.preventDefault();
+    action.run(() =>
+      admin('GET', `/offers/${offerId}/test-link`, {
+        params: { partner_id: partnerId, test_delivery: String(deliver) },
+      }).then(setMade),
+    );
+  };
+  return html`<form onSubmit=${submit} aria-labelledby="test-link-heading">
+    <h2 id="test-link-heading">Test link</h2>
+    <p class="muted">Conversions after a click on this link are recorded as tests: traced, never paid, counted or capped.</p>
+    <div class="grid-form">
+      <label for="test-link-partner">Partner <select id="test-link-partner" onChange=${(e) => setPartnerId(e.target.value)}>
+        ${partners.map((p) => html`<option value=${p.partner_id} selected=${String(p.partner_id) === partnerId}>${p.name} (${p.partner_id})</option>`)}</select></label>
+      <label for="test-link-deliver"><input id="test-link-deliver" type="checkbox" checked=${deliver} onChange=${(e) => setDeliver(e.target.checked)} /> Tell the partner's postbacks (marked as tests)</label>
+    </div>
+    <${ErrorNote} error=${action.error} />
+    <button type="submit" aria-busy=${action.busy}>Make test link</button>
+    ${made ? html`<${CopyField} id="test-link" label="Test link" value=${made.tracking_link} />` : null}
+  </form>`;
 }

@@ -122,6 +122,8 @@ function PortalPostbacks({ offer }) {
   const empty = { goal_id: '0', kind: 'postback', code: '' };
   const [form, setForm] = useState(empty);
   const action = useAction();
+  const tester = useAction();
+  const [tested, setTested] = useState(null);
   const submit = (e) => {
     e.preventDefault();
     action.run(
@@ -145,9 +147,15 @@ function PortalPostbacks({ offer }) {
         [
           '',
           (p) =>
-            html`<button type="button" class="secondary outline" onClick=${() => action.run(() => partner('DELETE', `/offers/${offer.offer_id}/postbacks/${p.pixel_id}`).then(list.reload), 'Removed.')}>Remove</button>`,
+            html`${
+              p.kind === 'postback'
+                ? html`<button type="button" class="secondary" onClick=${() => tester.run(() => partner('POST', `/offers/${offer.offer_id}/postbacks/${p.pixel_id}/test`, { body: {} }).then(setTested))}>Test</button> `
+                : null
+            }<button type="button" class="secondary outline" onClick=${() => action.run(() => partner('DELETE', `/offers/${offer.offer_id}/postbacks/${p.pixel_id}`).then(list.reload), 'Removed.')}>Remove</button>`,
         ],
       ]} />`}<//>
+    <${ErrorNote} error=${tester.error} />
+    ${tested ? html`<${TestedPostback} tested=${tested} />` : null}
     <form onSubmit=${submit} aria-labelledby="add-postback"><h3 id="add-postback">Add a postback</h3>
       <div class="grid-form">
         <label for="pb-goal">Goal <select id="pb-goal" onChange=${(e) => setForm({ ...form, goal_id: e.target.value })}>${offer.goals.map((g) => html`<option value=${g.goal_id} selected=${form.goal_id === g.goal_id}>${g.name}</option>`)}</select></label>
@@ -157,6 +165,16 @@ function PortalPostbacks({ offer }) {
       <${ErrorNote} error=${action.error} /><${Done} message=${action.done} />
       <button type="submit" aria-busy=${action.busy}>Add postback</button>
     </form>`;
+}
+
+/** What the postback tester answered: sent once with sample macros, nothing recorded. */
+function TestedPostback({ tested }) {
+  return html`<article aria-label="Postback test" data-testid="postback-test">
+    <header><strong>Test: ${tested.outcome}</strong>${tested.status ? ` · HTTP ${tested.status}` : ''} · ${tested.took_ms} ms</header>
+    <p>Sent <code>${tested.url}</code> with sample values (transaction id 000…0), signed as real postbacks are, with <code>X-Goalpost-Test: 1</code>.</p>
+    ${tested.error ? html`<p role="note">Why: ${tested.error}</p>` : null}
+    ${tested.body ? html`<p>Your answer (first 1 KB): <code>${tested.body}</code></p>` : null}
+  </article>`;
 }
 
 const PARTNER_METRICS = [
@@ -210,6 +228,81 @@ export function PortalConversions() {
         ['Sub', (c) => c.aff_sub],
         ['Sale', (c) => money(c.sale_amount, c.sale_currency || c.currency), { num: true }],
         ['Payout', (c) => money(c.payout, c.currency), { num: true }],
+        [
+          'Trace',
+          (c) =>
+            c.status === 'rejected'
+              ? ''
+              : html`<a href=${`#/portal/trace/${c.transaction_id}`} aria-label=${`Trace ${c.conversion_id}`}>trace</a>`,
+        ],
       ]} />`}<//>
+  <//>`;
+}
+
+const shown = (v) => (v === undefined || v === null ? '' : String(v));
+
+/** One of the partner's own clicks: its conversions as its report shows them, how the goal was
+ * named, and the deliveries of its own postbacks (GET /partner/trace/<tid>: nothing else). */
+export function PortalTrace({ transactionId }) {
+  const trace = useLoad(() => partner('GET', `/trace/${transactionId}`), [transactionId]);
+  const offers = useOfferNames();
+  return html`<${Page} title=${`Trace ${transactionId}`}>
+    <${PortalTraceSearch} />
+    <${Loaded} state=${trace} what="the trace">${(t) => html`<section aria-label=${`Trace of ${t.transaction_id}`}>
+      <p>Offer: ${offers.name(t.offer_id)}</p>
+      ${t.events.map(
+        (e) => html`<article data-testid="portal-trace-event" aria-label=${`Conversion ${e.conversion_id}`}>
+          <header><strong><${At} value=${e.created_at} /></strong> · <span data-testid="portal-trace-status">${e.status}</span>
+            ${e.status === 'test' ? html` <mark>test</mark>` : null}</header>
+          <dl class="grid-form" aria-label="The conversion">
+            <div><dt>Goal</dt><dd>${e.goal_name || e.goal_id}</dd></div>
+            <div><dt>Goal named by</dt><dd data-testid="portal-trace-goal-by">${e.goal_by || '—'}</dd></div>
+            <div><dt>Payout</dt><dd>${money(e.payout, e.currency)}</dd></div>
+            <div><dt>Sub</dt><dd>${e.aff_sub || '—'}</dd></div>
+          </dl>
+          ${
+            (e.adjustments || []).length
+              ? html`<${Table} caption="Status changes" rows=${e.adjustments} columns=${[
+                  ['When', (a) => html`<${At} value=${a.at} />`],
+                  ['From', (a) => a.from],
+                  ['To', (a) => a.to],
+                ]} />`
+              : null
+          }
+          <${Table} caption="Your postbacks for it" rows=${e.deliveries} rowKey=${(d) => d.delivery_id} empty="No postback of yours was due for it."
+            columns=${[
+              ['Event', (d) => d.event],
+              ['Status', (d) => d.status],
+              ['HTTP', (d) => shown(d.response_code)],
+              ['Tries', (d) => shown(d.attempts)],
+              ['Took', (d) => (d.took_ms !== undefined ? `${d.took_ms} ms` : '')],
+              ['Next retry', (d) => d.next_retry_at || ''],
+              ['URL sent', (d) => html`<code>${d.url}</code>`],
+              ['Your answer (first 1 KB)', (d) => html`<code>${d.answer_head || d.last_error || ''}</code>`],
+            ]} />
+        </article>`,
+      )}
+    </section>`}<//>
+  <//>`;
+}
+
+function PortalTraceSearch() {
+  const [value, setValue] = useState('');
+  const go = (e) => {
+    e.preventDefault();
+    const id = value.trim().toLowerCase();
+    if (id) location.hash = `#/portal/trace/${id}`;
+  };
+  return html`<form role="search" onSubmit=${go} aria-label="Trace one of your clicks">
+    <label for="portal-trace-search">Transaction id
+      <input id="portal-trace-search" value=${value} onInput=${(e) => setValue(e.target.value)} pattern="[0-9a-fA-F_-]{1,64}" required /></label>
+    <button type="submit">Trace</button>
+  </form>`;
+}
+
+export function PortalTraceSearchScreen() {
+  return html`<${Page} title="Trace a click">
+    <p>Was your conversion recorded, and did your postback get it? Paste the click's transaction id.</p>
+    <${PortalTraceSearch} />
   <//>`;
 }

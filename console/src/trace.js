@@ -36,7 +36,7 @@ function Event({ e }) {
     <p><a href=${`#/conversions/${e.conversion_id}`}>${e.conversion_id}</a> · goal ${e.goal_name || e.goal_id || e.requested_goal || '—'}</p>
     <${Facts} label="The request as received" facts=${{ query: e.request_query, ip: e.ip, user_agent: e.user_agent, adv_subs: e.adv_subs, unique_ids: e.unique_ids }} />
     <h4>Rules that decided</h4>
-    <${Facts} label="Rules" facts=${{ payout_source: e.rules.payout_source, cap: e.rules.cap, lookback: e.rules.lookback, flags: e.rules.flags }} />
+    <${Facts} label="Rules" facts=${{ goal_resolved_by: e.rules.goal_by, payout_source: e.rules.payout_source, cap: e.rules.cap, lookback: e.rules.lookback, screening: e.rules.screening, flags: e.rules.flags }} />
     <${Money} rules=${e.rules} />
     ${
       (e.adjustments || []).length

@@ -21,7 +21,9 @@ app.include_router(partner_view.router)
 app.include_router(refusals.router)
 app.not_found(refusals.no_route)
 # what this function's template policies name: one unset fails the cold start, not a request
-settings.require(settings.config_table, settings.conversions_table, settings.stats_table)
+settings.require(
+    settings.config_table, settings.conversions_table, settings.stats_table, settings.secrets_table
+)
 dynamo.client()
 
 

@@ -959,11 +959,15 @@ def test_axe_finds_no_serious_or_critical_violation_on_any_screen(
         "#/dashboard", "#/offers", f"#/offers/{offer_id}", f"#/offers/{offer_id}/goals",
         f"#/offers/{offer_id}/goals/new", f"#/offers/{offer_id}/goals/{net['goals'][0]['goal_id']}",
         f"#/offers/{offer_id}/payouts", f"#/offers/{offer_id}/postbacks", f"#/offers/{offer_id}/pending",
+        f"#/offers/{offer_id}/links",
         f"#/offers/{offer_id}/funnel", f"#/history/offer/{offer_id}", "#/advertisers", "#/partners",
         "#/conversions", f"#/conversions/{conversion['conversion_id']}", "#/stats", "#/payout-structures",
         "#/rates", "#/network", "#/trace", f"#/trace/{conversion['transaction_id']}", "#/review",
     )  # fmt: skip
-    portal = ("#/portal/offers", f"#/portal/offers/{offer_id}", "#/portal/stats", "#/portal/conversions")
+    portal = (
+        "#/portal/offers", f"#/portal/offers/{offer_id}", "#/portal/stats", "#/portal/conversions",
+        "#/portal/trace", f"#/portal/trace/{tid}",
+    )  # fmt: skip
     found: dict[str, list[str]] = {}
     for width in (1280, 390):
         # axe's source is evaluated into the page: the console's CSP rightly forbids injected scripts
@@ -1048,6 +1052,111 @@ def test_the_trace_opens_from_the_conversion_report_and_from_a_transaction_id_se
     page.get_by_role("button", name="Trace", exact=True).click()
     arrived(page, f"Trace {tid}")
     page.get_by_role("article", name=f"Conversion {conversion['conversion_id']}").wait_for()
+
+
+def test_a_partner_opens_its_trace_from_its_report_and_by_search_and_tests_its_own_postback(
+    runtime: LocalRuntime, open_page: Callable[..., Any]
+) -> None:
+    """Issue 29: the portal's trace of the partner's own click (its conversion, how the goal was
+    named, its postback's delivery and its answer; nothing else), opened from its conversion
+    report and by a transaction id; and the postback tester on its own postback."""
+    import threading
+
+    from tests.e2e.conftest import all_conversions, click, make_network
+    from tests.e2e.test_partner_postbacks import FakePartner, add_pixel
+
+    server = FakePartner()
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        net = make_network(runtime, "https://shop.example.com/?tid={transaction_id}")
+        offer_id = net["offer"]["offer_id"]
+        add_pixel(runtime, net, "0", server.base + "/pb?tid={transaction_id}&test={test}")
+        tid = click(runtime, net, "&aff_sub=spring")
+        assert runtime.get(f"/aff_lsr?transaction_id={tid}&adv_sub=secret-order").status == 200
+        (conversion,) = all_conversions(runtime, offer_id)
+        wait_for(lambda: len(server.hits) == 1)
+        other = runtime.admin("POST", "/admin/partners", {"name": "Stranger"}).json()
+        stranger = click(runtime, {**net, "partner": other})
+
+        page = open_page()
+        go(page, runtime, "#/portal")
+        page.get_by_label("Your API key").fill(net["partner"]["api_key"])
+        page.get_by_role("button", name="Sign in as partner").click()
+        page.get_by_role("heading", name="My offers").wait_for()
+        page.get_by_role("link", name="My conversions").click()
+        arrived(page, "My conversions")
+        page.get_by_role("link", name=f"Trace {conversion['conversion_id']}").click()
+        arrived(page, f"Trace {tid}")
+        event = page.get_by_role("article", name=f"Conversion {conversion['conversion_id']}")
+        event.get_by_test_id("portal-trace-status").get_by_text("approved").wait_for()
+        event.get_by_test_id("portal-trace-goal-by").get_by_text("default_goal").wait_for()
+        deliveries = event.get_by_role("table", name="Your postbacks for it")
+        deliveries.get_by_role("cell", name="delivered", exact=True).wait_for()
+        assert "test=0" in deliveries.inner_text() and "spring" in event.inner_text()
+        shown = page.locator("main").inner_text()
+        assert "secret-order" not in shown and "Revenue" not in shown and "1.50" not in shown
+        shot(page, "portal-trace")
+
+        # by search; another partner's click is not found
+        page.get_by_role("link", name="Trace", exact=True).click()
+        arrived(page, "Trace a click")
+        page.get_by_label("Transaction id").fill(stranger)
+        page.get_by_role("button", name="Trace", exact=True).click()
+        arrived(page, f"Trace {stranger}")
+        page.get_by_role("alert").get_by_text("Refused (404)").wait_for()
+        page.get_by_label("Transaction id").fill(tid)
+        page.get_by_role("button", name="Trace", exact=True).click()
+        arrived(page, f"Trace {tid}")
+        page.get_by_role("article", name=f"Conversion {conversion['conversion_id']}").wait_for()
+
+        # the postback tester on its own postback, where the network lets partners manage them
+        network = runtime.admin("GET", "/admin/network").json()
+        changed = runtime.admin(
+            "PUT",
+            "/admin/network",
+            {"partners_manage_postbacks": True},
+            {"if-match": f'"{network["version"]}"'},
+        )
+        assert changed.status == 200, changed.body
+        try:
+            go(page, runtime, f"#/portal/offers/{offer_id}")
+            arrived(page, re.compile("^Widgets"))
+            page.get_by_role("button", name="Test", exact=True).click()
+            tested = page.get_by_role("article", name="Postback test")
+            tested.get_by_text("Test: delivered").wait_for()
+            assert "HTTP 200" in tested.inner_text() and "0" * 32 in tested.inner_text()
+            wait_for(lambda: len(server.hits) == 2)
+            assert server.hits[1]["headers"]["X-Goalpost-Test"] == "1"
+        finally:
+            version = runtime.admin("GET", "/admin/network").json()["version"]
+            runtime.admin(
+                "PUT", "/admin/network", {"partners_manage_postbacks": False}, {"if-match": f'"{version}"'}
+            )
+    finally:
+        server.shutdown()
+
+
+def test_an_admin_makes_a_test_link_whose_conversions_are_tests(
+    runtime: LocalRuntime, open_page: Callable[..., Any]
+) -> None:
+    """Issue 29: a test link from the offer's tracking links; its session converts as a test."""
+    from tests.e2e.conftest import click, make_network
+
+    net = make_network(runtime, "https://shop.example.com/?tid={transaction_id}")
+    offer_id, partner_id = net["offer"]["offer_id"], net["partner"]["partner_id"]
+    page = signed_in_admin(open_page, runtime)
+    go(page, runtime, f"#/offers/{offer_id}/links")
+    arrived(page, f"Tracking links — offer {offer_id}")
+    choose(page.locator("#test-link-partner"), f"({partner_id})")
+    page.get_by_role("button", name="Make test link").click()
+    field = page.locator("input#test-link")
+    field.wait_for()
+    link = field.input_value()
+    query = parse_qs(urlsplit(link).query)
+    assert (query["offer_id"], query["aff_id"]) == ([offer_id], [partner_id]) and query["test"]
+    tid = click(runtime, net, f"&test={query['test'][0]}")
+    answered = runtime.get(f"/aff_lsr?transaction_id={tid}&format=json").json()
+    assert (answered["status"], answered["code"]) == ("test", "employee_test"), answered
 
 
 def test_every_goal_links_its_conversion_urls_the_default_goal_included(

@@ -369,7 +369,13 @@ def test_a_partners_postback_secret_is_kept_where_only_the_signer_reads_it(aws: 
     named = {
         name for name, fn in functions.items() if "SecretsTable" in str(fn["Properties"].get("Policies"))
     }
-    assert named == {"GoalsAdminFunction", "PartnerDeliveryFunction"}  # the writer and the signer only
+    # the writer and the signers only: deliveries, and a partner's test of its own postback
+    assert named == {"GoalsAdminFunction", "PartnerDeliveryFunction", "PartnerApiFunction"}
+    partner_reads = [
+        s for s in functions["PartnerApiFunction"]["Properties"]["Policies"][0]["Statement"]
+        if "SecretsTable" in str(s["Resource"])
+    ]  # fmt: skip
+    assert [s["Action"] for s in partner_reads] == [["dynamodb:GetItem"]]
 
 
 def _table(aws: Any, logical_id: str) -> str:

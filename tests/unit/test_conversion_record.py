@@ -35,7 +35,7 @@ def test_a_conversion_records_its_goal_its_worth_and_the_clicks_context() -> Non
         "session_ip": "198.51.100.7", "subs": {"aff_sub": "a1", "source": "news"},
         "adv_subs": {"adv_sub": "order-7"}, "sale_amount": D("19.90"), "unique_ids": {"adv_sub": "order-7"},
         "requested_goal": "", "payout": D("2.00000"), "revenue": D("3.00000"), "payout_source": "tier",
-        "note": "over the cap; payout is 10% of sale",
+        "note": "over the cap; payout is 10% of sale", "goal_by": "goal_id",
     })  # fmt: skip
 
 
@@ -45,7 +45,7 @@ def test_a_refusal_whose_goal_never_resolved_keeps_the_senders_words_and_the_off
         status_code="goal_not_found", worth=None, created_at="2026-11-30T00:00:00.000Z", note="no such goal",
     )  # fmt: skip
     assert (stored.goal_id, stored.goal_name, stored.goal_ref, stored.private) == ("", "", "", False)
-    assert (stored.requested_goal, stored.advertiser_id) == ("Mystery", "3")
+    assert (stored.requested_goal, stored.advertiser_id, stored.goal_by) == ("Mystery", "3", "goal_name")
     assert (stored.payout, stored.revenue, stored.payout_source, stored.note) == (
         None,
         None,

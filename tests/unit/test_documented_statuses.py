@@ -8,12 +8,14 @@ from typing import get_args
 
 from goalpost.admin.errors import AdminCode
 from goalpost.admin.http import HTTP_STATUS as ADMIN_STATUS
+from goalpost.model.conversion import TEST_CODES
 from goalpost.model.conversion_request import Via
 from goalpost.web.status import HTTP_STATUS as TRACKING_STATUS
 
 ROOT = Path(__file__).resolve().parents[2]
-SUCCESSES = {f"approved_{via}" for via in get_args(Via)} | {"approval_pending"}
-"""What a recorded conversion answers (200): ``tracking.postbacks`` names them, no map does."""
+SUCCESSES = {f"approved_{via}" for via in get_args(Via)} | {"approval_pending"} | set(TEST_CODES)
+"""What a recorded conversion (or test conversion) answers (200): ``tracking.postbacks`` names
+them, no map does."""
 
 
 def documented(page: str) -> dict[str, int]:

@@ -48,6 +48,10 @@ def conversion(**overrides: object) -> Conversion:
     return Conversion(**base)  # type: ignore[arg-type]
 
 
+def test_a_test_conversions_test_macro_is_1() -> None:
+    assert conversion_macros(conversion(status="test"), BUNDLE, "5")["test"] == "1"
+
+
 def test_every_partner_macro_carries_its_conversions_value() -> None:
     values = conversion_macros(conversion(), BUNDLE, "5")
     ran = values.pop("ran")
@@ -67,7 +71,7 @@ def test_every_partner_macro_carries_its_conversions_value() -> None:
         "ip": "203.0.113.9",
         "advertiser_id": "3",
         "offer_ref": "OFFER-REF",
-        "conversion_id": "tx1-5",
+        "conversion_id": "tx1-5", "test": "0",
         "aff_sub": "a1", "aff_sub2": "", "aff_sub3": "a3", "aff_sub4": "", "aff_sub5": "",
         "adv_sub": "order-7", "adv_sub2": "", "adv_sub3": "", "adv_sub4": "", "adv_sub5": "v5",
     }  # fmt: skip

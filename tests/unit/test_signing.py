@@ -27,3 +27,20 @@ def test_a_retired_key_no_longer_verifies_and_a_new_one_signs_first() -> None:
     token = signing.sign("3", "7", old)
     assert signing.verify(token, [new, old]) == signing.SignedTarget("3", "7")  # rotation: both verify
     assert signing.verify(token, [new]) is None  # k1 removed: its links stop working
+
+
+def test_a_test_link_token_names_offer_partner_and_delivery_and_nothing_else_verifies() -> None:
+    from goalpost.rules.signing import SignedTestLink, sign_test_link, verify_test_link
+
+    key = ("k1", b"s" * 32)
+    token = sign_test_link("3", "7", True, key)
+    assert verify_test_link(token, [key]) == SignedTestLink("3", "7", True)
+    assert verify_test_link(sign_test_link("3", "7", False, key), [key]) == SignedTestLink("3", "7", False)
+    flipped = token.replace(".7.1.", ".7.0.", 1)
+    other_partner = token.replace("3.7.", "3.8.", 1)
+    assert verify_test_link(flipped, [key]) is None and verify_test_link(other_partner, [key]) is None
+    assert verify_test_link(token, [("k2", b"t" * 32)]) is None  # a retired key
+    # an encrypted conversion link's token is not a test link's (different content, different form)
+    from goalpost.rules.signing import sign
+
+    assert verify_test_link(sign("3", "7", key), [key]) is None

@@ -9,7 +9,7 @@ from typing import Any, TypedDict
 
 from aws_lambda_powertools.event_handler import Response
 
-from goalpost.admin import http, offers, partner_pixels, reports
+from goalpost.admin import http, offers, partner_pixels, postback_tester, reports
 from goalpost.admin.documents import Caller
 from goalpost.admin.errors import ApiError, not_found
 from goalpost.admin.http import (
@@ -25,6 +25,7 @@ from goalpost.admin.http import (
 )
 from goalpost.admin.network import base_url
 from goalpost.admin.paging import Listed, check_limit, decode_cursor, page
+from goalpost.admin.postback_tester import PostbackTestIn, PostbackTestOut
 from goalpost.admin.schemas import PartnerPixelIn, PartnerPostbackIn
 from goalpost.admin.trace import TRACE_DELIVERIES, TRACE_RECORDS, TransactionPath, delivery_view
 from goalpost.admin.views import (
@@ -37,6 +38,7 @@ from goalpost.admin.views import (
 )
 from goalpost.model import clock
 from goalpost.model.caps import Measure
+from goalpost.model.conversion import TEST
 from goalpost.model.offer import Goal, NetworkSettings, OfferBundle, Partner, Rate
 from goalpost.model.screening import REASONS, SCREENING_RULE_CODES
 from goalpost.model.session import CLICK_CONTEXT_FIELDS, MAX_CLICK_SUB_CHARS
@@ -288,7 +290,8 @@ def conversion_report(
 def partner_trace(partner_id: str, transaction_id: str) -> dict[str, Any]:
     """The partner's trace of one of its own clicks: its conversions as its report shows them
     (approved; pending if the network allows; no revenue, no advertiser fields, no private
-    goal) and its own postbacks' deliveries (status, tries, answer head, time, next retry).
+    goal), the test conversions it was told of (status ``test``), and its own postbacks'
+    deliveries (status, tries, answer head, time, next retry).
 
     Read from the conversion records (one bounded query) and the deliveries (one more): this
     role reads no session. A click of another partner, or one with nothing the partner may
@@ -301,10 +304,13 @@ def partner_trace(partner_id: str, transaction_id: str) -> dict[str, Any]:
     records, _more = conversion_store.session_records(transaction_id, limit=TRACE_RECORDS)
     if any(str(r.get("partner_id")) != partner_id for r in records):
         raise not_found("transaction", transaction_id)
+    told_tests = [  # a test its tester asked to tell the partner: the partner got a postback for it
+        r for r in records if r.get("status") == TEST and r.get("test_delivery")
+    ]  # fmt: skip
     visible = [
         r for r in records
-        if r.get("kind") == "conversion" and r.get("status") in allowed and not r.get("private")
-        and str(r.get("sk", "")).startswith("CONV#")
+        if r.get("kind") == "conversion" and (r.get("status") in allowed or r in told_tests)
+        and not r.get("private") and str(r.get("sk", "")).startswith("CONV#")
     ]  # fmt: skip
     if not visible:
         raise not_found("transaction", transaction_id)
@@ -322,6 +328,7 @@ def partner_trace(partner_id: str, transaction_id: str) -> dict[str, Any]:
             {"at": a.get("at", ""), "from": a.get("from", ""), "to": a.get("to", "")}
             for a in record.get("adjustments") or []
         ]
+        row["goal_by"] = str(record.get("goal_by", ""))  # how the advertiser named the goal
         row["deliveries"] = [d for d in deliveries if str(d["delivery_id"]).startswith(prefix)]
         events.append(row)
     return {"transaction_id": transaction_id, "offer_id": offer_id, "events": events, "reads": {"query": 2}}
@@ -376,6 +383,17 @@ def remove_postback(partner_id: str, offer_id: str, pixel_id: str, caller: Calle
     if current is None or current.get("partner_id") != partner_id:
         raise not_found("postback", pixel_id)
     partner_pixels.delete_partner_pixel(offer_id, pixel_id, None, caller)
+
+
+def test_own_postback(partner_id: str, offer_id: str, pixel_id: str, body: PostbackTestIn) -> dict[str, Any]:
+    """The postback tester on one of the partner's own postbacks (when the network lets partners
+    manage them): the admin tester's own code, SSRF guard and signing; another partner's pixel
+    is not found, as an unknown one."""
+    _manageable_offer(partner_id, offer_id)
+    current = config_store.get_entity("partner_pixel", pixel_id, offer_id)
+    if current is None or current.get("partner_id") != partner_id:
+        raise not_found("postback", pixel_id)
+    return postback_tester.test_postback(offer_id, pixel_id, body, partner_id=partner_id)
 
 
 # ------------------------------------------------------------------ routes (API key)
@@ -461,6 +479,15 @@ def remove_my_postback(offer_id: IdPath, pixel_id: IdPath) -> Response[None]:
     partner_id = _partner_id()
     remove_postback(partner_id, offer_id, pixel_id, http.caller(router, partner_id))
     return http.no_content()
+
+
+@router.post("/partner/offers/<offer_id>/postbacks/<pixel_id>/test", **http.documented(partner=True))
+def test_my_postback(offer_id: IdPath, pixel_id: IdPath, body: PostbackTestIn) -> Response[PostbackTestOut]:
+    """Send one of the partner's own postbacks once now with sample macros (``macros``
+    overrides them): the expanded URL, the answer's status, headers, first 1 KB and the time.
+    Same SSRF guard, deadline and signature as a real delivery (``X-Goalpost-Test: 1``);
+    nothing is recorded."""
+    return http.ok(test_own_postback(_partner_id(), offer_id, pixel_id, body))
 
 
 @router.get("/partner/trace/<transaction_id>", **http.documented(partner=True))

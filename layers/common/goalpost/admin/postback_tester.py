@@ -1,5 +1,7 @@
-"""The postback tester: a partner postback sent once, now, with sample macros, through the same
-SSRF guard, deadline and signing as real deliveries; nothing is recorded (README, Conversion trace).
+"""The testing tools (README, Conversion trace): the postback tester (a partner postback sent
+once, now, with sample macros, through the same SSRF guard, deadline and signing as real
+deliveries; nothing is recorded) and an offer's test link (a tracking link whose session
+records every conversion as a test, ``employee_test``).
 """
 
 from decimal import Decimal
@@ -7,12 +9,14 @@ from http.client import HTTPException
 from typing import Annotated, Any, Literal
 
 from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Query
 from pydantic import Field
 
 from goalpost.admin import http
 from goalpost.admin.errors import ApiError
 from goalpost.admin.http import IdPath
-from goalpost.admin.offers import bundle_of
+from goalpost.admin.network import base_url
+from goalpost.admin.offers import bundle_of, get_offer
 from goalpost.admin.partner_pixels import get_partner_pixel
 from goalpost.admin.schemas import Strict
 from goalpost.admin.views import Out
@@ -32,6 +36,13 @@ class PostbackTestIn(Strict):
         Field(max_length=40),
     ] = {}
     event: Literal["approved", "reversal"] = "approved"
+
+
+class TestLinkOut(Out):
+    offer_id: str
+    partner_id: str
+    test_delivery: bool
+    tracking_link: str
 
 
 class PostbackTestOut(Out):
@@ -118,3 +129,36 @@ def test(offer_id: IdPath, pixel_id: IdPath, body: PostbackTestIn) -> Response[P
     URL, the answer's status, headers, first 1 KB and the time. Same SSRF guard, deadline and
     signature as a real delivery (``X-Goalpost-Test: 1`` tells the receiver); nothing is recorded."""
     return http.ok(test_postback(offer_id, pixel_id, body))
+
+
+def test_link(offer_id: str, partner_id: str, deliver: bool, base: str) -> dict[str, Any]:
+    """The partner's tracking link plus ``test=<token>`` (signed with the network's signing
+    keys for this offer, partner and delivery choice): every conversion of a session it opens
+    is recorded ``test`` with the code ``employee_test`` (TUNE 21), never paid or counted; with
+    ``test_delivery`` the partner's pixels are told of them, marked as tests."""
+    from goalpost.admin.partners import get_partner
+    from goalpost.rules.links import partner_tracking_link
+    from goalpost.rules.signing import sign_test_link
+    from goalpost.store import signing_keys
+
+    get_offer(offer_id)
+    get_partner(partner_id)
+    token = sign_test_link(offer_id, partner_id, deliver, signing_keys.signing_key())
+    link = f"{partner_tracking_link(base, offer_id, partner_id)}&test={token}"
+    return {"offer_id": offer_id, "partner_id": partner_id, "test_delivery": deliver, "tracking_link": link}
+
+
+PartnerQuery = Annotated[str, Query(pattern=r"^[0-9]{1,12}$", description="The partner the link is for")]
+DeliverQuery = Annotated[
+    bool, Query(description="Tell the partner's pixels of its test conversions (marked as tests)")
+]
+
+
+@router.get("/admin/offers/<offer_id>/test-link", **http.documented())
+def get_test_link(
+    offer_id: IdPath, partner_id: PartnerQuery, test_delivery: DeliverQuery = False
+) -> Response[TestLinkOut]:
+    """A test link for a partner on this offer: the conversions of the sessions it opens are
+    tests (``employee_test``, TUNE's 21): recorded and traced, never paid, counted or capped,
+    told to the partner only with ``test_delivery=true``."""
+    return http.ok(test_link(offer_id, partner_id, test_delivery, base_url(router)))

@@ -25,6 +25,7 @@ from goalpost.admin.views import OrderTracesOut, TraceOut, UnmatchedOut
 from goalpost.model import clock
 from goalpost.model.ids import iso_timestamp
 from goalpost.model.redact import redacted_url
+from goalpost.model.screening import SCREENING_RULE_CODES
 from goalpost.rules.stats import Window
 from goalpost.store import config_cache, conversion_store, delivery_store, session_store, unmatched_store
 from goalpost.store.dynamo import as_written
@@ -39,24 +40,25 @@ ORDER_PAGES_PER_DAY = 4
 
 CLICK_FIELDS = (
     "offer_id", "partner_id", "subs", "ip", "user_agent", "flags", "redirected", "expires_at",
-    "closed_at", "closed_by_goal", "rejected_count",
+    "closed_at", "closed_by_goal", "rejected_count", "test_link",
 )  # fmt: skip
 RECORD_FIELDS = (
     "conversion_id", "kind", "status", "status_code", "note", "created_at", "goal_id", "goal_name",
     "requested_goal", "private", "via", "ip", "user_agent", "request_query", "adv_subs", "unique_ids",
     "adjustments", "duplicate_count", "last_duplicate_at", "reverses", "transition", "test",
+    "test_delivery",
 )  # fmt: skip
 RULE_FIELDS = (
     "payout_source", "payout", "revenue", "currency", "sale_amount", "sale_currency", "sale_rate",
     "partner_currency", "partner_payout", "partner_rate", "base_currency", "base_payout",
-    "base_revenue", "base_rate", "rate_day", "flags",
+    "base_revenue", "base_rate", "rate_day", "flags", "goal_by",
 )  # fmt: skip
 DELIVERY_FIELDS = (
     "delivery_id", "partner_id", "event", "status", "attempts", "response_code", "answer_head",
-    "took_ms", "created_at", "last_attempt_at", "finished_at", "next_retry_at", "last_error",
+    "took_ms", "created_at", "last_attempt_at", "finished_at", "next_retry_at", "last_error", "test",
 )  # fmt: skip
 CAP_CODES = ("offer_cap_reached", "partner_cap_reached")
-LOOKBACK_CODES = ("too_soon", "too_late", "session_expired")
+LOOKBACK_CODES = ("lookback_too_soon", "lookback_expired", "session_expired")
 
 
 WHOLE_NUMBERS = ("expires_at", "closed_at", "rejected_count", "attempts", "response_code", "took_ms")
@@ -83,6 +85,11 @@ def _record(item: dict[str, Any], deliveries: list[dict[str, Any]]) -> dict[str,
         rules["cap"] = code
     if code in LOOKBACK_CODES:
         rules["lookback"] = code
+    screened = [str(f) for f in item.get("flags") or () if f in SCREENING_RULE_CODES]
+    if code in SCREENING_RULE_CODES and code not in screened:
+        screened.insert(0, code)
+    if screened:  # the screening verdicts that held, refused or flagged it (README, Traffic screening)
+        rules["screening"] = screened
     shown["rules"] = rules
     conversion_id = str(item.get("reverses") or item.get("conversion_id", ""))
     shown["deliveries"] = (

@@ -16,11 +16,22 @@ ConversionKind = Literal["conversion", "clawback"]
 ConversionStatus = Literal["approved", "pending", "rejected"]
 STATUSES: tuple[ConversionStatus, ...] = ("approved", "pending", "rejected")
 TEST = "test"
-"""A test conversion's status (``test=1``): recorded and traced, never paid, counted or told to
-partners, and never adjusted into another status."""
+"""A test conversion's status (``test=1``, TUNE's ``status=21..23``, or any conversion of a
+session a test link opened): recorded and traced, never paid or counted, told to partners only
+when the tester asks (``test_delivery``), and never adjusted into another status."""
+TEST_CODES: Mapping[str, int] = {"employee_test": 21, "affiliate_test": 22, "debug_test": 23}
+"""A test conversion's ``status_code``, and TUNE's status code for it: ``employee_test`` on a
+session an admin's test link opened, ``affiliate_test`` for ``status=22``, ``debug_test`` for
+``test=1`` (or ``status=23``) on a postback or pixel (README, Conversion trace)."""
 REVERSED = "reversed"
 """A clawback's own status: it reverses the money of an approved conversion; it is never
 approved, pending or rejected itself (nor counted, filtered or decided as a conversion)."""
+
+GOAL_BY = ("encrypted_link", "default_goal", "goal_id", "goal_name", "goal_ref")
+"""How a conversion's goal was found, in the order the engine looks: the goal an encrypted
+link (``enc``) signs; the offer's default goal (``/aff_lsr``, ``/aff_l``); the goal named by
+``goal_id``, by ``goal_name`` (its slug, or its plain name) or by ``goal_ref`` (its ref id) on
+``/aff_goal`` (postback, ``a=lsr``, or the advertiser's pixel, ``a=l``: ``via`` tells which)."""
 
 CONVERSION: ConversionKind = "conversion"
 CLAWBACK: ConversionKind = "clawback"
@@ -108,6 +119,10 @@ class Conversion(NamedTuple):
     """Screening reason codes found on this conversion (the one that held or refused it among them)."""
     request_query: Mapping[str, str] = EMPTY
     """A stored refusal: the request's query as received, secrets redacted (``model.redact``)."""
+    goal_by: str = ""
+    """How the request named its goal (``GOAL_BY``): the trace's "goal resolved by what"."""
+    test_delivery: bool = False
+    """A test conversion the tester asked to be told to the partner's pixels (marked as a test)."""
 
     @property
     def is_clawback(self) -> bool:
@@ -166,6 +181,8 @@ class Conversion(NamedTuple):
             "request_query": dict(self.request_query) or None,
             **{name: getattr(self, name) for name in EXCHANGE_LABELS},
             "flags": list(self.flags) or None,
+            "goal_by": self.goal_by,
+            "test_delivery": self.test_delivery or None,
         }
         doc.update({k: v for k, v in optional.items() if v not in (None, "", 0)})
         return doc
@@ -219,6 +236,8 @@ class Conversion(NamedTuple):
             rate_day=str(data.get("rate_day", "")),
             flags=tuple(str(f) for f in data.get("flags") or ()),
             request_query={str(k): str(v) for k, v in (data.get("request_query") or {}).items()},
+            goal_by=str(data.get("goal_by", "")),
+            test_delivery=bool(data.get("test_delivery", False)),
         )
 
 

@@ -42,6 +42,10 @@ class ConversionRequest(NamedTuple):
     """A pixel that found its session by the tracking cookie, not by a transaction_id parameter."""
     test: bool = False
     """``test=1``: record a test conversion (README, Conversion trace), never paid or counted."""
+    test_code: str = ""
+    """The test's ``status_code`` (``model.conversion.TEST_CODES``; "" for ``debug_test``)."""
+    test_delivery: bool = False
+    """``test_delivery=1`` with a test: tell the partner's pixels too, marked as a test."""
     query: Mapping[str, str] | None = None
     """The parameters as received (a refusal keeps them, secrets redacted, for the trace)."""
 

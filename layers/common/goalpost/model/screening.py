@@ -56,6 +56,13 @@ REASONS: tuple[Reason, ...] = (
            "a unique id (conversion_unique_id, adv_unique*, or adv_sub where the offer says "
            "order ids are unique) was already used on this offer"),
     Reason("invalid_security_token", "conversion", 19, "the advertiser's security token is missing or wrong"),
+    Reason("employee_test", "conversion", 21,
+           "a test conversion of a session an admin's test link opened (or sent with status=21): "
+           "recorded, never paid or counted"),
+    Reason("affiliate_test", "conversion", 22,
+           "a test conversion sent with status=22: recorded, never paid or counted"),
+    Reason("debug_test", "conversion", 23,
+           "a test conversion sent with test=1 (or status=23): recorded, never paid or counted"),
 )  # fmt: skip
 REASON_CODES = frozenset(reason.code for reason in REASONS)
 SCREENING_RULE_CODES = frozenset(

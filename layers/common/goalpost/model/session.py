@@ -11,6 +11,9 @@ CLICK_CONTEXT_FIELDS = (*SUB_FIELDS, "source", "aff_click_id")
 MAX_CLICK_SUB_CHARS = 255
 """Per sub id on a click: keeps a session item within 1 KB (one write capacity unit)."""
 
+MAX_TEST_TOKEN = 200
+"""A test link's ``test`` token on a click, at most (``rules.signing.sign_test_link``)."""
+
 ADV_SUB_FIELDS = ("adv_sub", "adv_sub2", "adv_sub3", "adv_sub4", "adv_sub5")
 
 UNIQUE_FIELDS = (
@@ -38,6 +41,9 @@ class Session(NamedTuple):
     """Sort key of the conversion that closed the session (a retried end point repeats it)."""
     flags: tuple[str, ...] = ()
     """Screening reason codes found on the click (``duplicate_click``: a gross, not unique, click)."""
+    test_link: str = ""
+    """The ``test`` token of an admin's test link, as the click sent it (checked, with the
+    signing keys, only when a conversion comes: every conversion of a valid one is a test)."""
     redirected: str = ""
     """Why the click went to a fallback instead of its offer: then this is only the click's
     record (expired at once, no cookie), never a session that could convert."""

@@ -64,6 +64,19 @@ def _goal_by_ref(bundle: OfferBundle, ref: str) -> Goal | None:
     return None
 
 
+def goal_resolution(request: ConversionRequest) -> str:
+    """Which way ``find_goal`` looks for the request's goal (one of ``model.conversion.GOAL_BY``)."""
+    if request.encrypted:
+        return "encrypted_link"
+    if request.default_goal:
+        return "default_goal"
+    if request.goal_id is not None:
+        return "goal_id"
+    if request.goal_name is not None:
+        return "goal_name"
+    return "goal_ref" if request.goal_ref is not None else ""
+
+
 def find_goal(
     request: ConversionRequest,
     bundle: OfferBundle,
@@ -271,6 +284,7 @@ def conversion_record(
         sale_amount=request.amount,
         unique_ids=dict(request.unique_ids),
         requested_goal=request.requested_goal if goal is None else "",
+        goal_by=goal_resolution(request),
         payout=worth.payout if worth is not None else None,
         revenue=worth.revenue if worth is not None else None,
         payout_source=worth.payout_source if worth is not None else "",

@@ -111,8 +111,11 @@ def partner_sale_amount(conversion: Conversion) -> Decimal | None:
 
 
 def conversion_macros(conversion: Conversion, bundle: OfferBundle, goal_id: str) -> dict[str, str]:
-    """The contract's partner macros for one conversion (partner postbacks and pixels)."""
+    """The contract's partner macros for one conversion (partner postbacks and pixels), and
+    ``{test}``: 1 for a test conversion the tester asked to tell, else 0."""
     import secrets
+
+    from goalpost.model.conversion import TEST  # loaded wherever a conversion is: not on the click
 
     goal = bundle.goal(goal_id)
     subs, adv_subs = conversion.subs, conversion.adv_subs
@@ -135,6 +138,7 @@ def conversion_macros(conversion: Conversion, bundle: OfferBundle, goal_id: str)
         "advertiser_id": conversion.advertiser_id,
         "offer_ref": bundle.offer.ref_id,
         "conversion_id": conversion.conversion_id,
+        "test": "1" if conversion.status == TEST else "0",
     }
     for name in SUB_FIELDS:
         values[name] = subs.get(name, "")

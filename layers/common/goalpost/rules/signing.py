@@ -56,3 +56,46 @@ def verify(token: str, keys: Sequence[Key]) -> SignedTarget | None:
                 return SignedTarget(str(int(offer_id)), str(int(goal_id)))
             return None
     return None
+
+
+# ------------------------------------------------------------------ test links
+_TEST_TOKEN = re.compile(
+    rf"({NUMERIC_ID})\.({NUMERIC_ID})\.([01])\.([A-Za-z0-9_-]{{1,32}})\.([A-Za-z0-9_-]{{16,64}})"
+)
+
+
+class SignedTestLink(NamedTuple):
+    """What an admin's test link says: its offer and partner, and whether the partner's
+    pixels are told of its (test) conversions."""
+
+    offer_id: str
+    partner_id: str
+    deliver: bool
+
+
+def _test_mac(secret: bytes, offer_id: str, partner_id: str, deliver: str) -> str:
+    content = f"goalpost-test|{offer_id}|{partner_id}|{deliver}".encode()
+    return (
+        base64.urlsafe_b64encode(hmac.new(secret, content, hashlib.sha256).digest()[:24]).decode().rstrip("=")
+    )
+
+
+def sign_test_link(offer_id: str, partner_id: str, deliver: bool, key: Key) -> str:
+    """The ``test`` token of a test link: ``<offer>.<partner>.<0|1>.<key id>.<mac>``."""
+    key_id, secret = key
+    flag = "1" if deliver else "0"
+    return f"{offer_id}.{partner_id}.{flag}.{key_id}.{_test_mac(secret, offer_id, partner_id, flag)}"
+
+
+def verify_test_link(token: str, keys: Sequence[Key]) -> SignedTestLink | None:
+    """The test link a valid token names; None for a forged, altered or retired-key token."""
+    match = _TEST_TOKEN.fullmatch(token)
+    if match is None:
+        return None
+    offer_id, partner_id, flag, key_id, mac = match.groups()
+    for known_id, secret in keys:
+        if known_id == key_id:
+            if hmac.compare_digest(mac, _test_mac(secret, offer_id, partner_id, flag)):
+                return SignedTestLink(str(int(offer_id)), str(int(partner_id)), flag == "1")
+            return None
+    return None

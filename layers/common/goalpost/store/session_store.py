@@ -29,6 +29,8 @@ def put_session(session: Session) -> None:
         data["flags"] = list(session.flags)
     if session.redirected:
         data["redirected"] = session.redirected
+    if session.test_link:
+        data["test_link"] = session.test_link
     try:
         client().put_item(
             TableName=sessions_table(),
@@ -57,6 +59,7 @@ def session_from(data: Mapping[str, Any]) -> Session:
         closed_by_sk=data.get("closed_by_sk", ""),
         flags=tuple(data.get("flags") or ()),
         redirected=data.get("redirected", ""),
+        test_link=data.get("test_link", ""),
     )
 
 

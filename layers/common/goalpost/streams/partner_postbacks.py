@@ -32,7 +32,7 @@ from urllib.parse import urlsplit
 
 from goalpost import settings, telemetry
 from goalpost.model import clock
-from goalpost.model.conversion import CLAWBACK, CONVERSION, Conversion
+from goalpost.model.conversion import CLAWBACK, CONVERSION, TEST, Conversion
 from goalpost.model.ids import iso_timestamp
 from goalpost.model.offer import DEFAULT_GOAL_ID, OfferBundle
 from goalpost.model.redact import redacted_url
@@ -76,7 +76,8 @@ def event_of(record: Mapping[str, Any]) -> DeliveryEvent | None:
 
     Approved at once (INSERT) or later (MODIFY into approved) tells the partner, each time it
     happens; a clawback (an approved conversion reversed) fires the reversal postback.
-    Pending, rejected and private-goal conversions never reach a partner.
+    Pending, rejected and private-goal conversions never reach a partner; a test conversion
+    only when its tester asked (``test_delivery``), as a test.
     """
     images = record.get("dynamodb", {})
     new = dynamo.from_item(images.get("NewImage") or {})
@@ -87,6 +88,9 @@ def event_of(record: Mapping[str, Any]) -> DeliveryEvent | None:
     if conversion.is_clawback:
         inserted = record.get("eventName") == "INSERT"
         return DeliveryEvent("reversal", conversion, conversion.transition or 1) if inserted else None
+    if conversion.status == TEST:  # told only when the tester asked, once, marked as a test
+        asked = conversion.test_delivery and record.get("eventName") == "INSERT"
+        return DeliveryEvent("approved", conversion, 1) if asked else None
     if conversion.status != "approved":
         return None
     if record.get("eventName") == "INSERT" or old.get("status") != "approved":
@@ -259,6 +263,8 @@ class Delivery(NamedTuple):
     partner_id: str
     event: EventKind
     url: str
+    test: str = ""
+    """"1": a test conversion's delivery (sent with ``X-Goalpost-Test: 1``, ``{test}`` = 1)."""
 
     def as_message(self) -> dict[str, str]:
         return self._asdict()
@@ -290,8 +296,14 @@ def planned_deliveries(event: DeliveryEvent, bundle: OfferBundle) -> list[Delive
         except UnsafeUrl:
             logger.warning("postback pixel %s skipped: macros in its host", pixel["pixel_id"])
             continue
-        identifier = delivery_id(conversion_id, event.kind, event.transition, str(pixel["pixel_id"]))
-        planned.append(Delivery(identifier, bundle.offer.offer_id, partner_id, event.kind, url))
+        if conversion.status == TEST:
+            identifier, test = f"{conversion_id}.test.{pixel['pixel_id']}", "1"
+        else:
+            identifier, test = (
+                delivery_id(conversion_id, event.kind, event.transition, str(pixel["pixel_id"])),
+                "",
+            )
+        planned.append(Delivery(identifier, bundle.offer.offer_id, partner_id, event.kind, url, test))
     return planned
 
 
@@ -316,7 +328,7 @@ def plan(records: Sequence[Mapping[str, Any]], at: str) -> list[str]:
         deliveries = planned_deliveries(event, bundle)
         try:
             for delivery in deliveries:
-                delivery_store.record_delivery(delivery._asdict(), at)
+                delivery_store.record_delivery({k: v for k, v in delivery._asdict().items() if v}, at)
             outbox.enqueue(d.as_message() for d in deliveries)
         except Exception:  # storage or queue: ours to retry, from this record on, in order
             logger.exception("deliveries of a stream record could not be recorded or queued")
@@ -348,6 +360,8 @@ def attempt(offer_id: str, identifier: str, now: int, at: str, receives: int = 0
         return Attempt(started == "delivered", started == "busy")
     url, event = str(record["url"]), str(record.get("event", "approved"))
     headers = {"X-Goalpost-Delivery": identifier, "X-Goalpost-Event": event}
+    if record.get("test"):
+        headers["X-Goalpost-Test"] = "1"
     partner_id = str(record.get("partner_id", ""))
     secret = secret_store.partner_postback_secret(partner_id)
     if not secret:  # a partner created before secrets had a table of their own

@@ -11,7 +11,7 @@ from goalpost.model.ids import cookie_name, new_transaction_id, require_id
 from goalpost.model.offer import NetworkSettings, Offer
 from goalpost.model.refusal import Refused
 from goalpost.model.screening import Verdict, flags_of, in_force, strongest
-from goalpost.model.session import CLICK_CONTEXT_FIELDS, MAX_CLICK_SUB_CHARS, Session
+from goalpost.model.session import CLICK_CONTEXT_FIELDS, MAX_CLICK_SUB_CHARS, MAX_TEST_TOKEN, Session
 from goalpost.rules.macros import UnsafeUrl, expand_url
 from goalpost.store import config_cache, session_store
 
@@ -45,6 +45,10 @@ def start_session(
         if value:
             subs[name] = value
 
+    test_link = params.get("test", "")  # an admin's test link: checked when a conversion comes
+    if len(test_link) > MAX_TEST_TOKEN:
+        raise Refused(f"test is longer than {MAX_TEST_TOKEN} characters")
+
     bundle = config_cache.offer_bundle(offer_id)
     if bundle is None:
         raise Refused(f"offer {offer_id} does not exist", code="unknown_offer")
@@ -59,6 +63,7 @@ def start_session(
         subs=subs,
         ip=ip,
         user_agent=user_agent,
+        test_link=test_link,
     )
     if offer.status != "active":
         return fallback(session, offer, Refused(f"offer {offer_id} is {offer.status}", code="offer_inactive"))

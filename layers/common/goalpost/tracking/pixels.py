@@ -7,7 +7,7 @@ import time
 from collections.abc import Mapping
 from typing import NamedTuple
 
-from goalpost.model.conversion import Conversion
+from goalpost.model.conversion import TEST, Conversion
 from goalpost.model.ids import require_id
 from goalpost.model.refusal import Refused
 from goalpost.rules.macros import (
@@ -33,14 +33,16 @@ class PartnerPixels(NamedTuple):
 def partner_pixels(conversion: Conversion) -> PartnerPixels | None:
     """What TUNE answers a converting pixel: the partner's pixels for this offer and goal.
 
-    Only approved, non-private conversions show partner pixels (None otherwise). HTML code
+    Only approved, non-private conversions show partner pixels (None otherwise), and test
+    conversions the tester asked to tell (``{test}`` is 1 in their macros). HTML code
     gets its values HTML-escaped, image pixels URL-encoded; pixels saved before the HTML rule
     existed are checked again, so unsafe code never runs.
     """
     bundle = config_cache.offer_bundle(conversion.offer_id)
     goal_id = conversion.goal_id
     goal = bundle.goal(goal_id) if bundle else None
-    if bundle is None or goal is None or goal.private or conversion.status != "approved":
+    told = conversion.status == "approved" or (conversion.status == TEST and conversion.test_delivery)
+    if bundle is None or goal is None or goal.private or not told:
         return None
     partner_id = conversion.partner_id
     mine = [p for p in bundle.pixels if p["partner_id"] == partner_id and p["goal_id"] == goal_id]

@@ -23,6 +23,7 @@ from goalpost.rules.engine import (
     Refusal,
     conversion_fields,
     conversion_record,
+    goal_resolution,
     judge,
     token_matches,
 )
@@ -182,6 +183,7 @@ def _unmatched(request: ConversionRequest, outcome: Outcome, now: float) -> Outc
         "code": outcome.code, "reason": outcome.reason, "transaction_id": request.transaction_id[:64],
         "offer_id": request.offer_id or "", "via": request.via, "ip": request.ip[:64],
         "user_agent": request.user_agent[:160], "request_query": redacted_query(request.query or {}),
+        "goal_by": goal_resolution(request),
     }  # fmt: skip
     unmatched_store.record_unmatched(
         record, offer_id=request.offer_id or "", at=iso_timestamp(now), now=int(now)
@@ -198,6 +200,8 @@ def record_conversion(request: ConversionRequest, now: float) -> Outcome:
         return _unmatched(request, judged, now)
     session, bundle, network, partner, verdict, screening = judged
     whole_now = int(now)
+    if session.test_link:
+        request = _on_test_link(request, session)
     if isinstance(verdict, Refusal):
         return _refuse(verdict, request, session, bundle, now)
     goal: Goal = verdict
@@ -288,6 +292,21 @@ def record_conversion(request: ConversionRequest, now: float) -> Outcome:
     )
 
 
+def _on_test_link(request: ConversionRequest, session: Session) -> ConversionRequest:
+    """A session an admin's test link opened: its conversions are ``employee_test`` (TUNE 21),
+    told to the partner when the link says so. A token this network did not sign for this
+    offer and partner changes nothing (the conversion is judged as any other)."""
+    from goalpost.rules.signing import verify_test_link  # test sessions only: off the valid path
+    from goalpost.store import signing_keys
+
+    link = verify_test_link(session.test_link, signing_keys.keyring())
+    if link is None or (link.offer_id, link.partner_id) != (session.offer_id, session.partner_id):
+        logger.warning("a click's test token is not a valid test link of its offer and partner: ignored")
+        return request
+    delivery = request.test_delivery or link.deliver
+    return request._replace(test=True, test_code="employee_test", test_delivery=delivery)
+
+
 def _screen(
     request: ConversionRequest, session: Session, offer: Offer, goal: Goal, screening: Screening, now: float
 ) -> list[Verdict]:
@@ -316,23 +335,40 @@ def _record_test(
     money: "Priced | None",
     now: float,
 ) -> Outcome:
-    """A test conversion (``test=1``): recorded with status ``test`` and what it would be worth,
+    """A test conversion (``test=1``, ``status=21..23``, a test link's session): recorded with
+    status ``test``, its TUNE-coded ``status_code`` (``TEST_CODES``) and what it would be worth,
     under an id of its own (never the real conversion's key), with no unique-id or retry guard,
-    on no cap, closing no session; never paid, counted in no stats money, told to no partner
-    (only approved conversions are). The trace shows it with the request as received."""
+    on no cap, closing no session; never paid, counted in no stats money, told to the partner
+    only when the tester asks (``test_delivery``: marked as a test). The trace shows it with
+    the request as received."""
     from goalpost.model.redact import redacted_query
 
     conversion_id = conversion_id_of(session.transaction_id, goal.goal_id, secrets.token_hex(6))
+    code = request.test_code or "debug_test"
     record = conversion_record(
-        request, session, bundle, goal, conversion_id=conversion_id, status=TEST,
-        status_code=f"test_{request.via}", worth=worth, created_at=iso_timestamp(now), sale=sale, money=money,
-    )._replace(unique_ids={}, request_query=redacted_query(request.query or {}))  # fmt: skip
+        request,
+        session,
+        bundle,
+        goal,
+        conversion_id=conversion_id,
+        status=TEST,
+        status_code=code,
+        worth=worth,
+        created_at=iso_timestamp(now),
+        sale=sale,
+        money=money,
+    )._replace(
+        unique_ids={}, request_query=redacted_query(request.query or {}), test_delivery=request.test_delivery
+    )
     result = conversion_store.insert_conversion(
         record, now=int(now), end_point=False, fingerprint="", retry_window_seconds=0, counters=()
     )
     if isinstance(result, conversion_store.SessionRefused | conversion_store.Duplicate):
         return Outcome(False, "temporarily_unavailable", "the test conversion could not be recorded; retry")
-    return Outcome(True, TEST, "recorded as a test: not paid, not counted", conversion_id, TEST, record)
+    told = "; told to the partner as a test" if request.test_delivery else ""
+    return Outcome(
+        True, code, f"recorded as a test: not paid, not counted{told}", conversion_id, TEST, record
+    )
 
 
 def _insert_within_caps(

@@ -11,7 +11,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from goalpost.model.conversion import STATUSES
+from goalpost.model.conversion import STATUSES, TEST_CODES
 from goalpost.model.conversion_request import ConversionRequest, Via
 from goalpost.model.ids import COOKIE_PREFIX, is_transaction_id, optional_id
 from goalpost.model.money import InvalidAmount, parse_amount
@@ -23,6 +23,8 @@ from goalpost.store import signing_keys
 from goalpost.web.params import source_ip, user_agent
 
 _CURRENCY = re.compile(r"[A-Za-z]{3}")
+TUNE_TEST_STATUSES = {str(number): code for code, number in TEST_CODES.items()}
+"""``status=21``, ``22`` or ``23`` (TUNE's employee test, affiliate test, debug): recorded as that test."""
 
 
 def request_of(
@@ -93,8 +95,14 @@ def conversion_request(
             raise Refused("currency must be a three-letter ISO 4217 code", code="invalid_currency")
         currency = currency.upper()
     new_status = params.get("status", "")
+    test, test_code = params.get("test", "") in ("1", "true"), ""
+    if new_status in TUNE_TEST_STATUSES:  # TUNE's test status codes: a test conversion, not an update
+        test, test_code, new_status = True, TUNE_TEST_STATUSES[new_status], ""
     if new_status and new_status not in STATUSES:
-        raise Refused("status must be approved, pending or rejected", code="bad_status")
+        raise Refused(
+            "status must be approved, pending or rejected (or TUNE's test codes 21, 22, 23)",
+            code="bad_status",
+        )
     if not new_status and not default_goal and goal_id is None and goal_name is None and goal_ref is None:
         raise Refused("a goal postback needs goal_id, goal_name or goal_ref", code="missing_goal")
     adv_subs = {name: params[name] for name in ADV_SUB_FIELDS if params.get(name)}
@@ -123,7 +131,9 @@ def conversion_request(
         currency=currency,
         session_from_cookie=transaction_id is not None,
         query=params,
-        test=params.get("test", "") in ("1", "true"),
+        test=test,
+        test_code=test_code,
+        test_delivery=params.get("test_delivery", "") in ("1", "true"),
     )
 
 
