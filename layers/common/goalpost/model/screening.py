@@ -40,6 +40,9 @@ REASONS: tuple[Reason, ...] = (
     Reason("bot_user_agent", "click", None,
            "the user agent matches a known bot or crawler (crawler-user-agents list)"),
     Reason("empty_user_agent", "click", None, "the click sent no user agent"),
+    Reason("no_offer_access", "click", None,
+           "the partner has no access to the offer: it requires approval (not approved yet, rejected "
+           "or revoked) or is private (access not given)"),
     Reason("lookback_too_soon", "conversion", None,
            "the conversion came sooner after the click than the offer's (or goal's) minimum"),
     Reason("ip_mismatch", "conversion", None,
