@@ -15,6 +15,7 @@ import {
   takeTokensFromUrl,
 } from './auth.js';
 import { FunnelScreen, PendingScreen, PostbacksScreen } from './activity.js';
+import { AccessQueueScreen, OfferAccessScreen } from './access.js';
 import { DashboardScreen } from './dashboard.js';
 import {
   GoalFormScreen,
@@ -57,6 +58,8 @@ const STAFF_ROUTES = [
     ([id], q) => html`<${PartnerPayoutsScreen} offerId=${id} goalFilter=${q.get('goal') || ''} />`,
   ],
   [/^#\/offers\/(\d+)\/links$/, ([id]) => html`<${TrackingLinksScreen} offerId=${id} />`],
+  [/^#\/offers\/(\d+)\/access$/, ([id]) => html`<${OfferAccessScreen} offerId=${id} />`],
+  [/^#\/access$/, () => html`<${AccessQueueScreen} />`],
   [/^#\/offers\/(\d+)\/postbacks$/, ([id]) => html`<${PostbacksScreen} offerId=${id} />`],
   [/^#\/offers\/(\d+)\/pending$/, ([id]) => html`<${PendingScreen} offerId=${id} />`],
   [/^#\/offers\/(\d+)\/funnel$/, ([id]) => html`<${FunnelScreen} offerId=${id} />`],
@@ -120,6 +123,7 @@ const STAFF_LINKS = [
   ['#/offers', 'Offers'],
   ['#/advertisers', 'Advertisers'],
   ['#/partners', 'Partners'],
+  ['#/access', 'Applications'],
   ['#/conversions', 'Conversions'],
   ['#/trace', 'Trace'],
   ['#/stats', 'Stats'],
