@@ -6,7 +6,12 @@ who applies for it in the portal; only an approved partner's clicks reach it. A 
 shown only to partners an admin gave access to, and only their clicks reach it.
 """
 
-from goalpost.model.offer import AccessState, OfferAccessSetting
+from __future__ import annotations  # annotations unevaluated: the click imports this module
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from goalpost.model.offer import AccessState, OfferAccessSetting
 
 NO_ACCESS = "no_offer_access"
 """The reason code of a click refused for want of access (README, Traffic screening)."""
