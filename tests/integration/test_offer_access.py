@@ -305,3 +305,38 @@ def test_admins_grant_and_revoke_directly_and_refuse_decisions_that_do_not_apply
     assert decide(offer_id, me["partner_id"], "revoked", "ended")[0] == 200
     assert click(offer_id, me["partner_id"])["statusCode"] == 403
     assert admin("GET", "/admin/access-applications")[1]["items"] == []  # grants are no applications
+
+
+def test_the_partner_function_s_role_allows_its_application_and_no_other_audit_trail(
+    aws: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The application is written with the partner function's own role (template.yaml,
+    dynamodb:LeadingKeys): the access item in its offer's partition, its audit entry under
+    AUDIT#offer_access#, its Idempotency-Key guard; nothing else, and no other audit trail."""
+    from botocore.exceptions import ClientError
+
+    from goalpost.model.audit import Audit
+    from goalpost.store import config_store
+    from goalpost_local import iam
+
+    written: list[tuple[str, ...]] = []
+    original = iam.Enforcer.check
+
+    def check(self: Any, function: str, action: str, resource: str, keys: tuple[str, ...] = ()) -> None:
+        if function == "PartnerApiFunction" and action != "dynamodb:GetItem" and action != "dynamodb:Query":
+            written.append(keys)
+        original(self, function, action, resource, keys)
+
+    monkeypatch.setattr(iam.Enforcer, "check", check)
+    net = setup_network(offer={"access": "requires_approval"})
+    offer_id, me = net["offer"]["offer_id"], net["partner"]
+    status, made = apply_with_key(offer_id, me, "iam-1")
+    assert status == 201, made
+    named = sorted(
+        k.rsplit("#", 1)[0] if k.startswith("AUDIT#") else k.split("#")[0] for ks in written for k in ks
+    )
+    assert named == ["AUDIT#offer_access", "IDEMPOTENCY", "OFFER"], written
+    audit = Audit("partner:1", "2026-12-05T00:00:00.000Z", "update", None, {"name": "x"})
+    with iam.acting_as("PartnerApiFunction"), pytest.raises(ClientError) as denied:
+        config_store.save_entity("offer", offer_id, {"name": "x"}, audit=audit, expected_version=1)
+    assert denied.value.response["Error"]["Code"] == "AccessDeniedException"
