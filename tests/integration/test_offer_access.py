@@ -340,3 +340,19 @@ def test_the_partner_function_s_role_allows_its_application_and_no_other_audit_t
     with iam.acting_as("PartnerApiFunction"), pytest.raises(ClientError) as denied:
         config_store.save_entity("offer", offer_id, {"name": "x"}, audit=audit, expected_version=1)
     assert denied.value.response["Error"]["Code"] == "AccessDeniedException"
+
+
+def test_a_partner_manages_its_own_postbacks_only_on_offers_it_runs(aws: Any) -> None:
+    net = setup_network(offer={"access": "requires_approval"})
+    offer_id, me = net["offer"]["offer_id"], net["partner"]
+    version = admin("GET", "/admin/network")[1]["version"]
+    assert (
+        admin("PUT", "/admin/network", {"partners_manage_postbacks": True}, if_match=f'"{version}"')[0] == 200
+    )
+    postback_body = {"kind": "postback", "code": "https://p.example/pb?t={transaction_id}"}
+    path = f"/partner/offers/{offer_id}/postbacks"
+    assert partner_request("GET", path, me)[0] == 404
+    assert partner_request("POST", path, me, postback_body)[0] == 404
+    assert decide(offer_id, me["partner_id"], "approved")[0] == 200
+    assert partner_request("GET", path, me)[0] == 200
+    assert partner_request("POST", path, me, postback_body)[0] == 201
