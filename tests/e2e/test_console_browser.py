@@ -1108,6 +1108,29 @@ def test_a_partner_applies_in_the_portal_and_an_admin_approves_in_the_console(
     portal.get_by_label("Your tracking link").wait_for()
     check(portal, "portal offer, approved")
 
+    # a private offer is given from its Access tab; only then does the partner see it
+    hidden = runtime.admin(
+        "POST", "/admin/offers",
+        {"name": "Private Deal", "advertiser_id": adv["advertiser_id"], "access": "private",
+         "offer_url": "https://deal.example.com/?tid={transaction_id}"},
+    ).json()  # fmt: skip
+    portal.reload()
+    portal.get_by_role("heading", name=re.compile("^Gated Offer")).wait_for()
+    go(portal, runtime, "#/portal/offers")
+    portal.get_by_role("link", name="Gated Offer").wait_for()
+    assert portal.get_by_role("link", name="Private Deal").count() == 0
+    go(staff, runtime, f"#/offers/{hidden['offer_id']}/access")
+    arrived(staff, re.compile("^Access"))
+    staff.get_by_text("No partner has applied or been given access.").wait_for()
+    choose(staff.locator("#give-partner"), "Applying Partner")
+    staff.locator("#give-note").fill("private deal")
+    staff.get_by_role("button", name="Give access").click()
+    staff.get_by_role("row").filter(has_text="Applying Partner").get_by_role(
+        "cell", name="Approved"
+    ).wait_for()
+    portal.reload()
+    portal.get_by_role("link", name="Private Deal").wait_for()
+
     # the same screens on a phone
     phone = new_page(390)
     phone.goto(console_sign_in_url(runtime))
