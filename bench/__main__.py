@@ -3,8 +3,8 @@
 Sections: cold start (import time of each handler in a fresh interpreter, against the
 boto3-client floor and a full-Powertools click), DynamoDB round trips and capacity units
 per request path, warm CPU per request with DynamoDB stubbed at the HTTP layer, cost per
-million at list prices, the dashboard on a month of stats, and a bounded load run against the
-local runtime on 127.0.0.1.
+million at list prices, the dashboard on a month of stats, offer access on the click, and a
+bounded load run against the local runtime on 127.0.0.1.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ for _path in (str(ROOT / "layers" / "common"), str(ROOT)):
 
 from bench.dashboard import dashboard_bench  # noqa: E402 - after the layer is on the path
 from bench.export_cost import export_cost  # noqa: E402 - after the layer is on the path
+from bench.offer_access import access_bench  # noqa: E402 - after the layer is on the path
 
 BENCH_ENV = {
     "AWS_ACCESS_KEY_ID": "bench",
@@ -809,6 +810,19 @@ def main() -> None:
     )
     print()
 
+    access = access_bench()
+    print("Offer access on the click (DynamoDB requests; the offer bundle's Query in read units)")
+    for label, row in access["clicks"].items():
+        print(
+            f"  {label:44} {row['status']}  {' + '.join(row['requests']):32} bundle {row['bundle_rcu']} RCU"
+        )
+    piled = ", ".join(
+        f"{n} items: {row['bundle_bytes']:,} B, {row['bundle_rcu']} RCU"
+        for n, row in access["bundle_with_access_items"].items()
+    )
+    print(f"  access items in the offer's partition ({access['access_item_bytes']} B each): {piled}")
+    print()
+
     run = load()
     print(
         f"Load on the local runtime: {run['requests']} requests ({run['clicks']} clicks + {run['postbacks']} postbacks), "
@@ -841,6 +855,7 @@ def main() -> None:
                 "export_cost": export,
                 "report_reads": reads,
                 "dashboard": board,
+                "offer_access": access,
                 "load": run,
             },
             indent=2,

@@ -15,6 +15,7 @@ import {
   takeTokensFromUrl,
 } from './auth.js';
 import { FunnelScreen, PendingScreen, PostbacksScreen, ReviewScreen } from './activity.js';
+import { AccessQueueScreen, OfferAccessScreen } from './access.js';
 import { DashboardScreen } from './dashboard.js';
 import {
   GoalFormScreen,
@@ -65,6 +66,8 @@ const STAFF_ROUTES = [
     ([id], q) => html`<${PartnerPayoutsScreen} offerId=${id} goalFilter=${q.get('goal') || ''} />`,
   ],
   [/^#\/offers\/(\d+)\/links$/, ([id]) => html`<${TrackingLinksScreen} offerId=${id} />`],
+  [/^#\/offers\/(\d+)\/access$/, ([id]) => html`<${OfferAccessScreen} offerId=${id} />`],
+  [/^#\/access$/, () => html`<${AccessQueueScreen} />`],
   [/^#\/offers\/(\d+)\/postbacks$/, ([id]) => html`<${PostbacksScreen} offerId=${id} />`],
   [/^#\/offers\/(\d+)\/pending$/, ([id]) => html`<${PendingScreen} offerId=${id} />`],
   [/^#\/review$/, () => html`<${ReviewScreen} />`],
@@ -131,6 +134,7 @@ const STAFF_LINKS = [
   ['#/offers', 'Offers'],
   ['#/advertisers', 'Advertisers'],
   ['#/partners', 'Partners'],
+  ['#/access', 'Applications'],
   ['#/conversions', 'Conversions'],
   ['#/review', 'Review'],
   ['#/trace', 'Trace'],

@@ -117,6 +117,7 @@ export function offerTabs(offerId) {
     [`${base}/goals`, 'Goals'],
     [`${base}/payouts`, 'Partner payouts'],
     [`${base}/links`, 'Tracking links'],
+    [`${base}/access`, 'Access'],
     [`${base}/postbacks`, 'Partner postbacks'],
     [`${base}/pending`, 'Pending'],
     [`${base}/funnel`, 'Funnel'],

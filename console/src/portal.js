@@ -1,6 +1,7 @@
 // The partner portal: a partner signs in with its API key and sees only its own offers,
 // links, stats and conversions (the partner API never returns private goals or revenue).
 import { useState } from 'preact/hooks';
+import { PortalApplication, portalAccess } from './access.js';
 import { ApiError, downloadCsv, partner } from './api.js';
 import { keepPartnerKey } from './auth.js';
 import { buildLink } from './links.js';
@@ -71,6 +72,7 @@ export function PortalOffers() {
       columns=${[
         ['ID', (o) => o.offer_id],
         ['Offer', (o) => html`<a href=${`#/portal/offers/${o.offer_id}`}>${o.name}</a>`],
+        ['Access', (o) => portalAccess(o)],
         [
           'Goals and payouts',
           (o) => html`<ul>${o.goals.map((g) => html`<li>${g.name}: ${rate(g.payout, o.currency)}</li>`)}</ul>`,
@@ -83,9 +85,13 @@ export function PortalOffer({ offerId }) {
   const offer = useLoad(() => partner('GET', `/offers/${offerId}`), [offerId]);
   const [subs, setSubs] = useState({});
   return html`<${Loaded} state=${offer} what="the offer">${(o) => html`<${Page} title=${`${o.name} (${o.offer_id})`}>
-    <h2>Tracking link</h2>
+    ${
+      o.may_run
+        ? html`<h2>Tracking link</h2>
     <div class="grid-form">${o.link_rules.sub_ids.map((key) => html`<label for=${'sub-' + key}>${key} <input id=${'sub-' + key} maxlength=${o.link_rules.max_chars} value=${subs[key] || ''} onInput=${(e) => setSubs({ ...subs, [key]: e.target.value })} /></label>`)}</div>
-    <${TrackingLink} built=${buildLink(o.tracking_link, subs, o.link_rules)} />
+    <${TrackingLink} built=${buildLink(o.tracking_link, subs, o.link_rules)} />`
+        : html`<${PortalApplication} offer=${o} onApplied=${offer.reload} />`
+    }
     <h2>Goals</h2>
     <${Table} caption="What you earn per conversion" rows=${o.goals} rowKey=${(g) => g.goal_id}
       columns=${[
@@ -105,7 +111,7 @@ export function PortalOffer({ offerId }) {
       ]} />`
         : null
     }
-    ${o.manage_postbacks ? html`<${PortalPostbacks} offer=${o} />` : html`<h2>My postbacks</h2><p class="muted">Your network manager sets your postbacks for this network.</p>`}
+    ${!o.may_run ? null : o.manage_postbacks ? html`<${PortalPostbacks} offer=${o} />` : html`<h2>My postbacks</h2><p class="muted">Your network manager sets your postbacks for this network.</p>`}
   <//>`}<//>`;
 }
 

@@ -23,6 +23,7 @@ from goalpost.admin import (
     goals,
     http,
     network,
+    offer_access,
     offers,
     partner_payouts,
     partner_pixels,
@@ -45,7 +46,8 @@ app = APIGatewayHttpResolver(
 )
 for resource in (
     network, advertisers, partners, payout_structures, offers, goals, partner_payouts, partner_pixels,
-    conversions, deliveries, reports, partner_view, exchange_rates, console_users, trace, postback_tester,
+    conversions, deliveries, reports, partner_view, offer_access, exchange_rates, console_users, trace,
+    postback_tester,
     refusals,
 ):  # fmt: skip
     app.include_router(resource.router)

@@ -1177,3 +1177,123 @@ def test_every_goal_links_its_conversion_urls_the_default_goal_included(
     go(page, runtime, f"#/offers/{offer_id}")
     page.get_by_role("link", name="Conversion URLs").click()
     arrived(page, re.compile("^Goal 0: "))
+
+
+def test_a_partner_applies_in_the_portal_and_an_admin_approves_in_the_console(
+    runtime: LocalRuntime, browser: Any
+) -> None:
+    """Offer access (README, Offer access): the partner's clicks are refused (no_offer_access)
+    until it applies for an approval-required offer in its portal and an admin approves the
+    application in the console; then they go through. The new screens pass axe-core."""
+    adv = runtime.admin("POST", "/admin/advertisers", {"name": "Gated Co"}).json()
+    partner = runtime.admin("POST", "/admin/partners", {"name": "Applying Partner"}).json()
+    created = runtime.admin(
+        "POST", "/admin/offers",
+        {"name": "Gated Offer", "advertiser_id": adv["advertiser_id"], "access": "requires_approval",
+         "offer_url": "https://shop.example.com/?tid={transaction_id}"},
+    )  # fmt: skip
+    assert created.status == 201, created.body
+    offer_id = created.json()["offer_id"]
+    link = f"/aff_c?offer_id={offer_id}&aff_id={partner['partner_id']}"
+    refused = runtime.get(link)
+    assert (refused.status, refused.headers["x-goalpost-reason"]) == (403, "no_offer_access")
+
+    errors: list[str] = []
+    found: dict[str, list[str]] = {}
+
+    def new_page(width: int = 1280) -> Any:
+        # axe's source is evaluated into the page: the console's CSP rightly forbids injected scripts
+        context = browser.new_context(viewport={"width": width, "height": 900}, bypass_csp=True)
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        return page
+
+    def check(page: Any, name: str) -> None:
+        page.wait_for_load_state("networkidle")
+        violations = axe_violations(page)
+        if violations:
+            found[name] = violations
+
+    # the partner applies for the offer in its portal, with a note
+    portal = new_page()
+    go(portal, runtime, "#/portal")
+    portal.get_by_label("Your API key").fill(partner["api_key"])
+    portal.get_by_role("button", name="Sign in as partner").click()
+    portal.get_by_role("heading", name="My offers").wait_for()
+    row = portal.get_by_role("row").filter(has_text="Gated Offer")
+    row.get_by_text("Requires approval").wait_for()
+    row.get_by_role("link", name="Gated Offer").click()
+    arrived(portal, re.compile("^Gated Offer"))
+    assert portal.get_by_label("Your tracking link").count() == 0  # no link while it has no access
+    check(portal, "portal offer, before applying")
+    portal.get_by_label(re.compile("^Note for the network")).fill("Newsletter, 40k readers")
+    portal.get_by_role("button", name="Apply", exact=True).click()
+    portal.get_by_test_id("portal-access").get_by_text("Applied: waiting for approval").wait_for()
+    shot(portal, "portal-application")
+
+    # the admin finds it among the network's applications and approves it, with a note
+    staff = new_page()
+    staff.goto(console_sign_in_url(runtime))
+    staff.get_by_role("heading", name="Dashboard", exact=True).wait_for()
+    staff.get_by_role("link", name="Applications").click()
+    arrived(staff, "Offer applications")
+    application = staff.get_by_role("row").filter(has_text="Applying Partner")
+    application.get_by_text("Newsletter, 40k readers").wait_for()
+    check(staff, "applications")
+    shot(staff, "offer-applications")
+    application.get_by_role("textbox").fill("welcome aboard")
+    application.get_by_role("button", name="Approve").click()
+    staff.get_by_text("No applications waiting.").wait_for()
+    go(staff, runtime, f"#/offers/{offer_id}/access")
+    arrived(staff, re.compile("^Access"))
+    granted = staff.get_by_role("row").filter(has_text="Applying Partner")
+    granted.get_by_role("cell", name="Approved", exact=True).wait_for()
+    granted.get_by_text("welcome aboard").wait_for()
+    check(staff, "offer access")
+    audit = runtime.admin("GET", f"/admin/audit/offer_access/{offer_id}/{partner['partner_id']}").json()
+    assert [e["action"] for e in audit["items"]] == ["update", "create"]
+
+    # the partner's clicks now reach the offer (the click's config cache is 2 s locally)
+    wait_for(lambda: runtime.get(link).status == 302, seconds=10)
+    assert runtime.get(link).headers["location"].startswith("https://shop.example.com/?tid=")
+    portal.reload()
+    portal.get_by_label("Your tracking link").wait_for()
+    check(portal, "portal offer, approved")
+
+    # a private offer is given from its Access tab; only then does the partner see it
+    hidden = runtime.admin(
+        "POST", "/admin/offers",
+        {"name": "Private Deal", "advertiser_id": adv["advertiser_id"], "access": "private",
+         "offer_url": "https://deal.example.com/?tid={transaction_id}"},
+    ).json()  # fmt: skip
+    portal.reload()
+    portal.get_by_role("heading", name=re.compile("^Gated Offer")).wait_for()
+    go(portal, runtime, "#/portal/offers")
+    portal.get_by_role("link", name="Gated Offer").wait_for()
+    assert portal.get_by_role("link", name="Private Deal").count() == 0
+    go(staff, runtime, f"#/offers/{hidden['offer_id']}/access")
+    arrived(staff, re.compile("^Access"))
+    staff.get_by_text("No partner has applied or been given access.").wait_for()
+    choose(staff.locator("#give-partner"), "Applying Partner")
+    staff.locator("#give-note").fill("private deal")
+    staff.get_by_role("button", name="Give access").click()
+    staff.get_by_role("row").filter(has_text="Applying Partner").get_by_role(
+        "cell", name="Approved"
+    ).wait_for()
+    portal.reload()
+    portal.get_by_role("link", name="Private Deal").wait_for()
+
+    # the same screens on a phone
+    phone = new_page(390)
+    phone.goto(console_sign_in_url(runtime))
+    phone.get_by_role("heading", name="Dashboard", exact=True).wait_for()
+    for fragment in ("#/access", f"#/offers/{offer_id}/access"):
+        go(phone, runtime, fragment)
+        phone.locator("h1").wait_for()
+        check(phone, f"390 {fragment}")
+        assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), fragment
+    for page in (portal, staff, phone):
+        page.context.close()
+    assert found == {}
+    assert errors == []

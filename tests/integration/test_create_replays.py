@@ -52,12 +52,34 @@ def bodies(net: dict[str, Any]) -> dict[str, dict[str, Any]]:
             "kind": "postback",
             "code": "https://partner.example/pb?t={transaction_id}",
         },
+        "/partner/offers/{offer_id}/application": {"note": "replayed application"},
         "/partner/offers/{offer_id}/postbacks": {
             "goal_id": goal_id,
             "kind": "image",
             "code": "https://partner.example/i?t={transaction_id}",
         },
     }
+
+
+COLLECTIONS = {"/partner/offers/{offer_id}/application": "/admin/offers/{offer_id}/access"}
+"""Where a create without a list of its own is listed (a partner's one application per offer)."""
+
+
+def _gate(net: dict[str, Any], access: str) -> None:
+    offer_id = net["offer"]["offer_id"]
+    version = admin("GET", f"/admin/offers/{offer_id}")[1]["version"]
+    assert admin("PATCH", f"/admin/offers/{offer_id}", {"access": access}, if_match=f'"{version}"')[0] == 200
+
+
+def _approve(net: dict[str, Any]) -> None:
+    path = f"/admin/offers/{net['offer']['offer_id']}/access/{net['partner']['partner_id']}"
+    assert admin("PUT", path, {"state": "approved"})[0] == 200
+
+
+BEFORE = {"/partner/offers/{offer_id}/application": lambda net: _gate(net, "requires_approval")}
+AFTER = {"/partner/offers/{offer_id}/application": _approve}
+"""What a create needs around it: an application is made for an offer that requires approval
+(approved after, so the partner's own postbacks that follow are on an offer it runs)."""
 
 
 def send(
@@ -103,7 +125,9 @@ def test_every_create_route_replays_a_retry_with_its_idempotency_key(aws) -> Non
     for template in creates:
         path = re.sub(r"\{offer_id\}", net["offer"]["offer_id"], template)
         assert "{" not in path, f"{template}: fill its path parameters here"
-        before = listed(path, net)
+        collection = re.sub(r"\{offer_id\}", net["offer"]["offer_id"], COLLECTIONS.get(template, template))
+        BEFORE.get(template, lambda _: None)(net)
+        before = listed(collection, net)
         key = f"replay-{template}"
         status, headers, first = send("POST", path, net, examples[template], key)
         assert status == 201, (template, first)
@@ -113,7 +137,8 @@ def test_every_create_route_replays_a_retry_with_its_idempotency_key(aws) -> Non
         assert again_headers.get("etag") == headers.get("etag"), template
         assert without_secrets(again) == without_secrets(first), template
         assert all(again.get(secret) is None for secret in SHOWN_ONCE), (template, again)
-        assert listed(path, net) == before + 1, template  # one record, not two
+        assert listed(collection, net) == before + 1, template  # one record, not two
+        AFTER.get(template, lambda _: None)(net)
 
 
 def test_every_admin_resource_router_is_served_by_the_admin_function(aws) -> None:

@@ -28,7 +28,7 @@ from goalpost.model.offer import (
     Rate,
     StructureRule,
 )
-from goalpost.model.partner_terms import CustomPayout, Tier
+from goalpost.model.partner_terms import CustomPayout, OfferAccess, Tier
 from goalpost.model.screening import Rule as ScreeningRule
 from goalpost.model.screening import ScreeningSettings
 
@@ -178,6 +178,7 @@ ANSWERS: list[tuple[type[BaseModel], type, dict[str, str], set[str]]] = [
     (views.RotatedKeyOut, Partner, {"api_key_sha256": "", "postback_secret": ""}, {"version", "api_key"}),
     (views.TierOut, Tier, {}, {"version", "default"}),
     (views.CustomPayoutOut, CustomPayout, {}, {"version"}),
+    (views.OfferAccessOut, OfferAccess, {}, {"version"}),
     (
         views.AdvertiserOut,
         Advertiser,
@@ -213,7 +214,7 @@ FULL_REQUESTS: dict[type[BaseModel], dict[str, Any]] = {
                  {"period": "week", "measure": "clicks", "limit": "1000"}],
         "cap_action": "pending", "cap_shards": 3, "min_session_seconds": 5, "max_session_seconds": 500,
         "accepts_other_currencies": False, "fallback_offer_id": "4", "fallback_url": "https://other.example/",
-        "screening": {"bots": {"action": "flag"}, "unique_order_ids": True},
+        "screening": {"bots": {"action": "flag"}, "unique_order_ids": True}, "access": "private",
     },
     schemas.GoalIn: {
         "name": "Big Sale", "description": "d", "status": "paused", "advertiser_id": "9", "end_point": True,

@@ -31,7 +31,7 @@ from goalpost.model.offer import (
     Rate,
     StructureRule,
 )
-from goalpost.model.partner_terms import CustomPayout, Tier
+from goalpost.model.partner_terms import CustomPayout, OfferAccess, Tier
 from goalpost.model.screening import Rule, ScreeningSettings
 from goalpost.store.dynamo import from_item, to_item
 
@@ -52,7 +52,7 @@ def stored_nouns() -> list[type]:
 def test_the_stored_nouns_are_the_config_nouns() -> None:
     assert set(stored_nouns()) == {
         Rate, Goal, Offer, Partner, Advertiser, Condition, StructureRule, PayoutStructure,
-        NetworkSettings, Cap, Tier, CustomPayout, Rule, ScreeningSettings,
+        NetworkSettings, Cap, Tier, CustomPayout, OfferAccess, Rule, ScreeningSettings,
     }  # fmt: skip
 
 

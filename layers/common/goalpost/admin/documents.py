@@ -68,6 +68,7 @@ def save(
     parent_offer_id: str = "",
     extra_items: tuple[dict[str, Any], ...] = (),
     once: bool | None = None,
+    listed_as: str = "",
 ) -> dict[str, Any]:
     """Store a configuration document with its audit record; 412 when another admin saved first.
 
@@ -90,6 +91,7 @@ def save(
             parent_offer_id=parent_offer_id,
             expected_version=expected_version,
             extra_items=extra_items,
+            listed_as=listed_as,
         )
     except config_store.AlreadyCreated as done:
         raise _replay(done.guard, caller) from None

@@ -56,6 +56,7 @@ AdminCode = Literal[
     # the state it meets
     "already_delivered",
     "already_exists",
+    "access_conflict",
     "approval_disabled",
     "encrypted_disabled",
     "goals_disabled",

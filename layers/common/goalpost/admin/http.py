@@ -146,6 +146,7 @@ HTTP_STATUS: dict[AdminCode, int] = {
     # the state it meets
     "already_delivered": 409,
     "already_exists": 409,
+    "access_conflict": 409,
     "approval_disabled": 409,
     "encrypted_disabled": 409,
     "goals_disabled": 409,

@@ -9,7 +9,7 @@ from typing import Any, TypedDict
 
 from aws_lambda_powertools.event_handler import Response
 
-from goalpost.admin import http, offers, partner_pixels, postback_tester, reports
+from goalpost.admin import http, offer_access, offers, partner_pixels, postback_tester, reports
 from goalpost.admin.documents import Caller
 from goalpost.admin.errors import ApiError, not_found
 from goalpost.admin.http import (
@@ -26,10 +26,11 @@ from goalpost.admin.http import (
 from goalpost.admin.network import base_url
 from goalpost.admin.paging import Listed, check_limit, decode_cursor, page
 from goalpost.admin.postback_tester import PostbackTestIn, PostbackTestOut
-from goalpost.admin.schemas import PartnerPixelIn, PartnerPostbackIn
+from goalpost.admin.schemas import AccessApplicationIn, PartnerPixelIn, PartnerPostbackIn
 from goalpost.admin.trace import TRACE_DELIVERIES, TRACE_RECORDS, TransactionPath, delivery_view
 from goalpost.admin.views import (
     ConversionReportOut,
+    OfferAccessOut,
     Page,
     PartnerOfferOut,
     PartnerPostbackOut,
@@ -42,6 +43,7 @@ from goalpost.model.conversion import TEST
 from goalpost.model.offer import Goal, NetworkSettings, OfferBundle, Partner, Rate
 from goalpost.model.screening import REASONS, SCREENING_RULE_CODES
 from goalpost.model.session import CLICK_CONTEXT_FIELDS, MAX_CLICK_SUB_CHARS
+from goalpost.rules.access import may_run, may_see
 from goalpost.rules.engine import offer_goals
 from goalpost.rules.links import partner_tracking_link
 from goalpost.rules.payouts import custom_payout_of, listed_payout, partner_tier
@@ -81,6 +83,9 @@ class PartnerOffer(TypedDict):
     offer_id: str
     name: str
     currency: str
+    access: str
+    access_state: str
+    may_run: bool
     session_hours: int
     tracking_link: str
     link_rules: LinkRules
@@ -114,12 +119,17 @@ def _offer_view(
 ) -> PartnerOffer:
     offer = bundle.offer
     visible = _visible_goals(bundle, network)
+    state = bundle.access.get(partner.partner_id)
+    runs = may_run(offer.access, state)
     return {
         "offer_id": offer.offer_id,
         "name": offer.name,
         "currency": offer.currency,
+        "access": offer.access,
+        "access_state": state or "",
+        "may_run": runs,
         "session_hours": offer.session_hours,
-        "tracking_link": partner_tracking_link(base_url, offer.offer_id, partner.partner_id),
+        "tracking_link": partner_tracking_link(base_url, offer.offer_id, partner.partner_id) if runs else "",
         "link_rules": LINK_RULES,
         "manage_postbacks": network.partners_manage_postbacks,
         "goals": [_goal_view(g, _effective_payout(g, bundle, partner, network)) for g in visible],
@@ -177,7 +187,7 @@ def list_offers(partner_id: str, base_url: str, limit: int, cursor: str | None) 
         if doc.get("status") != "active":
             continue
         bundle = config_store.load_offer_bundle(str(doc["offer_id"]))
-        if bundle is not None:
+        if bundle is not None and _sees(bundle, partner_id):
             items.append(_offer_view(bundle, partner, network, base_url))
     return page(items, last)
 
@@ -185,9 +195,21 @@ def list_offers(partner_id: str, base_url: str, limit: int, cursor: str | None) 
 def get_offer(partner_id: str, offer_id: str, base_url: str) -> PartnerOffer:
     partner = _partner(partner_id)
     bundle = config_store.load_offer_bundle(offer_id)
-    if bundle is None or bundle.offer.status != "active":
+    if bundle is None or bundle.offer.status != "active" or not _sees(bundle, partner_id):
         raise not_found("offer", offer_id)
     return _offer_view(bundle, partner, config_store.get_network_settings(), base_url)
+
+
+def _sees(bundle: OfferBundle, partner_id: str) -> bool:
+    """A private offer is shown only to partners given access (to others it does not exist)."""
+    return may_see(bundle.offer.access, bundle.access.get(partner_id))
+
+
+def apply_for_offer(
+    partner_id: str, offer_id: str, body: AccessApplicationIn, caller: Caller
+) -> dict[str, Any]:
+    _partner(partner_id)
+    return offer_access.apply(partner_id, offer_id, body, caller)
 
 
 # ------------------------------------------------------------------ the partner's reports
@@ -346,7 +368,11 @@ def _manageable_offer(partner_id: str, offer_id: str) -> tuple[OfferBundle, Netw
             "postbacks_managed_by_network", "this network sets partners' postbacks: ask your manager"
         )
     bundle = config_store.load_offer_bundle(offer_id)
-    if bundle is None or bundle.offer.status != "active":
+    if (
+        bundle is None
+        or bundle.offer.status != "active"
+        or not may_run(bundle.offer.access, bundle.access.get(partner_id))
+    ):
         raise not_found("offer", offer_id)
     return bundle, network
 
@@ -416,6 +442,18 @@ def my_offers(limit: http.Limit = 50, cursor: http.Cursor = None) -> Response[Pa
 @router.get("/partner/offers/<offer_id>", **http.documented(partner=True))
 def my_offer(offer_id: IdPath) -> Response[PartnerOfferOut]:
     return http.ok(get_offer(_partner_id(), offer_id, base_url(router)))
+
+
+@router.post("/partner/offers/<offer_id>/application", **http.documented(201, partner=True, writes=True))
+def apply_for_my_offer(offer_id: IdPath, body: AccessApplicationIn) -> Response[OfferAccessOut]:
+    """Apply for an offer that requires approval (once; the network approves or rejects it)."""
+    partner_id = _partner_id()
+    return http.create(
+        router,
+        lambda caller: apply_for_offer(partner_id, offer_id, body, caller),
+        lambda made: offer_access.get_access(offer_id, made.entity_id),
+        partner_id=partner_id,
+    )
 
 
 @router.get("/partner/stats", **http.documented(partner=True))

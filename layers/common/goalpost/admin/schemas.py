@@ -387,6 +387,12 @@ class OfferIn(LookbackIn):
         "screened out): this offer, when active; then fallback_url; then the network's",
     )
     fallback_url: FallbackUrl | None = None
+    access: Literal["public", "requires_approval", "private"] = Field(
+        default="public",
+        description="Who may run it: every partner; partners approved after applying in the portal; "
+        "only partners given access (PUT /admin/offers/<id>/access/<partner_id>). Clicks of a "
+        "partner without access go to the fallback (no_offer_access)",
+    )
 
 
 class GoalIn(GoalSettingsIn, LookbackIn):
@@ -609,3 +615,17 @@ class RatesImportIn(Strict):
 
     source: Literal["ecb"] = "ecb"
     file: str = Field(min_length=1, max_length=4_000_000)
+
+
+class AccessApplicationIn(Strict):
+    """A partner's application for an offer that requires approval."""
+
+    note: Annotated[str, Field(max_length=500)] = Field(default="", description="for the network's managers")
+
+
+class AccessDecisionIn(Strict):
+    """An admin's decision on a partner's access to an offer: approve an application (or give
+    access without one), reject an application, revoke access."""
+
+    state: Literal["approved", "rejected", "revoked"]
+    note: Annotated[str, Field(max_length=500)] = Field(default="", description="kept in the audit trail")

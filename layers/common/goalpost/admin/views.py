@@ -29,7 +29,7 @@ from goalpost.model.offer import (
     Rate,
     StructureRule,
 )
-from goalpost.model.partner_terms import CustomPayout, Tier
+from goalpost.model.partner_terms import CustomPayout, OfferAccess, Tier
 from goalpost.model.screening import Rule, ScreeningSettings
 
 T = TypeVar("T")
@@ -373,11 +373,22 @@ class LinkRulesOut(Out):
     max_query_chars: int = Field(description="the most characters in the link's encoded query string")
 
 
+class OfferAccessOut(Versioned, View, noun=OfferAccess):
+    """A partner's access to an offer: its application and the admin's decision."""
+
+
 class PartnerOfferOut(Out):
     offer_id: str
     name: str
     currency: str
-    tracking_link: str
+    access: Literal["public", "requires_approval", "private"] = Field(
+        description="public: yours to run; requires_approval: apply first; private: given to you"
+    )
+    access_state: Literal["", "applied", "approved", "rejected", "revoked"] = Field(
+        description='where you stand on an offer that is not public ("": not applied)'
+    )
+    may_run: bool = Field(description="whether your clicks reach the offer (otherwise: no tracking link)")
+    tracking_link: str = Field(description='"" while you have no access')
     link_rules: LinkRulesOut
     manage_postbacks: bool = Field(
         description="whether you manage your own postbacks on this offer (otherwise the network sets them)"

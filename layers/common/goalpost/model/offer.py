@@ -29,6 +29,13 @@ AdvertiserStatus = Literal["active", "paused", "deleted"]
 
 Protocol = Literal["server", "image", "iframe"]
 
+OfferAccessSetting = Literal["public", "requires_approval", "private"]
+"""Who may run an offer (TUNE's and Everflow's offer visibility): every partner; partners an
+admin approved after they applied in the portal; only partners an admin gave access to."""
+
+AccessState = Literal["applied", "approved", "rejected", "revoked"]
+"""Where one partner stands on one offer that is not public (``rules.access``)."""
+
 
 ZERO = Decimal(0)
 
@@ -135,6 +142,8 @@ class Offer(NamedTuple):
     """Where a click goes when it cannot reach this offer (paused or expired offer, partner not
     allowed, screened out): this offer's URL (if active), else ``fallback_url``, else the network's."""
     fallback_url: str = ""
+    access: OfferAccessSetting = "public"
+    """Who may run it (``rules.access``): clicks of a partner without access go to the fallback."""
 
     def lookback(self, goal: Goal) -> Lookback:
         """The window a goal's conversions must fall in: the goal's own, else the offer's."""
@@ -274,6 +283,8 @@ class OfferBundle(NamedTuple):
     """(partner_id, goal_id) -> the partner's custom payout."""
     pixels: tuple[Mapping[str, Any], ...] = ()
     """Partner pixels and postbacks configured on this offer."""
+    access: Mapping[str, AccessState] = EMPTY
+    """partner_id -> where that partner stands (applied, approved...): read in the same query."""
 
     def goal(self, goal_id: str) -> Goal | None:
         if goal_id == DEFAULT_GOAL_ID:

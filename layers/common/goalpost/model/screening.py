@@ -43,6 +43,9 @@ REASONS: tuple[Reason, ...] = (
     Reason("click_cap", "click", 17,
            "the offer's (or the partner's on it) click cap for the day, week, month or lifetime "
            "is reached: the click goes to the fallback"),
+    Reason("no_offer_access", "click", None,
+           "the partner has no access to the offer: it requires approval (not approved yet, rejected "
+           "or revoked) or is private (access not given)"),
     Reason("lookback_too_soon", "conversion", None,
            "the conversion came sooner after the click than the offer's (or goal's) minimum"),
     Reason("ip_mismatch", "conversion", None,

@@ -32,7 +32,8 @@ from goalpost.store.dynamo import (
 
 
 def load_offer_bundle(offer_id: str) -> OfferBundle | None:
-    """The offer, its goals and custom partner payouts in one query (one partition)."""
+    """The offer, its goals, custom partner payouts, pixels and partners' access in one query
+    (one partition): the click learns a partner's access with the offer, no read of its own."""
     kwargs: dict[str, Any] = {
         "TableName": config_table(),
         "KeyConditionExpression": "pk = :pk",
@@ -42,6 +43,7 @@ def load_offer_bundle(offer_id: str) -> OfferBundle | None:
     goals: dict[str, Goal] = {}
     payouts: dict[tuple[str, str], Rate] = {}
     pixels: list[dict[str, Any]] = []
+    access: dict[str, Any] = {}
     while True:
         response = client().query(**kwargs)
         for raw in response.get("Items", []):
@@ -57,12 +59,23 @@ def load_offer_bundle(offer_id: str) -> OfferBundle | None:
                 payouts[(partner_id, goal_id)] = Rate.from_dict(data["doc"]["payout"])
             elif sk.startswith("PIXEL#"):
                 pixels.append(data["doc"])
+            elif sk.startswith(_ACCESS):
+                access[sk[len(_ACCESS) :]] = data["doc"]["state"]
         if "LastEvaluatedKey" not in response:
             break
         kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
     if offer is None:
         return None
-    return OfferBundle(offer=offer, goals=goals, custom_payouts=payouts, pixels=tuple(pixels))
+    return OfferBundle(offer=offer, goals=goals, custom_payouts=payouts, pixels=tuple(pixels), access=access)
+
+
+_ACCESS = "ACCESS#"
+"""A partner's access to an offer (``OfferAccess``), in the offer's partition: ``ACCESS#<partner>``."""
+
+ACCESS_LISTED = "offer_access"
+ACCESS_PENDING = "offer_access_pending"
+"""The ``kind`` (by_kind index) of an access item: a pending application is listed apart, so the
+network's queue of applications is one Query of only what waits for a decision."""
 
 
 def get_doc(pk: str, sk: str) -> dict[str, Any] | None:
@@ -133,6 +146,8 @@ def entity_key(kind: str, entity_id: str, parent_offer_id: str = "") -> tuple[st
         return f"OFFER#{parent_offer_id}", f"PAYOUT#{entity_id}"
     if kind == "partner_pixel":
         return f"OFFER#{parent_offer_id}", f"PIXEL#{entity_id}"
+    if kind == "offer_access":
+        return f"OFFER#{parent_offer_id}", f"{_ACCESS}{entity_id}"
     if kind == "network":
         return "NETWORK", "SETTINGS"
     return f"{_PK_PREFIX[kind]}{entity_id}", "PROFILE"
@@ -147,18 +162,22 @@ def save_entity(
     parent_offer_id: str = "",
     expected_version: int | None = None,
     extra_items: Sequence[dict[str, Any]] = (),
+    listed_as: str = "",
 ) -> bool:
     """Create (no expected version) or replace at the expected version, with its audit record.
 
     Both go in one transaction: a change without its audit entry never happens. Returns
     False when the expected version was not the stored one (another admin saved first).
+    ``listed_as``: the item's ``kind`` in the by_kind index when it is not ``kind`` itself.
     """
     pk, sk = entity_key(kind, entity_id, parent_offer_id)
     version = 1 if expected_version is None else expected_version + 1
     stored_doc = {**doc, "version": version}
     put: dict[str, Any] = {
         "TableName": config_table(),
-        "Item": to_item({"pk": pk, "sk": sk, "kind": kind, "version": version, "doc": stored_doc}),
+        "Item": to_item(
+            {"pk": pk, "sk": sk, "kind": listed_as or kind, "version": version, "doc": stored_doc}
+        ),
     }
     if expected_version is None:
         put["ConditionExpression"] = "attribute_not_exists(pk)"
@@ -345,6 +364,21 @@ def list_entities(kind: str, *, limit: int, cursor: Mapping[str, Any] | None = N
         "ExpressionAttributeValues": {":k": {"S": kind}},
     }
     return query_page(query, limit, cursor, docs=True)
+
+
+def access_listed_as(state: str) -> str:
+    """Where an access item in ``state`` is listed (by_kind): pending applications apart."""
+    return ACCESS_PENDING if state == "applied" else ACCESS_LISTED
+
+
+def pending_access_page(*, limit: int, cursor: Mapping[str, Any] | None = None) -> Page:
+    """The network's applications waiting for a decision, offer by offer (one Query a page)."""
+    return list_entities(ACCESS_PENDING, limit=limit, cursor=cursor)
+
+
+def offer_access_page(offer_id: str, *, limit: int, cursor: Mapping[str, Any] | None = None) -> Page:
+    """One page of an offer's access items (applications and grants, by partner id)."""
+    return offer_items_page(offer_id, _ACCESS, limit=limit, cursor=cursor)
 
 
 def offer_items_page(

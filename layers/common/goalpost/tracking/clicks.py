@@ -12,6 +12,7 @@ from goalpost.model.offer import NetworkSettings, Offer
 from goalpost.model.refusal import Refused
 from goalpost.model.screening import Verdict, flags_of, in_force, strongest
 from goalpost.model.session import CLICK_CONTEXT_FIELDS, MAX_CLICK_SUB_CHARS, MAX_TEST_TOKEN, Session
+from goalpost.rules.access import NO_ACCESS, may_run
 from goalpost.rules.macros import UnsafeUrl, expand_url
 from goalpost.store import config_cache, session_store
 
@@ -32,9 +33,10 @@ class Click(NamedTuple):
 def start_session(
     params: Mapping[str, str], *, ip: str, user_agent: str, now: float, cookie: str = ""
 ) -> Click:
-    """Check offer and partner, screen the visitor, store the session (the only write while
-    screening is off), build the redirect; a click that cannot reach its offer goes to the
-    offer's fallback (``fallback``). ``cookie``: the offer's tracking cookie the visitor sent."""
+    """Check offer, partner and the partner's access to the offer, screen the visitor, store the
+    session (the only write while screening is off), build the redirect; a click that cannot
+    reach its offer goes to the offer's fallback (``fallback``). ``cookie``: the offer's
+    tracking cookie the visitor sent."""
     offer_id = require_id(params, "offer_id")
     partner_id = require_id(params, "aff_id")
     subs: dict[str, str] = {}
@@ -72,6 +74,11 @@ def start_session(
         raise Refused(f"partner {partner_id} does not exist", code="unknown_partner")
     if partner.status != "active":
         refused = Refused(f"partner {partner_id} is {partner.status}", code="partner_inactive")
+        return fallback(session, offer, refused)
+    if not may_run(offer.access, bundle.access.get(partner_id)):
+        # the partner's access came with the offer (its partition): no read of its own
+        reason = f"partner {partner_id} has no access to offer {offer_id} ({offer.access})"
+        refused = Refused(reason, code=NO_ACCESS)
         return fallback(session, offer, refused)
     network = config_cache.network()
     screening = in_force(network.screening, offer.screening)
@@ -151,7 +158,8 @@ def _refusal(verdict: Verdict) -> Refused:
 def fallback(
     session: Session, offer: Offer, refused: Refused, network: NetworkSettings | None = None
 ) -> Click:
-    """Where a click goes that cannot reach its offer: the offer's fallback offer (when active),
+    """Where a click goes that cannot reach its offer (inactive, the partner inactive or without
+    access, screened out): the offer's fallback offer (when active),
     its fallback URL, then the network's default URL; with none, the refusal is answered.
 
     The click is recorded with why (an item of the sessions table that expired as it was

@@ -34,6 +34,7 @@ HTTP_STATUS: dict[str, int] = {
     "offer_inactive": 403,
     "partner_inactive": 403,
     "advertiser_inactive": 403,
+    "no_offer_access": 403,
     "lookback_too_soon": 403,
     "offer_mismatch": 422,
     "goal_not_on_offer": 422,
