@@ -46,7 +46,11 @@ from goalpost.rules.stats import (
     FunnelStep,
     Interval,
     MoneyView,
+    Sums,
     Window,
+    metrics,
+    rollup_reads,
+    rollup_sums,
     summarize,
     window,
 )
@@ -406,7 +410,10 @@ def funnel(offer_id: str, span: Window, zone_name: str, partner_id: str, order: 
 
 
 DASHBOARD_TOP = 5
-DASHBOARD_FIELDS = ("clicks", "conversions", "pending", "payout", "revenue", "profit", "currency")
+DASHBOARD_FIELDS = (
+    "clicks", "unique_clicks", "invalid_clicks", "conversions", "pending", "held",
+    "payout", "revenue", "profit", "currency",
+)  # fmt: skip
 
 
 def _dashboard_figures(row: dict[str, Any]) -> dict[str, Any]:
@@ -415,7 +422,7 @@ def _dashboard_figures(row: dict[str, Any]) -> dict[str, Any]:
     # earnings per click: what the partners earned (the payout) per click
     figures["epc"] = (
         format_money((Decimal(str(row.get("payout") or 0)) / clicks).quantize(Decimal("0.0001")))
-        if clicks
+        if clicks and row.get("payout") is not None
         else None
     )
     figures["conversion_rate"] = row.get("conversion_rate")
@@ -424,39 +431,41 @@ def _dashboard_figures(row: dict[str, Any]) -> dict[str, Any]:
 
 def dashboard(zone_name: str, now: datetime) -> dict[str, Any]:
     """Today, yesterday and the last 7 days, top offers and partners and the conversions held
-    for review: one read of the last 7 days' stats cells (no scan of conversions or clicks),
-    summed three ways, in the network's base currency."""
+    for review, in the network's base currency: from the stats' rollups (the network's, each
+    offer's and each partner's per UTC day, and per hour for a day the zone's midnight cuts),
+    kept by the stats consumer beside the cells they sum; no scan, no cells."""
     week = report_window(None, None, zone_name, now)
     today = now.astimezone(week.zone).date()
-    cells = read_cells(week, Filters())
+    spans = {
+        "today": window(today, today, week.zone),
+        "yesterday": window(today - timedelta(days=1), today - timedelta(days=1), week.zone),
+        "last_7_days": week,
+    }
+    items = stats_store.rollup_items(*rollup_reads(list(spans.values())))
 
     def total(span: Window) -> dict[str, Any]:
-        summary = summarize(cells, window=span, interval="total", group_by=(), view="base")
-        return _dashboard_figures(summary["totals"])
+        sums = rollup_sums(items, span, "network").get("", Sums.empty("base"))
+        return _dashboard_figures(metrics(sums))
 
-    def top(dimension: Dimension) -> list[dict[str, Any]]:
-        rows = summarize(cells, window=week, interval="total", group_by=(dimension,), view="base")["rows"]
+    def top(level: Dimension) -> list[dict[str, Any]]:
+        sums = rollup_sums(items, week, level)
+        rows = [{f"{level}_id": subject, **metrics(sums[subject])} for subject in sorted(sums)]
         rows.sort(key=lambda r: (-Decimal(str(r.get("revenue") or 0)), -int(r.get("clicks") or 0)))
-        return [
-            {f"{dimension}_id": r[f"{dimension}_id"], **_dashboard_figures(r)} for r in rows[:DASHBOARD_TOP]
-        ]
+        return [{f"{level}_id": r[f"{level}_id"], **_dashboard_figures(r)} for r in rows[:DASHBOARD_TOP]]
 
-    periods = {
-        "today": total(window(today, today, week.zone)),
-        "yesterday": total(window(today - timedelta(days=1), today - timedelta(days=1), week.zone)),
-        "last_7_days": total(week),
-    }
+    periods = {name: total(span) for name, span in spans.items()}
+    week_figures = periods["last_7_days"]
     return {
         "timezone": zone_name,
         "today": today.isoformat(),
         "periods": periods,
         "top_offers": top("offer"),
         "top_partners": top("partner"),
-        "held_for_review": int(periods["last_7_days"]["pending"] or 0),
-        # counted by traffic screening (issue 28, merged separately): null until it is
-        "invalid_clicks": None,
-        "held_by_screening": None,
-        "currency": periods["last_7_days"]["currency"],
+        # waiting for an admin: pending approval, and held for review by a screening rule
+        "held_for_review": int(week_figures["pending"] or 0) + int(week_figures["held"] or 0),
+        "invalid_clicks": int(week_figures["invalid_clicks"] or 0),
+        "held_by_screening": int(week_figures["held"] or 0),
+        "currency": week_figures["currency"],
         "consistency": CONSISTENCY,
     }
 
@@ -518,10 +527,11 @@ def network_stats(
 
 @router.get("/admin/dashboard", **http.documented())
 def network_dashboard(timezone: TimeZone = "UTC") -> Response[DashboardOut]:
-    """The console's home: today, yesterday and the last 7 days (clicks, conversions, pending,
-    payout, revenue, profit, EPC = payout per click, conversion rate), the top 5 offers and
-    partners of the 7 days by revenue, the conversions held for review (pending), in the base
-    currency. One read of the stats cells; eventually consistent like the stats."""
+    """The console's home: today, yesterday and the last 7 days (clicks gross, unique and
+    invalid, conversions, pending, held, payout, revenue, profit, EPC = payout per click,
+    conversion rate), the top 5 offers and partners of the 7 days by revenue, the conversions
+    waiting for review (pending or held), in the base currency. Read from the stats' rollups
+    (a handful of items per day, no scan); eventually consistent like the stats."""
     return http.ok(dashboard(timezone, datetime.fromtimestamp(clock.now(), UTC)))
 
 

@@ -25,7 +25,7 @@ from goalpost.model.conversion import CONVERSION, GOAL_CLICK, IMPRESSIONS
 from goalpost.model.money import format_money
 from goalpost.model.offer import DEFAULT_GOAL_ID
 from goalpost.model.screening import REASON_CODES
-from goalpost.model.stats import Cell, CellDelta, Group
+from goalpost.model.stats import Cell, CellDelta, Group, Rollup, RollupLevel, shard_of
 from goalpost.rules.exchange import recorded_sale
 
 COUNTS = (
@@ -171,21 +171,66 @@ def contribution(
     return None
 
 
-def first_group(events: Sequence[tuple[str, Contribution | None]], start: int, max_cells: int) -> Group:
-    """The records from ``start`` on that fit one group: no more than ``max_cells`` cells.
+def rollups_of(cell: Cell) -> tuple[Rollup, ...]:
+    """What a cell adds to besides itself: its hour and its UTC day, of the network, of its
+    offer and of its partner (in its own shard)."""
+    shard = shard_of(cell.offer_id, cell.partner_id)
+    levels: tuple[tuple[RollupLevel, str], ...] = (
+        ("network", ""), ("offer", cell.offer_id), ("partner", cell.partner_id),
+    )  # fmt: skip
+    return tuple(
+        Rollup(period, level, subject, shard)
+        for period in (cell.hour, cell.hour[:10])
+        for level, subject in levels
+    )
+
+
+def rollup_counters(cell: Cell, counters: Mapping[str, Decimal]) -> dict[str, Decimal]:
+    """What a cell's delta adds to its rollups: the counts, the money in the base currency
+    (``base:<code>:<amount>``: offers' own currencies are never added together) and the
+    default goal's conversions (the conversion rate's numerator, named since a rollup has no
+    goal)."""
+    added = {n: v for n, v in counters.items() if v and (n in COUNTS or n.startswith("base:"))}
+    if cell.goal_id == DEFAULT_GOAL_ID and counters.get("conversions"):
+        added[DEFAULT_CONVERSIONS] = counters["conversions"]
+    return added
+
+
+def first_group(events: Sequence[tuple[str, Contribution | None]], start: int, max_items: int) -> Group:
+    """The records from ``start`` on that fit one group: no more than ``max_items`` cells and
+    rollups together (one transaction item each).
 
     Groups are cut the same way for the same records, so a retried batch meets the markers
     its earlier attempt left.
     """
     cells: dict[Cell, CellDelta] = {}
+    rollups: set[Rollup] = set()
     end = start
     for _event_id, found in events[start:]:
         if found is not None:
-            if found.cell not in cells and len(cells) >= max_cells:
+            new = {found.cell} - cells.keys()
+            new_rollups = set(rollups_of(found.cell)) - rollups
+            grows = len(cells) + len(rollups) + len(new) + len(new_rollups)
+            if cells and (new or new_rollups) and grows > max_items:
                 break
             _add(cells, found)
+            rollups |= new_rollups
         end += 1
-    return Group(events[start][0], events[end - 1][0], end - start, cells)
+    return group_of(events[start][0], events[end - 1][0], end - start, cells)
+
+
+def group_of(first_event: str, last_event: str, size: int, cells: dict[Cell, CellDelta]) -> Group:
+    """A group of cells with what they add to their rollups."""
+    rollups: dict[Rollup, dict[str, Decimal]] = {}
+    for cell, delta in cells.items():
+        added = rollup_counters(cell, delta.counters)
+        if not added:
+            continue
+        for rollup in rollups_of(cell):
+            sums = rollups.setdefault(rollup, {})
+            for name, value in added.items():
+                sums[name] = sums.get(name, Decimal(0)) + value
+    return Group(first_event, last_event, size, cells, rollups)
 
 
 def _add(cells: dict[Cell, CellDelta], found: Contribution) -> None:
@@ -266,9 +311,10 @@ class Sums(NamedTuple):
             value = Decimal(str(cell.get(name, 0)))
             if value:
                 self.counts[name] = self.counts.get(name, Decimal(0)) + value
-        if str(cell.get("goal_id", "")) == DEFAULT_GOAL_ID:
+        if str(cell.get("goal_id", "")) == DEFAULT_GOAL_ID or DEFAULT_CONVERSIONS in cell:
             # the conversion rate's numerator: a click converts once, on its offer's default goal
-            value = Decimal(str(cell.get("conversions", 0)))
+            # (a rollup, of no goal, keeps it by name)
+            value = Decimal(str(cell.get(DEFAULT_CONVERSIONS, cell.get("conversions", 0))))
             if value:
                 self.counts[DEFAULT_CONVERSIONS] = self.counts.get(DEFAULT_CONVERSIONS, Decimal(0)) + value
         for currency, amounts in money_of(cell, self.view).items():
@@ -363,6 +409,42 @@ def summarize(
             row["conversion_rate"] = _ratio(rows[key].counts.get("conversions", Decimal(0)), clicks)
         out.append(row)
     return {"rows": out, "totals": metrics(totals, hidden)}
+
+
+def rollup_reads(windows: Sequence[Window]) -> tuple[list[str], list[tuple[str, str, str]]]:
+    """The rollups that answer these windows exactly: a UTC day that each window holds whole
+    or not at all is read as a day; a day some window cuts (a zone's midnight is not UTC's), by
+    its hours. (Whole days, and (day, first hour, last hour) of the others.)"""
+    whole: list[str] = []
+    hours: list[tuple[str, str, str]] = []
+    for day in sorted({d for w in windows for d in w.utc_days()}):
+        start = datetime.fromisoformat(day).replace(tzinfo=UTC)
+        end = start + timedelta(days=1)
+        if all((w.start <= start and end <= w.end) or end <= w.start or w.end <= start for w in windows):
+            whole.append(day)
+        else:
+            hours.append((day, "00", "23"))
+    return whole, hours
+
+
+def rollup_sums(
+    items: Iterable[Mapping[str, Any]], span: Window, level: str, view: MoneyView = "base"
+) -> dict[str, Sums]:
+    """The rollups of one level (``network``, ``offer``, ``partner``) in a window, summed per
+    subject (every shard's, every hour's or day's): what the cells they sum would give."""
+    sums: dict[str, Sums] = {}
+    for item in items:
+        if item.get("level") != level:
+            continue
+        period = str(item["period"])
+        if len(period) == 10:
+            start = datetime.fromisoformat(period).replace(tzinfo=UTC)
+            inside = span.start <= start and start + timedelta(days=1) <= span.end
+        else:
+            inside = span.contains_hour(period)
+        if inside:
+            sums.setdefault(str(item.get("subject", "")), Sums.empty(view)).add(item)
+    return sums
 
 
 class FunnelStep(NamedTuple):

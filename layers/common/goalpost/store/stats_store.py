@@ -1,19 +1,17 @@
 """Stats table: hourly cells kept by the stream consumer, read by the stats screens."""
 
 import time
-import zlib
 from collections.abc import Sequence
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
-if TYPE_CHECKING:
-    from goalpost.model.stats import Cell, Group
-from goalpost.store.dynamo import all_pages, attribute_values, client, from_item, stats_table, to_item
+from goalpost.model.stats import STATS_SHARDS, shard_of
 
-STATS_SHARDS = 4
-"""Cells of a UTC day spread over this many partitions (by offer and partner), so a busy
-network's current day is not one hot partition; reading a day is one query per shard."""
+if TYPE_CHECKING:
+    from goalpost.model.stats import Cell, Group, Rollup
+from goalpost.store.dynamo import all_pages, attribute_values, client, from_item, stats_table, to_item
 
 STATS_MARKER_SECONDS = 3 * 86400
 """How long a batch marker is kept: longer than a stream record can live (24 hours)."""
@@ -27,7 +25,7 @@ partner and goal."""
 
 
 def _cell_key(cell: "Cell") -> dict[str, Any]:
-    shard = zlib.crc32(f"{cell.offer_id}#{cell.partner_id}".encode()) % STATS_SHARDS
+    shard = shard_of(cell.offer_id, cell.partner_id)
     sk = f"{cell.offer_id}#{cell.hour[11:13]}#{cell.partner_id}#{cell.goal_id or '-'}"
     return {
         "pk": {"S": f"CELLS#{cell.hour[:10]}#{shard}"},
@@ -35,8 +33,40 @@ def _cell_key(cell: "Cell") -> dict[str, Any]:
     }
 
 
+ROLLUP_LEVEL_CODES = {"network": "N", "offer": "O", "partner": "P"}
+
+
+def _rollup_key(rollup: "Rollup") -> dict[str, Any]:
+    """A day's rollups share a partition, ``ROLLUP#<day>``: the whole days' first (``D#``), then
+    the hours' (``H#<hour>#``), so a day is one query, or a range of its hours."""
+    day, hour = rollup.period[:10], rollup.period[11:13]
+    rest = f"{ROLLUP_LEVEL_CODES[rollup.level]}#{rollup.subject}#{rollup.shard}"
+    return {"pk": {"S": f"ROLLUP#{day}"}, "sk": {"S": f"H#{hour}#{rest}" if hour else f"D#{rest}"}}
+
+
+def _rollup_update(rollup: "Rollup", counters: dict[str, Decimal]) -> dict[str, Any]:
+    names = {"#period": "period", "#level": "level", "#subject": "subject"}
+    values: dict[str, Any] = {":period": rollup.period, ":level": rollup.level, ":subject": rollup.subject}
+    adds = []
+    for n, (name, amount) in enumerate(sorted(counters.items())):
+        names[f"#c{n}"] = name
+        values[f":c{n}"] = amount
+        adds.append(f"#c{n} :c{n}")
+    return {
+        "Update": {
+            "TableName": stats_table(),
+            "Key": _rollup_key(rollup),
+            "UpdateExpression": "SET #period = :period, #level = :level, #subject = :subject "
+            f"ADD {', '.join(adds)}",
+            "ExpressionAttributeNames": names,
+            "ExpressionAttributeValues": attribute_values(values),
+        }
+    }
+
+
 def apply_stats(group: "Group", now: int) -> str | None:
-    """Add a group's deltas to its cells, with the group's marker, in one transaction.
+    """Add a group's deltas to its cells and their rollups, with the group's marker, in one
+    transaction.
 
     One UpdateItem per cell (ADD, so concurrent shards never lose counts) and a marker named
     after the group's first stream record: if the marker exists, this group was applied
@@ -107,6 +137,7 @@ def apply_stats(group: "Group", now: int) -> str | None:
         )
     if len(items) == 1:
         return None  # nothing to add: no marker needed either
+    items.extend(_rollup_update(r, counters) for r, counters in group.rollups.items() if counters)
     for attempt in range(_MAX_TRANSACTION_CONFLICTS + 1):
         try:
             client().transact_write_items(TransactItems=items)  # type: ignore[arg-type]
@@ -169,3 +200,29 @@ def partner_stats_cells(partner_id: str, days: Sequence[str]) -> list[dict[str, 
             for day in days
         ]
     )
+
+
+def rollup_items(whole_days: Sequence[str], hours: Sequence[tuple[str, str, str]]) -> list[dict[str, Any]]:
+    """Rollups: those of whole UTC days, and those of the hours ``(day, first, last)`` (``HH``,
+    inclusive) of others; one query per day (each item: period, level, subject, counters)."""
+    queries: list[dict[str, Any]] = [
+        {
+            "TableName": stats_table(),
+            "KeyConditionExpression": "pk = :pk AND begins_with(sk, :d)",
+            "ExpressionAttributeValues": {":pk": {"S": f"ROLLUP#{day}"}, ":d": {"S": "D#"}},
+        }
+        for day in whole_days
+    ]
+    queries.extend(
+        {
+            "TableName": stats_table(),
+            "KeyConditionExpression": "pk = :pk AND sk BETWEEN :a AND :b",
+            "ExpressionAttributeValues": {
+                ":pk": {"S": f"ROLLUP#{day}"},
+                ":a": {"S": f"H#{first}#"},
+                ":b": {"S": f"H#{last}#~"},
+            },
+        }
+        for day, first, last in hours
+    )
+    return _all_queries(queries)
