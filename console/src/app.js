@@ -16,6 +16,7 @@ import {
 } from './auth.js';
 import { FunnelScreen, PendingScreen, PostbacksScreen } from './activity.js';
 import { DashboardScreen } from './dashboard.js';
+import { DeliveriesScreen } from './deliveries.js';
 import {
   GoalFormScreen,
   GoalScreen,
@@ -73,6 +74,7 @@ const STAFF_ROUTES = [
   ],
   [/^#\/trace\/([0-9a-fA-F_-]+)$/, ([id]) => html`<${TraceScreen} key=${id} transactionId=${id} />`],
   [/^#\/stats$/, () => html`<${StatsScreen} />`],
+  [/^#\/deliveries$/, () => html`<${DeliveriesScreen} />`],
   [/^#\/network$/, () => html`<${NetworkScreen} />`],
   [/^#\/rates$/, () => html`<${RatesScreen} />`],
   [/^#\/payout-structures$/, () => html`<${StructuresScreen} />`],
@@ -123,6 +125,7 @@ const STAFF_LINKS = [
   ['#/conversions', 'Conversions'],
   ['#/trace', 'Trace'],
   ['#/stats', 'Stats'],
+  ['#/deliveries', 'Deliveries'],
   ['#/payout-structures', 'Payout structures'],
   ['#/rates', 'Rates'],
   ['#/network', 'Network'],

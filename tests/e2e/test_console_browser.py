@@ -827,19 +827,80 @@ def test_the_dashboard_after_seeded_traffic(runtime: LocalRuntime, open_page: Ca
         today.wait_for()
         cells = today.locator("td").all_inner_texts()
         expected = board()
-        return cells[:2] == ["Today", str(expected["periods"]["today"]["clicks"])] and cells[4] == (
-            f"${expected['periods']['today']['payout']}"
-        )
+        today_figures = expected["periods"]["today"]
+        return cells[:8] == [
+            "Today", str(today_figures["clicks"]), str(today_figures["unique_clicks"]),
+            str(today_figures["invalid_clicks"]), str(today_figures["conversions"]), str(today_figures["pending"]),
+            str(today_figures["held"]), f"${today_figures['payout']}",
+        ]  # fmt: skip
 
     wait_for(shown_as_answered, seconds=30)
+    # the seeded traffic is in the figures: four clicks, one approved conversion paying $1.00
+    week = expected["periods"]["last_7_days"]
+    assert week["clicks"] >= 4 and week["conversions"] >= 1 and Decimal(week["payout"]) >= Decimal("1.00")
     assert page.get_by_test_id("held-for-review").inner_text() == str(expected["held_for_review"])
-    assert page.get_by_test_id("invalid-clicks").inner_text() == "—"  # issue 28 fills it in
+    assert page.get_by_test_id("invalid-clicks").inner_text() == str(expected["invalid_clicks"])
+    assert page.get_by_test_id("held-by-screening").inner_text() == str(expected["held_by_screening"])
     if any(o["offer_id"] == offer_id for o in expected["top_offers"]):
         page.get_by_role("link", name=f"Widgets ({offer_id})").wait_for()
     if any(p["partner_id"] == partner_id for p in expected["top_partners"]):
         page.get_by_role("cell", name=f"P1 ({partner_id})", exact=True).wait_for()
     page.get_by_role("heading", name="Failing partner deliveries").wait_for()
     shot(page, "dashboard")
+
+
+@pytest.fixture
+def partner_server() -> Iterator[Any]:
+    """A partner's postback endpoint on 127.0.0.1 (the partner postbacks tests' own)."""
+    import threading
+
+    from tests.e2e.test_partner_postbacks import FakePartner
+
+    server = FakePartner()
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield server
+    server.shutdown()
+
+
+def test_the_deliveries_screen_lists_the_network_s_failing_deliveries_and_retries_one(
+    runtime: LocalRuntime, open_page: Callable[..., Any], partner_server: Any
+) -> None:
+    """Failing partner deliveries had no screen of their own: the dashboard looked through the
+    top offers' latest 50. The network's failing ones are listed, with their state, and a
+    Retry that delivers takes one off the list (and off the dashboard's)."""
+    from tests.e2e.conftest import click, make_network
+    from tests.e2e.test_partner_postbacks import add_pixel
+
+    net = make_network(runtime, "https://shop.example.com/?tid={transaction_id}")
+    offer_id = net["offer"]["offer_id"]
+    add_pixel(runtime, net, "0", partner_server.base + "/down?tid={transaction_id}")
+    partner_server.fail_first["/down"] = 10_000
+    tid = click(runtime, net)
+    assert runtime.get(f"/aff_lsr?transaction_id={tid}").status == 200
+
+    def failing() -> list[dict[str, Any]]:
+        items = runtime.admin("GET", "/admin/deliveries?limit=100").json()["items"]
+        return [d for d in items if d["offer_id"] == offer_id]
+
+    wait_for(lambda: [(d["state"], d["attempts"]) for d in failing()] == [("failed", 6)], seconds=40)
+    [delivery] = failing()
+    page = signed_in_admin(open_page, runtime)
+    page.get_by_role(
+        "button", name=f"Retry delivery {delivery['delivery_id']}"
+    ).wait_for()  # on the dashboard
+    go(page, runtime, "#/deliveries")
+    arrived(page, "Partner deliveries")
+    state = page.get_by_test_id(f"state-{delivery['delivery_id']}")
+    assert state.inner_text() == "Failed (no try pending)"
+    row = page.locator("tr", has=state)
+    row.get_by_role("link", name=f"Widgets ({offer_id})").wait_for()  # names, once they are loaded
+    row.get_by_role("cell", name=f"P1 ({net['partner']['partner_id']})").wait_for()
+    shot(page, "deliveries")
+    partner_server.fail_first["/down"] = 0  # the partner is back
+    page.get_by_role("button", name=f"Retry delivery {delivery['delivery_id']}").click()
+    state.wait_for(state="detached")
+    assert failing() == []
+    assert [h["status"] for h in partner_server.hits][-1] == 200
 
 
 def test_a_phone_folds_the_nav_behind_a_menu_button_and_no_screen_scrolls_sideways(
@@ -871,7 +932,7 @@ def test_a_phone_folds_the_nav_behind_a_menu_button_and_no_screen_scrolls_sidewa
         f"#/offers/{offer_id}/pending", f"#/offers/{offer_id}/funnel", f"#/history/offer/{offer_id}",
         "#/advertisers", "#/partners", "#/conversions", f"#/conversions/{conversion['conversion_id']}",
         "#/stats", "#/payout-structures", "#/rates", "#/network", "#/trace",
-        f"#/trace/{conversion['transaction_id']}",
+        f"#/trace/{conversion['transaction_id']}", "#/deliveries",
     )  # fmt: skip
     for fragment in screens:
         go(page, runtime, fragment)
@@ -917,7 +978,7 @@ def test_axe_finds_no_serious_or_critical_violation_on_any_screen(
         f"#/offers/{offer_id}/payouts", f"#/offers/{offer_id}/postbacks", f"#/offers/{offer_id}/pending",
         f"#/offers/{offer_id}/funnel", f"#/history/offer/{offer_id}", "#/advertisers", "#/partners",
         "#/conversions", f"#/conversions/{conversion['conversion_id']}", "#/stats", "#/payout-structures",
-        "#/rates", "#/network", "#/trace", f"#/trace/{conversion['transaction_id']}",
+        "#/rates", "#/network", "#/trace", f"#/trace/{conversion['transaction_id']}", "#/deliveries",
     )  # fmt: skip
     portal = ("#/portal/offers", f"#/portal/offers/{offer_id}", "#/portal/stats", "#/portal/conversions")
     found: dict[str, list[str]] = {}
