@@ -903,6 +903,72 @@ def test_the_deliveries_screen_lists_the_network_s_failing_deliveries_and_retrie
     assert [h["status"] for h in partner_server.hits][-1] == 200
 
 
+def test_stats_break_down_by_a_sub_id_the_network_settings_keep(
+    runtime: LocalRuntime, open_page: Callable[..., Any], browser: Any
+) -> None:
+    """Stats had no breakdown by sub id: an admin ticks `source` in the network settings, and
+    the stats screen breaks the traffic down by it, its rows adding up to the offer's totals."""
+    from tests.e2e.conftest import click, make_network
+
+    net = make_network(runtime, "https://shop.example.com/?tid={transaction_id}")
+    offer_id = net["offer"]["offer_id"]
+    page = signed_in_admin(open_page, runtime)
+    go(page, runtime, "#/network")
+    arrived(page, "Network settings")
+    page.get_by_label("source", exact=True).check()
+    page.get_by_role("button", name="Save settings").click()
+    page.get_by_text("Network settings saved.").wait_for()
+    assert "source" in runtime.admin("GET", "/admin/network").json()["stats_sub_ids"]
+    time.sleep(2.5)  # the stats consumer's cached settings (CONFIG_CACHE_SECONDS=2 locally)
+    for source in ("mail", "mail", "web", ""):
+        click(runtime, net, f"&source={source}" if source else "")
+    assert runtime.get(f"/aff_lsr?transaction_id={click(runtime, net, '&source=web')}").status == 200
+
+    def answered() -> dict[str, Any]:
+        query = f"interval=total&group_by=source&offer_id={offer_id}"
+        return runtime.admin("GET", f"/admin/stats?{query}").json()  # type: ignore[no-any-return]
+
+    wait_for(
+        lambda: answered()["totals"]["clicks"] == 5 and answered()["totals"]["conversions"] == 1, seconds=30
+    )
+    expected = answered()
+    assert {r["source"]: (r["clicks"], r["conversions"]) for r in expected["rows"]} == {
+        "mail": (2, 0), "web": (2, 1), "": (1, 0)
+    }  # fmt: skip
+
+    def show_breakdown(on: Any) -> None:
+        go(on, runtime, "#/stats")
+        on.locator("#s-group option[value='source'], #s-group option:text-is('source')").first.wait_for(
+            state="attached"
+        )
+        on.locator("#s-interval").select_option("total")
+        on.locator("#s-group").select_option("source")
+        on.locator("#f-offer").select_option(offer_id)
+        on.get_by_role("cell", name="(none)", exact=True).wait_for()
+
+    show_breakdown(page)
+    wait_for(lambda: page.get_by_test_id("total-clicks").inner_text() == "5", seconds=15)
+    rows = page.locator("table tbody tr")
+    shown = {r.locator("td").nth(0).inner_text(): r.locator("td").nth(1).inner_text() for r in rows.all()}
+    assert shown == {"mail": "2", "web": "2", "(none)": "1"}
+    assert page.get_by_test_id("total-payout").inner_text() == f"${expected['totals']['payout']}"
+    shot(page, "stats-by-sub-id")
+    for width in (1280, 390):  # axe on the breakdown, as on every screen
+        context = browser.new_context(viewport={"width": width, "height": 900}, bypass_csp=True)
+        try:
+            axed = context.new_page()
+            axed.set_default_timeout(15_000)
+            axed.goto(console_sign_in_url(runtime))
+            axed.get_by_role("heading", name="Dashboard", exact=True).wait_for()
+            show_breakdown(axed)
+            axed.wait_for_load_state("networkidle")
+            assert axe_violations(axed) == [], width
+            width_seen = axed.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+            assert width_seen[0] <= width_seen[1], width_seen
+        finally:
+            context.close()
+
+
 def test_a_phone_folds_the_nav_behind_a_menu_button_and_no_screen_scrolls_sideways(
     runtime: LocalRuntime, open_page: Callable[..., Any]
 ) -> None:

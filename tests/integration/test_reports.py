@@ -576,3 +576,102 @@ def test_a_retried_stats_batch_adds_to_the_rollups_once(aws, monkeypatch) -> Non
         if i["level"] == "offer":
             offers[i["subject"]] = offers.get(i["subject"], 0) + int(i["clicks"])
     assert network == 5 and offers == {"1": 2, "2": 1, "3": 2}
+
+
+# ---------------------------------------------------------------- sub id breakdown
+
+
+def keep_sub_ids(*names: str) -> None:
+    status, current = admin("GET", "/admin/network")
+    body = {k: v for k, v in current.items() if k not in ("version", "default_tier_id", "bot_list_version")}
+    status, saved = admin(
+        "PUT", "/admin/network", {**body, "stats_sub_ids": list(names)}, if_match=str(current["version"])
+    )
+    assert status == 200 and saved["stats_sub_ids"] == list(names), saved
+
+
+def play_subs(net: dict[str, Any], other: dict[str, Any]) -> None:
+    """Clicks with and without sub ids (one a click id of the partner's own), conversions on
+    some, a private goal's too, and another partner's traffic."""
+    offer_id, partner_id = net["offer"]["offer_id"], net["partner"]["partner_id"]
+    signup, sale, _upgrade, _checkout = (g["goal_id"] for g in net["goals"])
+    for n, extra in enumerate(["&aff_sub=spring&source=mail", "&aff_sub=spring", "&aff_sub=fall&source=web",
+                               "&source=web", "", f"&aff_sub=click-{'9' * 30}"]):  # fmt: skip
+        tid = click(offer_id, partner_id, extra)
+        if n % 2 == 0:
+            assert postback(f"transaction_id={tid}&goal_name=checkout-page", "/aff_goal")["statusCode"] == 200
+            assert (
+                postback(f"transaction_id={tid}&goal_id={sale}&amount={10 + n}.25", "/aff_goal")["statusCode"]
+                == 200
+            )
+        if n == 1:
+            assert postback(f"transaction_id={tid}&goal_id={signup}", "/aff_goal")["statusCode"] == 200
+    tid = click(offer_id, other["partner_id"], "&aff_sub=spring")
+    assert postback(f"transaction_id={tid}&goal_id={signup}", "/aff_goal")["statusCode"] == 200
+
+
+SUMMED = ("clicks", "unique_clicks", "invalid_clicks", "goal_clicks", "conversions", "pending", "held",
+          "payout", "revenue", "profit", "currency", "conversion_rate")  # fmt: skip
+
+
+def test_stats_break_down_by_a_kept_sub_id_and_add_up_to_the_stats(aws, stats_consumer) -> None:
+    """Stats had no breakdown by sub id. Where the network keeps a sub id, the stats consumer
+    keeps cells per value (the traffic without one under an empty value), so the breakdown's
+    rows add up to the stats' own totals, to the cent, admin's and partner's alike."""
+    net = seed_offer()
+    status, other = admin("POST", "/admin/partners", {"name": "Other"})
+    keep_sub_ids("aff_sub", "source")
+    play_subs(net, other)
+    stats_consumer.drain()
+
+    plain = stats("interval=total&group_by=")["totals"]
+    by_sub = stats("interval=total&group_by=aff_sub")
+    assert {k: by_sub["totals"][k] for k in SUMMED} == {k: plain[k] for k in SUMMED}
+    rows = {r["aff_sub"]: r for r in by_sub["rows"]}
+    assert set(rows) == {"spring", "fall", "", f"click-{'9' * 30}"}
+    assert (rows["spring"]["clicks"], rows["spring"]["conversions"]) == (
+        3,
+        4,
+    )  # 2 clicks of ours, 1 of the other's
+    assert rows["fall"]["clicks"] == 1 and rows["fall"]["payout"] == "2.45"  # 20 % of 12.25
+    assert sum(r["clicks"] for r in rows.values()) == plain["clicks"] == 7
+    by_source = stats("interval=total&group_by=source,partner")
+    mine = [r for r in by_source["rows"] if r["partner_id"] == net["partner"]["partner_id"]]
+    assert {r["source"]: r["clicks"] for r in mine} == {"mail": 1, "web": 2, "": 3}
+    response = call(ADMIN, "GET", "/admin/stats", "interval=total&group_by=aff_sub&format=csv")
+    assert response["statusCode"] == 200
+    csv_body = response["body"]
+    header, *lines = list(csv.reader(io.StringIO(csv_body)))
+    assert header[:2] == ["period", "aff_sub"] and lines[-1][0] == "totals"
+
+    # the partner: its own traffic only, no private goal, its totals those of its stats
+    key = net["partner"]["api_key"]
+    status, own = partner_get("/partner/stats", key, "interval=total&group_by=")
+    status, own_by_sub = partner_get("/partner/stats", key, "interval=total&group_by=aff_sub")
+    assert status == 200, own_by_sub
+    assert {k: own_by_sub["totals"].get(k) for k in SUMMED} == {k: own["totals"].get(k) for k in SUMMED}
+    assert {r["aff_sub"]: r["clicks"] for r in own_by_sub["rows"]}["spring"] == 2
+    assert "revenue" not in own_by_sub["totals"]
+
+
+def test_a_sub_id_breakdown_is_refused_where_it_is_not_kept_or_would_read_too_much(
+    aws, stats_consumer, monkeypatch
+) -> None:
+    net = seed_offer()
+    keep_sub_ids("aff_sub")
+    for n in range(4):
+        click(net["offer"]["offer_id"], net["partner"]["partner_id"], f"&aff_sub=click-{n}")
+    stats_consumer.drain()
+    status, answer = admin("GET", "/admin/stats", query="group_by=aff_sub3")
+    assert status == 400 and answer["error"]["code"] == "sub_id_not_kept"
+    status, answer = admin("GET", "/admin/stats", query="group_by=aff_sub,goal")
+    assert status == 400 and answer["error"]["code"] == "bad_group_by"
+    status, answer = admin("GET", "/admin/stats", query="group_by=aff_sub&money=original")
+    assert status == 400 and answer["error"]["code"] == "bad_money"
+    from goalpost.admin import reports
+
+    monkeypatch.setattr(reports, "MAX_SUB_CELLS", 3)  # four values: four cells
+    status, answer = admin("GET", "/admin/stats", query="group_by=aff_sub")
+    assert status == 400 and answer["error"]["code"] == "too_many_sub_values"
+    monkeypatch.setattr(reports, "MAX_SUB_CELLS", 4)
+    assert admin("GET", "/admin/stats", query="group_by=aff_sub")[0] == 200

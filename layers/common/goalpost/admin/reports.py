@@ -42,12 +42,14 @@ from goalpost.rules.stats import (
     CLICK_COUNTS,
     COUNTS,
     DIMENSIONS,
+    SUB_DIMENSIONS,
     Dimension,
     FunnelStep,
     Interval,
     MoneyView,
     Sums,
     Window,
+    column_of,
     metrics,
     rollup_reads,
     rollup_sums,
@@ -187,30 +189,70 @@ def read_cells(span: Window, filters: Filters) -> list[dict[str, Any]]:
 _GOAL_COUNTERS = frozenset(COUNTS + AMOUNTS) - CLICK_COUNTS
 
 
-def parse_group_by(raw: str) -> tuple[Dimension, ...]:
+def parse_group_by(raw: str) -> tuple[str, ...]:
+    """The dimensions asked: those of the cells, or one sub id with offer and partner."""
     names = [n for n in raw.split(",") if n] if raw else []
-    chosen: list[Dimension] = []
+    chosen: list[str] = []
     for name in names:
-        dimension = next((d for d in DIMENSIONS if d == name), None)
-        if dimension is None:
-            raise ApiError("bad_group_by", f"group_by takes {', '.join(DIMENSIONS)}; got {name[:20]!r}")
-        if dimension not in chosen:
-            chosen.append(dimension)
+        if name not in DIMENSIONS and name not in SUB_DIMENSIONS:
+            raise ApiError(
+                "bad_group_by", f"group_by takes {', '.join(DIMENSIONS + SUB_DIMENSIONS)}; got {name[:20]!r}"
+            )
+        if name not in chosen:
+            chosen.append(name)
+    subs = [n for n in chosen if n in SUB_DIMENSIONS]
+    if subs and (len(subs) > 1 or any(n in ("goal", "advertiser") for n in chosen)):
+        raise ApiError("bad_group_by", "a sub id breaks stats down alone, or with offer and partner")
     return tuple(chosen)
+
+
+MAX_SUB_CELLS = 20_000
+"""The most sub cells a sub id breakdown reads (one per value, hour, offer and partner): a
+partner that puts click ids in a sub id makes as many values as clicks; past this the report is
+refused (narrow the range, or an offer or a partner), never cut short."""
+
+
+def read_sub_cells(span: Window, dimension: str, filters: Filters) -> list[dict[str, Any]]:
+    """The sub cells of one sub id in the range, where the network keeps that sub id."""
+    if dimension not in config_store.get_network_settings().stats_sub_ids:
+        raise ApiError(
+            "sub_id_not_kept",
+            f"the stats keep no breakdown by {dimension}: choose it in the network's stats_sub_ids "
+            "(kept from then on)",
+        )
+    if filters.goal_id or filters.advertiser_id:
+        raise ApiError("bad_group_by", "a sub id breakdown filters by offer and partner only")
+    try:
+        cells = stats_store.sub_cells(span.utc_days(), dimension, limit=MAX_SUB_CELLS)
+    except stats_store.TooManySubCells:
+        raise ApiError(
+            "too_many_sub_values",
+            f"more than {MAX_SUB_CELLS} {dimension} cells in this range: "
+            "ask for fewer days, an offer or a partner",
+        ) from None
+    return [
+        c
+        for c in cells
+        if (not filters.offer_id or c["offer_id"] == filters.offer_id)
+        and (not filters.partner_id or c["partner_id"] == filters.partner_id)
+    ]
 
 
 def stats(
     span: Window,
     zone_name: str,
     interval: Interval,
-    group_by: tuple[Dimension, ...],
+    group_by: tuple[str, ...],
     filters: Filters,
     *,
     visible: Callable[[dict[str, Any]], bool] | None = None,
     hidden: frozenset[str] = frozenset(),
     view: MoneyView = "base",
 ) -> StatsReport:
-    cells = read_cells(span, filters)
+    sub = next((d for d in group_by if d in SUB_DIMENSIONS), "")
+    if sub and view == "original":
+        raise ApiError("bad_money", "a sub id breakdown gives money in the base (or partner) currency only")
+    cells = read_sub_cells(span, sub, filters) if sub else read_cells(span, filters)
     if visible is not None:
         cells = [c for c in cells if visible(c)]
     summary = summarize(
@@ -355,7 +397,7 @@ STATS_CSV_METRICS = (
 def stats_csv(report: StatsReport) -> str:
     """The stats' rows as CSV, their totals last (period ``totals``); a row whose money spans
     several currencies gives it as ``by_currency.<code>.<field>`` columns, never added up."""
-    dims = [f"{d}_id" for d in report["group_by"]]
+    dims = [column_of(d) for d in report["group_by"]]
     lines: list[dict[str, Any]] = []
     extra: dict[str, None] = {}
     for row in [*report["rows"], {"period": "totals", **report["totals"]}]:

@@ -50,6 +50,18 @@ class Rollup(NamedTuple):
     shard: int
 
 
+class SubCell(NamedTuple):
+    """A sub id's value in an hour of one offer and partner (``value`` empty: the traffic that
+    had none), for the sub ids the network breaks its stats down by."""
+
+    hour: str
+    offer_id: str
+    partner_id: str
+    dimension: str
+    value: str
+    private: bool = False
+
+
 class Group(NamedTuple):
     """Consecutive stream records applied together, atomically, with one marker: what they
     add to their cells, and to the rollups of those cells."""
@@ -59,3 +71,4 @@ class Group(NamedTuple):
     size: int
     cells: dict[Cell, CellDelta]
     rollups: dict[Rollup, dict[str, Decimal]]
+    subs: dict[SubCell, dict[str, Decimal]]

@@ -25,7 +25,7 @@ from goalpost.model.conversion import CONVERSION, GOAL_CLICK, IMPRESSIONS
 from goalpost.model.money import format_money
 from goalpost.model.offer import DEFAULT_GOAL_ID
 from goalpost.model.screening import REASON_CODES
-from goalpost.model.stats import Cell, CellDelta, Group, Rollup, RollupLevel, shard_of
+from goalpost.model.stats import Cell, CellDelta, Group, Rollup, RollupLevel, SubCell, shard_of
 from goalpost.rules.exchange import recorded_sale
 
 COUNTS = (
@@ -53,6 +53,10 @@ MONEY_VIEWS: tuple[MoneyView, ...] = ("base", "original", "partner")
 
 STATUS_COUNTER = {"approved": "conversions", "pending": "pending", "rejected": "rejected"}
 
+SUB_DIMENSIONS = ("aff_sub", "aff_sub2", "aff_sub3", "aff_sub4", "aff_sub5", "source")
+"""What a stats report may break down by besides the dimensions of its cells (one at a time,
+with offer and partner), where the network chose to keep them (``stats_sub_ids``)."""
+
 Interval = Literal["hour", "day", "total"]
 Dimension = Literal["offer", "goal", "partner", "advertiser"]
 DIMENSIONS: tuple[Dimension, ...] = ("offer", "goal", "partner", "advertiser")
@@ -64,6 +68,8 @@ class Contribution(NamedTuple):
     counters: dict[str, Decimal]
     currency: str = ""
     """The currency of the money in ``counters`` (conversions only)."""
+    subs: tuple[tuple[str, str], ...] = ()
+    """The click's sub ids (name, value) as its session or conversion recorded them."""
 
 
 def hour_of_iso(timestamp: str) -> str:
@@ -135,11 +141,13 @@ def contribution(
         offer_id = str(image["offer_id"])
         cell = Cell(hour_of_epoch(int(image["created_at"])), offer_id, str(image["partner_id"]))
         if image.get("redirected"):  # screened out or sent to a fallback: not a click on the offer
-            return Contribution(cell, advertiser_of(offer_id, ""), {"invalid_clicks": Decimal(1)})
+            return Contribution(
+                cell, advertiser_of(offer_id, ""), {"invalid_clicks": Decimal(1)}, "", _subs(image)
+            )
         counts = {"clicks": Decimal(1)}
         if "duplicate_click" not in (image.get("flags") or ()):
             counts["unique_clicks"] = Decimal(1)
-        return Contribution(cell, advertiser_of(offer_id, ""), counts)
+        return Contribution(cell, advertiser_of(offer_id, ""), counts, "", _subs(image))
     if kind == CONVERSION:
         counters = _difference(conversion_worth(new), conversion_worth(old))
         if not counters:
@@ -153,7 +161,7 @@ def contribution(
             private=bool(image.get("private")),
         )
         advertiser = str(image.get("advertiser_id") or advertiser_of(offer_id, cell.goal_id))
-        return Contribution(cell, advertiser, counters, str(image.get("currency") or ""))
+        return Contribution(cell, advertiser, counters, str(image.get("currency") or ""), _subs(image))
     if kind == IMPRESSIONS:
         added = Decimal(str(new.get("impressions", 0))) - Decimal(str(old.get("impressions", 0)))
         if not added:
@@ -196,31 +204,73 @@ def rollup_counters(cell: Cell, counters: Mapping[str, Decimal]) -> dict[str, De
     return added
 
 
-def first_group(events: Sequence[tuple[str, Contribution | None]], start: int, max_items: int) -> Group:
-    """The records from ``start`` on that fit one group: no more than ``max_items`` cells and
-    rollups together (one transaction item each).
+def _subs(image: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
+    subs = image.get("subs") or {}
+    return tuple((name, str(subs[name])) for name in SUB_DIMENSIONS if subs.get(name))
+
+
+def sub_cells_of(found: Contribution, dimensions: Sequence[str]) -> tuple[SubCell, ...]:
+    """The sub cells a contribution adds to: one per dimension kept (its value, or none)."""
+    values = dict(found.subs)
+    cell = found.cell
+    return tuple(
+        SubCell(cell.hour, cell.offer_id, cell.partner_id, d, values.get(d, ""), cell.private)
+        for d in dimensions
+    )
+
+
+def sub_counters(cell: Cell, counters: Mapping[str, Decimal]) -> dict[str, Decimal]:
+    """What a delta adds to its sub cells: what it adds to the rollups, and the partners' own
+    currency's payout (a partner's stats give its payout in its currency)."""
+    added = rollup_counters(cell, counters)
+    added.update({n: v for n, v in counters.items() if v and n.startswith("partner:")})
+    return added
+
+
+def first_group(
+    events: Sequence[tuple[str, Contribution | None]],
+    start: int,
+    max_items: int,
+    sub_dimensions: Sequence[str] = (),
+) -> Group:
+    """The records from ``start`` on that fit one group: no more than ``max_items`` cells,
+    rollups and sub cells (of the sub ids kept) together, one transaction item each.
 
     Groups are cut the same way for the same records, so a retried batch meets the markers
     its earlier attempt left.
     """
     cells: dict[Cell, CellDelta] = {}
     rollups: set[Rollup] = set()
+    subs: dict[SubCell, dict[str, Decimal]] = {}
     end = start
     for _event_id, found in events[start:]:
         if found is not None:
             new = {found.cell} - cells.keys()
             new_rollups = set(rollups_of(found.cell)) - rollups
-            grows = len(cells) + len(rollups) + len(new) + len(new_rollups)
-            if cells and (new or new_rollups) and grows > max_items:
+            its_subs = sub_cells_of(found, sub_dimensions)
+            new_subs = set(its_subs) - subs.keys()
+            grows = len(cells) + len(rollups) + len(subs) + len(new) + len(new_rollups) + len(new_subs)
+            if cells and (new or new_rollups or new_subs) and grows > max_items:
                 break
             _add(cells, found)
             rollups |= new_rollups
+            added = sub_counters(found.cell, found.counters)
+            for sub in its_subs:
+                sums = subs.setdefault(sub, {})
+                for name, value in added.items():
+                    sums[name] = sums.get(name, Decimal(0)) + value
         end += 1
-    return group_of(events[start][0], events[end - 1][0], end - start, cells)
+    return group_of(events[start][0], events[end - 1][0], end - start, cells, subs)
 
 
-def group_of(first_event: str, last_event: str, size: int, cells: dict[Cell, CellDelta]) -> Group:
-    """A group of cells with what they add to their rollups."""
+def group_of(
+    first_event: str,
+    last_event: str,
+    size: int,
+    cells: dict[Cell, CellDelta],
+    subs: dict[SubCell, dict[str, Decimal]] | None = None,
+) -> Group:
+    """A group of cells with what they add to their rollups (and its sub cells)."""
     rollups: dict[Rollup, dict[str, Decimal]] = {}
     for cell, delta in cells.items():
         added = rollup_counters(cell, delta.counters)
@@ -230,7 +280,7 @@ def group_of(first_event: str, last_event: str, size: int, cells: dict[Cell, Cel
             sums = rollups.setdefault(rollup, {})
             for name, value in added.items():
                 sums[name] = sums.get(name, Decimal(0)) + value
-    return Group(first_event, last_event, size, cells, rollups)
+    return Group(first_event, last_event, size, cells, rollups, {k: v for k, v in (subs or {}).items() if v})
 
 
 def _add(cells: dict[Cell, CellDelta], found: Contribution) -> None:
@@ -366,12 +416,17 @@ def metrics(sums: Sums, hidden: frozenset[str] = frozenset()) -> dict[str, Any]:
     return {k: v for k, v in row.items() if k not in hidden}
 
 
+def column_of(dimension: str) -> str:
+    """A dimension's column in report rows: ``offer_id``...; a sub id by its own name."""
+    return dimension if dimension in SUB_DIMENSIONS else f"{dimension}_id"
+
+
 def summarize(
     cells: Iterable[Mapping[str, Any]],
     *,
     window: Window,
     interval: Interval,
-    group_by: Sequence[Dimension],
+    group_by: Sequence[str],
     hidden: frozenset[str] = frozenset(),
     view: MoneyView = "original",
 ) -> dict[str, Any]:
@@ -391,6 +446,7 @@ def summarize(
             "goal": str(cell.get("goal_id", "")),
             "partner": str(cell["partner_id"]),
             "advertiser": str(cell.get("advertiser_id", "")),
+            **{name: str(cell.get(name, "")) for name in SUB_DIMENSIONS},  # a sub cell's value
         }
         key = (period_of(hour, interval, window.zone), *(labels[d] for d in group_by))
         rows.setdefault(key, Sums.empty(view)).add(cell)
@@ -400,7 +456,7 @@ def summarize(
     for key in sorted(rows):
         row: dict[str, Any] = {"period": key[0]}
         for dimension, label in zip(group_by, key[1:], strict=True):
-            row[f"{dimension}_id"] = label
+            row[column_of(dimension)] = label
         row.update(metrics(rows[key], hidden))
         if goal_at and key[goal_at]:
             # A goal's conversion rate is over its offer's clicks (on the offer's own row).

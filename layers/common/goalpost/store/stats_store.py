@@ -10,7 +10,7 @@ from botocore.exceptions import ClientError
 from goalpost.model.stats import STATS_SHARDS, shard_of
 
 if TYPE_CHECKING:
-    from goalpost.model.stats import Cell, Group, Rollup
+    from goalpost.model.stats import Cell, Group, Rollup, SubCell
 from goalpost.store.dynamo import all_pages, attribute_values, client, from_item, stats_table, to_item
 
 STATS_MARKER_SECONDS = 3 * 86400
@@ -58,6 +58,43 @@ def _rollup_update(rollup: "Rollup", counters: dict[str, Decimal]) -> dict[str, 
             "Key": _rollup_key(rollup),
             "UpdateExpression": "SET #period = :period, #level = :level, #subject = :subject "
             f"ADD {', '.join(adds)}",
+            "ExpressionAttributeNames": names,
+            "ExpressionAttributeValues": attribute_values(values),
+        }
+    }
+
+
+def _sub_key(sub: "SubCell") -> dict[str, Any]:
+    """A day's sub cells of one sub id, by the cells' shard: ``SUBS#<day>#<sub id>#<shard>``."""
+    shard = shard_of(sub.offer_id, sub.partner_id)
+    privacy = PRIVATE_CELL if sub.private else "-"
+    sk = f"{sub.hour[11:13]}#{sub.offer_id}#{sub.partner_id}#{privacy}#{sub.value}"
+    return {"pk": {"S": f"SUBS#{sub.hour[:10]}#{sub.dimension}#{shard}"}, "sk": {"S": sk}}
+
+
+def _sub_update(sub: "SubCell", counters: dict[str, Decimal]) -> dict[str, Any]:
+    names = {"#hour": "hour", "#offer": "offer_id", "#partner": "partner_id", "#dim": sub.dimension}
+    values: dict[str, Any] = {
+        ":hour": sub.hour,
+        ":offer": sub.offer_id,
+        ":partner": sub.partner_id,
+        ":v": sub.value,
+    }
+    sets = ["#hour = :hour", "#offer = :offer", "#partner = :partner", "#dim = :v"]
+    if sub.private:
+        names["#private"] = "private"
+        values[":private"] = True
+        sets.append("#private = :private")
+    adds = []
+    for n, (name, amount) in enumerate(sorted(counters.items())):
+        names[f"#c{n}"] = name
+        values[f":c{n}"] = amount
+        adds.append(f"#c{n} :c{n}")
+    return {
+        "Update": {
+            "TableName": stats_table(),
+            "Key": _sub_key(sub),
+            "UpdateExpression": f"SET {', '.join(sets)} ADD {', '.join(adds)}",
             "ExpressionAttributeNames": names,
             "ExpressionAttributeValues": attribute_values(values),
         }
@@ -138,6 +175,7 @@ def apply_stats(group: "Group", now: int) -> str | None:
     if len(items) == 1:
         return None  # nothing to add: no marker needed either
     items.extend(_rollup_update(r, counters) for r, counters in group.rollups.items() if counters)
+    items.extend(_sub_update(sub, counters) for sub, counters in group.subs.items() if counters)
     for attempt in range(_MAX_TRANSACTION_CONFLICTS + 1):
         try:
             client().transact_write_items(TransactItems=items)  # type: ignore[arg-type]
@@ -226,3 +264,30 @@ def rollup_items(whole_days: Sequence[str], hours: Sequence[tuple[str, str, str]
         for day, first, last in hours
     )
     return _all_queries(queries)
+
+
+class TooManySubCells(Exception):
+    """A sub id breakdown would read more cells than it may (``limit``)."""
+
+
+def sub_cells(days: Sequence[str], dimension: str, *, limit: int) -> list[dict[str, Any]]:
+    """The sub cells of one sub id over some UTC days (one query per day and shard), at most
+    ``limit`` of them: more raises ``TooManySubCells`` (the reads stop there)."""
+    found: list[dict[str, Any]] = []
+    for day in days:
+        for shard in range(STATS_SHARDS):
+            kwargs: dict[str, Any] = {
+                "TableName": stats_table(),
+                "KeyConditionExpression": "pk = :pk",
+                "ExpressionAttributeValues": {":pk": {"S": f"SUBS#{day}#{dimension}#{shard}"}},
+            }
+            while True:
+                response = client().query(**kwargs, Limit=limit - len(found) + 1)
+                found.extend(from_item(i) for i in response.get("Items", []))
+                if len(found) > limit:
+                    raise TooManySubCells(limit)
+                last = response.get("LastEvaluatedKey")
+                if not last:
+                    break
+                kwargs["ExclusiveStartKey"] = last
+    return found

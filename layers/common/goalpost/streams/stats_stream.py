@@ -49,10 +49,12 @@ def read_record(record: Mapping[str, Any]) -> tuple[str, Contribution | None]:
 def process_records(records: Sequence[Mapping[str, Any]], now: int) -> list[str]:
     """Apply a batch; the sequence number to retry from (empty when all applied)."""
     events = [read_record(record) for record in records]
+    # the sub ids the network breaks its stats down by (cells per value, from when chosen)
+    sub_dimensions = config_cache.network().stats_sub_ids
     ids = [event_id for event_id, _ in events]
     position = 0
     while position < len(events):
-        group = first_group(events, position, MAX_ITEMS_PER_GROUP)
+        group = first_group(events, position, MAX_ITEMS_PER_GROUP, sub_dimensions)
         try:
             applied_before = stats_store.apply_stats(group, now)
         except (ClientError, BotoCoreError):
