@@ -675,3 +675,18 @@ def test_a_sub_id_breakdown_is_refused_where_it_is_not_kept_or_would_read_too_mu
     assert status == 400 and answer["error"]["code"] == "too_many_sub_values"
     monkeypatch.setattr(reports, "MAX_SUB_CELLS", 4)
     assert admin("GET", "/admin/stats", query="group_by=aff_sub")[0] == 200
+
+
+def test_a_long_non_ascii_sub_value_is_counted_under_its_whole_value(aws, stats_consumer) -> None:
+    """255 characters (the most a click keeps) of four-byte UTF-8 are 1,020 bytes: past a sort
+    key's 1,024 with the rest of the key, which would fail the stats consumer's transaction."""
+    from urllib.parse import quote
+
+    net = seed_offer()
+    keep_sub_ids("aff_sub")
+    long_one, other_long = "\U0001f600" * 255, "\U0001f600" * 254 + "\U0001f601"
+    for value in (long_one, long_one, other_long):
+        click(net["offer"]["offer_id"], net["partner"]["partner_id"], f"&aff_sub={quote(value)}")
+    stats_consumer.drain()
+    rows = {r["aff_sub"]: r["clicks"] for r in stats("interval=total&group_by=aff_sub")["rows"]}
+    assert rows == {long_one: 2, other_long: 1}

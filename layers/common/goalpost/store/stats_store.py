@@ -1,5 +1,6 @@
 """Stats table: hourly cells kept by the stream consumer, read by the stats screens."""
 
+import hashlib
 import time
 from collections.abc import Sequence
 from decimal import Decimal
@@ -64,11 +65,24 @@ def _rollup_update(rollup: "Rollup", counters: dict[str, Decimal]) -> dict[str, 
     }
 
 
+_SHORT_VALUE_BYTES = 400
+
+
+def _value_key(value: str) -> str:
+    """A sub id's value in a sort key (at most 1,024 bytes): as it is (``=``), or a long one
+    (500 characters may be 2,000 bytes) as its start and its SHA-256 (``~``); the item keeps
+    the whole value."""
+    encoded = value.encode()
+    if len(encoded) <= _SHORT_VALUE_BYTES:
+        return "=" + value
+    return "~" + value[:50] + "#" + hashlib.sha256(encoded).hexdigest()
+
+
 def _sub_key(sub: "SubCell") -> dict[str, Any]:
     """A day's sub cells of one sub id, by the cells' shard: ``SUBS#<day>#<sub id>#<shard>``."""
     shard = shard_of(sub.offer_id, sub.partner_id)
     privacy = PRIVATE_CELL if sub.private else "-"
-    sk = f"{sub.hour[11:13]}#{sub.offer_id}#{sub.partner_id}#{privacy}#{sub.value}"
+    sk = f"{sub.hour[11:13]}#{sub.offer_id}#{sub.partner_id}#{privacy}#{_value_key(sub.value)}"
     return {"pk": {"S": f"SUBS#{sub.hour[:10]}#{sub.dimension}#{shard}"}, "sk": {"S": sk}}
 
 
