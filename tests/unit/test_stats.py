@@ -5,7 +5,16 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from goalpost.model.stats import Cell
-from goalpost.rules.stats import Sums, contribution, first_group, metrics, period_of, summarize, window
+from goalpost.rules.stats import (
+    Sums,
+    Window,
+    contribution,
+    first_group,
+    metrics,
+    period_of,
+    summarize,
+    window,
+)
 
 
 def no_advertiser(offer_id: str, goal_id: str) -> str:
@@ -282,3 +291,36 @@ def test_funnel_drop_off_is_not_applicable_where_a_step_outnumbers_the_one_befor
     assert (lead["drop_off"], lead["drop_off_rate"], lead["drop_off_applies"]) == (9, "90.00", True)
     assert (sale["drop_off"], sale["drop_off_rate"], sale["drop_off_applies"]) == (None, None, False)
     assert sale["rate_from_sessions"] == "40.00"
+
+
+def test_the_dashboard_reads_days_whole_and_only_the_hours_a_zone_cuts() -> None:
+    """A UTC day no window cuts is read as its day rollups; a day the zone's midnight cuts, the
+    network's by the hours the windows cover and the offers' and partners' by hours only where
+    the week cuts it (their top lists are the week's); a half-hour zone's last hour bucket, which
+    starts before the window's end, is read."""
+    from goalpost.model.stats import RollupRead
+    from goalpost.rules.stats import rollup_reads
+
+    def spans(zone: str) -> tuple[list[Window], Window]:
+        z = ZoneInfo(zone)
+        today = window(date(2026, 11, 25), date(2026, 11, 25), z)
+        yesterday = window(date(2026, 11, 24), date(2026, 11, 24), z)
+        week = window(date(2026, 11, 19), date(2026, 11, 25), z)
+        return [today, yesterday, week], week
+
+    whole, hours = rollup_reads(*spans("UTC"))
+    assert whole == [f"2026-11-{d}" for d in range(19, 26)] and hours == []
+    whole, hours = rollup_reads(*spans("Asia/Tokyo"))  # +09:00: local midnight is 15:00 UTC
+    assert whole == [f"2026-11-{d}" for d in range(19, 25)]  # the 23rd and 24th for the top lists
+    assert hours == [
+        RollupRead("2026-11-18", "network", "15", "23"),
+        RollupRead("2026-11-18", "offer", "15", "23"),
+        RollupRead("2026-11-18", "partner", "15", "23"),
+        RollupRead("2026-11-23", "network", "15", "23"),  # yesterday's first hours
+        RollupRead("2026-11-24", "network", "00", "23"),  # yesterday's end, today's start
+        RollupRead("2026-11-25", "network", "00", "14"),
+        RollupRead("2026-11-25", "offer", "00", "14"),
+        RollupRead("2026-11-25", "partner", "00", "14"),
+    ]
+    _, hours = rollup_reads(*spans("Asia/Kolkata"))  # +05:30: the window ends at 18:30 UTC
+    assert RollupRead("2026-11-25", "offer", "00", "18") in hours

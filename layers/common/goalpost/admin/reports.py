@@ -483,7 +483,7 @@ def dashboard(zone_name: str, now: datetime) -> dict[str, Any]:
         "yesterday": window(today - timedelta(days=1), today - timedelta(days=1), week.zone),
         "last_7_days": week,
     }
-    items = stats_store.rollup_items(*rollup_reads(list(spans.values())))
+    items = stats_store.rollup_items(*rollup_reads(list(spans.values()), week))
 
     def total(span: Window) -> dict[str, Any]:
         sums = rollup_sums(items, span, "network").get("", Sums.empty("base"))

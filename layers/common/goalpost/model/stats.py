@@ -50,6 +50,15 @@ class Rollup(NamedTuple):
     shard: int
 
 
+class RollupRead(NamedTuple):
+    """Some hours of one level's rollups of a UTC day (``first`` and ``last``: ``HH``, inclusive)."""
+
+    day: str
+    level: RollupLevel
+    first: str
+    last: str
+
+
 class SubCell(NamedTuple):
     """A sub id's value in an hour of one offer and partner (``value`` empty: the traffic that
     had none), for the sub ids the network breaks its stats down by."""

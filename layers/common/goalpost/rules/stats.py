@@ -25,7 +25,7 @@ from goalpost.model.conversion import CONVERSION, GOAL_CLICK, IMPRESSIONS
 from goalpost.model.money import format_money
 from goalpost.model.offer import DEFAULT_GOAL_ID
 from goalpost.model.screening import REASON_CODES
-from goalpost.model.stats import Cell, CellDelta, Group, Rollup, RollupLevel, SubCell, shard_of
+from goalpost.model.stats import Cell, CellDelta, Group, Rollup, RollupLevel, RollupRead, SubCell, shard_of
 from goalpost.rules.exchange import recorded_sale
 
 COUNTS = (
@@ -467,19 +467,36 @@ def summarize(
     return {"rows": out, "totals": metrics(totals, hidden)}
 
 
-def rollup_reads(windows: Sequence[Window]) -> tuple[list[str], list[tuple[str, str, str]]]:
-    """The rollups that answer these windows exactly: a UTC day that each window holds whole
-    or not at all is read as a day; a day some window cuts (a zone's midnight is not UTC's), by
-    its hours. (Whole days, and (day, first hour, last hour) of the others.)"""
+def _hours_in(w: Window, start: datetime, end: datetime) -> tuple[int, int] | None:
+    """The UTC hours of [start, end) (a UTC day) a window covers, if it cuts the day."""
+    if w.end <= start or end <= w.start or (w.start <= start and end <= w.end):
+        return None
+    # every hour bucket that starts in the window (a half-hour zone's last one starts before its end)
+    first, last = max(w.start, start), min(w.end, end) - timedelta(microseconds=1)
+    return first.hour, last.hour
+
+
+def rollup_reads(totals: Sequence[Window], top: Window) -> tuple[list[str], list[RollupRead]]:
+    """The rollups that answer exactly the network's totals over some windows and the offers'
+    and partners' over ``top`` (which holds the others): a UTC day no window cuts is read as
+    its day rollups; a day some window cuts (a zone's midnight is not UTC's), the network's by
+    the hours the windows cover, and the offers' and partners' by hours only where ``top``
+    cuts it (else as its day). Whole days to read, and hours."""
     whole: list[str] = []
-    hours: list[tuple[str, str, str]] = []
-    for day in sorted({d for w in windows for d in w.utc_days()}):
+    hours: list[RollupRead] = []
+    for day in sorted({d for w in (*totals, top) for d in w.utc_days()}):
         start = datetime.fromisoformat(day).replace(tzinfo=UTC)
         end = start + timedelta(days=1)
-        if all((w.start <= start and end <= w.end) or end <= w.start or w.end <= start for w in windows):
-            whole.append(day)
-        else:
-            hours.append((day, "00", "23"))
+        cuts = [c for w in (*totals, top) if (c := _hours_in(w, start, end)) is not None]
+        top_cut = _hours_in(top, start, end)
+        if not cuts or top_cut is None:
+            whole.append(day)  # the day rollups: the top lists' (and the totals' if nothing cuts)
+        if cuts:
+            first, last = min(c[0] for c in cuts), max(c[1] for c in cuts)
+            hours.append(RollupRead(day, "network", f"{first:02d}", f"{last:02d}"))
+        if top_cut is not None:
+            levels: tuple[RollupLevel, ...] = ("offer", "partner")
+            hours.extend(RollupRead(day, level, f"{top_cut[0]:02d}", f"{top_cut[1]:02d}") for level in levels)
     return whole, hours
 
 
@@ -487,13 +504,16 @@ def rollup_sums(
     items: Iterable[Mapping[str, Any]], span: Window, level: str, view: MoneyView = "base"
 ) -> dict[str, Sums]:
     """The rollups of one level (``network``, ``offer``, ``partner``) in a window, summed per
-    subject (every shard's, every hour's or day's): what the cells they sum would give."""
+    subject (every shard's, every hour's or day's): what the cells they sum would give. Where a
+    day's hours were read, they answer for it, not its day rollups."""
+    chosen = [i for i in items if i.get("level") == level]
+    by_hours = {str(i["period"])[:10] for i in chosen if len(str(i["period"])) > 10}
     sums: dict[str, Sums] = {}
-    for item in items:
-        if item.get("level") != level:
-            continue
+    for item in chosen:
         period = str(item["period"])
         if len(period) == 10:
+            if period in by_hours:
+                continue
             start = datetime.fromisoformat(period).replace(tzinfo=UTC)
             inside = span.start <= start and start + timedelta(days=1) <= span.end
         else:

@@ -11,7 +11,7 @@ from botocore.exceptions import ClientError
 from goalpost.model.stats import STATS_SHARDS, shard_of
 
 if TYPE_CHECKING:
-    from goalpost.model.stats import Cell, Group, Rollup, SubCell
+    from goalpost.model.stats import Cell, Group, Rollup, RollupRead, SubCell
 from goalpost.store.dynamo import all_pages, attribute_values, client, from_item, stats_table, to_item
 
 STATS_MARKER_SECONDS = 3 * 86400
@@ -38,11 +38,15 @@ ROLLUP_LEVEL_CODES = {"network": "N", "offer": "O", "partner": "P"}
 
 
 def _rollup_key(rollup: "Rollup") -> dict[str, Any]:
-    """A day's rollups share a partition, ``ROLLUP#<day>``: the whole days' first (``D#``), then
-    the hours' (``H#<hour>#``), so a day is one query, or a range of its hours."""
+    """A day's rollups share a partition, ``ROLLUP#<day>``: the whole day's (``D#<level>#``), then
+    each level's hours (``H<level>#<hour>#``), so a day is one query, and a level's hours another."""
     day, hour = rollup.period[:10], rollup.period[11:13]
-    rest = f"{ROLLUP_LEVEL_CODES[rollup.level]}#{rollup.subject}#{rollup.shard}"
-    return {"pk": {"S": f"ROLLUP#{day}"}, "sk": {"S": f"H#{hour}#{rest}" if hour else f"D#{rest}"}}
+    level = ROLLUP_LEVEL_CODES[rollup.level]
+    rest = f"{rollup.subject}#{rollup.shard}"
+    return {
+        "pk": {"S": f"ROLLUP#{day}"},
+        "sk": {"S": f"H{level}#{hour}#{rest}" if hour else f"D#{level}#{rest}"},
+    }
 
 
 def _rollup_update(rollup: "Rollup", counters: dict[str, Decimal]) -> dict[str, Any]:
@@ -254,9 +258,9 @@ def partner_stats_cells(partner_id: str, days: Sequence[str]) -> list[dict[str, 
     )
 
 
-def rollup_items(whole_days: Sequence[str], hours: Sequence[tuple[str, str, str]]) -> list[dict[str, Any]]:
-    """Rollups: those of whole UTC days, and those of the hours ``(day, first, last)`` (``HH``,
-    inclusive) of others; one query per day (each item: period, level, subject, counters)."""
+def rollup_items(whole_days: Sequence[str], hours: Sequence["RollupRead"]) -> list[dict[str, Any]]:
+    """Rollups: those of whole UTC days, and some hours of one level of others; one query per
+    day, and one per day and level read by hours (each item: period, level, subject, counters)."""
     queries: list[dict[str, Any]] = [
         {
             "TableName": stats_table(),
@@ -270,12 +274,12 @@ def rollup_items(whole_days: Sequence[str], hours: Sequence[tuple[str, str, str]
             "TableName": stats_table(),
             "KeyConditionExpression": "pk = :pk AND sk BETWEEN :a AND :b",
             "ExpressionAttributeValues": {
-                ":pk": {"S": f"ROLLUP#{day}"},
-                ":a": {"S": f"H#{first}#"},
-                ":b": {"S": f"H#{last}#~"},
+                ":pk": {"S": f"ROLLUP#{read.day}"},
+                ":a": {"S": f"H{ROLLUP_LEVEL_CODES[read.level]}#{read.first}#"},
+                ":b": {"S": f"H{ROLLUP_LEVEL_CODES[read.level]}#{read.last}#~"},
             },
         }
-        for day, first, last in hours
+        for read in hours
     )
     return _all_queries(queries)
 
