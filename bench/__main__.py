@@ -805,8 +805,10 @@ def main() -> None:
     board = dashboard_bench()
     print(
         f"Dashboard (/admin/dashboard) on a month of stats ({board['network']}: {board['cells_in_table']} cells, "
-        f"{board['cells_read']} read): median {board['median_ms']} ms, slowest {board['max_ms']} ms of {board['runs']} "
-        f"(in-process on moto; seeded in {board['seed_seconds']} s)"
+        f"rollups read: {board['items_read_utc']} in UTC, {board['items_read_tokyo']} in Asia/Tokyo): median "
+        f"{board['median_ms']} ms, slowest {board['max_ms']} ms of {board['runs']} in UTC; in Asia/Tokyo median "
+        f"{board['tokyo_median_ms']} ms, slowest {board['tokyo_max_ms']} ms (in-process on moto; seeded in "
+        f"{board['seed_seconds']} s)"
     )
     print()
 

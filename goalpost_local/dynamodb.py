@@ -29,6 +29,11 @@ the request's own names and values). A condition expression moto cannot parse is
 as DynamoDB answers it, 400 ValidationException (moto raised a ValueError: a 500 that botocore
 retried).
 
+Queries: moto answered a query of the table (not of an index) by listing and sorting every item
+of the table, then keeping its partition's: each query cost the whole table (the dashboard's 8
+queries on a month of stats, seconds). Here a table query's candidates are its partition's items
+(what DynamoDB reads), sorted and filtered by moto as before: the same answers, pages and order.
+
 Memory: every moto model (``BaseModel``) appends each instance it creates to a class-level
 list, kept for moto's dashboard (``/moto-api/data.json``) and never emptied. In DynamoDB that
 is every item ever written, every copy moto makes of one (each update, each stream image),
@@ -191,6 +196,34 @@ def _as_json(operation: Callable[[DynamoHandler], Any]) -> Callable[[DynamoHandl
 
 for _name in _HOT_OPERATIONS:
     setattr(DynamoHandler, _name, _as_json(getattr(DynamoHandler, _name)))
+
+
+_query_partition = threading.local()
+_moto_all_items = Table.all_items
+_moto_query = Table.query
+
+
+def _all_items(self: Table) -> list[Item]:
+    """During a table query, only its partition's items (moto sorts them by range key)."""
+    key = getattr(_query_partition, "key", None)
+    if key is None or not self.range_key_attr:
+        return _moto_all_items(self)
+    return list(self.items.get(key, {}).values())
+
+
+def _query(self: Table, hash_key: DynamoType | None, *args: Any, **kwargs: Any) -> Any:
+    index_name = args[6] if len(args) > 6 else kwargs.get("index_name")
+    if index_name or hash_key is None:
+        return _moto_query(self, hash_key, *args, **kwargs)
+    _query_partition.key = hash_key
+    try:
+        return _moto_query(self, hash_key, *args, **kwargs)
+    finally:
+        _query_partition.key = None
+
+
+Table.all_items = _all_items  # type: ignore[method-assign]
+Table.query = _query  # type: ignore[method-assign]
 
 
 _moto_backend_for_host = DomainDispatcherApplication.get_backend_for_host

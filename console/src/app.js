@@ -17,6 +17,7 @@ import {
 import { FunnelScreen, PendingScreen, PostbacksScreen, ReviewScreen } from './activity.js';
 import { AccessQueueScreen, OfferAccessScreen } from './access.js';
 import { DashboardScreen } from './dashboard.js';
+import { DeliveriesScreen } from './deliveries.js';
 import {
   GoalFormScreen,
   GoalScreen,
@@ -85,6 +86,7 @@ const STAFF_ROUTES = [
   ],
   [/^#\/trace\/([0-9a-fA-F_-]+)$/, ([id]) => html`<${TraceScreen} key=${id} transactionId=${id} />`],
   [/^#\/stats$/, () => html`<${StatsScreen} />`],
+  [/^#\/deliveries$/, () => html`<${DeliveriesScreen} />`],
   [/^#\/network$/, () => html`<${NetworkScreen} />`],
   [/^#\/rates$/, () => html`<${RatesScreen} />`],
   [/^#\/payout-structures$/, () => html`<${StructuresScreen} />`],
@@ -139,6 +141,7 @@ const STAFF_LINKS = [
   ['#/review', 'Review'],
   ['#/trace', 'Trace'],
   ['#/stats', 'Stats'],
+  ['#/deliveries', 'Deliveries'],
   ['#/payout-structures', 'Payout structures'],
   ['#/rates', 'Rates'],
   ['#/network', 'Network'],

@@ -1,8 +1,9 @@
 // The console's home: today, yesterday and the last 7 days, the top offers and partners, what
-// waits for review and what failed to reach partners. One read of the stats cells (the
-// /admin/dashboard route); the failing deliveries are the top offers' latest ones.
+// waits for review and what failed to reach partners. The figures are one read of the stats'
+// rollups (/admin/dashboard); the failing deliveries are the network's list (/admin/deliveries).
 import { admin } from './api.js';
-import { At, chosenZone, html, Loaded, money, Page, Table, useLoad, useNames } from './ui.js';
+import { FailingDeliveries } from './deliveries.js';
+import { chosenZone, html, Loaded, money, Page, Table, useLoad, useNames } from './ui.js';
 
 const PERIODS = [
   ['today', 'Today'],
@@ -16,15 +17,6 @@ export function DashboardScreen() {
   const zone = chosenZone();
   const names = useNames();
   const board = useLoad(() => admin('GET', '/dashboard', { params: { timezone: zone } }), [zone]);
-  const offerIds = ((board.data || {}).top_offers || []).map((o) => o.offer_id);
-  const failing = useLoad(async () => {
-    const found = [];
-    for (const offerId of offerIds) {
-      const page = await admin('GET', `/offers/${offerId}/deliveries`, { params: { limit: 50 } });
-      found.push(...page.items.filter((d) => d.status === 'failed').map((d) => ({ ...d, offer_id: offerId })));
-    }
-    return found;
-  }, [offerIds.join(',')]);
   return html`<${Page} title="Dashboard">
     <${Loaded} state=${board} what="the dashboard">${(b) => {
       const cash = (value) => money(value, b.currency);
@@ -34,8 +26,11 @@ export function DashboardScreen() {
         columns=${[
           ['Period', (r) => html`<span data-testid=${'period-' + r.key}>${r.label}</span>`],
           ['Clicks', (r) => r.clicks, { num: true }],
+          ['Unique', (r) => r.unique_clicks, { num: true }],
+          ['Invalid', (r) => r.invalid_clicks, { num: true }],
           ['Conversions', (r) => r.conversions, { num: true }],
           ['Pending', (r) => r.pending, { num: true }],
+          ['Held', (r) => r.held, { num: true }],
           ['Payout', (r) => cash(r.payout), { num: true }],
           ['Revenue', (r) => cash(r.revenue), { num: true }],
           ['Profit', (r) => cash(r.profit), { num: true }],
@@ -43,13 +38,13 @@ export function DashboardScreen() {
           ['CR %', (r) => figure(r.conversion_rate), { num: true }],
         ]} />
       <div class="grid">
-        <article aria-labelledby="held"><h2 id="held">Held for review</h2>
-          <p><strong data-testid="held-for-review">${b.held_for_review}</strong> conversion(s) of the last 7 days wait for approval.
+        <article aria-labelledby="held"><h2 id="held">Waiting for review</h2>
+          <p><strong data-testid="held-for-review">${b.held_for_review}</strong> conversion(s) of the last 7 days wait for a decision
+          (pending approval, or held by a screening rule: <strong data-testid="held-by-screening">${b.held_by_screening}</strong>).
           <a href="#/conversions">Conversion report</a> (status Pending) or an offer's Pending tab.</p></article>
         <article aria-labelledby="screening"><h2 id="screening">Traffic screening</h2>
-          <p>Invalid clicks: <strong data-testid="invalid-clicks">${figure(b.invalid_clicks)}</strong>;
-          held by screening: <strong data-testid="held-by-screening">${figure(b.held_by_screening)}</strong>.</p>
-          <p class="muted">Counted once traffic screening is on (issue 28).</p></article>
+          <p>Invalid clicks (screened out or sent to a fallback), last 7 days:
+          <strong data-testid="invalid-clicks">${b.invalid_clicks}</strong>.</p></article>
       </div>
       <h2>Top offers, last 7 days</h2>
       <${Table} caption="By revenue" rows=${b.top_offers} rowKey=${(o) => o.offer_id} empty="No traffic in the last 7 days."
@@ -71,15 +66,7 @@ export function DashboardScreen() {
         ]} />`;
     }}<//>
     <h2>Failing partner deliveries</h2>
-    <${Loaded} state=${failing} what="deliveries">${(items) => html`<${Table}
-      caption="Postbacks to partners that failed, among the top offers' latest 50: retry them on the offer's Partner postbacks tab"
-      rows=${items} rowKey=${(d) => d.delivery_id} empty="No failing deliveries on the top offers."
-      columns=${[
-        ['Offer', (d) => html`<a href=${`#/offers/${d.offer_id}/postbacks`}>${names.offer(d.offer_id)}</a>`],
-        ['Partner', (d) => names.partner(d.partner_id)],
-        ['Attempts', (d) => d.attempts, { num: true }],
-        ['Last attempt', (d) => html`<${At} value=${d.last_attempt_at} />`],
-        ['Error', (d) => html`<span class="secret">${d.last_error || d.response_code || ''}</span>`],
-      ]} />`}<//>
+    <${FailingDeliveries} limit=${10} caption="The network's failing postbacks to partners (the first 10; all on Partner deliveries)" />
+    <p><a href="#/deliveries">All failing partner deliveries</a></p>
   <//>`;
 }

@@ -5,7 +5,7 @@ import { PortalApplication, portalAccess } from './access.js';
 import { ApiError, downloadCsv, partner } from './api.js';
 import { keepPartnerKey } from './auth.js';
 import { buildLink } from './links.js';
-import { StatsTable } from './reports.js';
+import { StatsTable, SUB_IDS } from './reports.js';
 import {
   At,
   CopyField,
@@ -194,8 +194,9 @@ export function PortalStats() {
   const [range, setRange] = useState(defaultRange());
   const [interval, setStep] = useState('day');
   const [offerId, setOfferId] = useState('');
+  const [groupBy, setGroupBy] = useState('offer');
   const offers = useOfferNames();
-  const params = { ...range, interval, group_by: 'offer', offer_id: offerId };
+  const params = { ...range, interval, group_by: groupBy, offer_id: offerId };
   const stats = useLoad(() => partner('GET', '/stats', { params }), [JSON.stringify(params)]);
   const series = useChartSeries(partner, params, stats);
   return html`<${Page} title="My stats">
@@ -203,9 +204,10 @@ export function PortalStats() {
     <div class="grid-form">
       <label for="ps-interval">By <select id="ps-interval" onChange=${(e) => setStep(e.target.value)}>${['hour', 'day', 'total'].map((i) => html`<option selected=${interval === i}>${i}</option>`)}</select></label>
       <label for="ps-offer">Offer <select id="ps-offer" onChange=${(e) => setOfferId(e.target.value)}>${options(offers.items, 'offer_id', offerId, 'All offers')}</select></label>
+      <label for="ps-group">Rows per <select id="ps-group" onChange=${(e) => setGroupBy(e.target.value)}>${['offer', ...SUB_IDS].map((g) => html`<option selected=${groupBy === g}>${g}</option>`)}</select></label>
     </div>
     <${Loaded} state=${series} what="the chart">${(s) => html`<${TrafficChart} rows=${s.rows} from=${s.from} to=${s.to} label=${`Your clicks and conversions, ${s.from} to ${s.to} (${s.timezone})`} />`}<//>
-    <${Loaded} state=${stats} what="stats">${(s) => html`<${StatsTable} stats=${s} metrics=${PARTNER_METRICS} label=${(d, r) => (d === 'offer' ? offers.name(r.offer_id) : String(r[`${d}_id`] ?? ''))} />`}<//>
+    <${Loaded} state=${stats} what="stats">${(s) => html`<${StatsTable} stats=${s} metrics=${PARTNER_METRICS} label=${(d, r) => (d === 'offer' ? offers.name(r.offer_id) : SUB_IDS.includes(d) ? r[d] || '(none)' : String(r[`${d}_id`] ?? ''))} />`}<//>
   <//>`;
 }
 

@@ -232,6 +232,12 @@ export function StatsScreen() {
   const [view, setView] = useState({ interval: 'day', group_by: 'offer', money: 'base' });
   const [filters, setFilters] = useState({ offer_id: '', goal_id: '', partner_id: '', advertiser_id: '' });
   const lists = useLists();
+  // the sub ids the network keeps a breakdown of (Network settings: "Stats by sub id")
+  const network = useLoad(() => admin('GET', '/network'), []);
+  const kept = (network.data && network.data.stats_sub_ids) || [];
+  const groupings = ['offer', 'goal', 'partner', 'advertiser', 'offer,goal', 'offer,partner'].concat(
+    kept.flatMap((sub) => [sub, `${sub},partner`]),
+  );
   const params = { ...range, ...view, ...filters };
   const stats = useLoad(() => admin('GET', '/stats', { params }), [JSON.stringify(params)]);
   const series = useChartSeries(admin, params, stats);
@@ -242,7 +248,7 @@ export function StatsScreen() {
       <${RangeFields} value=${range} onInput=${setRange} />
       <div class="grid-form">
         <label for="s-interval">By <select id="s-interval" onChange=${(e) => setView({ ...view, interval: e.target.value })}>${['hour', 'day', 'total'].map((i) => html`<option selected=${view.interval === i}>${i}</option>`)}</select></label>
-        <label for="s-group">Rows per <select id="s-group" onChange=${(e) => setView({ ...view, group_by: e.target.value })}>${['offer', 'goal', 'partner', 'advertiser', 'offer,goal', 'offer,partner'].map((g) => html`<option selected=${view.group_by === g}>${g}</option>`)}</select></label>
+        <label for="s-group">Rows per <select id="s-group" onChange=${(e) => setView({ ...view, group_by: e.target.value })}>${groupings.map((g) => html`<option selected=${view.group_by === g}>${g}</option>`)}</select></label>
         <label for="s-money">Money in <select id="s-money" onChange=${(e) => setView({ ...view, money: e.target.value })}>
           <option value="base" selected=${view.money === 'base'}>the base currency</option>
           <option value="original" selected=${view.money === 'original'}>each offer's currency</option></select></label>
@@ -257,6 +263,9 @@ export function StatsScreen() {
   <//>`;
 }
 
+/** The sub ids stats may break down by (where the network keeps them). */
+export const SUB_IDS = ['aff_sub', 'aff_sub2', 'aff_sub3', 'aff_sub4', 'aff_sub5', 'source'];
+
 /** A stats row's dimension as "Name (id)", from the names the screen has loaded. */
 export function useStatsLabels(stats) {
   const names = useNames();
@@ -265,6 +274,7 @@ export function useStatsLabels(stats) {
   );
   return (dim, row) => {
     const id = row[`${dim}_id`] ?? row[dim];
+    if (SUB_IDS.includes(dim)) return id || '(none)';
     if (dim === 'goal' && !id) return 'Clicks (no goal)';
     if (dim === 'goal') return row.offer_id === undefined ? String(id ?? '') : goalName(row.offer_id, id);
     return names[dim] ? names[dim](id) : String(id ?? '');
@@ -346,6 +356,8 @@ function NetworkForm({ network, onSaved }) {
     tracking_domain: n.tracking_domain,
     currency: n.currency,
     session_hours: n.session_hours,
+    fallback_url: n.fallback_url || '',
+    stats_sub_ids: n.stats_sub_ids || [],
   });
   const [form, setForm] = useState(pick(network));
   const saving = useVersionedSave(() => admin('GET', '/network'));
@@ -367,7 +379,15 @@ function NetworkForm({ network, onSaved }) {
         <label for="n-domain">Tracking domain <input id="n-domain" value=${form.tracking_domain} onInput=${(e) => setForm({ ...form, tracking_domain: e.target.value })} placeholder="track.example.com" /></label>
         <${CurrencyInput} id="n-currency" label="Base currency (reports add up in it)" required value=${form.currency} onInput=${(v) => setForm({ ...form, currency: v })} />
         <label for="n-hours">Session lifespan (hours) <input id="n-hours" type="number" min="1" max="8760" value=${form.session_hours} onInput=${(e) => setForm({ ...form, session_hours: Number(e.target.value) })} /></label>
+        <label for="n-fallback">Fallback URL (clicks that cannot reach their offer) <input id="n-fallback" type="url" value=${form.fallback_url} onInput=${(e) => setForm({ ...form, fallback_url: e.target.value })} placeholder="https://network.example/" /></label>
       </div>
+      <fieldset><legend>Stats by sub id (kept per value from when chosen; choose sub ids partners fill with few values, not click ids)</legend>
+        ${SUB_IDS.map(
+          (sub) =>
+            html`<${Check} id=${'n-sub-' + sub} label=${sub} checked=${form.stats_sub_ids.includes(sub)}
+              onChange=${(on) => setForm({ ...form, stats_sub_ids: on ? [...form.stats_sub_ids, sub] : form.stats_sub_ids.filter((s) => s !== sub) })} />`,
+        )}
+      </fieldset>
     </fieldset>
     <${ErrorNote} error=${saving.error} /><${Done} message=${saving.done} />
     <${ConflictNote} conflict=${saving.conflict} onApply=${() => submit(saving.conflict.latest)} onDiscard=${() => {

@@ -837,13 +837,20 @@ def test_the_dashboard_after_seeded_traffic(runtime: LocalRuntime, open_page: Ca
         today.wait_for()
         cells = today.locator("td").all_inner_texts()
         expected = board()
-        return cells[:2] == ["Today", str(expected["periods"]["today"]["clicks"])] and cells[4] == (
-            f"${expected['periods']['today']['payout']}"
-        )
+        today_figures = expected["periods"]["today"]
+        return cells[:8] == [
+            "Today", str(today_figures["clicks"]), str(today_figures["unique_clicks"]),
+            str(today_figures["invalid_clicks"]), str(today_figures["conversions"]), str(today_figures["pending"]),
+            str(today_figures["held"]), f"${today_figures['payout']}",
+        ]  # fmt: skip
 
     wait_for(shown_as_answered, seconds=30)
+    # the seeded traffic is in the figures: four clicks, one approved conversion paying $1.00
+    week = expected["periods"]["last_7_days"]
+    assert week["clicks"] >= 4 and week["conversions"] >= 1 and Decimal(week["payout"]) >= Decimal("1.00")
     assert page.get_by_test_id("held-for-review").inner_text() == str(expected["held_for_review"])
-    assert page.get_by_test_id("invalid-clicks").inner_text() == "—"  # issue 28 fills it in
+    assert page.get_by_test_id("invalid-clicks").inner_text() == str(expected["invalid_clicks"])
+    assert page.get_by_test_id("held-by-screening").inner_text() == str(expected["held_by_screening"])
     if any(o["offer_id"] == offer_id for o in expected["top_offers"]):
         page.get_by_role("link", name=f"Widgets ({offer_id})").wait_for()
     if any(p["partner_id"] == partner_id for p in expected["top_partners"]):
@@ -886,6 +893,126 @@ def test_the_network_review_queue_filters_by_offer_and_decides_in_bulk_with_a_no
     assert [c["offer_id"] for c in queue] == [second]
 
 
+@pytest.fixture
+def partner_server() -> Iterator[Any]:
+    """A partner's postback endpoint on 127.0.0.1 (the partner postbacks tests' own)."""
+    import threading
+
+    from tests.e2e.test_partner_postbacks import FakePartner
+
+    server = FakePartner()
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield server
+    server.shutdown()
+
+
+def test_the_deliveries_screen_lists_the_network_s_failing_deliveries_and_retries_one(
+    runtime: LocalRuntime, open_page: Callable[..., Any], partner_server: Any
+) -> None:
+    """Failing partner deliveries had no screen of their own: the dashboard looked through the
+    top offers' latest 50. The network's failing ones are listed, with their state, and a
+    Retry that delivers takes one off the list (and off the dashboard's)."""
+    from tests.e2e.conftest import click, make_network
+    from tests.e2e.test_partner_postbacks import add_pixel
+
+    net = make_network(runtime, "https://shop.example.com/?tid={transaction_id}")
+    offer_id = net["offer"]["offer_id"]
+    add_pixel(runtime, net, "0", partner_server.base + "/down?tid={transaction_id}")
+    partner_server.fail_first["/down"] = 10_000
+    tid = click(runtime, net)
+    assert runtime.get(f"/aff_lsr?transaction_id={tid}").status == 200
+
+    def failing() -> list[dict[str, Any]]:
+        items = runtime.admin("GET", "/admin/deliveries?limit=100").json()["items"]
+        return [d for d in items if d["offer_id"] == offer_id]
+
+    wait_for(lambda: [(d["state"], d["attempts"]) for d in failing()] == [("failed", 6)], seconds=40)
+    [delivery] = failing()
+    page = signed_in_admin(open_page, runtime)
+    page.get_by_role(
+        "button", name=f"Retry delivery {delivery['delivery_id']}"
+    ).wait_for()  # on the dashboard
+    go(page, runtime, "#/deliveries")
+    arrived(page, "Partner deliveries")
+    state = page.get_by_test_id(f"state-{delivery['delivery_id']}")
+    assert state.inner_text() == "Failed (no try pending)"
+    row = page.locator("tr", has=state)
+    row.get_by_role("link", name=f"Widgets ({offer_id})").wait_for()  # names, once they are loaded
+    row.get_by_role("cell", name=f"P1 ({net['partner']['partner_id']})").wait_for()
+    shot(page, "deliveries")
+    partner_server.fail_first["/down"] = 0  # the partner is back
+    page.get_by_role("button", name=f"Retry delivery {delivery['delivery_id']}").click()
+    state.wait_for(state="detached")
+    assert failing() == []
+    assert [h["status"] for h in partner_server.hits][-1] == 200
+
+
+def test_stats_break_down_by_a_sub_id_the_network_settings_keep(
+    runtime: LocalRuntime, open_page: Callable[..., Any], browser: Any
+) -> None:
+    """Stats had no breakdown by sub id: an admin ticks `source` in the network settings, and
+    the stats screen breaks the traffic down by it, its rows adding up to the offer's totals."""
+    from tests.e2e.conftest import click, make_network
+
+    net = make_network(runtime, "https://shop.example.com/?tid={transaction_id}")
+    offer_id = net["offer"]["offer_id"]
+    page = signed_in_admin(open_page, runtime)
+    go(page, runtime, "#/network")
+    arrived(page, "Network settings")
+    page.get_by_label("source", exact=True).check()
+    page.get_by_role("button", name="Save settings").click()
+    page.get_by_text("Network settings saved.").wait_for()
+    assert "source" in runtime.admin("GET", "/admin/network").json()["stats_sub_ids"]
+    time.sleep(2.5)  # the stats consumer's cached settings (CONFIG_CACHE_SECONDS=2 locally)
+    for source in ("mail", "mail", "web", ""):
+        click(runtime, net, f"&source={source}" if source else "")
+    assert runtime.get(f"/aff_lsr?transaction_id={click(runtime, net, '&source=web')}").status == 200
+
+    def answered() -> dict[str, Any]:
+        query = f"interval=total&group_by=source&offer_id={offer_id}"
+        return runtime.admin("GET", f"/admin/stats?{query}").json()  # type: ignore[no-any-return]
+
+    wait_for(
+        lambda: answered()["totals"]["clicks"] == 5 and answered()["totals"]["conversions"] == 1, seconds=30
+    )
+    expected = answered()
+    assert {r["source"]: (r["clicks"], r["conversions"]) for r in expected["rows"]} == {
+        "mail": (2, 0), "web": (2, 1), "": (1, 0)
+    }  # fmt: skip
+
+    def show_breakdown(on: Any) -> None:
+        go(on, runtime, "#/stats")
+        on.locator("#s-group option[value='source'], #s-group option:text-is('source')").first.wait_for(
+            state="attached"
+        )
+        on.locator("#s-interval").select_option("total")
+        on.locator("#s-group").select_option("source")
+        on.locator("#f-offer").select_option(offer_id)
+        on.get_by_role("cell", name="(none)", exact=True).wait_for()
+
+    show_breakdown(page)
+    wait_for(lambda: page.get_by_test_id("total-clicks").inner_text() == "5", seconds=15)
+    rows = page.locator("table tbody tr")
+    shown = {r.locator("td").nth(0).inner_text(): r.locator("td").nth(1).inner_text() for r in rows.all()}
+    assert shown == {"mail": "2", "web": "2", "(none)": "1"}
+    assert page.get_by_test_id("total-payout").inner_text() == f"${expected['totals']['payout']}"
+    shot(page, "stats-by-sub-id")
+    for width in (1280, 390):  # axe on the breakdown, as on every screen
+        context = browser.new_context(viewport={"width": width, "height": 900}, bypass_csp=True)
+        try:
+            axed = context.new_page()
+            axed.set_default_timeout(15_000)
+            axed.goto(console_sign_in_url(runtime))
+            axed.get_by_role("heading", name="Dashboard", exact=True).wait_for()
+            show_breakdown(axed)
+            axed.wait_for_load_state("networkidle")
+            assert axe_violations(axed) == [], width
+            width_seen = axed.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+            assert width_seen[0] <= width_seen[1], width_seen
+        finally:
+            context.close()
+
+
 def test_a_phone_folds_the_nav_behind_a_menu_button_and_no_screen_scrolls_sideways(
     runtime: LocalRuntime, open_page: Callable[..., Any]
 ) -> None:
@@ -915,7 +1042,7 @@ def test_a_phone_folds_the_nav_behind_a_menu_button_and_no_screen_scrolls_sidewa
         f"#/offers/{offer_id}/pending", f"#/offers/{offer_id}/funnel", f"#/history/offer/{offer_id}",
         "#/advertisers", "#/partners", "#/conversions", f"#/conversions/{conversion['conversion_id']}",
         "#/stats", "#/payout-structures", "#/rates", "#/network", "#/trace",
-        f"#/trace/{conversion['transaction_id']}", "#/review",
+        f"#/trace/{conversion['transaction_id']}", "#/review", "#/deliveries",
     )  # fmt: skip
     for fragment in screens:
         go(page, runtime, fragment)
@@ -962,7 +1089,7 @@ def test_axe_finds_no_serious_or_critical_violation_on_any_screen(
         f"#/offers/{offer_id}/links",
         f"#/offers/{offer_id}/funnel", f"#/history/offer/{offer_id}", "#/advertisers", "#/partners",
         "#/conversions", f"#/conversions/{conversion['conversion_id']}", "#/stats", "#/payout-structures",
-        "#/rates", "#/network", "#/trace", f"#/trace/{conversion['transaction_id']}", "#/review",
+        "#/rates", "#/network", "#/trace", f"#/trace/{conversion['transaction_id']}", "#/review", "#/deliveries",
     )  # fmt: skip
     portal = (
         "#/portal/offers", f"#/portal/offers/{offer_id}", "#/portal/stats", "#/portal/conversions",

@@ -225,3 +225,67 @@ def test_a_remembered_condition_expression_is_judged_on_each_requests_values() -
         assert "Item" not in client.get_item(TableName="cond", Key={"k": {"S": "b"}})
     finally:
         db.stop()
+
+
+def test_a_table_query_reads_its_partition_not_the_whole_table(monkeypatch: pytest.MonkeyPatch) -> None:
+    """moto listed and sorted every item of a table for each query (the dashboard's 8 queries
+    took seconds on a month of stats): a table query now takes its partition's items, with the
+    same answers, order and pages; an index query is moto's own."""
+    import boto3
+    from moto import mock_aws
+    from moto.dynamodb.models.table import Table
+
+    import goalpost_local.dynamodb  # noqa: F401 - moto as the local runtime runs it
+
+    listed: list[int] = []  # how many items each query looked through
+    candidates = Table.all_items
+
+    def counted(table: Any) -> Any:
+        found = candidates(table)
+        listed.append(len(found))
+        return found
+
+    monkeypatch.setattr(Table, "all_items", counted)
+    with mock_aws():
+        client = boto3.client("dynamodb", region_name="us-east-1")
+        client.create_table(
+            TableName="q",
+            KeySchema=[
+                {"AttributeName": "pk", "KeyType": "HASH"},
+                {"AttributeName": "sk", "KeyType": "RANGE"},
+            ],
+            AttributeDefinitions=[{"AttributeName": n, "AttributeType": "S"} for n in ("pk", "sk", "g")],
+            GlobalSecondaryIndexes=[
+                {
+                    "IndexName": "by_g",
+                    "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}],
+                    "Projection": {"ProjectionType": "ALL"},
+                }
+            ],
+            BillingMode="PAY_PER_REQUEST",
+        )
+        for pk, sks in (("a", "edcba"), ("b", "zyx")):
+            for sk in sks:
+                client.put_item(TableName="q", Item={"pk": {"S": pk}, "sk": {"S": sk}, "g": {"S": "one"}})
+
+        def query(**extra: Any) -> tuple[list[str], Any]:
+            answer = client.query(
+                TableName="q",
+                KeyConditionExpression="pk = :pk AND sk BETWEEN :x AND :y",
+                ExpressionAttributeValues={":pk": {"S": "a"}, ":x": {"S": "b"}, ":y": {"S": "e"}},
+                **extra,
+            )
+            return [i["sk"]["S"] for i in answer["Items"]], answer.get("LastEvaluatedKey")
+
+        assert query() == (["b", "c", "d", "e"], None)
+        first, last = query(Limit=2, ScanIndexForward=False)
+        assert first == ["e", "d"] and last == {"pk": {"S": "a"}, "sk": {"S": "d"}}
+        assert query(Limit=2, ScanIndexForward=False, ExclusiveStartKey=last)[0] == ["c", "b"]
+        assert listed == [5, 5, 5]  # the partition's 5 items, never the table's 8
+        on_index = client.query(
+            TableName="q",
+            IndexName="by_g",
+            KeyConditionExpression="g = :g",
+            ExpressionAttributeValues={":g": {"S": "one"}},
+        )
+        assert on_index["Count"] == 8 and listed[3:] == [8]

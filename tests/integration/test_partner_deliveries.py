@@ -165,3 +165,61 @@ def test_a_host_that_does_not_resolve_is_retried_on_the_back_off(
     assert "cannot resolve gone.partner.test" in gone["last_error"]
     dead = [json.loads(d["body"]) for d in deliveries.dead_letters()]
     assert [d["url"] for d in dead] == [gone["url"]]
+
+
+def test_the_network_lists_its_failing_deliveries_without_a_scan_until_a_retry_delivers_them(
+    aws, deliveries, partners, monkeypatch
+) -> None:
+    """Deliveries were listed per offer only: the console had no network-wide list of what
+    fails. Failing ones are listed from their own partition (one query), across offers, and a
+    delivered retry takes one off the list."""
+    from tests.helpers import dynamodb_calls
+
+    monkeypatch.setenv("GOALPOST_DELIVERY_DEADLINE_SECONDS", "1")
+    monkeypatch.setenv("GOALPOST_DELIVERY_BACKOFF_SECONDS", "0")
+    first = setup_network()
+    second = setup_network()
+    down = first["partner"]["partner_id"]
+    healthy = second["partner"]["partner_id"]
+    for net, partner_id, mode in ((first, down, "down"), (second, healthy, "ok"), (second, down, "down")):
+        pixel = {
+            "partner_id": partner_id,
+            "kind": "postback",
+            "code": partners[mode].base + "/pb?t={transaction_id}",
+        }
+        assert admin("POST", f"/admin/offers/{net['offer']['offer_id']}/partner-pixels", pixel)[0] == 201
+    for net, partner_id in ((first, down), (second, healthy), (second, down)):
+        tid = click(net["offer"]["offer_id"], partner_id)
+        assert postback(f"transaction_id={tid}")["statusCode"] == 200
+    deliveries.drain()
+
+    with dynamodb_calls() as calls:
+        status, listed = admin("GET", "/admin/deliveries", query="limit=10")
+    assert status == 200, listed
+    assert calls == ["Query"]
+    items = listed["items"]
+    assert sorted((d["offer_id"], d["partner_id"]) for d in items) == sorted(
+        [(first["offer"]["offer_id"], down), (second["offer"]["offer_id"], down)]
+    )
+    assert {(d["state"], d["attempts"], d["response_code"]) for d in items} == {("failed", 6, 500)}
+    status, page_one = admin("GET", "/admin/deliveries", query="limit=1")
+    assert len(page_one["items"]) == 1 and page_one["next_cursor"]
+
+    partners["down"].mode = "ok"
+    retried = items[0]
+    status, answer = admin(
+        "POST", f"/admin/offers/{retried['offer_id']}/deliveries/{retried['delivery_id']}/retry"
+    )
+    assert (status, answer["status"]) == (200, "delivered")
+    left = admin("GET", "/admin/deliveries")[1]["items"]
+    assert [d["delivery_id"] for d in left] == [items[1]["delivery_id"]]
+
+
+def test_a_failing_delivery_is_retrying_while_the_queue_has_a_try_due() -> None:
+    from goalpost.admin.deliveries import failing_state
+
+    at = "2026-12-05T08:00:00.000Z"
+    assert failing_state({"status": "failed", "next_retry_at": "2026-12-05T08:00:30.000Z"}, at) == "retrying"
+    assert failing_state({"status": "failed", "next_retry_at": "2026-12-05T07:59:30.000Z"}, at) == "failed"
+    assert failing_state({"status": "failed", "next_retry_at": ""}, at) == "failed"
+    assert failing_state({"status": "refused", "next_retry_at": ""}, at) == "refused"

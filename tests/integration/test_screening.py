@@ -357,6 +357,11 @@ def test_stats_count_gross_unique_and_invalid_clicks_and_held_conversions(aws: A
     totals = stats["totals"]
     assert (totals["clicks"], totals["unique_clicks"], totals["invalid_clicks"]) == (2, 1, 1)
     assert (totals["held"], totals["pending"], totals["conversions"]) == (1, 0, 0)
+    # the dashboard counts them too (it had no place for them: null until screening counted)
+    status, board = admin("GET", "/admin/dashboard")
+    week = board["periods"]["last_7_days"]
+    assert (week["clicks"], week["unique_clicks"], week["invalid_clicks"], week["held"]) == (2, 1, 1, 1)
+    assert (board["invalid_clicks"], board["held_by_screening"], board["held_for_review"]) == (1, 1, 1)
 
 
 # ---------------------------------------------------------------- reports

@@ -247,6 +247,7 @@ FULL_REQUESTS: dict[type[BaseModel], dict[str, Any]] = {
         "approval_enabled": False, "encrypted_enabled": False, "partners_see_pending": True,
         "partners_manage_postbacks": True, "partners_html_pixels": True,
         "fallback_url": "https://network.example/", "screening": {"click_rate": {"action": "refuse", "limit": 60}},
+        "stats_sub_ids": ["aff_sub2", "source"],
     },
 }  # fmt: skip
 

@@ -5,7 +5,16 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from goalpost.model.stats import Cell
-from goalpost.rules.stats import Sums, contribution, first_group, metrics, period_of, summarize, window
+from goalpost.rules.stats import (
+    Sums,
+    Window,
+    contribution,
+    first_group,
+    metrics,
+    period_of,
+    summarize,
+    window,
+)
 
 
 def no_advertiser(offer_id: str, goal_id: str) -> str:
@@ -134,7 +143,11 @@ def test_impressions_and_goal_clicks_count_their_increase() -> None:
     assert found is not None and found.cell.goal_id == "3" and found.counters == {"goal_clicks": 1}
 
 
-def test_a_group_folds_records_per_cell_and_is_cut_at_the_cell_limit() -> None:
+def test_a_group_folds_records_per_cell_and_is_cut_at_the_item_limit() -> None:
+    """A transaction's items are the group's cells and the rollups they add to (the marker is
+    the 100th): the group ends before a record that would need more."""
+    from goalpost.rules.stats import rollups_of
+
     def click(n: int, offer: str) -> tuple[str, object]:
         found = contribution(
             "INSERT",
@@ -145,12 +158,41 @@ def test_a_group_folds_records_per_cell_and_is_cut_at_the_cell_limit() -> None:
         return f"e{n}", found
 
     events = [click(1, "1"), click(2, "1"), ("e3", None), click(4, "2"), click(5, "3")]
-    first = first_group(events, 0, max_cells=2)  # type: ignore[arg-type]
+    one, two = Cell("2026-11-24T03", "1", "2", ""), Cell("2026-11-24T03", "2", "2", "")
+    items = 2 + len(set(rollups_of(one)) | set(rollups_of(two)))
+    first = first_group(events, 0, max_items=items)  # type: ignore[arg-type]
     assert (first.first_event, first.last_event, first.size) == ("e1", "e4", 4)
-    assert first.cells[Cell("2026-11-24T03", "1", "2", "")].counters == {"clicks": 2, "unique_clicks": 2}
-    assert first.cells[Cell("2026-11-24T03", "2", "2", "")].counters == {"clicks": 1, "unique_clicks": 1}
-    second = first_group(events, 4, max_cells=2)  # type: ignore[arg-type]
+    assert first.cells[one].counters == {"clicks": 2, "unique_clicks": 2}
+    assert first.cells[two].counters == {"clicks": 1, "unique_clicks": 1}
+    assert len(first.cells) + len(first.rollups) == items
+    second = first_group(events, 4, max_items=items)  # type: ignore[arg-type]
     assert (second.first_event, second.last_event, second.size) == ("e5", "e5", 1)
+    assert first_group(events, 0, max_items=items - 1).last_event == "e3"  # type: ignore[arg-type]
+
+
+def test_a_group_adds_its_cells_to_the_hour_and_day_of_the_network_offer_and_partner() -> None:
+    """The dashboard's rollups: counts and base-currency money (never an offer's own currency,
+    which may differ between offers), and the default goal's conversions by name."""
+    from goalpost.model.stats import Rollup, shard_of
+
+    sale = contribution("INSERT", conversion("approved", currency="USD"), {}, no_advertiser)
+    default = contribution(
+        "INSERT", conversion("approved", "3", currency="USD", goal_id="0"), {}, no_advertiser
+    )
+    assert sale is not None and default is not None
+    group = first_group([("e1", sale), ("e2", default)], 0, max_items=99)
+    shard = shard_of("1", "2")
+    expected_keys = {
+        Rollup(period, level, subject, shard)
+        for period in ("2026-11-24T03", "2026-11-24")
+        for level, subject in (("network", ""), ("offer", "1"), ("partner", "2"))
+    }
+    assert set(group.rollups) == expected_keys
+    day = group.rollups[Rollup("2026-11-24", "network", "", shard)]
+    cells = list(group.cells.values())
+    assert day["conversions"] == 2 and day["default_conversions"] == 1
+    assert day["base:USD:payout"] == sum(c.counters["base:USD:payout"] for c in cells)
+    assert "payout" not in day and not any(name.startswith("partner:") for name in day)
 
 
 def test_a_private_conversion_counts_in_its_own_cell_beside_the_public_one() -> None:
@@ -160,7 +202,7 @@ def test_a_private_conversion_counts_in_its_own_cell_beside_the_public_one() -> 
     assert public is not None and private is not None
     assert public.cell == Cell("2026-11-24T03", "1", "2", "3")
     assert private.cell == Cell("2026-11-24T03", "1", "2", "3", private=True)
-    group = first_group([("e1", public), ("e2", private)], 0, max_cells=99)
+    group = first_group([("e1", public), ("e2", private)], 0, max_items=99)
     assert group.cells[public.cell].counters["payout"] == Decimal(2)
     assert group.cells[private.cell].counters == {
         "conversions": 1,
@@ -249,3 +291,36 @@ def test_funnel_drop_off_is_not_applicable_where_a_step_outnumbers_the_one_befor
     assert (lead["drop_off"], lead["drop_off_rate"], lead["drop_off_applies"]) == (9, "90.00", True)
     assert (sale["drop_off"], sale["drop_off_rate"], sale["drop_off_applies"]) == (None, None, False)
     assert sale["rate_from_sessions"] == "40.00"
+
+
+def test_the_dashboard_reads_days_whole_and_only_the_hours_a_zone_cuts() -> None:
+    """A UTC day no window cuts is read as its day rollups; a day the zone's midnight cuts, the
+    network's by the hours the windows cover and the offers' and partners' by hours only where
+    the week cuts it (their top lists are the week's); a half-hour zone's last hour bucket, which
+    starts before the window's end, is read."""
+    from goalpost.model.stats import RollupRead
+    from goalpost.rules.stats import rollup_reads
+
+    def spans(zone: str) -> tuple[list[Window], Window]:
+        z = ZoneInfo(zone)
+        today = window(date(2026, 11, 25), date(2026, 11, 25), z)
+        yesterday = window(date(2026, 11, 24), date(2026, 11, 24), z)
+        week = window(date(2026, 11, 19), date(2026, 11, 25), z)
+        return [today, yesterday, week], week
+
+    whole, hours = rollup_reads(*spans("UTC"))
+    assert whole == [f"2026-11-{d}" for d in range(19, 26)] and hours == []
+    whole, hours = rollup_reads(*spans("Asia/Tokyo"))  # +09:00: local midnight is 15:00 UTC
+    assert whole == [f"2026-11-{d}" for d in range(19, 25)]  # the 23rd and 24th for the top lists
+    assert hours == [
+        RollupRead("2026-11-18", "network", "15", "23"),
+        RollupRead("2026-11-18", "offer", "15", "23"),
+        RollupRead("2026-11-18", "partner", "15", "23"),
+        RollupRead("2026-11-23", "network", "15", "23"),  # yesterday's first hours
+        RollupRead("2026-11-24", "network", "00", "23"),  # yesterday's end, today's start
+        RollupRead("2026-11-25", "network", "00", "14"),
+        RollupRead("2026-11-25", "offer", "00", "14"),
+        RollupRead("2026-11-25", "partner", "00", "14"),
+    ]
+    _, hours = rollup_reads(*spans("Asia/Kolkata"))  # +05:30: the window ends at 18:30 UTC
+    assert RollupRead("2026-11-25", "offer", "00", "18") in hours

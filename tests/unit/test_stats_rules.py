@@ -137,13 +137,14 @@ def test_a_batch_is_cut_before_the_cell_that_would_exceed_the_limit_and_merges_r
         ("e4", Contribution(b, "9", {"pending": D(1)})),
         ("e5", Contribution(c, "9", {"pending": D(1)})),
     ]
-    group = first_group(events, 0, max_cells=2)
+    # two cells of one hour, offer and partner share their six rollups: eight items
+    group = first_group(events, 0, max_items=8)
     assert (group.first_event, group.last_event, group.size) == ("e1", "e4", 4)
     assert group.cells == {
         a: CellDelta("9", {"conversions": D(2), "payout": D(2)}, "EUR"),  # labels taken once known
         b: CellDelta("9", {"pending": D(1)}),
     }
-    rest = first_group(events, 4, max_cells=2)
+    rest = first_group(events, 4, max_items=8)
     assert (rest.first_event, rest.last_event, rest.size, list(rest.cells)) == ("e5", "e5", 1, [c])
     labelled = first_group(
         [("x", Contribution(a, "7", {}, "USD")), ("y", Contribution(a, "8", {}, "EUR"))], 0, 5

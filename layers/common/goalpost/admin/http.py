@@ -42,7 +42,12 @@ TimeZone = Annotated[
 ]
 IntervalQuery = Annotated[str, Query(pattern=r"^(hour|day|total)$")]
 GroupBy = Annotated[
-    str, Query(pattern=r"^[a-z,]{0,60}$", description="comma-separated: offer, goal, partner, advertiser")
+    str,
+    Query(
+        pattern=r"^[a-z0-9_,]{0,60}$",
+        description="comma-separated: offer, goal, partner, advertiser; or one sub id (aff_sub..aff_sub5, "
+        "source: where the network keeps them) with offer and partner",
+    ),
 ]
 StatusQuery = Annotated[str, Query(pattern=r"^[a-z,]{0,40}$", description="comma-separated statuses")]
 Format = Annotated[str, Query(pattern=r"^(json|csv)$")]
@@ -106,6 +111,9 @@ HTTP_STATUS: dict[AdminCode, int] = {
     "bad_date": 400,
     "bad_goal_order": 400,
     "bad_group_by": 400,
+    "bad_money": 400,
+    "sub_id_not_kept": 400,
+    "too_many_sub_values": 400,
     "bad_idempotency_key": 400,
     "bad_if_match": 400,
     "bad_limit": 400,

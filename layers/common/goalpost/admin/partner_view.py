@@ -47,7 +47,7 @@ from goalpost.rules.access import may_run, may_see
 from goalpost.rules.engine import offer_goals
 from goalpost.rules.links import partner_tracking_link
 from goalpost.rules.payouts import custom_payout_of, listed_payout, partner_tier
-from goalpost.rules.stats import Dimension, Interval, Window
+from goalpost.rules.stats import SUB_DIMENSIONS, Interval, Window
 from goalpost.store import config_store
 from goalpost.web.params import MAX_QUERY_BYTES, TRACKING_VALUE
 
@@ -227,7 +227,7 @@ def stats(
     span: Window,
     zone_name: str,
     interval: Interval,
-    group_by: tuple[Dimension, ...],
+    group_by: tuple[str, ...],
     offer_id: str,
     goal_id: str,
 ) -> reports.StatsReport:
@@ -238,8 +238,8 @@ def stats(
     it was private ever shows.
     """
     _partner(partner_id)
-    if any(d not in ("offer", "goal") for d in group_by):
-        raise ApiError("bad_group_by", "partners group stats by offer and goal")
+    if any(d not in ("offer", "goal", *SUB_DIMENSIONS) for d in group_by):
+        raise ApiError("bad_group_by", "partners group stats by offer and goal, or by a sub id")
     return reports.stats(
         span,
         zone_name,

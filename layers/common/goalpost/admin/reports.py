@@ -42,11 +42,17 @@ from goalpost.rules.stats import (
     CLICK_COUNTS,
     COUNTS,
     DIMENSIONS,
+    SUB_DIMENSIONS,
     Dimension,
     FunnelStep,
     Interval,
     MoneyView,
+    Sums,
     Window,
+    column_of,
+    metrics,
+    rollup_reads,
+    rollup_sums,
     summarize,
     window,
 )
@@ -183,30 +189,70 @@ def read_cells(span: Window, filters: Filters) -> list[dict[str, Any]]:
 _GOAL_COUNTERS = frozenset(COUNTS + AMOUNTS) - CLICK_COUNTS
 
 
-def parse_group_by(raw: str) -> tuple[Dimension, ...]:
+def parse_group_by(raw: str) -> tuple[str, ...]:
+    """The dimensions asked: those of the cells, or one sub id with offer and partner."""
     names = [n for n in raw.split(",") if n] if raw else []
-    chosen: list[Dimension] = []
+    chosen: list[str] = []
     for name in names:
-        dimension = next((d for d in DIMENSIONS if d == name), None)
-        if dimension is None:
-            raise ApiError("bad_group_by", f"group_by takes {', '.join(DIMENSIONS)}; got {name[:20]!r}")
-        if dimension not in chosen:
-            chosen.append(dimension)
+        if name not in DIMENSIONS and name not in SUB_DIMENSIONS:
+            raise ApiError(
+                "bad_group_by", f"group_by takes {', '.join(DIMENSIONS + SUB_DIMENSIONS)}; got {name[:20]!r}"
+            )
+        if name not in chosen:
+            chosen.append(name)
+    subs = [n for n in chosen if n in SUB_DIMENSIONS]
+    if subs and (len(subs) > 1 or any(n in ("goal", "advertiser") for n in chosen)):
+        raise ApiError("bad_group_by", "a sub id breaks stats down alone, or with offer and partner")
     return tuple(chosen)
+
+
+MAX_SUB_CELLS = 20_000
+"""The most sub cells a sub id breakdown reads (one per value, hour, offer and partner): a
+partner that puts click ids in a sub id makes as many values as clicks; past this the report is
+refused (narrow the range, or an offer or a partner), never cut short."""
+
+
+def read_sub_cells(span: Window, dimension: str, filters: Filters) -> list[dict[str, Any]]:
+    """The sub cells of one sub id in the range, where the network keeps that sub id."""
+    if dimension not in config_store.get_network_settings().stats_sub_ids:
+        raise ApiError(
+            "sub_id_not_kept",
+            f"the stats keep no breakdown by {dimension}: choose it in the network's stats_sub_ids "
+            "(kept from then on)",
+        )
+    if filters.goal_id or filters.advertiser_id:
+        raise ApiError("bad_group_by", "a sub id breakdown filters by offer and partner only")
+    try:
+        cells = stats_store.sub_cells(span.utc_days(), dimension, limit=MAX_SUB_CELLS)
+    except stats_store.TooManySubCells:
+        raise ApiError(
+            "too_many_sub_values",
+            f"more than {MAX_SUB_CELLS} {dimension} cells in this range: "
+            "ask for fewer days, an offer or a partner",
+        ) from None
+    return [
+        c
+        for c in cells
+        if (not filters.offer_id or c["offer_id"] == filters.offer_id)
+        and (not filters.partner_id or c["partner_id"] == filters.partner_id)
+    ]
 
 
 def stats(
     span: Window,
     zone_name: str,
     interval: Interval,
-    group_by: tuple[Dimension, ...],
+    group_by: tuple[str, ...],
     filters: Filters,
     *,
     visible: Callable[[dict[str, Any]], bool] | None = None,
     hidden: frozenset[str] = frozenset(),
     view: MoneyView = "base",
 ) -> StatsReport:
-    cells = read_cells(span, filters)
+    sub = next((d for d in group_by if d in SUB_DIMENSIONS), "")
+    if sub and view == "original":
+        raise ApiError("bad_money", "a sub id breakdown gives money in the base (or partner) currency only")
+    cells = read_sub_cells(span, sub, filters) if sub else read_cells(span, filters)
     if visible is not None:
         cells = [c for c in cells if visible(c)]
     summary = summarize(
@@ -351,7 +397,7 @@ STATS_CSV_METRICS = (
 def stats_csv(report: StatsReport) -> str:
     """The stats' rows as CSV, their totals last (period ``totals``); a row whose money spans
     several currencies gives it as ``by_currency.<code>.<field>`` columns, never added up."""
-    dims = [f"{d}_id" for d in report["group_by"]]
+    dims = [column_of(d) for d in report["group_by"]]
     lines: list[dict[str, Any]] = []
     extra: dict[str, None] = {}
     for row in [*report["rows"], {"period": "totals", **report["totals"]}]:
@@ -406,7 +452,10 @@ def funnel(offer_id: str, span: Window, zone_name: str, partner_id: str, order: 
 
 
 DASHBOARD_TOP = 5
-DASHBOARD_FIELDS = ("clicks", "conversions", "pending", "payout", "revenue", "profit", "currency")
+DASHBOARD_FIELDS = (
+    "clicks", "unique_clicks", "invalid_clicks", "conversions", "pending", "held",
+    "payout", "revenue", "profit", "currency",
+)  # fmt: skip
 
 
 def _dashboard_figures(row: dict[str, Any]) -> dict[str, Any]:
@@ -415,7 +464,7 @@ def _dashboard_figures(row: dict[str, Any]) -> dict[str, Any]:
     # earnings per click: what the partners earned (the payout) per click
     figures["epc"] = (
         format_money((Decimal(str(row.get("payout") or 0)) / clicks).quantize(Decimal("0.0001")))
-        if clicks
+        if clicks and row.get("payout") is not None
         else None
     )
     figures["conversion_rate"] = row.get("conversion_rate")
@@ -424,39 +473,41 @@ def _dashboard_figures(row: dict[str, Any]) -> dict[str, Any]:
 
 def dashboard(zone_name: str, now: datetime) -> dict[str, Any]:
     """Today, yesterday and the last 7 days, top offers and partners and the conversions held
-    for review: one read of the last 7 days' stats cells (no scan of conversions or clicks),
-    summed three ways, in the network's base currency."""
+    for review, in the network's base currency: from the stats' rollups (the network's, each
+    offer's and each partner's per UTC day, and per hour for a day the zone's midnight cuts),
+    kept by the stats consumer beside the cells they sum; no scan, no cells."""
     week = report_window(None, None, zone_name, now)
     today = now.astimezone(week.zone).date()
-    cells = read_cells(week, Filters())
+    spans = {
+        "today": window(today, today, week.zone),
+        "yesterday": window(today - timedelta(days=1), today - timedelta(days=1), week.zone),
+        "last_7_days": week,
+    }
+    items = stats_store.rollup_items(*rollup_reads(list(spans.values()), week))
 
     def total(span: Window) -> dict[str, Any]:
-        summary = summarize(cells, window=span, interval="total", group_by=(), view="base")
-        return _dashboard_figures(summary["totals"])
+        sums = rollup_sums(items, span, "network").get("", Sums.empty("base"))
+        return _dashboard_figures(metrics(sums))
 
-    def top(dimension: Dimension) -> list[dict[str, Any]]:
-        rows = summarize(cells, window=week, interval="total", group_by=(dimension,), view="base")["rows"]
+    def top(level: Dimension) -> list[dict[str, Any]]:
+        sums = rollup_sums(items, week, level)
+        rows = [{f"{level}_id": subject, **metrics(sums[subject])} for subject in sorted(sums)]
         rows.sort(key=lambda r: (-Decimal(str(r.get("revenue") or 0)), -int(r.get("clicks") or 0)))
-        return [
-            {f"{dimension}_id": r[f"{dimension}_id"], **_dashboard_figures(r)} for r in rows[:DASHBOARD_TOP]
-        ]
+        return [{f"{level}_id": r[f"{level}_id"], **_dashboard_figures(r)} for r in rows[:DASHBOARD_TOP]]
 
-    periods = {
-        "today": total(window(today, today, week.zone)),
-        "yesterday": total(window(today - timedelta(days=1), today - timedelta(days=1), week.zone)),
-        "last_7_days": total(week),
-    }
+    periods = {name: total(span) for name, span in spans.items()}
+    week_figures = periods["last_7_days"]
     return {
         "timezone": zone_name,
         "today": today.isoformat(),
         "periods": periods,
         "top_offers": top("offer"),
         "top_partners": top("partner"),
-        "held_for_review": int(periods["last_7_days"]["pending"] or 0),
-        # counted by traffic screening (issue 28, merged separately): null until it is
-        "invalid_clicks": None,
-        "held_by_screening": None,
-        "currency": periods["last_7_days"]["currency"],
+        # waiting for an admin: pending approval, and held for review by a screening rule
+        "held_for_review": int(week_figures["pending"] or 0) + int(week_figures["held"] or 0),
+        "invalid_clicks": int(week_figures["invalid_clicks"] or 0),
+        "held_by_screening": int(week_figures["held"] or 0),
+        "currency": week_figures["currency"],
         "consistency": CONSISTENCY,
     }
 
@@ -518,10 +569,11 @@ def network_stats(
 
 @router.get("/admin/dashboard", **http.documented())
 def network_dashboard(timezone: TimeZone = "UTC") -> Response[DashboardOut]:
-    """The console's home: today, yesterday and the last 7 days (clicks, conversions, pending,
-    payout, revenue, profit, EPC = payout per click, conversion rate), the top 5 offers and
-    partners of the 7 days by revenue, the conversions held for review (pending), in the base
-    currency. One read of the stats cells; eventually consistent like the stats."""
+    """The console's home: today, yesterday and the last 7 days (clicks gross, unique and
+    invalid, conversions, pending, held, payout, revenue, profit, EPC = payout per click,
+    conversion rate), the top 5 offers and partners of the 7 days by revenue, the conversions
+    waiting for review (pending or held), in the base currency. Read from the stats' rollups
+    (a handful of items per day, no scan); eventually consistent like the stats."""
     return http.ok(dashboard(timezone, datetime.fromtimestamp(clock.now(), UTC)))
 
 

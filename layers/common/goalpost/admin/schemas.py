@@ -253,6 +253,12 @@ def _check_fallback_url(value: str) -> str:
     return value if not value else _check_url(value)
 
 
+def _distinct_sub_ids(value: list[str]) -> list[str]:
+    if len(set(value)) != len(value):
+        raise ValueError("each sub id once")
+    return value
+
+
 FallbackUrl = Annotated[str, Field(max_length=2000), AfterValidator(_check_fallback_url)]
 """A redirect for clicks that cannot reach their offer: a safe http(s) URL, or empty."""
 
@@ -521,6 +527,14 @@ class NetworkIn(Strict):
     fallback_url: FallbackUrl = Field(
         default="",
         description="The last stop of clicks that cannot reach their offer (after the offer's own)",
+    )
+    stats_sub_ids: Annotated[
+        list[Literal["aff_sub", "aff_sub2", "aff_sub3", "aff_sub4", "aff_sub5", "source"]],
+        Field(max_length=6),
+        AfterValidator(_distinct_sub_ids),
+    ] = Field(
+        default=[],
+        description="The sub ids the stats break down by (group_by=aff_sub...), kept from when chosen",
     )
 
 

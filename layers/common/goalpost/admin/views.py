@@ -311,6 +311,19 @@ class DeliveryOut(Out):
     created_at: str
 
 
+class FailingDeliveryOut(Out):
+    delivery_id: str
+    offer_id: str
+    partner_id: str
+    status: str
+    state: Literal["retrying", "failed", "refused"]
+    attempts: int
+    response_code: int
+    last_error: str
+    last_attempt_at: str
+    next_retry_at: str
+
+
 class ReportRange(Out):
     """The range a report covers, in the caller's time zone."""
 
@@ -334,12 +347,13 @@ class DashboardOut(Out):
     timezone: str
     today: str
     periods: dict[str, dict[str, Any]]
-    """today, yesterday, last_7_days: clicks, conversions, pending, payout, revenue, profit, EPC"""
+    """today, yesterday, last_7_days: clicks (gross, unique, invalid), conversions, pending, held,
+    payout, revenue, profit, EPC, conversion rate"""
     top_offers: list[dict[str, Any]]
     top_partners: list[dict[str, Any]]
     held_for_review: int
-    invalid_clicks: int | None
-    held_by_screening: int | None
+    invalid_clicks: int
+    held_by_screening: int
     currency: str | None
     consistency: str
 

@@ -309,6 +309,9 @@ class NetworkSettings(NamedTuple):
     """The screening rules' network defaults (each offer may override them)."""
     fallback_url: str = ""
     """The last stop of a click that cannot reach its offer (after the offer's own fallback)."""
+    stats_sub_ids: tuple[str, ...] = ()
+    """The sub ids (``aff_sub``..``aff_sub5``, ``source``) the stats break down by: the stats
+    consumer keeps cells per value of these only, from when they are chosen."""
     version: int = 0
 
     def to_dict(self) -> dict[str, Any]:

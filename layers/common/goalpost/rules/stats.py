@@ -25,7 +25,7 @@ from goalpost.model.conversion import CONVERSION, GOAL_CLICK, IMPRESSIONS
 from goalpost.model.money import format_money
 from goalpost.model.offer import DEFAULT_GOAL_ID
 from goalpost.model.screening import REASON_CODES
-from goalpost.model.stats import Cell, CellDelta, Group
+from goalpost.model.stats import Cell, CellDelta, Group, Rollup, RollupLevel, RollupRead, SubCell, shard_of
 from goalpost.rules.exchange import recorded_sale
 
 COUNTS = (
@@ -53,6 +53,10 @@ MONEY_VIEWS: tuple[MoneyView, ...] = ("base", "original", "partner")
 
 STATUS_COUNTER = {"approved": "conversions", "pending": "pending", "rejected": "rejected"}
 
+SUB_DIMENSIONS = ("aff_sub", "aff_sub2", "aff_sub3", "aff_sub4", "aff_sub5", "source")
+"""What a stats report may break down by besides the dimensions of its cells (one at a time,
+with offer and partner), where the network chose to keep them (``stats_sub_ids``)."""
+
 Interval = Literal["hour", "day", "total"]
 Dimension = Literal["offer", "goal", "partner", "advertiser"]
 DIMENSIONS: tuple[Dimension, ...] = ("offer", "goal", "partner", "advertiser")
@@ -64,6 +68,8 @@ class Contribution(NamedTuple):
     counters: dict[str, Decimal]
     currency: str = ""
     """The currency of the money in ``counters`` (conversions only)."""
+    subs: tuple[tuple[str, str], ...] = ()
+    """The click's sub ids (name, value) as its session or conversion recorded them."""
 
 
 def hour_of_iso(timestamp: str) -> str:
@@ -135,11 +141,13 @@ def contribution(
         offer_id = str(image["offer_id"])
         cell = Cell(hour_of_epoch(int(image["created_at"])), offer_id, str(image["partner_id"]))
         if image.get("redirected"):  # screened out or sent to a fallback: not a click on the offer
-            return Contribution(cell, advertiser_of(offer_id, ""), {"invalid_clicks": Decimal(1)})
+            return Contribution(
+                cell, advertiser_of(offer_id, ""), {"invalid_clicks": Decimal(1)}, "", _subs(image)
+            )
         counts = {"clicks": Decimal(1)}
         if "duplicate_click" not in (image.get("flags") or ()):
             counts["unique_clicks"] = Decimal(1)
-        return Contribution(cell, advertiser_of(offer_id, ""), counts)
+        return Contribution(cell, advertiser_of(offer_id, ""), counts, "", _subs(image))
     if kind == CONVERSION:
         counters = _difference(conversion_worth(new), conversion_worth(old))
         if not counters:
@@ -153,7 +161,7 @@ def contribution(
             private=bool(image.get("private")),
         )
         advertiser = str(image.get("advertiser_id") or advertiser_of(offer_id, cell.goal_id))
-        return Contribution(cell, advertiser, counters, str(image.get("currency") or ""))
+        return Contribution(cell, advertiser, counters, str(image.get("currency") or ""), _subs(image))
     if kind == IMPRESSIONS:
         added = Decimal(str(new.get("impressions", 0))) - Decimal(str(old.get("impressions", 0)))
         if not added:
@@ -171,21 +179,108 @@ def contribution(
     return None
 
 
-def first_group(events: Sequence[tuple[str, Contribution | None]], start: int, max_cells: int) -> Group:
-    """The records from ``start`` on that fit one group: no more than ``max_cells`` cells.
+def rollups_of(cell: Cell) -> tuple[Rollup, ...]:
+    """What a cell adds to besides itself: its hour and its UTC day, of the network, of its
+    offer and of its partner (in its own shard)."""
+    shard = shard_of(cell.offer_id, cell.partner_id)
+    levels: tuple[tuple[RollupLevel, str], ...] = (
+        ("network", ""), ("offer", cell.offer_id), ("partner", cell.partner_id),
+    )  # fmt: skip
+    return tuple(
+        Rollup(period, level, subject, shard)
+        for period in (cell.hour, cell.hour[:10])
+        for level, subject in levels
+    )
+
+
+def rollup_counters(cell: Cell, counters: Mapping[str, Decimal]) -> dict[str, Decimal]:
+    """What a cell's delta adds to its rollups: the counts, the money in the base currency
+    (``base:<code>:<amount>``: offers' own currencies are never added together) and the
+    default goal's conversions (the conversion rate's numerator, named since a rollup has no
+    goal)."""
+    added = {n: v for n, v in counters.items() if v and (n in COUNTS or n.startswith("base:"))}
+    if cell.goal_id == DEFAULT_GOAL_ID and counters.get("conversions"):
+        added[DEFAULT_CONVERSIONS] = counters["conversions"]
+    return added
+
+
+def _subs(image: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
+    subs = image.get("subs") or {}
+    return tuple((name, str(subs[name])) for name in SUB_DIMENSIONS if subs.get(name))
+
+
+def sub_cells_of(found: Contribution, dimensions: Sequence[str]) -> tuple[SubCell, ...]:
+    """The sub cells a contribution adds to: one per dimension kept (its value, or none)."""
+    values = dict(found.subs)
+    cell = found.cell
+    return tuple(
+        SubCell(cell.hour, cell.offer_id, cell.partner_id, d, values.get(d, ""), cell.private)
+        for d in dimensions
+    )
+
+
+def sub_counters(cell: Cell, counters: Mapping[str, Decimal]) -> dict[str, Decimal]:
+    """What a delta adds to its sub cells: what it adds to the rollups, and the partners' own
+    currency's payout (a partner's stats give its payout in its currency)."""
+    added = rollup_counters(cell, counters)
+    added.update({n: v for n, v in counters.items() if v and n.startswith("partner:")})
+    return added
+
+
+def first_group(
+    events: Sequence[tuple[str, Contribution | None]],
+    start: int,
+    max_items: int,
+    sub_dimensions: Sequence[str] = (),
+) -> Group:
+    """The records from ``start`` on that fit one group: no more than ``max_items`` cells,
+    rollups and sub cells (of the sub ids kept) together, one transaction item each.
 
     Groups are cut the same way for the same records, so a retried batch meets the markers
     its earlier attempt left.
     """
     cells: dict[Cell, CellDelta] = {}
+    rollups: set[Rollup] = set()
+    subs: dict[SubCell, dict[str, Decimal]] = {}
     end = start
     for _event_id, found in events[start:]:
         if found is not None:
-            if found.cell not in cells and len(cells) >= max_cells:
+            new = {found.cell} - cells.keys()
+            new_rollups = set(rollups_of(found.cell)) - rollups
+            its_subs = sub_cells_of(found, sub_dimensions)
+            new_subs = set(its_subs) - subs.keys()
+            grows = len(cells) + len(rollups) + len(subs) + len(new) + len(new_rollups) + len(new_subs)
+            if cells and (new or new_rollups or new_subs) and grows > max_items:
                 break
             _add(cells, found)
+            rollups |= new_rollups
+            added = sub_counters(found.cell, found.counters)
+            for sub in its_subs:
+                sums = subs.setdefault(sub, {})
+                for name, value in added.items():
+                    sums[name] = sums.get(name, Decimal(0)) + value
         end += 1
-    return Group(events[start][0], events[end - 1][0], end - start, cells)
+    return group_of(events[start][0], events[end - 1][0], end - start, cells, subs)
+
+
+def group_of(
+    first_event: str,
+    last_event: str,
+    size: int,
+    cells: dict[Cell, CellDelta],
+    subs: dict[SubCell, dict[str, Decimal]] | None = None,
+) -> Group:
+    """A group of cells with what they add to their rollups (and its sub cells)."""
+    rollups: dict[Rollup, dict[str, Decimal]] = {}
+    for cell, delta in cells.items():
+        added = rollup_counters(cell, delta.counters)
+        if not added:
+            continue
+        for rollup in rollups_of(cell):
+            sums = rollups.setdefault(rollup, {})
+            for name, value in added.items():
+                sums[name] = sums.get(name, Decimal(0)) + value
+    return Group(first_event, last_event, size, cells, rollups, {k: v for k, v in (subs or {}).items() if v})
 
 
 def _add(cells: dict[Cell, CellDelta], found: Contribution) -> None:
@@ -266,9 +361,10 @@ class Sums(NamedTuple):
             value = Decimal(str(cell.get(name, 0)))
             if value:
                 self.counts[name] = self.counts.get(name, Decimal(0)) + value
-        if str(cell.get("goal_id", "")) == DEFAULT_GOAL_ID:
+        if str(cell.get("goal_id", "")) == DEFAULT_GOAL_ID or DEFAULT_CONVERSIONS in cell:
             # the conversion rate's numerator: a click converts once, on its offer's default goal
-            value = Decimal(str(cell.get("conversions", 0)))
+            # (a rollup, of no goal, keeps it by name)
+            value = Decimal(str(cell.get(DEFAULT_CONVERSIONS, cell.get("conversions", 0))))
             if value:
                 self.counts[DEFAULT_CONVERSIONS] = self.counts.get(DEFAULT_CONVERSIONS, Decimal(0)) + value
         for currency, amounts in money_of(cell, self.view).items():
@@ -320,12 +416,17 @@ def metrics(sums: Sums, hidden: frozenset[str] = frozenset()) -> dict[str, Any]:
     return {k: v for k, v in row.items() if k not in hidden}
 
 
+def column_of(dimension: str) -> str:
+    """A dimension's column in report rows: ``offer_id``...; a sub id by its own name."""
+    return dimension if dimension in SUB_DIMENSIONS else f"{dimension}_id"
+
+
 def summarize(
     cells: Iterable[Mapping[str, Any]],
     *,
     window: Window,
     interval: Interval,
-    group_by: Sequence[Dimension],
+    group_by: Sequence[str],
     hidden: frozenset[str] = frozenset(),
     view: MoneyView = "original",
 ) -> dict[str, Any]:
@@ -345,6 +446,7 @@ def summarize(
             "goal": str(cell.get("goal_id", "")),
             "partner": str(cell["partner_id"]),
             "advertiser": str(cell.get("advertiser_id", "")),
+            **{name: str(cell.get(name, "")) for name in SUB_DIMENSIONS},  # a sub cell's value
         }
         key = (period_of(hour, interval, window.zone), *(labels[d] for d in group_by))
         rows.setdefault(key, Sums.empty(view)).add(cell)
@@ -354,7 +456,7 @@ def summarize(
     for key in sorted(rows):
         row: dict[str, Any] = {"period": key[0]}
         for dimension, label in zip(group_by, key[1:], strict=True):
-            row[f"{dimension}_id"] = label
+            row[column_of(dimension)] = label
         row.update(metrics(rows[key], hidden))
         if goal_at and key[goal_at]:
             # A goal's conversion rate is over its offer's clicks (on the offer's own row).
@@ -363,6 +465,62 @@ def summarize(
             row["conversion_rate"] = _ratio(rows[key].counts.get("conversions", Decimal(0)), clicks)
         out.append(row)
     return {"rows": out, "totals": metrics(totals, hidden)}
+
+
+def _hours_in(w: Window, start: datetime, end: datetime) -> tuple[int, int] | None:
+    """The UTC hours of [start, end) (a UTC day) a window covers, if it cuts the day."""
+    if w.end <= start or end <= w.start or (w.start <= start and end <= w.end):
+        return None
+    # every hour bucket that starts in the window (a half-hour zone's last one starts before its end)
+    first, last = max(w.start, start), min(w.end, end) - timedelta(microseconds=1)
+    return first.hour, last.hour
+
+
+def rollup_reads(totals: Sequence[Window], top: Window) -> tuple[list[str], list[RollupRead]]:
+    """The rollups that answer exactly the network's totals over some windows and the offers'
+    and partners' over ``top`` (which holds the others): a UTC day no window cuts is read as
+    its day rollups; a day some window cuts (a zone's midnight is not UTC's), the network's by
+    the hours the windows cover, and the offers' and partners' by hours only where ``top``
+    cuts it (else as its day). Whole days to read, and hours."""
+    whole: list[str] = []
+    hours: list[RollupRead] = []
+    for day in sorted({d for w in (*totals, top) for d in w.utc_days()}):
+        start = datetime.fromisoformat(day).replace(tzinfo=UTC)
+        end = start + timedelta(days=1)
+        cuts = [c for w in (*totals, top) if (c := _hours_in(w, start, end)) is not None]
+        top_cut = _hours_in(top, start, end)
+        if not cuts or top_cut is None:
+            whole.append(day)  # the day rollups: the top lists' (and the totals' if nothing cuts)
+        if cuts:
+            first, last = min(c[0] for c in cuts), max(c[1] for c in cuts)
+            hours.append(RollupRead(day, "network", f"{first:02d}", f"{last:02d}"))
+        if top_cut is not None:
+            levels: tuple[RollupLevel, ...] = ("offer", "partner")
+            hours.extend(RollupRead(day, level, f"{top_cut[0]:02d}", f"{top_cut[1]:02d}") for level in levels)
+    return whole, hours
+
+
+def rollup_sums(
+    items: Iterable[Mapping[str, Any]], span: Window, level: str, view: MoneyView = "base"
+) -> dict[str, Sums]:
+    """The rollups of one level (``network``, ``offer``, ``partner``) in a window, summed per
+    subject (every shard's, every hour's or day's): what the cells they sum would give. Where a
+    day's hours were read, they answer for it, not its day rollups."""
+    chosen = [i for i in items if i.get("level") == level]
+    by_hours = {str(i["period"])[:10] for i in chosen if len(str(i["period"])) > 10}
+    sums: dict[str, Sums] = {}
+    for item in chosen:
+        period = str(item["period"])
+        if len(period) == 10:
+            if period in by_hours:
+                continue
+            start = datetime.fromisoformat(period).replace(tzinfo=UTC)
+            inside = span.start <= start and start + timedelta(days=1) <= span.end
+        else:
+            inside = span.contains_hour(period)
+        if inside:
+            sums.setdefault(str(item.get("subject", "")), Sums.empty(view)).add(item)
+    return sums
 
 
 class FunnelStep(NamedTuple):

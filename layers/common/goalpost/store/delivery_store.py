@@ -72,6 +72,17 @@ def begin_delivery(offer_id: str, delivery_id: str, at: str, lease_from: str) ->
     return "go"
 
 
+FAILING = "FAILING_DELIVERIES"
+"""The partition that lists the network's failing deliveries: one item per delivery whose
+last try failed or was refused, put in the same transaction that records the failure and
+deleted in the one that records its delivery; so the console lists them across the network
+without a scan (it holds what is failing now, not the history: that is each delivery's log)."""
+
+
+def _failing_key(offer_id: str, delivery_id: str) -> dict[str, Any]:
+    return {"pk": {"S": FAILING}, "sk": {"S": f"{offer_id}#{delivery_id}"}}
+
+
 def finish_delivery(
     offer_id: str,
     delivery_id: str,
@@ -84,15 +95,22 @@ def finish_delivery(
     answer_head: str = "",
     took_ms: int = 0,
     next_retry_at: str = "",
+    partner_id: str = "",
+    attempts: int = 0,
+    was_failing: bool = False,
 ) -> None:
-    """The outcome of one try, in the one write that records it (the trace reads it back)."""
-    client().update_item(
-        TableName=conversions_table(),
-        Key=_delivery_key(offer_id, delivery_id),
-        UpdateExpression="SET #s = :status, response_code = :code, last_error = :error, finished_at = :at, "
+    """The outcome of one try, in the one write that records it (the trace reads it back);
+    a failed or refused try also lists the delivery as failing, and a delivery that was
+    failing (``was_failing``: its record said so when this try began) leaves the list when
+    delivered, both in the same transaction."""
+    update: dict[str, Any] = {
+        "TableName": conversions_table(),
+        "Key": _delivery_key(offer_id, delivery_id),
+        "UpdateExpression": "SET #s = :status, response_code = :code, last_error = :error, "
+        "finished_at = :at, "
         "url_sent = :url, answer_head = :head, took_ms = :took, next_retry_at = :retry",
-        ExpressionAttributeNames={"#s": "status"},
-        ExpressionAttributeValues=attribute_values(
+        "ExpressionAttributeNames": {"#s": "status"},
+        "ExpressionAttributeValues": attribute_values(
             {
                 ":status": status,
                 ":code": response_code,
@@ -104,7 +122,39 @@ def finish_delivery(
                 ":retry": next_retry_at,
             }
         ),
-    )
+    }
+    if status in ("failed", "refused"):
+        failing = {
+            "pk": FAILING,
+            "sk": f"{offer_id}#{delivery_id}",
+            "kind": "failing_delivery",
+            "offer_id": offer_id,
+            "delivery_id": delivery_id,
+            "partner_id": partner_id,
+            "status": status,
+            "attempts": attempts,
+            "response_code": response_code,
+            "last_error": error,
+            "last_attempt_at": at,
+            "next_retry_at": next_retry_at,
+        }
+        listed: dict[str, Any] = {"Put": {"TableName": conversions_table(), "Item": to_item(failing)}}
+    elif was_failing:
+        listed = {"Delete": {"TableName": conversions_table(), "Key": _failing_key(offer_id, delivery_id)}}
+    else:
+        client().update_item(**update)
+        return
+    client().transact_write_items(TransactItems=[{"Update": update}, listed])  # type: ignore[list-item,typeddict-item]
+
+
+def failing_deliveries(*, limit: int, cursor: Mapping[str, Any] | None = None) -> Page:
+    """The network's failing deliveries, a page at a time (by offer, then delivery)."""
+    query = {
+        "TableName": conversions_table(),
+        "KeyConditionExpression": "pk = :pk",
+        "ExpressionAttributeValues": {":pk": {"S": FAILING}},
+    }
+    return query_page(query, limit, cursor)
 
 
 def session_deliveries(offer_id: str, transaction_id: str, *, limit: int) -> list[dict[str, Any]]:

@@ -1,19 +1,18 @@
 """Stats table: hourly cells kept by the stream consumer, read by the stats screens."""
 
+import hashlib
 import time
-import zlib
 from collections.abc import Sequence
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
-if TYPE_CHECKING:
-    from goalpost.model.stats import Cell, Group
-from goalpost.store.dynamo import all_pages, attribute_values, client, from_item, stats_table, to_item
+from goalpost.model.stats import STATS_SHARDS, shard_of
 
-STATS_SHARDS = 4
-"""Cells of a UTC day spread over this many partitions (by offer and partner), so a busy
-network's current day is not one hot partition; reading a day is one query per shard."""
+if TYPE_CHECKING:
+    from goalpost.model.stats import Cell, Group, Rollup, RollupRead, SubCell
+from goalpost.store.dynamo import all_pages, attribute_values, client, from_item, stats_table, to_item
 
 STATS_MARKER_SECONDS = 3 * 86400
 """How long a batch marker is kept: longer than a stream record can live (24 hours)."""
@@ -27,7 +26,7 @@ partner and goal."""
 
 
 def _cell_key(cell: "Cell") -> dict[str, Any]:
-    shard = zlib.crc32(f"{cell.offer_id}#{cell.partner_id}".encode()) % STATS_SHARDS
+    shard = shard_of(cell.offer_id, cell.partner_id)
     sk = f"{cell.offer_id}#{cell.hour[11:13]}#{cell.partner_id}#{cell.goal_id or '-'}"
     return {
         "pk": {"S": f"CELLS#{cell.hour[:10]}#{shard}"},
@@ -35,8 +34,94 @@ def _cell_key(cell: "Cell") -> dict[str, Any]:
     }
 
 
+ROLLUP_LEVEL_CODES = {"network": "N", "offer": "O", "partner": "P"}
+
+
+def _rollup_key(rollup: "Rollup") -> dict[str, Any]:
+    """A day's rollups share a partition, ``ROLLUP#<day>``: the whole day's (``D#<level>#``), then
+    each level's hours (``H<level>#<hour>#``), so a day is one query, and a level's hours another."""
+    day, hour = rollup.period[:10], rollup.period[11:13]
+    level = ROLLUP_LEVEL_CODES[rollup.level]
+    rest = f"{rollup.subject}#{rollup.shard}"
+    return {
+        "pk": {"S": f"ROLLUP#{day}"},
+        "sk": {"S": f"H{level}#{hour}#{rest}" if hour else f"D#{level}#{rest}"},
+    }
+
+
+def _rollup_update(rollup: "Rollup", counters: dict[str, Decimal]) -> dict[str, Any]:
+    names = {"#period": "period", "#level": "level", "#subject": "subject"}
+    values: dict[str, Any] = {":period": rollup.period, ":level": rollup.level, ":subject": rollup.subject}
+    adds = []
+    for n, (name, amount) in enumerate(sorted(counters.items())):
+        names[f"#c{n}"] = name
+        values[f":c{n}"] = amount
+        adds.append(f"#c{n} :c{n}")
+    return {
+        "Update": {
+            "TableName": stats_table(),
+            "Key": _rollup_key(rollup),
+            "UpdateExpression": "SET #period = :period, #level = :level, #subject = :subject "
+            f"ADD {', '.join(adds)}",
+            "ExpressionAttributeNames": names,
+            "ExpressionAttributeValues": attribute_values(values),
+        }
+    }
+
+
+_SHORT_VALUE_BYTES = 400
+
+
+def _value_key(value: str) -> str:
+    """A sub id's value in a sort key (at most 1,024 bytes): as it is (``=``), or a long one
+    (500 characters may be 2,000 bytes) as its start and its SHA-256 (``~``); the item keeps
+    the whole value."""
+    encoded = value.encode()
+    if len(encoded) <= _SHORT_VALUE_BYTES:
+        return "=" + value
+    return "~" + value[:50] + "#" + hashlib.sha256(encoded).hexdigest()
+
+
+def _sub_key(sub: "SubCell") -> dict[str, Any]:
+    """A day's sub cells of one sub id, by the cells' shard: ``SUBS#<day>#<sub id>#<shard>``."""
+    shard = shard_of(sub.offer_id, sub.partner_id)
+    privacy = PRIVATE_CELL if sub.private else "-"
+    sk = f"{sub.hour[11:13]}#{sub.offer_id}#{sub.partner_id}#{privacy}#{_value_key(sub.value)}"
+    return {"pk": {"S": f"SUBS#{sub.hour[:10]}#{sub.dimension}#{shard}"}, "sk": {"S": sk}}
+
+
+def _sub_update(sub: "SubCell", counters: dict[str, Decimal]) -> dict[str, Any]:
+    names = {"#hour": "hour", "#offer": "offer_id", "#partner": "partner_id", "#dim": sub.dimension}
+    values: dict[str, Any] = {
+        ":hour": sub.hour,
+        ":offer": sub.offer_id,
+        ":partner": sub.partner_id,
+        ":v": sub.value,
+    }
+    sets = ["#hour = :hour", "#offer = :offer", "#partner = :partner", "#dim = :v"]
+    if sub.private:
+        names["#private"] = "private"
+        values[":private"] = True
+        sets.append("#private = :private")
+    adds = []
+    for n, (name, amount) in enumerate(sorted(counters.items())):
+        names[f"#c{n}"] = name
+        values[f":c{n}"] = amount
+        adds.append(f"#c{n} :c{n}")
+    return {
+        "Update": {
+            "TableName": stats_table(),
+            "Key": _sub_key(sub),
+            "UpdateExpression": f"SET {', '.join(sets)} ADD {', '.join(adds)}",
+            "ExpressionAttributeNames": names,
+            "ExpressionAttributeValues": attribute_values(values),
+        }
+    }
+
+
 def apply_stats(group: "Group", now: int) -> str | None:
-    """Add a group's deltas to its cells, with the group's marker, in one transaction.
+    """Add a group's deltas to its cells and their rollups, with the group's marker, in one
+    transaction.
 
     One UpdateItem per cell (ADD, so concurrent shards never lose counts) and a marker named
     after the group's first stream record: if the marker exists, this group was applied
@@ -107,6 +192,8 @@ def apply_stats(group: "Group", now: int) -> str | None:
         )
     if len(items) == 1:
         return None  # nothing to add: no marker needed either
+    items.extend(_rollup_update(r, counters) for r, counters in group.rollups.items() if counters)
+    items.extend(_sub_update(sub, counters) for sub, counters in group.subs.items() if counters)
     for attempt in range(_MAX_TRANSACTION_CONFLICTS + 1):
         try:
             client().transact_write_items(TransactItems=items)  # type: ignore[arg-type]
@@ -169,3 +256,56 @@ def partner_stats_cells(partner_id: str, days: Sequence[str]) -> list[dict[str, 
             for day in days
         ]
     )
+
+
+def rollup_items(whole_days: Sequence[str], hours: Sequence["RollupRead"]) -> list[dict[str, Any]]:
+    """Rollups: those of whole UTC days, and some hours of one level of others; one query per
+    day, and one per day and level read by hours (each item: period, level, subject, counters)."""
+    queries: list[dict[str, Any]] = [
+        {
+            "TableName": stats_table(),
+            "KeyConditionExpression": "pk = :pk AND begins_with(sk, :d)",
+            "ExpressionAttributeValues": {":pk": {"S": f"ROLLUP#{day}"}, ":d": {"S": "D#"}},
+        }
+        for day in whole_days
+    ]
+    queries.extend(
+        {
+            "TableName": stats_table(),
+            "KeyConditionExpression": "pk = :pk AND sk BETWEEN :a AND :b",
+            "ExpressionAttributeValues": {
+                ":pk": {"S": f"ROLLUP#{read.day}"},
+                ":a": {"S": f"H{ROLLUP_LEVEL_CODES[read.level]}#{read.first}#"},
+                ":b": {"S": f"H{ROLLUP_LEVEL_CODES[read.level]}#{read.last}#~"},
+            },
+        }
+        for read in hours
+    )
+    return _all_queries(queries)
+
+
+class TooManySubCells(Exception):
+    """A sub id breakdown would read more cells than it may (``limit``)."""
+
+
+def sub_cells(days: Sequence[str], dimension: str, *, limit: int) -> list[dict[str, Any]]:
+    """The sub cells of one sub id over some UTC days (one query per day and shard), at most
+    ``limit`` of them: more raises ``TooManySubCells`` (the reads stop there)."""
+    found: list[dict[str, Any]] = []
+    for day in days:
+        for shard in range(STATS_SHARDS):
+            kwargs: dict[str, Any] = {
+                "TableName": stats_table(),
+                "KeyConditionExpression": "pk = :pk",
+                "ExpressionAttributeValues": {":pk": {"S": f"SUBS#{day}#{dimension}#{shard}"}},
+            }
+            while True:
+                response = client().query(**kwargs, Limit=limit - len(found) + 1)
+                found.extend(from_item(i) for i in response.get("Items", []))
+                if len(found) > limit:
+                    raise TooManySubCells(limit)
+                last = response.get("LastEvaluatedKey")
+                if not last:
+                    break
+                kwargs["ExclusiveStartKey"] = last
+    return found

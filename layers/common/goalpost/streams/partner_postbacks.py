@@ -380,7 +380,8 @@ def attempt(offer_id: str, identifier: str, now: int, at: str, receives: int = 0
             offer_id, identifier, status, answer.status if answer else 0, error, at,
             url_sent=sent, answer_head=answer.head if answer else "",
             took_ms=answer.took_ms if answer else int((time.monotonic() - began) * 1000),
-            next_retry_at=retry_at,
+            next_retry_at=retry_at, partner_id=partner_id, attempts=int(record.get("attempts", 0)) + 1,
+            was_failing=record.get("status") != "queued",  # failed, refused, or a try that died
         )  # fmt: skip
 
     try:

@@ -2,8 +2,10 @@
 
 A batch is folded into per-cell deltas and written as a few transactions (one write per
 cell per group, never one per event), each with a marker that makes a retried batch
-harmless. The function reports the first record it could not apply, so the event source
-retries from there: every retry starts at a group boundary.
+harmless. The same transaction adds the cells' deltas to their rollups (the network's, each
+offer's and each partner's hour and UTC day, read by the dashboard): counted once with them.
+The function reports the first record it could not apply, so the event source retries from
+there: every retry starts at a group boundary.
 """
 
 import logging
@@ -17,8 +19,8 @@ from goalpost.store import config_cache, dynamo, stats_store
 
 logger = logging.getLogger("goalpost.stats")
 
-MAX_CELLS_PER_GROUP = 99
-"""A transaction holds 100 items: the group's marker and up to 99 cells."""
+MAX_ITEMS_PER_GROUP = 99
+"""A transaction holds 100 items: the group's marker and up to 99 cells and rollups."""
 
 
 def advertiser_of(offer_id: str, goal_id: str) -> str:
@@ -47,10 +49,12 @@ def read_record(record: Mapping[str, Any]) -> tuple[str, Contribution | None]:
 def process_records(records: Sequence[Mapping[str, Any]], now: int) -> list[str]:
     """Apply a batch; the sequence number to retry from (empty when all applied)."""
     events = [read_record(record) for record in records]
+    # the sub ids the network breaks its stats down by (cells per value, from when chosen)
+    sub_dimensions = config_cache.network().stats_sub_ids
     ids = [event_id for event_id, _ in events]
     position = 0
     while position < len(events):
-        group = first_group(events, position, MAX_CELLS_PER_GROUP)
+        group = first_group(events, position, MAX_ITEMS_PER_GROUP, sub_dimensions)
         try:
             applied_before = stats_store.apply_stats(group, now)
         except (ClientError, BotoCoreError):
