@@ -55,3 +55,42 @@ def test_decisions_validate_their_input(aws) -> None:
     ):
         status, answer = admin("POST", "/admin/conversions/decisions", body)
         assert status == 422 and answer["error"]["code"] == "validation_error", body
+
+
+def test_the_report_and_its_csv_say_who_decided_when_and_the_note(aws) -> None:
+    """A network reconciling with an advertiser exports the report: the note given with each
+    approval or rejection was only on the conversion's own page."""
+    import csv
+    import io
+    import json
+
+    from tests.helpers import ADMIN, call, partner_call, the_stats_consumer
+
+    net = setup_network(
+        offer={"default_goal": {"payout": {"flat": "4"}, "revenue": {"flat": "6"}, "approve": True}}
+    )
+    offer_id, partner_id = net["offer"]["offer_id"], net["partner"]["partner_id"]
+    tids = [click(offer_id, partner_id) for _ in range(3)]
+    for tid in tids:
+        assert postback(f"transaction_id={tid}")["statusCode"] == 200
+    ids = [
+        c["conversion_id"] for c in admin("GET", f"/admin/offers/{offer_id}/conversions/pending")[1]["items"]
+    ]
+    for conversion_id, status, note in (
+        (ids[0], "approved", "order 1001 paid"),
+        (ids[1], "rejected", "refunded"),
+    ):
+        decision = {"conversion_ids": [conversion_id], "status": status, "note": note}
+        assert admin("POST", "/admin/conversions/decisions", decision)[0] == 200
+    the_stats_consumer().drain()  # the offer's report reads the stream's projection
+
+    response = call(ADMIN, "GET", "/admin/conversions", f"offer_id={offer_id}&format=csv")
+    rows = {r["conversion_id"]: r for r in csv.DictReader(io.StringIO(response["body"]))}
+    assert (rows[ids[0]]["status"], rows[ids[0]]["decision_note"]) == ("approved", "order 1001 paid")
+    assert (rows[ids[1]]["status"], rows[ids[1]]["decision_note"]) == ("rejected", "refunded")
+    assert rows[ids[0]]["decided_by"].endswith("local-admin") and rows[ids[0]]["decided_at"].endswith("Z")
+    assert (rows[ids[2]]["decision_note"], rows[ids[2]]["decided_at"]) == ("", "")  # still waiting
+
+    # the partner's own report says what was decided, not the network's notes
+    mine = json.loads(partner_call("/partner/conversions", net["partner"]["api_key"])["body"])
+    assert mine["items"] and not {"decision_note", "decided_by"} & set(mine["columns"])

@@ -275,6 +275,9 @@ def stats(
 
 
 _TRAFFIC_DETAIL = ("session_ip", "ip", "user_agent", "via", "duplicate_count", "note")
+_DECISION = ("decided_at", "decided_by", "decision_note")
+"""The latest change of the status (an approval, a rejection, a reversal): when, by whom, and
+the note given with it, so a report or its CSV says why without opening each conversion."""
 EXCHANGE_COLUMNS = (
     "sale_rate", "partner_currency", "partner_payout", "partner_rate",
     "base_currency", "base_payout", "base_revenue", "base_rate", "rate_day",
@@ -306,11 +309,13 @@ ADMIN_COLUMNS = (
     *EXCHANGE_COLUMNS,
     "session_created_at",
     *_TRAFFIC_DETAIL,
+    *_DECISION,
 )
 
 
 _NOT_FOR_PARTNERS = {
     "revenue", "advertiser_id", "status_code", "flags", *ADV_SUB_FIELDS, *_TRAFFIC_DETAIL, *EXCHANGE_COLUMNS,
+    *_DECISION,
 }  # fmt: skip
 
 
@@ -329,6 +334,10 @@ def report_row(item: dict[str, Any], columns: tuple[str, ...], *, partners: bool
         if flat.get(name) is not None:
             flat[name] = format_money(Decimal(str(flat[name])))
     flat["flags"] = " ".join(flat.get("flags") or ())  # screening codes found (README, Traffic screening)
+    decisions = [a for a in item.get("adjustments") or () if a.get("from") != a.get("to")]
+    if decisions:
+        flat["decided_at"], flat["decided_by"] = decisions[-1].get("at"), decisions[-1].get("by")
+        flat["decision_note"] = decisions[-1].get("reason")
     created = flat.get("session_created_at")
     if created not in (None, ""):
         flat["session_created_at"] = (
