@@ -110,16 +110,19 @@ function StatusButton({ kind, id, doc, off, onSaved }) {
   </span>`;
 }
 
-/** Secrets the API shows once: the partner's API key and postback secret. */
-function ShownOnce({ secrets, onClose }) {
-  if (!secrets) return null;
-  return html`<article class="notice-ok" role="alert" aria-labelledby="shown-once">
-    <h2 id="shown-once">Copy these now: they are shown once</h2>
+/** Secrets the API shows once: the partner's API key and postback secret. Each creation or
+ * rotation adds its own panel, kept until its own "copied" button: a second partner made before
+ * the first one's keys were copied must not take them off the screen. */
+function ShownOnce({ shown, onClose }) {
+  return shown.map(
+    ({ n, secrets }) => html`<article key=${n} class="notice-ok" role="alert" aria-labelledby=${`shown-once-${n}`}>
+    <h2 id=${`shown-once-${n}`}>Copy these now: they are shown once</h2>
     <p>Partner ${secrets.name} (${secrets.partner_id}). Goalpost keeps only a digest of the API key: if it is lost, rotate it.</p>
-    ${secrets.api_key ? html`<${CopyField} id="new-api-key" label="API key (the partner signs in to its portal with it)" value=${secrets.api_key} />` : null}
-    ${secrets.postback_secret ? html`<${CopyField} id="new-postback-secret" label="Postback secret (signs our postbacks to the partner)" value=${secrets.postback_secret} />` : null}
-    <button type="button" class="secondary" onClick=${onClose}>I have copied them</button>
-  </article>`;
+    ${secrets.api_key ? html`<${CopyField} id=${`new-api-key-${n}`} label=${`API key of partner ${secrets.partner_id} (the partner signs in to its portal with it)`} value=${secrets.api_key} />` : null}
+    ${secrets.postback_secret ? html`<${CopyField} id=${`new-postback-secret-${n}`} label=${`Postback secret of partner ${secrets.partner_id} (signs our postbacks to the partner)`} value=${secrets.postback_secret} />` : null}
+    <button type="button" class="secondary" aria-label=${`I have copied them: partner ${secrets.partner_id}`} onClick=${() => onClose(n)}>I have copied them</button>
+  </article>`,
+  );
 }
 
 export function PartnersScreen() {
@@ -128,7 +131,8 @@ export function PartnersScreen() {
   const tiers = useLoad(() => everything(admin, '/tiers'), []);
   const [name, setName] = useState('');
   const [currency, setCurrency] = useState('');
-  const [secrets, setSecrets] = useState(null);
+  const [shown, setShown] = useState([]);
+  const show = (secrets) => setShown((all) => [{ n: (all.length ? all[0].n : 0) + 1, secrets }, ...all]);
   const action = useAction();
   const create = (e) => {
     e.preventDefault();
@@ -136,7 +140,7 @@ export function PartnersScreen() {
       admin('POST', '/partners', { body: { name, currency } }).then((created) => {
         setName('');
         setCurrency('');
-        setSecrets(created);
+        show(created);
         list.reload();
       }),
     );
@@ -144,13 +148,13 @@ export function PartnersScreen() {
   const rotate = (p) =>
     action.run(() =>
       admin('POST', `/partners/${p.partner_id}/api-key`).then((rotated) => {
-        setSecrets(rotated);
+        show(rotated);
         list.reload();
       }),
     );
   const tierName = Object.fromEntries((tiers.data || []).map((t) => [t.tier_id, t.name]));
   return html`<${Page} title="Partners">
-    <${ShownOnce} secrets=${secrets} onClose=${() => setSecrets(null)} />
+    <${ShownOnce} shown=${shown} onClose=${(n) => setShown((all) => all.filter((s) => s.n !== n))} />
     <${Loaded} state=${list} what="partners">${(
       items,
     ) => html`<${ListTable} id="partners" what="partners" caption="Partners (affiliates) of the network" rows=${items} rowKey=${(p) => p.partner_id}

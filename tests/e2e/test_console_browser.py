@@ -129,12 +129,23 @@ def test_the_seed_story_through_the_console_and_the_partner_portal(
     keys = {}
     page.get_by_role("link", name="Partners", exact=True).click()
     arrived(page, "Partners")
-    for name in ("Demo Partner", "Other Partner"):
+    # two partners made one after the other: the second's keys do not take the first's off the
+    # screen (each panel stays until its own "copied" button)
+    for n, name in enumerate(("Demo Partner", "Other Partner"), start=1):
         page.get_by_label("Name").fill(name)
         page.get_by_role("button", name="Create partner").click()
-        keys[name] = page.locator("#new-api-key").input_value()
+        page.locator(f"#new-api-key-{n}").wait_for()
+    for n, name in enumerate(("Demo Partner", "Other Partner"), start=1):
+        panel = page.locator("article.notice-ok", has=page.locator(f"#new-api-key-{n}"))
+        assert name in panel.inner_text()
+        keys[name] = page.locator(f"#new-api-key-{n}").input_value()
         assert keys[name].startswith("gpk_")
-        page.get_by_role("button", name="I have copied them").click()
+    assert keys["Demo Partner"] != keys["Other Partner"]
+    for name in ("Demo Partner", "Other Partner"):
+        page.locator("article.notice-ok", has_text=name).get_by_role(
+            "button", name="I have copied them"
+        ).click()
+    assert page.locator("[id^='new-api-key-']").count() == 0
     shot(page, "partners")
 
     # the offer, its default goal "Sale" at 20 %
