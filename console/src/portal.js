@@ -6,6 +6,7 @@ import { ApiError, downloadCsv, partner } from './api.js';
 import { keepPartnerKey } from './auth.js';
 import { buildLink } from './links.js';
 import { StatsTable, SUB_IDS } from './reports.js';
+import { deliveryColumns } from './trace.js';
 import {
   At,
   CopyField,
@@ -247,8 +248,6 @@ export function PortalConversions() {
   <//>`;
 }
 
-const shown = (v) => (v === undefined || v === null ? '' : String(v));
-
 /** One of the partner's own clicks: its conversions as its report shows them, how the goal was
  * named, and the deliveries of its own postbacks (GET /partner/trace/<tid>: nothing else). */
 export function PortalTrace({ transactionId }) {
@@ -278,16 +277,7 @@ export function PortalTrace({ transactionId }) {
               : null
           }
           <${Table} caption="Your postbacks for it" rows=${e.deliveries} rowKey=${(d) => d.delivery_id} empty="No postback of yours was due for it."
-            columns=${[
-              ['Event', (d) => d.event],
-              ['Status', (d) => d.status],
-              ['HTTP', (d) => shown(d.response_code)],
-              ['Tries', (d) => shown(d.attempts)],
-              ['Took', (d) => (d.took_ms !== undefined ? `${d.took_ms} ms` : '')],
-              ['Next retry', (d) => d.next_retry_at || ''],
-              ['URL sent', (d) => html`<code>${d.url}</code>`],
-              ['Your answer (first 1 KB)', (d) => html`<code>${d.answer_head || d.last_error || ''}</code>`],
-            ]} />
+            columns=${deliveryColumns('Your answer (first 1 KB)')} />
         </article>`,
       )}
     </section>`}<//>

@@ -8,6 +8,18 @@ import { html, Loaded, money, Page, Table, useLoad } from './ui.js';
 const shown = (v) =>
   v === undefined || v === null || v === '' ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v);
 
+/** A trace's partner deliveries as table columns: the admin's trace and the partner's own. */
+export const deliveryColumns = (answer) => [
+  ['Event', (d) => d.event],
+  ['Status', (d) => d.status],
+  ['HTTP', (d) => shown(d.response_code)],
+  ['Tries', (d) => shown(d.attempts)],
+  ['Took', (d) => (d.took_ms !== undefined ? `${d.took_ms} ms` : '')],
+  ['Next retry', (d) => d.next_retry_at || ''],
+  ['URL sent', (d) => html`<code>${d.url}</code>`],
+  [answer, (d) => html`<code>${d.answer_head || d.last_error || ''}</code>`],
+];
+
 function Facts({ facts, label }) {
   const rows = Object.entries(facts || {}).filter(([, v]) => shown(v) !== '' && shown(v) !== '{}' && shown(v) !== '[]');
   return html`<dl class="grid-form" aria-label=${label}>
@@ -51,16 +63,7 @@ function Event({ e }) {
     }
     ${
       (e.deliveries || []).length
-        ? html`<${Table} caption="Partner deliveries" rows=${e.deliveries} rowKey=${(d) => d.delivery_id} columns=${[
-            ['Event', (d) => d.event],
-            ['Status', (d) => d.status],
-            ['HTTP', (d) => shown(d.response_code)],
-            ['Tries', (d) => shown(d.attempts)],
-            ['Took', (d) => (d.took_ms !== undefined ? `${d.took_ms} ms` : '')],
-            ['Next retry', (d) => d.next_retry_at || ''],
-            ['URL sent', (d) => html`<code>${d.url}</code>`],
-            ['Answer (first 1 KB)', (d) => html`<code>${d.answer_head || d.last_error || ''}</code>`],
-          ]} />`
+        ? html`<${Table} caption="Partner deliveries" rows=${e.deliveries} rowKey=${(d) => d.delivery_id} columns=${deliveryColumns('Answer (first 1 KB)')} />`
         : null
     }
   </article>`;

@@ -2,7 +2,7 @@
 
 import hashlib
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -49,14 +49,21 @@ def _rollup_key(rollup: "Rollup") -> dict[str, Any]:
     }
 
 
-def _rollup_update(rollup: "Rollup", counters: dict[str, Decimal]) -> dict[str, Any]:
-    names = {"#period": "period", "#level": "level", "#subject": "subject"}
-    values: dict[str, Any] = {":period": rollup.period, ":level": rollup.level, ":subject": rollup.subject}
+def _adds(counters: Mapping[str, Decimal], names: dict[str, str], values: dict[str, Any]) -> list[str]:
+    """The ``ADD`` clauses of an update adding ``counters`` (a cell's, a rollup's or a sub
+    cell's), their names and values put into ``names`` and ``values``."""
     adds = []
     for n, (name, amount) in enumerate(sorted(counters.items())):
         names[f"#c{n}"] = name
         values[f":c{n}"] = amount
         adds.append(f"#c{n} :c{n}")
+    return adds
+
+
+def _rollup_update(rollup: "Rollup", counters: dict[str, Decimal]) -> dict[str, Any]:
+    names = {"#period": "period", "#level": "level", "#subject": "subject"}
+    values: dict[str, Any] = {":period": rollup.period, ":level": rollup.level, ":subject": rollup.subject}
+    adds = _adds(counters, names, values)
     return {
         "Update": {
             "TableName": stats_table(),
@@ -103,11 +110,7 @@ def _sub_update(sub: "SubCell", counters: dict[str, Decimal]) -> dict[str, Any]:
         names["#private"] = "private"
         values[":private"] = True
         sets.append("#private = :private")
-    adds = []
-    for n, (name, amount) in enumerate(sorted(counters.items())):
-        names[f"#c{n}"] = name
-        values[f":c{n}"] = amount
-        adds.append(f"#c{n} :c{n}")
+    adds = _adds(counters, names, values)
     return {
         "Update": {
             "TableName": stats_table(),
@@ -172,11 +175,7 @@ def apply_stats(group: "Group", now: int) -> str | None:
             names["#private"] = "private"
             sets.append("#private = :private")
             values[":private"] = True
-        adds = []
-        for n, (name, amount) in enumerate(sorted(delta.counters.items())):
-            names[f"#c{n}"] = name
-            values[f":c{n}"] = amount
-            adds.append(f"#c{n} :c{n}")
+        adds = _adds(delta.counters, names, values)
         if not adds:
             continue
         items.append(
