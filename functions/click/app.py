@@ -12,7 +12,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from goalpost import settings, telemetry
 from goalpost.model import clock
-from goalpost.model.ids import cookie_name
+from goalpost.model.ids import visit_cookie_name
 from goalpost.model.refusal import Refused
 from goalpost.store import dynamo
 from goalpost.tracking.clicks import start_session
@@ -32,9 +32,13 @@ gc.freeze()  # what init built is permanent: warm invocations never scan it
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     try:
         params = query_params(event)
-        cookie = cookie_value(event, cookie_name(params.get("offer_id", "")))
+        visit_cookie = cookie_value(event, visit_cookie_name(params.get("offer_id", "")))
         click = start_session(
-            params, ip=source_ip(event), user_agent=user_agent(event), now=clock.now(), cookie=cookie
+            params,
+            ip=source_ip(event),
+            user_agent=user_agent(event),
+            now=clock.now(),
+            visit_cookie=visit_cookie,
         )
     except Refused as error:
         telemetry.refused(event, "click", error.code, error.reason)
@@ -57,4 +61,4 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     if not click.tracked:
         telemetry.storage_failed(event, "click (redirected untracked)", click.session.transaction_id)
         return http_response(302, "", headers={"location": click.location, "x-goalpost-code": "untracked"})
-    return http_response(302, "", headers={"location": click.location}, cookies=[click.cookie])
+    return http_response(302, "", headers={"location": click.location}, cookies=click.cookies)

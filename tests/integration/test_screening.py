@@ -130,13 +130,52 @@ def test_a_duplicate_click_is_flagged_not_unique_and_refused_when_the_offer_says
     assert answer["statusCode"] == 409 and answer["headers"]["x-goalpost-reason"] == "duplicate_click"
 
 
-def test_the_tracking_cookie_tells_two_visitors_behind_one_ip_apart(aws: Any) -> None:
+def test_a_browser_s_second_click_with_its_cookies_is_a_duplicate(aws: Any, clock: Any) -> None:
+    """A browser sends back what the first click set: the second click is its duplicate."""
     net = setup_network()
     set_network(screening={"duplicate_clicks": {"action": "flag", "limit": 3600}})
-    cookie = f"gp_o{net['offer']['offer_id']}=aaaa"
+    first = click_as(net)
+    sent_back = [c.split(";", 1)[0] for c in first["cookies"]]
+    clock.advance(60)
+    second = session_store.get_session(tid_of(click_as(net, cookies=sent_back)))
+    assert second is not None and second.flags == ("duplicate_click",)
+
+
+def test_the_visit_cookie_keeps_a_browser_s_window_from_another_ip_and_no_longer(
+    aws: Any, clock: Any
+) -> None:
+    """The browser carries its window: a click from another network (a phone leaving wifi) is
+    still its duplicate, judged without a write, and the cookie lasts only what is left."""
+    net = setup_network()
+    set_network(screening={"duplicate_clicks": {"action": "flag", "limit": 3600}})
+    first = click_as(net)
+    name = f"gp_v{net['offer']['offer_id']}"
+    (visit,) = [c for c in first["cookies"] if c.startswith(name + "=")]
+    assert "Max-Age=3600;" in visit and "HttpOnly" in visit
+    clock.advance(600)
+    with dynamodb_calls() as seen:
+        elsewhere = click_as(net, ip="198.51.100.20", cookies=[visit.split(";", 1)[0]])
+    assert seen == ["PutItem"]  # the session only: the cookie judged it
+    session = session_store.get_session(tid_of(elsewhere))
+    assert session is not None and session.flags == ("duplicate_click",)
+    (again,) = [c for c in elsewhere["cookies"] if c.startswith(name + "=")]
+    assert again.split(";", 1)[0] == visit.split(";", 1)[0] and "Max-Age=3000;" in again
+    clock.advance(3001)  # the window ran out: the cookie names no window any more
+    later = session_store.get_session(
+        tid_of(click_as(net, ip="198.51.100.20", cookies=[visit.split(";", 1)[0]]))
+    )
+    assert later is not None and later.is_unique
+
+
+def test_clicks_without_a_visit_cookie_from_one_ip_and_user_agent_are_one_visitor(aws: Any) -> None:
+    """A browser that drops cookies (or a bot) is told by its IP and user agent; an old tracking
+    cookie says nothing about the window."""
+    net = setup_network()
+    set_network(screening={"duplicate_clicks": {"action": "flag", "limit": 3600}})
     assert session_store.get_session(tid_of(click_as(net))).is_unique  # type: ignore[union-attr]
-    with_cookie = session_store.get_session(tid_of(click_as(net, cookies=[cookie])))
-    assert with_cookie is not None and with_cookie.is_unique
+    stale = f"gp_o{net['offer']['offer_id']}=aaaa"
+    again = session_store.get_session(tid_of(click_as(net, cookies=[stale])))
+    assert again is not None and again.flags == ("duplicate_click",)
 
 
 def test_click_rate_counts_an_ipv6_64_as_one_ip_and_never_trusts_x_forwarded_for(aws: Any) -> None:

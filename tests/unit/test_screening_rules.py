@@ -54,17 +54,25 @@ def test_duplicate_click_within_the_window_only(action: str) -> None:
     assert rules.duplicate_click_verdict(1000.0, 1001.0, Rule("off", 3600)) is None
 
 
-def test_a_visitor_is_ip_user_agent_and_cookie_on_one_offer() -> None:
-    base = rules.visitor_key("1", "203.0.113.7", "UA", "")
-    assert rules.visitor_key("1", "203.0.113.7", "UA", "") == base
-    assert rules.visitor_key("2", "203.0.113.7", "UA", "") != base
-    assert rules.visitor_key("1", "203.0.113.8", "UA", "") != base
-    assert rules.visitor_key("1", "203.0.113.7", "UA2", "") != base
-    assert rules.visitor_key("1", "203.0.113.7", "UA", "abc") != base
+def test_a_visitor_is_ip_and_user_agent_on_one_offer() -> None:
+    base = rules.visitor_key("1", "203.0.113.7", "UA")
+    assert rules.visitor_key("1", "203.0.113.7", "UA") == base
+    assert rules.visitor_key("2", "203.0.113.7", "UA") != base
+    assert rules.visitor_key("1", "203.0.113.8", "UA") != base
+    assert rules.visitor_key("1", "203.0.113.7", "UA2") != base
     # an IPv6 device rotating its address within its /64 is the same visitor
-    assert rules.visitor_key("1", "2001:db8::1", "UA", "") == rules.visitor_key("1", "2001:db8::2", "UA", "")
+    assert rules.visitor_key("1", "2001:db8::1", "UA") == rules.visitor_key("1", "2001:db8::2", "UA")
     # non-ASCII (even unpaired surrogates from a lenient decoder) hash to a fixed-size key
-    assert len(rules.visitor_key("1", "203.0.113.7", "Mozilla \u00fc \udcff", "")) == 32
+    assert len(rules.visitor_key("1", "203.0.113.7", "Mozilla \u00fc \udcff")) == 32
+
+
+def test_a_visit_cookie_names_its_window_only_while_it_runs() -> None:
+    assert rules.visit_window_start("1000.250", 1000.25, 3600) == 1000.25  # the unique click itself
+    assert rules.visit_window_start("1000.250", 4600.0, 3600) == 1000.25
+    assert rules.visit_window_start("1000.250", 4600.25, 3600) is None  # the window has ended
+    assert rules.visit_window_start("1000.250", 999.0, 3600) is None  # from the future: no time of ours
+    for junk in ("", "abc", "nan", "inf", "-inf", "1e400"):
+        assert rules.visit_window_start(junk, 1000.0, 3600) is None, junk
 
 
 @pytest.mark.parametrize("action", ACTING)

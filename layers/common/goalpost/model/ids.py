@@ -25,6 +25,16 @@ def cookie_name(offer_id: str) -> str:
     return f"{COOKIE_PREFIX}{offer_id}"
 
 
+VISIT_COOKIE_PREFIX = "gp_v"
+"""The duplicate-click window's cookie: ``gp_v<offer id>=<its unique click's time>``, kept by the
+browser for the rest of the window (README, Traffic screening)."""
+
+
+def visit_cookie_name(offer_id: str) -> str:
+    """Not ``gp_o``: a pixel looking for the only tracking cookie must never find this one."""
+    return f"{VISIT_COOKIE_PREFIX}{offer_id}"
+
+
 def new_transaction_id() -> str:
     """128 bits from the OS CSPRNG, hex-encoded (32 characters)."""
     return secrets.token_hex(16)

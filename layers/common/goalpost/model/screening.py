@@ -33,7 +33,7 @@ class Reason(NamedTuple):
 
 REASONS: tuple[Reason, ...] = (
     Reason("duplicate_click", "click", None,
-           "the same visitor (IP or IPv6 /64, user agent, tracking cookie) clicked this offer "
+           "the same visitor (its visit cookie, else IP or IPv6 /64 and user agent) clicked this offer "
            "within the duplicate window: counted as a gross click, not a unique one"),
     Reason("click_rate", "click", None,
            "more clicks than the limit in one minute from one IP (IPv6: one /64) on the network"),

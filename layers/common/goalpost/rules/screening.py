@@ -35,11 +35,28 @@ def ip_key(ip: str) -> str:
     return str(address)
 
 
-def visitor_key(offer_id: str, ip: str, user_agent: str, cookie: str) -> str:
-    """One visitor on one offer: IP (or /64), user agent and the offer's tracking cookie, hashed
-    (fixed size whatever the user agent's length or characters)."""
-    text = "\x1f".join((offer_id, ip_key(ip), user_agent, cookie))
+def visitor_key(offer_id: str, ip: str, user_agent: str) -> str:
+    """One visitor on one offer as the server sees it: IP (or /64) and user agent, hashed (fixed
+    size whatever the user agent's length or characters).
+
+    Not the tracking cookie: each click sets it to its own transaction id, so a browser's second
+    click would never match its first. The browser is recognised by its visit cookie instead
+    (``visit_window_start``)."""
+    text = "\x1f".join((offer_id, ip_key(ip), user_agent))
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+
+
+def visit_window_start(cookie: str, now: float, window_seconds: int) -> float | None:
+    """The unique click a browser's visit cookie names, while its window runs; None for no
+    cookie, an ended window or a value that is no time (the browser's own word: a forged one
+    can only make its own click a duplicate, and dropping it leaves the IP and user agent)."""
+    try:
+        started = float(cookie)
+    except ValueError:
+        return None
+    if not 0 <= now - started < window_seconds:  # NaN fails too
+        return None
+    return started
 
 
 @cache

@@ -7,7 +7,7 @@ from typing import NamedTuple
 from botocore.exceptions import BotoCoreError, ClientError
 
 from goalpost.model.caps import has_click_caps
-from goalpost.model.ids import cookie_name, new_transaction_id, require_id
+from goalpost.model.ids import cookie_name, new_transaction_id, require_id, visit_cookie_name
 from goalpost.model.offer import NetworkSettings, Offer
 from goalpost.model.refusal import Refused
 from goalpost.model.screening import Verdict, flags_of, in_force, strongest
@@ -28,15 +28,21 @@ class Click(NamedTuple):
     redirected: str = ""
     """The code the click was sent to a fallback for ("": it reached its offer)."""
     reason: str = ""
+    visit_cookie: str = ""
+    """The duplicate-click window's cookie, while that rule is on ("": none to set)."""
+
+    @property
+    def cookies(self) -> list[str]:
+        return [c for c in (self.cookie, self.visit_cookie) if c]
 
 
 def start_session(
-    params: Mapping[str, str], *, ip: str, user_agent: str, now: float, cookie: str = ""
+    params: Mapping[str, str], *, ip: str, user_agent: str, now: float, visit_cookie: str = ""
 ) -> Click:
     """Check offer, partner and the partner's access to the offer, screen the visitor, store the
     session (the only write while screening is off), build the redirect; a click that cannot
-    reach its offer goes to the offer's fallback (``fallback``). ``cookie``: the offer's
-    tracking cookie the visitor sent."""
+    reach its offer goes to the offer's fallback (``fallback``). ``visit_cookie``: the offer's
+    visit cookie the browser sent (``ids.visit_cookie_name``)."""
     offer_id = require_id(params, "offer_id")
     partner_id = require_id(params, "aff_id")
     subs: dict[str, str] = {}
@@ -82,10 +88,15 @@ def start_session(
         return fallback(session, offer, refused)
     network = config_cache.network()
     screening = in_force(network.screening, offer.screening)
+    visit_cookie_set = ""
     if screening.screens_clicks:
         from goalpost.tracking.screening import screen_click  # only networks that screen import it
 
-        verdicts = screen_click(session, screening, cookie=cookie, now=now)
+        verdicts, visit = screen_click(session, screening, visit_cookie=visit_cookie, now=now)
+        if visit is not None and visit.seconds_left > 0:
+            visit_cookie_set = _cookie(
+                visit_cookie_name(offer_id), f"{visit.started:.3f}", visit.seconds_left
+            )
         decided = strongest(verdicts)
         if decided is not None and decided.action == "refuse":
             return fallback(session._replace(flags=flags_of(verdicts)), offer, _refusal(decided), network)
@@ -116,11 +127,13 @@ def start_session(
         # the visitor; a later postback with this id answers unknown_transaction, honestly.
         logger.exception("session not stored: redirecting untracked")
         return Click(session=session, location=location, cookie="", tracked=False)
-    cookie = (
-        f"{cookie_name(offer_id)}={session.transaction_id}; Max-Age={lifespan}; Path=/; "
-        "SameSite=None; Secure; HttpOnly"
-    )
-    return Click(session=session, location=location, cookie=cookie)
+    cookie = _cookie(cookie_name(offer_id), session.transaction_id, lifespan)
+    return Click(session=session, location=location, cookie=cookie, visit_cookie=visit_cookie_set)
+
+
+def _cookie(name: str, value: str, max_age: int) -> str:
+    """First-party to the tracking domain, sent on the advertiser's pixel requests (cross-site)."""
+    return f"{name}={value}; Max-Age={max_age}; Path=/; SameSite=None; Secure; HttpOnly"
 
 
 def _click_cap(session: Session, offer: Offer, now: float) -> Refused | None:

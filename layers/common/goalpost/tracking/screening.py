@@ -6,6 +6,7 @@ its rule, logged: screening must never turn a storage hiccup into a lost visitor
 """
 
 import logging
+from typing import NamedTuple
 
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -18,11 +19,30 @@ from goalpost.store import screening_store
 logger = logging.getLogger("goalpost.screening")
 
 
-def screen_click(session: Session, screening: Screening, *, cookie: str, now: float) -> list[Verdict]:
+class Visit(NamedTuple):
+    """The visitor's running duplicate-click window, for the browser's visit cookie."""
+
+    started: float
+    """Its unique click's time (this click's, when it was the unique one)."""
+    seconds_left: int
+
+
+class ClickScreening(NamedTuple):
+    verdicts: list[Verdict]
+    visit: Visit | None = None
+    """None while the duplicate rule is off (or its counter could not be written)."""
+
+
+def screen_click(session: Session, screening: Screening, *, visit_cookie: str, now: float) -> ClickScreening:
     """The click rules in order of cost: the user agent (no write), the IP's click rate, then
-    the duplicate visitor (one write each, only while its rule is on and nothing refused yet)."""
+    the duplicate visitor (one write each, only while its rule is on and nothing refused yet).
+
+    The duplicate rule asks the browser first: a visit cookie from a click within the window
+    makes this click its duplicate without a write, from any IP. Without one, the IP and user
+    agent's window answers (one conditional write)."""
     verdicts = rules.user_agent_verdicts(session.user_agent, screening)
     refused = any(v.action == "refuse" for v in verdicts)
+    visit: Visit | None = None
     try:
         if screening.click_rate.on and not refused:
             count = screening_store.count_click(rules.ip_key(session.ip), int(now // 60))
@@ -30,15 +50,20 @@ def screen_click(session: Session, screening: Screening, *, cookie: str, now: fl
             if found is not None:
                 verdicts.append(found)
                 refused = found.action == "refuse"
+        window = screening.duplicate_clicks.limit
         if screening.duplicate_clicks.on and not refused:
-            visitor = rules.visitor_key(session.offer_id, session.ip, session.user_agent, cookie)
-            last = screening_store.visit(session.offer_id, visitor, now, screening.duplicate_clicks.limit)
-            dup = rules.duplicate_click_verdict(last, now, screening.duplicate_clicks)
+            started = rules.visit_window_start(visit_cookie, now, window)
+            if started is None:
+                visitor = rules.visitor_key(session.offer_id, session.ip, session.user_agent)
+                started = screening_store.visit(session.offer_id, visitor, now, window)
+            dup = rules.duplicate_click_verdict(started, now, screening.duplicate_clicks)
             if dup is not None:
                 verdicts.append(dup)
+            started = now if started is None else started
+            visit = Visit(started, round(started + window - now))  # to the second: the server judges the end
     except (ClientError, BotoCoreError):
         logger.exception("screening counter not written: the click passes unjudged by it")
-    return verdicts
+    return ClickScreening(verdicts, visit)
 
 
 def screen_conversion(
