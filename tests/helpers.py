@@ -167,6 +167,22 @@ def load_rates(day: str | None = None, **per_euro: str) -> dict[str, Any]:
     return table
 
 
+def race(action: Callable[[int], Any], n: int = 20) -> list[Any]:
+    """Run ``action(0..n-1)`` on n threads released at once by a barrier: the answers in order.
+    What a counter's exactness is tested with (each request is atomic in DynamoDB, not in ours)."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    start = threading.Barrier(n)
+
+    def run(i: int) -> Any:
+        start.wait()
+        return action(i)
+
+    with ThreadPoolExecutor(max_workers=n) as pool:
+        return list(pool.map(run, range(n)))
+
+
 @contextmanager
 def dynamodb_calls() -> Iterator[list[str]]:
     """Record the DynamoDB operations made through the goalpost client."""

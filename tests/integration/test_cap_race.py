@@ -7,9 +7,7 @@ counter update inside each conversion's transaction, not from any lock of ours.
 
 from __future__ import annotations
 
-import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 from typing import Any
 
@@ -18,7 +16,7 @@ import pytest
 from goalpost.store import config_cache, counter_store, dynamo
 from goalpost.tracking.postbacks import record_conversion
 from goalpost.web.conversion_request import conversion_request
-from tests.helpers import admin, click, setup_network
+from tests.helpers import admin, click, race, setup_network
 
 
 @pytest.mark.parametrize(("scope", "shards"), [("offer", 1), ("partner", 1), ("offer", 4)])
@@ -47,14 +45,7 @@ def test_twenty_threads_racing_for_the_last_slot_of_a_cap(embedded: Any, scope: 
 
     assert [convert(click(offer_id, partner_id)) for _ in range(4)] == ["approved_server_postback"] * 4
     racers = [click(offer_id, partner_id) for _ in range(20)]
-    start = threading.Barrier(20)
-
-    def race(tid: str) -> str:
-        start.wait()
-        return convert(tid)
-
-    with ThreadPoolExecutor(max_workers=20) as pool:
-        codes = list(pool.map(race, racers))
+    codes = race(lambda i: convert(racers[i]))
     assert codes.count("approved_server_postback") == 1, codes
     assert codes.count(f"{scope}_cap_reached") == 19
     keys = [

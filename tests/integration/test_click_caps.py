@@ -5,12 +5,10 @@ atomic, as in DynamoDB)."""
 
 from __future__ import annotations
 
-import threading
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from goalpost.store import config_cache
-from tests.helpers import admin, call, dynamodb_calls, postback, setup_network
+from tests.helpers import admin, call, dynamodb_calls, postback, race, setup_network
 from tests.integration.test_screening import click_as, patch_offer, redirected_records, set_network, tid_of
 
 
@@ -136,17 +134,6 @@ def test_a_clicks_cap_counts_whole_clicks(aws: Any) -> None:
     assert status == 422 and "whole clicks" in str(answer)
 
 
-def _race(action: Any, n: int = 20) -> list[Any]:
-    start = threading.Barrier(n)
-
-    def run(i: int) -> Any:
-        start.wait()
-        return action(i)
-
-    with ThreadPoolExecutor(max_workers=n) as pool:
-        return list(pool.map(run, range(n)))
-
-
 def test_twenty_clicks_racing_for_a_click_cap_of_five_open_exactly_five_sessions(embedded: Any) -> None:
     net = setup_network()
     offer_id = net["offer"]["offer_id"]
@@ -158,7 +145,7 @@ def test_twenty_clicks_racing_for_a_click_cap_of_five_open_exactly_five_sessions
         },
     )
     config_cache.clear()
-    answers = _race(lambda i: click_as(net, ip=f"203.0.113.{i + 1}"))
+    answers = race(lambda i: click_as(net, ip=f"203.0.113.{i + 1}"))
     opened = [a for a in answers if a.get("cookies")]
     redirected = [
         a
@@ -185,7 +172,7 @@ def test_twenty_clicks_racing_under_two_click_caps_count_all_or_none(embedded: A
     ]
     patch_offer(offer_id, {"caps": two})
     config_cache.clear()
-    answers = _race(lambda i: click_as(net, ip=f"203.0.113.{i + 1}"))
+    answers = race(lambda i: click_as(net, ip=f"203.0.113.{i + 1}"))
     assert sum(1 for a in answers if a.get("cookies")) == 5
     assert sum(1 for a in answers if a["headers"].get("x-goalpost-reason") == "click_cap") == 15
     rows = admin("GET", f"/admin/offers/{offer_id}/caps")[1]["caps"]

@@ -3,28 +3,16 @@ DynamoDB (each request atomic, as in DynamoDB; moto in-process is not), no lock 
 
 from __future__ import annotations
 
-import threading
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from goalpost.model.screening import Rule
 from goalpost.rules.screening import click_rate_verdict
 from goalpost.store import screening_store
-
-
-def _race(action: Any, n: int = 20) -> list[Any]:
-    start = threading.Barrier(n)
-
-    def run(i: int) -> Any:
-        start.wait()
-        return action(i)
-
-    with ThreadPoolExecutor(max_workers=n) as pool:
-        return list(pool.map(run, range(n)))
+from tests.helpers import race
 
 
 def test_twenty_threads_over_a_click_rate_limit_count_exactly(embedded: Any) -> None:
-    counts = _race(lambda _i: screening_store.count_click("203.0.113.7", 29_000_000))
+    counts = race(lambda _i: screening_store.count_click("203.0.113.7", 29_000_000))
     assert sorted(counts) == list(range(1, 21))  # every click counted once, no two alike
     rule = Rule("refuse", 15)
     verdicts = [click_rate_verdict(count, rule, "203.0.113.7") for count in counts]
@@ -40,15 +28,13 @@ def test_twenty_threads_over_a_click_rate_limit_count_exactly(embedded: Any) -> 
 def test_twenty_threads_over_a_conversion_rate_limit_count_exactly_and_retries_count_once(
     embedded: Any,
 ) -> None:
-    counted = _race(lambda i: screening_store.count_conversion("7", "2001:db8::/64", 480_000, f"conv{i}", 5))
+    counted = race(lambda i: screening_store.count_conversion("7", "2001:db8::/64", 480_000, f"conv{i}", 5))
     assert counted.count(True) == 5 and counted.count(False) == 15
     assert screening_store.conversions_counted("7", "2001:db8::/64", 480_000) == 5
     first = f"conv{counted.index(True)}"
     # a retried postback of a counted conversion: still counted, never twice
     assert (
-        _race(lambda _i: screening_store.count_conversion("7", "2001:db8::/64", 480_000, first, 5)).count(
-            True
-        )
+        race(lambda _i: screening_store.count_conversion("7", "2001:db8::/64", 480_000, first, 5)).count(True)
         == 20
     )
     assert screening_store.conversions_counted("7", "2001:db8::/64", 480_000) == 5
@@ -56,7 +42,7 @@ def test_twenty_threads_over_a_conversion_rate_limit_count_exactly_and_retries_c
 
 
 def test_of_twenty_racing_first_clicks_by_one_visitor_exactly_one_is_unique(embedded: Any) -> None:
-    seen = _race(lambda i: screening_store.visit("7", "v1", 1_000_000.0 + i / 1000, 3600))
+    seen = race(lambda i: screening_store.visit("7", "v1", 1_000_000.0 + i / 1000, 3600))
     assert seen.count(None) == 1
     assert all(s is not None and 1_000_000.0 <= s < 1_000_000.02 for s in seen if s is not None)
     assert screening_store.visit("7", "v1", 1_000_000.0 + 3599, 3600) is not None  # within the window
