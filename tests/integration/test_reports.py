@@ -18,6 +18,7 @@ from tests.helpers import (
     dynamodb_calls,
     partner_call,
     postback,
+    session_record,
     setup_network,
     stats_pump,
     the_stats_consumer,
@@ -387,18 +388,10 @@ def test_a_failed_group_is_retried_from_its_first_record_and_counts_once(aws, mo
     reported record (partial batch failure) or at the batch's start (the function crashed)."""
     from botocore.exceptions import ClientError
 
-    from goalpost.store import dynamo, stats_store
+    from goalpost.store import stats_store
     from goalpost.streams import stats_stream
 
-    def session(n: int, offer: str) -> dict[str, Any]:
-        image = {"transaction_id": f"t{n}", "offer_id": offer, "partner_id": "2", "created_at": 1795490000}
-        return {
-            "eventID": f"e{n}",
-            "eventName": "INSERT",
-            "dynamodb": {"SequenceNumber": str(n), "NewImage": dynamo.to_item(image)},
-        }
-
-    records = [session(n, offer) for n, offer in enumerate(["1", "1", "2", "3", "3"], start=1)]
+    records = [session_record(n, offer) for n, offer in enumerate(["1", "1", "2", "3", "3"], start=1)]
     monkeypatch.setattr(stats_stream, "MAX_ITEMS_PER_GROUP", 1)  # groups: e1-e2 | e3 | e4-e5
     real_apply = stats_store.apply_stats
     calls = {"n": 0}
@@ -542,18 +535,10 @@ def test_a_retried_stats_batch_adds_to_the_rollups_once(aws, monkeypatch) -> Non
     batch the event source hands out again adds nothing to them."""
     from datetime import UTC, datetime
 
-    from goalpost.store import dynamo, stats_store
+    from goalpost.store import stats_store
     from goalpost.streams import stats_stream
 
-    def session(n: int, offer: str) -> dict[str, Any]:
-        image = {"transaction_id": f"t{n}", "offer_id": offer, "partner_id": "2", "created_at": 1795490000}
-        return {
-            "eventID": f"e{n}",
-            "eventName": "INSERT",
-            "dynamodb": {"SequenceNumber": str(n), "NewImage": dynamo.to_item(image)},
-        }
-
-    records = [session(n, offer) for n, offer in enumerate(["1", "1", "2", "3", "3"], start=1)]
+    records = [session_record(n, offer) for n, offer in enumerate(["1", "1", "2", "3", "3"], start=1)]
     monkeypatch.setattr(stats_stream, "MAX_ITEMS_PER_GROUP", 1)
     real_apply = stats_store.apply_stats
     calls = {"n": 0}
