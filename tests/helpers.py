@@ -275,6 +275,24 @@ def the_stats_consumer(dynamodb: Any = None) -> Any:
     return _TEST_STATS_CONSUMER[0]
 
 
+def session_record(n: int, offer_id: str, partner_id: str = "2") -> dict[str, Any]:
+    """The stats consumer's stream record of a new click session (a click to count): the
+    ``n``-th record of a batch (its event id and sequence number), on an offer and partner."""
+    from goalpost.store import dynamo
+
+    image = {
+        "transaction_id": f"t{n}",
+        "offer_id": offer_id,
+        "partner_id": partner_id,
+        "created_at": 1795490000,
+    }
+    return {
+        "eventID": f"e{n}",
+        "eventName": "INSERT",
+        "dynamodb": {"SequenceNumber": str(n), "NewImage": dynamo.to_item(image)},
+    }
+
+
 def forget_stats_consumer() -> None:
     _TEST_STATS_CONSUMER.clear()
 

@@ -16,11 +16,14 @@ from tests.helpers import (
     call,
     click,
     dynamodb_calls,
+    items_read,
     partner_call,
     postback,
+    session_record,
     setup_network,
     stats_pump,
     the_stats_consumer,
+    today,
 )
 
 
@@ -387,18 +390,10 @@ def test_a_failed_group_is_retried_from_its_first_record_and_counts_once(aws, mo
     reported record (partial batch failure) or at the batch's start (the function crashed)."""
     from botocore.exceptions import ClientError
 
-    from goalpost.store import dynamo, stats_store
+    from goalpost.store import stats_store
     from goalpost.streams import stats_stream
 
-    def session(n: int, offer: str) -> dict[str, Any]:
-        image = {"transaction_id": f"t{n}", "offer_id": offer, "partner_id": "2", "created_at": 1795490000}
-        return {
-            "eventID": f"e{n}",
-            "eventName": "INSERT",
-            "dynamodb": {"SequenceNumber": str(n), "NewImage": dynamo.to_item(image)},
-        }
-
-    records = [session(n, offer) for n, offer in enumerate(["1", "1", "2", "3", "3"], start=1)]
+    records = [session_record(n, offer) for n, offer in enumerate(["1", "1", "2", "3", "3"], start=1)]
     monkeypatch.setattr(stats_stream, "MAX_ITEMS_PER_GROUP", 1)  # groups: e1-e2 | e3 | e4-e5
     real_apply = stats_store.apply_stats
     calls = {"n": 0}
@@ -542,18 +537,10 @@ def test_a_retried_stats_batch_adds_to_the_rollups_once(aws, monkeypatch) -> Non
     batch the event source hands out again adds nothing to them."""
     from datetime import UTC, datetime
 
-    from goalpost.store import dynamo, stats_store
+    from goalpost.store import stats_store
     from goalpost.streams import stats_stream
 
-    def session(n: int, offer: str) -> dict[str, Any]:
-        image = {"transaction_id": f"t{n}", "offer_id": offer, "partner_id": "2", "created_at": 1795490000}
-        return {
-            "eventID": f"e{n}",
-            "eventName": "INSERT",
-            "dynamodb": {"SequenceNumber": str(n), "NewImage": dynamo.to_item(image)},
-        }
-
-    records = [session(n, offer) for n, offer in enumerate(["1", "1", "2", "3", "3"], start=1)]
+    records = [session_record(n, offer) for n, offer in enumerate(["1", "1", "2", "3", "3"], start=1)]
     monkeypatch.setattr(stats_stream, "MAX_ITEMS_PER_GROUP", 1)
     real_apply = stats_store.apply_stats
     calls = {"n": 0}
@@ -677,6 +664,59 @@ def test_a_sub_id_breakdown_is_refused_where_it_is_not_kept_or_would_read_too_mu
     assert status == 400 and answer["error"]["code"] == "too_many_sub_values"
     monkeypatch.setattr(reports, "MAX_SUB_CELLS", 4)
     assert admin("GET", "/admin/stats", query="group_by=aff_sub")[0] == 200
+
+
+def test_a_one_offer_or_one_partner_sub_id_breakdown_reads_only_its_own_cells(
+    aws, stats_consumer, clock, monkeypatch
+) -> None:
+    """A breakdown read the whole network's sub cells of its days and filtered them after, so
+    its limit was the network's: another offer's click ids got a one-offer (or the partner
+    portal's one-partner) breakdown refused, with advice that did not help. It reads only the
+    offer's or partner's cells now, and only they count; the network's is still refused."""
+    from goalpost.admin import reports
+
+    ours, theirs = seed_offer(), seed_offer()
+    offer_id, partner_id = ours["offer"]["offer_id"], ours["partner"]["partner_id"]
+    other_offer, other_partner = theirs["offer"]["offer_id"], theirs["partner"]["partner_id"]
+    status, third = admin("POST", "/admin/partners", {"name": "Third"})
+    assert status == 201, third
+    keep_sub_ids("aff_sub")
+    for value in ("a1", "a2"):
+        click(offer_id, partner_id, f"&aff_sub={value}")
+    click(offer_id, third["partner_id"], "&aff_sub=a3")
+    click(other_offer, partner_id, "&aff_sub=ours-there")
+    for n in range(8):  # the other offer's partner puts its click ids in aff_sub
+        click(other_offer, other_partner, f"&aff_sub=click-{n}")
+    stats_consumer.drain()
+    monkeypatch.setattr(reports, "MAX_SUB_CELLS", 5)  # 12 cells in the network, 9 of the other offer's
+    day = f"from={today()}&to={today()}&interval=total&group_by=aff_sub"
+
+    def values(answer: dict[str, Any]) -> dict[str, int]:
+        return {r["aff_sub"]: r["clicks"] for r in answer["rows"]}
+
+    with items_read() as read:
+        one_offer = stats(f"{day}&offer_id={offer_id}")
+    assert values(one_offer) == {"a1": 1, "a2": 1, "a3": 1}
+    assert read["items"] == 3  # its own cells, nothing of the other offer's
+    with items_read() as read:
+        one_partner = stats(f"{day}&partner_id={partner_id}")
+    assert values(one_partner) == {"a1": 1, "a2": 1, "ours-there": 1}
+    cells_index = 2  # the partner's cells of the day, one per offer (all in one hour)
+    assert read["items"] == 3 + cells_index
+    assert values(stats(f"{day}&offer_id={offer_id}&partner_id={partner_id}")) == {"a1": 1, "a2": 1}
+    status, portal = partner_get("/partner/stats", ours["partner"]["api_key"], day)
+    assert status == 200, portal
+    assert values(portal) == {"a1": 1, "a2": 1, "ours-there": 1}
+
+    status, answer = admin("GET", "/admin/stats", query=day)
+    assert status == 400 and answer["error"]["code"] == "too_many_sub_values"
+    assert "an offer (offer_id) or a partner (partner_id)" in answer["error"]["message"]
+    status, answer = admin("GET", "/admin/stats", query=f"{day}&offer_id={other_offer}")
+    assert status == 400 and answer["error"]["code"] == "too_many_sub_values"
+    assert "one partner of the offer (partner_id)" in answer["error"]["message"], answer
+    status, answer = partner_get("/partner/stats", theirs["partner"]["api_key"], day)
+    assert status == 400 and answer["error"]["code"] == "too_many_sub_values"
+    assert "one offer (offer_id)" in answer["error"]["message"], answer
 
 
 def test_a_long_non_ascii_sub_value_is_counted_under_its_whole_value(aws, stats_consumer) -> None:

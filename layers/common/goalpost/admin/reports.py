@@ -209,11 +209,24 @@ def parse_group_by(raw: str) -> tuple[str, ...]:
 MAX_SUB_CELLS = 20_000
 """The most sub cells a sub id breakdown reads (one per value, hour, offer and partner): a
 partner that puts click ids in a sub id makes as many values as clicks; past this the report is
-refused (narrow the range, or an offer or a partner), never cut short."""
+refused (narrow the range, or an offer or a partner), never cut short. Only the cells of the
+offer and partner asked for are read, so only they count."""
+
+
+def _narrower(filters: Filters) -> str:
+    """Advice for a sub id breakdown that reads too much: what would read fewer cells."""
+    if filters.offer_id and filters.partner_id:
+        return "ask for fewer days"
+    if filters.offer_id:
+        return "ask for fewer days, or one partner of the offer (partner_id)"
+    if filters.partner_id:
+        return "ask for fewer days, or one offer (offer_id)"
+    return "ask for fewer days, an offer (offer_id) or a partner (partner_id)"
 
 
 def read_sub_cells(span: Window, dimension: str, filters: Filters) -> list[dict[str, Any]]:
-    """The sub cells of one sub id in the range, where the network keeps that sub id."""
+    """The sub cells of one sub id in the range (of the offer and partner filtered by), where
+    the network keeps that sub id."""
     if dimension not in config_store.get_network_settings().stats_sub_ids:
         raise ApiError(
             "sub_id_not_kept",
@@ -223,19 +236,23 @@ def read_sub_cells(span: Window, dimension: str, filters: Filters) -> list[dict[
     if filters.goal_id or filters.advertiser_id:
         raise ApiError("bad_group_by", "a sub id breakdown filters by offer and partner only")
     try:
-        cells = stats_store.sub_cells(span.utc_days(), dimension, limit=MAX_SUB_CELLS)
+        return stats_store.sub_cells(
+            span.utc_days(),
+            dimension,
+            offer_id=filters.offer_id,
+            partner_id=filters.partner_id,
+            limit=MAX_SUB_CELLS,
+        )
     except stats_store.TooManySubCells:
+        whose = "".join(
+            f" of {name} {value}"
+            for name, value in (("offer", filters.offer_id), ("partner", filters.partner_id))
+            if value
+        )
         raise ApiError(
             "too_many_sub_values",
-            f"more than {MAX_SUB_CELLS} {dimension} cells in this range: "
-            "ask for fewer days, an offer or a partner",
+            f"more than {MAX_SUB_CELLS} {dimension} cells{whose} in this range: {_narrower(filters)}",
         ) from None
-    return [
-        c
-        for c in cells
-        if (not filters.offer_id or c["offer_id"] == filters.offer_id)
-        and (not filters.partner_id or c["partner_id"] == filters.partner_id)
-    ]
 
 
 def stats(

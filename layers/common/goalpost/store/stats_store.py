@@ -89,12 +89,35 @@ def _value_key(value: str) -> str:
     return "~" + value[:50] + "#" + hashlib.sha256(encoded).hexdigest()
 
 
+def _sub_partition(day: str, dimension: str, shard: int) -> str:
+    return f"SUBS#{day}#{dimension}#{shard}"
+
+
+def _sub_prefix(offer_id: str, partner_id: str = "") -> str:
+    """The start of the sort keys of one offer's sub cells (of one partner, when given)."""
+    return f"{offer_id}#{partner_id}#" if partner_id else f"{offer_id}#"
+
+
 def _sub_key(sub: "SubCell") -> dict[str, Any]:
-    """A day's sub cells of one sub id, by the cells' shard: ``SUBS#<day>#<sub id>#<shard>``."""
+    """A day's sub cells of one sub id, by the cells' shard (``SUBS#<day>#<sub id>#<shard>``),
+    sorted by offer and partner first (``<offer>#<partner>#<hour>#<privacy>#<value key>``).
+
+    Why this order: a breakdown of one offer reads only that offer's cells (``begins_with``
+    its offer, in each shard), and one of an offer and a partner one shard's range; a sub
+    id's values are unbounded (click ids), so a read that filtered after reading the whole
+    network's cells was refused for other offers' traffic. A one-partner breakdown reaches
+    its own cells through the offers it had traffic on each day (from its cells' index, see
+    ``sub_cells``). Keying by the partner first (its shard, its id first in the sort key)
+    would make a partner's read one query a day, but an offer's would read every shard whole
+    again (its partners spread over all of them, under keys that start with the partner): a
+    partner's offers are few and already indexed by day, an offer's partners may be hundreds,
+    so the offer comes first. No second copy of the sub cells is kept (a second index would
+    double every sub cell's writes and storage for the partner's read alone).
+    """
     shard = shard_of(sub.offer_id, sub.partner_id)
     privacy = PRIVATE_CELL if sub.private else "-"
-    sk = f"{sub.hour[11:13]}#{sub.offer_id}#{sub.partner_id}#{privacy}#{_value_key(sub.value)}"
-    return {"pk": {"S": f"SUBS#{sub.hour[:10]}#{sub.dimension}#{shard}"}, "sk": {"S": sk}}
+    sk = f"{_sub_prefix(sub.offer_id, sub.partner_id)}{sub.hour[11:13]}#{privacy}#{_value_key(sub.value)}"
+    return {"pk": {"S": _sub_partition(sub.hour[:10], sub.dimension, shard)}, "sk": {"S": sk}}
 
 
 def _sub_update(sub: "SubCell", counters: dict[str, Decimal]) -> dict[str, Any]:
@@ -242,19 +265,19 @@ def stats_cells(days: Sequence[str], *, offer_id: str = "") -> list[dict[str, An
     return _all_queries(queries)
 
 
+def _partner_day_query(partner_id: str, day: str) -> dict[str, Any]:
+    """A partner's cells of one UTC day, through the by_partner_day index."""
+    return {
+        "TableName": stats_table(),
+        "IndexName": "by_partner_day",
+        "KeyConditionExpression": "partner_day = :pd",
+        "ExpressionAttributeValues": {":pd": {"S": f"{partner_id}#{day}"}},
+    }
+
+
 def partner_stats_cells(partner_id: str, days: Sequence[str]) -> list[dict[str, Any]]:
     """A partner's cells of some UTC days, through the by_partner_day index (a query per day)."""
-    return _all_queries(
-        [
-            {
-                "TableName": stats_table(),
-                "IndexName": "by_partner_day",
-                "KeyConditionExpression": "partner_day = :pd",
-                "ExpressionAttributeValues": {":pd": {"S": f"{partner_id}#{day}"}},
-            }
-            for day in days
-        ]
-    )
+    return _all_queries([_partner_day_query(partner_id, day) for day in days])
 
 
 def rollup_items(whole_days: Sequence[str], hours: Sequence["RollupRead"]) -> list[dict[str, Any]]:
@@ -287,24 +310,62 @@ class TooManySubCells(Exception):
     """A sub id breakdown would read more cells than it may (``limit``)."""
 
 
-def sub_cells(days: Sequence[str], dimension: str, *, limit: int) -> list[dict[str, Any]]:
-    """The sub cells of one sub id over some UTC days (one query per day and shard), at most
-    ``limit`` of them: more raises ``TooManySubCells`` (the reads stop there)."""
+def _partner_offer_days(partner_id: str, days: Sequence[str]) -> list[tuple[str, str]]:
+    """The (UTC day, offer) pairs a partner had traffic on: those its cells name (a sub cell is
+    written in the transaction of the cell of its hour, offer and partner)."""
+    queries = [
+        {
+            **_partner_day_query(partner_id, day),
+            "ProjectionExpression": "offer_id, #hour",
+            "ExpressionAttributeNames": {"#hour": "hour"},
+        }
+        for day in days
+    ]
+    return sorted({(str(cell["hour"])[:10], str(cell["offer_id"])) for cell in _all_queries(queries)})
+
+
+def _sub_reads(days: Sequence[str], dimension: str, offer_id: str, partner_id: str) -> list[tuple[str, str]]:
+    """The (partition, sort key prefix) ranges holding a breakdown's sub cells, and no others."""
+    if offer_id and partner_id:
+        shard = shard_of(offer_id, partner_id)
+        return [(_sub_partition(day, dimension, shard), _sub_prefix(offer_id, partner_id)) for day in days]
+    if partner_id:
+        return [
+            (_sub_partition(day, dimension, shard_of(offer, partner_id)), _sub_prefix(offer, partner_id))
+            for day, offer in _partner_offer_days(partner_id, days)
+        ]
+    prefix = _sub_prefix(offer_id) if offer_id else ""
+    return [(_sub_partition(day, dimension, shard), prefix) for day in days for shard in range(STATS_SHARDS)]
+
+
+def sub_cells(
+    days: Sequence[str], dimension: str, *, offer_id: str = "", partner_id: str = "", limit: int
+) -> list[dict[str, Any]]:
+    """The sub cells of one sub id over some UTC days, of one offer and/or partner when given,
+    at most ``limit`` of them: more raises ``TooManySubCells`` (the reads stop there).
+
+    Only the cells asked for are read (a key range each; nothing filtered after reading), so
+    the limit counts them alone: the network's, or an offer's in each day's shards (one query
+    per day and shard), an offer and partner's in one shard (a query per day), a partner's
+    per offer it had traffic on that day (after a query of its cells' index per day).
+    """
     found: list[dict[str, Any]] = []
-    for day in days:
-        for shard in range(STATS_SHARDS):
-            kwargs: dict[str, Any] = {
-                "TableName": stats_table(),
-                "KeyConditionExpression": "pk = :pk",
-                "ExpressionAttributeValues": {":pk": {"S": f"SUBS#{day}#{dimension}#{shard}"}},
-            }
-            while True:
-                response = client().query(**kwargs, Limit=limit - len(found) + 1)
-                found.extend(from_item(i) for i in response.get("Items", []))
-                if len(found) > limit:
-                    raise TooManySubCells(limit)
-                last = response.get("LastEvaluatedKey")
-                if not last:
-                    break
-                kwargs["ExclusiveStartKey"] = last
+    for partition, prefix in _sub_reads(days, dimension, offer_id, partner_id):
+        kwargs: dict[str, Any] = {
+            "TableName": stats_table(),
+            "KeyConditionExpression": "pk = :pk",
+            "ExpressionAttributeValues": {":pk": {"S": partition}},
+        }
+        if prefix:
+            kwargs["KeyConditionExpression"] += " AND begins_with(sk, :prefix)"
+            kwargs["ExpressionAttributeValues"][":prefix"] = {"S": prefix}
+        while True:
+            response = client().query(**kwargs, Limit=limit - len(found) + 1)
+            found.extend(from_item(i) for i in response.get("Items", []))
+            if len(found) > limit:
+                raise TooManySubCells(limit)
+            last = response.get("LastEvaluatedKey")
+            if not last:
+                break
+            kwargs["ExclusiveStartKey"] = last
     return found
