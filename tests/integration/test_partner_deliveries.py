@@ -193,10 +193,12 @@ def test_the_network_lists_its_failing_deliveries_without_a_scan_until_a_retry_d
         assert postback(f"transaction_id={tid}")["statusCode"] == 200
     deliveries.drain()
 
+    from goalpost.store.conversion_store import REPORT_SHARDS
+
     with dynamodb_calls() as calls:
         status, listed = admin("GET", "/admin/deliveries", query="limit=10")
     assert status == 200, listed
-    assert calls == ["Query"]
+    assert calls == ["Query"] * (REPORT_SHARDS + 1)  # each shard, and the key of before the shards
     items = listed["items"]
     assert sorted((d["offer_id"], d["partner_id"]) for d in items) == sorted(
         [(first["offer"]["offer_id"], down), (second["offer"]["offer_id"], down)]
@@ -211,6 +213,7 @@ def test_the_network_lists_its_failing_deliveries_without_a_scan_until_a_retry_d
         "POST", f"/admin/offers/{retried['offer_id']}/deliveries/{retried['delivery_id']}/retry"
     )
     assert (status, answer["status"]) == (200, "delivered")
+    assert "failing_sharded" not in answer  # how the record was written, not a fact of it
     left = admin("GET", "/admin/deliveries")[1]["items"]
     assert [d["delivery_id"] for d in left] == [items[1]["delivery_id"]]
 
@@ -223,3 +226,161 @@ def test_a_failing_delivery_is_retrying_while_the_queue_has_a_try_due() -> None:
     assert failing_state({"status": "failed", "next_retry_at": "2026-12-05T07:59:30.000Z"}, at) == "failed"
     assert failing_state({"status": "failed", "next_retry_at": ""}, at) == "failed"
     assert failing_state({"status": "refused", "next_retry_at": ""}, at) == "refused"
+
+
+def _failing_items(aws: Any) -> list[dict[str, Any]]:
+    """Every item of the failing list, as stored (a scan: the test's view, not the code's)."""
+    from goalpost.store.dynamo import conversions_table, from_item
+
+    pages = aws.get_paginator("scan").paginate(
+        TableName=conversions_table(),
+        FilterExpression="kind = :k",
+        ExpressionAttributeValues={":k": {"S": "failing_delivery"}},
+    )
+    return [from_item(item) for page in pages for item in page["Items"]]
+
+
+def _all_failing_pages(limit: int) -> list[list[dict[str, Any]]]:
+    pages: list[list[dict[str, Any]]] = []
+    cursor = ""
+    while True:
+        status, listed = admin(
+            "GET", "/admin/deliveries", query=f"limit={limit}" + (f"&cursor={cursor}" if cursor else "")
+        )
+        assert status == 200, listed
+        pages.append(listed["items"])
+        if not listed["next_cursor"]:
+            return pages
+        cursor = listed["next_cursor"]
+        assert len(pages) < 100
+
+
+def _delivery(offer_id: str, url: str = "http://127.0.0.1:9/pb") -> dict[str, Any]:
+    import secrets
+
+    return {
+        "delivery_id": f"{secrets.token_hex(16)}-0.approved.1",
+        "offer_id": offer_id,
+        "partner_id": "p1",
+        "url": url,
+        "event": "approved",
+    }
+
+
+def test_the_failing_list_is_spread_over_shards_and_pages_through_each_delivery_once_in_order(
+    aws,
+) -> None:
+    """The failing list was one partition key (FAILING_DELIVERIES): a network-wide outage of
+    every partner would put every failed try on one partition, past its 1,000 writes a second.
+    Each delivery is now listed in the shard of its id; the list merges the shards and still
+    pages by offer, then delivery, each one exactly once, and a delivered one leaves it."""
+    import secrets
+
+    from goalpost.store import delivery_store
+
+    at = "2026-12-05T08:00:00.000Z"
+    offers = sorted(secrets.token_hex(8) for _ in range(3))
+    planned = [_delivery(offers[n % 3]) for n in range(45)]
+    for delivery in planned:
+        assert delivery_store.record_delivery(delivery, at)
+        delivery_store.finish_delivery(
+            delivery["offer_id"], delivery["delivery_id"], "failed", 500, "", at,
+            partner_id="p1", attempts=1,
+        )  # fmt: skip
+
+    stored = _failing_items(aws)
+    assert len(stored) == 45
+    partitions = {item["pk"] for item in stored}
+    assert len(partitions) > 1, partitions
+    assert partitions <= set(delivery_store.failing_partitions())
+
+    expected = sorted((d["offer_id"], d["delivery_id"]) for d in planned)
+    pages = _all_failing_pages(limit=7)
+    assert [len(p) for p in pages] == [7] * 6 + [3]
+    assert [(d["offer_id"], d["delivery_id"]) for p in pages for d in p] == expected
+    assert {d["state"] for p in pages for d in p} == {"failed"}
+
+    # a second failed try of one rewrites its item (same key), a delivered try takes one off
+    again, gone = planned[0], planned[1]
+    delivery_store.finish_delivery(
+        again["offer_id"], again["delivery_id"], "failed", 502, "", at, partner_id="p1", attempts=2,
+        was_failing=True,
+    )  # fmt: skip
+    delivery_store.finish_delivery(
+        gone["offer_id"], gone["delivery_id"], "delivered", 200, "", at, was_failing=True
+    )
+    listed = [d for p in _all_failing_pages(limit=10) for d in p]
+    assert [(d["offer_id"], d["delivery_id"]) for d in listed] == [
+        pair for pair in expected if pair != (gone["offer_id"], gone["delivery_id"])
+    ]
+    [rewritten] = [d for d in listed if d["delivery_id"] == again["delivery_id"]]
+    assert (rewritten["attempts"], rewritten["response_code"]) == (2, 502)
+    assert len(_failing_items(aws)) == 44
+
+
+def test_deliveries_listed_before_the_sharding_are_still_listed_and_leave_with_their_next_try(
+    aws, partners
+) -> None:
+    """Items of the old single key (FAILING_DELIVERIES, written before the list was sharded)
+    are read and merged in order; the next try of such a delivery, delivered or failed, takes
+    it off the old key (a failed one is listed again, in its shard, once)."""
+    import secrets
+
+    from goalpost.store import delivery_store
+    from goalpost.store.dynamo import client, conversions_table, to_item
+
+    at = "2026-12-05T08:00:00.000Z"
+    offer_id = secrets.token_hex(8)
+    fixed = _delivery(offer_id, partners["ok"].base + "/pb")
+    broken = _delivery(offer_id, partners["down"].base + "/pb")
+    for old in (fixed, broken):  # as the code of before the sharding wrote them
+        record = {
+            **old, "pk": f"DELIVERY#{offer_id}", "sk": old["delivery_id"], "kind": "delivery",
+            "status": "failed", "attempts": 6, "created_at": at, "finished_at": at,
+        }  # fmt: skip
+        listed = {
+            "pk": "FAILING_DELIVERIES", "sk": f"{offer_id}#{old['delivery_id']}", "kind": "failing_delivery",
+            "offer_id": offer_id, "delivery_id": old["delivery_id"], "partner_id": "p1", "status": "failed",
+            "attempts": 6, "response_code": 500, "last_error": "", "last_attempt_at": at, "next_retry_at": "",
+        }  # fmt: skip
+        for item in (record, listed):
+            client().put_item(TableName=conversions_table(), Item=to_item(item))
+    new = [_delivery(offer_id) for _ in range(12)]
+    for delivery in new:
+        delivery_store.record_delivery(delivery, at)
+        delivery_store.finish_delivery(offer_id, delivery["delivery_id"], "failed", 500, "", at, attempts=1)
+
+    everyone = sorted(d["delivery_id"] for d in (fixed, broken, *new))
+    assert [d["delivery_id"] for p in _all_failing_pages(limit=5) for d in p] == everyone
+
+    partner_postbacks.attempt(offer_id, fixed["delivery_id"], int(time.time()), at)
+    partner_postbacks.attempt(offer_id, broken["delivery_id"], int(time.time()), at)
+    assert partners["ok"].hits and partners["down"].hits
+
+    stored = _failing_items(aws)
+    assert not [item for item in stored if item["pk"] == "FAILING_DELIVERIES"]
+    [moved] = [item for item in stored if item["delivery_id"] == broken["delivery_id"]]
+    assert moved["pk"] in delivery_store.failing_partitions() and moved["attempts"] == 7
+    listed_now = [d for p in _all_failing_pages(limit=5) for d in p]
+    assert [d["delivery_id"] for d in listed_now] == [i for i in everyone if i != fixed["delivery_id"]]
+
+
+def test_a_cursor_of_the_single_key_list_resumes_the_sharded_one(aws) -> None:
+    """A console page opened before the sharding holds a cursor of the old list (its last
+    item's key): it resumes after that item, and a made-up cursor is a 400."""
+    from goalpost.admin.paging import encode_cursor
+    from goalpost.store import delivery_store
+
+    at = "2026-12-05T08:00:00.000Z"
+    planned = [_delivery("offer1") for _ in range(6)]
+    for delivery in planned:
+        delivery_store.record_delivery(delivery, at)
+        delivery_store.finish_delivery("offer1", delivery["delivery_id"], "failed", 500, "", at, attempts=1)
+    ids = sorted(d["delivery_id"] for d in planned)
+    old_cursor = encode_cursor({"pk": "FAILING_DELIVERIES", "sk": f"offer1#{ids[2]}"})
+    status, listed = admin("GET", "/admin/deliveries", query=f"cursor={old_cursor}")
+    assert status == 200, listed
+    assert [d["delivery_id"] for d in listed["items"]] == ids[3:]
+    made_up = encode_cursor({"pk": "DELIVERY#offer1", "sk": ids[0]})
+    status, answer = admin("GET", "/admin/deliveries", query=f"cursor={made_up}")
+    assert status == 400, answer

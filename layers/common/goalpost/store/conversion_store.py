@@ -27,11 +27,12 @@ from goalpost.store.session_store import session_from
 
 STORAGE_FIELDS = (
     "pk", "sk", "kind", "day_key", "partner_key", "offer_key", "created_key", "pending_key", "review_key",
-    "write_token", "projected_version",
+    "write_token", "projected_version", "failing_sharded",
 )  # fmt: skip
 """Attributes of a stored conversion that are keys of the table and its indexes, or how it was
 written, not facts (``partner_key``/``offer_key``: the report indexes of before the report
-projection, still on items written then; ``projected_version``: a projection item's, below)."""
+projection, still on items written then; ``projected_version``: a projection item's, below;
+``failing_sharded``: a delivery record's, delivery_store.SHARDED)."""
 
 
 def without_storage_fields(item: Mapping[str, Any]) -> dict[str, Any]:

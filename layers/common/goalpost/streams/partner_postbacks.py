@@ -382,6 +382,7 @@ def attempt(offer_id: str, identifier: str, now: int, at: str, receives: int = 0
             took_ms=answer.took_ms if answer else int((time.monotonic() - began) * 1000),
             next_retry_at=retry_at, partner_id=partner_id, attempts=int(record.get("attempts", 0)) + 1,
             was_failing=record.get("status") != "queued",  # failed, refused, or a try that died
+            unsharded=delivery_store.listed_unsharded(record),  # listed before the list was sharded
         )  # fmt: skip
 
     try:
