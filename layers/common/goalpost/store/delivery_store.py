@@ -86,9 +86,10 @@ that records its delivery; so the console lists them across the network without 
 holds what is failing now, not the history: that is each delivery's log).
 
 It is write-sharded as the report keys are (``REPORT_SHARDS`` partitions ``FAILING_DELIVERIES#<n>``,
-``n = report_shard(delivery id)``, so a put and its later delete meet the same item): a
-network-wide outage of every partner fails tries on every shard, each well under a partition's
-1,000 writes a second. Readers query every shard and merge them by ``sk`` (README, "Capacity").
+``n = report_shard(delivery id)``, so a put and its later delete meet the same item): when
+every partner is down, each shard takes a tenth of the network's failed tries (one key took them
+all, at a partition's 1,000 WCU from 500 a second: 2 WCU each, transactional). Readers query
+every shard and merge them by ``sk`` (README, "Capacity").
 
 ``FAILING`` itself is the single partition of before the sharding (``FAILING_DELIVERIES``): its
 items are still read and merged (one more query, empty once drained), and a delivery listed
