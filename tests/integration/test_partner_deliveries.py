@@ -353,8 +353,9 @@ def test_deliveries_listed_before_the_sharding_are_still_listed_and_leave_with_t
     everyone = sorted(d["delivery_id"] for d in (fixed, broken, *new))
     assert [d["delivery_id"] for p in _all_failing_pages(limit=5) for d in p] == everyone
 
-    partner_postbacks.attempt(offer_id, fixed["delivery_id"], int(time.time()), at)
-    partner_postbacks.attempt(offer_id, broken["delivery_id"], int(time.time()), at)
+    now, stamp = partner_postbacks.now_and_stamp()
+    partner_postbacks.attempt(offer_id, fixed["delivery_id"], now, stamp)
+    partner_postbacks.attempt(offer_id, broken["delivery_id"], now, stamp)
     assert partners["ok"].hits and partners["down"].hits
 
     stored = _failing_items(aws)

@@ -36,7 +36,7 @@ def failing_state(item: dict[str, Any], at: str) -> str:
 
 def list_failing(limit: int, cursor: str | None, at: str) -> Listed[dict[str, Any]]:
     """The network's failing partner deliveries: those whose last try failed or was refused
-    (one query of their own partition, paged; no scan)."""
+    (one query of each of their shards, in parallel, merged by offer, then delivery; no scan)."""
     items, last = delivery_store.failing_deliveries(limit=check_limit(limit), cursor=decode_cursor(cursor))
     shown = [
         {**conversion_store.without_storage_fields(item), "state": failing_state(item, at)} for item in items
