@@ -6,7 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from goalpost.model.conversion import CLAWBACK, REVERSED, Conversion
-from goalpost.rules.status import adjustment, approval_transitions, clawback_record
+from goalpost.rules.status import adjustment, approval_transitions, clawback_record, status_code_after
 
 D = Decimal
 
@@ -66,3 +66,19 @@ def test_a_change_records_who_when_why_and_both_sides() -> None:
     approve = adjustment(paid(status="pending"), new_status="approved", reason="", at="t", via="admin",
                          actor="a", amounts={})  # fmt: skip
     assert approve.clawback is None and approve.before == {"status": "pending"}
+
+
+def test_a_held_conversion_keeps_its_reason_through_amounts_and_a_rejection_only() -> None:
+    held = paid(status="pending", status_code="ip_mismatch")
+    assert status_code_after(held, "pending", "admin") == "ip_mismatch"  # payout edited: still held
+    assert status_code_after(held, "rejected", "admin") == "ip_mismatch"  # rejected: why it was
+    assert status_code_after(held, "approved", "admin") == "adjusted_admin"  # released
+    waiting = paid(status="pending", status_code="approval_pending")  # a goal's approval, no hold
+    assert status_code_after(waiting, "rejected", "server_postback") == "adjusted_server_postback"
+    assert status_code_after(paid(), "approved", "admin") == "adjusted_admin"  # amounts of a paid one
+    assert (
+        adjustment(
+            held, new_status="rejected", reason="bot", at="t", via="admin", actor="a", amounts={}
+        ).status_code
+        == "ip_mismatch"
+    )

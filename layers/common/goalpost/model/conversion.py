@@ -250,3 +250,5 @@ class Adjustment(NamedTuple):
     """The entry appended to the conversion's ``adjustments``: who, when, why, before, after."""
     clawback: "Conversion | None"
     """The record reversing payout and revenue, when the change leaves approved."""
+    status_code: str
+    """The conversion's status code after the change (``rules.status.status_code_after``)."""

@@ -141,6 +141,22 @@ def token_matches(advertiser: Advertiser | None, token: str) -> bool:
     )
 
 
+def sender_refusal(
+    request: ConversionRequest, advertiser: Advertiser | None, advertiser_id: str
+) -> tuple[str, str] | None:
+    """Why a request may not speak for its advertiser (a code and a reason), or None: its token
+    when it needs one, and a server postback's source IP against the advertiser's allow-list
+    (TUNE's 14). One gate for conversions and status updates alike: a status postback from
+    elsewhere must not approve what a conversion postback from there could not record."""
+    if request.needs_token and not token_matches(advertiser, request.security_token):
+        return "invalid_security_token", "security_token is missing or wrong"
+    if request.via == "server_postback" and advertiser is not None and advertiser.postback_ips:
+        outside_list = ip_not_allowed_verdict(request.ip, advertiser.postback_ips, advertiser_id)
+        if outside_list is not None:
+            return outside_list.code, outside_list.reason
+    return None
+
+
 def advertiser_of(goal: Goal, bundle: OfferBundle) -> str:
     """A goal may name its own advertiser; otherwise it is the offer's."""
     return goal.advertiser_id or bundle.offer.advertiser_id
@@ -176,12 +192,9 @@ def judge(
     named = found.goal if isinstance(found, Refusal) else found
     advertiser_id = advertiser_of(named, bundle) if named is not None else offer.advertiser_id
     advertiser = advertisers(advertiser_id)
-    if request.needs_token and not token_matches(advertiser, request.security_token):
-        return Refusal("invalid_security_token", "security_token is missing or wrong", named)
-    if request.via == "server_postback" and advertiser is not None and advertiser.postback_ips:
-        outside_list = ip_not_allowed_verdict(request.ip, advertiser.postback_ips, advertiser_id)
-        if outside_list is not None:
-            return Refusal(outside_list.code, outside_list.reason, named)
+    not_theirs = sender_refusal(request, advertiser, advertiser_id)
+    if not_theirs is not None:
+        return Refusal(*not_theirs, named)
     if isinstance(found, Refusal):
         return found
     if request.advertiser_id is not None and request.advertiser_id != advertiser_id:

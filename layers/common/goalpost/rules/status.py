@@ -5,6 +5,7 @@ from decimal import Decimal
 from typing import Any
 
 from goalpost.model.conversion import CLAWBACK, REVERSED, Adjustment, Conversion
+from goalpost.model.screening import REASON_CODES
 
 
 def approval_transitions(conversion: Conversion) -> tuple[int, int]:
@@ -60,7 +61,18 @@ def adjustment(
         after,
         record,
         clawback_record(conversion, at, reason) if claws_back(old_status, new_status) else None,
+        status_code_after(conversion, new_status, via),
     )
+
+
+def status_code_after(conversion: Conversion, new_status: str, via: str) -> str:
+    """What a change leaves in the conversion's status code, which stats, the review queue and
+    the partner's report read. A conversion held by a screening rule keeps its reason through
+    a change of amounts (it stays held, in the queue) and a rejection (the partner sees why);
+    any other change is ``adjusted_<via>`` (TUNE's "adjusted")."""
+    if conversion.status_code in REASON_CODES and new_status in (conversion.status, "rejected"):
+        return conversion.status_code
+    return f"adjusted_{via}"
 
 
 def clawback_record(conversion: Conversion, at: str, reason: str) -> Conversion:

@@ -483,7 +483,7 @@ def adjust_conversion_status(
         ":conv": "CONV#",
         ":new": change.after["status"],
         ":old": conversion.status,
-        ":code": f"adjusted_{change.record['via']}",
+        ":code": change.status_code,
         ":empty": [],
         ":adj": [change.record],
     }

@@ -25,7 +25,7 @@ from goalpost.rules.engine import (
     conversion_record,
     goal_resolution,
     judge,
-    token_matches,
+    sender_refusal,
 )
 from goalpost.rules.payouts import Worth, custom_payout_of, partner_tier, resolve_payout
 from goalpost.rules.screening import too_soon_verdict
@@ -311,8 +311,14 @@ def _screen(
     request: ConversionRequest, session: Session, offer: Offer, goal: Goal, screening: Screening, now: float
 ) -> list[Verdict]:
     """The screening rules over a conversion the judge let through: too soon after the click
-    (when its rule holds or flags: refusing, the judge refused it), then the IP rules."""
+    (when its rule holds or flags: refusing, the judge refused it), then the IP rules.
+
+    A test conversion is not screened: it is never paid or counted, so there is nothing to
+    protect, and an advertiser's QA test from its office must neither take a real visitor's
+    place in the conversion rate nor be stored as a rejection the partner sees."""
     verdicts: list[Verdict] = []
+    if request.test:
+        return verdicts
     soon = too_soon_verdict(
         caps.lookback_refusal(offer.lookback(goal), session.created_at, now), screening.too_soon
     )
@@ -321,8 +327,25 @@ def _screen(
     if screening.ip_mismatch.on or screening.conversion_rate.on:
         from goalpost.tracking.screening import screen_conversion
 
-        verdicts.extend(screen_conversion(request, session, screening, now=now))
+        verdicts.extend(
+            screen_conversion(request, session, screening, _rate_key(request, session, goal), now=now)
+        )
     return verdicts
+
+
+def _rate_key(request: ConversionRequest, session: Session, goal: Goal) -> str:
+    """What the conversion rate counts once: the conversion, not the request. A goal that
+    converts once a session is one conversion however it is reported (the pixel and the
+    postback of one sale, a retry with other parameters); a multiple-conversion goal's is its
+    unique ids when it has them, else the request itself (as the retry guard tells them)."""
+    if not goal.allow_multiple:
+        return conversion_id_of(session.transaction_id, goal.goal_id)
+    if request.unique_ids:
+        import hashlib
+
+        named = "|".join(f"{k}={v}" for k, v in sorted(request.unique_ids))
+        return hashlib.sha256(f"{session.offer_id}|{named}".encode()).hexdigest()[:32]
+    return request.fingerprint[:32] or session.transaction_id
 
 
 def _record_test(
@@ -463,8 +486,9 @@ def _named_conversion(request: ConversionRequest, offer_id: str, bundle: OfferBu
             "a status update names its conversion by conversion_unique_id or adv_sub",
         )
     advertiser_id = conversion.advertiser_id if conversion else bundle.offer.advertiser_id
-    if not token_matches(config_cache.advertiser(advertiser_id), request.security_token):
-        return Outcome(False, "invalid_security_token", "security_token is missing or wrong")
+    not_theirs = sender_refusal(request, config_cache.advertiser(advertiser_id), advertiser_id)
+    if not_theirs is not None:
+        return Outcome(False, *not_theirs)
     if conversion is None or conversion.transaction_id != request.transaction_id:
         return Outcome(False, "unknown_conversion", "no conversion of this session matches")
     return conversion

@@ -67,11 +67,12 @@ def screen_click(session: Session, screening: Screening, *, visit_cookie: str, n
 
 
 def screen_conversion(
-    request: ConversionRequest, session: Session, screening: Screening, *, now: float
+    request: ConversionRequest, session: Session, screening: Screening, conversion_key: str, *, now: float
 ) -> list[Verdict]:
     """The conversion rules that need more than the judge's facts: a pixel's IP against its
     click's, then the conversions per visitor IP per hour on the offer (one write, while the
-    rule is on)."""
+    rule is on; ``conversion_key`` names the conversion, which counts once however often it
+    is reported)."""
     verdicts: list[Verdict] = []
     if request.via == "client_cookie":
         found = rules.ip_mismatch_verdict(request.ip, session.ip, screening.ip_mismatch)
@@ -88,7 +89,7 @@ def screen_conversion(
                 session.offer_id,
                 key,
                 int(now // 3600),
-                request.fingerprint[:32] or session.transaction_id,
+                conversion_key,
                 rule.limit,
             )
         except (ClientError, BotoCoreError):

@@ -103,6 +103,13 @@ def conversion_request(
             "status must be approved, pending or rejected (or TUNE's test codes 21, 22, 23)",
             code="bad_status",
         )
+    if new_status and via != "server_postback":
+        # A pixel is fired by the visitor's browser, which the partner may control: were it
+        # heard, a partner could approve its own held conversions.
+        raise Refused(
+            "only the advertiser's server postback changes a conversion's status, never a pixel",
+            code="status_by_pixel",
+        )
     if not new_status and not default_goal and goal_id is None and goal_name is None and goal_ref is None:
         raise Refused("a goal postback needs goal_id, goal_name or goal_ref", code="missing_goal")
     adv_subs = {name: params[name] for name in ADV_SUB_FIELDS if params.get(name)}

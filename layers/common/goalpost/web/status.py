@@ -30,6 +30,7 @@ HTTP_STATUS: dict[str, int] = {
     # the gates
     "goals_disabled": 403,
     "invalid_security_token": 403,
+    "status_by_pixel": 403,
     "encrypted_required": 403,
     "offer_inactive": 403,
     "partner_inactive": 403,
