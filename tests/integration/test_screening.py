@@ -199,6 +199,25 @@ def test_screening_a_click_costs_one_update_per_counting_rule(aws: Any) -> None:
     assert seen == ["UpdateItem", "PutItem"]
 
 
+def test_an_offer_that_only_tightens_a_limit_keeps_the_network_s_action(aws: Any) -> None:
+    """A rule's action left out is inherited: an offer that sets only a stricter click-rate
+    limit still refuses (it used to switch the rule off); ``off`` given switches it off."""
+    net = setup_network()
+    offer_id = net["offer"]["offer_id"]
+    set_network(screening={"click_rate": {"action": "refuse", "limit": 100}})
+    patch_offer(offer_id, {"screening": {"click_rate": {"limit": 2}}})
+    assert admin("GET", f"/admin/offers/{offer_id}")[1]["screening"]["click_rate"] == {
+        "action": None,
+        "limit": 2,
+    }
+    answers = [click_as(net, ip="198.51.100.1")["statusCode"] for _ in range(4)]
+    assert answers == [302, 302, 429, 429], answers
+    patch_offer(offer_id, {"screening": {"click_rate": {"action": "off"}}})
+    assert click_as(net, ip="198.51.100.1")["statusCode"] == 302
+    patch_offer(offer_id, {"screening": {"click_rate": None}})  # the network's rule whole again
+    assert admin("GET", f"/admin/offers/{offer_id}")[1]["screening"]["click_rate"] is None
+
+
 # ---------------------------------------------------------------- fallback
 
 
