@@ -251,6 +251,38 @@ def test_a_paused_offer_sends_its_clicks_to_its_fallback_offer_then_url_then_the
     )  # unknown: 404
 
 
+def test_a_fallback_offer_gets_its_own_offer_id_and_ref_in_its_url_a_fallback_url_the_refusing_offer_s(
+    aws: Any,
+) -> None:
+    net = setup_network()
+    offer_id = net["offer"]["offer_id"]
+    status, other = admin(
+        "POST",
+        "/admin/offers",
+        {
+            "name": "Other",
+            "advertiser_id": net["advertiser"]["advertiser_id"],
+            "ref_id": "ADV2-77",
+            "offer_url": "https://other.example.com/x?o={offer_id}&r={offer_ref}&s={aff_sub}&t={transaction_id}",
+        },
+    )
+    assert status == 201, other
+    patch_offer(
+        offer_id,
+        {
+            "status": "paused",
+            "ref_id": "ADV1-5",
+            "fallback_offer_id": other["offer_id"],
+            "fallback_url": "https://offer.example.com/fb?from={offer_id}&r={offer_ref}",
+        },
+    )
+    location = click_as(net)["headers"]["location"]
+    assert location == f"https://other.example.com/x?o={other['offer_id']}&r=ADV2-77&s=s1&t=", location
+    patch_offer(other["offer_id"], {"status": "paused"})  # the fallback offer paused: the URL
+    location = click_as(net)["headers"]["location"]
+    assert location == f"https://offer.example.com/fb?from={offer_id}&r=ADV1-5", location
+
+
 def test_a_blocked_partner_s_clicks_go_to_the_fallback(aws: Any) -> None:
     net = setup_network()
     patch_offer(net["offer"]["offer_id"], {"fallback_url": "https://offer.example.com/fb"})

@@ -183,13 +183,16 @@ def fallback(
 
     The click is recorded with why (an item of the sessions table that expired as it was
     written and sets no cookie: nothing can convert on it); the fallback URL is given the
-    click's own values (sub ids, partner) but no transaction id.
+    click's own values (sub ids, partner) but no transaction id. ``offer_id`` and
+    ``offer_ref`` are the fallback offer's own in its URL, the refusing offer's in a fallback
+    URL (it tells the page which offer the visitor could not reach).
     """
     location = ""
+    macro_offer = offer
     if offer.fallback_offer_id:
         target = config_cache.offer_bundle(offer.fallback_offer_id)
         if target is not None and target.offer.status == "active":
-            location = target.offer.offer_url
+            location, macro_offer = target.offer.offer_url, target.offer
     if not location:
         location = offer.fallback_url
     if not location:
@@ -205,9 +208,9 @@ def fallback(
         raise refused
     values = {
         "transaction_id": "",
-        "offer_id": session.offer_id,
+        "offer_id": macro_offer.offer_id,
         "affiliate_id": session.partner_id,
-        "offer_ref": offer.ref_id,
+        "offer_ref": macro_offer.ref_id,
         **{name: session.subs.get(name, "") for name in CLICK_CONTEXT_FIELDS},
     }
     try:
