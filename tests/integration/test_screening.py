@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from goalpost.store import session_store
+from goalpost.store import config_cache, session_store
 from goalpost.store.dynamo import from_item, sessions_table
 from tests.helpers import admin, call, dynamodb_calls, postback, setup_network, the_stats_consumer
 
@@ -281,6 +281,27 @@ def test_a_fallback_offer_gets_its_own_offer_id_and_ref_in_its_url_a_fallback_ur
     patch_offer(other["offer_id"], {"status": "paused"})  # the fallback offer paused: the URL
     location = click_as(net)["headers"]["location"]
     assert location == f"https://offer.example.com/fb?from={offer_id}&r=ADV1-5", location
+
+
+def test_a_fallback_offer_that_no_longer_exists_is_skipped(aws: Any) -> None:
+    """An offer saved before fallback offers were checked may name one that does not exist:
+    the click goes on to the fallback URL, as past a paused one."""
+    from goalpost.store.config_store import entity_key
+    from goalpost.store.dynamo import config_table
+
+    net = setup_network()
+    offer_id = net["offer"]["offer_id"]
+    patch_offer(offer_id, {"status": "paused", "fallback_url": "https://offer.example.com/fb"})
+    pk, sk = entity_key("offer", offer_id)
+    aws.update_item(
+        TableName=config_table(),
+        Key={"pk": {"S": pk}, "sk": {"S": sk}},
+        UpdateExpression="SET doc.fallback_offer_id = :gone",
+        ExpressionAttributeValues={":gone": {"S": "999"}},
+    )
+    config_cache.clear()
+    answer = click_as(net)
+    assert answer["statusCode"] == 302 and answer["headers"]["location"] == "https://offer.example.com/fb"
 
 
 def test_a_blocked_partner_s_clicks_go_to_the_fallback(aws: Any) -> None:

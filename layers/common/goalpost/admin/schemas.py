@@ -391,7 +391,8 @@ class OfferIn(LookbackIn):
     fallback_offer_id: Annotated[str, Field(pattern=f"^({NUMERIC_ID})?$")] | None = Field(
         default=None,
         description="Where clicks go that cannot reach this offer (paused, expired, partner not allowed, "
-        "screened out): this offer, when active; then fallback_url; then the network's",
+        "screened out): this offer, when active; then fallback_url; then the network's. Another "
+        "offer that exists (own_fallback, unknown_offer otherwise)",
     )
     fallback_url: FallbackUrl | None = None
     access: Literal["public", "requires_approval", "private"] = Field(
