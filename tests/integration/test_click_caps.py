@@ -114,6 +114,29 @@ def test_a_click_that_never_reached_the_offer_does_not_open_the_visitor_s_window
     assert again is not None and again.flags == ("duplicate_click",)
 
 
+def test_a_window_that_cannot_be_removed_still_sends_the_capped_click_to_its_fallback(
+    aws: Any, monkeypatch: Any
+) -> None:
+    from botocore.exceptions import ClientError
+
+    from goalpost.store import screening_store
+
+    def throttled(*_: Any, **__: Any) -> None:
+        raise ClientError(
+            {"Error": {"Code": "ProvisionedThroughputExceededException", "Message": "slow"}}, "DeleteItem"
+        )
+
+    net = setup_network()
+    set_network(screening={"duplicate_clicks": {"action": "flag"}})
+    patch_offer(net["offer"]["offer_id"], {"fallback_url": "https://elsewhere.example.com/"})
+    caps(net["offer"]["offer_id"], {"period": "day", "measure": "clicks", "limit": "1"})
+    assert tid_of(click_as(net, ip="198.51.100.1"))
+    monkeypatch.setattr(screening_store, "forget_visit", throttled)
+    capped = click_as(net, ip="198.51.100.2")
+    assert capped["statusCode"] == 302 and capped["headers"]["location"] == "https://elsewhere.example.com/"
+    assert capped["headers"]["x-goalpost-reason"] == "click_cap"
+
+
 def test_a_click_cap_costs_one_update_and_an_offer_without_one_nothing(aws: Any) -> None:
     net = setup_network()
     offer_id = net["offer"]["offer_id"]
