@@ -174,6 +174,22 @@ export function ReviewScreen() {
   <//>`;
 }
 
+/** What a bulk decision did, from each conversion's outcome (POST /admin/conversions/decisions):
+ * only ``updated`` ones changed; the others are said apart, never counted as decided. */
+export function decisionSummary(results, status) {
+  const count = (test) => results.filter(test).length;
+  const parts = [`${count((r) => r.outcome === 'updated')} ${status}`];
+  const notChanged = [
+    [count((r) => r.outcome === 'unchanged' && r.status === status), `already ${status}`],
+    [count((r) => r.outcome === 'unchanged' && r.status !== status), 'test conversions are never decided'],
+    [count((r) => r.outcome === 'conflict'), 'decided by someone else meanwhile: reload to see them'],
+  ];
+  for (const [n, why] of notChanged) if (n) parts.push(`${n} not changed (${why})`);
+  const missing = count((r) => r.outcome === 'not_found');
+  if (missing) parts.push(`${missing} not found`);
+  return `${parts.join(', ')}.`;
+}
+
 /** A list of conversions with checkboxes and the approve / reject bar (also used by the report). */
 /** Approve or reject the conversions listed, in bulk; ``decidable`` false shows them only (a
  * report of other statuses). */
@@ -192,19 +208,19 @@ export function Decisions({ items, onDecided, caption, decidable = true }) {
     action.run(
       async () => {
         const ids = [...chosen];
-        let changed = 0;
+        const results = [];
         for (let i = 0; i < ids.length; i += 100) {
           const answer = await admin('POST', '/conversions/decisions', {
             body: { conversion_ids: ids.slice(i, i + 100), status, note },
           });
-          changed += answer.items.filter((r) => r.outcome !== 'unchanged' && r.outcome !== 'not_found').length;
+          results.push(...answer.items);
         }
         setChosen(new Set());
         setNote('');
         onDecided();
-        return changed;
+        return results;
       },
-      (changed) => `${changed} conversion(s) ${status}.`,
+      (results) => decisionSummary(results, status),
     );
   const all = items.length > 0 && chosen.size === items.length;
   return html`

@@ -314,7 +314,9 @@ function ScreeningSummary({ network }) {
         [
           'Setting',
           ([, rule]) =>
-            typeof rule === 'object' ? `${rule.action}${rule.limit ? ` (limit ${rule.limit})` : ''}` : String(rule),
+            typeof rule === 'object'
+              ? `${rule.action ?? 'built-in action'}${rule.limit ? ` (limit ${rule.limit})` : ''}`
+              : String(rule),
         ],
       ]} />`;
 }

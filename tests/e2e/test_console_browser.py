@@ -888,20 +888,43 @@ def test_the_network_review_queue_filters_by_offer_and_decides_in_bulk_with_a_no
         assert patched.status == 200, patched.body
         assert runtime.get(f"/aff_lsr?transaction_id={click(runtime, net)}").status == 200
     first, second = (n["offer"]["offer_id"] for n in nets)
+    assert runtime.get(f"/aff_lsr?transaction_id={click(runtime, nets[0])}").status == 200
     page = signed_in_admin(open_page, runtime)
     page.get_by_role("link", name="Review", exact=True).click()
     arrived(page, "Review queue: every offer's pending and held conversions")
     page.locator("#rq-offer").select_option(first)  # the runtime holds other tests' conversions too
     choose = page.get_by_role("checkbox", name=re.compile("Choose conversion"))
-    wait_for(lambda: choose.count() == 1, seconds=10)
+    wait_for(lambda: choose.count() == 2, seconds=10)
+    # another admin approves one of them while this page shows it
+    queue = runtime.admin("GET", f"/admin/review-queue?offer_id={first}").json()["items"]
+    elsewhere = queue[0]["conversion_id"]
+    decided = runtime.admin(
+        "POST", "/admin/conversions/decisions", {"conversion_ids": [elsewhere], "status": "approved"}
+    )
+    assert decided.status == 200, decided.body
     page.get_by_label("Select all").check()
     page.get_by_label("Note").fill("checked with the advertiser")
-    page.get_by_role("button", name="Approve (1)").click()
+    page.get_by_role("button", name="Approve (2)").click()
+    # only what this decision changed counts as approved (a partly failed bulk said "2 approved")
+    page.get_by_text("1 approved, 1 not changed (already approved).").wait_for()
     page.get_by_text("No pending conversions.").wait_for()
     # the offer's list reads the report projection, seconds behind the decision
-    (approved,) = all_conversions(runtime, first, lambda c: [x["status"] for x in c] == ["approved"])
-    assert approved["status"] == "approved"
-    assert approved["adjustments"][-1]["reason"] == "checked with the advertiser"
+    both = all_conversions(runtime, first, lambda c: [x["status"] for x in c] == ["approved"] * 2)
+    assert [c["status"] for c in both] == ["approved"] * 2
+    (mine,) = [c for c in both if c["conversion_id"] != elsewhere]
+    assert mine["adjustments"][-1]["reason"] == "checked with the advertiser"
+    # a conversion another decision changed between this one's read and write answers
+    # "conflict" (a race the browser cannot stage): never counted as approved
+    said = page.evaluate(
+        """async () => (await import('/console/activity.js')).decisionSummary([
+            {conversion_id: 'a', outcome: 'updated', status: 'approved'},
+            {conversion_id: 'b', outcome: 'conflict', status: 'rejected'},
+            {conversion_id: 'c', outcome: 'not_found'}], 'approved')"""
+    )
+    assert (
+        said
+        == "1 approved, 1 not changed (decided by someone else meanwhile: reload to see them), 1 not found."
+    )
     page.locator("#rq-offer").select_option(second)
     wait_for(lambda: choose.count() == 1, seconds=10)  # the other offer's still waits
     queue = runtime.admin("GET", f"/admin/review-queue?offer_id={second}").json()["items"]

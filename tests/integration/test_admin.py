@@ -203,6 +203,33 @@ def test_offer_update_is_optimistic_and_delete_is_a_status(aws) -> None:
     assert trail[0]["before"]["status"] == "active" and trail[0]["after"]["status"] == "deleted"
 
 
+def test_an_offer_s_fallback_offer_is_another_offer_that_exists(aws) -> None:
+    """An offer that is its own fallback would send the clicks it refuses (a bot, a full cap)
+    straight back to itself; an unknown one is a typo. Both 422 with their code, nothing stored."""
+    net = setup_network()
+    offer_id = net["offer"]["offer_id"]
+    body = {"name": "New", "advertiser_id": net["advertiser"]["advertiser_id"],
+            "offer_url": "https://new.example.com/", "fallback_offer_id": "999"}  # fmt: skip
+    status, answer = admin("POST", "/admin/offers", body)
+    assert (status, answer["error"]["code"]) == (422, "unknown_offer") and "999" in answer["error"]["message"]
+    assert [o["offer_id"] for o in admin("GET", "/admin/offers")[1]["items"]] == [offer_id]
+    for fallback, code in ((offer_id, "own_fallback"), ("999", "unknown_offer")):
+        status, answer = admin(
+            "PATCH", f"/admin/offers/{offer_id}", {"fallback_offer_id": fallback}, if_match='"1"'
+        )
+        assert (status, answer["error"]["code"]) == (422, code), answer
+    stored = admin("GET", f"/admin/offers/{offer_id}")[1]
+    assert (stored["version"], stored["fallback_offer_id"]) == (1, "")
+    status, other = admin("POST", "/admin/offers", {**body, "fallback_offer_id": offer_id})
+    assert status == 201 and other["fallback_offer_id"] == offer_id
+    status, saved = admin(
+        "PATCH", f"/admin/offers/{offer_id}", {"fallback_offer_id": other["offer_id"]}, if_match='"1"'
+    )
+    assert status == 200 and saved["fallback_offer_id"] == other["offer_id"]
+    status, saved = admin("PATCH", f"/admin/offers/{offer_id}", {"fallback_offer_id": ""}, if_match='"2"')
+    assert status == 200 and saved["fallback_offer_id"] == ""
+
+
 def test_goal_slug_is_stable_on_rename_unless_regenerated(aws) -> None:
     net = setup_network(
         offer={"goals_enabled": True}, goals=[{"name": "Paid Subscription"}, {"name": "Trial"}]

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from goalpost.store import config_cache
+from goalpost.store import config_cache, session_store
 from tests.helpers import admin, call, dynamodb_calls, postback, race, setup_network
 from tests.integration.test_screening import click_as, patch_offer, redirected_records, set_network, tid_of
 
@@ -85,6 +85,56 @@ def test_a_screened_out_click_takes_no_place_under_the_click_cap(aws: Any) -> No
     assert click_as(net, ua="")["headers"]["x-goalpost-reason"] == "empty_user_agent"
     assert tid_of(click_as(net))
     assert click_as(net)["headers"]["x-goalpost-reason"] == "click_cap"
+
+
+def test_a_click_that_never_reached_the_offer_does_not_open_the_visitor_s_window(
+    aws: Any, clock: Any
+) -> None:
+    """A capped click goes to the fallback: the duplicate window its screening opened is
+    removed, so the same person's first click that does reach the offer (the cap's next day)
+    is unique. A window a click that reached the offer opened stays."""
+    net = setup_network()
+    offer_id = net["offer"]["offer_id"]
+    clock.at = 1_800_000_000.0 + 15 * 3600  # 23:00 UTC
+    set_network(screening={"duplicate_clicks": {"action": "flag", "limit": 2 * 86400}})
+    caps(offer_id, {"period": "day", "measure": "clicks", "limit": "1"})
+    assert tid_of(click_as(net, ip="198.51.100.1"))  # someone else takes the day's only place
+    with dynamodb_calls() as seen:
+        capped = click_as(net, ip="198.51.100.2")
+    assert capped["headers"]["x-goalpost-reason"] == "click_cap" and "cookies" not in capped
+    # the window, the cap (full), the window undone, the redirected record
+    assert seen == ["UpdateItem", "UpdateItem", "DeleteItem", "PutItem"]
+    clock.advance(3600)  # the next day: the cap has room
+    first = session_store.get_session(tid_of(click_as(net, ip="198.51.100.2")))
+    assert first is not None and first.is_unique, first.flags
+    clock.advance(60)
+    assert click_as(net, ip="198.51.100.2")["headers"]["x-goalpost-reason"] == "click_cap"
+    clock.advance(86400)  # the next day, within the window of the click that reached the offer
+    again = session_store.get_session(tid_of(click_as(net, ip="198.51.100.2")))
+    assert again is not None and again.flags == ("duplicate_click",)
+
+
+def test_a_window_that_cannot_be_removed_still_sends_the_capped_click_to_its_fallback(
+    aws: Any, monkeypatch: Any
+) -> None:
+    from botocore.exceptions import ClientError
+
+    from goalpost.store import screening_store
+
+    def throttled(*_: Any, **__: Any) -> None:
+        raise ClientError(
+            {"Error": {"Code": "ProvisionedThroughputExceededException", "Message": "slow"}}, "DeleteItem"
+        )
+
+    net = setup_network()
+    set_network(screening={"duplicate_clicks": {"action": "flag"}})
+    patch_offer(net["offer"]["offer_id"], {"fallback_url": "https://elsewhere.example.com/"})
+    caps(net["offer"]["offer_id"], {"period": "day", "measure": "clicks", "limit": "1"})
+    assert tid_of(click_as(net, ip="198.51.100.1"))
+    monkeypatch.setattr(screening_store, "forget_visit", throttled)
+    capped = click_as(net, ip="198.51.100.2")
+    assert capped["statusCode"] == 302 and capped["headers"]["location"] == "https://elsewhere.example.com/"
+    assert capped["headers"]["x-goalpost-reason"] == "click_cap"
 
 
 def test_a_click_cap_costs_one_update_and_an_offer_without_one_nothing(aws: Any) -> None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from goalpost.store import session_store
+from goalpost.store import config_cache, session_store
 from goalpost.store.dynamo import from_item, sessions_table
 from tests.helpers import admin, call, dynamodb_calls, postback, setup_network, the_stats_consumer
 
@@ -199,6 +199,25 @@ def test_screening_a_click_costs_one_update_per_counting_rule(aws: Any) -> None:
     assert seen == ["UpdateItem", "PutItem"]
 
 
+def test_an_offer_that_only_tightens_a_limit_keeps_the_network_s_action(aws: Any) -> None:
+    """A rule's action left out is inherited: an offer that sets only a stricter click-rate
+    limit still refuses (it used to switch the rule off); ``off`` given switches it off."""
+    net = setup_network()
+    offer_id = net["offer"]["offer_id"]
+    set_network(screening={"click_rate": {"action": "refuse", "limit": 100}})
+    patch_offer(offer_id, {"screening": {"click_rate": {"limit": 2}}})
+    assert admin("GET", f"/admin/offers/{offer_id}")[1]["screening"]["click_rate"] == {
+        "action": None,
+        "limit": 2,
+    }
+    answers = [click_as(net, ip="198.51.100.1")["statusCode"] for _ in range(4)]
+    assert answers == [302, 302, 429, 429], answers
+    patch_offer(offer_id, {"screening": {"click_rate": {"action": "off"}}})
+    assert click_as(net, ip="198.51.100.1")["statusCode"] == 302
+    patch_offer(offer_id, {"screening": {"click_rate": None}})  # the network's rule whole again
+    assert admin("GET", f"/admin/offers/{offer_id}")[1]["screening"]["click_rate"] is None
+
+
 # ---------------------------------------------------------------- fallback
 
 
@@ -230,6 +249,59 @@ def test_a_paused_offer_sends_its_clicks_to_its_fallback_offer_then_url_then_the
     assert (
         call("ClickFunction", "GET", "/aff_c", "offer_id=999&aff_id=1")["statusCode"] == 404
     )  # unknown: 404
+
+
+def test_a_fallback_offer_gets_its_own_offer_id_and_ref_in_its_url_a_fallback_url_the_refusing_offer_s(
+    aws: Any,
+) -> None:
+    net = setup_network()
+    offer_id = net["offer"]["offer_id"]
+    status, other = admin(
+        "POST",
+        "/admin/offers",
+        {
+            "name": "Other",
+            "advertiser_id": net["advertiser"]["advertiser_id"],
+            "ref_id": "ADV2-77",
+            "offer_url": "https://other.example.com/x?o={offer_id}&r={offer_ref}&s={aff_sub}&t={transaction_id}",
+        },
+    )
+    assert status == 201, other
+    patch_offer(
+        offer_id,
+        {
+            "status": "paused",
+            "ref_id": "ADV1-5",
+            "fallback_offer_id": other["offer_id"],
+            "fallback_url": "https://offer.example.com/fb?from={offer_id}&r={offer_ref}",
+        },
+    )
+    location = click_as(net)["headers"]["location"]
+    assert location == f"https://other.example.com/x?o={other['offer_id']}&r=ADV2-77&s=s1&t=", location
+    patch_offer(other["offer_id"], {"status": "paused"})  # the fallback offer paused: the URL
+    location = click_as(net)["headers"]["location"]
+    assert location == f"https://offer.example.com/fb?from={offer_id}&r=ADV1-5", location
+
+
+def test_a_fallback_offer_that_no_longer_exists_is_skipped(aws: Any) -> None:
+    """An offer saved before fallback offers were checked may name one that does not exist:
+    the click goes on to the fallback URL, as past a paused one."""
+    from goalpost.store.config_store import entity_key
+    from goalpost.store.dynamo import config_table
+
+    net = setup_network()
+    offer_id = net["offer"]["offer_id"]
+    patch_offer(offer_id, {"status": "paused", "fallback_url": "https://offer.example.com/fb"})
+    pk, sk = entity_key("offer", offer_id)
+    aws.update_item(
+        TableName=config_table(),
+        Key={"pk": {"S": pk}, "sk": {"S": sk}},
+        UpdateExpression="SET doc.fallback_offer_id = :gone",
+        ExpressionAttributeValues={":gone": {"S": "999"}},
+    )
+    config_cache.clear()
+    answer = click_as(net)
+    assert answer["statusCode"] == 302 and answer["headers"]["location"] == "https://offer.example.com/fb"
 
 
 def test_a_blocked_partner_s_clicks_go_to_the_fallback(aws: Any) -> None:

@@ -48,3 +48,14 @@ def test_of_twenty_racing_first_clicks_by_one_visitor_exactly_one_is_unique(embe
     assert screening_store.visit("7", "v1", 1_000_000.0 + 3599, 3600) is not None  # within the window
     assert screening_store.visit("7", "v1", 1_000_000.0 + 3601, 3600) is None  # a new window
     assert screening_store.visit("8", "v1", 1_000_000.0, 3600) is None  # another offer
+
+
+def test_forgetting_a_visit_removes_only_the_window_that_click_opened(embedded: Any) -> None:
+    """A capped click undoes its own window (one conditional delete); a window another click
+    opened since is never removed, whatever the order."""
+    assert screening_store.visit("7", "v2", 1_000_000.0, 60) is None
+    screening_store.forget_visit("7", "v2", 1_000_000.0)
+    assert screening_store.visit("7", "v2", 1_000_001.0, 60) is None  # unique again: it was removed
+    screening_store.forget_visit("7", "v2", 1_000_000.0)  # a late undo of the first: not this window
+    assert screening_store.visit("7", "v2", 1_000_002.0, 60) == 1_000_001.0
+    screening_store.forget_visit("7", "v3", 1_000_000.0)  # nothing to remove: no error

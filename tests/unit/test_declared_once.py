@@ -29,8 +29,7 @@ from goalpost.model.offer import (
     StructureRule,
 )
 from goalpost.model.partner_terms import CustomPayout, OfferAccess, Tier
-from goalpost.model.screening import Rule as ScreeningRule
-from goalpost.model.screening import ScreeningSettings
+from goalpost.model.screening import RuleSetting, ScreeningSettings
 
 IDS = {"offer_id", "goal_id", "partner_id", "advertiser_id", "structure_id"}
 
@@ -64,6 +63,8 @@ REQUESTS: list[tuple[type, type[BaseModel], dict[str, str]]] = [
     (PayoutStructure, schemas.PayoutStructureIn, {"structure_id": "made"}),
     (StructureRule, schemas.RuleIn, {}),
     (Condition, schemas.ConditionIn, {}),
+    (ScreeningSettings, schemas.ScreeningIn, {}),
+    (RuleSetting, schemas.ScreeningRuleIn, {}),
     (Tier, schemas.TierIn, {"tier_id": "made"}),
     (
         CustomPayout,
@@ -166,7 +167,7 @@ ANSWERS: list[tuple[type[BaseModel], type, dict[str, str], set[str]]] = [
     (views.RuleOut, StructureRule, {}, set()),
     (views.PayoutStructureOut, PayoutStructure, {}, {"version"}),
     (views.NetworkOut, NetworkSettings, {}, {"bot_list_version"}),
-    (views.ScreeningRuleOut, ScreeningRule, {}, set()),
+    (views.ScreeningRuleOut, RuleSetting, {}, set()),
     (views.ScreeningOut, ScreeningSettings, {}, set()),
     (
         views.PartnerOut,

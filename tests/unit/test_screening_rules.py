@@ -10,6 +10,7 @@ from goalpost.model.screening import (
     REASON_CODES,
     REASONS,
     Rule,
+    RuleSetting,
     Screening,
     ScreeningSettings,
     Verdict,
@@ -168,8 +169,10 @@ def test_refuse_decides_over_hold_over_flag() -> None:
 
 
 def test_an_offer_overrides_the_rules_it_names_and_keeps_the_network_s_others() -> None:
-    network = ScreeningSettings(click_rate=Rule("refuse", 60), bots=Rule("flag"))
-    offer = ScreeningSettings(click_rate=Rule("flag", 10), bots=Rule("off"), unique_order_ids=True)
+    network = ScreeningSettings(click_rate=RuleSetting("refuse", 60), bots=RuleSetting("flag"))
+    offer = ScreeningSettings(
+        click_rate=RuleSetting("flag", 10), bots=RuleSetting("off"), unique_order_ids=True
+    )
     assert in_force(network, ScreeningSettings()) == Screening(
         click_rate=Rule("refuse", 60), bots=Rule("flag")
     )
@@ -179,12 +182,27 @@ def test_an_offer_overrides_the_rules_it_names_and_keeps_the_network_s_others() 
     assert rules_in_force.unique_order_ids is True
     assert rules_in_force.duplicate_clicks == Screening().duplicate_clicks
     # a limit of 0 keeps the inherited one
-    assert in_force(network, ScreeningSettings(click_rate=Rule("flag"))).click_rate == Rule("flag", 60)
+    assert in_force(network, ScreeningSettings(click_rate=RuleSetting("flag"))).click_rate == Rule("flag", 60)
     assert in_force(
-        ScreeningSettings(), ScreeningSettings(duplicate_clicks=Rule("refuse"))
+        ScreeningSettings(), ScreeningSettings(duplicate_clicks=RuleSetting("refuse"))
     ).duplicate_clicks == Rule("refuse", 86400)
     assert ScreeningSettings.from_dict(offer.to_dict()) == offer
     assert not Screening().screens_clicks and in_force(network, ScreeningSettings()).screens_clicks
+
+
+def test_a_rule_s_action_left_out_is_inherited_and_off_given_is_off() -> None:
+    """An offer that only tightens a limit keeps the network's action (it used to turn the
+    rule off); on the network, an action left out is the built-in default's."""
+    network = ScreeningSettings(click_rate=RuleSetting("refuse", 100))
+    tighter = ScreeningSettings(click_rate=RuleSetting(limit=2))
+    assert in_force(network, tighter).click_rate == Rule("refuse", 2)
+    assert in_force(network, ScreeningSettings(click_rate=RuleSetting("off"))).click_rate == Rule("off", 100)
+    assert in_force(ScreeningSettings(too_soon=RuleSetting()), ScreeningSettings()).too_soon == Rule("refuse")
+    assert in_force(ScreeningSettings(), tighter).click_rate == Rule("off", 2)  # nothing to inherit: off
+    stored = ScreeningSettings.from_dict({"click_rate": {"limit": 2}})  # as an offer stores it
+    assert (
+        stored.click_rate == RuleSetting(None, 2) and ScreeningSettings.from_dict(stored.to_dict()) == stored
+    )
 
 
 def test_every_verdict_code_is_in_the_one_reason_table() -> None:

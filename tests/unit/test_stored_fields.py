@@ -32,7 +32,7 @@ from goalpost.model.offer import (
     StructureRule,
 )
 from goalpost.model.partner_terms import CustomPayout, OfferAccess, Tier
-from goalpost.model.screening import Rule, ScreeningSettings
+from goalpost.model.screening import RuleSetting, ScreeningSettings
 from goalpost.store.dynamo import from_item, to_item
 
 D = Decimal
@@ -52,7 +52,7 @@ def stored_nouns() -> list[type]:
 def test_the_stored_nouns_are_the_config_nouns() -> None:
     assert set(stored_nouns()) == {
         Rate, Goal, Offer, Partner, Advertiser, Condition, StructureRule, PayoutStructure,
-        NetworkSettings, Cap, Tier, CustomPayout, OfferAccess, Rule, ScreeningSettings,
+        NetworkSettings, Cap, Tier, CustomPayout, OfferAccess, RuleSetting, ScreeningSettings,
     }  # fmt: skip
 
 

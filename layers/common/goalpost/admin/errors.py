@@ -30,6 +30,7 @@ AdminCode = Literal[
     "validation_error",
     "bad_name",
     "default_goal",
+    "own_fallback",
     "idempotency_key_reused",
     "if_match_required",
     # who calls
@@ -46,6 +47,7 @@ AdminCode = Literal[
     "no_route",
     "not_found",
     "unknown_advertiser",
+    "unknown_offer",
     "unknown_partner",
     "unknown_payout_structure",
     "unknown_tier",

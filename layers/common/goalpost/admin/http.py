@@ -125,6 +125,7 @@ HTTP_STATUS: dict[AdminCode, int] = {
     "validation_error": 422,
     "bad_name": 422,
     "default_goal": 422,
+    "own_fallback": 422,
     "idempotency_key_reused": 422,
     "if_match_required": 428,
     # who calls
@@ -141,6 +142,7 @@ HTTP_STATUS: dict[AdminCode, int] = {
     "no_route": 404,
     "not_found": 404,
     "unknown_advertiser": 422,
+    "unknown_offer": 422,
     "unknown_partner": 422,
     "unknown_payout_structure": 422,
     "unknown_tier": 422,

@@ -68,6 +68,17 @@ def check_cap_partners(caps: list[CapIn] | None) -> None:
             raise ApiError("unknown_partner", f"cap for partner {cap.partner_id}: no such partner")
 
 
+def check_fallback_offer(fallback_offer_id: str | None, offer_id: str = "") -> None:
+    """A fallback offer is another offer that exists ("" and None name none). It may be paused:
+    the click path then skips it (as one paused or deleted later), on to the fallback URLs."""
+    if not fallback_offer_id:
+        return
+    if fallback_offer_id == offer_id:
+        raise ApiError("own_fallback", f"offer {offer_id} cannot be its own fallback offer")
+    if config_store.get_entity("offer", fallback_offer_id) is None:
+        raise ApiError("unknown_offer", f"fallback offer {fallback_offer_id} does not exist")
+
+
 def offer_from(body: OfferIn, offer_id: str, network: NetworkSettings) -> Offer:
     """The offer as the request sets it: its id is the server's, the session lifespan and
     currency it leaves out the network's."""
@@ -87,6 +98,7 @@ def create_offer(body: OfferIn, caller: Caller) -> dict[str, Any]:
     if config_store.get_entity("advertiser", body.advertiser_id) is None:
         raise ApiError("unknown_advertiser", f"advertiser {body.advertiser_id} does not exist")
     check_cap_partners(body.caps)
+    check_fallback_offer(body.fallback_offer_id)  # before this offer's id exists: never itself
     network = config_store.get_network_settings()
     network_allows(network, approve=body.default_goal.approve, encrypted=body.default_goal.encrypted)
     check_references(body.default_goal)
@@ -107,6 +119,7 @@ def update_offer(offer_id: str, patch: OfferPatch, expected_version: int, caller
     current = get_offer(offer_id)
     check_version(current, expected_version)
     check_cap_partners(patch.caps)
+    check_fallback_offer(patch.fallback_offer_id, offer_id)
     doc = merged({k: v for k, v in current.items() if k != "version"}, patch, frozenset({"default_goal"}))
     if patch.default_goal is not None:
         old_goal = current["default_goal"]

@@ -214,7 +214,8 @@ SecurityToken = Annotated[str, Field(min_length=8, max_length=128, pattern=r"^[A
 class ScreeningRuleIn(Strict):
     action: Literal["off", "flag", "hold", "refuse"] | None = Field(
         default=None,
-        description="off, flag (recorded, counted, paid), hold (conversions: pending for review), refuse",
+        description="off, flag (recorded, counted, paid), hold (conversions: pending for review), refuse; "
+        "left out or null: the inherited action (an offer's: the network's; the network's: the default)",
     )
     limit: Annotated[int, NotBool, Field(ge=0, le=10_000_000)] = Field(
         default=0,
@@ -390,7 +391,8 @@ class OfferIn(LookbackIn):
     fallback_offer_id: Annotated[str, Field(pattern=f"^({NUMERIC_ID})?$")] | None = Field(
         default=None,
         description="Where clicks go that cannot reach this offer (paused, expired, partner not allowed, "
-        "screened out): this offer, when active; then fallback_url; then the network's",
+        "screened out): this offer, when active; then fallback_url; then the network's. Another "
+        "offer that exists (own_fallback, unknown_offer otherwise)",
     )
     fallback_url: FallbackUrl | None = None
     access: Literal["public", "requires_approval", "private"] = Field(

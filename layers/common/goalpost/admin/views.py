@@ -30,7 +30,7 @@ from goalpost.model.offer import (
     StructureRule,
 )
 from goalpost.model.partner_terms import CustomPayout, OfferAccess, Tier
-from goalpost.model.screening import Rule, ScreeningSettings
+from goalpost.model.screening import RuleSetting, ScreeningSettings
 
 T = TypeVar("T")
 
@@ -163,7 +163,7 @@ class Versioned(Out):
     version: int = Field(description="Send it back in If-Match to change this document")
 
 
-class ScreeningRuleOut(View, noun=Rule):
+class ScreeningRuleOut(View, noun=RuleSetting):
     pass
 
 

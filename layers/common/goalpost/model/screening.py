@@ -83,22 +83,33 @@ SCREENING_RULE_CODES = frozenset(
 
 
 class Rule(NamedTuple):
-    """One screening rule's setting: its action and, for the rules that count, its limit."""
+    """One screening rule in force: its action and, for the rules that count, its limit."""
 
     action: Action = "off"
     limit: int = 0
     """duplicate_clicks: window in seconds; click_rate: clicks a minute; conversion_rate:
-    conversions an hour; unused by the other rules. 0 in a setting: the inherited limit."""
+    conversions an hour; unused by the other rules."""
 
     @property
     def on(self) -> bool:
         return self.action != "off"
 
+
+class RuleSetting(NamedTuple):
+    """One screening rule as a network or an offer sets it (stored): what it leaves out is
+    inherited, each part on its own. An offer that sets only a stricter limit keeps the
+    network's action; ``off`` given is off."""
+
+    action: Action | None = None
+    """None: the inherited action (the network's, else the built-in default)."""
+    limit: int = 0
+    """0: the inherited limit."""
+
     def to_dict(self) -> dict[str, Any]:
         return document(self)
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any] | None) -> "Rule":
+    def from_dict(cls, data: Mapping[str, Any] | None) -> "RuleSetting":
         return load(cls, data)
 
 
@@ -111,13 +122,13 @@ class ScreeningSettings(NamedTuple):
     """The screening settings as stored, one field per rule: on the network, its defaults; on
     an offer, the rules it overrides. None: inherited (the network's, else ``Screening``'s)."""
 
-    duplicate_clicks: Rule | None = None
-    click_rate: Rule | None = None
-    bots: Rule | None = None
-    empty_user_agent: Rule | None = None
-    too_soon: Rule | None = None
-    ip_mismatch: Rule | None = None
-    conversion_rate: Rule | None = None
+    duplicate_clicks: RuleSetting | None = None
+    click_rate: RuleSetting | None = None
+    bots: RuleSetting | None = None
+    empty_user_agent: RuleSetting | None = None
+    too_soon: RuleSetting | None = None
+    ip_mismatch: RuleSetting | None = None
+    conversion_rate: RuleSetting | None = None
     unique_order_ids: bool | None = None
 
     def to_dict(self) -> dict[str, Any]:
@@ -156,13 +167,14 @@ class Screening(NamedTuple):
         return any(self.rule(name).on for name in CLICK_RULES)
 
     def overridden(self, settings: ScreeningSettings) -> "Screening":
-        """These rules with the settings' applied (a rule set replaces the inherited one; its
-        limit 0 keeps the inherited limit)."""
+        """These rules with the settings' applied: a rule's action and limit each replace the
+        inherited one when given (an action None, a limit 0: inherited)."""
         changes: dict[str, Any] = {}
         for name in RULES:
-            given: Rule | None = getattr(settings, name)
+            given: RuleSetting | None = getattr(settings, name)
             if given is not None:
-                changes[name] = given if given.limit else given._replace(limit=self.rule(name).limit)
+                inherited = self.rule(name)
+                changes[name] = Rule(given.action or inherited.action, given.limit or inherited.limit)
         if settings.unique_order_ids is not None:
             changes["unique_order_ids"] = settings.unique_order_ids
         return self._replace(**changes) if changes else self

@@ -57,6 +57,21 @@ def visit(offer_id: str, visitor: str, now: float, window_seconds: int) -> float
     return None
 
 
+def forget_visit(offer_id: str, visitor: str, now: float) -> None:
+    """Remove the visitor's window that ``visit`` opened at ``now``, if it is still that one
+    (one conditional DeleteItem): a window another click opened since is kept."""
+    try:
+        client().delete_item(
+            TableName=stats_table(),
+            Key={"pk": {"S": f"SCREEN#VISIT#{offer_id}#{visitor}"}, "sk": {"S": "VISIT"}},
+            ConditionExpression="unique_at = :at",
+            ExpressionAttributeValues=attribute_values({":at": Decimal(f"{now:.3f}")}),
+        )
+    except ClientError as error:
+        if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
+            raise
+
+
 CONVERSION_RATE_TTL_SECONDS = 7200
 
 

@@ -89,10 +89,12 @@ def start_session(
     network = config_cache.network()
     screening = in_force(network.screening, offer.screening)
     visit_cookie_set = ""
+    screened = None
     if screening.screens_clicks:
         from goalpost.tracking.screening import screen_click  # only networks that screen import it
 
-        verdicts, visit = screen_click(session, screening, visit_cookie=visit_cookie, now=now)
+        screened = screen_click(session, screening, visit_cookie=visit_cookie, now=now)
+        verdicts, visit = screened.verdicts, screened.visit
         if visit is not None and visit.seconds_left > 0:
             visit_cookie_set = _cookie(
                 visit_cookie_name(offer_id), f"{visit.started:.3f}", visit.seconds_left
@@ -119,6 +121,10 @@ def start_session(
     if offer.caps and has_click_caps(offer.caps):
         capped = _click_cap(session, offer, now)  # only offers with click caps write more
         if capped is not None:
+            if screened is not None:
+                from goalpost.tracking.screening import close_visit
+
+                close_visit(session, screened, now=now)  # it never reached the offer
             return fallback(session, offer, capped, network)
     try:
         session_store.put_session(session)
@@ -177,13 +183,16 @@ def fallback(
 
     The click is recorded with why (an item of the sessions table that expired as it was
     written and sets no cookie: nothing can convert on it); the fallback URL is given the
-    click's own values (sub ids, partner) but no transaction id.
+    click's own values (sub ids, partner) but no transaction id. ``offer_id`` and
+    ``offer_ref`` are the fallback offer's own in its URL, the refusing offer's in a fallback
+    URL (it tells the page which offer the visitor could not reach).
     """
     location = ""
+    macro_offer = offer
     if offer.fallback_offer_id:
         target = config_cache.offer_bundle(offer.fallback_offer_id)
         if target is not None and target.offer.status == "active":
-            location = target.offer.offer_url
+            location, macro_offer = target.offer.offer_url, target.offer
     if not location:
         location = offer.fallback_url
     if not location:
@@ -199,9 +208,9 @@ def fallback(
         raise refused
     values = {
         "transaction_id": "",
-        "offer_id": session.offer_id,
+        "offer_id": macro_offer.offer_id,
         "affiliate_id": session.partner_id,
-        "offer_ref": offer.ref_id,
+        "offer_ref": macro_offer.ref_id,
         **{name: session.subs.get(name, "") for name in CLICK_CONTEXT_FIELDS},
     }
     try:

@@ -31,6 +31,9 @@ class ClickScreening(NamedTuple):
     verdicts: list[Verdict]
     visit: Visit | None = None
     """None while the duplicate rule is off (or its counter could not be written)."""
+    opened: str = ""
+    """The visitor whose window this click's own write opened ("": none): a click that then
+    never reaches the offer (``close_visit``) must not leave it open."""
 
 
 def screen_click(session: Session, screening: Screening, *, visit_cookie: str, now: float) -> ClickScreening:
@@ -43,6 +46,7 @@ def screen_click(session: Session, screening: Screening, *, visit_cookie: str, n
     verdicts = rules.user_agent_verdicts(session.user_agent, screening)
     refused = any(v.action == "refuse" for v in verdicts)
     visit: Visit | None = None
+    opened = ""
     try:
         if screening.click_rate.on and not refused:
             count = screening_store.count_click(rules.ip_key(session.ip), int(now // 60))
@@ -56,6 +60,7 @@ def screen_click(session: Session, screening: Screening, *, visit_cookie: str, n
             if started is None:
                 visitor = rules.visitor_key(session.offer_id, session.ip, session.user_agent)
                 started = screening_store.visit(session.offer_id, visitor, now, window)
+                opened = visitor if started is None else ""
             dup = rules.duplicate_click_verdict(started, now, screening.duplicate_clicks)
             if dup is not None:
                 verdicts.append(dup)
@@ -63,7 +68,21 @@ def screen_click(session: Session, screening: Screening, *, visit_cookie: str, n
             visit = Visit(started, round(started + window - now))  # to the second: the server judges the end
     except (ClientError, BotoCoreError):
         logger.exception("screening counter not written: the click passes unjudged by it")
-    return ClickScreening(verdicts, visit)
+    return ClickScreening(verdicts, visit, opened)
+
+
+def close_visit(session: Session, screened: ClickScreening, *, now: float) -> None:
+    """Undo the window a click opened when it then never reached the offer (sent to the
+    fallback by a full click cap): the visitor's next click that does reach it is its unique
+    one. One conditional delete, on that path only, that removes only the window this click
+    opened (a window another click opened since stays). Not written (throttled): logged, the
+    window stays, the click still goes where it was going."""
+    if not screened.opened:
+        return
+    try:
+        screening_store.forget_visit(session.offer_id, screened.opened, now)
+    except (ClientError, BotoCoreError):
+        logger.exception("visitor window of a click that never reached its offer not removed")
 
 
 def screen_conversion(
