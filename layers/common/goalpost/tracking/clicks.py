@@ -89,10 +89,12 @@ def start_session(
     network = config_cache.network()
     screening = in_force(network.screening, offer.screening)
     visit_cookie_set = ""
+    screened = None
     if screening.screens_clicks:
         from goalpost.tracking.screening import screen_click  # only networks that screen import it
 
-        verdicts, visit = screen_click(session, screening, visit_cookie=visit_cookie, now=now)
+        screened = screen_click(session, screening, visit_cookie=visit_cookie, now=now)
+        verdicts, visit = screened.verdicts, screened.visit
         if visit is not None and visit.seconds_left > 0:
             visit_cookie_set = _cookie(
                 visit_cookie_name(offer_id), f"{visit.started:.3f}", visit.seconds_left
@@ -119,6 +121,10 @@ def start_session(
     if offer.caps and has_click_caps(offer.caps):
         capped = _click_cap(session, offer, now)  # only offers with click caps write more
         if capped is not None:
+            if screened is not None and screened.opened is not None:
+                from goalpost.tracking.screening import close_opened
+
+                close_opened(screened.opened)  # it never reached its offer: no window of its own
             return fallback(session, offer, capped, network)
     try:
         session_store.put_session(session)
