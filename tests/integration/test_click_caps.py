@@ -102,8 +102,9 @@ def test_a_click_that_never_reached_the_offer_does_not_open_the_visitor_s_window
     with dynamodb_calls() as seen:
         capped = click_as(net, ip="198.51.100.2")
     assert capped["headers"]["x-goalpost-reason"] == "click_cap" and "cookies" not in capped
-    # the window, the cap (full), the window undone, the redirected record
-    assert seen == ["UpdateItem", "UpdateItem", "DeleteItem", "PutItem"]
+    # the IP's ledger read and written (the window), the cap (full), the window closed, the
+    # redirected record
+    assert seen == ["GetItem", "UpdateItem", "UpdateItem", "UpdateItem", "PutItem"]
     clock.advance(3600)  # the next day: the cap has room
     first = session_store.get_session(tid_of(click_as(net, ip="198.51.100.2")))
     assert first is not None and first.is_unique, first.flags
@@ -123,7 +124,7 @@ def test_a_window_that_cannot_be_removed_still_sends_the_capped_click_to_its_fal
 
     def throttled(*_: Any, **__: Any) -> None:
         raise ClientError(
-            {"Error": {"Code": "ProvisionedThroughputExceededException", "Message": "slow"}}, "DeleteItem"
+            {"Error": {"Code": "ProvisionedThroughputExceededException", "Message": "slow"}}, "UpdateItem"
         )
 
     net = setup_network()
@@ -131,7 +132,7 @@ def test_a_window_that_cannot_be_removed_still_sends_the_capped_click_to_its_fal
     patch_offer(net["offer"]["offer_id"], {"fallback_url": "https://elsewhere.example.com/"})
     caps(net["offer"]["offer_id"], {"period": "day", "measure": "clicks", "limit": "1"})
     assert tid_of(click_as(net, ip="198.51.100.1"))
-    monkeypatch.setattr(screening_store, "forget_visit", throttled)
+    monkeypatch.setattr(screening_store, "close_window", throttled)
     capped = click_as(net, ip="198.51.100.2")
     assert capped["statusCode"] == 302 and capped["headers"]["location"] == "https://elsewhere.example.com/"
     assert capped["headers"]["x-goalpost-reason"] == "click_cap"

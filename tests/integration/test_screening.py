@@ -190,13 +190,29 @@ def test_click_rate_counts_an_ipv6_64_as_one_ip_and_never_trusts_x_forwarded_for
     assert click_as(net, ip="2001:db8:5:7::1")["statusCode"] == 302  # another /64
 
 
-def test_screening_a_click_costs_one_update_per_counting_rule(aws: Any) -> None:
+def test_screening_a_click_costs_one_write_more_with_every_click_rule_on(aws: Any) -> None:
+    """The issue's bound: one write beyond the session's, whatever rules are on (the user agent
+    rules write nothing; the click rate and the duplicate window share the IP's ledger)."""
     net = setup_network()
     set_network(screening={"click_rate": {"action": "flag", "limit": 100}, "bots": {"action": "flag"}})
     click_as(net)
     with dynamodb_calls() as seen:
         click_as(net)
     assert seen == ["UpdateItem", "PutItem"]
+    every = {"action": "flag", "limit": 100}
+    set_network(
+        screening={
+            "click_rate": every,
+            "duplicate_clicks": {"action": "flag", "limit": 3600},
+            "bots": {"action": "flag"},
+            "empty_user_agent": {"action": "flag"},
+        }
+    )
+    click_as(net, ip="203.0.113.49")  # warms the config cache again
+    for ip in ("203.0.113.50", "203.0.113.50"):  # a first click, then its duplicate
+        with dynamodb_calls() as seen:
+            click_as(net, ip=ip)
+        assert seen == ["GetItem", "UpdateItem", "PutItem"], seen
 
 
 def test_an_offer_that_only_tightens_a_limit_keeps_the_network_s_action(aws: Any) -> None:

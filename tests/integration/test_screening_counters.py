@@ -5,10 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from goalpost.model.screening import Rule
+from goalpost.model.screening import Rule, Screening
+from goalpost.model.session import Session
+from goalpost.rules import ip_ledger
+from goalpost.rules import screening as rules
 from goalpost.rules.screening import click_rate_verdict
 from goalpost.store import screening_store
-from tests.helpers import race
+from goalpost.tracking.screening import ClickScreening, close_opened, screen_click
+from tests.helpers import dynamodb_calls, race
 
 
 def test_twenty_threads_over_a_click_rate_limit_count_exactly(embedded: Any) -> None:
@@ -41,21 +45,101 @@ def test_twenty_threads_over_a_conversion_rate_limit_count_exactly_and_retries_c
     assert screening_store.count_conversion("8", "2001:db8::/64", 480_000, "other-offer", 5)
 
 
-def test_of_twenty_racing_first_clicks_by_one_visitor_exactly_one_is_unique(embedded: Any) -> None:
-    seen = race(lambda i: screening_store.visit("7", "v1", 1_000_000.0 + i / 1000, 3600))
-    assert seen.count(None) == 1
-    assert all(s is not None and 1_000_000.0 <= s < 1_000_000.02 for s in seen if s is not None)
-    assert screening_store.visit("7", "v1", 1_000_000.0 + 3599, 3600) is not None  # within the window
-    assert screening_store.visit("7", "v1", 1_000_000.0 + 3601, 3600) is None  # a new window
-    assert screening_store.visit("8", "v1", 1_000_000.0, 3600) is None  # another offer
+def click_by(visitor: int, now: float, *, ip: str = "203.0.113.7", offer: str = "7") -> Session:
+    return Session("t", offer, "2", now, int(now) + 60, ip=ip, user_agent=f"UA {visitor}")
 
 
-def test_forgetting_a_visit_removes_only_the_window_that_click_opened(embedded: Any) -> None:
-    """A capped click undoes its own window (one conditional delete); a window another click
-    opened since is never removed, whatever the order."""
-    assert screening_store.visit("7", "v2", 1_000_000.0, 60) is None
-    screening_store.forget_visit("7", "v2", 1_000_000.0)
-    assert screening_store.visit("7", "v2", 1_000_001.0, 60) is None  # unique again: it was removed
-    screening_store.forget_visit("7", "v2", 1_000_000.0)  # a late undo of the first: not this window
-    assert screening_store.visit("7", "v2", 1_000_002.0, 60) == 1_000_001.0
-    screening_store.forget_visit("7", "v3", 1_000_000.0)  # nothing to remove: no error
+BOTH = Screening(duplicate_clicks=Rule("flag", 3600), click_rate=Rule("refuse", 15))
+
+
+def screened(session: Session, screening: Screening = BOTH, cookie: str = "") -> ClickScreening:
+    return screen_click(session, screening, visit_cookie=cookie, now=session.created_at)
+
+
+def ledger(ip: str = "203.0.113.7") -> dict[str, Any]:
+    return screening_store.read_ledger(ip)
+
+
+def windows(ip: str = "203.0.113.7") -> dict[str, Any]:
+    return {k: v for k, v in ledger(ip).items() if k.startswith("w")}
+
+
+def test_of_twenty_racing_first_clicks_by_one_visitor_exactly_one_is_unique_in_one_write(
+    embedded: Any,
+) -> None:
+    """Both click rules on: each click reads its IP's ledger and writes it once, and the race
+    still counts every click once and lets exactly one open the window."""
+    with dynamodb_calls() as seen:
+        results = race(lambda i: screened(click_by(1, 1_000_000.0 + i / 1000)))
+    assert seen.count("UpdateItem") == 20 and seen.count("GetItem") == 20 and len(seen) == 40
+    codes = [[v.code for v in r.verdicts] for r in results]
+    assert codes.count([]) == 1 and codes.count(["duplicate_click"]) == 14  # the 16th on: over the rate
+    assert codes.count(["click_rate"]) == 5
+    opener = results[codes.index([])]
+    assert opener.visit is not None and opener.opened is not None
+    assert all(r.visit.started == opener.visit.started for r in results if r.visit is not None)  # type: ignore[union-attr]
+    assert len(windows()) == 1
+    assert ledger()[f"c{1_000_000 // 60}"] == 20  # every click counted once
+
+
+def test_first_clicks_racing_across_a_window_bucket_s_edge_open_one_window(embedded: Any) -> None:
+    """Two names for one visitor's window (the buckets either side of the edge): the click that
+    finds another's window after its write is its duplicate and removes its own."""
+    edge = 3600.0 * 300
+    screening = Screening(duplicate_clicks=Rule("flag", 3600))
+    results = race(lambda i: screened(click_by(1, edge + (i - 10) / 1000), screening))
+    codes = [[v.code for v in r.verdicts] for r in results]
+    assert codes.count([]) == 1 and codes.count(["duplicate_click"]) == 19
+    assert len(windows()) == 1  # the other bucket's window was removed by the click that wrote it
+    later = screened(click_by(1, edge + 3000), screening)
+    assert [v.code for v in later.verdicts] == ["duplicate_click"]
+
+
+def test_a_ledger_keeps_only_what_runs(embedded: Any) -> None:
+    """Windows are dropped a grace after their end, minute counters after their minute's next:
+    an IP's ledger holds its running windows and two counters, not its history."""
+    start = 2_000_000.0
+    for visitor in range(5):
+        screened(click_by(visitor, start + visitor))
+    assert len(windows()) == 5
+    later = start + 3600 + ip_ledger.GRACE_SECONDS + 10  # every window above ended a grace ago
+    screened(click_by(9, later))
+    visitor = rules.visitor_key("7", "203.0.113.7", "UA 9")
+    assert list(windows()) == [ip_ledger.window_name(visitor, later, 3600)]
+    assert [k for k in ledger() if k.startswith("c")] == [f"c{int(later // 60)}"]
+
+
+def test_a_browser_s_visit_cookie_judges_without_opening_and_the_write_only_counts(embedded: Any) -> None:
+    first = screened(click_by(1, 3_000_000.0))
+    assert first.visit is not None and first.verdicts == []
+    again = screened(click_by(2, 3_000_100.0, ip="198.51.100.9"), cookie=f"{first.visit.started:.3f}")
+    assert [v.code for v in again.verdicts] == ["duplicate_click"] and again.opened is None
+    assert windows("198.51.100.9") == {}
+    assert ledger("198.51.100.9")[f"c{3_000_100 // 60}"] == 1
+    rate_off = Screening(duplicate_clicks=Rule("flag", 3600))
+    with dynamodb_calls() as seen:
+        screened(click_by(2, 3_000_200.0, ip="198.51.100.9"), rate_off, cookie=f"{first.visit.started:.3f}")
+    assert seen == []  # the cookie alone judged it: nothing to count
+
+
+def test_a_click_the_rate_refuses_opens_no_window(embedded: Any) -> None:
+    strict = Screening(duplicate_clicks=Rule("flag", 3600), click_rate=Rule("refuse", 1))
+    assert screened(click_by(1, 4_000_000.0), strict).verdicts == []
+    refused = screened(click_by(2, 4_000_001.0), strict)
+    assert [v.code for v in refused.verdicts] == ["click_rate"] and refused.opened is None
+    assert len(windows()) == 1  # visitor 1's only
+    later = screened(click_by(2, 4_000_100.0), strict)  # the next minute: visitor 2's first real click
+    assert later.verdicts == []
+
+
+def test_closing_a_window_removes_only_the_one_that_click_opened(embedded: Any) -> None:
+    """A click that opened a window and then never reached its offer closes it (one conditional
+    write); a window another click opened since is never removed, whatever the order."""
+    first = screened(click_by(1, 5_000_000.0))
+    assert first.opened is not None and len(windows()) == 1
+    close_opened(first.opened)
+    assert windows() == {}
+    second = screened(click_by(1, 5_000_001.0))
+    assert second.verdicts == [] and second.opened is not None  # unique again: it was closed
+    close_opened(first.opened)  # a late close of the first: not this window
+    assert list(windows()) == [second.opened.name]

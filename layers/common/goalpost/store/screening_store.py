@@ -1,17 +1,19 @@
 """The screening rules' counters: small items of the stats table (pk ``SCREEN#...``), TTL on
 ``expires_at``.
 
-Each is one atomic UpdateItem (an ADD, or a SET on condition), never a read followed by a
-write and never a scan: exact under any concurrency, 1 write unit each (the items stay far
-below 1 KB). ``rules.screening`` judges what they answer.
+Each is one atomic UpdateItem, never a scan: an ADD (the click rate alone), a string set grown
+only while it has room (conversions per IP), or the IP's ledger (``rules.ip_ledger``: the click
+rate and the duplicate windows, read, then written once without a condition, its verdict taken
+from the item as the write left it). Exact under any concurrency. ``rules.screening`` and
+``rules.ip_ledger`` judge what they answer.
 """
 
-from decimal import Decimal
 from typing import Any
 
 from botocore.exceptions import ClientError
 
-from goalpost.store.dynamo import attribute_values, client, stats_table
+from goalpost.model.ip_ledger import Plan, Window
+from goalpost.store.dynamo import attribute_values, client, from_item, stats_table
 
 CLICK_RATE_TTL_SECONDS = 3600
 """A minute's click counter outlives its minute by an hour (TTL deletes lag; nothing reads it late)."""
@@ -31,41 +33,60 @@ def count_click(ip_key: str, minute: int) -> int:
     return int(response["Attributes"]["clicks"]["N"])
 
 
-def visit(offer_id: str, visitor: str, now: float, window_seconds: int) -> float | None:
-    """Start a visitor's window on an offer unless one is running: None for a unique click,
-    else when the running window's unique click was (this click is a duplicate of it).
+IP_LEDGER_TTL_SECONDS = 10_000_000 + 3600
+"""An IP's ledger outlives its last click by the longest duplicate window a rule may set (the
+admin API's limit), and an hour: a ledger's windows may belong to several offers' windows, and
+a single expiry that only grows is what keeps each of them (racing clicks with different
+windows could otherwise lower it under another's running window)."""
 
-    One conditional SET: of two racing first clicks, exactly one is unique.
-    """
-    at = Decimal(f"{now:.3f}")  # to the millisecond, as every stored instant
+
+def _ledger_key(ip_key: str) -> dict[str, Any]:
+    return {"pk": {"S": f"SCREEN#IP#{ip_key}"}, "sk": {"S": "IP"}}
+
+
+def read_ledger(ip_key: str) -> dict[str, Any]:
+    """The IP's ledger as it is now (a strongly consistent read: 1 read unit per 4 KB)."""
+    key = _ledger_key(ip_key)
+    item = client().get_item(TableName=stats_table(), Key=key, ConsistentRead=True).get("Item")
+    return from_item(item) if item else {}
+
+
+def write_ledger(ip_key: str, plan: Plan, now: float) -> dict[str, Any]:
+    """The click's one write to its IP's ledger (``rules.ip_ledger.plan``): never conditional,
+    so it never fails on a race and is never repeated; the ledger as it left it."""
+    names = {"#m": plan.minute_name}
+    values: dict[str, Any] = {":one": 1, ":expires": int(now) + IP_LEDGER_TTL_SECONDS}
+    sets = ["expires_at = :expires"]
+    if plan.opened is not None:
+        names["#w"] = plan.open_name
+        values[":w"] = plan.opened.encoded()
+        sets.append("#w = if_not_exists(#w, :w)")
+    expression = f"ADD #m :one SET {', '.join(sets)}"
+    if plan.drop:
+        names.update({f"#d{n}": name for n, name in enumerate(plan.drop)})
+        expression += " REMOVE " + ", ".join(f"#d{n}" for n in range(len(plan.drop)))
+    response = client().update_item(
+        TableName=stats_table(),
+        Key=_ledger_key(ip_key),
+        UpdateExpression=expression,
+        ExpressionAttributeNames=names,
+        ExpressionAttributeValues=attribute_values(values),
+        ReturnValues="ALL_NEW",
+    )
+    return from_item(response["Attributes"])
+
+
+def close_window(ip_key: str, name: str, window: Window) -> None:
+    """Remove a window a click wrote but did not open (``Judged.undo``), or opened for a click
+    that then never reached its offer: only while it is still that click's."""
     try:
         client().update_item(
             TableName=stats_table(),
-            Key={"pk": {"S": f"SCREEN#VISIT#{offer_id}#{visitor}"}, "sk": {"S": "VISIT"}},
-            UpdateExpression="SET unique_at = :at, expires_at = :expires",
-            ConditionExpression="attribute_not_exists(unique_at) OR unique_at <= :cutoff",
-            ExpressionAttributeValues=attribute_values(
-                {":at": at, ":cutoff": at - window_seconds, ":expires": int(now) + window_seconds + 1}
-            ),
-            ReturnValuesOnConditionCheckFailure="ALL_OLD",
-        )
-    except ClientError as error:
-        if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
-            raise
-        old: dict[str, Any] = error.response.get("Item", {})  # type: ignore[attr-defined, assignment]
-        return float(old["unique_at"]["N"]) if "unique_at" in old else now
-    return None
-
-
-def forget_visit(offer_id: str, visitor: str, now: float) -> None:
-    """Remove the visitor's window that ``visit`` opened at ``now``, if it is still that one
-    (one conditional DeleteItem): a window another click opened since is kept."""
-    try:
-        client().delete_item(
-            TableName=stats_table(),
-            Key={"pk": {"S": f"SCREEN#VISIT#{offer_id}#{visitor}"}, "sk": {"S": "VISIT"}},
-            ConditionExpression="unique_at = :at",
-            ExpressionAttributeValues=attribute_values({":at": Decimal(f"{now:.3f}")}),
+            Key=_ledger_key(ip_key),
+            UpdateExpression="REMOVE #w",
+            ConditionExpression="#w = :w",
+            ExpressionAttributeNames={"#w": name},
+            ExpressionAttributeValues={":w": {"S": window.encoded()}},
         )
     except ClientError as error:
         if error.response["Error"]["Code"] != "ConditionalCheckFailedException":

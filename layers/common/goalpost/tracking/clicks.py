@@ -121,10 +121,10 @@ def start_session(
     if offer.caps and has_click_caps(offer.caps):
         capped = _click_cap(session, offer, now)  # only offers with click caps write more
         if capped is not None:
-            if screened is not None:
-                from goalpost.tracking.screening import close_visit
+            if screened is not None and screened.opened is not None:
+                from goalpost.tracking.screening import close_opened
 
-                close_visit(session, screened, now=now)  # it never reached the offer
+                close_opened(screened.opened)  # it never reached its offer: no window of its own
             return fallback(session, offer, capped, network)
     try:
         session_store.put_session(session)

@@ -11,8 +11,10 @@ from typing import NamedTuple
 from botocore.exceptions import BotoCoreError, ClientError
 
 from goalpost.model.conversion_request import ConversionRequest
+from goalpost.model.ip_ledger import Window
 from goalpost.model.screening import Screening, Verdict
 from goalpost.model.session import Session
+from goalpost.rules import ip_ledger
 from goalpost.rules import screening as rules
 from goalpost.store import screening_store
 
@@ -27,62 +29,97 @@ class Visit(NamedTuple):
     seconds_left: int
 
 
+class Opened(NamedTuple):
+    """A duplicate window a click opened in its IP's ledger: closed again if the click then
+    never reaches its offer (``close_opened``)."""
+
+    ip_key: str
+    name: str
+    window: Window
+
+
 class ClickScreening(NamedTuple):
     verdicts: list[Verdict]
     visit: Visit | None = None
     """None while the duplicate rule is off (or its counter could not be written)."""
-    opened: str = ""
-    """The visitor whose window this click's own write opened ("": none): a click that then
-    never reaches the offer (``close_visit``) must not leave it open."""
+    opened: Opened | None = None
 
 
 def screen_click(session: Session, screening: Screening, *, visit_cookie: str, now: float) -> ClickScreening:
-    """The click rules in order of cost: the user agent (no write), the IP's click rate, then
-    the duplicate visitor (one write each, only while its rule is on and nothing refused yet).
+    """The click rules in order of cost: the user agent (no write), then the IP's click rate and
+    the duplicate visitor, while nothing refused the click yet.
 
-    The duplicate rule asks the browser first: a visit cookie from a click within the window
-    makes this click its duplicate without a write, from any IP. Without one, the IP and user
-    agent's window answers (one conditional write)."""
+    With the duplicate rule off, the click rate is one ``ADD`` to the IP's minute. With it on,
+    both are kept in the IP's ledger (``rules.ip_ledger``): one read, then one write that counts
+    the click and opens the visitor's window, exact under any concurrency. The duplicate rule
+    asks the browser first: a visit cookie from a click within the window makes this click its
+    duplicate, from any IP, and the write only counts it."""
     verdicts = rules.user_agent_verdicts(session.user_agent, screening)
-    refused = any(v.action == "refuse" for v in verdicts)
-    visit: Visit | None = None
-    opened = ""
+    if any(v.action == "refuse" for v in verdicts):
+        return ClickScreening(verdicts)
+    rate, duplicates = screening.click_rate, screening.duplicate_clicks
+    ip, minute = rules.ip_key(session.ip), int(now // 60)
     try:
-        if screening.click_rate.on and not refused:
-            count = screening_store.count_click(rules.ip_key(session.ip), int(now // 60))
-            found = rules.click_rate_verdict(count, screening.click_rate, session.ip)
+        if not duplicates.on:
+            if rate.on:
+                found = rules.click_rate_verdict(screening_store.count_click(ip, minute), rate, session.ip)
+                verdicts.extend([found] if found is not None else [])
+            return ClickScreening(verdicts)
+        started = rules.visit_window_start(visit_cookie, now, duplicates.limit)
+        opened: Opened | None = None
+        if started is None or rate.on:
+            ledger = screening_store.read_ledger(ip)
+            refuses = rate.on and rate.action == "refuse"
+            room = not refuses or int(ledger.get(ip_ledger.minute_name(minute), 0)) < rate.limit
+            visitor = (
+                ""
+                if started is not None
+                else rules.visitor_key(session.offer_id, session.ip, session.user_agent)
+            )
+            planned = ip_ledger.plan(
+                ledger,
+                minute=minute,
+                now=now,
+                visitor=visitor,
+                window_seconds=duplicates.limit,
+                may_open=room,
+            )
+            judged = ip_ledger.judged(screening_store.write_ledger(ip, planned, now), planned, visitor, now)
+            if planned.opened is not None:
+                opened = Opened(ip, planned.open_name, planned.opened)
+                if judged.undo:  # it wrote a window a racer had opened first: not its own
+                    close_opened(opened)
+                    opened = None
+            found = rules.click_rate_verdict(judged.clicks_this_minute, rate, session.ip)
             if found is not None:
                 verdicts.append(found)
-                refused = found.action == "refuse"
-        window = screening.duplicate_clicks.limit
-        if screening.duplicate_clicks.on and not refused:
-            started = rules.visit_window_start(visit_cookie, now, window)
-            if started is None:
-                visitor = rules.visitor_key(session.offer_id, session.ip, session.user_agent)
-                started = screening_store.visit(session.offer_id, visitor, now, window)
-                opened = visitor if started is None else ""
-            dup = rules.duplicate_click_verdict(started, now, screening.duplicate_clicks)
-            if dup is not None:
-                verdicts.append(dup)
-            started = now if started is None else started
-            visit = Visit(started, round(started + window - now))  # to the second: the server judges the end
+                if found.action == "refuse":  # never reaches its offer: it opens no window
+                    if opened is not None and judged.started is None:
+                        close_opened(opened)
+                    return ClickScreening(verdicts)
+            if visitor:
+                started = judged.started
+                if started is not None:
+                    opened = None
+        found = rules.duplicate_click_verdict(started, now, duplicates)
+        verdicts.extend([found] if found is not None else [])
+        started = now if started is None else started
+        visit = Visit(
+            started, round(started + duplicates.limit - now)
+        )  # to the second: the server judges the end
+        return ClickScreening(verdicts, visit, opened)
     except (ClientError, BotoCoreError):
         logger.exception("screening counter not written: the click passes unjudged by it")
-    return ClickScreening(verdicts, visit, opened)
+    return ClickScreening(verdicts)
 
 
-def close_visit(session: Session, screened: ClickScreening, *, now: float) -> None:
-    """Undo the window a click opened when it then never reached the offer (sent to the
-    fallback by a full click cap): the visitor's next click that does reach it is its unique
-    one. One conditional delete, on that path only, that removes only the window this click
-    opened (a window another click opened since stays). Not written (throttled): logged, the
-    window stays, the click still goes where it was going."""
-    if not screened.opened:
-        return
+def close_opened(opened: Opened) -> None:
+    """Close a window the click opened but does not keep (a second write, only then). Failing,
+    the window stays (logged): a later click of that visitor counts as its duplicate."""
     try:
-        screening_store.forget_visit(session.offer_id, screened.opened, now)
+        screening_store.close_window(opened.ip_key, opened.name, opened.window)
     except (ClientError, BotoCoreError):
-        logger.exception("visitor window of a click that never reached its offer not removed")
+        logger.exception("a window the click did not keep could not be closed")
 
 
 def screen_conversion(
