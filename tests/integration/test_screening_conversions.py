@@ -33,7 +33,9 @@ def test_a_status_postback_from_outside_the_allow_list_is_refused_code_14(aws: A
     assert refused["statusCode"] == 403 and code_of(refused) == "ip_not_allowed", refused
     conversions = admin("GET", "/admin/conversions", query="status=approved,pending")[1]["items"]
     assert [c["status"] for c in conversions] == ["pending"]  # nothing changed
-    assert code_of(lsr(approve, ip="192.0.2.10")) == "status_updated"  # from the list: heard
+    reject = f"transaction_id={tid}&conversion_unique_id=U1&status=rejected"
+    assert code_of(lsr(reject, ip="198.51.100.66")) == "ip_not_allowed"
+    assert code_of(lsr(reject, ip="192.0.2.10")) == "status_updated"  # from the list: heard
 
 
 def test_a_pixel_cannot_change_a_conversion_s_status(aws: Any) -> None:
@@ -122,3 +124,18 @@ def test_a_test_pixel_from_another_ip_is_a_test_never_a_rejection_the_partner_se
     the_stats_consumer().drain()
     seen = json.loads(partner_call("/partner/conversions", net["partner"]["api_key"])["body"])["items"]
     assert seen == []
+
+
+def test_the_advertiser_may_reject_a_held_conversion_never_approve_it_past_the_review(aws: Any) -> None:
+    """The network held it (too soon after its click): the advertiser's approval postback does
+    not release it, an admin does; the advertiser's rejection stands."""
+    _net, tid = held_network()
+    lsr(f"transaction_id={tid}&conversion_unique_id=H1", ip="192.0.2.10")
+    approve = lsr(f"transaction_id={tid}&conversion_unique_id=H1&status=approved", ip="192.0.2.10")
+    assert approve["statusCode"] == 409 and code_of(approve) == "held_for_review", approve
+    queue = admin("GET", "/admin/review-queue", query="reason=lookback_too_soon")[1]["items"]
+    assert [c["transaction_id"] for c in queue] == [tid]  # still the admin's to decide
+    reject = lsr(f"transaction_id={tid}&conversion_unique_id=H1&status=rejected", ip="192.0.2.10")
+    assert code_of(reject) == "status_updated"
+    rejected = admin("GET", "/admin/conversions", query="status=rejected")[1]["items"]
+    assert [(c["status"], c["status_code"]) for c in rejected] == [("rejected", "lookback_too_soon")]

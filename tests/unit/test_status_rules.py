@@ -6,7 +6,13 @@ from __future__ import annotations
 from decimal import Decimal
 
 from goalpost.model.conversion import CLAWBACK, REVERSED, Conversion
-from goalpost.rules.status import adjustment, approval_transitions, clawback_record, status_code_after
+from goalpost.rules.status import (
+    adjustment,
+    advertiser_refusal,
+    approval_transitions,
+    clawback_record,
+    status_code_after,
+)
 
 D = Decimal
 
@@ -82,3 +88,13 @@ def test_a_held_conversion_keeps_its_reason_through_amounts_and_a_rejection_only
         ).status_code
         == "ip_mismatch"
     )
+
+
+def test_an_advertiser_may_not_approve_what_the_network_holds_for_review() -> None:
+    for code in ("ip_mismatch", "lookback_too_soon", "offer_cap_reached", "partner_cap_reached"):
+        held = paid(status="pending", status_code=code)
+        refusal = advertiser_refusal(held, "approved")
+        assert refusal is not None and refusal[0] == "held_for_review" and code in refusal[1]
+        assert advertiser_refusal(held, "rejected") is None
+    assert advertiser_refusal(paid(status="pending", status_code="approval_pending"), "approved") is None
+    assert advertiser_refusal(paid(status="rejected", status_code="ip_mismatch"), "approved") is None

@@ -65,6 +65,26 @@ def adjustment(
     )
 
 
+ADMIN_DECIDES = frozenset({"offer_cap_reached", "partner_cap_reached"})
+"""Pending codes an admin decides besides the screening holds: conversions over a cap kept
+pending (the offer's ``cap_action``)."""
+
+
+def advertiser_refusal(conversion: Conversion, new_status: str) -> tuple[str, str] | None:
+    """Why an advertiser's status postback may not make this change, or None. A conversion the
+    network holds for review (a screening rule's hold, or over a cap kept pending) is the
+    network's to release: the advertiser may reject it, never approve it past the review."""
+    held = conversion.status == "pending" and (
+        conversion.status_code in REASON_CODES or conversion.status_code in ADMIN_DECIDES
+    )
+    if held and new_status == "approved":
+        return (
+            "held_for_review",
+            f"held by the network ({conversion.status_code}): an admin decides it in the review queue",
+        )
+    return None
+
+
 def status_code_after(conversion: Conversion, new_status: str, via: str) -> str:
     """What a change leaves in the conversion's status code, which stats, the review queue and
     the partner's report read. A conversion held by a screening rule keeps its reason through

@@ -29,7 +29,7 @@ from goalpost.rules.engine import (
 )
 from goalpost.rules.payouts import Worth, custom_payout_of, partner_tier, resolve_payout
 from goalpost.rules.screening import too_soon_verdict
-from goalpost.rules.status import REJECTIONS_PER_SESSION, adjustment
+from goalpost.rules.status import REJECTIONS_PER_SESSION, adjustment, advertiser_refusal
 from goalpost.store import config_cache, conversion_store, counter_store, session_store
 
 if TYPE_CHECKING:
@@ -456,6 +456,9 @@ def adjust_status(request: ConversionRequest, now: float) -> Outcome:
         old, conversion_id = conversion.status, conversion.conversion_id
         if old == request.new_status:
             return Outcome(True, "status_unchanged", "", conversion_id, old)
+        held = advertiser_refusal(conversion, request.new_status)
+        if held is not None:
+            return Outcome(False, *held, conversion_id, old)
         reason = request.reason or f"status={request.new_status} by advertiser postback"
         change = adjustment(
             conversion, new_status=request.new_status, reason=reason, at=iso_timestamp(now), via=request.via,

@@ -49,6 +49,7 @@ HTTP_STATUS: dict[str, int] = {
     "click_cap": 409,
     "unsafe_offer_url": 409,
     "ambiguous_order": 409,
+    "held_for_review": 409,
     "status_conflict": 409,
     # screening (README, Traffic screening: the reason-code table)
     "duplicate_click": 409,
