@@ -181,7 +181,7 @@ export function decisionSummary(results, status) {
   const parts = [`${count((r) => r.outcome === 'updated')} ${status}`];
   const notChanged = [
     [count((r) => r.outcome === 'unchanged' && r.status === status), `already ${status}`],
-    [count((r) => r.outcome === 'unchanged' && r.status !== status), 'test conversions are never decided'],
+    [count((r) => r.outcome === 'unchanged' && r.status === 'test'), 'test conversions are never decided'],
     [count((r) => r.outcome === 'conflict'), 'decided by someone else meanwhile: reload to see them'],
   ];
   for (const [n, why] of notChanged) if (n) parts.push(`${n} not changed (${why})`);

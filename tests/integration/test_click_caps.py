@@ -116,13 +116,16 @@ def test_a_click_that_never_reached_the_offer_does_not_open_the_visitor_s_window
 
 
 def test_a_window_that_cannot_be_removed_still_sends_the_capped_click_to_its_fallback(
-    aws: Any, monkeypatch: Any
+    aws: Any, clock: Any, monkeypatch: Any, caplog: Any
 ) -> None:
     from botocore.exceptions import ClientError
 
     from goalpost.store import screening_store
 
-    def throttled(*_: Any, **__: Any) -> None:
+    tried: list[str] = []
+
+    def throttled(_ip: str, name: str, *_: Any) -> None:
+        tried.append(name)
         raise ClientError(
             {"Error": {"Code": "ProvisionedThroughputExceededException", "Message": "slow"}}, "UpdateItem"
         )
@@ -136,6 +139,8 @@ def test_a_window_that_cannot_be_removed_still_sends_the_capped_click_to_its_fal
     capped = click_as(net, ip="198.51.100.2")
     assert capped["statusCode"] == 302 and capped["headers"]["location"] == "https://elsewhere.example.com/"
     assert capped["headers"]["x-goalpost-reason"] == "click_cap"
+    assert len(tried) == 1 and tried[0].startswith("w")  # it tried to close its own window
+    assert "could not be closed" in caplog.text  # and said it could not
 
 
 def test_a_click_cap_costs_one_update_and_an_offer_without_one_nothing(aws: Any) -> None:

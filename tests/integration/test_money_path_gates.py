@@ -254,11 +254,16 @@ def test_an_offer_url_stored_before_the_rule_never_redirects_elsewhere(aws) -> N
         audit=Audit("test", "2026-01-01T00:00:00Z", "update", doc, None),
         expected_version=int(doc["version"]),
     )  # fmt: skip
+    from tests.integration.test_screening import set_network
+
+    set_network(screening={"duplicate_clicks": {"action": "flag"}})
     config_cache.clear()
     response = call("ClickFunction", "GET", "/aff_c", f"offer_id={offer_id}&aff_id=1&aff_sub=.evil.example")
     assert response["statusCode"] == 409 and "location" not in response["headers"]
     assert response["headers"]["x-goalpost-reason"] == "unsafe_offer_url"
     assert aws.scan(TableName="test-SessionsTable")["Count"] == 0
+    stats = aws.scan(TableName="test-StatsTable")["Items"]
+    assert [i for i in stats if i["pk"]["S"].startswith("SCREEN#")] == []  # refused first: no window opened
 
 
 # ------------------------------------------------------------------ 5. script injection in iframe pixels

@@ -194,11 +194,16 @@ def test_screening_a_click_costs_one_write_more_with_every_click_rule_on(aws: An
     """The issue's bound: one write beyond the session's, whatever rules are on (the user agent
     rules write nothing; the click rate and the duplicate window share the IP's ledger)."""
     net = setup_network()
+    set_network(screening={"bots": {"action": "flag"}})
+    click_as(net)
+    with dynamodb_calls() as seen:
+        click_as(net)
+    assert seen == ["PutItem"]  # the user agent rules write nothing
     set_network(screening={"click_rate": {"action": "flag", "limit": 100}, "bots": {"action": "flag"}})
     click_as(net)
     with dynamodb_calls() as seen:
         click_as(net)
-    assert seen == ["UpdateItem", "PutItem"]
+    assert seen == ["GetItem", "UpdateItem", "PutItem"]
     every = {"action": "flag", "limit": 100}
     set_network(
         screening={
@@ -215,7 +220,7 @@ def test_screening_a_click_costs_one_write_more_with_every_click_rule_on(aws: An
         assert seen == ["GetItem", "UpdateItem", "PutItem"], seen
 
 
-def test_an_offer_that_only_tightens_a_limit_keeps_the_network_s_action(aws: Any) -> None:
+def test_an_offer_that_only_tightens_a_limit_keeps_the_network_s_action(aws: Any, clock: Any) -> None:
     """A rule's action left out is inherited: an offer that sets only a stricter click-rate
     limit still refuses (it used to switch the rule off); ``off`` given switches it off."""
     net = setup_network()

@@ -55,7 +55,9 @@ def test_a_pixel_cannot_change_a_conversion_s_status(aws: Any) -> None:
     assert [c["status"] for c in conversions] == ["pending"]
 
 
-def test_one_sale_reported_by_pixel_and_postback_takes_one_place_in_the_ip_s_hour(aws: Any) -> None:
+def test_one_sale_reported_by_pixel_and_postback_takes_one_place_in_the_ip_s_hour(
+    aws: Any, clock: Any
+) -> None:
     """The conversion rate counts conversions, not requests: the pixel of a sale its postback
     already recorded (answered duplicate) takes no second place."""
     net = setup_network()
@@ -101,7 +103,7 @@ def test_editing_a_held_conversion_s_payout_keeps_it_held_in_the_queue(aws: Any)
     assert admin("GET", "/admin/review-queue", query="reason=lookback_too_soon")[1]["items"] == []
 
 
-def test_a_test_conversion_takes_no_place_in_the_conversion_rate(aws: Any) -> None:
+def test_a_test_conversion_takes_no_place_in_the_conversion_rate(aws: Any, clock: Any) -> None:
     net = setup_network()
     set_network(screening={"conversion_rate": {"action": "refuse", "limit": 1}})
     ip = "198.51.100.1"
@@ -139,3 +141,5 @@ def test_the_advertiser_may_reject_a_held_conversion_never_approve_it_past_the_r
     assert code_of(reject) == "status_updated"
     rejected = admin("GET", "/admin/conversions", query="status=rejected")[1]["items"]
     assert [(c["status"], c["status_code"]) for c in rejected] == [("rejected", "lookback_too_soon")]
+    again = lsr(f"transaction_id={tid}&conversion_unique_id=H1&status=approved", ip="192.0.2.10")
+    assert code_of(again) == "held_for_review"  # rejected, then approved: still the network's

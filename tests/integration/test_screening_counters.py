@@ -9,24 +9,9 @@ from goalpost.model.screening import Rule, Screening
 from goalpost.model.session import Session
 from goalpost.rules import ip_ledger
 from goalpost.rules import screening as rules
-from goalpost.rules.screening import click_rate_verdict
 from goalpost.store import screening_store
 from goalpost.tracking.screening import ClickScreening, close_opened, screen_click
 from tests.helpers import dynamodb_calls, race
-
-
-def test_twenty_threads_over_a_click_rate_limit_count_exactly(embedded: Any) -> None:
-    counts = race(lambda _i: screening_store.count_click("203.0.113.7", 29_000_000))
-    assert sorted(counts) == list(range(1, 21))  # every click counted once, no two alike
-    rule = Rule("refuse", 15)
-    verdicts = [click_rate_verdict(count, rule, "203.0.113.7") for count in counts]
-    assert sum(v is not None for v in verdicts) == 5
-    assert screening_store.count_click("203.0.113.7", 29_000_001) == 1  # the next minute starts afresh
-    item = embedded.get_item(
-        TableName=screening_store.stats_table(),
-        Key={"pk": {"S": "SCREEN#CLICKS#203.0.113.7"}, "sk": {"S": "29000000"}},
-    )["Item"]
-    assert int(item["expires_at"]["N"]) == 29_000_001 * 60 + screening_store.CLICK_RATE_TTL_SECONDS
 
 
 def test_twenty_threads_over_a_conversion_rate_limit_count_exactly_and_retries_count_once(
@@ -143,3 +128,64 @@ def test_closing_a_window_removes_only_the_one_that_click_opened(embedded: Any) 
     assert second.verdicts == [] and second.opened is not None  # unique again: it was closed
     close_opened(first.opened)  # a late close of the first: not this window
     assert list(windows()) == [second.opened.name]
+
+
+RATE_ONLY = Screening(click_rate=Rule("refuse", 15))
+
+
+def test_twenty_threads_over_a_click_rate_limit_count_exactly(embedded: Any) -> None:
+    """The click rate alone: every click counted once in the IP's ledger, the 16th on refused,
+    and the next minute starts afresh."""
+    results = race(lambda i: screened(click_by(i, 29_000_000 * 60.0 + i / 1000), RATE_ONLY))
+    assert [len(r.verdicts) for r in results].count(1) == 5
+    assert all(r.verdicts[0].code == "click_rate" for r in results if r.verdicts)
+    assert ledger()["c29000000"] == 20
+    assert screened(click_by(1, 29_000_001 * 60.0), RATE_ONLY).verdicts == []  # the next minute
+    assert ledger()["c29000001"] == 1 and windows() == {}
+
+
+def test_a_click_rate_and_a_duplicate_rule_on_different_offers_count_one_rate(embedded: Any) -> None:
+    """The click rate counts an IP's clicks on the network: offers with and without the
+    duplicate rule share one count (the ledger), not one each."""
+    with_duplicates = Screening(duplicate_clicks=Rule("flag", 3600), click_rate=Rule("refuse", 3))
+    without = Screening(click_rate=Rule("refuse", 3))
+    answers = [
+        screened(click_by(n, 30_000_000 * 60.0 + n, offer=str(n % 2)), (with_duplicates, without)[n % 2])
+        for n in range(6)
+    ]
+    assert [[v.code for v in a.verdicts] for a in answers] == [[], [], [], ["click_rate"]] + [
+        ["click_rate"]
+    ] * 2
+
+
+def test_a_click_that_wrote_a_window_a_racer_across_the_edge_opened_first_removes_its_own(
+    embedded: Any, monkeypatch: Any
+) -> None:
+    """Deterministically, the race the threads above may or may not produce: the click read the
+    ledger before the racer's write, so it writes its own bucket's name, then finds the racer's
+    window and closes its own."""
+    edge = 3600.0 * 400
+    screening = Screening(duplicate_clicks=Rule("flag", 3600))
+    racer = screened(click_by(1, edge - 0.001), screening)  # the bucket before the edge
+    assert racer.verdicts == [] and racer.opened is not None
+    real_read = screening_store.read_ledger
+    monkeypatch.setattr(screening_store, "read_ledger", lambda _ip: {})  # its read came first
+    with dynamodb_calls() as seen:
+        late = screened(click_by(1, edge + 0.001), screening)
+    assert [v.code for v in late.verdicts] == ["duplicate_click"] and late.opened is None
+    assert seen == ["UpdateItem", "UpdateItem"]  # its write, then its window removed
+    monkeypatch.setattr(screening_store, "read_ledger", real_read)
+    assert list(windows()) == [racer.opened.name]
+
+
+def test_a_click_pushed_over_the_rate_between_its_read_and_its_write_closes_its_window(
+    embedded: Any, monkeypatch: Any
+) -> None:
+    strict = Screening(duplicate_clicks=Rule("flag", 3600), click_rate=Rule("refuse", 1))
+    assert screened(click_by(1, 6_000_000.0), strict).verdicts == []
+    real_read = screening_store.read_ledger
+    monkeypatch.setattr(screening_store, "read_ledger", lambda _ip: {})  # read before that click
+    late = screened(click_by(2, 6_000_001.0), strict)
+    assert [v.code for v in late.verdicts] == ["click_rate"] and late.opened is None
+    monkeypatch.setattr(screening_store, "read_ledger", real_read)
+    assert len(windows()) == 1  # visitor 1's only: visitor 2's was opened, then closed

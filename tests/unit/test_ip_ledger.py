@@ -58,10 +58,14 @@ def test_a_racer_across_the_bucket_s_edge_that_wrote_first_makes_this_click_undo
     assert ip_ledger.judged(after, mine, V, edge + 0.001) == ip_ledger.Judged(2, edge - 0.001, undo=True)
 
 
-def test_a_click_that_may_not_open_counts_only() -> None:
-    plan = ip_ledger.plan({}, minute=1, now=NOW, visitor=V, window_seconds=HOUR, may_open=False)
+def test_a_click_the_read_shows_over_a_refusing_rate_opens_no_window() -> None:
+    full = {"c1": 5}
+    plan = ip_ledger.plan(full, minute=1, now=NOW, visitor=V, window_seconds=HOUR, refuse_over=5)
     assert plan.opened is None and plan.running is None
-    assert ip_ledger.judged({"c1": 9}, plan, V, NOW) == ip_ledger.Judged(9, None)
+    assert ip_ledger.judged({"c1": 6}, plan, V, NOW) == ip_ledger.Judged(6, None)
+    room = ip_ledger.plan({"c1": 4}, minute=1, now=NOW, visitor=V, window_seconds=HOUR, refuse_over=5)
+    assert room.opened is not None  # the 5th click passes: it may open
+    assert ip_ledger.plan(full, minute=1, now=NOW, visitor=V, window_seconds=HOUR).opened is not None  # flag
     count_only = ip_ledger.plan({}, minute=1, now=NOW)  # the visit cookie judged it
     assert count_only.opened is None and count_only.open_name == ""
 
@@ -98,3 +102,17 @@ def test_a_window_is_stored_short_its_length_in_its_name() -> None:
     assert Window.decoded("garbage", 60) is None
     name = ip_ledger.window_name(V, window.start, 86_400)
     assert len(name) + len(window.encoded()) <= 50  # about 20 running windows a KB
+
+
+def test_a_click_drops_at_most_so_much_and_the_next_ones_the_rest() -> None:
+    """An expression is at most 4 KB: a NAT's windows ending at once leave over several clicks."""
+    ended = {
+        ip_ledger.window_name(f"{n:012x}{V[12:]}", NOW - 2 * HOUR, HOUR): Window(
+            NOW - 2 * HOUR, HOUR, "a"
+        ).encoded()
+        for n in range(ip_ledger.MAX_DROPS + 30)
+    }
+    first = ip_ledger.plan(ended, minute=1, now=NOW, visitor=V, window_seconds=HOUR)
+    assert len(first.drop) == ip_ledger.MAX_DROPS
+    rest = {k: v for k, v in ended.items() if k not in first.drop}
+    assert len(ip_ledger.plan(rest, minute=1, now=NOW, visitor=V, window_seconds=HOUR).drop) == 30

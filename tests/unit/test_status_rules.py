@@ -97,4 +97,12 @@ def test_an_advertiser_may_not_approve_what_the_network_holds_for_review() -> No
         assert refusal is not None and refusal[0] == "held_for_review" and code in refusal[1]
         assert advertiser_refusal(held, "rejected") is None
     assert advertiser_refusal(paid(status="pending", status_code="approval_pending"), "approved") is None
-    assert advertiser_refusal(paid(status="rejected", status_code="ip_mismatch"), "approved") is None
+    # a hold rejected keeps its code: approving it afterwards does not slip past the review
+    assert advertiser_refusal(paid(status="rejected", status_code="ip_mismatch"), "approved") is not None
+    assert status_code_after(paid(status="pending", status_code="offer_cap_reached"), "rejected", "x") == (
+        "offer_cap_reached"
+    )
+    released = paid(status="approved", status_code="adjusted_admin")  # an admin released it
+    assert (
+        advertiser_refusal(released, "rejected") is None and advertiser_refusal(released, "approved") is None
+    )

@@ -23,6 +23,7 @@ from goalpost.admin.http import Day, FromDay, IdPath, TimeZone
 from goalpost.admin.offers import get_offer
 from goalpost.admin.views import OrderTracesOut, TraceOut, UnmatchedOut
 from goalpost.model import clock
+from goalpost.model.caps import CAP_CODES
 from goalpost.model.ids import iso_timestamp
 from goalpost.model.redact import redacted_url
 from goalpost.model.screening import SCREENING_RULE_CODES
@@ -57,7 +58,6 @@ DELIVERY_FIELDS = (
     "delivery_id", "partner_id", "event", "status", "attempts", "response_code", "answer_head",
     "took_ms", "created_at", "last_attempt_at", "finished_at", "next_retry_at", "last_error", "test",
 )  # fmt: skip
-CAP_CODES = ("offer_cap_reached", "partner_cap_reached")
 LOOKBACK_CODES = ("lookback_too_soon", "lookback_expired", "session_expired")
 
 

@@ -2,7 +2,7 @@
 
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import Annotated, Any, Literal, NamedTuple
+from typing import Annotated, Any, Literal, NamedTuple, get_args
 
 from goalpost.model.fields import Missing, document, load
 
@@ -14,6 +14,8 @@ CONVERSION_MEASURES: tuple[Measure, ...] = ("conversions", "payout", "revenue")
 """What a conversion adds to; ``clicks`` caps count the tracking link's clicks (a click over
 one goes to the offer's fallback: ``click_cap``), in counters of their own."""
 CapCode = Literal["offer_cap_reached", "partner_cap_reached"]
+CAP_CODES: frozenset[str] = frozenset(get_args(CapCode))
+"""The codes of a conversion over a cap (refused, or kept pending for an admin)."""
 EVERY_PARTNER = "*"
 """A cap's ``partner_id`` for "each partner on this offer" (a partner's own cap wins)."""
 

@@ -32,6 +32,10 @@ GRACE_SECONDS = 60
 """A window stays in its IP's item this long after its end (more than the click function's 10 s
 timeout: see the module's docstring)."""
 
+MAX_DROPS = 50
+"""The most a click removes from its ledger (an expression is at most 4 KB): a ledger with more
+to drop (a NAT's windows ending at once) sheds them over its next clicks."""
+
 _MINUTE = "c"
 _WINDOW = "w"
 
@@ -96,12 +100,14 @@ def plan(
     now: float,
     visitor: str = "",
     window_seconds: int = 0,
-    may_open: bool = True,
+    refuse_over: int | None = None,
 ) -> Plan:
     """The click's write. ``visitor`` "" (no window asked: the visit cookie judged the click, or
-    the duplicate rule is off) counts the click only; ``may_open`` False (the click will not reach
-    its offer: the minute is already full and the rate refuses) opens no window."""
+    the duplicate rule is off) counts the click only. ``refuse_over``: the click rate's limit when
+    it refuses; a click the read already shows over it will not reach its offer and opens no
+    window."""
     counter = minute_name(minute)
+    may_open = refuse_over is None or int(item.get(counter, 0)) < refuse_over
     drop: list[str] = []
     for name, value in item.items():
         if name.startswith(_MINUTE) and name[1:].isdigit() and int(name[1:]) < minute - 1:
@@ -110,11 +116,12 @@ def plan(
             window = _window(name, value)
             if window is None or window.end + GRACE_SECONDS <= now:
                 drop.append(name)
+    drop = sorted(drop)[:MAX_DROPS]
     if not visitor:
-        return Plan(counter, drop=tuple(sorted(drop)))
+        return Plan(counter, drop=tuple(drop))
     running = _running(_windows(item, visitor_prefix(visitor)), now, window_seconds)
     name = window_name(visitor, now, window_seconds)
-    kept = tuple(sorted(d for d in drop if d != name))  # never removed and written at once
+    kept = tuple(d for d in drop if d != name)  # never removed and written at once
     if running is not None or not may_open:
         return Plan(counter, drop=kept, running=running, window_seconds=window_seconds)
     opened = Window(round(now, 3), max(window_seconds, 1), secrets.token_hex(3))

@@ -4,6 +4,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
+from goalpost.model.caps import CAP_CODES
 from goalpost.model.conversion import CLAWBACK, REVERSED, Adjustment, Conversion
 from goalpost.model.screening import REASON_CODES
 
@@ -65,19 +66,18 @@ def adjustment(
     )
 
 
-ADMIN_DECIDES = frozenset({"offer_cap_reached", "partner_cap_reached"})
-"""Pending codes an admin decides besides the screening holds: conversions over a cap kept
-pending (the offer's ``cap_action``)."""
+HOLD_CODES = REASON_CODES | CAP_CODES
+"""A conversion's status code while the network holds it for an admin: a screening rule's hold,
+or over a cap kept pending (the offer's ``cap_action``)."""
 
 
 def advertiser_refusal(conversion: Conversion, new_status: str) -> tuple[str, str] | None:
     """Why an advertiser's status postback may not make this change, or None. A conversion the
-    network holds for review (a screening rule's hold, or over a cap kept pending) is the
-    network's to release: the advertiser may reject it, never approve it past the review."""
-    held = conversion.status == "pending" and (
-        conversion.status_code in REASON_CODES or conversion.status_code in ADMIN_DECIDES
-    )
-    if held and new_status == "approved":
+    network holds for review is the network's to release: the advertiser may reject it, never
+    approve it, and a rejected hold keeps its code (``status_code_after``), so a rejection
+    followed by an approval does not slip past the review either. Released by an admin, its
+    code is ``adjusted_admin``: the advertiser's again."""
+    if conversion.status_code in HOLD_CODES and new_status == "approved":
         return (
             "held_for_review",
             f"held by the network ({conversion.status_code}): an admin decides it in the review queue",
@@ -90,7 +90,7 @@ def status_code_after(conversion: Conversion, new_status: str, via: str) -> str:
     the partner's report read. A conversion held by a screening rule keeps its reason through
     a change of amounts (it stays held, in the queue) and a rejection (the partner sees why);
     any other change is ``adjusted_<via>`` (TUNE's "adjusted")."""
-    if conversion.status_code in REASON_CODES and new_status in (conversion.status, "rejected"):
+    if conversion.status_code in HOLD_CODES and new_status in (conversion.status, "rejected"):
         return conversion.status_code
     return f"adjusted_{via}"
 

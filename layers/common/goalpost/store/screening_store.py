@@ -1,11 +1,11 @@
 """The screening rules' counters: small items of the stats table (pk ``SCREEN#...``), TTL on
 ``expires_at``.
 
-Each is one atomic UpdateItem, never a scan: an ADD (the click rate alone), a string set grown
-only while it has room (conversions per IP), or the IP's ledger (``rules.ip_ledger``: the click
+Each is one atomic UpdateItem, never a scan: the IP's ledger (``rules.ip_ledger``: the click
 rate and the duplicate windows, read, then written once without a condition, its verdict taken
-from the item as the write left it). Exact under any concurrency. ``rules.screening`` and
-``rules.ip_ledger`` judge what they answer.
+from the item as the write left it), or a string set grown only while it has room (conversions
+per IP). Exact under any concurrency. ``rules.screening`` and ``rules.ip_ledger`` judge what they
+answer.
 """
 
 from typing import Any
@@ -14,24 +14,6 @@ from botocore.exceptions import ClientError
 
 from goalpost.model.ip_ledger import Plan, Window
 from goalpost.store.dynamo import attribute_values, client, from_item, stats_table
-
-CLICK_RATE_TTL_SECONDS = 3600
-"""A minute's click counter outlives its minute by an hour (TTL deletes lag; nothing reads it late)."""
-
-
-def count_click(ip_key: str, minute: int) -> int:
-    """Add a click to its IP's counter for this minute; the count including it."""
-    response = client().update_item(
-        TableName=stats_table(),
-        Key={"pk": {"S": f"SCREEN#CLICKS#{ip_key}"}, "sk": {"S": str(minute)}},
-        UpdateExpression="ADD clicks :one SET expires_at = if_not_exists(expires_at, :expires)",
-        ExpressionAttributeValues=attribute_values(
-            {":one": 1, ":expires": (minute + 1) * 60 + CLICK_RATE_TTL_SECONDS}
-        ),
-        ReturnValues="UPDATED_NEW",
-    )
-    return int(response["Attributes"]["clicks"]["N"])
-
 
 IP_LEDGER_TTL_SECONDS = 10_000_000 + 3600
 """An IP's ledger outlives its last click by the longest duplicate window a rule may set (the

@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Any, NamedTuple
 
 from goalpost import settings
-from goalpost.model.caps import refusal_code
+from goalpost.model.caps import CAP_CODES, refusal_code
 from goalpost.model.conversion import CLAWBACK, CONVERSION
 from goalpost.model.money import format_money
 from goalpost.store import dynamo
@@ -30,7 +30,6 @@ ADJUSTED = "Conversion Adjusted"
 DELIVERY_FAILED = "Delivery Failed"
 CAP_REACHED = "Cap Reached"
 DETAIL_TYPES = (CREATED, APPROVED, REJECTED, REVERSED, ADJUSTED, DELIVERY_FAILED, CAP_REACHED)
-CAP_CODES = frozenset({refusal_code("offer"), refusal_code("partner")})
 BATCH = 10
 """PutEvents takes at most ten entries."""
 

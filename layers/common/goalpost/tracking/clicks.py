@@ -86,6 +86,20 @@ def start_session(
         reason = f"partner {partner_id} has no access to offer {offer_id} ({offer.access})"
         refused = Refused(reason, code=NO_ACCESS)
         return fallback(session, offer, refused)
+    macro_values = {
+        "transaction_id": session.transaction_id,
+        "offer_id": offer_id,
+        "affiliate_id": partner_id,
+        "offer_ref": offer.ref_id,
+        **{name: subs.get(name, "") for name in CLICK_CONTEXT_FIELDS},
+    }
+    try:  # before screening: a click refused for its URL opens no duplicate window
+        location = expand_url(offer.offer_url, macro_values)
+    except UnsafeUrl:
+        raise Refused(
+            f"offer {offer_id}'s URL has macros in its host: refused rather than redirect elsewhere",
+            code="unsafe_offer_url",
+        ) from None
     network = config_cache.network()
     screening = in_force(network.screening, offer.screening)
     visit_cookie_set = ""
@@ -104,20 +118,6 @@ def start_session(
             return fallback(session._replace(flags=flags_of(verdicts)), offer, _refusal(decided), network)
         session = session._replace(flags=flags_of(verdicts))
 
-    macro_values = {
-        "transaction_id": session.transaction_id,
-        "offer_id": offer_id,
-        "affiliate_id": partner_id,
-        "offer_ref": offer.ref_id,
-        **{name: subs.get(name, "") for name in CLICK_CONTEXT_FIELDS},
-    }
-    try:
-        location = expand_url(offer.offer_url, macro_values)
-    except UnsafeUrl:
-        raise Refused(
-            f"offer {offer_id}'s URL has macros in its host: refused rather than redirect elsewhere",
-            code="unsafe_offer_url",
-        ) from None
     if offer.caps and has_click_caps(offer.caps):
         capped = _click_cap(session, offer, now)  # only offers with click caps write more
         if capped is not None:

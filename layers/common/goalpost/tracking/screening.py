@@ -49,68 +49,58 @@ def screen_click(session: Session, screening: Screening, *, visit_cookie: str, n
     """The click rules in order of cost: the user agent (no write), then the IP's click rate and
     the duplicate visitor, while nothing refused the click yet.
 
-    With the duplicate rule off, the click rate is one ``ADD`` to the IP's minute. With it on,
-    both are kept in the IP's ledger (``rules.ip_ledger``): one read, then one write that counts
-    the click and opens the visitor's window, exact under any concurrency. The duplicate rule
-    asks the browser first: a visit cookie from a click within the window makes this click its
-    duplicate, from any IP, and the write only counts it."""
+    Both counting rules keep their state in the IP's ledger (``rules.ip_ledger``): one read,
+    then one write that counts the click and opens the visitor's window, exact under any
+    concurrency. The duplicate rule asks the browser first: a visit cookie from a click within
+    the window makes this click its duplicate, from any IP, and the ledger then only counts it
+    (or, with the click rate off, is not touched)."""
     verdicts = rules.user_agent_verdicts(session.user_agent, screening)
     if any(v.action == "refuse" for v in verdicts):
         return ClickScreening(verdicts)
     rate, duplicates = screening.click_rate, screening.duplicate_clicks
-    ip, minute = rules.ip_key(session.ip), int(now // 60)
-    try:
-        if not duplicates.on:
-            if rate.on:
-                found = rules.click_rate_verdict(screening_store.count_click(ip, minute), rate, session.ip)
-                verdicts.extend([found] if found is not None else [])
-            return ClickScreening(verdicts)
-        started = rules.visit_window_start(visit_cookie, now, duplicates.limit)
-        opened: Opened | None = None
-        if started is None or rate.on:
-            ledger = screening_store.read_ledger(ip)
-            refuses = rate.on and rate.action == "refuse"
-            room = not refuses or int(ledger.get(ip_ledger.minute_name(minute), 0)) < rate.limit
-            visitor = (
-                ""
-                if started is not None
-                else rules.visitor_key(session.offer_id, session.ip, session.user_agent)
-            )
+    started = rules.visit_window_start(visit_cookie, now, duplicates.limit) if duplicates.on else None
+    opened: Opened | None = None
+    if rate.on or (duplicates.on and started is None):
+        ip = rules.ip_key(session.ip)
+        visitor = (
+            ""
+            if not duplicates.on or started is not None
+            else rules.visitor_key(session.offer_id, session.ip, session.user_agent)
+        )
+        refuse_over = rate.limit if rate.on and rate.action == "refuse" else None
+        try:
             planned = ip_ledger.plan(
-                ledger,
-                minute=minute,
-                now=now,
-                visitor=visitor,
-                window_seconds=duplicates.limit,
-                may_open=room,
-            )
+                screening_store.read_ledger(ip), minute=int(now // 60), now=now, visitor=visitor,
+                window_seconds=duplicates.limit, refuse_over=refuse_over,
+            )  # fmt: skip
             judged = ip_ledger.judged(screening_store.write_ledger(ip, planned, now), planned, visitor, now)
-            if planned.opened is not None:
-                opened = Opened(ip, planned.open_name, planned.opened)
-                if judged.undo:  # it wrote a window a racer had opened first: not its own
+        except (ClientError, BotoCoreError):
+            logger.exception("screening counter not written: the click passes unjudged by it")
+            return ClickScreening(verdicts)
+        if planned.opened is not None:
+            mine = Opened(ip, planned.open_name, planned.opened)
+            if judged.undo:  # it wrote a window a racer across the bucket's edge opened first
+                close_opened(mine)
+            elif judged.started is None:
+                opened = mine
+        found = rules.click_rate_verdict(judged.clicks_this_minute, rate, session.ip)
+        if found is not None:
+            verdicts.append(found)
+            if found.action == "refuse":  # it never reaches its offer: it keeps no window
+                if opened is not None:
                     close_opened(opened)
-                    opened = None
-            found = rules.click_rate_verdict(judged.clicks_this_minute, rate, session.ip)
-            if found is not None:
-                verdicts.append(found)
-                if found.action == "refuse":  # never reaches its offer: it opens no window
-                    if opened is not None and judged.started is None:
-                        close_opened(opened)
-                    return ClickScreening(verdicts)
-            if visitor:
-                started = judged.started
-                if started is not None:
-                    opened = None
-        found = rules.duplicate_click_verdict(started, now, duplicates)
-        verdicts.extend([found] if found is not None else [])
-        started = now if started is None else started
-        visit = Visit(
-            started, round(started + duplicates.limit - now)
-        )  # to the second: the server judges the end
-        return ClickScreening(verdicts, visit, opened)
-    except (ClientError, BotoCoreError):
-        logger.exception("screening counter not written: the click passes unjudged by it")
-    return ClickScreening(verdicts)
+                return ClickScreening(verdicts)
+        if visitor:
+            started = judged.started
+    if not duplicates.on:
+        return ClickScreening(verdicts)
+    found = rules.duplicate_click_verdict(started, now, duplicates)
+    verdicts.extend([found] if found is not None else [])
+    started = now if started is None else started
+    visit = Visit(
+        started, round(started + duplicates.limit - now)
+    )  # to the second: the server judges the end
+    return ClickScreening(verdicts, visit, opened)
 
 
 def close_opened(opened: Opened) -> None:
