@@ -1,10 +1,6 @@
 """Partner postback deliveries: one item per planned request, with its attempts."""
 
-import contextvars
-import heapq
-import itertools
 from collections.abc import Iterator, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Literal
 
 from botocore.exceptions import ClientError
@@ -17,6 +13,8 @@ from goalpost.store.dynamo import (
     client,
     conversions_table,
     from_item,
+    merged_queries,
+    page_of,
     query_page,
     to_item,
 )
@@ -240,18 +238,14 @@ def failing_deliveries(*, limit: int, cursor: Mapping[str, Any] | None = None) -
                 "ExpressionAttributeValues": values,
             }
         )
-    page_size = -(-(limit + 1) // REPORT_SHARDS) + 2
-    with ThreadPoolExecutor(max_workers=len(queries)) as pool:
-        futures = [
-            pool.submit(contextvars.copy_context().run, query_page, q, page_size, None) for q in queries
-        ]
-        first_pages = [future.result() for future in futures]
-    streams = [_stream(q, page_size, first) for q, first in zip(queries, first_pages, strict=True)]
-    items = list(itertools.islice(_once_each(heapq.merge(*streams, key=_sk)), limit + 1))
-    if len(items) <= limit:
-        return items, None
-    items = items[:limit]
-    return items, {FAILING_CURSOR: _sk(items[-1])}
+    # a page spreads over the shards (the old key only drains): each asks for its share of them
+    merged = merged_queries(queries, key=_sk, reverse=False, limit=limit, shares=REPORT_SHARDS)
+    return page_of(_once_each(merged), limit, _failing_cursor)
+
+
+def _failing_cursor(last: Mapping[str, Any]) -> dict[str, Any]:
+    """The cursor after a page's last item."""
+    return {FAILING_CURSOR: _sk(last)}
 
 
 def _sk(item: Mapping[str, Any]) -> str:
@@ -265,20 +259,6 @@ def _once_each(merged: Iterator[dict[str, Any]]) -> Iterator[dict[str, Any]]:
         if item["sk"] != previous:
             previous = item["sk"]
             yield item
-
-
-def _stream(query: dict[str, Any], page_size: int, first: Page) -> Iterator[dict[str, Any]]:
-    """One partition's items in ``sk`` order, a page at a time (each twice the one before)."""
-    items, last = first
-    while True:
-        yield from items
-        if last is None:
-            return
-        page_size = min(page_size * 2, MAX_FAILING_PAGE)
-        items, last = query_page(query, page_size, last)
-
-
-MAX_FAILING_PAGE = 512
 
 
 def session_deliveries(offer_id: str, transaction_id: str, *, limit: int) -> list[dict[str, Any]]:

@@ -1,6 +1,8 @@
-"""The one small DynamoDB helper: client, table names, (de)serialising, paged queries."""
+"""The one small DynamoDB helper: client, table names, (de)serialising, paged queries, and the
+merge of a sharded list's partitions."""
 
-from collections.abc import Mapping
+import itertools
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from decimal import Clamped, Context, Decimal, Inexact, Overflow, Rounded, Underflow
 from typing import TYPE_CHECKING, Any
 
@@ -189,3 +191,63 @@ def all_pages(kwargs: dict[str, Any]) -> list[dict[str, Any]]:
         if "LastEvaluatedKey" not in response:
             return items
         kwargs = {**kwargs, "ExclusiveStartKey": response["LastEvaluatedKey"]}
+
+
+MAX_SHARD_PAGE = 512
+"""The most items a merged partition's later page asks for (``merged_queries``)."""
+
+
+def merged_queries(
+    queries: list[dict[str, Any]],
+    *,
+    key: Callable[[Mapping[str, Any]], str],
+    reverse: bool,
+    limit: int,
+    shares: int | None = None,
+) -> Iterator[dict[str, Any]]:
+    """The items of several queries (a write-sharded list's partitions, each sorted by ``key``),
+    merged in that order (``reverse``: descending; a stable merge, so on a tie the earlier
+    query's item comes first). Nothing is read until the first item is asked for; then the
+    first page of every query is read in parallel, later pages only when the merge reaches
+    their end. A page of ``limit`` spreads over ``shares`` partitions (every query's, unless
+    told): each first page asks for its share of ``limit + 1`` and a little more."""
+    import contextvars
+    import heapq
+    from concurrent.futures import ThreadPoolExecutor  # not on the hot paths' import
+
+    # A shard holds about 1/n of the page: ask each for its share and a little more.
+    page_size = -(-(limit + 1) // (shares or len(queries))) + 2
+    with ThreadPoolExecutor(max_workers=len(queries)) as pool:
+        # each query in a copy of this thread's context (whatever the caller keeps there, e.g.
+        # the local runtime's record of which function is acting, holds in the workers too)
+        futures = [
+            pool.submit(contextvars.copy_context().run, query_page, q, page_size, None) for q in queries
+        ]
+        first_pages = [future.result() for future in futures]
+    streams = [_stream(q, page_size, first) for q, first in zip(queries, first_pages, strict=True)]
+    yield from heapq.merge(*streams, key=key, reverse=reverse)
+
+
+def _stream(kwargs: dict[str, Any], page_size: int, first: Page) -> Iterator[dict[str, Any]]:
+    """One partition's items in its order, a page at a time (a filter may leave a page empty).
+    Each further page asks for twice as many as the one before: a selective filter costs a few
+    round trips, not one per few records, and a partition reads at most about twice what it gives."""
+    items, last = first
+    while True:
+        yield from items
+        if last is None:
+            return
+        page_size = min(page_size * 2, MAX_SHARD_PAGE)
+        items, last = query_page(kwargs, page_size, last)
+
+
+def page_of(
+    items: Iterable[dict[str, Any]], limit: int, cursor: Callable[[Mapping[str, Any]], dict[str, Any]]
+) -> Page:
+    """The first ``limit`` items (one more is read to know whether there are more), and when
+    there are, the cursor after the last of them (``cursor`` of that item)."""
+    page = list(itertools.islice(items, limit + 1))
+    if len(page) <= limit:
+        return page, None
+    page = page[:limit]
+    return page, cursor(page[-1])

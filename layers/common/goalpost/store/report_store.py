@@ -12,11 +12,8 @@ the postback by the stream's delay (README, "At network scale"); it carries no `
 (the stats table's TTL attribute): it is kept as long as the conversions are.
 """
 
-import contextvars
-import heapq
 import itertools
 from collections.abc import Iterator, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any, NamedTuple
 
 from botocore.exceptions import ClientError
@@ -37,7 +34,8 @@ from goalpost.store.dynamo import (
     attribute_values,
     client,
     conversions_table,
-    query_page,
+    merged_queries,
+    page_of,
     stats_table,
     to_item,
 )
@@ -105,7 +103,7 @@ def pending_conversions(offer_id: str, *, limit: int, cursor: Mapping[str, Any] 
     query = ReportQuery(start=EARLIEST, end=LATEST, days=(), kinds=())
     source = Source(conversions_table(), "by_offer_pending", "pending_key", "created_key")
     partitions = pending_partitions(offer_id)
-    return _page(_merged(query, source, partitions, _cursor_position(cursor), limit), limit)
+    return page_of(_merged(query, source, partitions, _cursor_position(cursor), limit), limit, _report_cursor)
 
 
 class Source(NamedTuple):
@@ -139,7 +137,7 @@ def review_queue(
     else:
         source = Source(conversions_table(), "by_review", "review_key", "created_key")
         partitions = review_partitions()
-    return _page(_merged(query, source, partitions, _cursor_position(cursor), limit), limit)
+    return page_of(_merged(query, source, partitions, _cursor_position(cursor), limit), limit, _report_cursor)
 
 
 EARLIEST, LATEST = "0", "~"
@@ -219,16 +217,12 @@ def conversion_report(query: ReportQuery, *, limit: int, cursor: Mapping[str, An
         _merged(query, source, partitions, before, limit)
         for source, partitions in _partition_groups(query, before)
     )
-    return _page(merged, limit)
+    return page_of(merged, limit, _report_cursor)
 
 
-def _page(merged: Iterator[dict[str, Any]], limit: int) -> Page:
-    """The first ``limit`` records, and the cursor after them when there are more."""
-    items = list(itertools.islice(merged, limit + 1))
-    if len(items) <= limit:
-        return items, None
-    items = items[:limit]
-    return items, {REPORT_CURSOR: str(items[-1]["created_key"])}
+def _report_cursor(last: Mapping[str, Any]) -> dict[str, Any]:
+    """The cursor after a page's last record."""
+    return {REPORT_CURSOR: _created_key(last)}
 
 
 def _cursor_position(cursor: Mapping[str, Any] | None) -> str | None:
@@ -276,40 +270,14 @@ def _merged(
         kwargs["FilterExpression"] = expression
     if names:
         kwargs["ExpressionAttributeNames"] = names
-    # A shard holds about 1/n of the page: ask each for its share and a little more.
-    page_size = -(-(limit + 1) // len(partitions)) + 2
     queries = [
         {**kwargs, "ExpressionAttributeValues": {**kwargs["ExpressionAttributeValues"], ":part": {"S": p}}}
         for p in partitions
     ]
-    with ThreadPoolExecutor(max_workers=len(queries)) as pool:
-        # each query in a copy of this thread's context (whatever the caller keeps there, e.g.
-        # the local runtime's record of which function is acting, holds in the workers too)
-        futures = [
-            pool.submit(contextvars.copy_context().run, query_page, q, page_size, None) for q in queries
-        ]
-        first_pages = [future.result() for future in futures]
-    streams = [_stream(q, page_size, first) for q, first in zip(queries, first_pages, strict=True)]
-    for item in heapq.merge(*streams, key=_created_key, reverse=True):
+    for item in merged_queries(queries, key=_created_key, reverse=True, limit=limit):
         if before is None or str(item["created_key"]) < before:  # BETWEEN includes the cursor's own
             yield item
 
 
 def _created_key(item: Mapping[str, Any]) -> str:
     return str(item["created_key"])
-
-
-def _stream(kwargs: dict[str, Any], page_size: int, first: Page) -> Iterator[dict[str, Any]]:
-    """One shard's records, newest first, a page at a time (a filter may leave a page empty).
-    Each further page asks for twice as many as the one before: a selective filter costs a few
-    round trips, not one per few records, and a shard reads at most about twice what it gives."""
-    items, last = first
-    while True:
-        yield from items
-        if last is None:
-            return
-        page_size = min(page_size * 2, MAX_SHARD_PAGE)
-        items, last = query_page(kwargs, page_size, last)
-
-
-MAX_SHARD_PAGE = 512
