@@ -125,6 +125,19 @@ def setup_network(
     return {"advertiser": adv, "partner": aff, "offer": off, "goals": created_goals}
 
 
+def another_offer(net: dict[str, Any], offer_url: str, name: str = "Other", **fields: Any) -> dict[str, Any]:
+    """A second offer of the network's advertiser (``setup_network`` makes the first): as saved."""
+    body = {
+        "name": name,
+        "advertiser_id": net["advertiser"]["advertiser_id"],
+        "offer_url": offer_url,
+        **fields,
+    }
+    status, offer = admin("POST", "/admin/offers", body)
+    assert status == 201, offer
+    return offer  # type: ignore[no-any-return]
+
+
 def click(offer_id: str, partner_id: str, extra: str = "") -> str:
     """Start a session through the click handler; returns the transaction id."""
     response = call("ClickFunction", "GET", "/aff_c", f"offer_id={offer_id}&aff_id={partner_id}{extra}")

@@ -2,7 +2,7 @@ import time
 from urllib.parse import parse_qs, urlsplit
 
 from goalpost.store import dynamo, session_store
-from tests.helpers import admin, call, dynamodb_calls, setup_network
+from tests.helpers import admin, another_offer, call, dynamodb_calls, setup_network
 
 
 def test_click_stores_session_and_redirects_with_macros(aws) -> None:
@@ -63,17 +63,7 @@ def test_session_item_fits_one_write_unit(aws) -> None:
 def test_unknown_paused_and_malformed_refused_without_redirect(aws) -> None:
     net = setup_network(partner={"status": "blocked"})
     offer_id, partner_id = net["offer"]["offer_id"], net["partner"]["partner_id"]
-    status, paused = admin(
-        "POST",
-        "/admin/offers",
-        {
-            "name": "P",
-            "advertiser_id": net["advertiser"]["advertiser_id"],
-            "offer_url": "https://p.example/",
-            "status": "paused",
-        },
-    )
-    assert status == 201
+    paused = another_offer(net, "https://p.example/", name="P", status="paused")
     _, good_partner = admin("POST", "/admin/partners", {"name": "Good"})
     cases = {
         f"offer_id=999&aff_id={good_partner['partner_id']}": 404,

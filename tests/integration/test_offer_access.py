@@ -12,7 +12,7 @@ import pytest
 
 from goalpost.store.dynamo import from_item, sessions_table
 from goalpost_local.gateway import LambdaContext
-from tests.helpers import admin, call, dynamodb_calls, event, handler, postback, setup_network
+from tests.helpers import admin, another_offer, call, dynamodb_calls, event, handler, postback, setup_network
 
 BROWSER = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36"
 
@@ -249,17 +249,7 @@ def test_a_partner_acts_only_on_its_own_application(aws: Any) -> None:
 def test_admins_see_applications_per_offer_and_network_wide_and_decide_with_a_note_audited(aws: Any) -> None:
     net = setup_network(offer={"access": "requires_approval"})
     offer_id, one, two = net["offer"]["offer_id"], net["partner"], new_partner("Partner Two")
-    status, other_offer = admin(
-        "POST",
-        "/admin/offers",
-        {
-            "name": "Gadgets",
-            "advertiser_id": net["advertiser"]["advertiser_id"],
-            "offer_url": "https://g.example/",
-            "access": "requires_approval",
-        },
-    )
-    assert status == 201
+    other_offer = another_offer(net, "https://g.example/", name="Gadgets", access="requires_approval")
     assert apply(offer_id, one, "one")[0] == 201
     assert apply(other_offer["offer_id"], two, "two")[0] == 201
     pending = admin("GET", "/admin/access-applications")[1]["items"]

@@ -9,7 +9,15 @@ from typing import Any
 
 from goalpost.store import config_cache, session_store
 from goalpost.store.dynamo import from_item, sessions_table
-from tests.helpers import admin, call, dynamodb_calls, postback, setup_network, the_stats_consumer
+from tests.helpers import (
+    admin,
+    another_offer,
+    call,
+    dynamodb_calls,
+    postback,
+    setup_network,
+    the_stats_consumer,
+)
 
 BOT = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"
 BROWSER = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36"
@@ -245,16 +253,7 @@ def test_an_offer_that_only_tightens_a_limit_keeps_the_network_s_action(aws: Any
 def test_a_paused_offer_sends_its_clicks_to_its_fallback_offer_then_url_then_the_network_s(aws: Any) -> None:
     net = setup_network()
     offer_id = net["offer"]["offer_id"]
-    status, other = admin(
-        "POST",
-        "/admin/offers",
-        {
-            "name": "Other",
-            "advertiser_id": net["advertiser"]["advertiser_id"],
-            "offer_url": "https://other.example.com/x",
-        },
-    )
-    assert status == 201
+    other = another_offer(net, "https://other.example.com/x")
     patch_offer(offer_id, {"status": "paused"})
     assert click_as(net)["statusCode"] == 403  # no fallback anywhere: answered as before
     assert redirected_records(aws) == []
@@ -277,17 +276,8 @@ def test_a_fallback_offer_gets_its_own_offer_id_and_ref_in_its_url_a_fallback_ur
 ) -> None:
     net = setup_network()
     offer_id = net["offer"]["offer_id"]
-    status, other = admin(
-        "POST",
-        "/admin/offers",
-        {
-            "name": "Other",
-            "advertiser_id": net["advertiser"]["advertiser_id"],
-            "ref_id": "ADV2-77",
-            "offer_url": "https://other.example.com/x?o={offer_id}&r={offer_ref}&s={aff_sub}&t={transaction_id}",
-        },
-    )
-    assert status == 201, other
+    url = "https://other.example.com/x?o={offer_id}&r={offer_ref}&s={aff_sub}&t={transaction_id}"
+    other = another_offer(net, url, ref_id="ADV2-77")
     patch_offer(
         offer_id,
         {
