@@ -16,6 +16,7 @@ import re
 import tempfile
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -1051,19 +1052,12 @@ def test_stats_break_down_by_a_sub_id_the_network_settings_keep(
     assert page.get_by_test_id("total-payout").inner_text() == f"${expected['totals']['payout']}"
     shot(page, "stats-by-sub-id")
     for width in (1280, 390):  # axe on the breakdown, as on every screen
-        context = browser.new_context(viewport={"width": width, "height": 900}, bypass_csp=True)
-        try:
-            axed = context.new_page()
-            axed.set_default_timeout(15_000)
-            axed.goto(console_sign_in_url(runtime))
-            axed.get_by_role("heading", name="Dashboard", exact=True).wait_for()
+        with axe_console(browser, runtime, width) as axed:
             show_breakdown(axed)
             axed.wait_for_load_state("networkidle")
             assert axe_violations(axed) == [], width
             width_seen = axed.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
             assert width_seen[0] <= width_seen[1], width_seen
-        finally:
-            context.close()
 
 
 def test_a_phone_folds_the_nav_behind_a_menu_button_and_no_screen_scrolls_sideways(
@@ -1108,6 +1102,22 @@ def test_a_phone_folds_the_nav_behind_a_menu_button_and_no_screen_scrolls_sidewa
 AXE = Path(__file__).resolve().parents[2] / "console" / "node_modules" / "axe-core" / "axe.min.js"
 
 
+@contextmanager
+def axe_console(browser: Any, runtime: LocalRuntime, width: int) -> Iterator[Any]:
+    """A signed-in admin's console at ``width``, on its dashboard, for axe: axe's source is
+    evaluated into the page, which the console's CSP rightly forbids, so this context alone
+    bypasses it (closed after)."""
+    context = browser.new_context(viewport={"width": width, "height": 900}, bypass_csp=True)
+    try:
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        page.goto(console_sign_in_url(runtime))
+        page.get_by_role("heading", name="Dashboard", exact=True).wait_for()
+        yield page
+    finally:
+        context.close()
+
+
 def axe_violations(page: Any) -> list[str]:
     """axe-core (the console's own devDependency) on the screen shown: its serious and
     critical violations, as "rule: target" lines."""
@@ -1150,13 +1160,7 @@ def test_axe_finds_no_serious_or_critical_violation_on_any_screen(
     )  # fmt: skip
     found: dict[str, list[str]] = {}
     for width in (1280, 390):
-        # axe's source is evaluated into the page: the console's CSP rightly forbids injected scripts
-        context = browser.new_context(viewport={"width": width, "height": 900}, bypass_csp=True)
-        try:
-            page = context.new_page()
-            page.set_default_timeout(15_000)
-            page.goto(console_sign_in_url(runtime))
-            page.get_by_role("heading", name="Dashboard", exact=True).wait_for()
+        with axe_console(browser, runtime, width) as page:
             for fragment in staff:
                 go(page, runtime, fragment)
                 page.locator("h1").wait_for()
@@ -1171,8 +1175,6 @@ def test_axe_finds_no_serious_or_critical_violation_on_any_screen(
                 page.locator("h1").wait_for()
                 page.wait_for_load_state("networkidle")
                 found.update({f"{width} {fragment}": v for v in [axe_violations(page)] if v})
-        finally:
-            context.close()
     assert found == {}
 
 

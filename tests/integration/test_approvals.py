@@ -1,18 +1,25 @@
 """Approvals: list pending, approve / reject / re-approve one or many, with a note and an actor."""
 
 from decimal import Decimal
+from typing import Any
 
 from tests.helpers import admin, click, conversions, postback, setup_network
 
 
-def test_approve_reject_and_reapprove_are_adjustments(aws) -> None:
+def three_waiting_for_approval() -> tuple[dict[str, Any], str]:
+    """A network whose offer's default goal holds its conversions for approval (payout 4,
+    revenue 6), and three of them recorded: the network and the offer id."""
     net = setup_network(
         offer={"default_goal": {"payout": {"flat": "4"}, "revenue": {"flat": "6"}, "approve": True}}
     )
     offer_id, partner_id = net["offer"]["offer_id"], net["partner"]["partner_id"]
-    tids = [click(offer_id, partner_id) for _ in range(3)]
-    for tid in tids:
+    for tid in [click(offer_id, partner_id) for _ in range(3)]:
         assert postback(f"transaction_id={tid}")["statusCode"] == 200
+    return net, offer_id
+
+
+def test_approve_reject_and_reapprove_are_adjustments(aws) -> None:
+    _net, offer_id = three_waiting_for_approval()
     status, pending = admin("GET", f"/admin/offers/{offer_id}/conversions/pending")
     assert status == 200 and len(pending["items"]) == 3
     ids = [c["conversion_id"] for c in pending["items"]]
@@ -66,13 +73,7 @@ def test_the_report_and_its_csv_say_who_decided_when_and_the_note(aws) -> None:
 
     from tests.helpers import ADMIN, call, partner_call, the_stats_consumer
 
-    net = setup_network(
-        offer={"default_goal": {"payout": {"flat": "4"}, "revenue": {"flat": "6"}, "approve": True}}
-    )
-    offer_id, partner_id = net["offer"]["offer_id"], net["partner"]["partner_id"]
-    tids = [click(offer_id, partner_id) for _ in range(3)]
-    for tid in tids:
-        assert postback(f"transaction_id={tid}")["statusCode"] == 200
+    net, offer_id = three_waiting_for_approval()
     ids = [
         c["conversion_id"] for c in admin("GET", f"/admin/offers/{offer_id}/conversions/pending")[1]["items"]
     ]
